@@ -1,0 +1,1 @@
+"""Shared mechanisms of the platform. Holds no service's business rules."""

@@ -1,0 +1,184 @@
+"""JWT: the gateway signs (EdDSA, Ed25519) and serves JWKS; every service verifies by itself."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import httpx
+import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import Depends, Request
+from jwt import PyJWK
+
+from gov_common.errors import Forbidden, Unauthorized
+from gov_common.keys import public_jwk
+
+
+class Roles:
+    ADMIN = "admin"
+    CLERK = "clerk"
+    REVIEWER = "reviewer"
+    DEPARTMENT_ADMIN = "department_admin"
+    STAFF = frozenset({ADMIN, CLERK, REVIEWER, DEPARTMENT_ADMIN})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling, as the verified token says."""
+
+    sub: str
+    account_type: str  # person, entity or staff
+    name: str
+    id_number: str | None = None  # resident ID number or unified social credit code
+    roles: frozenset[str] = field(default_factory=frozenset)
+    department: str | None = None
+    token: str = ""
+
+    @property
+    def is_applicant(self) -> bool:
+        return self.account_type in ("person", "entity")
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+
+class TokenIssuer:
+    def __init__(self, key: Ed25519PrivateKey, *, issuer: str, audience: str, ttl_seconds: int = 3600) -> None:
+        self.key = key
+        self.issuer = issuer
+        self.audience = audience
+        self.ttl_seconds = ttl_seconds
+        self.jwk = public_jwk(key.public_key())
+
+    def issue(self, *, sub: str, account_type: str, name: str, id_number: str | None, roles: list[str],
+              department: str | None) -> str:
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": sub,
+            "iat": now,
+            "nbf": now,
+            "exp": now + self.ttl_seconds,
+            "jti": uuid.uuid4().hex,
+            "typ": account_type,
+            "name": name,
+            "roles": roles,
+        }
+        if id_number:
+            claims["idn"] = id_number
+        if department:
+            claims["dept"] = department
+        return jwt.encode(claims, self.key, algorithm="EdDSA", headers={"kid": self.jwk["kid"]})
+
+    def jwks(self) -> dict[str, Any]:
+        return {"keys": [self.jwk]}
+
+
+class TokenVerifier:
+    """Verifies tokens against a JWKS, fetched lazily and refreshed when an unknown key id appears."""
+
+    def __init__(self, jwks_source: Callable[[], dict[str, Any]], *, issuer: str, audience: str,
+                 min_refresh_seconds: float = 30.0) -> None:
+        self._source = jwks_source
+        self.issuer = issuer
+        self.audience = audience
+        self._keys: dict[str, PyJWK] = {}
+        self._fetched_at = 0.0
+        self._min_refresh = min_refresh_seconds
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_url(cls, url: str, *, issuer: str, audience: str, timeout: float = 5.0) -> TokenVerifier:
+        def fetch() -> dict[str, Any]:
+            response = httpx.get(url, timeout=timeout)
+            response.raise_for_status()
+            return dict(response.json())
+
+        return cls(fetch, issuer=issuer, audience=audience)
+
+    def _key(self, kid: str) -> PyJWK:
+        with self._lock:
+            stale = time.monotonic() - self._fetched_at > self._min_refresh
+            if not self._keys or (kid not in self._keys and stale):
+                try:
+                    jwks = self._source()
+                except Exception as exc:
+                    raise Unauthorized("token keys are unavailable; try again shortly") from exc
+                self._keys = {k["kid"]: PyJWK.from_dict(k) for k in jwks.get("keys", []) if "kid" in k}
+                self._fetched_at = time.monotonic()
+            key = self._keys.get(kid)
+        if key is None:
+            raise Unauthorized("token signed by an unknown key")
+        return key
+
+    def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+            key = self._key(str(header.get("kid", "")))
+            claims = jwt.decode(
+                token,
+                key.key,
+                algorithms=["EdDSA"],
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthorized("token expired") from exc
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(f"invalid token: {exc}") from exc
+        return Principal(
+            sub=str(claims["sub"]),
+            account_type=str(claims.get("typ", "")),
+            name=str(claims.get("name", "")),
+            id_number=claims.get("idn"),
+            roles=frozenset(claims.get("roles") or []),
+            department=claims.get("dept"),
+            token=token,
+        )
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+def get_principal(request: Request) -> Principal:
+    token = _bearer(request)
+    if token is None:
+        raise Unauthorized("a bearer token is required")
+    verifier: TokenVerifier = request.app.state.runtime.verifier
+    return verifier.verify(token)
+
+
+def get_optional_principal(request: Request) -> Principal | None:
+    return get_principal(request) if _bearer(request) is not None else None
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+OptionalPrincipal = Annotated[Principal | None, Depends(get_optional_principal)]
+
+
+def require_applicant(principal: CurrentPrincipal) -> Principal:
+    if not principal.is_applicant:
+        raise Forbidden("only applicants (natural or legal persons) may do this")
+    return principal
+
+
+def require_reviewer(principal: CurrentPrincipal) -> Principal:
+    if not principal.has_role(Roles.REVIEWER) or not principal.department:
+        raise Forbidden("only a department's reviewer may do this")
+    return principal
+
+
+Applicant = Annotated[Principal, Depends(require_applicant)]
+Reviewer = Annotated[Principal, Depends(require_reviewer)]

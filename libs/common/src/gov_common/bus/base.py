@@ -1,0 +1,50 @@
+"""The bus interface."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Message:
+    topic: str
+    partition: int
+    offset: int
+    key: str | None
+    value: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class BusConsumer(ABC):
+    """One member of a consumer group."""
+
+    @abstractmethod
+    def poll(self, timeout: float) -> list[Message]:
+        """Messages after the last position, waiting up to `timeout` seconds for some."""
+
+    @abstractmethod
+    def commit(self, message: Message) -> None:
+        """Record that `message` and everything before it in its partition is handled."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+
+class Bus(ABC):
+    @abstractmethod
+    def publish(self, topic: str, key: str, value: bytes, headers: dict[str, str] | None = None) -> None:
+        """Append a message; returns once the bus has it durably (acks from all in-sync replicas)."""
+
+    @abstractmethod
+    def consumer(self, group: str, topics: Sequence[str]) -> BusConsumer: ...
+
+    @abstractmethod
+    def ensure_topics(self, topics: Sequence[str]) -> None: ...
+
+    @abstractmethod
+    def ping(self) -> bool: ...
+
+    @abstractmethod
+    def close(self) -> None: ...

@@ -1,0 +1,128 @@
+"""Apache Kafka through kafka-python."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import KafkaAdminClient
+from kafka.errors import TopicAlreadyExistsError
+from kafka.structs import OffsetAndMetadata
+
+from gov_common.bus.base import Bus, BusConsumer, Message
+
+log = logging.getLogger("gov_common.bus.kafka")
+
+
+class KafkaBusConsumer(BusConsumer):
+    def __init__(self, bootstrap: str, group: str, topics: Sequence[str], client_id: str) -> None:
+        self._consumer = KafkaConsumer(
+            *topics,
+            bootstrap_servers=bootstrap,
+            group_id=group,
+            client_id=client_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=100,
+            session_timeout_ms=10000,
+            heartbeat_interval_ms=1000,
+            metadata_max_age_ms=5000,
+        )
+
+    def poll(self, timeout: float) -> list[Message]:
+        batches = self._consumer.poll(timeout_ms=int(timeout * 1000))
+        messages: list[Message] = []
+        for records in batches.values():
+            for record in records:
+                messages.append(
+                    Message(
+                        topic=record.topic,
+                        partition=record.partition,
+                        offset=record.offset,
+                        key=record.key.decode("utf-8") if record.key is not None else None,
+                        value=record.value,
+                        headers={k: v.decode("utf-8", "replace") for k, v in (record.headers or [])},
+                    )
+                )
+        return messages
+
+    def commit(self, message: Message) -> None:
+        tp = TopicPartition(message.topic, message.partition)
+        self._consumer.commit({tp: OffsetAndMetadata(message.offset + 1, "", -1)})
+
+    def close(self) -> None:
+        self._consumer.close(autocommit=False)
+
+
+class KafkaBus(Bus):
+    def __init__(self, bootstrap: str, *, client_id: str, partitions: int = 3, replication_factor: int = 1) -> None:
+        self.bootstrap = bootstrap
+        self.client_id = client_id
+        self.partitions = partitions
+        self.replication_factor = replication_factor
+        self._producer: KafkaProducer | None = None
+        self._lock = threading.Lock()
+
+    def _get_producer(self) -> KafkaProducer:
+        with self._lock:
+            if self._producer is None:
+                self._producer = KafkaProducer(
+                    bootstrap_servers=self.bootstrap,
+                    client_id=self.client_id,
+                    acks="all",
+                    linger_ms=0,
+                    retries=5,
+                    enable_idempotence=True,
+                )
+            return self._producer
+
+    def publish(self, topic: str, key: str, value: bytes, headers: dict[str, str] | None = None) -> None:
+        future = self._get_producer().send(
+            topic,
+            key=key.encode("utf-8"),
+            value=value,
+            headers=[(k, v.encode("utf-8")) for k, v in (headers or {}).items()],
+        )
+        future.get(timeout=30)
+
+    def consumer(self, group: str, topics: Sequence[str]) -> BusConsumer:
+        return KafkaBusConsumer(self.bootstrap, group, topics, self.client_id)
+
+    def ensure_topics(self, topics: Sequence[str]) -> None:
+        admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, client_id=self.client_id)
+        try:
+            existing = set(admin.list_topics())
+            missing = [t for t in topics if t not in existing]
+            for topic in missing:
+                try:
+                    admin.create_topics(
+                        {topic: {"num_partitions": self.partitions, "replication_factor": self.replication_factor}},
+                        wait_for_metadata=True,
+                    )
+                    log.info("created topic %s", topic)
+                except TopicAlreadyExistsError:
+                    pass
+        finally:
+            admin.close()
+
+    def ping(self) -> bool:
+        try:
+            return bool(self._get_producer().bootstrap_connected()) or self._probe()
+        except Exception:
+            return False
+
+    def _probe(self) -> bool:
+        admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, client_id=self.client_id)
+        try:
+            admin.list_topics()
+            return True
+        finally:
+            admin.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._producer is not None:
+                self._producer.close(timeout=5)
+                self._producer = None

@@ -1,0 +1,130 @@
+"""The standalone bus: a durable log in one SQLite file, shared by the services of one process.
+
+Each topic is a single partition; each consumer group keeps its committed offset per topic, so
+a restart redelivers what was not committed, exactly as Kafka does.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from gov_common.bus.base import Bus, BusConsumer, Message
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS messages (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    topic TEXT NOT NULL,
+    key TEXT,
+    value BLOB NOT NULL,
+    headers TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS messages_topic_seq ON messages (topic, seq);
+CREATE TABLE IF NOT EXISTS group_offsets (
+    group_id TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (group_id, topic)
+);
+"""
+
+
+class LocalBusConsumer(BusConsumer):
+    def __init__(self, bus: LocalBus, group: str, topics: Sequence[str]) -> None:
+        self._bus = bus
+        self._group = group
+        self._topics = list(topics)
+        # Like a Kafka consumer, the position starts at the committed offset and then runs ahead.
+        self._position = {t: bus._committed(group, t) for t in self._topics}
+        self._closed = False
+
+    def poll(self, timeout: float) -> list[Message]:
+        # Reading under the condition means a publish cannot slip between the read and the wait.
+        with self._bus._appended:
+            messages = self._bus._read_after(self._position, limit=100)
+            if not messages and not self._closed:
+                self._bus._appended.wait(timeout)
+                messages = self._bus._read_after(self._position, limit=100)
+        for message in messages:
+            self._position[message.topic] = max(self._position[message.topic], message.offset)
+        return messages
+
+    def commit(self, message: Message) -> None:
+        self._bus._commit(self._group, message.topic, message.offset)
+
+    def close(self) -> None:
+        self._closed = True
+
+
+class LocalBus(Bus):
+    def __init__(self, path: str) -> None:
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+        self._lock = threading.Lock()
+        self._appended = threading.Condition()
+        with self._lock:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.executescript(_SCHEMA)
+
+    def publish(self, topic: str, key: str, value: bytes, headers: dict[str, str] | None = None) -> None:
+        with self._lock:
+            self._conn.execute(
+                "INSERT INTO messages (topic, key, value, headers) VALUES (?, ?, ?, ?)",
+                (topic, key, value, json.dumps(headers or {})),
+            )
+        with self._appended:
+            self._appended.notify_all()
+
+    def consumer(self, group: str, topics: Sequence[str]) -> BusConsumer:
+        return LocalBusConsumer(self, group, topics)
+
+    def ensure_topics(self, topics: Sequence[str]) -> None:
+        return None  # topics exist as soon as something is written to them
+
+    def ping(self) -> bool:
+        try:
+            with self._lock:
+                self._conn.execute("SELECT 1")
+            return True
+        except sqlite3.Error:
+            return False
+
+    def close(self) -> None:
+        with self._appended:
+            self._appended.notify_all()
+
+    def _committed(self, group: str, topic: str) -> int:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT seq FROM group_offsets WHERE group_id = ? AND topic = ?", (group, topic)
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+    def _commit(self, group: str, topic: str, seq: int) -> None:
+        with self._lock:
+            self._conn.execute(
+                "INSERT INTO group_offsets (group_id, topic, seq) VALUES (?, ?, ?) "
+                "ON CONFLICT (group_id, topic) DO UPDATE SET seq = MAX(seq, excluded.seq)",
+                (group, topic, seq),
+            )
+
+    def _read_after(self, positions: dict[str, int], limit: int) -> list[Message]:
+        if not positions:
+            return []
+        clauses = " OR ".join("(topic = ? AND seq > ?)" for _ in positions)
+        params: list[object] = []
+        for topic, seq in positions.items():
+            params += [topic, seq]
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT seq, topic, key, value, headers FROM messages WHERE {clauses} ORDER BY seq LIMIT ?",
+                (*params, limit),
+            ).fetchall()
+        return [
+            Message(topic=t, partition=0, offset=s, key=k, value=bytes(v), headers=json.loads(h))
+            for s, t, k, v, h in rows
+        ]

@@ -1,0 +1,122 @@
+"""RFC 9457 problem details for every error a service answers with."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("gov_common.errors")
+
+
+class DomainError(Exception):
+    """A business error: carries its HTTP status and, where one is to blame, the field."""
+
+    status = 400
+    title = "Bad Request"
+
+    def __init__(self, detail: str, *, field: str | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+        self.extra = extra
+
+
+class NotFound(DomainError):
+    status, title = 404, "Not Found"
+
+
+class Conflict(DomainError):
+    status, title = 409, "Conflict"
+
+
+class Forbidden(DomainError):
+    status, title = 403, "Forbidden"
+
+
+class Unauthorized(DomainError):
+    status, title = 401, "Unauthorized"
+
+
+class InvalidField(DomainError):
+    """A value that is well-formed JSON but not acceptable, e.g. a wrong check digit."""
+
+    status, title = 422, "Unprocessable Content"
+
+    def __init__(self, field: str, detail: str, **extra: Any) -> None:
+        super().__init__(detail, field=field, **extra)
+
+
+class ServiceUnavailable(DomainError):
+    status, title = 503, "Service Unavailable"
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    title: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = errors
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    # ("body", "form", "name") -> "form.name"; the location kind says nothing to a client.
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
+    return ".".join(parts) or "body"
+
+
+async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = []
+    malformed = False
+    for err in exc.errors():
+        if err.get("type") == "json_invalid":
+            malformed = True
+        errors.append({"field": _field_path(err.get("loc", ())), "message": err.get("msg", "invalid")})
+    if malformed:
+        return problem(400, "The request body is not valid JSON.", errors=errors)
+    fields = ", ".join(dict.fromkeys(e["field"] for e in errors))
+    return problem(422, f"Invalid input: {fields}", errors=errors)
+
+
+async def _domain_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    errors = [{"field": exc.field, "message": exc.detail}] if exc.field else None
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    return problem(exc.status, exc.detail, title=exc.title, errors=errors, headers=headers, **exc.extra)
+
+
+async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    return problem(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+
+
+async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem(500, "An internal error occurred; it has been logged.")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation_handler)
+    app.add_exception_handler(DomainError, _domain_handler)
+    app.add_exception_handler(StarletteHTTPException, _http_handler)
+    app.add_exception_handler(Exception, _unhandled_handler)

@@ -1,0 +1,100 @@
+"""The CloudEvents 1.0 envelope (structured JSON mode) used on every topic."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from cloudevents.core.formats.json import JSONFormat
+from cloudevents.core.v1.event import CloudEvent
+
+from gov_common.context import get_request_id
+from gov_common.db import utcnow
+
+CONTENT_TYPE = JSONFormat.CONTENT_TYPE  # application/cloudevents+json
+REQUEST_ID_EXTENSION = "requestid"
+_format = JSONFormat()
+
+
+class Topics:
+    CASE = "gov.case.v1"
+    LICENSE = "gov.license.v1"
+    DATA = "gov.data.v1"
+
+    @staticmethod
+    def dead_letter(topic: str) -> str:
+        return f"{topic}.dlt"
+
+
+class EventTypes:
+    CASE_SUBMITTED = "gov.case.submitted"
+    CASE_DISPATCHED = "gov.case.dispatched"
+    CASE_APPROVED = "gov.case.approved"
+    CASE_DENIED = "gov.case.denied"
+    CASE_CONCLUDED = "gov.case.concluded"
+    LICENSE_ISSUED = "gov.license.issued"
+
+
+class EventFormatError(ValueError):
+    """Bytes on a topic that are not a CloudEvents envelope of ours."""
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    type: str
+    source: str
+    subject: str
+    time: datetime
+    data: dict[str, Any]
+    request_id: str | None = None
+
+    @classmethod
+    def new(cls, *, type: str, source: str, subject: str, data: dict[str, Any]) -> Event:
+        return cls(
+            id=str(uuid.uuid4()),
+            type=type,
+            source=source,
+            subject=subject,
+            time=utcnow(),
+            data=data,
+            request_id=get_request_id(),
+        )
+
+    def encode(self) -> bytes:
+        attributes: dict[str, Any] = {
+            "id": self.id,
+            "source": self.source,
+            "type": self.type,
+            "subject": self.subject,
+            "time": self.time,
+            "specversion": "1.0",
+            "datacontenttype": "application/json",
+        }
+        if self.request_id:
+            attributes[REQUEST_ID_EXTENSION] = self.request_id
+        return _format.write(CloudEvent(attributes, self.data))
+
+    @classmethod
+    def decode(cls, raw: bytes) -> Event:
+        try:
+            ce = _format.read(None, raw)
+        except Exception as exc:  # the SDK raises several types for malformed input
+            raise EventFormatError(f"not a CloudEvents JSON envelope: {exc}") from exc
+        data = ce.get_data()
+        subject = ce.get_subject()
+        time = ce.get_time()
+        if not isinstance(data, dict) or subject is None or time is None:
+            raise EventFormatError("event lacks a JSON object as data, a subject or a time")
+        request_id = ce.get_attributes().get(REQUEST_ID_EXTENSION)
+        return cls(
+            id=ce.get_id(),
+            type=ce.get_type(),
+            source=ce.get_source(),
+            subject=subject,
+            time=time,
+            data=data,
+            request_id=request_id if isinstance(request_id, str) else None,
+        )

@@ -1,0 +1,44 @@
+"""Ed25519 key files for token and licence signing."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+
+def load_or_create_private_key(path: str, *, create: bool) -> Ed25519PrivateKey:
+    """Load a PEM key; create one (mode 0600) only when allowed, i.e. outside production."""
+    file = Path(path)
+    if not file.exists():
+        if not create:
+            raise FileNotFoundError(f"signing key {path} not found; production keys are provisioned, not generated")
+        file.parent.mkdir(parents=True, exist_ok=True)
+        key = Ed25519PrivateKey.generate()
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(pem)
+    loaded = serialization.load_pem_private_key(file.read_bytes(), password=None)
+    if not isinstance(loaded, Ed25519PrivateKey):
+        raise ValueError(f"{path} is not an Ed25519 private key")
+    return loaded
+
+
+def b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def public_jwk(key: Ed25519PublicKey) -> dict[str, str]:
+    """The public key as an OKP JWK, with its RFC 7638 thumbprint as `kid`."""
+    x = b64url(key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
+    canonical = json.dumps({"crv": "Ed25519", "kty": "OKP", "x": x}, separators=(",", ":"), sort_keys=True)
+    kid = b64url(hashlib.sha256(canonical.encode()).digest())
+    return {"kty": "OKP", "crv": "Ed25519", "x": x, "kid": kid, "alg": "EdDSA", "use": "sig"}

@@ -1,0 +1,165 @@
+"""What every service has: its runtime (database, bus, relay, consumers) and its FastAPI app."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
+
+from gov_common.auth import TokenVerifier
+from gov_common.bus import Bus, make_bus
+from gov_common.context import REQUEST_ID_HEADER, new_request_id, reset_request_id, set_request_id
+from gov_common.db import Database
+from gov_common.errors import install_error_handlers
+from gov_common.messaging import EventConsumer, Handler, OutboxRelay
+from gov_common.metrics import install_metrics
+from gov_common.settings import ServiceSettings
+
+log = logging.getLogger("gov_common.service")
+
+
+class ServiceRuntime:
+    """The long-lived parts of one service. Built once per process, started by the app's lifespan
+    (or by the standalone launcher, which runs several services in one process)."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        settings: ServiceSettings,
+        verifier: TokenVerifier | None = None,
+        bus: Bus | None = None,
+        handlers: Mapping[str, Handler] | None = None,
+        consumed_topics: Sequence[str] = (),
+        produced_topics: Sequence[str] = (),
+    ) -> None:
+        self.name = name
+        self.settings = settings
+        self.db = Database(settings.database_url)
+        self._owns_bus = bus is None
+        self.bus = bus if bus is not None else make_bus(settings, client_id=name)
+        self.verifier = verifier or TokenVerifier.from_url(
+            settings.jwks_url, issuer=settings.token_issuer, audience=settings.token_audience
+        )
+        self.relay = OutboxRelay(db=self.db, bus=self.bus, service=name, poll_seconds=settings.relay_poll_seconds)
+        self.handlers = dict(handlers or {})
+        self.consumed_topics = list(consumed_topics)
+        self.produced_topics = list(produced_topics)
+        self.consumer: EventConsumer | None = None
+        if self.handlers and self.consumed_topics:
+            self.consumer = EventConsumer(
+                db=self.db,
+                bus=self.bus,
+                group=settings.consumer_group or name,
+                topics=self.consumed_topics,
+                handlers=self.handlers,
+                service=name,
+                max_attempts=settings.consumer_max_attempts,
+                backoff_seconds=settings.consumer_retry_backoff_seconds,
+            )
+        self.on_start: list[Callable[[], None]] = []
+        self.extras: dict[str, Any] = {}
+        self.started = False
+
+    def start(self, *, worker: bool | None = None) -> None:
+        if self.started:
+            return
+        for hook in self.on_start:
+            hook()
+        topics = list(dict.fromkeys([*self.produced_topics, *self.consumed_topics]))
+        if topics:
+            self.bus.ensure_topics(topics + [f"{t}.dlt" for t in self.consumed_topics])
+        self.relay.start()
+        if self.consumer is not None and (self.settings.run_worker if worker is None else worker):
+            self.consumer.start()
+        self.started = True
+        log.info("service %s started", self.name)
+
+    def stop(self) -> None:
+        if not self.started:
+            return
+        if self.consumer is not None:
+            self.consumer.stop()
+        self.relay.stop()
+        if self._owns_bus:
+            self.bus.close()
+        self.db.dispose()
+        self.started = False
+        log.info("service %s stopped", self.name)
+
+    def readiness(self) -> dict[str, bool]:
+        return {"database": self.db.ping(), "bus": self.bus.ping()}
+
+
+def get_runtime(request: Request) -> ServiceRuntime:
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
+
+
+def get_session(request: Request) -> Any:
+    """The request's unit of work: commits when the endpoint returns, rolls back on an error."""
+    with get_runtime(request).db.session() as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(get_session)]
+Runtime = Annotated[ServiceRuntime, Depends(get_runtime)]
+
+
+def create_service_app(
+    runtime: ServiceRuntime,
+    *,
+    title: str,
+    description: str,
+    manage_lifespan: bool = True,
+    extra_readiness: Callable[[], dict[str, Any]] | None = None,
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if manage_lifespan:
+            runtime.start()
+        try:
+            yield
+        finally:
+            if manage_lifespan:
+                runtime.stop()
+
+    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    app.state.runtime = runtime
+    install_error_handlers(app)
+    install_metrics(app, runtime.name)
+
+    @app.middleware("http")
+    async def _request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        request_id = request.headers.get(REQUEST_ID_HEADER) or new_request_id()
+        token = set_request_id(request_id)
+        try:
+            response = await call_next(request)
+        finally:
+            reset_request_id(token)
+        response.headers[REQUEST_ID_HEADER] = request_id
+        return response
+
+    @app.get("/healthz", tags=["operations"])
+    def healthz() -> dict[str, str]:
+        """The process is alive."""
+        return {"status": "ok", "service": runtime.name}
+
+    @app.get("/readyz", tags=["operations"])
+    def readyz() -> JSONResponse:
+        """The database and the bus are reachable."""
+        checks: dict[str, Any] = runtime.readiness()
+        if extra_readiness is not None:
+            checks.update(extra_readiness())
+        ready = all(v for v in checks.values() if isinstance(v, bool))
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", "service": runtime.name, "checks": checks},
+            status_code=200 if ready else 503,
+        )
+
+    return app

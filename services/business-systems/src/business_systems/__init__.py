@@ -1,0 +1,1 @@
+"""业务管理系统 — one department's business system."""

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class RegisterIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    account_type: Literal["person", "entity"]
+    id_number: str | None = Field(default=None, description="Resident ID number (person)", max_length=18)
+    uscc: str | None = Field(default=None, description="Unified social credit code (entity)", max_length=18)
+    name: str = Field(min_length=1, max_length=100)
+    phone: str = Field(pattern=r"^1[3-9]\d{9}$", description="Mainland mobile number")
+    password: str = Field(min_length=8, max_length=128)
+
+
+class AccountOut(BaseModel):
+    id: str
+    account_type: str
+    username: str
+    name: str
+    phone: str | None
+    roles: list[str]
+    department_code: str | None
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int

@@ -1,0 +1,64 @@
+"""The portal-gateway application: accounts and tokens, and routing to the other services."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from gov_common.auth import TokenIssuer, TokenVerifier
+from gov_common.bus import Bus
+from gov_common.http import async_client
+from gov_common.keys import load_or_create_private_key
+from gov_common.migrations import upgrade
+from gov_common.service import ServiceRuntime, create_service_app
+from portal_gateway.accounts.endpoints import router as accounts_router
+from portal_gateway.accounts.service import seed_demo_staff
+from portal_gateway.routing import router as routing_router
+from portal_gateway.settings import Settings
+
+NAME = "portal-gateway"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def migrate(settings: Settings) -> None:
+    upgrade(MIGRATIONS, settings.database_url)
+
+
+def create_issuer(settings: Settings) -> TokenIssuer:
+    key = load_or_create_private_key(settings.token_signing_key_path, create=settings.environment != "production")
+    return TokenIssuer(
+        key, issuer=settings.token_issuer, audience=settings.token_audience, ttl_seconds=settings.token_ttl_seconds
+    )
+
+
+def create_runtime(settings: Settings, *, bus: Bus | None = None, issuer: TokenIssuer | None = None) -> ServiceRuntime:
+    issuer = issuer or create_issuer(settings)
+    # The gateway verifies its own tokens against its own key; no HTTP round trip.
+    verifier = TokenVerifier(issuer.jwks, issuer=settings.token_issuer, audience=settings.token_audience)
+    runtime = ServiceRuntime(name=NAME, settings=settings, bus=bus, verifier=verifier)
+    runtime.extras["token_issuer"] = issuer
+    if settings.seed_demo:
+
+        def _seed() -> None:
+            with runtime.db.session() as session:
+                seed_demo_staff(session, departments=settings.demo_departments, password=settings.demo_password)
+
+        runtime.on_start.append(_seed)
+    return runtime
+
+
+def create_app(settings: Settings | None = None, *, runtime: ServiceRuntime | None = None,
+               manage_lifespan: bool = True) -> FastAPI:
+    runtime = runtime or create_runtime(settings or Settings())
+    app = create_service_app(
+        runtime,
+        title="互联网政务服务门户 portal-gateway",
+        description="The one public entry of the platform: accounts, tokens, and the API of every service.",
+        manage_lifespan=manage_lifespan,
+    )
+    app.state.token_issuer = runtime.extras["token_issuer"]
+    app.state.http = async_client(runtime.settings.http_timeout_seconds)
+    app.include_router(accounts_router)
+    app.include_router(routing_router)
+    return app

@@ -1,0 +1,34 @@
+"""The gateway's tables: accounts (natural persons, legal persons and staff)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from gov_common.db import UTCDateTime, utcnow
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    account_type: Mapped[str] = mapped_column(String(16))  # person, entity, staff
+    # The login name: resident ID number, unified social credit code, or a staff user name.
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    department_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def id_number(self) -> str | None:
+        return self.username if self.account_type in ("person", "entity") else None

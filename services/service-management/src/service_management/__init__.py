@@ -1,0 +1,1 @@
+"""政务服务管理平台 — service-management."""
