@@ -212,12 +212,14 @@ class EventConsumer:
             return
         token = set_request_id(event.request_id)
         try:
+            failure = ""
             for attempt in range(1, self.max_attempts + 1):
                 try:
                     outcome = self._handle_once(event, handler)
                     EVENTS_CONSUMED.labels(self.service, self.group, event.type, outcome).inc()
                     return
                 except Exception:
+                    failure = traceback.format_exc(limit=5)
                     log.warning(
                         "handling %s %s failed (attempt %d of %d)",
                         event.type,
@@ -228,7 +230,7 @@ class EventConsumer:
                     )
                     if attempt < self.max_attempts:
                         self._stop.wait(self.backoff_seconds * 2 ** (attempt - 1))
-            self._dead_letter(message, traceback.format_exc(limit=5))
+            self._dead_letter(message, failure)
         finally:
             reset_request_id(token)
 

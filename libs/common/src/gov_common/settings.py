@@ -17,6 +17,8 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap: str = "127.0.0.1:59092"
     kafka_partitions: int = Field(default=3, ge=1)
     kafka_replication_factor: int = Field(default=1, ge=1)
+    # Prefix of every topic name on the broker (e.g. `staging.`); the code names topics without it.
+    topic_namespace: str = Field(default="", pattern=r"^[A-Za-z0-9._-]*$")
     local_bus_path: str = "var/bus.db"
     # The consumer group; also the name under which handled events are kept in the inbox.
     consumer_group: str = ""

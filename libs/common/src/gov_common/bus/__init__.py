@@ -19,6 +19,7 @@ def make_bus(settings: ServiceSettings, client_id: str) -> Bus:
             client_id=client_id,
             partitions=settings.kafka_partitions,
             replication_factor=settings.kafka_replication_factor,
+            namespace=settings.topic_namespace,
         )
     from gov_common.bus.local import LocalBus
 

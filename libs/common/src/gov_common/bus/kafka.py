@@ -17,9 +17,10 @@ log = logging.getLogger("gov_common.bus.kafka")
 
 
 class KafkaBusConsumer(BusConsumer):
-    def __init__(self, bootstrap: str, group: str, topics: Sequence[str], client_id: str) -> None:
+    def __init__(self, bootstrap: str, group: str, topics: Sequence[str], client_id: str, namespace: str) -> None:
+        self._namespace = namespace
         self._consumer = KafkaConsumer(
-            *topics,
+            *[namespace + t for t in topics],
             bootstrap_servers=bootstrap,
             group_id=group,
             client_id=client_id,
@@ -38,7 +39,7 @@ class KafkaBusConsumer(BusConsumer):
             for record in records:
                 messages.append(
                     Message(
-                        topic=record.topic,
+                        topic=record.topic[len(self._namespace) :],
                         partition=record.partition,
                         offset=record.offset,
                         key=record.key.decode("utf-8") if record.key is not None else None,
@@ -49,7 +50,7 @@ class KafkaBusConsumer(BusConsumer):
         return messages
 
     def commit(self, message: Message) -> None:
-        tp = TopicPartition(message.topic, message.partition)
+        tp = TopicPartition(self._namespace + message.topic, message.partition)
         self._consumer.commit({tp: OffsetAndMetadata(message.offset + 1, "", -1)})
 
     def close(self) -> None:
@@ -57,8 +58,13 @@ class KafkaBusConsumer(BusConsumer):
 
 
 class KafkaBus(Bus):
-    def __init__(self, bootstrap: str, *, client_id: str, partitions: int = 3, replication_factor: int = 1) -> None:
+    """`namespace` prefixes every topic name on the broker, so that several environments (or test
+    runs) can share one cluster while the code speaks of `gov.case.v1` only."""
+
+    def __init__(self, bootstrap: str, *, client_id: str, partitions: int = 3, replication_factor: int = 1,
+                 namespace: str = "") -> None:
         self.bootstrap = bootstrap
+        self.namespace = namespace
         self.client_id = client_id
         self.partitions = partitions
         self.replication_factor = replication_factor
@@ -80,7 +86,7 @@ class KafkaBus(Bus):
 
     def publish(self, topic: str, key: str, value: bytes, headers: dict[str, str] | None = None) -> None:
         future = self._get_producer().send(
-            topic,
+            self.namespace + topic,
             key=key.encode("utf-8"),
             value=value,
             headers=[(k, v.encode("utf-8")) for k, v in (headers or {}).items()],
@@ -88,13 +94,13 @@ class KafkaBus(Bus):
         future.get(timeout=30)
 
     def consumer(self, group: str, topics: Sequence[str]) -> BusConsumer:
-        return KafkaBusConsumer(self.bootstrap, group, topics, self.client_id)
+        return KafkaBusConsumer(self.bootstrap, group, topics, self.client_id, self.namespace)
 
     def ensure_topics(self, topics: Sequence[str]) -> None:
         admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, client_id=self.client_id)
         try:
             existing = set(admin.list_topics())
-            missing = [t for t in topics if t not in existing]
+            missing = [self.namespace + t for t in topics if self.namespace + t not in existing]
             for topic in missing:
                 try:
                     admin.create_topics(

@@ -1,0 +1,66 @@
+"""Shared fixtures. Integration and end-to-end tests need real PostgreSQL and Apache Kafka;
+`make test` starts both (scripts/infra) and passes their addresses in GOV_TEST_PG_URL and
+GOV_TEST_KAFKA_BOOTSTRAP. Outside CI a missing one skips those tests; under CI=true it fails them."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+CI = os.environ.get("CI", "").lower() == "true"
+OUTPUT_DIR = Path(os.environ.get("GOV_TEST_OUTPUT", Path(__file__).resolve().parent.parent / "test-output"))
+
+
+def _required(variable: str, what: str) -> str:
+    value = os.environ.get(variable, "")
+    if not value:
+        message = f"{what} is not available: set {variable} (make test does this)"
+        if CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return value
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> str:
+    return _required("GOV_TEST_PG_URL", "PostgreSQL")
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> str:
+    return _required("GOV_TEST_KAFKA_BOOTSTRAP", "Apache Kafka")
+
+
+def _libpq(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+@pytest.fixture(scope="session")
+def new_database(pg_admin_url: str) -> Iterator[Callable[[str], str]]:
+    """Creates a fresh database per call and returns its SQLAlchemy URL; drops them all at the end."""
+    created: list[str] = []
+    run = uuid.uuid4().hex[:8]
+
+    def create(label: str) -> str:
+        name = f"t_{run}_{label}".replace("-", "_")[:60]
+        with psycopg.connect(_libpq(pg_admin_url), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        created.append(name)
+        base = pg_admin_url.rsplit("/", 1)[0]
+        return f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://")
+
+    yield create
+    with psycopg.connect(_libpq(pg_admin_url), autocommit=True) as conn:
+        for name in created:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def output_dir() -> Path:
+    OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
+    return OUTPUT_DIR

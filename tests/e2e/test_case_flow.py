@@ -1,0 +1,128 @@
+"""One case from application to electronic licence, through the gateway, in both run modes."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.e2e.platform import (
+    ADULTS,
+    BUSINESS_FORM,
+    DEMO_PASSWORD,
+    FOOD_FORM,
+    ITEM_INSTANT,
+    ITEM_PSB_INSTANT,
+    ITEM_REVIEWED,
+    MINOR,
+    Applicant,
+    Platform,
+    login,
+)
+
+HAPPY_PATH = ["submitted", "accepted", "dispatched", "approved", "concluded"]
+
+
+def _verify(client: httpx.Client, license_no: str) -> dict:
+    response = client.get(f"/api/v1/licenses/{license_no}/verify")  # no login needed
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def test_instant_approval_case_concludes_with_a_licence_that_verifies(platform: Platform) -> None:
+    with platform.client() as client:
+        applicant = Applicant(client, ADULTS[0], name="张三")
+        case_no = applicant.file(ITEM_INSTANT, BUSINESS_FORM)
+        case = applicant.wait_for(case_no, "concluded")
+        assert [step["status"] for step in case["timeline"]] == HAPPY_PATH
+        assert case["license_no"]
+        verification = _verify(client, case["license_no"])
+        assert verification["valid"] is True and verification["signature_valid"] is True
+        assert verification["holder_name"] == "张*"  # masked for the public
+        wallet = client.get("/api/v1/licenses", headers=applicant.headers).json()
+        assert case["license_no"] in [lic["license_no"] for lic in wallet["licenses"]]
+
+
+def test_reviewed_case_waits_for_the_reviewer_then_concludes_with_a_licence(platform: Platform) -> None:
+    with platform.client() as client:
+        applicant = Applicant(client, ADULTS[1], name="李四")
+        case_no = applicant.file(ITEM_REVIEWED, FOOD_FORM)
+        reviewer = login(client, "reviewer-amr", DEMO_PASSWORD)
+        _wait_in_worklist(client, reviewer, case_no)
+        assert applicant.case(case_no)["status"] == "dispatched"
+
+        response = client.post(f"/api/v1/cases/{case_no}/decision", headers=reviewer,
+                               json={"decision": "approve", "opinion": "材料齐全，准予许可"})
+        assert response.status_code == 200, response.text
+        case = applicant.wait_for(case_no, "concluded")
+        assert [step["status"] for step in case["timeline"]] == HAPPY_PATH
+        assert case["opinion"] == "材料齐全，准予许可"
+        assert _verify(client, case["license_no"])["valid"] is True
+
+        again = client.post(f"/api/v1/cases/{case_no}/decision", headers=reviewer,
+                            json={"decision": "deny", "opinion": "改主意"})
+        assert again.status_code == 409
+
+
+def test_denied_case_ends_denied_without_a_licence(platform: Platform) -> None:
+    with platform.client() as client:
+        applicant = Applicant(client, ADULTS[2], name="王五")
+        case_no = applicant.file(ITEM_REVIEWED, FOOD_FORM)
+        reviewer = login(client, "reviewer-amr", DEMO_PASSWORD)
+        _wait_in_worklist(client, reviewer, case_no)
+        response = client.post(f"/api/v1/cases/{case_no}/decision", headers=reviewer,
+                               json={"decision": "deny", "opinion": "经营场所不符合要求"})
+        assert response.status_code == 200, response.text
+        case = applicant.wait_for(case_no, "denied")
+        assert case["license_no"] is None
+        assert case["opinion"] == "经营场所不符合要求"
+        assert [step["status"] for step in case["timeline"]][-1] == "denied"
+        wallet = client.get("/api/v1/licenses", headers=applicant.headers).json()
+        assert wallet["total"] == 0
+
+
+def test_an_instant_item_whose_rule_fails_goes_to_a_reviewer_with_the_explanation(platform: Platform) -> None:
+    with platform.client() as client:
+        applicant = Applicant(client, MINOR, name="赵小六")
+        case_no = applicant.file(ITEM_INSTANT, BUSINESS_FORM)
+        reviewer = login(client, "reviewer-amr", DEMO_PASSWORD)
+        _wait_in_worklist(client, reviewer, case_no)
+        work = client.get(f"/api/v1/work-items/{case_no}", headers=reviewer).json()
+        assert work["automated"] is False and work["status"] == "pending"
+        assert work["rule_version"] == 1
+        assert work["rule_inputs"]["applicant"]["age"] == 17
+        assert work["rule_output"]["eligible"] is False
+        assert work["rule_output"]["reason"] == "申请人未满十八周岁，转人工审核"
+        assert applicant.case(case_no)["status"] == "dispatched"
+
+
+def test_a_department_sees_only_its_own_cases(platform: Platform) -> None:
+    with platform.client() as client:
+        applicant = Applicant(client, ADULTS[3], name="孙七")
+        case_no = applicant.file(ITEM_REVIEWED, FOOD_FORM)
+        amr = login(client, "reviewer-amr", DEMO_PASSWORD)
+        _wait_in_worklist(client, amr, case_no)
+        psb = login(client, "reviewer-psb", DEMO_PASSWORD)
+        assert case_no not in _worklist(client, psb)
+        assert client.get(f"/api/v1/work-items/{case_no}", headers=psb).status_code == 404
+        response = client.post(f"/api/v1/cases/{case_no}/decision", headers=psb,
+                               json={"decision": "approve", "opinion": "越权"})
+        assert response.status_code == 404
+
+        # The other department's instant item is decided by that department's system.
+        permit = applicant.file(ITEM_PSB_INSTANT, {"residence_address": "示范县人民路2号", "residence_months": 12})
+        case = applicant.wait_for(permit, "concluded")
+        assert case["license_no"].startswith("PSB-")
+
+
+def _worklist(client: httpx.Client, headers: dict[str, str]) -> list[str]:
+    response = client.get("/api/v1/worklist", headers=headers, params={"page_size": 100})
+    assert response.status_code == 200, response.text
+    return [w["case_no"] for w in response.json()["work_items"]]
+
+
+def _wait_in_worklist(client: httpx.Client, headers: dict[str, str], case_no: str, timeout: float = 30.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while case_no not in _worklist(client, headers):
+        assert time.monotonic() < deadline, f"{case_no} never reached the work list"
+        time.sleep(0.05)

@@ -1,0 +1,34 @@
+from pathlib import Path
+
+from gov_common.bus.local import LocalBus
+
+
+def test_groups_consume_independently_and_resume_from_the_committed_offset(tmp_path: Path) -> None:
+    path = str(tmp_path / "bus.db")
+    bus = LocalBus(path)
+    for n in range(3):
+        bus.publish("t", f"k{n}", f"v{n}".encode())
+    first = bus.consumer("a", ["t"])
+    got = first.poll(0.1)
+    assert [m.value for m in got] == [b"v0", b"v1", b"v2"]
+    first.commit(got[0])  # only the first is handled before a "crash"
+    first.close()
+
+    reopened = LocalBus(path)  # a new process on the same file
+    again = reopened.consumer("a", ["t"]).poll(0.1)
+    assert [m.value for m in again] == [b"v1", b"v2"]
+    other_group = reopened.consumer("b", ["t"]).poll(0.1)
+    assert len(other_group) == 3
+
+
+def test_poll_wakes_as_soon_as_a_message_is_published(tmp_path: Path) -> None:
+    import threading
+    import time
+
+    bus = LocalBus(str(tmp_path / "bus.db"))
+    consumer = bus.consumer("g", ["t"])
+    threading.Timer(0.1, lambda: bus.publish("t", "k", b"v")).start()
+    started = time.monotonic()
+    got = consumer.poll(5.0)
+    assert [m.value for m in got] == [b"v"]
+    assert time.monotonic() - started < 2.0
