@@ -363,11 +363,19 @@ cmd_start() {
     log "starting Kafka broker on $(bootstrap) (data: $DATA_DIR, log: $LOG_DIR/server.log)"
     : >"$LOG_DIR/kafka.out"
     SERVER_LOG_OFFSET=$(stat -c %s "$LOG_DIR/server.log" 2>/dev/null || echo 0)
-    # The child writes its own pid (it then execs java), detached from this shell's session.
+    # The child writes its own pid (it then execs java) in a session of its own, and closes
+    # every inherited descriptor above 2 so the broker keeps no pipe of the caller open.
     # shellcheck disable=SC2016 # expanded by the inner shell
-    nohup setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$PID_FILE" \
+    nohup setsid bash -c '
+        for fd in /proc/$$/fd/*; do
+            fd=${fd##*/}
+            if [ "$fd" -gt 2 ]; then { eval "exec $fd>&-"; } 2>/dev/null || true; fi
+        done
+        echo $$ >"$1"
+        shift
+        exec "$@"' _ "$PID_FILE" \
         "$java" "${opts[@]}" -cp "$LIB_DIR/*" kafka.Kafka "$CONF_DIR/server.properties" \
-        >>"$LOG_DIR/kafka.out" 2>&1 </dev/null 9>&- &
+        >>"$LOG_DIR/kafka.out" 2>&1 </dev/null &
 
     started=$SECONDS
     while ((SECONDS - started < START_TIMEOUT)); do
@@ -376,7 +384,8 @@ cmd_start() {
             log "Kafka is ready on $(bootstrap) (pid $(cat "$PID_FILE" 2>/dev/null || echo '?'), $((SECONDS - started))s)"
             return 0
         fi
-        if [ -f "$PID_FILE" ] && ! our_pid >/dev/null; then
+        pid=$(cat "$PID_FILE" 2>/dev/null || true)
+        if [[ "$pid" =~ ^[0-9]+$ ]] && ! is_alive "$pid"; then
             startup_log_tail
             die "Kafka broker exited during startup"
         fi

@@ -239,11 +239,13 @@ clear_stale_pidfile() {
     local data=$1 pid
     [ -f "$data/postmaster.pid" ] || return 0
     pid=$(head -n1 "$data/postmaster.pid" 2>/dev/null || true)
-    if [[ "$pid" =~ ^[0-9]+$ ]] && [ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" = postgres ] &&
-        ! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null; then
+    # A live postmaster of this data dir was started as "postgres -D <data>" by pg_ctl; a
+    # recycled pid (or a zombie, whose cmdline is empty) does not match.
+    if [[ "$pid" =~ ^[0-9]+$ ]] &&
+        [[ "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)" == *"postgres -D $data "* ]]; then
         return 1 # a live postmaster owns this data dir
     fi
-    log "removing stale $data/postmaster.pid (pid ${pid:-?} is gone)"
+    log "removing stale $data/postmaster.pid (pid ${pid:-?} is not its postmaster any more)"
     rm -f "$data/postmaster.pid" "$data"/.s.PGSQL.*.lock
     return 0
 }
@@ -364,19 +366,31 @@ cmd_status() {
     return 1
 }
 
+db_exists() {
+    [ "$(printf "SELECT 1 FROM pg_database WHERE datname = :'dbname'\n" |
+        psql_admin -tA -v dbname="$1" -f -)" = 1 ]
+}
+
 cmd_createdb() {
     local name=${1:-}
     [ -n "$name" ] || die "usage: $0 createdb NAME"
     ensure_client_installed
     pg_ready 5 || die "PostgreSQL does not answer at $(admin_url); run '$0 start' first"
-    local sql="SELECT format('CREATE DATABASE %I', :'dbname')
-WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'dbname') \\gexec"
-    if ! printf '%s\n' "$sql" | psql_admin -v dbname="$name" -f - >&2; then
-        # A concurrent createdb may have won the race; that is fine.
-        [ "$(printf "SELECT 1 FROM pg_database WHERE datname = :'dbname'\n" |
-            psql_admin -tA -v dbname="$name" -f -)" = 1 ] || die "could not create database $name"
+    if db_exists "$name"; then
+        log "database $name already exists"
+        return 0
     fi
-    log "database $name exists"
+    # \gexec runs the generated statement; %I quotes the name as an identifier.
+    local out
+    if out=$(printf "SELECT format('CREATE DATABASE %%I', :'dbname') \\gexec\n" |
+        psql_admin -v dbname="$name" -f - 2>&1); then
+        log "created database $name"
+    elif db_exists "$name"; then
+        log "database $name already exists" # a concurrent createdb won the race
+    else
+        printf '%s\n' "$out" >&2
+        die "could not create database $name"
+    fi
 }
 
 main() {
