@@ -9,16 +9,16 @@ PACKAGES := -e libs/common -e services/portal-gateway -e services/service-manage
             -e services/business-systems -e services/data-sharing -e standalone
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-unit lint infra-up infra-down clean help
+.PHONY: run test test-unit lint constraints infra-up infra-down clean help
 
 help:
 	@echo "make run | make test | make test-unit | make lint | make infra-up | make infra-down | make clean"
 
-$(STAMP): libs/common/pyproject.toml services/*/pyproject.toml standalone/pyproject.toml requirements-dev.txt
+$(STAMP): libs/common/pyproject.toml services/*/pyproject.toml standalone/pyproject.toml requirements-dev.txt constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check $(PACKAGES) -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt $(PACKAGES) -r requirements-dev.txt
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -43,6 +43,11 @@ test-unit: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check libs services standalone tests
 	$(VENV)/bin/ruff format --check libs services standalone tests
+	$(VENV)/bin/mypy libs/common/src services/*/src standalone/src
+
+constraints: $(STAMP)
+	(echo "# Every transitive dependency, pinned: pip install -c constraints.txt (regenerate with make constraints)."; \
+	 $(VENV)/bin/pip freeze --exclude-editable | grep -v '^-e' | sort) > constraints.txt
 
 clean:
 	rm -rf var/*.db var/*.db-* var/keys test-output

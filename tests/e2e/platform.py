@@ -22,8 +22,14 @@ ITEM_REVIEWED = "330122-AMR-XK-0002"  # 食品经营许可, needs a reviewer
 ITEM_PSB_INSTANT = "330122-PSB-XK-0001"  # 居住证申领, instant approval
 
 # Resident ID numbers with correct check digits (GB 11643).
-ADULTS = ["11010519491231002X", "110101199003077758", "110101198001010053", "110101199001011210",
-          "320102198505054215", "33012219920202001X"]
+ADULTS = [
+    "11010519491231002X",
+    "110101199003077758",
+    "110101198001010053",
+    "110101199001011210",
+    "320102198505054215",
+    "33012219920202001X",
+]
 MINOR = "110105200906150021"  # born 2009-06-15
 
 
@@ -54,7 +60,10 @@ def start_process(name: str, args: list[str], env: dict[str, str], port: int, lo
     log = log_dir / f"{name}.log"
     handle = log.open("wb")
     popen = subprocess.Popen(
-        [sys.executable, *args], env={**os.environ, **env}, stdout=handle, stderr=subprocess.STDOUT,
+        [sys.executable, *args],
+        env={**os.environ, **env},
+        stdout=handle,
+        stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
     )
     return Process(name=name, url=f"http://127.0.0.1:{port}", popen=popen, log=log)
@@ -65,7 +74,9 @@ def wait_ready(process: Process, timeout: float = 90.0) -> None:
     last = ""
     while time.monotonic() < deadline:
         if process.popen.poll() is not None:
-            raise RuntimeError(f"{process.name} exited ({process.popen.returncode}):\n{process.log.read_text()[-4000:]}")
+            raise RuntimeError(
+                f"{process.name} exited ({process.popen.returncode}):\n{process.log.read_text()[-4000:]}"
+            )
         try:
             response = httpx.get(process.url + "/readyz", timeout=2)
             if response.status_code == 200:
@@ -109,43 +120,69 @@ def start_standalone(work_dir: Path) -> Platform:
     return platform
 
 
-def start_distributed(work_dir: Path, *, databases: dict[str, str], kafka: str,
-                      departments: tuple[str, ...] = ("amr", "psb")) -> Platform:
+def start_distributed(
+    work_dir: Path, *, databases: dict[str, str], kafka: str, departments: tuple[str, ...] = ("amr", "psb")
+) -> Platform:
     namespace = f"e2e{uuid.uuid4().hex[:8]}."
     ports = {name: free_port() for name in ["gw", "sm", "ds", *departments]}
     gw_url = f"http://127.0.0.1:{ports['gw']}"
-    kafka_env = {"BUS": "kafka", "KAFKA_BOOTSTRAP": kafka, "TOPIC_NAMESPACE": namespace, "ENVIRONMENT": "test",
-                 "RELAY_POLL_SECONDS": "1", "JWKS_URL": f"{gw_url}/api/v1/auth/jwks"}
+    kafka_env = {
+        "BUS": "kafka",
+        "KAFKA_BOOTSTRAP": kafka,
+        "TOPIC_NAMESPACE": namespace,
+        "ENVIRONMENT": "test",
+        "RELAY_POLL_SECONDS": "1",
+        "JWKS_URL": f"{gw_url}/api/v1/auth/jwks",
+    }
 
     def env(prefix: str, **values: str) -> dict[str, str]:
         return {f"{prefix}{k.upper()}": v for k, v in {**kafka_env, **values}.items()}
 
     specs: list[tuple[str, str, dict[str, str], int]] = [
-        ("service-management", "service_management",
-         env("SM_", database_url=databases["sm"], seed_demo="true"), ports["sm"]),
-        ("data-sharing", "data_sharing",
-         env("DS_", database_url=databases["ds"], license_signing_key_path=str(work_dir / "keys" / "license.pem")),
-         ports["ds"]),
+        (
+            "service-management",
+            "service_management",
+            env("SM_", database_url=databases["sm"], seed_demo="true"),
+            ports["sm"],
+        ),
+        (
+            "data-sharing",
+            "data_sharing",
+            env("DS_", database_url=databases["ds"], license_signing_key_path=str(work_dir / "keys" / "license.pem")),
+            ports["ds"],
+        ),
         *[
-            (f"business-systems-{d}", "business_systems",
-             env("BS_", database_url=databases[f"bs_{d}"], department_code=d), ports[d])
+            (
+                f"business-systems-{d}",
+                "business_systems",
+                env("BS_", database_url=databases[f"bs_{d}"], department_code=d),
+                ports[d],
+            )
             for d in departments
         ],
-        ("portal-gateway", "portal_gateway",
-         env("GW_", database_url=databases["gw"], seed_demo="true",
-             token_signing_key_path=str(work_dir / "keys" / "token.pem"),
-             service_management_url=f"http://127.0.0.1:{ports['sm']}",
-             data_sharing_url=f"http://127.0.0.1:{ports['ds']}",
-             business_systems_urls=json.dumps({d: f"http://127.0.0.1:{ports[d]}" for d in departments}),
-             demo_departments=json.dumps(list(departments))),
-         ports["gw"]),
+        (
+            "portal-gateway",
+            "portal_gateway",
+            env(
+                "GW_",
+                database_url=databases["gw"],
+                seed_demo="true",
+                token_signing_key_path=str(work_dir / "keys" / "token.pem"),
+                service_management_url=f"http://127.0.0.1:{ports['sm']}",
+                data_sharing_url=f"http://127.0.0.1:{ports['ds']}",
+                business_systems_urls=json.dumps({d: f"http://127.0.0.1:{ports[d]}" for d in departments}),
+                demo_departments=json.dumps(list(departments)),
+            ),
+            ports["gw"],
+        ),
     ]
     platform = Platform(mode="distributed", base_url=gw_url)
     try:
         for name, package, variables, port in specs:
             platform.processes.append(
-                start_process(name, ["-m", package, "serve", "--migrate", "--port", str(port)], variables, port,
-                              work_dir)
+                start_process(
+                    name, ["-m", package, "serve", "--migrate", "--port", str(port)], variables, port, work_dir
+                )
             )
         for process in platform.processes:
             wait_ready(process)
@@ -163,8 +200,13 @@ class Applicant:
         self.id_number = id_number
         response = client.post(
             "/api/v1/auth/register",
-            json={"account_type": "person", "id_number": id_number, "name": name, "phone": "13800138000",
-                  "password": "secret-pass-1"},
+            json={
+                "account_type": "person",
+                "id_number": id_number,
+                "name": name,
+                "phone": "13800138000",
+                "password": "secret-pass-1",
+            },
         )
         assert response.status_code in (201, 409), response.text
         self.headers = login(client, id_number, "secret-pass-1")
@@ -195,6 +237,15 @@ def login(client: httpx.Client, username: str, password: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-BUSINESS_FORM = {"business_name": "张三小吃店", "business_address": "示范县人民路1号", "business_scope": "小吃服务", "capital": 5}
-FOOD_FORM = {"business_name": "张三小吃店", "business_address": "示范县人民路1号", "food_category": "热食类制售",
-             "floor_area": 40}
+BUSINESS_FORM = {
+    "business_name": "张三小吃店",
+    "business_address": "示范县人民路1号",
+    "business_scope": "小吃服务",
+    "capital": 5,
+}
+FOOD_FORM = {
+    "business_name": "张三小吃店",
+    "business_address": "示范县人民路1号",
+    "food_category": "热食类制售",
+    "floor_area": 40,
+}

@@ -28,13 +28,25 @@ def _problem(response: httpx.Response, status: int, field: str | None = None) ->
 
 def test_registration_input(platform: Platform) -> None:
     with platform.client() as client:
-        good = {"account_type": "person", "id_number": ADULTS[4], "name": "周八", "phone": "13900139000",
-                "password": "long-enough-1"}
-        _problem(client.post("/api/v1/auth/register", content=b'{"account_type": "person",',
-                             headers={"content-type": "application/json"}), 400)
+        good = {
+            "account_type": "person",
+            "id_number": ADULTS[4],
+            "name": "周八",
+            "phone": "13900139000",
+            "password": "long-enough-1",
+        }
+        _problem(
+            client.post(
+                "/api/v1/auth/register",
+                content=b'{"account_type": "person",',
+                headers={"content-type": "application/json"},
+            ),
+            400,
+        )
         _problem(client.post("/api/v1/auth/register", json={**good, "account_type": 5}), 422, "account_type")
-        _problem(client.post("/api/v1/auth/register", json={**good, "id_number": "110101199003077751"}), 422,
-                 "id_number")
+        _problem(
+            client.post("/api/v1/auth/register", json={**good, "id_number": "110101199003077751"}), 422, "id_number"
+        )
         _problem(client.post("/api/v1/auth/register", json={**good, "phone": "12345"}), 422, "phone")
         _problem(client.post("/api/v1/auth/register", json={**good, "password": "short"}), 422, "password")
         _problem(client.post("/api/v1/auth/register", json=[1, 2]), 422)
@@ -63,10 +75,20 @@ def test_case_input_and_other_applicants_cases(platform: Platform) -> None:
         h = owner.headers
         _problem(client.post("/api/v1/cases", json={"item_code": "NO-SUCH-ITEM", "form": {}}, headers=h), 404)
         missing = {k: v for k, v in BUSINESS_FORM.items() if k != "capital"}
-        _problem(client.post("/api/v1/cases", json={"item_code": ITEM_INSTANT, "form": missing}, headers=h), 422,
-                 "form.capital")
-        _problem(client.post("/api/v1/cases", json={"item_code": ITEM_INSTANT, "form": {**BUSINESS_FORM, "capital": "many"}},
-                             headers=h), 422, "form.capital")
+        _problem(
+            client.post("/api/v1/cases", json={"item_code": ITEM_INSTANT, "form": missing}, headers=h),
+            422,
+            "form.capital",
+        )
+        _problem(
+            client.post(
+                "/api/v1/cases",
+                json={"item_code": ITEM_INSTANT, "form": {**BUSINESS_FORM, "capital": "many"}},
+                headers=h,
+            ),
+            422,
+            "form.capital",
+        )
         _problem(client.post("/api/v1/cases", json={"item_code": ITEM_INSTANT, "form": "x"}, headers=h), 422, "form")
         _problem(client.post("/api/v1/cases", json={"form": {}}, headers=h), 422, "item_code")
         _problem(client.post("/api/v1/cases", content=b"{oops", headers={**h, "content-type": "application/json"}), 400)
@@ -98,12 +120,34 @@ def test_lookups(platform: Platform, path: str, status: int, field: str | None) 
 def test_decision_input(platform: Platform) -> None:
     with platform.client() as client:
         reviewer = login(client, "reviewer-amr", DEMO_PASSWORD)
-        _problem(client.post("/api/v1/cases/000000000000000000/decision", headers=reviewer,
-                             json={"decision": "maybe", "opinion": "x"}), 422, "decision")
-        _problem(client.post("/api/v1/cases/000000000000000000/decision", headers=reviewer,
-                             json={"decision": "approve"}), 422, "opinion")
-        _problem(client.post("/api/v1/cases/000000000000000000/decision", headers=reviewer,
-                             json={"decision": "approve", "opinion": "同意"}), 404)
+        _problem(
+            client.post(
+                "/api/v1/cases/000000000000000000/decision",
+                headers=reviewer,
+                json={"decision": "maybe", "opinion": "x"},
+            ),
+            422,
+            "decision",
+        )
+        _problem(
+            client.post("/api/v1/cases/000000000000000000/decision", headers=reviewer, json={"decision": "approve"}),
+            422,
+            "opinion",
+        )
+        _problem(
+            client.post(
+                "/api/v1/cases/000000000000000000/decision",
+                headers=reviewer,
+                json={"decision": "approve", "opinion": "同意"},
+            ),
+            404,
+        )
         applicant = Applicant(client, ADULTS[0], name="张三")
-        _problem(client.post("/api/v1/cases/000000000000000000/decision", headers=applicant.headers,
-                             json={"decision": "approve", "opinion": "同意"}), 403)
+        _problem(
+            client.post(
+                "/api/v1/cases/000000000000000000/decision",
+                headers=applicant.headers,
+                json={"decision": "approve", "opinion": "同意"},
+            ),
+            403,
+        )

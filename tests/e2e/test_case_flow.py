@@ -49,16 +49,20 @@ def test_reviewed_case_waits_for_the_reviewer_then_concludes_with_a_licence(plat
         _wait_in_worklist(client, reviewer, case_no)
         assert applicant.case(case_no)["status"] == "dispatched"
 
-        response = client.post(f"/api/v1/cases/{case_no}/decision", headers=reviewer,
-                               json={"decision": "approve", "opinion": "材料齐全，准予许可"})
+        response = client.post(
+            f"/api/v1/cases/{case_no}/decision",
+            headers=reviewer,
+            json={"decision": "approve", "opinion": "材料齐全，准予许可"},
+        )
         assert response.status_code == 200, response.text
         case = applicant.wait_for(case_no, "concluded")
         assert [step["status"] for step in case["timeline"]] == HAPPY_PATH
         assert case["opinion"] == "材料齐全，准予许可"
         assert _verify(client, case["license_no"])["valid"] is True
 
-        again = client.post(f"/api/v1/cases/{case_no}/decision", headers=reviewer,
-                            json={"decision": "deny", "opinion": "改主意"})
+        again = client.post(
+            f"/api/v1/cases/{case_no}/decision", headers=reviewer, json={"decision": "deny", "opinion": "改主意"}
+        )
         assert again.status_code == 409
 
 
@@ -68,8 +72,11 @@ def test_denied_case_ends_denied_without_a_licence(platform: Platform) -> None:
         case_no = applicant.file(ITEM_REVIEWED, FOOD_FORM)
         reviewer = login(client, "reviewer-amr", DEMO_PASSWORD)
         _wait_in_worklist(client, reviewer, case_no)
-        response = client.post(f"/api/v1/cases/{case_no}/decision", headers=reviewer,
-                               json={"decision": "deny", "opinion": "经营场所不符合要求"})
+        response = client.post(
+            f"/api/v1/cases/{case_no}/decision",
+            headers=reviewer,
+            json={"decision": "deny", "opinion": "经营场所不符合要求"},
+        )
         assert response.status_code == 200, response.text
         case = applicant.wait_for(case_no, "denied")
         assert case["license_no"] is None
@@ -103,8 +110,9 @@ def test_a_department_sees_only_its_own_cases(platform: Platform) -> None:
         psb = login(client, "reviewer-psb", DEMO_PASSWORD)
         assert case_no not in _worklist(client, psb)
         assert client.get(f"/api/v1/work-items/{case_no}", headers=psb).status_code == 404
-        response = client.post(f"/api/v1/cases/{case_no}/decision", headers=psb,
-                               json={"decision": "approve", "opinion": "越权"})
+        response = client.post(
+            f"/api/v1/cases/{case_no}/decision", headers=psb, json={"decision": "approve", "opinion": "越权"}
+        )
         assert response.status_code == 404
 
         # The other department's instant item is decided by that department's system.

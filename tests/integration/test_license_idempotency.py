@@ -83,8 +83,14 @@ def test_duplicates_and_a_restart_mid_stream_issue_one_licence_per_case(
         runtime.stop()  # stopped mid-stream: what it had not committed is redelivered to the next one
 
     for event in events[20:]:
-        redelivery = Event(id=str(uuid.uuid4()), type=event.type, source=event.source, subject=event.subject,
-                           time=event.time, data=event.data)  # a re-emitted approval under a new event id
+        redelivery = Event(
+            id=str(uuid.uuid4()),
+            type=event.type,
+            source=event.source,
+            subject=event.subject,
+            time=event.time,
+            data=event.data,
+        )  # a re-emitted approval under a new event id
         second = create_runtime(settings, verifier=verifier)
         second.bus.publish(Topics.CASE, event.subject, event.encode())
         second.bus.publish(Topics.CASE, redelivery.subject, redelivery.encode())

@@ -25,8 +25,7 @@ SERVICES = {
 
 @pytest.mark.parametrize("service", sorted(SERVICES))
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_migrations_up_and_down(service: str, backend: str, tmp_path: Path,
-                                request: pytest.FixtureRequest) -> None:
+def test_migrations_up_and_down(service: str, backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     if backend == "sqlite":
         url = f"sqlite:///{tmp_path / 'm.db'}"
     else:

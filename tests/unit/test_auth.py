@@ -13,8 +13,9 @@ def _issuer(ttl: int = 60) -> TokenIssuer:
 
 
 def _token(issuer: TokenIssuer) -> str:
-    return issuer.issue(sub="u1", account_type="staff", name="审批员", id_number=None, roles=["reviewer"],
-                        department="amr")
+    return issuer.issue(
+        sub="u1", account_type="staff", name="审批员", id_number=None, roles=["reviewer"], department="amr"
+    )
 
 
 def test_issued_tokens_verify_with_the_published_jwks() -> None:
@@ -33,8 +34,13 @@ def test_tokens_from_another_key_wrong_audience_or_expired_are_refused() -> None
     with pytest.raises(Unauthorized):
         TokenVerifier(issuer.jwks, issuer="portal-gateway", audience="another").verify(_token(issuer))
     expired = jwt.encode(
-        {"sub": "u1", "iss": "portal-gateway", "aud": "gov-platform", "iat": int(time.time()) - 100,
-         "exp": int(time.time()) - 10},
+        {
+            "sub": "u1",
+            "iss": "portal-gateway",
+            "aud": "gov-platform",
+            "iat": int(time.time()) - 100,
+            "exp": int(time.time()) - 10,
+        },
         issuer.key,
         algorithm="EdDSA",
         headers={"kid": issuer.jwk["kid"]},
@@ -48,7 +54,11 @@ def test_tokens_from_another_key_wrong_audience_or_expired_are_refused() -> None
 def test_an_unsigned_token_is_refused() -> None:
     issuer = _issuer()
     verifier = TokenVerifier(issuer.jwks, issuer="portal-gateway", audience="gov-platform")
-    forged = jwt.encode({"sub": "u1", "iss": "portal-gateway", "aud": "gov-platform", "iat": 1, "exp": 2**31},
-                        None, algorithm="none", headers={"kid": issuer.jwk["kid"]})
+    forged = jwt.encode(
+        {"sub": "u1", "iss": "portal-gateway", "aud": "gov-platform", "iat": 1, "exp": 2**31},
+        None,
+        algorithm="none",
+        headers={"kid": issuer.jwk["kid"]},
+    )
     with pytest.raises(Unauthorized):
         verifier.verify(forged)

@@ -20,10 +20,22 @@ def test_a_complete_form_is_cleaned() -> None:
     ("form", "field"),
     [
         ({"business_address": "路1号", "business_scope": "零售", "capital": 5}, "form.business_name"),
-        ({"business_name": "  ", "business_address": "路1号", "business_scope": "零售", "capital": 5}, "form.business_name"),
-        ({"business_name": "x", "business_address": "路1号", "business_scope": "零售", "capital": "五"}, "form.capital"),
-        ({"business_name": "x", "business_address": "路1号", "business_scope": "零售", "capital": True}, "form.capital"),
-        ({"business_name": "x", "business_address": "路1号", "business_scope": "零售", "capital": 5, "extra": 1}, "form.extra"),
+        (
+            {"business_name": "  ", "business_address": "路1号", "business_scope": "零售", "capital": 5},
+            "form.business_name",
+        ),
+        (
+            {"business_name": "x", "business_address": "路1号", "business_scope": "零售", "capital": "五"},
+            "form.capital",
+        ),
+        (
+            {"business_name": "x", "business_address": "路1号", "business_scope": "零售", "capital": True},
+            "form.capital",
+        ),
+        (
+            {"business_name": "x", "business_address": "路1号", "business_scope": "零售", "capital": 5, "extra": 1},
+            "form.extra",
+        ),
     ],
 )
 def test_missing_wrong_or_unknown_fields_are_named(form: dict, field: str) -> None:

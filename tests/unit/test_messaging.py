@@ -75,8 +75,9 @@ def test_the_same_event_delivered_twice_has_one_effect(db: Database, bus: LocalB
     event = _event()
     bus.publish(Topics.CASE, event.subject, event.encode())
     bus.publish(Topics.CASE, event.subject, event.encode())
-    consumer = EventConsumer(db=db, bus=bus, group="g", topics=[Topics.CASE], handlers={"test.happened": _record},
-                             service="test")
+    consumer = EventConsumer(
+        db=db, bus=bus, group="g", topics=[Topics.CASE], handlers={"test.happened": _record}, service="test"
+    )
     for message in bus.consumer("g", [Topics.CASE]).poll(0.1):
         consumer.handle_message(message)
     assert _count(db, effects) == 1
@@ -93,8 +94,16 @@ def test_a_failing_handler_is_retried_then_dead_lettered_and_leaves_no_effect(db
 
     event = _event()
     bus.publish(Topics.CASE, event.subject, event.encode())
-    consumer = EventConsumer(db=db, bus=bus, group="g", topics=[Topics.CASE], handlers={"test.happened": flaky},
-                             service="test", max_attempts=3, backoff_seconds=0)
+    consumer = EventConsumer(
+        db=db,
+        bus=bus,
+        group="g",
+        topics=[Topics.CASE],
+        handlers={"test.happened": flaky},
+        service="test",
+        max_attempts=3,
+        backoff_seconds=0,
+    )
     for message in bus.consumer("g", [Topics.CASE]).poll(0.1):
         consumer.handle_message(message)
     assert len(calls) == 3
@@ -116,8 +125,15 @@ def test_a_running_consumer_commits_only_handled_messages(db: Database, bus: Loc
     for n in range(5):
         event = _event(n)
         bus.publish(Topics.CASE, event.subject, event.encode())
-    consumer = EventConsumer(db=db, bus=bus, group="g", topics=[Topics.CASE], handlers={"test.happened": _record},
-                             service="test", poll_seconds=0.05)
+    consumer = EventConsumer(
+        db=db,
+        bus=bus,
+        group="g",
+        topics=[Topics.CASE],
+        handlers={"test.happened": _record},
+        service="test",
+        poll_seconds=0.05,
+    )
     consumer.start()
     try:
         import time

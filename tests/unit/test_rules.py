@@ -34,6 +34,8 @@ def test_a_table_with_no_matching_row_is_not_eligible() -> None:
 
 def test_graphs_with_code_nodes_are_refused() -> None:
     graph = decision_table("t", [("form.x", "x")], [([""], True, "ok")])
-    graph["nodes"].append({"id": "f", "type": "functionNode", "name": "f", "content": {"source": "export const handler = () => ({})"}})
+    graph["nodes"].append(
+        {"id": "f", "type": "functionNode", "name": "f", "content": {"source": "export const handler = () => ({})"}}
+    )
     with pytest.raises(RuleError):
         evaluate(graph, {"form": {"x": 1}})

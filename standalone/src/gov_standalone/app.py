@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.routing import Mount
@@ -28,12 +29,18 @@ log = logging.getLogger("gov_standalone")
 DEPARTMENTS = ["amr", "psb", "hrss"]
 
 
-def create_standalone_app(*, var_dir: Path, host: str, port: int, seed_demo: bool = True,
-                          departments: list[str] | None = None) -> FastAPI:
+def create_standalone_app(
+    *, var_dir: Path, host: str, port: int, seed_demo: bool = True, departments: list[str] | None = None
+) -> FastAPI:
     departments = departments or DEPARTMENTS
     var_dir.mkdir(parents=True, exist_ok=True)
     base = f"http://{host}:{port}/internal"
-    common = {"environment": "development", "bus": "local", "seed_demo": seed_demo, "relay_poll_seconds": 1.0}
+    common: dict[str, Any] = {
+        "environment": "development",
+        "bus": "local",
+        "seed_demo": seed_demo,
+        "relay_poll_seconds": 1.0,
+    }
 
     def sqlite(name: str) -> str:
         return f"sqlite:///{var_dir / name}.db"
@@ -79,8 +86,10 @@ def create_standalone_app(*, var_dir: Path, host: str, port: int, seed_demo: boo
         Mount("/internal/service-management", service_management.create_app(runtime=sm_runtime, manage_lifespan=False)),
         Mount("/internal/data-sharing", data_sharing.create_app(runtime=ds_runtime, manage_lifespan=False)),
         *[
-            Mount(f"/internal/business/{r.settings.department_code}",  # type: ignore[attr-defined]
-                  business.create_app(runtime=r, manage_lifespan=False))
+            Mount(
+                f"/internal/business/{r.settings.department_code}",  # type: ignore[attr-defined]
+                business.create_app(runtime=r, manage_lifespan=False),
+            )
             for r in bs_runtimes
         ],
         Mount("/", gateway.create_app(runtime=gw_runtime, manage_lifespan=False)),

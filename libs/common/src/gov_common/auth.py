@@ -55,8 +55,9 @@ class TokenIssuer:
         self.ttl_seconds = ttl_seconds
         self.jwk = public_jwk(key.public_key())
 
-    def issue(self, *, sub: str, account_type: str, name: str, id_number: str | None, roles: list[str],
-              department: str | None) -> str:
+    def issue(
+        self, *, sub: str, account_type: str, name: str, id_number: str | None, roles: list[str], department: str | None
+    ) -> str:
         now = int(time.time())
         claims: dict[str, Any] = {
             "iss": self.issuer,
@@ -83,8 +84,14 @@ class TokenIssuer:
 class TokenVerifier:
     """Verifies tokens against a JWKS, fetched lazily and refreshed when an unknown key id appears."""
 
-    def __init__(self, jwks_source: Callable[[], dict[str, Any]], *, issuer: str, audience: str,
-                 min_refresh_seconds: float = 30.0) -> None:
+    def __init__(
+        self,
+        jwks_source: Callable[[], dict[str, Any]],
+        *,
+        issuer: str,
+        audience: str,
+        min_refresh_seconds: float = 30.0,
+    ) -> None:
         self._source = jwks_source
         self.issuer = issuer
         self.audience = audience

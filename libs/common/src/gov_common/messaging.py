@@ -25,7 +25,6 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    Text,
     insert,
     select,
     update,
@@ -273,4 +272,3 @@ class EventConsumer:
         )
         self.bus.publish(topic, message.key or "", message.value, headers)
         EVENTS_DEAD_LETTERED.labels(self.service, self.group, message.topic).inc()
-

@@ -9,12 +9,8 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 
-HTTP_REQUESTS = Counter(
-    "gov_http_requests_total", "HTTP requests answered", ["service", "method", "route", "status"]
-)
-HTTP_LATENCY = Histogram(
-    "gov_http_request_duration_seconds", "HTTP request duration", ["service", "method", "route"]
-)
+HTTP_REQUESTS = Counter("gov_http_requests_total", "HTTP requests answered", ["service", "method", "route", "status"])
+HTTP_LATENCY = Histogram("gov_http_request_duration_seconds", "HTTP request duration", ["service", "method", "route"])
 EVENTS_PUBLISHED = Counter("gov_events_published_total", "Events published by the outbox relay", ["service", "topic"])
 EVENTS_CONSUMED = Counter(
     "gov_events_consumed_total", "Events taken from the bus", ["service", "group", "type", "outcome"]

@@ -43,7 +43,7 @@ class ServiceSettings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _production_needs_real_infrastructure(self) -> "ServiceSettings":
+    def _production_needs_real_infrastructure(self) -> ServiceSettings:
         if self.environment == "production":
             if self.seed_demo:
                 raise ValueError("seed_demo must be off in production: demo accounts have a public password")

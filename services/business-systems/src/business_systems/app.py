@@ -23,7 +23,9 @@ def migrate(settings: Settings) -> None:
     upgrade(MIGRATIONS, settings.database_url)
 
 
-def create_runtime(settings: Settings, *, bus: Bus | None = None, verifier: TokenVerifier | None = None) -> ServiceRuntime:
+def create_runtime(
+    settings: Settings, *, bus: Bus | None = None, verifier: TokenVerifier | None = None
+) -> ServiceRuntime:
     department = settings.department_code
 
     def on_dispatched(session: Session, event: Event) -> None:
@@ -40,8 +42,9 @@ def create_runtime(settings: Settings, *, bus: Bus | None = None, verifier: Toke
     )
 
 
-def create_app(settings: Settings | None = None, *, runtime: ServiceRuntime | None = None,
-               manage_lifespan: bool = True) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, runtime: ServiceRuntime | None = None, manage_lifespan: bool = True
+) -> FastAPI:
     runtime = runtime or create_runtime(settings or Settings())  # type: ignore[call-arg]
     department = runtime.settings.department_code  # type: ignore[attr-defined]
     app = create_service_app(

@@ -14,7 +14,7 @@ class Settings(ServiceSettings):
     database_url: str = ""
 
     @model_validator(mode="after")
-    def _per_department_defaults(self) -> "Settings":
+    def _per_department_defaults(self) -> Settings:
         if not self.database_url:
             self.database_url = f"sqlite:///var/business-{self.department_code}.db"
         if not self.consumer_group:

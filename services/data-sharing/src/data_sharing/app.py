@@ -27,14 +27,17 @@ def migrate(settings: Settings) -> None:
 
 
 def create_signer(settings: Settings) -> LicenseSigner:
-    key = load_or_create_private_key(
-        settings.license_signing_key_path, create=settings.environment != "production"
-    )
+    key = load_or_create_private_key(settings.license_signing_key_path, create=settings.environment != "production")
     return LicenseSigner(key)
 
 
-def create_runtime(settings: Settings, *, bus: Bus | None = None, verifier: TokenVerifier | None = None,
-                   signer: LicenseSigner | None = None) -> ServiceRuntime:
+def create_runtime(
+    settings: Settings,
+    *,
+    bus: Bus | None = None,
+    verifier: TokenVerifier | None = None,
+    signer: LicenseSigner | None = None,
+) -> ServiceRuntime:
     signer = signer or create_signer(settings)
 
     def on_approved(session: Session, event: Event) -> None:
@@ -53,8 +56,9 @@ def create_runtime(settings: Settings, *, bus: Bus | None = None, verifier: Toke
     return runtime
 
 
-def create_app(settings: Settings | None = None, *, runtime: ServiceRuntime | None = None,
-               manage_lifespan: bool = True) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, runtime: ServiceRuntime | None = None, manage_lifespan: bool = True
+) -> FastAPI:
     runtime = runtime or create_runtime(settings or Settings())
     app = create_service_app(
         runtime,

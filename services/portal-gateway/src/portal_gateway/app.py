@@ -48,8 +48,9 @@ def create_runtime(settings: Settings, *, bus: Bus | None = None, issuer: TokenI
     return runtime
 
 
-def create_app(settings: Settings | None = None, *, runtime: ServiceRuntime | None = None,
-               manage_lifespan: bool = True) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, runtime: ServiceRuntime | None = None, manage_lifespan: bool = True
+) -> FastAPI:
     runtime = runtime or create_runtime(settings or Settings())
     app = create_service_app(
         runtime,

@@ -25,7 +25,9 @@ def migrate(settings: Settings) -> None:
     upgrade(MIGRATIONS, settings.database_url)
 
 
-def create_runtime(settings: Settings, *, bus: Bus | None = None, verifier: TokenVerifier | None = None) -> ServiceRuntime:
+def create_runtime(
+    settings: Settings, *, bus: Bus | None = None, verifier: TokenVerifier | None = None
+) -> ServiceRuntime:
     runtime = ServiceRuntime(
         name=NAME,
         settings=settings,
@@ -45,8 +47,9 @@ def create_runtime(settings: Settings, *, bus: Bus | None = None, verifier: Toke
     return runtime
 
 
-def create_app(settings: Settings | None = None, *, runtime: ServiceRuntime | None = None,
-               manage_lifespan: bool = True) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, runtime: ServiceRuntime | None = None, manage_lifespan: bool = True
+) -> FastAPI:
     runtime = runtime or create_runtime(settings or Settings())
     app = create_service_app(
         runtime,

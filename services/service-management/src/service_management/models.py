@@ -77,9 +77,7 @@ class Case(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     concluded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
-    timeline: Mapped[list[CaseStep]] = relationship(
-        lazy="raise", order_by="CaseStep.id", cascade="all, delete-orphan"
-    )
+    timeline: Mapped[list[CaseStep]] = relationship(lazy="raise", order_by="CaseStep.id", cascade="all, delete-orphan")
 
 
 class CaseStep(Base):

@@ -61,8 +61,9 @@ class KafkaBus(Bus):
     """`namespace` prefixes every topic name on the broker, so that several environments (or test
     runs) can share one cluster while the code speaks of `gov.case.v1` only."""
 
-    def __init__(self, bootstrap: str, *, client_id: str, partitions: int = 3, replication_factor: int = 1,
-                 namespace: str = "") -> None:
+    def __init__(
+        self, bootstrap: str, *, client_id: str, partitions: int = 3, replication_factor: int = 1, namespace: str = ""
+    ) -> None:
         self.bootstrap = bootstrap
         self.namespace = namespace
         self.client_id = client_id

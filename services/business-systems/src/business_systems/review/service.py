@@ -46,6 +46,7 @@ def receive_dispatched(session: Session, event: Event, *, department_code: str) 
     )
     session.add(work)
     session.flush()
+    log.info("case %s received by %s", work.case_no, department_code)
     rule = data.get("rule")
     if data.get("instant_approval") and rule and rule.get("graph"):
         facts = {"applicant": data["applicant"].get("facts", {}), "form": work.form}
@@ -71,6 +72,7 @@ def _decide(session: Session, work: WorkItem, *, approve: bool, by: str, opinion
     work.opinion = opinion
     work.automated = automated
     work.decided_at = utcnow()
+    log.info("case %s %s by %s", work.case_no, work.status, by)
     data: dict[str, Any] = {
         "case_no": work.case_no,
         "item_code": work.item_code,
@@ -114,8 +116,9 @@ def get_work_item(session: Session, *, principal: Principal, case_no: str, depar
     return work
 
 
-def decide(session: Session, *, principal: Principal, case_no: str, department_code: str, approve: bool,
-           opinion: str) -> WorkItem:
+def decide(
+    session: Session, *, principal: Principal, case_no: str, department_code: str, approve: bool, opinion: str
+) -> WorkItem:
     work = get_work_item(session, principal=principal, case_no=case_no, department_code=department_code)
     if work.status != Status.PENDING:
         raise Conflict(f"case {case_no} is already {work.status}")
@@ -123,12 +126,12 @@ def decide(session: Session, *, principal: Principal, case_no: str, department_c
     return work
 
 
-def worklist(session: Session, *, principal: Principal, department_code: str, page: int,
-             page_size: int) -> tuple[list[WorkItem], int]:
+def worklist(
+    session: Session, *, principal: Principal, department_code: str, page: int, page_size: int
+) -> tuple[list[WorkItem], int]:
     if principal.department != department_code:
         return [], 0
     query = select(WorkItem).where(WorkItem.status == Status.PENDING)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     items = session.scalars(query.order_by(WorkItem.id).offset((page - 1) * page_size).limit(page_size)).all()
     return list(items), total
-

@@ -18,7 +18,9 @@ def _signer(request: Request) -> LicenseSigner:
     return signer
 
 
-@router.get("/licenses/{license_no}/verify", response_model=Verification, responses={404: {"description": "No such licence"}})
+@router.get(
+    "/licenses/{license_no}/verify", response_model=Verification, responses={404: {"description": "No such licence"}}
+)
 def verify_license(license_no: str, request: Request, session: DbSession) -> Verification:
     """Verify a licence (no login): signature, status and validity period."""
     return service.verify(session, license_no=license_no, signer=_signer(request))
@@ -31,7 +33,11 @@ def my_wallet(principal: CurrentPrincipal, session: DbSession) -> Wallet:
     return Wallet(licenses=[LicenseOut.model_validate(x) for x in licenses], total=len(licenses))
 
 
-@router.get("/licenses/{license_no}", response_model=LicenseOut, responses={404: {"description": "No such licence, or not yours"}})
+@router.get(
+    "/licenses/{license_no}",
+    response_model=LicenseOut,
+    responses={404: {"description": "No such licence, or not yours"}},
+)
 def get_license(license_no: str, principal: CurrentPrincipal, session: DbSession) -> LicenseOut:
     """One licence in full, for its holder and the staff entitled to it."""
     return LicenseOut.model_validate(service.get_for(session, principal=principal, license_no=license_no))

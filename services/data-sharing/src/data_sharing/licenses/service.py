@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from gov_common.events import Event, EventTypes, Topics
 from gov_common.identity import mask_name
 from gov_common.messaging import emit
 
+log = logging.getLogger("data_sharing.licenses")
 SOURCE = "/data-sharing"
 
 
@@ -47,6 +49,7 @@ def issue_for_approved_case(session: Session, event: Event, *, signer: LicenseSi
     signer.sign(license)
     session.add(license)
     session.flush()
+    log.info("licence %s issued for case %s", license.license_no, case_no)
     emit(
         session,
         Topics.LICENSE,
@@ -109,7 +112,10 @@ def get_for(session: Session, *, principal: Principal, license_no: str) -> Licen
     entitled = license is not None and (
         (principal.id_number is not None and principal.id_number == license.holder_id_number)
         or principal.has_role(Roles.ADMIN)
-        or (principal.has_role(Roles.REVIEWER, Roles.DEPARTMENT_ADMIN) and principal.department == license.issuer_department)
+        or (
+            principal.has_role(Roles.REVIEWER, Roles.DEPARTMENT_ADMIN)
+            and principal.department == license.issuer_department
+        )
     )
     if license is None or not entitled:
         raise NotFound(f"licence {license_no} not found")

@@ -31,7 +31,10 @@ def register(session: Session, body: RegisterIn) -> Account:
             raise InvalidField("uscc", "a legal person registers with a unified social credit code")
         username = validate_uscc(body.uscc, "uscc")
     if session.scalars(select(Account.id).where(Account.username == username)).first() is not None:
-        raise Conflict("an account with this identity number already exists", field="id_number" if body.account_type == "person" else "uscc")
+        raise Conflict(
+            "an account with this identity number already exists",
+            field="id_number" if body.account_type == "person" else "uscc",
+        )
     account = Account(
         id=str(uuid.uuid4()),
         account_type=body.account_type,

@@ -41,9 +41,7 @@ def list_my_cases(
 ) -> CasePage:
     """The caller's own cases, newest first."""
     cases, total = service.list_my_cases(session, principal=principal, page=page, page_size=page_size)
-    return CasePage(
-        cases=[CaseSummary.model_validate(c) for c in cases], total=total, page=page, page_size=page_size
-    )
+    return CasePage(cases=[CaseSummary.model_validate(c) for c in cases], total=total, page=page, page_size=page_size)
 
 
 @router.get("/cases/{case_no}", response_model=CaseOut, responses=_ERRORS)

@@ -6,6 +6,7 @@ The same functions serve HTTP and the event consumer. None of them commits: the 
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import datetime
 from typing import Any
@@ -22,6 +23,7 @@ from gov_common.messaging import emit
 from service_management.catalogue.service import get_published, validate_form
 from service_management.models import Case, CaseStep, Item
 
+log = logging.getLogger("service_management.cases")
 SOURCE = "/service-management"
 TERMINAL = frozenset({"concluded", "denied", "rejected"})
 
@@ -46,8 +48,9 @@ def _step(case: Case, status: str, actor: str, note: str | None = None, at: date
     case.timeline.append(CaseStep(status=status, actor=actor, note=note, at=at or utcnow()))
 
 
-def file_case(session: Session, *, principal: Principal, item_code: str, form: dict[str, Any],
-              channel: str = "online") -> Case:
+def file_case(
+    session: Session, *, principal: Principal, item_code: str, form: dict[str, Any], channel: str = "online"
+) -> Case:
     item = get_published(session, item_code)
     cleaned = validate_form(item, form)
     now = utcnow()
@@ -74,6 +77,7 @@ def file_case(session: Session, *, principal: Principal, item_code: str, form: d
     # so intake accepts at once and dispatches to the implementing department.
     _step(case, Status.ACCEPTED, actor="system", note="online pre-check passed")
     dispatch(session, case=case, item=item)
+    log.info("case %s filed for %s and dispatched to %s", case.case_no, item.code, item.department_code)
     return case
 
 
@@ -125,9 +129,7 @@ def can_see(principal: Principal, case: Case) -> bool:
 
 
 def get_visible_case(session: Session, *, principal: Principal, case_no: str) -> tuple[Case, Item]:
-    case = session.scalars(
-        select(Case).where(Case.case_no == case_no).options(selectinload(Case.timeline))
-    ).first()
+    case = session.scalars(select(Case).where(Case.case_no == case_no).options(selectinload(Case.timeline))).first()
     # Someone else's case answers exactly like a case that does not exist.
     if case is None or not can_see(principal, case):
         raise NotFound(f"case {case_no} not found")
@@ -166,6 +168,7 @@ def record_denial(session: Session, event: Event) -> None:
     case.opinion = event.data.get("opinion")
     _step(case, Status.DENIED, actor=event.data.get("decided_by", "reviewer"), note=case.opinion)
     case.concluded_at = utcnow()
+    log.info("case %s denied", case.case_no)
 
 
 def record_license(session: Session, event: Event) -> None:
@@ -182,6 +185,7 @@ def _conclude(session: Session, case: Case, *, license_no: str | None) -> None:
     case.license_no = license_no
     case.concluded_at = utcnow()
     _step(case, Status.CONCLUDED, actor="system", note=f"licence {license_no}" if license_no else None)
+    log.info("case %s concluded (licence %s)", case.case_no, license_no)
     emit(
         session,
         Topics.CASE,

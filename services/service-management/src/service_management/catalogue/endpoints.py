@@ -20,9 +20,7 @@ def list_items(
 ) -> ItemPage:
     """Published service items, newest version of each."""
     items, total = service.list_published(session, department=department, page=page, page_size=page_size)
-    return ItemPage(
-        items=[ItemSummary.model_validate(i) for i in items], total=total, page=page, page_size=page_size
-    )
+    return ItemPage(items=[ItemSummary.model_validate(i) for i in items], total=total, page=page, page_size=page_size)
 
 
 @router.get("/items/{code}", response_model=ItemDetail)
