@@ -38,7 +38,7 @@ def test_instant_approval_case_concludes_with_a_licence_that_verifies(platform: 
         assert verification["valid"] is True and verification["signature_valid"] is True
         assert verification["holder_name"] == "张*"  # masked for the public
         wallet = client.get("/api/v1/licenses", headers=applicant.headers).json()
-        assert case["license_no"] in [lic["license_no"] for lic in wallet["licenses"]]
+        assert case["license_no"] in [lic["license_no"] for lic in wallet]
 
 
 def test_reviewed_case_waits_for_the_reviewer_then_concludes_with_a_licence(platform: Platform) -> None:
@@ -82,8 +82,8 @@ def test_denied_case_ends_denied_without_a_licence(platform: Platform) -> None:
         assert case["license_no"] is None
         assert case["opinion"] == "经营场所不符合要求"
         assert [step["status"] for step in case["timeline"]][-1] == "denied"
-        wallet = client.get("/api/v1/licenses", headers=applicant.headers).json()
-        assert wallet["total"] == 0
+        wallet = client.get("/api/v1/licenses", headers=applicant.headers)
+        assert wallet.json() == [] and wallet.headers["X-Total-Count"] == "0"
 
 
 def test_an_instant_item_whose_rule_fails_goes_to_a_reviewer_with_the_explanation(platform: Platform) -> None:
@@ -124,7 +124,7 @@ def test_a_department_sees_only_its_own_cases(platform: Platform) -> None:
 def _worklist(client: httpx.Client, headers: dict[str, str]) -> list[str]:
     response = client.get("/api/v1/worklist", headers=headers, params={"page_size": 100})
     assert response.status_code == 200, response.text
-    return [w["case_no"] for w in response.json()["work_items"]]
+    return [w["case_no"] for w in response.json()]
 
 
 def _wait_in_worklist(client: httpx.Client, headers: dict[str, str], case_no: str, timeout: float = 30.0) -> None:
@@ -134,3 +134,20 @@ def _wait_in_worklist(client: httpx.Client, headers: dict[str, str], case_no: st
     while case_no not in _worklist(client, headers):
         assert time.monotonic() < deadline, f"{case_no} never reached the work list"
         time.sleep(0.05)
+
+
+def test_lists_are_arrays_with_their_place_in_the_whole_in_headers(platform: Platform) -> None:
+    with platform.client() as client:
+        everything = client.get("/api/v1/items", params={"page_size": 100})
+        assert everything.status_code == 200
+        items = everything.json()
+        assert len(items) == int(everything.headers["X-Total-Count"]) == 5
+        assert {"code", "name", "department_code", "instant_approval"} <= items[0].keys()
+        second = client.get("/api/v1/items", params={"page": 2, "page_size": 2})
+        assert [i["code"] for i in second.json()] == [i["code"] for i in items[2:4]]
+        assert second.headers["X-Page"] == "2" and second.headers["X-Total-Count"] == "5"
+        amr = client.get("/api/v1/items", params={"department": "amr"}).json()
+        assert {i["department_code"] for i in amr} == {"amr"} and len(amr) == 2
+        detail = client.get(f"/api/v1/items/{ITEM_INSTANT}").json()
+        assert detail["instant_approval"] is True
+        assert {"name", "label", "type", "required"} <= detail["form_fields"][0].keys()

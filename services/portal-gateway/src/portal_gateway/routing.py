@@ -12,6 +12,7 @@ from urllib.parse import quote
 import httpx
 from fastapi import APIRouter, Request, Response
 
+from gov_common import pagination
 from gov_common.auth import CurrentPrincipal, Roles
 from gov_common.errors import Forbidden, ServiceUnavailable
 
@@ -19,6 +20,7 @@ log = logging.getLogger("portal_gateway.routing")
 router = APIRouter(prefix="/api/v1", tags=["routed"])
 
 _PASSED_HEADERS = ("authorization", "content-type", "accept", "accept-language")
+_RETURNED_HEADERS = ("content-type", "www-authenticate", *(h.lower() for h in pagination.HEADERS))
 
 
 async def forward(request: Request, service: str, base_url: str, path: str) -> Response:
@@ -35,7 +37,7 @@ async def forward(request: Request, service: str, base_url: str, path: str) -> R
     except httpx.HTTPError as exc:
         log.warning("%s unreachable: %s", service, exc)
         raise ServiceUnavailable(f"{service} is unavailable; try again shortly") from exc
-    passed = {k: v for k, v in upstream.headers.items() if k.lower() in ("content-type", "www-authenticate")}
+    passed = {k: v for k, v in upstream.headers.items() if k.lower() in _RETURNED_HEADERS}
     return Response(content=upstream.content, status_code=upstream.status_code, headers=passed)
 
 

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Response
 
 from business_systems.review import service
-from business_systems.review.schemas import DecisionIn, DecisionOut, WorkItemOut, WorkList
+from business_systems.review.schemas import DecisionIn, DecisionOut, WorkItemOut
 from gov_common.auth import Reviewer
+from gov_common.pagination import Page
 from gov_common.service import DbSession, Runtime
 
 router = APIRouter(prefix="/api/v1", tags=["review"])
@@ -23,21 +22,14 @@ def _department(runtime: Runtime) -> str:
     return str(runtime.settings.department_code)  # type: ignore[attr-defined]
 
 
-@router.get("/worklist", response_model=WorkList, responses=_ERRORS)
+@router.get("/worklist", response_model=list[WorkItemOut], responses=_ERRORS)
 def worklist(
-    principal: Reviewer,
-    session: DbSession,
-    runtime: Runtime,
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> WorkList:
+    principal: Reviewer, session: DbSession, runtime: Runtime, page: Page, response: Response
+) -> list[WorkItemOut]:
     """Cases of this department waiting for a reviewer's decision, oldest first."""
-    items, total = service.worklist(
-        session, principal=principal, department_code=_department(runtime), page=page, page_size=page_size
-    )
-    return WorkList(
-        work_items=[WorkItemOut.model_validate(w) for w in items], total=total, page=page, page_size=page_size
-    )
+    items, total = service.worklist(session, principal=principal, department_code=_department(runtime), page=page)
+    page.describe(response, total)
+    return [WorkItemOut.model_validate(w) for w in items]
 
 
 @router.get("/work-items/{case_no}", response_model=WorkItemOut, responses=_ERRORS)

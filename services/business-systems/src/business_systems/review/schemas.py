@@ -33,13 +33,6 @@ class WorkItemOut(BaseModel):
     decided_at: datetime | None
 
 
-class WorkList(BaseModel):
-    work_items: list[WorkItemOut]
-    total: int
-    page: int
-    page_size: int
-
-
 class DecisionOut(BaseModel):
     case_no: str
     status: str

@@ -15,6 +15,7 @@ from gov_common.db import utcnow
 from gov_common.errors import Conflict, NotFound
 from gov_common.events import Event, EventTypes, Topics
 from gov_common.messaging import emit
+from gov_common.pagination import PageRequest
 
 log = logging.getLogger("business_systems.review")
 
@@ -127,11 +128,11 @@ def decide(
 
 
 def worklist(
-    session: Session, *, principal: Principal, department_code: str, page: int, page_size: int
+    session: Session, *, principal: Principal, department_code: str, page: PageRequest
 ) -> tuple[list[WorkItem], int]:
     if principal.department != department_code:
         return [], 0
     query = select(WorkItem).where(WorkItem.status == Status.PENDING)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    items = session.scalars(query.order_by(WorkItem.id).offset((page - 1) * page_size).limit(page_size)).all()
+    items = session.scalars(query.order_by(WorkItem.id).offset(page.offset).limit(page.page_size)).all()
     return list(items), total

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
 from data_sharing.licenses import service
-from data_sharing.licenses.schemas import LicenseOut, Verification, Wallet
+from data_sharing.licenses.schemas import LicenseOut, Verification
 from data_sharing.licenses.signing import LicenseSigner
 from gov_common.auth import CurrentPrincipal
+from gov_common.pagination import Page
 from gov_common.service import DbSession
 
 router = APIRouter(prefix="/api/v1", tags=["licenses"])
@@ -26,11 +27,12 @@ def verify_license(license_no: str, request: Request, session: DbSession) -> Ver
     return service.verify(session, license_no=license_no, signer=_signer(request))
 
 
-@router.get("/licenses", response_model=Wallet)
-def my_wallet(principal: CurrentPrincipal, session: DbSession) -> Wallet:
-    """The caller's licences (their wallet)."""
-    licenses = service.wallet(session, principal=principal)
-    return Wallet(licenses=[LicenseOut.model_validate(x) for x in licenses], total=len(licenses))
+@router.get("/licenses", response_model=list[LicenseOut])
+def my_wallet(principal: CurrentPrincipal, session: DbSession, page: Page, response: Response) -> list[LicenseOut]:
+    """The caller's licences (their wallet), newest first."""
+    licenses, total = service.wallet(session, principal=principal, page=page)
+    page.describe(response, total)
+    return [LicenseOut.model_validate(x) for x in licenses]
 
 
 @router.get(

@@ -38,8 +38,3 @@ class LicenseOut(BaseModel):
     signature_alg: str
     key_id: str
     signature: str
-
-
-class Wallet(BaseModel):
-    licenses: list[LicenseOut]
-    total: int

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from data_sharing.licenses.schemas import Verification
@@ -17,6 +17,7 @@ from gov_common.errors import NotFound
 from gov_common.events import Event, EventTypes, Topics
 from gov_common.identity import mask_name
 from gov_common.messaging import emit
+from gov_common.pagination import PageRequest
 
 log = logging.getLogger("data_sharing.licenses")
 SOURCE = "/data-sharing"
@@ -97,14 +98,13 @@ def verify(session: Session, *, license_no: str, signer: LicenseSigner) -> Verif
     )
 
 
-def wallet(session: Session, *, principal: Principal) -> list[License]:
+def wallet(session: Session, *, principal: Principal, page: PageRequest) -> tuple[list[License], int]:
     if not principal.id_number:
-        return []
-    return list(
-        session.scalars(
-            select(License).where(License.holder_id_number == principal.id_number).order_by(License.issued_at.desc())
-        ).all()
-    )
+        return [], 0
+    query = select(License).where(License.holder_id_number == principal.id_number)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    licenses = session.scalars(query.order_by(License.issued_at.desc()).offset(page.offset).limit(page.page_size)).all()
+    return list(licenses), total
 
 
 def get_for(session: Session, *, principal: Principal, license_no: str) -> License:

@@ -1,17 +1,15 @@
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Response
 
 from gov_common.auth import Applicant, CurrentPrincipal
+from gov_common.pagination import Page
 from gov_common.service import DbSession
 from service_management.cases import service
 from service_management.cases.schemas import (
     CaseCreate,
     CaseCreated,
     CaseOut,
-    CasePage,
     CaseSummary,
     TimelineEntry,
 )
@@ -32,16 +30,12 @@ def file_case(body: CaseCreate, principal: Applicant, session: DbSession) -> Cas
     return CaseCreated(case_no=case.case_no, status=case.status)
 
 
-@router.get("/cases", response_model=CasePage, responses=_ERRORS)
-def list_my_cases(
-    principal: CurrentPrincipal,
-    session: DbSession,
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> CasePage:
-    """The caller's own cases, newest first."""
-    cases, total = service.list_my_cases(session, principal=principal, page=page, page_size=page_size)
-    return CasePage(cases=[CaseSummary.model_validate(c) for c in cases], total=total, page=page, page_size=page_size)
+@router.get("/cases", response_model=list[CaseSummary], responses=_ERRORS)
+def list_my_cases(principal: CurrentPrincipal, session: DbSession, page: Page, response: Response) -> list[CaseSummary]:
+    """The caller's own cases, newest first; X-Total-Count gives the number of all."""
+    cases, total = service.list_my_cases(session, principal=principal, page=page)
+    page.describe(response, total)
+    return [CaseSummary.model_validate(c) for c in cases]
 
 
 @router.get("/cases/{case_no}", response_model=CaseOut, responses=_ERRORS)

@@ -53,10 +53,3 @@ class CaseSummary(BaseModel):
     status: str
     license_no: str | None
     created_at: datetime
-
-
-class CasePage(BaseModel):
-    cases: list[CaseSummary]
-    total: int
-    page: int
-    page_size: int

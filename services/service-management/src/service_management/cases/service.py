@@ -20,6 +20,7 @@ from gov_common.errors import NotFound
 from gov_common.events import Event, EventTypes, Topics
 from gov_common.identity import age_on
 from gov_common.messaging import emit
+from gov_common.pagination import PageRequest
 from service_management.catalogue.service import get_published, validate_form
 from service_management.models import Case, CaseStep, Item
 
@@ -137,10 +138,10 @@ def get_visible_case(session: Session, *, principal: Principal, case_no: str) ->
     return case, item
 
 
-def list_my_cases(session: Session, *, principal: Principal, page: int, page_size: int) -> tuple[list[Case], int]:
+def list_my_cases(session: Session, *, principal: Principal, page: PageRequest) -> tuple[list[Case], int]:
     query = select(Case).where(Case.applicant_sub == principal.sub)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    cases = session.scalars(query.order_by(Case.id.desc()).offset((page - 1) * page_size).limit(page_size)).all()
+    cases = session.scalars(query.order_by(Case.id.desc()).offset(page.offset).limit(page.page_size)).all()
     return list(cases), total
 
 

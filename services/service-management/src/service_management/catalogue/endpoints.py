@@ -2,25 +2,27 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
+from gov_common.pagination import Page
 from gov_common.service import DbSession
 from service_management.catalogue import service
-from service_management.catalogue.schemas import DepartmentOut, ItemDetail, ItemPage, ItemSummary
+from service_management.catalogue.schemas import DepartmentOut, ItemDetail, ItemSummary
 
 router = APIRouter(prefix="/api/v1", tags=["catalogue"])
 
 
-@router.get("/items", response_model=ItemPage)
+@router.get("/items", response_model=list[ItemSummary])
 def list_items(
     session: DbSession,
+    page: Page,
+    response: Response,
     department: Annotated[str | None, Query(max_length=32)] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> ItemPage:
-    """Published service items, newest version of each."""
-    items, total = service.list_published(session, department=department, page=page, page_size=page_size)
-    return ItemPage(items=[ItemSummary.model_validate(i) for i in items], total=total, page=page, page_size=page_size)
+) -> list[ItemSummary]:
+    """Published service items, newest version of each; X-Total-Count gives the number of all."""
+    items, total = service.list_published(session, department=department, page=page)
+    page.describe(response, total)
+    return [ItemSummary.model_validate(i) for i in items]
 
 
 @router.get("/items/{code}", response_model=ItemDetail)

@@ -41,10 +41,3 @@ class ItemDetail(ItemSummary):
     license_type: str | None
     license_name: str | None
     rule_version: int | None
-
-
-class ItemPage(BaseModel):
-    items: list[ItemSummary]
-    total: int
-    page: int
-    page_size: int

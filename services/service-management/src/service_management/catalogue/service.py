@@ -9,10 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gov_common.errors import InvalidField, NotFound
+from gov_common.pagination import PageRequest
 from service_management.models import Department, Item
 
 
-def list_published(session: Session, *, department: str | None, page: int, page_size: int) -> tuple[list[Item], int]:
+def list_published(session: Session, *, department: str | None, page: PageRequest) -> tuple[list[Item], int]:
     latest = (
         select(Item.code, func.max(Item.version).label("version"))
         .where(Item.status == "published")
@@ -23,7 +24,7 @@ def list_published(session: Session, *, department: str | None, page: int, page_
     if department:
         query = query.where(Item.department_code == department)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    items = session.scalars(query.order_by(Item.code).offset((page - 1) * page_size).limit(page_size)).all()
+    items = session.scalars(query.order_by(Item.code).offset(page.offset).limit(page.page_size)).all()
     return list(items), total
 
 
