@@ -93,6 +93,7 @@ class Platform:
     mode: str
     base_url: str
     processes: list[Process] = field(default_factory=list)
+    client_secrets: dict[str, str] = field(default_factory=dict)
 
     def stop(self) -> None:
         for process in reversed(self.processes):
@@ -124,6 +125,10 @@ def start_distributed(
     work_dir: Path, *, databases: dict[str, str], kafka: str, departments: tuple[str, ...] = ("amr", "psb")
 ) -> Platform:
     namespace = f"e2e{uuid.uuid4().hex[:8]}."
+    client_secrets = {
+        c: uuid.uuid4().hex
+        for c in ["service-management", "data-sharing", *[f"business-systems.{d}" for d in departments]]
+    }
     ports = {name: free_port() for name in ["gw", "sm", "ds", *departments]}
     gw_url = f"http://127.0.0.1:{ports['gw']}"
     kafka_env = {
@@ -135,27 +140,39 @@ def start_distributed(
         "JWKS_URL": f"{gw_url}/api/v1/auth/jwks",
     }
 
-    def env(prefix: str, **values: str) -> dict[str, str]:
+    def env(prefix: str, client_id: str | None = None, **values: str) -> dict[str, str]:
+        if client_id:
+            values = {
+                **values,
+                "service_client_id": client_id,
+                "service_client_secret": client_secrets[client_id],
+                "token_url": f"{gw_url}/api/v1/auth/token",
+            }
         return {f"{prefix}{k.upper()}": v for k, v in {**kafka_env, **values}.items()}
 
     specs: list[tuple[str, str, dict[str, str], int]] = [
         (
             "service-management",
             "service_management",
-            env("SM_", database_url=databases["sm"], seed_demo="true"),
+            env("SM_", "service-management", database_url=databases["sm"], seed_demo="true"),
             ports["sm"],
         ),
         (
             "data-sharing",
             "data_sharing",
-            env("DS_", database_url=databases["ds"], license_signing_key_path=str(work_dir / "keys" / "license.pem")),
+            env(
+                "DS_",
+                "data-sharing",
+                database_url=databases["ds"],
+                license_signing_key_path=str(work_dir / "keys" / "license.pem"),
+            ),
             ports["ds"],
         ),
         *[
             (
                 f"business-systems-{d}",
                 "business_systems",
-                env("BS_", database_url=databases[f"bs_{d}"], department_code=d),
+                env("BS_", f"business-systems.{d}", database_url=databases[f"bs_{d}"], department_code=d),
                 ports[d],
             )
             for d in departments
@@ -172,11 +189,12 @@ def start_distributed(
                 data_sharing_url=f"http://127.0.0.1:{ports['ds']}",
                 business_systems_urls=json.dumps({d: f"http://127.0.0.1:{ports[d]}" for d in departments}),
                 demo_departments=json.dumps(list(departments)),
+                service_clients=json.dumps(client_secrets),
             ),
             ports["gw"],
         ),
     ]
-    platform = Platform(mode="distributed", base_url=gw_url)
+    platform = Platform(mode="distributed", base_url=gw_url, client_secrets=client_secrets)
     try:
         for name, package, variables, port in specs:
             platform.processes.append(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import jwt
 from fastapi.testclient import TestClient
 
 from portal_gateway.app import create_app, migrate
@@ -49,3 +50,39 @@ def test_an_unreachable_service_answers_503(new_database: Callable[[str], str], 
         assert response.status_code == 503
         assert response.headers["content-type"].startswith("application/problem+json")
         assert "service-management" in response.json()["detail"]
+
+
+def test_client_credentials_grant_for_platform_services(new_database: Callable[[str], str], tmp_path: Path) -> None:
+    settings = _settings(new_database("gw_clients"), tmp_path, seed_demo=False).model_copy(
+        update={"service_clients": {"data-sharing": "s3cret-value"}}
+    )
+    migrate(settings)
+    with TestClient(create_app(settings)) as client:
+        ok = client.post(
+            "/api/v1/auth/token", data={"grant_type": "client_credentials"}, auth=("data-sharing", "s3cret-value")
+        )
+        assert ok.status_code == 200, ok.text
+        me_claims = jwt.decode(ok.json()["access_token"], options={"verify_signature": False})
+        assert me_claims["typ"] == "client" and me_claims["cid"] == "data-sharing"
+        assert me_claims["roles"] == ["service"] and "idn" not in me_claims
+        form = client.post(
+            "/api/v1/auth/token",
+            data={"grant_type": "client_credentials", "client_id": "data-sharing", "client_secret": "s3cret-value"},
+        )
+        assert form.status_code == 200
+        for auth in [("data-sharing", "wrong"), ("nobody", "s3cret-value")]:
+            refused = client.post("/api/v1/auth/token", data={"grant_type": "client_credentials"}, auth=auth)
+            assert refused.status_code == 401
+        odd = client.post("/api/v1/auth/token", data={"grant_type": "implicit"})
+        assert odd.status_code == 400 and odd.json()["errors"][0]["field"] == "grant_type"
+
+    rotated = settings.model_copy(update={"service_clients": {"data-sharing": "new-secret-value"}})
+    with TestClient(create_app(rotated)) as client:
+        old = client.post(
+            "/api/v1/auth/token", data={"grant_type": "client_credentials"}, auth=("data-sharing", "s3cret-value")
+        )
+        assert old.status_code == 401
+        new = client.post(
+            "/api/v1/auth/token", data={"grant_type": "client_credentials"}, auth=("data-sharing", "new-secret-value")
+        )
+        assert new.status_code == 200

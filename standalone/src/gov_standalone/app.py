@@ -5,6 +5,7 @@ separate deployments. Only settings differ from the distributed mode."""
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -45,6 +46,17 @@ def create_standalone_app(
     def sqlite(name: str) -> str:
         return f"sqlite:///{var_dir / name}.db"
 
+    # Each service is a client application of the gateway, with a secret made for this process.
+    client_ids = ["service-management", "data-sharing", *[f"business-systems.{d}" for d in departments]]
+    secrets_by_client = {c: secrets.token_urlsafe(32) for c in client_ids}
+
+    def identity(client_id: str) -> dict[str, Any]:
+        return {
+            "service_client_id": client_id,
+            "service_client_secret": secrets_by_client[client_id],
+            "token_url": f"http://{host}:{port}/api/v1/auth/token",
+        }
+
     gw_settings = GatewaySettings(
         **common,
         database_url=sqlite("portal-gateway"),
@@ -53,15 +65,22 @@ def create_standalone_app(
         data_sharing_url=f"{base}/data-sharing",
         business_systems_urls={d: f"{base}/business/{d}" for d in departments},
         demo_departments=departments,
+        service_clients=secrets_by_client,
     )
-    sm_settings = ServiceManagementSettings(**common, database_url=sqlite("service-management"))
+    sm_settings = ServiceManagementSettings(
+        **common, **identity("service-management"), database_url=sqlite("service-management")
+    )
     ds_settings = DataSharingSettings(
         **common,
+        **identity("data-sharing"),
         database_url=sqlite("data-sharing"),
         license_signing_key_path=str(var_dir / "keys" / "license-signing.pem"),
     )
     bs_settings = [
-        BusinessSettings(**common, department_code=d, database_url=sqlite(f"business-{d}")) for d in departments
+        BusinessSettings(
+            **common, **identity(f"business-systems.{d}"), department_code=d, database_url=sqlite(f"business-{d}")
+        )
+        for d in departments
     ]
 
     for migrate, settings in [

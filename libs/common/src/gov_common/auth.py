@@ -21,6 +21,8 @@ from gov_common.keys import public_jwk
 
 class Roles:
     ADMIN = "admin"
+    # A platform service calling another (client credentials of an internal client application).
+    SERVICE = "service"
     CLERK = "clerk"
     REVIEWER = "reviewer"
     DEPARTMENT_ADMIN = "department_admin"
@@ -32,16 +34,21 @@ class Principal:
     """Who is calling, as the verified token says."""
 
     sub: str
-    account_type: str  # person, entity or staff
+    account_type: str  # person, entity, staff or client (a client application)
     name: str
     id_number: str | None = None  # resident ID number or unified social credit code
     roles: frozenset[str] = field(default_factory=frozenset)
     department: str | None = None
+    client_id: str | None = None
     token: str = ""
 
     @property
     def is_applicant(self) -> bool:
         return self.account_type in ("person", "entity")
+
+    @property
+    def is_service(self) -> bool:
+        return self.account_type == "client" and Roles.SERVICE in self.roles
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -56,7 +63,15 @@ class TokenIssuer:
         self.jwk = public_jwk(key.public_key())
 
     def issue(
-        self, *, sub: str, account_type: str, name: str, id_number: str | None, roles: list[str], department: str | None
+        self,
+        *,
+        sub: str,
+        account_type: str,
+        name: str,
+        id_number: str | None,
+        roles: list[str],
+        department: str | None,
+        client_id: str | None = None,
     ) -> str:
         now = int(time.time())
         claims: dict[str, Any] = {
@@ -75,6 +90,8 @@ class TokenIssuer:
             claims["idn"] = id_number
         if department:
             claims["dept"] = department
+        if client_id:
+            claims["cid"] = client_id
         return jwt.encode(claims, self.key, algorithm="EdDSA", headers={"kid": self.jwk["kid"]})
 
     def jwks(self) -> dict[str, Any]:
@@ -147,6 +164,7 @@ class TokenVerifier:
             id_number=claims.get("idn"),
             roles=frozenset(claims.get("roles") or []),
             department=claims.get("dept"),
+            client_id=claims.get("cid"),
             token=token,
         )
 

@@ -18,6 +18,7 @@ from gov_common.db import Database
 from gov_common.errors import install_error_handlers
 from gov_common.messaging import EventConsumer, Handler, OutboxRelay
 from gov_common.metrics import install_metrics
+from gov_common.service_client import ServiceCredentials
 from gov_common.settings import ServiceSettings
 
 log = logging.getLogger("gov_common.service")
@@ -61,6 +62,14 @@ class ServiceRuntime:
                 service=name,
                 max_attempts=settings.consumer_max_attempts,
                 backoff_seconds=settings.consumer_retry_backoff_seconds,
+            )
+        self.service_credentials: ServiceCredentials | None = None
+        if settings.service_client_secret:
+            self.service_credentials = ServiceCredentials(
+                token_url=settings.token_url,
+                client_id=settings.service_client_id or name,
+                client_secret=settings.service_client_secret,
+                timeout=settings.http_timeout_seconds,
             )
         self.on_start: list[Callable[[], None]] = []
         self.extras: dict[str, Any] = {}

@@ -23,6 +23,10 @@ class ServiceSettings(BaseSettings):
     # The consumer group; also the name under which handled events are kept in the inbox.
     consumer_group: str = ""
     jwks_url: str = "http://127.0.0.1:8000/api/v1/auth/jwks"
+    # This service's own client credentials at the gateway, for calls with no user behind them.
+    token_url: str = "http://127.0.0.1:8000/api/v1/auth/token"
+    service_client_id: str = ""
+    service_client_secret: str = ""
     token_issuer: str = "portal-gateway"
     token_audience: str = "gov-platform"
     relay_poll_seconds: float = Field(default=2.0, gt=0)

@@ -12,6 +12,7 @@ from gov_common.http import async_client
 from gov_common.keys import load_or_create_private_key
 from gov_common.migrations import upgrade
 from gov_common.service import ServiceRuntime, create_service_app
+from portal_gateway.accounts.clients import sync_service_clients
 from portal_gateway.accounts.endpoints import router as accounts_router
 from portal_gateway.accounts.service import seed_demo_staff
 from portal_gateway.routing import router as routing_router
@@ -38,6 +39,13 @@ def create_runtime(settings: Settings, *, bus: Bus | None = None, issuer: TokenI
     verifier = TokenVerifier(issuer.jwks, issuer=settings.token_issuer, audience=settings.token_audience)
     runtime = ServiceRuntime(name=NAME, settings=settings, bus=bus, verifier=verifier)
     runtime.extras["token_issuer"] = issuer
+    if settings.service_clients:
+
+        def _sync_clients() -> None:
+            with runtime.db.session() as session:
+                sync_service_clients(session, settings.service_clients)
+
+        runtime.on_start.append(_sync_clients)
     if settings.seed_demo:
 
         def _seed() -> None:

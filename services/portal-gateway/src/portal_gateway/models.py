@@ -32,3 +32,17 @@ class Account(Base):
     @property
     def id_number(self) -> str | None:
         return self.username if self.account_type in ("person", "entity") else None
+
+
+class ClientApplication(Base):
+    """A system that calls the APIs with its own identity (OAuth2 client credentials): a platform
+    service calling another, or an integrator's application."""
+
+    __tablename__ = "client_applications"
+
+    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    secret_hash: Mapped[str] = mapped_column(String(200))
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -20,3 +20,5 @@ class Settings(ServiceSettings):
     business_systems_urls: dict[str, str] = Field(default_factory=dict)
     demo_departments: list[str] = Field(default_factory=lambda: ["amr", "psb", "hrss"])
     demo_password: str = "demo12345"
+    # The platform's own services as client applications: client id -> secret (from a Secret).
+    service_clients: dict[str, str] = Field(default_factory=dict)

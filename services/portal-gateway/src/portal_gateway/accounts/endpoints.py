@@ -1,15 +1,16 @@
 from __future__ import annotations
 
+import base64
 from typing import Annotated, Any
+from urllib.parse import unquote
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Form, Request
 from sqlalchemy.orm import Session
 
 from gov_common.auth import CurrentPrincipal, TokenIssuer
-from gov_common.errors import NotFound
+from gov_common.errors import DomainError, InvalidField, NotFound, Unauthorized
 from gov_common.service import DbSession, Runtime
-from portal_gateway.accounts import service
+from portal_gateway.accounts import clients, service
 from portal_gateway.accounts.schemas import AccountOut, RegisterIn, TokenOut
 from portal_gateway.models import Account
 
@@ -44,24 +45,73 @@ def register(body: RegisterIn, session: DbSession) -> AccountOut:
     return _out(service.register(session, body))
 
 
-@router.post("/auth/token", response_model=TokenOut, responses={401: {"description": "Wrong credentials"}})
+@router.post(
+    "/auth/token",
+    response_model=TokenOut,
+    responses={
+        400: {"description": "Unsupported grant type"},
+        401: {"description": "Wrong credentials"},
+        422: {"description": "A required field is missing (named)"},
+    },
+)
 def token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Request, session: DbSession, runtime: Runtime
+    request: Request,
+    session: DbSession,
+    runtime: Runtime,
+    grant_type: Annotated[str, Form()] = "password",
+    username: Annotated[str | None, Form(max_length=64)] = None,
+    password: Annotated[str | None, Form(max_length=128)] = None,
+    client_id: Annotated[str | None, Form(max_length=64)] = None,
+    client_secret: Annotated[str | None, Form(max_length=256)] = None,
 ) -> TokenOut:
-    """Log in (OAuth2 password flow): the user name is the ID number, the credit code or a staff name."""
-    account = service.authenticate(
-        session, username=form.username, password=form.password, demo_enabled=runtime.settings.seed_demo
-    )
+    """Log in (OAuth2). Password grant: the user name is the ID number, the credit code or a staff
+    name. Client-credentials grant: a client application, with HTTP Basic or form credentials."""
     issuer = _issuer(request)
-    access_token = issuer.issue(
-        sub=account.id,
-        account_type=account.account_type,
-        name=account.name,
-        id_number=account.id_number,
-        roles=list(account.roles),
-        department=account.department_code,
-    )
+    if grant_type == "password":
+        if not username:
+            raise InvalidField("username", "the user name is required")
+        if not password:
+            raise InvalidField("password", "the password is required")
+        account = service.authenticate(
+            session, username=username, password=password, demo_enabled=runtime.settings.seed_demo
+        )
+        access_token = issuer.issue(
+            sub=account.id,
+            account_type=account.account_type,
+            name=account.name,
+            id_number=account.id_number,
+            roles=list(account.roles),
+            department=account.department_code,
+        )
+    elif grant_type == "client_credentials":
+        basic = _basic_credentials(request)
+        cid, secret = basic if basic else (client_id, client_secret)
+        if not cid or not secret:
+            raise Unauthorized("client credentials are required (HTTP Basic or client_id and client_secret)")
+        client = clients.authenticate_client(session, client_id=cid, client_secret=secret)
+        access_token = issuer.issue(
+            sub=f"client:{client.client_id}",
+            account_type="client",
+            name=client.name,
+            id_number=None,
+            roles=list(client.roles),
+            department=None,
+            client_id=client.client_id,
+        )
+    else:
+        raise DomainError(f"unsupported grant type {grant_type!r}", field="grant_type")
     return TokenOut(access_token=access_token, expires_in=issuer.ttl_seconds)
+
+
+def _basic_credentials(request: Request) -> tuple[str, str] | None:
+    scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "basic" or not encoded:
+        return None
+    try:
+        cid, _, secret = base64.b64decode(encoded, validate=True).decode("utf-8").partition(":")
+    except (ValueError, UnicodeDecodeError):
+        raise Unauthorized("malformed HTTP Basic credentials") from None
+    return unquote(cid), unquote(secret)
 
 
 @router.get("/auth/jwks")
