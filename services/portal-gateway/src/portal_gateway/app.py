@@ -15,7 +15,7 @@ from gov_common.service import ServiceRuntime, create_service_app
 from portal_gateway.accounts.clients import sync_service_clients
 from portal_gateway.accounts.endpoints import router as accounts_router
 from portal_gateway.accounts.service import seed_demo_staff
-from portal_gateway.routing import router as routing_router
+from portal_gateway.routes import all_routers
 from portal_gateway.settings import Settings
 
 NAME = "portal-gateway"
@@ -69,5 +69,6 @@ def create_app(
     app.state.token_issuer = runtime.extras["token_issuer"]
     app.state.http = async_client(runtime.settings.http_timeout_seconds)
     app.include_router(accounts_router)
-    app.include_router(routing_router)
+    for router in all_routers():
+        app.include_router(router)
     return app
