@@ -72,6 +72,7 @@ class ServiceRuntime:
                 timeout=settings.http_timeout_seconds,
             )
         self.on_start: list[Callable[[], None]] = []
+        self.on_stop: list[Callable[[], None]] = []
         self.extras: dict[str, Any] = {}
         self.started = False
 
@@ -95,6 +96,8 @@ class ServiceRuntime:
         if self.consumer is not None:
             self.consumer.stop()
         self.relay.stop()
+        for hook in self.on_stop:
+            hook()
         if self._owns_bus:
             self.bus.close()
         self.db.dispose()
@@ -135,11 +138,15 @@ def create_service_app(
         try:
             yield
         finally:
+            for hook in app.state.on_shutdown:
+                await hook()
             if manage_lifespan:
                 runtime.stop()
 
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
     app.state.runtime = runtime
+    # Async clean-ups (e.g. closing HTTP client pools), awaited when the app shuts down.
+    app.state.on_shutdown = []
     install_error_handlers(app)
     install_metrics(app, runtime.name)
 

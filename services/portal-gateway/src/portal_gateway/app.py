@@ -68,6 +68,7 @@ def create_app(
     )
     app.state.token_issuer = runtime.extras["token_issuer"]
     app.state.http = async_client(runtime.settings.http_timeout_seconds)
+    app.state.on_shutdown.append(app.state.http.aclose)
     app.include_router(accounts_router)
     for router in all_routers():
         app.include_router(router)
