@@ -39,3 +39,27 @@ def test_migrations_up_and_down(service: str, backend: str, tmp_path: Path, requ
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     upgrade(script_location, url)  # and up again
     engine.dispose()
+
+
+def test_replicas_migrating_at_once_take_turns(request: pytest.FixtureRequest) -> None:
+    import threading
+
+    new_database: Callable[[str], str] = request.getfixturevalue("new_database")
+    url = new_database("mig_race")
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            upgrade(service_management.app.MIGRATIONS, url)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    engine = create_engine(url)
+    assert {"cases", "items"} <= set(inspect(engine).get_table_names())
+    engine.dispose()

@@ -146,3 +146,31 @@ def test_a_running_consumer_commits_only_handled_messages(db: Database, bus: Loc
     assert _count(db, effects) == 5
     assert bus.consumer("g", [Topics.CASE]).poll(0.05) == []  # all committed
     assert _count(db, outbox) == 0
+
+
+def test_a_stopping_consumer_hands_a_failing_message_back_instead_of_dead_lettering_it(
+    db: Database, bus: LocalBus
+) -> None:
+    from gov_common.messaging import HandedBack
+
+    def failing(session: Session, event: Event) -> None:
+        raise ValueError("downstream briefly unavailable")
+
+    event = _event()
+    bus.publish(Topics.CASE, event.subject, event.encode())
+    consumer = EventConsumer(
+        db=db,
+        bus=bus,
+        group="g",
+        topics=[Topics.CASE],
+        handlers={"test.happened": failing},
+        service="test",
+        max_attempts=5,
+        backoff_seconds=10,
+    )
+    consumer._stop.set()  # SIGTERM arrived
+    message = bus.consumer("g", [Topics.CASE]).poll(0.1)[0]
+    with pytest.raises(HandedBack):
+        consumer.handle_message(message)
+    assert bus.consumer("dlt-reader", [Topics.dead_letter(Topics.CASE)]).poll(0.05) == []
+    assert [m.offset for m in bus.consumer("g", [Topics.CASE]).poll(0.05)] == [message.offset]  # not committed

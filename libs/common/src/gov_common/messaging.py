@@ -137,6 +137,11 @@ class OutboxRelay:
 Handler = Callable[[Session, Event], None]
 
 
+class HandedBack(Exception):
+    """The consumer is stopping while a message still fails: it stays uncommitted and is redelivered
+    to whichever member takes the partition next, instead of being dead-lettered by a hurried retry."""
+
+
 class EventConsumer:
     """Drives one consumer-group member: poll, handle idempotently, commit the offset."""
 
@@ -186,7 +191,11 @@ class EventConsumer:
                     for message in self._consumer.poll(self.poll_seconds):
                         if self._stop.is_set():
                             break  # not handled, not committed: redelivered after restart
-                        self.handle_message(message)
+                        try:
+                            self.handle_message(message)
+                        except HandedBack:
+                            log.info("consumer %s stopping; message %s handed back", self.group, message.offset)
+                            break
                         self._consumer.commit(message)
             except Exception:
                 log.exception("consumer %s failed; reconnecting", self.group)
@@ -219,6 +228,8 @@ class EventConsumer:
                     return
                 except Exception:
                     failure = traceback.format_exc(limit=5)
+                    if self._stop.is_set():
+                        raise HandedBack(event.id) from None
                     log.warning(
                         "handling %s %s failed (attempt %d of %d)",
                         event.type,

@@ -30,7 +30,25 @@ def upgrade(script_location: Path, url: str, revision: str = "head") -> None:
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
     log.info("migrating %s to %s", script_location.parent.name, revision)
-    command.upgrade(alembic_config(script_location, url), revision)
+    config = alembic_config(script_location, url)
+    if not url.startswith("postgresql"):
+        command.upgrade(config, revision)
+        return
+    # Replicas starting together (init containers) take turns instead of racing on the DDL.
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT pg_advisory_lock(hashtext('gov-migrations'))"))
+            connection.commit()
+            try:
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+                connection.commit()
+            finally:
+                connection.execute(sa.text("SELECT pg_advisory_unlock(hashtext('gov-migrations'))"))
+                connection.commit()
+    finally:
+        engine.dispose()
 
 
 def run_env(target_metadata: Any = None) -> None:
@@ -38,6 +56,12 @@ def run_env(target_metadata: Any = None) -> None:
     from alembic import context
 
     config = context.config
+    shared = config.attributes.get("connection")
+    if shared is not None:  # upgrade() holds the migration lock on this connection
+        context.configure(connection=shared, target_metadata=target_metadata, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
     url = config.get_main_option("sqlalchemy.url")
     if not url:
         raise RuntimeError("sqlalchemy.url is not set for the migrations")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gov_common.auth import TokenVerifier
@@ -80,7 +82,13 @@ class ServiceRuntime:
         if self.started:
             return
         for hook in self.on_start:
-            hook()
+            try:
+                hook()
+            except IntegrityError:
+                # Another replica seeded the same rows at the same moment; the second pass sees them.
+                log.info("a start-up step of %s raced with another replica; running it again", self.name)
+                time.sleep(0.5)
+                hook()
         topics = list(dict.fromkeys([*self.produced_topics, *self.consumed_topics]))
         if topics:
             self.bus.ensure_topics(topics + [f"{t}.dlt" for t in self.consumed_topics])
