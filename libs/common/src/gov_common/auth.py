@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import httpx
 import jwt
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from fastapi import Depends, Request
 from jwt import PyJWK
 
@@ -23,10 +23,15 @@ class Roles:
     ADMIN = "admin"
     # A platform service calling another (client credentials of an internal client application).
     SERVICE = "service"
+    # An integrator's client application, registered by the admin; its data calls need grants.
+    INTEGRATOR = "integrator"
     CLERK = "clerk"
     REVIEWER = "reviewer"
+    # The other two steps of a department's review chain (承办 → 审核 → 批准); see docs/business-systems.md.
+    HANDLER = "handler"
+    APPROVER = "approver"
     DEPARTMENT_ADMIN = "department_admin"
-    STAFF = frozenset({ADMIN, CLERK, REVIEWER, DEPARTMENT_ADMIN})
+    STAFF = frozenset({ADMIN, CLERK, REVIEWER, HANDLER, APPROVER, DEPARTMENT_ADMIN})
 
 
 @dataclass(frozen=True)
@@ -55,12 +60,23 @@ class Principal:
 
 
 class TokenIssuer:
-    def __init__(self, key: Ed25519PrivateKey, *, issuer: str, audience: str, ttl_seconds: int = 3600) -> None:
+    def __init__(
+        self,
+        key: Ed25519PrivateKey,
+        *,
+        issuer: str,
+        audience: str,
+        ttl_seconds: int = 3600,
+        published_keys: list[Ed25519PublicKey] | None = None,
+    ) -> None:
         self.key = key
         self.issuer = issuer
         self.audience = audience
         self.ttl_seconds = ttl_seconds
         self.jwk = public_jwk(key.public_key())
+        # Keys still published beside the signing key while a rotation overlaps: the previous key,
+        # so its unexpired tokens keep verifying, or the next one, announced before it signs.
+        self.published = [public_jwk(k) for k in published_keys or [] if public_jwk(k)["kid"] != self.jwk["kid"]]
 
     def issue(
         self,
@@ -95,7 +111,7 @@ class TokenIssuer:
         return jwt.encode(claims, self.key, algorithm="EdDSA", headers={"kid": self.jwk["kid"]})
 
     def jwks(self) -> dict[str, Any]:
-        return {"keys": [self.jwk]}
+        return {"keys": [self.jwk, *self.published]}
 
 
 class TokenVerifier:

@@ -34,7 +34,15 @@ class EventTypes:
     CASE_APPROVED = "gov.case.approved"
     CASE_DENIED = "gov.case.denied"
     CASE_CONCLUDED = "gov.case.concluded"
+    # A department's review progress and the case clock (docs/parallel-work.md, contract 3).
+    CASE_STEP_COMPLETED = "gov.case.step_completed"
+    CASE_SENT_BACK = "gov.case.sent_back"
+    CASE_CLOCK_CHANGED = "gov.case.clock_changed"
     LICENSE_ISSUED = "gov.license.issued"
+    # A licence's life after issue (docs/data-sharing.md).
+    LICENSE_REVOKED = "gov.license.revoked"
+    LICENSE_CANCELLED = "gov.license.cancelled"
+    LICENSE_EXPIRED = "gov.license.expired"
 
 
 class EventFormatError(ValueError):

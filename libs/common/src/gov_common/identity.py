@@ -14,7 +14,7 @@ def validate_resident_id(value: str, field: str = "id_number") -> str:
     """An 18-character resident identity number (GB 11643) with a correct check digit."""
     try:
         number = ric.validate(value)
-    except ValidationError as exc:
+    except (ValidationError, KeyError) as exc:  # stdnum raises KeyError for an unknown county code
         raise InvalidField(field, f"not a valid resident identity number: {exc}") from exc
     if len(number) != 18:
         raise InvalidField(field, "a resident identity number has 18 characters")

@@ -42,3 +42,15 @@ def public_jwk(key: Ed25519PublicKey) -> dict[str, str]:
     canonical = json.dumps({"crv": "Ed25519", "kty": "OKP", "x": x}, separators=(",", ":"), sort_keys=True)
     kid = b64url(hashlib.sha256(canonical.encode()).digest())
     return {"kty": "OKP", "crv": "Ed25519", "x": x, "kid": kid, "alg": "EdDSA", "use": "sig"}
+
+
+def load_public_key(path: str) -> Ed25519PublicKey:
+    """A public key (PEM), or the public half of a private key file."""
+    data = Path(path).read_bytes()
+    try:
+        loaded: object = serialization.load_pem_public_key(data)
+    except ValueError:
+        loaded = serialization.load_pem_private_key(data, password=None).public_key()
+    if not isinstance(loaded, Ed25519PublicKey):
+        raise ValueError(f"{path} is not an Ed25519 key")
+    return loaded

@@ -127,7 +127,9 @@ def get_session(request: Request) -> Any:
         yield session
 
 
-DbSession = Annotated[Session, Depends(get_session)]
+# scope="function": the unit of work commits when the endpoint returns and before the response is
+# sent, so a client that got 2xx reads its own writes, and a failed commit is an error, not a 2xx.
+DbSession = Annotated[Session, Depends(get_session, scope="function")]
 Runtime = Annotated[ServiceRuntime, Depends(get_runtime)]
 
 

@@ -22,7 +22,8 @@ class KafkaBusConsumer(BusConsumer):
         self._consumer = KafkaConsumer(
             *[namespace + t for t in topics],
             bootstrap_servers=bootstrap,
-            group_id=group,
+            # Groups are namespaced like topics, so environments sharing a cluster never rebalance each other.
+            group_id=namespace + group,
             client_id=client_id,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
