@@ -2,41 +2,110 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from pathlib import Path
 
 from fastapi import FastAPI
 
 from gov_common.auth import TokenVerifier
 from gov_common.bus import Bus
+from gov_common.db import utcnow
 from gov_common.events import Topics
+from gov_common.files import file_store_from_url
 from gov_common.migrations import upgrade
 from gov_common.service import ServiceRuntime, create_service_app
+from gov_common.service_client import ServiceCredentials
+from service_management.bundles.endpoints import router as bundles_router
+from service_management.cases.consumers import make_handlers
 from service_management.cases.endpoints import router as cases_router
-from service_management.cases.service import HANDLERS
 from service_management.catalogue.endpoints import router as catalogue_router
+from service_management.evaluation.endpoints import router as evaluation_router
+from service_management.intake.endpoints import router as intake_router
+from service_management.intake.licences import HttpLicenceVerifier
+from service_management.lists.endpoints import router as lists_router
+from service_management.ports import Ports
+from service_management.rules.credit import HttpCreditLookup
+from service_management.rules.endpoints import router as rules_router
 from service_management.seed import seed_demo
 from service_management.settings import Settings
+from service_management.supervision import service as supervision
+from service_management.supervision.calendar import ensure_official_days
+from service_management.supervision.endpoints import router as supervision_router
+from service_management.workflow.endpoints import router as workflow_router
 
 NAME = "service-management"
 MIGRATIONS = Path(__file__).parent / "migrations"
+log = logging.getLogger("service_management.supervision")
 
 
 def migrate(settings: Settings) -> None:
     upgrade(MIGRATIONS, settings.database_url)
 
 
+def build_ports(settings: Settings) -> Ports:
+    credentials = None
+    if settings.service_client_secret:
+        credentials = ServiceCredentials(
+            token_url=settings.token_url,
+            client_id=settings.service_client_id or NAME,
+            client_secret=settings.service_client_secret,
+            timeout=settings.http_timeout_seconds,
+        )
+    return Ports(
+        files=file_store_from_url(settings.file_store_url, max_bytes=settings.file_max_bytes),
+        credit=HttpCreditLookup(
+            base_url=settings.data_sharing_url, credentials=credentials, timeout=settings.data_sharing_timeout_seconds
+        ),
+        licences=HttpLicenceVerifier(
+            base_url=settings.data_sharing_url, credentials=credentials, timeout=settings.data_sharing_timeout_seconds
+        ),
+    )
+
+
+class SupervisionScheduler:
+    """Runs the supervision scan periodically in the event worker's process."""
+
+    def __init__(self, runtime: ServiceRuntime, interval: float) -> None:
+        self.runtime = runtime
+        self.interval = interval
+        self.stopping = threading.Event()
+
+    def start(self) -> None:
+        threading.Thread(target=self._run, name="service-management-supervision", daemon=True).start()
+
+    def _run(self) -> None:
+        while not self.stopping.wait(self.interval):
+            if not self.runtime.started:
+                continue
+            try:
+                with self.runtime.db.session() as session:
+                    supervision.scan(session, now=utcnow())
+            except Exception:
+                log.exception("supervision scan failed; will retry")
+
+
 def create_runtime(
-    settings: Settings, *, bus: Bus | None = None, verifier: TokenVerifier | None = None
+    settings: Settings, *, bus: Bus | None = None, verifier: TokenVerifier | None = None, ports: Ports | None = None
 ) -> ServiceRuntime:
+    ports = ports or build_ports(settings)
     runtime = ServiceRuntime(
         name=NAME,
         settings=settings,
         bus=bus,
         verifier=verifier,
-        handlers=HANDLERS,
+        handlers=make_handlers(ports),
         consumed_topics=[Topics.CASE, Topics.LICENSE],
         produced_topics=[Topics.CASE],
     )
+    runtime.extras["ports"] = ports
+
+    def _calendar() -> None:
+        year = utcnow().year
+        with runtime.db.session() as session:
+            ensure_official_days(session, years=[year - 1, year, year + 1])
+
+    runtime.on_start.append(_calendar)
     if settings.seed_demo:
 
         def _seed() -> None:
@@ -44,6 +113,11 @@ def create_runtime(
                 seed_demo(session)
 
         runtime.on_start.append(_seed)
+    if settings.run_worker and settings.supervision_interval_seconds > 0:
+        scheduler = SupervisionScheduler(runtime, settings.supervision_interval_seconds)
+        runtime.extras["supervision"] = scheduler
+        runtime.on_start.append(scheduler.start)
+        runtime.on_stop.append(scheduler.stopping.set)
     return runtime
 
 
@@ -54,9 +128,19 @@ def create_app(
     app = create_service_app(
         runtime,
         title="政务服务管理平台 service-management",
-        description="Catalogue of service items, one-window intake, dispatch and case workflow.",
+        description="Catalogue, the five lists, one-window intake, BPMN workflows, decision tables, supervision.",
         manage_lifespan=manage_lifespan,
     )
-    app.include_router(catalogue_router)
-    app.include_router(cases_router)
+    for router in (
+        catalogue_router,
+        lists_router,
+        cases_router,
+        intake_router,
+        workflow_router,
+        rules_router,
+        bundles_router,
+        supervision_router,
+        evaluation_router,
+    ):
+        app.include_router(router)
     return app

@@ -1,11 +1,12 @@
-"""Service-management's tables: departments, service items, cases and their timelines."""
+"""Service-management's tables: catalogue, lists, cases and their workflow, rules, supervision, evaluations."""
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from gov_common.db import UTCDateTime, utcnow
@@ -48,7 +49,19 @@ class Item(Base):
     # A GoRules JDM decision graph; its output `eligible` decides instant approval.
     rule: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     rule_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The standard fields of the catalogue.
+    fee: Mapped[dict[str, Any]] = mapped_column(JSON, default=lambda: {"free": True, "amount": None, "basis": None})
+    materials: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    online_depth: Mapped[str] = mapped_column(String(32), default="at_most_one_visit")
+    channels: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["online", "window"])
+    themes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Normalized tokens of name, keywords and themes for the Chinese search (catalogue/search.py).
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    # `|audience:person|theme:开办餐饮店|…|`: the filters' values as plain text, the same on every database.
+    facets: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     department: Mapped[Department] = relationship(lazy="raise")
 
@@ -70,12 +83,24 @@ class Case(Base):
     applicant_name: Mapped[str] = mapped_column(String(100))
     channel: Mapped[str] = mapped_column(String(16), default="online")
     form: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[str] = mapped_column(String(32), index=True)
     license_no: Mapped[str | None] = mapped_column(String(64), nullable=True)
     opinion: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     concluded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    filed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)  # the clerk, for a window case
+    bundle_id: Mapped[int | None] = mapped_column(ForeignKey("bundle_applications.id"), nullable=True, index=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)  # why rejected, or what is to supplement
+    supplement_codes: Mapped[list[str]] = mapped_column(JSON, default=list)  # the materials asked for
+    instant_approved: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The clock against the committed time limit (working days; gov_common.workdays).
+    limit_days: Mapped[int] = mapped_column(Integer, default=0)
+    clock_state: Mapped[str] = mapped_column(String(16), default="running")  # running, paused, stopped
+    clock_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    due_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     timeline: Mapped[list[CaseStep]] = relationship(lazy="raise", order_by="CaseStep.id", cascade="all, delete-orphan")
 
@@ -87,7 +112,230 @@ class CaseStep(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(32))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     actor: Mapped[str] = mapped_column(String(100))
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class CaseProgress(Base):
+    """A department's progress on a case (review steps, send-backs) and completed process tasks."""
+
+    __tablename__ = "case_progress"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # step_completed, sent_back, task_completed
+    step: Mapped[str] = mapped_column(String(100))
+    by: Mapped[str] = mapped_column(String(100))
+    opinion: Mapped[str | None] = mapped_column(Text, nullable=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Upload(Base):
+    """Who uploaded which file (files are content-addressed, so one file may have several uploaders)."""
+
+    __tablename__ = "uploads"
+    __table_args__ = (UniqueConstraint("file_id", "owner_sub"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    file_id: Mapped[str] = mapped_column(String(64), index=True)
+    owner_sub: Mapped[str] = mapped_column(String(64))
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CaseMaterial(Base):
+    """A material of a case: an uploaded file or a licence reference confirmed by data-sharing."""
+
+    __tablename__ = "case_materials"
+    __table_args__ = (UniqueConstraint("case_id", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    file_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    content_type: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    license_no: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    provided_by: Mapped[str] = mapped_column(String(100))
+    provided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CaseDecision(Base):
+    """A stored explanation of an automated decision: rule version, inputs, output, why."""
+
+    __tablename__ = "case_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # instant_approval_check, automated_approval
+    rule_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    output: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    instant: Mapped[bool] = mapped_column(Boolean, default=False)
+    explanation: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DecisionTable(Base):
+    """One version of an item's decision table (a GoRules JDM graph), edited through the API."""
+
+    __tablename__ = "decision_tables"
+    __table_args__ = (UniqueConstraint("item_code", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_code: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    graph: Mapped[dict[str, Any]] = mapped_column(JSON)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ProcessDefinition(Base):
+    """One version of an item's BPMN 2.0 process (item_code empty: the platform default)."""
+
+    __tablename__ = "process_definitions"
+    __table_args__ = (UniqueConstraint("item_code", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_code: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    process_id: Mapped[str] = mapped_column(String(100))
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    time_limits: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CaseWorkflow(Base):
+    """The serialized SpiffWorkflow state of a case, written after every step."""
+
+    __tablename__ = "case_workflows"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    definition_id: Mapped[int | None] = mapped_column(ForeignKey("process_definitions.id"), nullable=True)
+    state: Mapped[str] = mapped_column(Text)
+    completed: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class CaseState(Base):
+    """A BPMN state (a waiting user task) a case entered, with its own time limit."""
+
+    __tablename__ = "case_states"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    state: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Bundle(Base):
+    """An item group applied for in one application (一件事一次办)."""
+
+    __tablename__ = "bundles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    item_codes: Mapped[list[str]] = mapped_column(JSON)
+    themes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default="published")
+
+
+class BundleApplication(Base):
+    __tablename__ = "bundle_applications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    bundle_no: Mapped[str] = mapped_column(String(32), unique=True)
+    bundle_code: Mapped[str] = mapped_column(String(64), index=True)
+    applicant_sub: Mapped[str] = mapped_column(String(64), index=True)
+    applicant_id_number: Mapped[str] = mapped_column(String(18))
+    status: Mapped[str] = mapped_column(String(16))  # in_progress, concluded
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    concluded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ListVersion(Base):
+    """A dated version of one department's list of one type (五张清单)."""
+
+    __tablename__ = "list_versions"
+    __table_args__ = (UniqueConstraint("list_type", "department_code", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    list_type: Mapped[str] = mapped_column(String(32), index=True)
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"))
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))  # draft, submitted, published, superseded
+    entries: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    effective_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class CalendarDay(Base):
+    """A holiday on a weekday, or a worked weekend day (调休)."""
+
+    __tablename__ = "calendar_days"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # holiday, workday
+    name: Mapped[str] = mapped_column(String(100), default="")
+
+
+class SupervisionAlert(Base):
+    __tablename__ = "supervision_alerts"
+    __table_args__ = (UniqueConstraint("case_no", "kind", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_no: Mapped[str] = mapped_column(String(32), index=True)
+    department_code: Mapped[str] = mapped_column(String(32), index=True)
+    item_code: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # yellow, red, state_overdue
+    state: Mapped[str] = mapped_column(String(100), default="")
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Evaluation(Base):
+    """好差评: one rating per case by its applicant (GB/T 39734 five levels)."""
+
+    __tablename__ = "evaluations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    item_code: Mapped[str] = mapped_column(String(64), index=True)
+    department_code: Mapped[str] = mapped_column(String(32), index=True)
+    applicant_sub: Mapped[str] = mapped_column(String(64))
+    rating: Mapped[int] = mapped_column(Integer)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Rectification(Base):
+    """整改: the department's follow-up of a bad evaluation."""
+
+    __tablename__ = "rectifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"), unique=True)
+    case_no: Mapped[str] = mapped_column(String(32))
+    department_code: Mapped[str] = mapped_column(String(32), index=True)
+    deadline: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))  # open, done
+    response: Mapped[str | None] = mapped_column(Text, nullable=True)
+    completed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

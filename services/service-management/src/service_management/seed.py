@@ -1,4 +1,5 @@
-"""Demo data: a county's departments and five service items (two approved instantly)."""
+"""Demo data: a county's departments, five service items with their standard fields and materials
+(three approved instantly when their decision table says so) and one bundle (opening a restaurant)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service_management.models import Department, Item
-from service_management.rules import decision_table
+from gov_common.db import utcnow
+from service_management.catalogue.service import refresh_search
+from service_management.models import Bundle, DecisionTable, Department, Item
+from service_management.rules.service import current_table
+from service_management.rules.tables import decision_table
 
 DIVISION = "330122"
 
@@ -17,6 +21,20 @@ DEPARTMENTS = [
     ("psb", "示范县公安局"),
     ("hrss", "示范县人力资源和社会保障局"),
 ]
+
+
+FREE: dict[str, Any] = {"free": True, "amount": None, "basis": None}
+
+
+def _material(code: str, name: str, form: str, *, required: bool, license_type: str | None = None) -> dict[str, Any]:
+    return {
+        "code": code,
+        "name": name,
+        "form": form,
+        "required": required,
+        "license_type": license_type,
+        "accepted_trust_levels": ["A", "B"],
+    }
 
 
 def _field(name: str, label: str, kind: str = "string", required: bool = True) -> dict[str, Any]:
@@ -41,6 +59,16 @@ ITEMS: list[dict[str, Any]] = [
             _field("business_scope", "经营范围", "text"),
             _field("capital", "资金数额（万元）", "number"),
         ],
+        "fee": FREE,
+        "materials": [
+            _material("SQS", "个体工商户登记（备案）申请书", "electronic", required=True),
+            _material("SFZM", "经营者身份证明（实名认证核验）", "electronic", required=True),
+            _material("CSZM", "经营场所使用证明（已作住所申报承诺的免交）", "copy", required=False),
+        ],
+        "online_depth": "zero_visits",
+        "channels": ["online", "window", "mobile"],
+        "themes": ["企业开办", "开办餐饮店"],
+        "keywords": ["营业执照", "个体户", "开店", "工商登记"],
         "license_type": "business_license",
         "license_name": "营业执照",
         "rule": decision_table(
@@ -71,6 +99,19 @@ ITEMS: list[dict[str, Any]] = [
             _field("food_category", "经营项目"),
             _field("floor_area", "经营场所面积（平方米）", "number"),
         ],
+        "fee": FREE,
+        "materials": [
+            _material("SQS", "食品经营许可申请书", "electronic", required=True),
+            _material(
+                "YYZZ", "营业执照（主体资格证明）", "electronic", required=False, license_type="business_license"
+            ),
+            _material("GLZD", "食品安全管理制度（在线承诺）", "electronic", required=True),
+            _material("BJT", "主要设备设施布局和操作流程", "copy", required=False),
+        ],
+        "online_depth": "at_most_one_visit",
+        "channels": ["online", "window"],
+        "themes": ["开办餐饮店"],
+        "keywords": ["食品", "餐饮", "小餐饮", "食品经营许可证"],
         "license_type": "food_business_license",
         "license_name": "食品经营许可证",
         "rule": None,
@@ -92,6 +133,15 @@ ITEMS: list[dict[str, Any]] = [
             _field("residence_months", "已居住时长（月）", "integer"),
             _field("employer", "就业单位", required=False),
         ],
+        "fee": FREE,
+        "materials": [
+            _material("SQB", "居住证申领登记表", "electronic", required=True),
+            _material("ZSZM", "居住地住所证明（租赁合同或房产证明）", "copy", required=False),
+        ],
+        "online_depth": "zero_visits",
+        "channels": ["online", "window", "mobile"],
+        "themes": ["户籍与居住"],
+        "keywords": ["居住证", "暂住证", "流动人口"],
         "license_type": "residence_permit",
         "license_name": "居住证",
         "rule": decision_table(
@@ -120,6 +170,15 @@ ITEMS: list[dict[str, Any]] = [
             _field("start_date", "入职日期", "date"),
             _field("position", "岗位"),
         ],
+        "fee": FREE,
+        "materials": [
+            _material("DJB", "就业登记表", "electronic", required=True),
+            _material("LDHT", "劳动合同", "copy", required=True),
+        ],
+        "online_depth": "at_most_one_visit",
+        "channels": ["online", "window"],
+        "themes": ["就业创业"],
+        "keywords": ["就业", "就业创业证", "劳动合同", "入职"],
         "license_type": "employment_certificate",
         "license_name": "就业创业证",
         "rule": None,
@@ -140,6 +199,15 @@ ITEMS: list[dict[str, Any]] = [
             _field("mailing_address", "卡片邮寄地址"),
             _field("bank", "合作银行"),
         ],
+        "fee": FREE,
+        "materials": [
+            _material("SQB", "社会保障卡申领登记表", "electronic", required=True),
+            _material("ZP", "近期免冠证件照（可调用人像库）", "electronic", required=False),
+        ],
+        "online_depth": "zero_visits",
+        "channels": ["online", "window", "mobile"],
+        "themes": ["社会保障"],
+        "keywords": ["社保卡", "社会保障卡", "医保", "电子社保卡"],
         "license_type": "social_security_card",
         "license_name": "社会保障卡",
         "rule": decision_table(
@@ -155,13 +223,44 @@ ITEMS: list[dict[str, Any]] = [
 ]
 
 
+BUNDLES: list[dict[str, Any]] = [
+    {
+        "code": f"{DIVISION}-YJS-0001",
+        "name": "开办餐饮店一件事",
+        "description": "一次申请、一套材料，同时办理个体工商户设立登记和食品经营许可，两项办结即告完成。",
+        "item_codes": [f"{DIVISION}-AMR-XK-0001", f"{DIVISION}-AMR-XK-0002"],
+        "themes": ["开办餐饮店"],
+    }
+]
+
+
 def seed_demo(session: Session) -> None:
-    """Insert what is missing; running it again changes nothing."""
+    """Insert what is missing (and fill the standard fields of items seeded before they existed);
+    running it again changes nothing."""
     for code, name in DEPARTMENTS:
         if session.get(Department, code) is None:
             session.add(Department(code=code, name=name, division_code=DIVISION))
     session.flush()
+    now = utcnow()
     for spec in ITEMS:
-        exists = session.scalars(select(Item.id).where(Item.code == spec["code"])).first()
-        if exists is None:
-            session.add(Item(version=1, status="published", **spec))
+        item = session.scalars(select(Item).where(Item.code == spec["code"]).order_by(Item.version.desc())).first()
+        if item is None:
+            item = Item(version=1, status="published", published_at=now, **spec)
+            session.add(item)
+        elif not item.search_text:
+            for key in ("fee", "materials", "online_depth", "channels", "themes", "keywords"):
+                setattr(item, key, spec[key])
+        refresh_search(item)
+        if spec["rule"] is not None and current_table(session, spec["code"]) is None:
+            session.add(
+                DecisionTable(
+                    item_code=spec["code"],
+                    version=spec["rule_version"],
+                    graph=spec["rule"],
+                    comment="初始版本",
+                    created_by="system",
+                )
+            )
+    for bundle in BUNDLES:
+        if session.scalars(select(Bundle.id).where(Bundle.code == bundle["code"])).first() is None:
+            session.add(Bundle(status="published", **bundle))

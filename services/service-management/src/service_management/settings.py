@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from gov_common.files import DEFAULT_MAX_BYTES
 from gov_common.settings import ServiceSettings
 
 
@@ -10,3 +12,11 @@ class Settings(ServiceSettings):
 
     database_url: str = "sqlite:///var/service-management.db"
     consumer_group: str = "service-management"
+    # data-sharing, for credit status and licence checks (service credentials are used).
+    data_sharing_url: str = "http://127.0.0.1:8000/internal/data-sharing"
+    data_sharing_timeout_seconds: float = Field(default=3.0, gt=0)
+    # Applicants' material files: a directory, or s3://bucket/prefix (see gov_common.files).
+    file_store_url: str = "var/files"
+    file_max_bytes: int = Field(default=DEFAULT_MAX_BYTES, ge=1024)
+    # How often the event worker runs the supervision scan (0: only on demand).
+    supervision_interval_seconds: float = Field(default=60.0, ge=0)

@@ -1,32 +1,56 @@
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Response
+from sqlalchemy import select
 
 from gov_common.auth import Applicant, CurrentPrincipal
+from gov_common.db import utcnow
 from gov_common.pagination import Page
 from gov_common.service import DbSession
 from service_management.cases import service
+from service_management.cases.materials import missing_materials
 from service_management.cases.schemas import (
     CaseCreate,
     CaseCreated,
+    CaseMaterialOut,
     CaseOut,
     CaseSummary,
+    ClockOut,
+    DecisionOut,
+    ProgressEntry,
+    StateOut,
     TimelineEntry,
 )
+from service_management.intake.service import refs
+from service_management.models import BundleApplication, CaseDecision, CaseMaterial, CaseProgress, CaseState, Item
+from service_management.ports import CurrentPorts
+from service_management.supervision import clock
+from service_management.supervision.calendar import load_calendar
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 
 _ERRORS: dict[int | str, dict[str, str]] = {
     401: {"description": "No valid bearer token"},
+    403: {"description": "The item is not for this kind of applicant"},
     404: {"description": "No such case or item, or not yours"},
-    422: {"description": "The form does not match the item (the field is named)"},
+    422: {"description": "The form or a material does not match the item (the field is named)"},
+    503: {"description": "The licence library cannot confirm a licence right now"},
 }
 
 
 @router.post("/cases", status_code=201, response_model=CaseCreated, responses=_ERRORS)
-def file_case(body: CaseCreate, principal: Applicant, session: DbSession) -> CaseCreated:
-    """File a case for a published service item."""
-    case = service.file_case(session, principal=principal, item_code=body.item_code, form=body.form)
+def file_case(body: CaseCreate, principal: Applicant, session: DbSession, ports: CurrentPorts) -> CaseCreated:
+    """File a case online for a published item, with materials (uploads or licences you hold)."""
+    case = service.file_case(
+        session,
+        ports,
+        applicant=service.identity_of(principal),
+        item_code=body.item_code,
+        form=body.form,
+        materials=refs(body.materials),
+    )
     return CaseCreated(case_no=case.case_no, status=case.status)
 
 
@@ -40,8 +64,15 @@ def list_my_cases(principal: CurrentPrincipal, session: DbSession, page: Page, r
 
 @router.get("/cases/{case_no}", response_model=CaseOut, responses=_ERRORS)
 def get_case(case_no: str, principal: CurrentPrincipal, session: DbSession) -> CaseOut:
-    """One case with its timeline; only its applicant and the staff entitled to it see it."""
-    case, item = service.get_visible_case(session, principal=principal, case_no=case_no)
+    """One case with its timeline, materials, explanations and clock; for its applicant and entitled staff."""
+    case = service.get_visible_case(session, principal=principal, case_no=case_no)
+    item = session.get_one(Item, case.item_id)
+
+    def rows(model: Any, order: Any) -> list[Any]:
+        return list(session.scalars(select(model).where(model.case_id == case.id).order_by(order)).all())
+
+    bundle = session.get(BundleApplication, case.bundle_id) if case.bundle_id else None
+    calendar = load_calendar(session)
     return CaseOut(
         case_no=case.case_no,
         item_code=case.item_code,
@@ -54,6 +85,21 @@ def get_case(case_no: str, principal: CurrentPrincipal, session: DbSession) -> C
         applicant_id_number=case.applicant_id_number,
         form=case.form,
         timeline=[TimelineEntry.model_validate(s) for s in case.timeline],
+        progress=[ProgressEntry.model_validate(p) for p in rows(CaseProgress, CaseProgress.id)],
+        materials=[CaseMaterialOut.model_validate(m) for m in rows(CaseMaterial, CaseMaterial.code)],
+        missing_materials=[m["code"] for m in missing_materials(session, case=case, item=item)],
+        decisions=[DecisionOut.model_validate(d) for d in rows(CaseDecision, CaseDecision.id)],
+        clock=ClockOut(
+            state=case.clock_state,
+            limit_days=case.limit_days,
+            started_at=case.clock_started_at,
+            due_at=case.due_at,
+            paused_at=case.paused_at,
+            remaining_working_days=clock.remaining(case, calendar, utcnow()),
+        ),
+        states=[StateOut.model_validate(s) for s in rows(CaseState, CaseState.id)],
+        bundle_no=bundle.bundle_no if bundle else None,
+        reason=case.reason,
         license_no=case.license_no,
         opinion=case.opinion,
         created_at=case.created_at,

@@ -5,12 +5,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from service_management.intake.schemas import MaterialRefIn
+
 
 class CaseCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     item_code: str = Field(min_length=1, max_length=64)
     form: dict[str, Any] = Field(default_factory=dict)
+    materials: list[MaterialRefIn] = Field(default_factory=list, max_length=50)
 
 
 class CaseCreated(BaseModel):
@@ -27,6 +30,62 @@ class TimelineEntry(BaseModel):
     note: str | None = None
 
 
+class ProgressEntry(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    kind: str
+    step: str
+    by: str
+    opinion: str | None
+    at: datetime
+
+
+class CaseMaterialOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    name: str
+    file_id: str | None
+    content_type: str | None
+    license_no: str | None
+    provided_by: str
+    provided_at: datetime
+
+
+class DecisionOut(BaseModel):
+    """A stored explanation of an automated decision: replayable from the rule version and inputs."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    kind: str
+    rule_version: int | None
+    inputs: dict[str, Any]
+    output: dict[str, Any]
+    instant: bool
+    explanation: str
+    at: datetime
+
+
+class ClockOut(BaseModel):
+    state: str
+    limit_days: int
+    started_at: datetime | None
+    due_at: datetime | None
+    paused_at: datetime | None
+    remaining_working_days: int | None
+
+
+class StateOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    state: str
+    name: str
+    entered_at: datetime
+    due_at: datetime | None
+    left_at: datetime | None
+    escalated_at: datetime | None
+
+
 class CaseOut(BaseModel):
     case_no: str
     item_code: str
@@ -39,6 +98,14 @@ class CaseOut(BaseModel):
     applicant_id_number: str
     form: dict[str, Any]
     timeline: list[TimelineEntry]
+    progress: list[ProgressEntry]
+    materials: list[CaseMaterialOut]
+    missing_materials: list[str]
+    decisions: list[DecisionOut]
+    clock: ClockOut
+    states: list[StateOut]
+    bundle_no: str | None
+    reason: str | None
     license_no: str | None
     opinion: str | None
     created_at: datetime

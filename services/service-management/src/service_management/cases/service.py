@@ -1,212 +1,243 @@
-"""Filing, intake and dispatch of cases, and the case's progress as departments report it.
+"""A case's life: filing, its BPMN process and what entering a state means (dispatch, the end),
+and who may see it. Materials, dispatch, endings and the consumed events have their own modules.
 
 The same functions serve HTTP and the event consumer. None of them commits: the unit of work
-(the request or the handled event) does.
+(the request or the handled event) does. See docs/service-management.md.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import secrets
-from datetime import datetime
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from gov_common.auth import Principal, Roles
 from gov_common.db import utcnow
-from gov_common.errors import NotFound
-from gov_common.events import Event, EventTypes, Topics
-from gov_common.identity import age_on
-from gov_common.messaging import emit
+from gov_common.errors import Forbidden, InvalidField, NotFound
 from gov_common.pagination import PageRequest
+from gov_common.workdays import WorkCalendar
+from service_management.cases.dispatch import dispatch
+from service_management.cases.endings import conclude, ended
+from service_management.cases.materials import MaterialRef, attach_materials, auto_acceptable, missing_materials
+from service_management.cases.timeline import TERMINAL, Status, step
 from service_management.catalogue.service import get_published, validate_form
-from service_management.models import Case, CaseStep, Item
+from service_management.models import (
+    BundleApplication,
+    Case,
+    Item,
+)
+from service_management.ports import Ports
+from service_management.supervision import clock
+from service_management.supervision.calendar import load_calendar
+from service_management.workflow import engine
+from service_management.workflow import service as workflow
+from service_management.workflow.service import Transition
 
 log = logging.getLogger("service_management.cases")
-SOURCE = "/service-management"
-TERMINAL = frozenset({"concluded", "denied", "rejected"})
+
+# A department's staff: reviewers, department admins and the other steps of a review chain.
+DEPARTMENT_STAFF = (Roles.REVIEWER, Roles.DEPARTMENT_ADMIN, "handler", "approver")
 
 
-class Status:
-    SUBMITTED = "submitted"
-    ACCEPTED = "accepted"
-    DISPATCHED = "dispatched"
-    APPROVED = "approved"
-    DENIED = "denied"
-    REJECTED = "rejected"
-    CONCLUDED = "concluded"
+@dataclass(frozen=True)
+class ApplicantIdentity:
+    sub: str
+    type: str  # person or entity
+    id_number: str
+    name: str
 
 
-def _new_case_no(now: datetime) -> str:
+def _new_case_no(now: dt.datetime) -> str:
     # Date for the reader, random digits so that replicas need no shared counter.
     return f"{now:%Y%m%d}{secrets.randbelow(10**10):010d}"
 
 
-def _step(case: Case, status: str, actor: str, note: str | None = None, at: datetime | None = None) -> None:
-    case.status = status
-    case.timeline.append(CaseStep(status=status, actor=actor, note=note, at=at or utcnow()))
+def identity_of(principal: Principal) -> ApplicantIdentity:
+    return ApplicantIdentity(
+        sub=principal.sub, type=principal.account_type, id_number=principal.id_number or "", name=principal.name
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Filing
 
 
 def file_case(
-    session: Session, *, principal: Principal, item_code: str, form: dict[str, Any], channel: str = "online"
+    session: Session,
+    ports: Ports,
+    *,
+    applicant: ApplicantIdentity,
+    item_code: str,
+    form: dict[str, Any],
+    materials: list[MaterialRef],
+    channel: str = "online",
+    filed_by: Principal | None = None,
+    bundle: BundleApplication | None = None,
+    form_field: str = "form",
+    materials_field: str = "materials",
+    now: dt.datetime | None = None,
 ) -> Case:
+    now = now or utcnow()
     item = get_published(session, item_code)
-    cleaned = validate_form(item, form)
-    now = utcnow()
+    if channel not in item.channels:
+        raise InvalidField("item_code", f"item {item.code} cannot be applied for through the {channel} channel")
+    if applicant.type not in item.audience:
+        raise Forbidden(f"item {item.code} is not for applicants of type {applicant.type}", field="item_code")
+    cleaned = validate_form(item, form, prefix=form_field)
+    calendar = load_calendar(session)
     case = Case(
         case_no=_new_case_no(now),
         item_id=item.id,
         item_code=item.code,
         item_version=item.version,
         department_code=item.department_code,
-        applicant_sub=principal.sub,
-        applicant_type=principal.account_type,
-        applicant_id_number=principal.id_number or "",
-        applicant_name=principal.name,
+        applicant_sub=applicant.sub,
+        applicant_type=applicant.type,
+        applicant_id_number=applicant.id_number,
+        applicant_name=applicant.name,
         channel=channel,
         form=cleaned,
         status=Status.SUBMITTED,
         created_at=now,
+        updated_at=now,
+        filed_by=filed_by.name if filed_by else None,
+        bundle_id=bundle.id if bundle else None,
         timeline=[],
     )
-    _step(case, Status.SUBMITTED, actor=principal.name, note=f"{channel} application", at=now)
+    note = f"{channel} application" if filed_by is None else f"window application taken by {filed_by.name}"
+    step(case, Status.SUBMITTED, actor=filed_by.name if filed_by else applicant.name, note=note, at=now)
     session.add(case)
     session.flush()
-    # Online pre-check: the form is complete and valid, and the item asks for nothing else yet,
-    # so intake accepts at once and dispatches to the implementing department.
-    _step(case, Status.ACCEPTED, actor="system", note="online pre-check passed")
-    dispatch(session, case=case, item=item)
-    log.info("case %s filed for %s and dispatched to %s", case.case_no, item.code, item.department_code)
+    subs = {applicant.sub} | ({filed_by.sub} if filed_by else set())
+    attach_materials(
+        session,
+        ports,
+        case=case,
+        item=item,
+        refs=materials,
+        uploader_subs=subs,
+        actor=filed_by.name if filed_by else applicant.name,
+        field=materials_field,
+        now=now,
+    )
+    clock.start(session, case, calendar, limit_days=item.committed_days, now=now)
+    transition = workflow.start(session, case=case, data=_process_variables(case, item), calendar=calendar, now=now)
+    apply_transition(session, ports, case=case, item=item, transition=transition, calendar=calendar, now=now)
+    if (
+        channel == "online"
+        and engine.INTAKE in transition.entered
+        and auto_acceptable(item)
+        and not missing_materials(session, case=case, item=item)
+    ):
+        accept(session, ports, case=case, item=item, actor="system", note="online pre-check passed", now=now)
+    log.info("case %s filed for %s (%s), status %s", case.case_no, item.code, channel, case.status)
     return case
 
 
-def _applicant_facts(case: Case) -> dict[str, Any]:
-    facts: dict[str, Any] = {"type": case.applicant_type}
-    if case.applicant_type == "person" and len(case.applicant_id_number) == 18:
-        facts["age"] = age_on(case.applicant_id_number, utcnow().date())
-    return facts
+def _process_variables(case: Case, item: Item) -> dict[str, Any]:
+    return {
+        "channel": case.channel,
+        "item_code": item.code,
+        "applicant": {"type": case.applicant_type},
+        "form": dict(case.form),
+        "bundle": case.bundle_id is not None,
+    }
 
 
-def dispatch(session: Session, *, case: Case, item: Item) -> None:
-    _step(case, Status.DISPATCHED, actor="system", note=f"dispatched to {item.department_code}")
-    emit(
-        session,
-        Topics.CASE,
-        Event.new(
-            type=EventTypes.CASE_DISPATCHED,
-            source=SOURCE,
-            subject=case.case_no,
-            data={
-                "case_no": case.case_no,
-                "item_code": item.code,
-                "item_version": item.version,
-                "item_name": item.name,
-                "department_code": item.department_code,
-                "applicant": {
-                    "sub": case.applicant_sub,
-                    "type": case.applicant_type,
-                    "id_number": case.applicant_id_number,
-                    "name": case.applicant_name,
-                    "facts": _applicant_facts(case),
-                },
-                "form": case.form,
-                "instant_approval": item.instant_approval,
-                "rule": {"version": item.rule_version, "graph": item.rule} if item.rule else None,
-                "license": {"type": item.license_type, "name": item.license_name} if item.license_type else None,
-                "committed_days": item.committed_days,
-            },
-        ),
+def accept(
+    session: Session, ports: Ports, *, case: Case, item: Item, actor: str, note: str | None, now: dt.datetime
+) -> None:
+    calendar = load_calendar(session)
+    step(case, Status.ACCEPTED, actor=actor, note=note, at=now)
+    transition = workflow.advance(
+        session, case=case, state=engine.INTAKE, data={"intake_result": "accepted"}, calendar=calendar, now=now
     )
+    if transition is not None:
+        apply_transition(session, ports, case=case, item=item, transition=transition, calendar=calendar, now=now)
+
+
+def reject(
+    session: Session, ports: Ports, *, case: Case, item: Item, actor: str, reason: str, now: dt.datetime
+) -> None:
+    calendar = load_calendar(session)
+    case.reason = reason
+    step(case, Status.REJECTED, actor=actor, note=reason, at=now)
+    case.concluded_at = now
+    transition = workflow.advance(
+        session, case=case, state=engine.INTAKE, data={"intake_result": "rejected"}, calendar=calendar, now=now
+    )
+    if transition is not None:
+        apply_transition(session, ports, case=case, item=item, transition=transition, calendar=calendar, now=now)
+    ended(session, case, calendar, now)
+
+
+def apply_transition(
+    session: Session,
+    ports: Ports,
+    *,
+    case: Case,
+    item: Item,
+    transition: Transition,
+    calendar: WorkCalendar,
+    now: dt.datetime,
+) -> None:
+    """What entering a state means to the platform; and what the end of the process means."""
+    if engine.DEPARTMENT_REVIEW in transition.entered:
+        dispatch(session, ports, case=case, item=item, calendar=calendar, now=now)
+    if transition.completed:
+        _process_completed(session, case, transition.data, calendar, now)
+
+
+def _process_completed(
+    session: Session, case: Case, data: dict[str, Any], calendar: WorkCalendar, now: dt.datetime
+) -> None:
+    if case.status in TERMINAL:
+        return
+    if data.get("decision") == "approve":
+        if data.get("licence_expected") and not case.license_no:
+            return  # concluded when the licence is issued
+        conclude(session, case, calendar, now)
+
+
+# ---------------------------------------------------------------------------------------------
+# Visibility
 
 
 def can_see(principal: Principal, case: Case) -> bool:
     if principal.is_applicant:
-        return principal.sub == case.applicant_sub
-    if principal.has_role(Roles.ADMIN, Roles.CLERK):
+        return principal.sub == case.applicant_sub or (
+            bool(principal.id_number) and principal.id_number == case.applicant_id_number
+        )
+    if principal.has_role(Roles.ADMIN, Roles.CLERK) or principal.is_service:
         return True
-    return principal.has_role(Roles.REVIEWER, Roles.DEPARTMENT_ADMIN) and principal.department == case.department_code
+    return principal.has_role(*DEPARTMENT_STAFF) and principal.department == case.department_code
 
 
-def get_visible_case(session: Session, *, principal: Principal, case_no: str) -> tuple[Case, Item]:
-    case = session.scalars(select(Case).where(Case.case_no == case_no).options(selectinload(Case.timeline))).first()
+def load_case(session: Session, case_no: str, *, for_update: bool = False) -> Case | None:
+    query = select(Case).where(Case.case_no == case_no).options(selectinload(Case.timeline))
+    if for_update:
+        query = query.with_for_update()
+    return session.scalars(query).first()
+
+
+def get_visible_case(session: Session, *, principal: Principal, case_no: str, for_update: bool = False) -> Case:
+    case = load_case(session, case_no, for_update=for_update)
     # Someone else's case answers exactly like a case that does not exist.
     if case is None or not can_see(principal, case):
-        raise NotFound(f"case {case_no} not found")
-    item = session.get_one(Item, case.item_id)
-    return case, item
+        raise NotFound(f"case {case_no} not found", field="case_no")
+    return case
 
 
 def list_my_cases(session: Session, *, principal: Principal, page: PageRequest) -> tuple[list[Case], int]:
-    query = select(Case).where(Case.applicant_sub == principal.sub)
+    mine = Case.applicant_sub == principal.sub
+    if principal.id_number:
+        mine = or_(mine, Case.applicant_id_number == principal.id_number)
+    query = select(Case).where(mine)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     cases = session.scalars(query.order_by(Case.id.desc()).offset(page.offset).limit(page.page_size)).all()
     return list(cases), total
-
-
-def _load_for_update(session: Session, case_no: str) -> Case | None:
-    return session.scalars(
-        select(Case).where(Case.case_no == case_no).options(selectinload(Case.timeline)).with_for_update()
-    ).first()
-
-
-def record_approval(session: Session, event: Event) -> None:
-    case = _load_for_update(session, event.data["case_no"])
-    if case is None or case.status != Status.DISPATCHED:
-        return  # already past approval (the licence event came first), or not ours
-    actor = "instant approval" if event.data.get("automated") else event.data.get("decided_by", "reviewer")
-    _step(case, Status.APPROVED, actor=actor, note=event.data.get("opinion"))
-    case.opinion = event.data.get("opinion")
-    if not event.data.get("license"):
-        _conclude(session, case, license_no=None)
-
-
-def record_denial(session: Session, event: Event) -> None:
-    case = _load_for_update(session, event.data["case_no"])
-    if case is None or case.status in TERMINAL:
-        return
-    case.opinion = event.data.get("opinion")
-    _step(case, Status.DENIED, actor=event.data.get("decided_by", "reviewer"), note=case.opinion)
-    case.concluded_at = utcnow()
-    log.info("case %s denied", case.case_no)
-
-
-def record_license(session: Session, event: Event) -> None:
-    case = _load_for_update(session, event.data["case_no"])
-    if case is None or case.status in TERMINAL:
-        return
-    if case.status == Status.DISPATCHED:
-        # The licence topic overtook the case topic; the approval is implied by the licence.
-        _step(case, Status.APPROVED, actor="department", note="approval implied by the issued licence")
-    _conclude(session, case, license_no=event.data["license_no"])
-
-
-def _conclude(session: Session, case: Case, *, license_no: str | None) -> None:
-    case.license_no = license_no
-    case.concluded_at = utcnow()
-    _step(case, Status.CONCLUDED, actor="system", note=f"licence {license_no}" if license_no else None)
-    log.info("case %s concluded (licence %s)", case.case_no, license_no)
-    emit(
-        session,
-        Topics.CASE,
-        Event.new(
-            type=EventTypes.CASE_CONCLUDED,
-            source=SOURCE,
-            subject=case.case_no,
-            data={
-                "case_no": case.case_no,
-                "item_code": case.item_code,
-                "applicant_sub": case.applicant_sub,
-                "license_no": license_no,
-                "concluded_at": case.concluded_at.isoformat(),
-            },
-        ),
-    )
-
-
-HANDLERS = {
-    EventTypes.CASE_APPROVED: record_approval,
-    EventTypes.CASE_DENIED: record_denial,
-    EventTypes.LICENSE_ISSUED: record_license,
-}

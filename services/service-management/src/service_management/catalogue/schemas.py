@@ -1,15 +1,91 @@
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+ItemType = Literal[
+    "licensing", "benefit", "confirmation", "levy", "adjudication", "award", "other_power", "public_service"
+]
+# The type code inside an item code (…-XK-0001 is a licensing item).
+TYPE_CODES: dict[str, str] = {
+    "licensing": "XK",
+    "benefit": "JF",
+    "confirmation": "QR",
+    "levy": "ZS",
+    "adjudication": "CJ",
+    "award": "JL",
+    "other_power": "QT",
+    "public_service": "GG",
+}
+OnlineDepth = Literal["window_only", "online_booking", "at_most_one_visit", "zero_visits"]
+Channel = Literal["online", "window", "mobile"]
+Audience = Literal["person", "entity"]
+TrustLevel = Literal["A", "B", "C", "D"]
+ITEM_CODE_PATTERN = r"^[0-9]{6}-[A-Z]{2,10}-[A-Z]{2}-[0-9]{4}$"
 
 
 class FormField(BaseModel):
-    name: str
-    label: str
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")
+    label: str = Field(min_length=1, max_length=100)
     type: Literal["string", "text", "number", "integer", "date", "boolean"]
     required: bool = True
+    prefill: str | None = Field(default=None, pattern=r"^[a-z_]+\.[a-z_]+$")
+
+
+class Material(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    name: str = Field(min_length=1, max_length=200)
+    form: Literal["original", "copy", "electronic"]
+    required: bool = True
+    license_type: str | None = Field(default=None, max_length=64)
+    accepted_trust_levels: list[TrustLevel] = Field(default_factory=lambda: list[TrustLevel](["A", "B"]))
+
+
+class Fee(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    free: bool = True
+    amount: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
+    basis: str | None = Field(default=None, max_length=500)
+
+    @model_validator(mode="after")
+    def _charged_needs_amount_and_basis(self) -> Fee:
+        if not self.free and (self.amount is None or not self.basis):
+            raise ValueError("a charged item needs its amount and the legal basis of the fee")
+        return self
+
+
+class ItemIn(BaseModel):
+    """An item's standard fields, as created, edited or imported."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(pattern=ITEM_CODE_PATTERN)
+    name: str = Field(min_length=2, max_length=200)
+    item_type: ItemType
+    department_code: str = Field(min_length=1, max_length=32)
+    legal_basis: str = Field(min_length=1, max_length=2000)
+    statutory_days: int = Field(ge=1, le=365)
+    committed_days: int = Field(ge=0, le=365)
+    fee: Fee = Field(default_factory=Fee)
+    materials: list[Material] = Field(default_factory=list, max_length=50)
+    online_depth: OnlineDepth = "at_most_one_visit"
+    channels: list[Channel] = Field(default_factory=lambda: list[Channel](["online", "window"]), min_length=1)
+    audience: list[Audience] = Field(min_length=1)
+    themes: list[str] = Field(default_factory=list, max_length=20)
+    keywords: list[str] = Field(default_factory=list, max_length=30)
+    description: str = Field(default="", max_length=5000)
+    form_fields: list[FormField] = Field(default_factory=list, max_length=50)
+    instant_approval: bool = False
+    license_type: str | None = Field(default=None, max_length=64)
+    license_name: str | None = Field(default=None, max_length=100)
 
 
 class DepartmentOut(BaseModel):
@@ -31,13 +107,37 @@ class ItemSummary(BaseModel):
     instant_approval: bool
     committed_days: int
     audience: list[str]
+    online_depth: str
+    channels: list[str]
+    themes: list[str]
+    keywords: list[str]
 
 
 class ItemDetail(ItemSummary):
+    status: str
     statutory_days: int
     legal_basis: str
     description: str
+    fee: Fee
+    materials: list[Material]
     form_fields: list[FormField]
     license_type: str | None
     license_name: str | None
     rule_version: int | None
+    published_at: datetime | None
+
+
+class ImportProblem(BaseModel):
+    row: int
+    code: str | None
+    field: str
+    message: str
+
+
+class ImportReport(BaseModel):
+    dry_run: bool
+    applied: bool
+    rows: int
+    valid_rows: int
+    rejected: list[ImportProblem]
+    codes: list[str]

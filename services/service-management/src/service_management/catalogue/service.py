@@ -1,28 +1,69 @@
-"""The catalogue of service items: lookups and form validation against an item's definition."""
+"""The catalogue of service items: versions and their lifecycle, search, and form validation."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from gov_common.errors import InvalidField, NotFound
+from gov_common.auth import Principal
+from gov_common.db import utcnow
+from gov_common.errors import Conflict, InvalidField, NotFound
 from gov_common.pagination import PageRequest
+from service_management.catalogue.schemas import TYPE_CODES, ItemIn
+from service_management.catalogue.search import query_patterns, search_text
+from service_management.deps import check_department
 from service_management.models import Department, Item
 
 
-def list_published(session: Session, *, department: str | None, page: PageRequest) -> tuple[list[Item], int]:
-    latest = (
-        select(Item.code, func.max(Item.version).label("version"))
-        .where(Item.status == "published")
-        .group_by(Item.code)
-        .subquery()
-    )
-    query = select(Item).join(latest, (Item.code == latest.c.code) & (Item.version == latest.c.version))
+class ItemStatus:
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    SUPERSEDED = "superseded"
+    RETIRED = "retired"
+
+
+def facets(item: Item) -> str:
+    values = [f"audience:{a}" for a in item.audience or []]
+    values += [f"theme:{t}" for t in item.themes or []]
+    return "|" + "|".join(values) + "|" if values else ""
+
+
+def refresh_search(item: Item) -> None:
+    item.search_text = search_text([item.name, *(item.keywords or []), *(item.themes or [])])
+    item.facets = facets(item)
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def list_published(
+    session: Session,
+    *,
+    page: PageRequest,
+    department: str | None = None,
+    q: str | None = None,
+    audience: str | None = None,
+    theme: str | None = None,
+    item_type: str | None = None,
+) -> tuple[list[Item], int]:
+    query = select(Item).where(Item.status == ItemStatus.PUBLISHED)
     if department:
         query = query.where(Item.department_code == department)
+    if item_type:
+        query = query.where(Item.item_type == item_type)
+    if audience:
+        query = query.where(Item.facets.like(f"%|audience:{_like_escape(audience)}|%", escape="\\"))
+    if theme:
+        query = query.where(Item.facets.like(f"%|theme:{_like_escape(theme.strip())}|%", escape="\\"))
+    if q:
+        patterns = query_patterns(q)
+        if not patterns:
+            raise InvalidField("q", "the search has no searchable characters")
+        query = query.where(and_(*[or_(*[Item.search_text.like(p, escape="\\") for p in term]) for term in patterns]))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     items = session.scalars(query.order_by(Item.code).offset(page.offset).limit(page.page_size)).all()
     return list(items), total
@@ -30,15 +71,115 @@ def list_published(session: Session, *, department: str | None, page: PageReques
 
 def get_published(session: Session, code: str) -> Item:
     item = session.scalars(
-        select(Item).where(Item.code == code, Item.status == "published").order_by(Item.version.desc()).limit(1)
+        select(Item)
+        .where(Item.code == code, Item.status == ItemStatus.PUBLISHED)
+        .order_by(Item.version.desc())
+        .limit(1)
     ).first()
     if item is None:
         raise NotFound(f"service item {code} does not exist or is not published", field="item_code")
     return item
 
 
+def list_versions(session: Session, code: str) -> list[Item]:
+    items = list(session.scalars(select(Item).where(Item.code == code).order_by(Item.version)).all())
+    if not items:
+        raise NotFound(f"service item {code} does not exist", field="code")
+    return items
+
+
+def get_version(session: Session, code: str, version: int) -> Item:
+    item = session.scalars(select(Item).where(Item.code == code, Item.version == version)).first()
+    if item is None:
+        raise NotFound(f"service item {code} has no version {version}", field="version")
+    return item
+
+
 def list_departments(session: Session) -> list[Department]:
     return list(session.scalars(select(Department).order_by(Department.code)).all())
+
+
+def check_item(session: Session, data: ItemIn, *, prefix: str = "") -> None:
+    """What the schema cannot know: the department exists, the code fits the type, limits agree."""
+    if session.get(Department, data.department_code) is None:
+        raise InvalidField(f"{prefix}department_code", f"no department {data.department_code}")
+    type_code = data.code.split("-")[2]
+    if TYPE_CODES[data.item_type] != type_code:
+        raise InvalidField(
+            f"{prefix}code",
+            f"a {data.item_type} item's code has type code {TYPE_CODES[data.item_type]}, not {type_code}",
+        )
+    if data.committed_days > data.statutory_days:
+        raise InvalidField(f"{prefix}committed_days", "the committed time limit exceeds the statutory one")
+    codes = [m.code for m in data.materials]
+    if len(set(codes)) != len(codes):
+        raise InvalidField(f"{prefix}materials", "material codes must be unique within an item")
+    names = [f.name for f in data.form_fields]
+    if len(set(names)) != len(names):
+        raise InvalidField(f"{prefix}form_fields", "form field names must be unique within an item")
+    if data.instant_approval and "online" not in data.channels:
+        raise InvalidField(f"{prefix}instant_approval", "instant approval needs the online channel")
+
+
+def _apply(item: Item, data: ItemIn) -> None:
+    values: dict[str, Any] = data.model_dump(mode="json")
+    for key, value in values.items():
+        setattr(item, key, value)
+    refresh_search(item)
+
+
+def create_item(session: Session, *, principal: Principal, data: ItemIn) -> Item:
+    check_department(principal, data.department_code)
+    check_item(session, data)
+    if session.scalars(select(Item.id).where(Item.code == data.code)).first() is not None:
+        raise Conflict(f"service item {data.code} already exists; edit its draft instead", field="code")
+    item = Item(version=1, status=ItemStatus.DRAFT)
+    _apply(item, data)
+    session.add(item)
+    session.flush()
+    return item
+
+
+def save_draft(session: Session, *, principal: Principal, code: str, data: ItemIn) -> Item:
+    """Edit the draft; with none, start the next version from the newest one (published stays as it is)."""
+    if data.code != code:
+        raise InvalidField("code", "the code of an item cannot change")
+    versions = list_versions(session, code)
+    latest = versions[-1]
+    check_department(principal, latest.department_code)
+    check_department(principal, data.department_code)
+    check_item(session, data)
+    if latest.status == ItemStatus.DRAFT:
+        _apply(latest, data)
+        return latest
+    draft = Item(
+        version=latest.version + 1, status=ItemStatus.DRAFT, rule=latest.rule, rule_version=latest.rule_version
+    )
+    _apply(draft, data)
+    session.add(draft)
+    session.flush()
+    return draft
+
+
+def publish(session: Session, *, principal: Principal, code: str, now: dt.datetime | None = None) -> Item:
+    versions = list_versions(session, code)
+    draft = versions[-1]
+    check_department(principal, draft.department_code)
+    if draft.status != ItemStatus.DRAFT:
+        raise Conflict(f"service item {code} has no draft to publish", field="code")
+    session.execute(
+        update(Item).where(Item.code == code, Item.status == ItemStatus.PUBLISHED).values(status=ItemStatus.SUPERSEDED)
+    )
+    draft.status = ItemStatus.PUBLISHED
+    draft.published_at = now or utcnow()
+    return draft
+
+
+def retire(session: Session, *, principal: Principal, code: str) -> Item:
+    item = get_published(session, code)
+    check_department(principal, item.department_code)
+    item.status = ItemStatus.RETIRED
+    return item
 
 
 def _coerce(field: dict[str, Any], value: Any) -> Any:
@@ -72,18 +213,25 @@ def _bad_date(path: str, field: dict[str, Any]) -> Any:
     raise InvalidField(path, f"{field['label']} must be a date as YYYY-MM-DD")
 
 
-def validate_form(item: Item, form: dict[str, Any]) -> dict[str, Any]:
+def validate_form(item: Item, form: dict[str, Any], *, prefix: str = "form") -> dict[str, Any]:
     """Check a filed form against the item's fields; answers 422 naming the first bad field."""
     known = {f["name"]: f for f in item.form_fields}
     for name in form:
         if name not in known:
-            raise InvalidField(f"form.{name}", f"the item has no field named {name}")
+            raise InvalidField(f"{prefix}.{name}", f"the item has no field named {name}")
     cleaned: dict[str, Any] = {}
     for name, field in known.items():
         value = form.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
             if field.get("required", True):
-                raise InvalidField(f"form.{name}", f"{field['label']} is required")
+                raise InvalidField(f"{prefix}.{name}", f"{field['label']} is required")
             continue
-        cleaned[name] = _coerce(field, value)
+        try:
+            cleaned[name] = _coerce(field, value)
+        except InvalidField as exc:
+            raise InvalidField(f"{prefix}.{name}", exc.detail) from None
     return cleaned
+
+
+def exists(session: Session, code: str) -> bool:
+    return session.scalars(select(Item.id).where(Item.code == code)).first() is not None

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from service_management.catalogue.schemas import Material
+from service_management.intake.schemas import MaterialRefIn
+
+
+class BundleOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    name: str
+    description: str
+    item_codes: list[str]
+    themes: list[str]
+
+
+class BundleDetail(BundleOut):
+    materials: list[Material] = Field(description="every material of the member items, each asked for once")
+
+
+class BundleApplicationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    forms: dict[str, dict[str, Any]] = Field(description="item code -> that item's form")
+    materials: list[MaterialRefIn] = Field(default_factory=list, max_length=100, description="shared by the items")
+
+
+class BranchOut(BaseModel):
+    case_no: str
+    item_code: str
+    department_code: str
+    status: str
+
+
+class BundleApplicationOut(BaseModel):
+    bundle_no: str
+    bundle_code: str
+    status: str
+    created_at: datetime
+    concluded_at: datetime | None
+    branches: list[BranchOut]

@@ -1,0 +1,78 @@
+"""How a case ends: concluded (with its licence), and the end of a bundle when its last branch ends."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gov_common.events import Event, EventTypes, Topics
+from gov_common.messaging import emit
+from gov_common.workdays import WorkCalendar
+from service_management.cases.timeline import TERMINAL, Status, step
+from service_management.events import BUNDLE_CONCLUDED, SOURCE, emit_case_event
+from service_management.models import (
+    BundleApplication,
+    Case,
+)
+from service_management.supervision import clock
+
+log = logging.getLogger("service_management.cases")
+
+
+def conclude(session: Session, case: Case, calendar: WorkCalendar, now: dt.datetime) -> None:
+    case.concluded_at = now
+    license_no = case.license_no
+    step(case, Status.CONCLUDED, actor="system", note=f"licence {license_no}" if license_no else None, at=now)
+    log.info("case %s concluded (licence %s)", case.case_no, license_no)
+    emit(
+        session,
+        Topics.CASE,
+        Event.new(
+            type=EventTypes.CASE_CONCLUDED,
+            source=SOURCE,
+            subject=case.case_no,
+            data={
+                "case_no": case.case_no,
+                "item_code": case.item_code,
+                "applicant_sub": case.applicant_sub,
+                "license_no": license_no,
+                "concluded_at": now.isoformat(),
+            },
+        ),
+    )
+    ended(session, case, calendar, now)
+
+
+def ended(session: Session, case: Case, calendar: WorkCalendar, now: dt.datetime) -> None:
+    clock.stop(session, case, calendar, now=now)
+    if case.bundle_id is not None:
+        _bundle_branch_ended(session, case, now)
+
+
+def _bundle_branch_ended(session: Session, case: Case, now: dt.datetime) -> None:
+    bundle = session.scalars(
+        select(BundleApplication).where(BundleApplication.id == case.bundle_id).with_for_update()
+    ).first()
+    if bundle is None or bundle.status != "in_progress":
+        return
+    session.flush()
+    branches = session.scalars(select(Case).where(Case.bundle_id == bundle.id)).all()
+    if any(c.status not in TERMINAL for c in branches):
+        return
+    bundle.status = "concluded"
+    bundle.concluded_at = now
+    emit_case_event(
+        session,
+        BUNDLE_CONCLUDED,
+        bundle.bundle_no,
+        {
+            "bundle_no": bundle.bundle_no,
+            "bundle_code": bundle.bundle_code,
+            "applicant_sub": bundle.applicant_sub,
+            "cases": [{"case_no": c.case_no, "item_code": c.item_code, "status": c.status} for c in branches],
+            "concluded_at": now.isoformat(),
+        },
+    )

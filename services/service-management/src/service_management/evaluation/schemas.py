@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# GB/T 39734-2020: the five levels of 好差评.
+LEVELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
+
+
+class EvaluationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rating: int = Field(ge=1, le=5, description="5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意")
+    tags: list[str] = Field(default_factory=list, max_length=10)
+    comment: str = Field(default="", max_length=2000)
+
+
+class EvaluationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    item_code: str
+    department_code: str
+    rating: int
+    level: str = ""
+    tags: list[str]
+    comment: str
+    created_at: dt.datetime
+    rectification_id: int | None = None
+
+
+class RectificationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    case_no: str
+    department_code: str
+    deadline: dt.date
+    status: str
+    response: str | None
+    completed_by: str | None
+    completed_at: dt.datetime | None
+    created_at: dt.datetime
+    rating: int = 0
+    comment: str = ""
+
+
+class RectificationDone(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    response: str = Field(min_length=1, max_length=4000)
+
+
+class Satisfaction(BaseModel):
+    item_code: str
+    evaluations: int
+    average: float | None
+    satisfied_share: float | None = Field(description="share of ratings 4 or 5")
+    distribution: dict[str, int]

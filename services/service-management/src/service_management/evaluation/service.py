@@ -1,0 +1,120 @@
+"""Evaluations (好差评): one rating per ended case by its applicant; a rating of 2 or below opens a
+rectification task (整改) for the department with a deadline in working days."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gov_common.auth import Principal, Roles
+from gov_common.db import utcnow
+from gov_common.errors import Conflict, Forbidden, NotFound
+from gov_common.pagination import PageRequest
+from gov_common.workdays import local_date
+from service_management.cases.service import get_visible_case
+from service_management.cases.timeline import TERMINAL
+from service_management.evaluation.schemas import LEVELS
+from service_management.models import Evaluation, Rectification
+from service_management.supervision.calendar import load_calendar
+
+RECTIFICATION_DAYS = 5
+BAD = 2
+
+
+def evaluate(
+    session: Session,
+    *,
+    principal: Principal,
+    case_no: str,
+    rating: int,
+    tags: list[str],
+    comment: str,
+    now: dt.datetime | None = None,
+) -> tuple[Evaluation, Rectification | None]:
+    now = now or utcnow()
+    case = get_visible_case(session, principal=principal, case_no=case_no)
+    if not principal.is_applicant:
+        raise Forbidden("only the applicant rates a case")
+    if case.status not in TERMINAL:
+        raise Conflict(f"case {case_no} has not ended yet; rate it when it has", field="case_no")
+    if session.scalars(select(Evaluation.id).where(Evaluation.case_id == case.id)).first() is not None:
+        raise Conflict(f"case {case_no} has been rated already", field="case_no")
+    evaluation = Evaluation(
+        case_id=case.id,
+        item_code=case.item_code,
+        department_code=case.department_code,
+        applicant_sub=principal.sub,
+        rating=rating,
+        tags=tags,
+        comment=comment,
+        created_at=now,
+    )
+    session.add(evaluation)
+    session.flush()
+    rectification = None
+    if rating <= BAD:
+        deadline = load_calendar(session).add_working_days(local_date(now), RECTIFICATION_DAYS)
+        rectification = Rectification(
+            evaluation_id=evaluation.id,
+            case_no=case.case_no,
+            department_code=case.department_code,
+            deadline=deadline,
+            status="open",
+            created_at=now,
+        )
+        session.add(rectification)
+        session.flush()
+    return evaluation, rectification
+
+
+def level(rating: int) -> str:
+    return LEVELS[rating]
+
+
+def list_rectifications(
+    session: Session, *, principal: Principal, page: PageRequest, status: str | None
+) -> tuple[list[tuple[Rectification, Evaluation]], int]:
+    query = select(Rectification, Evaluation).join(Evaluation, Evaluation.id == Rectification.evaluation_id)
+    if not principal.has_role(Roles.ADMIN):
+        if not principal.has_role(Roles.DEPARTMENT_ADMIN, Roles.REVIEWER) or not principal.department:
+            raise Forbidden("only a department's staff and administrators see rectification tasks")
+        query = query.where(Rectification.department_code == principal.department)
+    if status:
+        query = query.where(Rectification.status == status)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.execute(query.order_by(Rectification.id).offset(page.offset).limit(page.page_size)).all()
+    return [(r[0], r[1]) for r in rows], total
+
+
+def complete_rectification(
+    session: Session, *, principal: Principal, rectification_id: int, response: str
+) -> Rectification:
+    task = session.get(Rectification, rectification_id)
+    if task is None or not (principal.has_role(Roles.ADMIN) or principal.department == task.department_code):
+        raise NotFound(f"rectification task {rectification_id} not found", field="id")
+    if not principal.has_role(Roles.ADMIN, Roles.DEPARTMENT_ADMIN):
+        raise Forbidden("only the department admin closes a rectification task")
+    if task.status == "done":
+        raise Conflict(f"rectification task {rectification_id} is done already")
+    task.status = "done"
+    task.response = response
+    task.completed_by = principal.name
+    task.completed_at = utcnow()
+    return task
+
+
+def satisfaction(session: Session, *, item_code: str) -> dict[str, object]:
+    rows = session.execute(
+        select(Evaluation.rating, func.count()).where(Evaluation.item_code == item_code).group_by(Evaluation.rating)
+    ).all()
+    counts = {int(r[0]): int(r[1]) for r in rows}
+    total = sum(counts.values())
+    return {
+        "item_code": item_code,
+        "evaluations": total,
+        "average": round(sum(k * v for k, v in counts.items()) / total, 3) if total else None,
+        "satisfied_share": round((counts.get(4, 0) + counts.get(5, 0)) / total, 4) if total else None,
+        "distribution": {LEVELS[k]: counts.get(k, 0) for k in sorted(LEVELS, reverse=True)},
+    }

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Response, UploadFile
+
+from gov_common.auth import CurrentPrincipal
+from gov_common.errors import Forbidden
+from gov_common.pagination import Page
+from gov_common.service import DbSession
+from service_management.cases.schemas import CaseCreated
+from service_management.deps import Clerk
+from service_management.intake import service
+from service_management.intake.schemas import (
+    Acceptance,
+    QueueEntry,
+    Rejection,
+    Supplement,
+    SupplementRequest,
+    UploadOut,
+    WindowCaseCreate,
+)
+from service_management.ports import CurrentPorts
+from service_management.uploads import read_upload
+
+router = APIRouter(prefix="/api/v1", tags=["intake"])
+
+_ERRORS: dict[int | str, dict[str, str]] = {
+    401: {"description": "No valid bearer token"},
+    403: {"description": "Not a window clerk (or not the applicant)"},
+    404: {"description": "No such case, item or file"},
+    409: {"description": "The case is not in a state that allows this (e.g. materials missing)"},
+    413: {"description": "The file is too large"},
+    415: {"description": "Only PDF, JPEG and PNG files are accepted (judged by their bytes)"},
+    422: {"description": "A field is invalid (it is named)"},
+}
+
+
+@router.post("/files", status_code=201, response_model=UploadOut, responses=_ERRORS)
+async def upload_file(
+    principal: CurrentPrincipal,
+    session: DbSession,
+    ports: CurrentPorts,
+    file: Annotated[UploadFile, File(description="a material: PDF, JPEG or PNG")],
+) -> UploadOut:
+    """Upload a material file; refer to it by its file_id (its SHA-256) when filing or supplementing."""
+    if not (principal.is_applicant or principal.has_role("clerk", "admin")):
+        raise Forbidden("only applicants and window clerks upload materials")
+    data = await read_upload(file, max_bytes=ports.files.max_bytes)
+    stored = service.upload(session, ports, principal=principal, data=data)
+    return UploadOut(file_id=stored.file_id, content_type=stored.content_type, size=stored.size)
+
+
+@router.get("/cases/{case_no}/materials/{file_id}", responses=_ERRORS)
+def get_material_file(
+    case_no: str, file_id: str, principal: CurrentPrincipal, session: DbSession, ports: CurrentPorts
+) -> Response:
+    """A material file of a case: for its applicant, its department's staff, clerks and services."""
+    data, content_type = service.material_file(session, ports, principal=principal, case_no=case_no, file_id=file_id)
+    return Response(
+        content=data,
+        media_type=content_type,
+        headers={"Cache-Control": "private, no-store", "Content-Disposition": f'attachment; filename="{file_id}"'},
+    )
+
+
+@router.post("/intake/cases", status_code=201, response_model=CaseCreated, responses=_ERRORS)
+def file_at_window(body: WindowCaseCreate, clerk: Clerk, session: DbSession, ports: CurrentPorts) -> CaseCreated:
+    """A window clerk files a case for a walk-in applicant; it waits in the intake queue."""
+    case = service.file_at_window(
+        session,
+        ports,
+        clerk=clerk,
+        item_code=body.item_code,
+        applicant=body.applicant,
+        form=body.form,
+        materials=body.materials,
+    )
+    return CaseCreated(case_no=case.case_no, status=case.status)
+
+
+@router.get("/intake/queue", response_model=list[QueueEntry], responses=_ERRORS)
+def intake_queue(_clerk: Clerk, session: DbSession, page: Page, response: Response) -> list[QueueEntry]:
+    """Cases waiting for intake (submitted, or waiting for a supplement), oldest first."""
+    rows, total = service.queue(session, page=page)
+    page.describe(response, total)
+    return [QueueEntry.model_validate(c) for c in rows]
+
+
+@router.post("/intake/cases/{case_no}/accept", response_model=CaseCreated, responses=_ERRORS)
+def accept(
+    case_no: str, clerk: Clerk, session: DbSession, ports: CurrentPorts, body: Acceptance | None = None
+) -> CaseCreated:
+    """Accept (受理) a complete case: it goes on to its department."""
+    case = service.accept(session, ports, clerk=clerk, case_no=case_no, note=body.note if body else None)
+    return CaseCreated(case_no=case.case_no, status=case.status)
+
+
+@router.post("/intake/cases/{case_no}/supplement", response_model=CaseCreated, responses=_ERRORS)
+def request_supplement(case_no: str, body: SupplementRequest, clerk: Clerk, session: DbSession) -> CaseCreated:
+    """Ask for missing materials (补正); the case's clock pauses until the applicant supplements."""
+    case = service.request_supplement(session, clerk=clerk, case_no=case_no, missing=body.missing, note=body.note)
+    return CaseCreated(case_no=case.case_no, status=case.status)
+
+
+@router.post("/intake/cases/{case_no}/reject", response_model=CaseCreated, responses=_ERRORS)
+def reject(case_no: str, body: Rejection, clerk: Clerk, session: DbSession, ports: CurrentPorts) -> CaseCreated:
+    """Reject the application (不予受理) with a reason; the case ends."""
+    case = service.reject(session, ports, clerk=clerk, case_no=case_no, reason=body.reason)
+    return CaseCreated(case_no=case.case_no, status=case.status)
+
+
+@router.post("/cases/{case_no}/supplement", response_model=CaseCreated, responses=_ERRORS)
+def supplement(
+    case_no: str, body: Supplement, principal: CurrentPrincipal, session: DbSession, ports: CurrentPorts
+) -> CaseCreated:
+    """Supply the materials asked for; the clock resumes and the case returns to intake."""
+    case = service.supplement(session, ports, principal=principal, case_no=case_no, materials=body.materials)
+    return CaseCreated(case_no=case.case_no, status=case.status)

@@ -1,0 +1,73 @@
+"""Confirming that a licence the applicant names can stand for a material (data-sharing's
+`POST /api/v1/licenses/check`)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Protocol
+
+import httpx
+
+from gov_common.context import REQUEST_ID_HEADER, get_request_id
+from gov_common.errors import ServiceUnavailable
+from gov_common.service_client import ServiceCredentials
+
+log = logging.getLogger("service_management.intake")
+
+
+@dataclass(frozen=True)
+class LicenceCheck:
+    usable: bool
+    reason: str | None = None
+    license_type: str | None = None
+    trust_level: str | None = None
+
+
+class LicenceVerifier(Protocol):
+    def check(
+        self, *, license_no: str, holder_id_number: str, accepted_types: list[str], min_trust_level: str
+    ) -> LicenceCheck: ...
+
+
+class HttpLicenceVerifier:
+    def __init__(self, *, base_url: str, credentials: ServiceCredentials | None, timeout: float) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.credentials = credentials
+        self.timeout = timeout
+
+    def check(
+        self, *, license_no: str, holder_id_number: str, accepted_types: list[str], min_trust_level: str
+    ) -> LicenceCheck:
+        if self.credentials is None:
+            raise ServiceUnavailable("licences cannot be verified: no service credentials for data-sharing")
+        headers = self.credentials.headers()
+        request_id = get_request_id()
+        if request_id:
+            headers[REQUEST_ID_HEADER] = request_id
+        try:
+            response = httpx.post(
+                f"{self.base_url}/api/v1/licenses/check",
+                json={
+                    "license_no": license_no,
+                    "holder_id_number": holder_id_number,
+                    "accepted_types": accepted_types,
+                    "min_trust_level": min_trust_level,
+                },
+                headers=headers,
+                timeout=self.timeout,
+            )
+        except httpx.HTTPError as exc:
+            log.warning("licence check unavailable: %s", exc)
+            raise ServiceUnavailable("the licence library is unavailable; try again shortly") from exc
+        if response.status_code == 404:
+            return LicenceCheck(usable=False, reason="no such licence")
+        if response.status_code != 200:
+            raise ServiceUnavailable(f"the licence library answered {response.status_code}; try again shortly")
+        body = response.json()
+        return LicenceCheck(
+            usable=body.get("usable") is True,
+            reason=body.get("reason"),
+            license_type=body.get("license_type"),
+            trust_level=body.get("trust_level"),
+        )

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class MaterialRefIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, max_length=64)
+    file_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    license_no: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class WalkInApplicant(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["person", "entity"]
+    id_number: str = Field(min_length=18, max_length=18, description="resident ID number or USCC")
+    name: str = Field(min_length=1, max_length=100)
+
+
+class WindowCaseCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    item_code: str = Field(min_length=1, max_length=64)
+    applicant: WalkInApplicant
+    form: dict[str, Any] = Field(default_factory=dict)
+    materials: list[MaterialRefIn] = Field(default_factory=list, max_length=50)
+
+
+class SupplementRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    missing: list[str] = Field(min_length=1, max_length=50, description="codes of the materials to supplement")
+    note: str = Field(min_length=1, max_length=2000)
+
+
+class Rejection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class Acceptance(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class Supplement(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    materials: list[MaterialRefIn] = Field(min_length=1, max_length=50)
+
+
+class UploadOut(BaseModel):
+    file_id: str
+    content_type: str
+    size: int
+
+
+class QueueEntry(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    case_no: str
+    item_code: str
+    department_code: str
+    channel: str
+    status: str
+    applicant_name: str
+    created_at: datetime
+    due_at: datetime | None

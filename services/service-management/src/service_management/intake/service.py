@@ -1,0 +1,189 @@
+"""One-window intake (一窗受理): material uploads, window applications, and the clerk's decisions —
+accept, ask for a supplement (补正: the clock pauses), reject (不予受理) — and the supplement."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gov_common.auth import Principal
+from gov_common.db import utcnow
+from gov_common.errors import Conflict, Forbidden, InvalidField, NotFound
+from gov_common.files import StoredFile
+from gov_common.identity import validate_resident_id, validate_uscc
+from gov_common.pagination import PageRequest
+from service_management.cases import service as cases
+from service_management.cases.materials import MaterialRef, attach_materials, missing_materials
+from service_management.cases.service import ApplicantIdentity
+from service_management.cases.timeline import Status, step
+from service_management.intake.schemas import MaterialRefIn, WalkInApplicant
+from service_management.models import Case, CaseMaterial, Item, Upload
+from service_management.ports import Ports
+from service_management.supervision import clock
+from service_management.supervision.calendar import load_calendar
+from service_management.workflow import engine
+from service_management.workflow import service as workflow
+
+
+def refs(materials: list[MaterialRefIn]) -> list[MaterialRef]:
+    return [MaterialRef(code=m.code, file_id=m.file_id, license_no=m.license_no) for m in materials]
+
+
+def upload(session: Session, ports: Ports, *, principal: Principal, data: bytes) -> StoredFile:
+    stored = ports.files.put(data)
+    exists = session.scalars(
+        select(Upload.id).where(Upload.file_id == stored.file_id, Upload.owner_sub == principal.sub)
+    ).first()
+    if exists is None:
+        session.add(
+            Upload(file_id=stored.file_id, owner_sub=principal.sub, content_type=stored.content_type, size=stored.size)
+        )
+    return stored
+
+
+def material_file(
+    session: Session, ports: Ports, *, principal: Principal, case_no: str, file_id: str
+) -> tuple[bytes, str]:
+    """A material's bytes for those entitled to the case (its applicant, its department, clerks, services)."""
+    case = cases.get_visible_case(session, principal=principal, case_no=case_no)
+    material = session.scalars(
+        select(CaseMaterial).where(CaseMaterial.case_id == case.id, CaseMaterial.file_id == file_id)
+    ).first()
+    if material is None:
+        raise NotFound(f"case {case_no} has no material file {file_id}", field="file_id")
+    return ports.files.get(file_id), material.content_type or "application/octet-stream"
+
+
+def walk_in_identity(applicant: WalkInApplicant) -> ApplicantIdentity:
+    if applicant.type == "person":
+        number = validate_resident_id(applicant.id_number, field="applicant.id_number")
+    else:
+        number = validate_uscc(applicant.id_number, field="applicant.id_number")
+    # A walk-in applicant may have no account; the case is theirs by identity number (一号申请).
+    return ApplicantIdentity(sub=f"walk-in:{number}", type=applicant.type, id_number=number, name=applicant.name)
+
+
+def file_at_window(
+    session: Session,
+    ports: Ports,
+    *,
+    clerk: Principal,
+    item_code: str,
+    applicant: WalkInApplicant,
+    form: dict[str, object],
+    materials: list[MaterialRefIn],
+) -> Case:
+    return cases.file_case(
+        session,
+        ports,
+        applicant=walk_in_identity(applicant),
+        item_code=item_code,
+        form=dict(form),
+        materials=refs(materials),
+        channel="window",
+        filed_by=clerk,
+    )
+
+
+def queue(session: Session, *, page: PageRequest) -> tuple[list[Case], int]:
+    query = select(Case).where(Case.status.in_([Status.SUBMITTED, Status.SUPPLEMENT_REQUESTED]))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(Case.id).offset(page.offset).limit(page.page_size)).all()
+    return list(rows), total
+
+
+def _in_intake(session: Session, case_no: str) -> tuple[Case, Item]:
+    case = cases.load_case(session, case_no, for_update=True)
+    if case is None:
+        raise NotFound(f"case {case_no} not found", field="case_no")
+    if engine.INTAKE not in workflow.waiting_states(session, case):
+        raise Conflict(f"case {case_no} is not waiting for intake (it is {case.status})", field="case_no")
+    return case, session.get_one(Item, case.item_id)
+
+
+def accept(session: Session, ports: Ports, *, clerk: Principal, case_no: str, note: str | None) -> Case:
+    case, item = _in_intake(session, case_no)
+    if case.status == Status.SUPPLEMENT_REQUESTED:
+        raise Conflict(f"case {case_no} waits for the applicant's supplement", field="case_no")
+    missing = missing_materials(session, case=case, item=item)
+    if missing:
+        names = "、".join(m["name"] for m in missing)
+        raise Conflict(
+            f"required materials are missing: {names}", field="materials", missing=[m["code"] for m in missing]
+        )
+    cases.accept(session, ports, case=case, item=item, actor=clerk.name, note=note, now=utcnow())
+    return case
+
+
+def request_supplement(
+    session: Session, *, clerk: Principal, case_no: str, missing: list[str], note: str, now: dt.datetime | None = None
+) -> Case:
+    now = now or utcnow()
+    case, item = _in_intake(session, case_no)
+    if case.status == Status.SUPPLEMENT_REQUESTED:
+        raise Conflict(f"case {case_no} already waits for a supplement", field="case_no")
+    names = {m["code"]: m["name"] for m in item.materials}
+    for n, code in enumerate(missing):
+        if code not in names:
+            raise InvalidField(f"missing[{n}]", f"the item asks for no material {code}")
+    case.reason = note
+    listed = "、".join(names[c] for c in missing)
+    step(case, Status.SUPPLEMENT_REQUESTED, actor=clerk.name, note=f"请补正：{listed}。{note}", at=now)
+    case.supplement_codes = list(missing)
+    clock.pause(session, case, load_calendar(session), now=now)
+    return case
+
+
+def supplement(
+    session: Session,
+    ports: Ports,
+    *,
+    principal: Principal,
+    case_no: str,
+    materials: list[MaterialRefIn],
+    now: dt.datetime | None = None,
+) -> Case:
+    """The applicant (or a clerk for a walk-in applicant) supplies what was asked; the clock resumes."""
+    now = now or utcnow()
+    case = cases.get_visible_case(session, principal=principal, case_no=case_no, for_update=True)
+    if not (principal.is_applicant or principal.has_role("clerk", "admin")):
+        raise Forbidden("only the applicant or a window clerk may supplement a case")
+    if case.status != Status.SUPPLEMENT_REQUESTED:
+        raise Conflict(f"case {case_no} is not waiting for a supplement", field="case_no")
+    item = session.get_one(Item, case.item_id)
+    attach_materials(
+        session,
+        ports,
+        case=case,
+        item=item,
+        refs=refs(materials),
+        uploader_subs={principal.sub, case.applicant_sub},
+        actor=principal.name,
+        now=now,
+    )
+    # Every material asked for must come anew: in this call, or after the request was made.
+    asked_at = case.paused_at or now
+    given = {r.code for r in materials} | _provided_since(session, case, asked_at)
+    still = [c for c in case.supplement_codes or [] if c not in given]
+    if still:
+        raise InvalidField("materials", f"still missing: {', '.join(still)}", missing=still)
+    step(case, Status.SUBMITTED, actor=principal.name, note="materials supplemented", at=now)
+    case.supplement_codes = []
+    clock.resume(session, case, load_calendar(session), now=now)
+    return case
+
+
+def _provided_since(session: Session, case: Case, since: dt.datetime) -> set[str]:
+    return set(
+        session.scalars(
+            select(CaseMaterial.code).where(CaseMaterial.case_id == case.id, CaseMaterial.provided_at >= since)
+        ).all()
+    )
+
+
+def reject(session: Session, ports: Ports, *, clerk: Principal, case_no: str, reason: str) -> Case:
+    case, item = _in_intake(session, case_no)
+    cases.reject(session, ports, case=case, item=item, actor=clerk.name, reason=reason, now=utcnow())
+    return case

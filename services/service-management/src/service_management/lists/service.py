@@ -1,0 +1,190 @@
+"""The five lists (五张清单): compiled by departments as drafts, reviewed and published by an
+administrator as dated versions; the public reads the versions in force and their differences."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gov_common.auth import Principal, Roles
+from gov_common.db import utcnow
+from gov_common.errors import Conflict, InvalidField, NotFound
+from service_management.deps import check_department
+from service_management.lists.schemas import ListEntry
+from service_management.models import Department, ListVersion
+from service_management.tabular import read_rows
+
+PUBLIC = ("published", "superseded")
+IMPORT_COLUMNS = ["code", "name", "category", "basis", "content", "amount"]
+
+
+def _check_entries(entries: list[ListEntry], *, field: str = "entries") -> None:
+    seen: set[str] = set()
+    for n, entry in enumerate(entries):
+        if entry.code in seen:
+            raise InvalidField(f"{field}[{n}].code", f"code {entry.code} appears twice")
+        seen.add(entry.code)
+
+
+def create_draft(
+    session: Session, *, principal: Principal, list_type: str, department_code: str, entries: list[ListEntry], note: str
+) -> ListVersion:
+    check_department(principal, department_code)
+    if session.get(Department, department_code) is None:
+        raise InvalidField("department_code", f"no department {department_code}")
+    _check_entries(entries)
+    latest = session.scalar(
+        select(func.max(ListVersion.version)).where(
+            ListVersion.list_type == list_type, ListVersion.department_code == department_code
+        )
+    )
+    version = ListVersion(
+        list_type=list_type,
+        department_code=department_code,
+        version=(latest or 0) + 1,
+        status="draft",
+        entries=[e.model_dump() for e in entries],
+        note=note,
+        created_by=principal.name,
+    )
+    session.add(version)
+    session.flush()
+    return version
+
+
+def get_version(session: Session, *, principal: Principal | None, version_id: int) -> ListVersion:
+    version = session.get(ListVersion, version_id)
+    visible = version is not None and (
+        version.status in PUBLIC
+        or (
+            principal is not None
+            and (principal.has_role(Roles.ADMIN) or principal.department == version.department_code)
+        )
+    )
+    if version is None or not visible:
+        raise NotFound(f"list version {version_id} not found", field="id")
+    return version
+
+
+def submit(session: Session, *, principal: Principal, version_id: int) -> ListVersion:
+    version = get_version(session, principal=principal, version_id=version_id)
+    check_department(principal, version.department_code)
+    if version.status != "draft":
+        raise Conflict(f"list version {version_id} is {version.status}, not a draft")
+    version.status = "submitted"
+    return version
+
+
+def publish(session: Session, *, principal: Principal, version_id: int, effective_date: dt.date) -> ListVersion:
+    version = get_version(session, principal=principal, version_id=version_id)
+    if version.status not in ("draft", "submitted"):
+        raise Conflict(f"list version {version_id} is {version.status} already")
+    for current in session.scalars(
+        select(ListVersion).where(
+            ListVersion.list_type == version.list_type,
+            ListVersion.department_code == version.department_code,
+            ListVersion.status == "published",
+        )
+    ):
+        current.status = "superseded"
+    version.status = "published"
+    version.effective_date = effective_date
+    version.published_by = principal.name
+    version.published_at = utcnow()
+    return version
+
+
+def current(session: Session, *, list_type: str, department: str | None) -> list[ListVersion]:
+    query = select(ListVersion).where(ListVersion.list_type == list_type, ListVersion.status == "published")
+    if department:
+        query = query.where(ListVersion.department_code == department)
+    return list(session.scalars(query.order_by(ListVersion.department_code)).all())
+
+
+def versions(
+    session: Session, *, principal: Principal | None, list_type: str, department: str | None
+) -> list[ListVersion]:
+    query = select(ListVersion).where(ListVersion.list_type == list_type)
+    if department:
+        query = query.where(ListVersion.department_code == department)
+    rows = session.scalars(query.order_by(ListVersion.department_code, ListVersion.version)).all()
+    return [
+        v
+        for v in rows
+        if v.status in PUBLIC
+        or (principal is not None and (principal.has_role(Roles.ADMIN) or principal.department == v.department_code))
+    ]
+
+
+def diff(session: Session, *, principal: Principal | None, from_id: int, to_id: int) -> dict[str, Any]:
+    old = get_version(session, principal=principal, version_id=from_id)
+    new = get_version(session, principal=principal, version_id=to_id)
+    if (old.list_type, old.department_code) != (new.list_type, new.department_code):
+        raise InvalidField("to", "compare two versions of the same department's same list")
+    before = {e["code"]: e for e in old.entries}
+    after = {e["code"]: e for e in new.entries}
+    changed = []
+    for code in sorted(set(before) & set(after)):
+        fields = [k for k in ListEntry.model_fields if before[code].get(k) != after[code].get(k)]
+        if fields:
+            changed.append({"code": code, "fields": fields, "before": before[code], "after": after[code]})
+    return {
+        "from_version": old.version,
+        "to_version": new.version,
+        "added": [after[c] for c in sorted(set(after) - set(before))],
+        "removed": [before[c] for c in sorted(set(before) - set(after))],
+        "changed": changed,
+    }
+
+
+def import_draft(
+    session: Session,
+    *,
+    principal: Principal,
+    list_type: str,
+    department_code: str,
+    data: bytes,
+    filename: str,
+    dry_run: bool,
+) -> dict[str, Any]:
+    rows = read_rows(data, filename)
+    problems: list[dict[str, object]] = []
+    entries: list[ListEntry] = []
+    seen: set[str] = set()
+    for n, row in enumerate(rows, start=2):
+        values = {k: (row.get(k) or None) if k == "amount" else row.get(k, "") for k in IMPORT_COLUMNS}
+        extra = sorted(set(row) - set(IMPORT_COLUMNS))
+        if extra:
+            problems.append({"row": n, "field": extra[0], "message": "unknown column"})
+            continue
+        try:
+            entry = ListEntry.model_validate(values)
+        except ValidationError as exc:
+            for err in exc.errors():
+                field = ".".join(str(p) for p in err.get("loc", ())) or "row"
+                problems.append({"row": n, "field": field, "message": err.get("msg", "invalid")})
+            continue
+        if entry.code in seen:
+            problems.append({"row": n, "field": "code", "message": f"code {entry.code} appears twice"})
+            continue
+        seen.add(entry.code)
+        entries.append(entry)
+    apply = not dry_run and not problems and bool(entries)
+    version_id = None
+    if apply:
+        version = create_draft(
+            session,
+            principal=principal,
+            list_type=list_type,
+            department_code=department_code,
+            entries=entries,
+            note=f"imported from {filename}",
+        )
+        version_id = version.id
+    else:
+        check_department(principal, department_code)
+    return {"dry_run": dry_run, "applied": apply, "rows": len(rows), "rejected": problems, "version_id": version_id}

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from gov_common.service import DbSession
+from service_management.deps import Manager, Staff
+from service_management.rules import service
+from service_management.rules.schemas import EvaluationIn, EvaluationOut, TableIn, TableOut
+
+router = APIRouter(prefix="/api/v1", tags=["rules"])
+
+_ERRORS: dict[int | str, dict[str, str]] = {
+    401: {"description": "No valid bearer token"},
+    403: {"description": "Not entitled to the item"},
+    404: {"description": "No such item or table version"},
+    422: {"description": "The table is refused (why is said), or a field is invalid"},
+}
+
+
+@router.get("/items/{code}/rules", response_model=list[TableOut], responses=_ERRORS)
+def list_tables(code: str, session: DbSession, _staff: Staff) -> list[TableOut]:
+    """Every version of the item's decision table, oldest first."""
+    return [TableOut.model_validate(t) for t in service.list_tables(session, code)]
+
+
+@router.get("/items/{code}/rules/{version}", response_model=TableOut, responses=_ERRORS)
+def get_table(code: str, version: int, session: DbSession, _staff: Staff) -> TableOut:
+    """One version of the item's decision table (to replay a stored decision)."""
+    return TableOut.model_validate(service.get_table(session, code, version))
+
+
+@router.post("/items/{code}/rules", status_code=201, response_model=TableOut, responses=_ERRORS)
+def save_table(code: str, body: TableIn, principal: Manager, session: DbSession) -> TableOut:
+    """Save a new version of the item's decision table; cases dispatched from now on use it."""
+    return TableOut.model_validate(
+        service.save_table(session, principal=principal, item_code=code, graph=body.graph, comment=body.comment)
+    )
+
+
+@router.post("/items/{code}/rules/evaluate", response_model=EvaluationOut, responses=_ERRORS)
+def evaluate(code: str, body: EvaluationIn, session: DbSession, _staff: Staff) -> EvaluationOut:
+    """Evaluate the table (current or a given version) on facts, with its trace: try a table out."""
+    return EvaluationOut.model_validate(
+        service.evaluate_for_test(session, item_code=code, facts=body.facts, version=body.version)
+    )

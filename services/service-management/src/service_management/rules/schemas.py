@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class TableIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    graph: dict[str, Any] = Field(description="a GoRules JDM decision graph whose output has eligible and reason")
+    comment: str = Field(default="", max_length=2000)
+
+
+class TableOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    item_code: str
+    version: int
+    graph: dict[str, Any]
+    comment: str
+    created_by: str
+    created_at: datetime
+
+
+class EvaluationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    facts: dict[str, Any] = Field(description="{applicant: {type, age, credit}, form: {...}}")
+    version: int | None = None
+
+
+class EvaluationOut(BaseModel):
+    version: int
+    eligible: bool
+    reason: str
+    output: dict[str, Any]
+    trace: dict[str, Any]

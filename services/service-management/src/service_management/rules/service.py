@@ -1,0 +1,175 @@
+"""Decision tables as versioned data, and the instant-approval check at dispatch with its stored
+explanation. A black-listed applicant, or one whose credit status cannot be had, is never
+instantly approved, whatever the table says."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from gov_common.auth import Principal
+from gov_common.errors import InvalidField, NotFound
+from service_management.deps import check_department
+from service_management.models import Case, CaseDecision, DecisionTable, Item
+from service_management.rules import engine
+from service_management.rules.credit import CreditStatus
+
+INSTANT_CHECK = "instant_approval_check"
+AUTOMATED_APPROVAL = "automated_approval"
+
+
+def current_table(session: Session, item_code: str) -> DecisionTable | None:
+    return session.scalars(
+        select(DecisionTable)
+        .where(DecisionTable.item_code == item_code)
+        .order_by(DecisionTable.version.desc())
+        .limit(1)
+    ).first()
+
+
+def current_version(session: Session, item_code: str) -> int | None:
+    table = current_table(session, item_code)
+    return table.version if table else None
+
+
+def list_tables(session: Session, item_code: str) -> list[DecisionTable]:
+    return list(
+        session.scalars(
+            select(DecisionTable).where(DecisionTable.item_code == item_code).order_by(DecisionTable.version)
+        ).all()
+    )
+
+
+def get_table(session: Session, item_code: str, version: int) -> DecisionTable:
+    table = session.scalars(
+        select(DecisionTable).where(DecisionTable.item_code == item_code, DecisionTable.version == version)
+    ).first()
+    if table is None:
+        raise NotFound(f"item {item_code} has no decision table version {version}", field="version")
+    return table
+
+
+def _item(session: Session, item_code: str) -> Item:
+    item = session.scalars(select(Item).where(Item.code == item_code).order_by(Item.version.desc()).limit(1)).first()
+    if item is None:
+        raise NotFound(f"service item {item_code} does not exist", field="item_code")
+    return item
+
+
+def save_table(
+    session: Session, *, principal: Principal | None, item_code: str, graph: dict[str, Any], comment: str
+) -> DecisionTable:
+    """A new version of the item's decision table; it applies to cases dispatched from now on."""
+    item = _item(session, item_code)
+    if principal is not None:
+        check_department(principal, item.department_code)
+    try:
+        engine.check_graph(graph)
+        engine.evaluate(graph, {"applicant": {}, "form": {}})  # compiles, and runs on empty facts
+    except engine.RuleError as exc:
+        raise InvalidField("graph", f"not a usable decision table: {exc}") from None
+    latest = current_version(session, item_code) or 0
+    table = DecisionTable(
+        item_code=item_code,
+        version=latest + 1,
+        graph=graph,
+        comment=comment,
+        created_by=principal.name if principal else "system",
+    )
+    session.add(table)
+    # The item rows carry the table in force, for readers of the item.
+    session.execute(update(Item).where(Item.code == item_code).values(rule=graph, rule_version=table.version))
+    session.flush()
+    return table
+
+
+def facts_for(case: Case, *, age: int | None, credit: CreditStatus) -> dict[str, Any]:
+    applicant: dict[str, Any] = {"type": case.applicant_type, "credit": credit.facts()}
+    if age is not None:
+        applicant["age"] = age
+    return {"applicant": applicant, "form": dict(case.form)}
+
+
+def instant_approval_check(
+    session: Session,
+    *,
+    case: Case,
+    item: Item,
+    facts: dict[str, Any],
+    credit: CreditStatus,
+    now: dt.datetime,
+) -> bool:
+    """May the department approve this case instantly? Stores the explanation on the case."""
+    if not item.instant_approval:
+        return False
+    table = current_table(session, item.code)
+    output: dict[str, Any] = {}
+    eligible = False
+    reason = ""
+    if table is None:
+        reason = "事项未配置决策表，转人工审核"
+    else:
+        try:
+            decision = engine.evaluate(table.graph, facts)
+            output = {**decision.output, "trace": decision.trace}
+            eligible, reason = decision.eligible, decision.reason
+        except engine.RuleError as exc:
+            output, reason = {"error": str(exc)}, "决策表无法求值，转人工审核"
+    allowed = credit.known and not credit.black_listed
+    if not credit.known:
+        explanation = f"申请人信用状况无法核验（{credit.detail or '数据共享平台无应答'}），不予秒批，转人工审核"
+    elif credit.black_listed:
+        explanation = "申请人在失信黑名单中，不予秒批，转人工审核"
+    else:
+        explanation = reason
+    session.add(
+        CaseDecision(
+            case_id=case.id,
+            kind=INSTANT_CHECK,
+            rule_version=table.version if table else None,
+            inputs=facts,
+            output={**output, "credit_known": credit.known, "instant_allowed": allowed},
+            instant=allowed and eligible,
+            explanation=explanation,
+            at=now,
+        )
+    )
+    return allowed
+
+
+def record_automated_approval(session: Session, *, case: Case, data: dict[str, Any], now: dt.datetime) -> None:
+    rule = data.get("rule") or {}
+    session.add(
+        CaseDecision(
+            case_id=case.id,
+            kind=AUTOMATED_APPROVAL,
+            rule_version=rule.get("version"),
+            inputs=rule.get("inputs") or {},
+            output={"eligible": True, "decided_by": data.get("decided_by"), "department": data.get("department_code")},
+            instant=True,
+            explanation=str(data.get("opinion") or "符合秒批条件"),
+            at=now,
+        )
+    )
+
+
+def evaluate_for_test(
+    session: Session, *, item_code: str, facts: dict[str, Any], version: int | None
+) -> dict[str, Any]:
+    table = get_table(session, item_code, version) if version else current_table(session, item_code)
+    if table is None:
+        raise NotFound(f"item {item_code} has no decision table", field="item_code")
+    try:
+        decision = engine.evaluate(table.graph, facts)
+    except engine.RuleError as exc:
+        raise InvalidField("facts", f"the table cannot be evaluated on these facts: {exc}") from None
+    return {
+        "version": table.version,
+        "eligible": decision.eligible,
+        "reason": decision.reason,
+        "output": decision.output,
+        "trace": decision.trace,
+    }

@@ -1,0 +1,56 @@
+"""The working-day calendar as data: holidays and adjusted working days, editable by an admin."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gov_common.errors import InvalidField, NotFound
+from gov_common.workdays import HOLIDAY, WORKDAY, WorkCalendar, official_calendar_days
+from service_management.models import CalendarDay
+
+
+def load_calendar(session: Session) -> WorkCalendar:
+    rows = session.execute(select(CalendarDay.day, CalendarDay.kind)).all()
+    return WorkCalendar.from_days({row.day: row.kind for row in rows})
+
+
+def ensure_official_days(session: Session, *, years: list[int]) -> int:
+    """On an empty calendar, start from the published holidays of `years`; returns days added."""
+    if (session.scalar(select(func.count()).select_from(CalendarDay)) or 0) > 0:
+        return 0
+    days = official_calendar_days(years)
+    for day, (kind, name) in days.items():
+        session.add(CalendarDay(day=day, kind=kind, name=name))
+    return len(days)
+
+
+def list_days(session: Session, *, year: int | None) -> list[CalendarDay]:
+    query = select(CalendarDay).order_by(CalendarDay.day)
+    if year is not None:
+        query = query.where(CalendarDay.day >= dt.date(year, 1, 1), CalendarDay.day <= dt.date(year, 12, 31))
+    return list(session.scalars(query).all())
+
+
+def set_day(session: Session, *, day: dt.date, kind: str, name: str) -> CalendarDay:
+    if kind == HOLIDAY and day.weekday() >= 5:
+        raise InvalidField("kind", "a weekend day is not a working day anyway; only weekdays can be holidays")
+    if kind == WORKDAY and day.weekday() < 5:
+        raise InvalidField("kind", "a weekday is a working day anyway; only weekend days can be adjusted working days")
+    row = session.get(CalendarDay, day)
+    if row is None:
+        row = CalendarDay(day=day, kind=kind, name=name)
+        session.add(row)
+    else:
+        row.kind, row.name = kind, name
+    session.flush()
+    return row
+
+
+def delete_day(session: Session, *, day: dt.date) -> None:
+    row = session.get(CalendarDay, day)
+    if row is None:
+        raise NotFound(f"{day} is an ordinary day on the calendar", field="day")
+    session.delete(row)

@@ -1,0 +1,236 @@
+"""BPMN 2.0 with SpiffWorkflow, made safe for definitions uploaded as data.
+
+- Upload: the XML is parsed without DTDs or entities; only a whitelist of BPMN elements is
+  accepted; every condition must parse in zen-engine's expression language.
+- Run: SpiffWorkflow's script engine (plain Python eval/exec) is replaced by `RestrictedEngine`,
+  which evaluates conditions with `zen.evaluate_expression` and refuses scripts and service calls.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import zen
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+DEFAULT_BPMN = (Path(__file__).parent / "default.bpmn").read_bytes()
+INTAKE = "intake"
+DEPARTMENT_REVIEW = "department_review"
+PLATFORM_STATES = (INTAKE, DEPARTMENT_REVIEW)
+MAX_BPMN_BYTES = 512 * 1024
+
+# What a case process may contain. Anything else (scriptTask, serviceTask, callActivity,
+# subProcess, timers, messages, multi-instance loops, data mappings...) is refused at upload.
+ALLOWED_ELEMENTS = frozenset(
+    {
+        "definitions",
+        "process",
+        "startEvent",
+        "endEvent",
+        "userTask",
+        "manualTask",
+        "task",
+        "exclusiveGateway",
+        "parallelGateway",
+        "inclusiveGateway",
+        "sequenceFlow",
+        "conditionExpression",
+        "incoming",
+        "outgoing",
+        "documentation",
+        "laneSet",
+        "lane",
+        "flowNodeRef",
+        "collaboration",
+        "participant",
+        "extensionElements",
+        "text",
+        "textAnnotation",
+        "association",
+    }
+)
+# Diagram interchange (positions drawn by a modeller) is layout, not behaviour.
+LAYOUT_NAMESPACES = frozenset(
+    {
+        "http://www.omg.org/spec/BPMN/20100524/DI",
+        "http://www.omg.org/spec/DD/20100524/DC",
+        "http://www.omg.org/spec/DD/20100524/DI",
+    }
+)
+
+
+class DefinitionError(ValueError):
+    """An uploaded definition that is refused; `field` says where."""
+
+    def __init__(self, message: str, *, element: str | None = None) -> None:
+        super().__init__(message)
+        self.element = element
+
+
+class RestrictedEngine(PythonScriptEngine):  # type: ignore[misc]
+    """Conditions in zen-engine's expression language over the task data; no code ever runs."""
+
+    def validate(self, expression: str) -> None:
+        error = zen.validate_expression(expression)
+        if error is not None:
+            raise DefinitionError(f"not a valid expression: {error}")
+
+    def evaluate(self, task: Any, expression: str, external_context: Any = None) -> Any:
+        try:
+            return zen.evaluate_expression(expression, _json_safe(task.data))
+        except RuntimeError as exc:
+            raise SpiffWorkflowException(f"cannot evaluate {expression!r}: {str(exc).splitlines()[0]}") from exc
+
+    def execute(self, task: Any, script: str, external_context: Any = None) -> Any:
+        raise SpiffWorkflowException("scripts are not allowed in case processes")
+
+    def call_service(self, task: Any, **kwargs: Any) -> Any:
+        raise SpiffWorkflowException("service calls are not allowed in case processes")
+
+
+def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = json.loads(json.dumps(data, default=str))
+    return result
+
+
+ENGINE = RestrictedEngine()
+SERIALIZER = BpmnWorkflowSerializer()
+
+
+@dataclass(frozen=True)
+class ParsedDefinition:
+    process_id: str
+    user_tasks: dict[str, str]  # id -> name
+
+
+def _hardened_parse(xml: bytes) -> Any:
+    if len(xml) > MAX_BPMN_BYTES:
+        raise DefinitionError(f"a process definition may have at most {MAX_BPMN_BYTES} bytes")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    try:
+        root = etree.fromstring(xml, parser)
+    except etree.XMLSyntaxError as exc:
+        raise DefinitionError(f"not well-formed XML: {exc}") from None
+    if root.getroottree().docinfo.doctype:
+        raise DefinitionError("a process definition must not have a DOCTYPE")
+    return root
+
+
+def check_definition(xml: bytes) -> ParsedDefinition:
+    """Everything an upload must pass; raises DefinitionError naming the offending element."""
+    root = _hardened_parse(xml)
+    if etree.QName(root).namespace != BPMN_NS or etree.QName(root).localname != "definitions":
+        raise DefinitionError("the document is not BPMN 2.0 (bpmn:definitions)")
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue  # comments, processing instructions
+        qname = etree.QName(element)
+        if qname.namespace in LAYOUT_NAMESPACES:
+            continue
+        if qname.namespace == BPMN_NS:
+            if qname.localname not in ALLOWED_ELEMENTS:
+                raise DefinitionError(
+                    f"element bpmn:{qname.localname} is not allowed in a case process", element=element.get("id")
+                )
+            if qname.localname == "conditionExpression":
+                expression = (element.text or "").strip()
+                error = zen.validate_expression(expression) if expression else "empty condition"
+                if error is not None:
+                    raise DefinitionError(
+                        f"condition {expression!r} is not a valid expression: {error}",
+                        element=element.getparent().get("id"),
+                    )
+        elif _inside(element, "extensionElements"):
+            continue  # a modeller's own annotations carry no behaviour here
+        else:
+            raise DefinitionError(f"element {qname.text} is not allowed in a case process")
+    processes = [p for p in root.findall(f"{{{BPMN_NS}}}process") if p.get("isExecutable", "true") != "false"]
+    if len(processes) != 1:
+        raise DefinitionError("a definition must hold exactly one executable process")
+    process_id = processes[0].get("id") or ""
+    user_tasks = {
+        str(t.get("id")): str(t.get("name") or t.get("id")) for t in processes[0].iter(f"{{{BPMN_NS}}}userTask")
+    }
+    for state in PLATFORM_STATES:
+        if state not in user_tasks:
+            raise DefinitionError(f"the process needs a userTask with id {state!r}", element=state)
+    try:
+        _spec(root, process_id)
+    except (ValidationException, SpiffWorkflowException) as exc:
+        raise DefinitionError(f"not a valid BPMN process: {exc}") from None
+    return ParsedDefinition(process_id=process_id, user_tasks=user_tasks)
+
+
+def _inside(element: Any, localname: str) -> bool:
+    parent = element.getparent()
+    while parent is not None:
+        if etree.QName(parent).localname == localname and etree.QName(parent).namespace == BPMN_NS:
+            return True
+        parent = parent.getparent()
+    return False
+
+
+def _spec(root: Any, process_id: str) -> Any:
+    parser = BpmnParser()
+    parser.add_bpmn_xml(root, filename="process.bpmn")
+    return parser.get_spec(process_id)
+
+
+def new_workflow(xml: bytes, process_id: str, data: dict[str, Any]) -> BpmnWorkflow:
+    spec = _spec(_hardened_parse(xml), process_id)
+    workflow = BpmnWorkflow(spec, script_engine=ENGINE)
+    workflow.data.update(data)
+    start = workflow.get_tasks(state=TaskState.READY)
+    for task in start:
+        task.data.update(data)
+    workflow.do_engine_steps()
+    return workflow
+
+
+def dump(workflow: BpmnWorkflow) -> str:
+    return str(SERIALIZER.serialize_json(workflow))
+
+
+def load(state: str) -> BpmnWorkflow:
+    workflow = SERIALIZER.deserialize_json(state)
+    workflow.script_engine = ENGINE
+    return workflow
+
+
+def ready_states(workflow: BpmnWorkflow) -> dict[str, str]:
+    """The user tasks the case waits in: {task id: name}."""
+    return {
+        str(t.task_spec.bpmn_id): str(t.task_spec.bpmn_name or t.task_spec.bpmn_id)
+        for t in workflow.get_tasks(state=TaskState.READY)
+        if t.task_spec.bpmn_id
+    }
+
+
+def complete(workflow: BpmnWorkflow, state: str, data: dict[str, Any]) -> bool:
+    """Complete the waiting task `state` with `data`; False if the case does not wait there."""
+    for task in workflow.get_tasks(state=TaskState.READY):
+        if task.task_spec.bpmn_id == state:
+            task.data.update(data)
+            task.run()
+            workflow.do_engine_steps()
+            return True
+    return False
+
+
+def process_data(workflow: BpmnWorkflow) -> dict[str, Any]:
+    """The variables at the end of the process (or of the last completed task)."""
+    data: dict[str, Any] = dict(workflow.data)
+    for task in workflow.get_tasks(state=TaskState.COMPLETED):
+        data.update(task.data)
+    return data

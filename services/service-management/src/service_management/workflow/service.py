@@ -1,0 +1,174 @@
+"""Running a case's BPMN process: started at filing, advanced by intake, events and staff, stored
+after every step (`case_workflows`) so that any replica, or the service after a restart, resumes it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gov_common.auth import Principal
+from gov_common.errors import Conflict, InvalidField, NotFound
+from gov_common.workdays import WorkCalendar, deadline
+from service_management.models import Case, CaseState, CaseWorkflow, ProcessDefinition
+from service_management.workflow import engine
+
+DEFAULT_CODE = ""  # process_definitions.item_code of the platform's default process
+
+
+@dataclass
+class Transition:
+    entered: dict[str, str] = field(default_factory=dict)  # state -> name
+    left: set[str] = field(default_factory=set)
+    completed: bool = False
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def current_definition(session: Session, item_code: str) -> ProcessDefinition | None:
+    for code in (item_code, DEFAULT_CODE):
+        definition = session.scalars(
+            select(ProcessDefinition)
+            .where(ProcessDefinition.item_code == code)
+            .order_by(ProcessDefinition.version.desc())
+            .limit(1)
+        ).first()
+        if definition is not None:
+            return definition
+    return None
+
+
+def list_definitions(session: Session, item_code: str) -> list[ProcessDefinition]:
+    return list(
+        session.scalars(
+            select(ProcessDefinition)
+            .where(ProcessDefinition.item_code == item_code)
+            .order_by(ProcessDefinition.version)
+        ).all()
+    )
+
+
+def upload_definition(
+    session: Session, *, principal: Principal, item_code: str, bpmn_xml: str, time_limits: dict[str, int]
+) -> ProcessDefinition:
+    try:
+        parsed = engine.check_definition(bpmn_xml.encode("utf-8"))
+    except engine.DefinitionError as exc:
+        raise InvalidField("bpmn_xml", str(exc), element=exc.element) from None
+    for state, days in time_limits.items():
+        if state not in parsed.user_tasks:
+            raise InvalidField(f"time_limits.{state}", f"the process has no userTask {state!r}")
+        if days < 0 or days > 365:
+            raise InvalidField(f"time_limits.{state}", "a time limit is 0 to 365 working days")
+    latest = list_definitions(session, item_code)
+    definition = ProcessDefinition(
+        item_code=item_code,
+        version=(latest[-1].version + 1) if latest else 1,
+        process_id=parsed.process_id,
+        bpmn_xml=bpmn_xml,
+        time_limits=time_limits,
+        created_by=principal.name,
+    )
+    session.add(definition)
+    session.flush()
+    return definition
+
+
+def _enter(
+    session: Session,
+    case: Case,
+    states: dict[str, str],
+    limits: dict[str, int],
+    calendar: WorkCalendar,
+    now: dt.datetime,
+) -> None:
+    for state, name in states.items():
+        days = limits.get(state)
+        due = deadline(calendar, now, days).due_at if days is not None else None
+        session.add(CaseState(case_id=case.id, state=state, name=name, entered_at=now, due_at=due))
+
+
+def _leave(session: Session, case: Case, states: set[str], now: dt.datetime) -> None:
+    if not states:
+        return
+    for row in session.scalars(
+        select(CaseState).where(CaseState.case_id == case.id, CaseState.left_at.is_(None), CaseState.state.in_(states))
+    ).all():
+        row.left_at = now
+
+
+def _limits(definition: ProcessDefinition | None) -> dict[str, int]:
+    return dict(definition.time_limits or {}) if definition else {}
+
+
+def start(
+    session: Session, *, case: Case, data: dict[str, Any], calendar: WorkCalendar, now: dt.datetime
+) -> Transition:
+    definition = current_definition(session, case.item_code)
+    xml = definition.bpmn_xml.encode("utf-8") if definition else engine.DEFAULT_BPMN
+    process_id = definition.process_id if definition else "case"
+    workflow = engine.new_workflow(xml, process_id, data)
+    session.add(
+        CaseWorkflow(
+            case_id=case.id,
+            definition_id=definition.id if definition else None,
+            state=engine.dump(workflow),
+            completed=workflow.completed,
+            updated_at=now,
+        )
+    )
+    entered = engine.ready_states(workflow)
+    _enter(session, case, entered, _limits(definition), calendar, now)
+    return Transition(entered=entered, completed=bool(workflow.completed), data=engine.process_data(workflow))
+
+
+def _row(session: Session, case: Case) -> CaseWorkflow:
+    row = session.scalars(select(CaseWorkflow).where(CaseWorkflow.case_id == case.id).with_for_update()).first()
+    if row is None:
+        raise NotFound(f"case {case.case_no} has no process")
+    return row
+
+
+def waiting_states(session: Session, case: Case) -> list[str]:
+    return list(
+        session.scalars(select(CaseState.state).where(CaseState.case_id == case.id, CaseState.left_at.is_(None))).all()
+    )
+
+
+def advance(
+    session: Session,
+    *,
+    case: Case,
+    state: str,
+    data: dict[str, Any],
+    calendar: WorkCalendar,
+    now: dt.datetime,
+) -> Transition | None:
+    """Complete the waiting state `state` with `data`; None when the case does not wait there."""
+    row = _row(session, case)
+    workflow = engine.load(row.state)
+    before = engine.ready_states(workflow)
+    if not engine.complete(workflow, state, data):
+        return None
+    after = engine.ready_states(workflow)
+    row.state = engine.dump(workflow)
+    row.completed = bool(workflow.completed)
+    row.updated_at = now
+    definition = session.get(ProcessDefinition, row.definition_id) if row.definition_id else None
+    left = set(before) - set(after) | {state}
+    entered = {s: n for s, n in after.items() if s not in before}
+    _leave(session, case, left, now)
+    _enter(session, case, entered, _limits(definition), calendar, now)
+    return Transition(entered=entered, left=left, completed=row.completed, data=engine.process_data(workflow))
+
+
+def require_waiting(session: Session, case: Case, state: str) -> None:
+    if state not in waiting_states(session, case):
+        raise Conflict(f"case {case.case_no} is not waiting in {state!r}", field="task_id")
+
+
+def is_completed(session: Session, case: Case) -> bool:
+    row = session.scalars(select(CaseWorkflow).where(CaseWorkflow.case_id == case.id)).first()
+    return bool(row and row.completed)

@@ -1,0 +1,54 @@
+"""Helpers of the service-management end-to-end tests (tests/e2e/test_sm_*.py)."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any
+
+import httpx
+
+from tests.e2e.platform import DEMO_PASSWORD, Applicant, Platform, login, start_process, wait_ready
+
+_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+_CHECK = "10X98765432"
+
+
+def fresh_id_number(birth: str = "19900101") -> str:
+    """A resident ID number (GB 11643, with its check character) nobody else in the run uses."""
+    body = f"330122{birth}{secrets.randbelow(1000):03d}"
+    return body + _CHECK[sum(int(d) * w for d, w in zip(body, _WEIGHTS, strict=True)) % 11]
+
+
+def fresh_applicant(client: httpx.Client, name: str = "测试申请人") -> Applicant:
+    return Applicant(client, fresh_id_number(), name=name)
+
+
+def staff(client: httpx.Client, username: str) -> dict[str, str]:
+    return login(client, username, DEMO_PASSWORD)
+
+
+def wait_until(fetch: Any, check: Any, timeout: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout
+    value = fetch()
+    while not check(value) and time.monotonic() < deadline:
+        time.sleep(0.1)
+        value = fetch()
+    assert check(value), value
+    return value
+
+
+def restart_service_management(platform: Platform) -> None:
+    """Stop the process serving service-management (the whole process in standalone mode) and
+    start it again on the same port, database and bus: a restart of the service mid-case."""
+    name = "service-management" if platform.mode == "distributed" else "standalone"
+    index = next(i for i, p in enumerate(platform.processes) if p.name == name)
+    old = platform.processes[index]
+    args = [str(a) for a in old.popen.args[1:]]  # type: ignore[index, union-attr]
+    port = int(old.url.rsplit(":", 1)[1])
+    old.stop()
+    env = platform.envs.get(name, {}) if platform.mode == "distributed" else {}
+    new = start_process(name, args, env, port, old.log.parent)
+    new.log = old.log.parent / f"{name}.log"
+    platform.processes[index] = new
+    wait_ready(new)

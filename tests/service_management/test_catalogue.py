@@ -1,0 +1,287 @@
+"""Items: standard fields, the draft → published → retired lifecycle with versions (a case keeps
+the version it was filed under), and bulk import that applies nothing when a row is bad."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from openpyxl import Workbook
+
+from tests.service_management.conftest import BUSINESS_FORM, ITEM_INSTANT, SM
+
+
+def new_item(code: str = "330122-AMR-XK-0099", **changes: Any) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "code": code,
+        "name": "户外广告设置许可",
+        "item_type": "licensing",
+        "department_code": "amr",
+        "legal_basis": "《城市市容和环境卫生管理条例》第十一条",
+        "statutory_days": 20,
+        "committed_days": 5,
+        "fee": {"free": False, "amount": "50.00", "basis": "浙价费〔2020〕1号"},
+        "materials": [
+            {"code": "SQB", "name": "申请表", "form": "electronic", "required": True},
+            {"code": "XGT", "name": "广告设计效果图", "form": "copy", "required": True},
+        ],
+        "online_depth": "at_most_one_visit",
+        "channels": ["online", "window"],
+        "audience": ["person", "entity"],
+        "themes": ["开办餐饮店"],
+        "keywords": ["招牌", "广告牌"],
+        "form_fields": [{"name": "location", "label": "设置地点", "type": "string"}],
+    }
+    item.update(changes)
+    return item
+
+
+def test_full_standard_fields_are_served(sm: SM) -> None:
+    detail = sm.client.get(f"/api/v1/items/{ITEM_INSTANT}").json()
+    assert detail["fee"] == {"free": True, "amount": None, "basis": None}
+    assert detail["online_depth"] == "zero_visits" and "mobile" in detail["channels"]
+    assert "营业执照" in detail["keywords"] and "开办餐饮店" in detail["themes"]
+    material = detail["materials"][0]
+    assert set(material) == {"code", "name", "form", "required", "license_type", "accepted_trust_levels"}
+    assert detail["rule_version"] == 1 and detail["status"] == "published"
+
+
+def test_lifecycle_with_versions_and_cases_keep_their_version(sm: SM) -> None:
+    admin = sm.staff("admin")
+    code = "330122-AMR-XK-0099"
+    created = sm.client.post("/api/v1/items", json=new_item(), headers=admin)
+    assert created.status_code == 201, created.text
+    assert created.json()["status"] == "draft" and created.json()["version"] == 1
+    assert sm.client.get(f"/api/v1/items/{code}").status_code == 404  # a draft is not public
+    assert sm.client.post("/api/v1/items", json=new_item(), headers=admin).status_code == 409
+    assert sm.client.post(f"/api/v1/items/{code}/publish", headers=admin).json()["status"] == "published"
+    assert "户外广告设置许可" in [i["name"] for i in sm.client.get("/api/v1/items", params={"q": "广告"}).json()]
+
+    # Editing the published item makes version 2 as a draft; version 1 stays published meanwhile.
+    edited = sm.client.put(f"/api/v1/items/{code}/draft", json=new_item(name="户外招牌设置许可"), headers=admin)
+    assert edited.json()["version"] == 2 and edited.json()["status"] == "draft"
+    assert sm.client.get(f"/api/v1/items/{code}").json()["name"] == "户外广告设置许可"
+    sm.client.post(f"/api/v1/items/{code}/publish", headers=admin)
+    versions = sm.client.get(f"/api/v1/items/{code}/versions", headers=admin).json()
+    assert [(v["version"], v["status"]) for v in versions] == [(1, "superseded"), (2, "published")]
+    assert sm.client.get(f"/api/v1/items/{code}").json()["name"] == "户外招牌设置许可"
+
+    # A case keeps the item version it was filed under.
+    case_no = sm.file(ITEM_INSTANT, BUSINESS_FORM)["case_no"]
+    item = sm.client.get(f"/api/v1/items/{ITEM_INSTANT}").json()
+    sm.client.put(
+        f"/api/v1/items/{ITEM_INSTANT}/draft", json={**_as_input(item), "name": "个体户设立登记"}, headers=admin
+    )
+    sm.client.post(f"/api/v1/items/{ITEM_INSTANT}/publish", headers=admin)
+    case = sm.case(case_no)
+    assert case["item_version"] == 1 and case["item_name"] == "个体工商户设立登记"
+    assert sm.file(ITEM_INSTANT, BUSINESS_FORM)["case_no"]
+    assert sm.client.get(f"/api/v1/items/{ITEM_INSTANT}/versions/1").json()["name"] == "个体工商户设立登记"
+
+    assert sm.client.post(f"/api/v1/items/{code}/retire", headers=admin).json()["status"] == "retired"
+    assert sm.client.get(f"/api/v1/items/{code}").status_code == 404
+
+
+def _as_input(detail: dict[str, Any]) -> dict[str, Any]:
+    keys = new_item().keys() | {"description", "instant_approval", "license_type", "license_name"}
+    return {k: v for k, v in detail.items() if k in keys}
+
+
+def test_bad_items_are_refused_naming_the_field(sm: SM) -> None:
+    admin = sm.staff("admin")
+    cases = [
+        (new_item(code="330122-AMR-QR-0099"), "code"),  # a licensing item's code says XK
+        (new_item(committed_days=30), "committed_days"),
+        (new_item(department_code="nowhere"), "department_code"),
+        (new_item(fee={"free": False}), "fee"),
+        (new_item(audience=[]), "audience"),
+        (new_item(materials=[{"code": "X", "name": "x", "form": "scan", "required": True}]), "materials.0.form"),
+    ]
+    for body, field in cases:
+        response = sm.client.post("/api/v1/items", json=body, headers=admin)
+        assert response.status_code == 422, (field, response.text)
+        assert field in [e["field"] for e in response.json()["errors"]], response.json()
+    # Department admins edit their own department's items only; applicants none.
+    assert (
+        sm.client.post("/api/v1/items", json=new_item(), headers=sm.staff("department_admin", "psb")).status_code == 403
+    )
+    assert sm.client.post("/api/v1/items", json=new_item(), headers=sm.person()).status_code == 403
+    assert (
+        sm.client.post("/api/v1/items", json=new_item(), headers=sm.staff("department_admin", "amr")).status_code == 201
+    )
+
+
+COLUMNS = [
+    "code",
+    "name",
+    "item_type",
+    "department_code",
+    "legal_basis",
+    "statutory_days",
+    "committed_days",
+    "fee_amount",
+    "fee_basis",
+    "online_depth",
+    "channels",
+    "audience",
+    "themes",
+    "keywords",
+    "description",
+    "materials",
+]
+
+
+def _rows(bad: bool) -> list[list[str]]:
+    good = [
+        [
+            "330122-AMR-XK-0101",
+            "药品零售企业许可",
+            "licensing",
+            "amr",
+            "《药品管理法》第五十一条",
+            "30",
+            "10",
+            "",
+            "",
+            "at_most_one_visit",
+            "online;window",
+            "entity",
+            "开办药店",
+            "药店；药品",
+            "",
+            "SQB|申请书|electronic|required|;YYZZ|营业执照|electronic|optional|business_license",
+        ],
+        [
+            "330122-PSB-GG-0102",
+            "户口迁移",
+            "public_service",
+            "psb",
+            "《户口登记条例》第十条",
+            "20",
+            "5",
+            "",
+            "",
+            "window_only",
+            "window",
+            "person",
+            "户籍与居住",
+            "迁户口",
+            "",
+            "",
+        ],
+    ]
+    if bad:
+        good.append(
+            [
+                "330122-HRSS-JF-0103",
+                "失业保险金申领",
+                "benefit",
+                "hrss",
+                "《失业保险条例》",
+                "abc",
+                "5",
+                "",
+                "",
+                "zero_visits",
+                "online",
+                "person",
+                "",
+                "",
+                "",
+                "",
+            ]
+        )
+        good.append(
+            [
+                "330122-HRSS-JF-0104",
+                "稳岗返还",
+                "benefit",
+                "hrss",
+                "",
+                "10",
+                "15",
+                "",
+                "",
+                "zero_visits",
+                "online",
+                "entity",
+                "",
+                "",
+                "",
+                "",
+            ]
+        )
+    return good
+
+
+def _csv(rows: list[list[str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _xlsx(rows: list[list[str]]) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(COLUMNS)
+    for row in rows:
+        sheet.append([int(c) if c.isdigit() else c for c in row])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _import(sm: SM, data: bytes, name: str, dry_run: bool) -> dict[str, Any]:
+    response = sm.client.post(
+        "/api/v1/items/import",
+        params={"dry_run": str(dry_run).lower()},
+        files={"file": (name, data)},
+        headers=sm.staff("admin"),
+    )
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def _exists(sm: SM, code: str) -> bool:
+    return sm.client.get(f"/api/v1/items/{code}/versions", headers=sm.staff("admin")).status_code == 200
+
+
+def test_import_with_one_bad_row_applies_nothing_csv_and_xlsx(sm: SM) -> None:
+    for name, encode in (("items.csv", _csv), ("items.xlsx", _xlsx)):
+        report = _import(sm, encode(_rows(bad=True)), name, dry_run=False)
+        assert report["applied"] is False and report["valid_rows"] == 2
+        rejected = {(p["row"], p["field"]) for p in report["rejected"]}
+        assert (4, "statutory_days") in rejected  # "abc" is not a number
+        assert (5, "legal_basis") in rejected
+        assert not _exists(sm, "330122-AMR-XK-0101") and not _exists(sm, "330122-PSB-GG-0102")
+
+    dry = _import(sm, _xlsx(_rows(bad=False)), "items.xlsx", dry_run=True)
+    assert dry["applied"] is False and dry["rejected"] == [] and dry["valid_rows"] == 2
+    assert not _exists(sm, "330122-AMR-XK-0101")
+    applied = _import(sm, _xlsx(_rows(bad=False)), "items.xlsx", dry_run=False)
+    assert applied["applied"] is True and applied["codes"] == ["330122-AMR-XK-0101", "330122-PSB-GG-0102"]
+    versions = sm.client.get("/api/v1/items/330122-AMR-XK-0101/versions", headers=sm.staff("admin")).json()
+    assert versions[0]["status"] == "draft" and versions[0]["keywords"] == ["药店", "药品"]
+    assert versions[0]["materials"][1]["license_type"] == "business_license"
+
+
+def test_import_refuses_an_unreadable_file(sm: SM) -> None:
+    response = sm.client.post(
+        "/api/v1/items/import", files={"file": ("x.xlsx", b"PK\x03\x04garbage")}, headers=sm.staff("admin")
+    )
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "file"
+    report = _import(sm, b"code,name\n330122-AMR-XK-0200,x\n", "x.csv", dry_run=True)
+    assert {p["field"] for p in report["rejected"]} >= {"item_type", "legal_basis"}
+
+
+def test_a_draft_version_is_not_public(sm: SM) -> None:
+    admin = sm.staff("admin")
+    sm.client.post("/api/v1/items", json=new_item(), headers=admin)
+    url = "/api/v1/items/330122-AMR-XK-0099/versions/1"
+    assert sm.client.get(url).status_code == 404
+    assert sm.client.get(url, headers=sm.person()).status_code == 404
+    assert sm.client.get(url, headers=admin).json()["status"] == "draft"

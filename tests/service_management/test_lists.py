@@ -1,0 +1,118 @@
+"""The five lists: compiled by departments, published by an administrator as dated versions,
+compared between versions, publicly readable, imported from .xlsx (nothing applied if a row is bad)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from openpyxl import Workbook
+
+from tests.service_management.conftest import SM
+
+ENTRIES = [
+    {
+        "code": "XK-01",
+        "name": "个体工商户设立登记",
+        "category": "行政许可",
+        "basis": "《促进个体工商户发展条例》第八条",
+    },
+    {"code": "XK-02", "name": "食品经营许可", "category": "行政许可", "basis": "《食品安全法》第三十五条"},
+]
+
+
+def _xlsx(rows: list[list[Any]]) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["code", "name", "category", "basis", "content", "amount"])
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def test_compile_publish_diff_and_read(sm: SM) -> None:
+    dept = sm.staff("department_admin", "amr")
+    admin = sm.staff("admin")
+    draft = sm.client.post(
+        "/api/v1/lists/power/drafts", json={"department_code": "amr", "entries": ENTRIES}, headers=dept
+    )
+    assert draft.status_code == 201, draft.text
+    v1 = draft.json()["id"]
+    assert sm.client.get(f"/api/v1/lists/versions/{v1}").status_code == 404  # a draft is not public
+    assert sm.client.get("/api/v1/lists/power").json() == []
+    assert sm.client.post(f"/api/v1/lists/versions/{v1}/submit", headers=dept).json()["status"] == "submitted"
+    assert (
+        sm.client.post(
+            f"/api/v1/lists/versions/{v1}/publish", json={"effective_date": "2026-12-01"}, headers=dept
+        ).status_code
+        == 403
+    )
+    published = sm.client.post(
+        f"/api/v1/lists/versions/{v1}/publish", json={"effective_date": "2026-12-01"}, headers=admin
+    )
+    assert published.json()["status"] == "published" and published.json()["effective_date"] == "2026-12-01"
+
+    changed = [
+        {**ENTRIES[0], "basis": "《促进个体工商户发展条例》第八条、第九条"},
+        {
+            "code": "CF-01",
+            "name": "对无照经营的行政处罚",
+            "category": "行政处罚",
+            "basis": "《无证无照经营查处办法》第十三条",
+        },
+    ]
+    v2 = sm.client.post(
+        "/api/v1/lists/power/drafts", json={"department_code": "amr", "entries": changed}, headers=dept
+    ).json()
+    assert v2["version"] == 2
+    sm.client.post(f"/api/v1/lists/versions/{v2['id']}/publish", json={"effective_date": "2027-01-01"}, headers=admin)
+
+    current = sm.client.get("/api/v1/lists/power", params={"department": "amr"}).json()  # no login needed
+    assert [(v["version"], v["status"]) for v in current] == [(2, "published")]
+    history = sm.client.get("/api/v1/lists/power/versions").json()
+    assert [(v["version"], v["status"]) for v in history] == [(1, "superseded"), (2, "published")]
+    diff = sm.client.get("/api/v1/lists/diff", params={"from": v1, "to": v2["id"]}).json()
+    assert [e["code"] for e in diff["added"]] == ["CF-01"]
+    assert [e["code"] for e in diff["removed"]] == ["XK-02"]
+    assert [(c["code"], c["fields"]) for c in diff["changed"]] == [("XK-01", ["basis"])]
+
+    other = sm.client.post(
+        "/api/v1/lists/fee/drafts",
+        json={"department_code": "amr", "entries": ENTRIES},
+        headers=sm.staff("department_admin", "psb"),
+    )
+    assert other.status_code == 403
+    twice = sm.client.post(
+        "/api/v1/lists/fee/drafts", json={"department_code": "amr", "entries": [ENTRIES[0], ENTRIES[0]]}, headers=dept
+    )
+    assert twice.status_code == 422 and twice.json()["errors"][0]["field"] == "entries[1].code"
+    assert sm.client.get("/api/v1/lists/sixth").status_code == 422
+
+
+def test_xlsx_import_with_one_bad_row_applies_nothing(sm: SM) -> None:
+    dept = sm.staff("department_admin", "amr")
+
+    def upload(rows: list[list[Any]], dry_run: bool) -> dict[str, Any]:
+        response = sm.client.post(
+            "/api/v1/lists/fee/import",
+            params={"department": "amr", "dry_run": str(dry_run).lower()},
+            files={"file": ("fees.xlsx", _xlsx(rows))},
+            headers=dept,
+        )
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    good = [["SF-01", "特种设备检验检测费", "行政事业性收费", "发改价格〔2015〕1299号", "按台次", "300元/台"]]
+    bad = [*good, ["SF-02", "", "行政事业性收费", "", "", ""]]
+    report = upload(bad, dry_run=False)
+    assert report["applied"] is False and report["version_id"] is None
+    assert {(p["row"], p["field"]) for p in report["rejected"]} == {(3, "name"), (3, "basis")}
+    drafts = sm.client.get("/api/v1/lists/fee/versions", headers=dept).json()
+    assert drafts == []
+    applied = upload(good, dry_run=False)
+    assert applied["applied"] is True
+    version = sm.client.get(f"/api/v1/lists/versions/{applied['version_id']}", headers=dept).json()
+    assert version["status"] == "draft" and version["entries"][0]["amount"] == "300元/台"

@@ -1,0 +1,140 @@
+"""Decision tables as versioned data edited through the API; the stored explanation of every
+automated decision; credit facts from data-sharing — a black-listed applicant, or one whose credit
+cannot be looked up, is never instantly approved, and the explanation says why."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gov_common.events import EventTypes
+from service_management.rules.tables import decision_table
+from tests.service_management.conftest import BUSINESS_FORM, ITEM_INSTANT, ITEM_REVIEWED, MINOR, PERSON, SM
+
+RED_LIST_TABLE = decision_table(
+    "个体工商户设立秒批规则（信用分级）",
+    [
+        ("applicant.age", "申请人年龄"),
+        ("applicant.credit.red_listed", "守信红名单"),
+        ("form.capital", "资金数额（万元）"),
+    ],
+    [
+        (["< 18", "", ""], False, "申请人未满十八周岁，转人工审核"),
+        (["", "true", "<= 500"], True, "守信红名单申请人，资金数额500万元以内秒批"),
+        (["", "", "> 100"], False, "资金数额超过100万元，转人工审核"),
+        (["", "", ""], True, "符合秒批条件"),
+    ],
+)
+
+
+def _dispatched(sm: SM, case_no: str) -> dict[str, Any]:
+    return next(e.data for e in sm.events(EventTypes.CASE_DISPATCHED) if e.subject == case_no)
+
+
+def test_decision_tables_are_versioned_data_edited_through_the_api(any_sm: SM) -> None:
+    sm = any_sm
+    admin = sm.staff("admin")
+    url = f"/api/v1/items/{ITEM_INSTANT}/rules"
+    assert [t["version"] for t in sm.client.get(url, headers=admin).json()] == [1]
+    saved = sm.client.post(url, json={"graph": RED_LIST_TABLE, "comment": "红名单放宽"}, headers=admin)
+    assert saved.status_code == 201, saved.text
+    assert saved.json()["version"] == 2 and saved.json()["created_by"] == "admin"
+    assert sm.client.get(f"/api/v1/items/{ITEM_INSTANT}").json()["rule_version"] == 2
+    assert sm.client.get(f"{url}/1", headers=admin).json()["graph"]["nodes"][1]["name"] == "个体工商户设立秒批规则"
+
+    trial = sm.client.post(
+        f"{url}/evaluate",
+        json={"facts": {"applicant": {"age": 30, "credit": {"red_listed": True}}, "form": {"capital": 300}}},
+        headers=admin,
+    ).json()
+    assert trial["eligible"] is True and trial["version"] == 2 and trial["reason"].startswith("守信红名单")
+    old = sm.client.post(
+        f"{url}/evaluate",
+        json={"facts": {"applicant": {"age": 30}, "form": {"capital": 300}}, "version": 1},
+        headers=admin,
+    ).json()
+    assert old["eligible"] is False
+
+    # A red-listed applicant with 300万元 is instantly approvable under version 2 (a credit fact in the table).
+    sm.credit.red.add(PERSON)
+    case_no = sm.file(ITEM_INSTANT, {**BUSINESS_FORM, "capital": 300})["case_no"]
+    event = _dispatched(sm, case_no)
+    assert event["rule"]["version"] == 2 and event["instant_approval"] is True
+    assert event["applicant"]["facts"]["credit"] == {"black_listed": False, "red_listed": True}
+    check = sm.case(case_no)["decisions"][0]
+    assert check["instant"] is True and check["rule_version"] == 2
+    assert check["inputs"]["applicant"]["credit"]["red_listed"] is True and check["inputs"]["form"]["capital"] == 300
+
+
+def test_tables_holding_code_or_not_compiling_are_refused(sm: SM) -> None:
+    admin = sm.staff("admin")
+    url = f"/api/v1/items/{ITEM_INSTANT}/rules"
+    function_node = {
+        "nodes": [{"id": "f", "type": "functionNode", "content": "export const handler = () => process.exit()"}],
+        "edges": [],
+    }
+    for graph in (function_node, {"nodes": []}, {"nodes": [{"id": "x", "type": "decisionTableNode", "content": 5}]}):
+        response = sm.client.post(url, json={"graph": graph}, headers=admin)
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["field"] == "graph"
+    assert (
+        sm.client.post(url, json={"graph": RED_LIST_TABLE}, headers=sm.staff("department_admin", "psb")).status_code
+        == 403
+    )
+    assert sm.client.post(url, json={"graph": RED_LIST_TABLE}, headers=sm.staff("clerk")).status_code == 403
+    assert sm.client.get(url, headers=sm.person()).status_code == 403
+
+
+def test_a_black_listed_applicant_is_not_instantly_approved_and_the_explanation_says_why(any_sm: SM) -> None:
+    sm = any_sm
+    sm.credit.black.add(PERSON)
+    case_no = sm.file()["case_no"]
+    event = _dispatched(sm, case_no)
+    assert event["instant_approval"] is False  # the department's system will not approve it by itself
+    assert event["applicant"]["facts"]["credit"] == {"black_listed": True, "red_listed": False}
+    assert sm.credit.asked == [PERSON]
+    decisions = sm.case(case_no)["decisions"]
+    assert len(decisions) == 1
+    explanation = decisions[0]
+    assert explanation["instant"] is False and "失信黑名单" in explanation["explanation"]
+    assert explanation["inputs"]["applicant"]["credit"]["black_listed"] is True
+    assert explanation["rule_version"] == 1 and explanation["output"]["eligible"] is True  # the table alone said yes
+
+
+def test_an_unknown_credit_status_fails_safe(sm: SM) -> None:
+    sm.credit.reachable = False
+    case_no = sm.file()["case_no"]
+    event = _dispatched(sm, case_no)
+    assert event["instant_approval"] is False and event["applicant"]["facts"]["credit"] is None
+    explanation = sm.case(case_no)["decisions"][0]
+    assert explanation["instant"] is False and "信用状况无法核验" in explanation["explanation"]
+    assert explanation["output"]["credit_known"] is False
+
+
+def test_a_clean_applicant_is_instantly_approvable_and_the_departments_decision_is_stored(sm: SM) -> None:
+    case_no = sm.file()["case_no"]
+    assert _dispatched(sm, case_no)["instant_approval"] is True
+    sm.approve(case_no, automated=True)
+    sm.issue_licence(case_no)
+    case = sm.case(case_no)
+    assert case["status"] == "concluded"
+    assert [d["kind"] for d in case["decisions"]] == ["instant_approval_check", "automated_approval"]
+    automated = case["decisions"][1]
+    assert automated["rule_version"] == 1 and automated["inputs"] == {"applicant": {"age": 30}}
+    assert automated["explanation"] == "准予许可"
+
+
+def test_a_minor_fails_the_table_and_the_explanation_says_why(sm: SM) -> None:
+    case_no = sm.file(headers=sm.person(MINOR))["case_no"]
+    explanation = sm.case(case_no)["decisions"][0]
+    assert explanation["instant"] is False and explanation["explanation"] == "申请人未满十八周岁，转人工审核"
+    assert explanation["inputs"]["applicant"]["age"] == 17
+    # The department still evaluates the table itself (it is told instant approval is allowed).
+    assert _dispatched(sm, case_no)["instant_approval"] is True
+
+
+def test_items_without_instant_approval_store_no_check(sm: SM) -> None:
+    case_no = sm.file(
+        ITEM_REVIEWED, {"business_name": "x", "business_address": "y", "food_category": "z", "floor_area": 1}
+    )["case_no"]
+    assert sm.case(case_no)["decisions"] == []
+    assert _dispatched(sm, case_no)["instant_approval"] is False
