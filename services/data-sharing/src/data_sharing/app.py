@@ -4,12 +4,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from fastapi import FastAPI
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from data_sharing.audit.chain import load_or_create_key
+from data_sharing.audit.endpoints import router as audit_router
+from data_sharing.audit.service import AuditLog
+from data_sharing.catalogue.builtin import sync_builtin_resources
+from data_sharing.catalogue.endpoints import router as catalogue_router
+from data_sharing.credit.endpoints import router as credit_router
 from data_sharing.licenses.endpoints import router as licenses_router
 from data_sharing.licenses.service import issue_for_approved_case
 from data_sharing.licenses.signing import LicenseSigner
+from data_sharing.licenses.sweeper import ExpirySweeper
+from data_sharing.licenses.types import sync_builtin_types
+from data_sharing.quality.endpoints import router as quality_router
+from data_sharing.registries.endpoints import router as registries_router
+from data_sharing.seed import seed_demo
 from data_sharing.settings import Settings
 from gov_common.auth import TokenVerifier
 from gov_common.bus import Bus
@@ -26,9 +40,23 @@ def migrate(settings: Settings) -> None:
     upgrade(MIGRATIONS, settings.database_url)
 
 
+def _public_key(path: str) -> Ed25519PublicKey:
+    data = Path(path).read_bytes()
+    try:
+        loaded = serialization.load_pem_public_key(data)
+    except ValueError:
+        private = serialization.load_pem_private_key(data, password=None)
+        if not isinstance(private, Ed25519PrivateKey):
+            raise ValueError(f"{path} is not an Ed25519 key") from None
+        return private.public_key()
+    if not isinstance(loaded, Ed25519PublicKey):
+        raise ValueError(f"{path} is not an Ed25519 key")
+    return loaded
+
+
 def create_signer(settings: Settings) -> LicenseSigner:
     key = load_or_create_private_key(settings.license_signing_key_path, create=settings.environment != "production")
-    return LicenseSigner(key)
+    return LicenseSigner(key, [_public_key(p) for p in settings.license_retired_key_paths])
 
 
 def create_runtime(
@@ -52,7 +80,30 @@ def create_runtime(
         consumed_topics=[Topics.CASE],
         produced_topics=[Topics.LICENSE],
     )
+    audit_key = load_or_create_key(settings.resolved_audit_key_path, create=settings.environment != "production")
     runtime.extras["license_signer"] = signer
+    runtime.extras["audit_log"] = AuditLog(runtime.db, audit_key)
+    sweeper = ExpirySweeper(runtime.db, interval_seconds=settings.license_expiry_sweep_seconds)
+    runtime.extras["expiry_sweeper"] = sweeper
+
+    def _prepare() -> None:
+        for attempt in (1, 2):  # replicas starting together: the one that lost the race finds the rows
+            try:
+                with runtime.db.session() as session:
+                    sync_builtin_resources(session)
+                    sync_builtin_types(session)
+                if settings.seed_demo:
+                    with runtime.db.session() as session:
+                        seed_demo(session)
+                break
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+        if settings.run_worker:
+            sweeper.start()
+
+    runtime.on_start.append(_prepare)
+    runtime.on_stop.append(sweeper.stop)
     return runtime
 
 
@@ -63,9 +114,19 @@ def create_app(
     app = create_service_app(
         runtime,
         title="政务服务数据共享平台 data-sharing",
-        description="Base registries, the electronic-licence library, credit, data catalogue and audit.",
+        description="Base registries, the data catalogue and grants, the electronic-licence library, credit, "
+        "data quality and the audit log. Every read of personal data is governed and recorded.",
         manage_lifespan=manage_lifespan,
     )
     app.state.license_signer = runtime.extras["license_signer"]
-    app.include_router(licenses_router)
+    app.state.audit_log = runtime.extras["audit_log"]
+    for router in (
+        licenses_router,
+        registries_router,
+        catalogue_router,
+        credit_router,
+        audit_router,
+        quality_router,
+    ):
+        app.include_router(router)
     return app

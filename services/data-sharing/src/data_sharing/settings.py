@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from pathlib import Path
+
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from gov_common.settings import ServiceSettings
@@ -12,3 +15,16 @@ class Settings(ServiceSettings):
     consumer_group: str = "data-sharing"
     # Ed25519 key that signs electronic licences; generated on first start outside production.
     license_signing_key_path: str = "var/keys/license-signing.pem"
+    # Retired licence-signing keys (PEM files of public or private keys) that still verify what they signed.
+    license_retired_key_paths: list[str] = Field(default_factory=list)
+    # HMAC key of the audit chain; empty: `audit-chain.key` beside the licence-signing key.
+    audit_key_path: str = ""
+    # The gateway's public address: QR codes encode {public_base_url}/api/v1/licenses/{no}/verify.
+    public_base_url: str = "http://127.0.0.1:8000"
+    license_expiry_sweep_seconds: float = Field(default=60.0, gt=0)
+    grant_max_days: int = Field(default=365, ge=1, le=3650)
+    import_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+
+    @property
+    def resolved_audit_key_path(self) -> str:
+        return self.audit_key_path or str(Path(self.license_signing_key_path).parent / "audit-chain.key")

@@ -1,26 +1,87 @@
-"""The electronic-licence library: issue on approval, verify, list a holder's wallet."""
+"""The electronic-licence library: issue on approval, register, verify, check, the holder's wallet."""
 
 from __future__ import annotations
 
 import logging
 import secrets
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from data_sharing.licenses.schemas import Verification
-from data_sharing.licenses.signing import LicenseSigner
-from data_sharing.models import License
+from data_sharing.audit.service import ANONYMOUS, Actor, AuditLog
+from data_sharing.catalogue.access import authorize
+from data_sharing.catalogue.builtin import LICENSES
+from data_sharing.licenses.models import License, LicenseType
+from data_sharing.licenses.schemas import CheckIn, CheckOut, LicenseRegisterIn, Verification
+from data_sharing.licenses.signing import FORM_VERSION, LicenseSigner
 from gov_common.auth import Principal, Roles
 from gov_common.db import utcnow
-from gov_common.errors import NotFound
+from gov_common.errors import Forbidden, InvalidField, NotFound
 from gov_common.events import Event, EventTypes, Topics
-from gov_common.identity import mask_name
+from gov_common.identity import mask_name, validate_resident_id, validate_uscc
 from gov_common.messaging import emit
 from gov_common.pagination import PageRequest
 
 log = logging.getLogger("data_sharing.licenses")
 SOURCE = "/data-sharing"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+TRUST_LEVELS = "ABCD"  # A strongest: issued by the authority; D: declared by the applicant
+VERIFY_FIELDS = ["license_type", "name", "holder_name", "issuer_department", "status", "valid_until"]
+CHECK_FIELDS = ["license_type", "trust_level", "status", "valid_until"]
+
+
+class Status:
+    VALID = "valid"
+    REVOKED = "revoked"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+def _new_license_no(department: str, now: datetime) -> str:
+    return f"{department.upper()}-{now:%Y%m%d}-{secrets.token_hex(5).upper()}"
+
+
+def _moment(value: Any, *, end_of_day: bool) -> datetime:
+    """An ISO date or time from an event. A date means the start of that day in China; as the end
+    of a period it means the day is included."""
+    if isinstance(value, str) and len(value) == 10:
+        day = date.fromisoformat(value)
+        if end_of_day:
+            day += timedelta(days=1)
+        return datetime.combine(day, time.min, SHANGHAI)
+    moment = datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=SHANGHAI)
+
+
+def _plus_years(start: datetime, years: int) -> datetime:
+    try:
+        return start.replace(year=start.year + years)
+    except ValueError:  # 29 February
+        return start.replace(year=start.year + years, day=28)
+
+
+def validity_period(
+    spec: dict[str, Any], license_type: LicenseType | None, issued_at: datetime
+) -> tuple[datetime, datetime | None]:
+    """(valid_from, valid_until) from the approval's licence spec (`valid_until` given, even as null,
+    is the handler's decision), else `validity_years`/`validity_days`, else the type's default."""
+    valid_from = _moment(spec["valid_from"], end_of_day=False) if spec.get("valid_from") else issued_at
+    if "valid_until" in spec:  # the item's handler decided; null means long-term (长期)
+        valid_until: datetime | None = _moment(spec["valid_until"], end_of_day=True) if spec["valid_until"] else None
+    elif spec.get("validity_years"):
+        valid_until = _plus_years(valid_from, int(spec["validity_years"]))
+    elif spec.get("validity_days"):
+        valid_until = valid_from + timedelta(days=int(spec["validity_days"]))
+    elif license_type is not None and license_type.validity_years:
+        valid_until = _plus_years(valid_from, license_type.validity_years)
+    else:
+        valid_until = None  # long-term
+    if valid_until is not None and valid_until <= valid_from:
+        raise ValueError(f"the licence's period ends ({valid_until}) before it starts ({valid_from})")
+    return valid_from, valid_until
 
 
 def issue_for_approved_case(session: Session, event: Event, *, signer: LicenseSigner) -> License | None:
@@ -31,26 +92,41 @@ def issue_for_approved_case(session: Session, event: Event, *, signer: LicenseSi
     existing = session.scalars(select(License).where(License.case_no == case_no)).first()
     if existing is not None:
         return existing
+    trust_level = spec.get("trust_level") or "A"
+    if trust_level not in TRUST_LEVELS:
+        raise ValueError(f"unknown trust level {trust_level!r} in the approval of {case_no}")
     now = utcnow().replace(microsecond=0)
     holder = spec["holder"]
+    license_type = session.get(LicenseType, spec["type"])
+    if license_type is None:
+        log.warning("licence type %s of case %s is not registered in the library", spec["type"], case_no)
+    valid_from, valid_until = validity_period(spec, license_type, now)
     license = License(
-        license_no=f"{spec['issuer_department'].upper()}-{now:%Y%m%d}-{secrets.token_hex(5).upper()}",
+        license_no=_new_license_no(spec["issuer_department"], now),
         license_type=spec["type"],
-        name=spec.get("name") or spec["type"],
+        name=spec.get("name") or (license_type.name if license_type else spec["type"]),
         holder_id_number=holder["id_number"],
         holder_name=holder["name"],
         holder_type=holder.get("type") or "person",
         issuer_department=spec["issuer_department"],
         case_no=case_no,
         fields=spec.get("fields") or {},
-        status="valid",
+        status=Status.VALID,
         issued_at=now,
-        valid_until=None,
+        valid_from=valid_from.astimezone(UTC).replace(microsecond=0),
+        valid_until=valid_until.astimezone(UTC).replace(microsecond=0) if valid_until else None,
+        trust_level=trust_level,
+        form_version=FORM_VERSION,
     )
     signer.sign(license)
     session.add(license)
     session.flush()
     log.info("licence %s issued for case %s", license.license_no, case_no)
+    _emit_issued(session, license)
+    return license
+
+
+def _emit_issued(session: Session, license: License) -> None:
     emit(
         session,
         Topics.LICENSE,
@@ -61,62 +137,198 @@ def issue_for_approved_case(session: Session, event: Event, *, signer: LicenseSi
             data={
                 "license_no": license.license_no,
                 "license_type": license.license_type,
-                "case_no": case_no,
+                "case_no": license.case_no,
                 "holder_id_number": license.holder_id_number,
                 "issued_at": license.issued_at.isoformat(),
+                "trust_level": license.trust_level,
+                "valid_until": license.valid_until.isoformat() if license.valid_until else None,
             },
         ),
     )
+
+
+def register_license(
+    session: Session, *, principal: Principal, body: LicenseRegisterIn, signer: LicenseSigner
+) -> License:
+    """A licence that enters the library other than from a case: staff register B or C (checked
+    against the authority, or a digitised copy); an applicant declares their own, always D."""
+    license_type = session.get(LicenseType, body.license_type)
+    if license_type is None:
+        raise InvalidField("license_type", f"licence type {body.license_type} is not registered")
+    if body.holder_type == "person":
+        holder = validate_resident_id(body.holder_id_number.upper(), "holder_id_number")
+    else:
+        holder = validate_uscc(body.holder_id_number.upper(), "holder_id_number")
+    if principal.is_applicant:
+        if principal.id_number != holder:
+            raise Forbidden("an applicant declares licences of their own only", field="holder_id_number")
+        if body.trust_level not in (None, "D"):
+            raise InvalidField("trust_level", "a licence declared by its holder has trust level D")
+        trust_level, issuer = "D", body.issuer_department or license_type.issuer_department
+    elif principal.account_type == "staff":
+        if body.trust_level not in ("B", "C"):
+            raise InvalidField("trust_level", "staff register licences of trust level B or C (A comes from a case)")
+        if principal.has_role(Roles.ADMIN):
+            issuer = body.issuer_department or license_type.issuer_department
+        elif body.issuer_department not in (None, principal.department) or not principal.department:
+            raise Forbidden("staff register licences for their own department", field="issuer_department")
+        else:
+            issuer = principal.department
+        trust_level = body.trust_level
+    else:
+        raise Forbidden("licences are registered by staff or declared by their holder")
+    missing = [f["name"] for f in license_type.fields if f.get("required") and f["name"] not in body.fields]
+    if missing:
+        raise InvalidField("fields", f"required fields of {license_type.code} missing: {', '.join(missing)}")
+    if body.valid_from is not None and body.valid_from.tzinfo is None:
+        raise InvalidField("valid_from", "give the time with its zone (e.g. +08:00)")
+    now = utcnow().replace(microsecond=0)
+    valid_from = (body.valid_from or now).astimezone(UTC).replace(microsecond=0)
+    if body.valid_until is not None and (body.valid_until.tzinfo is None or body.valid_until <= valid_from):
+        raise InvalidField("valid_until", "the period ends after it starts, with its time zone")
+    license = License(
+        license_no=_new_license_no(issuer, now),
+        license_type=license_type.code,
+        name=license_type.name,
+        holder_id_number=holder,
+        holder_name=body.holder_name,
+        holder_type=body.holder_type,
+        issuer_department=issuer,
+        case_no=None,
+        fields=body.fields,
+        status=Status.VALID,
+        issued_at=now,
+        valid_from=valid_from,
+        valid_until=body.valid_until.astimezone(UTC).replace(microsecond=0) if body.valid_until else None,
+        trust_level=trust_level,
+        form_version=FORM_VERSION,
+    )
+    signer.sign(license)
+    session.add(license)
+    session.flush()
+    _emit_issued(session, license)
     return license
 
 
-def verify(session: Session, *, license_no: str, signer: LicenseSigner) -> Verification:
+def load(session: Session, license_no: str) -> License:
     license = session.get(License, license_no)
     if license is None:
         raise NotFound(f"licence {license_no} does not exist")
-    signature_ok = signer.signature_valid(license)
-    in_period = license.valid_until is None or utcnow() < license.valid_until
-    reason = None
-    if not signature_ok:
-        reason = "签名校验失败：证照内容与签发时不一致"
-    elif license.status != "valid":
-        reason = f"证照状态为 {license.status}"
-    elif not in_period:
-        reason = "证照已过有效期"
+    return license
+
+
+def _problem(license: License, signer: LicenseSigner, now: datetime) -> str | None:
+    """Why the licence is not valid now, or None."""
+    if not signer.signature_valid(license):
+        return "签名校验失败：证照内容与签发时不一致或非本库签发"
+    if license.status != Status.VALID:
+        return f"证照状态为 {license.status}"
+    if license.valid_from is not None and now < license.valid_from:
+        return "证照尚未生效"
+    if license.valid_until is not None and now >= license.valid_until:
+        return "证照已过有效期"
+    return None
+
+
+def verify(session: Session, *, license_no: str, signer: LicenseSigner, audit: AuditLog) -> Verification:
+    license = load(session, license_no)
+    audit.record(
+        actor=ANONYMOUS,
+        action="verify",
+        resource=LICENSES,
+        fields=VERIFY_FIELDS,
+        subject=license.holder_id_number,
+        purpose="亮证查验",
+    )
+    reason = _problem(license, signer, utcnow())
     return Verification(
         license_no=license.license_no,
-        valid=signature_ok and license.status == "valid" and in_period,
+        valid=reason is None,
         status=license.status,
-        signature_valid=signature_ok,
+        signature_valid=signer.signature_valid(license),
         license_type=license.license_type,
         name=license.name,
         holder_name=mask_name(license.holder_name),
         issuer_department=license.issuer_department,
         issued_at=license.issued_at,
+        valid_from=license.valid_from,
         valid_until=license.valid_until,
+        trust_level=license.trust_level,
         reason=reason,
     )
 
 
-def wallet(session: Session, *, principal: Principal, page: PageRequest) -> tuple[list[License], int]:
+def check(session: Session, *, audit: AuditLog, principal: Principal, body: CheckIn, signer: LicenseSigner) -> CheckOut:
+    """Whether a licence may stand for a material: holder, type, trust level, signature, status, period."""
+    access = authorize(
+        session,
+        audit=audit,
+        principal=principal,
+        resource=LICENSES,
+        subject=body.holder_id_number.upper(),
+        fields=CHECK_FIELDS,
+        purpose="用证核验",
+        action="check",
+    )
+    access.record(audit, subject=body.holder_id_number.upper(), action="check")
+    license = load(session, body.license_no)
+    reason: str | None
+    if license.holder_id_number != body.holder_id_number.upper():
+        reason = "持证人与申请人不符"
+    elif license.license_type not in body.accepted_types:
+        reason = f"证照类型 {license.license_type} 不在本材料可接受的类型内"
+    elif TRUST_LEVELS.index(license.trust_level) > TRUST_LEVELS.index(body.min_trust_level):
+        reason = f"证照可信等级 {license.trust_level} 低于要求的 {body.min_trust_level}"
+    else:
+        reason = _problem(license, signer, utcnow())
+    return CheckOut(
+        usable=reason is None,
+        reason=reason,
+        license_type=license.license_type,
+        trust_level=license.trust_level,
+        status=license.status,
+    )
+
+
+def wallet(
+    session: Session,
+    *,
+    principal: Principal,
+    page: PageRequest,
+    status: str | None = None,
+    license_type: str | None = None,
+) -> tuple[list[License], int]:
     if not principal.id_number:
         return [], 0
     query = select(License).where(License.holder_id_number == principal.id_number)
+    if status is not None:
+        query = query.where(License.status == status)
+    if license_type is not None:
+        query = query.where(License.license_type == license_type)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     licenses = session.scalars(query.order_by(License.issued_at.desc()).offset(page.offset).limit(page.page_size)).all()
     return list(licenses), total
 
 
-def get_for(session: Session, *, principal: Principal, license_no: str) -> License:
-    license = session.get(License, license_no)
-    entitled = license is not None and (
-        (principal.id_number is not None and principal.id_number == license.holder_id_number)
-        or principal.has_role(Roles.ADMIN)
-        or (
-            principal.has_role(Roles.REVIEWER, Roles.DEPARTMENT_ADMIN)
-            and principal.department == license.issuer_department
-        )
+def is_issuing_staff(principal: Principal, license: License) -> bool:
+    """The admin, or staff of the department that issued the licence."""
+    return principal.has_role(Roles.ADMIN) or (
+        principal.account_type == "staff" and principal.department == license.issuer_department
     )
-    if license is None or not entitled:
+
+
+def get_for(session: Session, *, principal: Principal, license_no: str, audit: AuditLog) -> License:
+    license = session.get(License, license_no)
+    holder = license is not None and principal.id_number is not None and principal.id_number == license.holder_id_number
+    if license is None or not (holder or is_issuing_staff(principal, license)):
         raise NotFound(f"licence {license_no} not found")
+    if not holder:
+        audit.record(
+            actor=Actor.of(principal),
+            action="read",
+            resource=LICENSES,
+            fields=["license_no", "holder_id_number", "holder_name", "fields", "status"],
+            subject=license.holder_id_number,
+            purpose="发证机关查询",
+        )
     return license

@@ -1,0 +1,157 @@
+"""The one place that decides, for one call to a data API, which fields the caller receives.
+
+See docs/data-sharing.md ("Who may read what"). A refusal is written to the audit log before the
+403 is raised; an allowed read of personal data is written by `Access.record()` before the data
+is returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from data_sharing.audit.service import Actor, AuditLog
+from data_sharing.catalogue.models import Grant, Resource
+from data_sharing.catalogue.permissions import manages
+from gov_common.auth import Principal
+from gov_common.db import utcnow
+from gov_common.errors import Forbidden, InvalidField, NotFound
+
+SELF_PURPOSE = "本人查询"
+STAFF_PURPOSE = "工作人员履职查询"
+SERVICE_PURPOSE = "平台服务调用"
+NO_PURPOSE = "未说明用途"
+
+
+@dataclass(frozen=True)
+class Access:
+    resource: str
+    personal: bool
+    fields: list[str]
+    basis: str  # subject, staff, unconditional, grant, public
+    purpose: str
+    actor: Actor
+    grant_id: int | None = None
+
+    def record(self, audit: AuditLog, *, subject: str | None, action: str = "read") -> None:
+        """Write the read to the audit log (personal and entity data only)."""
+        if self.personal:
+            audit.record(
+                actor=self.actor,
+                action=action,
+                resource=self.resource,
+                fields=self.fields,
+                subject=subject,
+                purpose=self.purpose,
+            )
+
+    def restrict(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Only the fields this access covers, and exactly those."""
+        return {name: record.get(name) for name in self.fields}
+
+
+def parse_fields(value: str | None) -> list[str] | None:
+    if value is None or not value.strip():
+        return None
+    return list(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
+
+
+def authorize(
+    session: Session,
+    *,
+    audit: AuditLog,
+    principal: Principal,
+    resource: str,
+    subject: str | None = None,
+    fields: Sequence[str] | None = None,
+    purpose: str | None = None,
+    action: str = "read",
+) -> Access:
+    found = session.get(Resource, resource)
+    if found is None:
+        raise NotFound(f"resource {resource} is not in the data catalogue")
+    names = [f["name"] for f in found.fields]
+    unknown = [f for f in fields or [] if f not in names]
+    if unknown:
+        raise InvalidField("fields", f"{resource} has no field {', '.join(unknown)}; fields: {', '.join(names)}")
+    actor = Actor.of(principal)
+    allowed, basis, default_purpose, grant_id, refusal = _decide(session, principal, found, subject, names)
+
+    def refuse(reason: str, field: str | None = None) -> Forbidden:
+        audit.record(
+            actor=actor,
+            action=action,
+            resource=resource,
+            fields=list(fields or []),
+            subject=subject,
+            purpose=purpose or default_purpose or "",
+            outcome="refused",
+            reason=reason,
+        )
+        return Forbidden(reason, field=field)
+
+    if refusal is not None:
+        raise refuse(refusal)
+    outside = [f for f in fields or [] if f not in allowed]
+    if outside:
+        raise refuse(f"not covered by your access to {resource}: {', '.join(outside)}", "fields")
+    chosen = [f for f in names if f in (fields or allowed)]
+    return Access(
+        resource=resource,
+        personal=found.personal,
+        fields=chosen,
+        basis=basis,
+        purpose=(purpose or default_purpose)[:500],
+        actor=actor,
+        grant_id=grant_id,
+    )
+
+
+def _decide(
+    session: Session, principal: Principal, resource: Resource, subject: str | None, names: list[str]
+) -> tuple[list[str], str, str, int | None, str | None]:
+    """(allowed fields, basis, default purpose, grant id, refusal reason or None)."""
+    sharing = resource.sharing_type
+    if principal.is_applicant:
+        if resource.personal and subject is not None and principal.id_number == subject:
+            return names, "subject", SELF_PURPOSE, None, None
+        if not resource.personal and sharing == "unconditional":
+            return names, "public", SELF_PURPOSE, None, None
+        return [], "", SELF_PURPOSE, None, f"an applicant may read only their own records in {resource.code}"
+    if principal.account_type == "staff":
+        if manages(principal, resource.owner_department) or principal.department == resource.owner_department:
+            return names, "staff", STAFF_PURPOSE, None, None
+        if sharing == "unconditional":
+            return names, "staff", STAFF_PURPOSE, None, None
+        return [], "", STAFF_PURPOSE, None, f"{resource.code} is {sharing}: staff of another department need a grant"
+    if principal.account_type == "client" and principal.client_id:
+        if sharing == "not_shared":
+            return [], "", NO_PURPOSE, None, f"{resource.code} is not shared"
+        if principal.is_service and sharing == "unconditional":
+            return names, "unconditional", SERVICE_PURPOSE, None, None
+        grant, reason = active_grant(session, client_id=principal.client_id, resource=resource.code)
+        if grant is None:
+            return [], "", NO_PURPOSE, None, reason
+        return list(grant.fields), "grant", grant.purpose, grant.id, None
+    return [], "", NO_PURPOSE, None, "this caller may not read data"
+
+
+def active_grant(session: Session, *, client_id: str, resource: str) -> tuple[Grant | None, str]:
+    """The client's grant on the resource in force now, or why there is none."""
+    now = utcnow()
+    grants = session.scalars(
+        select(Grant).where(Grant.client_id == client_id, Grant.resource_code == resource).order_by(Grant.id.desc())
+    ).all()
+    for grant in grants:
+        if grant.active_at(now):
+            return grant, ""
+    if not grants:
+        return None, f"client application {client_id} holds no grant for {resource}"
+    latest = grants[0]
+    if latest.revoked_at is not None:
+        return None, f"the grant of {client_id} for {resource} was revoked"
+    return None, f"the grant of {client_id} for {resource} expired at {latest.valid_until.isoformat()}"

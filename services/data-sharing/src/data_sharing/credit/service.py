@@ -1,0 +1,117 @@
+"""The credit library: departments record red- and black-list entries; the rule engine, staff and
+the subject read a subject's status (audited)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from data_sharing.audit.service import AuditLog
+from data_sharing.catalogue.access import authorize
+from data_sharing.catalogue.builtin import CREDIT
+from data_sharing.credit.models import CreditRecord
+from data_sharing.credit.schemas import CreditRecordIn, CreditStatus, StatusRecord
+from gov_common.auth import Principal, Roles
+from gov_common.db import utcnow
+from gov_common.errors import Conflict, Forbidden, InvalidField, NotFound
+from gov_common.identity import validate_resident_id, validate_uscc
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def today(now: datetime | None = None) -> date:
+    return (now or utcnow()).astimezone(SHANGHAI).date()
+
+
+def parse_subject(value: str, field: str = "subject") -> tuple[str, str]:
+    """(the normalised number, person or entity): a resident ID number or a USCC."""
+    value = value.strip().upper()
+    try:
+        return validate_resident_id(value, field), "person"
+    except InvalidField:
+        pass
+    try:
+        return validate_uscc(value, field), "entity"
+    except InvalidField:
+        raise InvalidField(field, "neither a valid resident ID number nor a valid unified social credit code") from None
+
+
+def _department(principal: Principal, requested: str | None) -> str:
+    if principal.has_role(Roles.ADMIN):
+        if not requested:
+            raise InvalidField("source_department", "the admin names the source department")
+        return requested
+    if principal.account_type != "staff" or not principal.department:
+        raise Forbidden("credit records are entered by a department's staff")
+    if requested not in (None, principal.department):
+        raise Forbidden("staff enter records for their own department", field="source_department")
+    return principal.department
+
+
+def add_record(session: Session, *, principal: Principal, body: CreditRecordIn) -> CreditRecord:
+    subject, subject_type = parse_subject(body.subject)
+    department = _department(principal, body.source_department)
+    if body.valid_until is not None and body.valid_until < body.valid_from:
+        raise InvalidField("valid_until", "the period ends before it starts")
+    record = CreditRecord(
+        subject=subject,
+        subject_type=subject_type,
+        list=body.list,
+        reason=body.reason,
+        source_department=department,
+        valid_from=body.valid_from,
+        valid_until=body.valid_until,
+        created_at=utcnow(),
+        created_by=principal.name,
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def withdraw(session: Session, *, principal: Principal, record_id: int, reason: str) -> CreditRecord:
+    """信用修复: the source department (or the admin) withdraws a record."""
+    record = session.get(CreditRecord, record_id)
+    if record is None:
+        raise NotFound(f"credit record {record_id} does not exist")
+    if not (principal.has_role(Roles.ADMIN) or principal.department == record.source_department):
+        raise Forbidden(f"only {record.source_department} or the admin withdraws this record")
+    if record.withdrawn_at is not None:
+        raise Conflict(f"credit record {record_id} is already withdrawn")
+    record.withdrawn_at, record.withdrawn_by, record.withdraw_reason = utcnow(), principal.name, reason
+    return record
+
+
+def status(
+    session: Session, *, audit: AuditLog, principal: Principal, subject: str, purpose: str | None
+) -> dict[str, Any]:
+    number, _kind = parse_subject(subject)
+    access = authorize(session, audit=audit, principal=principal, resource=CREDIT, subject=number, purpose=purpose)
+    access.record(audit, subject=number)
+    day = today()
+    records = [
+        r
+        for r in session.scalars(select(CreditRecord).where(CreditRecord.subject == number).order_by(CreditRecord.id))
+        if r.in_force(day)
+    ]
+    full = CreditStatus(
+        subject=number,
+        black_listed=any(r.list == "black" for r in records),
+        red_listed=any(r.list == "red" for r in records),
+        records=[
+            StatusRecord(
+                list=r.list,
+                reason=r.reason,
+                source_department=r.source_department,
+                valid_from=r.valid_from,
+                valid_until=r.valid_until,
+            )
+            for r in records
+        ],
+    )
+    # A grant may cover only some of the status (e.g. black_listed alone): answer exactly that.
+    return access.restrict(full.model_dump(mode="json"))

@@ -1,0 +1,24 @@
+"""QR codes of a licence's public verification URL (segno)."""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import quote
+
+import segno
+
+
+def verification_url(public_base_url: str, license_no: str) -> str:
+    return f"{public_base_url.rstrip('/')}/api/v1/licenses/{quote(license_no, safe='')}/verify"
+
+
+def qr_png(url: str, *, scale: int = 5) -> bytes:
+    out = io.BytesIO()
+    segno.make(url, error="m", micro=False).save(out, kind="png", scale=scale, border=4)
+    return out.getvalue()
+
+
+def qr_svg(url: str, *, scale: int = 5) -> bytes:
+    out = io.BytesIO()
+    segno.make(url, error="m", micro=False).save(out, kind="svg", scale=scale, border=4, xmldecl=True)
+    return out.getvalue()

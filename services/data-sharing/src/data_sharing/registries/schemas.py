@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+
+class RowErrorOut(BaseModel):
+    row: int
+    line: int
+    field: str | None
+    message: str
+
+
+class ImportOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    resource: str
+    mode: str
+    status: str
+    total_rows: int
+    accepted_rows: int
+    rejected_rows: int
+    errors: list[RowErrorOut]
+    imported_by: str
+    imported_at: datetime
+    quality_report_id: int | None

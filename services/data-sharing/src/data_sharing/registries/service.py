@@ -1,0 +1,211 @@
+"""Governed queries of the base registries: authorize, record, answer only the covered fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from data_sharing.audit.service import AuditLog
+from data_sharing.catalogue.access import authorize, parse_fields
+from data_sharing.registries.definitions import (
+    DIVISIONS,
+    ECONOMIC_INDICATORS,
+    LEGAL_ENTITIES,
+    POPULATION,
+    SERVICE_HALLS,
+    RegistryDefinition,
+    to_record,
+)
+from data_sharing.registries.models import Division, EconomicIndicator, LegalEntity, Person, ServiceHall
+from data_sharing.registries.rules import DIVISION_CODE, PERIOD
+from gov_common.auth import Principal
+from gov_common.errors import InvalidField, NotFound
+from gov_common.identity import validate_resident_id, validate_uscc
+from gov_common.pagination import PageRequest
+
+
+def read_person(
+    session: Session,
+    *,
+    audit: AuditLog,
+    principal: Principal,
+    id_number: str,
+    fields: str | None,
+    purpose: str | None,
+) -> dict[str, Any]:
+    number = validate_resident_id(id_number.upper(), "id_number")
+    return _read_one(session, audit, principal, POPULATION, Person, number, fields, purpose)
+
+
+def read_legal_entity(
+    session: Session, *, audit: AuditLog, principal: Principal, uscc: str, fields: str | None, purpose: str | None
+) -> dict[str, Any]:
+    code = validate_uscc(uscc.upper(), "uscc")
+    return _read_one(session, audit, principal, LEGAL_ENTITIES, LegalEntity, code, fields, purpose)
+
+
+def _read_one(
+    session: Session,
+    audit: AuditLog,
+    principal: Principal,
+    definition: RegistryDefinition,
+    model: type[Person] | type[LegalEntity],
+    key: str,
+    fields: str | None,
+    purpose: str | None,
+) -> dict[str, Any]:
+    access = authorize(
+        session,
+        audit=audit,
+        principal=principal,
+        resource=definition.resource,
+        subject=key,
+        fields=parse_fields(fields),
+        purpose=purpose,
+    )
+    access.record(audit, subject=key)  # before the answer, found or not: the attempt is what counts
+    record = session.get(model, key)
+    if record is None:
+        raise NotFound(f"{key} is not in the {definition.name}")
+    return access.restrict(to_record(definition, record))
+
+
+def _page_of(
+    session: Session, query: Any, order: Any, page: PageRequest, definition: RegistryDefinition
+) -> tuple[list[Any], int]:
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(*order).offset(page.offset).limit(page.page_size)).all()
+    return list(rows), total
+
+
+def list_divisions(
+    session: Session,
+    *,
+    audit: AuditLog,
+    principal: Principal,
+    page: PageRequest,
+    parent: str | None,
+    level: str | None,
+    fields: str | None,
+    purpose: str | None,
+) -> tuple[list[dict[str, Any]], int]:
+    access = authorize(
+        session,
+        audit=audit,
+        principal=principal,
+        resource=DIVISIONS.resource,
+        fields=parse_fields(fields),
+        purpose=purpose,
+    )
+    query = select(Division)
+    if parent is not None:
+        query = query.where(Division.parent_code == _division(parent, "parent"))
+    if level is not None:
+        query = query.where(Division.level == level)
+    rows, total = _page_of(session, query, [Division.code], page, DIVISIONS)
+    return [access.restrict(to_record(DIVISIONS, r)) for r in rows], total
+
+
+def read_division(
+    session: Session, *, audit: AuditLog, principal: Principal, code: str, fields: str | None, purpose: str | None
+) -> dict[str, Any]:
+    access = authorize(
+        session,
+        audit=audit,
+        principal=principal,
+        resource=DIVISIONS.resource,
+        fields=parse_fields(fields),
+        purpose=purpose,
+    )
+    division = session.get(Division, _division(code, "code"))
+    if division is None:
+        raise NotFound(f"division {code} does not exist")
+    path: list[dict[str, Any]] = []
+    parent_code = division.parent_code
+    while parent_code is not None and len(path) < 5:
+        parent = session.get(Division, parent_code)
+        if parent is None:
+            break
+        path.insert(0, access.restrict(to_record(DIVISIONS, parent)))
+        parent_code = parent.parent_code
+    return {**access.restrict(to_record(DIVISIONS, division)), "ancestors": path}
+
+
+def _division(value: str, field: str) -> str:
+    if not DIVISION_CODE.match(value):
+        raise InvalidField(field, "a division code has 6 digits (GB/T 2260)")
+    return value
+
+
+def division_prefix(code: str) -> str:
+    """All divisions under `code`: 330000 → 33, 330100 → 3301, 330122 → 330122."""
+    if code.endswith("0000"):
+        return code[:2]
+    if code.endswith("00"):
+        return code[:4]
+    return code
+
+
+def list_service_halls(
+    session: Session,
+    *,
+    audit: AuditLog,
+    principal: Principal,
+    page: PageRequest,
+    division: str | None,
+    fields: str | None,
+    purpose: str | None,
+) -> tuple[list[dict[str, Any]], int]:
+    access = authorize(
+        session,
+        audit=audit,
+        principal=principal,
+        resource=SERVICE_HALLS.resource,
+        fields=parse_fields(fields),
+        purpose=purpose,
+    )
+    query = select(ServiceHall)
+    if division is not None:
+        query = query.where(ServiceHall.division_code.startswith(division_prefix(_division(division, "division"))))
+    rows, total = _page_of(session, query, [ServiceHall.code], page, SERVICE_HALLS)
+    return [access.restrict(to_record(SERVICE_HALLS, r)) for r in rows], total
+
+
+def list_indicators(
+    session: Session,
+    *,
+    audit: AuditLog,
+    principal: Principal,
+    page: PageRequest,
+    indicator: str | None,
+    division: str | None,
+    period_from: str | None,
+    period_to: str | None,
+    fields: str | None,
+    purpose: str | None,
+) -> tuple[list[dict[str, Any]], int]:
+    access = authorize(
+        session,
+        audit=audit,
+        principal=principal,
+        resource=ECONOMIC_INDICATORS.resource,
+        fields=parse_fields(fields),
+        purpose=purpose,
+    )
+    query = select(EconomicIndicator)
+    if indicator is not None:
+        query = query.where(EconomicIndicator.indicator_code == indicator)
+    if division is not None:
+        query = query.where(EconomicIndicator.division_code == _division(division, "division"))
+    for name, value, compare in (("period_from", period_from, ">="), ("period_to", period_to, "<=")):
+        if value is None:
+            continue
+        if not PERIOD.match(value):
+            raise InvalidField(name, "a period is YYYY, YYYY-Qn or YYYY-MM")
+        column = EconomicIndicator.period
+        query = query.where(column >= value if compare == ">=" else column <= value)
+    order = [EconomicIndicator.indicator_code, EconomicIndicator.division_code, EconomicIndicator.period]
+    rows, total = _page_of(session, query, order, page, ECONOMIC_INDICATORS)
+    return [access.restrict(to_record(ECONOMIC_INDICATORS, r)) for r in rows], total

@@ -1,0 +1,166 @@
+"""The audit chain on SQLite and on PostgreSQL: entries link to each other; editing, deleting or
+truncating rows directly in the database is detected and the first bad entry is named."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from data_sharing.app import migrate
+from data_sharing.audit.chain import GENESIS
+from data_sharing.audit.service import Actor, AuditLog, verify_chain
+from data_sharing.settings import Settings
+from gov_common.db import Database
+
+READER = Actor(sub="client:app-1", kind="client", name="某集成应用", client_id="app-1")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'audit.db'}"
+    else:
+        new_database: Callable[[str], str] = request.getfixturevalue("new_database")
+        url = new_database(f"audit_{uuid.uuid4().hex[:8]}")
+    migrate(Settings(database_url=url))
+    database = Database(Settings(database_url=url).database_url)
+    yield database
+    database.dispose()
+
+
+def _fill(audit: AuditLog, n: int) -> None:
+    for i in range(n):
+        audit.record(
+            actor=READER,
+            action="read",
+            resource="population",
+            fields=["name", "residence_address"],
+            subject="11010519491231002X",
+            purpose=f"核验 {i}",
+        )
+
+
+def _verify(db: Database, key: bytes) -> dict:  # type: ignore[type-arg]
+    with db.session() as session:
+        return verify_chain(session, key=key).model_dump()
+
+
+KEY = b"k" * 32
+
+
+def test_an_intact_chain_verifies_and_each_entry_links_to_the_one_before(db: Database) -> None:
+    audit = AuditLog(db, KEY)
+    _fill(audit, 5)
+    result = _verify(db, KEY)
+    assert result == {"valid": True, "entries_checked": 5, "head_seq": 5, "first_invalid": None}
+    with db.session() as session:
+        rows = session.execute(text("SELECT seq, prev_hash, hash FROM audit_log ORDER BY seq")).all()
+    assert rows[0].prev_hash == GENESIS
+    assert all(rows[i].prev_hash == rows[i - 1].hash for i in range(1, 5))
+
+
+def test_an_entry_edited_in_the_database_is_named(db: Database) -> None:
+    audit = AuditLog(db, KEY)
+    _fill(audit, 6)
+    with db.session() as session:
+        session.execute(text("UPDATE audit_log SET purpose = '无' WHERE seq = 4"))
+    result = _verify(db, KEY)
+    assert result["valid"] is False
+    assert result["first_invalid"]["seq"] == 4 and result["first_invalid"]["problem"] == "altered"
+    assert result["entries_checked"] == 3
+
+
+def test_an_edit_with_a_recomputed_plain_hash_is_still_detected(db: Database) -> None:
+    """Someone who edits a row and recomputes its hash without the key cannot make it fit."""
+    import hashlib
+
+    audit = AuditLog(db, KEY)
+    _fill(audit, 3)
+    with db.session() as session:
+        session.execute(
+            text("UPDATE audit_log SET subject = '110101198001010053', hash = :h WHERE seq = 2"),
+            {"h": hashlib.sha256(b"forged").hexdigest()},
+        )
+    assert _verify(db, KEY)["first_invalid"] == {
+        "seq": 2,
+        "problem": "altered",
+        "detail": "entry 2 was changed after it was written",
+    }
+
+
+def test_a_deleted_entry_is_named(db: Database) -> None:
+    audit = AuditLog(db, KEY)
+    _fill(audit, 5)
+    with db.session() as session:
+        session.execute(text("DELETE FROM audit_log WHERE seq = 3"))
+    problem = _verify(db, KEY)["first_invalid"]
+    assert problem["seq"] == 3 and problem["problem"] == "removed"
+
+
+def test_entries_removed_from_the_end_are_detected(db: Database) -> None:
+    audit = AuditLog(db, KEY)
+    _fill(audit, 5)
+    with db.session() as session:
+        session.execute(text("DELETE FROM audit_log WHERE seq >= 4"))
+    problem = _verify(db, KEY)["first_invalid"]
+    assert problem["seq"] == 4 and problem["problem"] == "removed"
+
+
+def test_a_relinked_entry_is_named(db: Database) -> None:
+    audit = AuditLog(db, KEY)
+    _fill(audit, 4)
+    with db.session() as session:
+        session.execute(text("UPDATE audit_log SET prev_hash = :p WHERE seq = 3"), {"p": "f" * 64})
+    assert _verify(db, KEY)["first_invalid"]["problem"] == "relinked"
+
+
+def test_a_chain_checked_with_another_key_fails_at_its_first_entry(db: Database) -> None:
+    _fill(AuditLog(db, KEY), 2)
+    assert _verify(db, b"x" * 32)["first_invalid"]["seq"] == 1
+
+
+def test_concurrent_appends_keep_one_unbroken_chain(db: Database) -> None:
+    audit = AuditLog(db, KEY)
+    second = AuditLog(db, KEY)  # another replica: its own process lock, the same database
+    errors: list[BaseException] = []
+
+    def work(log: AuditLog) -> None:
+        try:
+            _fill(log, 15)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(log,)) for log in (audit, second, audit, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert _verify(db, KEY) == {"valid": True, "entries_checked": 60, "head_seq": 60, "first_invalid": None}
+
+
+def test_the_audit_key_file_is_made_outside_production_and_read_as_hex_or_base64(tmp_path: Path) -> None:
+    import base64
+    import secrets
+
+    from data_sharing.audit.chain import load_or_create_key
+
+    made = tmp_path / "keys" / "audit-chain.key"
+    key = load_or_create_key(str(made), create=True)
+    assert len(key) == 32 and load_or_create_key(str(made), create=False) == key
+    assert (made.stat().st_mode & 0o777) == 0o600
+    raw = secrets.token_bytes(32)
+    (tmp_path / "hex.key").write_text(raw.hex() + "\n")  # as scripts/deploy/gen-keys.sh writes it
+    (tmp_path / "b64.key").write_text(base64.b64encode(raw).decode())
+    assert load_or_create_key(str(tmp_path / "hex.key"), create=False) == raw
+    assert load_or_create_key(str(tmp_path / "b64.key"), create=False) == raw
+    with pytest.raises(FileNotFoundError):
+        load_or_create_key(str(tmp_path / "missing.key"), create=False)
+    (tmp_path / "short.key").write_text("abcd")
+    with pytest.raises(ValueError, match="at least 32 bytes"):
+        load_or_create_key(str(tmp_path / "short.key"), create=False)

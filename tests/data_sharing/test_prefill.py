@@ -1,0 +1,217 @@
+"""The gateway's prefill against the real data-sharing service (PostgreSQL) and a service-management
+that answers the item contract of docs/parallel-work.md §2 (form fields with `prefill`, materials
+with licence types and accepted trust levels)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from data_sharing.app import create_app as create_ds_app
+from data_sharing.app import create_runtime as create_ds_runtime
+from data_sharing.app import migrate as migrate_ds
+from data_sharing.licenses.service import issue_for_approved_case
+from gov_common.auth import TokenVerifier
+from gov_common.errors import NotFound, install_error_handlers
+from gov_common.events import Event, EventTypes
+from gov_common.service import ServiceRuntime
+from portal_gateway.app import create_app as create_gw_app
+from portal_gateway.app import migrate as migrate_gw
+from portal_gateway.settings import Settings as GatewaySettings
+from tests.data_sharing.conftest import ENTITY, ZHANG_SAN, ds_settings
+
+ITEM = {
+    "code": "330122-TEST-0001",
+    "name": "测试事项",
+    "form_fields": [
+        {"name": "applicant_name", "label": "申请人", "type": "string", "required": True, "prefill": "population.name"},
+        {
+            "name": "address",
+            "label": "住址",
+            "type": "string",
+            "required": True,
+            "prefill": "population.residence_address",
+        },
+        {"name": "phone", "label": "电话", "type": "string", "required": False, "prefill": "population.phone"},
+        {"name": "company", "label": "单位", "type": "string", "required": False, "prefill": "legal_entity.name"},
+        {"name": "note", "label": "备注", "type": "text", "required": False},
+    ],
+    "materials": [
+        {
+            "code": "SQS",
+            "name": "申请书",
+            "form": "electronic",
+            "required": True,
+            "license_type": None,
+            "accepted_trust_levels": ["A"],
+        },
+        {
+            "code": "YYZZ",
+            "name": "营业执照",
+            "form": "electronic",
+            "required": True,
+            "license_type": "business_license",
+            "accepted_trust_levels": ["A", "B"],
+        },
+        {
+            "code": "SPXK",
+            "name": "食品经营许可证",
+            "form": "electronic",
+            "required": False,
+            "license_type": "food_business_license",
+            "accepted_trust_levels": ["A"],
+        },
+    ],
+}
+
+
+def _fake_service_management() -> FastAPI:
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/api/v1/items/{code}")
+    def item(code: str) -> dict[str, Any]:
+        if code == ITEM["code"]:
+            return ITEM
+        if code == "330122-OLD-0001":  # an item from before materials and prefill existed
+            return {"code": code, "name": "旧事项", "form_fields": [{"name": "x", "label": "x", "type": "string"}]}
+        raise NotFound(f"item {code} does not exist")
+
+    return app
+
+
+class _Router(httpx.AsyncBaseTransport):
+    """Sends each host's requests to its ASGI app, as loopback HTTP would."""
+
+    def __init__(self, apps: dict[str, Any]) -> None:
+        self._transports = {host: httpx.ASGITransport(app=app) for host, app in apps.items()}
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self._transports[request.url.host].handle_async_request(request)
+
+
+@dataclass
+class Platform:
+    gateway: TestClient
+    ds: ServiceRuntime
+
+
+@pytest.fixture
+def platform(new_database: Callable[[str], str], tmp_path: Path) -> Iterator[Platform]:
+    suffix = uuid.uuid4().hex[:6]
+    gw_settings = GatewaySettings(
+        environment="test",
+        database_url=new_database(f"pf_gw_{suffix}"),
+        bus="local",
+        local_bus_path=str(tmp_path / "gw-bus.db"),
+        token_signing_key_path=str(tmp_path / "token.pem"),
+        service_management_url="http://sm.test",
+        data_sharing_url="http://ds.test",
+    )
+    migrate_gw(gw_settings)
+    gw_app = create_gw_app(gw_settings)
+    issuer = gw_app.state.token_issuer
+    settings = ds_settings(new_database(f"pf_ds_{suffix}"), tmp_path)
+    migrate_ds(settings)
+    ds_runtime = create_ds_runtime(
+        settings, verifier=TokenVerifier(issuer.jwks, issuer=issuer.issuer, audience=issuer.audience)
+    )
+    ds_app = create_ds_app(runtime=ds_runtime, manage_lifespan=False)
+    ds_runtime.start()
+    with TestClient(gw_app) as gateway:
+        gw_app.state.http = httpx.AsyncClient(
+            transport=_Router({"sm.test": _fake_service_management(), "ds.test": ds_app}), timeout=10
+        )
+        yield Platform(gateway=gateway, ds=ds_runtime)
+    ds_runtime.stop()
+
+
+def _applicant(client: TestClient, kind: str, number: str, name: str) -> dict[str, str]:
+    key = "id_number" if kind == "person" else "uscc"
+    body = {"account_type": kind, key: number, "name": name, "phone": "13800138000", "password": "secret-pass-1"}
+    assert client.post("/api/v1/auth/register", json=body).status_code == 201
+    token = client.post("/api/v1/auth/token", data={"username": number, "password": "secret-pass-1"})
+    return {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+
+def _issue(runtime: ServiceRuntime, license_type: str, **spec: Any) -> str:
+    case_no = f"20261125{uuid.uuid4().int % 10**10:010d}"
+    event = Event.new(
+        type=EventTypes.CASE_APPROVED,
+        source="/business-systems/amr",
+        subject=case_no,
+        data={
+            "case_no": case_no,
+            "license": {
+                "type": license_type,
+                "issuer_department": "amr",
+                "holder": {"id_number": ZHANG_SAN, "name": "张三", "type": "person"},
+                "fields": {"business_name": "张三小吃店"},
+                **spec,
+            },
+        },
+    )
+    with runtime.db.session() as session:
+        license = issue_for_approved_case(session, event, signer=runtime.extras["license_signer"])
+        assert license is not None
+        return license.license_no
+
+
+def test_the_form_comes_prefilled_and_licences_satisfy_materials(platform: Platform) -> None:
+    headers = _applicant(platform.gateway, "person", ZHANG_SAN, "张三")
+    empty = platform.gateway.get(f"/api/v1/items/{ITEM['code']}/prefill", headers=headers)
+    assert empty.status_code == 200, empty.text
+    assert empty.json() == {
+        "form": {
+            "applicant_name": "张三",
+            "address": "浙江省杭州市桐庐县城南街道人民路1号",
+            "phone": "13800138000",
+        },
+        "materials": [
+            {"code": "SQS", "satisfied_by": None},
+            {"code": "YYZZ", "satisfied_by": None},
+            {"code": "SPXK", "satisfied_by": None},
+        ],
+    }
+    older = _issue(platform.ds, "business_license")
+    time.sleep(1.1)  # issue times are kept to the second; the wallet lists the newest first
+    newer = _issue(platform.ds, "business_license")
+    level_b_food = _issue(platform.ds, "food_business_license", trust_level="B")  # SPXK accepts only A
+    answer = platform.gateway.get(f"/api/v1/items/{ITEM['code']}/prefill", headers=headers).json()
+    satisfied = {m["code"]: m["satisfied_by"] for m in answer["materials"]}
+    assert satisfied == {"SQS": None, "YYZZ": newer, "SPXK": None}
+    # A revoked licence no longer satisfies anything; the next usable one does.
+    with platform.ds.db.session() as session:
+        session.execute(text("UPDATE licenses SET status = 'revoked' WHERE license_no = :n"), {"n": newer})
+    answer = platform.gateway.get(f"/api/v1/items/{ITEM['code']}/prefill", headers=headers).json()
+    assert {m["code"]: m["satisfied_by"] for m in answer["materials"]}["YYZZ"] == older
+    assert level_b_food not in str(answer)
+    # The registry reads were the applicant's own, recorded with the purpose.
+    with platform.ds.db.session() as session:
+        purposes = set(
+            session.execute(text("SELECT purpose FROM audit_log WHERE resource = 'population'")).scalars().all()
+        )
+    assert purposes == {f"申请 {ITEM['code']} 表单预填"}
+
+
+def test_prefill_for_an_entity_an_unknown_person_an_old_item_and_staff(platform: Platform) -> None:
+    entity = _applicant(platform.gateway, "entity", ENTITY, "桐庐富春江茶业有限公司")
+    answer = platform.gateway.get(f"/api/v1/items/{ITEM['code']}/prefill", headers=entity).json()
+    assert answer["form"] == {"company": "桐庐富春江茶业有限公司"}
+    stranger = _applicant(platform.gateway, "person", "110101198001010053", "无名")
+    assert platform.gateway.get(f"/api/v1/items/{ITEM['code']}/prefill", headers=stranger).json()["form"] == {}
+    old = platform.gateway.get("/api/v1/items/330122-OLD-0001/prefill", headers=stranger)
+    assert old.json() == {"form": {}, "materials": []}
+    missing = platform.gateway.get("/api/v1/items/NOPE/prefill", headers=stranger)
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("application/problem+json")
+    assert platform.gateway.get(f"/api/v1/items/{ITEM['code']}/prefill").status_code == 401
