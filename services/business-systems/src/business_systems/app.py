@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
+from business_systems.chains.endpoints import router as chains_router
+from business_systems.files.endpoints import router as files_router
+from business_systems.handlers import HandlerRegistry, load_handlers
+from business_systems.handlers.endpoints import router as handlers_router
 from business_systems.review.endpoints import router as review_router
-from business_systems.review.service import receive_dispatched
+from business_systems.review.service import receive_dispatched, record_clock
 from business_systems.settings import Settings
 from gov_common.auth import TokenVerifier
 from gov_common.bus import Bus
 from gov_common.events import Event, EventTypes, Topics
+from gov_common.files import file_store_from_url
 from gov_common.migrations import upgrade
 from gov_common.service import ServiceRuntime, create_service_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+log = logging.getLogger("business_systems")
 
 
 def migrate(settings: Settings) -> None:
@@ -24,22 +32,42 @@ def migrate(settings: Settings) -> None:
 
 
 def create_runtime(
-    settings: Settings, *, bus: Bus | None = None, verifier: TokenVerifier | None = None
+    settings: Settings,
+    *,
+    bus: Bus | None = None,
+    verifier: TokenVerifier | None = None,
+    handlers: HandlerRegistry | None = None,
 ) -> ServiceRuntime:
+    """Raises HandlerConfigurationError when a configured item handler cannot be loaded."""
     department = settings.department_code
+    registry = handlers if handlers is not None else load_handlers(settings.handlers)
+    log.info(
+        "item handlers loaded for %s: %s",
+        department,
+        ", ".join(f"{h['name']} ({', '.join(h['item_codes'])})" for h in registry.describe()) or "none",
+        extra={"department": department, "handlers": registry.describe()},
+    )
 
     def on_dispatched(session: Session, event: Event) -> None:
-        receive_dispatched(session, event, department_code=department)
+        receive_dispatched(
+            session, event, department_code=department, handlers=registry, instance_id=settings.instance_id
+        )
 
-    return ServiceRuntime(
+    def on_clock_changed(session: Session, event: Event) -> None:
+        record_clock(session, event)
+
+    runtime = ServiceRuntime(
         name=f"business-systems.{department}",
         settings=settings,
         bus=bus,
         verifier=verifier,
-        handlers={EventTypes.CASE_DISPATCHED: on_dispatched},
+        handlers={EventTypes.CASE_DISPATCHED: on_dispatched, EventTypes.CASE_CLOCK_CHANGED: on_clock_changed},
         consumed_topics=[Topics.CASE],
         produced_topics=[Topics.CASE],
     )
+    runtime.extras["handlers"] = registry
+    runtime.extras["file_store"] = file_store_from_url(settings.file_store_url, max_bytes=settings.file_max_bytes)
+    return runtime
 
 
 def create_app(
@@ -47,12 +75,18 @@ def create_app(
 ) -> FastAPI:
     runtime = runtime or create_runtime(settings or Settings())  # type: ignore[call-arg]
     department = runtime.settings.department_code  # type: ignore[attr-defined]
+    registry: HandlerRegistry = runtime.extras["handlers"]
+
+    def readiness() -> dict[str, Any]:
+        return {"department": department, "handlers": registry.describe()}
+
     app = create_service_app(
         runtime,
         title=f"业务管理系统 business-systems ({department})",
-        description="One department's business system: its work list, review and decisions.",
+        description="One department's business system: review chains, work lists, item handlers and attachments.",
         manage_lifespan=manage_lifespan,
-        extra_readiness=lambda: {"department": department},
+        extra_readiness=readiness,
     )
-    app.include_router(review_router)
+    for router in (review_router, chains_router, files_router, handlers_router):
+        app.include_router(router)
     return app

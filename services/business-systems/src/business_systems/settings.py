@@ -1,8 +1,14 @@
 from __future__ import annotations
 
-from pydantic import Field, model_validator
-from pydantic_settings import SettingsConfigDict
+import json
+import os
+import socket
+from typing import Annotated, Any
 
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
+
+from gov_common.files import DEFAULT_MAX_BYTES
 from gov_common.settings import ServiceSettings
 
 
@@ -12,6 +18,29 @@ class Settings(ServiceSettings):
     # The department this deployment belongs to, e.g. `amr`; it sees only that department's work.
     department_code: str = Field(min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9-]*$")
     database_url: str = ""
+    # The item handlers to load, by entry-point name (group gov.business.handlers): a JSON list or
+    # comma-separated. A name that is not installed stops the deployment at start-up.
+    handlers: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Staff attachments: a directory, file:///path or s3://bucket/prefix/ (see gov_common.files).
+    file_store_url: str = ""
+    file_max_bytes: int = Field(default=DEFAULT_MAX_BYTES, ge=1)
+    # The name this replica records on the work items it receives.
+    instance_id: str = ""
+
+    @field_validator("handlers", mode="before")
+    @classmethod
+    def _handler_names(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [name.strip() for name in text.split(",") if name.strip()]
+        return value
+
+    @field_validator("handlers")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(value))
 
     @model_validator(mode="after")
     def _per_department_defaults(self) -> Settings:
@@ -19,4 +48,8 @@ class Settings(ServiceSettings):
             self.database_url = f"sqlite:///var/business-{self.department_code}.db"
         if not self.consumer_group:
             self.consumer_group = f"business-systems.{self.department_code}"
+        if not self.file_store_url:
+            self.file_store_url = f"var/files/business-{self.department_code}"
+        if not self.instance_id:
+            self.instance_id = f"{socket.gethostname()}-{os.getpid()}"
         return self

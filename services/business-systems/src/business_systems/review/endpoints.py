@@ -1,53 +1,118 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated, Literal
 
-from business_systems.review import service
-from business_systems.review.schemas import DecisionIn, DecisionOut, WorkItemOut
-from gov_common.auth import Reviewer
+from fastapi import APIRouter, Query, Response
+
+from business_systems.chains.service import STEP_LABELS
+from business_systems.deps import DepartmentCode, DepartmentStaff, Handlers
+from business_systems.review import service, worklist
+from business_systems.review.schemas import (
+    ActionIn,
+    ActionOut,
+    DecisionIn,
+    DecisionOut,
+    DoneOut,
+    StepLoadOut,
+    WorkItemOut,
+    WorkItemSummary,
+    detail_of,
+    summary_of,
+)
 from gov_common.pagination import Page
-from gov_common.service import DbSession, Runtime
+from gov_common.service import DbSession
 
 router = APIRouter(prefix="/api/v1", tags=["review"])
 
 _ERRORS: dict[int | str, dict[str, str]] = {
     401: {"description": "No valid bearer token"},
-    403: {"description": "Not a reviewer"},
+    403: {"description": "Not department staff, or not the role of the case's current step"},
     404: {"description": "No such case in this department"},
-    409: {"description": "The case is already decided"},
+    409: {"description": "The case is decided already, or is at another step"},
 }
 
 
-def _department(runtime: Runtime) -> str:
-    return str(runtime.settings.department_code)  # type: ignore[attr-defined]
-
-
-@router.get("/worklist", response_model=list[WorkItemOut], responses=_ERRORS)
-def worklist(
-    principal: Reviewer, session: DbSession, runtime: Runtime, page: Page, response: Response
-) -> list[WorkItemOut]:
-    """Cases of this department waiting for a reviewer's decision, oldest first."""
-    items, total = service.worklist(session, principal=principal, department_code=_department(runtime), page=page)
+@router.get("/worklist", response_model=list[WorkItemSummary], responses=_ERRORS)
+def my_work(
+    principal: DepartmentStaff,
+    session: DbSession,
+    department: DepartmentCode,
+    page: Page,
+    response: Response,
+    step: Annotated[Literal["handle", "review", "approve"] | None, Query(description="only this step")] = None,
+) -> list[WorkItemSummary]:
+    """Cases waiting at a step whose role I hold (all of them for a department admin), soonest due first."""
+    items, total = worklist.my_work(session, principal=principal, department_code=department, step=step, page=page)
     page.describe(response, total)
-    return [WorkItemOut.model_validate(w) for w in items]
+    return [summary_of(w) for w in items]
+
+
+@router.get("/worklist/done", response_model=list[DoneOut], responses=_ERRORS)
+def my_done(
+    principal: DepartmentStaff, session: DbSession, department: DepartmentCode, page: Page, response: Response
+) -> list[DoneOut]:
+    """Cases I acted on, with my last action, newest first."""
+    rows, total = worklist.my_done(session, principal=principal, department_code=department, page=page)
+    page.describe(response, total)
+    return [DoneOut(case=summary_of(w), my_last_action=ActionOut.model_validate(a)) for w, a in rows]
+
+
+@router.get("/worklist/summary", response_model=list[StepLoadOut], responses=_ERRORS)
+def step_loads(principal: DepartmentStaff, session: DbSession, department: DepartmentCode) -> list[StepLoadOut]:
+    """Per review step: how many cases wait there and how many of them are overdue."""
+    loads = worklist.step_loads(session, principal=principal, department_code=department)
+    return [StepLoadOut(step=s.step, label=STEP_LABELS[s.step], waiting=s.waiting, overdue=s.overdue) for s in loads]
 
 
 @router.get("/work-items/{case_no}", response_model=WorkItemOut, responses=_ERRORS)
-def get_work_item(case_no: str, principal: Reviewer, session: DbSession, runtime: Runtime) -> WorkItemOut:
-    """One case as this department handles it, with the explanation of any automated decision."""
-    work = service.get_work_item(session, principal=principal, case_no=case_no, department_code=_department(runtime))
-    return WorkItemOut.model_validate(work)
+def get_work_item(
+    case_no: str, principal: DepartmentStaff, session: DbSession, department: DepartmentCode
+) -> WorkItemOut:
+    """One case as this department handles it: chain, actions, findings, clock, decision explanation."""
+    work = service.get_work_item(session, principal=principal, case_no=case_no, department_code=department)
+    return detail_of(work)
+
+
+@router.post("/work-items/{case_no}/actions", response_model=WorkItemOut, responses=_ERRORS)
+def act(
+    case_no: str,
+    body: ActionIn,
+    principal: DepartmentStaff,
+    session: DbSession,
+    department: DepartmentCode,
+    handlers: Handlers,
+) -> WorkItemOut:
+    """Act on the case's current step: pass it on, send it back with a reason, or (last step) decide."""
+    work = service.act(
+        session,
+        principal=principal,
+        case_no=case_no,
+        department_code=department,
+        step_no=body.step,
+        action=body.action,
+        opinion=body.opinion,
+        handlers=handlers,
+    )
+    return detail_of(work)
 
 
 @router.post("/cases/{case_no}/decision", response_model=DecisionOut, responses=_ERRORS)
-def decide(case_no: str, body: DecisionIn, principal: Reviewer, session: DbSession, runtime: Runtime) -> DecisionOut:
-    """Approve or deny a pending case, with an opinion."""
+def decide(
+    case_no: str,
+    body: DecisionIn,
+    principal: DepartmentStaff,
+    session: DbSession,
+    department: DepartmentCode,
+    handlers: Handlers,
+) -> DecisionOut:
+    """Approve or deny a case at the last step of its chain, with an opinion."""
     work = service.decide(
         session,
         principal=principal,
         case_no=case_no,
-        department_code=_department(runtime),
+        department_code=department,
         approve=body.decision == "approve",
         opinion=body.opinion,
+        handlers=handlers,
     )
-    return DecisionOut(case_no=work.case_no, status=work.status)
+    return DecisionOut(case_no=work.case_no, status=work.status, current_step=work.current_step)

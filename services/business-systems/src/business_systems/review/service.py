@@ -1,23 +1,32 @@
-"""Receiving dispatched cases, instant approval by decision table, and reviewers' decisions."""
+"""Receiving dispatched cases, instant approval by decision table, and the review chain's steps.
+
+The same functions serve HTTP and the event consumer. None of them commits: the unit of work
+(the request or the handled event) does.
+"""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
 
 from business_systems import rules
-from business_systems.models import WorkItem
+from business_systems.chains.service import STEP_LABELS, chain_for
+from business_systems.handlers import HandlerRegistry
+from business_systems.models import ReviewAction, WorkItem
+from business_systems.review import events
+from business_systems.review.checks import HandlerFailed, license_content, run_checks
 from gov_common.auth import Principal
 from gov_common.db import utcnow
-from gov_common.errors import Conflict, NotFound
-from gov_common.events import Event, EventTypes, Topics
-from gov_common.messaging import emit
-from gov_common.pagination import PageRequest
+from gov_common.errors import Conflict, Forbidden, InvalidField, NotFound
+from gov_common.events import Event
 
 log = logging.getLogger("business_systems.review")
+
+Action = Literal["pass", "send_back", "approve", "deny"]
 
 
 class Status:
@@ -26,13 +35,39 @@ class Status:
     DENIED = "denied"
 
 
-def receive_dispatched(session: Session, event: Event, *, department_code: str) -> WorkItem | None:
+def _parse_time(value: Any) -> datetime | None:
+    """An ISO time from an event; absent (older events) or unreadable gives None."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        log.warning("ignoring unreadable time %r in an event", value)
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def _move_to(work: WorkItem, step_no: int | None) -> None:
+    work.current_step = step_no
+    if step_no is None:
+        work.current_step_name = work.current_step_role = None
+    else:
+        step = work.chain[step_no - 1]
+        work.current_step_name, work.current_step_role = step["name"], step["role"]
+
+
+def receive_dispatched(
+    session: Session, event: Event, *, department_code: str, handlers: HandlerRegistry, instance_id: str | None = None
+) -> WorkItem | None:
     data = event.data
     if data.get("department_code") != department_code:
         return None  # another department's case: not ours to see or store
     existing = session.scalars(select(WorkItem).where(WorkItem.case_no == data["case_no"])).first()
     if existing is not None:
         return existing
+    steps, chain_version = chain_for(session, data["item_code"])
+    handler_name, handler = handlers.for_item(data["item_code"])
+    due_at = _parse_time(data.get("due_at"))
     work = WorkItem(
         case_no=data["case_no"],
         department_code=department_code,
@@ -41,98 +76,235 @@ def receive_dispatched(session: Session, event: Event, *, department_code: str) 
         item_name=data.get("item_name", data["item_code"]),
         applicant=data["applicant"],
         form=data.get("form") or {},
+        materials=list(data.get("materials") or []),
+        bundle=data.get("bundle"),
         license_spec=data.get("license"),
         status=Status.PENDING,
+        handler=handler_name,
+        chain=steps,
+        chain_version=chain_version,
+        due_at=due_at,
+        clock_paused=False,
+        clock_updated_at=event.time if due_at is not None else None,
+        automated=False,
         received_at=utcnow(),
+        received_by=instance_id,
     )
+    _move_to(work, 1)
+    work.findings = run_checks(handler_name, handler, work)
     session.add(work)
     session.flush()
-    log.info("case %s received by %s", work.case_no, department_code)
+    log.info("case %s received by %s (handler %s, %d steps)", work.case_no, department_code, handler_name, len(steps))
     rule = data.get("rule")
     if data.get("instant_approval") and rule and rule.get("graph"):
-        facts = {"applicant": data["applicant"].get("facts", {}), "form": work.form}
-        try:
-            decision = rules.evaluate(rule["graph"], facts)
-        except rules.RuleError as exc:
-            log.warning("rule of %s failed, case %s goes to review: %s", work.item_code, work.case_no, exc)
-            work.rule_version = rule.get("version")
-            work.rule_inputs = facts
-            work.rule_output = {"error": str(exc)}
-            return work
-        work.rule_version = rule.get("version")
-        work.rule_inputs = facts
-        work.rule_output = {**decision.output, "trace": decision.trace}
-        if decision.eligible:
-            _decide(session, work, approve=True, by="system", opinion=decision.reason, automated=True)
+        _try_instant_approval(session, work, rule, handlers)
     return work
 
 
-def _decide(session: Session, work: WorkItem, *, approve: bool, by: str, opinion: str, automated: bool) -> None:
+def _try_instant_approval(session: Session, work: WorkItem, rule: dict[str, Any], handlers: HandlerRegistry) -> None:
+    facts = {"applicant": work.applicant.get("facts", {}), "form": work.form}
+    work.rule_version = rule.get("version")
+    work.rule_inputs = facts
+    try:
+        decision = rules.evaluate(rule["graph"], facts)
+    except rules.RuleError as exc:
+        log.warning("rule of %s failed, case %s goes to review: %s", work.item_code, work.case_no, exc)
+        work.rule_output = {"error": str(exc)}
+        return
+    blocking = [f for f in work.findings if f.get("blocking")]
+    # A JSON column is stored as assigned: the whole explanation is built first, then assigned once.
+    work.rule_output = {
+        **decision.output,
+        "trace": decision.trace,
+        **({"blocked_by_findings": True} if decision.eligible and blocking else {}),
+    }
+    if not decision.eligible:
+        return
+    if blocking:
+        # The table would approve, but the item's handler found something a person must look at.
+        log.info("case %s not approved instantly: %d blocking findings", work.case_no, len(blocking))
+        return
+    try:
+        _decide(session, work, approve=True, by="system", opinion=decision.reason, automated=True, handlers=handlers)
+    except HandlerFailed as exc:
+        # Nothing was decided: the case goes to people, with the reason.
+        work.findings = [
+            *work.findings,
+            {"kind": "handler", "field": None, "code": "handler_error", "message": exc.detail, "blocking": True},
+        ]
+
+
+def _decide(
+    session: Session,
+    work: WorkItem,
+    *,
+    approve: bool,
+    by: str,
+    opinion: str,
+    automated: bool,
+    handlers: HandlerRegistry,
+) -> None:
+    now = utcnow()
+    if approve and work.license_spec:
+        # Asked first: a handler that fails leaves the case exactly as it was.
+        handler_name, handler = handlers.for_item(work.item_code)
+        content = license_content(handler_name, handler, work, decided_at=now)
+        work.license_content = {
+            "fields": dict(content.fields),
+            "trust_level": content.trust_level,
+            "valid_until": content.valid_until.isoformat() if content.valid_until else None,
+        }
     work.status = Status.APPROVED if approve else Status.DENIED
     work.decided_by = by
     work.opinion = opinion
     work.automated = automated
-    work.decided_at = utcnow()
+    work.decided_at = now
+    _move_to(work, None)
     log.info("case %s %s by %s", work.case_no, work.status, by)
-    data: dict[str, Any] = {
-        "case_no": work.case_no,
-        "item_code": work.item_code,
-        "department_code": work.department_code,
-        "decided_by": by,
-        "opinion": opinion,
-        "automated": automated,
-        "decided_at": work.decided_at.isoformat(),
-    }
-    if approve:
-        if work.license_spec:
-            data["license"] = {
-                **work.license_spec,
-                "holder": {
-                    "id_number": work.applicant.get("id_number"),
-                    "name": work.applicant.get("name"),
-                    "type": work.applicant.get("type"),
-                },
-                "fields": dict(work.form),
-                "issuer_department": work.department_code,
-            }
-        if automated:
-            data["rule"] = {"version": work.rule_version, "inputs": work.rule_inputs}
-    emit(
-        session,
-        Topics.CASE,
-        Event.new(
-            type=EventTypes.CASE_APPROVED if approve else EventTypes.CASE_DENIED,
-            source=f"/business-systems/{work.department_code}",
-            subject=work.case_no,
-            data=data,
-        ),
+    events.decided(session, work)
+
+
+def record_clock(session: Session, event: Event) -> WorkItem | None:
+    """service-management's clock for a case: due time, paused, remaining working days."""
+    case_no = event.data.get("case_no")
+    work = session.scalars(select(WorkItem).where(WorkItem.case_no == case_no).with_for_update()).first()
+    if work is None:
+        return None  # not a case of this department
+    if work.clock_updated_at is not None and event.time < work.clock_updated_at:
+        return work  # an older report than the one we keep
+    work.due_at = _parse_time(event.data.get("due_at"))
+    work.clock_paused = bool(event.data.get("paused"))
+    remaining = event.data.get("remaining_working_days")
+    work.remaining_working_days = remaining if isinstance(remaining, int) else None
+    work.clock_updated_at = event.time
+    return work
+
+
+def get_work_item(
+    session: Session, *, principal: Principal, case_no: str, department_code: str, for_update: bool = False
+) -> WorkItem:
+    # Another department's staff get the answer a case that does not exist gets.
+    if principal.department != department_code:
+        raise NotFound(f"case {case_no} not found in this department")
+    query = (
+        select(WorkItem)
+        .where(WorkItem.case_no == case_no)
+        .options(selectinload(WorkItem.actions), selectinload(WorkItem.attachments))
     )
-
-
-def get_work_item(session: Session, *, principal: Principal, case_no: str, department_code: str) -> WorkItem:
-    work = session.scalars(select(WorkItem).where(WorkItem.case_no == case_no)).first()
-    # Another department's case answers like one that does not exist.
-    if work is None or principal.department != department_code:
+    if for_update:
+        # Locked and read afresh: a concurrent action on the same step waits here, then sees its result.
+        query = query.with_for_update(of=WorkItem).execution_options(populate_existing=True)
+    work = session.scalars(query).first()
+    if work is None:
         raise NotFound(f"case {case_no} not found in this department")
     return work
 
 
-def decide(
-    session: Session, *, principal: Principal, case_no: str, department_code: str, approve: bool, opinion: str
+def act(
+    session: Session,
+    *,
+    principal: Principal,
+    case_no: str,
+    department_code: str,
+    step_no: int,
+    action: Action,
+    opinion: str,
+    handlers: HandlerRegistry,
 ) -> WorkItem:
-    work = get_work_item(session, principal=principal, case_no=case_no, department_code=department_code)
-    if work.status != Status.PENDING:
+    """One action on the case's current step: pass it on, send it back, or (last step) decide."""
+    work = get_work_item(
+        session, principal=principal, case_no=case_no, department_code=department_code, for_update=True
+    )
+    if work.status != Status.PENDING or work.current_step is None:
         raise Conflict(f"case {case_no} is already {work.status}")
-    _decide(session, work, approve=approve, by=principal.name, opinion=opinion, automated=False)
+    if step_no != work.current_step:
+        current = work.chain[work.current_step - 1]
+        raise Conflict(
+            f"case {case_no} is at step {work.current_step} ({STEP_LABELS.get(current['name'], current['name'])}), "
+            f"not step {step_no}",
+            field="step",
+            current_step=work.current_step,
+        )
+    step = work.chain[step_no - 1]
+    if not principal.has_role(step["role"]):
+        raise Forbidden(
+            f"step {step_no} ({STEP_LABELS.get(step['name'], step['name'])}) of this case is performed by the role "
+            f"{step['role']}"
+        )
+    last = step_no == len(work.chain)
+    if action in ("approve", "deny") and not last:
+        raise InvalidField("action", f"only the last step decides; step {step_no} passes the case on or sends it back")
+    if action == "pass" and last:
+        raise InvalidField("action", "the last step decides: approve or deny")
+    if action == "send_back" and step_no == 1:
+        raise InvalidField("action", "the first step has no step before it to send the case back to")
+
+    record = ReviewAction(
+        work_item_id=work.id,
+        step_no=step_no,
+        step_name=step["name"],
+        role=step["role"],
+        action=action,
+        by_sub=principal.sub,
+        by_name=principal.name,
+        opinion=opinion,
+        sent_back_to=step_no - 1 if action == "send_back" else None,
+        at=utcnow(),
+    )
+    session.add(record)
+    work.actions.append(record)
+    session.flush()
+    if action == "send_back":
+        _move_to(work, step_no - 1)
+        events.sent_back(session, work, record, work.chain[step_no - 2])
+        log.info("case %s sent back from step %d to %d by %s", case_no, step_no, step_no - 1, principal.name)
+        return work
+    if action == "pass":
+        _move_to(work, step_no + 1)
+        events.step_completed(session, work, record)
+        log.info("case %s passed from step %d by %s", case_no, step_no, principal.name)
+        return work
+    _decide(
+        session,
+        work,
+        approve=action == "approve",
+        by=principal.name,
+        opinion=opinion,
+        automated=False,
+        handlers=handlers,
+    )
+    # The decision goes out first: it is what the other services wait for.
+    events.step_completed(session, work, record)
     return work
 
 
-def worklist(
-    session: Session, *, principal: Principal, department_code: str, page: PageRequest
-) -> tuple[list[WorkItem], int]:
-    if principal.department != department_code:
-        return [], 0
-    query = select(WorkItem).where(WorkItem.status == Status.PENDING)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    items = session.scalars(query.order_by(WorkItem.id).offset(page.offset).limit(page.page_size)).all()
-    return list(items), total
+def decide(
+    session: Session,
+    *,
+    principal: Principal,
+    case_no: str,
+    department_code: str,
+    approve: bool,
+    opinion: str,
+    handlers: HandlerRegistry,
+) -> WorkItem:
+    """The decision at the last step of the case's chain (the walking skeleton's one reviewer)."""
+    work = get_work_item(session, principal=principal, case_no=case_no, department_code=department_code)
+    if work.status != Status.PENDING or work.current_step is None:
+        raise Conflict(f"case {case_no} is already {work.status}")
+    if work.current_step != len(work.chain):
+        raise Conflict(
+            f"case {case_no} is at step {work.current_step} of {len(work.chain)}; "
+            "the decision is taken at the last step",
+            current_step=work.current_step,
+        )
+    return act(
+        session,
+        principal=principal,
+        case_no=case_no,
+        department_code=department_code,
+        step_no=work.current_step,
+        action="approve" if approve else "deny",
+        opinion=opinion,
+        handlers=handlers,
+    )

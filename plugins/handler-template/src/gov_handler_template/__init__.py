@@ -1,0 +1,1 @@
+"""Template of an item handler package; see README.md."""

@@ -1,0 +1,1 @@
+"""Staff attachments on a work item, stored with gov_common.files; no public URL ever."""

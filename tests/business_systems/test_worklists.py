@@ -1,0 +1,85 @@
+"""Work lists per person and per step, with the remaining time service-management reports."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from tests.business_systems.support import ITEM_FOOD, Department, clock_changed
+
+
+def _chain(amr: Department) -> None:
+    body = {"steps": [{"name": "handle", "role": "handler"}, {"name": "approve", "role": "approver"}]}
+    assert (
+        amr.client.put(f"/api/v1/review-chains/{ITEM_FOOD}", headers=amr.as_("department_admin"), json=body).status_code
+        == 200
+    )
+
+
+def _cases(amr: Department, headers: dict[str, str], **params: str) -> list[str]:
+    response = amr.client.get("/api/v1/worklist", headers=headers, params=params)
+    assert response.status_code == 200, response.text
+    return [w["case_no"] for w in response.json()]
+
+
+def test_each_person_sees_the_cases_at_their_step_soonest_due_first(amr: Department) -> None:
+    _chain(amr)
+    now = datetime.now(UTC)
+    late = amr.file(due_at=(now + timedelta(days=9)).isoformat())
+    soon = amr.file(due_at=(now + timedelta(days=1)).isoformat())
+    undated = amr.file()  # an older event without due_at
+    assert _cases(amr, amr.as_("handler")) == [soon, late, undated]
+    assert _cases(amr, amr.as_("approver")) == []
+    moved = amr.client.post(
+        f"/api/v1/work-items/{soon}/actions",
+        headers=amr.as_("handler"),
+        json={"step": 1, "action": "pass", "opinion": "拟同意"},
+    )
+    assert moved.status_code == 200
+    assert _cases(amr, amr.as_("handler")) == [late, undated]
+    assert _cases(amr, amr.as_("approver")) == [soon]
+    admin = amr.as_("department_admin")
+    assert _cases(amr, admin) == [soon, late, undated]
+    assert _cases(amr, admin, step="approve") == [soon] and _cases(amr, admin, step="handle") == [late, undated]
+    assert amr.client.get("/api/v1/worklist", headers=admin, params={"step": "sign"}).status_code == 422
+
+    done = amr.client.get("/api/v1/worklist/done", headers=amr.as_("handler")).json()
+    assert [(d["case"]["case_no"], d["my_last_action"]["action"]) for d in done] == [(soon, "pass")]
+    summary = {s["step"]: s for s in amr.client.get("/api/v1/worklist/summary", headers=admin).json()}
+    assert (
+        summary["handle"]["waiting"] == 2 and summary["approve"]["waiting"] == 1 and summary["review"]["waiting"] == 0
+    )
+    assert summary["handle"]["label"] == "承办"
+
+
+def test_the_clock_follows_service_management_and_tolerates_its_absence(amr: Department) -> None:
+    due = datetime.now(UTC) + timedelta(days=3)
+    case_no = amr.file(due_at=due.isoformat())
+    headers = amr.as_("reviewer")
+    [entry] = amr.client.get("/api/v1/worklist", headers=headers).json()
+    assert datetime.fromisoformat(entry["clock"]["due_at"]) == due
+    assert 2 * 86400 < entry["clock"]["remaining_seconds"] <= 3 * 86400 and entry["clock"]["overdue"] is False
+
+    amr.receive(clock_changed(case_no, due_at=None, paused=True, days=4))
+    clock = amr.client.get(f"/api/v1/work-items/{case_no}", headers=headers).json()["clock"]
+    assert clock["paused"] is True and clock["due_at"] is None and clock["remaining_working_days"] == 4
+
+    past = datetime.now(UTC) - timedelta(hours=2)
+    amr.receive(clock_changed(case_no, due_at=past.isoformat(), paused=False, days=0))
+    clock = amr.client.get(f"/api/v1/work-items/{case_no}", headers=headers).json()["clock"]
+    assert clock["overdue"] is True and clock["remaining_seconds"] < 0
+    summary = {s["step"]: s for s in amr.client.get("/api/v1/worklist/summary", headers=headers).json()}
+    assert summary["approve"]["overdue"] == 1
+
+    # A report older than the one kept does not overwrite it.
+    amr.receive(clock_changed(case_no, due_at=None, paused=True, days=9, at=datetime.now(UTC) - timedelta(days=1)))
+    assert amr.client.get(f"/api/v1/work-items/{case_no}", headers=headers).json()["clock"]["overdue"] is True
+
+    untimed = amr.file()
+    clock = amr.client.get(f"/api/v1/work-items/{untimed}", headers=headers).json()["clock"]
+    assert clock == {
+        **clock,
+        "due_at": None,
+        "remaining_seconds": None,
+        "overdue": False,
+        "remaining_working_days": None,
+    }
