@@ -1,0 +1,77 @@
+/**
+ * The test fixtures: the platform's address, a page that fails the test on a script error or a
+ * blocked resource (CSP), and `shot()` to save a screenshot under test-output/ui/ for people.
+ */
+import { mkdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { expect, test as base, type BrowserContextOptions, type Page } from '@playwright/test'
+
+const OUTPUT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'test-output', 'ui')
+
+function slug(text: string): string {
+  return text
+    .replace(/[^\p{L}\p{N}]+/gu, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 60)
+}
+
+export interface Fixtures {
+  /** Saves a screenshot of the whole page (or only the viewport: `{ fullPage: false }`). */
+  shot: (name: string, page?: Page, options?: { fullPage?: boolean }) => Promise<string>
+  pageErrors: string[]
+  /** Another person's browser (its own cookies and storage), watched like `page`. */
+  newVisitor: (options?: BrowserContextOptions) => Promise<Page>
+}
+
+export const test = base.extend<Fixtures>({
+  baseURL: async ({}, use) => {
+    const url = process.env.E2E_BASE_URL
+    if (!url) throw new Error('E2E_BASE_URL is not set: the global setup starts the platform')
+    await use(url)
+  },
+  pageErrors: async ({}, use) => {
+    await use([])
+  },
+  page: async ({ page, pageErrors }, use) => {
+    watch(page, pageErrors)
+    await use(page)
+    expect(pageErrors, 'script errors or blocked resources in the page').toEqual([])
+  },
+  newVisitor: async ({ browser, baseURL, pageErrors }, use) => {
+    const contexts: Awaited<ReturnType<typeof browser.newContext>>[] = []
+    await use(async (options = {}) => {
+      const context = await browser.newContext({ baseURL, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ...options })
+      contexts.push(context)
+      const page = await context.newPage()
+      watch(page, pageErrors)
+      return page
+    })
+    for (const context of contexts) await context.close()
+  },
+  shot: async ({ page }, use, testInfo) => {
+    const directory = join(OUTPUT, slug(testInfo.titlePath.slice(1).join(' ')))
+    mkdirSync(directory, { recursive: true })
+    let count = 0
+    await use(async (name: string, target: Page = page, options = {}) => {
+      count += 1
+      const path = join(directory, `${String(count).padStart(2, '0')}-${slug(name)}.png`)
+      await target.screenshot({ path, fullPage: options.fullPage ?? true, animations: 'disabled' })
+      return path
+    })
+  },
+})
+
+/** Collects script errors and console errors other than the browser's note on a 4xx answer. */
+export function watch(page: Page, errors: string[]): void {
+  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`))
+  page.on('console', (message) => {
+    if (message.type() !== 'error') return
+    const text = message.text()
+    // The API answers 4xx on purpose in some tests (a duplicate registration, a wrong password).
+    if (/^Failed to load resource: the server responded with a status of 4\d\d/.test(text)) return
+    errors.push(`console: ${text}`)
+  })
+}
+
+export { expect }

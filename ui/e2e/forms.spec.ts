@@ -1,0 +1,76 @@
+/**
+ * Forms check what the API checks, before sending, and show the API's problem details next to
+ * the field it names.
+ */
+import { expect, test } from './fixtures'
+import { ITEM_INSTANT, newPerson, registerPerson } from './flows'
+import { newPhone, newUscc } from './identities'
+
+test('registration checks the ID number, the credit code and the other fields before sending', async ({ page, shot }) => {
+  await page.goto('/register')
+  const idNumber = page.getByLabel('居民身份证号码')
+  await idNumber.fill('110101199003077757') // check digit should be 8
+  await idNumber.blur()
+  await expect(page.locator('.el-form-item', { has: idNumber })).toContainText('校验位不正确')
+  await shot('身份证号码校验位错误')
+
+  // Every field is checked before anything is sent.
+  await page.getByRole('button', { name: '注册并登录' }).click()
+  await expect(page.getByText('请输入姓名')).toBeVisible()
+  await expect(page.getByText('请输入手机号码')).toBeVisible()
+  await page.getByLabel('手机号码').fill('1234')
+  await page.getByLabel('手机号码').blur()
+  await expect(page.getByText('请输入11位手机号码')).toBeVisible()
+  await page.getByLabel('密码', { exact: true }).fill('secret-1')
+  await page.getByLabel('确认密码').fill('secret-2')
+  await page.getByLabel('确认密码').blur()
+  await expect(page.getByText('两次输入的密码不一致')).toBeVisible()
+  await expect(page).toHaveURL(/\/register$/)
+  await shot('注册表单校验')
+
+  // The enterprise form checks the credit code's check character.
+  await page.getByText('法人注册').click()
+  const uscc = page.getByLabel('统一社会信用代码')
+  await uscc.fill('91110000600037341M')
+  await uscc.blur()
+  await expect(page.locator('.el-form-item', { has: uscc })).toContainText('校验码不正确')
+  await uscc.fill(newUscc())
+  await uscc.blur()
+  await expect(page.locator('.el-form-item', { has: uscc })).not.toContainText('不正确')
+  await shot('法人注册')
+})
+
+test('the API refusing a second registration of a number is said next to the field', async ({ page, newVisitor }) => {
+  const person = newPerson('孙丽')
+  await registerPerson(page, person)
+  const other = await newVisitor()
+  await other.goto('/register')
+  await other.getByLabel('居民身份证号码').fill(person.idNumber)
+  await other.getByLabel('姓名').fill('孙丽')
+  await other.getByLabel('手机号码').fill(newPhone())
+  await other.getByLabel('密码', { exact: true }).fill('another-secret')
+  await other.getByLabel('确认密码').fill('another-secret')
+  await other.getByRole('button', { name: '注册并登录' }).click()
+  await expect(other.locator('.el-form-item', { has: other.getByLabel('居民身份证号码') })).toContainText('该证件号码已注册')
+})
+
+test('a wrong password is said under the password', async ({ page }) => {
+  await page.goto('/login')
+  await page.getByLabel('账号').fill('reviewer-amr')
+  await page.getByLabel('密码').fill('not-the-password')
+  await page.getByRole('button', { name: '登录', exact: true }).click()
+  await expect(page.locator('.el-form-item', { has: page.getByLabel('密码') })).toContainText('用户名或密码错误')
+})
+
+test('the application form says which fields are missing or malformed', async ({ page, shot }) => {
+  await registerPerson(page, newPerson('周杰'))
+  await page.goto(`/apply/${ITEM_INSTANT}`)
+  await page.getByRole('button', { name: '提交申请' }).click()
+  await expect(page.getByText('请填写个体工商户名称')).toBeVisible()
+  await expect(page.getByText('请填写资金数额（万元）')).toBeVisible()
+  await page.getByLabel('资金数额（万元）').fill('五万')
+  await page.getByLabel('资金数额（万元）').blur()
+  await expect(page.getByText('资金数额（万元）应为数字')).toBeVisible()
+  await shot('申请表校验')
+  await expect(page).toHaveURL(new RegExp(`/apply/${ITEM_INSTANT}$`))
+})

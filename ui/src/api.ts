@@ -1,0 +1,471 @@
+/**
+ * The one client of the platform's public API (`/api/v1` at the portal-gateway): its types and
+ * one function per endpoint. Errors arrive as RFC 9457 problem details and are thrown as ApiError.
+ *
+ * The shapes mirror the services' pydantic schemas (each service's `schemas.py`); when an endpoint
+ * is added there, add its types and its function here.
+ */
+
+export const API_BASE = '/api/v1'
+
+// ---------------------------------------------------------------- errors
+
+export interface ProblemFieldError {
+  field: string
+  message: string
+}
+
+/** RFC 9457 problem details, as gov_common.errors writes them. */
+export interface Problem {
+  type: string
+  title: string
+  status: number
+  detail?: string
+  errors?: ProblemFieldError[]
+  [extension: string]: unknown
+}
+
+export class ApiError extends Error {
+  readonly status: number
+  readonly problem: Problem
+
+  constructor(problem: Problem) {
+    super(problem.detail || problem.title)
+    this.name = 'ApiError'
+    this.status = problem.status
+    this.problem = problem
+  }
+}
+
+export function isApiError(value: unknown): value is ApiError {
+  return value instanceof ApiError
+}
+
+// ---------------------------------------------------------------- pagination
+
+/** One page of a list: the API answers a JSON array and says where it sits in X-* headers. */
+export interface Page<T> {
+  items: T[]
+  total: number
+  page: number
+  pageSize: number
+}
+
+export interface PageParams {
+  page?: number
+  pageSize?: number
+}
+
+export const MAX_PAGE_SIZE = 100
+
+/** Reads X-Total-Count, X-Page and X-Page-Size; falls back to what was asked when one is missing. */
+export function readPage<T>(items: T[], headers: Headers, asked: PageParams = {}): Page<T> {
+  const number = (name: string): number | undefined => {
+    const raw = headers.get(name)
+    if (raw === null || raw.trim() === '') return undefined
+    const value = Number(raw)
+    return Number.isInteger(value) && value >= 0 ? value : undefined
+  }
+  const page = number('X-Page') ?? asked.page ?? 1
+  const pageSize = number('X-Page-Size') ?? asked.pageSize ?? (items.length || 20)
+  const total = number('X-Total-Count') ?? (page - 1) * pageSize + items.length
+  return { items, total, page: Math.max(1, page), pageSize: Math.max(1, pageSize) }
+}
+
+// ---------------------------------------------------------------- types
+
+export type AccountType = 'person' | 'entity' | 'staff'
+export type ApplicantType = 'person' | 'entity'
+
+/** Roles the gateway puts in tokens (gov_common.auth.Roles). */
+export type Role = 'admin' | 'clerk' | 'reviewer' | 'department_admin'
+
+export interface Account {
+  id: string
+  account_type: AccountType
+  username: string
+  name: string
+  phone: string | null
+  roles: string[]
+  department_code: string | null
+}
+
+export interface RegisterPerson {
+  account_type: 'person'
+  id_number: string
+  name: string
+  phone: string
+  password: string
+}
+
+export interface RegisterEntity {
+  account_type: 'entity'
+  uscc: string
+  name: string
+  phone: string
+  password: string
+}
+
+export type Registration = RegisterPerson | RegisterEntity
+
+export interface TokenResponse {
+  access_token: string
+  token_type: 'bearer'
+  expires_in: number
+}
+
+export interface Department {
+  code: string
+  name: string
+  division_code: string
+}
+
+export type FormFieldType = 'string' | 'text' | 'number' | 'integer' | 'date' | 'boolean'
+
+export interface FormField {
+  name: string
+  label: string
+  type: FormFieldType
+  required: boolean
+}
+
+export interface ItemSummary {
+  code: string
+  version: number
+  name: string
+  item_type: string
+  department_code: string
+  instant_approval: boolean
+  committed_days: number
+  audience: string[]
+}
+
+export interface ItemDetail extends ItemSummary {
+  statutory_days: number
+  legal_basis: string
+  description: string
+  form_fields: FormField[]
+  license_type: string | null
+  license_name: string | null
+  rule_version: number | null
+}
+
+export type FormValue = string | number | boolean
+export type FormPayload = Record<string, FormValue>
+
+export interface CaseCreated {
+  case_no: string
+  status: string
+}
+
+export interface CaseSummary {
+  case_no: string
+  item_code: string
+  status: string
+  license_no: string | null
+  created_at: string
+}
+
+export interface TimelineEntry {
+  status: string
+  at: string
+  actor: string
+  note: string | null
+}
+
+export interface CaseDetail {
+  case_no: string
+  item_code: string
+  item_version: number
+  item_name: string
+  department_code: string
+  channel: string
+  status: string
+  applicant_name: string
+  applicant_id_number: string
+  form: Record<string, unknown>
+  timeline: TimelineEntry[]
+  license_no: string | null
+  opinion: string | null
+  created_at: string
+  concluded_at: string | null
+}
+
+export interface WorkItemApplicant {
+  sub?: string
+  type?: string
+  id_number?: string
+  name?: string
+  facts?: Record<string, unknown>
+  [key: string]: unknown
+}
+
+/** A decision table's trace as the business system keeps it (zen-engine's traceData). */
+export interface RuleTraceNode {
+  name?: string
+  trace?: {
+    index?: number
+    reference_map?: Record<string, unknown>
+    rule?: Record<string, string>
+    [key: string]: unknown
+  } | null
+}
+
+export interface RuleOutput {
+  eligible?: boolean
+  reason?: string
+  error?: string
+  trace?: Record<string, RuleTraceNode>
+  [key: string]: unknown
+}
+
+export interface WorkItem {
+  case_no: string
+  department_code: string
+  item_code: string
+  item_name: string
+  applicant: WorkItemApplicant
+  form: Record<string, unknown>
+  status: string
+  automated: boolean
+  rule_version: number | null
+  rule_inputs: Record<string, unknown> | null
+  rule_output: RuleOutput | null
+  decided_by: string | null
+  opinion: string | null
+  received_at: string
+  decided_at: string | null
+}
+
+export type DecisionKind = 'approve' | 'deny'
+
+export interface DecisionResult {
+  case_no: string
+  status: string
+}
+
+export interface License {
+  license_no: string
+  license_type: string
+  name: string
+  holder_id_number: string
+  holder_name: string
+  holder_type: string
+  issuer_department: string
+  case_no: string
+  fields: Record<string, unknown>
+  status: string
+  issued_at: string
+  valid_until: string | null
+  signature_alg: string
+  key_id: string
+  signature: string
+}
+
+export interface Verification {
+  license_no: string
+  valid: boolean
+  status: string
+  signature_valid: boolean
+  license_type: string
+  name: string
+  holder_name: string | null
+  issuer_department: string
+  issued_at: string
+  valid_until: string | null
+  reason: string | null
+}
+
+// ---------------------------------------------------------------- transport
+
+type TokenProvider = () => string | null
+type UnauthorizedHandler = (error: ApiError) => void
+
+let tokenProvider: TokenProvider = () => null
+let unauthorizedHandler: UnauthorizedHandler = () => {}
+
+/** The auth store tells the client where the token is and what to do when it is refused. */
+export function configureAuth(provider: TokenProvider, onUnauthorized: UnauthorizedHandler): void {
+  tokenProvider = provider
+  unauthorizedHandler = onUnauthorized
+}
+
+interface RequestOptions {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+  query?: Record<string, string | number | undefined | null>
+  json?: unknown
+  form?: Record<string, string>
+  auth?: boolean
+  signal?: AbortSignal
+}
+
+function url(path: string, query?: RequestOptions['query']): string {
+  const params = new URLSearchParams()
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value !== undefined && value !== null && value !== '') params.set(key, String(value))
+  }
+  const qs = params.toString()
+  return `${API_BASE}${path}${qs ? `?${qs}` : ''}`
+}
+
+async function problemFrom(response: Response): Promise<Problem> {
+  const text = await response.text().catch(() => '')
+  try {
+    const body = JSON.parse(text) as Partial<Problem>
+    if (body && typeof body === 'object') {
+      return {
+        type: typeof body.type === 'string' ? body.type : 'about:blank',
+        title: typeof body.title === 'string' ? body.title : response.statusText,
+        ...body,
+        status: typeof body.status === 'number' ? body.status : response.status,
+      }
+    }
+  } catch {
+    // not JSON: a proxy's error page, for instance
+  }
+  return { type: 'about:blank', title: response.statusText || 'Error', status: response.status, detail: text.slice(0, 200) }
+}
+
+async function send(path: string, options: RequestOptions = {}): Promise<Response> {
+  const headers: Record<string, string> = { Accept: 'application/json' }
+  let body: BodyInit | undefined
+  if (options.json !== undefined) {
+    headers['Content-Type'] = 'application/json'
+    body = JSON.stringify(options.json)
+  } else if (options.form) {
+    headers['Content-Type'] = 'application/x-www-form-urlencoded'
+    body = new URLSearchParams(options.form).toString()
+  }
+  const token = options.auth === false ? null : tokenProvider()
+  if (token) headers.Authorization = `Bearer ${token}`
+  let response: Response
+  try {
+    response = await fetch(url(path, options.query), {
+      method: options.method ?? 'GET',
+      headers,
+      body,
+      signal: options.signal,
+    })
+  } catch (cause) {
+    if (cause instanceof DOMException && cause.name === 'AbortError') throw cause
+    throw new ApiError({ type: 'about:blank', title: 'Network Error', status: 0, detail: String(cause) })
+  }
+  if (!response.ok) {
+    const error = new ApiError(await problemFrom(response))
+    // A refused token means the session is over; a failed login (no token sent) does not.
+    if (response.status === 401 && token) unauthorizedHandler(error)
+    throw error
+  }
+  return response
+}
+
+async function json<T>(path: string, options?: RequestOptions): Promise<T> {
+  const response = await send(path, options)
+  return (await response.json()) as T
+}
+
+async function page<T>(path: string, params: PageParams & { signal?: AbortSignal }, query: RequestOptions['query'] = {}): Promise<Page<T>> {
+  const response = await send(path, {
+    query: { ...query, page: params.page, page_size: params.pageSize },
+    signal: params.signal,
+  })
+  const items = (await response.json()) as T[]
+  return readPage(items, response.headers, params)
+}
+
+const seg = encodeURIComponent
+
+// ---------------------------------------------------------------- accounts (portal-gateway)
+
+export function register(body: Registration): Promise<Account> {
+  return json<Account>('/auth/register', { method: 'POST', json: body, auth: false })
+}
+
+/** OAuth2 password flow; the user name is the ID number, the credit code or a staff account name. */
+export function login(username: string, password: string): Promise<TokenResponse> {
+  return json<TokenResponse>('/auth/token', {
+    method: 'POST',
+    form: { grant_type: 'password', username, password },
+    auth: false,
+  })
+}
+
+export function getMe(signal?: AbortSignal): Promise<Account> {
+  return json<Account>('/me', { signal })
+}
+
+// ---------------------------------------------------------------- catalogue (service-management)
+
+export interface ItemQuery extends PageParams {
+  department?: string
+  signal?: AbortSignal
+}
+
+export function listItems(params: ItemQuery = {}): Promise<Page<ItemSummary>> {
+  return page<ItemSummary>('/items', params, { department: params.department })
+}
+
+/**
+ * Every published item (page by page, at most `limit`), for searching in the browser while the
+ * API has no search parameter.
+ */
+export async function listAllItems(params: { department?: string; signal?: AbortSignal; limit?: number } = {}): Promise<ItemSummary[]> {
+  const limit = params.limit ?? 2000
+  const all: ItemSummary[] = []
+  for (let number = 1; ; number++) {
+    const chunk = await listItems({ department: params.department, page: number, pageSize: MAX_PAGE_SIZE, signal: params.signal })
+    all.push(...chunk.items)
+    if (chunk.items.length === 0 || all.length >= chunk.total || all.length >= limit) return all.slice(0, limit)
+  }
+}
+
+export function getItem(code: string, signal?: AbortSignal): Promise<ItemDetail> {
+  return json<ItemDetail>(`/items/${seg(code)}`, { signal })
+}
+
+export function listDepartments(signal?: AbortSignal): Promise<Department[]> {
+  return json<Department[]>('/departments', { signal })
+}
+
+// ---------------------------------------------------------------- cases (service-management)
+
+export function fileCase(itemCode: string, form: FormPayload): Promise<CaseCreated> {
+  return json<CaseCreated>('/cases', { method: 'POST', json: { item_code: itemCode, form } })
+}
+
+export function listMyCases(params: PageParams & { signal?: AbortSignal } = {}): Promise<Page<CaseSummary>> {
+  return page<CaseSummary>('/cases', params)
+}
+
+export function getCase(caseNo: string, signal?: AbortSignal): Promise<CaseDetail> {
+  return json<CaseDetail>(`/cases/${seg(caseNo)}`, { signal })
+}
+
+// ---------------------------------------------------------------- review (the reviewer's business system)
+
+export function listWorklist(params: PageParams & { signal?: AbortSignal } = {}): Promise<Page<WorkItem>> {
+  return page<WorkItem>('/worklist', params)
+}
+
+export function getWorkItem(caseNo: string, signal?: AbortSignal): Promise<WorkItem> {
+  return json<WorkItem>(`/work-items/${seg(caseNo)}`, { signal })
+}
+
+export function decide(caseNo: string, decision: DecisionKind, opinion: string): Promise<DecisionResult> {
+  return json<DecisionResult>(`/cases/${seg(caseNo)}/decision`, { method: 'POST', json: { decision, opinion } })
+}
+
+// ---------------------------------------------------------------- licences (data-sharing)
+
+export function listMyLicenses(params: PageParams & { signal?: AbortSignal } = {}): Promise<Page<License>> {
+  return page<License>('/licenses', params)
+}
+
+export function getLicense(licenseNo: string, signal?: AbortSignal): Promise<License> {
+  return json<License>(`/licenses/${seg(licenseNo)}`, { signal })
+}
+
+/** Public: anyone may verify a licence by its number. */
+export function verifyLicense(licenseNo: string, signal?: AbortSignal): Promise<Verification> {
+  return json<Verification>(`/licenses/${seg(licenseNo)}/verify`, { signal, auth: false })
+}

@@ -1,0 +1,133 @@
+/** What a person reads for the API's codes. Unknown codes are shown as they are. */
+
+function lookup(table: Record<string, string>, code: string | null | undefined): string {
+  if (!code) return ''
+  return table[code] ?? code
+}
+
+const CASE_STATUS: Record<string, string> = {
+  submitted: '已提交',
+  accepted: '已受理',
+  dispatched: '审查中',
+  approved: '已准予',
+  denied: '不予许可',
+  rejected: '不予受理',
+  concluded: '已办结',
+}
+
+const CASE_STEP: Record<string, string> = {
+  submitted: '提交申请',
+  accepted: '受理',
+  dispatched: '分办至实施部门',
+  approved: '准予许可',
+  denied: '不予许可',
+  rejected: '不予受理',
+  concluded: '办结',
+}
+
+export const TERMINAL_CASE_STATUSES = new Set(['concluded', 'denied', 'rejected'])
+
+export type TagType = 'primary' | 'success' | 'info' | 'warning' | 'danger'
+
+export function caseStatusLabel(status: string): string {
+  return lookup(CASE_STATUS, status)
+}
+
+export function caseStepLabel(status: string): string {
+  return lookup(CASE_STEP, status)
+}
+
+export function caseStatusTag(status: string): TagType {
+  if (status === 'concluded' || status === 'approved') return 'success'
+  if (status === 'denied' || status === 'rejected') return 'danger'
+  return 'primary'
+}
+
+const WORK_STATUS: Record<string, string> = { pending: '待审批', approved: '已准予', denied: '不予许可' }
+
+export function workStatusLabel(status: string): string {
+  return lookup(WORK_STATUS, status)
+}
+
+const ITEM_TYPE: Record<string, string> = {
+  licensing: '行政许可',
+  benefit: '行政给付',
+  confirmation: '行政确认',
+  levy: '行政征收',
+  adjudication: '行政裁决',
+  award: '行政奖励',
+  other_power: '其他行政权力',
+  public_service: '公共服务',
+}
+
+export function itemTypeLabel(type: string): string {
+  return lookup(ITEM_TYPE, type)
+}
+
+const AUDIENCE: Record<string, string> = { person: '自然人', entity: '法人' }
+
+export function audienceLabel(audience: readonly string[]): string {
+  return audience.map((a) => lookup(AUDIENCE, a)).join('、')
+}
+
+const ACCOUNT_TYPE: Record<string, string> = { person: '个人', entity: '法人', staff: '工作人员' }
+
+export function accountTypeLabel(type: string): string {
+  return lookup(ACCOUNT_TYPE, type)
+}
+
+const ROLE: Record<string, string> = {
+  admin: '管理员',
+  clerk: '窗口人员',
+  reviewer: '审批人员',
+  department_admin: '部门管理员',
+}
+
+export function roleLabel(role: string): string {
+  return lookup(ROLE, role)
+}
+
+const LICENSE_STATUS: Record<string, string> = { valid: '有效', revoked: '已吊销', cancelled: '已注销', expired: '已过期' }
+
+export function licenseStatusLabel(status: string): string {
+  return lookup(LICENSE_STATUS, status)
+}
+
+const CHANNEL: Record<string, string> = { online: '网上申请', window: '窗口申请' }
+
+export function channelLabel(channel: string): string {
+  return lookup(CHANNEL, channel)
+}
+
+const ACTOR: Record<string, string> = { system: '系统', 'instant approval': '秒批（自动审批）' }
+
+export function actorLabel(actor: string): string {
+  return lookup(ACTOR, actor)
+}
+
+/** Timeline notes written by service-management, in Chinese; others are shown as written. */
+export function timelineNote(note: string | null, departmentName: (code: string) => string): string {
+  if (!note) return ''
+  const known: Record<string, string> = {
+    'online application': '网上申请',
+    'window application': '窗口申请',
+    'online pre-check passed': '网上预审通过',
+  }
+  if (known[note]) return known[note]
+  const dispatched = /^dispatched to (\S+)$/.exec(note)
+  if (dispatched) return `已分办至${departmentName(dispatched[1]!)}`
+  const licence = /^licen[cs]e (\S+)$/.exec(note)
+  if (licence) return `已签发电子证照 ${licence[1]}`
+  return note
+}
+
+/** Labels of the applicant facts a decision table may use (`applicant.*`). */
+const APPLICANT_FACT: Record<string, string> = { age: '申请人年龄', type: '申请人类型' }
+
+export function ruleFieldLabel(path: string, formLabels: Record<string, string>): string {
+  const [scope, ...rest] = path.split('.')
+  const name = rest.join('.')
+  if (scope === 'form') return formLabels[name] ?? name
+  if (scope === 'applicant') return APPLICANT_FACT[name] ?? name
+  return path
+}

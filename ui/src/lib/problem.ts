@@ -1,0 +1,131 @@
+/**
+ * Problem details (RFC 9457) from the API, turned into what a person reads: a message next to
+ * each field the API names, in Chinese, and a sentence for the rest.
+ *
+ * The services write their messages in English (pydantic's, and their own); the known ones are
+ * translated here, anything else is shown after a Chinese summary of the status.
+ */
+import { isApiError, type Problem } from '@/api'
+
+export interface MappedProblem {
+  /** Field name (without the prefix) -> message, for fields the form shows. */
+  fields: Record<string, string>
+  /** Messages that belong to no field the form shows. */
+  general: string[]
+  /** One sentence for a message box. */
+  summary: string
+}
+
+export interface MapOptions {
+  /** The part of the API's field path before the form's own names, e.g. `form.` for a case form. */
+  prefix?: string
+  /** The fields the form shows; errors for other fields become general messages. */
+  fields?: readonly string[]
+  /** Field name -> its Chinese label, used in messages that need it. */
+  labels?: Record<string, string>
+}
+
+const HAS_CJK = /[\u3400-\u9fff]/
+
+type Rule = [RegExp, (match: RegExpMatchArray, label: string | undefined) => string]
+
+const RULES: Rule[] = [
+  // accounts (portal-gateway)
+  [/^not a valid resident identity number/i, () => '居民身份证号码无效，请核对地区码、出生日期和校验位'],
+  [/^a resident identity number has 18 characters/i, () => '居民身份证号码应为18位'],
+  [/^not a valid unified social credit code/i, () => '统一社会信用代码无效，请核对校验码'],
+  [/^a natural person registers with a resident identity number/i, () => '请输入居民身份证号码'],
+  [/^a legal person registers with a unified social credit code/i, () => '请输入统一社会信用代码'],
+  [/^an account with this identity number already exists/i, () => '该证件号码已注册，请直接登录'],
+  [/^wrong user name or password/i, () => '用户名或密码错误'],
+  [/^demo accounts are disabled/i, () => '本系统已停用演示账号'],
+  // case forms (service-management: catalogue.validate_form)
+  [/^(.+) is required$/, (m) => `请填写${m[1]}`],
+  [/^(.+) must be a whole number$/, (m) => `${m[1]}应为整数`],
+  [/^(.+) must be a number$/, (m) => `${m[1]}应为数字`],
+  [/^(.+) must be text$/, (m) => `${m[1]}应为文字`],
+  [/^(.+) must be true or false$/, (m) => `${m[1]}应为“是”或“否”`],
+  [/^(.+) must be a date as YYYY-MM-DD$/, (m) => `${m[1]}应为日期（年-月-日）`],
+  [/^the item has no field named (.+)$/, (m) => `事项没有“${m[1]}”这一填写项`],
+  [/^service item (\S+) does not exist or is not published/, (m) => `事项 ${m[1]} 不存在或尚未发布`],
+  // lookups and decisions
+  [/^case (\S+) not found/, (m) => `未找到办件 ${m[1]}`],
+  [/^case (\S+) is already (\w+)/, () => '该办件已作出决定，不能重复办理'],
+  [/^licen[cs]e (\S+) (does not exist|not found)/, (m) => `未找到证照 ${m[1]}`],
+  [/^only a department's reviewer may do this/, () => '仅部门审批人员可以办理'],
+  [/is unavailable; try again shortly$/, () => '服务暂时不可用，请稍后重试'],
+  [/^no business system is configured for department/, () => '该部门的业务系统尚未接入'],
+  // pydantic's own messages (422 for a malformed payload)
+  [/^Field required$/, (_m, label) => (label ? `请填写${label}` : '此项为必填项')],
+  [/^String should have at least (\d+) characters?$/, (m, label) => `${label ?? ''}至少需要${m[1]}个字符`],
+  [/^String should have at most (\d+) characters?$/, (m, label) => `${label ?? ''}最多${m[1]}个字符`],
+  [/^String should match pattern/, (_m, label) => `${label ?? ''}格式不正确`],
+  [/^Input should be a valid (integer|number)/, (_m, label) => `${label ?? ''}应为数字`],
+  [/^Input should be a valid string/, (_m, label) => `${label ?? ''}应为文字`],
+  [/^Input should be /, (_m, label) => `${label ?? ''}取值不正确`],
+  [/^Extra inputs are not permitted$/, () => '包含不允许的填写项'],
+]
+
+const SUMMARIES: Record<number, string> = {
+  0: '无法连接服务器，请检查网络后重试',
+  400: '请求格式有误',
+  401: '登录已失效，请重新登录',
+  403: '您没有权限进行此操作',
+  404: '未找到相关信息',
+  409: '操作与当前状态冲突',
+  422: '填写的信息有误，请按提示修改',
+  429: '操作过于频繁，请稍后再试',
+  503: '服务暂时不可用，请稍后重试',
+}
+
+export function statusSummary(status: number): string {
+  return SUMMARIES[status] ?? (status >= 500 ? '系统繁忙，请稍后重试' : '请求未能完成')
+}
+
+/** A message from the API in Chinese; undefined when it is not one we know. */
+export function translateMessage(message: string, label?: string): string | undefined {
+  const text = message.trim()
+  if (HAS_CJK.test(text) && !/[A-Za-z]{4,}/.test(text)) return text
+  for (const [pattern, render] of RULES) {
+    const match = text.match(pattern)
+    if (match) return render(match, label)
+  }
+  return undefined
+}
+
+function readable(message: string, status: number, label?: string): string {
+  return translateMessage(message, label) ?? `${statusSummary(status)}（${message}）`
+}
+
+/** Maps a thrown error onto a form: messages next to the fields it names, the rest in `general`. */
+export function mapProblem(error: unknown, options: MapOptions = {}): MappedProblem {
+  if (!isApiError(error)) {
+    const text = error instanceof Error ? error.message : String(error)
+    return { fields: {}, general: [`页面出错：${text}`], summary: `页面出错：${text}` }
+  }
+  const problem: Problem = error.problem
+  const prefix = options.prefix ?? ''
+  const fields: Record<string, string> = {}
+  const general: string[] = []
+  for (const entry of problem.errors ?? []) {
+    const path = String(entry.field ?? '')
+    const name = prefix && path.startsWith(prefix) ? path.slice(prefix.length) : path
+    const shown = options.fields ? options.fields.includes(name) : name !== '' && name !== 'body'
+    const label = options.labels?.[name]
+    const message = readable(String(entry.message ?? ''), problem.status, label)
+    if (shown && !(name in fields)) fields[name] = message
+    else if (!shown) general.push(label || !name || name === 'body' ? message : `${message}（${name}）`)
+  }
+  if (!problem.errors?.length && problem.detail) {
+    const translated = translateMessage(problem.detail)
+    general.push(translated ?? statusSummary(problem.status))
+  }
+  if (!general.length && !Object.keys(fields).length) general.push(statusSummary(problem.status))
+  const summary = Object.keys(fields).length ? statusSummary(problem.status) : (general[0] ?? statusSummary(problem.status))
+  return { fields, general, summary }
+}
+
+/** One Chinese sentence for an error shown outside a form (a failed load, a failed action). */
+export function describeError(error: unknown): string {
+  return mapProblem(error).summary
+}

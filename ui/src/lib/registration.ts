@@ -1,0 +1,80 @@
+/** Registration of a natural or legal person, checked as the gateway checks it (RegisterIn). */
+import type { Registration } from '@/api'
+import { checkResidentId, checkUscc } from '@/lib/identity'
+
+export type ApplicantKind = 'person' | 'entity'
+
+export interface RegistrationForm {
+  kind: ApplicantKind
+  idNumber: string
+  uscc: string
+  name: string
+  phone: string
+  password: string
+  confirm: string
+}
+
+/** The form's field names, which are also the API's where the API has them. */
+export type RegistrationField = 'id_number' | 'uscc' | 'name' | 'phone' | 'password' | 'confirm'
+
+export const PHONE = /^1[3-9]\d{9}$/
+
+export function emptyRegistration(kind: ApplicantKind = 'person'): RegistrationForm {
+  return { kind, idNumber: '', uscc: '', name: '', phone: '', password: '', confirm: '' }
+}
+
+export function fieldsOf(kind: ApplicantKind): RegistrationField[] {
+  return [kind === 'person' ? 'id_number' : 'uscc', 'name', 'phone', 'password', 'confirm']
+}
+
+export function checkField(form: RegistrationForm, field: RegistrationField): string | null {
+  switch (field) {
+    case 'id_number': {
+      const result = checkResidentId(form.idNumber)
+      return result.ok ? null : result.message
+    }
+    case 'uscc': {
+      const result = checkUscc(form.uscc)
+      return result.ok ? null : result.message
+    }
+    case 'name': {
+      const name = form.name.trim()
+      if (!name) return form.kind === 'person' ? '请输入姓名' : '请输入单位名称'
+      return name.length > 100 ? '名称最多100个字符' : null
+    }
+    case 'phone':
+      if (!form.phone.trim()) return '请输入手机号码'
+      return PHONE.test(form.phone.trim()) ? null : '请输入11位手机号码'
+    case 'password':
+      if (!form.password) return '请设置密码'
+      if (form.password.length < 8) return '密码至少8位'
+      return form.password.length > 128 ? '密码最多128位' : null
+    case 'confirm':
+      if (!form.confirm) return '请再次输入密码'
+      return form.confirm === form.password ? null : '两次输入的密码不一致'
+  }
+}
+
+export function checkRegistration(form: RegistrationForm): Partial<Record<RegistrationField, string>> {
+  const errors: Partial<Record<RegistrationField, string>> = {}
+  for (const field of fieldsOf(form.kind)) {
+    const message = checkField(form, field)
+    if (message) errors[field] = message
+  }
+  return errors
+}
+
+/** The body of POST /auth/register. */
+export function toRegistration(form: RegistrationForm): Registration {
+  const common = { name: form.name.trim(), phone: form.phone.trim(), password: form.password }
+  if (form.kind === 'person') {
+    return { account_type: 'person', id_number: form.idNumber.trim().toUpperCase(), ...common }
+  }
+  return { account_type: 'entity', uscc: form.uscc.replace(/[\s-]/g, '').toUpperCase(), ...common }
+}
+
+/** The user name to log in with right after registering. */
+export function usernameOf(form: RegistrationForm): string {
+  const body = toRegistration(form)
+  return body.account_type === 'person' ? body.id_number : body.uscc
+}

@@ -1,0 +1,168 @@
+/**
+ * The pages. Each route says who may open it (`meta.access`, `meta.roles`); the navigation in
+ * the layout is built from the same routes (`meta.nav`), so a new workbench page appears in the
+ * menu of the roles that may use it by adding its route here.
+ */
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import { verdict, type Access } from '@/lib/access'
+import { useAuthStore } from '@/stores/auth'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    title?: string
+    access?: Access
+    roles?: readonly string[]
+    /** Shown in the main navigation under this label, in this group. */
+    nav?: { label: string; group: 'public' | 'applicant' | 'staff'; order: number }
+  }
+}
+
+export const SITE_NAME = '示范县政务服务网'
+
+export const routes: RouteRecordRaw[] = [
+  {
+    path: '/',
+    component: () => import('@/layouts/AppLayout.vue'),
+    children: [
+      {
+        path: '',
+        name: 'home',
+        component: () => import('@/views/public/HomeView.vue'),
+        meta: { title: '首页', nav: { label: '首页', group: 'public', order: 1 } },
+      },
+      {
+        path: 'items',
+        name: 'catalogue',
+        component: () => import('@/views/public/CatalogueView.vue'),
+        meta: { title: '办事指南', nav: { label: '办事指南', group: 'public', order: 2 } },
+      },
+      {
+        path: 'items/:code',
+        name: 'item',
+        component: () => import('@/views/public/ItemDetailView.vue'),
+        props: true,
+        meta: { title: '事项详情' },
+      },
+      {
+        path: 'verify',
+        name: 'verify',
+        component: () => import('@/views/public/VerifyView.vue'),
+        meta: { title: '电子证照核验', nav: { label: '证照核验', group: 'public', order: 3 } },
+      },
+      {
+        // The address a licence's QR code carries.
+        path: 'verify/:licenseNo',
+        name: 'verify-result',
+        component: () => import('@/views/public/VerifyView.vue'),
+        props: true,
+        meta: { title: '电子证照核验' },
+      },
+      {
+        path: 'login',
+        name: 'login',
+        component: () => import('@/views/auth/LoginView.vue'),
+        meta: { title: '登录', access: 'guest' },
+      },
+      {
+        path: 'register',
+        name: 'register',
+        component: () => import('@/views/auth/RegisterView.vue'),
+        meta: { title: '注册', access: 'guest' },
+      },
+      {
+        path: 'apply/:code',
+        name: 'apply',
+        component: () => import('@/views/applicant/ApplyView.vue'),
+        props: true,
+        meta: { title: '在线申报', access: 'applicant' },
+      },
+      {
+        path: 'my/cases',
+        name: 'my-cases',
+        component: () => import('@/views/applicant/MyCasesView.vue'),
+        meta: { title: '我的办件', access: 'applicant', nav: { label: '我的办件', group: 'applicant', order: 1 } },
+      },
+      {
+        path: 'my/licenses',
+        name: 'my-licenses',
+        component: () => import('@/views/applicant/MyLicensesView.vue'),
+        meta: { title: '我的证照', access: 'applicant', nav: { label: '我的证照', group: 'applicant', order: 2 } },
+      },
+      {
+        // Its applicant, and the staff entitled to it, see a case.
+        path: 'cases/:caseNo',
+        name: 'case',
+        component: () => import('@/views/applicant/CaseDetailView.vue'),
+        props: true,
+        meta: { title: '办件详情', access: 'authenticated' },
+      },
+      {
+        path: 'licenses/:licenseNo',
+        name: 'license',
+        component: () => import('@/views/applicant/LicenseDetailView.vue'),
+        props: true,
+        meta: { title: '电子证照', access: 'authenticated' },
+      },
+      {
+        path: 'review',
+        name: 'worklist',
+        component: () => import('@/views/reviewer/WorklistView.vue'),
+        meta: {
+          title: '待审批办件',
+          access: 'staff',
+          roles: ['reviewer'],
+          nav: { label: '审批工作台', group: 'staff', order: 1 },
+        },
+      },
+      {
+        path: 'review/:caseNo',
+        name: 'work-item',
+        component: () => import('@/views/reviewer/WorkItemView.vue'),
+        props: true,
+        meta: { title: '办件审查', access: 'staff', roles: ['reviewer'] },
+      },
+      {
+        path: 'staff/cases',
+        name: 'case-lookup',
+        component: () => import('@/views/staff/CaseLookupView.vue'),
+        meta: {
+          title: '办件查询',
+          access: 'staff',
+          roles: ['admin', 'clerk', 'reviewer', 'department_admin'],
+          nav: { label: '办件查询', group: 'staff', order: 9 },
+        },
+      },
+      {
+        path: 'forbidden',
+        name: 'forbidden',
+        component: () => import('@/views/ForbiddenView.vue'),
+        meta: { title: '无权访问' },
+      },
+      {
+        path: ':pathMatch(.*)*',
+        name: 'not-found',
+        component: () => import('@/views/NotFoundView.vue'),
+        meta: { title: '页面不存在' },
+      },
+    ],
+  },
+]
+
+export const router = createRouter({
+  history: createWebHistory(),
+  routes,
+  scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },
+})
+
+router.beforeEach((to) => {
+  const auth = useAuthStore()
+  const result = verdict(to.meta, auth)
+  if (result === 'login') return { name: 'login', query: { redirect: to.fullPath } }
+  if (result === 'forbidden') return { name: 'forbidden', query: { from: to.fullPath } }
+  if (result === 'home') return auth.homeRoute()
+  return true
+})
+
+router.afterEach((to) => {
+  document.title = to.meta.title ? `${to.meta.title} - ${SITE_NAME}` : SITE_NAME
+})

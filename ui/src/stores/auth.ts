@@ -1,0 +1,93 @@
+/**
+ * Who is logged in. The token lives in sessionStorage: it ends with the browser tab, which suits
+ * a shared computer in a service hall, and survives a reload.
+ */
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import * as api from '@/api'
+import { decodeClaims, isExpired, type TokenClaims } from '@/lib/jwt'
+
+const STORAGE_KEY = 'gov.portal.token'
+
+function storedToken(): string | null {
+  try {
+    return sessionStorage.getItem(STORAGE_KEY)
+  } catch {
+    return null
+  }
+}
+
+export type Audience = 'public' | 'applicant' | 'reviewer' | 'staff'
+
+export const useAuthStore = defineStore('auth', () => {
+  const token = ref<string | null>(storedToken())
+  const account = ref<api.Account | null>(null)
+
+  const claims = computed<TokenClaims | null>(() => (token.value ? decodeClaims(token.value) : null))
+  const isAuthenticated = computed(() => claims.value !== null && !isExpired(claims.value))
+  const accountType = computed(() => (isAuthenticated.value ? claims.value!.typ : null))
+  const isApplicant = computed(() => accountType.value === 'person' || accountType.value === 'entity')
+  const isStaff = computed(() => accountType.value === 'staff')
+  const roles = computed(() => (isAuthenticated.value ? claims.value!.roles : []))
+  const department = computed(() => (isAuthenticated.value ? (claims.value!.dept ?? null) : null))
+  const displayName = computed(() => account.value?.name ?? claims.value?.name ?? '')
+
+  function hasRole(...wanted: string[]): boolean {
+    return wanted.some((r) => roles.value.includes(r))
+  }
+
+  function setToken(value: string | null): void {
+    token.value = value
+    account.value = null
+    try {
+      if (value) sessionStorage.setItem(STORAGE_KEY, value)
+      else sessionStorage.removeItem(STORAGE_KEY)
+    } catch {
+      // storage refused (private mode): the session lasts until the page is closed
+    }
+  }
+
+  async function login(username: string, password: string): Promise<TokenClaims> {
+    const response = await api.login(username.trim(), password)
+    const decoded = decodeClaims(response.access_token)
+    if (!decoded) throw new Error('登录凭证无法识别')
+    setToken(response.access_token)
+    return decoded
+  }
+
+  function logout(): void {
+    setToken(null)
+  }
+
+  async function loadAccount(): Promise<api.Account | null> {
+    if (!isAuthenticated.value) return null
+    account.value ??= await api.getMe()
+    return account.value
+  }
+
+  /** Where someone lands after logging in, by who they are. */
+  function homeRoute(): string {
+    if (isApplicant.value) return '/my/cases'
+    if (hasRole('reviewer')) return '/review'
+    if (isStaff.value) return '/staff/cases'
+    return '/'
+  }
+
+  return {
+    token,
+    account,
+    claims,
+    isAuthenticated,
+    accountType,
+    isApplicant,
+    isStaff,
+    roles,
+    department,
+    displayName,
+    hasRole,
+    login,
+    logout,
+    loadAccount,
+    homeRoute,
+  }
+})
