@@ -6,23 +6,37 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PACKAGES := -e libs/common -e services/portal-gateway -e services/service-management \
-            -e services/business-systems -e services/data-sharing -e standalone
+            -e services/business-systems -e services/data-sharing -e standalone \
+            -e plugins/amr-handlers -e plugins/handler-template
+NPM    ?= npm
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-unit lint constraints infra-up infra-down clean help
+.PHONY: run test test-unit test-ui ui lint constraints infra-up infra-down deploy-tools up down clean help
 
 help:
-	@echo "make run | make test | make test-unit | make lint | make infra-up | make infra-down | make clean"
+	@echo "make run | make test | make test-unit | make lint | make infra-up | make infra-down | make up | make down | make clean"
 
-$(STAMP): libs/common/pyproject.toml services/*/pyproject.toml standalone/pyproject.toml requirements-dev.txt constraints.txt
+$(STAMP): libs/common/pyproject.toml services/*/pyproject.toml standalone/pyproject.toml plugins/*/pyproject.toml \
+          requirements-dev.txt constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt $(PACKAGES) -r requirements-dev.txt
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) ui/dist/index.html
 	$(PY) -m gov_standalone --host 127.0.0.1 --port 8000 --var-dir var
+
+# The web UI is built when missing (make run) and always by make test; Node.js 20.19+ is needed.
+ui/dist/index.html:
+	$(MAKE) ui
+
+ui:
+	@command -v $(NPM) >/dev/null || { echo "Node.js 20.19+ with npm is needed to build the web UI (ui/)"; exit 1; }
+	cd ui && $(NPM) ci && $(NPM) run build
+
+test-ui: $(STAMP)
+	cd ui && $(NPM) ci && $(NPM) run test:unit && $(NPM) run build && $(NPM) run test:e2e
 
 infra-up:
 	scripts/infra/postgres.sh start
@@ -32,18 +46,30 @@ infra-down:
 	-scripts/infra/kafka.sh stop
 	-scripts/infra/postgres.sh stop
 
-test: $(STAMP) infra-up
+test: $(STAMP) test-ui infra-up deploy-tools
 	GOV_TEST_PG_URL="$$(scripts/infra/postgres.sh url)" \
 	GOV_TEST_KAFKA_BOOTSTRAP="$$(scripts/infra/kafka.sh bootstrap)" \
 	$(PY) -m pytest
+
+deploy-tools:
+	scripts/deploy/tools.sh
+
+# Single host with docker compose (needs a Docker engine): see deploy/README.md.
+up:
+	@test -f .env || { echo "make up: copy .env.example to .env and replace its change-me values (deploy/README.md)"; exit 1; }
+	scripts/deploy/gen-keys.sh
+	docker compose up -d --build
+
+down:
+	docker compose down
 
 test-unit: $(STAMP)
 	$(PY) -m pytest tests/unit
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check libs services standalone tests
-	$(VENV)/bin/ruff format --check libs services standalone tests
-	$(VENV)/bin/mypy libs/common/src services/*/src standalone/src
+	$(VENV)/bin/ruff check libs services standalone plugins tests
+	$(VENV)/bin/ruff format --check libs services standalone plugins tests
+	$(VENV)/bin/mypy libs/common/src services/*/src standalone/src plugins/*/src
 
 constraints: $(STAMP)
 	(echo "# Every transitive dependency, pinned: pip install -c constraints.txt (regenerate with make constraints)."; \

@@ -20,6 +20,8 @@ DEMO_PASSWORD = "demo12345"
 ITEM_INSTANT = "330122-AMR-XK-0001"  # 个体工商户设立登记, instant approval
 ITEM_REVIEWED = "330122-AMR-XK-0002"  # 食品经营许可, needs a reviewer
 ITEM_PSB_INSTANT = "330122-PSB-XK-0001"  # 居住证申领, instant approval
+# The item handler plugins each department's business system loads (BS_HANDLERS).
+DEPARTMENT_HANDLERS = {"amr": ["individual-business", "food-business"]}
 
 # Resident ID numbers with correct check digits (GB 11643).
 ADULTS = [
@@ -94,6 +96,11 @@ class Platform:
     base_url: str
     processes: list[Process] = field(default_factory=list)
     client_secrets: dict[str, str] = field(default_factory=dict)
+    # Distributed mode: the topic namespace, each service's database URL and each process's
+    # environment (by process name), for tests that start another replica or read Kafka.
+    namespace: str = ""
+    databases: dict[str, str] = field(default_factory=dict)
+    envs: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def stop(self) -> None:
         for process in reversed(self.processes):
@@ -154,7 +161,14 @@ def start_distributed(
         (
             "service-management",
             "service_management",
-            env("SM_", "service-management", database_url=databases["sm"], seed_demo="true"),
+            env(
+                "SM_",
+                "service-management",
+                database_url=databases["sm"],
+                seed_demo="true",
+                data_sharing_url=f"http://127.0.0.1:{ports['ds']}",
+                file_store_url=str(work_dir / "files" / "service-management"),
+            ),
             ports["sm"],
         ),
         (
@@ -172,7 +186,14 @@ def start_distributed(
             (
                 f"business-systems-{d}",
                 "business_systems",
-                env("BS_", f"business-systems.{d}", database_url=databases[f"bs_{d}"], department_code=d),
+                env(
+                    "BS_",
+                    f"business-systems.{d}",
+                    database_url=databases[f"bs_{d}"],
+                    department_code=d,
+                    handlers=",".join(DEPARTMENT_HANDLERS.get(d, [])),
+                    file_store_url=str(work_dir / "files" / f"business-{d}"),
+                ),
                 ports[d],
             )
             for d in departments
@@ -194,9 +215,12 @@ def start_distributed(
             ports["gw"],
         ),
     ]
-    platform = Platform(mode="distributed", base_url=gw_url, client_secrets=client_secrets)
+    platform = Platform(
+        mode="distributed", base_url=gw_url, client_secrets=client_secrets, namespace=namespace, databases=databases
+    )
     try:
         for name, package, variables, port in specs:
+            platform.envs[name] = variables
             platform.processes.append(
                 start_process(
                     name, ["-m", package, "serve", "--migrate", "--port", str(port)], variables, port, work_dir
@@ -208,6 +232,26 @@ def start_distributed(
         platform.stop()
         raise
     return platform
+
+
+def start_replica(platform: Platform, work_dir: Path, department: str, replica: int = 2) -> Process:
+    """Another process of a department's business system: the same database, the same consumer
+    group, its own port. The caller owns it and stops it; it is not one of `platform.processes`."""
+    port = free_port()
+    env = {**platform.envs[f"business-systems-{department}"], "BS_INSTANCE_ID": f"{department}-replica-{replica}"}
+    process = start_process(
+        f"business-systems-{department}-{replica}",
+        ["-m", "business_systems", "serve", "--port", str(port)],
+        env,
+        port,
+        work_dir,
+    )
+    try:
+        wait_ready(process)
+    except Exception:
+        process.stop()
+        raise
+    return process
 
 
 class Applicant:

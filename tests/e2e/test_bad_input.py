@@ -151,3 +151,32 @@ def test_decision_input(platform: Platform) -> None:
             ),
             403,
         )
+
+
+def test_a_client_reads_its_own_writes_at_once(platform: Platform) -> None:
+    """A 2xx means committed: registering and logging in straight after, many at once, never fails."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from stdnum.cn import ric
+
+    def register_then_login(n: int) -> tuple[int, int]:
+        base = f"33012219900101{n:03d}"
+        number = base + ric.calc_check_digit(base + "0")
+        with platform.client() as client:
+            registered = client.post(
+                "/api/v1/auth/register",
+                json={
+                    "account_type": "person",
+                    "id_number": number,
+                    "name": "并发测试",
+                    "phone": "13700137000",
+                    "password": "parallel-pass-1",
+                },
+            )
+            token = client.post("/api/v1/auth/token", data={"username": number, "password": "parallel-pass-1"})
+            return registered.status_code, token.status_code
+
+    offset = 100 if platform.mode == "standalone" else 300
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        results = list(pool.map(register_then_login, range(offset, offset + 24)))
+    assert results == [(201, 200)] * 24

@@ -141,13 +141,14 @@ def test_lists_are_arrays_with_their_place_in_the_whole_in_headers(platform: Pla
         everything = client.get("/api/v1/items", params={"page_size": 100})
         assert everything.status_code == 200
         items = everything.json()
-        assert len(items) == int(everything.headers["X-Total-Count"]) == 5
+        assert len(items) == int(everything.headers["X-Total-Count"]) >= 5  # other tests publish more
         assert {"code", "name", "department_code", "instant_approval"} <= items[0].keys()
         second = client.get("/api/v1/items", params={"page": 2, "page_size": 2})
         assert [i["code"] for i in second.json()] == [i["code"] for i in items[2:4]]
-        assert second.headers["X-Page"] == "2" and second.headers["X-Total-Count"] == "5"
-        amr = client.get("/api/v1/items", params={"department": "amr"}).json()
-        assert {i["department_code"] for i in amr} == {"amr"} and len(amr) == 2
+        assert second.headers["X-Page"] == "2" and second.headers["X-Total-Count"] == str(len(items))
+        amr = client.get("/api/v1/items", params={"department": "amr", "page_size": 100}).json()
+        assert {i["department_code"] for i in amr} == {"amr"}
+        assert {ITEM_INSTANT, ITEM_REVIEWED} <= {i["code"] for i in amr}
         detail = client.get(f"/api/v1/items/{ITEM_INSTANT}").json()
         assert detail["instant_approval"] is True
         assert {"name", "label", "type", "required"} <= detail["form_fields"][0].keys()

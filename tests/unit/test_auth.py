@@ -62,3 +62,32 @@ def test_an_unsigned_token_is_refused() -> None:
     )
     with pytest.raises(Unauthorized):
         verifier.verify(forged)
+
+
+def test_during_a_rotation_tokens_of_the_previous_key_keep_verifying(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from cryptography.hazmat.primitives import serialization
+
+    from gov_common.keys import load_public_key
+
+    previous = _issuer()
+    old_token = _token(previous)
+    pem = tmp_path / "previous.pub.pem"
+    pem.write_bytes(
+        previous.key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    current = TokenIssuer(
+        Ed25519PrivateKey.generate(),
+        issuer="portal-gateway",
+        audience="gov-platform",
+        published_keys=[load_public_key(str(pem))],
+    )
+    assert [k["kid"] for k in current.jwks()["keys"]] == [current.jwk["kid"], previous.jwk["kid"]]
+    verifier = TokenVerifier(current.jwks, issuer="portal-gateway", audience="gov-platform")
+    assert verifier.verify(old_token).sub == "u1"
+    assert verifier.verify(_token(current)).sub == "u1"
+    # Without the previous key published, its tokens no longer verify.
+    alone = TokenIssuer(current.key, issuer="portal-gateway", audience="gov-platform")
+    with pytest.raises(Unauthorized):
+        TokenVerifier(alone.jwks, issuer="portal-gateway", audience="gov-platform").verify(old_token)

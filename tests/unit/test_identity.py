@@ -10,7 +10,9 @@ def test_resident_id_with_correct_check_digit_is_accepted() -> None:
     assert validate_resident_id("11010519491231002X") == "11010519491231002X"
 
 
-@pytest.mark.parametrize("bad", ["110105194912310021", "11010519491231002", "1101051949123100XX", "abc"])
+@pytest.mark.parametrize(
+    "bad", ["110105194912310021", "11010519491231002", "1101051949123100XX", "abc", "119901199003070013"]
+)
 def test_resident_id_with_wrong_check_digit_or_shape_names_the_field(bad: str) -> None:
     with pytest.raises(InvalidField) as err:
         validate_resident_id(bad)

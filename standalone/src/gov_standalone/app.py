@@ -28,6 +28,8 @@ from service_management.settings import Settings as ServiceManagementSettings
 
 log = logging.getLogger("gov_standalone")
 DEPARTMENTS = ["amr", "psb", "hrss"]
+# The item handler plugins each department loads (entry points of gov.business.handlers).
+DEPARTMENT_HANDLERS = {"amr": ["individual-business", "food-business"]}
 
 
 def create_standalone_app(
@@ -68,17 +70,27 @@ def create_standalone_app(
         service_clients=secrets_by_client,
     )
     sm_settings = ServiceManagementSettings(
-        **common, **identity("service-management"), database_url=sqlite("service-management")
+        **common,
+        **identity("service-management"),
+        database_url=sqlite("service-management"),
+        data_sharing_url=f"{base}/data-sharing",
+        file_store_url=str(var_dir / "files" / "service-management"),
     )
     ds_settings = DataSharingSettings(
         **common,
         **identity("data-sharing"),
         database_url=sqlite("data-sharing"),
         license_signing_key_path=str(var_dir / "keys" / "license-signing.pem"),
+        public_base_url=f"http://{host}:{port}",  # encoded in licences' QR codes
     )
     bs_settings = [
         BusinessSettings(
-            **common, **identity(f"business-systems.{d}"), department_code=d, database_url=sqlite(f"business-{d}")
+            **common,
+            **identity(f"business-systems.{d}"),
+            department_code=d,
+            database_url=sqlite(f"business-{d}"),
+            handlers=DEPARTMENT_HANDLERS.get(d, []),
+            file_store_url=str(var_dir / "files" / f"business-{d}"),
         )
         for d in departments
     ]

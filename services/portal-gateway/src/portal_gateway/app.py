@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from gov_common.auth import TokenIssuer, TokenVerifier
 from gov_common.bus import Bus
 from gov_common.http import async_client
-from gov_common.keys import load_or_create_private_key
+from gov_common.keys import load_or_create_private_key, load_public_key
 from gov_common.migrations import upgrade
 from gov_common.service import ServiceRuntime, create_service_app
 from portal_gateway.accounts.clients import sync_service_clients
@@ -17,6 +17,7 @@ from portal_gateway.accounts.endpoints import router as accounts_router
 from portal_gateway.accounts.service import seed_demo_staff
 from portal_gateway.routes import all_routers
 from portal_gateway.settings import Settings
+from portal_gateway.ui import install_ui
 
 NAME = "portal-gateway"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -29,7 +30,11 @@ def migrate(settings: Settings) -> None:
 def create_issuer(settings: Settings) -> TokenIssuer:
     key = load_or_create_private_key(settings.token_signing_key_path, create=settings.environment != "production")
     return TokenIssuer(
-        key, issuer=settings.token_issuer, audience=settings.token_audience, ttl_seconds=settings.token_ttl_seconds
+        key,
+        issuer=settings.token_issuer,
+        audience=settings.token_audience,
+        ttl_seconds=settings.token_ttl_seconds,
+        published_keys=[load_public_key(p) for p in settings.token_published_key_paths],
     )
 
 
@@ -72,4 +77,5 @@ def create_app(
     app.include_router(accounts_router)
     for router in all_routers():
         app.include_router(router)
+    install_ui(app)
     return app

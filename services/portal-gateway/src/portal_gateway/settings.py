@@ -13,6 +13,8 @@ class Settings(ServiceSettings):
     consumer_group: str = "portal-gateway"
     # Ed25519 key that signs access tokens; generated on first start outside production.
     token_signing_key_path: str = "var/keys/token-signing.pem"
+    # Further keys (PEM, public or private) published in the JWKS during a key rotation.
+    token_published_key_paths: list[str] = Field(default_factory=list)
     token_ttl_seconds: int = Field(default=3600, ge=60, le=86400)
     service_management_url: str = "http://127.0.0.1:8010"
     data_sharing_url: str = "http://127.0.0.1:8030"

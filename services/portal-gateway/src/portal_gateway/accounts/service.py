@@ -76,6 +76,15 @@ def seed_demo_staff(session: Session, *, departments: list[str], password: str) 
         ("clerk", "综合窗口人员", [Roles.CLERK], None),
     ]
     staff += [(f"reviewer-{d}", f"{d} 审批人员", [Roles.REVIEWER], d) for d in departments]
+    staff += [
+        (f"{u}-{d}", f"{d} {n}", [r], d)
+        for d in departments
+        for u, n, r in [
+            ("handler", "承办人员", Roles.HANDLER),
+            ("approver", "批准人员", Roles.APPROVER),
+            ("deptadmin", "部门管理员", Roles.DEPARTMENT_ADMIN),
+        ]
+    ]
     for username, name, roles, department in staff:
         if session.scalars(select(Account.id).where(Account.username == username)).first() is None:
             session.add(
