@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import time
 from typing import Any
@@ -14,10 +15,23 @@ _WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 _CHECK = "10X98765432"
 
 
-def fresh_id_number(birth: str = "19900101") -> str:
-    """A resident ID number (GB 11643, with its check character) nobody else in the run uses."""
-    body = f"330122{birth}{secrets.randbelow(1000):03d}"
-    return body + _CHECK[sum(int(d) * w for d, w in zip(body, _WEIGHTS, strict=True)) % 11]
+_USED: set[str] = set()
+
+
+def fresh_id_number(birth: str | None = None) -> str:
+    """A resident ID number (GB 11643, with its check character) nobody else in the run uses: a
+    random adult birth date (1960-1999) and sequence, never the same twice in this process."""
+    while True:
+        if birth is None:
+            day = dt.date(1960, 1, 1) + dt.timedelta(days=secrets.randbelow(14600))
+            born = f"{day:%Y%m%d}"
+        else:
+            born = birth
+        body = f"330122{born}{secrets.randbelow(1000):03d}"
+        number = body + _CHECK[sum(int(d) * w for d, w in zip(body, _WEIGHTS, strict=True)) % 11]
+        if number not in _USED:
+            _USED.add(number)
+            return number
 
 
 def fresh_applicant(client: httpx.Client, name: str = "测试申请人") -> Applicant:
