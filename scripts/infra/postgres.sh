@@ -10,7 +10,7 @@ SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$SCRIPT_DIR/../.." && pwd)
 INFRA_DIR=${GOV_INFRA_DIR:-$REPO_ROOT/var/infra}
 PG_HOST=127.0.0.1
-PG_PORT=${GOV_PG_PORT:-55432}
+PG_PORT=${GOV_PG_PORT:-25432}
 START_TIMEOUT=${GOV_PG_START_TIMEOUT:-60}
 # Used when $INFRA_DIR is not reachable by the postgres OS user (e.g. repo under /root);
 # the hash is of the $INFRA_DIR path, so each checkout/infra dir gets its own fallback.
