@@ -197,7 +197,11 @@ def test_build_context_holds_what_the_image_copies(svc: Service) -> None:
     assert sources, "no COPY from the build context"
     for source in sources:
         files = tracked(source) or [source.rstrip("/")]
-        needed = [f for f in files if f.endswith((".py", ".toml", ".ini", ".mako", ".txt"))]
+        needed = [
+            f
+            for f in files
+            if f.endswith((".py", ".toml", ".ini", ".mako", ".txt", ".json", ".ts", ".vue", ".html", ".css", ".npmrc"))
+        ]
         assert needed, f"COPY {source}: nothing to copy"
         missing = [f for f in needed if not in_build_context(f)]
         assert not missing, f".dockerignore leaves out files the image needs: {missing[:5]}"
