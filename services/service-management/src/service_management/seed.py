@@ -37,8 +37,13 @@ def _material(code: str, name: str, form: str, *, required: bool, license_type: 
     }
 
 
-def _field(name: str, label: str, kind: str = "string", required: bool = True) -> dict[str, Any]:
-    return {"name": name, "label": label, "type": kind, "required": required}
+def _field(
+    name: str, label: str, kind: str = "string", required: bool = True, prefill: str | None = None
+) -> dict[str, Any]:
+    field: dict[str, Any] = {"name": name, "label": label, "type": kind, "required": required}
+    if prefill:
+        field["prefill"] = prefill  # the registry field that fills it in for the applicant (信息多跑路)
+    return field
 
 
 ITEMS: list[dict[str, Any]] = [
@@ -94,7 +99,7 @@ ITEMS: list[dict[str, Any]] = [
         "legal_basis": "《中华人民共和国食品安全法》第三十五条",
         "description": "从事食品销售和餐饮服务，应当依法取得食品经营许可。",
         "form_fields": [
-            _field("business_name", "经营者名称"),
+            _field("business_name", "经营者名称", prefill="legal_entity.name"),
             _field("business_address", "经营场所"),
             _field("food_category", "经营项目"),
             _field("floor_area", "经营场所面积（平方米）", "number"),
@@ -129,7 +134,7 @@ ITEMS: list[dict[str, Any]] = [
         "legal_basis": "《居住证暂行条例》第九条",
         "description": "在居住地居住半年以上，符合条件的可申领居住证。",
         "form_fields": [
-            _field("residence_address", "居住地址"),
+            _field("residence_address", "居住地址", prefill="population.residence_address"),
             _field("residence_months", "已居住时长（月）", "integer"),
             _field("employer", "就业单位", required=False),
         ],
@@ -196,7 +201,7 @@ ITEMS: list[dict[str, Any]] = [
         "legal_basis": "《社会保险法》第五十八条",
         "description": "参保人员申领社会保障卡（电子社保卡即时签发）。",
         "form_fields": [
-            _field("mailing_address", "卡片邮寄地址"),
+            _field("mailing_address", "卡片邮寄地址", prefill="population.residence_address"),
             _field("bank", "合作银行"),
         ],
         "fee": FREE,
