@@ -1,6 +1,6 @@
 import pytest
 
-from business_systems.rules import RuleError, evaluate
+from gov_common.decisions import RuleError, evaluate
 from service_management.rules import decision_table
 from service_management.seed import ITEMS
 

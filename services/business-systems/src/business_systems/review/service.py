@@ -13,12 +13,12 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from business_systems import rules
 from business_systems.chains.service import STEP_LABELS, chain_for
 from business_systems.handlers import HandlerRegistry
 from business_systems.models import ReviewAction, WorkItem
 from business_systems.review import events
 from business_systems.review.checks import HandlerFailed, license_content, run_checks
+from gov_common import decisions as rules
 from gov_common.auth import Principal
 from gov_common.db import utcnow
 from gov_common.errors import Conflict, Forbidden, InvalidField, NotFound

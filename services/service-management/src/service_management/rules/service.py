@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from gov_common import decisions as engine
 from gov_common.auth import Principal
 from gov_common.errors import InvalidField, NotFound
 from service_management.deps import check_department
 from service_management.models import Case, CaseDecision, DecisionTable, Item
-from service_management.rules import engine
 from service_management.rules.credit import CreditStatus
 
 INSTANT_CHECK = "instant_approval_check"

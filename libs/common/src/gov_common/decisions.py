@@ -1,4 +1,5 @@
-"""Evaluating an item's decision table with zen-engine (GoRules JDM)."""
+"""Evaluating a decision table (a GoRules JDM graph) with zen-engine: service-management checks and
+tries tables when they are edited, business systems decide instant approval with them."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 import zen
 
 # Function nodes run JavaScript and decision nodes load other graphs: neither belongs in data
-# that an administrator uploads, so a graph holding one is refused before evaluation.
+# that an administrator uploads, so a graph holding one is refused.
 ALLOWED_NODE_TYPES = frozenset({"inputNode", "outputNode", "decisionTableNode", "expressionNode", "switchNode"})
 
 _engine = zen.ZenEngine()
@@ -27,10 +28,18 @@ class RuleDecision:
     trace: dict[str, Any]
 
 
+def check_graph(graph: dict[str, Any]) -> None:
+    nodes = graph.get("nodes")
+    if not isinstance(nodes, list) or not nodes:
+        raise RuleError("a decision graph needs its nodes")
+    for node in nodes:
+        if not isinstance(node, dict) or node.get("type") not in ALLOWED_NODE_TYPES:
+            kind = node.get("type") if isinstance(node, dict) else node
+            raise RuleError(f"node type {kind!r} is not allowed in a decision table")
+
+
 def evaluate(graph: dict[str, Any], facts: dict[str, Any]) -> RuleDecision:
-    for node in graph.get("nodes", []):
-        if node.get("type") not in ALLOWED_NODE_TYPES:
-            raise RuleError(f"node type {node.get('type')!r} is not allowed in a decision table")
+    check_graph(graph)
     try:
         decision = _engine.create_decision(json.dumps(graph))
         response = decision.evaluate(facts, {"trace": True})
