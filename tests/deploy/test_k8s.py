@@ -619,3 +619,32 @@ def test_every_referenced_secret_is_documented(rendered: Rendered) -> None:
 @pytest.mark.parametrize("prefix", ["GW_", "SM_", "DS_", "BS_"])
 def test_the_prefixes_of_platform_config_are_the_services(prefix: str) -> None:
     assert service_by_prefix(prefix).prefix == prefix
+
+
+def test_every_url_a_service_calls_is_open_in_the_network_policies(rendered: Rendered) -> None:
+    """A service configured to call another (e.g. SM_DATA_SHARING_URL, BS_DATA_SHARING_URL) must be
+    let through by the NetworkPolicies, from both its API and its worker pods."""
+    pods = {p.name: p for p in platform_pods(rendered)}
+    by_service = {s["metadata"]["name"]: s for s in rendered.of_kind("Service")}
+    checked = 0
+    for deployment in deployments(rendered):
+        app = next(c for c in pod_spec(deployment)["containers"] if c["name"] == "app")
+        svc, settings = settings_of(rendered, deployment, app)
+        source = pods[deployment["metadata"]["name"]]
+        if svc.folder == "portal-gateway" and source.labels["app.kubernetes.io/component"] == "worker":
+            continue  # the gateway routes HTTP calls in its API pods only; its worker consumes events
+        for name, value in settings.model_dump().items():
+            if not name.endswith(("_url", "_urls")) or name == "database_url" or "public" in name:
+                continue
+            for host, _port in addresses_in(value):
+                service = by_service[host]
+                for target in deployments(rendered):
+                    if not selects({"matchLabels": service["spec"]["selector"]}, pod_labels(target)):
+                        continue
+                    destination = pods[target["metadata"]["name"]]
+                    port = destination.ports["http"]
+                    assert reaches(rendered, source, destination, port), (
+                        f"{source.name} calls {destination.name} ({svc.env_name(name)}): NetworkPolicies block it"
+                    )
+                    checked += 1
+    assert checked, "no service-to-service URL was checked"

@@ -179,6 +179,7 @@ def start_distributed(
                 "data-sharing",
                 database_url=databases["ds"],
                 license_signing_key_path=str(work_dir / "keys" / "license.pem"),
+                seed_demo="true",  # the demo registries, as the standalone platform has them
             ),
             ports["ds"],
         ),
@@ -193,6 +194,7 @@ def start_distributed(
                     department_code=d,
                     handlers=",".join(DEPARTMENT_HANDLERS.get(d, [])),
                     file_store_url=str(work_dir / "files" / f"business-{d}"),
+                    data_sharing_url=f"http://127.0.0.1:{ports['ds']}",
                 ),
                 ports[d],
             )

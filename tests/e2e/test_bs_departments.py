@@ -107,3 +107,27 @@ def test_two_replicas_of_a_department_share_the_work_without_handling_a_case_twi
     finally:
         replica.stop()
     assert replica.popen.returncode is not None
+
+
+def test_an_item_handler_checks_the_place_of_business_against_the_geography_registry(platform: Platform) -> None:
+    """The amr handler asks data-sharing's geography registry live, with the business system's own
+    service identity: a known division lets the instant approval through, an unknown one sends the
+    case to a reviewer with the finding."""
+    from tests.e2e.platform import BUSINESS_FORM, DEMO_PASSWORD, ITEM_INSTANT, Applicant, login
+    from tests.service_management.e2e_helpers import fresh_id_number, wait_until
+
+    with platform.client() as client:
+        applicant = Applicant(client, fresh_id_number(), name="区划测试")
+        known = applicant.file(ITEM_INSTANT, {**BUSINESS_FORM, "business_division_code": "330122"})
+        assert applicant.wait_for(known, "concluded")["license_no"]
+
+        unknown = applicant.file(ITEM_INSTANT, {**BUSINESS_FORM, "business_division_code": "339999"})
+        reviewer = login(client, "reviewer-amr", DEMO_PASSWORD)
+        work = wait_until(
+            lambda: client.get(f"/api/v1/work-items/{unknown}", headers=reviewer),
+            lambda response: response.status_code == 200,
+        ).json()
+        assert work["status"] == "pending" and work["automated"] is False
+        codes = [f["code"] for f in work["findings"]]
+        assert "division_unknown" in codes, work["findings"]
+        assert applicant.case(unknown)["status"] == "dispatched"

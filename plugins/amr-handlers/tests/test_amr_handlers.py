@@ -8,7 +8,14 @@ from typing import Any
 from gov_amr_handlers.food_business import FoodBusinessHandler
 from gov_amr_handlers.individual_business import IndividualBusinessHandler
 
-from business_systems.handlers import ApplicantView, CaseView, CreditStatus, load_handlers
+from business_systems.handlers import (
+    ApplicantView,
+    CaseView,
+    CreditStatus,
+    DivisionRecord,
+    RegistryUnavailable,
+    load_handlers,
+)
 
 PERSON = ApplicantView(sub="u1", type="person", id_number="11010519491231002X", name="张三")
 ENTITY = ApplicantView(sub="e1", type="entity", id_number="91330122MA2GXXXX1X", name="示范餐饮有限公司")
@@ -28,11 +35,19 @@ DECIDED = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 
 
 class Registries:
-    def __init__(self, status: CreditStatus | None) -> None:
+    """A fake of the registries: a credit status, and a geography registry that knows 330122."""
+
+    def __init__(self, status: CreditStatus | None, *, geography_up: bool = True) -> None:
         self.status = status
+        self.geography_up = geography_up
 
     def credit(self, subject: str) -> CreditStatus | None:
         return self.status
+
+    def division(self, code: str) -> DivisionRecord | None:
+        if not self.geography_up:
+            raise RegistryUnavailable("down")
+        return DivisionRecord("330122", "桐庐县", "county", "330100") if code == "330122" else None
 
 
 def _case(item: str, form: dict[str, Any], applicant: ApplicantView = PERSON) -> CaseView:
@@ -103,3 +118,17 @@ def test_both_handlers_are_registered_as_entry_points_for_their_items() -> None:
     assert registry.for_item("330122-AMR-XK-0001")[0] == "individual-business"
     assert registry.for_item("330122-AMR-XK-0002")[0] == "food-business"
     assert {h["distribution"] for h in registry.describe()} == {"gov-amr-handlers"}
+
+
+def test_the_place_of_business_must_be_a_division_the_geography_registry_knows() -> None:
+    handler = IndividualBusinessHandler()
+    clean = CreditStatus(PERSON.id_number, False, False)
+    known = _case("330122-AMR-XK-0001", {**BUSINESS, "business_division_code": "330122"})
+    assert handler.registry_checks(known, Registries(clean)) == []
+    unknown = _case("330122-AMR-XK-0001", {**BUSINESS, "business_division_code": "339999"})
+    [finding] = handler.registry_checks(unknown, Registries(clean))
+    assert finding.code == "division_unknown" and finding.blocking and finding.field == "form.business_division_code"
+    [down] = handler.registry_checks(known, Registries(clean, geography_up=False))
+    assert down.code == "registry_unavailable" and down.blocking
+    # Without the optional field nothing is asked.
+    assert handler.registry_checks(_case("330122-AMR-XK-0001", BUSINESS), Registries(clean, geography_up=False)) == []

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from gov_handler_template.handler import ExampleHandler
 
-from business_systems.handlers import ApplicantView, CaseView, CreditStatus, load_handlers
+from business_systems.handlers import ApplicantView, CaseView, CreditStatus, DivisionRecord, load_handlers
 
 APPLICANT = ApplicantView(sub="u1", type="person", id_number="11010519491231002X", name="张三")
 FORM = {"sign_text": "张三小吃店", "location": "示范县人民路1号", "area": 6, "months": 12}
@@ -22,6 +22,9 @@ class Registries:
 
     def credit(self, subject: str) -> CreditStatus | None:
         return CreditStatus(subject=subject, black_listed=subject in self.black_listed, red_listed=False)
+
+    def division(self, code: str) -> DivisionRecord | None:
+        return None  # this handler asks the geography registry nothing
 
 
 def _case(form: dict[str, object] = FORM, decided_at: datetime | None = None) -> CaseView:

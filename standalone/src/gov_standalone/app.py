@@ -91,6 +91,7 @@ def create_standalone_app(
             database_url=sqlite(f"business-{d}"),
             handlers=DEPARTMENT_HANDLERS.get(d, []),
             file_store_url=str(var_dir / "files" / f"business-{d}"),
+            data_sharing_url=f"{base}/data-sharing",
         )
         for d in departments
     ]

@@ -13,6 +13,7 @@ from business_systems.handlers import (
     ItemHandler,
     LicenseContent,
     Registries,
+    RegistryUnavailable,
 )
 from gov_amr_handlers.common import check_length, credit_checks, number, text
 
@@ -42,7 +43,30 @@ class IndividualBusinessHandler(ItemHandler):
         return errors
 
     def registry_checks(self, case: CaseView, registries: Registries) -> list[Finding]:
-        return credit_checks(case, registries)
+        findings = credit_checks(case, registries)
+        code = text(case.form, "business_division_code")
+        if code:
+            # The place of business must be a division the geography registry knows (GB/T 2260).
+            try:
+                division = registries.division(code)
+            except RegistryUnavailable:
+                findings.append(
+                    Finding(
+                        "registry_unavailable",
+                        "空间地理库暂时无法查询，经营场所所在行政区划由人工核对",
+                        field="form.business_division_code",
+                    )
+                )
+            else:
+                if division is None:
+                    findings.append(
+                        Finding(
+                            "division_unknown",
+                            f"经营场所所在行政区划代码 {code} 在空间地理库中不存在",
+                            field="form.business_division_code",
+                        )
+                    )
+        return findings
 
     def license_content(self, case: CaseView) -> LicenseContent:
         decided = case.decided_at

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from business_systems.chains.endpoints import router as chains_router
 from business_systems.files.endpoints import router as files_router
 from business_systems.handlers import HandlerRegistry, load_handlers
 from business_systems.handlers.endpoints import router as handlers_router
+from business_systems.registries import DataSharingRegistries
 from business_systems.review.endpoints import router as review_router
 from business_systems.review.service import receive_dispatched, record_clock
 from business_systems.settings import Settings
@@ -48,9 +50,23 @@ def create_runtime(
         extra={"department": department, "handlers": registry.describe()},
     )
 
+    def registries_for(applicant: Mapping[str, Any]) -> DataSharingRegistries:
+        credentials = runtime.service_credentials
+        return DataSharingRegistries(
+            applicant,
+            data_sharing_url=settings.data_sharing_url,
+            auth_headers=credentials.headers if credentials is not None else None,
+            timeout=settings.http_timeout_seconds,
+        )
+
     def on_dispatched(session: Session, event: Event) -> None:
         receive_dispatched(
-            session, event, department_code=department, handlers=registry, instance_id=settings.instance_id
+            session,
+            event,
+            department_code=department,
+            handlers=registry,
+            registries=registries_for,
+            instance_id=settings.instance_id,
         )
 
     def on_clock_changed(session: Session, event: Event) -> None:

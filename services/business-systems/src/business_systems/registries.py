@@ -1,22 +1,35 @@
 """The base registries as item handlers see them (business_systems.handlers.Registries).
 
-Today the facts come with the case: service-management looks the applicant up in data-sharing's
-credit library when it dispatches (`applicant.facts.credit`, docs/parallel-work.md contract 3),
-so a check needs no call of its own and gives the same answer when an event is redelivered.
+Credit facts come with the case: service-management looks the applicant up in data-sharing's
+credit library when it dispatches (`applicant.facts.credit`, docs/parallel-work.md contract 3).
+Other registries are asked live, from data-sharing's governed data APIs, with this business
+system's own identity (client credentials): every read is checked against its access there and
+audited. A handler runs once per case (when it arrives), so what it found is what is kept.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import quote
 
-from business_systems.handlers import CreditStatus
+import httpx
+
+from business_systems.handlers import CreditStatus, DivisionRecord, RegistryUnavailable
+
+PURPOSE = "业务办理：事项受理审查"
 
 
-class DispatchedFacts:
-    """Registry answers from the facts a dispatched case carries; unknown subjects give None."""
-
-    def __init__(self, applicant: Mapping[str, Any]) -> None:
+class DataSharingRegistries:
+    def __init__(
+        self,
+        applicant: Mapping[str, Any],
+        *,
+        data_sharing_url: str | None = None,
+        auth_headers: Callable[[], dict[str, str]] | None = None,
+        timeout: float = 10.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         self._credit: dict[str, CreditStatus] = {}
         subject = str(applicant.get("id_number") or "")
         credit = (applicant.get("facts") or {}).get("credit")
@@ -26,6 +39,35 @@ class DispatchedFacts:
                 black_listed=bool(credit.get("black_listed")),
                 red_listed=bool(credit.get("red_listed")),
             )
+        self._url = data_sharing_url.rstrip("/") if data_sharing_url else None
+        self._auth_headers = auth_headers
+        self._timeout = timeout
+        self._transport = transport
 
     def credit(self, subject: str) -> CreditStatus | None:
         return self._credit.get(subject)
+
+    def division(self, code: str) -> DivisionRecord | None:
+        body = self._get(f"/api/v1/registries/divisions/{quote(code, safe='')}")
+        if body is None:
+            return None
+        return DivisionRecord(
+            code=str(body.get("code", code)),
+            name=str(body.get("name", "")),
+            level=str(body.get("level", "")),
+            parent_code=body.get("parent_code"),
+        )
+
+    def _get(self, path: str) -> dict[str, Any] | None:
+        if self._url is None or self._auth_headers is None:
+            raise RegistryUnavailable("this business system has no data-sharing address or service identity")
+        try:
+            with httpx.Client(timeout=self._timeout, transport=self._transport) as client:
+                response = client.get(self._url + path, params={"purpose": PURPOSE}, headers=self._auth_headers())
+        except Exception as exc:  # transport errors, and no service token to be had
+            raise RegistryUnavailable(f"data-sharing could not be asked: {exc}") from exc
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise RegistryUnavailable(f"data-sharing answered {response.status_code}: {response.text[:200]}")
+        return dict(response.json())

@@ -15,6 +15,8 @@ from gov_common.settings import ServiceSettings
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="BS_", extra="ignore")
 
+    # data-sharing, for the registry lookups of item handlers (with this system's service identity).
+    data_sharing_url: str = "http://127.0.0.1:8030"
     # The department this deployment belongs to, e.g. `amr`; it sees only that department's work.
     department_code: str = Field(min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9-]*$")
     database_url: str = ""

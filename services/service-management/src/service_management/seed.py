@@ -63,6 +63,7 @@ ITEMS: list[dict[str, Any]] = [
             _field("business_address", "经营场所"),
             _field("business_scope", "经营范围", "text"),
             _field("capital", "资金数额（万元）", "number"),
+            _field("business_division_code", "经营场所所在行政区划代码", required=False),
         ],
         "fee": FREE,
         "materials": [

@@ -44,11 +44,30 @@ class CreditStatus:
     red_listed: bool
 
 
+@dataclass(frozen=True)
+class DivisionRecord:
+    """An administrative division of the geography registry (GB/T 2260)."""
+
+    code: str
+    name: str
+    level: str  # province, city or county
+    parent_code: str | None
+
+
+class RegistryUnavailable(Exception):
+    """A registry could not be asked; the case goes to people instead of being decided without it."""
+
+
 class Registries(Protocol):
     """The base registries as a handler may consult them."""
 
     def credit(self, subject: str) -> CreditStatus | None:
         """The credit standing of a resident ID number or USCC; None when it cannot be known."""
+        ...
+
+    def division(self, code: str) -> DivisionRecord | None:
+        """The division with this code in the geography registry, None when there is none;
+        raises RegistryUnavailable when data-sharing cannot be asked."""
         ...
 
 

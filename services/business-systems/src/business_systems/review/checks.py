@@ -6,9 +6,8 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from business_systems.handlers import ApplicantView, CaseView, ItemHandler, LicenseContent
+from business_systems.handlers import ApplicantView, CaseView, ItemHandler, LicenseContent, Registries
 from business_systems.models import WorkItem
-from business_systems.registries import DispatchedFacts
 from gov_common.errors import DomainError
 
 log = logging.getLogger("business_systems.review")
@@ -43,7 +42,7 @@ def case_view(work: WorkItem, *, decided_at: datetime | None = None) -> CaseView
     )
 
 
-def run_checks(handler_name: str, handler: ItemHandler, work: WorkItem) -> list[dict[str, Any]]:
+def run_checks(handler_name: str, handler: ItemHandler, work: WorkItem, registries: Registries) -> list[dict[str, Any]]:
     """What the handler finds on arrival, as stored on the work item. A handler that raises is
     itself a blocking finding: the case goes to people instead of the dead-letter topic."""
     findings: list[dict[str, Any]] = []
@@ -52,7 +51,7 @@ def run_checks(handler_name: str, handler: ItemHandler, work: WorkItem) -> list[
             findings.append(
                 {"kind": "form", "field": error.field, "code": "invalid", "message": error.message, "blocking": True}
             )
-        for finding in handler.registry_checks(case_view(work), DispatchedFacts(work.applicant)):
+        for finding in handler.registry_checks(case_view(work), registries):
             findings.append(
                 {
                     "kind": "registry",

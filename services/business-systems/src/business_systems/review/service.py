@@ -7,6 +7,7 @@ The same functions serve HTTP and the event consumer. None of them commits: the 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Literal
 
@@ -14,8 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from business_systems.chains.service import STEP_LABELS, chain_for
-from business_systems.handlers import HandlerRegistry
+from business_systems.handlers import HandlerRegistry, Registries
 from business_systems.models import ReviewAction, WorkItem
+from business_systems.registries import DataSharingRegistries
 from business_systems.review import events
 from business_systems.review.checks import HandlerFailed, license_content, run_checks
 from gov_common import decisions as rules
@@ -57,8 +59,16 @@ def _move_to(work: WorkItem, step_no: int | None) -> None:
 
 
 def receive_dispatched(
-    session: Session, event: Event, *, department_code: str, handlers: HandlerRegistry, instance_id: str | None = None
+    session: Session,
+    event: Event,
+    *,
+    department_code: str,
+    handlers: HandlerRegistry,
+    registries: Callable[[Mapping[str, Any]], Registries] | None = None,
+    instance_id: str | None = None,
 ) -> WorkItem | None:
+    """`registries` gives the registries a handler may consult for an applicant; without it only
+    the facts that came with the case are known and any live lookup is unavailable."""
     data = event.data
     if data.get("department_code") != department_code:
         return None  # another department's case: not ours to see or store
@@ -91,7 +101,7 @@ def receive_dispatched(
         received_by=instance_id,
     )
     _move_to(work, 1)
-    work.findings = run_checks(handler_name, handler, work)
+    work.findings = run_checks(handler_name, handler, work, (registries or DataSharingRegistries)(data["applicant"]))
     session.add(work)
     session.flush()
     log.info("case %s received by %s (handler %s, %d steps)", work.case_no, department_code, handler_name, len(steps))
