@@ -9,7 +9,7 @@ from gov_common.bus.base import Message
 from gov_common.bus.kafka import KafkaBus
 
 
-def _poll_until(consumer, count: int, timeout: float = 30.0) -> list[Message]:  # type: ignore[no-untyped-def]
+def _poll_until(consumer, count: int, timeout: float = 60.0) -> list[Message]:  # type: ignore[no-untyped-def]
     got: list[Message] = []
     deadline = time.monotonic() + timeout
     while len(got) < count and time.monotonic() < deadline:
