@@ -34,7 +34,7 @@ test('applicant registers, gets an instant approval and the licence, which verif
   await page.getByRole('button', { name: '在线办理' }).click()
   await expect(page).toHaveURL(new RegExp(`/apply/${ITEM_INSTANT}$`))
   await page.getByLabel('个体工商户名称').fill('张小明小吃店')
-  await page.getByLabel('经营场所').fill('示范县人民路1号')
+  await page.getByLabel('经营场所', { exact: true }).fill('示范县人民路1号')
   await page.getByLabel('经营范围').fill('小吃服务')
   await page.getByLabel('资金数额（万元）').fill('5')
   await shot('填写申请')

@@ -73,16 +73,49 @@ async function labelViolations(page: Page): Promise<string[]> {
 
 test('every control on the main pages has an accessible name', async ({ page }) => {
   const problems: string[] = []
-  for (const path of ['/', '/items', '/items/330122-AMR-XK-0001', '/verify', '/login', '/register']) {
+  for (const path of ['/', '/items', '/items/330122-AMR-XK-0001', '/lists', '/bundles/330122-YJS-0001', '/verify', '/login', '/register']) {
     await page.goto(path)
     await page.locator('main h1').first().waitFor()
     problems.push(...(await labelViolations(page)))
   }
   await registerPerson(page, newPerson('吴敏'))
-  for (const path of ['/my/cases', '/my/licenses', '/apply/330122-HRSS-QR-0001']) {
+  for (const path of ['/my/cases', '/my/licenses', '/my/data-access', '/apply/330122-HRSS-QR-0001', '/apply/330122-AMR-XK-0002', '/bundles/330122-YJS-0001']) {
     await page.goto(path)
     await page.locator('main h1').first().waitFor()
     problems.push(...(await labelViolations(page)))
   }
+  expect(problems).toEqual([])
+})
+
+test('every control on the window and supervision pages has an accessible name', async ({ page, newVisitor }) => {
+  const problems: string[] = []
+  await login(page, 'clerk', DEMO_PASSWORD)
+  await page.goto('/intake')
+  await page.locator('main h1').first().waitFor()
+  problems.push(...(await labelViolations(page)))
+  await page.goto('/intake/new')
+  await page.getByLabel('事项名称、编码或关键词').fill('食品')
+  await page.getByRole('button', { name: '查找事项' }).click()
+  await page.getByRole('button', { name: '选择 食品经营许可' }).click()
+  await page.getByText('申请材料', { exact: false }).first().waitFor()
+  problems.push(...(await labelViolations(page)))
+
+  const admin = await newVisitor()
+  await login(admin, 'admin', DEMO_PASSWORD)
+  await admin.goto('/supervision')
+  await admin.getByTestId('kpi-volume').waitFor()
+  problems.push(...(await labelViolations(admin)))
+  await admin.goto('/admin/processes')
+  await admin.locator('main h1').first().waitFor()
+  problems.push(...(await labelViolations(admin)))
+  await admin.goto('/admin/items/330122-AMR-XK-0001/process')
+  await admin.getByTestId('process-version').waitFor()
+  problems.push(...(await labelViolations(admin)))
+  await admin.goto('/admin/items/330122-AMR-XK-0001/rules')
+  await admin.getByTestId('rules-version').waitFor()
+  problems.push(...(await labelViolations(admin)))
+  await admin.goto('/admin/data-grants')
+  await admin.locator('main h1').first().waitFor()
+  problems.push(...(await labelViolations(admin)))
   expect(problems).toEqual([])
 })

@@ -51,6 +51,8 @@ test('a reviewer approves a food business licence and the applicant sees it conc
   // A window clerk can look the case up by its number.
   const clerk = await newVisitor()
   await login(clerk, 'clerk', DEMO_PASSWORD)
+  await expect(clerk).toHaveURL(/\/intake$/)
+  await clerk.getByRole('link', { name: '办件查询' }).click()
   await expect(clerk).toHaveURL(/\/staff\/cases$/)
   await clerk.getByLabel('办件编号').fill(caseNo)
   await clerk.getByRole('button', { name: '查询' }).click()

@@ -138,6 +138,10 @@ export interface ItemSummary {
   instant_approval: boolean
   committed_days: number
   audience: string[]
+  online_depth?: string
+  channels?: string[]
+  themes?: string[]
+  keywords?: string[]
 }
 
 export interface ItemDetail extends ItemSummary {
@@ -468,4 +472,430 @@ export function getLicense(licenseNo: string, signal?: AbortSignal): Promise<Lic
 /** Public: anyone may verify a licence by its number. */
 export function verifyLicense(licenseNo: string, signal?: AbortSignal): Promise<Verification> {
   return json<Verification>(`/licenses/${seg(licenseNo)}/verify`, { signal, auth: false })
+}
+
+// ---------------------------------------------------------------- one-window intake (service-management)
+
+export interface ItemMaterial {
+  code: string
+  name: string
+  /** electronic, original, copy */
+  form: string
+  required: boolean
+  license_type: string | null
+}
+
+export interface WalkInApplicant {
+  type: ApplicantType
+  /** resident ID number or unified social credit code */
+  id_number: string
+  name: string
+}
+
+export interface MaterialRef {
+  code: string
+  file_id?: string
+  license_no?: string
+}
+
+export interface UploadedFile {
+  file_id: string
+  content_type: string
+  size: number
+}
+
+export interface QueueEntry {
+  case_no: string
+  item_code: string
+  department_code: string
+  channel: string
+  status: string
+  applicant_name: string
+  created_at: string
+  due_at: string | null
+}
+
+export interface CaseMaterialOut {
+  code: string
+  name?: string
+  file_id?: string | null
+  license_no?: string | null
+  [key: string]: unknown
+}
+
+export interface CaseClock {
+  state: string
+  limit_days: number
+  started_at: string | null
+  due_at: string | null
+  paused_at: string | null
+  remaining_working_days: number | null
+}
+
+/** A case as service-management shows it to staff: materials, what is missing, its clock. */
+export interface CaseFull extends CaseDetail {
+  materials: CaseMaterialOut[]
+  missing_materials: { code: string; name: string; [key: string]: unknown }[]
+  clock: CaseClock | null
+  reason: string | null
+}
+
+/** Items with their materials (the catalogue's detail; the shared ItemDetail type omits them). */
+export interface ItemWithMaterials extends ItemDetail {
+  materials: ItemMaterial[]
+  channels?: string[]
+}
+
+export interface ItemSearch extends ItemQuery {
+  /** words inside names, keywords and themes (not codes) */
+  q?: string
+  audience?: string
+  type?: string
+  theme?: string
+}
+
+export function searchItems(params: ItemSearch = {}): Promise<Page<ItemSummary>> {
+  return page<ItemSummary>('/items', params, {
+    q: params.q,
+    department: params.department,
+    audience: params.audience,
+    type: params.type,
+    theme: params.theme,
+  })
+}
+
+export interface Bundle {
+  code: string
+  name: string
+  description: string
+  item_codes: string[]
+  themes: string[]
+}
+
+/** 一件事一次办: item groups applied for together. */
+export function listBundles(signal?: AbortSignal): Promise<Bundle[]> {
+  return json<Bundle[]>('/bundles', { signal })
+}
+
+/** A material file (PDF, JPEG or PNG, judged by its bytes); refer to it by its file_id. */
+export async function uploadFile(file: Blob, name = 'material'): Promise<UploadedFile> {
+  const body = new FormData()
+  body.append('file', file, name)
+  const headers: Record<string, string> = { Accept: 'application/json' }
+  const token = tokenProvider()
+  if (token) headers.Authorization = `Bearer ${token}`
+  let response: Response
+  try {
+    response = await fetch(url('/files'), { method: 'POST', headers, body })
+  } catch (cause) {
+    throw new ApiError({ type: 'about:blank', title: 'Network Error', status: 0, detail: String(cause) })
+  }
+  if (!response.ok) {
+    const error = new ApiError(await problemFrom(response))
+    if (response.status === 401 && token) unauthorizedHandler(error)
+    throw error
+  }
+  return (await response.json()) as UploadedFile
+}
+
+export function fileAtWindow(body: { item_code: string; applicant: WalkInApplicant; form: FormPayload; materials: MaterialRef[] }): Promise<CaseCreated> {
+  return json<CaseCreated>('/intake/cases', { method: 'POST', json: body })
+}
+
+export function listIntakeQueue(params: PageParams & { signal?: AbortSignal } = {}): Promise<Page<QueueEntry>> {
+  return page<QueueEntry>('/intake/queue', params)
+}
+
+export function getCaseFull(caseNo: string, signal?: AbortSignal): Promise<CaseFull> {
+  return json<CaseFull>(`/cases/${seg(caseNo)}`, { signal })
+}
+
+export function acceptCase(caseNo: string, note?: string): Promise<CaseCreated> {
+  return json<CaseCreated>(`/intake/cases/${seg(caseNo)}/accept`, { method: 'POST', json: note ? { note } : {} })
+}
+
+export function requestSupplement(caseNo: string, missing: string[], note: string): Promise<CaseCreated> {
+  return json<CaseCreated>(`/intake/cases/${seg(caseNo)}/supplement`, { method: 'POST', json: { missing, note } })
+}
+
+export function rejectCase(caseNo: string, reason: string): Promise<CaseCreated> {
+  return json<CaseCreated>(`/intake/cases/${seg(caseNo)}/reject`, { method: 'POST', json: { reason } })
+}
+
+// ---------------------------------------------------------------- supervision (service-management)
+
+export type PerformanceBy = 'department' | 'item'
+
+export interface Figures {
+  key: string
+  volume: number
+  finished: number
+  concluded: number
+  on_time: number
+  on_time_rate: number | null
+  average_days: number | null
+  approvals: number
+  instant_approvals: number
+  instant_share: number | null
+  evaluations: number
+  satisfaction: number | null
+}
+
+export type AlertKind = 'yellow' | 'red' | 'state_overdue'
+
+export interface Alert {
+  case_no: string
+  department_code: string
+  item_code: string
+  kind: string
+  state: string
+  due_at: string | null
+  raised_at: string
+}
+
+export function getPerformance(params: { from: string; to: string; by: PerformanceBy; signal?: AbortSignal }): Promise<Figures[]> {
+  return json<Figures[]>('/supervision/performance', { query: { from: params.from, to: params.to, by: params.by }, signal: params.signal })
+}
+
+export function listAlerts(params: PageParams & { kind?: AlertKind | ''; signal?: AbortSignal } = {}): Promise<Page<Alert>> {
+  return page<Alert>('/supervision/alerts', params, { kind: params.kind || undefined })
+}
+
+/** The applicant (or a window clerk for them) supplies the materials asked for. */
+export function supplementCase(caseNo: string, materials: MaterialRef[]): Promise<CaseCreated> {
+  return json<CaseCreated>(`/cases/${seg(caseNo)}/supplement`, { method: 'POST', json: { materials } })
+}
+
+// ---------------------------------------------------------------- evaluation, data access, prefill
+
+export type Rating = 1 | 2 | 3 | 4 | 5
+
+export interface EvaluationResult {
+  item_code: string
+  department_code: string
+  rating: number
+  level: string
+  tags: string[]
+  comment: string
+  created_at: string
+  rectification_id: number | null
+}
+
+/** 好差评: the applicant rates an ended case once. */
+export function evaluateCase(caseNo: string, body: { rating: Rating; tags?: string[]; comment?: string }): Promise<EvaluationResult> {
+  return json<EvaluationResult>(`/cases/${seg(caseNo)}/evaluation`, { method: 'POST', json: { tags: [], comment: '', ...body } })
+}
+
+export interface DataAccess {
+  at: string
+  reader: { kind: string; name: string; department: string | null; client_id: string | null }
+  resource: string
+  fields: string[]
+  purpose: string
+  outcome: string
+}
+
+/** Who read my data (and who was refused). */
+export function listMyDataAccess(params: PageParams & { signal?: AbortSignal } = {}): Promise<Page<DataAccess>> {
+  return page<DataAccess>('/audit/my-data-access', params)
+}
+
+export interface Prefill {
+  form: Record<string, FormValue>
+  materials: { code: string; satisfied_by: string | null }[]
+}
+
+/** The form filled from the applicant's own registry record, and the licences that stand for materials. */
+export function getPrefill(code: string, signal?: AbortSignal): Promise<Prefill> {
+  return json<Prefill>(`/items/${seg(code)}/prefill`, { signal })
+}
+
+export function fileCaseWithMaterials(itemCode: string, form: FormPayload, materials: MaterialRef[]): Promise<CaseCreated> {
+  return json<CaseCreated>('/cases', { method: 'POST', json: { item_code: itemCode, form, materials } })
+}
+
+// ---------------------------------------------------------------- the five lists (service-management)
+
+export type ListType = 'power' | 'responsibility' | 'fee' | 'intermediary' | 'negative'
+
+export interface ListEntry {
+  code: string
+  name: string
+  category: string
+  basis: string
+  content: string
+  amount: string | null
+}
+
+export interface ListVersion {
+  id: number
+  list_type: string
+  department_code: string
+  version: number
+  status: string
+  effective_date: string | null
+  note: string
+  created_by: string
+  created_at: string
+  published_by: string | null
+  published_at: string | null
+  entries: ListEntry[]
+}
+
+/** The published version of a list, per department (the API answers them all, unpaginated). */
+export function getCurrentList(type: ListType, params: { department?: string; signal?: AbortSignal } = {}): Promise<ListVersion[]> {
+  return json<ListVersion[]>(`/lists/${seg(type)}`, { query: { department: params.department }, signal: params.signal, auth: false })
+}
+
+// ---------------------------------------------------------------- workflow (service-management)
+
+export interface ProcessDefinition {
+  /** empty and version 0 for the platform's default process */
+  item_code: string
+  version: number
+  process_id: string
+  time_limits: Record<string, number>
+  created_by: string
+  created_at: string
+  bpmn_xml: string
+}
+
+export function getProcess(code: string, signal?: AbortSignal): Promise<ProcessDefinition> {
+  return json<ProcessDefinition>(`/items/${seg(code)}/process`, { signal })
+}
+
+/** Uploads a new version of an item's BPMN 2.0 process (administrators, the department's admins). */
+export function uploadProcess(code: string, bpmnXml: string, timeLimits: Record<string, number>): Promise<ProcessDefinition> {
+  return json<ProcessDefinition>(`/items/${seg(code)}/process`, { method: 'PUT', json: { bpmn_xml: bpmnXml, time_limits: timeLimits } })
+}
+
+// ---------------------------------------------------------------- bundles (一件事一次办)
+
+export interface BundleDetail extends Bundle {
+  /** every material of the member items, each asked for once */
+  materials: ItemMaterial[]
+}
+
+export interface BundleApplication {
+  bundle_no: string
+  bundle_code: string
+  status: string
+  created_at: string
+  concluded_at: string | null
+  branches: { case_no: string; item_code: string; department_code: string; status: string }[]
+}
+
+export function getBundle(code: string, signal?: AbortSignal): Promise<BundleDetail> {
+  return json<BundleDetail>(`/bundles/${seg(code)}`, { signal })
+}
+
+/** One application for every member item (one case each), sharing the materials. */
+export function applyForBundle(code: string, forms: Record<string, FormPayload>, materials: MaterialRef[]): Promise<BundleApplication> {
+  return json<BundleApplication>(`/bundles/${seg(code)}/applications`, { method: 'POST', json: { forms, materials } })
+}
+
+export function getBundleApplication(bundleNo: string, signal?: AbortSignal): Promise<BundleApplication> {
+  return json<BundleApplication>(`/bundle-applications/${seg(bundleNo)}`, { signal })
+}
+
+// ---------------------------------------------------------------- decision tables (service-management)
+
+export interface DecisionTableVersion {
+  item_code: string
+  version: number
+  /** a GoRules JDM decision graph */
+  graph: Record<string, unknown>
+  comment: string
+  created_by: string
+  created_at: string
+}
+
+export interface RuleTrial {
+  version: number
+  eligible: boolean
+  reason: string
+  output: Record<string, unknown>
+  trace: Record<string, RuleTraceNode>
+}
+
+/** Every version of an item's decision table, oldest first (staff). */
+export function listDecisionTables(code: string, signal?: AbortSignal): Promise<DecisionTableVersion[]> {
+  return json<DecisionTableVersion[]>(`/items/${seg(code)}/rules`, { signal })
+}
+
+export function saveDecisionTable(code: string, graph: Record<string, unknown>, comment: string): Promise<DecisionTableVersion> {
+  return json<DecisionTableVersion>(`/items/${seg(code)}/rules`, { method: 'POST', json: { graph, comment } })
+}
+
+/** Evaluates the current (or a given) version on facts, with its trace. */
+export function tryDecisionTable(code: string, facts: Record<string, unknown>, version?: number): Promise<RuleTrial> {
+  return json<RuleTrial>(`/items/${seg(code)}/rules/evaluate`, { method: 'POST', json: { facts, version } })
+}
+
+// ---------------------------------------------------------------- data catalogue (data-sharing)
+
+export interface DataResource {
+  code: string
+  name: string
+  description: string
+  owner_department: string
+  fields: { name: string; label: string }[]
+  sharing_type: string
+  update_frequency: string
+  personal: boolean
+  builtin: boolean
+}
+
+export interface AccessRequest {
+  id: number
+  resource_code: string
+  client_id: string
+  client_name: string
+  fields: string[]
+  purpose: string
+  valid_days: number
+  status: string
+  requested_by: string
+  requested_at: string
+  decided_by: string | null
+  decided_at: string | null
+  decision_reason: string | null
+  grant_id: number | null
+}
+
+export interface Grant {
+  id: number
+  request_id: number
+  resource_code: string
+  client_id: string
+  fields: string[]
+  purpose: string
+  valid_from: string
+  valid_until: string
+  granted_by: string
+  revoked_at: string | null
+  [key: string]: unknown
+}
+
+export function listResources(params: PageParams & { signal?: AbortSignal } = {}): Promise<Page<DataResource>> {
+  return page<DataResource>('/catalogue/resources', params)
+}
+
+export function listAccessRequests(params: PageParams & { status?: string; signal?: AbortSignal } = {}): Promise<Page<AccessRequest>> {
+  return page<AccessRequest>('/catalogue/access-requests', params, { status: params.status || undefined })
+}
+
+export function decideAccessRequest(
+  id: number,
+  body: { decision: 'approve' | 'refuse'; reason?: string; fields?: string[]; valid_days?: number },
+): Promise<AccessRequest> {
+  return json<AccessRequest>(`/catalogue/access-requests/${id}/decision`, { method: 'POST', json: body })
+}
+
+export function listGrants(params: PageParams & { signal?: AbortSignal } = {}): Promise<Page<Grant>> {
+  return page<Grant>('/catalogue/grants', params)
+}
+
+export function revokeGrant(id: number, reason: string): Promise<Grant> {
+  return json<Grant>(`/catalogue/grants/${id}/revoke`, { method: 'POST', json: { reason } })
 }

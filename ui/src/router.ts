@@ -44,10 +44,30 @@ export const routes: RouteRecordRaw[] = [
         meta: { title: '事项详情' },
       },
       {
+        path: 'bundles/:code',
+        name: 'bundle',
+        component: () => import('@/views/public/BundleView.vue'),
+        props: true,
+        meta: { title: '一件事一次办' },
+      },
+      {
+        path: 'bundle-applications/:bundleNo',
+        name: 'bundle-application',
+        component: () => import('@/views/applicant/BundleApplicationView.vue'),
+        props: true,
+        meta: { title: '一件事办理情况', access: 'applicant' },
+      },
+      {
+        path: 'lists',
+        name: 'lists',
+        component: () => import('@/views/public/ListsView.vue'),
+        meta: { title: '五张清单', nav: { label: '五张清单', group: 'public', order: 3 } },
+      },
+      {
         path: 'verify',
         name: 'verify',
         component: () => import('@/views/public/VerifyView.vue'),
-        meta: { title: '电子证照核验', nav: { label: '证照核验', group: 'public', order: 3 } },
+        meta: { title: '电子证照核验', nav: { label: '证照核验', group: 'public', order: 4 } },
       },
       {
         // The address a licence's QR code carries.
@@ -89,6 +109,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { title: '我的证照', access: 'applicant', nav: { label: '我的证照', group: 'applicant', order: 2 } },
       },
       {
+        path: 'my/data-access',
+        name: 'my-data-access',
+        component: () => import('@/views/applicant/MyDataAccessView.vue'),
+        meta: { title: '谁查看了我的数据', access: 'applicant', nav: { label: '数据查看记录', group: 'applicant', order: 3 } },
+      },
+      {
         // Its applicant, and the staff entitled to it, see a case.
         path: 'cases/:caseNo',
         name: 'case',
@@ -120,6 +146,77 @@ export const routes: RouteRecordRaw[] = [
         component: () => import('@/views/reviewer/WorkItemView.vue'),
         props: true,
         meta: { title: '办件审查', access: 'staff', roles: ['reviewer'] },
+      },
+      {
+        path: 'intake',
+        name: 'intake',
+        component: () => import('@/views/clerk/IntakeQueueView.vue'),
+        meta: {
+          title: '窗口收件',
+          access: 'staff',
+          roles: ['clerk', 'admin'],
+          nav: { label: '窗口收件', group: 'staff', order: 2 },
+        },
+      },
+      {
+        path: 'intake/new',
+        name: 'intake-new',
+        component: () => import('@/views/clerk/IntakeNewView.vue'),
+        meta: { title: '新建收件', access: 'staff', roles: ['clerk', 'admin'] },
+      },
+      {
+        path: 'intake/:caseNo',
+        name: 'intake-case',
+        component: () => import('@/views/clerk/IntakeCaseView.vue'),
+        props: true,
+        meta: { title: '办件受理', access: 'staff', roles: ['clerk', 'admin'] },
+      },
+      {
+        path: 'supervision',
+        name: 'performance',
+        component: () => import('@/views/staff/PerformanceView.vue'),
+        meta: {
+          title: '效能监察',
+          access: 'staff',
+          roles: ['admin', 'department_admin'],
+          nav: { label: '效能监察', group: 'staff', order: 3 },
+        },
+      },
+      {
+        path: 'admin/processes',
+        name: 'processes',
+        component: () => import('@/views/staff/ProcessListView.vue'),
+        meta: {
+          title: '流程管理',
+          access: 'staff',
+          roles: ['admin', 'department_admin'],
+          nav: { label: '流程管理', group: 'staff', order: 4 },
+        },
+      },
+      {
+        path: 'admin/items/:code/process',
+        name: 'process',
+        component: () => import('@/views/staff/ProcessView.vue'),
+        props: true,
+        meta: { title: '办件流程', access: 'staff', roles: ['admin', 'department_admin'] },
+      },
+      {
+        path: 'admin/items/:code/rules',
+        name: 'rules',
+        component: () => import('@/views/staff/RulesView.vue'),
+        props: true,
+        meta: { title: '决策表', access: 'staff', roles: ['admin', 'department_admin'] },
+      },
+      {
+        path: 'admin/data-grants',
+        name: 'data-grants',
+        component: () => import('@/views/staff/DataGrantsView.vue'),
+        meta: {
+          title: '数据共享授权',
+          access: 'staff',
+          roles: ['admin', 'department_admin'],
+          nav: { label: '共享授权', group: 'staff', order: 5 },
+        },
       },
       {
         path: 'staff/cases',

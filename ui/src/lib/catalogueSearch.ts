@@ -1,20 +1,39 @@
 /**
- * Searching the catalogue by words. The items API filters by department only, so while it has
- * no search parameter the catalogue is searched here, over every published item.
+ * Searching the catalogue: the items API searches names, keywords and themes (`q`) and filters by
+ * department, audience, theme and type. It does not match item codes, so a code is looked up
+ * directly (`GET /items/{code}`).
  */
-import type { Department, ItemSummary } from '@/api'
+export const ITEM_CODE = /^\d{6}-[A-Z0-9]+(-[A-Z0-9]+)+$/i
 
-function normalise(text: string): string {
-  return text.normalize('NFKC').toLowerCase().replace(/\s+/g, '')
+export function isItemCode(text: string): boolean {
+  return ITEM_CODE.test(text.trim())
 }
 
-/** Items whose name, code or department name contain every word of the query. */
-export function searchItems(items: readonly ItemSummary[], query: string, departments: readonly Department[] = []): ItemSummary[] {
-  const words = query.split(/\s+/).map(normalise).filter(Boolean)
-  if (!words.length) return [...items]
-  const departmentName = new Map(departments.map((d) => [d.code, d.name]))
-  return items.filter((item) => {
-    const haystack = normalise(`${item.name} ${item.code} ${departmentName.get(item.department_code) ?? ''}`)
-    return words.every((word) => haystack.includes(word))
-  })
+export interface CatalogueFilters {
+  q: string
+  department: string
+  audience: string
+  type: string
+  theme: string
+}
+
+const KEYS: (keyof CatalogueFilters)[] = ['q', 'department', 'audience', 'type', 'theme']
+
+/** The filters from the URL's query (unknown values of audience dropped). */
+export function filtersFromQuery(query: Record<string, unknown>): CatalogueFilters {
+  const read = (key: string): string => (typeof query[key] === 'string' ? (query[key] as string).trim() : '')
+  const audience = read('audience')
+  return { q: read('q'), department: read('department'), audience: audience === 'person' || audience === 'entity' ? audience : '', type: read('type'), theme: read('theme') }
+}
+
+/** The URL query for the filters (empty ones left out; a new search starts at page 1). */
+export function queryFromFilters(filters: Partial<CatalogueFilters>): Record<string, string | undefined> {
+  return Object.fromEntries(KEYS.map((key) => [key, filters[key]?.trim() || undefined]))
+}
+
+/** Every theme of the given items and bundles, once, in first-seen order. */
+export function collectThemes(...groups: readonly { themes?: readonly string[] }[][]): string[] {
+  const seen = new Set<string>()
+  for (const group of groups) for (const entry of group) for (const theme of entry.themes ?? []) if (theme.trim()) seen.add(theme.trim())
+  return [...seen]
 }

@@ -7,6 +7,7 @@ function lookup(table: Record<string, string>, code: string | null | undefined):
 
 const CASE_STATUS: Record<string, string> = {
   submitted: '已提交',
+  supplement_requested: '待补正',
   accepted: '已受理',
   dispatched: '审查中',
   approved: '已准予',
@@ -17,6 +18,7 @@ const CASE_STATUS: Record<string, string> = {
 
 const CASE_STEP: Record<string, string> = {
   submitted: '提交申请',
+  supplement_requested: '一次性告知补正',
   accepted: '受理',
   dispatched: '分办至实施部门',
   approved: '准予许可',
@@ -49,7 +51,7 @@ export function workStatusLabel(status: string): string {
   return lookup(WORK_STATUS, status)
 }
 
-const ITEM_TYPE: Record<string, string> = {
+export const ITEM_TYPE: Record<string, string> = {
   licensing: '行政许可',
   benefit: '行政给付',
   confirmation: '行政确认',
@@ -114,6 +116,8 @@ export function timelineNote(note: string | null, departmentName: (code: string)
     'online pre-check passed': '网上预审通过',
   }
   if (known[note]) return known[note]
+  const taken = /^window application taken by (.+)$/.exec(note)
+  if (taken) return `窗口收件（${taken[1]}）`
   const dispatched = /^dispatched to (\S+)$/.exec(note)
   if (dispatched) return `已分办至${departmentName(dispatched[1]!)}`
   const licence = /^licen[cs]e (\S+)$/.exec(note)
@@ -130,4 +134,93 @@ export function ruleFieldLabel(path: string, formLabels: Record<string, string>)
   if (scope === 'form') return formLabels[name] ?? name
   if (scope === 'applicant') return APPLICANT_FACT[name] ?? name
   return path
+}
+
+const MATERIAL_FORM: Record<string, string> = { electronic: '电子件', original: '原件', copy: '复印件' }
+
+export function materialFormLabel(form: string): string {
+  return lookup(MATERIAL_FORM, form)
+}
+
+const ALERT_KIND: Record<string, string> = { yellow: '黄牌预警', red: '红牌超时', state_overdue: '环节超时' }
+
+export function alertKindLabel(kind: string): string {
+  return lookup(ALERT_KIND, kind)
+}
+
+export function alertKindTag(kind: string): TagType {
+  return kind === 'yellow' ? 'warning' : 'danger'
+}
+
+const DATA_RESOURCE: Record<string, string> = {
+  population: '人口库',
+  'legal-entities': '法人库',
+  legal_entity: '法人库',
+  licenses: '电子证照库',
+  credit: '社会信用信息库',
+}
+
+export function dataResourceLabel(resource: string): string {
+  const [head] = resource.split('/')
+  return lookup(DATA_RESOURCE, head ?? resource)
+}
+
+const READER_KIND: Record<string, string> = {
+  person: '个人',
+  entity: '法人',
+  staff: '工作人员',
+  service: '政务系统',
+  client: '接入应用',
+  anonymous: '公众查验',
+}
+
+export function readerKindLabel(kind: string): string {
+  return lookup(READER_KIND, kind)
+}
+
+const DATA_OUTCOME: Record<string, string> = { allowed: '已读取', refused: '已拒绝' }
+
+export function dataOutcomeLabel(outcome: string): string {
+  return lookup(DATA_OUTCOME, outcome)
+}
+
+const PURPOSE: Record<string, string> = { prefill: '申报表自动填写', intake: '窗口受理', review: '审批审查', dispatch: '分办审查' }
+
+export function purposeLabel(purpose: string): string {
+  return lookup(PURPOSE, purpose)
+}
+
+const DATA_FIELD: Record<string, string> = {
+  subject: '主体',
+  black_listed: '是否失信',
+  red_listed: '是否守信激励',
+  records: '信用记录',
+  license_type: '证照类型',
+  status: '状态',
+  valid_until: '有效期',
+  trust_level: '可信等级',
+  name: '姓名/名称',
+  gender: '性别',
+  birth_date: '出生日期',
+  residence_address: '居住地址',
+  household_division_code: '户籍地',
+  id_number: '证件号码',
+  address: '住所',
+  business_scope: '经营范围',
+  legal_representative: '法定代表人',
+}
+
+export function dataFieldsLabel(fields: readonly string[]): string {
+  return fields.map((f) => lookup(DATA_FIELD, f)).join('、')
+}
+
+const CLIENT_NAME: Record<string, string> = {
+  'service-management': '政务服务管理平台',
+  'business-systems': '部门业务系统',
+  'portal-gateway': '政务服务门户',
+  'data-sharing': '数据共享平台',
+}
+
+export function readerNameLabel(name: string): string {
+  return lookup(CLIENT_NAME, name)
 }

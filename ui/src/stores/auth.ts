@@ -69,6 +69,8 @@ export const useAuthStore = defineStore('auth', () => {
   function homeRoute(): string {
     if (isApplicant.value) return '/my/cases'
     if (hasRole('reviewer')) return '/review'
+    if (hasRole('clerk')) return '/intake'
+    if (hasRole('admin', 'department_admin')) return '/supervision'
     if (isStaff.value) return '/staff/cases'
     return '/'
   }

@@ -2,6 +2,7 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import * as api from '@/api'
+import { collectThemes } from '@/lib/catalogueSearch'
 
 export const useReferenceStore = defineStore('reference', () => {
   const departments = ref<api.Department[]>([])
@@ -46,5 +47,21 @@ export const useReferenceStore = defineStore('reference', () => {
     return items.value[code]?.name ?? code
   }
 
-  return { departments, items, loadDepartments, departmentName, loadItem, itemName }
+  const themes = ref<string[]>([])
+  let themesLoading: Promise<string[]> | null = null
+
+  /** The life-event themes (主题) of the published items and bundles, fetched once. */
+  async function loadThemes(): Promise<string[]> {
+    if (themes.value.length) return themes.value
+    themesLoading ??= Promise.all([api.listAllItems({ limit: 500 }), api.listBundles()]).then(
+      ([all, bundles]) => (themes.value = collectThemes(bundles, all)),
+      (error: unknown) => {
+        themesLoading = null
+        throw error
+      },
+    )
+    return themesLoading
+  }
+
+  return { departments, items, themes, loadDepartments, departmentName, loadItem, itemName, loadThemes }
 })

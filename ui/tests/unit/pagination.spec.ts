@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { readPage, type ItemSummary } from '@/api'
-import { searchItems } from '@/lib/catalogueSearch'
+import { readPage } from '@/api'
+import { collectThemes, filtersFromQuery, isItemCode, queryFromFilters } from '@/lib/catalogueSearch'
 import { clampPage, pageCount, pageFromQuery, queryForPage, slicePage } from '@/lib/pagination'
 
 describe('a page of a list as the API answers it', () => {
@@ -44,33 +44,20 @@ describe('the page in the URL', () => {
   })
 })
 
-describe('searching the catalogue in the browser', () => {
-  const item = (code: string, name: string, department_code: string): ItemSummary => ({
-    code,
-    name,
-    department_code,
-    version: 1,
-    item_type: 'licensing',
-    instant_approval: false,
-    committed_days: 1,
-    audience: ['person'],
+describe('searching the catalogue', () => {
+  it('tells an item code from words', () => {
+    expect(isItemCode('330122-AMR-XK-0001')).toBe(true)
+    expect(isItemCode(' 330122-psb-xk-0001 ')).toBe(true)
+    expect(isItemCode('个体工商户')).toBe(false)
+    expect(isItemCode('330122')).toBe(false)
   })
-  const items = [
-    item('330122-AMR-XK-0001', '个体工商户设立登记', 'amr'),
-    item('330122-AMR-XK-0002', '食品经营许可', 'amr'),
-    item('330122-PSB-XK-0001', '居住证申领', 'psb'),
-  ]
-  const departments = [
-    { code: 'amr', name: '示范县市场监督管理局', division_code: '330122' },
-    { code: 'psb', name: '示范县公安局', division_code: '330122' },
-  ]
 
-  it('finds items by name, code or department, every word matching', () => {
-    expect(searchItems(items, '个体工商户').map((i) => i.code)).toEqual(['330122-AMR-XK-0001'])
-    expect(searchItems(items, 'psb-xk').map((i) => i.name)).toEqual(['居住证申领'])
-    expect(searchItems(items, '公安局', departments).map((i) => i.name)).toEqual(['居住证申领'])
-    expect(searchItems(items, '市场监督 许可', departments).map((i) => i.name)).toEqual(['食品经营许可'])
-    expect(searchItems(items, '  ')).toHaveLength(3)
-    expect(searchItems(items, '不存在')).toEqual([])
+  it('keeps the filters in the URL', () => {
+    expect(filtersFromQuery({ q: ' 食品 ', audience: 'robot', type: 'licensing', theme: ['x'] })).toEqual({ q: '食品', department: '', audience: '', type: 'licensing', theme: '' })
+    expect(queryFromFilters({ q: '食品', department: '', audience: 'entity' })).toEqual({ q: '食品', department: undefined, audience: 'entity', type: undefined, theme: undefined })
+  })
+
+  it('collects the themes once', () => {
+    expect(collectThemes([{ themes: ['企业开办', '开办餐饮店'] }, { themes: ['开办餐饮店'] }], [{ themes: ['社会保障', ' '] }])).toEqual(['企业开办', '开办餐饮店', '社会保障'])
   })
 })

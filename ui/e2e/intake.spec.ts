@@ -1,0 +1,174 @@
+/**
+ * One-window intake (一窗受理): the window clerk (clerk) files a walk-in applicant's 食品经营许可
+ * case, checks the materials, accepts it and prints the receipt; the reviewer of 示范县市场监督管理局
+ * (reviewer-amr) approves it; the administrator (admin) sees it counted on the performance
+ * dashboard. And the other two intake outcomes: a supplement request, supplied at the window,
+ * then a rejection with its reason.
+ */
+import type { Page } from '@playwright/test'
+import { expect, test } from './fixtures'
+import { DEMO_PASSWORD, ITEM_REVIEWED, login } from './flows'
+import { newResidentId } from './identities'
+
+const PDF = { name: '布局图.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n') }
+const FOOD_ITEM_NAME = '食品经营许可'
+
+async function startWalkIn(clerk: Page, idNumber: string, name: string): Promise<void> {
+  await clerk.goto('/intake')
+  await clerk.getByRole('button', { name: '新建收件' }).click()
+  await expect(clerk).toHaveURL(/\/intake\/new$/)
+  await clerk.getByLabel('居民身份证号码').fill(idNumber)
+  await clerk.getByLabel('申请人姓名').fill(name)
+  await clerk.getByLabel('事项名称、编码或关键词').fill('食品经营')
+  await clerk.getByRole('button', { name: '查找事项' }).click()
+  await clerk.getByRole('button', { name: `选择 ${FOOD_ITEM_NAME}` }).click()
+  await expect(clerk.getByTestId('chosen-item')).toContainText(ITEM_REVIEWED)
+}
+
+async function fillFoodForm(clerk: Page, business: string): Promise<void> {
+  await clerk.getByLabel('经营者名称', { exact: true }).fill(business)
+  await clerk.getByLabel('经营场所', { exact: true }).fill('示范县迎春路12号')
+  await clerk.getByLabel('经营项目', { exact: true }).fill('热食类食品制售')
+  await clerk.getByLabel('经营场所面积（平方米）', { exact: true }).fill('60')
+}
+
+/** The 食品经营许可 row of the dashboard by item: [volume, finished] (0, 0 when it has no row). */
+async function foodFigures(admin: Page): Promise<[number, number]> {
+  await admin.getByText('按事项', { exact: true }).click()
+  await expect(admin.getByText(/^(按事项办件量|统计期内没有办件)$/)).toBeVisible()
+  const row = admin.locator('.figures tbody tr', { has: admin.locator(`[data-key="${ITEM_REVIEWED}"]`) })
+  if ((await row.count()) === 0) return [0, 0]
+  const cells = row.locator('td')
+  return [Number(await cells.nth(1).innerText()), Number(await cells.nth(2).innerText())]
+}
+
+test('a clerk files a walk-in case that a reviewer approves and the admin sees in the dashboard', async ({ page, shot, newVisitor }) => {
+  // The administrator's dashboard before.
+  const admin = await newVisitor()
+  await login(admin, 'admin', DEMO_PASSWORD)
+  await expect(admin).toHaveURL(/\/supervision$/)
+  await expect(admin.getByTestId('kpi-volume')).toBeVisible()
+  const [volumeBefore, finishedBefore] = await foodFigures(admin)
+
+  // The clerk takes the walk-in application.
+  await login(page, 'clerk', DEMO_PASSWORD)
+  await expect(page).toHaveURL(/\/intake$/)
+  await expect(page.getByRole('heading', { name: '窗口收件' })).toBeVisible()
+  const idNumber = newResidentId()
+  await startWalkIn(page, idNumber.slice(0, 17) + (idNumber[17] === '1' ? '2' : '1'), '赵敏')
+  await page.getByLabel('申请人姓名').click()
+  await expect(page.locator('.el-form-item', { has: page.getByLabel('居民身份证号码') })).toContainText('校验')
+  await page.getByLabel('居民身份证号码').fill(idNumber)
+  await fillFoodForm(page, '赵敏小吃店')
+
+  // Materials: the layout plan is scanned and uploaded; a made-up licence number for the business
+  // licence is refused by the API next to that material.
+  await expect(page.locator('[data-material="SQS"] [data-testid="material-state"]')).toHaveText('随申请表生成')
+  await page.locator('[data-material="BJT"] input[type=file]').setInputFiles(PDF)
+  await expect(page.locator('[data-material="BJT"] [data-testid="material-state"]')).toHaveText('已上传扫描件')
+  await page.getByLabel('营业执照（主体资格证明）的电子证照编号').fill('AMR-NO-SUCH-LICENCE')
+  await page.getByRole('button', { name: '提交收件' }).click()
+  await expect(page.locator('[data-material="YYZZ"] [role="alert"]')).toHaveText('该电子证照不存在，不能代替本项材料')
+  await expect(page.getByRole('alert').first()).not.toContainText('materials[')
+  await shot('窗口人员：证照编号被退回')
+  await page.getByLabel('营业执照（主体资格证明）的电子证照编号').fill('')
+  await expect(page.getByTestId('missing-summary')).toHaveText('必需材料齐全')
+  await shot('窗口人员：新建收件')
+  await page.getByRole('button', { name: '提交收件' }).click()
+  await expect(page).toHaveURL(/\/intake\/\d+$/)
+  const caseNo = page.url().split('/').pop()!
+  await expect(page.getByTestId('intake-status')).toHaveText('已提交')
+  await expect(page.getByTestId('receipt')).toContainText('收件凭证')
+
+  // In the queue, then accepted.
+  await page.goto('/intake')
+  await page.locator(`a[data-case-no="${caseNo}"]`).click()
+  await expect(page.getByRole('list', { name: '申请材料核对' })).toContainText('已提交扫描件')
+  await page.getByRole('button', { name: '提交受理结论' }).click()
+  await expect(page.getByText('请选择受理结论')).toBeVisible()
+  await page.getByText('受理', { exact: true }).click()
+  await page.getByLabel('受理说明（选填）').fill('材料齐全，予以受理。')
+  await page.getByRole('button', { name: '提交受理结论' }).click()
+  await page.getByRole('dialog').getByRole('button', { name: '确定' }).click()
+  await expect(page.getByTestId('intake-status')).not.toHaveText('已提交')
+  const receipt = page.getByTestId('receipt')
+  await expect(receipt).toContainText('受理回执')
+  await expect(receipt).toContainText(caseNo)
+  await expect(receipt).toContainText('赵敏')
+  await shot('窗口人员：已受理')
+  await page.emulateMedia({ media: 'print' })
+  await expect(page.getByRole('button', { name: '打印受理回执' })).toBeHidden()
+  await shot('窗口人员：打印的受理回执', page, { fullPage: false })
+  await page.emulateMedia({ media: 'screen' })
+
+  // The reviewer approves it.
+  const reviewer = await newVisitor()
+  await login(reviewer, 'reviewer-amr', DEMO_PASSWORD)
+  await reviewer.locator(`a[data-case-no="${caseNo}"]`).click()
+  await expect(reviewer.getByText('赵敏小吃店')).toBeVisible()
+  await reviewer.getByText('准予许可', { exact: true }).click()
+  await reviewer.getByLabel('审批意见').fill('窗口受理材料齐全，经营场所符合要求，准予许可。')
+  await reviewer.getByRole('button', { name: '提交决定' }).click()
+  await reviewer.getByRole('dialog').getByRole('button', { name: '确定' }).click()
+  await expect(reviewer.getByTestId('work-status')).toHaveText('已准予')
+  await shot('审批人员：已准予', reviewer)
+
+  // The clerk's page follows it to its conclusion.
+  await expect(async () => {
+    await page.reload()
+    await expect(page.getByTestId('intake-status')).toHaveText('已办结', { timeout: 2_000 })
+  }).toPass({ timeout: 30_000 })
+
+  // The administrator sees it counted.
+  await expect(async () => {
+    await admin.getByRole('button', { name: '统计' }).click()
+    const [volume, finished] = await foodFigures(admin)
+    expect(volume).toBeGreaterThanOrEqual(volumeBefore + 1)
+    expect(finished).toBeGreaterThanOrEqual(finishedBefore + 1)
+  }).toPass({ timeout: 30_000 })
+  await expect(admin.getByTestId('kpi-finished')).not.toHaveText('0')
+  await expect(admin.getByRole('img', { name: /按事项的办件量/ })).toBeVisible()
+  await expect(admin.getByRole('heading', { name: /预警与超时/ })).toBeVisible()
+  await shot('管理员：效能监察', admin)
+})
+
+test('a clerk asks once for a supplement, takes it at the window, then rejects with a reason', async ({ page, shot }) => {
+  await login(page, 'clerk', DEMO_PASSWORD)
+  await startWalkIn(page, newResidentId(), '孙立')
+  await fillFoodForm(page, '孙立餐饮店')
+  await page.getByRole('button', { name: '提交收件' }).click()
+  await expect(page).toHaveURL(/\/intake\/\d+$/)
+
+  // A supplement request needs what and why.
+  await page.getByText('一次性告知补正', { exact: true }).click()
+  await page.locator('.el-checkbox', { hasText: '主要设备设施布局和操作流程' }).click()
+  await page.getByRole('button', { name: '提交受理结论' }).click()
+  await expect(page.getByText('请填写补正要求')).toBeVisible()
+  await page.getByLabel('补正要求').fill('请提供主要设备设施布局图和操作流程说明。')
+  await page.getByRole('button', { name: '提交受理结论' }).click()
+  await page.getByRole('dialog').getByRole('button', { name: '确定' }).click()
+  await expect(page.getByTestId('intake-status')).toHaveText('待补正')
+  await expect(page.getByTestId('receipt')).toContainText('补正材料通知书')
+  await expect(page.getByTestId('receipt')).toContainText('请提供主要设备设施布局图')
+  await shot('窗口人员：一次性告知补正')
+
+  // The applicant brings it to the window.
+  await page.getByRole('button', { name: '提交补正材料' }).click()
+  await expect(page.getByText('请先上传补正的材料')).toBeVisible()
+  await page.locator('#supplement-material-BJT-file').setInputFiles(PDF)
+  await expect(page.locator('[data-material="BJT"] [data-testid="material-state"]').last()).toHaveText('已上传扫描件')
+  await page.getByRole('button', { name: '提交补正材料' }).click()
+  await expect(page.getByTestId('intake-status')).toHaveText('已提交')
+
+  // Rejected, with its reason on the notice.
+  await page.getByText('不予受理', { exact: true }).click()
+  await page.getByRole('button', { name: '提交受理结论' }).click()
+  await expect(page.getByText('请填写不予受理的理由')).toBeVisible()
+  await page.getByLabel('不予受理理由').fill('经营场所位于居民住宅楼内，不符合食品经营场所设置要求。')
+  await page.getByRole('button', { name: '提交受理结论' }).click()
+  await page.getByRole('dialog').getByRole('button', { name: '确定' }).click()
+  await expect(page.getByTestId('intake-status')).toHaveText('不予受理')
+  await expect(page.getByTestId('receipt')).toContainText('不予受理通知书')
+  await expect(page.getByTestId('receipt')).toContainText('不符合食品经营场所设置要求')
+  await shot('窗口人员：不予受理')
+})
