@@ -28,7 +28,9 @@ test('an administrator uploads a BPMN process: a script task is refused, a valid
   await page.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '流程管理' }).click()
   await page.getByLabel('事项名称、编码或关键词').fill(ITEM)
   await page.getByRole('button', { name: '查找' }).click()
-  await page.getByRole('link', { name: /的办件流程$/ }).click()
+  // The list shows every item until the search answers: wait for it, then take the one found.
+  await expect(page.getByRole('link', { name: /的办件流程$/ })).toHaveCount(1)
+  await page.getByRole('link', { name: '就业登记的办件流程' }).click()
   await expect(page).toHaveURL(new RegExp(`/admin/items/${ITEM}/process$`))
   await expect(page.getByTestId('process-version')).toHaveText('平台默认流程')
   await expect(page.locator('.states')).toContainText('department_review')

@@ -11,7 +11,9 @@ test('an administrator reads, tries and versions a decision table', async ({ pag
   await page.goto('/admin/processes')
   await page.getByLabel('事项名称、编码或关键词').fill(ITEM_INSTANT)
   await page.getByRole('button', { name: '查找' }).click()
-  await page.getByRole('link', { name: /的决策表$/ }).click()
+  // The list shows every item until the search answers: wait for it, then take the one found.
+  await expect(page.getByRole('link', { name: /的决策表$/ })).toHaveCount(1)
+  await page.getByRole('link', { name: '个体工商户设立登记的决策表' }).click()
   await expect(page).toHaveURL(new RegExp(`/admin/items/${ITEM_INSTANT}/rules$`))
   await expect(page.getByRole('heading', { name: '决策表：个体工商户设立登记' })).toBeVisible()
   const before = (await page.getByTestId('rules-version').innerText()).trim()
