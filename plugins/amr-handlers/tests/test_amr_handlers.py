@@ -18,7 +18,7 @@ from business_systems.handlers import (
 )
 
 PERSON = ApplicantView(sub="u1", type="person", id_number="11010519491231002X", name="张三")
-ENTITY = ApplicantView(sub="e1", type="entity", id_number="91330122MA2GXXXX1X", name="示范餐饮有限公司")
+ENTITY = ApplicantView(sub="e1", type="entity", id_number="91330122MA2G0A1B07", name="示范餐饮有限公司")
 BUSINESS = {
     "business_name": "张三小吃店",
     "business_address": "示范县人民路1号",

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from data_sharing.audit.service import AuditLog
-from data_sharing.catalogue.access import authorize, parse_fields
+from data_sharing.catalogue.access import Access, authorize, parse_fields
 from data_sharing.registries.definitions import (
     DIVISIONS,
     ECONOMIC_INDICATORS,
@@ -46,6 +46,27 @@ def read_legal_entity(
     return _read_one(session, audit, principal, LEGAL_ENTITIES, LegalEntity, code, fields, purpose)
 
 
+def _authorize(
+    session: Session,
+    audit: AuditLog,
+    principal: Principal,
+    definition: RegistryDefinition,
+    fields: str | None,
+    purpose: str | None,
+    subject: str | None = None,
+) -> Access:
+    """The caller's access to one registry: its grant (or basis) checked, refusals audited."""
+    return authorize(
+        session,
+        audit=audit,
+        principal=principal,
+        resource=definition.resource,
+        subject=subject,
+        fields=parse_fields(fields),
+        purpose=purpose,
+    )
+
+
 def _read_one(
     session: Session,
     audit: AuditLog,
@@ -56,15 +77,7 @@ def _read_one(
     fields: str | None,
     purpose: str | None,
 ) -> dict[str, Any]:
-    access = authorize(
-        session,
-        audit=audit,
-        principal=principal,
-        resource=definition.resource,
-        subject=key,
-        fields=parse_fields(fields),
-        purpose=purpose,
-    )
+    access = _authorize(session, audit, principal, definition, fields, purpose, subject=key)
     access.record(audit, subject=key)  # before the answer, found or not: the attempt is what counts
     record = session.get(model, key)
     if record is None:
@@ -91,14 +104,7 @@ def list_divisions(
     fields: str | None,
     purpose: str | None,
 ) -> tuple[list[dict[str, Any]], int]:
-    access = authorize(
-        session,
-        audit=audit,
-        principal=principal,
-        resource=DIVISIONS.resource,
-        fields=parse_fields(fields),
-        purpose=purpose,
-    )
+    access = _authorize(session, audit, principal, DIVISIONS, fields, purpose)
     query = select(Division)
     if parent is not None:
         query = query.where(Division.parent_code == _division(parent, "parent"))
@@ -111,14 +117,7 @@ def list_divisions(
 def read_division(
     session: Session, *, audit: AuditLog, principal: Principal, code: str, fields: str | None, purpose: str | None
 ) -> dict[str, Any]:
-    access = authorize(
-        session,
-        audit=audit,
-        principal=principal,
-        resource=DIVISIONS.resource,
-        fields=parse_fields(fields),
-        purpose=purpose,
-    )
+    access = _authorize(session, audit, principal, DIVISIONS, fields, purpose)
     division = session.get(Division, _division(code, "code"))
     if division is None:
         raise NotFound(f"division {code} does not exist")
@@ -158,14 +157,7 @@ def list_service_halls(
     fields: str | None,
     purpose: str | None,
 ) -> tuple[list[dict[str, Any]], int]:
-    access = authorize(
-        session,
-        audit=audit,
-        principal=principal,
-        resource=SERVICE_HALLS.resource,
-        fields=parse_fields(fields),
-        purpose=purpose,
-    )
+    access = _authorize(session, audit, principal, SERVICE_HALLS, fields, purpose)
     query = select(ServiceHall)
     if division is not None:
         query = query.where(ServiceHall.division_code.startswith(division_prefix(_division(division, "division"))))
@@ -186,14 +178,7 @@ def list_indicators(
     fields: str | None,
     purpose: str | None,
 ) -> tuple[list[dict[str, Any]], int]:
-    access = authorize(
-        session,
-        audit=audit,
-        principal=principal,
-        resource=ECONOMIC_INDICATORS.resource,
-        fields=parse_fields(fields),
-        purpose=purpose,
-    )
+    access = _authorize(session, audit, principal, ECONOMIC_INDICATORS, fields, purpose)
     query = select(EconomicIndicator)
     if indicator is not None:
         query = query.where(EconomicIndicator.indicator_code == indicator)
