@@ -49,6 +49,7 @@ infra-down:
 test: $(STAMP) test-ui infra-up deploy-tools
 	GOV_TEST_PG_URL="$$(scripts/infra/postgres.sh url)" \
 	GOV_TEST_KAFKA_BOOTSTRAP="$$(scripts/infra/kafka.sh bootstrap)" \
+	GOV_TEST_KAFKA_SASL="$$(scripts/infra/kafka.sh sasl)" \
 	$(PY) -m pytest
 
 deploy-tools:

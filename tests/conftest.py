@@ -36,6 +36,12 @@ def kafka_bootstrap() -> str:
     return _required("GOV_TEST_KAFKA_BOOTSTRAP", "Apache Kafka")
 
 
+@pytest.fixture(scope="session")
+def kafka_sasl() -> str:
+    """The test broker's SASL/PLAIN listener as `user:password@host:port`."""
+    return _required("GOV_TEST_KAFKA_SASL", "Apache Kafka's SASL listener")
+
+
 def _libpq(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://")
 

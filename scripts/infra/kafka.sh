@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Single-node Apache Kafka broker (KRaft, no ZooKeeper) for tests and local development.
 #
-#   scripts/infra/kafka.sh start|stop|status|bootstrap
+#   scripts/infra/kafka.sh start|stop|status|bootstrap|sasl
 #
 # The broker jars come from Maven Central via scripts/infra/kafka/pom.xml.
 # See scripts/infra/README.md for the environment variables and where data lives.
@@ -13,6 +13,11 @@ INFRA_DIR=${GOV_INFRA_DIR:-$REPO_ROOT/var/infra}
 KAFKA_HOST=127.0.0.1
 KAFKA_PORT=${GOV_KAFKA_PORT:-29092}
 CONTROLLER_PORT=${GOV_KAFKA_CONTROLLER_PORT:-29093}
+# A second listener that asks for SASL/PLAIN credentials, so the clients' security settings are
+# tested against a real broker. Loopback only and throw-away data: the password is no secret.
+SASL_PORT=${GOV_KAFKA_SASL_PORT:-29094}
+SASL_USER=gov-test
+SASL_PASSWORD=gov-test-secret
 START_TIMEOUT=${GOV_KAFKA_START_TIMEOUT:-90}
 HEAP_OPTS=${GOV_KAFKA_HEAP_OPTS:--Xms256m -Xmx768m}
 
@@ -33,12 +38,13 @@ die() {
 
 usage() {
     cat >&2 <<EOF
-usage: $0 start|stop|status|bootstrap
+usage: $0 start|stop|status|bootstrap|sasl
 
   start      start (or reuse) the broker; with GOV_KAFKA_BOOTSTRAP set, only check it answers
   stop       stop the broker started by this script
   status     exit 0 if the broker answers
   bootstrap  print the bootstrap servers (host:port)
+  sasl       print the SASL/PLAIN listener as user:password@host:port (nothing for an external broker)
 EOF
     exit 2
 }
@@ -48,6 +54,14 @@ bootstrap() {
         printf '%s\n' "$GOV_KAFKA_BOOTSTRAP"
     else
         printf '%s:%s\n' "$KAFKA_HOST" "$KAFKA_PORT"
+    fi
+}
+
+sasl() {
+    if [ -n "${GOV_KAFKA_BOOTSTRAP:-}" ]; then
+        printf '%s\n' "${GOV_KAFKA_SASL:-}"
+    else
+        printf '%s:%s@%s:%s\n' "$SASL_USER" "$SASL_PASSWORD" "$KAFKA_HOST" "$SASL_PORT"
     fi
 }
 
@@ -234,11 +248,13 @@ write_config() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@$KAFKA_HOST:$CONTROLLER_PORT
-listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT,CONTROLLER://$KAFKA_HOST:$CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT
+listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT,SASL_PLAINTEXT://$KAFKA_HOST:$SASL_PORT,CONTROLLER://$KAFKA_HOST:$CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT,SASL_PLAINTEXT://$KAFKA_HOST:$SASL_PORT
 inter.broker.listener.name=PLAINTEXT
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+sasl.enabled.mechanisms=PLAIN
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="$SASL_USER" password="$SASL_PASSWORD" user_$SASL_USER="$SASL_PASSWORD";
 log.dirs=$DATA_DIR
 
 num.partitions=3
@@ -337,11 +353,17 @@ cmd_start() {
     local pid
     if local_answers; then
         if pid=$(our_pid); then
-            log "reusing running broker (pid $pid) on $(bootstrap)"
+            if port_open "$KAFKA_HOST" "$SASL_PORT"; then
+                log "reusing running broker (pid $pid) on $(bootstrap)"
+                return 0
+            fi
+            # Started by an older version of this script, without the SASL listener.
+            log "broker pid $pid has no SASL listener on $SASL_PORT; restarting it with the current configuration"
+            stop_pid "$pid"
         else
             log "reusing broker already answering on $(bootstrap)"
+            return 0
         fi
-        return 0
     fi
     if pid=$(our_pid); then
         log "broker pid $pid runs but does not answer on $(bootstrap); restarting it"
@@ -352,6 +374,8 @@ cmd_start() {
         die "port $KAFKA_PORT is taken by something that is not a Kafka broker; set GOV_KAFKA_PORT"
     port_open "$KAFKA_HOST" "$CONTROLLER_PORT" &&
         die "controller port $CONTROLLER_PORT is already in use; set GOV_KAFKA_CONTROLLER_PORT"
+    port_open "$KAFKA_HOST" "$SASL_PORT" &&
+        die "SASL port $SASL_PORT is already in use; set GOV_KAFKA_SASL_PORT"
 
     fetch_jars
     write_config
@@ -436,6 +460,7 @@ main() {
     stop) cmd_stop ;;
     status) cmd_status ;;
     bootstrap) bootstrap ;;
+    sasl) sasl ;;
     -h | --help | help) usage ;;
     *)
         log "unknown command: $1"

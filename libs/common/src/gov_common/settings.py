@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -17,6 +17,15 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap: str = "127.0.0.1:29092"
     kafka_partitions: int = Field(default=3, ge=1)
     kafka_replication_factor: int = Field(default=1, ge=1)
+    # How the Kafka clients reach the brokers: PLAINTEXT inside a trusted network; across hosts
+    # SASL_SSL with SCRAM (Strimzi's `scram-sha-512` listener) or SSL with client certificates.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: SecretStr = SecretStr("")
+    kafka_ssl_cafile: str | None = None  # the cluster's CA (PEM) when it is not in the system store
+    kafka_ssl_certfile: str | None = None  # client certificate (PEM) for SSL client authentication
+    kafka_ssl_keyfile: str | None = None
     # Prefix of every topic name on the broker (e.g. `staging.`); the code names topics without it.
     topic_namespace: str = Field(default="", pattern=r"^[A-Za-z0-9._-]*$")
     local_bus_path: str = "var/bus.db"
@@ -54,6 +63,34 @@ class ServiceSettings(BaseSettings):
             if self.database_url.startswith("sqlite"):
                 raise ValueError("production needs PostgreSQL, not SQLite")
         return self
+
+    @model_validator(mode="after")
+    def _sasl_needs_credentials(self) -> ServiceSettings:
+        if self.kafka_security_protocol.startswith("SASL_") and not (
+            self.kafka_sasl_username and self.kafka_sasl_password.get_secret_value()
+        ):
+            raise ValueError(
+                f"kafka_security_protocol {self.kafka_security_protocol} needs a SASL user name and password"
+            )
+        return self
+
+    def kafka_security(self) -> dict[str, Any]:
+        """The kafka-python settings for `kafka_security_protocol`, for producers, consumers and admins."""
+        config: dict[str, Any] = {"security_protocol": self.kafka_security_protocol}
+        if self.kafka_security_protocol.startswith("SASL_"):
+            config |= {
+                "sasl_mechanism": self.kafka_sasl_mechanism,
+                "sasl_plain_username": self.kafka_sasl_username,
+                "sasl_plain_password": self.kafka_sasl_password.get_secret_value(),
+            }
+        if self.kafka_security_protocol in ("SSL", "SASL_SSL"):
+            config |= {
+                "ssl_check_hostname": True,
+                "ssl_cafile": self.kafka_ssl_cafile,
+                "ssl_certfile": self.kafka_ssl_certfile,
+                "ssl_keyfile": self.kafka_ssl_keyfile,
+            }
+        return config
 
     @property
     def is_sqlite(self) -> bool:

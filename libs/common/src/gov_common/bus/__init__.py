@@ -20,6 +20,7 @@ def make_bus(settings: ServiceSettings, client_id: str) -> Bus:
             partitions=settings.kafka_partitions,
             replication_factor=settings.kafka_replication_factor,
             namespace=settings.topic_namespace,
+            security=settings.kafka_security(),
         )
     from gov_common.bus.local import LocalBus
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient
@@ -17,11 +18,20 @@ log = logging.getLogger("gov_common.bus.kafka")
 
 
 class KafkaBusConsumer(BusConsumer):
-    def __init__(self, bootstrap: str, group: str, topics: Sequence[str], client_id: str, namespace: str) -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        group: str,
+        topics: Sequence[str],
+        client_id: str,
+        namespace: str,
+        security: Mapping[str, Any] | None = None,
+    ) -> None:
         self._namespace = namespace
         self._consumer = KafkaConsumer(
             *[namespace + t for t in topics],
             bootstrap_servers=bootstrap,
+            **(security or {}),
             # Groups are namespaced like topics, so environments sharing a cluster never rebalance each other.
             group_id=namespace + group,
             client_id=client_id,
@@ -60,12 +70,21 @@ class KafkaBusConsumer(BusConsumer):
 
 class KafkaBus(Bus):
     """`namespace` prefixes every topic name on the broker, so that several environments (or test
-    runs) can share one cluster while the code speaks of `gov.case.v1` only."""
+    runs) can share one cluster while the code speaks of `gov.case.v1` only. `security` holds the
+    kafka-python settings of the connection (`ServiceSettings.kafka_security()`: TLS, SASL)."""
 
     def __init__(
-        self, bootstrap: str, *, client_id: str, partitions: int = 3, replication_factor: int = 1, namespace: str = ""
+        self,
+        bootstrap: str,
+        *,
+        client_id: str,
+        partitions: int = 3,
+        replication_factor: int = 1,
+        namespace: str = "",
+        security: Mapping[str, Any] | None = None,
     ) -> None:
         self.bootstrap = bootstrap
+        self.security = dict(security or {})
         self.namespace = namespace
         self.client_id = client_id
         self.partitions = partitions
@@ -79,6 +98,7 @@ class KafkaBus(Bus):
                 self._producer = KafkaProducer(
                     bootstrap_servers=self.bootstrap,
                     client_id=self.client_id,
+                    **self.security,
                     acks="all",
                     linger_ms=0,
                     retries=5,
@@ -96,10 +116,10 @@ class KafkaBus(Bus):
         future.get(timeout=30)
 
     def consumer(self, group: str, topics: Sequence[str]) -> BusConsumer:
-        return KafkaBusConsumer(self.bootstrap, group, topics, self.client_id, self.namespace)
+        return KafkaBusConsumer(self.bootstrap, group, topics, self.client_id, self.namespace, self.security)
 
     def ensure_topics(self, topics: Sequence[str]) -> None:
-        admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, client_id=self.client_id)
+        admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, client_id=self.client_id, **self.security)
         try:
             existing = set(admin.list_topics())
             missing = [self.namespace + t for t in topics if self.namespace + t not in existing]
@@ -122,7 +142,7 @@ class KafkaBus(Bus):
             return False
 
     def _probe(self) -> bool:
-        admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, client_id=self.client_id)
+        admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, client_id=self.client_id, **self.security)
         try:
             admin.list_topics()
             return True
