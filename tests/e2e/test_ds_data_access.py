@@ -118,3 +118,53 @@ def test_the_catalogue_divisions_and_credit_through_the_gateway(platform: Platfo
         assert status.status_code == 200 and status.json()["black_listed"] is True
         rules = client.get("/api/v1/quality/rules/population", headers=admin)
         assert rules.status_code == 200 and "resident_id" in {r["rule"] for r in rules.json()}
+
+
+WALK_IN = "330122198505050027"  # not used by the other end-to-end tests
+
+
+def test_a_window_clerk_looks_an_applicant_up_for_intake_and_the_person_sees_it(platform: Platform) -> None:
+    with platform.client() as client:
+        admin = login(client, "admin", DEMO_PASSWORD)
+        people = (
+            "id_number,name,household_division_code,residence_address,phone\n"
+            f"{WALK_IN},郑十,330122,浙江省杭州市桐庐县城南街道学院路5号,13500135026\n"
+        )
+        assert _import(client, admin, "divisions", DIVISIONS)["rejected_rows"] == 0
+        imported = _import(client, admin, "population", people)
+        assert imported["accepted_rows"] == 1, imported["errors"]
+
+        clerk = login(client, "clerk", DEMO_PASSWORD)
+        record = client.get(f"/api/v1/registries/population/{WALK_IN}", headers=clerk)
+        assert record.status_code == 200, record.text
+        assert record.json() == {
+            "name": "郑十",
+            "gender": "female",  # the second-to-last digit is even
+            "birth_date": "1985-05-05",
+            "residence_address": "浙江省杭州市桐庐县城南街道学院路5号",
+        }
+        phone = client.get(f"/api/v1/registries/population/{WALK_IN}", headers=clerk, params={"fields": "phone"})
+        assert phone.status_code == 403, phone.text
+        assert client.get("/api/v1/registries/population/330122198505050000", headers=clerk).status_code == 404
+        reviewer = login(client, "reviewer-amr", DEMO_PASSWORD)
+        assert client.get(f"/api/v1/registries/population/{WALK_IN}", headers=reviewer).status_code == 403
+
+        body = {
+            "account_type": "person",
+            "id_number": WALK_IN,
+            "name": "郑十",
+            "phone": "13500135026",
+            "password": "secret-pass-26",
+        }
+        assert client.post("/api/v1/auth/register", json=body).status_code in (201, 409)
+        person = login(client, WALK_IN, "secret-pass-26")
+        seen = client.get("/api/v1/audit/my-data-access", headers=person, params={"page_size": 100})
+        assert seen.status_code == 200, seen.text
+        by_clerk = [e for e in seen.json() if e["reader"]["name"] == "综合窗口人员"]
+        assert {(e["outcome"], e["purpose"]) for e in by_clerk} == {
+            ("allowed", "一窗受理核验身份"),
+            ("refused", "一窗受理核验身份"),
+        }
+        assert {tuple(e["fields"]) for e in by_clerk if e["outcome"] == "allowed"} == {
+            ("name", "gender", "birth_date", "residence_address")
+        }

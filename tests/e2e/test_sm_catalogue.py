@@ -117,3 +117,27 @@ def test_the_five_lists_are_compiled_published_and_compared(platform: Platform) 
         assert public[-1]["id"] == second["id"] and public[-1]["effective_date"] == "2026-07-01"
         diff = client.get("/api/v1/lists/diff", params={"from": first.json()["id"], "to": second["id"]}).json()
         assert [(c["code"], c["fields"]) for c in diff["changed"]] == [("SF-01", ["amount"])]
+
+
+def test_themes_code_search_and_paginated_lists_and_tables_through_the_gateway(platform: Platform) -> None:
+    with platform.client() as client:
+        themes = client.get("/api/v1/themes")  # public
+        assert themes.status_code == 200, themes.text
+        counts = {t["name"]: (t["item_count"], t["bundle_count"]) for t in themes.json()}
+        assert counts["开办餐饮店"][0] >= 2 and counts["开办餐饮店"][1] >= 1 and counts["社会保障"][0] >= 1
+
+        found = client.get("/api/v1/items", params={"q": "330122-AMR", "page_size": 100})
+        assert found.status_code == 200, found.text
+        codes = {i["code"] for i in found.json()}
+        assert {"330122-AMR-XK-0001", "330122-AMR-XK-0002"} <= codes
+        assert all(c.startswith("330122-AMR") for c in codes)
+
+        lists = client.get("/api/v1/lists/power", params={"page_size": 1})
+        assert lists.status_code == 200, lists.text
+        assert lists.headers["X-Page-Size"] == "1" and "X-Total-Count" in lists.headers and len(lists.json()) <= 1
+        assert client.get("/api/v1/lists/power", params={"page": 0}).status_code == 422
+
+        admin = staff(client, "admin")
+        tables = client.get("/api/v1/items/330122-AMR-XK-0001/rules", headers=admin, params={"page_size": 1})
+        assert tables.status_code == 200, tables.text
+        assert int(tables.headers["X-Total-Count"]) >= 1 and tables.headers["X-Page"] == "1" and len(tables.json()) == 1

@@ -47,8 +47,16 @@ def test_window_case_with_supplement_decision_licence_and_evaluation(platform: P
             headers=applicant.headers,
         )
         assert supplemented.status_code == 200, supplemented.text
-        accepted = client.post(f"/api/v1/intake/cases/{case_no}/accept", json={"note": "材料齐全"}, headers=clerk)
-        assert accepted.status_code == 200 and accepted.json()["status"] == "dispatched"
+        # At the window the signed form and commitment are scanned before acceptance; without them, 409.
+        refused = client.post(f"/api/v1/intake/cases/{case_no}/accept", json={"note": "材料齐全"}, headers=clerk)
+        assert refused.status_code == 409 and refused.json()["missing"] == ["SQS", "GLZD"], refused.text
+        scan = client.post("/api/v1/files", files={"file": ("scan.pdf", PDF, "application/pdf")}, headers=clerk)
+        assert scan.status_code == 201, scan.text
+        scans = [{"code": code, "file_id": scan.json()["file_id"]} for code in ("SQS", "GLZD")]
+        accepted = client.post(
+            f"/api/v1/intake/cases/{case_no}/accept", json={"note": "材料齐全", "materials": scans}, headers=clerk
+        )
+        assert accepted.status_code == 200 and accepted.json()["status"] == "dispatched", accepted.text
         download = client.get(f"/api/v1/cases/{case_no}/materials/{file_id}", headers=applicant.headers)
         assert download.status_code == 200 and download.content == PDF
 

@@ -285,3 +285,40 @@ def test_a_draft_version_is_not_public(sm: SM) -> None:
     assert sm.client.get(url).status_code == 404
     assert sm.client.get(url, headers=sm.person()).status_code == 404
     assert sm.client.get(url, headers=admin).json()["status"] == "draft"
+
+
+def _themes(sm: SM) -> dict[str, tuple[int, int]]:
+    response = sm.client.get("/api/v1/themes")  # public: no token
+    assert response.status_code == 200, response.text
+    return {t["name"]: (t["item_count"], t["bundle_count"]) for t in response.json()}
+
+
+def test_themes_count_the_published_items_and_bundles(any_sm: SM) -> None:
+    sm = any_sm
+    themes = sm.client.get("/api/v1/themes").json()
+    assert themes[0] == {"name": "开办餐饮店", "item_count": 2, "bundle_count": 1}  # most items first
+    assert _themes(sm) == {
+        "开办餐饮店": (2, 1),
+        "企业开办": (1, 0),
+        "户籍与居住": (1, 0),
+        "就业创业": (1, 0),
+        "社会保障": (1, 0),
+    }
+    admin = sm.staff("admin")
+    code = "330122-AMR-XK-0099"
+    created = sm.client.post("/api/v1/items", json=new_item(themes=["开办餐饮店", " 夜间经济 "]), headers=admin)
+    assert created.status_code == 201, created.text
+    assert "夜间经济" not in _themes(sm)  # a draft counts for nothing
+    sm.client.post(f"/api/v1/items/{code}/publish", headers=admin)
+    after = _themes(sm)
+    assert after["开办餐饮店"] == (3, 1) and after["夜间经济"] == (1, 0)
+    # A new version replaces the old one: counted once.
+    sm.client.put(f"/api/v1/items/{code}/draft", json=new_item(themes=["开办餐饮店"]), headers=admin)
+    sm.client.post(f"/api/v1/items/{code}/publish", headers=admin)
+    assert _themes(sm)["开办餐饮店"] == (3, 1) and "夜间经济" not in _themes(sm)
+    sm.client.post(f"/api/v1/items/{code}/retire", headers=admin)
+    assert _themes(sm)["开办餐饮店"] == (2, 1)
+    # Every theme is a working filter of the catalogue.
+    for name, (items, _bundles) in _themes(sm).items():
+        listed = sm.client.get("/api/v1/items", params={"theme": name, "page_size": 100})
+        assert int(listed.headers["X-Total-Count"]) == items, name

@@ -43,3 +43,29 @@ def test_rating_rules_rectification_and_satisfaction(sm: SM) -> None:
         satisfaction["evaluations"] == 2 and satisfaction["average"] == 3.5 and satisfaction["satisfied_share"] == 0.5
     )
     assert satisfaction["distribution"]["非常满意"] == 1 and satisfaction["distribution"]["不满意"] == 1
+
+
+def test_the_case_detail_says_whether_and_how_it_was_rated(any_sm: SM) -> None:
+    sm = any_sm
+    applicant = sm.person()
+    case_no = sm.file()["case_no"]
+    before = sm.case(case_no, applicant)
+    assert before["rated"] is False and before["evaluation"] is None
+    sm.approve(case_no, automated=True)
+    sm.issue_licence(case_no)
+    assert sm.case(case_no, applicant)["rated"] is False  # ended, not yet rated
+    rated = sm.client.post(
+        f"/api/v1/cases/{case_no}/evaluation", json={"rating": 4, "comment": "办得快"}, headers=applicant
+    )
+    assert rated.status_code == 201, rated.text
+    after = sm.case(case_no, applicant)
+    assert after["rated"] is True
+    evaluation = after["evaluation"]
+    assert (evaluation["rating"], evaluation["level"], evaluation["comment"]) == (4, "满意", "办得快")
+    assert evaluation["at"] == rated.json()["created_at"]
+    # Staff who may read the case see it too; nobody can rate it a second time.
+    assert sm.case(case_no, sm.staff("reviewer", "amr"))["evaluation"]["rating"] == 4
+    again = sm.client.post(f"/api/v1/cases/{case_no}/evaluation", json={"rating": 1}, headers=applicant)
+    assert again.status_code == 409 and again.json()["errors"][0]["field"] == "case_no"
+    assert again.json()["errors"][0]["code"] == "case_already_rated"
+    assert sm.case(case_no, applicant)["evaluation"]["rating"] == 4

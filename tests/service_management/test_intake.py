@@ -94,7 +94,15 @@ def test_window_case_supplement_then_accept(any_sm: SM) -> None:
     assert done.status_code == 200 and done.json()["status"] == "submitted"
     assert sm.case(case_no)["clock"]["state"] == "running"
 
-    accepted = sm.client.post(f"/api/v1/intake/cases/{case_no}/accept", json={"note": "材料齐全"}, headers=clerk)
+    # The signed registration form (electronic, no licence) is not produced by a window filing: scanned.
+    refused = sm.client.post(f"/api/v1/intake/cases/{case_no}/accept", json={"note": "材料齐全"}, headers=clerk)
+    assert refused.status_code == 409 and refused.json()["missing"] == ["DJB"]
+    scan = _upload(sm, clerk, PDF + b"%djb")
+    accepted = sm.client.post(
+        f"/api/v1/intake/cases/{case_no}/accept",
+        json={"note": "材料齐全", "materials": [{"code": "DJB", "file_id": scan}]},
+        headers=clerk,
+    )
     assert accepted.status_code == 200 and accepted.json()["status"] == "dispatched"
     case = sm.case(case_no)
     assert [s["status"] for s in case["timeline"]] == [
@@ -106,7 +114,10 @@ def test_window_case_supplement_then_accept(any_sm: SM) -> None:
     ]
     assert case["channel"] == "window" and case["timeline"][0]["actor"] == "窗口王"
     dispatched = sm.events(EventTypes.CASE_DISPATCHED)[-1].data
-    assert dispatched["materials"] == [{"code": "LDHT", "name": "劳动合同", "license_no": None, "file_id": file_id}]
+    assert sorted(dispatched["materials"], key=lambda m: m["code"]) == [
+        {"code": "DJB", "name": "就业登记表", "license_no": None, "file_id": scan, "paper_received": False},
+        {"code": "LDHT", "name": "劳动合同", "license_no": None, "file_id": file_id, "paper_received": False},
+    ]
 
     # The material file: for the applicant and the department's staff; not for others.
     url = f"/api/v1/cases/{case_no}/materials/{file_id}"
@@ -247,3 +258,125 @@ def test_a_material_asked_for_again_must_be_supplied_anew(sm: SM) -> None:
     assert renewed.status_code == 200
     assert [m["file_id"] for m in sm.case(case_no)["materials"] if m["code"] == "LDHT"] == [second]
     assert sm.client.post(f"/api/v1/intake/cases/{case_no}/accept", headers=clerk).json()["status"] == "dispatched"
+
+
+def _window_case(sm: SM, clerk: dict[str, str], materials: list[dict[str, Any]] | None = None) -> str:
+    body = {"item_code": ITEM_EMPLOYMENT, "applicant": WALK_IN, "form": EMPLOYMENT_FORM, "materials": materials or []}
+    response = sm.client.post("/api/v1/intake/cases", json=body, headers=clerk)
+    assert response.status_code == 201, response.text
+    return str(response.json()["case_no"])
+
+
+def test_the_open_supplement_request_and_past_ones_are_in_the_case_detail(any_sm: SM) -> None:
+    sm = any_sm
+    clerk = sm.staff("clerk", name="窗口王")
+    applicant = sm.person()
+    case_no = _window_case(sm, clerk)
+    assert sm.case(case_no, applicant)["supplement"] is None and sm.case(case_no)["supplements"] == []
+    asked = sm.client.post(
+        f"/api/v1/intake/cases/{case_no}/supplement",
+        json={"missing": ["LDHT", "DJB"], "note": "劳动合同须加盖单位公章"},
+        headers=clerk,
+    )
+    assert asked.status_code == 200, asked.text
+    seen = sm.case(case_no, applicant)  # what the applicant reads
+    open_request = seen["supplement"]
+    assert open_request["materials"] == [{"code": "LDHT", "name": "劳动合同"}, {"code": "DJB", "name": "就业登记表"}]
+    assert open_request["reason"] == "劳动合同须加盖单位公章" and open_request["requested_by"] == "窗口王"
+    assert open_request["supplied_at"] is None and seen["supplements"] == [open_request]
+
+    file_id = _upload(sm, applicant)
+    done = sm.client.post(
+        f"/api/v1/cases/{case_no}/supplement",
+        json={"materials": [{"code": "LDHT", "file_id": file_id}, {"code": "DJB", "file_id": file_id}]},
+        headers=applicant,
+    )
+    assert done.status_code == 200, done.text
+    after = sm.case(case_no, applicant)
+    assert after["supplement"] is None
+    [past] = after["supplements"]
+    assert past["supplied_by"] == "张三" and past["supplied_at"] and past["reason"] == "劳动合同须加盖单位公章"
+
+    # A second request is listed after the first; only it is open.
+    sm.client.post(
+        f"/api/v1/intake/cases/{case_no}/supplement", json={"missing": ["LDHT"], "note": "合同缺页"}, headers=clerk
+    )
+    again = sm.case(case_no, applicant)
+    assert [r["reason"] for r in again["supplements"]] == ["劳动合同须加盖单位公章", "合同缺页"]
+    assert again["supplement"]["materials"] == [{"code": "LDHT", "name": "劳动合同"}]
+
+
+def test_a_window_acceptance_needs_every_required_material_provided(any_sm: SM) -> None:
+    sm = any_sm
+    clerk = sm.staff("clerk", name="窗口王")
+    case_no = _window_case(sm, clerk)
+    url = f"/api/v1/intake/cases/{case_no}/accept"
+    # Neither the registration form (electronic, no licence type) nor the contract (copy) is there.
+    refused = sm.client.post(url, json={}, headers=clerk)
+    assert refused.status_code == 409, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert refused.json()["missing"] == ["DJB", "LDHT"] and refused.json()["errors"][0]["field"] == "materials"
+    # A stable code beside the English message, for the UI to translate (and at the top for field-less errors).
+    assert refused.json()["errors"][0]["code"] == "materials_missing" and refused.json()["code"] == "materials_missing"
+    assert "就业登记表" in refused.json()["detail"] and "劳动合同" in refused.json()["detail"]
+
+    def bad(materials: list[dict[str, Any]], field: str, code: str) -> None:
+        response = sm.client.post(url, json={"materials": materials}, headers=clerk)
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert (response.json()["errors"][0]["field"], response.json()["errors"][0]["code"]) == (field, code)
+
+    # electronic: a scan is needed
+    bad([{"code": "DJB", "paper_received": True}], "materials[0].paper_received", "paper_not_for_electronic")
+    scan = _upload(sm, clerk)
+    bad([{"code": "LDHT", "paper_received": True, "file_id": scan}], "materials[0]", "material_one_of")
+    bad([{"code": "LDHT"}], "materials[0]", "material_one_of")  # nothing given
+    bad([{"code": "LDHT", "paper_received": "maybe"}], "materials.0.paper_received", "bool_parsing")  # pydantic's
+    bad([{"code": "NOPE", "file_id": scan}], "materials[0].code", "material_unknown")
+
+    # The scan alone still leaves the contract missing, and nothing is kept from a refused acceptance.
+    only_scan = sm.client.post(url, json={"materials": [{"code": "DJB", "file_id": scan}]}, headers=clerk)
+    assert only_scan.status_code == 409 and only_scan.json()["missing"] == ["LDHT"]
+    assert sm.case(case_no)["materials"] == []
+
+    accepted = sm.client.post(
+        url,
+        json={"materials": [{"code": "DJB", "file_id": scan}, {"code": "LDHT", "paper_received": True}]},
+        headers=clerk,
+    )
+    assert accepted.status_code == 200 and accepted.json()["status"] == "dispatched", accepted.text
+    materials = {m["code"]: m for m in sm.case(case_no)["materials"]}
+    assert materials["LDHT"]["paper_received"] is True and materials["LDHT"]["provided_by"] == "窗口王"
+    assert materials["LDHT"]["file_id"] is None and materials["DJB"]["paper_received"] is False
+    dispatched = next(e.data for e in sm.events(EventTypes.CASE_DISPATCHED) if e.subject == case_no)
+    assert {"code": "LDHT", "name": "劳动合同", "license_no": None, "file_id": None, "paper_received": True} in (
+        dispatched["materials"]
+    )
+
+
+def test_paper_confirmed_at_filing_and_online_cases_follow_the_same_rule(sm: SM) -> None:
+    clerk = sm.staff("clerk", name="窗口王")
+    scan = _upload(sm, clerk)
+    case_no = _window_case(sm, clerk, [{"code": "DJB", "file_id": scan}, {"code": "LDHT", "paper_received": True}])
+    assert sm.case(case_no)["missing_materials"] == []
+    assert sm.client.post(f"/api/v1/intake/cases/{case_no}/accept", json={}, headers=clerk).status_code == 200
+
+    # An applicant cannot claim a paper was seen.
+    body = {
+        "item_code": ITEM_EMPLOYMENT,
+        "form": EMPLOYMENT_FORM,
+        "materials": [{"code": "LDHT", "paper_received": True}],
+    }
+    claimed = sm.client.post("/api/v1/cases", json=body, headers=sm.person())
+    assert claimed.status_code == 422 and claimed.json()["errors"][0]["field"] == "materials[0].paper_received"
+    assert claimed.json()["errors"][0]["code"] == "paper_clerk_only"
+
+    # Online, the registration form is the filed form itself; the contract's copy is brought to the window.
+    online = sm.file(ITEM_EMPLOYMENT, EMPLOYMENT_FORM)["case_no"]
+    assert sm.case(online)["status"] == "submitted" and sm.case(online)["missing_materials"] == ["LDHT"]
+    accepted = sm.client.post(
+        f"/api/v1/intake/cases/{online}/accept",
+        json={"materials": [{"code": "LDHT", "paper_received": True}]},
+        headers=clerk,
+    )
+    assert accepted.status_code == 200 and accepted.json()["status"] == "dispatched", accepted.text

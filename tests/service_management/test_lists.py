@@ -116,3 +116,31 @@ def test_xlsx_import_with_one_bad_row_applies_nothing(sm: SM) -> None:
     assert applied["applied"] is True
     version = sm.client.get(f"/api/v1/lists/versions/{applied['version_id']}", headers=dept).json()
     assert version["status"] == "draft" and version["entries"][0]["amount"] == "300元/台"
+
+
+def test_the_lists_in_force_are_paginated_the_house_way(any_sm: SM) -> None:
+    sm = any_sm
+    admin = sm.staff("admin")
+    for dept in ("psb", "amr", "hrss"):
+        draft = sm.client.post(
+            "/api/v1/lists/power/drafts", json={"department_code": dept, "entries": ENTRIES}, headers=admin
+        )
+        assert draft.status_code == 201, draft.text
+        published = sm.client.post(
+            f"/api/v1/lists/versions/{draft.json()['id']}/publish", json={"effective_date": "2026-01-01"}, headers=admin
+        )
+        assert published.status_code == 200, published.text
+    first = sm.client.get("/api/v1/lists/power", params={"page_size": 2})  # public
+    assert first.status_code == 200, first.text
+    assert [v["department_code"] for v in first.json()] == ["amr", "hrss"]  # by department code
+    assert (first.headers["X-Total-Count"], first.headers["X-Page"], first.headers["X-Page-Size"]) == ("3", "1", "2")
+    second = sm.client.get("/api/v1/lists/power", params={"page_size": 2, "page": 2})
+    assert [v["department_code"] for v in second.json()] == ["psb"]
+    assert second.json()[0]["entries"][0]["code"] == "XK-01"  # each version whole, with its entries
+    one = sm.client.get("/api/v1/lists/power", params={"department": "psb"})
+    assert one.headers["X-Total-Count"] == "1" and len(one.json()) == 1
+    for bad in ({"page": "0"}, {"page_size": "0"}, {"page_size": "500"}):
+        refused = sm.client.get("/api/v1/lists/power", params=bad)
+        assert refused.status_code == 422, bad
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert refused.json()["errors"][0]["field"] in {"page", "page_size"}, refused.json()

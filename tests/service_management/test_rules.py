@@ -138,3 +138,25 @@ def test_items_without_instant_approval_store_no_check(sm: SM) -> None:
     )["case_no"]
     assert sm.case(case_no)["decisions"] == []
     assert _dispatched(sm, case_no)["instant_approval"] is False
+
+
+def test_decision_table_versions_are_paginated_the_house_way(any_sm: SM) -> None:
+    sm = any_sm
+    admin = sm.staff("admin")
+    url = f"/api/v1/items/{ITEM_INSTANT}/rules"
+    for n in range(2, 5):
+        saved = sm.client.post(url, json={"graph": RED_LIST_TABLE, "comment": f"第{n}版"}, headers=admin)
+        assert saved.status_code == 201, saved.text
+    first = sm.client.get(url, headers=admin, params={"page_size": 3})
+    assert first.status_code == 200 and isinstance(first.json(), list)
+    assert [t["version"] for t in first.json()] == [1, 2, 3]  # oldest first
+    assert (first.headers["X-Total-Count"], first.headers["X-Page"], first.headers["X-Page-Size"]) == ("4", "1", "3")
+    second = sm.client.get(url, headers=admin, params={"page_size": 3, "page": 2})
+    assert [t["version"] for t in second.json()] == [4] and second.headers["X-Page"] == "2"
+    assert sm.client.get(url, headers=admin).headers["X-Page-Size"] == "20"  # the default page
+    for bad in ({"page": "0"}, {"page_size": "101"}, {"page": "x"}):
+        refused = sm.client.get(url, headers=admin, params=bad)
+        assert refused.status_code == 422, bad
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert refused.json()["errors"][0]["field"] in {"page", "page_size"}, refused.json()
+    assert sm.client.get(url).status_code == 401  # still staff only

@@ -36,6 +36,26 @@ def test_search_hits_and_misses_on_both_databases(any_sm: SM) -> None:
         assert sorted(_names(any_sm, q=query)) == sorted(expected), query
 
 
+def _codes(sm: SM, q: str) -> list[str]:
+    response = sm.client.get("/api/v1/items", params={"page_size": 100, "q": q})
+    assert response.status_code == 200, response.text
+    return sorted(i["code"] for i in response.json())
+
+
+def test_search_finds_items_by_code_or_its_prefix_on_both_databases(any_sm: SM) -> None:
+    sm = any_sm
+    assert _codes(sm, "330122-AMR-XK-0001") == ["330122-AMR-XK-0001"]
+    assert _codes(sm, "330122-AMR") == ["330122-AMR-XK-0001", "330122-AMR-XK-0002"]
+    assert _codes(sm, "330122-amr-xk-0002") == ["330122-AMR-XK-0002"]  # case does not matter
+    assert _codes(sm, "３３０１２２-ＰＳＢ") == ["330122-PSB-XK-0001"]  # full-width input is normalized
+    assert _codes(sm, "HRSS-GG") == ["330122-HRSS-GG-0001"]  # the beginning of a segment
+    assert len(_codes(sm, "330122-")) == 5
+    assert _codes(sm, "330122-AMR 食品") == ["330122-AMR-XK-0002"]  # a code term and a word, both must match
+    assert _codes(sm, "330122-AMR-XK-0003") == []
+    assert _codes(sm, "MR-XK") == []  # not inside a segment
+    assert _codes(sm, "330122_AMR") == []  # `_` is no LIKE wildcard here
+
+
 def test_filters_and_pagination(any_sm: SM) -> None:
     sm = any_sm
     assert _names(sm, audience="entity") == ["食品经营许可"]

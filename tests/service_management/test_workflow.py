@@ -129,10 +129,12 @@ def test_the_script_engine_never_runs_python() -> None:
 
 
 def _window_case(sm: SM) -> str:
+    scan = sm.client.post("/api/v1/files", files={"file": ("djb.pdf", b"%PDF-1.4\n%%EOF\n")}, headers=sm.staff("clerk"))
     body = {
         "item_code": ITEM_EMPLOYMENT,
         "applicant": {"type": "person", "id_number": PERSON, "name": "张三"},
         "form": EMPLOYMENT_FORM,
+        "materials": [{"code": "DJB", "file_id": scan.json()["file_id"]}],  # the signed form, scanned
     }
     response = sm.client.post("/api/v1/intake/cases", json=body, headers=sm.staff("clerk"))
     assert response.status_code == 201, response.text

@@ -16,45 +16,63 @@ log = logging.getLogger("gov_common.errors")
 
 
 class DomainError(Exception):
-    """A business error: carries its HTTP status and, where one is to blame, the field."""
+    """A business error: carries its HTTP status and, where one is to blame, the field.
+
+    `code` is a stable, machine-readable name of the error (snake_case English), given in each
+    `errors[]` entry beside the English `message`, so that a client translates by code rather than
+    by the wording; each class has a default, a raise site may name a more precise one.
+    """
 
     status = 400
     title = "Bad Request"
+    code = "bad_request"
 
-    def __init__(self, detail: str, *, field: str | None = None, **extra: Any) -> None:
+    def __init__(self, detail: str, *, field: str | None = None, code: str | None = None, **extra: Any) -> None:
         super().__init__(detail)
         self.detail = detail
         self.field = field
         self.extra = extra
+        if code is not None:
+            self.code = code
 
 
 class NotFound(DomainError):
-    status, title = 404, "Not Found"
+    status, title, code = 404, "Not Found", "not_found"
 
 
 class Conflict(DomainError):
-    status, title = 409, "Conflict"
+    status, title, code = 409, "Conflict", "conflict"
 
 
 class Forbidden(DomainError):
-    status, title = 403, "Forbidden"
+    status, title, code = 403, "Forbidden", "forbidden"
 
 
 class Unauthorized(DomainError):
-    status, title = 401, "Unauthorized"
+    status, title, code = 401, "Unauthorized", "unauthorized"
 
 
 class InvalidField(DomainError):
     """A value that is well-formed JSON but not acceptable, e.g. a wrong check digit."""
 
-    status, title = 422, "Unprocessable Content"
+    status, title, code = 422, "Unprocessable Content", "invalid"
 
     def __init__(self, field: str, detail: str, **extra: Any) -> None:
         super().__init__(detail, field=field, **extra)
 
 
 class ServiceUnavailable(DomainError):
-    status, title = 503, "Service Unavailable"
+    status, title, code = 503, "Service Unavailable", "unavailable"
+
+
+class TooManyRequests(DomainError):
+    """Refused for a while (e.g. too many failed log-ins); `retry_after` seconds until it may."""
+
+    status, title, code = 429, "Too Many Requests", "too_many_requests"
+
+    def __init__(self, detail: str, *, retry_after: int, **extra: Any) -> None:
+        super().__init__(detail, retry_after=retry_after, **extra)
+        self.retry_after = retry_after
 
 
 def problem(
@@ -91,7 +109,10 @@ async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     for err in exc.errors():
         if err.get("type") == "json_invalid":
             malformed = True
-        errors.append({"field": _field_path(err.get("loc", ())), "message": err.get("msg", "invalid")})
+        # pydantic's error type (missing, string_too_short, ...) is its stable code.
+        errors.append(
+            {"field": _field_path(err.get("loc", ())), "message": err.get("msg", "invalid"), "code": err.get("type")}
+        )
     if malformed:
         return problem(400, "The request body is not valid JSON.", errors=errors)
     fields = ", ".join(dict.fromkeys(e["field"] for e in errors))
@@ -100,9 +121,11 @@ async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
 
 async def _domain_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    errors = [{"field": exc.field, "message": exc.detail}] if exc.field else None
+    errors = [{"field": exc.field, "message": exc.detail, "code": exc.code}] if exc.field else None
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    return problem(exc.status, exc.detail, title=exc.title, errors=errors, headers=headers, **exc.extra)
+    if isinstance(exc, TooManyRequests):
+        headers = {"Retry-After": str(exc.retry_after)}
+    return problem(exc.status, exc.detail, title=exc.title, errors=errors, headers=headers, code=exc.code, **exc.extra)
 
 
 async def _http_handler(request: Request, exc: Exception) -> JSONResponse:

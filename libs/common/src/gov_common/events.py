@@ -43,6 +43,17 @@ class EventTypes:
     LICENSE_REVOKED = "gov.license.revoked"
     LICENSE_CANCELLED = "gov.license.cancelled"
     LICENSE_EXPIRED = "gov.license.expired"
+    # Intake's answers, for the applicant's notifications (docs/parallel-work-ui.md, contract 1).
+    CASE_ACCEPTED = "gov.case.accepted"
+    CASE_SUPPLEMENT_REQUESTED = "gov.case.supplement_requested"
+    CASE_REJECTED = "gov.case.rejected"
+
+
+def applicant_data(*, type: str, id_number: str, name: str) -> dict[str, str]:
+    """Who a case event is about, as every case event carries it: `{"type", "id_number"|"uscc", "name"}`
+    (a natural person by resident ID number, a legal person by unified social credit code)."""
+    key = "uscc" if type == "entity" else "id_number"
+    return {"type": type, key: id_number, "name": name}
 
 
 class EventFormatError(ValueError):

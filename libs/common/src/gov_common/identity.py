@@ -15,9 +15,9 @@ def validate_resident_id(value: str, field: str = "id_number") -> str:
     try:
         number = ric.validate(value)
     except (ValidationError, KeyError) as exc:  # stdnum raises KeyError for an unknown county code
-        raise InvalidField(field, f"not a valid resident identity number: {exc}") from exc
+        raise InvalidField(field, f"not a valid resident identity number: {exc}", code="resident_id_invalid") from exc
     if len(number) != 18:
-        raise InvalidField(field, "a resident identity number has 18 characters")
+        raise InvalidField(field, "a resident identity number has 18 characters", code="resident_id_length")
     return number
 
 
@@ -26,7 +26,7 @@ def validate_uscc(value: str, field: str = "uscc") -> str:
     try:
         return uscc.validate(value)
     except ValidationError as exc:
-        raise InvalidField(field, f"not a valid unified social credit code: {exc}") from exc
+        raise InvalidField(field, f"not a valid unified social credit code: {exc}", code="uscc_invalid") from exc
 
 
 def birth_date(id_number: str) -> date:

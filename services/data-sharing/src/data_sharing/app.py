@@ -15,6 +15,7 @@ from data_sharing.audit.endpoints import router as audit_router
 from data_sharing.audit.service import AuditLog
 from data_sharing.catalogue.builtin import sync_builtin_resources
 from data_sharing.catalogue.endpoints import router as catalogue_router
+from data_sharing.catalogue.standing import sync_standing_grants
 from data_sharing.credit.endpoints import router as credit_router
 from data_sharing.licenses.endpoints import router as licenses_router
 from data_sharing.licenses.service import issue_for_approved_case
@@ -92,6 +93,8 @@ def create_runtime(
                 with runtime.db.session() as session:
                     sync_builtin_resources(session)
                     sync_builtin_types(session)
+                with runtime.db.session() as session:
+                    sync_standing_grants(session, valid_days=settings.grant_max_days)
                 if settings.seed_demo:
                     with runtime.db.session() as session:
                         seed_demo(session)

@@ -15,6 +15,9 @@ from gov_common.service import ServiceRuntime, create_service_app
 from portal_gateway.accounts.clients import sync_service_clients
 from portal_gateway.accounts.endpoints import router as accounts_router
 from portal_gateway.accounts.service import seed_demo_staff
+from portal_gateway.accounts.throttle import LoginThrottle
+from portal_gateway.notifications.consumer import TOPICS as NOTIFICATION_TOPICS
+from portal_gateway.notifications.consumer import make_handlers as notification_handlers
 from portal_gateway.routes import all_routers
 from portal_gateway.settings import Settings
 from portal_gateway.ui import install_ui
@@ -42,7 +45,15 @@ def create_runtime(settings: Settings, *, bus: Bus | None = None, issuer: TokenI
     issuer = issuer or create_issuer(settings)
     # The gateway verifies its own tokens against its own key; no HTTP round trip.
     verifier = TokenVerifier(issuer.jwks, issuer=settings.token_issuer, audience=settings.token_audience)
-    runtime = ServiceRuntime(name=NAME, settings=settings, bus=bus, verifier=verifier)
+    runtime = ServiceRuntime(
+        name=NAME,
+        settings=settings,
+        bus=bus,
+        verifier=verifier,
+        # The applicant's inbox, filled from case and licence events (portal_gateway.notifications).
+        handlers=notification_handlers(),
+        consumed_topics=NOTIFICATION_TOPICS,
+    )
     runtime.extras["token_issuer"] = issuer
     if settings.service_clients:
 
@@ -72,6 +83,13 @@ def create_app(
         manage_lifespan=manage_lifespan,
     )
     app.state.token_issuer = runtime.extras["token_issuer"]
+    gateway_settings: Settings = runtime.settings  # type: ignore[assignment]
+    app.state.login_throttle = LoginThrottle(
+        runtime.db,
+        per_account=gateway_settings.login_max_failures_per_account,
+        per_address=gateway_settings.login_max_failures_per_address,
+        window_seconds=gateway_settings.login_failure_window_seconds,
+    )
     app.state.http = async_client(runtime.settings.http_timeout_seconds)
     app.state.on_shutdown.append(app.state.http.aclose)
     app.include_router(accounts_router)

@@ -24,3 +24,8 @@ class Settings(ServiceSettings):
     demo_password: str = "demo12345"
     # The platform's own services as client applications: client id -> secret (from a Secret).
     service_clients: dict[str, str] = Field(default_factory=dict)
+    # Password guessing: after this many failed logins within the window an account (or a client
+    # application) is refused for the rest of the window; an address that fails this often, too.
+    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=50, ge=1)
+    login_failure_window_seconds: int = Field(default=900, ge=60)

@@ -159,8 +159,25 @@ class CaseMaterial(Base):
     file_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     content_type: Mapped[str | None] = mapped_column(String(64), nullable=True)
     license_no: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # A window clerk confirmed that the paper original was seen or the copy received (provided_by says who).
+    paper_received: Mapped[bool] = mapped_column(Boolean, default=False)
     provided_by: Mapped[str] = mapped_column(String(100))
     provided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SupplementRequest(Base):
+    """补正: the materials a clerk asked for and why; open until the applicant supplies them."""
+
+    __tablename__ = "supplement_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    materials: Mapped[list[str]] = mapped_column(JSON)  # material codes
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[str] = mapped_column(String(100))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    supplied_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    supplied_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class CaseDecision(Base):

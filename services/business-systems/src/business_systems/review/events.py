@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from business_systems.chains.service import STEP_LABELS
 from business_systems.models import ReviewAction, WorkItem
-from gov_common.events import Event, EventTypes, Topics
+from gov_common.events import Event, EventTypes, Topics, applicant_data
 from gov_common.messaging import emit
 
 
@@ -69,6 +69,13 @@ def decided(session: Session, work: WorkItem) -> None:
         "opinion": work.opinion,
         "automated": work.automated,
         "decided_at": work.decided_at.isoformat(),
+        # Whose case, for what: the applicant's notifications need both (docs/parallel-work-ui.md, contract 1).
+        "item": {"code": work.item_code, "name": work.item_name},
+        "applicant": applicant_data(
+            type=str(work.applicant.get("type") or "person"),
+            id_number=str(work.applicant.get("id_number") or ""),
+            name=str(work.applicant.get("name") or ""),
+        ),
     }
     if approved:
         if work.license_spec and work.license_content is not None:

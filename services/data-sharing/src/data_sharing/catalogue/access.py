@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from data_sharing.audit.service import Actor, AuditLog
 from data_sharing.catalogue.models import Grant, Resource
 from data_sharing.catalogue.permissions import manages
+from data_sharing.catalogue.standing import role_grantee
 from gov_common.auth import Principal
 from gov_common.db import utcnow
 from gov_common.errors import Forbidden, InvalidField, NotFound
@@ -32,7 +33,7 @@ class Access:
     resource: str
     personal: bool
     fields: list[str]
-    basis: str  # subject, staff, unconditional, grant, public
+    basis: str  # subject, staff, unconditional, grant, role_grant, public
     purpose: str
     actor: Actor
     grant_id: int | None = None
@@ -77,7 +78,9 @@ def authorize(
     names = [f["name"] for f in found.fields]
     unknown = [f for f in fields or [] if f not in names]
     if unknown:
-        raise InvalidField("fields", f"{resource} has no field {', '.join(unknown)}; fields: {', '.join(names)}")
+        raise InvalidField(
+            "fields", f"{resource} has no field {', '.join(unknown)}; fields: {', '.join(names)}", code="field_unknown"
+        )
     actor = Actor.of(principal)
     allowed, basis, default_purpose, grant_id, refusal = _decide(session, principal, found, subject, names)
 
@@ -92,7 +95,7 @@ def authorize(
             outcome="refused",
             reason=reason,
         )
-        return Forbidden(reason, field=field)
+        return Forbidden(reason, field=field, code="field_not_granted" if field else "access_refused")
 
     if refusal is not None:
         raise refuse(refusal)
@@ -127,6 +130,12 @@ def _decide(
             return names, "staff", STAFF_PURPOSE, None, None
         if sharing == "unconditional":
             return names, "staff", STAFF_PURPOSE, None, None
+        if sharing == "conditional":
+            # A grant to one of the caller's roles (e.g. the window clerk's standing grant for intake).
+            for role in sorted(principal.roles):
+                grant, _ = active_grant(session, client_id=role_grantee(role), resource=resource.code)
+                if grant is not None:
+                    return list(grant.fields), "role_grant", grant.purpose, grant.id, None
         return [], "", STAFF_PURPOSE, None, f"{resource.code} is {sharing}: staff of another department need a grant"
     if principal.account_type == "client" and principal.client_id:
         if sharing == "not_shared":

@@ -43,6 +43,9 @@ def _change(session: Session, license: License, *, status: str, reason: str, by:
                 "license_type": license.license_type,
                 "case_no": license.case_no,
                 "holder_id_number": license.holder_id_number,
+                # The licence's name and the holder's kind, for the holder's notifications.
+                "license_name": license.name,
+                "holder_type": license.holder_type,
                 "status": status,
                 "reason": reason,
                 "by": by,

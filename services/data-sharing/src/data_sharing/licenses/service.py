@@ -139,6 +139,9 @@ def _emit_issued(session: Session, license: License) -> None:
                 "license_type": license.license_type,
                 "case_no": license.case_no,
                 "holder_id_number": license.holder_id_number,
+                # The licence's name and the holder's kind, for the holder's notifications.
+                "license_name": license.name,
+                "holder_type": license.holder_type,
                 "issued_at": license.issued_at.isoformat(),
                 "trust_level": license.trust_level,
                 "valid_until": license.valid_until.isoformat() if license.valid_until else None,

@@ -81,7 +81,7 @@ def _read_one(
     access.record(audit, subject=key)  # before the answer, found or not: the attempt is what counts
     record = session.get(model, key)
     if record is None:
-        raise NotFound(f"{key} is not in the {definition.name}")
+        raise NotFound(f"{key} is not in the {definition.name}", code="not_in_registry")
     return access.restrict(to_record(definition, record))
 
 

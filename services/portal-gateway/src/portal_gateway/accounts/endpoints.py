@@ -12,6 +12,7 @@ from gov_common.errors import DomainError, InvalidField, NotFound, Unauthorized
 from gov_common.service import DbSession, Runtime
 from portal_gateway.accounts import clients, service
 from portal_gateway.accounts.schemas import AccountOut, RegisterIn, TokenOut
+from portal_gateway.accounts.throttle import LoginThrottle
 from portal_gateway.models import Account
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
@@ -52,6 +53,7 @@ def register(body: RegisterIn, session: DbSession) -> AccountOut:
         400: {"description": "Unsupported grant type"},
         401: {"description": "Wrong credentials"},
         422: {"description": "A required field is missing (named)"},
+        429: {"description": "Too many failed log-ins for this name or address; see Retry-After"},
     },
 )
 def token(
@@ -67,14 +69,23 @@ def token(
     """Log in (OAuth2). Password grant: the user name is the ID number, the credit code or a staff
     name. Client-credentials grant: a client application, with HTTP Basic or form credentials."""
     issuer = _issuer(request)
+    throttle: LoginThrottle = request.app.state.login_throttle
+    address = request.client.host if request.client else "unknown"
     if grant_type == "password":
         if not username:
             raise InvalidField("username", "the user name is required")
         if not password:
             raise InvalidField("password", "the password is required")
-        account = service.authenticate(
-            session, username=username, password=password, demo_enabled=runtime.settings.seed_demo
-        )
+        subject = LoginThrottle.subject(username)
+        throttle.check(session, subject=subject, address=address)
+        try:
+            account = service.authenticate(
+                session, username=username, password=password, demo_enabled=runtime.settings.seed_demo
+            )
+        except Unauthorized:
+            throttle.failed(subject=subject, address=address)
+            raise
+        throttle.succeeded(session, subject=subject)
         access_token = issuer.issue(
             sub=account.id,
             account_type=account.account_type,
@@ -88,7 +99,14 @@ def token(
         cid, secret = basic if basic else (client_id, client_secret)
         if not cid or not secret:
             raise Unauthorized("client credentials are required (HTTP Basic or client_id and client_secret)")
-        client = clients.authenticate_client(session, client_id=cid, client_secret=secret)
+        subject = LoginThrottle.subject(f"client:{cid}")
+        throttle.check(session, subject=subject, address=address)
+        try:
+            client = clients.authenticate_client(session, client_id=cid, client_secret=secret)
+        except Unauthorized:
+            throttle.failed(subject=subject, address=address)
+            raise
+        throttle.succeeded(session, subject=subject)
         access_token = issuer.issue(
             sub=f"client:{client.client_id}",
             account_type="client",

@@ -75,7 +75,13 @@ def dispatch(
                 "committed_days": item.committed_days,
                 "due_at": case.due_at.isoformat() if case.due_at else None,
                 "materials": [
-                    {"code": m.code, "name": m.name, "license_no": m.license_no, "file_id": m.file_id}
+                    {
+                        "code": m.code,
+                        "name": m.name,
+                        "license_no": m.license_no,
+                        "file_id": m.file_id,
+                        "paper_received": m.paper_received,
+                    }
                     for m in materials
                 ],
                 "bundle": {"bundle_no": bundle.bundle_no, "branch": item.code} if bundle else None,

@@ -8,7 +8,7 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gov_common.events import Event, EventTypes, Topics
+from gov_common.events import Event, EventTypes, Topics, applicant_data
 from gov_common.messaging import emit
 from gov_common.workdays import WorkCalendar
 from service_management.cases.timeline import TERMINAL, Status, step
@@ -16,6 +16,7 @@ from service_management.events import BUNDLE_CONCLUDED, SOURCE, emit_case_event
 from service_management.models import (
     BundleApplication,
     Case,
+    Item,
 )
 from service_management.supervision import clock
 
@@ -27,6 +28,7 @@ def conclude(session: Session, case: Case, calendar: WorkCalendar, now: dt.datet
     license_no = case.license_no
     step(case, Status.CONCLUDED, actor="system", note=f"licence {license_no}" if license_no else None, at=now)
     log.info("case %s concluded (licence %s)", case.case_no, license_no)
+    item = session.get_one(Item, case.item_id)  # Part B (notifications): whose case, for what
     emit(
         session,
         Topics.CASE,
@@ -40,6 +42,10 @@ def conclude(session: Session, case: Case, calendar: WorkCalendar, now: dt.datet
                 "applicant_sub": case.applicant_sub,
                 "license_no": license_no,
                 "concluded_at": now.isoformat(),
+                "item": {"code": item.code, "name": item.name},
+                "applicant": applicant_data(
+                    type=case.applicant_type, id_number=case.applicant_id_number, name=case.applicant_name
+                ),
             },
         ),
     )

@@ -11,6 +11,7 @@ from gov_common.pagination import Page
 from gov_common.service import DbSession
 from service_management.cases import service
 from service_management.cases.materials import missing_materials
+from service_management.cases.reading import case_evaluation, supplement_requests
 from service_management.cases.schemas import (
     CaseCreate,
     CaseCreated,
@@ -73,6 +74,8 @@ def get_case(case_no: str, principal: CurrentPrincipal, session: DbSession) -> C
 
     bundle = session.get(BundleApplication, case.bundle_id) if case.bundle_id else None
     calendar = load_calendar(session)
+    evaluation = case_evaluation(session, case)
+    supplements = supplement_requests(session, case, item)
     return CaseOut(
         case_no=case.case_no,
         item_code=case.item_code,
@@ -104,4 +107,8 @@ def get_case(case_no: str, principal: CurrentPrincipal, session: DbSession) -> C
         opinion=case.opinion,
         created_at=case.created_at,
         concluded_at=case.concluded_at,
+        rated=evaluation is not None,
+        evaluation=evaluation,
+        supplement=next((r for r in supplements if r.supplied_at is None), None),
+        supplements=supplements,
     )

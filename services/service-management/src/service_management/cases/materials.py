@@ -1,4 +1,5 @@
-"""A case's materials: uploaded files or licence references confirmed by data-sharing, and what is still missing."""
+"""A case's materials: uploaded files, licence references confirmed by data-sharing, or paper
+materials a window clerk confirms having seen or received; and what is still missing."""
 
 from __future__ import annotations
 
@@ -24,6 +25,10 @@ class MaterialRef:
     code: str
     file_id: str | None = None
     license_no: str | None = None
+    paper_received: bool = False
+
+
+PAPER_FORMS = ("original", "copy")
 
 
 def _min_trust_level(levels: list[str]) -> str:
@@ -40,29 +45,53 @@ def attach_materials(
     uploader_subs: set[str],
     actor: str,
     field: str = "materials",
+    paper_confirmer: bool = False,
     now: dt.datetime,
 ) -> None:
-    """Attach uploaded files or licence references to the case's materials (replacing earlier ones)."""
+    """Attach uploaded files, licence references or a clerk's confirmation of the paper to the
+    case's materials (replacing earlier ones). Only a window clerk (`paper_confirmer`) confirms paper."""
     specs = {m["code"]: m for m in item.materials}
     existing = {m.code: m for m in session.scalars(select(CaseMaterial).where(CaseMaterial.case_id == case.id))}
     for n, ref in enumerate(refs):
         path = f"{field}[{n}]"
         spec = specs.get(ref.code)
         if spec is None:
-            raise InvalidField(f"{path}.code", f"the item asks for no material {ref.code}")
-        if (ref.file_id is None) == (ref.license_no is None):
-            raise InvalidField(path, "give either file_id (an upload) or license_no (a licence you hold)")
+            raise InvalidField(f"{path}.code", f"the item asks for no material {ref.code}", code="material_unknown")
+        given = [ref.file_id is not None, ref.license_no is not None, ref.paper_received]
+        if sum(given) != 1:
+            raise InvalidField(
+                path,
+                "give either file_id (an upload) or license_no (a licence held) — or at the window paper_received",
+                code="material_one_of",
+            )
         content_type = None
-        if ref.file_id is not None:
+        if ref.paper_received:
+            if not paper_confirmer:
+                raise InvalidField(
+                    f"{path}.paper_received", "only a window clerk confirms a paper material", code="paper_clerk_only"
+                )
+            if spec["form"] not in PAPER_FORMS:
+                raise InvalidField(
+                    f"{path}.paper_received",
+                    f"material {ref.code} is electronic: upload its scan or name a licence",
+                    code="paper_not_for_electronic",
+                )
+        elif ref.file_id is not None:
             upload = session.scalars(
                 select(Upload).where(Upload.file_id == ref.file_id, Upload.owner_sub.in_(uploader_subs))
             ).first()
             if upload is None:
-                raise InvalidField(f"{path}.file_id", "no such upload of yours; upload the file first")
+                raise InvalidField(
+                    f"{path}.file_id", "no such upload of yours; upload the file first", code="upload_not_found"
+                )
             content_type = upload.content_type
         else:
             if not spec.get("license_type"):
-                raise InvalidField(f"{path}.license_no", f"material {ref.code} cannot be replaced by a licence")
+                raise InvalidField(
+                    f"{path}.license_no",
+                    f"material {ref.code} cannot be replaced by a licence",
+                    code="material_not_licensable",
+                )
             check = ports.licences.check(
                 license_no=str(ref.license_no),
                 holder_id_number=case.applicant_id_number,
@@ -70,27 +99,42 @@ def attach_materials(
                 min_trust_level=_min_trust_level(spec.get("accepted_trust_levels") or []),
             )
             if not check.usable:
-                raise InvalidField(f"{path}.license_no", f"the licence cannot stand for this material: {check.reason}")
+                raise InvalidField(
+                    f"{path}.license_no",
+                    f"the licence cannot stand for this material: {check.reason}",
+                    code="licence_not_usable",
+                )
         row = existing.get(ref.code)
         if row is None:
             row = CaseMaterial(case_id=case.id, code=ref.code, name=spec["name"], provided_by=actor)
             session.add(row)
             existing[ref.code] = row
         row.file_id, row.license_no, row.content_type = ref.file_id, ref.license_no, content_type
+        row.paper_received = ref.paper_received
         row.provided_by, row.provided_at = actor, now
     session.flush()
 
 
+def produced_by_filing(case: Case, material: dict[str, Any]) -> bool:
+    """Online, an electronic material without a licence type is produced by the filing itself (the
+    form filled in, the real-name login). At the window nothing is: the signed form is scanned."""
+    return case.channel == "online" and material["form"] == "electronic" and not material.get("license_type")
+
+
+def satisfies(row: CaseMaterial, material: dict[str, Any]) -> bool:
+    """A file, a licence, or (for a paper original or copy) the clerk's confirmation."""
+    return bool(row.file_id or row.license_no) or (row.paper_received and material["form"] in PAPER_FORMS)
+
+
 def missing_materials(session: Session, *, case: Case, item: Item) -> list[dict[str, Any]]:
-    """Required materials not yet satisfied. An electronic material without a licence type is
-    produced by the application itself (the form, the real-name identity) and always satisfied."""
-    have = {m.code for m in session.scalars(select(CaseMaterial).where(CaseMaterial.case_id == case.id))}
+    """Required materials not yet provided; the same rule for both channels (see `produced_by_filing`)."""
+    rows = {m.code: m for m in session.scalars(select(CaseMaterial).where(CaseMaterial.case_id == case.id))}
     return [
         m
         for m in item.materials
         if m.get("required", True)
-        and m["code"] not in have
-        and not (m["form"] == "electronic" and not m.get("license_type"))
+        and not produced_by_filing(case, m)
+        and not (m["code"] in rows and satisfies(rows[m["code"]], m))
     ]
 
 

@@ -48,6 +48,7 @@ class CaseMaterialOut(BaseModel):
     file_id: str | None
     content_type: str | None
     license_no: str | None
+    paper_received: bool = Field(description="a window clerk saw the original / received the copy (provided_by)")
     provided_by: str
     provided_at: datetime
 
@@ -86,6 +87,32 @@ class StateOut(BaseModel):
     escalated_at: datetime | None
 
 
+class MaterialAsked(BaseModel):
+    code: str
+    name: str
+
+
+class SupplementRequestOut(BaseModel):
+    """A supplement request (补正): open while `supplied_at` is null."""
+
+    materials: list[MaterialAsked]
+    reason: str
+    requested_by: str
+    requested_at: datetime
+    supplied_by: str | None
+    supplied_at: datetime | None
+
+
+class CaseEvaluationOut(BaseModel):
+    """The applicant's rating of the case (好差评)."""
+
+    rating: int
+    level: str
+    tags: list[str]
+    comment: str
+    at: datetime
+
+
 class CaseOut(BaseModel):
     case_no: str
     item_code: str
@@ -110,6 +137,10 @@ class CaseOut(BaseModel):
     opinion: str | None
     created_at: datetime
     concluded_at: datetime | None
+    rated: bool = Field(description="the applicant has rated the case (at most once)")
+    evaluation: CaseEvaluationOut | None
+    supplement: SupplementRequestOut | None = Field(description="the open supplement request, if any")
+    supplements: list[SupplementRequestOut] = Field(description="every supplement request, oldest first")
 
 
 class CaseSummary(BaseModel):

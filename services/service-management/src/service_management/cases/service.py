@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from gov_common.auth import Principal, Roles
 from gov_common.db import utcnow
 from gov_common.errors import Forbidden, InvalidField, NotFound
+from gov_common.events import EventTypes, applicant_data
 from gov_common.pagination import PageRequest
 from gov_common.workdays import WorkCalendar
 from service_management.cases.dispatch import dispatch
@@ -26,6 +27,7 @@ from service_management.cases.endings import conclude, ended
 from service_management.cases.materials import MaterialRef, attach_materials, auto_acceptable, missing_materials
 from service_management.cases.timeline import TERMINAL, Status, step
 from service_management.catalogue.service import get_published, validate_form
+from service_management.events import emit_case_event
 from service_management.models import (
     BundleApplication,
     Case,
@@ -85,9 +87,17 @@ def file_case(
     now = now or utcnow()
     item = get_published(session, item_code)
     if channel not in item.channels:
-        raise InvalidField("item_code", f"item {item.code} cannot be applied for through the {channel} channel")
+        raise InvalidField(
+            "item_code",
+            f"item {item.code} cannot be applied for through the {channel} channel",
+            code="item_channel_not_offered",
+        )
     if applicant.type not in item.audience:
-        raise Forbidden(f"item {item.code} is not for applicants of type {applicant.type}", field="item_code")
+        raise Forbidden(
+            f"item {item.code} is not for applicants of type {applicant.type}",
+            field="item_code",
+            code="item_not_for_applicant_type",
+        )
     cleaned = validate_form(item, form, prefix=form_field)
     calendar = load_calendar(session)
     case = Case(
@@ -123,6 +133,7 @@ def file_case(
         uploader_subs=subs,
         actor=filed_by.name if filed_by else applicant.name,
         field=materials_field,
+        paper_confirmer=filed_by is not None,
         now=now,
     )
     clock.start(session, case, calendar, limit_days=item.committed_days, now=now)
@@ -149,11 +160,25 @@ def _process_variables(case: Case, item: Item) -> dict[str, Any]:
     }
 
 
+def event_parties(case: Case, item: Item) -> dict[str, Any]:
+    """Part B (notifications): what every case event carries about whose case it is, and for what."""
+    return {
+        "case_no": case.case_no,
+        "item_code": item.code,
+        "item": {"code": item.code, "name": item.name},
+        "applicant": applicant_data(
+            type=case.applicant_type, id_number=case.applicant_id_number, name=case.applicant_name
+        ),
+    }
+
+
 def accept(
     session: Session, ports: Ports, *, case: Case, item: Item, actor: str, note: str | None, now: dt.datetime
 ) -> None:
     calendar = load_calendar(session)
     step(case, Status.ACCEPTED, actor=actor, note=note, at=now)
+    # Part B (notifications): the applicant learns of the acceptance (docs/parallel-work-ui.md, contract 1).
+    emit_case_event(session, EventTypes.CASE_ACCEPTED, case.case_no, {**event_parties(case, item), "note": note})
     transition = workflow.advance(
         session, case=case, state=engine.INTAKE, data={"intake_result": "accepted"}, calendar=calendar, now=now
     )
@@ -167,6 +192,7 @@ def reject(
     calendar = load_calendar(session)
     case.reason = reason
     step(case, Status.REJECTED, actor=actor, note=reason, at=now)
+    emit_case_event(session, EventTypes.CASE_REJECTED, case.case_no, {**event_parties(case, item), "reason": reason})
     case.concluded_at = now
     transition = workflow.advance(
         session, case=case, state=engine.INTAKE, data={"intake_result": "rejected"}, calendar=calendar, now=now
@@ -229,7 +255,7 @@ def get_visible_case(session: Session, *, principal: Principal, case_no: str, fo
     case = load_case(session, case_no, for_update=for_update)
     # Someone else's case answers exactly like a case that does not exist.
     if case is None or not can_see(principal, case):
-        raise NotFound(f"case {case_no} not found", field="case_no")
+        raise NotFound(f"case {case_no} not found", field="case_no", code="case_not_found")
     return case
 
 

@@ -16,6 +16,7 @@ from service_management.catalogue.schemas import (
     ItemIn,
     ItemSummary,
     ItemType,
+    ThemeOut,
 )
 from service_management.deps import Manager, Staff
 from service_management.rules.service import current_version
@@ -118,3 +119,12 @@ async def import_items(
 def list_departments(session: DbSession) -> list[DepartmentOut]:
     """The departments that implement service items."""
     return [DepartmentOut.model_validate(d) for d in service.list_departments(session)]
+
+
+@router.get("/themes", response_model=list[ThemeOut])
+def list_themes(session: DbSession) -> list[ThemeOut]:
+    """The life-event themes (主题) of the catalogue with the number of published items and bundles in each."""
+    return [
+        ThemeOut(name=name, item_count=items, bundle_count=bundles)
+        for name, items, bundles in service.list_themes(session)
+    ]

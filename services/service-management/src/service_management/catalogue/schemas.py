@@ -96,6 +96,14 @@ class DepartmentOut(BaseModel):
     division_code: str
 
 
+class ThemeOut(BaseModel):
+    """A life-event theme (主题): its name is also its key, the value of `GET /items?theme=`."""
+
+    name: str
+    item_count: int = Field(description="published service items carrying the theme")
+    bundle_count: int = Field(description="published bundles (一件事) carrying the theme")
+
+
 class ItemSummary(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

@@ -60,5 +60,18 @@ def query_patterns(query: str) -> list[list[str]]:
     return patterns
 
 
+_CODE_TERM = re.compile(r"^[A-Z0-9]+(?:-[A-Z0-9]*)*$")
+
+
+def code_patterns(term: str) -> list[str]:
+    """The LIKE patterns of the item codes one query term matches (none when it cannot be part of a
+    code): a code (`330122-AMR-XK-0001`) is matched by its beginning (`330122-AMR`) or by the
+    beginning of one of its segments (`AMR-XK`), case-insensitively (codes are upper case)."""
+    text = unicodedata.normalize("NFKC", term).strip().upper()
+    if not _CODE_TERM.match(text):
+        return []
+    return [f"{_escape(text)}%", f"%-{_escape(text)}%"]
+
+
 def _escape(token: str) -> str:
     return token.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from gov_common.auth import Principal
@@ -13,9 +14,9 @@ from gov_common.db import utcnow
 from gov_common.errors import Conflict, InvalidField, NotFound
 from gov_common.pagination import PageRequest
 from service_management.catalogue.schemas import TYPE_CODES, ItemIn
-from service_management.catalogue.search import query_patterns, search_text
+from service_management.catalogue.search import code_patterns, query_patterns, search_text
 from service_management.deps import check_department
-from service_management.models import Department, Item
+from service_management.models import Bundle, Department, Item
 
 
 class ItemStatus:
@@ -40,6 +41,19 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _matches(q: str) -> ColumnElement[bool]:
+    """Every term of the query matches words inside the name, keywords or themes, or the item code."""
+    conditions = []
+    for term in q.split():
+        alternatives = [Item.search_text.like(p, escape="\\") for patterns in query_patterns(term) for p in patterns]
+        alternatives += [Item.code.like(p, escape="\\") for p in code_patterns(term)]
+        if alternatives:
+            conditions.append(or_(*alternatives))
+    if not conditions:
+        raise InvalidField("q", "the search has no searchable characters", code="search_empty")
+    return and_(*conditions)
+
+
 def list_published(
     session: Session,
     *,
@@ -60,10 +74,7 @@ def list_published(
     if theme:
         query = query.where(Item.facets.like(f"%|theme:{_like_escape(theme.strip())}|%", escape="\\"))
     if q:
-        patterns = query_patterns(q)
-        if not patterns:
-            raise InvalidField("q", "the search has no searchable characters")
-        query = query.where(and_(*[or_(*[Item.search_text.like(p, escape="\\") for p in term]) for term in patterns]))
+        query = query.where(_matches(q))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     items = session.scalars(query.order_by(Item.code).offset(page.offset).limit(page.page_size)).all()
     return list(items), total
@@ -77,7 +88,9 @@ def get_published(session: Session, code: str) -> Item:
         .limit(1)
     ).first()
     if item is None:
-        raise NotFound(f"service item {code} does not exist or is not published", field="item_code")
+        raise NotFound(
+            f"service item {code} does not exist or is not published", field="item_code", code="item_not_found"
+        )
     return item
 
 
@@ -97,6 +110,20 @@ def get_version(session: Session, code: str, version: int) -> Item:
 
 def list_departments(session: Session) -> list[Department]:
     return list(session.scalars(select(Department).order_by(Department.code)).all())
+
+
+def list_themes(session: Session) -> list[tuple[str, int, int]]:
+    """Every theme of the published items and bundles with how many of each carry it: most items
+    first, then by name. Counted here rather than in SQL because themes are a JSON list, read the
+    same way on SQLite and PostgreSQL; a catalogue holds thousands of items, not millions."""
+    items: Counter[str] = Counter()
+    for themes in session.scalars(select(Item.themes).where(Item.status == ItemStatus.PUBLISHED)):
+        items.update({t.strip() for t in themes or [] if t.strip()})
+    bundles: Counter[str] = Counter()
+    for themes in session.scalars(select(Bundle.themes).where(Bundle.status == "published")):
+        bundles.update({t.strip() for t in themes or [] if t.strip()})
+    names = sorted(set(items) | set(bundles), key=lambda name: (-items[name], -bundles[name], name))
+    return [(name, items[name], bundles[name]) for name in names]
 
 
 def check_item(session: Session, data: ItemIn, *, prefix: str = "") -> None:
@@ -187,19 +214,19 @@ def _coerce(field: dict[str, Any], value: Any) -> Any:
     path = f"form.{name}"
     if kind in ("string", "text"):
         if not isinstance(value, str):
-            raise InvalidField(path, f"{field['label']} must be text")
+            raise InvalidField(path, f"{field['label']} must be text", code="form_not_text")
         return value.strip()
     if kind == "integer":
         if isinstance(value, bool) or not isinstance(value, int):
-            raise InvalidField(path, f"{field['label']} must be a whole number")
+            raise InvalidField(path, f"{field['label']} must be a whole number", code="form_not_integer")
         return value
     if kind == "number":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise InvalidField(path, f"{field['label']} must be a number")
+            raise InvalidField(path, f"{field['label']} must be a number", code="form_not_number")
         return value
     if kind == "boolean":
         if not isinstance(value, bool):
-            raise InvalidField(path, f"{field['label']} must be true or false")
+            raise InvalidField(path, f"{field['label']} must be true or false", code="form_not_boolean")
         return value
     if kind == "date":
         try:
@@ -210,7 +237,7 @@ def _coerce(field: dict[str, Any], value: Any) -> Any:
 
 
 def _bad_date(path: str, field: dict[str, Any]) -> Any:
-    raise InvalidField(path, f"{field['label']} must be a date as YYYY-MM-DD")
+    raise InvalidField(path, f"{field['label']} must be a date as YYYY-MM-DD", code="form_not_date")
 
 
 def validate_form(item: Item, form: dict[str, Any], *, prefix: str = "form") -> dict[str, Any]:
@@ -218,18 +245,18 @@ def validate_form(item: Item, form: dict[str, Any], *, prefix: str = "form") -> 
     known = {f["name"]: f for f in item.form_fields}
     for name in form:
         if name not in known:
-            raise InvalidField(f"{prefix}.{name}", f"the item has no field named {name}")
+            raise InvalidField(f"{prefix}.{name}", f"the item has no field named {name}", code="form_field_unknown")
     cleaned: dict[str, Any] = {}
     for name, field in known.items():
         value = form.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
             if field.get("required", True):
-                raise InvalidField(f"{prefix}.{name}", f"{field['label']} is required")
+                raise InvalidField(f"{prefix}.{name}", f"{field['label']} is required", code="form_field_required")
             continue
         try:
             cleaned[name] = _coerce(field, value)
         except InvalidField as exc:
-            raise InvalidField(f"{prefix}.{name}", exc.detail) from None
+            raise InvalidField(f"{prefix}.{name}", exc.detail, code=exc.code) from None
     return cleaned
 
 

@@ -36,11 +36,11 @@ def evaluate(
     now = now or utcnow()
     case = get_visible_case(session, principal=principal, case_no=case_no)
     if not principal.is_applicant:
-        raise Forbidden("only the applicant rates a case")
+        raise Forbidden("only the applicant rates a case", code="evaluation_applicant_only")
     if case.status not in TERMINAL:
-        raise Conflict(f"case {case_no} has not ended yet; rate it when it has", field="case_no")
+        raise Conflict(f"case {case_no} has not ended yet; rate it when it has", field="case_no", code="case_not_ended")
     if session.scalars(select(Evaluation.id).where(Evaluation.case_id == case.id)).first() is not None:
-        raise Conflict(f"case {case_no} has been rated already", field="case_no")
+        raise Conflict(f"case {case_no} has been rated already", field="case_no", code="case_already_rated")
     evaluation = Evaluation(
         case_id=case.id,
         item_code=case.item_code,

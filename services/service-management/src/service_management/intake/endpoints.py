@@ -91,8 +91,17 @@ def intake_queue(_clerk: Clerk, session: DbSession, page: Page, response: Respon
 def accept(
     case_no: str, clerk: Clerk, session: DbSession, ports: CurrentPorts, body: Acceptance | None = None
 ) -> CaseCreated:
-    """Accept (受理) a complete case: it goes on to its department."""
-    case = service.accept(session, ports, clerk=clerk, case_no=case_no, note=body.note if body else None)
+    """Accept (受理) a complete case: it goes on to its department. Every required material must be
+    provided — a file, a usable licence, or for a paper original/copy the clerk's confirmation
+    (`materials` may record them now); otherwise 409 naming the missing materials."""
+    case = service.accept(
+        session,
+        ports,
+        clerk=clerk,
+        case_no=case_no,
+        note=body.note if body else None,
+        materials=body.materials if body else None,
+    )
     return CaseCreated(case_no=case.case_no, status=case.status)
 
 

@@ -12,6 +12,10 @@ class MaterialRefIn(BaseModel):
     code: str = Field(min_length=1, max_length=64)
     file_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     license_no: str | None = Field(default=None, min_length=1, max_length=64)
+    paper_received: bool = Field(
+        default=False,
+        description="a window clerk confirms having seen the original / received the copy (paper materials only)",
+    )
 
 
 class WalkInApplicant(BaseModel):
@@ -48,6 +52,9 @@ class Acceptance(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     note: str | None = Field(default=None, max_length=2000)
+    materials: list[MaterialRefIn] = Field(
+        default_factory=list, max_length=50, description="materials recorded by the clerk before accepting"
+    )
 
 
 class Supplement(BaseModel):

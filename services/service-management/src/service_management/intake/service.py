@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from gov_common.auth import Principal
 from gov_common.db import utcnow
 from gov_common.errors import Conflict, Forbidden, InvalidField, NotFound
+from gov_common.events import EventTypes
 from gov_common.files import StoredFile
 from gov_common.identity import validate_resident_id, validate_uscc
 from gov_common.pagination import PageRequest
@@ -18,8 +19,9 @@ from service_management.cases import service as cases
 from service_management.cases.materials import MaterialRef, attach_materials, missing_materials
 from service_management.cases.service import ApplicantIdentity
 from service_management.cases.timeline import Status, step
+from service_management.events import emit_case_event
 from service_management.intake.schemas import MaterialRefIn, WalkInApplicant
-from service_management.models import Case, CaseMaterial, Item, Upload
+from service_management.models import Case, CaseMaterial, Item, SupplementRequest, Upload
 from service_management.ports import Ports
 from service_management.supervision import clock
 from service_management.supervision.calendar import load_calendar
@@ -28,7 +30,10 @@ from service_management.workflow import service as workflow
 
 
 def refs(materials: list[MaterialRefIn]) -> list[MaterialRef]:
-    return [MaterialRef(code=m.code, file_id=m.file_id, license_no=m.license_no) for m in materials]
+    return [
+        MaterialRef(code=m.code, file_id=m.file_id, license_no=m.license_no, paper_received=m.paper_received)
+        for m in materials
+    ]
 
 
 def upload(session: Session, ports: Ports, *, principal: Principal, data: bytes) -> StoredFile:
@@ -52,7 +57,9 @@ def material_file(
         select(CaseMaterial).where(CaseMaterial.case_id == case.id, CaseMaterial.file_id == file_id)
     ).first()
     if material is None:
-        raise NotFound(f"case {case_no} has no material file {file_id}", field="file_id")
+        raise NotFound(
+            f"case {case_no} has no material file {file_id}", field="file_id", code="material_file_not_found"
+        )
     return ports.files.get(file_id), material.content_type or "application/octet-stream"
 
 
@@ -97,21 +104,51 @@ def queue(session: Session, *, page: PageRequest) -> tuple[list[Case], int]:
 def _in_intake(session: Session, case_no: str) -> tuple[Case, Item]:
     case = cases.load_case(session, case_no, for_update=True)
     if case is None:
-        raise NotFound(f"case {case_no} not found", field="case_no")
+        raise NotFound(f"case {case_no} not found", field="case_no", code="case_not_found")
     if engine.INTAKE not in workflow.waiting_states(session, case):
-        raise Conflict(f"case {case_no} is not waiting for intake (it is {case.status})", field="case_no")
+        raise Conflict(
+            f"case {case_no} is not waiting for intake (it is {case.status})",
+            field="case_no",
+            code="case_not_in_intake",
+        )
     return case, session.get_one(Item, case.item_id)
 
 
-def accept(session: Session, ports: Ports, *, clerk: Principal, case_no: str, note: str | None) -> Case:
+def accept(
+    session: Session,
+    ports: Ports,
+    *,
+    clerk: Principal,
+    case_no: str,
+    note: str | None,
+    materials: list[MaterialRefIn] | None = None,
+) -> Case:
+    """Accept a complete case; the clerk may record materials first (scans, licences, paper seen)."""
     case, item = _in_intake(session, case_no)
     if case.status == Status.SUPPLEMENT_REQUESTED:
-        raise Conflict(f"case {case_no} waits for the applicant's supplement", field="case_no")
+        raise Conflict(
+            f"case {case_no} waits for the applicant's supplement", field="case_no", code="case_awaits_supplement"
+        )
+    if materials:
+        attach_materials(
+            session,
+            ports,
+            case=case,
+            item=item,
+            refs=refs(materials),
+            uploader_subs={clerk.sub, case.applicant_sub},
+            actor=clerk.name,
+            paper_confirmer=True,
+            now=utcnow(),
+        )
     missing = missing_materials(session, case=case, item=item)
     if missing:
         names = "、".join(m["name"] for m in missing)
         raise Conflict(
-            f"required materials are missing: {names}", field="materials", missing=[m["code"] for m in missing]
+            f"required materials are missing: {names}",
+            field="materials",
+            code="materials_missing",
+            missing=[m["code"] for m in missing],
         )
     cases.accept(session, ports, case=case, item=item, actor=clerk.name, note=note, now=utcnow())
     return case
@@ -123,15 +160,28 @@ def request_supplement(
     now = now or utcnow()
     case, item = _in_intake(session, case_no)
     if case.status == Status.SUPPLEMENT_REQUESTED:
-        raise Conflict(f"case {case_no} already waits for a supplement", field="case_no")
+        raise Conflict(f"case {case_no} already waits for a supplement", field="case_no", code="case_awaits_supplement")
     names = {m["code"]: m["name"] for m in item.materials}
     for n, code in enumerate(missing):
         if code not in names:
-            raise InvalidField(f"missing[{n}]", f"the item asks for no material {code}")
+            raise InvalidField(f"missing[{n}]", f"the item asks for no material {code}", code="material_unknown")
     case.reason = note
     listed = "、".join(names[c] for c in missing)
     step(case, Status.SUPPLEMENT_REQUESTED, actor=clerk.name, note=f"请补正：{listed}。{note}", at=now)
+    # Part B (notifications): the applicant learns what to supply (docs/parallel-work-ui.md, contract 1).
+    asked = [{"code": c, "name": names[c]} for c in missing]
+    emit_case_event(
+        session,
+        EventTypes.CASE_SUPPLEMENT_REQUESTED,
+        case.case_no,
+        {**cases.event_parties(case, item), "materials": asked, "reason": note},
+    )
     case.supplement_codes = list(missing)
+    session.add(
+        SupplementRequest(
+            case_id=case.id, materials=list(missing), reason=note, requested_by=clerk.name, requested_at=now
+        )
+    )
     clock.pause(session, case, load_calendar(session), now=now)
     return case
 
@@ -149,9 +199,11 @@ def supplement(
     now = now or utcnow()
     case = cases.get_visible_case(session, principal=principal, case_no=case_no, for_update=True)
     if not (principal.is_applicant or principal.has_role("clerk", "admin")):
-        raise Forbidden("only the applicant or a window clerk may supplement a case")
+        raise Forbidden("only the applicant or a window clerk may supplement a case", code="supplement_not_allowed")
     if case.status != Status.SUPPLEMENT_REQUESTED:
-        raise Conflict(f"case {case_no} is not waiting for a supplement", field="case_no")
+        raise Conflict(
+            f"case {case_no} is not waiting for a supplement", field="case_no", code="case_not_awaiting_supplement"
+        )
     item = session.get_one(Item, case.item_id)
     attach_materials(
         session,
@@ -161,6 +213,7 @@ def supplement(
         refs=refs(materials),
         uploader_subs={principal.sub, case.applicant_sub},
         actor=principal.name,
+        paper_confirmer=principal.has_role("clerk", "admin"),
         now=now,
     )
     # Every material asked for must come anew: in this call, or after the request was made.
@@ -168,9 +221,15 @@ def supplement(
     given = {r.code for r in materials} | _provided_since(session, case, asked_at)
     still = [c for c in case.supplement_codes or [] if c not in given]
     if still:
-        raise InvalidField("materials", f"still missing: {', '.join(still)}", missing=still)
+        raise InvalidField(
+            "materials", f"still missing: {', '.join(still)}", code="supplement_incomplete", missing=still
+        )
     step(case, Status.SUBMITTED, actor=principal.name, note="materials supplemented", at=now)
     case.supplement_codes = []
+    for request in session.scalars(
+        select(SupplementRequest).where(SupplementRequest.case_id == case.id, SupplementRequest.supplied_at.is_(None))
+    ):
+        request.supplied_by, request.supplied_at = principal.name, now
     clock.resume(session, case, load_calendar(session), now=now)
     return case
 

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, File, Query, Response, UploadFile
 
 from gov_common.auth import OptionalPrincipal
+from gov_common.pagination import Page
 from gov_common.service import DbSession
 from service_management.deps import Admin, Manager
 from service_management.lists import service
@@ -53,12 +54,19 @@ def publish(version_id: int, body: PublishIn, session: DbSession, principal: Adm
     )
 
 
-@router.get("/{list_type}", response_model=list[VersionOut])
+@router.get("/{list_type}", response_model=list[VersionOut], responses=_ERRORS)
 def current(
-    list_type: ListType, session: DbSession, department: Annotated[str | None, Query(max_length=32)] = None
+    list_type: ListType,
+    session: DbSession,
+    page: Page,
+    response: Response,
+    department: Annotated[str | None, Query(max_length=32)] = None,
 ) -> list[VersionOut]:
-    """The published list of each department (or of one), in force now."""
-    return [VersionOut.model_validate(v) for v in service.current(session, list_type=list_type, department=department)]
+    """The published list of each department (or of one), in force now, by department code;
+    X-Total-Count gives the number of departments' lists."""
+    versions, total = service.current(session, list_type=list_type, department=department, page=page)
+    page.describe(response, total)
+    return [VersionOut.model_validate(v) for v in versions]
 
 
 @router.get("/{list_type}/versions", response_model=list[VersionOut])

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from gov_common.auth import Principal, Roles
 from gov_common.db import utcnow
 from gov_common.errors import Conflict, InvalidField, NotFound
+from gov_common.pagination import PageRequest
 from service_management.deps import check_department
 from service_management.lists.schemas import ListEntry
 from service_management.models import Department, ListVersion
@@ -98,11 +99,17 @@ def publish(session: Session, *, principal: Principal, version_id: int, effectiv
     return version
 
 
-def current(session: Session, *, list_type: str, department: str | None) -> list[ListVersion]:
+def current(
+    session: Session, *, list_type: str, department: str | None, page: PageRequest
+) -> tuple[list[ListVersion], int]:
     query = select(ListVersion).where(ListVersion.list_type == list_type, ListVersion.status == "published")
     if department:
         query = query.where(ListVersion.department_code == department)
-    return list(session.scalars(query.order_by(ListVersion.department_code)).all())
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(ListVersion.department_code, ListVersion.id).offset(page.offset).limit(page.page_size)
+    ).all()
+    return list(rows), total
 
 
 def versions(

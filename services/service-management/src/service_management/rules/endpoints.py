@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
+from gov_common.pagination import Page
 from gov_common.service import DbSession
 from service_management.deps import Manager, Staff
 from service_management.rules import service
@@ -18,9 +19,11 @@ _ERRORS: dict[int | str, dict[str, str]] = {
 
 
 @router.get("/items/{code}/rules", response_model=list[TableOut], responses=_ERRORS)
-def list_tables(code: str, session: DbSession, _staff: Staff) -> list[TableOut]:
-    """Every version of the item's decision table, oldest first."""
-    return [TableOut.model_validate(t) for t in service.list_tables(session, code)]
+def list_tables(code: str, session: DbSession, _staff: Staff, page: Page, response: Response) -> list[TableOut]:
+    """The versions of the item's decision table, oldest first; X-Total-Count gives the number of all."""
+    tables, total = service.list_tables(session, code, page=page)
+    page.describe(response, total)
+    return [TableOut.model_validate(t) for t in tables]
 
 
 @router.get("/items/{code}/rules/{version}", response_model=TableOut, responses=_ERRORS)

@@ -7,12 +7,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from gov_common import decisions as engine
 from gov_common.auth import Principal
 from gov_common.errors import InvalidField, NotFound
+from gov_common.pagination import PageRequest
 from service_management.deps import check_department
 from service_management.models import Case, CaseDecision, DecisionTable, Item
 from service_management.rules.credit import CreditStatus
@@ -35,12 +36,11 @@ def current_version(session: Session, item_code: str) -> int | None:
     return table.version if table else None
 
 
-def list_tables(session: Session, item_code: str) -> list[DecisionTable]:
-    return list(
-        session.scalars(
-            select(DecisionTable).where(DecisionTable.item_code == item_code).order_by(DecisionTable.version)
-        ).all()
-    )
+def list_tables(session: Session, item_code: str, *, page: PageRequest) -> tuple[list[DecisionTable], int]:
+    query = select(DecisionTable).where(DecisionTable.item_code == item_code)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(DecisionTable.version).offset(page.offset).limit(page.page_size)).all()
+    return list(rows), total
 
 
 def get_table(session: Session, item_code: str, version: int) -> DecisionTable:

@@ -1,0 +1,173 @@
+"""What an event tells the applicant: the kind of notification, its title and its body in Chinese.
+
+Pure functions of the event's type and data, so that each text is unit-tested; an event lacking
+what a text needs falls back to what it has (an item code for a missing name) rather than failing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from gov_common.events import EventTypes
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+class Kinds:
+    ACCEPTED = "accepted"
+    SUPPLEMENT_REQUESTED = "supplement_requested"
+    REJECTED = "rejected"
+    APPROVED = "approved"
+    DENIED = "denied"
+    CONCLUDED = "concluded"
+    LICENSE_ISSUED = "license_issued"
+    LICENSE_REVOKED = "license_revoked"
+    LICENSE_CANCELLED = "license_cancelled"
+    LICENSE_EXPIRED = "license_expired"
+
+
+@dataclass(frozen=True)
+class Text:
+    kind: str
+    title: str
+    body: str
+    case_no: str | None = None
+    license_no: str | None = None
+
+
+def _str(data: Mapping[str, Any], key: str) -> str:
+    value = data.get(key)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _item(data: Mapping[str, Any]) -> str:
+    item = data.get("item")
+    name = _str(item, "name") if isinstance(item, Mapping) else ""
+    return name or _str(data, "item_name") or _str(data, "item_code") or "政务服务事项"
+
+
+def _case(data: Mapping[str, Any]) -> str:
+    return f"您申请的「{_item(data)}」（办件编号 {_str(data, 'case_no')}）"
+
+
+def _sentence(label: str, value: str) -> str:
+    """`label：value。`, or nothing when there is no value; a value's own full stop is kept once."""
+    if not value:
+        return ""
+    return f"{label}：{value.rstrip('。.')}。"
+
+
+def _license(data: Mapping[str, Any]) -> str:
+    name = _str(data, "license_name") or _str(data, "license_type") or "电子证照"
+    return f"您的电子证照「{name}」（证照编号 {_str(data, 'license_no')}）"
+
+
+def _date(value: str) -> str:
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    local = moment.astimezone(SHANGHAI)
+    return f"{local.year}年{local.month}月{local.day}日"
+
+
+def accepted(data: Mapping[str, Any]) -> Text:
+    return Text(
+        Kinds.ACCEPTED,
+        "办件已受理",
+        f"{_case(data)}已受理，正在办理中。您可以在“我的办件”中查看办理进度。",
+        case_no=_str(data, "case_no"),
+    )
+
+
+def supplement_requested(data: Mapping[str, Any]) -> Text:
+    materials = data.get("materials")
+    names = []
+    if isinstance(materials, list):
+        for material in materials:
+            if isinstance(material, Mapping):
+                names.append(_str(material, "name") or _str(material, "code"))
+            elif isinstance(material, str):
+                names.append(material.strip())
+    listed = "、".join(n for n in names if n)
+    body = f"{_case(data)}需要补正材料，办理时限暂停计算。"
+    body += _sentence("请补正", listed) + _sentence("补正说明", _str(data, "reason"))
+    body += "请在办件详情中提交补正材料。"
+    return Text(Kinds.SUPPLEMENT_REQUESTED, "请补正材料", body, case_no=_str(data, "case_no"))
+
+
+def rejected(data: Mapping[str, Any]) -> Text:
+    body = f"{_case(data)}不予受理。" + _sentence("理由", _str(data, "reason"))
+    return Text(Kinds.REJECTED, "办件不予受理", body, case_no=_str(data, "case_no"))
+
+
+def approved(data: Mapping[str, Any]) -> Text:
+    if data.get("automated") is True:
+        title, how = "申请已秒批通过", "经系统自动审批（秒批），准予许可。"
+    else:
+        title, how = "审批通过", "已审批通过，准予许可。"
+    body = f"{_case(data)}{how}" + _sentence("审批意见", _str(data, "opinion"))
+    if isinstance(data.get("license"), Mapping):
+        body += "电子证照签发后将另行通知您。"
+    return Text(Kinds.APPROVED, title, body, case_no=_str(data, "case_no"))
+
+
+def denied(data: Mapping[str, Any]) -> Text:
+    body = f"{_case(data)}审批未通过，不予许可，办件已办结。" + _sentence("审批意见", _str(data, "opinion"))
+    return Text(Kinds.DENIED, "不予许可", body, case_no=_str(data, "case_no"))
+
+
+def concluded(data: Mapping[str, Any]) -> Text:
+    license_no = _str(data, "license_no") or None
+    body = f"{_case(data)}已办结。"
+    if license_no:
+        body += f"电子证照编号 {license_no}，可在“我的证照”中查看。"
+    body += "欢迎您对本次服务进行评价（好差评）。"
+    return Text(Kinds.CONCLUDED, "办件已办结", body, case_no=_str(data, "case_no"), license_no=license_no)
+
+
+def license_issued(data: Mapping[str, Any]) -> Text:
+    body = f"{_license(data)}已签发，可在“我的证照”中查看、亮证和用证。"
+    valid_until = _date(_str(data, "valid_until"))
+    body += f"有效期至{valid_until}。" if valid_until else "长期有效。"
+    return Text(
+        Kinds.LICENSE_ISSUED,
+        "电子证照已签发",
+        body,
+        case_no=_str(data, "case_no") or None,
+        license_no=_str(data, "license_no"),
+    )
+
+
+def _license_changed(kind: str, title: str, verb: str) -> Callable[[Mapping[str, Any]], Text]:
+    def compose(data: Mapping[str, Any]) -> Text:
+        body = f"{_license(data)}{verb}，不能再用于亮证和用证。" + _sentence("原因", _str(data, "reason"))
+        return Text(kind, title, body, case_no=_str(data, "case_no") or None, license_no=_str(data, "license_no"))
+
+    return compose
+
+
+COMPOSERS: dict[str, Callable[[Mapping[str, Any]], Text]] = {
+    EventTypes.CASE_ACCEPTED: accepted,
+    EventTypes.CASE_SUPPLEMENT_REQUESTED: supplement_requested,
+    EventTypes.CASE_REJECTED: rejected,
+    EventTypes.CASE_APPROVED: approved,
+    EventTypes.CASE_DENIED: denied,
+    EventTypes.CASE_CONCLUDED: concluded,
+    EventTypes.LICENSE_ISSUED: license_issued,
+    EventTypes.LICENSE_REVOKED: _license_changed(Kinds.LICENSE_REVOKED, "电子证照已吊销", "已被发证部门吊销"),
+    EventTypes.LICENSE_CANCELLED: _license_changed(Kinds.LICENSE_CANCELLED, "电子证照已注销", "已注销"),
+    EventTypes.LICENSE_EXPIRED: _license_changed(Kinds.LICENSE_EXPIRED, "电子证照已过期", "已过有效期"),
+}
+
+
+def compose(event_type: str, data: Mapping[str, Any]) -> Text | None:
+    """The notification an event of this type makes, or None for a type that notifies nobody."""
+    composer = COMPOSERS.get(event_type)
+    return composer(data) if composer is not None else None
