@@ -5,10 +5,18 @@ import { defineConfig } from '@playwright/test'
 // real standalone platform, which e2e/global-setup.ts starts with the built UI (npm run build).
 const repository = fileURLToPath(new URL('..', import.meta.url))
 const CI = process.env.CI === 'true'
+const CATALOGUE_CHANGES = ['**/catalogue-admin.spec.ts', '**/reviewer.spec.ts']
 
 export default defineConfig({
   testDir: './e2e',
   testMatch: '**/*.spec.ts',
+  // Two phases on one platform: the scenarios that read the catalogue as seeded (five items, the
+  // lists in force) first; then those that publish, copy and retire items and lists, so that a
+  // count or a list another scenario asserts never changes under it.
+  projects: [
+    { name: 'seeded-catalogue', testIgnore: CATALOGUE_CHANGES },
+    { name: 'catalogue-changes', testMatch: CATALOGUE_CHANGES, dependencies: ['seeded-catalogue'] },
+  ],
   globalSetup: './e2e/global-setup.ts',
   outputDir: `${repository}test-output/ui/artifacts`,
   fullyParallel: true,

@@ -30,10 +30,10 @@ test('a held licence stands for a material, a concluded case is evaluated once, 
   await shot('申请人：好差评')
   await page.getByRole('button', { name: '提交评价' }).click()
   await expect(page.getByTestId('evaluation-result')).toHaveText(/感谢评价：非常满意/)
+  // Back on the case, the rating given is shown and cannot be given again (Part A: the case detail's evaluation).
   await page.goto(`/cases/${firstCase}`)
-  await page.getByRole('radiogroup', { name: '评价等级' }).getByText('满意', { exact: true }).click()
-  await page.getByRole('button', { name: '提交评价' }).click()
-  await expect(page.getByTestId('evaluation-result')).toHaveText(/已评价过/)
+  await expect(page.getByTestId('evaluation-result')).toContainText('您已评价：非常满意')
+  await expect(page.getByRole('button', { name: '提交评价' })).toHaveCount(0)
 
   // Applying for 食品经营许可: the business licence stands for 营业执照; the layout plan is uploaded.
   await page.goto(`/apply/${ITEM_REVIEWED}`)
@@ -77,6 +77,10 @@ test('a supplement asked for at the window is supplied online by the applicant',
   await clerk.getByLabel('经营场所', { exact: true }).fill('示范县学院路3号')
   await clerk.getByLabel('经营项目', { exact: true }).fill('热食类食品制售')
   await clerk.getByLabel('经营场所面积（平方米）', { exact: true }).fill('40')
+  // At the window the signed application form and commitment are scanned (Part A: nothing is produced by a window filing).
+  await clerk.locator('[data-material="SQS"] input[type=file]').setInputFiles(PDF)
+  await clerk.locator('[data-material="GLZD"] input[type=file]').setInputFiles(PDF)
+  await expect(clerk.getByTestId('missing-summary')).toHaveText('必需材料齐全')
   await clerk.getByRole('button', { name: '提交收件' }).click()
   await expect(clerk).toHaveURL(/\/intake\/\d+$/)
   const caseNo = clerk.url().split('/').pop()!

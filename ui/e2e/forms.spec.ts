@@ -62,6 +62,24 @@ test('a wrong password is said under the password', async ({ page }) => {
   await expect(page.locator('.el-form-item', { has: page.getByLabel('密码') })).toContainText('用户名或密码错误')
 })
 
+test('five wrong passwords lock the account for a while, even against the right one', async ({ page, newVisitor, shot }) => {
+  const person = newPerson('严防')
+  await registerPerson(page, person)
+  const visitor = await newVisitor()
+  await visitor.goto('/login')
+  await visitor.getByLabel('账号').fill(person.idNumber)
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    await visitor.getByLabel('密码').fill(`wrong-${attempt}-password`)
+    await visitor.getByRole('button', { name: '登录', exact: true }).click()
+    await expect(visitor.locator('.el-form-item', { has: visitor.getByLabel('密码') })).toContainText('用户名或密码错误')
+  }
+  await visitor.getByLabel('密码').fill(person.password)
+  await visitor.getByRole('button', { name: '登录', exact: true }).click()
+  await expect(visitor.locator('.el-alert')).toContainText(/登录失败次数过多，该账号已暂时锁定，请 1[45] 分钟后再试/)
+  await expect(visitor).toHaveURL(/\/login/)
+  await shot('账号暂时锁定', visitor)
+})
+
 test('the application form says which fields are missing or malformed', async ({ page, shot }) => {
   await registerPerson(page, newPerson('周杰'))
   await page.goto(`/apply/${ITEM_INSTANT}`)

@@ -1,8 +1,10 @@
 /**
- * One-window intake (一窗受理): the window clerk (clerk) files a walk-in applicant's 食品经营许可
- * case, checks the materials, accepts it and prints the receipt; the reviewer of 示范县市场监督管理局
+ * One-window intake (一窗受理): the window clerk (clerk) looks the walk-in applicant up in the
+ * population registry (found: the name is filled; not found: the clerk is told and types it),
+ * files a 食品经营许可 case with the signed form scanned, cannot accept it until every required
+ * material is there, accepts it and prints the receipt; the reviewer of 示范县市场监督管理局
  * (reviewer-amr) approves it; the administrator (admin) sees it counted on the performance
- * dashboard. And the other two intake outcomes: a supplement request, supplied at the window,
+ * dashboard. And the other two intake outcomes: a supplement request, taken at the window on paper,
  * then a rejection with its reason.
  */
 import type { Page } from '@playwright/test'
@@ -11,6 +13,10 @@ import { DEMO_PASSWORD, ITEM_REVIEWED, login } from './flows'
 import { newResidentId } from './identities'
 
 const PDF = { name: '布局图.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n') }
+const FORM_SCAN = { name: '申请书.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n% signed form\ntrailer<<>>\n%%EOF\n') }
+const COMMITMENT_SCAN = { name: '承诺书.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n% commitment\ntrailer<<>>\n%%EOF\n') }
+/** 钱多多, in the demo population registry (data-sharing's seed). */
+const QIAN = '33012219920202001X'
 const FOOD_ITEM_NAME = '食品经营许可'
 
 async function startWalkIn(clerk: Page, idNumber: string, name: string): Promise<void> {
@@ -58,12 +64,29 @@ test('a clerk files a walk-in case that a reviewer approves and the admin sees i
   await startWalkIn(page, idNumber.slice(0, 17) + (idNumber[17] === '1' ? '2' : '1'), '赵敏')
   await page.getByLabel('申请人姓名').click()
   await expect(page.locator('.el-form-item', { has: page.getByLabel('居民身份证号码') })).toContainText('校验')
+
+  // The clerk looks the applicant up by ID number (the clerk's standing grant: 一窗受理核验身份).
+  await page.getByLabel('居民身份证号码').fill(QIAN)
+  await page.getByLabel('申请人姓名').fill('')
+  await page.getByTestId('registry-lookup').click()
+  await expect(page.getByTestId('registry-result')).toContainText('人口库中有此人')
+  await expect(page.getByLabel('申请人姓名')).toHaveValue('钱多多')
+  await expect(page.getByTestId('registry-result')).toContainText('1992-02-02') // for comparing with the ID card
+  await shot('窗口人员：查询人口库')
+  // A number the registry does not hold: the clerk is told so and types the name from the document.
   await page.getByLabel('居民身份证号码').fill(idNumber)
+  await page.getByTestId('registry-lookup').click()
+  await expect(page.getByTestId('registry-result')).toContainText('人口库中没有该居民身份证号码的记录')
+  await shot('窗口人员：人口库无记录')
+  await page.getByLabel('申请人姓名').fill('赵敏')
   await fillFoodForm(page, '赵敏小吃店')
 
-  // Materials: the layout plan is scanned and uploaded; a made-up licence number for the business
-  // licence is refused by the API next to that material.
-  await expect(page.locator('[data-material="SQS"] [data-testid="material-state"]')).toHaveText('随申请表生成')
+  // Materials: at the window nothing is produced by the filing itself — the signed application form
+  // is scanned; the layout plan too; a made-up licence number for the business licence is refused
+  // by the API next to that material.
+  await expect(page.locator('[data-material="SQS"] [data-testid="material-state"]')).toHaveText('缺少（必需）')
+  await page.locator('[data-material="SQS"] input[type=file]').setInputFiles(FORM_SCAN)
+  await expect(page.locator('[data-material="SQS"] [data-testid="material-state"]')).toHaveText('已上传扫描件')
   await page.locator('[data-material="BJT"] input[type=file]').setInputFiles(PDF)
   await expect(page.locator('[data-material="BJT"] [data-testid="material-state"]')).toHaveText('已上传扫描件')
   await page.getByLabel('营业执照（主体资格证明）的电子证照编号').fill('AMR-NO-SUCH-LICENCE')
@@ -72,7 +95,8 @@ test('a clerk files a walk-in case that a reviewer approves and the admin sees i
   await expect(page.getByRole('alert').first()).not.toContainText('materials[')
   await shot('窗口人员：证照编号被退回')
   await page.getByLabel('营业执照（主体资格证明）的电子证照编号').fill('')
-  await expect(page.getByTestId('missing-summary')).toHaveText('必需材料齐全')
+  // The commitment is not signed yet: the case may be taken in, but not accepted.
+  await expect(page.getByTestId('missing-summary')).toContainText('尚缺必需材料：食品安全管理制度（在线承诺）')
   await shot('窗口人员：新建收件')
   await page.getByRole('button', { name: '提交收件' }).click()
   await expect(page).toHaveURL(/\/intake\/\d+$/)
@@ -83,11 +107,19 @@ test('a clerk files a walk-in case that a reviewer approves and the admin sees i
   // In the queue, then accepted.
   await page.goto('/intake')
   await page.locator(`a[data-case-no="${caseNo}"]`).click()
-  await expect(page.getByRole('list', { name: '申请材料核对' })).toContainText('已提交扫描件')
+  const checklist = page.getByRole('list', { name: '申请材料核对' })
+  await expect(checklist).toContainText('已提交扫描件')
+  await expect(checklist.locator('[data-material="GLZD"]')).toContainText('缺少')
   await page.getByRole('button', { name: '提交受理结论' }).click()
   await expect(page.getByText('请选择受理结论')).toBeVisible()
   await page.getByText('受理', { exact: true }).click()
   await page.getByLabel('受理说明（选填）').fill('材料齐全，予以受理。')
+  // Accepting without the commitment is refused, naming it; the clerk scans the signed one.
+  await page.getByRole('button', { name: '提交受理结论' }).click()
+  await expect(page.getByTestId('accept-materials').getByRole('alert')).toContainText('尚缺必需材料：食品安全管理制度（在线承诺）')
+  await shot('窗口人员：受理前缺少必需材料')
+  await page.locator('#accept-material-GLZD-file').setInputFiles(COMMITMENT_SCAN)
+  await expect(page.locator('[data-testid="accept-materials"] [data-material="GLZD"] [data-testid="material-state"]')).toHaveText('已上传扫描件')
   await page.getByRole('button', { name: '提交受理结论' }).click()
   await page.getByRole('dialog').getByRole('button', { name: '确定' }).click()
   await expect(page.getByTestId('intake-status')).not.toHaveText('已提交')
@@ -95,6 +127,7 @@ test('a clerk files a walk-in case that a reviewer approves and the admin sees i
   await expect(receipt).toContainText('受理回执')
   await expect(receipt).toContainText(caseNo)
   await expect(receipt).toContainText('赵敏')
+  await expect(checklist.locator('[data-material="GLZD"]')).toContainText('已提交扫描件')
   await shot('窗口人员：已受理')
   await page.emulateMedia({ media: 'print' })
   await expect(page.getByRole('button', { name: '打印受理回执' })).toBeHidden()
@@ -106,9 +139,9 @@ test('a clerk files a walk-in case that a reviewer approves and the admin sees i
   await login(reviewer, 'reviewer-amr', DEMO_PASSWORD)
   await reviewer.locator(`a[data-case-no="${caseNo}"]`).click()
   await expect(reviewer.getByText('赵敏小吃店')).toBeVisible()
-  await reviewer.getByText('准予许可', { exact: true }).click()
+  await reviewer.getByRole('radiogroup', { name: '办理结果' }).getByText('准予许可', { exact: true }).click()
   await reviewer.getByLabel('审批意见').fill('窗口受理材料齐全，经营场所符合要求，准予许可。')
-  await reviewer.getByRole('button', { name: '提交决定' }).click()
+  await reviewer.getByRole('button', { name: '提交', exact: true }).click()
   await reviewer.getByRole('dialog').getByRole('button', { name: '确定' }).click()
   await expect(reviewer.getByTestId('work-status')).toHaveText('已准予')
   await shot('审批人员：已准予', reviewer)
@@ -152,13 +185,25 @@ test('a clerk asks once for a supplement, takes it at the window, then rejects w
   await expect(page.getByTestId('receipt')).toContainText('请提供主要设备设施布局图')
   await shot('窗口人员：一次性告知补正')
 
-  // The applicant brings it to the window.
+  // Asked for at once: the layout plan, and the two required materials not brought (preselected).
+  await expect(page.getByTestId('intake-supplement')).toContainText('食品经营许可申请书、食品安全管理制度（在线承诺）、主要设备设施布局和操作流程：请提供主要设备设施布局图')
+
+  // The applicant comes back: the signed forms are scanned, the plan's paper copy is received.
   await page.getByRole('button', { name: '提交补正材料' }).click()
   await expect(page.getByText('请先上传补正的材料')).toBeVisible()
-  await page.locator('#supplement-material-BJT-file').setInputFiles(PDF)
-  await expect(page.locator('[data-material="BJT"] [data-testid="material-state"]').last()).toHaveText('已上传扫描件')
+  const offered = page.locator('#supplement-title').locator('..').locator('[data-material]')
+  await expect(offered).toHaveCount(3) // only what was asked for
+  await expect(offered.locator('[data-testid="paper-received"]')).toHaveCount(1) // paper only for the copy
+  await page.locator('#supplement-material-SQS-file').setInputFiles(FORM_SCAN)
+  await page.locator('#supplement-material-GLZD-file').setInputFiles(COMMITMENT_SCAN)
+  const plan = page.locator('#supplement-title').locator('..').locator('[data-material="BJT"]')
+  await plan.getByTestId('paper-received').click()
+  await expect(plan.getByTestId('material-state')).toHaveText('已核验纸质材料')
+  await expect(page.locator('#supplement-title').locator('..').locator('[data-material="GLZD"] [data-testid="material-state"]')).toHaveText('已上传扫描件')
   await page.getByRole('button', { name: '提交补正材料' }).click()
   await expect(page.getByTestId('intake-status')).toHaveText('已提交')
+  await expect(page.getByRole('list', { name: '申请材料核对' }).locator('[data-material="BJT"]')).toContainText('已核验纸质材料')
+  await shot('窗口人员：收取纸质补正材料')
 
   // Rejected, with its reason on the notice.
   await page.getByText('不予受理', { exact: true }).click()

@@ -24,7 +24,7 @@ async function fit(page: Page): Promise<Fit> {
     const viewport = document.documentElement.clientWidth
     const describe = (element: Element): string => {
       const id = element.id ? `#${element.id}` : ''
-      const classes = [...element.classList].slice(0, 2).map((c) => `.${c}`).join('')
+      const classes = Array.from(element.classList).slice(0, 2).map((c) => `.${c}`).join('')
       const text = (element.textContent || '').trim().slice(0, 20)
       return `${element.tagName.toLowerCase()}${id}${classes} "${text}"`
     }
@@ -41,13 +41,13 @@ async function fit(page: Page): Promise<Fit> {
       return box.width > 0 && box.height > 0 && style.visibility !== 'hidden' && style.display !== 'none'
     }
     const overflowing: string[] = []
-    for (const element of document.querySelectorAll('main *')) {
+    for (const element of Array.from(document.querySelectorAll('main *'))) {
       if (!visible(element)) continue
       if (element.getBoundingClientRect().right > viewport + 1 && !scrollsInside(element)) overflowing.push(describe(element))
     }
     const small: string[] = []
     const controls = 'main button, main a[href], main input:not([type=hidden]):not([type=file]):not([type=radio]):not([type=checkbox]), main select, main textarea'
-    for (const element of document.querySelectorAll(controls)) {
+    for (const element of Array.from(document.querySelectorAll(controls))) {
       if (!visible(element)) continue
       // An inline link inside running text is exempt (WCAG 2.5.8); a control is not.
       if (element.tagName === 'A' && getComputedStyle(element).display === 'inline') continue

@@ -13,6 +13,8 @@ export const API_BASE = '/api/v1'
 export interface ProblemFieldError {
   field: string
   message: string
+  /** Part A: a stable name of the error (e.g. `materials_missing`; pydantic's type for a malformed payload) */
+  code?: string
 }
 
 /** RFC 9457 problem details, as gov_common.errors writes them. */
@@ -193,6 +195,12 @@ export interface CaseDetail {
   opinion: string | null
   created_at: string
   concluded_at: string | null
+  /** Part A: the applicant's rating (好差评), given at most once */
+  rated?: boolean
+  evaluation?: CaseEvaluation | null
+  /** Part A: the open supplement request (补正) and every request, oldest first */
+  supplement?: SupplementRequest | null
+  supplements?: SupplementRequest[]
 }
 
 export interface WorkItemApplicant {
@@ -496,6 +504,8 @@ export interface MaterialRef {
   code: string
   file_id?: string
   license_no?: string
+  /** Part A: a window clerk saw the original / received the copy (paper materials only) */
+  paper_received?: boolean
 }
 
 export interface UploadedFile {
@@ -535,7 +545,8 @@ export interface CaseClock {
 /** A case as service-management shows it to staff: materials, what is missing, its clock. */
 export interface CaseFull extends CaseDetail {
   materials: CaseMaterialOut[]
-  missing_materials: { code: string; name: string; [key: string]: unknown }[]
+  /** codes of the required materials not yet provided */
+  missing_materials: string[]
   clock: CaseClock | null
   reason: string | null
 }
@@ -547,7 +558,7 @@ export interface ItemWithMaterials extends ItemDetail {
 }
 
 export interface ItemSearch extends ItemQuery {
-  /** words inside names, keywords and themes (not codes) */
+  /** words inside names, keywords and themes, or an item code or its beginning (e.g. 330122-AMR) */
   q?: string
   audience?: string
   type?: string
@@ -742,7 +753,7 @@ export interface ListVersion {
   entries: ListEntry[]
 }
 
-/** The published version of a list, per department (the API answers them all, unpaginated). */
+/** The published version of a list, per department: the first page only (see getAllCurrentLists, Part A). */
 export function getCurrentList(type: ListType, params: { department?: string; signal?: AbortSignal } = {}): Promise<ListVersion[]> {
   return json<ListVersion[]>(`/lists/${seg(type)}`, { query: { department: params.department }, signal: params.signal, auth: false })
 }
@@ -832,6 +843,104 @@ export function tryDecisionTable(code: string, facts: Record<string, unknown>, v
   return json<RuleTrial>(`/items/${seg(code)}/rules/evaluate`, { method: 'POST', json: { facts, version } })
 }
 
+// ---------------------------------------------------------------- Part D: data catalogue resources, rectifications, working-day calendar
+
+export type SharingType = 'unconditional' | 'conditional' | 'not_shared'
+export type UpdateFrequency = 'realtime' | 'daily' | 'weekly' | 'monthly' | 'quarterly' | 'yearly' | 'irregular'
+
+/** A resource of the data catalogue as data-sharing registers it (`ResourceIn`). */
+export interface DataResourceIn {
+  code: string
+  name: string
+  description: string
+  owner_department: string
+  fields: { name: string; label: string }[]
+  sharing_type: SharingType
+  update_frequency: UpdateFrequency
+  personal: boolean
+}
+
+/** What `PATCH /catalogue/resources/{code}` may change (fields and owner are fixed once registered). */
+export interface DataResourcePatch {
+  name?: string
+  description?: string
+  sharing_type?: SharingType
+  update_frequency?: UpdateFrequency
+}
+
+export interface DataResourceOut extends DataResource {
+  created_at: string
+  updated_at: string
+}
+
+export function listCatalogueResources(
+  params: PageParams & { owner?: string; sharingType?: SharingType | ''; signal?: AbortSignal } = {},
+): Promise<Page<DataResourceOut>> {
+  return page<DataResourceOut>('/catalogue/resources', params, { owner: params.owner || undefined, sharing_type: params.sharingType || undefined })
+}
+
+export function getCatalogueResource(code: string, signal?: AbortSignal): Promise<DataResourceOut> {
+  return json<DataResourceOut>(`/catalogue/resources/${seg(code)}`, { signal })
+}
+
+/** The admin, or a department admin of the owning department, registers a resource. */
+export function registerCatalogueResource(body: DataResourceIn): Promise<DataResourceOut> {
+  return json<DataResourceOut>('/catalogue/resources', { method: 'POST', json: body })
+}
+
+export function updateCatalogueResource(code: string, body: DataResourcePatch): Promise<DataResourceOut> {
+  return json<DataResourceOut>(`/catalogue/resources/${seg(code)}`, { method: 'PATCH', json: body })
+}
+
+/** 整改: opened by an evaluation of 2 or below, closed by the department with what was done. */
+export interface Rectification {
+  id: number
+  case_no: string
+  department_code: string
+  /** YYYY-MM-DD, the day included */
+  deadline: string
+  status: 'open' | 'done' | string
+  response: string | null
+  completed_by: string | null
+  completed_at: string | null
+  created_at: string
+  rating: number
+  comment: string
+}
+
+export function listRectifications(params: PageParams & { status?: 'open' | 'done' | ''; signal?: AbortSignal } = {}): Promise<Page<Rectification>> {
+  return page<Rectification>('/rectifications', params, { status: params.status || undefined })
+}
+
+export function completeRectification(id: number, response: string): Promise<Rectification> {
+  return json<Rectification>(`/rectifications/${id}/complete`, { method: 'POST', json: { response } })
+}
+
+/** A day the working-day calendar lists: a weekday off (`holiday`) or a weekend day worked (`workday`). */
+export interface CalendarDay {
+  day: string
+  kind: 'holiday' | 'workday' | string
+  name: string
+}
+
+/** The calendar's listed days of a year (at most 366, not paginated by the API). */
+export function listCalendarDays(year: number, signal?: AbortSignal): Promise<CalendarDay[]> {
+  return json<CalendarDay[]>('/calendar', { query: { year }, signal })
+}
+
+export function getWorkingDay(day: string, signal?: AbortSignal): Promise<{ day: string; working_day: boolean }> {
+  return json<{ day: string; working_day: boolean }>(`/calendar/${seg(day)}`, { signal })
+}
+
+/** Administrators: a weekday becomes a holiday, a weekend day an adjusted working day. */
+export function setCalendarDay(day: string, body: { kind: 'holiday' | 'workday'; name: string }): Promise<CalendarDay> {
+  return json<CalendarDay>(`/calendar/days/${seg(day)}`, { method: 'PUT', json: body })
+}
+
+export async function deleteCalendarDay(day: string): Promise<void> {
+  await send(`/calendar/days/${seg(day)}`, { method: 'DELETE' })
+}
+
 // ---------------------------------------------------------------- data catalogue (data-sharing)
 
 export interface DataResource {
@@ -898,4 +1007,437 @@ export function listGrants(params: PageParams & { signal?: AbortSignal } = {}): 
 
 export function revokeGrant(id: number, reason: string): Promise<Grant> {
   return json<Grant>(`/catalogue/grants/${id}/revoke`, { method: 'POST', json: { reason } })
+}
+
+// ---------------------------------------------------------------- Part C: catalogue admin (items and the five lists)
+
+/** An item's version with every standard field (`ItemDetail`), as the staff's version endpoints answer it. */
+export type CatalogueItemVersion = import('@/lib/catalogueAdmin').ItemVersion
+export type CatalogueItemInput = import('@/lib/catalogueAdmin').ItemInput
+
+export interface ItemImportReport {
+  dry_run: boolean
+  applied: boolean
+  rows: number
+  valid_rows: number
+  rejected: { row: number; code: string | null; field: string; message: string }[]
+  codes: string[]
+}
+
+export interface ListImportReport {
+  dry_run: boolean
+  applied: boolean
+  rows: number
+  rejected: { row: number; field: string; message: string }[]
+  version_id: number | null
+}
+
+export type ListDiffOut = import('@/lib/catalogueAdmin').ListDiff
+
+/** A spreadsheet (CSV or .xlsx) sent as multipart `file` to an import endpoint. */
+async function postTable<T>(path: string, file: Blob, name: string, query: RequestOptions['query']): Promise<T> {
+  const body = new FormData()
+  body.append('file', file, name)
+  const headers: Record<string, string> = { Accept: 'application/json' }
+  const token = tokenProvider()
+  if (token) headers.Authorization = `Bearer ${token}`
+  let response: Response
+  try {
+    response = await fetch(url(path, query), { method: 'POST', headers, body })
+  } catch (cause) {
+    throw new ApiError({ type: 'about:blank', title: 'Network Error', status: 0, detail: String(cause) })
+  }
+  if (!response.ok) {
+    const error = new ApiError(await problemFrom(response))
+    if (response.status === 401 && token) unauthorizedHandler(error)
+    throw error
+  }
+  return (await response.json()) as T
+}
+
+/** Every version of an item, drafts and retired ones included, oldest first (staff). */
+export function listItemVersions(code: string, signal?: AbortSignal): Promise<CatalogueItemVersion[]> {
+  return json<CatalogueItemVersion[]>(`/items/${seg(code)}/versions`, { signal })
+}
+
+export function createItem(body: CatalogueItemInput): Promise<CatalogueItemVersion> {
+  return json<CatalogueItemVersion>('/items', { method: 'POST', json: body })
+}
+
+/** Edits the draft; for a published (or retired) item, starts its next version as a draft. */
+export function saveItemDraft(code: string, body: CatalogueItemInput): Promise<CatalogueItemVersion> {
+  return json<CatalogueItemVersion>(`/items/${seg(code)}/draft`, { method: 'PUT', json: body })
+}
+
+export function publishItem(code: string): Promise<CatalogueItemVersion> {
+  return json<CatalogueItemVersion>(`/items/${seg(code)}/publish`, { method: 'POST' })
+}
+
+export function retireItem(code: string): Promise<CatalogueItemVersion> {
+  return json<CatalogueItemVersion>(`/items/${seg(code)}/retire`, { method: 'POST' })
+}
+
+/** Imports items as drafts; with a bad row nothing is applied and every bad row is reported. */
+export function importItems(file: Blob, name: string, dryRun: boolean): Promise<ItemImportReport> {
+  return postTable<ItemImportReport>('/items/import', file, name, { dry_run: String(dryRun) })
+}
+
+/** Every published version of a list and the caller's department's drafts (all of them for an administrator). */
+export function listListVersions(type: ListType, params: { department?: string; signal?: AbortSignal } = {}): Promise<ListVersion[]> {
+  return json<ListVersion[]>(`/lists/${seg(type)}/versions`, { query: { department: params.department }, signal: params.signal })
+}
+
+export function getListVersion(id: number, signal?: AbortSignal): Promise<ListVersion> {
+  return json<ListVersion>(`/lists/versions/${id}`, { signal })
+}
+
+/** A department compiles the next version of its list as a draft. */
+export function createListDraft(type: ListType, body: { department_code: string; entries: ListEntry[]; note: string }): Promise<ListVersion> {
+  return json<ListVersion>(`/lists/${seg(type)}/drafts`, { method: 'POST', json: body })
+}
+
+export function importListDraft(type: ListType, department: string, file: Blob, name: string, dryRun: boolean): Promise<ListImportReport> {
+  return postTable<ListImportReport>(`/lists/${seg(type)}/import`, file, name, { department, dry_run: String(dryRun) })
+}
+
+export function submitListVersion(id: number): Promise<ListVersion> {
+  return json<ListVersion>(`/lists/versions/${id}/submit`, { method: 'POST' })
+}
+
+/** Administrators only: publishes a draft or submitted version with its effective date. */
+export function publishListVersion(id: number, effectiveDate: string): Promise<ListVersion> {
+  return json<ListVersion>(`/lists/versions/${id}/publish`, { method: 'POST', json: { effective_date: effectiveDate } })
+}
+
+export function diffListVersions(fromId: number, toId: number, signal?: AbortSignal): Promise<ListDiffOut> {
+  return json<ListDiffOut>('/lists/diff', { query: { from: fromId, to: toId }, signal })
+}
+
+// ---------------------------------------------------------------- Part E: review chains, work lists, attachments, process tasks, decision-table versions
+
+/** A step of a case's review chain (承办 → 审核 → 批准) and the role that performs it. */
+export interface ReviewStep {
+  no: number
+  name: 'handle' | 'review' | 'approve' | string
+  label: string
+  role: string
+}
+
+export interface ReviewAction {
+  step_no: number
+  step_name: string
+  role: string
+  action: 'pass' | 'send_back' | 'approve' | 'deny' | string
+  by: string
+  opinion: string
+  sent_back_to: number | null
+  at: string
+}
+
+/** The case's clock as service-management last reported it to the business system. */
+export interface WorkClock {
+  due_at: string | null
+  paused: boolean
+  remaining_working_days: number | null
+  remaining_seconds: number | null
+  overdue: boolean
+  updated_at: string | null
+}
+
+/** A work-list entry: the work item, its current step, its clock and its last action. */
+export interface WorkEntry extends WorkItem {
+  step: (ReviewStep & { total: number }) | null
+  clock: WorkClock
+  last_action: ReviewAction | null
+  blocking_findings: number
+}
+
+export interface WorkFinding {
+  kind: 'form' | 'registry' | 'handler' | string
+  field: string | null
+  code: string
+  message: string
+  blocking: boolean
+}
+
+export interface WorkAttachment {
+  file_id: string
+  name: string
+  content_type: string
+  size: number
+  uploaded_by: string
+  uploaded_at: string
+}
+
+/** A material as dispatched with the case: a file at service-management or a licence number. */
+export interface WorkMaterial {
+  code: string
+  name?: string
+  file_id?: string | null
+  license_no?: string | null
+  [key: string]: unknown
+}
+
+/** One case as the department handles it: chain, actions, findings, clock, materials, attachments. */
+export interface WorkDetail extends WorkItem {
+  materials: WorkMaterial[]
+  bundle: Record<string, unknown> | null
+  handler: string
+  findings: WorkFinding[]
+  chain: ReviewStep[]
+  chain_version: number
+  current_step: number | null
+  actions: ReviewAction[]
+  clock: WorkClock
+  license_content: Record<string, unknown> | null
+  attachments: WorkAttachment[]
+}
+
+export interface StepLoad {
+  step: 'handle' | 'review' | 'approve' | string
+  label: string
+  waiting: number
+  overdue: number
+}
+
+export interface DoneEntry {
+  case: WorkEntry
+  my_last_action: ReviewAction
+}
+
+/** My pending work, soonest due first; `step` narrows to one step of the chains. */
+export function listMyWork(params: PageParams & { step?: string; signal?: AbortSignal } = {}): Promise<Page<WorkEntry>> {
+  return page<WorkEntry>('/worklist', params, { step: params.step || undefined })
+}
+
+/** The cases I acted on, newest first, with my last action. */
+export function listMyDoneWork(params: PageParams & { signal?: AbortSignal } = {}): Promise<Page<DoneEntry>> {
+  return page<DoneEntry>('/worklist/done', params)
+}
+
+/** Per step of the department's chains: cases waiting there and how many of them are overdue. */
+export function getWorklistSummary(signal?: AbortSignal): Promise<StepLoad[]> {
+  return json<StepLoad[]>('/worklist/summary', { signal })
+}
+
+export function getWorkDetail(caseNo: string, signal?: AbortSignal): Promise<WorkDetail> {
+  return json<WorkDetail>(`/work-items/${seg(caseNo)}`, { signal })
+}
+
+/** Acts on the case's current step (named, so a stale screen gets 409): pass, send back, approve, deny. */
+export function actOnWorkItem(caseNo: string, body: { step: number; action: ReviewAction['action']; opinion: string }): Promise<WorkDetail> {
+  return json<WorkDetail>(`/work-items/${seg(caseNo)}/actions`, { method: 'POST', json: body })
+}
+
+/** A file's bytes (the API serves them only with the token, never at a public address). */
+export async function downloadBlob(path: string): Promise<Blob> {
+  const response = await send(path, {})
+  return response.blob()
+}
+
+export function downloadWorkAttachment(caseNo: string, fileId: string): Promise<Blob> {
+  return downloadBlob(`/work-items/${seg(caseNo)}/attachments/${seg(fileId)}`)
+}
+
+export function downloadCaseMaterial(caseNo: string, fileId: string): Promise<Blob> {
+  return downloadBlob(`/cases/${seg(caseNo)}/materials/${seg(fileId)}`)
+}
+
+/** Attaches a staff file (PDF, JPEG or PNG, judged by its bytes) to a pending work item. */
+export async function uploadWorkAttachment(caseNo: string, file: Blob, name: string): Promise<WorkAttachment> {
+  const body = new FormData()
+  body.append('file', file, name)
+  const headers: Record<string, string> = { Accept: 'application/json' }
+  const token = tokenProvider()
+  if (token) headers.Authorization = `Bearer ${token}`
+  let response: Response
+  try {
+    response = await fetch(url(`/work-items/${seg(caseNo)}/attachments`), { method: 'POST', headers, body })
+  } catch (cause) {
+    throw new ApiError({ type: 'about:blank', title: 'Network Error', status: 0, detail: String(cause) })
+  }
+  if (!response.ok) {
+    const error = new ApiError(await problemFrom(response))
+    if (response.status === 401 && token) unauthorizedHandler(error)
+    throw error
+  }
+  return (await response.json()) as WorkAttachment
+}
+
+/** A BPMN state a case entered (service-management); `left_at` null while it waits there. */
+export interface CaseState {
+  state: string
+  name: string
+  entered_at: string
+  due_at: string | null
+  left_at: string | null
+  escalated_at: string | null
+}
+
+export interface CaseProgressEntry {
+  kind: string
+  step: string
+  by: string
+  opinion: string | null
+  at: string
+}
+
+/** The case at service-management with its process states and department progress (staff). */
+export interface CaseProcess extends CaseFull {
+  states: CaseState[]
+  progress: CaseProgressEntry[]
+}
+
+export function getCaseProcess(caseNo: string, signal?: AbortSignal): Promise<CaseProcess> {
+  return json<CaseProcess>(`/cases/${seg(caseNo)}`, { signal })
+}
+
+/** Completes a department step of the case's BPMN process (a userTask other than intake and department_review). */
+export function completeCaseTask(caseNo: string, taskId: string, body: { data: Record<string, unknown>; opinion?: string }): Promise<CaseCreated> {
+  return json<CaseCreated>(`/cases/${seg(caseNo)}/tasks/${seg(taskId)}`, { method: 'POST', json: body })
+}
+
+/** An item's decision-table versions, a page at a time. */
+export function listDecisionTableVersions(code: string, params: PageParams & { signal?: AbortSignal } = {}): Promise<Page<DecisionTableVersion>> {
+  return page<DecisionTableVersion>(`/items/${seg(code)}/rules`, params)
+}
+
+export function getDecisionTableVersion(code: string, version: number, signal?: AbortSignal): Promise<DecisionTableVersion> {
+  return json<DecisionTableVersion>(`/items/${seg(code)}/rules/${version}`, { signal })
+}
+
+// ---------------------------------------------------------------- Part B: notifications (the applicant's inbox, portal-gateway)
+
+export type NotificationKind =
+  | 'accepted'
+  | 'supplement_requested'
+  | 'rejected'
+  | 'approved'
+  | 'denied'
+  | 'concluded'
+  | 'license_issued'
+  | 'license_revoked'
+  | 'license_cancelled'
+  | 'license_expired'
+
+/** One notification of the logged-in applicant (消息通知); not the browser's `Notification`. */
+export interface InboxNotification {
+  id: number
+  kind: NotificationKind | string
+  title: string
+  body: string
+  case_no: string | null
+  license_no: string | null
+  occurred_at: string
+  created_at: string
+  read_at: string | null
+  read: boolean
+}
+
+/** My notifications, newest first; `unread` keeps only the unread ones. */
+export function listMyNotifications(params: PageParams & { unread?: boolean; signal?: AbortSignal } = {}): Promise<Page<InboxNotification>> {
+  return page<InboxNotification>('/me/notifications', params, { unread: params.unread ? 'true' : undefined })
+}
+
+export async function getUnreadNotificationCount(signal?: AbortSignal): Promise<number> {
+  return (await json<{ unread: number }>('/me/notifications/unread-count', { signal })).unread
+}
+
+export function markNotificationRead(id: number): Promise<InboxNotification> {
+  return json<InboxNotification>(`/me/notifications/${seg(String(id))}/read`, { method: 'POST' })
+}
+
+export function markAllNotificationsRead(): Promise<{ marked: number; unread: number }> {
+  return json<{ marked: number; unread: number }>('/me/notifications/read-all', { method: 'POST' })
+}
+
+// ---------------------------------------------------------------- Part A: API gaps (themes, case extras, paginated lists, intake look-up)
+
+/** A life-event theme (主题); its name is the value of the catalogue's `theme` filter. */
+export interface Theme {
+  name: string
+  /** published items carrying the theme */
+  item_count: number
+  /** published bundles (一件事) carrying the theme */
+  bundle_count: number
+}
+
+/** The catalogue's themes, most items first (public). */
+export function listThemes(signal?: AbortSignal): Promise<Theme[]> {
+  return json<Theme[]>('/themes', { signal, auth: false })
+}
+
+/** The applicant's rating of a case, as the case detail shows it. */
+export interface CaseEvaluation {
+  rating: number
+  level: string
+  tags: string[]
+  comment: string
+  at: string
+}
+
+/** A supplement request (补正): open while `supplied_at` is null. */
+export interface SupplementRequest {
+  materials: { code: string; name: string }[]
+  reason: string
+  requested_by: string
+  requested_at: string
+  supplied_by: string | null
+  supplied_at: string | null
+}
+
+/** One page of the lists in force: one published version per department, by department code. */
+export function getCurrentListPage(type: ListType, params: PageParams & { department?: string; signal?: AbortSignal } = {}): Promise<Page<ListVersion>> {
+  return page<ListVersion>(`/lists/${seg(type)}`, params, { department: params.department })
+}
+
+/** Every department's list in force, page by page (a county has tens of departments, not thousands). */
+export async function getAllCurrentLists(type: ListType, params: { department?: string; signal?: AbortSignal } = {}): Promise<ListVersion[]> {
+  const all: ListVersion[] = []
+  for (let number = 1; ; number++) {
+    const chunk = await getCurrentListPage(type, { ...params, page: number, pageSize: MAX_PAGE_SIZE })
+    all.push(...chunk.items)
+    if (chunk.items.length === 0 || all.length >= chunk.total) return all
+  }
+}
+
+/** Accept (受理) a case, recording materials first (scans, licences, paper seen by the clerk). */
+export function acceptCaseWithMaterials(caseNo: string, note: string | undefined, materials: MaterialRef[]): Promise<CaseCreated> {
+  return json<CaseCreated>(`/intake/cases/${seg(caseNo)}/accept`, { method: 'POST', json: { ...(note ? { note } : {}), materials } })
+}
+
+/** What the window clerk's standing grant shows of a person (一窗受理核验身份). */
+export interface PersonLookup {
+  name?: string | null
+  gender?: string | null
+  birth_date?: string | null
+  residence_address?: string | null
+}
+
+/** What the window clerk's standing grant shows of a legal entity. */
+export interface EntityLookup {
+  name?: string | null
+  entity_type?: string | null
+  legal_representative?: string | null
+  address?: string | null
+  status?: string | null
+}
+
+async function lookUp<T>(path: string, signal?: AbortSignal): Promise<T | null> {
+  try {
+    return await json<T>(path, { signal })
+  } catch (cause) {
+    if (isApiError(cause) && cause.status === 404) return null
+    throw cause
+  }
+}
+
+/** A person in the population registry by resident ID number; null when not in it (the read is audited). */
+export function lookUpPerson(idNumber: string, signal?: AbortSignal): Promise<PersonLookup | null> {
+  return lookUp<PersonLookup>(`/registries/population/${seg(idNumber)}`, signal)
+}
+
+/** A legal entity in the legal-entity registry by unified social credit code; null when not in it. */
+export function lookUpEntity(uscc: string, signal?: AbortSignal): Promise<EntityLookup | null> {
+  return lookUp<EntityLookup>(`/registries/legal-entities/${seg(uscc)}`, signal)
 }

@@ -115,6 +115,13 @@ export const routes: RouteRecordRaw[] = [
         meta: { title: '谁查看了我的数据', access: 'applicant', nav: { label: '数据查看记录', group: 'applicant', order: 3 } },
       },
       {
+        // Part B: the applicant's notifications (the bell in the header links here).
+        path: 'my/notifications',
+        name: 'my-notifications',
+        component: () => import('@/views/applicant/NotificationsView.vue'),
+        meta: { title: '消息通知', access: 'applicant', nav: { label: '消息通知', group: 'applicant', order: 4 } },
+      },
+      {
         // Its applicant, and the staff entitled to it, see a case.
         path: 'cases/:caseNo',
         name: 'case',
@@ -136,7 +143,7 @@ export const routes: RouteRecordRaw[] = [
         meta: {
           title: '待审批办件',
           access: 'staff',
-          roles: ['reviewer'],
+          roles: ['reviewer', 'handler', 'approver', 'department_admin'],
           nav: { label: '审批工作台', group: 'staff', order: 1 },
         },
       },
@@ -145,7 +152,7 @@ export const routes: RouteRecordRaw[] = [
         name: 'work-item',
         component: () => import('@/views/reviewer/WorkItemView.vue'),
         props: true,
-        meta: { title: '办件审查', access: 'staff', roles: ['reviewer'] },
+        meta: { title: '办件审查', access: 'staff', roles: ['reviewer', 'handler', 'approver', 'department_admin'] },
       },
       {
         path: 'intake',
@@ -218,6 +225,96 @@ export const routes: RouteRecordRaw[] = [
           nav: { label: '共享授权', group: 'staff', order: 5 },
         },
       },
+      // Part C: the catalogue workbench (items and the five lists)
+      {
+        path: 'admin/catalogue',
+        name: 'catalogue-admin',
+        component: () => import('@/views/admin/catalogue/ItemsAdminView.vue'),
+        meta: {
+          title: '事项管理',
+          access: 'staff',
+          roles: ['admin', 'department_admin'],
+          nav: { label: '事项管理', group: 'staff', order: 3.8 },
+        },
+      },
+      {
+        path: 'admin/catalogue/new',
+        name: 'catalogue-item-new',
+        component: () => import('@/views/admin/catalogue/ItemEditView.vue'),
+        meta: { title: '新建事项', access: 'staff', roles: ['admin', 'department_admin'] },
+      },
+      {
+        path: 'admin/catalogue/import',
+        name: 'catalogue-import',
+        component: () => import('@/views/admin/catalogue/ItemsImportView.vue'),
+        meta: { title: '批量导入事项', access: 'staff', roles: ['admin', 'department_admin'] },
+      },
+      {
+        path: 'admin/catalogue/items/:code',
+        name: 'catalogue-item',
+        component: () => import('@/views/admin/catalogue/ItemAdminView.vue'),
+        props: true,
+        meta: { title: '事项版本', access: 'staff', roles: ['admin', 'department_admin'] },
+      },
+      {
+        path: 'admin/catalogue/items/:code/edit',
+        name: 'catalogue-item-edit',
+        component: () => import('@/views/admin/catalogue/ItemEditView.vue'),
+        props: true,
+        meta: { title: '编辑事项', access: 'staff', roles: ['admin', 'department_admin'] },
+      },
+      {
+        path: 'admin/lists',
+        name: 'lists-admin',
+        component: () => import('@/views/admin/catalogue/ListsAdminView.vue'),
+        meta: {
+          title: '清单管理',
+          access: 'staff',
+          roles: ['admin', 'department_admin'],
+          nav: { label: '清单管理', group: 'staff', order: 3.9 },
+        },
+      },
+      {
+        path: 'admin/lists/:type/draft',
+        name: 'list-draft',
+        component: () => import('@/views/admin/catalogue/ListDraftView.vue'),
+        props: true,
+        meta: { title: '编制清单草稿', access: 'staff', roles: ['admin', 'department_admin'] },
+      },
+      // Part D: data catalogue resources, rectification tasks, the working-day calendar
+      {
+        path: 'admin/data-resources',
+        name: 'data-resources',
+        component: () => import('@/views/admin/data/ResourcesView.vue'),
+        meta: {
+          title: '数据资源目录',
+          access: 'staff',
+          roles: ['admin', 'department_admin'],
+          nav: { label: '数据目录', group: 'staff', order: 5.5 },
+        },
+      },
+      {
+        path: 'admin/rectifications',
+        name: 'rectifications',
+        component: () => import('@/views/admin/supervision/RectificationsView.vue'),
+        meta: {
+          title: '整改任务',
+          access: 'staff',
+          roles: ['admin', 'department_admin'],
+          nav: { label: '整改任务', group: 'staff', order: 3.5 },
+        },
+      },
+      {
+        path: 'admin/calendar',
+        name: 'calendar',
+        component: () => import('@/views/admin/supervision/CalendarView.vue'),
+        meta: {
+          title: '工作日历',
+          access: 'staff',
+          roles: ['admin', 'department_admin'],
+          nav: { label: '工作日历', group: 'staff', order: 8 },
+        },
+      },
       {
         path: 'staff/cases',
         name: 'case-lookup',
@@ -225,7 +322,7 @@ export const routes: RouteRecordRaw[] = [
         meta: {
           title: '办件查询',
           access: 'staff',
-          roles: ['admin', 'clerk', 'reviewer', 'department_admin'],
+          roles: ['admin', 'clerk', 'reviewer', 'handler', 'approver', 'department_admin'],
           nav: { label: '办件查询', group: 'staff', order: 9 },
         },
       },

@@ -83,6 +83,8 @@ const ROLE: Record<string, string> = {
   clerk: '窗口人员',
   reviewer: '审批人员',
   department_admin: '部门管理员',
+  handler: '承办人员',
+  approver: '批准人员',
 }
 
 export function roleLabel(role: string): string {
@@ -101,7 +103,7 @@ export function channelLabel(channel: string): string {
   return lookup(CHANNEL, channel)
 }
 
-const ACTOR: Record<string, string> = { system: '系统', 'instant approval': '秒批（自动审批）' }
+const ACTOR: Record<string, string> = { system: '系统', 'instant approval': '秒批（自动审批）', department: '实施部门' }
 
 export function actorLabel(actor: string): string {
   return lookup(ACTOR, actor)
@@ -114,6 +116,9 @@ export function timelineNote(note: string | null, departmentName: (code: string)
     'online application': '网上申请',
     'window application': '窗口申请',
     'online pre-check passed': '网上预审通过',
+    // Part A: the other notes service-management writes
+    'materials supplemented': '已补正材料',
+    'approval implied by the issued licence': '电子证照已签发，视为准予',
   }
   if (known[note]) return known[note]
   const taken = /^window application taken by (.+)$/.exec(note)

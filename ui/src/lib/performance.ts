@@ -129,3 +129,106 @@ export function chartOptions(rows: readonly Figures[], labelOf: (key: string) =>
     },
   }
 }
+
+// ---------------------------------------------------------------- the trend by month
+
+/** One calendar month as a period the API answers: its first day to its last (to today for the current month). */
+export interface MonthPeriod {
+  /** YYYY-MM */
+  month: string
+  from: string
+  to: string
+}
+
+export const TREND_MONTHS = [6, 12] as const
+
+/** The last `count` months up to today's in Asia/Shanghai, oldest first. */
+export function lastMonths(count: number, now: Date = new Date()): MonthPeriod[] {
+  const today = shanghaiDate(now)
+  const year = Number(today.slice(0, 4))
+  const month = Number(today.slice(5, 7))
+  const periods: MonthPeriod[] = []
+  for (let back = count - 1; back >= 0; back--) {
+    const first = new Date(Date.UTC(year, month - 1 - back, 1))
+    const last = new Date(Date.UTC(year, month - back, 0))
+    const from = first.toISOString().slice(0, 10)
+    const end = last.toISOString().slice(0, 10)
+    periods.push({ month: from.slice(0, 7), from, to: end > today ? today : end })
+  }
+  return periods
+}
+
+/** What the trend is about: every row the caller may see, or one department's or one item's row. */
+export type TrendScope = { kind: 'all' } | { kind: 'department'; key: string } | { kind: 'item'; key: string }
+
+/** The figures of one month for a scope (a department or an item without cases that month counts as zero). */
+export function trendTotals(rows: readonly Figures[], scope: TrendScope): Totals {
+  return totals(scope.kind === 'all' ? rows : rows.filter((r) => r.key === scope.key))
+}
+
+export interface TrendPoint {
+  month: string
+  totals: Totals
+}
+
+/**
+ * Runs `task` over `inputs` with at most `limit` running at once; the results keep the inputs'
+ * order. The first failure rejects (the tasks already started run on).
+ */
+export async function mapBounded<T, R>(inputs: readonly T[], limit: number, task: (input: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(inputs.length)
+  let next = 0
+  async function worker(): Promise<void> {
+    while (next < inputs.length) {
+      const index = next++
+      results[index] = await task(inputs[index]!, index)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, inputs.length)) }, worker))
+  return results
+}
+
+function round(value: number | null, digits: number): number | null {
+  if (value === null) return null
+  const factor = 10 ** digits
+  return Math.round(value * factor) / factor
+}
+
+/** `2026-06` → `2026年6月` */
+export function monthLabel(month: string): string {
+  return `${month.slice(0, 4)}年${Number(month.slice(5, 7))}月`
+}
+
+/**
+ * One chart with four small panels sharing the months: volume (and finished), on-time rate,
+ * average duration, satisfaction. A month without finished cases or ratings is a gap, not a zero.
+ */
+export function trendChartOption(points: readonly TrendPoint[]) {
+  const months = points.map((p) => monthLabel(p.month))
+  const panels = [
+    { title: '办件量（件）', left: '3%', top: '7%', grid: '13%' },
+    { title: '按时办结率（%）', left: '53%', top: '7%', grid: '13%' },
+    { title: '平均办理时长（天）', left: '3%', top: '55%', grid: '61%' },
+    { title: '满意度（1–5分）', left: '53%', top: '55%', grid: '61%' },
+  ]
+  return {
+    tooltip: { trigger: 'axis' as const },
+    legend: { top: 0, data: ['办件量', '已办结', '按时办结率', '平均办理时长', '满意度'] },
+    title: panels.map((p) => ({ text: p.title, left: p.left, top: p.top, textStyle: { fontSize: 13, fontWeight: 'normal' as const } })),
+    grid: panels.map((p) => ({ left: p.left, top: p.grid, width: '44%', height: '30%', containLabel: true })),
+    xAxis: panels.map((_p, i) => ({ type: 'category' as const, gridIndex: i, data: months, axisLabel: { fontSize: 11 } })),
+    yAxis: [
+      { type: 'value' as const, gridIndex: 0, minInterval: 1 },
+      { type: 'value' as const, gridIndex: 1, min: 0, max: 100 },
+      { type: 'value' as const, gridIndex: 2, min: 0 },
+      { type: 'value' as const, gridIndex: 3, min: 0, max: 5 },
+    ],
+    series: [
+      { name: '办件量', type: 'bar' as const, xAxisIndex: 0, yAxisIndex: 0, data: points.map((p) => p.totals.volume) },
+      { name: '已办结', type: 'bar' as const, xAxisIndex: 0, yAxisIndex: 0, data: points.map((p) => p.totals.finished) },
+      { name: '按时办结率', type: 'line' as const, xAxisIndex: 1, yAxisIndex: 1, connectNulls: false, data: points.map((p) => round(p.totals.onTimeRate === null ? null : p.totals.onTimeRate * 100, 1)) },
+      { name: '平均办理时长', type: 'line' as const, xAxisIndex: 2, yAxisIndex: 2, connectNulls: false, data: points.map((p) => round(p.totals.averageDays, 2)) },
+      { name: '满意度', type: 'line' as const, xAxisIndex: 3, yAxisIndex: 3, connectNulls: false, data: points.map((p) => round(p.totals.satisfaction, 2)) },
+    ],
+  }
+}

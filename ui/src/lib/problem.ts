@@ -39,6 +39,10 @@ const RULES: Rule[] = [
   [/^an account with this identity number already exists/i, () => '该证件号码已注册，请直接登录'],
   [/^wrong user name or password/i, () => '用户名或密码错误'],
   [/^demo accounts are disabled/i, () => '本系统已停用演示账号'],
+  [
+    /^too many failed log-ins from this (account|address); try again in (\d+) seconds/i,
+    (m) => `登录失败次数过多，${m[1] === 'account' ? '该账号' : '您所在的网络'}已暂时锁定，请 ${Math.max(1, Math.ceil(Number(m[2]) / 60))} 分钟后再试`,
+  ],
   // case forms (service-management: catalogue.validate_form)
   [/^(.+) is required$/, (m) => `请填写${m[1]}`],
   [/^(.+) must be a whole number$/, (m) => `${m[1]}应为整数`],
@@ -114,8 +118,37 @@ export function translateMessage(message: string, label?: string): string | unde
   return undefined
 }
 
-function readable(message: string, status: number, label?: string): string {
-  return translateMessage(message, label) ?? `${statusSummary(status)}（${message}）`
+/** Part A: errors the API names by a stable `code` whose Chinese needs nothing from the message. */
+const CODES: Record<string, string> = {
+  paper_not_for_electronic: '本项为电子材料，请扫描上传或填写电子证照编号',
+  paper_clerk_only: '纸质材料须由窗口人员核验确认',
+  material_one_of: '请上传文件、填写电子证照编号或（在窗口）确认纸质材料，三者选一',
+  material_unknown: '本事项没有这项材料',
+  upload_not_found: '未找到上传的文件，请重新上传',
+  material_not_licensable: '本项材料不能以电子证照代替',
+  case_already_rated: '您已评价过本办件，每件只能评价一次',
+  case_not_ended: '办件尚未办结，办结后才能评价',
+  case_not_in_intake: '该办件已不在待受理状态',
+  case_awaits_supplement: '该办件正在等待补正材料',
+  case_not_awaiting_supplement: '该办件不在待补正状态',
+  case_not_found: '未找到该办件',
+  item_not_found: '事项不存在或尚未发布',
+  item_channel_not_offered: '本事项未开通该办理渠道',
+  item_not_for_applicant_type: '本事项不面向该类申请人',
+  field_not_granted: '超出授权范围的字段',
+  resident_id_invalid: '居民身份证号码无效，请核对地区码、出生日期和校验位',
+  resident_id_length: '居民身份证号码应为18位',
+  uscc_invalid: '统一社会信用代码无效，请核对校验码',
+  search_empty: '请输入有效的查询内容',
+}
+
+/** The Chinese for an error code the API gives, when it says everything on its own. */
+export function translateCode(code: string | undefined): string | undefined {
+  return code ? CODES[code] : undefined
+}
+
+function readable(message: string, status: number, label?: string, code?: string): string {
+  return translateCode(code) ?? translateMessage(message, label) ?? `${statusSummary(status)}（${message}）`
 }
 
 /** Maps a thrown error onto a form: messages next to the fields it names, the rest in `general`. */
@@ -133,7 +166,7 @@ export function mapProblem(error: unknown, options: MapOptions = {}): MappedProb
     const name = prefix && path.startsWith(prefix) ? path.slice(prefix.length) : path
     const shown = options.fields ? options.fields.includes(name) : name !== '' && name !== 'body'
     const label = options.labels?.[name]
-    const message = readable(String(entry.message ?? ''), problem.status, label)
+    const message = readable(String(entry.message ?? ''), problem.status, label, entry.code)
     if (shown && !(name in fields)) fields[name] = message
     else if (!shown) general.push(label || !name || name === 'body' ? message : `${message}（${name}）`)
   }

@@ -68,7 +68,7 @@ export const useAuthStore = defineStore('auth', () => {
   /** Where someone lands after logging in, by who they are. */
   function homeRoute(): string {
     if (isApplicant.value) return '/my/cases'
-    if (hasRole('reviewer')) return '/review'
+    if (hasRole('reviewer', 'handler', 'approver')) return '/review'
     if (hasRole('clerk')) return '/intake'
     if (hasRole('admin', 'department_admin')) return '/supervision'
     if (isStaff.value) return '/staff/cases'

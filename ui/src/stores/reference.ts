@@ -2,7 +2,6 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import * as api from '@/api'
-import { collectThemes } from '@/lib/catalogueSearch'
 
 export const useReferenceStore = defineStore('reference', () => {
   const departments = ref<api.Department[]>([])
@@ -47,14 +46,20 @@ export const useReferenceStore = defineStore('reference', () => {
     return items.value[code]?.name ?? code
   }
 
+  /** Theme names (the catalogue's `theme` filter values), most items first. */
   const themes = ref<string[]>([])
+  /** The themes with how many published items and bundles carry each. */
+  const themeCounts = ref<api.Theme[]>([])
   let themesLoading: Promise<string[]> | null = null
 
-  /** The life-event themes (主题) of the published items and bundles, fetched once. */
+  /** The life-event themes (主题) of the published items and bundles (`GET /themes`), fetched once. */
   async function loadThemes(): Promise<string[]> {
     if (themes.value.length) return themes.value
-    themesLoading ??= Promise.all([api.listAllItems({ limit: 500 }), api.listBundles()]).then(
-      ([all, bundles]) => (themes.value = collectThemes(bundles, all)),
+    themesLoading ??= api.listThemes().then(
+      (list) => {
+        themeCounts.value = list
+        return (themes.value = list.map((t) => t.name))
+      },
       (error: unknown) => {
         themesLoading = null
         throw error
@@ -63,5 +68,9 @@ export const useReferenceStore = defineStore('reference', () => {
     return themesLoading
   }
 
-  return { departments, items, themes, loadDepartments, departmentName, loadItem, itemName, loadThemes }
+  function themeItemCount(name: string): number {
+    return themeCounts.value.find((t) => t.name === name)?.item_count ?? 0
+  }
+
+  return { departments, items, themes, themeCounts, loadDepartments, departmentName, loadItem, itemName, loadThemes, themeItemCount }
 })

@@ -3,6 +3,7 @@ import type { Figures, ItemMaterial } from '@/api'
 import { checkApplicant, checkUploadFile, emptyEntry, materialCodeOfPath, materialRefs, materialState, missingRequired, toWalkIn } from '@/lib/intake'
 import { alertKindLabel, caseStatusLabel, timelineNote } from '@/lib/labels'
 import { chartOptions, checkPeriod, defaultPeriod, percent, shanghaiDate, totals } from '@/lib/performance'
+import { lastMonths, mapBounded, monthLabel, trendChartOption, trendTotals } from '@/lib/performance'
 import { ApiError } from '@/api'
 import { mapProblem } from '@/lib/problem'
 
@@ -125,5 +126,59 @@ describe('performance dashboard', () => {
     expect(charts.onTime.series[1]!.data).toEqual([null])
     expect(charts.duration.series[0]!.data).toEqual([1.23])
     expect(charts.satisfaction.series[0]!.data).toEqual([4.5])
+  })
+})
+
+describe('performance trend by month', () => {
+  it('cuts the last months at month ends, the current month at today (Asia/Shanghai)', () => {
+    // 2026-11-30 17:00 UTC is already 1 December in Shanghai.
+    expect(lastMonths(3, new Date('2026-11-30T17:00:00Z'))).toEqual([
+      { month: '2026-10', from: '2026-10-01', to: '2026-10-31' },
+      { month: '2026-11', from: '2026-11-01', to: '2026-11-30' },
+      { month: '2026-12', from: '2026-12-01', to: '2026-12-01' },
+    ])
+    const year = lastMonths(12, new Date('2026-03-10T04:00:00Z'))
+    expect(year).toHaveLength(12)
+    expect(year[0]).toEqual({ month: '2025-04', from: '2025-04-01', to: '2025-04-30' })
+    expect(year.find((p) => p.month === '2026-02')).toEqual({ month: '2026-02', from: '2026-02-01', to: '2026-02-28' })
+    expect(year.at(-1)).toEqual({ month: '2026-03', from: '2026-03-01', to: '2026-03-10' })
+    expect(monthLabel('2026-03')).toBe('2026年3月')
+  })
+
+  it('sums a month over every row, or takes one department or item (none that month is zero)', () => {
+    const rows = [
+      figures('amr', { volume: 4, finished: 2, on_time: 1, average_days: 2, satisfaction: 4, evaluations: 2 }),
+      figures('psb', { volume: 2, finished: 2, on_time: 2, average_days: 5, satisfaction: 1, evaluations: 1 }),
+    ]
+    expect(trendTotals(rows, { kind: 'all' })).toMatchObject({ volume: 6, finished: 4, onTimeRate: 0.75, averageDays: 3.5, satisfaction: 3 })
+    expect(trendTotals(rows, { kind: 'department', key: 'psb' })).toMatchObject({ volume: 2, onTimeRate: 1, averageDays: 5, satisfaction: 1 })
+    expect(trendTotals(rows, { kind: 'item', key: 'NONE' })).toMatchObject({ volume: 0, finished: 0, onTimeRate: null, averageDays: null, satisfaction: null })
+  })
+
+  it('asks at most so many months at once and keeps them in order', async () => {
+    let running = 0
+    let most = 0
+    const done = await mapBounded([1, 2, 3, 4, 5, 6, 7], 3, async (n) => {
+      running += 1
+      most = Math.max(most, running)
+      await new Promise((r) => setTimeout(r, (7 - n) * 2))
+      running -= 1
+      return n * 10
+    })
+    expect(done).toEqual([10, 20, 30, 40, 50, 60, 70])
+    expect(most).toBe(3)
+    await expect(mapBounded([1, 2], 2, async (n) => { if (n === 2) throw new Error('boom'); return n })).rejects.toThrow('boom')
+    expect(await mapBounded([], 4, async (n: number) => n)).toEqual([])
+  })
+
+  it('draws the four measures by month, leaving gaps where a month has nothing to measure', () => {
+    const option = trendChartOption([
+      { month: '2026-10', totals: trendTotals([figures('amr', { volume: 3, finished: 2, on_time: 1, average_days: 1.234, satisfaction: 4.5, evaluations: 2 })], { kind: 'all' }) },
+      { month: '2026-11', totals: trendTotals([], { kind: 'all' }) },
+    ])
+    expect(option.xAxis.map((a) => a.data)).toEqual(Array(4).fill(['2026年10月', '2026年11月']))
+    const data = Object.fromEntries(option.series.map((s) => [s.name, s.data]))
+    expect(data).toEqual({ 办件量: [3, 0], 已办结: [2, 0], 按时办结率: [50, null], 平均办理时长: [1.23, null], 满意度: [4.5, null] })
+    expect(option.series.map((s) => s.xAxisIndex)).toEqual([0, 0, 1, 2, 3])
   })
 })

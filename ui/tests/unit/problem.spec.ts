@@ -69,6 +69,12 @@ describe('problem details mapped onto a form', () => {
 
   it('says a wrong password in Chinese', () => {
     expect(describeError(apiError({ status: 401, detail: 'wrong user name or password' }))).toBe('用户名或密码错误')
+    expect(describeError(apiError({ status: 429, detail: 'too many failed log-ins from this account; try again in 61 seconds' }))).toBe(
+      '登录失败次数过多，该账号已暂时锁定，请 2 分钟后再试',
+    )
+    expect(describeError(apiError({ status: 429, detail: 'too many failed log-ins from this address; try again in 5 seconds' }))).toBe(
+      '登录失败次数过多，您所在的网络已暂时锁定，请 1 分钟后再试',
+    )
   })
 
   it('falls back to a Chinese summary of the status, keeping the unknown message', () => {

@@ -1,0 +1,326 @@
+import { describe, expect, it } from 'vitest'
+import { ApiError } from '@/api'
+import {
+  catalogueMessage,
+  catalogueProblem,
+  checkItemForm,
+  checkListEntries,
+  emptyFormField,
+  emptyItemForm,
+  emptyListEntry,
+  emptyMaterial,
+  fieldLabel,
+  formFromItem,
+  IMPORT_COLUMNS,
+  importProblemRows,
+  itemActions,
+  itemDiffRows,
+  itemFormPaths,
+  itemImportTemplate,
+  listActions,
+  listDiffRows,
+  rememberCodes,
+  toCsv,
+  versionSummary,
+  type Actor,
+  type ItemForm,
+  type ItemVersion,
+} from '@/lib/catalogueAdmin'
+
+function filled(changes: Partial<ItemForm> = {}): ItemForm {
+  return {
+    ...emptyItemForm('amr'),
+    code: '330122-AMR-XK-0099',
+    name: '户外广告设置许可',
+    item_type: 'licensing',
+    legal_basis: '《城市市容和环境卫生管理条例》第十一条',
+    statutory_days: '20',
+    committed_days: '5',
+    audience: ['person', 'entity'],
+    themes: '开办餐饮店',
+    keywords: '招牌；广告牌、灯箱',
+    materials: [{ ...emptyMaterial(), code: 'SQB', name: '申请表' }],
+    form_fields: [{ ...emptyFormField(), name: 'location', label: '设置地点' }],
+    ...changes,
+  }
+}
+
+function version(n: number, status: string, changes: Partial<ItemVersion> = {}): ItemVersion {
+  const value = checkItemForm(filled()).value!
+  return { ...value, version: n, status, rule_version: null, published_at: null, ...changes }
+}
+
+function apiError(status: number, errors: { field: string; message: string }[], detail = 'x'): ApiError {
+  return new ApiError({ type: 'about:blank', title: 't', status, detail, errors })
+}
+
+describe('the item form is checked as the API checks it', () => {
+  it('turns a valid form into the payload POST /items takes', () => {
+    const checked = checkItemForm(filled({ fee_free: false, fee_amount: '50.00', fee_basis: '浙价费〔2020〕1号' }))
+    expect(checked.errors).toEqual({})
+    expect(checked.value).toEqual({
+      code: '330122-AMR-XK-0099',
+      name: '户外广告设置许可',
+      item_type: 'licensing',
+      department_code: 'amr',
+      legal_basis: '《城市市容和环境卫生管理条例》第十一条',
+      statutory_days: 20,
+      committed_days: 5,
+      fee: { free: false, amount: '50.00', basis: '浙价费〔2020〕1号' },
+      materials: [{ code: 'SQB', name: '申请表', form: 'electronic', required: true, license_type: null, accepted_trust_levels: ['A', 'B'] }],
+      online_depth: 'at_most_one_visit',
+      channels: ['online', 'window'],
+      audience: ['person', 'entity'],
+      themes: ['开办餐饮店'],
+      keywords: ['招牌', '广告牌', '灯箱'],
+      description: '',
+      form_fields: [{ name: 'location', label: '设置地点', type: 'string', required: true, prefill: null }],
+      instant_approval: false,
+      license_type: null,
+      license_name: null,
+    })
+    // A free item sends no amount or basis.
+    expect(checkItemForm(filled({ fee_amount: '9', fee_basis: 'x' })).value!.fee).toEqual({ free: true, amount: null, basis: null })
+  })
+
+  it('names each bad field under the path the API uses', () => {
+    const bad = checkItemForm(
+      filled({
+        code: '330122-AMR-XK-99',
+        name: '户',
+        statutory_days: '0',
+        committed_days: 'abc',
+        audience: [],
+        channels: [],
+        instant_approval: true,
+        fee_free: false,
+        fee_amount: '1.234',
+        fee_basis: '',
+        materials: [
+          { ...emptyMaterial(), code: 'SQB', name: '申请表' },
+          { ...emptyMaterial(), code: 'SQB', name: '' },
+        ],
+        form_fields: [{ ...emptyFormField(), name: 'Location', label: '', prefill: 'registry' }],
+      }),
+    )
+    expect(bad.value).toBeNull()
+    expect(Object.keys(bad.errors).sort()).toEqual(
+      [
+        'audience',
+        'channels',
+        'code',
+        'committed_days',
+        'fee.amount',
+        'fee.basis',
+        'form_fields.0.label',
+        'form_fields.0.name',
+        'form_fields.0.prefill',
+        'instant_approval',
+        'materials.1.code',
+        'materials.1.name',
+        'name',
+        'statutory_days',
+      ].sort(),
+    )
+    expect(bad.errors['materials.1.code']).toBe('材料编码不能重复')
+  })
+
+  it('refuses a code whose type code does not fit the type, and a committed limit above the statutory one', () => {
+    expect(checkItemForm(filled({ item_type: 'confirmation' })).errors.code).toBe('行政确认事项的编码中类型代码应为 QR，不是 XK')
+    expect(checkItemForm(filled({ committed_days: '21' })).errors.committed_days).toBe('承诺办结时限不能超过法定办结时限')
+    expect(checkItemForm(filled({ committed_days: '0' })).errors).toEqual({})
+    // Editing: the code is fixed, so the type must follow it.
+    expect(checkItemForm(filled({ item_type: 'benefit' }), { editing: true }).errors.item_type).toContain('XK')
+  })
+
+  it('round-trips a version through the form', () => {
+    const v = version(2, 'published', { fee: { free: false, amount: '50.00', basis: '依据' }, license_type: 'ad_permit', license_name: '广告许可证' })
+    const form = formFromItem(v)
+    expect(form.themes).toBe('开办餐饮店')
+    const { version: _v, status: _s, rule_version: _r, published_at: _p, ...input } = v
+    expect(checkItemForm(form, { editing: true }).value).toEqual(input)
+  })
+
+  it('knows every path the form can show an error at', () => {
+    const paths = itemFormPaths(filled())
+    expect(paths.has('materials.0.form')).toBe(true)
+    expect(paths.has('form_fields.0.prefill')).toBe(true)
+    expect(paths.has('materials.1.form')).toBe(false)
+    expect(paths.has('fee.amount')).toBe(true)
+  })
+})
+
+describe('the API answer lands at the field', () => {
+  it('maps field errors, normalising the lists’ entries[1].code, and translates them', () => {
+    const form = filled()
+    const paths = itemFormPaths(form)
+    const mapped = catalogueProblem(
+      apiError(422, [
+        { field: 'materials.0.form', message: "Input should be 'original', 'copy' or 'electronic'" },
+        { field: 'committed_days', message: 'the committed time limit exceeds the statutory one' },
+        { field: 'fee', message: 'Value error, a charged item needs its amount and the legal basis of the fee' },
+        { field: 'rule', message: 'something else' },
+      ]),
+      (p) => paths.has(p),
+    )
+    expect(mapped.fields).toEqual({
+      'materials.0.form': '取值不在可选范围内',
+      committed_days: '承诺办结时限不能超过法定办结时限',
+      fee: '收费事项须填写收费金额和收费依据',
+    })
+    expect(mapped.general).toEqual(['rule：填写的信息有误，请按提示修改（something else）'])
+    const entries = catalogueProblem(apiError(422, [{ field: 'entries[1].code', message: 'code XK-01 appears twice' }]), (p) => p === 'entries.1.code')
+    expect(entries.fields).toEqual({ 'entries.1.code': '编码 XK-01 重复出现' })
+  })
+
+  it('shows a conflict at the code and a refusal as a sentence too', () => {
+    const conflict = catalogueProblem(apiError(409, [{ field: 'code', message: 'service item 330122-AMR-XK-0001 already exists; edit its draft instead' }]), () => true)
+    expect(conflict.fields.code).toBe('事项编码 330122-AMR-XK-0001 已存在，请在事项列表中编辑它的草稿')
+    const refused = catalogueProblem(apiError(403, [{ field: 'department_code', message: 'you may act only for department psb' }]), () => true)
+    expect(refused.fields.department_code).toContain('只能办理本部门（psb）')
+    expect(refused.summary).toBe('您只能办理本部门（psb）的事项')
+    const noFields = catalogueProblem(new ApiError({ type: 'about:blank', title: 'Forbidden', status: 403, detail: 'only an administrator may do this' }), () => true)
+    expect(noFields.summary).toBe('仅管理员可以进行此操作')
+  })
+
+  it('translates the import and list messages, and leaves unknown ones readable', () => {
+    expect(catalogueMessage('the column is missing')).toBe('文件缺少此列')
+    expect(catalogueMessage("material 'X|y' is not code|name|form|required|licence type")).toContain('编码|名称|形式')
+    expect(catalogueMessage('list version 7 is submitted, not a draft', 409)).toBe('第 7 号版本已报审，不是草稿，不能报审')
+    expect(catalogueMessage('Input should be a valid integer, unable to parse string as an integer')).toBe('应为整数')
+    expect(catalogueMessage('brand new message', 409)).toBe('操作与当前状态冲突（brand new message）')
+  })
+})
+
+describe('the difference between two versions', () => {
+  it('lists changed fields, and materials and form fields by code and name', () => {
+    const before = version(1, 'superseded')
+    const after = version(2, 'draft', {
+      name: '户外招牌设置许可',
+      committed_days: 3,
+      fee: { free: false, amount: '50.00', basis: '浙价费〔2020〕1号' },
+      channels: ['online'],
+      materials: [
+        { code: 'SQB', name: '申请表', form: 'original', required: true, license_type: null, accepted_trust_levels: ['A', 'B'] },
+        { code: 'XGT', name: '效果图', form: 'copy', required: false, license_type: null, accepted_trust_levels: ['A'] },
+      ],
+      form_fields: [],
+    })
+    expect(itemDiffRows(before, after)).toEqual([
+      { field: 'name', label: '事项名称', before: '户外广告设置许可', after: '户外招牌设置许可' },
+      { field: 'committed_days', label: '承诺办结时限', before: '5 个工作日', after: '3 个工作日' },
+      { field: 'fee', label: '收费', before: '不收费', after: '收费 50.00 元（依据：浙价费〔2020〕1号）' },
+      { field: 'channels', label: '办理渠道', before: '网上办理、窗口办理', after: '网上办理' },
+      { field: 'materials', label: '申请材料 SQB', before: '申请表，电子件，必需，可信等级 A/B', after: '申请表，原件，必需，可信等级 A/B' },
+      { field: 'materials', label: '申请材料 XGT', before: '—（新增）', after: '效果图，复印件，可选，可信等级 A' },
+      { field: 'form_fields', label: '表单字段 location', before: '设置地点，单行文字，必填', after: '—（删除）' },
+    ])
+    expect(itemDiffRows(before, before)).toEqual([])
+    const moved = itemDiffRows(before, version(2, 'draft', { department_code: 'psb' }), (c) => (c === 'amr' ? '市场监管局' : '公安局'))
+    expect(moved).toEqual([{ field: 'department_code', label: '实施部门', before: '市场监管局', after: '公安局' }])
+  })
+
+  it('turns the lists’ diff into rows: added, removed, one row per changed field', () => {
+    const entry = { code: 'XK-01', name: '个体工商户设立登记', category: '行政许可', basis: '第八条', content: '', amount: null }
+    const rows = listDiffRows({
+      from_version: 1,
+      to_version: 2,
+      added: [{ ...entry, code: 'CF-01', name: '无照经营处罚', category: '行政处罚' }],
+      removed: [{ ...entry, code: 'XK-02', name: '食品经营许可' }],
+      changed: [{ code: 'XK-01', fields: ['basis', 'amount'], before: entry, after: { ...entry, basis: '第八条、第九条', amount: '0元' } }],
+    })
+    expect(rows).toEqual([
+      { code: 'CF-01', change: '新增', field: '整条', before: '—', after: '无照经营处罚；行政处罚；第八条' },
+      { code: 'XK-01', change: '修改', field: '依据', before: '第八条', after: '第八条、第九条' },
+      { code: 'XK-01', change: '修改', field: '金额/标准', before: '—', after: '0元' },
+      { code: 'XK-02', change: '删除', field: '整条', before: '食品经营许可；行政许可；第八条', after: '—' },
+    ])
+  })
+})
+
+describe('import', () => {
+  it('offers a CSV template with the columns the API reads, which Excel opens as UTF-8', () => {
+    const text = itemImportTemplate('psb')
+    expect(text.startsWith('\ufeff')).toBe(true)
+    const [header, example] = text.slice(1).trim().split('\r\n')
+    expect(header!.split(',')).toEqual([...IMPORT_COLUMNS])
+    expect(example).toContain('330122-PSB-XK-0100')
+    expect(example!.split(',').length).toBe(IMPORT_COLUMNS.length)
+    expect(toCsv([['a,b', 'say "hi"']])).toBe('\ufeff"a,b","say ""hi"""\r\n')
+  })
+
+  it('shows refused rows with the column in Chinese and the reason', () => {
+    expect(
+      importProblemRows([
+        { row: 4, code: '330122-AMR-XK-0101', field: 'statutory_days', message: 'Input should be a valid integer, unable to parse string as an integer' },
+        { row: 5, code: null, field: 'legal_basis', message: 'String should have at least 1 character' },
+        { row: 6, code: 'X', field: 'materials.1.form', message: "Input should be 'original', 'copy' or 'electronic'" },
+        { row: 1, code: null, field: 'legal_basis', message: 'the column is missing' },
+      ]),
+    ).toEqual([
+      { row: 4, code: '330122-AMR-XK-0101', field: '法定办结时限', reason: '应为整数' },
+      { row: 5, code: '', field: '设定依据', reason: '至少需要1个字符' },
+      { row: 6, code: 'X', field: '申请材料第2行·材料形式', reason: '取值不在可选范围内' },
+      { row: 1, code: '', field: '设定依据', reason: '文件缺少此列' },
+    ])
+    expect(fieldLabel('entries[2].basis')).toBe('第3条·依据')
+    // A list's columns are the list's: `name` is 名称 there, not 事项名称.
+    expect(importProblemRows([{ row: 3, field: 'name', message: 'String should have at least 1 character' }], 'list')).toEqual([
+      { row: 3, code: '', field: '名称', reason: '至少需要1个字符' },
+    ])
+    expect(importProblemRows([{ row: 2, field: 'extra', message: 'unknown column' }], 'list')[0]!.reason).toBe('文件中有无法识别的列')
+  })
+})
+
+describe('who may do what', () => {
+  const admin: Actor = { isAdmin: true, isDepartmentAdmin: false, department: null }
+  const amr: Actor = { isAdmin: false, isDepartmentAdmin: true, department: 'amr' }
+
+  it('offers the actions of the newest version’s status, for one’s own department only', () => {
+    expect(itemActions('draft', 'amr', amr)).toEqual(['edit', 'publish'])
+    expect(itemActions('published', 'amr', admin)).toEqual(['newVersion', 'retire'])
+    expect(itemActions('retired', 'psb', admin)).toEqual(['newVersion'])
+    expect(itemActions('superseded', 'amr', admin)).toEqual([])
+    expect(itemActions('draft', 'psb', amr)).toEqual([])
+    expect(itemActions('draft', 'amr', { isAdmin: false, isDepartmentAdmin: false, department: 'amr' })).toEqual([])
+  })
+
+  it('lets departments submit and only administrators publish a list', () => {
+    expect(listActions('draft', 'amr', amr)).toEqual(['newDraft', 'submit'])
+    expect(listActions('submitted', 'amr', amr)).toEqual(['newDraft'])
+    expect(listActions('draft', 'amr', admin)).toEqual(['newDraft', 'submit', 'publish'])
+    expect(listActions('submitted', 'amr', admin)).toEqual(['newDraft', 'publish'])
+    expect(listActions('published', 'amr', admin)).toEqual(['newDraft'])
+    expect(listActions('published', 'psb', amr)).toEqual([])
+  })
+
+  it('finds the newest version and the one in force', () => {
+    const summary = versionSummary([version(2, 'draft'), version(1, 'published')])
+    expect(summary.latest?.version).toBe(2)
+    expect(summary.published?.version).toBe(1)
+    expect(versionSummary([])).toEqual({ latest: null, published: null })
+  })
+})
+
+describe('list entries', () => {
+  it('are checked as ListEntry is, with duplicates named at the second one', () => {
+    const good = { ...emptyListEntry(), code: 'XK-01', name: '食品经营许可', basis: '第三十五条', amount: '' }
+    expect(checkListEntries([good]).value).toEqual([{ code: 'XK-01', name: '食品经营许可', category: '', basis: '第三十五条', content: '', amount: null }])
+    const bad = checkListEntries([good, { ...good }, { ...emptyListEntry(), code: 'bad code' }])
+    expect(bad.value).toBeNull()
+    expect(bad.errors).toEqual({
+      'entries.1.code': '编码 XK-01 重复出现',
+      'entries.2.code': '编码为1至64位字母、数字、点、下划线或连字符',
+      'entries.2.name': '请填写名称',
+      'entries.2.basis': '请填写依据',
+    })
+    expect(checkListEntries([]).errors).toEqual({ entries: '至少填写一条' })
+  })
+})
+
+describe('codes this browser has seen', () => {
+  it('keeps valid codes, newest first, without repeats, up to a limit', () => {
+    expect(rememberCodes(['330122-AMR-XK-0001'], ['330122-AMR-XK-0002', 'nonsense', '330122-AMR-XK-0001'])).toEqual(['330122-AMR-XK-0001', '330122-AMR-XK-0002'])
+    expect(rememberCodes(['330122-AMR-XK-0001', '330122-AMR-XK-0002'], ['330122-AMR-XK-0003'], 2)).toEqual(['330122-AMR-XK-0003', '330122-AMR-XK-0001'])
+  })
+})
