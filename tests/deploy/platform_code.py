@@ -217,5 +217,6 @@ def client_id(svc: Service, settings: BaseModel) -> str | None:
 
 
 def key_path_fields(svc: Service) -> list[str]:
-    """Settings naming a key file that production provisions (e.g. token_signing_key_path)."""
-    return [name for name in svc.fields if name.endswith("_key_path")]
+    """Settings naming a key or certificate file that production provisions from a Secret
+    (e.g. token_signing_key_path, kafka_ssl_cafile): read, never written."""
+    return [name for name in svc.fields if name.endswith(("_key_path", "_cafile", "_certfile", "_keyfile"))]

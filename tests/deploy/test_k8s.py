@@ -335,7 +335,14 @@ def test_every_topic_of_the_code_is_a_kafka_topic_sized_like_the_settings(render
         app = next(c for c in pod_spec(deployment)["containers"] if c["name"] == "app")
         svc, settings = settings_of(rendered, deployment, app)
         values = settings.model_dump()
-        listeners = {p["port"] for p in kafka[0]["spec"]["kafka"]["listeners"] if not p.get("tls")}
+        # The listener must speak what the service is configured for: TLS or not, SASL or not.
+        tls = values["kafka_security_protocol"] in ("SSL", "SASL_SSL")
+        sasl = values["kafka_security_protocol"].startswith("SASL_")
+        listeners = {
+            p["port"]
+            for p in kafka[0]["spec"]["kafka"]["listeners"]
+            if bool(p.get("tls")) == tls and (p.get("authentication", {}).get("type") == "scram-sha-512") == sasl
+        }
         assert addresses_in(values["kafka_bootstrap"]) and all(
             h == bootstrap and p in listeners for h, p in addresses_in(values["kafka_bootstrap"])
         ), f"{svc.env_name('kafka_bootstrap')}={values['kafka_bootstrap']}"
@@ -610,10 +617,43 @@ def test_every_referenced_secret_is_documented(rendered: Rendered) -> None:
         names |= {v["secret"]["secretName"] for v in spec.get("volumes", []) if "secret" in v}
     names |= {tls["secretName"] for i in rendered.of_kind("Ingress") for tls in i["spec"].get("tls", [])}
     generic = {
-        re.sub(r"business-systems-[a-z0-9-]+?-(database|client)$", r"business-systems-<code>-\1", n) for n in names
+        re.sub(
+            r"business-systems-kafka-[a-z0-9]+$",
+            "business-systems-kafka-<code>",
+            re.sub(r"business-systems-[a-z0-9-]+?-(database|client)$", r"business-systems-<code>-\1", n),
+        )
+        for n in names
     }
     undocumented = sorted(n for n in generic if n not in readme)
     assert not undocumented, f"Secrets the manifests need but deploy/README.md does not list: {undocumented}"
+
+
+def test_in_production_each_service_is_a_kafka_user_limited_to_its_group(rendered: Rendered) -> None:
+    """Production: TLS + SCRAM-SHA-512 for every service, as a KafkaUser of its own whose password
+    Secret it reads and whose ACLs cover the platform's topics and its own consumer group only."""
+    if rendered.overlay != "production":
+        pytest.skip("the dev overlay keeps the plain listener")
+    users = {u["metadata"]["name"]: u for u in rendered.of_kind("KafkaUser")}
+    kafka = rendered.of_kind("Kafka")[0]["spec"]
+    assert kafka["kafka"]["authorization"]["type"] == "simple" and "userOperator" in kafka["entityOperator"]
+    for deployment in deployments(rendered):
+        app = next(c for c in pod_spec(deployment)["containers"] if c["name"] == "app")
+        svc, settings = settings_of(rendered, deployment, app)
+        where = deployment["metadata"]["name"]
+        assert settings.kafka_security_protocol == "SASL_SSL", where
+        assert settings.kafka_sasl_mechanism == "SCRAM-SHA-512", where
+        user = users.get(settings.kafka_sasl_username)
+        assert user is not None, f"{where}: no KafkaUser {settings.kafka_sasl_username}"
+        assert user["spec"]["authentication"]["type"] == "scram-sha-512"
+        password = next(e for e in app["env"] if e["name"] == svc.env_name("kafka_sasl_password"))
+        assert password["valueFrom"]["secretKeyRef"]["name"] == user["metadata"]["name"], where
+        groups = [a["resource"] for a in user["spec"]["authorization"]["acls"] if a["resource"]["type"] == "group"]
+        assert [(g["name"], g["patternType"]) for g in groups] == [(settings.consumer_group, "literal")], where
+        topics_acl = [a["resource"] for a in user["spec"]["authorization"]["acls"] if a["resource"]["type"] == "topic"]
+        assert all(t.startswith("gov.") for t in topics()), "the topic ACL (prefix gov.) must cover every topic"
+        assert topics_acl == [{"type": "topic", "name": "gov.", "patternType": "prefix"}], where
+        mounts = {m["mountPath"]: m for m in app.get("volumeMounts", [])}
+        assert settings.kafka_ssl_cafile and settings.kafka_ssl_cafile.startswith(tuple(mounts)), where
 
 
 @pytest.mark.parametrize("prefix", ["GW_", "SM_", "DS_", "BS_"])
