@@ -97,7 +97,10 @@ def dispatched(
     instant: bool = False,
     due_at: str | None = None,
     materials: list[dict[str, Any]] | None = None,
+    item_version: int = 1,
+    committed_days: Any = 10,
 ) -> Event:
+    """`committed_days=None` leaves it out, as events from before it was sent did."""
     case_no = case_no or new_case_no()
     facts: dict[str, Any] = {"type": "person", "age": age}
     if credit is not None:
@@ -105,7 +108,7 @@ def dispatched(
     data: dict[str, Any] = {
         "case_no": case_no,
         "item_code": item_code,
-        "item_version": 1,
+        "item_version": item_version,
         "item_name": {ITEM_FOOD: "食品经营许可", ITEM_BUSINESS: "个体工商户设立登记"}.get(item_code, "居住证申领"),
         "department_code": department,
         "applicant": {"sub": applicant_sub, "type": "person", "id_number": id_number, "name": "张三", "facts": facts},
@@ -113,8 +116,9 @@ def dispatched(
         "instant_approval": instant,
         "rule": {"version": 1, "graph": AGE_RULE} if instant else None,
         "license": {"type": "food_business_license", "name": "食品经营许可证"},
-        "committed_days": 10,
     }
+    if committed_days is not None:
+        data["committed_days"] = committed_days
     if due_at is not None:
         data["due_at"] = due_at
     if materials is not None:
@@ -141,11 +145,15 @@ class Tokens:
         self.issuer = TokenIssuer(Ed25519PrivateKey.generate(), issuer="portal-gateway", audience="gov-platform")
         self.verifier = TokenVerifier(self.issuer.jwks, issuer="portal-gateway", audience="gov-platform")
 
-    def staff(self, username: str, roles: Sequence[str], department: str | None) -> dict[str, str]:
+    def staff(
+        self, username: str, roles: Sequence[str], department: str | None, *, name: str | None = None
+    ) -> dict[str, str]:
+        """A staff token as the gateway issues it: login name and display name (the login name if not given)."""
         token = self.issuer.issue(
             sub=f"staff-{username}",
             account_type="staff",
-            name=username,
+            name=name or username,
+            username=username,
             id_number=None,
             roles=list(roles),
             department=department,

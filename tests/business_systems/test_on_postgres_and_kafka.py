@@ -98,11 +98,12 @@ def test_two_group_members_handle_each_case_once_and_concurrent_actions_do_not_b
         assert approvals == Counter({e.subject: 1 for e in events})
 
         # Two approvers press the button at the same time: one decides, the other is told it is done.
-        food = dispatched(item_code=ITEM_FOOD)
+        paper = {"code": "BJT", "name": "设备布局图", "paper_received": True, "provided_by": "综合窗口人员"}
+        food = dispatched(item_code=ITEM_FOOD, item_version=2, committed_days=10, materials=[paper])
         producer.publish(Topics.CASE, food.subject, food.encode())
         _wait(lambda: food.subject in [r[0] for r in handled()])
         apps = [create_app(runtime=r, manage_lifespan=False) for r in runtimes]
-        reviewer = tokens.staff("reviewer-amr", ["reviewer"], "amr")
+        reviewer = tokens.staff("reviewer-amr", ["reviewer"], "amr", name="amr 审批人员")
         barrier = threading.Barrier(2)
         codes: list[int] = []
 
@@ -128,6 +129,14 @@ def test_two_group_members_handle_each_case_once_and_concurrent_actions_do_not_b
             e.type for e in map(Event.decode, payloads) if e.type in (EventTypes.CASE_APPROVED, EventTypes.CASE_DENIED)
         ]
         assert len(decisions) == 1
+        # What came with the case through Kafka is kept in PostgreSQL and shown; the action names its account.
+        with TestClient(apps[0]) as client:
+            work = client.get(f"/api/v1/work-items/{food.subject}", headers=reviewer).json()
+        assert (work["item_version"], work["committed_days"]) == (2, 10)
+        assert [(m["code"], m["paper_received"], m["paper_received_by"]) for m in work["materials"]] == [
+            ("BJT", True, "综合窗口人员")
+        ]
+        assert [(a["by"], a["by_username"]) for a in work["actions"]] == [("amr 审批人员", "reviewer-amr")]
     finally:
         for runtime in runtimes:
             runtime.stop()

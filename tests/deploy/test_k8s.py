@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -628,11 +629,11 @@ def test_every_referenced_secret_is_documented(rendered: Rendered) -> None:
     assert not undocumented, f"Secrets the manifests need but deploy/README.md does not list: {undocumented}"
 
 
-def test_in_production_each_service_is_a_kafka_user_limited_to_its_group(rendered: Rendered) -> None:
+def test_in_production_each_service_is_a_kafka_user_limited_to_its_group(render: Callable[[str], Rendered]) -> None:
     """Production: TLS + SCRAM-SHA-512 for every service, as a KafkaUser of its own whose password
-    Secret it reads and whose ACLs cover the platform's topics and its own consumer group only."""
-    if rendered.overlay != "production":
-        pytest.skip("the dev overlay keeps the plain listener")
+    Secret it reads and whose ACLs cover the platform's topics and its own consumer group only.
+    (The dev overlay keeps the plain listener.)"""
+    rendered = render("production")
     users = {u["metadata"]["name"]: u for u in rendered.of_kind("KafkaUser")}
     kafka = rendered.of_kind("Kafka")[0]["spec"]
     assert kafka["kafka"]["authorization"]["type"] == "simple" and "userOperator" in kafka["entityOperator"]

@@ -79,8 +79,9 @@ def test_lifecycle_with_versions_and_cases_keep_their_version(sm: SM) -> None:
     assert sm.file(ITEM_INSTANT, BUSINESS_FORM)["case_no"]
     assert sm.client.get(f"/api/v1/items/{ITEM_INSTANT}/versions/1").json()["name"] == "个体工商户设立登记"
 
-    assert sm.client.post(f"/api/v1/items/{code}/retire", headers=admin).json()["status"] == "retired"
-    assert sm.client.get(f"/api/v1/items/{code}").status_code == 404
+    retired = sm.client.post(f"/api/v1/items/{code}/retire", json={"reason": "并入其他事项"}, headers=admin)
+    assert retired.json()["status"] == "retired"
+    assert sm.client.get(f"/api/v1/items/{code}").status_code == 410  # gone, saying why (test_catalogue_admin)
 
 
 def _as_input(detail: dict[str, Any]) -> dict[str, Any]:
@@ -316,7 +317,7 @@ def test_themes_count_the_published_items_and_bundles(any_sm: SM) -> None:
     sm.client.put(f"/api/v1/items/{code}/draft", json=new_item(themes=["开办餐饮店"]), headers=admin)
     sm.client.post(f"/api/v1/items/{code}/publish", headers=admin)
     assert _themes(sm)["开办餐饮店"] == (3, 1) and "夜间经济" not in _themes(sm)
-    sm.client.post(f"/api/v1/items/{code}/retire", headers=admin)
+    assert sm.client.post(f"/api/v1/items/{code}/retire", json={"reason": "停止办理"}, headers=admin).status_code == 200
     assert _themes(sm)["开办餐饮店"] == (2, 1)
     # Every theme is a working filter of the catalogue.
     for name, (items, _bundles) in _themes(sm).items():

@@ -3,7 +3,7 @@ task with a deadline; satisfaction aggregated per item."""
 
 from __future__ import annotations
 
-from tests.service_management.conftest import ITEM_INSTANT, SM
+from tests.service_management.conftest import EMPLOYMENT_FORM, ITEM_EMPLOYMENT, ITEM_INSTANT, SM
 
 
 def test_rating_rules_rectification_and_satisfaction(sm: SM) -> None:
@@ -69,3 +69,57 @@ def test_the_case_detail_says_whether_and_how_it_was_rated(any_sm: SM) -> None:
     assert again.status_code == 409 and again.json()["errors"][0]["field"] == "case_no"
     assert again.json()["errors"][0]["code"] == "case_already_rated"
     assert sm.case(case_no, applicant)["evaluation"]["rating"] == 4
+
+
+def _bad_rating(sm: SM, case_no: str, comment: str) -> int:
+    rated = sm.client.post(f"/api/v1/cases/{case_no}/evaluation", json={"rating": 1, "comment": comment},
+                           headers=sm.person())  # fmt: skip
+    assert rated.status_code == 201, rated.text
+    return int(rated.json()["rectification_id"])
+
+
+def test_rectifications_by_department_and_the_completed_task_in_full(any_sm: SM) -> None:
+    sm = any_sm
+    amr_case = sm.file()["case_no"]
+    sm.approve(amr_case, license=False)
+    amr_task = _bad_rating(sm, amr_case, "窗口态度差")
+    hrss_case = sm.file(ITEM_EMPLOYMENT, EMPLOYMENT_FORM)["case_no"]
+    rejected = sm.client.post(f"/api/v1/intake/cases/{hrss_case}/reject", json={"reason": "不属于本县受理范围"},
+                              headers=sm.staff("clerk"))  # fmt: skip
+    assert rejected.status_code == 200, rejected.text
+    hrss_task = _bad_rating(sm, hrss_case, "跑了三次")
+
+    admin = sm.staff("admin")
+
+    def ids(headers: dict[str, str], **params: str) -> tuple[list[int], str]:
+        response = sm.client.get("/api/v1/rectifications", params=params, headers=headers)
+        assert response.status_code == 200, response.text
+        return [t["id"] for t in response.json()], response.headers["X-Total-Count"]
+
+    assert ids(admin) == ([amr_task, hrss_task], "2")
+    assert ids(admin, department="hrss") == ([hrss_task], "1")
+    assert ids(admin, department="amr", status="open") == ([amr_task], "1")
+    assert ids(admin, department="psb") == ([], "0")
+    hrss_admin = sm.staff("department_admin", "hrss", name="人社科长")
+    assert ids(hrss_admin) == ([hrss_task], "1")
+    assert ids(hrss_admin, department="hrss") == ([hrss_task], "1")
+    other = sm.client.get("/api/v1/rectifications", params={"department": "amr"}, headers=hrss_admin)
+    assert other.status_code == 403 and other.json()["errors"][0] == {
+        "field": "department", "message": other.json()["detail"], "code": "other_department",
+    }  # fmt: skip
+    too_long = sm.client.get("/api/v1/rectifications", params={"department": "x" * 33}, headers=admin)
+    assert too_long.status_code == 422 and too_long.json()["errors"][0]["field"] == "department"
+
+    done = sm.client.post(f"/api/v1/rectifications/{hrss_task}/complete", json={"response": "已优化预约流程"},
+                          headers=hrss_admin)  # fmt: skip
+    assert done.status_code == 200, done.text
+    task = done.json()
+    assert (task["id"], task["case_no"], task["department_code"], task["status"]) == (
+        hrss_task, hrss_case, "hrss", "done",
+    )  # fmt: skip
+    assert (task["rating"], task["comment"], task["response"], task["completed_by"]) == (
+        1, "跑了三次", "已优化预约流程", "人社科长",
+    )  # fmt: skip
+    assert task["deadline"] and task["completed_at"] and task["created_at"]
+    listed = sm.client.get("/api/v1/rectifications", params={"department": "hrss"}, headers=admin).json()
+    assert listed == [task]  # the answer is the task as the list shows it

@@ -115,8 +115,10 @@ def test_window_case_supplement_then_accept(any_sm: SM) -> None:
     assert case["channel"] == "window" and case["timeline"][0]["actor"] == "窗口王"
     dispatched = sm.events(EventTypes.CASE_DISPATCHED)[-1].data
     assert sorted(dispatched["materials"], key=lambda m: m["code"]) == [
-        {"code": "DJB", "name": "就业登记表", "license_no": None, "file_id": scan, "paper_received": False},
-        {"code": "LDHT", "name": "劳动合同", "license_no": None, "file_id": file_id, "paper_received": False},
+        {"code": "DJB", "name": "就业登记表", "license_no": None, "file_id": scan, "paper_received": False}
+        | {"provided_by": "窗口王"},
+        {"code": "LDHT", "name": "劳动合同", "license_no": None, "file_id": file_id, "paper_received": False}
+        | {"provided_by": "张三"},  # the applicant supplied it online
     ]
 
     # The material file: for the applicant and the department's staff; not for others.
@@ -349,9 +351,8 @@ def test_a_window_acceptance_needs_every_required_material_provided(any_sm: SM) 
     assert materials["LDHT"]["paper_received"] is True and materials["LDHT"]["provided_by"] == "窗口王"
     assert materials["LDHT"]["file_id"] is None and materials["DJB"]["paper_received"] is False
     dispatched = next(e.data for e in sm.events(EventTypes.CASE_DISPATCHED) if e.subject == case_no)
-    assert {"code": "LDHT", "name": "劳动合同", "license_no": None, "file_id": None, "paper_received": True} in (
-        dispatched["materials"]
-    )
+    paper = {"code": "LDHT", "name": "劳动合同", "license_no": None, "file_id": None, "paper_received": True}
+    assert paper | {"provided_by": "窗口王"} in dispatched["materials"]  # the department sees who confirmed it
 
 
 def test_paper_confirmed_at_filing_and_online_cases_follow_the_same_rule(sm: SM) -> None:

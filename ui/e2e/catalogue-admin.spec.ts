@@ -1,7 +1,8 @@
 /**
  * 事项管理 and 清单管理: an administrator creates a draft item, sees the API's refusal at the
  * field, fixes it, publishes it (the public catalogue shows it), edits it into a second version and
- * reads the difference, and retires it; an .xlsx import with a bad row is refused row by row and
+ * reads the difference, and retires it with a reason; drafts and retired items made elsewhere are
+ * listed by status; an .xlsx import with a bad row is refused row by row and
  * applies nothing, a good one applies; a department compiles a list draft, edits it, submits it,
  * an administrator publishes it and the difference between versions is shown; a department admin
  * of another department is refused.
@@ -11,7 +12,7 @@ import { crc32 } from 'node:zlib'
 import AxeBuilder from '@axe-core/playwright'
 import type { Page } from '@playwright/test'
 import { expect, test } from './fixtures'
-import { DEMO_PASSWORD, login } from './flows'
+import { DEMO_PASSWORD, login, openNav } from './flows'
 
 const AMR = '示范县市场监督管理局'
 
@@ -145,7 +146,7 @@ test('an administrator creates a draft item, fixes what the API refuses, publish
   const code = `330122-AMR-XK-${serial(5000)}`
   const name = `户外招牌设置备案${code.slice(-4)}`
   await login(page, 'admin', DEMO_PASSWORD)
-  await page.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '事项管理' }).click()
+  await openNav(page, '事项管理')
   await expect(page.getByRole('heading', { name: '事项管理' })).toBeVisible()
   await expect(page.getByTestId('item-status').first()).toBeVisible()
   await shot('事项管理列表')
@@ -225,17 +226,94 @@ test('an administrator creates a draft item, fixes what the API refuses, publish
   await visitor.goto(`/items/${code}`)
   await expect(visitor.getByRole('heading', { name: `${name}（修订）` })).toBeVisible()
 
+  // Retiring asks why: the reason is required and shown with who and when.
   await page.getByRole('button', { name: '停用' }).click()
-  await confirm(page, '停用')
+  const dialog = page.getByRole('dialog', { name: '确认停用' })
+  await dialog.getByRole('button', { name: '停用' }).click()
+  await expect(dialog.locator('.el-form-item', { hasText: '停用原因' }).locator('.el-form-item__error')).toHaveText('请填写停用原因')
+  await shot('停用须填写原因')
+  const reason = `已并入“户外招牌设置许可”，请按新事项申请（${code.slice(-4)}）`
+  await dialog.getByLabel('停用原因').fill(reason)
+  await dialog.getByRole('button', { name: '停用' }).click()
+  await expect(dialog).toBeHidden()
   await expect(page.getByTestId('latest-status')).toHaveText('已停用 · 第 2 版')
+  await expect(page.getByTestId('retirement')).toContainText(`停用原因：${reason}`)
+  await expect(page.getByTestId('version-retirement')).toContainText(reason)
+  await expect(page.getByTestId('version-retirement')).toContainText('（')
   await shot('已停用')
   await visitor.goto(`/items?q=${code}`)
   await expect(visitor.getByTestId('result-count')).toHaveText('（共 0 项）')
+  // An old link's API answer says it was retired, when and why (not by whom).
+  const gone = await visitor.request.get(`/api/v1/items/${code}`)
+  expect(gone.status()).toBe(410)
+  const problem = await gone.json()
+  expect(problem.code).toBe('item_retired')
+  expect(problem.retirement.reason).toBe(reason)
+  expect(problem.retirement.by).toBeUndefined()
+  // A citizen following the old link reads that, not an error.
+  await visitor.goto(`/items/${code}`)
+  const notice = visitor.getByTestId('item-retired')
+  await expect(notice).toContainText('该事项已停止办理')
+  await expect(notice).toContainText(`停办原因：${reason}`)
+  await expect(notice.getByRole('link', { name: '办事指南' })).toBeVisible()
+  await shot('旧链接：事项已停止办理', visitor)
 
-  // The workbench lists it under 已停用 (found by its code, which this browser remembers).
+  // The workbench lists it under 已停用.
   await page.goto('/admin/catalogue?status=retired')
   await expect(table(page, '事项')).toContainText(code)
   await shot('已停用事项')
+})
+
+test('the workbench lists drafts and retired items it has never opened, from the API', async ({ page, shot, request, newVisitor }) => {
+  // Made through the API only: this browser has never seen them.
+  const headers = await apiToken(request, 'admin')
+  const prefix = `330122-PSB-XK-${serial(6000).slice(0, 3)}`
+  const draft = `${prefix}1`
+  const retired = `${prefix}2`
+  const body = (code: string, name: string) => ({
+    code,
+    name,
+    item_type: 'licensing',
+    department_code: 'psb',
+    legal_basis: '《中华人民共和国治安管理处罚法》',
+    statutory_days: 20,
+    committed_days: 10,
+    audience: ['entity'],
+  })
+  for (const [code, name] of [[draft, `旅馆业特种行业许可草稿${prefix.slice(-3)}`], [retired, `印章刻制业许可旧版${prefix.slice(-3)}`]] as const) {
+    const created = await request.post('/api/v1/items', { headers, data: body(code, name) })
+    // A code may be taken by an earlier run: a fresh serial next time.
+    expect(created.status(), await created.text()).toBe(201)
+  }
+  expect((await request.post(`/api/v1/items/${retired}/publish`, { headers })).ok()).toBeTruthy()
+  const retiredAnswer = await request.post(`/api/v1/items/${retired}/retire`, { headers, data: { reason: '行业许可改为备案管理' } })
+  expect(retiredAnswer.ok(), await retiredAnswer.text()).toBeTruthy()
+
+  await login(page, 'admin', DEMO_PASSWORD)
+  await page.goto(`/admin/catalogue?q=${prefix}`)
+  const rows = table(page, '事项').locator('tbody tr')
+  await expect(rows).toHaveCount(2)
+  await expect(rows.filter({ hasText: draft }).getByTestId('item-status')).toHaveText('草稿 · 第 1 版')
+  await expect(rows.filter({ hasText: retired }).getByTestId('item-status')).toHaveText('已停用 · 第 1 版')
+  await expect(page.getByText('本浏览器')).toHaveCount(0) // the old caveat is gone
+  await shot('草稿与已停用事项')
+
+  await pick(page, '状态', '草稿（新事项或待发布的修改）')
+  await expect(page).toHaveURL(/status=draft/)
+  await expect(rows).toHaveCount(1)
+  await expect(rows.first()).toContainText(draft)
+  await expect(rows.first().getByRole('button', { name: /^发布：/ })).toBeVisible()
+  await pick(page, '状态', '已停用')
+  await expect(rows).toHaveCount(1)
+  await expect(rows.first()).toContainText(retired)
+  await expect(rows.first().getByRole('button', { name: /^修改（新版本）：/ })).toBeVisible()
+  await shot('按状态筛选：已停用')
+
+  // A department admin of another department lists their own department's items only.
+  const amrPage = await newVisitor()
+  await login(amrPage, 'deptadmin-amr', DEMO_PASSWORD)
+  await amrPage.goto(`/admin/catalogue?q=${prefix}`)
+  await expect(table(amrPage, '事项')).toContainText('没有找到事项')
 })
 
 test('an .xlsx import with a bad row is refused row by row and applies nothing; a good one applies', async ({ page, shot }) => {
@@ -289,7 +367,7 @@ test('an .xlsx import with a bad row is refused row by row and applies nothing; 
 test('a department compiles, edits and submits a list; an administrator publishes it and reads the difference', async ({ page, shot, newVisitor }) => {
   const tag = serial(100)
   await login(page, 'deptadmin-amr', DEMO_PASSWORD)
-  await page.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '清单管理' }).click()
+  await openNav(page, '清单管理')
   await page.getByRole('tab', { name: '责任清单' }).click()
   await expect(page).toHaveURL(/type=responsibility/)
   await page.getByRole('link', { name: '编制新草稿' }).click()

@@ -7,7 +7,7 @@
 import AxeBuilder from '@axe-core/playwright'
 import type { APIRequestContext, Page } from '@playwright/test'
 import { expect, test } from './fixtures'
-import { DEMO_PASSWORD, ITEM_INSTANT, login } from './flows'
+import { DEMO_PASSWORD, ITEM_INSTANT, login, openNav } from './flows'
 import { newPhone, newResidentId } from './identities'
 
 async function tokenOf(request: APIRequestContext, username: string, password = DEMO_PASSWORD): Promise<Record<string, string>> {
@@ -32,7 +32,7 @@ function shanghaiToday(): string {
 test('a department admin registers a data resource, which another department admin cannot edit', async ({ page, shot, newVisitor, request }) => {
   const code = `food-premises-${Date.now().toString(36)}`
   await login(page, 'deptadmin-amr', DEMO_PASSWORD)
-  await page.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '数据目录' }).click()
+  await openNav(page, '数据目录')
   await expect(page.getByRole('heading', { name: '数据资源目录' })).toBeVisible()
   await expect(page.locator('.resources tbody tr').first()).toBeVisible()
   await shot('部门管理员：数据资源目录')
@@ -116,7 +116,7 @@ test('an administrator sees next year missing, marks a day a holiday and removes
   const date = day.toISOString().slice(0, 10)
 
   await login(page, 'admin', DEMO_PASSWORD)
-  await page.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '工作日历' }).click()
+  await openNav(page, '工作日历')
   await expect(page.getByRole('heading', { name: '工作日历' })).toBeVisible()
   await expect(page.getByTestId('month-grid')).toBeVisible()
   await expect(page.getByTestId('next-year-missing')).toContainText(`${nextYear} 年的法定节假日安排尚未录入`)

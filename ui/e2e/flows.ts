@@ -44,3 +44,17 @@ export async function apply(page: Page, itemCode: string, values: Record<string,
   await expect(page).toHaveURL(/\/cases\/\d+$/)
   return page.url().split('/').pop()!
 }
+
+/** Follows a link of the desktop's main navigation, opening the drop-down menu it sits in
+ *  (事项与清单, 数据共享, 监督管理) when it is not on the bar itself. */
+export async function openNav(page: Page, label: string): Promise<void> {
+  const nav = page.getByRole('navigation', { name: '主导航' })
+  await nav.waitFor()
+  const link = nav.getByRole('link', { name: label, exact: true })
+  if (!(await link.isVisible())) {
+    const menu = nav.locator(`button[data-menu-items~="${label}"]`)
+    await menu.click()
+    await expect(menu).toHaveAttribute('aria-expanded', 'true')
+  }
+  await link.click()
+}

@@ -5,7 +5,7 @@
  */
 import AxeBuilder from '@axe-core/playwright'
 import { expect, test } from './fixtures'
-import { apply, ITEM_INSTANT, login, newPerson, registerPerson } from './flows'
+import { apply, ITEM_INSTANT, login, newPerson, openNav, registerPerson } from './flows'
 
 test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })
 
@@ -92,7 +92,7 @@ test('an applicant is notified of their case and reads the notifications', async
   await login(desktop, person.idNumber, person.password)
   const desktopBell = desktop.getByTestId('notification-bell')
   await expect(desktopBell).toHaveAttribute('aria-label', '消息通知（无未读）')
-  await desktop.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '消息通知' }).click()
+  await openNav(desktop, '消息通知')
   await expect(desktop).toHaveURL(/\/my\/notifications$/)
   await expect(desktop.getByTestId('notification')).toHaveCount(4)
   await expect(desktop.getByTestId('unread-mark')).toHaveCount(0)

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { expect, test } from './fixtures'
-import { DEMO_PASSWORD, login } from './flows'
+import { DEMO_PASSWORD, login, openNav } from './flows'
 
 const ITEM = '330122-HRSS-QR-0001' // used by no other scenario that files a case
 const DEFAULT_BPMN = readFileSync(
@@ -25,7 +25,7 @@ const SCRIPT_BPMN = Buffer.from(`<?xml version="1.0" encoding="UTF-8"?>
 
 test('an administrator uploads a BPMN process: a script task is refused, a valid one is used', async ({ page, shot }) => {
   await login(page, 'admin', DEMO_PASSWORD)
-  await page.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '流程管理' }).click()
+  await openNav(page, '流程管理')
   await page.getByLabel('事项名称、编码或关键词').fill(ITEM)
   await page.getByRole('button', { name: '查找' }).click()
   // The list shows every item until the search answers: wait for it, then take the one found.

@@ -4,7 +4,7 @@
  * and the five lists after an administrator has published one.
  */
 import { expect, test } from './fixtures'
-import { DEMO_PASSWORD } from './flows'
+import { DEMO_PASSWORD, openNav } from './flows'
 
 test('the catalogue searches with the API and filters by audience, type and theme', async ({ page, shot, request }) => {
   await page.goto('/')
@@ -72,7 +72,7 @@ test('the five lists show what an administrator published', async ({ page, shot,
   expect((await request.post(`/api/v1/lists/versions/${id}/publish`, { headers, data: { effective_date: today } })).ok()).toBeTruthy()
 
   await page.goto('/')
-  await page.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '五张清单' }).click()
+  await openNav(page, '五张清单')
   await expect(page.getByRole('heading', { name: '五张清单' })).toBeVisible()
   await page.getByRole('tab', { name: '负面清单' }).click()
   await expect(page).toHaveURL(/type=negative/)

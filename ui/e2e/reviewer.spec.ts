@@ -98,7 +98,7 @@ async function fileWhilePublished(request: APIRequestContext, manager: string, c
   try {
     return await file()
   } finally {
-    const retired = await request.post(`/api/v1/items/${code}/retire`, { headers: bearer(manager) })
+    const retired = await request.post(`/api/v1/items/${code}/retire`, { headers: bearer(manager), data: { reason: '测试事项：办件申报后即停用' } })
     expect(retired.ok(), await retired.text()).toBeTruthy()
   }
 }
@@ -106,7 +106,11 @@ async function fileWhilePublished(request: APIRequestContext, manager: string, c
 interface WorkItem {
   chain: unknown[]
   handler: string
+  item_version: number
+  committed_days: number | null
   clock: { overdue: boolean }
+  actions: { by: string; by_username: string | null }[]
+  materials: { code: string; paper_received: boolean; paper_received_by: string | null }[]
 }
 
 /** Waits until the department's business system holds the case (it arrives by event). */
@@ -268,6 +272,12 @@ test('承办 → 审核 → 批准 with a send-back: each step sees its work, th
   expect(await unnamedControls(page)).toEqual([])
   await handlerRow.click()
   await expect(page.getByTestId('current-step')).toHaveText('当前步骤：承办')
+  // The copy was retired right after filing: the form's labels come from the version the case was filed under.
+  const content = page.locator('.el-descriptions').nth(1)
+  for (const label of ['经营者名称', '经营场所', '经营项目', '经营场所面积（平方米）']) await expect(content.getByText(label, { exact: true })).toBeVisible()
+  await expect(content).toContainText('张敏小吃店')
+  await expect(content).not.toContainText('business_name')
+  await expect(page.getByTestId('labels-from-published')).toHaveCount(0)
   // The applicant's material opens from the case; an internal attachment is checked by its bytes.
   const material = page.waitForEvent('download')
   await page.getByRole('button', { name: '下载材料 食品经营许可申请书' }).click()
@@ -310,10 +320,11 @@ test('承办 → 审核 → 批准 with a send-back: each step sees its work, th
   // Back at 承办: the handler sees the reason in the list and on the case.
   await page.goto('/review?view=handle')
   const backRow = page.locator('.worklist tr', { has: page.locator(`a[data-case-no="${caseNo}"]`) })
-  await expect(backRow).toContainText(/审核 · .+ 退回：经营场所平面图不清晰，请现场核实后补充说明。/)
+  // Someone else's action shows their display name.
+  await expect(backRow).toContainText('审核 · amr 审批人员 退回：经营场所平面图不清晰，请现场核实后补充说明。')
   await shot('承办人员：退回的办件')
   await page.locator(`a[data-case-no="${caseNo}"]`).click()
-  await expect(page.getByTestId('sent-back-notice')).toContainText(/退回：经营场所平面图不清晰，请现场核实后补充说明。/)
+  await expect(page.getByTestId('sent-back-notice')).toContainText('amr 审批人员 退回：经营场所平面图不清晰，请现场核实后补充说明。')
   await expect(page.locator('.history')).toContainText('审核：退回承办')
 
   // A stale screen: the same step done meanwhile elsewhere is refused by the API, and said so.
@@ -344,11 +355,23 @@ test('承办 → 审核 → 批准 with a send-back: each step sees its work, th
   await expect(history).toHaveCount(5)
   await expect(history.first()).toContainText('批准：准予许可')
   await shot('批准人员：已准予', approver)
+  // Every action names the person and the account that took it.
+  const decided = await workItem(request, handlerToken, caseNo)
+  expect(decided.actions.map((a) => [a.by_username, a.by])).toEqual([
+    ['handler-amr', 'amr 承办人员'],
+    ['reviewer-amr', 'amr 审批人员'],
+    ['handler-amr', 'amr 承办人员'],
+    ['reviewer-amr', 'amr 审批人员'],
+    ['approver-amr', 'amr 批准人员'],
+  ])
 
-  // What the handler did is in 我已办理.
+  // What the handler did is in 我已办理: the step, the action and the opinion, the time beside it — not their own name.
   await page.goto('/review?view=done')
   await expect(page.locator(`a[data-case-no="${caseNo}"]`)).toBeVisible()
-  await expect(page.locator('.worklist tr', { has: page.locator(`a[data-case-no="${caseNo}"]`) })).toContainText('已现场核实，平面图已补充。')
+  const doneRow = page.locator('.worklist tr', { has: page.locator(`a[data-case-no="${caseNo}"]`) })
+  await expect(doneRow.locator('.mine')).toHaveText('承办 · 通过：已现场核实，平面图已补充。')
+  await expect(doneRow).toContainText(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}/)
+  await expect(doneRow).not.toContainText('amr 承办人员')
   await shot('承办人员：我已办理')
 })
 
@@ -399,7 +422,8 @@ test('an overdue case is marked red and one due today yellow in the work list, c
   const caseNo = await (await foodApplicant(request, '赵雷'))()
   const dueToday = await (await foodApplicant(request, '孙丽'))()
   await workItem(request, reviewerToken, caseNo)
-  await workItem(request, reviewerToken, dueToday)
+  // The yellow mark is measured against the limit the case was filed with (食品经营许可: 10 working days).
+  expect((await workItem(request, reviewerToken, dueToday)).committed_days).toBe(10)
   /** 24:00 Asia/Shanghai at the end of the day `days` from today. */
   const endOfDay = (days: number): Date => new Date(`${new Date(Date.now() + days * 86_400_000 + 8 * 3_600_000).toISOString().slice(0, 10)}T16:00:00Z`)
   reportClock(caseNo, endOfDay(-3))
@@ -431,6 +455,48 @@ test('an overdue case is marked red and one due today yellow in the work list, c
   await expect(page.getByTestId('work-status')).toHaveText('不予许可')
   const denied = await request.post(`/api/v1/work-items/${dueToday}/actions`, { headers: bearer(reviewerToken), data: { step: 1, action: 'deny', opinion: '测试办件：预警示例，不予许可。' } })
   expect(denied.ok(), await denied.text()).toBeTruthy()
+})
+
+// ---- paper a window clerk confirmed instead of scanning it
+
+test('a copy the window clerk received on paper says so on the work item', async ({ page, request, shot }) => {
+  // At the window: the application form and the management rules scanned, the layout plan (a copy) handed in on paper.
+  const clerk = await token(request, 'clerk')
+  const uploaded = await request.post('/api/v1/files', { headers: bearer(clerk), multipart: { file: { name: 'scan.pdf', mimeType: 'application/pdf', buffer: PDF } } })
+  expect(uploaded.ok(), await uploaded.text()).toBeTruthy()
+  const { file_id } = (await uploaded.json()) as { file_id: string }
+  const filed = await request.post('/api/v1/intake/cases', {
+    headers: bearer(clerk),
+    data: {
+      item_code: ITEM_REVIEWED,
+      applicant: { type: 'person', id_number: newResidentId(), name: '周静' },
+      form: { ...FOOD_FORM, business_name: '周静小吃店' },
+      materials: [{ code: 'SQS', file_id }, { code: 'GLZD', file_id }, { code: 'BJT', paper_received: true }],
+    },
+  })
+  expect(filed.ok(), await filed.text()).toBeTruthy()
+  const caseNo = ((await filed.json()) as { case_no: string }).case_no
+  const accepted = await request.post(`/api/v1/intake/cases/${caseNo}/accept`, { headers: bearer(clerk), data: {} })
+  expect(accepted.ok(), await accepted.text()).toBeTruthy()
+
+  const reviewerToken = await token(request, 'reviewer-amr')
+  const work = await workItem(request, reviewerToken, caseNo)
+  const paper = work.materials.find((m) => m.code === 'BJT')
+  expect(paper?.paper_received).toBe(true)
+  expect(paper?.paper_received_by).toBe('综合窗口人员') // the demo clerk who confirmed it
+
+  await login(page, 'reviewer-amr', DEMO_PASSWORD)
+  await page.goto(`/review/${caseNo}`)
+  const materials = page.locator('.materials')
+  const row = materials.locator('tr', { hasText: '主要设备设施布局和操作流程' })
+  await expect(row).toContainText('窗口已收取复印件（经办人 综合窗口人员）')
+  await expect(row.locator('[data-provision="paper"]')).toBeVisible()
+  await expect(materials.locator('tr', { hasText: '食品经营许可申请书' })).toContainText('电子文件')
+  await expect(materials).not.toContainText('网上申报表单')
+  await shot('审批人员：窗口收取的纸质复印件')
+  // Decided, it leaves the work lists (and their counts) of the other scenarios.
+  await act(page, '不予许可', '测试办件：纸质材料示例，不予许可。')
+  await expect(page.getByTestId('work-status')).toHaveText('不予许可')
 })
 
 // ---- a department step of the case's BPMN process

@@ -235,7 +235,11 @@ export interface WorkItem {
   case_no: string
   department_code: string
   item_code: string
+  /** Part G: the item version the case was filed under */
+  item_version: number
   item_name: string
+  /** Part G: the committed limit (working days) the case was filed with; null when not reported */
+  committed_days: number | null
   applicant: WorkItemApplicant
   form: Record<string, unknown>
   status: string
@@ -908,8 +912,9 @@ export interface Rectification {
   comment: string
 }
 
-export function listRectifications(params: PageParams & { status?: 'open' | 'done' | ''; signal?: AbortSignal } = {}): Promise<Page<Rectification>> {
-  return page<Rectification>('/rectifications', params, { status: params.status || undefined })
+/** Rectification tasks by status and department (a department's staff: only their own). */
+export function listRectifications(params: PageParams & { status?: 'open' | 'done' | ''; department?: string; signal?: AbortSignal } = {}): Promise<Page<Rectification>> {
+  return page<Rectification>('/rectifications', params, { status: params.status || undefined, department: params.department || undefined })
 }
 
 export function completeRectification(id: number, response: string): Promise<Rectification> {
@@ -1055,9 +1060,46 @@ async function postTable<T>(path: string, file: Blob, name: string, query: Reque
   return (await response.json()) as T
 }
 
-/** Every version of an item, drafts and retired ones included, oldest first (staff). */
+/** Reads every page of a paginated list (the API answers at most MAX_PAGE_SIZE a page). */
+async function allPages<T>(fetchPage: (page: number) => Promise<Page<T>>): Promise<T[]> {
+  const all: T[] = []
+  for (let number = 1; ; number++) {
+    const chunk = await fetchPage(number)
+    all.push(...chunk.items)
+    if (chunk.items.length === 0 || all.length >= chunk.total) return all
+  }
+}
+
+/** One page of an item's versions, oldest first (staff). */
+export function getItemVersionsPage(code: string, params: PageParams & { signal?: AbortSignal } = {}): Promise<Page<CatalogueItemVersion>> {
+  return page<CatalogueItemVersion>(`/items/${seg(code)}/versions`, params)
+}
+
+/** Every version of an item, drafts and retired ones included, oldest first (staff), page by page. */
 export function listItemVersions(code: string, signal?: AbortSignal): Promise<CatalogueItemVersion[]> {
-  return json<CatalogueItemVersion[]>(`/items/${seg(code)}/versions`, { signal })
+  return allPages((number) => getItemVersionsPage(code, { page: number, pageSize: MAX_PAGE_SIZE, signal }))
+}
+
+/** An item in the staff listing: its latest version, whatever its status, and the version in force. */
+export type CatalogueItemEntry = import('@/lib/catalogueAdmin').ItemEntry
+
+export interface CatalogueItemQuery extends PageParams {
+  /** `published`: has a version in force (a draft may be pending); `draft`: the latest version is a draft */
+  status: 'all' | 'draft' | 'published' | 'retired'
+  department?: string
+  q?: string
+  type?: string
+  signal?: AbortSignal
+}
+
+/** Every item whatever its status, by its latest version (staff). */
+export function listCatalogueItems(params: CatalogueItemQuery): Promise<Page<CatalogueItemEntry>> {
+  return page<CatalogueItemEntry>('/items', params, {
+    status: params.status,
+    department: params.department || undefined,
+    q: params.q || undefined,
+    type: params.type || undefined,
+  })
 }
 
 export function createItem(body: CatalogueItemInput): Promise<CatalogueItemVersion> {
@@ -1073,8 +1115,9 @@ export function publishItem(code: string): Promise<CatalogueItemVersion> {
   return json<CatalogueItemVersion>(`/items/${seg(code)}/publish`, { method: 'POST' })
 }
 
-export function retireItem(code: string): Promise<CatalogueItemVersion> {
-  return json<CatalogueItemVersion>(`/items/${seg(code)}/retire`, { method: 'POST' })
+/** Retires the version in force; the reason (≤ 500 characters) is shown to the public. */
+export function retireItem(code: string, reason: string): Promise<CatalogueItemVersion> {
+  return json<CatalogueItemVersion>(`/items/${seg(code)}/retire`, { method: 'POST', json: { reason } })
 }
 
 /** Imports items as drafts; with a bad row nothing is applied and every bad row is reported. */
@@ -1082,9 +1125,14 @@ export function importItems(file: Blob, name: string, dryRun: boolean): Promise<
   return postTable<ItemImportReport>('/items/import', file, name, { dry_run: String(dryRun) })
 }
 
-/** Every published version of a list and the caller's department's drafts (all of them for an administrator). */
+/** One page of a list's versions (by department and version): the published ones and the caller's department's drafts. */
+export function getListVersionsPage(type: ListType, params: PageParams & { department?: string; signal?: AbortSignal } = {}): Promise<Page<ListVersion>> {
+  return page<ListVersion>(`/lists/${seg(type)}/versions`, params, { department: params.department })
+}
+
+/** Every published version of a list and the caller's department's drafts (all of them for an administrator), page by page. */
 export function listListVersions(type: ListType, params: { department?: string; signal?: AbortSignal } = {}): Promise<ListVersion[]> {
-  return json<ListVersion[]>(`/lists/${seg(type)}/versions`, { query: { department: params.department }, signal: params.signal })
+  return allPages((number) => getListVersionsPage(type, { ...params, page: number, pageSize: MAX_PAGE_SIZE }))
 }
 
 export function getListVersion(id: number, signal?: AbortSignal): Promise<ListVersion> {
@@ -1128,7 +1176,10 @@ export interface ReviewAction {
   step_name: string
   role: string
   action: 'pass' | 'send_back' | 'approve' | 'deny' | string
+  /** the person's display name */
   by: string
+  /** Part G: the account's user name (null for actions recorded before it was kept) */
+  by_username: string | null
   opinion: string
   sent_back_to: number | null
   at: string
@@ -1172,9 +1223,12 @@ export interface WorkAttachment {
 /** A material as dispatched with the case: a file at service-management or a licence number. */
 export interface WorkMaterial {
   code: string
-  name?: string
+  name?: string | null
   file_id?: string | null
   license_no?: string | null
+  /** Part G: a window clerk saw the paper original / received the paper copy, and who (when the event said) */
+  paper_received?: boolean
+  paper_received_by?: string | null
   [key: string]: unknown
 }
 
@@ -1227,6 +1281,18 @@ export function getWorkDetail(caseNo: string, signal?: AbortSignal): Promise<Wor
 /** Acts on the case's current step (named, so a stale screen gets 409): pass, send back, approve, deny. */
 export function actOnWorkItem(caseNo: string, body: { step: number; action: ReviewAction['action']; opinion: string }): Promise<WorkDetail> {
   return json<WorkDetail>(`/work-items/${seg(caseNo)}/actions`, { method: 'POST', json: body })
+}
+
+// ---------------------------------------------------------------- Part G: the item version a case was filed under
+
+/** One version of an item, its materials included: what a case filed under it saw (retired ones too). */
+export interface ItemVersionDetail extends ItemDetail {
+  status: string
+  materials: ItemMaterial[]
+}
+
+export function getItemVersion(code: string, version: number, signal?: AbortSignal): Promise<ItemVersionDetail> {
+  return json<ItemVersionDetail>(`/items/${seg(code)}/versions/${version}`, { signal })
 }
 
 /** A file's bytes (the API serves them only with the token, never at a public address). */

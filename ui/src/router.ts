@@ -12,8 +12,9 @@ declare module 'vue-router' {
     title?: string
     access?: Access
     roles?: readonly string[]
-    /** Shown in the main navigation under this label, in this group. */
-    nav?: { label: string; group: 'public' | 'applicant' | 'staff'; order: number }
+    /** Shown in the main navigation under this label, in this group; with `menu`, inside that
+     * drop-down menu of the desktop navigation (the administrators' many pages). */
+    nav?: { label: string; group: 'public' | 'applicant' | 'staff'; order: number; menu?: string }
   }
 }
 
@@ -197,7 +198,7 @@ export const routes: RouteRecordRaw[] = [
           title: '流程管理',
           access: 'staff',
           roles: ['admin', 'department_admin'],
-          nav: { label: '流程管理', group: 'staff', order: 4 },
+          nav: { label: '流程管理', group: 'staff', order: 4, menu: '事项与清单' },
         },
       },
       {
@@ -222,7 +223,7 @@ export const routes: RouteRecordRaw[] = [
           title: '数据共享授权',
           access: 'staff',
           roles: ['admin', 'department_admin'],
-          nav: { label: '共享授权', group: 'staff', order: 5 },
+          nav: { label: '共享授权', group: 'staff', order: 5, menu: '数据共享' },
         },
       },
       // Part C: the catalogue workbench (items and the five lists)
@@ -234,7 +235,7 @@ export const routes: RouteRecordRaw[] = [
           title: '事项管理',
           access: 'staff',
           roles: ['admin', 'department_admin'],
-          nav: { label: '事项管理', group: 'staff', order: 3.8 },
+          nav: { label: '事项管理', group: 'staff', order: 3.8, menu: '事项与清单' },
         },
       },
       {
@@ -271,7 +272,7 @@ export const routes: RouteRecordRaw[] = [
           title: '清单管理',
           access: 'staff',
           roles: ['admin', 'department_admin'],
-          nav: { label: '清单管理', group: 'staff', order: 3.9 },
+          nav: { label: '清单管理', group: 'staff', order: 3.9, menu: '事项与清单' },
         },
       },
       {
@@ -290,7 +291,7 @@ export const routes: RouteRecordRaw[] = [
           title: '数据资源目录',
           access: 'staff',
           roles: ['admin', 'department_admin'],
-          nav: { label: '数据目录', group: 'staff', order: 5.5 },
+          nav: { label: '数据目录', group: 'staff', order: 5.5, menu: '数据共享' },
         },
       },
       {
@@ -301,7 +302,7 @@ export const routes: RouteRecordRaw[] = [
           title: '整改任务',
           access: 'staff',
           roles: ['admin', 'department_admin'],
-          nav: { label: '整改任务', group: 'staff', order: 3.5 },
+          nav: { label: '整改任务', group: 'staff', order: 3.5, menu: '监督管理' },
         },
       },
       {
@@ -312,7 +313,7 @@ export const routes: RouteRecordRaw[] = [
           title: '工作日历',
           access: 'staff',
           roles: ['admin', 'department_admin'],
-          nav: { label: '工作日历', group: 'staff', order: 8 },
+          nav: { label: '工作日历', group: 'staff', order: 8, menu: '监督管理' },
         },
       },
       {
@@ -323,7 +324,7 @@ export const routes: RouteRecordRaw[] = [
           title: '办件查询',
           access: 'staff',
           roles: ['admin', 'clerk', 'reviewer', 'handler', 'approver', 'department_admin'],
-          nav: { label: '办件查询', group: 'staff', order: 9 },
+          nav: { label: '办件查询', group: 'staff', order: 9, menu: '监督管理' },
         },
       },
       {

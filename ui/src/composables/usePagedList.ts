@@ -86,3 +86,17 @@ export function usePagedList<T>(
 
   return { items, total, page, pageSize, loading, error, reload, changePage, changePageSize }
 }
+
+/**
+ * What `ListPagination` takes from a list, its page and the listeners that change it:
+ * `<ListPagination label="…" v-bind="paginationOf(list)" />`.
+ */
+export function paginationOf<T>(list: PagedList<T>) {
+  return {
+    total: list.total.value,
+    page: list.page.value,
+    pageSize: list.pageSize.value,
+    'onUpdate:page': list.changePage,
+    'onUpdate:pageSize': list.changePageSize,
+  }
+}

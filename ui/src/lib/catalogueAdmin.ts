@@ -64,12 +64,35 @@ export interface ItemInput {
   license_name: string | null
 }
 
+/** Why, when and by whom a version was retired (`by` only for staff). */
+export interface Retirement {
+  reason: string
+  at: string
+  by: string | null
+}
+
 /** One version of an item as `GET /items/{code}/versions` answers it. */
 export interface ItemVersion extends ItemInput {
   version: number
   status: string
   rule_version: number | null
   published_at: string | null
+  /** when the version last changed (null only for versions older than the field) */
+  updated_at?: string | null
+  retirement?: Retirement | null
+}
+
+/** An item as the staff listing (`GET /items?status=`) answers it: its latest version and the one in force. */
+export interface ItemEntry {
+  code: string
+  version: number
+  name: string
+  item_type: string
+  department_code: string
+  status: string
+  updated_at: string
+  published_version: number | null
+  draft_pending: boolean
 }
 
 // ---------------------------------------------------------------- names a person reads
@@ -150,6 +173,7 @@ export const ITEM_FIELD_LABELS: Record<string, string> = {
   license_name: '出具证照名称',
   row: '整行',
   file: '文件',
+  reason: '停用原因',
 }
 
 const MATERIAL_FIELD_LABELS: Record<string, string> = {
@@ -237,6 +261,7 @@ const MESSAGES: Rule[] = [
   [/^service item (\S+) does not exist/, (m) => `事项 ${m[1]} 不存在`],
   [/^service item (\S+) has no version (\d+)/, (m) => `事项 ${m[1]} 没有第 ${m[2]} 版`],
   [/a charged item needs its amount and the legal basis of the fee/, () => '收费事项须填写收费金额和收费依据'],
+  [/^the reason must not be blank/, () => '请填写停用原因'],
   [/^you may act only for department (\S+)/, (m) => `您只能办理本部门（${m[1]}）的事项`],
   [/^only an administrator may do this/, () => '仅管理员可以进行此操作'],
   [/^only an administrator or a department admin may do this/, () => '仅管理员或部门管理员可以进行此操作'],
@@ -918,14 +943,33 @@ export function entryRows(entries: readonly ListEntryValue[]): ListEntryRow[] {
   return entries.map((e) => ({ code: e.code, name: e.name, category: e.category ?? '', basis: e.basis, content: e.content ?? '', amount: e.amount ?? '' }))
 }
 
-// ---------------------------------------------------------------- the codes this browser has seen
+// ---------------------------------------------------------------- the staff listing and retiring
 
-/**
- * The API lists published items only; drafts and retired items are found by their code. The
- * workbench remembers the codes created, imported or opened here (newest first), and asks the API
- * for each one's versions when it shows them.
- */
-export function rememberCodes(known: readonly string[], codes: readonly string[], limit = 200): string[] {
-  const fresh = codes.filter((c) => ITEM_CODE_PATTERN.test(c))
-  return [...new Set([...fresh.slice().reverse(), ...known])].slice(0, limit)
+/** The statuses the staff listing filters by (`published`: has a version in force, a newer draft may be pending). */
+export const ITEM_LIST_STATUSES = [
+  { value: 'all', label: '全部状态' },
+  { value: 'published', label: '已发布（含待发布的修改）' },
+  { value: 'draft', label: '草稿（新事项或待发布的修改）' },
+  { value: 'retired', label: '已停用' },
+] as const
+export type ItemListStatus = (typeof ITEM_LIST_STATUSES)[number]['value']
+
+export function itemListStatus(value: unknown): ItemListStatus {
+  return ITEM_LIST_STATUSES.find((s) => s.value === value)?.value ?? 'all'
+}
+
+/** Under the status tag of a listed item: the version in force when the latest one is a pending draft. */
+export function entryNote(entry: Pick<ItemEntry, 'version' | 'published_version' | 'draft_pending'>): string {
+  if (entry.draft_pending && entry.published_version !== null) return `现行第 ${entry.published_version} 版，第 ${entry.version} 版待发布`
+  return ''
+}
+
+export const RETIRE_REASON_MAX = 500
+
+/** The retirement reason as the API checks it: required, not blank, at most 500 characters; '' when fine. */
+export function checkRetireReason(text: string): string {
+  const reason = text.trim()
+  if (!reason) return '请填写停用原因'
+  if ([...reason].length > RETIRE_REASON_MAX) return `停用原因不能超过 ${RETIRE_REASON_MAX} 个字`
+  return ''
 }

@@ -102,6 +102,15 @@ export function remainingTime(clock: WorkClock | null | undefined, options: { no
   return { level: yellow ? 'yellow' : 'normal', days, text }
 }
 
+/**
+ * The committed limit (working days) a case's yellow mark is measured against: the one the case was
+ * filed with, as the business system keeps it from the dispatched case; for a case dispatched before
+ * that was kept, the item's current limit from the catalogue (which may have changed since).
+ */
+export function committedLimit(work: { committed_days?: number | null }, catalogueLimit: number | null | undefined): number | null {
+  return work.committed_days ?? catalogueLimit ?? null
+}
+
 /** Element Plus tag type of a mark. */
 export function timeTag(level: TimeLevel): 'success' | 'warning' | 'danger' | 'info' {
   if (level === 'red') return 'danger'
@@ -199,6 +208,12 @@ export function lastActionText(action: { step_name: string; action: string; by: 
   return `${step} · ${action.by} ${ACTION_LABEL[action.action] ?? action.action}：${action.opinion}`
 }
 
+/** My own action in 我已办理, without my name (the list is mine): 审核 · 退回：理由. The time has its own column. */
+export function myActionText(action: { step_name: string; action: string; opinion: string }): string {
+  const step = STEPS.find((s) => s.name === action.step_name)?.label ?? action.step_name
+  return `${step} · ${ACTION_LABEL[action.action] ?? action.action}：${action.opinion}`
+}
+
 /** The opinion's client-side check: the API takes 1 to 2000 characters. */
 export function checkOpinion(opinion: string, action: StepAction | ''): string | null {
   if (!opinion.trim()) return action === 'send_back' ? '退回须写明理由' : '请填写审批意见'
@@ -212,6 +227,34 @@ export const STEPS: readonly { name: StepName; label: string }[] = [
   { name: 'review', label: '审核' },
   { name: 'approve', label: '批准' },
 ]
+
+// ---------------------------------------------------------------- how a material was provided
+
+export interface DispatchedMaterial {
+  code: string
+  file_id?: string | null
+  license_no?: string | null
+  paper_received?: boolean
+  paper_received_by?: string | null
+}
+
+export type Provision = 'licence' | 'file' | 'paper' | 'form'
+
+/**
+ * How a material of a case was provided, as a person reads it: an electronic licence, an uploaded
+ * file, paper a window clerk confirmed (the original seen or the copy received, by the material's
+ * form in the item version the case was filed under, and who when known), or — none of these —
+ * the online form itself.
+ */
+export function materialProvision(material: DispatchedMaterial, form?: string | null): { kind: Provision; text: string } {
+  if (material.license_no) return { kind: 'licence', text: `电子证照 ${material.license_no}` }
+  if (material.file_id) return { kind: 'file', text: '电子文件' }
+  if (material.paper_received) {
+    const what = form === 'original' ? '窗口已核验纸质原件' : form === 'copy' ? '窗口已收取复印件' : '窗口已核验纸质材料'
+    return { kind: 'paper', text: material.paper_received_by ? `${what}（经办人 ${material.paper_received_by}）` : what }
+  }
+  return { kind: 'form', text: '网上申报表单' }
+}
 
 // ---------------------------------------------------------------- the review API's refusals in Chinese
 

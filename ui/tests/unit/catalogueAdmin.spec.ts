@@ -1,9 +1,11 @@
-import { describe, expect, it } from 'vitest'
-import { ApiError } from '@/api'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { ApiError, listCatalogueItems, listItemVersions, listRectifications, retireItem } from '@/api'
 import {
   catalogueMessage,
   catalogueProblem,
   checkItemForm,
+  checkRetireReason,
+  entryNote,
   checkListEntries,
   emptyFormField,
   emptyItemForm,
@@ -17,9 +19,9 @@ import {
   itemDiffRows,
   itemFormPaths,
   itemImportTemplate,
+  itemListStatus,
   listActions,
   listDiffRows,
-  rememberCodes,
   toCsv,
   versionSummary,
   type Actor,
@@ -318,9 +320,85 @@ describe('list entries', () => {
   })
 })
 
-describe('codes this browser has seen', () => {
-  it('keeps valid codes, newest first, without repeats, up to a limit', () => {
-    expect(rememberCodes(['330122-AMR-XK-0001'], ['330122-AMR-XK-0002', 'nonsense', '330122-AMR-XK-0001'])).toEqual(['330122-AMR-XK-0001', '330122-AMR-XK-0002'])
-    expect(rememberCodes(['330122-AMR-XK-0001', '330122-AMR-XK-0002'], ['330122-AMR-XK-0003'], 2)).toEqual(['330122-AMR-XK-0003', '330122-AMR-XK-0001'])
+describe('the staff listing and retiring', () => {
+  it('reads the status filter from the address, all by default', () => {
+    expect(itemListStatus('retired')).toBe('retired')
+    expect(itemListStatus('draft')).toBe('draft')
+    expect(itemListStatus('superseded')).toBe('all')
+    expect(itemListStatus(undefined)).toBe('all')
+  })
+
+  it('names the version in force under a pending draft', () => {
+    expect(entryNote({ version: 3, published_version: 2, draft_pending: true })).toBe('现行第 2 版，第 3 版待发布')
+    expect(entryNote({ version: 1, published_version: null, draft_pending: false })).toBe('')
+    expect(entryNote({ version: 2, published_version: 2, draft_pending: false })).toBe('')
+  })
+
+  it('checks the retirement reason as the API does', () => {
+    expect(checkRetireReason('')).toBe('请填写停用原因')
+    expect(checkRetireReason('   ')).toBe('请填写停用原因')
+    expect(checkRetireReason('并入其他事项')).toBe('')
+    expect(checkRetireReason('停'.repeat(500))).toBe('')
+    expect(checkRetireReason('停'.repeat(501))).toBe('停用原因不能超过 500 个字')
+    expect(checkRetireReason('😀'.repeat(500))).toBe('') // characters, not UTF-16 units
+  })
+
+  it('shows the API refusal of a blank reason at the field, in Chinese', () => {
+    const error = apiError(422, [{ field: 'reason', message: 'Value error, the reason must not be blank' }])
+    expect(catalogueProblem(error, (p) => p === 'reason').fields).toEqual({ reason: '请填写停用原因' })
+    const tooLong = apiError(422, [{ field: 'reason', message: 'String should have at most 500 characters' }])
+    expect(catalogueProblem(tooLong, () => false).general[0]).toMatch(/^停用原因：/)
+  })
+})
+
+describe('the API client for the workbench', () => {
+  const calls: string[] = []
+
+  function answer(body: unknown, headers: Record<string, string> = {}): Response {
+    return new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json', ...headers } })
+  }
+
+  afterEach(() => {
+    calls.length = 0
+    vi.unstubAllGlobals()
+  })
+
+  it('reads every page of an item\'s versions', async () => {
+    vi.stubGlobal('fetch', async (input: string) => {
+      calls.push(input)
+      const page = Number(new URL(input, 'http://x').searchParams.get('page'))
+      const versions = page === 1 ? Array.from({ length: 100 }, (_, i) => version(i + 1, 'superseded')) : [version(101, 'draft')]
+      return answer(versions, { 'X-Total-Count': '101', 'X-Page': String(page), 'X-Page-Size': '100' })
+    })
+    const versions = await listItemVersions('330122-AMR-XK-0099')
+    expect(versions).toHaveLength(101)
+    expect(versions.at(-1)!.status).toBe('draft')
+    expect(calls.map((c) => new URL(c, 'http://x').search)).toEqual(['?page=1&page_size=100', '?page=2&page_size=100'])
+  })
+
+  it('asks the staff listing with its filters, and rectifications by department', async () => {
+    vi.stubGlobal('fetch', async (input: string) => {
+      calls.push(input)
+      return answer([], { 'X-Total-Count': '0' })
+    })
+    await listCatalogueItems({ status: 'retired', department: 'psb', q: '犬只', page: 2, pageSize: 10 })
+    await listCatalogueItems({ status: 'all', department: '', q: '' })
+    await listRectifications({ status: 'open', department: 'hrss' })
+    const queries = calls.map((c) => Object.fromEntries(new URL(c, 'http://x').searchParams))
+    expect(queries[0]).toEqual({ status: 'retired', department: 'psb', q: '犬只', page: '2', page_size: '10' })
+    expect(queries[1]).toEqual({ status: 'all' })
+    expect(queries[2]).toEqual({ status: 'open', department: 'hrss' })
+  })
+
+  it('sends the reason with a retirement', async () => {
+    const bodies: unknown[] = []
+    vi.stubGlobal('fetch', async (input: string, init: RequestInit) => {
+      calls.push(input)
+      bodies.push(JSON.parse(String(init.body)))
+      return answer(version(1, 'retired'))
+    })
+    await retireItem('330122-AMR-XK-0099', '并入其他事项')
+    expect(calls[0]).toMatch(/\/items\/330122-AMR-XK-0099\/retire$/)
+    expect(bodies).toEqual([{ reason: '并入其他事项' }])
   })
 })

@@ -3,8 +3,11 @@ import {
   actionText,
   allowedActions,
   checkOpinion,
+  committedLimit,
   dueDate,
   lastActionText,
+  materialProvision,
+  myActionText,
   openTasks,
   remainingTime,
   remainingWorkingDays,
@@ -91,6 +94,21 @@ describe('the yellow and red marks', () => {
   it('falls back to the days as last reported when the calendar is unavailable', () => {
     expect(remainingTime(clock(endOf('2026-11-27'), { remaining_working_days: 7 }), { now, limitDays: 10 }).text).toBe('剩余 7 个工作日')
   })
+
+  it('measures against the limit the case was filed with, not the item\'s current one', () => {
+    // Filed with 10 days; the catalogue has since cut the item to 3. 2 of 10 left: yellow by the case's own limit.
+    const limit = committedLimit({ committed_days: 10 }, 3)
+    expect(limit).toBe(10)
+    expect(remainingTime(clock(endOf('2026-11-18')), { now, limitDays: limit, isWorking: calendar }).level).toBe('yellow')
+    // Filed with 20, now 25: 5 of 20 left is 75 % used, not yet (by 25 it would be 80 %, yellow).
+    expect(remainingTime(clock(endOf('2026-11-23')), { now, limitDays: committedLimit({ committed_days: 20 }, 25), isWorking: calendar }).level).toBe('normal')
+    expect(remainingTime(clock(endOf('2026-11-23')), { now, limitDays: 25, isWorking: calendar }).level).toBe('yellow')
+    // A case dispatched before the limit was kept: the catalogue's, or none.
+    expect(committedLimit({ committed_days: null }, 3)).toBe(3)
+    expect(committedLimit({}, null)).toBeNull()
+    // Zero committed days is a limit, not a missing one.
+    expect(committedLimit({ committed_days: 0 }, 10)).toBe(0)
+  })
 })
 
 const THREE: ChainStep[] = [
@@ -135,6 +153,12 @@ describe('the actions a step allows whom', () => {
     expect(lastActionText({ step_name: 'review', action: 'send_back', by: 'reviewer-amr', opinion: '平面图不清晰' })).toBe('审核 · reviewer-amr 退回：平面图不清晰')
   })
 
+  it('shows my own action in 我已办理 without my name', () => {
+    const mine = { step_name: 'handle', action: 'pass', by: 'amr 承办人员', opinion: '已现场核实' }
+    expect(myActionText(mine)).toBe('承办 · 通过：已现场核实')
+    expect(myActionText(mine)).not.toContain('amr 承办人员')
+  })
+
   it('requires an opinion, a reason for a send-back, of at most 2000 characters', () => {
     expect(checkOpinion('  ', 'send_back')).toBe('退回须写明理由')
     expect(checkOpinion('', 'pass')).toBe('请填写审批意见')
@@ -148,6 +172,24 @@ describe('the actions a step allows whom', () => {
     expect(reviewMessage('case 1 is already denied')).toBe('办件已不予许可，不能再办理')
     expect(reviewMessage('scan.pdf is named as a PDF file but its bytes are a PNG image')).toMatch(/仅支持 PDF/)
     expect(reviewMessage('something else')).toBeUndefined()
+  })
+})
+
+describe('how a material was provided', () => {
+  it('says a window clerk confirmed paper, original or copy by the filed version\'s form, and who', () => {
+    const paper = { code: 'BJT', paper_received: true, paper_received_by: '综合窗口人员' }
+    expect(materialProvision(paper, 'copy')).toEqual({ kind: 'paper', text: '窗口已收取复印件（经办人 综合窗口人员）' })
+    expect(materialProvision(paper, 'original')).toEqual({ kind: 'paper', text: '窗口已核验纸质原件（经办人 综合窗口人员）' })
+    // Who, when the dispatched case did not say; the form, when the item version could not be read.
+    expect(materialProvision({ code: 'BJT', paper_received: true, paper_received_by: null }, 'copy').text).toBe('窗口已收取复印件')
+    expect(materialProvision({ code: 'BJT', paper_received: true }, undefined).text).toBe('窗口已核验纸质材料')
+  })
+
+  it('keeps licences, files and the online form apart from paper', () => {
+    expect(materialProvision({ code: 'YYZZ', license_no: 'AMR-1' }).text).toBe('电子证照 AMR-1')
+    expect(materialProvision({ code: 'SQS', file_id: 'a'.repeat(64), paper_received: false }).kind).toBe('file')
+    expect(materialProvision({ code: 'GLZD' }, 'electronic')).toEqual({ kind: 'form', text: '网上申报表单' })
+    expect(materialProvision({ code: 'BJT', paper_received: false }, 'copy').kind).toBe('form')
   })
 })
 

@@ -46,6 +46,8 @@ class Principal:
     department: str | None = None
     client_id: str | None = None
     token: str = ""
+    # A staff account's login name (`preferred_username`), beside the display name; None for others.
+    username: str | None = None
 
     @property
     def is_applicant(self) -> bool:
@@ -88,6 +90,7 @@ class TokenIssuer:
         roles: list[str],
         department: str | None,
         client_id: str | None = None,
+        username: str | None = None,
     ) -> str:
         now = int(time.time())
         claims: dict[str, Any] = {
@@ -108,6 +111,8 @@ class TokenIssuer:
             claims["dept"] = department
         if client_id:
             claims["cid"] = client_id
+        if username:
+            claims["preferred_username"] = username
         return jwt.encode(claims, self.key, algorithm="EdDSA", headers={"kid": self.jwk["kid"]})
 
     def jwks(self) -> dict[str, Any]:
@@ -182,6 +187,7 @@ class TokenVerifier:
             department=claims.get("dept"),
             client_id=claims.get("cid"),
             token=token,
+            username=claims.get("preferred_username"),
         )
 
 

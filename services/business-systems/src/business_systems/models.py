@@ -27,7 +27,8 @@ class WorkItem(Base):
     item_name: Mapped[str] = mapped_column(String(200))
     applicant: Mapped[dict[str, Any]] = mapped_column(JSON)
     form: Mapped[dict[str, Any]] = mapped_column(JSON)
-    # As dispatched: [{"code", "name", "license_no", "file_id"}], and {"bundle_no", "branch"} or None.
+    # As dispatched: [{"code", "name", "license_no", "file_id", "paper_received", "provided_by"}] (the last
+    # two only from events that carry them), and {"bundle_no", "branch"} or None.
     materials: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     bundle: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     license_spec: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
@@ -47,6 +48,8 @@ class WorkItem(Base):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     clock_paused: Mapped[bool] = mapped_column(Boolean, default=False)
     remaining_working_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The committed limit in working days the case was filed with (None: dispatched before it was kept).
+    committed_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     clock_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     automated: Mapped[bool] = mapped_column(Boolean, default=False)
     # The explanation of an automated decision: which rule version, on which facts, said what.
@@ -94,6 +97,8 @@ class ReviewAction(Base):
     action: Mapped[str] = mapped_column(String(16))  # pass, send_back, approve, deny
     by_sub: Mapped[str] = mapped_column(String(100), index=True)
     by_name: Mapped[str] = mapped_column(String(100))
+    # The account's login name (reviewer-amr); None for actions recorded before it was kept.
+    by_username: Mapped[str | None] = mapped_column(String(100), nullable=True)
     opinion: Mapped[str] = mapped_column(Text)
     sent_back_to: Mapped[int | None] = mapped_column(Integer, nullable=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -62,6 +62,13 @@ class Item(Base):
     facets: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Any change of the row (draft saved, published, superseded, retired); null only for rows
+    # written before migration 0004 filled it in.
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, default=utcnow, onupdate=utcnow)
+    # Retiring a published version records why, when and by whom (shown to the public too).
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    retired_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    retired_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
     department: Mapped[Department] = relationship(lazy="raise")
 

@@ -21,7 +21,7 @@ export function useWorkCalendar(): Ref<WorkingDay | null> {
   return calendar
 }
 
-/** The committed limit (working days) of each item, from the catalogue. */
+/** The committed limit (working days) of each item, from the catalogue: only for cases dispatched before the business system kept the case's own. */
 export function useItemLimits(): { limit: (code: string) => number | null; load: (codes: string[]) => void } {
   const reference = useReferenceStore()
   const limits = shallowRef<Record<string, number>>({})

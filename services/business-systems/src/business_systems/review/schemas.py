@@ -36,7 +36,10 @@ class ActionOut(BaseModel):
     step_name: str
     role: str
     action: str
-    by: str = Field(validation_alias="by_name")
+    by: str = Field(validation_alias="by_name", description="the person's display name")
+    by_username: str | None = Field(
+        description="the account's user name (null for actions recorded before it was kept)"
+    )
     opinion: str
     sent_back_to: int | None
     at: datetime
@@ -53,6 +56,34 @@ class ClockOut(BaseModel):
     updated_at: datetime | None
 
 
+class MaterialOut(BaseModel):
+    """A material as dispatched: a file at service-management, a licence, or paper a window clerk confirmed."""
+
+    code: str
+    name: str | None = None
+    file_id: str | None = None
+    license_no: str | None = None
+    paper_received: bool = Field(
+        default=False, description="a window clerk saw the paper original / received the paper copy"
+    )
+    paper_received_by: str | None = Field(
+        default=None, description="the clerk who confirmed it, when the dispatched event names them"
+    )
+
+    @classmethod
+    def of(cls, material: dict[str, Any]) -> MaterialOut:
+        paper = material.get("paper_received") is True
+        by = material.get("provided_by") if paper else None
+        return cls(
+            code=str(material.get("code") or ""),
+            name=material.get("name") if isinstance(material.get("name"), str) else None,
+            file_id=material.get("file_id") if isinstance(material.get("file_id"), str) else None,
+            license_no=material.get("license_no") if isinstance(material.get("license_no"), str) else None,
+            paper_received=paper,
+            paper_received_by=by if isinstance(by, str) and by else None,
+        )
+
+
 class CurrentStepOut(StepOut):
     total: int
 
@@ -63,7 +94,11 @@ class WorkItemBase(BaseModel):
     case_no: str
     department_code: str
     item_code: str
+    item_version: int = Field(description="the version of the item the case was filed under")
     item_name: str
+    committed_days: int | None = Field(
+        description="the committed time limit in working days the case was filed with (null: not reported)"
+    )
     applicant: dict[str, Any]
     form: dict[str, Any]
     status: str
@@ -93,7 +128,7 @@ class FindingOut(BaseModel):
 
 
 class WorkItemOut(WorkItemBase):
-    materials: list[dict[str, Any]]
+    materials: list[MaterialOut]
     bundle: dict[str, Any] | None
     handler: str
     findings: list[FindingOut]
@@ -168,7 +203,7 @@ def _base(work: WorkItem) -> dict[str, Any]:
 def detail_of(work: WorkItem) -> WorkItemOut:
     return WorkItemOut(
         **_base(work),
-        materials=list(work.materials or []),
+        materials=[MaterialOut.of(m) for m in work.materials or [] if isinstance(m, dict)],
         bundle=work.bundle,
         handler=work.handler,
         findings=[FindingOut.model_validate(f) for f in work.findings],

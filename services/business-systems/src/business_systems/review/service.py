@@ -49,6 +49,11 @@ def _parse_time(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo is not None else None
 
 
+def _working_days(value: Any) -> int | None:
+    """The committed limit from an event: a non-negative whole number of working days, else unknown."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
 def _move_to(work: WorkItem, step_no: int | None) -> None:
     work.current_step = step_no
     if step_no is None:
@@ -95,6 +100,7 @@ def receive_dispatched(
         chain_version=chain_version,
         due_at=due_at,
         clock_paused=False,
+        committed_days=_working_days(data.get("committed_days")),
         clock_updated_at=event.time if due_at is not None else None,
         automated=False,
         received_at=utcnow(),
@@ -257,6 +263,7 @@ def act(
         action=action,
         by_sub=principal.sub,
         by_name=principal.name,
+        by_username=principal.username,
         opinion=opinion,
         sent_back_to=step_no - 1 if action == "send_back" else None,
         at=utcnow(),

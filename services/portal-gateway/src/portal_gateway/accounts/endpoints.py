@@ -93,6 +93,8 @@ def token(
             id_number=account.id_number,
             roles=list(account.roles),
             department=account.department_code,
+            # Staff only: an applicant's login name is their ID number, already in `idn`.
+            username=account.username if account.account_type == "staff" else None,
         )
     elif grant_type == "client_credentials":
         basic = _basic_credentials(request)

@@ -81,6 +81,8 @@ def dispatch(
                         "license_no": m.license_no,
                         "file_id": m.file_id,
                         "paper_received": m.paper_received,
+                        # who attached or confirmed it (a window clerk for paper)
+                        "provided_by": m.provided_by,
                     }
                     for m in materials
                 ],

@@ -4,8 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
 
-from gov_common.auth import OptionalPrincipal, Roles
-from gov_common.errors import NotFound
+from gov_common.auth import OptionalPrincipal, Principal, Roles
+from gov_common.errors import Forbidden, InvalidField, NotFound, Unauthorized
 from gov_common.pagination import Page
 from gov_common.service import DbSession
 from service_management.catalogue import importer, service
@@ -14,11 +14,16 @@ from service_management.catalogue.schemas import (
     ImportReport,
     ItemDetail,
     ItemIn,
+    ItemListEntry,
+    ItemListStatus,
     ItemSummary,
     ItemType,
+    RetireIn,
+    Retirement,
     ThemeOut,
 )
 from service_management.deps import Manager, Staff
+from service_management.models import Item
 from service_management.rules.service import current_version
 from service_management.uploads import TABLE_MAX_BYTES, read_upload
 
@@ -33,50 +38,106 @@ _ERRORS: dict[int | str, dict[str, str]] = {
 }
 
 
-def _detail(session: DbSession, item: object) -> ItemDetail:
+def _version(item: Item, *, staff: bool) -> ItemDetail:
+    """A version as stored, with its retirement (who retired it only for staff)."""
     detail = ItemDetail.model_validate(item)
+    if item.retired_at is not None and item.retired_reason is not None:
+        detail.retirement = Retirement(
+            reason=item.retired_reason, at=item.retired_at, by=item.retired_by if staff else None
+        )
+    return detail
+
+
+def _detail(session: DbSession, item: Item) -> ItemDetail:
+    detail = _version(item, staff=True)
     detail.rule_version = current_version(session, detail.code)
     return detail
 
 
-@router.get("/items", response_model=list[ItemSummary])
+def _is_staff(principal: Principal | None) -> bool:
+    return principal is not None and principal.has_role(*Roles.STAFF)
+
+
+@router.get("/items", response_model=list[ItemListEntry], response_model_exclude_unset=True, responses=_ERRORS)
 def list_items(
     session: DbSession,
     page: Page,
     response: Response,
+    principal: OptionalPrincipal,
     department: Annotated[str | None, Query(max_length=32)] = None,
     q: Annotated[str | None, Query(max_length=100, description="words inside names, keywords and themes")] = None,
     audience: Annotated[str | None, Query(pattern="^(person|entity)$")] = None,
     theme: Annotated[str | None, Query(max_length=50)] = None,
     type: Annotated[ItemType | None, Query()] = None,
+    status: Annotated[
+        ItemListStatus | None,
+        Query(
+            description="staff only: every item by its latest version — `draft`, `published` (has a version in "
+            "force), `retired` or `all`; adds status, updated_at, published_version and draft_pending"
+        ),
+    ] = None,
 ) -> list[ItemSummary]:
-    """Published service items, searchable in Chinese; X-Total-Count gives the number of all matches."""
-    items, total = service.list_published(
-        session, page=page, department=department, q=q, audience=audience, theme=theme, item_type=type
-    )
+    """Published service items, searchable in Chinese (words or a code); X-Total-Count gives the number of
+    all matches. With `status`, staff list every item whatever its status (401/403 for anyone else)."""
+    if status is None:
+        items, total = service.list_published(
+            session, page=page, department=department, q=q, audience=audience, theme=theme, item_type=type
+        )
+        page.describe(response, total)
+        # The public shape: the staff fields stay unset, so they are left out.
+        return [ItemSummary.model_validate(i) for i in items]
+    if principal is None:
+        raise Unauthorized("sign in as staff to list items by status", field="status", code="staff_only")
+    if not _is_staff(principal):
+        raise Forbidden("only staff list items by status", field="status", code="staff_only")
+    if audience or theme:
+        raise InvalidField(
+            "audience" if audience else "theme",
+            "the staff listing filters by status, department, type and q only",
+            code="filter_not_supported",
+        )
+    rows, total = service.list_for_staff(session, page=page, status=status, department=department, q=q, item_type=type)
     page.describe(response, total)
-    return [ItemSummary.model_validate(i) for i in items]
+    entries: list[ItemSummary] = []
+    for item, published_version in rows:
+        entry = ItemListEntry.model_validate(item)
+        entry.status, entry.updated_at = item.status, item.updated_at or item.published_at or item.created_at
+        entry.published_version = published_version
+        entry.draft_pending = item.status == service.ItemStatus.DRAFT and published_version is not None
+        entries.append(entry)
+    return entries
 
 
-@router.get("/items/{code}", response_model=ItemDetail, responses=_ERRORS)
+@router.get(
+    "/items/{code}",
+    response_model=ItemDetail,
+    responses={
+        **_ERRORS,
+        410: {"description": "The item was retired: `retirement` {reason, at} and `item` say when and why"},
+    },
+)
 def get_item(code: str, session: DbSession) -> ItemDetail:
     """One published service item with its standard fields, materials and form fields."""
-    return _detail(session, service.get_published(session, code))
+    return _detail(session, service.get_public(session, code))
 
 
 @router.get("/items/{code}/versions", response_model=list[ItemDetail], responses=_ERRORS)
-def list_item_versions(code: str, session: DbSession, _staff: Staff) -> list[ItemDetail]:
-    """Every version of an item, drafts and retired ones included (staff)."""
-    return [ItemDetail.model_validate(i) for i in service.list_versions(session, code)]
+def list_item_versions(
+    code: str, session: DbSession, _staff: Staff, page: Page, response: Response
+) -> list[ItemDetail]:
+    """Every version of an item, drafts and retired ones included, oldest first, paginated (staff)."""
+    items, total = service.page_versions(session, code, page=page)
+    page.describe(response, total)
+    return [_version(i, staff=True) for i in items]
 
 
 @router.get("/items/{code}/versions/{version}", response_model=ItemDetail, responses=_ERRORS)
 def get_item_version(code: str, version: int, session: DbSession, principal: OptionalPrincipal) -> ItemDetail:
     """One version of an item, as cases filed under it saw it (a draft only for staff)."""
     item = service.get_version(session, code, version)
-    if item.status == service.ItemStatus.DRAFT and not (principal and principal.has_role(*Roles.STAFF)):
+    if item.status == service.ItemStatus.DRAFT and not _is_staff(principal):
         raise NotFound(f"service item {code} has no version {version}", field="version")
-    return ItemDetail.model_validate(item)
+    return _version(item, staff=_is_staff(principal))
 
 
 @router.post("/items", status_code=201, response_model=ItemDetail, responses=_ERRORS)
@@ -98,9 +159,9 @@ def publish_item(code: str, session: DbSession, principal: Manager) -> ItemDetai
 
 
 @router.post("/items/{code}/retire", response_model=ItemDetail, responses=_ERRORS)
-def retire_item(code: str, session: DbSession, principal: Manager) -> ItemDetail:
-    """Retire the published item: no new cases; cases filed under it go on."""
-    return ItemDetail.model_validate(service.retire(session, principal=principal, code=code))
+def retire_item(code: str, body: RetireIn, session: DbSession, principal: Manager) -> ItemDetail:
+    """Retire the published item with a reason: no new cases; cases filed under it go on."""
+    return _version(service.retire(session, principal=principal, code=code, reason=body.reason), staff=True)
 
 
 @router.post("/items/import", response_model=ImportReport, responses=_ERRORS)

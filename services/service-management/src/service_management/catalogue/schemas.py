@@ -4,7 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 ItemType = Literal[
     "licensing", "benefit", "confirmation", "levy", "adjudication", "award", "other_power", "public_service"
@@ -121,6 +121,42 @@ class ItemSummary(BaseModel):
     keywords: list[str]
 
 
+class Retirement(BaseModel):
+    """Why, when and by whom a published item was retired (`by` only for staff)."""
+
+    reason: str
+    at: datetime
+    by: str | None = None
+
+
+class RetireIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=500, description="why the item is retired; shown to the public")
+
+    @field_validator("reason")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the reason must not be blank")
+        return value.strip()
+
+
+ItemListStatus = Literal["draft", "published", "retired", "all"]
+
+
+class ItemListEntry(ItemSummary):
+    """A row of `GET /items`; the staff listing (`status=`) adds where the item stands, the public
+    one leaves these fields out."""
+
+    status: str | None = Field(default=None, description="the latest version's status (staff listing)")
+    updated_at: datetime | None = Field(default=None, description="when the latest version last changed")
+    published_version: int | None = Field(default=None, description="the version in force, if any")
+    draft_pending: bool | None = Field(
+        default=None, description="the latest version is a draft newer than the version in force"
+    )
+
+
 class ItemDetail(ItemSummary):
     status: str
     statutory_days: int
@@ -133,6 +169,8 @@ class ItemDetail(ItemSummary):
     license_name: str | None
     rule_version: int | None
     published_at: datetime | None
+    updated_at: datetime | None = None
+    retirement: Retirement | None = None
 
 
 class ImportProblem(BaseModel):

@@ -6,14 +6,14 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from gov_common.auth import Principal
 from gov_common.db import utcnow
-from gov_common.errors import Conflict, InvalidField, NotFound
+from gov_common.errors import Conflict, DomainError, InvalidField, NotFound
 from gov_common.pagination import PageRequest
-from service_management.catalogue.schemas import TYPE_CODES, ItemIn
+from service_management.catalogue.schemas import TYPE_CODES, ItemIn, Retirement
 from service_management.catalogue.search import code_patterns, query_patterns, search_text
 from service_management.deps import check_department
 from service_management.models import Bundle, Department, Item
@@ -80,6 +80,77 @@ def list_published(
     return list(items), total
 
 
+def list_for_staff(
+    session: Session,
+    *,
+    page: PageRequest,
+    status: str,
+    department: str | None = None,
+    q: str | None = None,
+    item_type: str | None = None,
+) -> tuple[list[tuple[Item, int | None]], int]:
+    """Every item by its latest version, whatever its status, with the version in force.
+
+    `published` means "has a version in force" (a newer draft may be pending), `draft` "the latest
+    version is a draft" (a new item, or the pending next version of a published or retired one),
+    `retired` "the latest version is retired"; so an item with a pending draft is in both of the
+    first two."""
+    versions = (
+        select(
+            Item.code.label("code"),
+            func.max(Item.version).label("latest"),
+            func.max(case((Item.status == ItemStatus.PUBLISHED, Item.version))).label("published"),
+        )
+        .group_by(Item.code)
+        .subquery()
+    )
+    query = select(Item, versions.c.published).join(
+        versions, and_(Item.code == versions.c.code, Item.version == versions.c.latest)
+    )
+    if status == ItemStatus.PUBLISHED:
+        query = query.where(versions.c.published.is_not(None))
+    elif status in (ItemStatus.DRAFT, ItemStatus.RETIRED):
+        query = query.where(Item.status == status)
+    if department:
+        query = query.where(Item.department_code == department)
+    if item_type:
+        query = query.where(Item.item_type == item_type)
+    if q:
+        query = query.where(_matches(q))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.execute(query.order_by(Item.code).offset(page.offset).limit(page.page_size)).all()
+    return [(row[0], row[1]) for row in rows], total
+
+
+class ItemRetired(DomainError):
+    status, title, code = 410, "Gone", "item_retired"
+
+
+def get_public(session: Session, code: str) -> Item:
+    """The published version; for an item retired since, 410 saying when and why (an old link
+    should tell its reader), otherwise 404."""
+    try:
+        return get_published(session, code)
+    except NotFound:
+        query = select(Item).where(Item.code == code, Item.status != ItemStatus.DRAFT)
+        latest = session.scalars(query.order_by(Item.version.desc()).limit(1)).first()
+        if latest is None or latest.status != ItemStatus.RETIRED:
+            raise
+        retirement = None
+        if latest.retired_at is not None:  # retired before migration 0004: when and why are unknown
+            retirement = Retirement(reason=latest.retired_reason or "", at=latest.retired_at)
+        raise ItemRetired(
+            f"service item {code} was retired" + (f": {latest.retired_reason}" if latest.retired_reason else ""),
+            item={
+                "code": latest.code,
+                "name": latest.name,
+                "version": latest.version,
+                "department_code": latest.department_code,
+            },
+            retirement=retirement.model_dump(mode="json", exclude={"by"}) if retirement else None,
+        ) from None
+
+
 def get_published(session: Session, code: str) -> Item:
     item = session.scalars(
         select(Item)
@@ -99,6 +170,15 @@ def list_versions(session: Session, code: str) -> list[Item]:
     if not items:
         raise NotFound(f"service item {code} does not exist", field="code")
     return items
+
+
+def page_versions(session: Session, code: str, *, page: PageRequest) -> tuple[list[Item], int]:
+    """One page of an item's versions, oldest first."""
+    total = session.scalar(select(func.count()).select_from(Item).where(Item.code == code)) or 0
+    if not total:
+        raise NotFound(f"service item {code} does not exist", field="code")
+    query = select(Item).where(Item.code == code).order_by(Item.version).offset(page.offset).limit(page.page_size)
+    return list(session.scalars(query).all()), total
 
 
 def get_version(session: Session, code: str, version: int) -> Item:
@@ -198,14 +278,18 @@ def publish(session: Session, *, principal: Principal, code: str, now: dt.dateti
         update(Item).where(Item.code == code, Item.status == ItemStatus.PUBLISHED).values(status=ItemStatus.SUPERSEDED)
     )
     draft.status = ItemStatus.PUBLISHED
-    draft.published_at = now or utcnow()
+    draft.published_at = draft.updated_at = now or utcnow()
     return draft
 
 
-def retire(session: Session, *, principal: Principal, code: str) -> Item:
+def retire(session: Session, *, principal: Principal, code: str, reason: str, now: dt.datetime | None = None) -> Item:
+    """Retire the version in force, recording why, when and by whom."""
     item = get_published(session, code)
     check_department(principal, item.department_code)
     item.status = ItemStatus.RETIRED
+    item.retired_at = item.updated_at = now or utcnow()
+    item.retired_by = principal.name
+    item.retired_reason = reason
     return item
 
 

@@ -15,6 +15,7 @@ from service_management.evaluation.schemas import (
     RectificationOut,
     Satisfaction,
 )
+from service_management.models import Evaluation, Rectification
 
 router = APIRouter(prefix="/api/v1", tags=["evaluation"])
 
@@ -52,16 +53,24 @@ def list_rectifications(
     page: Page,
     response: Response,
     status: Annotated[Literal["open", "done"] | None, Query()] = None,
+    department: Annotated[
+        str | None,
+        Query(max_length=32, description="one department's tasks (a department's staff: only their own)"),
+    ] = None,
 ) -> list[RectificationOut]:
-    """Rectification tasks of the caller's department (all for an administrator)."""
-    rows, total = service.list_rectifications(session, principal=principal, page=page, status=status)
+    """Rectification tasks of the caller's department (all, or one department's, for an administrator)."""
+    rows, total = service.list_rectifications(
+        session, principal=principal, page=page, status=status, department=department
+    )
     page.describe(response, total)
-    result = []
-    for task, evaluation in rows:
-        out = RectificationOut.model_validate(task)
-        out.rating, out.comment = evaluation.rating, evaluation.comment
-        result.append(out)
-    return result
+    return [_task(task, evaluation) for task, evaluation in rows]
+
+
+def _task(task: Rectification, evaluation: Evaluation) -> RectificationOut:
+    """A task with the rating and comment of the evaluation that opened it."""
+    out = RectificationOut.model_validate(task)
+    out.rating, out.comment = evaluation.rating, evaluation.comment
+    return out
 
 
 @router.post("/rectifications/{task_id}/complete", response_model=RectificationOut, responses=_ERRORS)
@@ -69,7 +78,7 @@ def complete(
     task_id: int, body: RectificationDone, principal: CurrentPrincipal, session: DbSession
 ) -> RectificationOut:
     """Close a rectification task with what was done."""
-    task = service.complete_rectification(
+    task, evaluation = service.complete_rectification(
         session, principal=principal, rectification_id=task_id, response=body.response
     )
-    return RectificationOut.model_validate(task)
+    return _task(task, evaluation)

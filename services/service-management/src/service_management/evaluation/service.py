@@ -74,13 +74,23 @@ def level(rating: int) -> str:
 
 
 def list_rectifications(
-    session: Session, *, principal: Principal, page: PageRequest, status: str | None
+    session: Session, *, principal: Principal, page: PageRequest, status: str | None, department: str | None = None
 ) -> tuple[list[tuple[Rectification, Evaluation]], int]:
+    """An administrator sees every department's tasks (or one's, with `department`); a department's
+    admin or reviewer only their own, and asking for another department is refused."""
     query = select(Rectification, Evaluation).join(Evaluation, Evaluation.id == Rectification.evaluation_id)
     if not principal.has_role(Roles.ADMIN):
         if not principal.has_role(Roles.DEPARTMENT_ADMIN, Roles.REVIEWER) or not principal.department:
             raise Forbidden("only a department's staff and administrators see rectification tasks")
-        query = query.where(Rectification.department_code == principal.department)
+        if department and department != principal.department:
+            raise Forbidden(
+                f"you see only the rectification tasks of department {principal.department}",
+                field="department",
+                code="other_department",
+            )
+        department = principal.department
+    if department:
+        query = query.where(Rectification.department_code == department)
     if status:
         query = query.where(Rectification.status == status)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
@@ -90,7 +100,7 @@ def list_rectifications(
 
 def complete_rectification(
     session: Session, *, principal: Principal, rectification_id: int, response: str
-) -> Rectification:
+) -> tuple[Rectification, Evaluation]:
     task = session.get(Rectification, rectification_id)
     if task is None or not (principal.has_role(Roles.ADMIN) or principal.department == task.department_code):
         raise NotFound(f"rectification task {rectification_id} not found", field="id")
@@ -102,7 +112,9 @@ def complete_rectification(
     task.response = response
     task.completed_by = principal.name
     task.completed_at = utcnow()
-    return task
+    evaluation = session.get(Evaluation, task.evaluation_id)
+    assert evaluation is not None  # a task is opened by its evaluation (foreign key)
+    return task, evaluation
 
 
 def satisfaction(session: Session, *, item_code: str) -> dict[str, object]:

@@ -74,13 +74,15 @@ def versions(
     list_type: ListType,
     session: DbSession,
     principal: OptionalPrincipal,
+    page: Page,
+    response: Response,
     department: Annotated[str | None, Query(max_length=32)] = None,
 ) -> list[VersionOut]:
-    """Every published version (and the caller's department's drafts)."""
-    return [
-        VersionOut.model_validate(v)
-        for v in service.versions(session, principal=principal, list_type=list_type, department=department)
-    ]
+    """Every published version (and the caller's department's drafts), by department and version,
+    paginated; X-Total-Count gives the number of all of them."""
+    rows, total = service.versions(session, principal=principal, list_type=list_type, department=department, page=page)
+    page.describe(response, total)
+    return [VersionOut.model_validate(v) for v in rows]
 
 
 @router.post("/{list_type}/drafts", status_code=201, response_model=VersionOut, responses=_ERRORS)

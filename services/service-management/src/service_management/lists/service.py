@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from gov_common.auth import Principal, Roles
@@ -113,18 +113,21 @@ def current(
 
 
 def versions(
-    session: Session, *, principal: Principal | None, list_type: str, department: str | None
-) -> list[ListVersion]:
+    session: Session, *, principal: Principal | None, list_type: str, department: str | None, page: PageRequest
+) -> tuple[list[ListVersion], int]:
+    """One page of a list's versions by department and version: the published ones (and superseded),
+    and the drafts of the caller's department (every draft for an administrator)."""
     query = select(ListVersion).where(ListVersion.list_type == list_type)
     if department:
         query = query.where(ListVersion.department_code == department)
-    rows = session.scalars(query.order_by(ListVersion.department_code, ListVersion.version)).all()
-    return [
-        v
-        for v in rows
-        if v.status in PUBLIC
-        or (principal is not None and (principal.has_role(Roles.ADMIN) or principal.department == v.department_code))
-    ]
+    if principal is None or not principal.has_role(Roles.ADMIN):
+        visible: ColumnElement[bool] = ListVersion.status.in_(PUBLIC)
+        if principal is not None and principal.department:
+            visible = or_(visible, ListVersion.department_code == principal.department)
+        query = query.where(visible)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    query = query.order_by(ListVersion.department_code, ListVersion.version)
+    return list(session.scalars(query.offset(page.offset).limit(page.page_size)).all()), total
 
 
 def diff(session: Session, *, principal: Principal | None, from_id: int, to_id: int) -> dict[str, Any]:
