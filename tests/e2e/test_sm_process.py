@@ -119,6 +119,10 @@ def test_the_restaurant_bundle_concludes_only_after_both_branches(platform: Plat
         )
         applicant.wait_for(branches[ITEM_REVIEWED], "concluded")
         assert wait_until(bundle, lambda b: b["status"] == "concluded")["concluded_at"]
+        # The applicant's own list, through the gateway: this application, its status from its branches.
+        mine = client.get("/api/v1/bundle-applications", params={"page_size": 5}, headers=applicant.headers)
+        assert mine.status_code == 200 and mine.headers["X-Total-Count"] == "1", mine.text
+        assert [(a["bundle_no"], a["overall_status"]) for a in mine.json()] == [(bundle_no, "concluded")]
 
 
 def test_a_black_listed_applicant_is_not_approved_instantly(platform: Platform) -> None:

@@ -152,4 +152,18 @@ test('an applicant files a bundle (一件事一次办) in one application and fo
   await expect(branches.filter({ hasText: '食品经营许可' }).getByTestId('branch-status')).toHaveText('审查中')
   await expect(page.getByTestId('bundle-status')).toHaveText('办理中')
   await shot('一件事：办理情况')
+
+  // 我的一件事: the application listed with its progress, and the way back to it.
+  const bundleNo = decodeURIComponent(page.url().split('/').pop()!)
+  await page.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '我的办件' }).click()
+  await page.getByRole('main').getByRole('link', { name: '我的一件事' }).click()
+  await expect(page).toHaveURL(/\/my\/bundles$/)
+  const card = page.locator(`[data-bundle-no="${bundleNo}"]`)
+  await expect(card.getByRole('heading', { name: '开办餐饮店一件事' })).toBeVisible()
+  await expect(card.getByTestId('bundle-overall-status')).toHaveText('办理中')
+  await expect(card.getByTestId('bundle-progress')).toHaveText('已办结事项：1 / 2')
+  await shot('一件事：我的一件事')
+  await card.click()
+  await expect(page).toHaveURL(new RegExp(`/bundle-applications/${bundleNo}$`))
+  await expect(page.locator('.branches tbody tr')).toHaveCount(2)
 })

@@ -96,6 +96,7 @@ test('every public and applicant page fits a phone screen', async ({ page, shot 
   const licenseNo = (await page.getByTestId('case-license-no').textContent())!.trim()
   const applicantPages: [string, () => Promise<unknown>][] = [
     ['/my/cases', () => page.locator('.case-card').first().waitFor()],
+    ['/my/bundles', () => page.locator('main h1').first().waitFor()],
     [`/cases/${caseNo}`, () => page.getByTestId('case-status').waitFor()],
     ['/my/licenses', () => page.locator(`[data-license-no="${licenseNo}"]`).waitFor()],
     [`/licenses/${licenseNo}`, () => page.getByTestId('license-qr').waitFor()],

@@ -7,6 +7,7 @@ import AxeBuilder from '@axe-core/playwright'
 import type { Page } from '@playwright/test'
 import { expect, test } from './fixtures'
 import { apply, DEMO_PASSWORD, ITEM_INSTANT, login, newPerson, registerPerson } from './flows'
+import { newPhone, newUscc } from './identities'
 
 test('the catalogue paginates and filters by department', async ({ page, shot }) => {
   await page.goto('/')
@@ -48,9 +49,27 @@ test('the navigation follows the role, and staff pages refuse applicants', async
 
   await registerPerson(page, newPerson('钱多'))
   await expect(nav.getByRole('link', { name: '我的办件' })).toBeVisible()
+  // Every entry an applicant has fits one line of the header at 1280 px.
+  const tops = await nav.getByRole('link').evaluateAll((links) => links.map((l) => Math.round(l.getBoundingClientRect().top)))
+  expect(new Set(tops).size, `nav link tops: ${tops.join(', ')}`).toBe(1)
   await expect(nav.getByRole('link', { name: '审批工作台' })).toHaveCount(0)
   await page.goto('/review')
   await expect(page.getByText('无权访问')).toBeVisible()
+
+  // An enterprise's long name is cut short in the header (whole in its tooltip): still one line.
+  const enterprise = await newVisitor()
+  const uscc = newUscc()
+  const longName = '示范县某某科技发展有限责任公司'
+  const registered = await enterprise.request.post('/api/v1/auth/register', {
+    data: { account_type: 'entity', uscc, name: longName, phone: newPhone(), password: 'secret-123456' },
+  })
+  expect(registered.status(), await registered.text()).toBe(201)
+  await login(enterprise, uscc, 'secret-123456')
+  const enterpriseNav = enterprise.getByRole('navigation', { name: '主导航' })
+  await expect(enterpriseNav.getByRole('link', { name: '我的办件' })).toBeVisible()
+  await expect(enterprise.getByTestId('current-user')).toHaveAttribute('title', longName)
+  const enterpriseTops = await enterpriseNav.getByRole('link').evaluateAll((links) => links.map((l) => Math.round(l.getBoundingClientRect().top)))
+  expect(new Set(enterpriseTops).size, `nav link tops: ${enterpriseTops.join(', ')}`).toBe(1)
 
   const reviewer = await newVisitor()
   await login(reviewer, 'reviewer-psb', DEMO_PASSWORD)
@@ -108,7 +127,7 @@ test('every control on the main pages has an accessible name', async ({ page }) 
     problems.push(...(await labelViolations(page)))
   }
   await registerPerson(page, newPerson('吴敏'))
-  for (const path of ['/my/cases', '/my/licenses', '/my/data-access', '/apply/330122-HRSS-QR-0001', '/apply/330122-AMR-XK-0002', '/bundles/330122-YJS-0001']) {
+  for (const path of ['/my/cases', '/my/bundles', '/my/licenses', '/my/data-access', '/apply/330122-HRSS-QR-0001', '/apply/330122-AMR-XK-0002', '/bundles/330122-YJS-0001']) {
     await page.goto(path)
     await page.locator('main h1').first().waitFor()
     problems.push(...(await labelViolations(page)))
@@ -210,6 +229,7 @@ test('the text on the public and applicant pages has enough contrast', async ({ 
   }).toPass({ timeout: 45_000 })
   for (const path of [
     '/my/cases',
+    '/my/bundles',
     `/cases/${caseNo}`,
     '/my/licenses',
     `/licenses/${licenseNo}`,

@@ -813,6 +813,25 @@ export function getBundleApplication(bundleNo: string, signal?: AbortSignal): Pr
   return json<BundleApplication>(`/bundle-applications/${seg(bundleNo)}`, { signal })
 }
 
+/** One line of the applicant's list; the overall status is derived from the branches. */
+export interface BundleApplicationSummary {
+  bundle_no: string
+  bundle_code: string
+  bundle_name: string
+  filed_at: string
+  concluded_at: string | null
+  /** some_denied: a branch was denied or rejected; concluded: every branch concluded */
+  overall_status: 'in_progress' | 'concluded' | 'some_denied'
+  branch_count: number
+  /** branches that have ended (concluded, denied or rejected) */
+  ended_count: number
+}
+
+/** The applicant's own bundle applications, newest first. */
+export function listMyBundleApplications(params: PageParams & { signal?: AbortSignal } = {}): Promise<Page<BundleApplicationSummary>> {
+  return page<BundleApplicationSummary>('/bundle-applications', params)
+}
+
 // ---------------------------------------------------------------- decision tables (service-management)
 
 export interface DecisionTableVersion {

@@ -104,6 +104,14 @@ export const routes: RouteRecordRaw[] = [
         meta: { title: '我的办件', access: 'applicant', nav: { label: '我的办件', group: 'applicant', order: 1 } },
       },
       {
+        path: 'my/bundles',
+        name: 'my-bundles',
+        component: () => import('@/views/applicant/MyBundlesView.vue'),
+        // No header entry: a fifth applicant entry wraps the header at 1280 px for most enterprise
+        // names; 我的办件 links here, and each bundle application back.
+        meta: { title: '我的一件事', access: 'applicant' },
+      },
+      {
         path: 'my/licenses',
         name: 'my-licenses',
         component: () => import('@/views/applicant/MyLicensesView.vue'),

@@ -45,6 +45,19 @@ export function caseStatusTag(status: string): TagType {
   return 'primary'
 }
 
+const BUNDLE_STATUS: Record<string, string> = { in_progress: '办理中', concluded: '全部办结', some_denied: '部分未获准予' }
+
+/** A bundle application's overall status (`overall_status`), derived from its branches. */
+export function bundleStatusLabel(status: string): string {
+  return lookup(BUNDLE_STATUS, status)
+}
+
+export function bundleStatusTag(status: string): TagType {
+  if (status === 'concluded') return 'success'
+  if (status === 'some_denied') return 'danger'
+  return 'primary'
+}
+
 const WORK_STATUS: Record<string, string> = { pending: '待审批', approved: '已准予', denied: '不予许可' }
 
 export function workStatusLabel(status: string): string {

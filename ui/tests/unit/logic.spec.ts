@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { verdict, visible, type Viewer } from '@/lib/access'
 import { decodeClaims, isExpired } from '@/lib/jwt'
-import { caseStatusLabel, timelineNote } from '@/lib/labels'
+import { bundleStatusLabel, bundleStatusTag, caseStatusLabel, timelineNote } from '@/lib/labels'
 import { safeRedirect } from '@/lib/redirect'
 import { checkRegistration, emptyRegistration, toRegistration } from '@/lib/registration'
 import { ruleConditions } from '@/lib/rules'
@@ -88,6 +88,12 @@ describe('small things people read', () => {
     expect(timelineNote('符合秒批条件', name)).toBe('符合秒批条件')
     expect(caseStatusLabel('dispatched')).toBe('审查中')
     expect(caseStatusLabel('something_new')).toBe('something_new')
+  })
+
+  it('names and colours a bundle application by its overall status', () => {
+    expect([bundleStatusLabel('in_progress'), bundleStatusLabel('concluded'), bundleStatusLabel('some_denied')]).toEqual(['办理中', '全部办结', '部分未获准予'])
+    expect([bundleStatusTag('in_progress'), bundleStatusTag('concluded'), bundleStatusTag('some_denied')]).toEqual(['primary', 'success', 'danger'])
+    expect(bundleStatusLabel('something_new')).toBe('something_new')
   })
 
   it('reads a rule trace without a matched row', () => {

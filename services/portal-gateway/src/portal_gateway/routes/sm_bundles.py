@@ -32,3 +32,9 @@ async def apply_for_bundle(code: str, request: Request) -> Response:
 async def get_bundle_application(bundle_no: str, request: Request) -> Response:
     """A bundle application and its branches."""
     return await forward(request, SM, service_management(request), f"/api/v1/bundle-applications/{seg(bundle_no)}")
+
+
+@router.get("/bundle-applications")
+async def list_bundle_applications(request: Request) -> Response:
+    """The caller's own bundle applications, newest first (paginated)."""
+    return await forward(request, SM, service_management(request), "/api/v1/bundle-applications")

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from gov_common.auth import Applicant, CurrentPrincipal
+from gov_common.pagination import Page
 from gov_common.service import DbSession
 from service_management.bundles import service
 from service_management.bundles.schemas import (
     BranchOut,
     BundleApplicationIn,
     BundleApplicationOut,
+    BundleApplicationSummary,
     BundleDetail,
     BundleOut,
 )
@@ -20,6 +22,7 @@ router = APIRouter(prefix="/api/v1", tags=["bundles"])
 
 _ERRORS: dict[int | str, dict[str, str]] = {
     401: {"description": "No valid bearer token"},
+    403: {"description": "Only applicants file and list bundle applications"},
     404: {"description": "No such bundle or application"},
     422: {"description": "A form or material does not match its item (the field is named)"},
 }
@@ -65,6 +68,28 @@ def apply(
     )
     _, branches = service.get_application(session, principal=principal, bundle_no=application.bundle_no)
     return _out(application, branches)
+
+
+@router.get("/bundle-applications", response_model=list[BundleApplicationSummary], responses=_ERRORS)
+def list_my_applications(
+    principal: Applicant, session: DbSession, page: Page, response: Response
+) -> list[BundleApplicationSummary]:
+    """The caller's own bundle applications, newest first, each with a status derived from its branches."""
+    summaries, total = service.list_my_applications(session, principal=principal, page=page)
+    page.describe(response, total)
+    return [
+        BundleApplicationSummary(
+            bundle_no=s.application.bundle_no,
+            bundle_code=s.application.bundle_code,
+            bundle_name=s.bundle_name,
+            filed_at=s.application.created_at,
+            concluded_at=s.application.concluded_at,
+            overall_status=s.overall_status,
+            branch_count=len(s.branch_statuses),
+            ended_count=s.ended_count,
+        )
+        for s in summaries
+    ]
 
 
 @router.get("/bundle-applications/{bundle_no}", response_model=BundleApplicationOut, responses=_ERRORS)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -44,3 +44,22 @@ class BundleApplicationOut(BaseModel):
     created_at: datetime
     concluded_at: datetime | None
     branches: list[BranchOut]
+
+
+OverallStatus = Literal["in_progress", "concluded", "some_denied"]
+
+
+class BundleApplicationSummary(BaseModel):
+    """One line of the applicant's list of bundle applications."""
+
+    bundle_no: str
+    bundle_code: str
+    bundle_name: str
+    filed_at: datetime
+    concluded_at: datetime | None
+    overall_status: OverallStatus = Field(
+        description="some_denied: a branch was denied or rejected; concluded: every branch concluded; "
+        "otherwise in_progress"
+    )
+    branch_count: int
+    ended_count: int = Field(description="branches that have ended (concluded, denied or rejected)")

@@ -4,15 +4,20 @@ the branches run in parallel and the application concludes when every branch has
 from __future__ import annotations
 
 import secrets
+from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from gov_common.auth import Principal, Roles
 from gov_common.db import utcnow
 from gov_common.errors import InvalidField, NotFound
+from gov_common.pagination import PageRequest
+from service_management.bundles.schemas import OverallStatus
 from service_management.cases import service as cases
+from service_management.cases.timeline import TERMINAL, Status
 from service_management.catalogue.service import get_published
 from service_management.intake.schemas import MaterialRefIn
 from service_management.intake.service import refs
@@ -92,3 +97,64 @@ def get_application(session: Session, *, principal: Principal, bundle_no: str) -
         raise NotFound(f"bundle application {bundle_no} not found", field="bundle_no")
     branches = list(session.scalars(select(Case).where(Case.bundle_id == application.id).order_by(Case.id)).all())
     return application, branches
+
+
+REFUSED = frozenset({Status.DENIED, Status.REJECTED})
+
+
+def overall_status(branch_statuses: list[str]) -> OverallStatus:
+    """What the applicant most needs to know: a refused branch first, then whether all concluded."""
+    if any(s in REFUSED for s in branch_statuses):
+        return "some_denied"
+    if branch_statuses and all(s == Status.CONCLUDED for s in branch_statuses):
+        return "concluded"
+    return "in_progress"
+
+
+@dataclass(frozen=True)
+class ApplicationSummary:
+    application: BundleApplication
+    bundle_name: str
+    branch_statuses: list[str]
+
+    @property
+    def overall_status(self) -> OverallStatus:
+        return overall_status(self.branch_statuses)
+
+    @property
+    def ended_count(self) -> int:
+        return sum(s in TERMINAL for s in self.branch_statuses)
+
+
+def list_my_applications(
+    session: Session, *, principal: Principal, page: PageRequest
+) -> tuple[list[ApplicationSummary], int]:
+    """The applicant's own bundle applications, newest first (matched as their cases are: account or ID)."""
+    mine = BundleApplication.applicant_sub == principal.sub
+    if principal.id_number:
+        mine = or_(mine, BundleApplication.applicant_id_number == principal.id_number)
+    total = session.scalar(select(func.count()).select_from(BundleApplication).where(mine)) or 0
+    rows = session.execute(
+        select(BundleApplication, Bundle.name)
+        .outerjoin(Bundle, Bundle.code == BundleApplication.bundle_code)
+        .where(mine)
+        .order_by(BundleApplication.created_at.desc(), BundleApplication.id.desc())
+        .offset(page.offset)
+        .limit(page.page_size)
+    ).all()
+    statuses: dict[int | None, list[str]] = defaultdict(list)
+    ids = [application.id for application, _ in rows]
+    if ids:
+        for bundle_id, status in session.execute(
+            select(Case.bundle_id, Case.status).where(Case.bundle_id.in_(ids)).order_by(Case.id)
+        ):
+            statuses[bundle_id].append(status)
+    summaries = [
+        ApplicationSummary(
+            application=application,
+            bundle_name=name or application.bundle_code,
+            branch_statuses=statuses[application.id],
+        )
+        for application, name in rows
+    ]
+    return summaries, total
