@@ -12,7 +12,7 @@ from portal_gateway.notifications.consumer import Recipient, make_handlers, reci
 from portal_gateway.notifications.texts import COMPOSERS, compose
 
 PERSON = "11010519491231002X"
-USCC = "91330122MA2B0XXXXX"
+USCC = "91330122MA2B0C8Q5D"  # a valid unified social credit code (GB 32100)
 CASE = {
     "case_no": "202611250000000001",
     "item_code": "330122-AMR-XK-0001",

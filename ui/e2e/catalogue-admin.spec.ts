@@ -9,9 +9,9 @@
  */
 import { readFileSync } from 'node:fs'
 import { crc32 } from 'node:zlib'
-import AxeBuilder from '@axe-core/playwright'
 import type { Page } from '@playwright/test'
 import { expect, test } from './fixtures'
+import { labelViolations } from './axe'
 import { DEMO_PASSWORD, login, openNav } from './flows'
 
 const AMR = '示范县市场监督管理局'
@@ -512,13 +512,6 @@ test('a department admin of another department is refused', async ({ page, shot,
   await expect(clerk).toHaveURL(/\/forbidden/)
   await expect(clerk.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '事项管理' })).toHaveCount(0)
 })
-
-async function labelViolations(page: Page): Promise<string[]> {
-  const results = await new AxeBuilder({ page })
-    .withRules(['label', 'button-name', 'link-name', 'select-name', 'aria-input-field-name', 'image-alt', 'document-title', 'aria-toggle-field-name'])
-    .analyze()
-  return results.violations.flatMap((v) => v.nodes.map((n) => `${page.url()} ${v.id}: ${n.target.join(' ')}`))
-}
 
 test('every control of the catalogue workbench has an accessible name', async ({ page }) => {
   const problems: string[] = []

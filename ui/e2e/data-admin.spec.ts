@@ -4,9 +4,9 @@
  * missing holidays flagged, a day made a holiday and back; a rectification task (整改) opened by a
  * bad evaluation and completed by the department admin; the dashboard's monthly trend.
  */
-import AxeBuilder from '@axe-core/playwright'
-import type { APIRequestContext, Page } from '@playwright/test'
+import type { APIRequestContext } from '@playwright/test'
 import { expect, test } from './fixtures'
+import { labelViolations } from './axe'
 import { DEMO_PASSWORD, ITEM_INSTANT, login, openNav } from './flows'
 import { newPhone, newResidentId } from './identities'
 
@@ -17,13 +17,6 @@ async function tokenOf(request: APIRequestContext, username: string, password = 
 }
 
 /** Controls without an accessible name (axe's naming rules), with where they are. */
-async function unnamedControls(page: Page): Promise<string[]> {
-  const results = await new AxeBuilder({ page })
-    .withRules(['label', 'button-name', 'link-name', 'select-name', 'aria-input-field-name', 'aria-toggle-field-name', 'image-alt'])
-    .analyze()
-  return results.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`))
-}
-
 /** YYYY-MM-DD today in Asia/Shanghai. */
 function shanghaiToday(): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date())
@@ -59,7 +52,7 @@ test('a department admin registers a data resource, which another department adm
   await form.getByRole('button', { name: '提交登记' }).click()
   const codeItem = form.locator('.el-form-item', { has: page.getByLabel('资源代码') })
   await expect(codeItem).toContainText('该资源代码已被登记，请换一个代码')
-  expect(await unnamedControls(page)).toEqual([])
+  expect(await labelViolations(page)).toEqual([])
   await shot('部门管理员：资源代码已被登记')
 
   await form.getByLabel('资源代码').fill(code)
@@ -83,7 +76,7 @@ test('a department admin registers a data resource, which another department adm
   await edit.getByRole('button', { name: '保存修改' }).click()
   await expect(edit.locator('.el-form-item', { has: page.getByLabel('资源名称') })).toContainText('请填写资源名称')
   await edit.getByLabel('资源名称').fill('食品经营场所')
-  expect(await unnamedControls(page)).toEqual([])
+  expect(await labelViolations(page)).toEqual([])
   await edit.getByText('无条件共享', { exact: true }).click()
   await edit.getByRole('button', { name: '保存修改' }).click()
   await page.goto(`/admin/data-resources?owner=amr&page_size=50`)
@@ -144,7 +137,7 @@ test('an administrator sees next year missing, marks a day a holiday and removes
   await expect(page.locator('.year-days')).toContainText(date)
   // One day entered by hand does not make the year's arrangement.
   await expect(page.getByTestId('year-missing')).toBeVisible()
-  expect(await unnamedControls(page)).toEqual([])
+  expect(await labelViolations(page)).toEqual([])
   const answer = await request.get(`/api/v1/calendar/${date}`)
   expect(await answer.json()).toMatchObject({ day: date, working_day: false })
   await shot('管理员：设为节假日')
@@ -208,7 +201,7 @@ test('a bad evaluation opens a rectification task that the department admin comp
   const editor = page.getByTestId('rectification-editor')
   await editor.getByRole('button', { name: '提交整改情况' }).click()
   await expect(editor.getByText('请填写整改情况')).toBeVisible()
-  expect(await unnamedControls(page)).toEqual([])
+  expect(await labelViolations(page)).toEqual([])
   await editor.getByLabel('整改情况').fill('已约谈窗口人员，补充一次性告知清单，并电话回访申请人。')
   await editor.getByRole('button', { name: '提交整改情况' }).click()
   await expect(editor).toContainText('已整改：已约谈窗口人员')
@@ -266,6 +259,6 @@ test('the performance dashboard shows the monthly trend for all cases, a departm
   await page.getByRole('option', { name: '个体工商户设立登记' }).click()
   await expect(trend.getByRole('heading', { name: '月度趋势：个体工商户设立登记' })).toBeVisible()
   await expect.poll(async () => Number(await current.locator('td').nth(1).innerText())).toBeGreaterThanOrEqual(1)
-  expect(await unnamedControls(page)).toEqual([])
+  expect(await labelViolations(page)).toEqual([])
   await shot('管理员：单个事项近12个月趋势')
 })

@@ -6,6 +6,7 @@
 import AxeBuilder from '@axe-core/playwright'
 import type { Page } from '@playwright/test'
 import { expect, test } from './fixtures'
+import { labelViolations } from './axe'
 import { apply, DEMO_PASSWORD, ITEM_INSTANT, login, newPerson, registerPerson } from './flows'
 import { newPhone, newUscc } from './identities'
 
@@ -110,13 +111,6 @@ async function open(page: Page, path: string): Promise<void> {
   await page.locator('main h1').first().waitFor()
   await page.waitForLoadState('networkidle')
   await expect(page.locator('main .el-loading-mask')).toHaveCount(0)
-}
-
-async function labelViolations(page: Page): Promise<string[]> {
-  const results = await new AxeBuilder({ page })
-    .withRules(['label', 'button-name', 'link-name', 'select-name', 'aria-input-field-name', 'image-alt', 'html-has-lang', 'document-title', 'aria-toggle-field-name'])
-    .analyze()
-  return results.violations.flatMap((v) => v.nodes.map((n) => `${page.url()} ${v.id}: ${n.target.join(' ')}`))
 }
 
 test('every control on the main pages has an accessible name', async ({ page }) => {

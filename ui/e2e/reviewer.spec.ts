@@ -14,9 +14,9 @@ import { spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import AxeBuilder from '@axe-core/playwright'
 import type { APIRequestContext, Page } from '@playwright/test'
 import { expect, test } from './fixtures'
+import { labelViolations } from './axe'
 import { apply, DEMO_PASSWORD, ITEM_INSTANT, ITEM_REVIEWED, login, newPerson, registerPerson } from './flows'
 import { newPhone, newResidentId } from './identities'
 
@@ -127,13 +127,6 @@ async function workItem(request: APIRequestContext, staff: string, caseNo: strin
 }
 
 /** Controls without an accessible name on the page (axe), as in public.spec.ts. */
-async function unnamedControls(page: Page): Promise<string[]> {
-  const results = await new AxeBuilder({ page })
-    .withRules(['label', 'button-name', 'link-name', 'select-name', 'aria-input-field-name', 'image-alt', 'aria-toggle-field-name'])
-    .analyze()
-  return results.violations.flatMap((v) => v.nodes.map((n) => `${page.url()} ${v.id}: ${n.target.join(' ')}`))
-}
-
 async function openWorklist(page: Page, username: string): Promise<void> {
   await login(page, username, DEMO_PASSWORD)
   await page.goto('/review')
@@ -269,7 +262,7 @@ test('承办 → 审核 → 批准 with a send-back: each step sees its work, th
   await expect(handlerRow).toBeVisible()
   await expect(page.locator('.worklist tr', { has: handlerRow })).toContainText('承办（第 1/3 步）')
   await shot('承办人员：按步骤的待办')
-  expect(await unnamedControls(page)).toEqual([])
+  expect(await labelViolations(page)).toEqual([])
   await handlerRow.click()
   await expect(page.getByTestId('current-step')).toHaveText('当前步骤：承办')
   // The copy was retired right after filing: the form's labels come from the version the case was filed under.
@@ -292,7 +285,7 @@ test('承办 → 审核 → 批准 with a send-back: each step sees its work, th
   await page.getByRole('button', { name: '下载附件 现场照片.png' }).click()
   expect((await attachment).suggestedFilename()).toBe('现场照片.png')
   await shot('承办人员：材料与附件')
-  expect(await unnamedControls(page)).toEqual([])
+  expect(await labelViolations(page)).toEqual([])
   await expect(page.getByRole('radiogroup', { name: '办理结果' }).getByRole('radio')).toHaveCount(1) // the first step cannot send back
   await act(page, '通过，转审核', '材料齐全，经营场所与申请一致，拟同意。')
   await expect(page.getByTestId('current-step')).toHaveText('当前步骤：审核')
@@ -550,7 +543,7 @@ test('a department step of the process (现场核查) is completed from the work
   await task.getByLabel('变量名 1').fill('inspection_passed')
   await task.getByLabel('办理意见').fill('经现场核查，申请人信息属实。')
   await shot('承办人员：流程环节现场核查')
-  expect(await unnamedControls(page)).toEqual([])
+  expect(await labelViolations(page)).toEqual([])
   await task.getByRole('button', { name: '完成“现场核查”' }).click()
   // Completed, the case goes on to the department's review (dispatched; the copy has no decision table, so not approved instantly).
   await expect(page.getByText('现场核查 · hrss 承办人员')).toBeVisible()

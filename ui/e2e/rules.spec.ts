@@ -5,21 +5,13 @@
  * 社会保障卡申领 (used by no other scenario) cell by cell, saves it as a new version, and the trial
  * run gives the changed outcome.
  */
-import AxeBuilder from '@axe-core/playwright'
-import type { Page } from '@playwright/test'
 import { expect, test } from './fixtures'
+import { labelViolations } from './axe'
 import { DEMO_PASSWORD, ITEM_INSTANT, login } from './flows'
 
 const SOCIAL_CARD = '330122-HRSS-GG-0001' // 社会保障卡申领: no other scenario files it or reads its table
 
 /** Controls without an accessible name on the page (axe), as in public.spec.ts. */
-async function unnamedControls(page: Page): Promise<string[]> {
-  const results = await new AxeBuilder({ page })
-    .withRules(['label', 'button-name', 'link-name', 'select-name', 'aria-input-field-name', 'image-alt', 'aria-toggle-field-name'])
-    .analyze()
-  return results.violations.flatMap((v) => v.nodes.map((n) => `${page.url()} ${v.id}: ${n.target.join(' ')}`))
-}
-
 test('an administrator reads, tries and versions a decision table', async ({ page, shot }) => {
   await login(page, 'admin', DEMO_PASSWORD)
   await page.goto('/admin/processes')
@@ -73,7 +65,7 @@ test('an administrator reads, tries and versions a decision table', async ({ pag
   await page.getByRole('button', { name: '保存为新版本' }).click()
   await expect(page.locator('.el-form-item', { has: page.locator('#rules-graph') })).toContainText('决策表不可用')
   await shot('管理员：接口拒绝的决策图')
-  expect(await unnamedControls(page)).toEqual([])
+  expect(await labelViolations(page)).toEqual([])
 
   // The same rules saved again become the next version.
   await page.locator('#rules-graph').fill(graph)
@@ -113,7 +105,7 @@ test('a decision table row edited cell by cell, saved as a new version, changes 
   await expect(page.getByRole('button', { name: '下移第 2 条规则' })).toBeDisabled()
   await page.getByLabel('版本说明').fill('社会保障卡自助申领年龄调整为十八周岁')
   await shot('管理员：逐格编辑决策表')
-  expect(await unnamedControls(page)).toEqual([])
+  expect(await labelViolations(page)).toEqual([])
   await page.getByRole('button', { name: '保存为新版本' }).click()
   await expect(page.getByTestId('rules-version')).toHaveText(`第 ${before + 1} 版`)
   await expect(page.locator('.rules tbody tr').first()).toContainText('< 18')
