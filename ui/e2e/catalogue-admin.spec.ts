@@ -12,7 +12,7 @@ import { crc32 } from 'node:zlib'
 import type { Page } from '@playwright/test'
 import { expect, test } from './fixtures'
 import { labelViolations } from './axe'
-import { DEMO_PASSWORD, login, openNav } from './flows'
+import { choose, DEMO_PASSWORD, login, openNav } from './flows'
 
 const AMR = '示范县市场监督管理局'
 
@@ -116,8 +116,7 @@ function itemRow(code: string, name: string, department: string, changes: Partia
 // ---- steps
 
 async function pick(page: Page, combobox: string, option: string): Promise<void> {
-  await page.getByRole('combobox', { name: combobox }).click({ force: true })
-  await page.getByRole('option', { name: option, exact: true }).click()
+  await choose(page, page.getByRole('combobox', { name: combobox }), option, { exact: true })
 }
 
 /** An Element Plus table by its accessible name (the aria-label on its root). */

@@ -7,7 +7,7 @@
 import type { APIRequestContext } from '@playwright/test'
 import { expect, test } from './fixtures'
 import { labelViolations } from './axe'
-import { DEMO_PASSWORD, ITEM_INSTANT, login, openNav } from './flows'
+import { choose, DEMO_PASSWORD, ITEM_INSTANT, login, openNav } from './flows'
 import { newPhone, newResidentId } from './identities'
 
 async function tokenOf(request: APIRequestContext, username: string, password = DEMO_PASSWORD): Promise<Record<string, string>> {
@@ -37,8 +37,7 @@ test('a department admin registers a data resource, which another department adm
   // A code already taken: the form's own checks pass, data-sharing refuses it next to the code.
   await form.getByLabel('资源代码').fill('population')
   await form.getByLabel('资源名称').fill('食品经营场所信息')
-  await form.getByRole('combobox', { name: '更新频率' }).click({ force: true })
-  await page.getByRole('option', { name: '每日' }).click()
+  await choose(page, form.getByRole('combobox', { name: '更新频率' }), '每日')
   await form.locator('.el-radio', { hasText: '有条件共享' }).click()
   await form.getByLabel('字段名 1').fill('licence_no')
   await form.getByLabel('中文名称 1').fill('许可证编号')
@@ -58,8 +57,7 @@ test('a department admin registers a data resource, which another department adm
   await form.getByLabel('资源代码').fill(code)
   await form.getByRole('button', { name: '提交登记' }).click()
   await expect(form).toBeHidden()
-  await page.getByRole('combobox', { name: '共享类型筛选' }).click({ force: true })
-  await page.getByRole('option', { name: '有条件共享' }).click()
+  await choose(page, page.getByRole('combobox', { name: '共享类型筛选' }), '有条件共享')
   await expect(page).toHaveURL(/sharing_type=conditional/)
   const row = page.locator('.resources tbody tr', { has: page.locator(`[data-resource="${code}"]`) })
   // Sorted by code, it may be on a later page: show the department's conditional resources, 50 a page.
@@ -184,8 +182,7 @@ test('a bad evaluation opens a rectification task that the department admin comp
   await expect(page).toHaveURL(/\/supervision$/)
   await page.getByRole('link', { name: '评价整改任务' }).click()
   await expect(page.getByRole('heading', { name: '整改任务', level: 1 })).toBeVisible()
-  await page.getByRole('combobox', { name: '整改状态' }).click({ force: true })
-  await page.getByRole('option', { name: '待整改' }).click()
+  await choose(page, page.getByRole('combobox', { name: '整改状态' }), '待整改')
   await expect(page).toHaveURL(/status=open/)
   await page.goto('/admin/rectifications?status=open&page_size=100')
   const row = page.locator('.tasks tbody tr', { has: page.locator(`[data-rectification-id="${taskId}"]`) })
@@ -251,12 +248,10 @@ test('the performance dashboard shows the monthly trend for all cases, a departm
   await expect(trend.getByTestId('trend-month')).toHaveCount(12)
 
   // One department, then one item: psb has no instant-approval business licences, the item has this case.
-  await trend.getByRole('combobox', { name: '趋势范围' }).click({ force: true })
-  await page.getByRole('option', { name: '示范县市场监督管理局' }).click()
+  await choose(page, trend.getByRole('combobox', { name: '趋势范围' }), '示范县市场监督管理局')
   await expect(trend.getByRole('heading', { name: '月度趋势：示范县市场监督管理局' })).toBeVisible()
   await expect.poll(async () => Number(await current.locator('td').nth(1).innerText())).toBeGreaterThanOrEqual(1)
-  await trend.getByRole('combobox', { name: '趋势范围' }).click({ force: true })
-  await page.getByRole('option', { name: '个体工商户设立登记' }).click()
+  await choose(page, trend.getByRole('combobox', { name: '趋势范围' }), '个体工商户设立登记')
   await expect(trend.getByRole('heading', { name: '月度趋势：个体工商户设立登记' })).toBeVisible()
   await expect.poll(async () => Number(await current.locator('td').nth(1).innerText())).toBeGreaterThanOrEqual(1)
   expect(await labelViolations(page)).toEqual([])

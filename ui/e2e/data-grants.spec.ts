@@ -3,7 +3,7 @@
  * administrator with fewer fields and a shorter period, and the grant is then revoked with a reason.
  */
 import { expect, test } from './fixtures'
-import { DEMO_PASSWORD, login, openNav } from './flows'
+import { choose, DEMO_PASSWORD, login, openNav } from './flows'
 
 // A conditional resource (an unconditional one is granted at once), for a client no other scenario uses.
 const RESOURCE = 'population'
@@ -25,8 +25,7 @@ test('an administrator narrows and approves an access request, then revokes the 
   await login(page, 'admin', DEMO_PASSWORD)
   await openNav(page, '共享授权')
   await expect(page.getByRole('heading', { name: '数据共享授权' })).toBeVisible()
-  await page.getByRole('combobox', { name: '申请状态' }).click({ force: true })
-  await page.getByRole('option', { name: '待审批' }).click()
+  await choose(page, page.getByRole('combobox', { name: '申请状态' }), '待审批')
   await expect(page).toHaveURL(/status=pending/)
   await page.getByRole('button', { name: `审批第 ${id} 号申请` }).click()
   const box = page.getByTestId('request-decision')

@@ -1,5 +1,5 @@
 /** Steps that several tests take, done the way a person does them: through the pages. */
-import { expect, type Page } from '@playwright/test'
+import { expect, type Locator, type Page } from '@playwright/test'
 import { newPhone, newResidentId } from './identities'
 
 export const DEMO_PASSWORD = 'demo12345'
@@ -57,4 +57,15 @@ export async function openNav(page: Page, label: string): Promise<void> {
     await expect(menu).toHaveAttribute('aria-expanded', 'true')
   }
   await link.click()
+}
+
+/** Chooses an option of an Element Plus select: opens it (again, if a click landed before the
+ *  select was ready) until the option shows, then clicks the option. */
+export async function choose(page: Page, combobox: Locator, option: string, options: { exact?: boolean } = {}): Promise<void> {
+  const item = page.getByRole('option', { name: option, exact: options.exact })
+  await expect(async () => {
+    if (!(await item.isVisible())) await combobox.click({ force: true })
+    await expect(item).toBeVisible({ timeout: 2_000 })
+  }).toPass({ timeout: 15_000 })
+  await item.click()
 }

@@ -4,7 +4,7 @@
  * and the five lists after an administrator has published one.
  */
 import { expect, test } from './fixtures'
-import { DEMO_PASSWORD, openNav } from './flows'
+import { choose, DEMO_PASSWORD, openNav } from './flows'
 
 test('the catalogue searches with the API and filters by audience, type and theme', async ({ page, shot, request }) => {
   await page.goto('/')
@@ -34,12 +34,10 @@ test('the catalogue searches with the API and filters by audience, type and them
   }
   await page.goto('/items')
   await expect(page.getByTestId('result-count')).toHaveText(await count(''))
-  await page.getByRole('combobox', { name: '事项类型' }).click({ force: true })
-  await page.getByRole('option', { name: '公共服务' }).click()
+  await choose(page, page.getByRole('combobox', { name: '事项类型' }), '公共服务')
   await expect(page).toHaveURL(/type=public_service/)
   await expect(page.getByTestId('result-count')).toHaveText(await count('type=public_service'))
-  await page.getByRole('combobox', { name: '服务对象' }).click({ force: true })
-  await page.getByRole('option', { name: '法人办事' }).click()
+  await choose(page, page.getByRole('combobox', { name: '服务对象' }), '法人办事')
   await expect(page).toHaveURL(/audience=entity/)
   await expect(page).toHaveURL(/type=public_service/)
   await expect(page.getByTestId('result-count')).toHaveText(await count('type=public_service&audience=entity'))
@@ -85,7 +83,6 @@ test('the five lists show what an administrator published', async ({ page, shot,
   await shot('收费清单')
 
   // By department: another department has none.
-  await page.getByRole('combobox', { name: '实施部门' }).click({ force: true })
-  await page.getByRole('option', { name: '示范县市场监督管理局' }).click()
+  await choose(page, page.getByRole('combobox', { name: '实施部门' }), '示范县市场监督管理局')
   await expect(page.getByTestId('list-count')).toHaveText('（共 0 项）')
 })

@@ -7,7 +7,7 @@ import AxeBuilder from '@axe-core/playwright'
 import type { Page } from '@playwright/test'
 import { expect, test } from './fixtures'
 import { labelViolations } from './axe'
-import { apply, DEMO_PASSWORD, ITEM_INSTANT, login, newPerson, registerPerson } from './flows'
+import { apply, choose, DEMO_PASSWORD, ITEM_INSTANT, login, newPerson, registerPerson } from './flows'
 import { newPhone, newUscc } from './identities'
 
 test('the catalogue paginates and filters by department', async ({ page, shot }) => {
@@ -26,8 +26,7 @@ test('the catalogue paginates and filters by department', async ({ page, shot })
   await expect(page.locator('.item-card')).toHaveCount(1)
 
   await page.goto('/items')
-  await page.getByRole('combobox', { name: '实施部门' }).click({ force: true })
-  await page.getByRole('option', { name: '示范县公安局' }).click()
+  await choose(page, page.getByRole('combobox', { name: '实施部门' }), '示范县公安局')
   await expect(page).toHaveURL(/department=psb/)
   await expect(page.getByTestId('result-count')).toHaveText('（共 1 项）')
   await expect(page.locator('.item-card')).toContainText('居住证申领')
