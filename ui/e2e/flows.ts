@@ -63,8 +63,11 @@ export async function openNav(page: Page, label: string): Promise<void> {
  *  select was ready) until the option shows, then clicks the option. */
 export async function choose(page: Page, combobox: Locator, option: string, options: { exact?: boolean } = {}): Promise<void> {
   const item = page.getByRole('option', { name: option, exact: options.exact })
+  // Always click once (an option may still show while the previous choice's drop-down fades out).
+  let clicked = false
   await expect(async () => {
-    if (!(await item.isVisible())) await combobox.click({ force: true })
+    if (!clicked || !(await item.isVisible())) await combobox.click({ force: true })
+    clicked = true
     await expect(item).toBeVisible({ timeout: 2_000 })
   }).toPass({ timeout: 15_000 })
   await item.click()
