@@ -5,16 +5,21 @@ timeline with who did it."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
+from gov_common.auth import Principal
 from gov_common.events import EventTypes
+from gov_common.files import file_store_from_url
 from service_management.cases import service as cases
 from service_management.cases.service import ApplicantIdentity
 from service_management.events import CASE_CLOCK_CHANGED
 from service_management.intake import service as intake
-from service_management.models import Case
+from service_management.models import Case, Upload
+from service_management.ports import Ports
 from tests.service_management.conftest import (
     EMPLOYMENT_FORM,
     FOOD_FORM,
@@ -381,3 +386,45 @@ def test_paper_confirmed_at_filing_and_online_cases_follow_the_same_rule(sm: SM)
         headers=clerk,
     )
     assert accepted.status_code == 200 and accepted.json()["status"] == "dispatched", accepted.text
+
+
+def test_the_same_scan_uploaded_twice_at_once_is_stored_once_and_both_uploads_succeed(
+    pg_sm: SM, tmp_path: Path
+) -> None:
+    """A clerk scans one signed page for two materials; both uploads run at once (seen in the
+    browser: the second insert of (file_id, owner) failed with a 500). The second transaction waits
+    on the first's row in PostgreSQL's unique index, then finds it there."""
+    ports = Ports(
+        files=file_store_from_url(str(tmp_path / "race-files"), max_bytes=64 * 1024), credit=None, licences=None
+    )  # type: ignore[arg-type]
+    clerk = Principal(sub="s-clerk-race", account_type="staff", name="窗口人员", roles=frozenset({"clerk"}))
+    second_done = threading.Event()
+    failures: list[BaseException] = []
+
+    def second_upload() -> None:
+        try:
+            with pg_sm.session() as session:
+                intake.upload(session, ports, principal=clerk, data=PDF)
+        except BaseException as exc:
+            failures.append(exc)
+        finally:
+            second_done.set()
+
+    with pg_sm.session() as first:
+        stored = intake.upload(first, ports, principal=clerk, data=PDF)
+        racer = threading.Thread(target=second_upload)
+        racer.start()
+        # The second upload cannot finish while the first holds the unique key uncommitted.
+        assert not second_done.wait(1.0)
+    racer.join(30)
+    assert second_done.is_set() and failures == []
+    with pg_sm.session() as session:
+        rows = session.scalars(
+            select(Upload).where(Upload.file_id == stored.file_id, Upload.owner_sub == clerk.sub)
+        ).all()
+    assert len(rows) == 1 and rows[0].content_type == "application/pdf" and rows[0].size == len(PDF)
+    # Over HTTP, on the same database, uploading the same bytes again is still a 201 with the same id.
+    again = pg_sm.client.post(
+        "/api/v1/files", files={"file": ("a.pdf", PDF, "application/pdf")}, headers=pg_sm.staff("clerk")
+    )
+    assert again.status_code == 201 and again.json()["file_id"] == stored.file_id

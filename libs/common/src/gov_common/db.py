@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 
@@ -38,6 +39,22 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def insert_unless_present(
+    session: Session, model: type[DeclarativeBase], values: dict[str, Any], *, key: list[str]
+) -> None:
+    """INSERT … ON CONFLICT (key) DO NOTHING: a row two concurrent requests may both add (the same
+    content uploaded twice at once) is stored once, and neither request fails."""
+    dialect = session.get_bind().dialect.name
+    statement: postgresql.Insert | sqlite.Insert
+    if dialect == "postgresql":
+        statement = postgresql.insert(model).values(**values).on_conflict_do_nothing(index_elements=key)
+    elif dialect == "sqlite":
+        statement = sqlite.insert(model).values(**values).on_conflict_do_nothing(index_elements=key)
+    else:
+        raise NotImplementedError(f"no INSERT … ON CONFLICT for the {dialect} dialect")
+    session.execute(statement)
 
 
 def make_engine(url: str) -> Engine:

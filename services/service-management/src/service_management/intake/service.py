@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gov_common.auth import Principal
-from gov_common.db import utcnow
+from gov_common.db import insert_unless_present, utcnow
 from gov_common.errors import Conflict, Forbidden, InvalidField, NotFound
 from gov_common.events import EventTypes
 from gov_common.files import StoredFile
@@ -38,13 +38,19 @@ def refs(materials: list[MaterialRefIn]) -> list[MaterialRef]:
 
 def upload(session: Session, ports: Ports, *, principal: Principal, data: bytes) -> StoredFile:
     stored = ports.files.put(data)
-    exists = session.scalars(
-        select(Upload.id).where(Upload.file_id == stored.file_id, Upload.owner_sub == principal.sub)
-    ).first()
-    if exists is None:
-        session.add(
-            Upload(file_id=stored.file_id, owner_sub=principal.sub, content_type=stored.content_type, size=stored.size)
-        )
+    # The same content may be uploaded twice at once (one scan for two materials): stored once.
+    insert_unless_present(
+        session,
+        Upload,
+        {
+            "file_id": stored.file_id,
+            "owner_sub": principal.sub,
+            "content_type": stored.content_type,
+            "size": stored.size,
+            "uploaded_at": utcnow(),
+        },
+        key=["file_id", "owner_sub"],
+    )
     return stored
 
 
