@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -133,6 +134,17 @@ async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
 
 
+async def _integrity_handler(request: Request, exc: Exception) -> JSONResponse:
+    # A unique or foreign key the database refused at commit: almost always two requests writing
+    # the same row at the same moment. Nothing of this request was kept; it can be sent again.
+    log.warning("constraint refused on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(
+        409,
+        "The change collided with another one made at the same moment and was not saved; send it again.",
+        code="concurrent_change",
+    )
+
+
 async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem(500, "An internal error occurred; it has been logged.")
@@ -142,4 +154,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(DomainError, _domain_handler)
     app.add_exception_handler(StarletteHTTPException, _http_handler)
+    app.add_exception_handler(IntegrityError, _integrity_handler)
     app.add_exception_handler(Exception, _unhandled_handler)
