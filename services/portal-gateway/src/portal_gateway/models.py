@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Integer, String
+from sqlalchemy import JSON, Boolean, Integer, String, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from gov_common.db import UTCDateTime, utcnow
@@ -28,6 +28,10 @@ class Account(Base):
     department_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Opened at the window with a one-time initial password: no token until it is replaced.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The staff user name of the clerk who opened the account at the window; None if self-registered.
+    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     @property
     def id_number(self) -> str | None:

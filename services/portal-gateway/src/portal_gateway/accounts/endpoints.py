@@ -4,14 +4,21 @@ import base64
 from typing import Annotated, Any
 from urllib.parse import unquote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Request, Response
 from sqlalchemy.orm import Session
 
-from gov_common.auth import CurrentPrincipal, TokenIssuer
-from gov_common.errors import DomainError, InvalidField, NotFound, Unauthorized
+from gov_common.auth import CurrentPrincipal, Roles, TokenIssuer
+from gov_common.errors import DomainError, Forbidden, InvalidField, NotFound, Unauthorized
 from gov_common.service import DbSession, Runtime
 from portal_gateway.accounts import clients, service
-from portal_gateway.accounts.schemas import AccountOut, RegisterIn, TokenOut
+from portal_gateway.accounts.schemas import (
+    AccountOut,
+    PasswordChangeIn,
+    RegisterIn,
+    TokenOut,
+    WalkInAccountIn,
+    WalkInAccountOut,
+)
 from portal_gateway.accounts.throttle import LoginThrottle
 from portal_gateway.models import Account
 
@@ -47,11 +54,57 @@ def register(body: RegisterIn, session: DbSession) -> AccountOut:
 
 
 @router.post(
+    "/accounts/walk-in",
+    status_code=201,
+    response_model=WalkInAccountOut,
+    responses={
+        403: {"description": "Only a window clerk or the admin opens accounts for applicants"},
+        409: {"description": "The applicant already has an account (code account_exists)"},
+        422: {"description": "Invalid field (named)"},
+    },
+)
+def open_walk_in_account(body: WalkInAccountIn, principal: CurrentPrincipal, session: DbSession) -> WalkInAccountOut:
+    """Open a walk-in applicant's online account at the window (窗口代为注册). The answer carries a
+    one-time initial password for the account slip; the first log-in must replace it."""
+    if principal.account_type != "staff" or not principal.has_role(Roles.CLERK, Roles.ADMIN):
+        raise Forbidden("only a window clerk or the admin opens accounts for applicants")
+    account, initial = service.open_at_window(session, body, clerk=principal.username or principal.name)
+    return WalkInAccountOut(account=_out(account), initial_password=initial)
+
+
+@router.post(
+    "/auth/password",
+    status_code=204,
+    response_class=Response,
+    responses={
+        401: {"description": "Wrong user name or current password"},
+        422: {"description": "The new password is too short, too long or unchanged (named)"},
+        429: {"description": "Too many failed log-ins for this name or address; see Retry-After"},
+    },
+)
+def change_password(request: Request, body: PasswordChangeIn, session: DbSession) -> Response:
+    """Replace a password, knowing the current one; how the initial password from the window is
+    replaced before the first log-in. Failures count as failed log-ins for the throttle."""
+    throttle: LoginThrottle = request.app.state.login_throttle
+    address = request.client.host if request.client else "unknown"
+    subject = LoginThrottle.subject(body.username)
+    throttle.check(session, subject=subject, address=address)
+    try:
+        service.change_password(session, body)
+    except Unauthorized:
+        throttle.failed(subject=subject, address=address)
+        raise
+    throttle.succeeded(session, subject=subject)
+    return Response(status_code=204)
+
+
+@router.post(
     "/auth/token",
     response_model=TokenOut,
     responses={
         400: {"description": "Unsupported grant type"},
         401: {"description": "Wrong credentials"},
+        403: {"description": "The initial password must be replaced first (code password_change_required)"},
         422: {"description": "A required field is missing (named)"},
         429: {"description": "Too many failed log-ins for this name or address; see Retry-After"},
     },

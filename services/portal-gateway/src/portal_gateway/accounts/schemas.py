@@ -16,6 +16,26 @@ class RegisterIn(BaseModel):
     password: str = Field(min_length=8, max_length=128)
 
 
+class WalkInAccountIn(BaseModel):
+    """An account a window clerk opens for a walk-in applicant (窗口代为注册): no password given."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    account_type: Literal["person", "entity"]
+    id_number: str | None = Field(default=None, description="Resident ID number (person)", max_length=18)
+    uscc: str | None = Field(default=None, description="Unified social credit code (entity)", max_length=18)
+    name: str = Field(min_length=1, max_length=100)
+    phone: str = Field(pattern=r"^1[3-9]\d{9}$", description="Mainland mobile number")
+
+
+class PasswordChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=1, max_length=64, description="ID number, credit code or staff user name")
+    current_password: str = Field(min_length=1, max_length=128)
+    new_password: str = Field(min_length=8, max_length=128)
+
+
 class AccountOut(BaseModel):
     id: str
     account_type: str
@@ -30,3 +50,9 @@ class TokenOut(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
     expires_in: int
+
+
+class WalkInAccountOut(BaseModel):
+    account: AccountOut
+    initial_password: str = Field(description="Shown once; to be replaced at the first log-in")
+    must_change_password: bool = True

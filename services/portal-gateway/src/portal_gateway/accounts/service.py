@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 
 from argon2 import PasswordHasher
@@ -11,9 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gov_common.auth import Roles
-from gov_common.errors import Conflict, InvalidField, Unauthorized
+from gov_common.errors import Conflict, Forbidden, InvalidField, Unauthorized
 from gov_common.identity import validate_resident_id, validate_uscc
-from portal_gateway.accounts.schemas import RegisterIn
+from portal_gateway.accounts.schemas import PasswordChangeIn, RegisterIn, WalkInAccountIn
 from portal_gateway.models import Account
 
 _hasher = PasswordHasher()
@@ -21,40 +22,80 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
-def register(session: Session, body: RegisterIn) -> Account:
+# Letters and digits a person reads off a slip without confusing them (no 0/O, 1/l/I).
+_SLIP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
+INITIAL_PASSWORD_LENGTH = 12
+
+
+def _login_name(body: RegisterIn | WalkInAccountIn) -> str:
     if body.account_type == "person":
         if not body.id_number:
             raise InvalidField("id_number", "a natural person registers with a resident identity number")
-        username = validate_resident_id(body.id_number, "id_number")
-    else:
-        if not body.uscc:
-            raise InvalidField("uscc", "a legal person registers with a unified social credit code")
-        username = validate_uscc(body.uscc, "uscc")
+        return validate_resident_id(body.id_number, "id_number")
+    if not body.uscc:
+        raise InvalidField("uscc", "a legal person registers with a unified social credit code")
+    return validate_uscc(body.uscc, "uscc")
+
+
+def _create(
+    session: Session,
+    body: RegisterIn | WalkInAccountIn,
+    *,
+    password: str,
+    must_change_password: bool = False,
+    created_by: str | None = None,
+) -> Account:
+    username = _login_name(body)
+    field = "id_number" if body.account_type == "person" else "uscc"
     if session.scalars(select(Account.id).where(Account.username == username)).first() is not None:
-        raise Conflict(
-            "an account with this identity number already exists",
-            field="id_number" if body.account_type == "person" else "uscc",
-        )
+        raise Conflict("an account with this identity number already exists", field=field, code="account_exists")
     account = Account(
         id=str(uuid.uuid4()),
         account_type=body.account_type,
         username=username,
         name=body.name,
         phone=body.phone,
-        password_hash=_hasher.hash(body.password),
+        password_hash=_hasher.hash(password),
         roles=[],
         department_code=None,
         is_demo=False,
+        must_change_password=must_change_password,
+        created_by=created_by,
     )
     session.add(account)
     try:
         session.flush()
     except IntegrityError as exc:  # a concurrent registration of the same number won the race
-        raise Conflict("an account with this identity number already exists") from exc
+        raise Conflict(
+            "an account with this identity number already exists", field=field, code="account_exists"
+        ) from exc
     return account
 
 
-def authenticate(session: Session, *, username: str, password: str, demo_enabled: bool) -> Account:
+def register(session: Session, body: RegisterIn) -> Account:
+    return _create(session, body, password=body.password)
+
+
+def open_at_window(session: Session, body: WalkInAccountIn, *, clerk: str) -> tuple[Account, str]:
+    """Open a walk-in applicant's account with a one-time initial password for the account slip."""
+    initial = "".join(secrets.choice(_SLIP_ALPHABET) for _ in range(INITIAL_PASSWORD_LENGTH))
+    account = _create(session, body, password=initial, must_change_password=True, created_by=clerk)
+    return account, initial
+
+
+def change_password(session: Session, body: PasswordChangeIn) -> Account:
+    """Replace a password, knowing the current one (also how an initial password is replaced)."""
+    account = _verify(session, username=body.username, password=body.current_password)
+    if body.new_password == body.current_password:
+        raise InvalidField(
+            "new_password", "the new password must differ from the current one", code="password_unchanged"
+        )
+    account.password_hash = _hasher.hash(body.new_password)
+    account.must_change_password = False
+    return account
+
+
+def _verify(session: Session, *, username: str, password: str) -> Account:
     account = session.scalars(select(Account).where(Account.username == username.strip().upper())).first()
     if account is None:
         account = session.scalars(select(Account).where(Account.username == username.strip())).first()
@@ -64,8 +105,18 @@ def authenticate(session: Session, *, username: str, password: str, demo_enabled
         raise Unauthorized("wrong user name or password") from None
     if account is None:
         raise Unauthorized("wrong user name or password")
+    return account
+
+
+def authenticate(session: Session, *, username: str, password: str, demo_enabled: bool) -> Account:
+    account = _verify(session, username=username, password=password)
     if account.is_demo and not demo_enabled:
         raise Unauthorized("demo accounts are disabled on this deployment")
+    if account.must_change_password:
+        raise Forbidden(
+            "the initial password given at the window must be replaced before the first log-in",
+            code="password_change_required",
+        )
     return account
 
 
