@@ -98,6 +98,22 @@ def test_an_integrator_reads_exactly_what_it_was_granted_and_the_person_sees_it(
         assert verified.status_code == 200 and verified.json()["valid"] is True, verified.text
         assert client.get("/api/v1/audit/verify", headers=person).status_code == 403
 
+        # A rotated secret ends the tokens obtained with it at once, not when they expire; so does
+        # deactivation, and reactivating does not bring old tokens back.
+        app_url = f"/api/v1/client-applications/{app['client_id']}"
+        rotated = client.post(f"{app_url}/secret", headers=admin)
+        assert rotated.status_code == 200, rotated.text
+        revoked = client.get(record_url, headers=integrator)
+        assert revoked.status_code == 401 and revoked.json()["code"] == "token_revoked", revoked.text
+        current = _client_token(client, app["client_id"], rotated.json()["client_secret"])
+        assert client.get(record_url, headers=current).status_code == 200
+        assert client.patch(app_url, headers=admin, json={"active": False}).status_code == 200
+        assert client.get(record_url, headers=current).status_code == 401
+        assert client.patch(app_url, headers=admin, json={"active": True}).status_code == 200
+        assert client.get(record_url, headers=current).status_code == 401
+        renewed = _client_token(client, app["client_id"], rotated.json()["client_secret"])
+        assert client.get(record_url, headers=renewed).status_code == 200
+
 
 def test_the_catalogue_divisions_and_credit_through_the_gateway(platform: Platform) -> None:
     with platform.client() as client:

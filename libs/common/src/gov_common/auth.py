@@ -48,6 +48,9 @@ class Principal:
     token: str = ""
     # A staff account's login name (`preferred_username`), beside the display name; None for others.
     username: str | None = None
+    # A client application's token generation (`tgen`): its tokens are revoked together by moving
+    # the application to the next generation (deactivation, secret rotation). None for others.
+    token_generation: int | None = None
 
     @property
     def is_applicant(self) -> bool:
@@ -91,6 +94,7 @@ class TokenIssuer:
         department: str | None,
         client_id: str | None = None,
         username: str | None = None,
+        token_generation: int | None = None,
     ) -> str:
         now = int(time.time())
         claims: dict[str, Any] = {
@@ -113,6 +117,8 @@ class TokenIssuer:
             claims["cid"] = client_id
         if username:
             claims["preferred_username"] = username
+        if token_generation is not None:
+            claims["tgen"] = token_generation
         return jwt.encode(claims, self.key, algorithm="EdDSA", headers={"kid": self.jwk["kid"]})
 
     def jwks(self) -> dict[str, Any]:
@@ -188,7 +194,13 @@ class TokenVerifier:
             client_id=claims.get("cid"),
             token=token,
             username=claims.get("preferred_username"),
+            token_generation=claims.get("tgen"),
         )
+
+
+def bearer_token(request: Request) -> str | None:
+    """The request's bearer token, if it carries one (not verified)."""
+    return _bearer(request)
 
 
 def _bearer(request: Request) -> str | None:

@@ -49,6 +49,9 @@ class ClientApplication(Base):
     secret_hash: Mapped[str] = mapped_column(String(200))
     roles: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Its tokens carry this number (`tgen`); the gateway refuses those of an older generation.
+    # Deactivation and secret rotation move it on, so old tokens do not live until they expire.
+    token_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -170,6 +170,7 @@ def token(
             roles=list(client.roles),
             department=None,
             client_id=client.client_id,
+            token_generation=client.token_generation,
         )
     else:
         raise DomainError(f"unsupported grant type {grant_type!r}", field="grant_type")

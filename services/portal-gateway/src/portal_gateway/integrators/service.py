@@ -94,6 +94,8 @@ def update(session: Session, *, principal: Principal, client_id: str, body: Clie
     if changes.get("name") is not None:
         client.name = changes["name"]
     if changes.get("active") is not None:
+        if client.active and not changes["active"]:
+            client.token_generation += 1
         client.active = changes["active"]
     for name in ("description", "contact"):
         if changes.get(name) is not None:
@@ -108,5 +110,7 @@ def rotate_secret(session: Session, *, principal: Principal, client_id: str) -> 
     client, profile = get(session, principal=principal, client_id=client_id)
     secret = _new_secret()
     client.secret_hash = _hasher.hash(secret)
+    # Rotating a leaked secret must also end the tokens obtained with it.
+    client.token_generation += 1
     profile.updated_at = utcnow()
     return (client, profile), secret
