@@ -410,6 +410,33 @@ export function getMe(signal?: AbortSignal): Promise<Account> {
   return json<Account>('/me', { signal })
 }
 
+/** A walk-in applicant's account opened by a window clerk (窗口代为注册): no password is given. */
+export type WalkInAccountRequest = Omit<RegisterPerson, 'password'> | Omit<RegisterEntity, 'password'>
+
+export interface WalkInAccountCreated {
+  account: Account
+  /** shown once (the account slip); to be replaced at the first log-in */
+  initial_password: string
+  must_change_password: boolean
+}
+
+/** Clerks and administrators; 409 `account_exists` when the applicant already has an account. */
+export function openWalkInAccount(body: WalkInAccountRequest): Promise<WalkInAccountCreated> {
+  return json<WalkInAccountCreated>('/accounts/walk-in', { method: 'POST', json: body })
+}
+
+export interface PasswordChange {
+  /** ID number, credit code or staff user name */
+  username: string
+  current_password: string
+  new_password: string
+}
+
+/** Replaces a password knowing the current one (also an initial password at the first log-in); 204. */
+export async function changePassword(body: PasswordChange): Promise<void> {
+  await send('/auth/password', { method: 'POST', json: body, auth: false })
+}
+
 // ---------------------------------------------------------------- catalogue (service-management)
 
 export interface ItemQuery extends PageParams {
