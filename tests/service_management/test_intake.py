@@ -78,6 +78,7 @@ def test_window_case_supplement_then_accept(any_sm: SM) -> None:
     assert asked.status_code == 200 and asked.json()["status"] == "supplement_requested"
     case = sm.case(case_no)
     assert case["clock"]["state"] == "paused" and case["timeline"][-1]["actor"] == "窗口王"
+    assert (case["applicant_type"], case["applicant_id_number"]) == ("person", PERSON)
     assert "劳动合同" in case["timeline"][-1]["note"]
     assert sm.client.post(f"/api/v1/intake/cases/{case_no}/accept", json={}, headers=clerk).status_code == 409
 

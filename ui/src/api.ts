@@ -189,6 +189,7 @@ export interface CaseDetail {
   status: string
   applicant_name: string
   applicant_id_number: string
+  applicant_type: ApplicantType
   form: Record<string, unknown>
   timeline: TimelineEntry[]
   license_no: string | null

@@ -17,6 +17,8 @@ export const SLIP_PRINT_CLASS = 'printing-account-slip'
 export interface CaseApplicant {
   applicant_id_number: string
   applicant_name: string
+  /** as the case detail says; read from the number when absent */
+  applicant_type?: ApplicantType
 }
 
 /** The gateway's rule for `phone` (a mainland mobile number); null when it is fine. */
@@ -27,7 +29,7 @@ export function checkPhone(phone: string): string | null {
 }
 
 /**
- * Person or entity, read from the number the case was filed under (the case detail does not say):
+ * Person or entity, read from the number the case was filed under (for a case detail without its type):
  * a resident identity number is a person's, a unified social credit code an entity's.
  */
 export function applicantTypeOf(idNumber: string): ApplicantType | null {
@@ -38,7 +40,7 @@ export function applicantTypeOf(idNumber: string): ApplicantType | null {
 
 /** The body of POST /accounts/walk-in; null when the case's number is neither kind. */
 export function toWalkInAccount(applicant: CaseApplicant, phone: string): WalkInAccountRequest | null {
-  const type = applicantTypeOf(applicant.applicant_id_number)
+  const type = applicant.applicant_type ?? applicantTypeOf(applicant.applicant_id_number)
   const common = { name: applicant.applicant_name.trim(), phone: phone.trim() }
   if (type === 'person') {
     const checked = checkResidentId(applicant.applicant_id_number)

@@ -71,6 +71,16 @@ describe('the walk-in account request', () => {
     expect(toWalkInAccount({ applicant_id_number: 'X', applicant_name: '某人' }, '13900000001')).toBeNull()
   })
 
+  it('takes the applicant type the case detail gives over the one read from the number', () => {
+    // An unrecognised number with the case's own type is still sent, for the gateway to judge.
+    expect(toWalkInAccount({ applicant_id_number: 'X', applicant_name: '某人', applicant_type: 'entity' }, '13900000001')).toEqual({
+      account_type: 'entity',
+      uscc: 'X',
+      name: '某人',
+      phone: '13900000001',
+    })
+  })
+
   it('says when the applicant already has an account, and puts the phone\'s 422 next to it', () => {
     expect(walkInProblem(EXISTS)).toEqual({ exists: true, phone: '', general: '' })
     const badPhone = apiError({

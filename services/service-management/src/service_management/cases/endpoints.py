@@ -86,6 +86,7 @@ def get_case(case_no: str, principal: CurrentPrincipal, session: DbSession) -> C
         status=case.status,
         applicant_name=case.applicant_name,
         applicant_id_number=case.applicant_id_number,
+        applicant_type=case.applicant_type,
         form=case.form,
         timeline=[TimelineEntry.model_validate(s) for s in case.timeline],
         progress=[ProgressEntry.model_validate(p) for p in rows(CaseProgress, CaseProgress.id)],

@@ -123,6 +123,7 @@ class CaseOut(BaseModel):
     status: str
     applicant_name: str
     applicant_id_number: str
+    applicant_type: str = Field(description="person (resident ID number) or entity (unified social credit code)")
     form: dict[str, Any]
     timeline: list[TimelineEntry]
     progress: list[ProgressEntry]
