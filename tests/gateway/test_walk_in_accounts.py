@@ -156,3 +156,53 @@ def test_only_window_staff_open_accounts_and_the_identity_is_checked(gateway: tu
     assert entity.status_code == 201, entity.text
     assert entity.json()["account"]["account_type"] == "entity" and entity.json()["account"]["username"] == code
     assert _open(client, clerk, account_type="entity", uscc=code, name="x").json()["errors"][0]["field"] == "uscc"
+
+
+def test_a_clerk_resets_a_forgotten_password_which_unlocks_the_account(gateway: tuple[TestClient, str]) -> None:
+    client, url = gateway
+    clerk = _bearer(client, "clerk")
+    id_number = fresh_id_number()
+    body = {"account_type": "person", "id_number": id_number, "name": "孙某", "phone": "13800000001"}
+    assert client.post("/api/v1/auth/register", json=body | {"password": "forgotten-1"}).status_code == 201
+    # Guessing locks the name (five failures), as the person tries to remember.
+    assert [_token(client, id_number, f"guess-{i}").status_code for i in range(5)] == [401] * 5
+    assert _token(client, id_number, "forgotten-1").status_code == 429
+
+    reset = "/api/v1/accounts/walk-in/password-reset"
+    assert (
+        client.post(
+            reset, json={"account_type": "person", "id_number": id_number}, headers=_bearer(client, "reviewer-amr")
+        ).status_code
+        == 403
+    )
+    done = client.post(reset, json={"account_type": "person", "id_number": id_number.lower()}, headers=clerk)
+    assert done.status_code == 200, done.text
+    initial = done.json()["initial_password"]
+    assert done.json()["account"]["username"] == id_number and done.json()["must_change_password"] is True
+
+    # Unlocked at once; the old password is gone; the new one must be replaced before a token.
+    assert _token(client, id_number, "forgotten-1").status_code == 401
+    assert _token(client, id_number, initial).json()["code"] == "password_change_required"
+    changed = client.post(
+        "/api/v1/auth/password",
+        json={"username": id_number, "current_password": initial, "new_password": "remembered-2"},
+    )
+    assert changed.status_code == 204
+    assert _token(client, id_number, "remembered-2").status_code == 200
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        row = connection.execute(
+            text("SELECT password_reset_by, password_reset_at, created_by FROM accounts WHERE username = :u"),
+            {"u": id_number},
+        ).one()
+    engine.dispose()
+    assert row.password_reset_by == "clerk" and row.password_reset_at is not None and row.created_by is None
+
+    unknown = client.post(reset, json={"account_type": "person", "id_number": fresh_id_number()}, headers=clerk)
+    assert unknown.status_code == 404 and unknown.json()["code"] == "account_not_found"
+    assert unknown.json()["errors"][0]["field"] == "id_number"
+    bad = client.post(reset, json={"account_type": "entity", "uscc": "91330122MA2B3C4D5X"}, headers=clerk)
+    assert bad.status_code in (404, 422) and bad.json()["errors"][0]["field"] == "uscc"
+    # A staff account is not an applicant's: not reset here.
+    staff = client.post(reset, json={"account_type": "person", "id_number": "clerk"}, headers=clerk)
+    assert staff.status_code == 422 and staff.json()["errors"][0]["field"] == "id_number"

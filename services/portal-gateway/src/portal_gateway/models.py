@@ -32,6 +32,9 @@ class Account(Base):
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The staff user name of the clerk who opened the account at the window; None if self-registered.
     created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The last password reset at a window: by which clerk, when.
+    password_reset_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    password_reset_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     @property
     def id_number(self) -> str | None:

@@ -7,7 +7,7 @@ from urllib.parse import unquote
 from fastapi import APIRouter, Form, Request, Response
 from sqlalchemy.orm import Session
 
-from gov_common.auth import CurrentPrincipal, Roles, TokenIssuer
+from gov_common.auth import CurrentPrincipal, Principal, Roles, TokenIssuer
 from gov_common.errors import DomainError, Forbidden, InvalidField, NotFound, Unauthorized
 from gov_common.service import DbSession, Runtime
 from portal_gateway.accounts import clients, service
@@ -18,6 +18,7 @@ from portal_gateway.accounts.schemas import (
     TokenOut,
     WalkInAccountIn,
     WalkInAccountOut,
+    WalkInResetIn,
 )
 from portal_gateway.accounts.throttle import LoginThrottle
 from portal_gateway.models import Account
@@ -66,10 +67,36 @@ def register(body: RegisterIn, session: DbSession) -> AccountOut:
 def open_walk_in_account(body: WalkInAccountIn, principal: CurrentPrincipal, session: DbSession) -> WalkInAccountOut:
     """Open a walk-in applicant's online account at the window (窗口代为注册). The answer carries a
     one-time initial password for the account slip; the first log-in must replace it."""
-    if principal.account_type != "staff" or not principal.has_role(Roles.CLERK, Roles.ADMIN):
-        raise Forbidden("only a window clerk or the admin opens accounts for applicants")
+    _window_staff(principal)
     account, initial = service.open_at_window(session, body, clerk=principal.username or principal.name)
     return WalkInAccountOut(account=_out(account), initial_password=initial)
+
+
+@router.post(
+    "/accounts/walk-in/password-reset",
+    response_model=WalkInAccountOut,
+    responses={
+        403: {"description": "Only a window clerk or the admin resets applicants' passwords"},
+        404: {"description": "No account with this identity number (code account_not_found)"},
+        422: {"description": "Invalid field (named)"},
+    },
+)
+def reset_walk_in_password(
+    request: Request, body: WalkInResetIn, principal: CurrentPrincipal, session: DbSession
+) -> WalkInAccountOut:
+    """Reset a forgotten password at the window (窗口重置密码), after the clerk has checked the
+    applicant's identity document: a new one-time initial password for the slip, to be replaced at
+    the first log-in; the name's failed log-ins are cleared."""
+    _window_staff(principal)
+    account, initial = service.reset_at_window(session, body, clerk=principal.username or principal.name)
+    throttle: LoginThrottle = request.app.state.login_throttle
+    throttle.succeeded(session, subject=LoginThrottle.subject(account.username))
+    return WalkInAccountOut(account=_out(account), initial_password=initial)
+
+
+def _window_staff(principal: Principal) -> None:
+    if principal.account_type != "staff" or not principal.has_role(Roles.CLERK, Roles.ADMIN):
+        raise Forbidden("only a window clerk or the admin opens accounts or resets passwords for applicants")
 
 
 @router.post(

@@ -28,6 +28,16 @@ class WalkInAccountIn(BaseModel):
     phone: str = Field(pattern=r"^1[3-9]\d{9}$", description="Mainland mobile number")
 
 
+class WalkInResetIn(BaseModel):
+    """Whose password a window clerk resets, after checking their identity document in person."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    account_type: Literal["person", "entity"]
+    id_number: str | None = Field(default=None, description="Resident ID number (person)", max_length=18)
+    uscc: str | None = Field(default=None, description="Unified social credit code (entity)", max_length=18)
+
+
 class PasswordChangeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -12,9 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gov_common.auth import Roles
-from gov_common.errors import Conflict, Forbidden, InvalidField, Unauthorized
+from gov_common.db import utcnow
+from gov_common.errors import Conflict, Forbidden, InvalidField, NotFound, Unauthorized
 from gov_common.identity import validate_resident_id, validate_uscc
-from portal_gateway.accounts.schemas import PasswordChangeIn, RegisterIn, WalkInAccountIn
+from portal_gateway.accounts.schemas import PasswordChangeIn, RegisterIn, WalkInAccountIn, WalkInResetIn
 from portal_gateway.models import Account
 
 _hasher = PasswordHasher()
@@ -27,7 +28,7 @@ _SLIP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
 INITIAL_PASSWORD_LENGTH = 12
 
 
-def _login_name(body: RegisterIn | WalkInAccountIn) -> str:
+def _login_name(body: RegisterIn | WalkInAccountIn | WalkInResetIn) -> str:
     if body.account_type == "person":
         if not body.id_number:
             raise InvalidField("id_number", "a natural person registers with a resident identity number")
@@ -76,10 +77,31 @@ def register(session: Session, body: RegisterIn) -> Account:
     return _create(session, body, password=body.password)
 
 
+def _initial_password() -> str:
+    return "".join(secrets.choice(_SLIP_ALPHABET) for _ in range(INITIAL_PASSWORD_LENGTH))
+
+
 def open_at_window(session: Session, body: WalkInAccountIn, *, clerk: str) -> tuple[Account, str]:
     """Open a walk-in applicant's account with a one-time initial password for the account slip."""
-    initial = "".join(secrets.choice(_SLIP_ALPHABET) for _ in range(INITIAL_PASSWORD_LENGTH))
+    initial = _initial_password()
     account = _create(session, body, password=initial, must_change_password=True, created_by=clerk)
+    return account, initial
+
+
+def reset_at_window(session: Session, body: WalkInResetIn, *, clerk: str) -> tuple[Account, str]:
+    """Give an applicant who forgot their password a new one-time initial password (the clerk has
+    checked their identity document); the first log-in must replace it."""
+    username = _login_name(body)
+    account = session.scalars(
+        select(Account).where(Account.username == username, Account.account_type == body.account_type)
+    ).first()
+    if account is None:
+        field = "id_number" if body.account_type == "person" else "uscc"
+        raise NotFound("no account with this identity number", field=field, code="account_not_found")
+    initial = _initial_password()
+    account.password_hash = _hasher.hash(initial)
+    account.must_change_password = True
+    account.password_reset_by, account.password_reset_at = clerk, utcnow()
     return account, initial
 
 
