@@ -9,7 +9,7 @@ import pytest
 
 from gov_common.events import EventTypes, applicant_data
 from portal_gateway.notifications.consumer import Recipient, make_handlers, recipient_of
-from portal_gateway.notifications.texts import COMPOSERS, compose
+from portal_gateway.notifications.texts import COMPOSERS, compose, password_reset
 
 PERSON = "11010519491231002X"
 USCC = "91330122MA2B0C8Q5D"  # a valid unified social credit code (GB 32100)
@@ -147,3 +147,9 @@ def test_the_recipient_is_the_applicant_or_the_holder_by_identity() -> None:
     assert recipient_of(EventTypes.CASE_ACCEPTED, {**CASE, "applicant": {"type": "staff", "id_number": "1"}}) is None
     assert recipient_of(EventTypes.LICENSE_ISSUED, {**LICENSE, "holder_id_number": ""}) is None
     assert recipient_of(EventTypes.LICENSE_ISSUED, {**LICENSE, "holder_id_number": PERSON + "0"}) is None
+
+
+def test_password_reset_at_the_window_names_the_clerk_and_what_to_do() -> None:
+    t = password_reset(clerk="李窗口")
+    assert (t.kind, t.title, t.case_no, t.license_no) == ("password_reset", "登录密码已在窗口重置", None, None)
+    assert "（李窗口）" in t.body and "原密码已失效" in t.body and "如非本人办理" in t.body

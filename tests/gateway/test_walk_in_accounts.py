@@ -189,6 +189,11 @@ def test_a_clerk_resets_a_forgotten_password_which_unlocks_the_account(gateway: 
     )
     assert changed.status_code == 204
     assert _token(client, id_number, "remembered-2").status_code == 200
+    # The applicant's inbox records the reset and who made it.
+    inbox = client.get("/api/v1/me/notifications", headers=_bearer(client, id_number, "remembered-2"))
+    assert inbox.status_code == 200, inbox.text
+    [notice] = [n for n in inbox.json() if n["kind"] == "password_reset"]
+    assert notice["title"] == "登录密码已在窗口重置" and "（综合窗口人员）" in notice["body"]
     engine = create_engine(url)
     with engine.connect() as connection:
         row = connection.execute(

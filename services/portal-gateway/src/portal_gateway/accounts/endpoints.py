@@ -88,7 +88,9 @@ def reset_walk_in_password(
     applicant's identity document: a new one-time initial password for the slip, to be replaced at
     the first log-in; the name's failed log-ins are cleared."""
     _window_staff(principal)
-    account, initial = service.reset_at_window(session, body, clerk=principal.username or principal.name)
+    account, initial = service.reset_at_window(
+        session, body, clerk=principal.username or principal.name, clerk_name=principal.name
+    )
     throttle: LoginThrottle = request.app.state.login_throttle
     throttle.succeeded(session, subject=LoginThrottle.subject(account.username))
     return WalkInAccountOut(account=_out(account), initial_password=initial)

@@ -17,6 +17,11 @@ from gov_common.errors import Conflict, Forbidden, InvalidField, NotFound, Unaut
 from gov_common.identity import validate_resident_id, validate_uscc
 from portal_gateway.accounts.schemas import PasswordChangeIn, RegisterIn, WalkInAccountIn, WalkInResetIn
 from portal_gateway.models import Account
+from portal_gateway.notifications import texts
+from portal_gateway.notifications.models import Notification
+
+# The inbox's `event_type` for a reset at a window: the gateway's own, never on the bus.
+PASSWORD_RESET_EVENT = "gov.account.password_reset_at_window"  # noqa: S105 - an event type, not a secret
 
 _hasher = PasswordHasher()
 # Verifying against this when the account does not exist keeps the answer time the same.
@@ -88,7 +93,7 @@ def open_at_window(session: Session, body: WalkInAccountIn, *, clerk: str) -> tu
     return account, initial
 
 
-def reset_at_window(session: Session, body: WalkInResetIn, *, clerk: str) -> tuple[Account, str]:
+def reset_at_window(session: Session, body: WalkInResetIn, *, clerk: str, clerk_name: str) -> tuple[Account, str]:
     """Give an applicant who forgot their password a new one-time initial password (the clerk has
     checked their identity document); the first log-in must replace it."""
     username = _login_name(body)
@@ -99,9 +104,25 @@ def reset_at_window(session: Session, body: WalkInResetIn, *, clerk: str) -> tup
         field = "id_number" if body.account_type == "person" else "uscc"
         raise NotFound("no account with this identity number", field=field, code="account_not_found")
     initial = _initial_password()
+    now = utcnow()
     account.password_hash = _hasher.hash(initial)
     account.must_change_password = True
-    account.password_reset_by, account.password_reset_at = clerk, utcnow()
+    account.password_reset_by, account.password_reset_at = clerk, now
+    # The applicant's inbox keeps a record of it (and who did it), as it does of who read their data.
+    text = texts.password_reset(clerk=clerk_name)
+    session.add(
+        Notification(
+            event_id=f"gateway:password-reset:{uuid.uuid4().hex}",
+            event_type=PASSWORD_RESET_EVENT,
+            recipient_type=account.account_type,
+            recipient_id_number=account.username,
+            kind=text.kind,
+            title=text.title,
+            body=text.body,
+            occurred_at=now,
+            created_at=now,
+        )
+    )
     return account, initial
 
 

@@ -28,6 +28,8 @@ class Kinds:
     LICENSE_REVOKED = "license_revoked"
     LICENSE_CANCELLED = "license_cancelled"
     LICENSE_EXPIRED = "license_expired"
+    # Not from an event: the gateway's own record of a password reset at a window.
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a notification kind, not a secret
 
 
 @dataclass(frozen=True)
@@ -171,3 +173,14 @@ def compose(event_type: str, data: Mapping[str, Any]) -> Text | None:
     """The notification an event of this type makes, or None for a type that notifies nobody."""
     composer = COMPOSERS.get(event_type)
     return composer(data) if composer is not None else None
+
+
+def password_reset(*, clerk: str) -> Text:
+    return Text(
+        kind=Kinds.PASSWORD_RESET,
+        title="登录密码已在窗口重置",
+        body=(
+            f"您的登录密码已由窗口工作人员（{clerk}）在核验身份证件后重置，原密码已失效。"
+            "如非本人办理，请立即携带身份证件到政务服务窗口处理。"
+        ),
+    )
