@@ -34,6 +34,7 @@ const KINDS: Record<string, { label: string; tag: TagType }> = {
   license_revoked: { label: '证照吊销', tag: 'danger' },
   license_cancelled: { label: '证照注销', tag: 'info' },
   license_expired: { label: '证照过期', tag: 'info' },
+  password_reset: { label: '账号安全', tag: 'warning' },
 }
 
 export function kindLabel(kind: string): string {

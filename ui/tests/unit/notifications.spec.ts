@@ -37,6 +37,8 @@ describe('a notification', () => {
     expect(kindLabel('supplement_requested')).toBe('需补正')
     expect(kindLabel('rejected')).toBe('不予受理')
     expect(kindLabel('concluded')).toBe('已办结')
+    expect(kindLabel('password_reset')).toBe('账号安全')
+    expect(kindTag('password_reset')).toBe('warning')
     expect(kindLabel('license_issued')).toBe('证照签发')
     expect(kindLabel('license_revoked')).toBe('证照吊销')
     expect([kindTag('supplement_requested'), kindTag('denied'), kindTag('approved')]).toEqual(['warning', 'danger', 'success'])
