@@ -160,3 +160,47 @@ def test_decision_table_versions_are_paginated_the_house_way(any_sm: SM) -> None
         assert refused.headers["content-type"].startswith("application/problem+json")
         assert refused.json()["errors"][0]["field"] in {"page", "page_size"}, refused.json()
     assert sm.client.get(url).status_code == 401  # still staff only
+
+
+def test_a_condition_or_output_that_does_not_parse_is_refused_with_where_it_is(sm: SM) -> None:
+    """zen takes an unparsable condition as one that never matches: without this check a typo in
+    a cell would quietly send every case to manual review."""
+    admin = sm.staff("admin")
+    url = f"/api/v1/items/{ITEM_INSTANT}/rules"
+    before = sm.client.get(url, headers=admin).json()
+    typo = decision_table(
+        "带笔误的规则",
+        [("applicant.age", "申请人年龄"), ("form.capital", "资金数额（万元）")],
+        [
+            (["< 18", ""], False, "未满十八周岁"),
+            (["", ">> 100"], False, "资金过大"),  # the typo: row 2, 资金数额（万元）
+            (["", ""], True, "符合条件"),
+        ],
+    )
+    refused = sm.client.post(url, json={"graph": typo}, headers=admin)
+    assert refused.status_code == 422, refused.text
+    problem = refused.json()
+    assert problem["errors"][0]["field"] == "graph" and problem["errors"][0]["code"] == "expression_invalid"
+    assert problem["location"] == {"node": "带笔误的规则", "row": 2, "column": "资金数额（万元）"}
+    assert "'>> 100'" in problem["detail"]
+
+    output_typo = decision_table(
+        "输出笔误",
+        [("applicant.age", "申请人年龄")],
+        [
+            (
+                [
+                    "",
+                ],
+                True,
+                "x",
+            )
+        ],
+    )
+    output_typo["nodes"][1]["content"]["rules"][0]["out1"] = '"未闭合的理由'
+    refused = sm.client.post(url, json={"graph": output_typo}, headers=admin)
+    assert refused.status_code == 422 and refused.json()["location"]["column"] == "理由"
+
+    # Nothing was saved; a table whose cells all parse (empty cells match anything) still is.
+    assert sm.client.get(url, headers=admin).json() == before
+    assert sm.client.post(url, json={"graph": RED_LIST_TABLE}, headers=admin).status_code == 201

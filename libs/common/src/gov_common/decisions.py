@@ -38,6 +38,72 @@ def check_graph(graph: dict[str, Any]) -> None:
             raise RuleError(f"node type {kind!r} is not allowed in a decision table")
 
 
+class ExpressionError(RuleError):
+    """An expression in the graph that zen cannot parse, with where it is."""
+
+    def __init__(self, message: str, *, node: str, row: int | None = None, column: str | None = None) -> None:
+        super().__init__(message)
+        self.node, self.row, self.column = node, row, column
+
+    def location(self) -> dict[str, Any]:
+        return {k: v for k, v in (("node", self.node), ("row", self.row), ("column", self.column)) if v is not None}
+
+
+def _parser_error(exc: RuntimeError) -> str:
+    first = str(exc).split("\n", 1)[0]
+    try:
+        return str(json.loads(first).get("source") or first)
+    except (ValueError, AttributeError):
+        return first
+
+
+def _compile(expression: Any, *, unary: bool, node: str, row: int | None, column: str) -> None:
+    if not isinstance(expression, str):
+        raise ExpressionError(f"{column}: an expression must be text", node=node, row=row, column=column)
+    if not expression.strip():
+        return  # an empty cell matches anything (input) or sets nothing (output)
+    try:
+        (zen.compile_unary_expression if unary else zen.compile_expression)(expression)
+    except RuntimeError as exc:
+        where = f"node {node!r}" + (f", row {row}" if row is not None else "") + f", {column}"
+        raise ExpressionError(
+            f"{where}: {expression!r} does not parse ({_parser_error(exc)})", node=node, row=row, column=column
+        ) from None
+
+
+def check_expressions(graph: dict[str, Any]) -> None:
+    """Every condition and output in the graph parses. zen itself takes an unparsable condition as
+    one that never matches, so a typo would silently send every case to manual review."""
+    for node in graph.get("nodes") or []:
+        if not isinstance(node, dict):
+            continue
+        name = str(node.get("name") or node.get("id") or "")
+        content = node.get("content")
+        if not isinstance(content, dict):
+            continue
+        if node.get("type") == "decisionTableNode":
+            columns = [
+                (str(c.get("id")), str(c.get("name") or c.get("field") or c.get("id")), unary)
+                for key, unary in (("inputs", True), ("outputs", False))
+                for c in content.get(key) or []
+                if isinstance(c, dict)
+            ]
+            for number, rule in enumerate(content.get("rules") or [], start=1):
+                if not isinstance(rule, dict):
+                    raise ExpressionError(f"row {number} is not an object", node=name, row=number)
+                for column_id, label, unary in columns:
+                    if column_id in rule:
+                        _compile(rule[column_id], unary=unary, node=name, row=number, column=label)
+        elif node.get("type") == "expressionNode":
+            for entry in content.get("expressions") or []:
+                if isinstance(entry, dict):
+                    _compile(entry.get("value", ""), unary=False, node=name, row=None, column=str(entry.get("key")))
+        elif node.get("type") == "switchNode":
+            for number, statement in enumerate(content.get("statements") or [], start=1):
+                if isinstance(statement, dict):
+                    _compile(statement.get("condition", ""), unary=False, node=name, row=number, column="condition")
+
+
 def evaluate(graph: dict[str, Any], facts: dict[str, Any]) -> RuleDecision:
     check_graph(graph)
     try:

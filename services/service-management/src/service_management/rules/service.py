@@ -68,7 +68,12 @@ def save_table(
         check_department(principal, item.department_code)
     try:
         engine.check_graph(graph)
+        engine.check_expressions(graph)
         engine.evaluate(graph, {"applicant": {}, "form": {}})  # compiles, and runs on empty facts
+    except engine.ExpressionError as exc:
+        raise InvalidField(
+            "graph", f"not a usable decision table: {exc}", code="expression_invalid", location=exc.location()
+        ) from None
     except engine.RuleError as exc:
         raise InvalidField("graph", f"not a usable decision table: {exc}") from None
     latest = current_version(session, item_code) or 0
