@@ -426,6 +426,18 @@ export function openWalkInAccount(body: WalkInAccountRequest): Promise<WalkInAcc
   return json<WalkInAccountCreated>('/accounts/walk-in', { method: 'POST', json: body })
 }
 
+/** Whose password the clerk resets at the window: the identity number or the credit code. */
+export type WalkInPasswordResetRequest = Pick<RegisterPerson, 'account_type' | 'id_number'> | Pick<RegisterEntity, 'account_type' | 'uscc'>
+
+/**
+ * 窗口重置密码: after checking the identity document in person, a clerk or administrator gives an
+ * applicant who forgot the password a new initial password (answered as when opening; the old one
+ * stops working). 404 `account_not_found` when there is no account with this number.
+ */
+export function resetWalkInPassword(body: WalkInPasswordResetRequest): Promise<WalkInAccountCreated> {
+  return json<WalkInAccountCreated>('/accounts/walk-in/password-reset', { method: 'POST', json: body })
+}
+
 export interface PasswordChange {
   /** ID number, credit code or staff user name */
   username: string

@@ -1,14 +1,16 @@
 /**
  * 窗口代为注册: a window clerk opens a walk-in applicant's online account (docs/walk-in-accounts.md).
  * The phone is checked as the gateway checks it; the applicant's kind and login name come from the
- * identity number the case was filed under (一号申请).
+ * identity number the case was filed under (一号申请). 窗口重置密码: for an applicant who already has
+ * an account and forgot its password, the clerk resets it after checking the identity document.
  */
-import { isApiError, type ApplicantType, type WalkInAccountRequest } from '@/api'
+import { isApiError, type ApplicantType, type WalkInAccountRequest, type WalkInPasswordResetRequest } from '@/api'
 import { checkResidentId, checkUscc } from '@/lib/identity'
 import { mapProblem } from '@/lib/problem'
 import { PHONE } from '@/lib/registration'
 
 export const ACCOUNT_EXISTS_MESSAGE = '该申请人已注册网上账号，请告知其直接登录'
+export const ACCOUNT_NOT_FOUND_MESSAGE = '该申请人尚未注册网上账号'
 
 /** While the account slip is printed, the body carries this class: only the slip is printed. */
 export const SLIP_PRINT_CLASS = 'printing-account-slip'
@@ -38,19 +40,39 @@ export function applicantTypeOf(idNumber: string): ApplicantType | null {
   return null
 }
 
-/** The body of POST /accounts/walk-in; null when the case's number is neither kind. */
-export function toWalkInAccount(applicant: CaseApplicant, phone: string): WalkInAccountRequest | null {
+/**
+ * The account's kind and number (the login name), as the gateway expects them: normalised when
+ * valid, else as the case says (for the gateway to judge); null when the kind is unknown.
+ */
+export function accountNumberOf(applicant: CaseApplicant): WalkInPasswordResetRequest | null {
   const type = applicant.applicant_type ?? applicantTypeOf(applicant.applicant_id_number)
-  const common = { name: applicant.applicant_name.trim(), phone: phone.trim() }
   if (type === 'person') {
     const checked = checkResidentId(applicant.applicant_id_number)
-    return { account_type: 'person', id_number: checked.ok ? checked.value : applicant.applicant_id_number, ...common }
+    return { account_type: 'person', id_number: checked.ok ? checked.value : applicant.applicant_id_number }
   }
   if (type === 'entity') {
     const checked = checkUscc(applicant.applicant_id_number)
-    return { account_type: 'entity', uscc: checked.ok ? checked.value : applicant.applicant_id_number, ...common }
+    return { account_type: 'entity', uscc: checked.ok ? checked.value : applicant.applicant_id_number }
   }
   return null
+}
+
+/** The body of POST /accounts/walk-in; null when the case's number is neither kind. */
+export function toWalkInAccount(applicant: CaseApplicant, phone: string): WalkInAccountRequest | null {
+  const number = accountNumberOf(applicant)
+  return number && { ...number, name: applicant.applicant_name.trim(), phone: phone.trim() }
+}
+
+/** The body of POST /accounts/walk-in/password-reset; null when the case's number is neither kind. */
+export function toPasswordReset(applicant: CaseApplicant): WalkInPasswordResetRequest | null {
+  return accountNumberOf(applicant)
+}
+
+/** The question asked before resetting: the clerk confirms the original document was checked. */
+export function resetConfirmMessage(type: ApplicantType | null): string {
+  return type === 'entity'
+    ? '确认已核验申请单位营业执照及经办人身份证件原件，并为其重置登录密码？'
+    : '确认已核验申请人身份证件原件，并为其重置登录密码？'
 }
 
 export interface WalkInProblem {
@@ -72,6 +94,44 @@ export function walkInProblem(error: unknown): WalkInProblem {
   }
   const mapped = mapProblem(error, { fields: ['phone'], labels: LABELS })
   return { exists: false, phone: mapped.fields.phone ?? '', general: mapped.general.join('；') }
+}
+
+/** The gateway's refusal of a password reset: 404 `account_not_found` says there is no account. */
+export function passwordResetProblem(error: unknown): { notFound: boolean; general: string } {
+  if (isApiError(error) && error.status === 404) {
+    const codes = [error.problem.code, ...(error.problem.errors ?? []).map((e) => e.code)]
+    if (codes.includes('account_not_found')) return { notFound: true, general: ACCOUNT_NOT_FOUND_MESSAGE }
+  }
+  return { notFound: false, general: mapProblem(error, { fields: [], labels: LABELS }).general.join('；') }
+}
+
+/** What the result and the slip say: a newly opened account, or a password reset at the window. */
+export type WalkInResult = 'opened' | 'reset'
+
+export interface ResultTexts {
+  /** the status above the credentials */
+  status: string
+  /** the printed slip's title */
+  slip: string
+  /** the row of the slip with the time */
+  timeLabel: string
+  /** under the credentials */
+  note: string
+}
+
+export const RESULT_TEXTS: Record<WalkInResult, ResultTexts> = {
+  opened: {
+    status: '网上账号已开通',
+    slip: '开户告知单',
+    timeLabel: '开户时间',
+    note: '初始密码只显示这一次，请打印开户告知单交申请人留存。申请人首次登录时须设置新密码，初始密码随即失效。',
+  },
+  reset: {
+    status: '登录密码已重置',
+    slip: '密码重置告知单',
+    timeLabel: '重置时间',
+    note: '原密码已失效。新的初始密码只显示这一次，请打印密码重置告知单交申请人留存。申请人登录时须设置新密码，初始密码随即失效。',
+  },
 }
 
 export function accountTypeLabel(type: string): string {

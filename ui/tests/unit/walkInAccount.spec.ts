@@ -1,5 +1,6 @@
 /** 窗口代为注册 (docs/walk-in-accounts.md): the clerk opens a walk-in applicant's account, and the
- * applicant replaces the initial password at the first log-in. */
+ * applicant replaces the initial password at the first log-in; 窗口重置密码: the clerk resets the
+ * password of an applicant who already has an account. */
 import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
 import { ElMessageBox } from 'element-plus'
 import { createPinia, setActivePinia } from 'pinia'
@@ -8,13 +9,26 @@ import { createMemoryHistory, createRouter } from 'vue-router'
 import * as api from '@/api'
 import { ApiError, type Problem } from '@/api'
 import { checkNewPassword, isPasswordChangeRequired, passwordChangeProblem } from '@/lib/passwordChange'
-import { ACCOUNT_EXISTS_MESSAGE, applicantTypeOf, checkPhone, SLIP_PRINT_CLASS, toWalkInAccount, walkInProblem } from '@/lib/walkInAccount'
+import {
+  ACCOUNT_EXISTS_MESSAGE,
+  ACCOUNT_NOT_FOUND_MESSAGE,
+  accountNumberOf,
+  applicantTypeOf,
+  checkPhone,
+  passwordResetProblem,
+  resetConfirmMessage,
+  RESULT_TEXTS,
+  SLIP_PRINT_CLASS,
+  toPasswordReset,
+  toWalkInAccount,
+  walkInProblem,
+} from '@/lib/walkInAccount'
 import LoginView from '@/views/auth/LoginView.vue'
 import WalkInAccountCard from '@/views/clerk/WalkInAccountCard.vue'
 
 vi.mock('@/api', async (importOriginal) => {
   const actual = await importOriginal<typeof import('@/api')>()
-  return { ...actual, openWalkInAccount: vi.fn(), changePassword: vi.fn(), login: vi.fn() }
+  return { ...actual, openWalkInAccount: vi.fn(), resetWalkInPassword: vi.fn(), changePassword: vi.fn(), login: vi.fn() }
 })
 
 const PERSON = '33012219920202001X'
@@ -29,6 +43,13 @@ const EXISTS = apiError({
   detail: 'an account with this identity number already exists',
   code: 'account_exists',
   errors: [{ field: 'id_number', message: 'an account with this identity number already exists', code: 'account_exists' }],
+})
+const NOT_FOUND = apiError({
+  status: 404,
+  title: 'Not Found',
+  detail: 'no account with this identity number',
+  code: 'account_not_found',
+  errors: [{ field: 'id_number', message: 'no account with this identity number', code: 'account_not_found' }],
 })
 const MUST_CHANGE = apiError({
   status: 403,
@@ -95,6 +116,42 @@ describe('the walk-in account request', () => {
   })
 })
 
+describe('the password reset request', () => {
+  it('names the account by its kind and number only, normalised when valid', () => {
+    expect(toPasswordReset({ applicant_id_number: PERSON.toLowerCase(), applicant_name: '钱多多' })).toEqual({ account_type: 'person', id_number: PERSON })
+    expect(toPasswordReset({ applicant_id_number: ENTITY, applicant_name: '示范茶业有限公司' })).toEqual({ account_type: 'entity', uscc: ENTITY })
+    expect(toPasswordReset({ applicant_id_number: 'X', applicant_name: '某人', applicant_type: 'person' })).toEqual({ account_type: 'person', id_number: 'X' })
+    expect(toPasswordReset({ applicant_id_number: 'X', applicant_name: '某人' })).toBeNull()
+    expect(accountNumberOf({ applicant_id_number: ENTITY, applicant_name: '' })).toEqual({ account_type: 'entity', uscc: ENTITY })
+  })
+
+  it('asks the clerk to confirm the original document was checked', () => {
+    expect(resetConfirmMessage('person')).toBe('确认已核验申请人身份证件原件，并为其重置登录密码？')
+    expect(resetConfirmMessage(null)).toBe('确认已核验申请人身份证件原件，并为其重置登录密码？')
+    expect(resetConfirmMessage('entity')).toContain('营业执照')
+    expect(resetConfirmMessage('entity')).toContain('重置登录密码？')
+  })
+
+  it('says when there is no account to reset, and maps the other refusals', () => {
+    expect(passwordResetProblem(NOT_FOUND)).toEqual({ notFound: true, general: ACCOUNT_NOT_FOUND_MESSAGE })
+    expect(passwordResetProblem(apiError({ status: 404, code: 'account_not_found' }))).toEqual({ notFound: true, general: '该申请人尚未注册网上账号' })
+    // A 404 without the code (a route the gateway lacks) is not taken for a missing account.
+    expect(passwordResetProblem(apiError({ status: 404, detail: 'Not Found' }))).toEqual({ notFound: false, general: '未找到相关信息' })
+    expect(passwordResetProblem(apiError({ status: 403, detail: 'forbidden' }))).toEqual({ notFound: false, general: '您没有权限进行此操作' })
+    const badNumber = apiError({ status: 422, errors: [{ field: 'id_number', message: 'not a valid resident identity number', code: 'resident_id_invalid' }] })
+    expect(passwordResetProblem(badNumber).general).toBe('居民身份证号码无效，请核对地区码、出生日期和校验位')
+  })
+
+  it('words the result and the slip for a reset apart from a new account', () => {
+    expect(RESULT_TEXTS.opened.status).toBe('网上账号已开通')
+    expect(RESULT_TEXTS.opened.slip).toBe('开户告知单')
+    expect(RESULT_TEXTS.reset.status).toContain('密码已重置')
+    expect(RESULT_TEXTS.reset.slip).toBe('密码重置告知单')
+    expect(RESULT_TEXTS.reset.note).toContain('只显示这一次')
+    expect(RESULT_TEXTS.reset.note).toContain('原密码已失效')
+  })
+})
+
 describe('the new password at the first log-in', () => {
   it('recognises the refusal that asks for a new password', () => {
     expect(isPasswordChangeRequired(MUST_CHANGE)).toBe(true)
@@ -141,7 +198,12 @@ function button(wrapper: VueWrapper, text: string) {
 }
 
 describe('网上办事账号 on the clerk\'s case page', () => {
-  beforeEach(() => setActivePinia(createPinia()))
+  beforeEach(() => {
+    setActivePinia(createPinia())
+    // The mocked API keeps its calls across tests (restoreMocks restores spies only).
+    vi.mocked(api.openWalkInAccount).mockClear()
+    vi.mocked(api.resetWalkInPassword).mockClear()
+  })
   afterEach(() => {
     document.body.classList.remove(SLIP_PRINT_CLASS)
     document.body.innerHTML = ''
@@ -242,6 +304,130 @@ describe('网上办事账号 on the clerk\'s case page', () => {
     await settle()
     expect(wrapper.find('[data-testid="account-exists"]').exists()).toBe(false)
     expect(wrapper.find('.el-form-item__error').text()).toBe('手机号码格式不正确')
+    wrapper.unmount()
+  })
+
+  type Confirmed = Awaited<ReturnType<typeof ElMessageBox.confirm>>
+  const CONFIRMED = { value: '', action: 'confirm' } as unknown as Confirmed
+
+  async function refused(): Promise<VueWrapper> {
+    const wrapper = await opened()
+    vi.mocked(api.openWalkInAccount).mockRejectedValueOnce(EXISTS)
+    await wrapper.find('#walk-in-phone').setValue('13900000001')
+    await wrapper.find('form').trigger('submit')
+    await settle()
+    return wrapper
+  }
+
+  it('offers to reset the password of an applicant who has an account, after confirming the document was checked', async () => {
+    const wrapper = await refused()
+    expect(wrapper.get('[data-testid="account-exists"]').text()).toContain(ACCOUNT_EXISTS_MESSAGE)
+    const offer = wrapper.get('[data-testid="password-reset-offer"]')
+    expect(offer.text()).toContain('忘记登录密码')
+    expect(offer.text()).toContain('身份证件原件')
+    const resetButton = button(wrapper, '重置登录密码')
+    expect(resetButton.attributes('aria-describedby')).toBe('password-reset-hint')
+    expect(document.getElementById('password-reset-hint')).not.toBeNull()
+
+    // Not confirmed: nothing is sent.
+    const confirm = vi.spyOn(ElMessageBox, 'confirm').mockRejectedValueOnce('cancel').mockResolvedValueOnce(CONFIRMED)
+    await resetButton.trigger('click')
+    await settle()
+    expect(confirm).toHaveBeenCalledOnce()
+    expect(confirm.mock.calls[0]![0]).toBe('确认已核验申请人身份证件原件，并为其重置登录密码？')
+    expect(confirm.mock.calls[0]![1]).toBe('重置登录密码')
+    expect(api.resetWalkInPassword).not.toHaveBeenCalled()
+
+    vi.mocked(api.resetWalkInPassword).mockResolvedValueOnce({
+      account: { id: 'a1', account_type: 'person', username: PERSON, name: '钱多多', phone: '13900000009', roles: [], department_code: null },
+      initial_password: 'NeWpAss23456',
+      must_change_password: true,
+    })
+    await button(wrapper, '重置登录密码').trigger('click')
+    await settle()
+    expect(api.resetWalkInPassword).toHaveBeenCalledWith({ account_type: 'person', id_number: PERSON })
+    expect(api.openWalkInAccount).toHaveBeenCalledOnce()
+    expect(document.querySelector('[role="dialog"]')!.getAttribute('aria-label')).toBe('为申请人重置登录密码')
+    expect(wrapper.get('[data-testid="result-status"]').text()).toContain('密码已重置')
+    expect(wrapper.get('[data-testid="account-username"]').text()).toBe(PERSON)
+    expect(wrapper.get('[data-testid="initial-password"]').text()).toBe('NeWpAss23456')
+    expect(wrapper.get('[data-testid="initial-password-note"]').text()).toContain('只显示这一次')
+    expect(wrapper.find('[data-testid="account-exists"]').exists()).toBe(false)
+
+    // The slip says it is a reset.
+    const print = vi.spyOn(window, 'print').mockImplementation(() => {})
+    await button(wrapper, '打印密码重置告知单').trigger('click')
+    expect(print).toHaveBeenCalledOnce()
+    const slip = document.querySelector('[data-testid="account-slip"]')!
+    expect(slip.textContent).toContain('网上办事账号密码重置告知单')
+    expect(slip.textContent).toContain('重置时间')
+    expect(slip.textContent).toContain('原登录密码已失效')
+    expect(slip.textContent).toContain('NeWpAss23456')
+    window.dispatchEvent(new Event('afterprint'))
+
+    // Closed: the password is gone, the card says the password was reset.
+    await button(wrapper, '完成').trigger('click')
+    await flushPromises()
+    wrapper.findComponent({ name: 'ElDialog' }).vm.$emit('closed')
+    await flushPromises()
+    expect(wrapper.get('[data-testid="password-reset-done"]').text()).toContain(PERSON)
+    expect(wrapper.find('[data-testid="account-opened"]').exists()).toBe(false)
+    expect(wrapper.text()).not.toContain('NeWpAss23456')
+    wrapper.unmount()
+  })
+
+  it('asks before closing an unprinted reset slip, naming it', async () => {
+    const wrapper = await refused()
+    vi.mocked(api.resetWalkInPassword).mockResolvedValueOnce({
+      account: { id: 'a1', account_type: 'person', username: PERSON, name: '钱多多', phone: '13900000009', roles: [], department_code: null },
+      initial_password: 'NeWpAss23456',
+      must_change_password: true,
+    })
+    const confirm = vi.spyOn(ElMessageBox, 'confirm').mockResolvedValueOnce(CONFIRMED).mockRejectedValueOnce('cancel')
+    await button(wrapper, '重置登录密码').trigger('click')
+    await settle()
+    await button(wrapper, '完成').trigger('click')
+    await flushPromises()
+    expect(confirm).toHaveBeenCalledTimes(2)
+    expect(confirm.mock.calls[1]![0]).toContain('密码重置告知单')
+    expect(wrapper.get('[data-testid="initial-password"]').text()).toBe('NeWpAss23456')
+    wrapper.unmount()
+  })
+
+  it('says when there is no account to reset, and shows other refusals', async () => {
+    const wrapper = await refused()
+    vi.spyOn(ElMessageBox, 'confirm').mockResolvedValue(CONFIRMED)
+    vi.mocked(api.resetWalkInPassword).mockRejectedValueOnce(apiError({ status: 403, detail: 'forbidden' }))
+    await button(wrapper, '重置登录密码').trigger('click')
+    await settle()
+    expect(wrapper.text()).toContain('您没有权限进行此操作')
+    expect(wrapper.find('[data-testid="password-reset-offer"]').exists()).toBe(true) // may be tried again
+
+    vi.mocked(api.resetWalkInPassword).mockRejectedValueOnce(NOT_FOUND)
+    await button(wrapper, '重置登录密码').trigger('click')
+    await settle()
+    expect(wrapper.text()).toContain(ACCOUNT_NOT_FOUND_MESSAGE)
+    expect(wrapper.text()).not.toContain('您没有权限进行此操作')
+    expect(wrapper.find('[data-testid="account-exists"]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="password-reset-offer"]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="initial-password"]').exists()).toBe(false)
+    wrapper.unmount()
+  })
+
+  it('resets an entity\'s password by its credit code, asking about the licence', async () => {
+    const wrapper = mount(WalkInAccountCard, { props: { caseNo: '2026112500002', idNumber: ENTITY, name: '示范茶业有限公司' }, attachTo: document.body })
+    await button(wrapper, '为申请人开通网上账号').trigger('click')
+    await flushPromises()
+    vi.mocked(api.openWalkInAccount).mockRejectedValueOnce(apiError({ ...EXISTS.problem, errors: [{ field: 'uscc', message: 'exists', code: 'account_exists' }] }))
+    await wrapper.find('#walk-in-phone').setValue('13900000001')
+    await wrapper.find('form').trigger('submit')
+    await settle()
+    expect(wrapper.get('[data-testid="password-reset-offer"]').text()).toContain('营业执照')
+    const confirm = vi.spyOn(ElMessageBox, 'confirm').mockRejectedValueOnce('cancel')
+    await button(wrapper, '重置登录密码').trigger('click')
+    await settle()
+    expect(confirm.mock.calls[0]![0]).toContain('营业执照')
+    expect(api.resetWalkInPassword).not.toHaveBeenCalled()
     wrapper.unmount()
   })
 })
