@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import Request, Response
 
 from gov_common.auth import Principal, Roles
-from gov_common.errors import Forbidden
+from gov_common.errors import Forbidden, NotFound
 from portal_gateway.routing import business_system, forward
 
 DEPARTMENT_STAFF = (Roles.HANDLER, Roles.REVIEWER, Roles.APPROVER, Roles.DEPARTMENT_ADMIN)
@@ -23,3 +23,12 @@ def staff_department(principal: Principal) -> str:
 
 async def to_department(request: Request, department: str, path: str) -> Response:
     return await forward(request, f"business system {department}", business_system(request, department), path)
+
+
+async def to_named_department(request: Request, department: str, path: str) -> Response:
+    """A department the caller names in the path: one the platform does not have is a 404 naming
+    it (a staff member's own department missing is a deployment fault, 503, as above)."""
+    urls: dict[str, str] = request.app.state.runtime.settings.business_systems_urls
+    if department not in urls:
+        raise NotFound(f"there is no department {department!r}", field="department", code="department_unknown")
+    return await to_department(request, department, path)

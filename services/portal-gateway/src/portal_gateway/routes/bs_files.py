@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from gov_common.auth import CurrentPrincipal
-from portal_gateway.routes.bs_access import staff_department, to_department
+from portal_gateway.routes.bs_access import staff_department, to_department, to_named_department
 from portal_gateway.routing import seg
 
 router = APIRouter(prefix="/api/v1", tags=["business-systems"])
@@ -37,7 +37,7 @@ async def staff_download(case_no: str, file_id: str, request: Request, principal
 @router.get("/departments/{department}/cases/{case_no}/attachments")
 async def case_list(department: str, case_no: str, request: Request, principal: CurrentPrincipal) -> Response:
     """The files a department attached to my case (the case names its department)."""
-    return await to_department(request, department, f"/api/v1/cases/{seg(case_no)}/attachments")
+    return await to_named_department(request, department, f"/api/v1/cases/{seg(case_no)}/attachments")
 
 
 @router.get("/departments/{department}/cases/{case_no}/attachments/{file_id}")
@@ -45,4 +45,4 @@ async def case_download(
     department: str, case_no: str, file_id: str, request: Request, principal: CurrentPrincipal
 ) -> Response:
     """Download a file a department attached to my case."""
-    return await to_department(request, department, f"/api/v1/cases/{seg(case_no)}/attachments/{seg(file_id)}")
+    return await to_named_department(request, department, f"/api/v1/cases/{seg(case_no)}/attachments/{seg(file_id)}")
