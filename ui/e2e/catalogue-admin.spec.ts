@@ -2,10 +2,10 @@
  * 事项管理 and 清单管理: an administrator creates a draft item, sees the API's refusal at the
  * field, fixes it, publishes it (the public catalogue shows it), edits it into a second version and
  * reads the difference, and retires it with a reason; drafts and retired items made elsewhere are
- * listed by status; an .xlsx import with a bad row is refused row by row and
- * applies nothing, a good one applies; a department compiles a list draft, edits it, submits it,
- * an administrator publishes it and the difference between versions is shown; a department admin
- * of another department is refused.
+ * listed by status; the .xlsx import templates download with the token; an .xlsx import with a bad
+ * row is refused row by row and applies nothing, a good one applies; a department compiles a list
+ * draft, edits it, submits it, an administrator publishes it and the difference between versions is
+ * shown; a department admin of another department is refused.
  */
 import { readFileSync } from 'node:fs'
 import { crc32 } from 'node:zlib'
@@ -361,6 +361,22 @@ test('an .xlsx import with a bad row is refused row by row and applies nothing; 
   await expect(table(page, '事项')).toContainText(first)
   await expect(table(page, '事项')).toContainText(second)
   await shot('草稿事项')
+})
+
+test('the .xlsx import templates are fetched with the token and saved as files', async ({ page, shot }) => {
+  await login(page, 'deptadmin-amr', DEMO_PASSWORD)
+  for (const [path, heading] of [['/admin/catalogue/import', '批量导入事项'], ['/admin/lists?type=power', '清单管理']] as const) {
+    await page.goto(path)
+    await expect(page.getByRole('heading', { name: heading, exact: true })).toBeVisible()
+    const download = page.waitForEvent('download')
+    await page.getByRole('button', { name: '下载导入模板', exact: true }).click()
+    const template = await download
+    expect(template.suggestedFilename()).toMatch(/\.xlsx$/)
+    // A workbook (a zip archive), not a problem+json refusal saved under that name.
+    expect(readFileSync(await template.path()).subarray(0, 4).toString('latin1')).toBe('PK\x03\x04')
+    await expect(page.getByRole('alert')).toHaveCount(0)
+    await shot(`${heading}：下载导入模板`)
+  }
 })
 
 test('a department compiles, edits and submits a list; an administrator publishes it and reads the difference', async ({ page, shot, newVisitor }) => {

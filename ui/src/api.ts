@@ -1184,6 +1184,11 @@ export function importItems(file: Blob, name: string, dryRun: boolean): Promise<
   return postTable<ItemImportReport>('/items/import', file, name, { dry_run: String(dryRun) })
 }
 
+/** The item import's .xlsx template (sheets 导入, 填写说明, 示例): the columns it reads, with drop-downs (staff who import). */
+export function downloadItemImportTemplate(): Promise<Blob> {
+  return downloadBlob('/items/import-template.xlsx')
+}
+
 /** One page of a list's versions (by department and version): the published ones and the caller's department's drafts. */
 export function getListVersionsPage(type: ListType, params: PageParams & { department?: string; signal?: AbortSignal } = {}): Promise<Page<ListVersion>> {
   return page<ListVersion>(`/lists/${seg(type)}/versions`, params, { department: params.department })
@@ -1205,6 +1210,11 @@ export function createListDraft(type: ListType, body: { department_code: string;
 
 export function importListDraft(type: ListType, department: string, file: Blob, name: string, dryRun: boolean): Promise<ListImportReport> {
   return postTable<ListImportReport>(`/lists/${seg(type)}/import`, file, name, { department, dry_run: String(dryRun) })
+}
+
+/** A list import's .xlsx template (sheets 导入, 填写说明, 示例), the same for the five lists (staff who import). */
+export function downloadListImportTemplate(): Promise<Blob> {
+  return downloadBlob('/lists/import-template.xlsx')
 }
 
 export function submitListVersion(id: number): Promise<ListVersion> {

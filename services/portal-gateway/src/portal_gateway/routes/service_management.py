@@ -16,6 +16,14 @@ async def list_items(request: Request) -> Response:
     return await forward(request, SM, service_management(request), "/api/v1/items")
 
 
+# Before /items/{code}, which would take it for an item code (route modules load alphabetically,
+# so it lives here rather than in sm_catalogue).
+@router.get("/items/import-template.xlsx")
+async def item_import_template(request: Request) -> Response:
+    """The .xlsx template of the item import (administrators, department admins)."""
+    return await forward(request, SM, service_management(request), "/api/v1/items/import-template.xlsx")
+
+
 @router.get("/items/{code}")
 async def get_item(code: str, request: Request) -> Response:
     """One service item with its form fields."""

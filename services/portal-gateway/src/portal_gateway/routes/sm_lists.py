@@ -10,6 +10,13 @@ router = APIRouter(prefix="/api/v1", tags=["service-management"])
 SM = "service-management"
 
 
+# Before /lists/{list_type}, which would otherwise take "import-template.xlsx" for a list type.
+@router.get("/lists/import-template.xlsx")
+async def list_import_template(request: Request) -> Response:
+    """The .xlsx template of a list import (administrators, department admins)."""
+    return await forward(request, SM, service_management(request), "/api/v1/lists/import-template.xlsx")
+
+
 @router.get("/lists/diff")
 async def diff_lists(request: Request) -> Response:
     """What changed between two versions of a list (`?from=&to=`)."""

@@ -23,6 +23,7 @@ from service_management.catalogue.schemas import (
     ThemeOut,
 )
 from service_management.deps import Manager, Staff
+from service_management.import_templates import XLSX, item_template, xlsx_response
 from service_management.models import Item
 from service_management.rules.service import current_version
 from service_management.uploads import TABLE_MAX_BYTES, read_upload
@@ -106,6 +107,24 @@ def list_items(
         entry.draft_pending = item.status == service.ItemStatus.DRAFT and published_version is not None
         entries.append(entry)
     return entries
+
+
+# Declared before /items/{code}, which would otherwise take "import-template.xlsx" for an item code.
+@router.get(
+    "/items/import-template.xlsx",
+    response_class=Response,
+    responses={
+        200: {"content": {XLSX: {}}, "description": "The workbook: sheets 导入, 填写说明, 示例"},
+        401: _ERRORS[401],
+        403: {"description": "Not an administrator or a department admin"},
+    },
+)
+def item_import_template(session: DbSession, principal: Manager) -> Response:
+    """The .xlsx template of the item import: the header row it reads, drop-downs, instructions and examples."""
+    departments = {d.code: d.name for d in service.list_departments(session)}
+    if not principal.has_role(Roles.ADMIN):  # a department admin imports for their own department only
+        departments = {c: n for c, n in departments.items() if c == principal.department}
+    return xlsx_response(item_template(departments))
 
 
 @router.get(

@@ -21,6 +21,19 @@ from service_management.deps import check_department
 from service_management.tabular import read_rows, split_list
 
 REQUIRED_COLUMNS = ["code", "name", "item_type", "department_code", "legal_basis", "statutory_days", "committed_days"]
+# Every column `row_to_item` reads, in order: the header row of the import template (import_templates.py).
+COLUMNS = [
+    *REQUIRED_COLUMNS,
+    "fee_amount",
+    "fee_basis",
+    "online_depth",
+    "channels",
+    "audience",
+    "themes",
+    "keywords",
+    "description",
+    "materials",
+]
 
 
 def _material(text: str) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from gov_common.auth import OptionalPrincipal
 from gov_common.pagination import Page
 from gov_common.service import DbSession
 from service_management.deps import Admin, Manager
+from service_management.import_templates import XLSX, list_template, xlsx_response
 from service_management.lists import service
 from service_management.lists.schemas import DiffOut, DraftIn, ListImportReport, ListType, PublishIn, VersionOut
 from service_management.uploads import TABLE_MAX_BYTES, read_upload
@@ -21,6 +22,21 @@ _ERRORS: dict[int | str, dict[str, str]] = {
     409: {"description": "The version is not in a state that allows this"},
     422: {"description": "A field is invalid (it is named)"},
 }
+
+
+# Declared before /{list_type}, which would otherwise take "import-template.xlsx" for a list type.
+@router.get(
+    "/import-template.xlsx",
+    response_class=Response,
+    responses={
+        200: {"content": {XLSX: {}}, "description": "The workbook: sheets 导入, 填写说明, 示例"},
+        401: _ERRORS[401],
+        403: {"description": "Not an administrator or a department admin"},
+    },
+)
+def list_import_template(_principal: Manager) -> Response:
+    """The .xlsx template of a list import: the header row it reads, instructions and examples."""
+    return xlsx_response(list_template())
 
 
 @router.get("/diff", response_model=DiffOut, responses=_ERRORS)

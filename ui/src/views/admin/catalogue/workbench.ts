@@ -15,9 +15,17 @@ export function useActor(): ComputedRef<Actor> {
   }))
 }
 
-/** Saves text as a file the browser downloads (the import templates). */
+/** Saves text as a file the browser downloads (the CSV import templates). */
 export function download(name: string, text: string, type = 'text/csv;charset=utf-8'): void {
-  const url = URL.createObjectURL(new Blob([text], { type }))
+  saveBlob(name, new Blob([text], { type }))
+}
+
+/**
+ * Saves bytes as a file the browser downloads: the .xlsx templates come from the API with the
+ * token, so a plain link (which sends none) cannot fetch them.
+ */
+export function saveBlob(name: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob)
   const link = document.createElement('a')
   link.href = url
   link.download = name
