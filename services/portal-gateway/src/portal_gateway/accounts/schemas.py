@@ -5,37 +5,31 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class RegisterIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    account_type: Literal["person", "entity"]
-    id_number: str | None = Field(default=None, description="Resident ID number (person)", max_length=18)
-    uscc: str | None = Field(default=None, description="Unified social credit code (entity)", max_length=18)
-    name: str = Field(min_length=1, max_length=100)
-    phone: str = Field(pattern=r"^1[3-9]\d{9}$", description="Mainland mobile number")
-    password: str = Field(min_length=8, max_length=128)
-
-
-class WalkInAccountIn(BaseModel):
-    """An account a window clerk opens for a walk-in applicant (窗口代为注册): no password given."""
+class ApplicantIdentityIn(BaseModel):
+    """A natural person by resident ID number or a legal person by unified social credit code."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     account_type: Literal["person", "entity"]
     id_number: str | None = Field(default=None, description="Resident ID number (person)", max_length=18)
     uscc: str | None = Field(default=None, description="Unified social credit code (entity)", max_length=18)
-    name: str = Field(min_length=1, max_length=100)
-    phone: str = Field(pattern=r"^1[3-9]\d{9}$", description="Mainland mobile number")
 
 
-class WalkInResetIn(BaseModel):
+class WalkInResetIn(ApplicantIdentityIn):
     """Whose password a window clerk resets, after checking their identity document in person."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    account_type: Literal["person", "entity"]
-    id_number: str | None = Field(default=None, description="Resident ID number (person)", max_length=18)
-    uscc: str | None = Field(default=None, description="Unified social credit code (entity)", max_length=18)
+class WalkInAccountIn(ApplicantIdentityIn):
+    """An account a window clerk opens for a walk-in applicant (窗口代为注册): no password given."""
+
+    name: str = Field(min_length=1, max_length=100)
+    phone: str = Field(pattern=r"^1[3-9]\d{9}$", description="Mainland mobile number")
+
+
+class RegisterIn(WalkInAccountIn):
+    """Registration by the applicant, with the password they choose."""
+
+    password: str = Field(min_length=8, max_length=128)
 
 
 class PasswordChangeIn(BaseModel):

@@ -15,7 +15,13 @@ from gov_common.auth import Roles
 from gov_common.db import utcnow
 from gov_common.errors import Conflict, Forbidden, InvalidField, NotFound, Unauthorized
 from gov_common.identity import validate_resident_id, validate_uscc
-from portal_gateway.accounts.schemas import PasswordChangeIn, RegisterIn, WalkInAccountIn, WalkInResetIn
+from portal_gateway.accounts.schemas import (
+    ApplicantIdentityIn,
+    PasswordChangeIn,
+    RegisterIn,
+    WalkInAccountIn,
+    WalkInResetIn,
+)
 from portal_gateway.models import Account
 from portal_gateway.notifications import texts
 from portal_gateway.notifications.models import Notification
@@ -33,7 +39,7 @@ _SLIP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
 INITIAL_PASSWORD_LENGTH = 12
 
 
-def _login_name(body: RegisterIn | WalkInAccountIn | WalkInResetIn) -> str:
+def _login_name(body: ApplicantIdentityIn) -> str:
     if body.account_type == "person":
         if not body.id_number:
             raise InvalidField("id_number", "a natural person registers with a resident identity number")

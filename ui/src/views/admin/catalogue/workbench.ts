@@ -2,8 +2,8 @@
  * What the catalogue workbench's pages share: who is acting (for the actions shown), and saving a
  * file (the import templates).
  */
-import { computed, type ComputedRef } from 'vue'
-import type { Actor } from '@/lib/catalogueAdmin'
+import { computed, ref, type ComputedRef, type Ref } from 'vue'
+import { describeCatalogueError, type Actor } from '@/lib/catalogueAdmin'
 import { useAuthStore } from '@/stores/auth'
 
 export function useActor(): ComputedRef<Actor> {
@@ -33,4 +33,28 @@ export function saveBlob(name: string, blob: Blob): void {
   link.click()
   link.remove()
   setTimeout(() => URL.revokeObjectURL(url), 1000)
+}
+
+/**
+ * An .xlsx import template fetched from the API (it needs the bearer token, so no plain link) and
+ * saved under `name`; `error` says in Chinese why it could not be.
+ */
+export function useTemplateDownload(
+  name: string,
+  fetch: () => Promise<Blob>,
+): { fetching: Ref<boolean>; error: Ref<string>; save: () => Promise<void> } {
+  const fetching = ref(false)
+  const error = ref('')
+  async function save(): Promise<void> {
+    error.value = ''
+    fetching.value = true
+    try {
+      saveBlob(name, await fetch())
+    } catch (cause) {
+      error.value = `下载导入模板失败：${describeCatalogueError(cause)}`
+    } finally {
+      fetching.value = false
+    }
+  }
+  return { fetching, error, save }
 }
