@@ -77,13 +77,32 @@ def test_staff_list_every_item_by_its_latest_version(any_sm: SM) -> None:
     assert [r["code"] for r in page.json()] == [r["code"] for r in rows[3:6]]
 
 
-def test_a_department_admin_lists_every_department_as_staff_may_read_every_item(any_sm: SM) -> None:
-    """Reading is open to all staff (as the versions are); editing stays with the item's department."""
+def test_staff_read_every_department_s_items_but_drafts_only_of_their_own(any_sm: SM) -> None:
+    """Published and retired versions are open to all staff; a draft is work in progress of its
+    department (as the five lists' drafts are): the admin and that department's staff read it,
+    others see the item as if the draft were not there. Editing stays with the item's department."""
     sm = any_sm
     _prepare(sm)
-    amr = sm.staff("department_admin", "amr")
+    amr, psb = sm.staff("department_admin", "amr"), sm.staff("department_admin", "psb")
     assert [r["code"] for r in _staff_list(sm, amr, status="retired")[0]] == [RETIRED]
-    assert [r["code"] for r in _staff_list(sm, sm.staff("reviewer", "psb"), status="draft")[0]] == [DRAFT, REVISED]
+    assert [r["code"] for r in _staff_list(sm, sm.staff("reviewer", "amr"), status="draft")[0]] == [DRAFT, REVISED]
+    assert _staff_list(sm, psb, status="draft") == ([], 0)
+    assert _staff_list(sm, sm.staff("clerk"), status="draft") == ([], 0)  # no department: no drafts
+    # For psb, REVISED is its version in force, with nothing pending; DRAFT is not there at all.
+    others = {r["code"]: r for r in _staff_list(sm, psb, status="all")[0]}
+    assert DRAFT not in others and RETIRED in others
+    revised = others[REVISED]
+    assert (revised["status"], revised["version"], revised["name"], revised["draft_pending"]) == (
+        "published", 1, "户外广告设置许可", False,
+    )  # fmt: skip
+    assert [r["code"] for r in _staff_list(sm, psb, status="published")[0]].count(REVISED) == 1
+    # The versions and the single version answer the same way.
+    versions = sm.client.get(f"/api/v1/items/{REVISED}/versions", headers=psb)
+    assert [v["version"] for v in versions.json()] == [1] and versions.headers["X-Total-Count"] == "1"
+    assert sm.client.get(f"/api/v1/items/{REVISED}/versions/2", headers=psb).status_code == 404
+    assert sm.client.get(f"/api/v1/items/{REVISED}/versions/2", headers=amr).status_code == 200
+    assert sm.client.get(f"/api/v1/items/{DRAFT}/versions", headers=psb).status_code == 404
+    assert [v["version"] for v in sm.client.get(f"/api/v1/items/{REVISED}/versions", headers=amr).json()] == [1, 2]
     refused = sm.client.post(f"/api/v1/items/{RETIRED}/publish", headers=amr)
     assert refused.status_code == 403
 

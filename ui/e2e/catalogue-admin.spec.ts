@@ -476,27 +476,35 @@ test('a list import with a bad row applies nothing; a good one makes a draft', a
 })
 
 test('a department admin of another department is refused', async ({ page, shot, request, newVisitor }) => {
-  // An amr draft made by the administrator through the API.
+  // An amr item the administrator made through the API: published, with its next version pending
+  // as a draft; and a new amr item that is a draft only.
   const code = `330122-AMR-XK-${serial(8000)}`
+  const newDraft = `330122-AMR-XK-${serial(4000)}`
   const headers = await apiToken(request, 'admin')
-  const created = await request.post('/api/v1/items', {
-    headers,
-    data: {
-      code,
-      name: '市场监管部门的草稿事项',
-      item_type: 'licensing',
-      department_code: 'amr',
-      legal_basis: '《行政许可法》',
-      statutory_days: 20,
-      committed_days: 10,
-      audience: ['entity'],
-    },
-  })
-  expect(created.status()).toBe(201)
+  const item = {
+    code,
+    name: '市场监管部门的事项',
+    item_type: 'licensing',
+    department_code: 'amr',
+    legal_basis: '《行政许可法》',
+    statutory_days: 20,
+    committed_days: 10,
+    audience: ['entity'],
+  }
+  expect((await request.post('/api/v1/items', { headers, data: item })).status()).toBe(201)
+  expect((await request.post(`/api/v1/items/${code}/publish`, { headers })).status()).toBe(200)
+  const pending = await request.put(`/api/v1/items/${code}/draft`, { headers, data: { ...item, name: '市场监管部门的事项（修订草稿）' } })
+  expect(pending.status()).toBe(200)
+  expect((await request.post('/api/v1/items', { headers, data: { ...item, code: newDraft, name: '市场监管部门的新草稿' } })).status()).toBe(201)
 
   await login(page, 'deptadmin-psb', DEMO_PASSWORD)
+  // Another department's drafts are its work in progress: neither the new draft nor the pending version shows.
+  await page.goto(`/admin/catalogue?q=${newDraft}`)
+  await expect(table(page, '事项')).toContainText('没有找到事项')
   await page.goto(`/admin/catalogue/items/${code}`)
   await expect(page.getByText(`该事项属于${AMR}，您只能查看，不能修改、发布或停用。`)).toBeVisible()
+  await expect(page.getByRole('heading', { name: '市场监管部门的事项' })).toBeVisible()
+  await expect(page.getByText('市场监管部门的事项（修订草稿）')).toHaveCount(0)
   await expect(page.getByRole('button', { name: '发布', exact: true })).toHaveCount(0)
   await page.goto(`/admin/catalogue/items/${code}/edit`)
   await expect(page.getByText(`该事项属于${AMR}，您只能修改本部门的事项。`)).toBeVisible()

@@ -59,6 +59,14 @@ def _is_staff(principal: Principal | None) -> bool:
     return principal is not None and principal.has_role(*Roles.STAFF)
 
 
+def _drafts_of(principal: Principal) -> frozenset[str] | None:
+    """Whose item drafts a staff member reads: every department's for the admin, else their own
+    department's only (drafts are work in progress, as the five lists' drafts are)."""
+    if principal.has_role(Roles.ADMIN):
+        return None
+    return frozenset({principal.department}) if principal.department else frozenset()
+
+
 @router.get("/items", response_model=list[ItemListEntry], response_model_exclude_unset=True, responses=_ERRORS)
 def list_items(
     session: DbSession,
@@ -97,7 +105,9 @@ def list_items(
             "the staff listing filters by status, department, type and q only",
             code="filter_not_supported",
         )
-    rows, total = service.list_for_staff(session, page=page, status=status, department=department, q=q, item_type=type)
+    rows, total = service.list_for_staff(
+        session, page=page, status=status, department=department, q=q, item_type=type, drafts_of=_drafts_of(principal)
+    )
     page.describe(response, total)
     entries: list[ItemSummary] = []
     for item, published_version in rows:
@@ -141,21 +151,23 @@ def get_item(code: str, session: DbSession) -> ItemDetail:
 
 
 @router.get("/items/{code}/versions", response_model=list[ItemDetail], responses=_ERRORS)
-def list_item_versions(
-    code: str, session: DbSession, _staff: Staff, page: Page, response: Response
-) -> list[ItemDetail]:
-    """Every version of an item, drafts and retired ones included, oldest first, paginated (staff)."""
-    items, total = service.page_versions(session, code, page=page)
+def list_item_versions(code: str, session: DbSession, staff: Staff, page: Page, response: Response) -> list[ItemDetail]:
+    """Every version of an item, retired ones included, oldest first, paginated (staff); drafts only
+    for the admin and the item's own department."""
+    items, total = service.page_versions(session, code, page=page, drafts_of=_drafts_of(staff))
     page.describe(response, total)
     return [_version(i, staff=True) for i in items]
 
 
 @router.get("/items/{code}/versions/{version}", response_model=ItemDetail, responses=_ERRORS)
 def get_item_version(code: str, version: int, session: DbSession, principal: OptionalPrincipal) -> ItemDetail:
-    """One version of an item, as cases filed under it saw it (a draft only for staff)."""
+    """One version of an item, as cases filed under it saw it (a draft only for the admin and the
+    item's own department)."""
     item = service.get_version(session, code, version)
-    if item.status == service.ItemStatus.DRAFT and not _is_staff(principal):
-        raise NotFound(f"service item {code} has no version {version}", field="version")
+    if item.status == service.ItemStatus.DRAFT:
+        drafts_of = _drafts_of(principal) if principal is not None and _is_staff(principal) else frozenset()
+        if drafts_of is not None and item.department_code not in drafts_of:
+            raise NotFound(f"service item {code} has no version {version}", field="version")
     return _version(item, staff=_is_staff(principal))
 
 

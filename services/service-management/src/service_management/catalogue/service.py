@@ -6,7 +6,7 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from gov_common.auth import Principal
@@ -88,8 +88,12 @@ def list_for_staff(
     department: str | None = None,
     q: str | None = None,
     item_type: str | None = None,
+    drafts_of: frozenset[str] | None = None,
 ) -> tuple[list[tuple[Item, int | None]], int]:
     """Every item by its latest version, whatever its status, with the version in force.
+
+    `drafts_of` limits the drafts the reader sees to those departments' (None: all, the admin's
+    view); another department's pending draft is then as if not there.
 
     `published` means "has a version in force" (a newer draft may be pending), `draft` "the latest
     version is a draft" (a new item, or the pending next version of a published or retired one),
@@ -101,6 +105,7 @@ def list_for_staff(
             func.max(Item.version).label("latest"),
             func.max(case((Item.status == ItemStatus.PUBLISHED, Item.version))).label("published"),
         )
+        .where(drafts_visible(drafts_of))
         .group_by(Item.code)
         .subquery()
     )
@@ -172,12 +177,22 @@ def list_versions(session: Session, code: str) -> list[Item]:
     return items
 
 
-def page_versions(session: Session, code: str, *, page: PageRequest) -> tuple[list[Item], int]:
-    """One page of an item's versions, oldest first."""
-    total = session.scalar(select(func.count()).select_from(Item).where(Item.code == code)) or 0
+def drafts_visible(drafts_of: frozenset[str] | None) -> ColumnElement[bool]:
+    """Versions a reader sees: every one when `drafts_of` is None, else no drafts but those departments'."""
+    if drafts_of is None:
+        return true()
+    return or_(Item.status != ItemStatus.DRAFT, Item.department_code.in_(sorted(drafts_of)))
+
+
+def page_versions(
+    session: Session, code: str, *, page: PageRequest, drafts_of: frozenset[str] | None = None
+) -> tuple[list[Item], int]:
+    """One page of an item's versions, oldest first (drafts as `drafts_of` allows)."""
+    visible = and_(Item.code == code, drafts_visible(drafts_of))
+    total = session.scalar(select(func.count()).select_from(Item).where(visible)) or 0
     if not total:
         raise NotFound(f"service item {code} does not exist", field="code")
-    query = select(Item).where(Item.code == code).order_by(Item.version).offset(page.offset).limit(page.page_size)
+    query = select(Item).where(visible).order_by(Item.version).offset(page.offset).limit(page.page_size)
     return list(session.scalars(query).all()), total
 
 
