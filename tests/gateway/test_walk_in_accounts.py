@@ -164,6 +164,9 @@ def test_a_clerk_resets_a_forgotten_password_which_unlocks_the_account(gateway: 
     id_number = fresh_id_number()
     body = {"account_type": "person", "id_number": id_number, "name": "孙某", "phone": "13800000001"}
     assert client.post("/api/v1/auth/register", json=body | {"password": "forgotten-1"}).status_code == 201
+    # A session someone holds from before (the person on another device, or whoever took the password).
+    earlier = _bearer(client, id_number, "forgotten-1")
+    assert client.get("/api/v1/me", headers=earlier).status_code == 200
     # Guessing locks the name (five failures), as the person tries to remember.
     assert [_token(client, id_number, f"guess-{i}").status_code for i in range(5)] == [401] * 5
     assert _token(client, id_number, "forgotten-1").status_code == 429
@@ -180,8 +183,12 @@ def test_a_clerk_resets_a_forgotten_password_which_unlocks_the_account(gateway: 
     initial = done.json()["initial_password"]
     assert done.json()["account"]["username"] == id_number and done.json()["must_change_password"] is True
 
-    # Unlocked at once; the old password is gone; the new one must be replaced before a token.
+    # Unlocked at once; the old password is gone, and so is the session from before (the gateway's own
+    # endpoints and those it forwards alike); the new one must be replaced before a token.
     assert _token(client, id_number, "forgotten-1").status_code == 401
+    for path in ("/api/v1/me", "/api/v1/me/notifications", "/api/v1/cases"):
+        revoked = client.get(path, headers=earlier)
+        assert revoked.status_code == 401 and revoked.json()["code"] == "token_revoked", (path, revoked.text)
     assert _token(client, id_number, initial).json()["code"] == "password_change_required"
     changed = client.post(
         "/api/v1/auth/password",
@@ -189,8 +196,19 @@ def test_a_clerk_resets_a_forgotten_password_which_unlocks_the_account(gateway: 
     )
     assert changed.status_code == 204
     assert _token(client, id_number, "remembered-2").status_code == 200
+    # Changing the password ends the other sessions too: the one opened just now included.
+    current = _bearer(client, id_number, "remembered-2")
+    assert (
+        client.post(
+            "/api/v1/auth/password",
+            json={"username": id_number, "current_password": "remembered-2", "new_password": "remembered-3"},
+        ).status_code
+        == 204
+    )
+    assert client.get("/api/v1/me", headers=current).json()["code"] == "token_revoked"
+    assert client.get("/api/v1/me", headers=_bearer(client, id_number, "remembered-3")).status_code == 200
     # The applicant's inbox records the reset and who made it.
-    inbox = client.get("/api/v1/me/notifications", headers=_bearer(client, id_number, "remembered-2"))
+    inbox = client.get("/api/v1/me/notifications", headers=_bearer(client, id_number, "remembered-3"))
     assert inbox.status_code == 200, inbox.text
     [notice] = [n for n in inbox.json() if n["kind"] == "password_reset"]
     assert notice["title"] == "登录密码已在窗口重置" and "（综合窗口人员）" in notice["body"]

@@ -32,6 +32,9 @@ class Account(Base):
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The staff user name of the clerk who opened the account at the window; None if self-registered.
     created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Its tokens carry this number (`tgen`); a password change or reset moves it on, ending the
+    # account's other sessions (portal_gateway.revocation).
+    token_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The last password reset at a window: by which clerk, when.
     password_reset_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     password_reset_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

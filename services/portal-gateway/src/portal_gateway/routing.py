@@ -2,9 +2,8 @@
 The routes themselves live in `portal_gateway.routes`, one module per area.
 
 The caller's bearer token and the request id travel with the call; the services verify the
-token themselves, so the gateway adds no trust of its own. It only takes some away: an
-integrator's token is refused here once its application is deactivated or its secret rotated
-(the services cannot know), instead of working until it expires.
+token themselves, so the gateway adds no trust of its own. It only takes some away: a token
+that is no longer current is refused before any route runs (`portal_gateway.revocation`).
 """
 
 from __future__ import annotations
@@ -14,13 +13,10 @@ from urllib.parse import quote
 
 import httpx
 from fastapi import Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from gov_common import pagination
-from gov_common.auth import Principal, Roles, TokenVerifier, bearer_token
-from gov_common.errors import Forbidden, ServiceUnavailable, Unauthorized
-from gov_common.service import ServiceRuntime
-from portal_gateway.models import ClientApplication
+from gov_common.auth import Principal, Roles
+from gov_common.errors import Forbidden, ServiceUnavailable
 
 log = logging.getLogger("portal_gateway.routing")
 
@@ -35,38 +31,7 @@ _RETURNED_HEADERS = (
 )
 
 
-def _client_revoked(runtime: ServiceRuntime, principal: Principal) -> bool:
-    with runtime.db.session() as session:
-        application = session.get(ClientApplication, principal.client_id)
-        if application is None or not application.active:
-            return True
-        return (principal.token_generation or 0) != application.token_generation
-
-
-async def check_client_token(request: Request) -> None:
-    """Refuses (401) an integrator's token whose application was deactivated or whose secret was
-    rotated after the token was issued. Other tokens, and tokens that do not verify, pass on to
-    the service, which answers for them."""
-    token = bearer_token(request)
-    if token is None:
-        return
-    runtime: ServiceRuntime = request.app.state.runtime
-    verifier: TokenVerifier = runtime.verifier
-    try:
-        principal = verifier.verify(token)
-    except Unauthorized:
-        return
-    if principal.account_type != "client" or principal.is_service or not principal.client_id:
-        return
-    if await run_in_threadpool(_client_revoked, runtime, principal):
-        raise Unauthorized(
-            "this client application's token was revoked (application deactivated or secret rotated)",
-            code="token_revoked",
-        )
-
-
 async def forward(request: Request, service: str, base_url: str, path: str) -> Response:
-    await check_client_token(request)
     client: httpx.AsyncClient = request.app.state.http
     headers = {k: v for k, v in request.headers.items() if k.lower() in _PASSED_HEADERS}
     try:

@@ -177,6 +177,7 @@ def token(
             department=account.department_code,
             # Staff only: an applicant's login name is their ID number, already in `idn`.
             username=account.username if account.account_type == "staff" else None,
+            token_generation=account.token_generation,
         )
     elif grant_type == "client_credentials":
         basic = _basic_credentials(request)

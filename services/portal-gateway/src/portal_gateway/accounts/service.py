@@ -113,6 +113,7 @@ def reset_at_window(session: Session, body: WalkInResetIn, *, clerk: str, clerk_
     now = utcnow()
     account.password_hash = _hasher.hash(initial)
     account.must_change_password = True
+    account.token_generation += 1  # whoever holds a token of the account is logged out
     account.password_reset_by, account.password_reset_at = clerk, now
     # The applicant's inbox keeps a record of it (and who did it), as it does of who read their data.
     text = texts.password_reset(clerk=clerk_name)
@@ -141,6 +142,7 @@ def change_password(session: Session, body: PasswordChangeIn) -> Account:
         )
     account.password_hash = _hasher.hash(body.new_password)
     account.must_change_password = False
+    account.token_generation += 1  # other sessions end
     return account
 
 

@@ -1,0 +1,75 @@
+"""Tokens that are no longer current are refused at the gateway, before any route runs.
+
+Access tokens are self-contained (the services verify them with the gateway's public key), so a
+token would otherwise live until it expires (`GW_TOKEN_TTL_SECONDS`). Each account and each client
+application has a token generation; tokens carry it (`tgen`), and the gateway refuses (401
+`token_revoked`) a token of an older generation, of an account that no longer exists or of a
+deactivated application. The generation moves on when a password is changed or reset at a window
+(an account's other sessions end: a stolen password or session stops working) and when an
+application is deactivated or its secret rotated.
+
+The check is one primary-key read per authenticated call, made afresh each time so that every
+replica refuses a revoked token at once. The platform's own service clients are not checked:
+they never leave the cluster. The services behind the gateway still accept an unexpired token
+handed to them directly; from outside, the gateway is the only way in.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from gov_common.auth import Principal, TokenVerifier, bearer_token
+from gov_common.errors import Unauthorized, problem
+from gov_common.service import ServiceRuntime
+from portal_gateway.models import Account, ClientApplication
+
+# Where a token is not asked for (log-in, registration, password change, keys) nothing is checked.
+_UNCHECKED_PREFIXES = ("/api/v1/auth/",)
+
+
+def is_current(runtime: ServiceRuntime, principal: Principal) -> bool:
+    generation = principal.token_generation or 0
+    with runtime.db.session() as session:
+        if principal.account_type == "client":
+            application = session.get(ClientApplication, principal.client_id)
+            return application is not None and application.active and application.token_generation == generation
+        account = session.get(Account, principal.sub)
+        return account is not None and account.token_generation == generation
+
+
+async def _principal(request: Request) -> Principal | None:
+    """The caller of a checked path, when the token verifies; otherwise the route answers for it."""
+    if not request.url.path.startswith("/api/v1/") or request.url.path.startswith(_UNCHECKED_PREFIXES):
+        return None
+    token = bearer_token(request)
+    if token is None:
+        return None
+    runtime: ServiceRuntime = request.app.state.runtime
+    verifier: TokenVerifier = runtime.verifier
+    try:
+        principal = verifier.verify(token)
+    except Unauthorized:
+        return None
+    if principal.is_service or (principal.account_type == "client" and not principal.client_id):
+        return None
+    return principal
+
+
+def install_token_check(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def _current_tokens(request: Request, call_next):  # type: ignore[no-untyped-def]
+        principal = await _principal(request)
+        if principal is not None:
+            runtime: ServiceRuntime = request.app.state.runtime
+            if not await run_in_threadpool(is_current, runtime, principal):
+                what = "client application" if principal.account_type == "client" else "account"
+                return problem(
+                    401,
+                    f"this token is no longer valid: the {what}'s password or secret changed, or it was "
+                    "deactivated; log in again",
+                    headers={"WWW-Authenticate": "Bearer"},
+                    code="token_revoked",
+                )
+        response: Response = await call_next(request)
+        return response
