@@ -144,3 +144,39 @@ def test_the_lists_in_force_are_paginated_the_house_way(any_sm: SM) -> None:
         assert refused.status_code == 422, bad
         assert refused.headers["content-type"].startswith("application/problem+json")
         assert refused.json()["errors"][0]["field"] in {"page", "page_size"}, refused.json()
+
+
+def test_a_department_deletes_its_drafts_but_never_a_version_on_record(any_sm: SM) -> None:
+    sm = any_sm
+    amr, psb, admin = sm.staff("department_admin", "amr"), sm.staff("department_admin", "psb"), sm.staff("admin")
+
+    def draft() -> int:
+        made = sm.client.post(
+            "/api/v1/lists/fee/drafts", json={"department_code": "amr", "entries": ENTRIES}, headers=amr
+        )
+        assert made.status_code == 201, made.text
+        return int(made.json()["id"])
+
+    first, second = draft(), draft()
+    url = f"/api/v1/lists/versions/{first}"
+    assert sm.client.delete(url, headers=psb).status_code == 404  # another department's draft is not even seen
+    assert sm.client.delete(url, headers=sm.staff("reviewer", "amr")).status_code == 403
+    assert sm.client.delete(url).status_code == 401
+    assert sm.client.delete(url, headers=amr).status_code == 204
+    assert sm.client.get(url, headers=amr).status_code == 404
+    assert sm.client.delete(url, headers=amr).status_code == 404
+    left = sm.client.get("/api/v1/lists/fee/versions", headers=amr).json()
+    assert [(v["id"], v["status"]) for v in left] == [(second, "draft")]
+
+    # Submitted and published versions are the record: 409, and they stay.
+    assert sm.client.post(f"/api/v1/lists/versions/{second}/submit", headers=amr).status_code == 200
+    refused = sm.client.delete(f"/api/v1/lists/versions/{second}", headers=admin)
+    assert refused.status_code == 409 and refused.json()["code"] == "list_not_draft"
+    published = sm.client.post(
+        f"/api/v1/lists/versions/{second}/publish", json={"effective_date": "2026-12-01"}, headers=admin
+    )
+    assert published.status_code == 200
+    assert sm.client.delete(f"/api/v1/lists/versions/{second}", headers=amr).status_code == 409
+    # The administrator deletes any department's draft.
+    assert sm.client.delete(f"/api/v1/lists/versions/{draft()}", headers=admin).status_code == 204
+    assert [v["status"] for v in sm.client.get("/api/v1/lists/fee/versions", headers=amr).json()] == ["published"]

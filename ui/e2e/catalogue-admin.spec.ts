@@ -473,6 +473,13 @@ test('a list import with a bad row applies nothing; a good one makes a draft', a
   await table(page, '清单版本').getByRole('button', { name: /^查看第1版/ }).click()
   await expect(page.getByTestId('version-entries')).toContainText('职业技能鉴定服务')
   await shot('清单导入为草稿')
+
+  // A draft no longer wanted is deleted (after a confirmation); nothing of it is left.
+  await table(page, '清单版本').getByRole('button', { name: /^删除草稿：第1版/ }).click()
+  await page.getByRole('dialog', { name: '确认删除草稿' }).getByRole('button', { name: '删除' }).click()
+  await expect(table(page, '清单版本')).toContainText('暂无中介服务清单的版本')
+  await expect(page.getByTestId('version-entries')).toHaveCount(0)
+  await shot('删除清单草稿')
 })
 
 test('a department admin of another department is refused', async ({ page, shot, request, newVisitor }) => {

@@ -1217,6 +1217,11 @@ export function downloadListImportTemplate(): Promise<Blob> {
   return downloadBlob('/lists/import-template.xlsx')
 }
 
+/** Deletes a draft list version (its department, administrators); other versions answer 409. */
+export async function deleteListDraft(id: number): Promise<void> {
+  await send(`/lists/versions/${id}`, { method: 'DELETE' })
+}
+
 export function submitListVersion(id: number): Promise<ListVersion> {
   return json<ListVersion>(`/lists/versions/${id}/submit`, { method: 'POST' })
 }

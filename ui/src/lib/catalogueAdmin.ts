@@ -868,17 +868,18 @@ export function itemActions(latestStatus: string, department: string, actor: Act
   return []
 }
 
-export type ListAction = 'newDraft' | 'submit' | 'publish'
+export type ListAction = 'newDraft' | 'submit' | 'publish' | 'delete'
 
 /**
- * The actions on a version of a list: a department compiles a new draft from any version and
- * submits a draft; only an administrator publishes (a draft or a submitted version).
+ * The actions on a version of a list: a department compiles a new draft from any version, and
+ * submits or deletes a draft; only an administrator publishes (a draft or a submitted version).
  */
 export function listActions(status: string, department: string, actor: Actor): ListAction[] {
   if (!actsFor(actor, department)) return []
   const actions: ListAction[] = ['newDraft']
   if (status === 'draft') actions.push('submit')
   if (actor.isAdmin && (status === 'draft' || status === 'submitted')) actions.push('publish')
+  if (status === 'draft') actions.push('delete')
   return actions
 }
 

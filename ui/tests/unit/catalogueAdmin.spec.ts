@@ -288,9 +288,9 @@ describe('who may do what', () => {
   })
 
   it('lets departments submit and only administrators publish a list', () => {
-    expect(listActions('draft', 'amr', amr)).toEqual(['newDraft', 'submit'])
+    expect(listActions('draft', 'amr', amr)).toEqual(['newDraft', 'submit', 'delete'])
     expect(listActions('submitted', 'amr', amr)).toEqual(['newDraft'])
-    expect(listActions('draft', 'amr', admin)).toEqual(['newDraft', 'submit', 'publish'])
+    expect(listActions('draft', 'amr', admin)).toEqual(['newDraft', 'submit', 'publish', 'delete'])
     expect(listActions('submitted', 'amr', admin)).toEqual(['newDraft', 'publish'])
     expect(listActions('published', 'amr', admin)).toEqual(['newDraft'])
     expect(listActions('published', 'psb', amr)).toEqual([])

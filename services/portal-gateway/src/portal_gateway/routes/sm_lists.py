@@ -29,6 +29,12 @@ async def get_list_version(version_id: str, request: Request) -> Response:
     return await forward(request, SM, service_management(request), f"/api/v1/lists/versions/{seg(version_id)}")
 
 
+@router.delete("/lists/versions/{version_id}")
+async def delete_list_draft(version_id: str, request: Request) -> Response:
+    """Delete a draft list version (its department, administrators)."""
+    return await forward(request, SM, service_management(request), f"/api/v1/lists/versions/{seg(version_id)}")
+
+
 @router.post("/lists/versions/{version_id}/submit")
 async def submit_list_version(version_id: str, request: Request) -> Response:
     """Submit a draft list for review."""

@@ -56,6 +56,13 @@ def get_version(version_id: int, session: DbSession, principal: OptionalPrincipa
     return VersionOut.model_validate(service.get_version(session, principal=principal, version_id=version_id))
 
 
+@router.delete("/versions/{version_id}", status_code=204, response_class=Response, responses=_ERRORS)
+def delete_draft(version_id: int, session: DbSession, principal: Manager) -> Response:
+    """The department (or an administrator) deletes a draft; other versions are the record (409)."""
+    service.delete_draft(session, principal=principal, version_id=version_id)
+    return Response(status_code=204)
+
+
 @router.post("/versions/{version_id}/submit", response_model=VersionOut, responses=_ERRORS)
 def submit(version_id: int, session: DbSession, principal: Manager) -> VersionOut:
     """The department submits its draft for review."""

@@ -80,6 +80,18 @@ def submit(session: Session, *, principal: Principal, version_id: int) -> ListVe
     return version
 
 
+def delete_draft(session: Session, *, principal: Principal, version_id: int) -> None:
+    """A draft the department no longer wants (a new draft is compiled from any version, so old
+    ones would pile up). Submitted, published and superseded versions stay: they are the record."""
+    version = get_version(session, principal=principal, version_id=version_id)
+    check_department(principal, version.department_code)
+    if version.status != "draft":
+        raise Conflict(
+            f"list version {version_id} is {version.status}; only a draft can be deleted", code="list_not_draft"
+        )
+    session.delete(version)
+
+
 def publish(session: Session, *, principal: Principal, version_id: int, effective_date: dt.date) -> ListVersion:
     version = get_version(session, principal=principal, version_id=version_id)
     if version.status not in ("draft", "submitted"):
