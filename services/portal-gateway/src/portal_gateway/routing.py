@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import httpx
 from fastapi import Request, Response
+from starlette.requests import ClientDisconnect
 
 from gov_common import pagination
 from gov_common.auth import Principal, Roles
@@ -35,11 +36,16 @@ async def forward(request: Request, service: str, base_url: str, path: str) -> R
     client: httpx.AsyncClient = request.app.state.http
     headers = {k: v for k, v in request.headers.items() if k.lower() in _PASSED_HEADERS}
     try:
+        body = await request.body()
+    except ClientDisconnect:
+        # The caller left (a page closed mid-request): nobody to answer, nothing to forward.
+        return Response(status_code=499)
+    try:
         upstream = await client.request(
             request.method,
             base_url.rstrip("/") + path,
             params=list(request.query_params.multi_items()),
-            content=await request.body(),
+            content=body,
             headers=headers,
         )
     except httpx.HTTPError as exc:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
+from starlette.concurrency import run_in_threadpool
 
 from gov_common.auth import OptionalPrincipal, Principal, Roles
 from gov_common.errors import Forbidden, InvalidField, NotFound, Unauthorized
@@ -204,7 +205,10 @@ async def import_items(
 ) -> ImportReport:
     """Import items as drafts; every rejected row is reported and nothing is applied if any row is bad."""
     data = await read_upload(file, max_bytes=TABLE_MAX_BYTES)
-    return importer.import_items(session, principal=principal, data=data, filename=file.filename or "", dry_run=dry_run)
+    # Parsing and writing up to thousands of rows off the event loop.
+    return await run_in_threadpool(
+        importer.import_items, session, principal=principal, data=data, filename=file.filename or "", dry_run=dry_run
+    )
 
 
 @router.get("/departments", response_model=list[DepartmentOut])

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, File, Response, UploadFile
+from starlette.concurrency import run_in_threadpool
 
 from gov_common.auth import CurrentPrincipal
 from gov_common.errors import Forbidden
@@ -47,7 +48,9 @@ async def upload_file(
     if not (principal.is_applicant or principal.has_role("clerk", "admin")):
         raise Forbidden("only applicants and window clerks upload materials")
     data = await read_upload(file, max_bytes=ports.files.max_bytes)
-    stored = service.upload(session, ports, principal=principal, data=data)
+    # Database work off the event loop: waiting on a lock held by another upload of the same file
+    # must not stop the loop that upload needs to commit (a deadlock until the lock times out).
+    stored = await run_in_threadpool(service.upload, session, ports, principal=principal, data=data)
     return UploadOut(file_id=stored.file_id, content_type=stored.content_type, size=stored.size)
 
 

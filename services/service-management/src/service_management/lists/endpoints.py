@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
+from starlette.concurrency import run_in_threadpool
 
 from gov_common.auth import OptionalPrincipal
 from gov_common.pagination import Page
@@ -134,8 +135,10 @@ async def import_list(
 ) -> ListImportReport:
     """Import a draft from a spreadsheet; every bad row is reported and nothing is applied if any is bad."""
     data = await read_upload(file, max_bytes=TABLE_MAX_BYTES)
+    # Parsing and writing the rows off the event loop.
     return ListImportReport.model_validate(
-        service.import_draft(
+        await run_in_threadpool(
+            service.import_draft,
             session,
             principal=principal,
             list_type=list_type,
