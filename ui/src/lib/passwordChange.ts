@@ -5,9 +5,8 @@
  */
 import { isApiError } from '@/api'
 import { mapProblem } from '@/lib/problem'
+import { PASSWORD_MAX, PASSWORD_MIN } from '@/lib/registration'
 
-export const PASSWORD_MIN = 8
-export const PASSWORD_MAX = 128
 export const WRONG_PASSWORD = '用户名或密码错误'
 export const PASSWORD_UNCHANGED = '新密码不能与初始密码相同'
 

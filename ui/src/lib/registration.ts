@@ -2,6 +2,10 @@
 import type { Registration } from '@/api'
 import { checkResidentId, checkUscc } from '@/lib/identity'
 
+/** The gateway's password bounds (RegisterIn, PasswordChangeIn). */
+export const PASSWORD_MIN = 8
+export const PASSWORD_MAX = 128
+
 export type ApplicantKind = 'person' | 'entity'
 
 export interface RegistrationForm {
@@ -47,8 +51,8 @@ export function checkField(form: RegistrationForm, field: RegistrationField): st
       return PHONE.test(form.phone.trim()) ? null : '请输入11位手机号码'
     case 'password':
       if (!form.password) return '请设置密码'
-      if (form.password.length < 8) return '密码至少8位'
-      return form.password.length > 128 ? '密码最多128位' : null
+      if (form.password.length < PASSWORD_MIN) return `密码至少${PASSWORD_MIN}位`
+      return form.password.length > PASSWORD_MAX ? `密码最多${PASSWORD_MAX}位` : null
     case 'confirm':
       if (!form.confirm) return '请再次输入密码'
       return form.confirm === form.password ? null : '两次输入的密码不一致'

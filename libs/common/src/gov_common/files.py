@@ -23,6 +23,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
+from urllib.parse import quote
 
 import filetype
 
@@ -218,3 +219,11 @@ def file_store_from_url(
         root = url[len("file://") :] if url.startswith("file://") else url
         backend = LocalFileBackend(root)
     return FileStore(backend, max_bytes=max_bytes)
+
+
+def attachment_disposition(name: str, *, ascii_name: str | None = None) -> str:
+    """`Content-Disposition` of a download named `name` (Chinese allowed, RFC 6266 / RFC 5987), with
+    an ASCII `filename` for clients that do not read `filename*` (by default `name` with the
+    characters ASCII lacks replaced)."""
+    fallback = (ascii_name or name.encode("ascii", "replace").decode()).replace('"', "_")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"

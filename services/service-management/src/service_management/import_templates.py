@@ -14,7 +14,6 @@ import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, get_args
-from urllib.parse import quote
 
 from fastapi import Response
 from openpyxl import Workbook
@@ -24,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from pydantic import BaseModel
 
+from gov_common.files import attachment_disposition
 from service_management.catalogue import importer
 from service_management.catalogue.schemas import (
     TYPE_CODES,
@@ -548,8 +548,7 @@ def xlsx_response(template: Template) -> Response:
         content=render(template),
         media_type=XLSX,
         headers={
-            "Content-Disposition": f'attachment; filename="{template.ascii_filename}"; '
-            f"filename*=UTF-8''{quote(template.filename)}",
+            "Content-Disposition": attachment_disposition(template.filename, ascii_name=template.ascii_filename),
             "Cache-Control": "private, no-store",
         },
     )

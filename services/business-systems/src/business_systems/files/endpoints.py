@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, File, Response, UploadFile
 
@@ -9,6 +8,7 @@ from business_systems.deps import DepartmentCode, DepartmentStaff, Files
 from business_systems.files import service
 from business_systems.files.schemas import AttachmentOut
 from gov_common.auth import CurrentPrincipal
+from gov_common.files import attachment_disposition
 from gov_common.service import DbSession
 
 router = APIRouter(prefix="/api/v1", tags=["files"])
@@ -24,12 +24,11 @@ _ERRORS: dict[int | str, dict[str, str]] = {
 
 
 def _file_response(download: service.Download) -> Response:
-    ascii_name = download.name.encode("ascii", "replace").decode().replace('"', "_")
     return Response(
         content=download.data,
         media_type=download.content_type,
         headers={
-            "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(download.name)}",
+            "Content-Disposition": attachment_disposition(download.name),
             "Cache-Control": "private, no-store",
             "X-Content-Type-Options": "nosniff",
         },

@@ -91,9 +91,17 @@ def reset_walk_in_password(
     account, initial = service.reset_at_window(
         session, body, clerk=principal.username or principal.name, clerk_name=principal.name
     )
-    throttle: LoginThrottle = request.app.state.login_throttle
-    throttle.succeeded(session, subject=LoginThrottle.subject(account.username))
+    _throttle(request).succeeded(session, subject=LoginThrottle.subject(account.username))
     return WalkInAccountOut(account=_out(account), initial_password=initial)
+
+
+def _throttle(request: Request) -> LoginThrottle:
+    throttle: LoginThrottle = request.app.state.login_throttle
+    return throttle
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 def _window_staff(principal: Principal) -> None:
@@ -114,16 +122,8 @@ def _window_staff(principal: Principal) -> None:
 def change_password(request: Request, body: PasswordChangeIn, session: DbSession) -> Response:
     """Replace a password, knowing the current one; how the initial password from the window is
     replaced before the first log-in. Failures count as failed log-ins for the throttle."""
-    throttle: LoginThrottle = request.app.state.login_throttle
-    address = request.client.host if request.client else "unknown"
-    subject = LoginThrottle.subject(body.username)
-    throttle.check(session, subject=subject, address=address)
-    try:
+    with _throttle(request).attempt(session, name=body.username, address=_address(request)):
         service.change_password(session, body)
-    except Unauthorized:
-        throttle.failed(subject=subject, address=address)
-        raise
-    throttle.succeeded(session, subject=subject)
     return Response(status_code=204)
 
 
@@ -151,23 +151,16 @@ def token(
     """Log in (OAuth2). Password grant: the user name is the ID number, the credit code or a staff
     name. Client-credentials grant: a client application, with HTTP Basic or form credentials."""
     issuer = _issuer(request)
-    throttle: LoginThrottle = request.app.state.login_throttle
-    address = request.client.host if request.client else "unknown"
+    throttle, address = _throttle(request), _address(request)
     if grant_type == "password":
         if not username:
             raise InvalidField("username", "the user name is required")
         if not password:
             raise InvalidField("password", "the password is required")
-        subject = LoginThrottle.subject(username)
-        throttle.check(session, subject=subject, address=address)
-        try:
+        with throttle.attempt(session, name=username, address=address):
             account = service.authenticate(
                 session, username=username, password=password, demo_enabled=runtime.settings.seed_demo
             )
-        except Unauthorized:
-            throttle.failed(subject=subject, address=address)
-            raise
-        throttle.succeeded(session, subject=subject)
         access_token = issuer.issue(
             sub=account.id,
             account_type=account.account_type,
@@ -184,14 +177,8 @@ def token(
         cid, secret = basic if basic else (client_id, client_secret)
         if not cid or not secret:
             raise Unauthorized("client credentials are required (HTTP Basic or client_id and client_secret)")
-        subject = LoginThrottle.subject(f"client:{cid}")
-        throttle.check(session, subject=subject, address=address)
-        try:
+        with throttle.attempt(session, name=f"client:{cid}", address=address):
             client = clients.authenticate_client(session, client_id=cid, client_secret=secret)
-        except Unauthorized:
-            throttle.failed(subject=subject, address=address)
-            raise
-        throttle.succeeded(session, subject=subject)
         access_token = issuer.issue(
             sub=f"client:{client.client_id}",
             account_type="client",

@@ -16,13 +16,15 @@ ingress's address and the per-address limit applies to them together.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from gov_common.db import Database, utcnow
-from gov_common.errors import TooManyRequests
+from gov_common.errors import TooManyRequests, Unauthorized
 from portal_gateway.models import LoginFailure
 
 
@@ -67,3 +69,16 @@ class LoginThrottle:
 
     def succeeded(self, session: Session, *, subject: str) -> None:
         session.execute(delete(LoginFailure).where(LoginFailure.subject == subject))
+
+    @contextmanager
+    def attempt(self, session: Session, *, name: str, address: str) -> Iterator[None]:
+        """One guarded check of a secret for `name`: refused (429) when throttled; a 401 inside is
+        written down as a failure, a normal end clears the name's failures; anything else passes."""
+        subject = self.subject(name)
+        self.check(session, subject=subject, address=address)
+        try:
+            yield
+        except Unauthorized:
+            self.failed(subject=subject, address=address)
+            raise
+        self.succeeded(session, subject=subject)
