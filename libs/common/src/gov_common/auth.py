@@ -34,6 +34,18 @@ class Roles:
     STAFF = frozenset({ADMIN, CLERK, REVIEWER, HANDLER, APPROVER, DEPARTMENT_ADMIN})
 
 
+class Assurance:
+    """How sure the platform is of an applicant's identity (docs/identity.md); tokens carry it as `loa`.
+
+    L1: name and number matched against the registry (or a number it does not know);
+    L2: plus a one-time code to the phone the registry holds for the person;
+    L3: the identity document checked in person at a window, or a sign-in through the provincial
+    identity platform.
+    """
+
+    L1, L2, L3 = 1, 2, 3
+
+
 @dataclass(frozen=True)
 class Principal:
     """Who is calling, as the verified token says."""
@@ -51,6 +63,10 @@ class Principal:
     # A client application's token generation (`tgen`): its tokens are revoked together by moving
     # the application to the next generation (deactivation, secret rotation). None for others.
     token_generation: int | None = None
+    # An applicant's assurance level (`loa`, Assurance); None for staff and client applications.
+    assurance_level: int | None = None
+    # The person acting for a legal person (RFC 8693 `act`: {"sub", "idn", "name"}); None otherwise.
+    actor: dict[str, str] | None = None
 
     @property
     def is_applicant(self) -> bool:
@@ -95,6 +111,8 @@ class TokenIssuer:
         client_id: str | None = None,
         username: str | None = None,
         token_generation: int | None = None,
+        assurance_level: int | None = None,
+        actor: dict[str, str] | None = None,
     ) -> str:
         now = int(time.time())
         claims: dict[str, Any] = {
@@ -119,6 +137,10 @@ class TokenIssuer:
             claims["preferred_username"] = username
         if token_generation is not None:
             claims["tgen"] = token_generation
+        if assurance_level is not None:
+            claims["loa"] = assurance_level
+        if actor:
+            claims["act"] = actor
         return jwt.encode(claims, self.key, algorithm="EdDSA", headers={"kid": self.jwk["kid"]})
 
     def jwks(self) -> dict[str, Any]:
@@ -195,7 +217,19 @@ class TokenVerifier:
             token=token,
             username=claims.get("preferred_username"),
             token_generation=claims.get("tgen"),
+            assurance_level=_int_or_none(claims.get("loa")),
+            actor=_actor(claims.get("act")),
         )
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _actor(value: Any) -> dict[str, str] | None:
+    if not isinstance(value, dict):
+        return None
+    return {str(k): str(v) for k, v in value.items() if isinstance(v, str | int)}
 
 
 def bearer_token(request: Request) -> str | None:
@@ -241,3 +275,37 @@ def require_reviewer(principal: CurrentPrincipal) -> Principal:
 
 Applicant = Annotated[Principal, Depends(require_applicant)]
 Reviewer = Annotated[Principal, Depends(require_reviewer)]
+
+
+class AssuranceRequired(Forbidden):
+    """403 naming the assurance level a call needs; the UI leads the applicant to raise theirs."""
+
+    code = "assurance_level_required"
+
+    def __init__(self, required: int, current: int | None) -> None:
+        super().__init__(
+            f"this needs identity assurance level L{required}; your account is at L{current or 0}",
+            required_level=required,
+            current_level=current or 0,
+        )
+
+
+def check_assurance(principal: Principal, level: int) -> None:
+    """Applicants need at least `level`; staff and client applications are governed by their roles."""
+    if principal.is_applicant and (principal.assurance_level or 0) < level:
+        raise AssuranceRequired(level, principal.assurance_level)
+
+
+def require_assurance(level: int) -> Callable[[Principal], Principal]:
+    """A dependency: the caller, when an applicant, holds at least `level` (else 403 naming it)."""
+
+    def dependency(principal: CurrentPrincipal) -> Principal:
+        check_assurance(principal, level)
+        return principal
+
+    return dependency
+
+
+# Dependencies for endpoints that show an applicant registry data, licences or the access log.
+AssuredL2 = Annotated[Principal, Depends(require_assurance(Assurance.L2))]
+AssuredL3 = Annotated[Principal, Depends(require_assurance(Assurance.L3))]

@@ -17,6 +17,7 @@ from data_sharing.catalogue.builtin import sync_builtin_resources
 from data_sharing.catalogue.endpoints import router as catalogue_router
 from data_sharing.catalogue.standing import sync_standing_grants
 from data_sharing.credit.endpoints import router as credit_router
+from data_sharing.identity.endpoints import router as identity_router
 from data_sharing.licenses.endpoints import router as licenses_router
 from data_sharing.licenses.service import issue_for_approved_case
 from data_sharing.licenses.signing import LicenseSigner
@@ -130,6 +131,7 @@ def create_app(
         credit_router,
         audit_router,
         quality_router,
+        identity_router,
     ):
         app.include_router(router)
     return app

@@ -75,11 +75,13 @@ PERSONS: list[dict[str, Any]] = [
 
 ENTITIES: list[dict[str, Any]] = [
     {"uscc": "91330122MA28D0K3XN", "name": "桐庐富春江茶业有限公司", "entity_type": "enterprise",
-     "legal_representative": "钱多多", "registered_capital": Decimal("200"), "established_on": date(2016, 5, 18),
+     "legal_representative": "钱多多", "legal_representative_id_number": "33012219920202001X",
+     "registered_capital": Decimal("200"), "established_on": date(2016, 5, 18),
      "division_code": "330122", "address": "浙江省杭州市桐庐县富春江镇茶园路3号",
      "business_scope": "茶叶种植、加工、销售", "status": "active"},
     {"uscc": "92330122MA2H7R5L09", "name": "桐庐县张三小吃店", "entity_type": "individual_business",
-     "legal_representative": "张三", "registered_capital": Decimal("5"), "established_on": date(2021, 3, 2),
+     "legal_representative": "张三", "legal_representative_id_number": "11010519491231002X",
+     "registered_capital": Decimal("5"), "established_on": date(2021, 3, 2),
      "division_code": "330122", "address": "浙江省杭州市桐庐县城南街道人民路1号", "business_scope": "小吃服务",
      "status": "active"},
 ]  # fmt: skip

@@ -66,6 +66,8 @@ class LegalEntity(Base):
     name: Mapped[str] = mapped_column(String(200), index=True)
     entity_type: Mapped[str] = mapped_column(String(32))
     legal_representative: Mapped[str] = mapped_column(String(100))
+    # Whose account may open the entity's (docs/identity.md); None where the registry lacks it.
+    legal_representative_id_number: Mapped[str | None] = mapped_column(String(18), nullable=True)
     registered_capital: Mapped[Decimal | None] = mapped_column(Numeric(18, 4), nullable=True)  # 万元
     established_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     division_code: Mapped[str] = mapped_column(ForeignKey("divisions.code"))

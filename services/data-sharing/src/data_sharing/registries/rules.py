@@ -132,8 +132,10 @@ def text(name: str, label: str, max_length: int, *, required: bool = False) -> C
     return Column(name, label, "text", f"at most {max_length} characters", _text(max_length), required)
 
 
-def resident_id(name: str, label: str) -> Column:
-    return Column(name, label, "resident_id", "18 characters with a correct check digit (GB 11643)", _resident_id, True)
+def resident_id(name: str, label: str, *, required: bool = True) -> Column:
+    return Column(
+        name, label, "resident_id", "18 characters with a correct check digit (GB 11643)", _resident_id, required
+    )
 
 
 def uscc(name: str, label: str) -> Column:
