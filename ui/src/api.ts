@@ -30,13 +30,26 @@ export interface Problem {
 export class ApiError extends Error {
   readonly status: number
   readonly problem: Problem
+  /** Seconds to wait before trying again (429, 503): the `Retry-After` header, else the body's `retry_after`. */
+  readonly retryAfter: number | null
 
-  constructor(problem: Problem) {
+  constructor(problem: Problem, retryAfter: number | null = null) {
     super(problem.detail || problem.title)
     this.name = 'ApiError'
     this.status = problem.status
     this.problem = problem
+    const fromBody = typeof problem.retry_after === 'number' ? problem.retry_after : null
+    this.retryAfter = retryAfter ?? fromBody
   }
+}
+
+/** `Retry-After` as seconds (a number of seconds or an HTTP date); null when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now: number = Date.now()): number | null {
+  if (value === null || value.trim() === '') return null
+  const text = value.trim()
+  if (/^\d+$/.test(text)) return Number(text)
+  const at = Date.parse(text)
+  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - now) / 1000))
 }
 
 export function isApiError(value: unknown): value is ApiError {
@@ -90,7 +103,21 @@ export interface Account {
   phone: string | null
   roles: string[]
   department_code: string | null
+  /** an applicant's identity assurance level (docs/identity.md: 1, 2 or 3); null for staff */
+  assurance_level?: AssuranceLevel | null
+  /** what the level rests on; null for staff */
+  identity_source?: IdentitySource | null
 }
+
+/** Identity assurance levels (gov_common.auth.Assurance): L1 实名核验, L2 手机核验, L3 现场核验或统一身份认证. */
+export type AssuranceLevel = 1 | 2 | 3
+
+/**
+ * What an account's identity rests on: `registry` (name and number matched the population
+ * registry), `unlisted` (a number the registry does not know), `phone` (plus a code to the
+ * registry's phone), `window` (the document checked at a window), `oidc` (the provincial identity platform).
+ */
+export type IdentitySource = 'registry' | 'unlisted' | 'phone' | 'window' | 'oidc'
 
 export interface RegisterPerson {
   account_type: 'person'
@@ -368,7 +395,7 @@ async function send(path: string, options: RequestOptions = {}): Promise<Respons
     throw new ApiError({ type: 'about:blank', title: 'Network Error', status: 0, detail: String(cause) })
   }
   if (!response.ok) {
-    const error = new ApiError(await problemFrom(response))
+    const error = new ApiError(await problemFrom(response), parseRetryAfter(response.headers.get('Retry-After')))
     // A refused token means the session is over; a failed login (no token sent) does not.
     if (response.status === 401 && token) unauthorizedHandler(error)
     throw error
@@ -398,13 +425,77 @@ export function register(body: Registration): Promise<Account> {
   return json<Account>('/auth/register', { method: 'POST', json: body, auth: false })
 }
 
-/** OAuth2 password flow; the user name is the ID number, the credit code or a staff account name. */
-export function login(username: string, password: string): Promise<TokenResponse> {
-  return json<TokenResponse>('/auth/token', {
-    method: 'POST',
-    form: { grant_type: 'password', username, password },
-    auth: false,
-  })
+/**
+ * OAuth2 password flow; the user name is the ID number, the credit code or a staff account name.
+ * A staff account with a second factor also gives its `totp` (401 `totp_required` without it,
+ * 403 `totp_enrolment_required` when not yet enrolled).
+ */
+export function login(username: string, password: string, totp?: string): Promise<TokenResponse> {
+  const form: Record<string, string> = { grant_type: 'password', username, password }
+  if (totp) form.totp = totp
+  return json<TokenResponse>('/auth/token', { method: 'POST', form, auth: false })
+}
+
+// ---------------------------------------------------------------- identity assurance (docs/identity.md)
+
+export interface PhoneCodeSent {
+  /** the registry's phone, masked (137****7002) */
+  phone_masked: string
+  /** seconds the code stays valid */
+  expires_in: number
+  /** seconds before another code may be asked for */
+  resend_after: number
+}
+
+export interface AssuranceRaised extends TokenResponse {
+  assurance_level: AssuranceLevel
+}
+
+/** A one-time code to the phone the population registry holds (202); 409 `no_registry_phone`, 429 with Retry-After. */
+export function requestPhoneCode(): Promise<PhoneCodeSent> {
+  return json<PhoneCodeSent>('/me/assurance/phone-code', { method: 'POST', json: {} })
+}
+
+/** The code: a new token at L2 (422 `code_invalid` on `code`, 422 `code_expired`). */
+export function verifyPhoneCode(code: string): Promise<AssuranceRaised> {
+  return json<AssuranceRaised>('/me/assurance/phone-verify', { method: 'POST', json: { code } })
+}
+
+export interface OidcStatus {
+  enabled: boolean
+  /** the identity platform's name, e.g. 浙江政务服务网统一身份认证 */
+  name?: string | null
+}
+
+/** Whether sign-in through the provincial identity platform is offered (public). */
+export function getOidcStatus(signal?: AbortSignal): Promise<OidcStatus> {
+  return json<OidcStatus>('/auth/oidc', { auth: false, signal })
+}
+
+/** The address that starts the sign-in through the identity platform (the browser goes there). */
+export function oidcLoginUrl(returnTo: string): string {
+  return url('/auth/oidc/login', { return_to: returnTo })
+}
+
+export interface StaffCredentials {
+  username: string
+  password: string
+}
+
+export interface TotpEnrolment {
+  /** base32 secret, to type into an authenticator app */
+  secret: string
+  /** otpauth://totp/... for a QR code */
+  otpauth_uri: string
+}
+
+/** A staff account's second factor: a new secret (confirmed with a code before it counts). */
+export function enrolTotp(body: StaffCredentials): Promise<TotpEnrolment> {
+  return json<TotpEnrolment>('/auth/totp/enrol', { method: 'POST', json: body, auth: false })
+}
+
+export async function confirmTotp(body: StaffCredentials & { code: string }): Promise<void> {
+  await send('/auth/totp/confirm', { method: 'POST', json: body, auth: false })
 }
 
 export function getMe(signal?: AbortSignal): Promise<Account> {
@@ -436,6 +527,22 @@ export type WalkInPasswordResetRequest = Pick<RegisterPerson, 'account_type' | '
  */
 export function resetWalkInPassword(body: WalkInPasswordResetRequest): Promise<WalkInAccountCreated> {
   return json<WalkInAccountCreated>('/accounts/walk-in/password-reset', { method: 'POST', json: body })
+}
+
+/** Whose identity the clerk checked in person: the identity number or the credit code. */
+export type WalkInIdentityRequest = WalkInPasswordResetRequest
+
+/** 现场核验身份: the clerk checked the identity document; the account goes to L3 (answers the account). */
+export function verifyWalkInInPerson(body: WalkInIdentityRequest): Promise<Account> {
+  return json<Account>('/accounts/walk-in/verify-in-person', { method: 'POST', json: body })
+}
+
+/** 找回被冒用账号: the owner, document checked, takes back an account registered under their number. */
+export type WalkInReclaimRequest = WalkInIdentityRequest & { name: string; phone: string }
+
+/** A new initial password for the slip, L3, and every session of the squatter ends (answered as when opening). */
+export function reclaimWalkInAccount(body: WalkInReclaimRequest): Promise<WalkInAccountCreated> {
+  return json<WalkInAccountCreated>('/accounts/walk-in/reclaim', { method: 'POST', json: body })
 }
 
 export interface PasswordChange {

@@ -9,6 +9,8 @@ export interface TokenClaims {
   idn?: string
   roles: string[]
   dept?: string
+  /** an applicant's identity assurance level (1–3, docs/identity.md); absent for staff */
+  loa?: number
   exp: number
 }
 
@@ -33,6 +35,7 @@ export function decodeClaims(token: string): TokenClaims | null {
       idn: claims.idn,
       roles: Array.isArray(claims.roles) ? claims.roles.map(String) : [],
       dept: claims.dept,
+      loa: typeof claims.loa === 'number' && Number.isInteger(claims.loa) ? claims.loa : undefined,
       exp: claims.exp,
     }
   } catch {

@@ -140,11 +140,29 @@ const CODES: Record<string, string> = {
   resident_id_length: '居民身份证号码应为18位',
   uscc_invalid: '统一社会信用代码无效，请核对校验码',
   search_empty: '请输入有效的查询内容',
+  // identity (docs/identity.md)
+  identity_mismatch: '姓名与身份证号码不一致：与人口库登记的信息不符，请核对后重新填写',
+  assurance_level_required: '您的实名认证等级不足，请先提升认证等级',
+  no_registry_phone: '人口库中没有您的手机号码，无法通过短信核验，请到政务服务窗口现场核验或使用统一身份认证',
+  code_invalid: '验证码不正确，请核对短信后重新输入',
+  code_expired: '验证码已失效，请重新获取',
+  totp_required: '请输入动态验证码',
+  totp_invalid: '动态验证码不正确，请重新输入',
+  totp_enrolment_required: '工作账号须先绑定动态验证码',
+  account_not_found: '该申请人尚未注册网上账号',
+  token_revoked: '登录已失效，请重新登录',
 }
 
 /** The Chinese for an error code the API gives, when it says everything on its own. */
 export function translateCode(code: string | undefined): string | undefined {
   return code ? CODES[code] : undefined
+}
+
+/** `请 2 分钟后再试` / `请 45 秒后再试` for a Retry-After in seconds. */
+export function waitText(seconds: number | null | undefined): string {
+  if (!seconds || seconds <= 0) return '请稍后再试'
+  if (seconds < 60) return `请 ${Math.ceil(seconds)} 秒后再试`
+  return `请 ${Math.ceil(seconds / 60)} 分钟后再试`
 }
 
 function readable(message: string, status: number, label?: string, code?: string): string {
@@ -170,9 +188,18 @@ export function mapProblem(error: unknown, options: MapOptions = {}): MappedProb
     if (shown && !(name in fields)) fields[name] = message
     else if (!shown) general.push(label || !name || name === 'body' ? message : `${message}（${name}）`)
   }
-  if (!problem.errors?.length && problem.detail) {
-    const translated = translateMessage(problem.detail)
-    general.push(translated ?? statusSummary(problem.status))
+  if (!problem.errors?.length) {
+    const byCode = translateCode(typeof problem.code === 'string' ? problem.code : undefined)
+    if (byCode) general.push(byCode)
+    else if (problem.detail) general.push(translateMessage(problem.detail) ?? statusSummary(problem.status))
+  }
+  // Throttled: say how long to wait (Retry-After) instead of "later".
+  if (problem.status === 429) {
+    const generic = statusSummary(429)
+    const index = general.indexOf(generic)
+    const specific = `操作过于频繁，${waitText(error.retryAfter)}`
+    if (index >= 0) general[index] = specific
+    else if (!general.length) general.push(specific)
   }
   if (!general.length && !Object.keys(fields).length) general.push(statusSummary(problem.status))
   const summary = Object.keys(fields).length ? statusSummary(problem.status) : (general[0] ?? statusSummary(problem.status))

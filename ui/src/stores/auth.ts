@@ -5,6 +5,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import * as api from '@/api'
+import { normalizeLevel } from '@/lib/assurance'
 import { decodeClaims, isExpired, type TokenClaims } from '@/lib/jwt'
 
 const STORAGE_KEY = 'gov.portal.token'
@@ -31,6 +32,8 @@ export const useAuthStore = defineStore('auth', () => {
   const roles = computed(() => (isAuthenticated.value ? claims.value!.roles : []))
   const department = computed(() => (isAuthenticated.value ? (claims.value!.dept ?? null) : null))
   const displayName = computed(() => account.value?.name ?? claims.value?.name ?? '')
+  /** An applicant's identity assurance level (the token's `loa`); null for staff and guests. */
+  const assuranceLevel = computed(() => (isAuthenticated.value && isApplicant.value ? normalizeLevel(claims.value!.loa) : null))
 
   function hasRole(...wanted: string[]): boolean {
     return wanted.some((r) => roles.value.includes(r))
@@ -47,11 +50,19 @@ export const useAuthStore = defineStore('auth', () => {
     }
   }
 
-  async function login(username: string, password: string): Promise<TokenClaims> {
-    const response = await api.login(username.trim(), password)
-    const decoded = decodeClaims(response.access_token)
-    if (!decoded) throw new Error('登录凭证无法识别')
-    setToken(response.access_token)
+  async function login(username: string, password: string, totp?: string): Promise<TokenClaims> {
+    const response = await api.login(username.trim(), password, totp)
+    return adoptToken(response.access_token)
+  }
+
+  /**
+   * Keeps a token the gateway issued otherwise: after the phone code raised the level (the old
+   * token is replaced), or from the fragment of the identity platform's sign-in.
+   */
+  function adoptToken(value: string): TokenClaims {
+    const decoded = decodeClaims(value)
+    if (!decoded || isExpired(decoded)) throw new Error('登录凭证无法识别')
+    setToken(value)
     return decoded
   }
 
@@ -86,8 +97,10 @@ export const useAuthStore = defineStore('auth', () => {
     roles,
     department,
     displayName,
+    assuranceLevel,
     hasRole,
     login,
+    adoptToken,
     logout,
     loadAccount,
     homeRoute,
