@@ -124,6 +124,21 @@ export const routes: RouteRecordRaw[] = [
         meta: { title: '谁查看了我的数据', access: 'applicant', nav: { label: '数据查看记录', group: 'applicant', order: 3 } },
       },
       {
+        // 实名认证: the assurance level and its raise (docs/identity.md); linked from the header's
+        // level, 我的办件 and every refusal for a too-low level (no fifth header entry).
+        path: 'my/identity',
+        name: 'my-identity',
+        component: () => import('@/views/applicant/MyIdentityView.vue'),
+        meta: { title: '实名认证', access: 'applicant' },
+      },
+      {
+        // The identity platform's sign-in comes back here with the token in the fragment.
+        path: 'login/oidc',
+        name: 'login-oidc',
+        component: () => import('@/views/auth/OidcCallbackView.vue'),
+        meta: { title: '统一身份认证登录' },
+      },
+      {
         // Part B: the applicant's notifications (the bell in the header links here).
         path: 'my/notifications',
         name: 'my-notifications',

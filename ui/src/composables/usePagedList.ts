@@ -2,6 +2,8 @@
 import { onBeforeUnmount, ref, shallowRef, watch, type Ref } from 'vue'
 import { useRoute, useRouter } from 'vue-router'
 import type { Page } from '@/api'
+import { useAssuranceRedirect } from '@/composables/useAssuranceRedirect'
+import type { AssurancePurpose } from '@/lib/assurance'
 import { clampPage, DEFAULT_PAGE_SIZE, pageCount, pageFromQuery, queryForPage, type PageState } from '@/lib/pagination'
 import { describeError } from '@/lib/problem'
 
@@ -19,10 +21,12 @@ export interface PagedList<T> {
 
 export function usePagedList<T>(
   fetchPage: (state: PageState, signal: AbortSignal) => Promise<Page<T>>,
-  options: { defaultSize?: number; watchQuery?: string[] } = {},
+  /** `assurance`: a list that needs a higher identity assurance level; a refusal leads to 实名认证. */
+  options: { defaultSize?: number; watchQuery?: string[]; assurance?: AssurancePurpose } = {},
 ): PagedList<T> {
   const route = useRoute()
   const router = useRouter()
+  const toIdentity = useAssuranceRedirect()
   const defaultSize = options.defaultSize ?? DEFAULT_PAGE_SIZE
   const items = shallowRef<T[]>([]) as Ref<T[]>
   const total = ref(0)
@@ -51,6 +55,7 @@ export function usePagedList<T>(
       }
     } catch (cause) {
       if (current.signal.aborted || (cause instanceof DOMException && cause.name === 'AbortError')) return
+      if (options.assurance && toIdentity(cause, options.assurance)) return
       error.value = describeError(cause)
       items.value = []
     } finally {

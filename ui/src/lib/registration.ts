@@ -1,6 +1,7 @@
 /** Registration of a natural or legal person, checked as the gateway checks it (RegisterIn). */
-import type { Registration } from '@/api'
+import { isApiError, type Registration } from '@/api'
 import { checkResidentId, checkUscc } from '@/lib/identity'
+import { waitText, type MappedProblem } from '@/lib/problem'
 
 /** The gateway's password bounds (RegisterIn, PasswordChangeIn). */
 export const PASSWORD_MIN = 8
@@ -81,4 +82,29 @@ export function toRegistration(form: RegistrationForm): Registration {
 export function usernameOf(form: RegistrationForm): string {
   const body = toRegistration(form)
   return body.account_type === 'person' ? body.id_number : body.uscc
+}
+
+/** The name and number do not match the population registry (the registered name is never told). */
+export const IDENTITY_MISMATCH = '姓名与身份证号码不一致：与人口库登记的信息不符，请核对后重新填写'
+export const IDENTITY_MISMATCH_ENTITY = '单位名称与统一社会信用代码不一致：与法人库登记的信息不符，请核对后重新填写'
+
+/**
+ * The gateway's refusal of a registration, for the form: a mismatch with the registry under the
+ * name; throttling (429) and an unreachable registry (503) say how long to wait.
+ */
+export function registrationProblem(
+  error: unknown,
+  kind: ApplicantKind,
+  mapped: MappedProblem,
+): { fields: Partial<Record<RegistrationField, string>>; general: string } {
+  const fields = { ...mapped.fields } as Partial<Record<RegistrationField, string>>
+  if (isApiError(error)) {
+    const codes = [error.problem.code, ...(error.problem.errors ?? []).map((e) => e.code)]
+    if (codes.includes('identity_mismatch')) {
+      return { fields: { ...fields, name: kind === 'entity' ? IDENTITY_MISMATCH_ENTITY : IDENTITY_MISMATCH }, general: '' }
+    }
+    if (error.status === 429) return { fields: {}, general: `注册过于频繁，${waitText(error.retryAfter)}` }
+    if (error.status === 503) return { fields: {}, general: `暂时无法核验身份信息，${waitText(error.retryAfter)}` }
+  }
+  return { fields, general: Object.keys(fields).length ? '' : mapped.general.join('；') }
 }

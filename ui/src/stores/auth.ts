@@ -51,7 +51,7 @@ export const useAuthStore = defineStore('auth', () => {
   }
 
   async function login(username: string, password: string, totp?: string): Promise<TokenClaims> {
-    const response = await api.login(username.trim(), password, totp)
+    const response = totp ? await api.login(username.trim(), password, totp) : await api.login(username.trim(), password)
     return adoptToken(response.access_token)
   }
 

@@ -28,7 +28,7 @@ import WalkInAccountCard from '@/views/clerk/WalkInAccountCard.vue'
 
 vi.mock('@/api', async (importOriginal) => {
   const actual = await importOriginal<typeof import('@/api')>()
-  return { ...actual, openWalkInAccount: vi.fn(), resetWalkInPassword: vi.fn(), changePassword: vi.fn(), login: vi.fn() }
+  return { ...actual, openWalkInAccount: vi.fn(), resetWalkInPassword: vi.fn(), changePassword: vi.fn(), login: vi.fn(), getOidcStatus: vi.fn(async () => ({ enabled: false })) }
 })
 
 const PERSON = '33012219920202001X'
