@@ -4,7 +4,7 @@
  * identity number the case was filed under (一号申请). 窗口重置密码: for an applicant who already has
  * an account and forgot its password, the clerk resets it after checking the identity document.
  */
-import { isApiError, type ApplicantType, type WalkInAccountRequest, type WalkInPasswordResetRequest } from '@/api'
+import { isApiError, type ApplicantType, type WalkInAccountRequest, type WalkInPasswordResetRequest, type WalkInReclaimRequest } from '@/api'
 import { checkResidentId, checkUscc } from '@/lib/identity'
 import { mapProblem } from '@/lib/problem'
 import { PHONE } from '@/lib/registration'
@@ -105,8 +105,47 @@ export function passwordResetProblem(error: unknown): { notFound: boolean; gener
   return { notFound: false, general: mapProblem(error, { fields: [], labels: LABELS }).general.join('；') }
 }
 
-/** What the result and the slip say: a newly opened account, or a password reset at the window. */
-export type WalkInResult = 'opened' | 'reset'
+// ---------------------------------------------------------------- 现场核验身份, 找回被冒用账号 (docs/identity.md)
+
+/** The question asked before raising the account to L3: the clerk checked the document in person. */
+export function verifyConfirmMessage(type: ApplicantType | null): string {
+  return type === 'entity'
+    ? '确认已当面核验申请单位营业执照及法定代表人身份证件原件？核验后其网上账号的实名认证等级提升为 L3（现场核验）。'
+    : '确认已当面核验申请人身份证件原件，且证件照片与本人相符？核验后其网上账号的实名认证等级提升为 L3（现场核验）。'
+}
+
+/** The question asked before taking an account back from whoever registered it under the owner's number. */
+export function reclaimConfirmMessage(type: ApplicantType | null): string {
+  const document = type === 'entity' ? '营业执照及法定代表人身份证件' : '身份证件'
+  return `确认已当面核验申请人${document}原件？找回后账号改为申请人本人的姓名和手机号码，并生成新的初始密码；冒用者的登录立即失效。`
+}
+
+/** The body of POST /accounts/walk-in/reclaim; null when the case's number is neither kind. */
+export function toReclaim(applicant: CaseApplicant, name: string, phone: string): WalkInReclaimRequest | null {
+  const number = accountNumberOf(applicant)
+  return number && { ...number, name: name.trim(), phone: phone.trim() }
+}
+
+export const RECLAIM_NAME_MISMATCH = '姓名与证件号码不一致：与人口库登记的信息不符，请核对身份证件'
+
+/** The gateway's refusal of verify-in-person: 404 `account_not_found` says there is no account yet. */
+export function verifyInPersonProblem(error: unknown): { notFound: boolean; general: string } {
+  return passwordResetProblem(error)
+}
+
+/** The gateway's refusal of a reclaim, for its dialog. */
+export function reclaimProblem(error: unknown): { notFound: boolean; name: string; phone: string; general: string } {
+  if (isApiError(error)) {
+    const codes = [error.problem.code, ...(error.problem.errors ?? []).map((e) => e.code)]
+    if (codes.includes('account_not_found')) return { notFound: true, name: '', phone: '', general: ACCOUNT_NOT_FOUND_MESSAGE }
+    if (codes.includes('identity_mismatch')) return { notFound: false, name: RECLAIM_NAME_MISMATCH, phone: '', general: '' }
+  }
+  const mapped = mapProblem(error, { fields: ['name', 'phone'], labels: LABELS })
+  return { notFound: false, name: mapped.fields.name ?? '', phone: mapped.fields.phone ?? '', general: mapped.general.join('；') }
+}
+
+/** What the result and the slip say: a newly opened account, a password reset, or an account taken back. */
+export type WalkInResult = 'opened' | 'reset' | 'reclaimed'
 
 export interface ResultTexts {
   /** the status above the credentials */
@@ -131,6 +170,12 @@ export const RESULT_TEXTS: Record<WalkInResult, ResultTexts> = {
     slip: '密码重置告知单',
     timeLabel: '重置时间',
     note: '原密码已失效。新的初始密码只显示这一次，请打印密码重置告知单交申请人留存。申请人登录时须设置新密码，初始密码随即失效。',
+  },
+  reclaimed: {
+    status: '账号已找回，实名认证等级为 L3',
+    slip: '账号找回告知单',
+    timeLabel: '找回时间',
+    note: '账号已改为申请人本人的姓名和手机号码，冒用者的登录已全部失效。新的初始密码只显示这一次，请打印账号找回告知单交申请人留存。申请人登录时须设置新密码，初始密码随即失效。',
   },
 }
 
