@@ -30,6 +30,8 @@ from portal_gateway.app import migrate as migrate_gw
 from portal_gateway.settings import Settings as GatewaySettings
 from tests.data_sharing.conftest import ENTITY, ZHANG_SAN, ds_settings
 
+QIAN_DUODUO = "33012219920202001X"  # the demo entity's legal representative
+
 ITEM = {
     "code": "330122-TEST-0001",
     "name": "测试事项",
@@ -117,6 +119,7 @@ def platform(new_database: Callable[[str], str], tmp_path: Path) -> Iterator[Pla
         token_signing_key_path=str(tmp_path / "token.pem"),
         service_management_url="http://sm.test",
         data_sharing_url="http://ds.test",
+        sms_dev_outbox=str(tmp_path / "sms-outbox.jsonl"),
     )
     migrate_gw(gw_settings)
     gw_app = create_gw_app(gw_settings)
@@ -136,12 +139,22 @@ def platform(new_database: Callable[[str], str], tmp_path: Path) -> Iterator[Pla
     ds_runtime.stop()
 
 
-def _applicant(client: TestClient, kind: str, number: str, name: str) -> dict[str, str]:
-    key = "id_number" if kind == "person" else "uscc"
-    body = {"account_type": kind, key: number, "name": name, "phone": "13800138000", "password": "secret-pass-1"}
-    assert client.post("/api/v1/auth/register", json=body).status_code == 201
+def _applicant(client: TestClient, number: str, name: str) -> dict[str, str]:
+    """A person registered (name verified against the registry) at L1."""
+    body = {"account_type": "person", "id_number": number, "name": name, "phone": "13800138000"}
+    assert client.post("/api/v1/auth/register", json=body | {"password": "secret-pass-1"}).status_code == 201
     token = client.post("/api/v1/auth/token", data={"username": number, "password": "secret-pass-1"})
     return {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+
+def _at_l2(client: TestClient, headers: dict[str, str]) -> dict[str, str]:
+    """Raised to L2 by the code sent to the registry's phone (read from the development outbox)."""
+    sent = client.post("/api/v1/me/assurance/phone-code", headers=headers)
+    assert sent.status_code == 202, sent.text
+    code = client.get("/api/v1/dev/sms-outbox").json()[0]["code"]
+    raised = client.post("/api/v1/me/assurance/phone-verify", json={"code": code}, headers=headers)
+    assert raised.status_code == 200, raised.text
+    return {"Authorization": f"Bearer {raised.json()['access_token']}"}
 
 
 def _issue(runtime: ServiceRuntime, license_type: str, **spec: Any) -> str:
@@ -168,7 +181,11 @@ def _issue(runtime: ServiceRuntime, license_type: str, **spec: Any) -> str:
 
 
 def test_the_form_comes_prefilled_and_licences_satisfy_materials(platform: Platform) -> None:
-    headers = _applicant(platform.gateway, "person", ZHANG_SAN, "张三")
+    at_l1 = _applicant(platform.gateway, ZHANG_SAN, "张三")
+    refused = platform.gateway.get(f"/api/v1/items/{ITEM['code']}/prefill", headers=at_l1)
+    assert refused.status_code == 403 and refused.json()["code"] == "assurance_level_required"
+    assert refused.json()["required_level"] == 2
+    headers = _at_l2(platform.gateway, at_l1)
     empty = platform.gateway.get(f"/api/v1/items/{ITEM['code']}/prefill", headers=headers)
     assert empty.status_code == 200, empty.text
     assert empty.json() == {
@@ -199,19 +216,32 @@ def test_the_form_comes_prefilled_and_licences_satisfy_materials(platform: Platf
     # The registry reads were the applicant's own, recorded with the purpose.
     with platform.ds.db.session() as session:
         purposes = set(
-            session.execute(text("SELECT purpose FROM audit_log WHERE resource = 'population'")).scalars().all()
+            session.execute(
+                text("SELECT purpose FROM audit_log WHERE resource = 'population' AND actor_kind = 'person'")
+            )
+            .scalars()
+            .all()
         )
     assert purposes == {f"申请 {ITEM['code']} 表单预填"}
 
 
 def test_prefill_for_an_entity_an_unknown_person_an_old_item_and_staff(platform: Platform) -> None:
-    entity = _applicant(platform.gateway, "entity", ENTITY, "桐庐富春江茶业有限公司")
+    representative = _at_l2(platform.gateway, _applicant(platform.gateway, QIAN_DUODUO, "钱多多"))
+    opened = platform.gateway.post("/api/v1/entities", json={"uscc": ENTITY}, headers=representative)
+    assert opened.status_code == 201, opened.text
+    acting = platform.gateway.post("/api/v1/auth/act-as", json={"uscc": ENTITY}, headers=representative)
+    assert acting.status_code == 200, acting.text
+    entity = {"Authorization": f"Bearer {acting.json()['access_token']}"}
     answer = platform.gateway.get(f"/api/v1/items/{ITEM['code']}/prefill", headers=entity).json()
     assert answer["form"] == {"company": "桐庐富春江茶业有限公司"}
-    stranger = _applicant(platform.gateway, "person", "110101198001010053", "无名")
-    assert platform.gateway.get(f"/api/v1/items/{ITEM['code']}/prefill", headers=stranger).json()["form"] == {}
-    old = platform.gateway.get("/api/v1/items/330122-OLD-0001/prefill", headers=stranger)
+    # A number the registry does not know registers (L1) but can never see registry data by phone.
+    stranger = _applicant(platform.gateway, "110101198001010053", "无名")
+    assert platform.gateway.post("/api/v1/me/assurance/phone-code", headers=stranger).json()["code"] == (
+        "no_registry_phone"
+    )
+    assert platform.gateway.get(f"/api/v1/items/{ITEM['code']}/prefill", headers=stranger).status_code == 403
+    old = platform.gateway.get("/api/v1/items/330122-OLD-0001/prefill", headers=representative)
     assert old.json() == {"form": {}, "materials": []}
-    missing = platform.gateway.get("/api/v1/items/NOPE/prefill", headers=stranger)
+    missing = platform.gateway.get("/api/v1/items/NOPE/prefill", headers=representative)
     assert missing.status_code == 404 and missing.headers["content-type"].startswith("application/problem+json")
     assert platform.gateway.get(f"/api/v1/items/{ITEM['code']}/prefill").status_code == 401

@@ -213,6 +213,7 @@ def start_distributed(
                 business_systems_urls=json.dumps({d: f"http://127.0.0.1:{ports[d]}" for d in departments}),
                 demo_departments=json.dumps(list(departments)),
                 service_clients=json.dumps(client_secrets),
+                sms_dev_outbox=str(work_dir / "sms-outbox.jsonl"),
             ),
             ports["gw"],
         ),

@@ -63,7 +63,10 @@ class InvalidField(DomainError):
 
 
 class ServiceUnavailable(DomainError):
+    """A dependency is down or overloaded: answered with `Retry-After`, never as a 500."""
+
     status, title, code = 503, "Service Unavailable", "unavailable"
+    retry_after = 5
 
 
 class TooManyRequests(DomainError):
@@ -124,7 +127,7 @@ async def _domain_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     errors = [{"field": exc.field, "message": exc.detail, "code": exc.code}] if exc.field else None
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    if isinstance(exc, TooManyRequests):
+    if isinstance(exc, TooManyRequests | ServiceUnavailable):
         headers = {"Retry-After": str(exc.retry_after)}
     return problem(exc.status, exc.detail, title=exc.title, errors=errors, headers=headers, code=exc.code, **exc.extra)
 

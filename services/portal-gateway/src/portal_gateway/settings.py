@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from gov_common.settings import ServiceSettings
@@ -29,3 +31,28 @@ class Settings(ServiceSettings):
     login_max_failures_per_account: int = Field(default=5, ge=1)
     login_max_failures_per_address: int = Field(default=50, ge=1)
     login_failure_window_seconds: int = Field(default=900, ge=60)
+    # Real-name verification (docs/identity.md): the county's registries in data-sharing, or a
+    # national/provincial identity service of the same shape at identity_service_url.
+    identity_verifier: Literal["data-sharing", "http"] = "data-sharing"
+    identity_service_url: str = ""
+    identity_service_secret: SecretStr = SecretStr("")
+    # One-time codes to the registry's phone (L2): the channel, and how codes live.
+    sms_channel: Literal["dev", "aliyun"] = "dev"
+    sms_dev_outbox: str = "var/sms-outbox.jsonl"
+    sms_access_key_id: str = ""
+    sms_access_key_secret: SecretStr = SecretStr("")
+    sms_sign_name: str = ""
+    sms_template_code: str = ""
+    sms_endpoint: str = "https://dysmsapi.aliyuncs.com/"
+    phone_code_ttl_seconds: int = Field(default=300, ge=30, le=3600)
+    phone_code_resend_seconds: int = Field(default=60, ge=1)
+    phone_code_max_per_hour: int = Field(default=5, ge=1)
+    phone_code_max_attempts: int = Field(default=5, ge=1)
+
+    @model_validator(mode="after")
+    def _no_development_sms_in_production(self) -> Settings:
+        if self.environment == "production" and self.sms_channel == "dev":
+            raise ValueError("GW_SMS_CHANNEL=dev only writes codes to a file: choose a real channel in production")
+        if self.identity_verifier == "http" and not self.identity_service_url:
+            raise ValueError("GW_IDENTITY_VERIFIER=http needs GW_IDENTITY_SERVICE_URL")
+        return self

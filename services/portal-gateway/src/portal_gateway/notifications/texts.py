@@ -30,6 +30,9 @@ class Kinds:
     LICENSE_EXPIRED = "license_expired"
     # Not from an event: the gateway's own record of a password reset at a window.
     PASSWORD_RESET = "password_reset"  # noqa: S105 - a notification kind, not a secret
+    # The gateway's own, too: the owner took back an account someone else had registered.
+    ACCOUNT_RECLAIMED = "account_reclaimed"
+    AGENT_GRANTED = "agent_granted"
 
 
 @dataclass(frozen=True)
@@ -183,4 +186,24 @@ def password_reset(*, clerk: str) -> Text:
             f"您的登录密码已由窗口工作人员（{clerk}）在核验身份证件后重置，原密码已失效。"
             "如非本人办理，请立即携带身份证件到政务服务窗口处理。"
         ),
+    )
+
+
+def account_reclaimed(*, by: str) -> Text:
+    """The owner of the number took the account back (at a window, or by the identity platform)."""
+    return Text(
+        kind=Kinds.ACCOUNT_RECLAIMED,
+        title="账号已由本人找回",
+        body=(
+            f"此前以您的身份证号码注册的账号已由您本人找回（{by}），原登录密码和所有登录会话均已失效，"
+            "姓名和手机号码已按核验结果更正。如非本人办理，请立即携带身份证件到政务服务窗口处理。"
+        ),
+    )
+
+
+def agent_granted(*, entity: str) -> Text:
+    return Text(
+        kind=Kinds.AGENT_GRANTED,
+        title="您已被授权为单位经办人",
+        body=f"「{entity}」的法定代表人已授权您代表该单位办理政务服务事项。您可在“我的单位”中切换身份办理。",
     )
