@@ -529,16 +529,19 @@ export function resetWalkInPassword(body: WalkInPasswordResetRequest): Promise<W
   return json<WalkInAccountCreated>('/accounts/walk-in/password-reset', { method: 'POST', json: body })
 }
 
-/** Whose identity the clerk checked in person: the identity number or the credit code. */
-export type WalkInIdentityRequest = WalkInPasswordResetRequest
+/** Whose identity the clerk checked in person (a natural person: an entity acts through its representative), with the name on the document. */
+export type WalkInIdentityRequest = Pick<RegisterPerson, 'account_type' | 'id_number' | 'name'>
 
-/** 现场核验身份: the clerk checked the identity document; the account goes to L3 (answers the account). */
+/**
+ * 现场核验身份: the clerk checked the identity document; the account goes to L3 (answers the account).
+ * 404 `account_not_found`; 409 `account_name_differs` when the account carries another name (reclaim it).
+ */
 export function verifyWalkInInPerson(body: WalkInIdentityRequest): Promise<Account> {
   return json<Account>('/accounts/walk-in/verify-in-person', { method: 'POST', json: body })
 }
 
 /** 找回被冒用账号: the owner, document checked, takes back an account registered under their number. */
-export type WalkInReclaimRequest = WalkInIdentityRequest & { name: string; phone: string }
+export type WalkInReclaimRequest = WalkInIdentityRequest & { phone: string }
 
 /** A new initial password for the slip, L3, and every session of the squatter ends (answered as when opening). */
 export function reclaimWalkInAccount(body: WalkInReclaimRequest): Promise<WalkInAccountCreated> {

@@ -151,6 +151,10 @@ const CODES: Record<string, string> = {
   totp_enrolment_required: '工作账号须先绑定动态验证码',
   account_not_found: '该申请人尚未注册网上账号',
   token_revoked: '登录已失效，请重新登录',
+  entity_opened_by_representative: '法人账号由法定代表人开通：请法定代表人先以个人身份注册并登录，完成手机核验（L2）后为单位开通',
+  assurance_already_reached: '您的实名认证等级已达到要求，无需再次核验',
+  account_name_differs: '该证件号码下的网上账号登记的是其他姓名，可能被他人冒用注册，请使用“找回被冒用账号”',
+  not_a_person: '仅能为个人申请人办理，法人请由其法定代表人办理',
 }
 
 /** The Chinese for an error code the API gives, when it says everything on its own. */

@@ -4,7 +4,14 @@
  * identity number the case was filed under (一号申请). 窗口重置密码: for an applicant who already has
  * an account and forgot its password, the clerk resets it after checking the identity document.
  */
-import { isApiError, type ApplicantType, type WalkInAccountRequest, type WalkInPasswordResetRequest, type WalkInReclaimRequest } from '@/api'
+import {
+  isApiError,
+  type ApplicantType,
+  type WalkInAccountRequest,
+  type WalkInIdentityRequest,
+  type WalkInPasswordResetRequest,
+  type WalkInReclaimRequest,
+} from '@/api'
 import { checkResidentId, checkUscc } from '@/lib/identity'
 import { mapProblem } from '@/lib/problem'
 import { PHONE } from '@/lib/registration'
@@ -120,17 +127,31 @@ export function reclaimConfirmMessage(type: ApplicantType | null): string {
   return `确认已当面核验申请人${document}原件？找回后账号改为申请人本人的姓名和手机号码，并生成新的初始密码；冒用者的登录立即失效。`
 }
 
-/** The body of POST /accounts/walk-in/reclaim; null when the case's number is neither kind. */
+/** The body of POST /accounts/walk-in/verify-in-person: persons only (an entity acts through its representative). */
+export function toInPersonVerification(applicant: CaseApplicant): WalkInIdentityRequest | null {
+  const number = accountNumberOf(applicant)
+  return number && number.account_type === 'person' ? { ...number, name: applicant.applicant_name.trim() } : null
+}
+
+/** The body of POST /accounts/walk-in/reclaim: persons only; null otherwise. */
 export function toReclaim(applicant: CaseApplicant, name: string, phone: string): WalkInReclaimRequest | null {
   const number = accountNumberOf(applicant)
-  return number && { ...number, name: name.trim(), phone: phone.trim() }
+  return number && number.account_type === 'person' ? { ...number, name: name.trim(), phone: phone.trim() } : null
 }
+
+export const ACCOUNT_NAME_DIFFERS_MESSAGE = '该证件号码下的网上账号登记的是其他姓名，可能被他人冒用注册。请核实后使用“找回被冒用账号”为申请人找回。'
+
 
 export const RECLAIM_NAME_MISMATCH = '姓名与证件号码不一致：与人口库登记的信息不符，请核对身份证件'
 
-/** The gateway's refusal of verify-in-person: 404 `account_not_found` says there is no account yet. */
-export function verifyInPersonProblem(error: unknown): { notFound: boolean; general: string } {
-  return passwordResetProblem(error)
+/** The gateway's refusal of verify-in-person: no account yet (404), or one under another name (409: reclaim it). */
+export function verifyInPersonProblem(error: unknown): { notFound: boolean; nameDiffers: boolean; general: string } {
+  if (isApiError(error)) {
+    const codes = [error.problem.code, ...(error.problem.errors ?? []).map((e) => e.code)]
+    if (codes.includes('account_name_differs')) return { notFound: false, nameDiffers: true, general: ACCOUNT_NAME_DIFFERS_MESSAGE }
+    if (codes.includes('identity_mismatch')) return { notFound: false, nameDiffers: false, general: RECLAIM_NAME_MISMATCH }
+  }
+  return { ...passwordResetProblem(error), nameDiffers: false }
 }
 
 /** The gateway's refusal of a reclaim, for its dialog. */
