@@ -19,7 +19,9 @@ const auth = useAuthStore(pinia)
 configureAuth(
   () => (auth.isAuthenticated ? auth.token : null),
   () => {
-    // The gateway refused the token (expired or revoked): log out and ask to log in again.
+    // The gateway refused the token (expired or revoked): log out and ask to log in again, once
+    // (the page's other calls refused with the same token find it gone).
+    if (!auth.token) return
     auth.logout()
     const current = router.currentRoute.value
     if (current.name !== 'login') {
