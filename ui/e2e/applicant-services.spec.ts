@@ -4,14 +4,14 @@
  * the evaluation (好差评) of a concluded case; and who read the applicant's data.
  */
 import { expect, test } from './fixtures'
-import { apply, DEMO_PASSWORD, ITEM_INSTANT, ITEM_REVIEWED, login, newPerson, registerPerson, type Person } from './flows'
+import { apply, DEMO_PASSWORD, ITEM_INSTANT, ITEM_REVIEWED, login, newPerson, raiseToL2, registerAtL2, registerPerson, type Person } from './flows'
 
 const PDF = { name: '布局图.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n') }
 const RESIDENCE_PERMIT = '330122-PSB-XK-0001'
 
 test('a held licence stands for a material, a concluded case is evaluated once, and the data reads are listed', async ({ page, shot }) => {
-  const person = newPerson('陈晨')
-  await registerPerson(page, person)
+  // At L2 (手机核验): a held licence standing for a material and the data-access log need it.
+  await registerAtL2(page, '陈晨')
   // An instant approval issues a business licence (营业执照) into the wallet.
   const firstCase = await apply(page, ITEM_INSTANT, {
     个体工商户名称: '陈晨早餐店',
@@ -112,9 +112,17 @@ test('a supplement asked for at the window is supplied online by the applicant',
 
 test('the application form is prefilled from the population registry', async ({ page, shot }) => {
   // 钱多多 is in the demo population registry (data-sharing's seed).
-  const person: Person = { idNumber: '33012219920202001X', name: '钱多多', phone: '13900000001', password: 'secret-123456' }
+  const person: Person = { idNumber: '33012219920202001X', name: '钱多多', phone: '13900139001', password: 'secret-123456' }
   await registerPerson(page, person)
+  // At L1 the form is not prefilled: the page offers 实名认证 and comes back.
   await page.goto(`/apply/${RESIDENCE_PERMIT}`)
+  await expect(page.getByTestId('prefill-assurance')).toContainText('需要 L2 手机核验')
+  await shot('申请人：自动填写需要 L2')
+  await page.getByTestId('prefill-raise-link').click()
+  await expect(page).toHaveURL(/\/my\/identity\?/)
+  await expect(page.getByTestId('assurance-required')).toContainText('申报时自动填写本人信息需要 L2 手机核验')
+  await raiseToL2(page, person)
+  await expect(page).toHaveURL(new RegExp(`/apply/${RESIDENCE_PERMIT}$`))
   await expect(page.getByTestId('prefill-note')).toContainText('居住地址')
   await expect(page.getByLabel('居住地址', { exact: true })).not.toHaveValue('')
   await shot('申请人：自动填写')

@@ -4,7 +4,7 @@
  * verify it on the public page, by the QR code's address and by number.
  */
 import { expect, test } from './fixtures'
-import { ITEM_INSTANT, newPerson, registerPerson } from './flows'
+import { addToPopulationRegistry, ITEM_INSTANT, newPerson, raiseToL2, registerPerson } from './flows'
 
 test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })
 
@@ -15,9 +15,14 @@ test('applicant registers, gets an instant approval and the licence, which verif
   await expect(page.getByRole('heading', { name: '一网通办 · 办事不求人' })).toBeVisible()
   await shot('首页')
 
+  // In the population registry with a phone: registered at L1, raised to L2 by the SMS code
+  // (the licence and the wallet need L2).
+  await addToPopulationRegistry(page.request, person)
   await registerPerson(page, person)
   await expect(page.getByText('您还没有办件')).toBeVisible()
   await shot('注册后的我的办件')
+  await raiseToL2(page, person)
+  await shot('实名认证（手机）')
 
   // Find the item by searching from the home page.
   await page.goto('/')

@@ -5,13 +5,13 @@
  */
 import AxeBuilder from '@axe-core/playwright'
 import { expect, test } from './fixtures'
-import { apply, ITEM_INSTANT, login, newPerson, openNav, registerPerson } from './flows'
+import { apply, ITEM_INSTANT, login, newPerson, openNav, registerAtL2, registerPerson } from './flows'
 
 test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })
 
 test('an applicant is notified of their case and reads the notifications', async ({ page, shot, newVisitor }) => {
-  const person = newPerson('郑通知')
-  await registerPerson(page, person)
+  // At L2: the notification about the licence leads to it.
+  const person = await registerAtL2(page, '郑通知')
   const bell = page.getByTestId('notification-bell')
   await expect(bell).toHaveAttribute('aria-label', '消息通知（无未读）')
 

@@ -5,7 +5,7 @@
  */
 import type { Page } from '@playwright/test'
 import { expect, test } from './fixtures'
-import { apply, ITEM_INSTANT, newPerson, registerPerson } from './flows'
+import { apply, ITEM_INSTANT, registerAtL2 } from './flows'
 
 test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })
 
@@ -85,7 +85,7 @@ test('every public and applicant page fits a phone screen', async ({ page, shot 
   for (const [path, ready] of publicPages) results.push(await check(page, path, ready))
   await shot('五张清单（手机）', page)
 
-  await registerPerson(page, newPerson('林小雨'))
+  await registerAtL2(page, '林小雨')
   const caseNo = await apply(page, ITEM_INSTANT, {
     个体工商户名称: '林小雨花店',
     经营场所: '示范县人民路8号',
@@ -101,6 +101,7 @@ test('every public and applicant page fits a phone screen', async ({ page, shot 
     ['/my/licenses', () => page.locator(`[data-license-no="${licenseNo}"]`).waitFor()],
     [`/licenses/${licenseNo}`, () => page.getByTestId('license-qr').waitFor()],
     ['/my/data-access', () => page.locator('main h1').first().waitFor()],
+    ['/my/identity', () => page.getByTestId('assurance-level-tag').waitFor()],
     ['/apply/330122-AMR-XK-0002', () => page.getByRole('button', { name: '提交申请' }).waitFor()],
     [`/verify/${licenseNo}`, () => page.getByTestId('verify-outcome').waitFor()],
   ]

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url'
 import type { APIRequestContext, Page } from '@playwright/test'
 import { expect, test } from './fixtures'
 import { labelViolations } from './axe'
-import { apply, DEMO_PASSWORD, ITEM_INSTANT, ITEM_REVIEWED, login, newPerson, registerPerson } from './flows'
+import { apply, DEMO_PASSWORD, ITEM_INSTANT, ITEM_REVIEWED, login, newPerson, registerAtL2, registerPerson } from './flows'
 import { newPhone, newResidentId } from './identities'
 
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n')
@@ -141,8 +141,8 @@ async function act(page: Page, choice: string, opinion: string): Promise<void> {
 }
 
 test('a reviewer approves a food business licence and the applicant sees it concluded', async ({ page, shot, newVisitor }) => {
-  const person = newPerson('李芳')
-  await registerPerson(page, person)
+  // At L2: the applicant opens the wallet at the end.
+  await registerAtL2(page, '李芳')
   const caseNo = await apply(page, ITEM_REVIEWED, {
     经营者名称: '李芳便利店',
     经营场所: '示范县文化路8号',

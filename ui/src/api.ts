@@ -1574,6 +1574,9 @@ export type NotificationKind =
   | 'license_revoked'
   | 'license_cancelled'
   | 'license_expired'
+  | 'password_reset'
+  | 'account_reclaimed'
+  | 'agent_granted'
 
 /** One notification of the logged-in applicant (消息通知); not the browser's `Notification`. */
 export interface InboxNotification {

@@ -35,6 +35,8 @@ const KINDS: Record<string, { label: string; tag: TagType }> = {
   license_cancelled: { label: '证照注销', tag: 'info' },
   license_expired: { label: '证照过期', tag: 'info' },
   password_reset: { label: '账号安全', tag: 'warning' },
+  account_reclaimed: { label: '账号安全', tag: 'warning' },
+  agent_granted: { label: '单位授权', tag: 'primary' },
 }
 
 export function kindLabel(kind: string): string {

@@ -39,6 +39,8 @@ describe('a notification', () => {
     expect(kindLabel('concluded')).toBe('已办结')
     expect(kindLabel('password_reset')).toBe('账号安全')
     expect(kindTag('password_reset')).toBe('warning')
+    expect(kindLabel('account_reclaimed')).toBe('账号安全')
+    expect(kindLabel('agent_granted')).toBe('单位授权')
     expect(kindLabel('license_issued')).toBe('证照签发')
     expect(kindLabel('license_revoked')).toBe('证照吊销')
     expect([kindTag('supplement_requested'), kindTag('denied'), kindTag('approved')]).toEqual(['warning', 'danger', 'success'])
