@@ -63,7 +63,16 @@ class InvalidField(DomainError):
 
 
 class ServiceUnavailable(DomainError):
+    """Something this answer depends on is unreachable; `retry_after` seconds (sent as Retry-After),
+    when given, says when asking again is worth it."""
+
     status, title, code = 503, "Service Unavailable", "unavailable"
+
+    def __init__(self, detail: str, *, retry_after: int | None = None, **extra: Any) -> None:
+        if retry_after is not None:
+            extra["retry_after"] = retry_after
+        super().__init__(detail, **extra)
+        self.retry_after = retry_after
 
 
 class TooManyRequests(DomainError):
@@ -124,7 +133,7 @@ async def _domain_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     errors = [{"field": exc.field, "message": exc.detail, "code": exc.code}] if exc.field else None
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    if isinstance(exc, TooManyRequests):
+    if isinstance(exc, TooManyRequests | ServiceUnavailable) and exc.retry_after is not None:
         headers = {"Retry-After": str(exc.retry_after)}
     return problem(exc.status, exc.detail, title=exc.title, errors=errors, headers=headers, code=exc.code, **exc.extra)
 
