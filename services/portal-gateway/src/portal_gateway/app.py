@@ -18,6 +18,7 @@ from portal_gateway.accounts.service import seed_demo_staff
 from portal_gateway.accounts.throttle import LoginThrottle
 from portal_gateway.notifications.consumer import TOPICS as NOTIFICATION_TOPICS
 from portal_gateway.notifications.consumer import make_handlers as notification_handlers
+from portal_gateway.oidc.endpoints import install_oidc
 from portal_gateway.revocation import install_token_check
 from portal_gateway.routes import all_routers
 from portal_gateway.settings import Settings
@@ -95,6 +96,7 @@ def create_app(
     app.state.on_shutdown.append(app.state.http.aclose)
     install_token_check(app)
     app.include_router(accounts_router)
+    install_oidc(app, gateway_settings)
     for router in all_routers():
         app.include_router(router)
     install_ui(app)

@@ -88,6 +88,12 @@ def register(session: Session, body: RegisterIn) -> Account:
     return _create(session, body, password=body.password)
 
 
+def unusable_password_hash() -> str:
+    """The hash of a random secret nobody is told: an account that signs in through the identity
+    provider only, until a window gives it a password."""
+    return _hasher.hash(secrets.token_urlsafe(32))
+
+
 def _initial_password() -> str:
     return "".join(secrets.choice(_SLIP_ALPHABET) for _ in range(INITIAL_PASSWORD_LENGTH))
 
