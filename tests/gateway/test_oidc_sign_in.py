@@ -275,7 +275,11 @@ def test_the_owners_own_account_is_linked_and_raised_not_taken_back(
 
 def test_the_state_is_single_use_and_short_lived(gateway: tuple[TestClient, str], provider: OidcProvider) -> None:
     client, url = gateway
-    callback = provider.log_in(_start(client), "state-person")
+    started = client.get("/api/v1/auth/oidc/login", follow_redirects=False)
+    binding = started.headers["set-cookie"]
+    assert binding.startswith("gov_oidc_") and _query(started.headers["location"])["state"] in binding
+    assert all(a in binding for a in ("HttpOnly", "Max-Age=600", "Path=/api/v1/auth/oidc", "SameSite=lax"))
+    callback = provider.log_in(started.headers["location"], "state-person")
     state = _query(callback)["state"]
 
     # A state the gateway never issued, or none, is refused; the real one is left intact.
@@ -283,8 +287,17 @@ def test_the_state_is_single_use_and_short_lived(gateway: tuple[TestClient, str]
     assert forged["errors"][0]["field"] == "state"
     _problem(_callback(client, _with_query(callback, state=None)), 400, "oidc_state_invalid")
     _signed_in(_callback(client, callback))
+    assert not [c for c in client.cookies.jar if c.name.startswith("gov_oidc_")]  # the binding is cleared
     # Used once, it is gone: a replayed callback signs nobody in.
     _problem(_callback(client, callback), 400, "oidc_state_invalid")
+
+    # A callback carried to another browser (one that did not start the sign-in) signs nobody in
+    # there, and the login is used up.
+    carried = provider.log_in(_start(client), "state-person")
+    other_browser = TestClient(client.app)  # no lifespan of its own: the same running gateway
+    elsewhere = _problem(_callback(other_browser, carried), 400, "oidc_state_invalid")
+    assert "another browser" in elsewhere["detail"]
+    _problem(_callback(client, carried), 400, "oidc_state_invalid")
 
     # A login older than ten minutes is dead.
     late = provider.log_in(_start(client), "state-person")

@@ -5,10 +5,16 @@ with a redirect to the UI's `/login/oidc` page carrying the gateway's own access
 fragment (never in a query string, so it reaches no server log). No database transaction is open
 while the provider is called: the login's row is written after discovery and used up before the
 code exchange, and the account's work is a unit of its own afterwards.
+
+The state is also bound to the browser that started the sign-in (a cookie named after it, for this
+path only): a callback address carried to another browser signs nobody in there, so nobody can be
+made to sign in to someone else's account (login CSRF, RFC 6749 section 10.12).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -31,6 +37,12 @@ router = APIRouter(prefix="/api/v1/auth/oidc", tags=["accounts"])
 
 # The UI page that takes the token from the fragment and goes on to `return_to`.
 UI_LANDING = "/login/oidc"
+_COOKIE_PATH = "/api/v1/auth/oidc"
+
+
+def _binding_cookie(state: str) -> str:
+    # One cookie per login, so that two sign-ins started in two tabs do not undo each other.
+    return "gov_oidc_" + hashlib.sha256(state.encode()).hexdigest()[:16]
 
 
 def install_oidc(app: FastAPI, settings: Settings) -> None:
@@ -95,7 +107,18 @@ async def login(
     url = client.authorization_url(
         metadata, state=pending.state, nonce=pending.nonce, code_verifier=pending.code_verifier
     )
-    return RedirectResponse(url, status_code=302, headers={"Cache-Control": "no-store"})
+    response = RedirectResponse(url, status_code=302, headers={"Cache-Control": "no-store"})
+    response.set_cookie(
+        _binding_cookie(pending.state),
+        pending.state,
+        max_age=int(service.LOGIN_TTL.total_seconds()),
+        path=_COOKIE_PATH,
+        secure=client.registration.redirect_uri.startswith("https://"),
+        httponly=True,
+        # Lax: sent on the provider's top-level redirect back to the callback, not on cross-site posts.
+        samesite="lax",
+    )
+    return response
 
 
 @router.get(
@@ -104,7 +127,7 @@ async def login(
     response_class=RedirectResponse,
     responses={
         302: {"description": "To the UI's /login/oidc page, the access token in the fragment"},
-        400: {"description": "Unknown, used or expired state (code oidc_state_invalid)"},
+        400: {"description": "Unknown, used or expired state, or another browser's (code oidc_state_invalid)"},
         401: {
             "description": "The person declined or the provider refused (oidc_denied), the code was refused "
             "(oidc_code_invalid), or the ID token does not verify (oidc_id_token_invalid, naming the claim)"
@@ -139,6 +162,9 @@ async def callback(
     pending = await run_in_threadpool(_take)
     if pending is None:
         raise service.StateInvalid("this sign-in is unknown, used or expired; start it again", field="state")
+    cookie = _binding_cookie(pending.state)
+    if not hmac.compare_digest(request.cookies.get(cookie, "").encode(), pending.state.encode()):
+        raise service.StateInvalid("this sign-in was started in another browser; start it again", field="state")
     if iss is not None and iss != client.registration.issuer:
         # RFC 9207: the answer comes from another provider than the one the browser was sent to.
         raise Unauthorized("the sign-in was answered by another identity provider", code="oidc_issuer_mismatch")
@@ -191,8 +217,10 @@ async def callback(
     fragment = urlencode(
         {"access_token": access_token, "expires_in": issuer.ttl_seconds, "return_to": pending.return_to}
     )
-    return RedirectResponse(
+    response = RedirectResponse(
         f"{UI_LANDING}#{fragment}",
         status_code=302,
         headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
     )
+    response.delete_cookie(cookie, path=_COOKIE_PATH)
+    return response
