@@ -1,7 +1,8 @@
 """The ID token checks of the gateway's OpenID client (portal_gateway.oidc.client), against tokens
 this test signs itself: the real provider in test_oidc_sign_in.py only ever signs good ones. The
 provider's discovery and JWKS are served by httpx's MockTransport (a fake provider, not a mock of
-the gateway's code); what is checked is the gateway's own verification."""
+the gateway's code); what is checked is the gateway's own verification. Also: the claims mapped to
+a person, and the settings refused when half configured."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from joserfc.jwk import OctKey, RSAKey
 
 from gov_common.errors import DomainError
 from portal_gateway.oidc.client import ClientRegistration, OidcClient
+from portal_gateway.oidc.service import identity_from_claims
 from portal_gateway.settings import Settings
+from tests.service_management.e2e_helpers import fresh_id_number
 
 ISSUER = "https://idp.example.gov.cn"
 CLIENT = "portal-gateway"
@@ -142,3 +145,24 @@ def test_the_settings_refuse_half_a_configuration() -> None:
     with pytest.raises(ValueError, match="64"):
         Settings(oidc_issuer="https://" + "x" * 60, **complete)
     assert Settings(oidc_issuer="  ").oidc_issuer is None
+
+
+def test_the_claims_name_a_person_or_the_claim_at_fault() -> None:
+    number = fresh_id_number()
+    person = identity_from_claims(
+        {"sub": 42, "cn_id": number.lower(), "cn_name": " 张三 "},
+        provider=ISSUER,
+        id_number_claim="cn_id",
+        name_claim="cn_name",
+    )
+    assert (person.provider, person.subject, person.id_number, person.name) == (ISSUER, "42", number, "张三")
+    for claims, field in [
+        ({"sub": "s", "cn_name": "张三"}, "cn_id"),
+        ({"sub": "s", "cn_id": number[:-1], "cn_name": "张三"}, "cn_id"),
+        ({"sub": "s", "cn_id": number, "cn_name": "  "}, "cn_name"),
+        ({"sub": "s", "cn_id": number, "cn_name": "张" * 101}, "cn_name"),
+        ({"sub": "s" * 256, "cn_id": number, "cn_name": "张三"}, "sub"),
+    ]:
+        with pytest.raises(DomainError) as refused:
+            identity_from_claims(claims, provider=ISSUER, id_number_claim="cn_id", name_claim="cn_name")
+        assert refused.value.status == 422 and refused.value.field == field

@@ -126,7 +126,10 @@ def identity_from_claims(
     name = _claim(claims, name_claim)
     if len(name) > 100:  # the accounts' column
         raise InvalidField(name_claim, "the name claim is longer than 100 characters", code="oidc_claim_invalid")
-    return ProviderIdentity(provider=provider, subject=str(claims["sub"]), id_number=id_number, name=name)
+    subject = str(claims["sub"])
+    if len(subject) > 255:  # OpenID Connect Core 1.0, 2: at most 255 ASCII characters (the column's width)
+        raise InvalidField("sub", "the subject claim is longer than 255 characters", code="oidc_claim_invalid")
+    return ProviderIdentity(provider=provider, subject=subject, id_number=id_number, name=name)
 
 
 def _linked_account(session: Session, identity: ProviderIdentity) -> tuple[ExternalIdentity | None, Account | None]:
