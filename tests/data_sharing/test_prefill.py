@@ -7,28 +7,21 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from data_sharing.app import create_app as create_ds_app
-from data_sharing.app import create_runtime as create_ds_runtime
-from data_sharing.app import migrate as migrate_ds
 from data_sharing.licenses.service import issue_for_approved_case
-from gov_common.auth import TokenVerifier
 from gov_common.errors import NotFound, install_error_handlers
 from gov_common.events import Event, EventTypes
 from gov_common.service import ServiceRuntime
-from portal_gateway.app import create_app as create_gw_app
-from portal_gateway.app import migrate as migrate_gw
-from portal_gateway.settings import Settings as GatewaySettings
-from tests.data_sharing.conftest import ENTITY, ZHANG_SAN, ds_settings
+from tests.data_sharing.conftest import ENTITY, ZHANG_SAN
+from tests.gateway.registry_fake import raised_to_l2
+from tests.gateway.with_data_sharing import Platform, gateway_with_data_sharing
 
 QIAN_DUODUO = "33012219920202001X"  # the demo entity's legal representative
 
@@ -92,51 +85,10 @@ def _fake_service_management() -> FastAPI:
     return app
 
 
-class _Router(httpx.AsyncBaseTransport):
-    """Sends each host's requests to its ASGI app, as loopback HTTP would."""
-
-    def __init__(self, apps: dict[str, Any]) -> None:
-        self._transports = {host: httpx.ASGITransport(app=app) for host, app in apps.items()}
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        return await self._transports[request.url.host].handle_async_request(request)
-
-
-@dataclass
-class Platform:
-    gateway: TestClient
-    ds: ServiceRuntime
-
-
 @pytest.fixture
 def platform(new_database: Callable[[str], str], tmp_path: Path) -> Iterator[Platform]:
-    suffix = uuid.uuid4().hex[:6]
-    gw_settings = GatewaySettings(
-        environment="test",
-        database_url=new_database(f"pf_gw_{suffix}"),
-        bus="local",
-        local_bus_path=str(tmp_path / "gw-bus.db"),
-        token_signing_key_path=str(tmp_path / "token.pem"),
-        service_management_url="http://sm.test",
-        data_sharing_url="http://ds.test",
-        sms_dev_outbox=str(tmp_path / "sms-outbox.jsonl"),
-    )
-    migrate_gw(gw_settings)
-    gw_app = create_gw_app(gw_settings)
-    issuer = gw_app.state.token_issuer
-    settings = ds_settings(new_database(f"pf_ds_{suffix}"), tmp_path)
-    migrate_ds(settings)
-    ds_runtime = create_ds_runtime(
-        settings, verifier=TokenVerifier(issuer.jwks, issuer=issuer.issuer, audience=issuer.audience)
-    )
-    ds_app = create_ds_app(runtime=ds_runtime, manage_lifespan=False)
-    ds_runtime.start()
-    with TestClient(gw_app) as gateway:
-        gw_app.state.http = httpx.AsyncClient(
-            transport=_Router({"sm.test": _fake_service_management(), "ds.test": ds_app}), timeout=10
-        )
-        yield Platform(gateway=gateway, ds=ds_runtime)
-    ds_runtime.stop()
+    with gateway_with_data_sharing(new_database, tmp_path, others={"sm.test": _fake_service_management()}) as p:
+        yield p
 
 
 def _applicant(client: TestClient, number: str, name: str) -> dict[str, str]:
@@ -145,16 +97,6 @@ def _applicant(client: TestClient, number: str, name: str) -> dict[str, str]:
     assert client.post("/api/v1/auth/register", json=body | {"password": "secret-pass-1"}).status_code == 201
     token = client.post("/api/v1/auth/token", data={"username": number, "password": "secret-pass-1"})
     return {"Authorization": f"Bearer {token.json()['access_token']}"}
-
-
-def _at_l2(client: TestClient, headers: dict[str, str]) -> dict[str, str]:
-    """Raised to L2 by the code sent to the registry's phone (read from the development outbox)."""
-    sent = client.post("/api/v1/me/assurance/phone-code", headers=headers)
-    assert sent.status_code == 202, sent.text
-    code = client.get("/api/v1/dev/sms-outbox").json()[0]["code"]
-    raised = client.post("/api/v1/me/assurance/phone-verify", json={"code": code}, headers=headers)
-    assert raised.status_code == 200, raised.text
-    return {"Authorization": f"Bearer {raised.json()['access_token']}"}
 
 
 def _issue(runtime: ServiceRuntime, license_type: str, **spec: Any) -> str:
@@ -185,7 +127,7 @@ def test_the_form_comes_prefilled_and_licences_satisfy_materials(platform: Platf
     refused = platform.gateway.get(f"/api/v1/items/{ITEM['code']}/prefill", headers=at_l1)
     assert refused.status_code == 403 and refused.json()["code"] == "assurance_level_required"
     assert refused.json()["required_level"] == 2
-    headers = _at_l2(platform.gateway, at_l1)
+    headers = raised_to_l2(platform.gateway, at_l1)
     empty = platform.gateway.get(f"/api/v1/items/{ITEM['code']}/prefill", headers=headers)
     assert empty.status_code == 200, empty.text
     assert empty.json() == {
@@ -226,7 +168,7 @@ def test_the_form_comes_prefilled_and_licences_satisfy_materials(platform: Platf
 
 
 def test_prefill_for_an_entity_an_unknown_person_an_old_item_and_staff(platform: Platform) -> None:
-    representative = _at_l2(platform.gateway, _applicant(platform.gateway, QIAN_DUODUO, "钱多多"))
+    representative = raised_to_l2(platform.gateway, _applicant(platform.gateway, QIAN_DUODUO, "钱多多"))
     opened = platform.gateway.post("/api/v1/entities", json={"uscc": ENTITY}, headers=representative)
     assert opened.status_code == 201, opened.text
     acting = platform.gateway.post("/api/v1/auth/act-as", json={"uscc": ENTITY}, headers=representative)

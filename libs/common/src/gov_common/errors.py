@@ -63,10 +63,16 @@ class InvalidField(DomainError):
 
 
 class ServiceUnavailable(DomainError):
-    """A dependency is down or overloaded: answered with `Retry-After`, never as a 500."""
+    """Something this answer depends on is down or overloaded: never a 500. `retry_after` seconds
+    (sent as Retry-After, and in the problem) say when asking again is worth it; a few seconds
+    unless the raiser knows better."""
 
     status, title, code = 503, "Service Unavailable", "unavailable"
-    retry_after = 5
+    DEFAULT_RETRY_AFTER = 5
+
+    def __init__(self, detail: str, *, retry_after: int | None = None, **extra: Any) -> None:
+        self.retry_after = retry_after if retry_after is not None else self.DEFAULT_RETRY_AFTER
+        super().__init__(detail, retry_after=self.retry_after, **extra)
 
 
 class TooManyRequests(DomainError):

@@ -24,6 +24,7 @@ from portal_gateway.identity.sms import AliyunSmsChannel, DevSmsChannel, SmsChan
 from portal_gateway.identity.verifier import DataSharingVerifier, IdentityServiceVerifier, IdentityVerifier
 from portal_gateway.notifications.consumer import TOPICS as NOTIFICATION_TOPICS
 from portal_gateway.notifications.consumer import make_handlers as notification_handlers
+from portal_gateway.oidc.endpoints import install_oidc
 from portal_gateway.revocation import install_token_check
 from portal_gateway.routes import all_routers
 from portal_gateway.settings import Settings
@@ -133,6 +134,7 @@ def create_app(
     app.include_router(accounts_router)
     app.include_router(identity_router)
     app.include_router(entities_router)
+    install_oidc(app, gateway_settings)
     for router in all_routers():
         app.include_router(router)
     install_ui(app)

@@ -56,3 +56,40 @@ class Settings(ServiceSettings):
         if self.identity_verifier == "http" and not self.identity_service_url:
             raise ValueError("GW_IDENTITY_VERIFIER=http needs GW_IDENTITY_SERVICE_URL")
         return self
+
+    # Sign-in through the provincial unified identity platform (OpenID Connect, docs/identity.md).
+    # No issuer: the sign-in is off. The issuer is recorded as who raised an account to L3 (a column
+    # of 64 characters), so it may not be longer.
+    oidc_issuer: str | None = Field(default=None, max_length=64)
+    oidc_client_id: str = ""
+    oidc_client_secret: SecretStr = SecretStr("")
+    # The gateway's callback as registered at the provider: <public address>/api/v1/auth/oidc/callback.
+    oidc_redirect_uri: str = ""
+    oidc_id_number_claim: str = "id_number"
+    oidc_name_claim: str = "name"
+    oidc_display_name: str = "浙江政务服务网统一身份认证"
+    oidc_scopes: str = "openid profile"
+
+    @model_validator(mode="after")
+    def _oidc_needs_a_client(self) -> Settings:
+        if self.oidc_issuer is not None:
+            # Compared character for character with the provider's `iss`: only blanks are trimmed.
+            self.oidc_issuer = self.oidc_issuer.strip() or None
+        if self.oidc_issuer is None:
+            return self
+        missing = [
+            name
+            for name, value in (
+                ("oidc_client_id", self.oidc_client_id),
+                ("oidc_client_secret", self.oidc_client_secret.get_secret_value()),
+                ("oidc_redirect_uri", self.oidc_redirect_uri),
+            )
+            if not value
+        ]
+        if missing:
+            raise ValueError(f"oidc_issuer is set, so {', '.join(missing)} must be set too")
+        if "openid" not in self.oidc_scopes.split():
+            raise ValueError("oidc_scopes must include openid")
+        if self.environment == "production" and not self.oidc_issuer.startswith("https://"):
+            raise ValueError("oidc_issuer must be an https:// address in production")
+        return self

@@ -105,6 +105,12 @@ def register(session: Session, body: RegisterIn, *, identity_source: str | None)
     return _create(session, body, password=body.password, identity_source=identity_source)
 
 
+def unusable_password_hash() -> str:
+    """The hash of a random secret nobody is told: an account that signs in through the identity
+    provider only, until a window gives it a password."""
+    return _hasher.hash(secrets.token_urlsafe(32))
+
+
 def _initial_password() -> str:
     return "".join(secrets.choice(_SLIP_ALPHABET) for _ in range(INITIAL_PASSWORD_LENGTH))
 
@@ -191,27 +197,27 @@ def verify_in_person(session: Session, body: InPersonVerificationIn, *, clerk: s
     return account
 
 
-def take_back(session: Session, account: Account, *, name: str, phone: str | None, source: str, by: str) -> None:
-    """The owner of the number takes back an account someone else registered under it: their name
-    and phone, every session of the other person ended, L3, recorded and told in the inbox."""
+def take_back(
+    session: Session, account: Account, *, name: str, phone: str | None, source: str, by: str, notice: texts.Text
+) -> None:
+    """The owner of the number takes back an account someone else registered under it (at a window,
+    or signing in through the identity platform): their name and phone (none where unknown), every
+    session of the other person ended, L3, recorded, and told in the inbox. The caller settles the
+    password: whoever registered the account knows the old one."""
     account.name = name
-    if phone:
-        account.phone = phone
+    account.phone = phone
     account.token_generation += 1
     account.reclaimed_by, account.reclaimed_at = by[:64], utcnow()
     raise_assurance(account, level=Assurance.L3, source=source, by=by)
-    notify(session, account, texts.account_reclaimed(by=_reclaimed_by_text(source, by)), event_type=RECLAIMED_EVENT)
-
-
-def _reclaimed_by_text(source: str, by: str) -> str:
-    return f"窗口工作人员 {by} 核验身份证件后办理" if source == "window" else "通过统一身份认证平台登录"
+    notify(session, account, notice, event_type=RECLAIMED_EVENT)
 
 
 def reclaim_at_window(session: Session, body: ReclaimIn, *, clerk: str) -> tuple[Account, str]:
     """Take back a squatted account at the window (document checked): a new one-time initial
     password for the owner's slip."""
     account = _applicant_account(session, body)
-    take_back(session, account, name=body.name, phone=body.phone, source="window", by=clerk)
+    notice = texts.account_reclaimed_at_window(clerk=clerk)
+    take_back(session, account, name=body.name, phone=body.phone, source="window", by=clerk, notice=notice)
     initial = _initial_password()
     account.password_hash = _hasher.hash(initial)
     account.must_change_password = True
