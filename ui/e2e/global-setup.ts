@@ -1,14 +1,19 @@
 /**
  * Starts the standalone platform (`python -m gov_standalone`) on a free loopback port with a
- * fresh var directory and the built UI, waits for /readyz, and stops it after the run.
- * Nothing is skipped: without the Python environment or the build, the run fails and says why.
+ * fresh var directory and the built UI, waits for /readyz, and stops it after the run. Before it,
+ * the test OpenID provider (`tests/oidc_provider`, panva/oidc-provider) on another loopback port,
+ * which the platform's gateway uses as the provincial identity platform (统一身份认证); its one
+ * account is handed to the scenarios in E2E_OIDC_ACCOUNT.
+ * Nothing is skipped: without the Python environment, the build or Node.js the run fails and says why.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { newResidentId } from './identities'
 
 const ui = fileURLToPath(new URL('..', import.meta.url))
 const repository = resolve(ui, '..')
@@ -48,6 +53,58 @@ async function waitReady(url: string, child: ChildProcess, log: string, timeoutM
   throw new Error(`the platform was not ready after ${timeoutMs / 1000}s (${last}):\n${readFileSync(log, 'utf8').slice(-4000)}`)
 }
 
+/** The person the test identity provider signs in (handed to the scenarios in E2E_OIDC_ACCOUNT). */
+export interface OidcAccount {
+  account: string
+  name: string
+  id_number: string
+}
+
+async function startOidcProvider(redirectUri: string, account: OidcAccount): Promise<{ issuer: string; clientId: string; clientSecret: string; stop: () => Promise<void> }> {
+  const dir = join(repository, 'tests', 'oidc_provider')
+  if (!existsSync(join(dir, 'node_modules', 'oidc-provider', 'package.json'))) {
+    const installed = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: dir, encoding: 'utf8', timeout: 300_000 })
+    if (installed.status !== 0) throw new Error(`npm ci in ${dir} failed:\n${installed.stdout}\n${installed.stderr}`)
+  }
+  const port = await freePort()
+  const issuer = `http://127.0.0.1:${port}`
+  const clientId = 'gov-portal-ui-e2e'
+  const clientSecret = randomBytes(24).toString('hex')
+  const log = join(OUTPUT, 'oidc-provider.log')
+  const child = spawn(process.execPath, [join(dir, 'server.mjs'), String(port)], {
+    cwd: dir,
+    env: {
+      ...process.env,
+      OIDC_CLIENT_ID: clientId,
+      OIDC_CLIENT_SECRET: clientSecret,
+      OIDC_REDIRECT_URI: redirectUri,
+      OIDC_ACCOUNTS: JSON.stringify({ [account.account]: { name: account.name, id_number: account.id_number } }),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const logStream = createWriteStream(log)
+  child.stdout?.pipe(logStream)
+  child.stderr?.pipe(logStream)
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM')
+      await exited(child)
+    }
+  }
+  const deadline = Date.now() + 30_000
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the OpenID provider exited (${child.exitCode}):\n${readFileSync(log, 'utf8').slice(-4000)}`)
+    try {
+      if ((await fetch(`${issuer}/.well-known/openid-configuration`)).ok) return { issuer, clientId, clientSecret, stop }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  await stop()
+  throw new Error(`the OpenID provider did not start:\n${readFileSync(log, 'utf8').slice(-4000)}`)
+}
+
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const python = process.env.GOV_PYTHON || join(repository, '.venv', 'bin', 'python')
   if (!existsSync(python)) {
@@ -61,11 +118,21 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const varDir = mkdtempSync(join(tmpdir(), 'gov-ui-e2e-'))
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
+  const oidcAccount: OidcAccount = { account: 'e2e-person', name: '统一认证用户', id_number: newResidentId() }
+  const oidc = await startOidcProvider(`${url}/api/v1/auth/oidc/callback`, oidcAccount)
   const log = join(OUTPUT, 'platform.log')
   const logStream = createWriteStream(log)
   const child = spawn(python, ['-m', 'gov_standalone', '--host', '127.0.0.1', '--port', String(port), '--var-dir', varDir], {
     cwd: repository,
-    env: { ...process.env, GW_UI_DIST: dist, GOV_LOG_LEVEL: process.env.GOV_LOG_LEVEL || 'WARNING' },
+    env: {
+      ...process.env,
+      GW_UI_DIST: dist,
+      GOV_LOG_LEVEL: process.env.GOV_LOG_LEVEL || 'WARNING',
+      GW_OIDC_ISSUER: oidc.issuer,
+      GW_OIDC_CLIENT_ID: oidc.clientId,
+      GW_OIDC_CLIENT_SECRET: oidc.clientSecret,
+      GW_OIDC_REDIRECT_URI: `${url}/api/v1/auth/oidc/callback`,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   child.stdout?.pipe(logStream)
@@ -79,6 +146,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       clearTimeout(timer)
     }
     rmSync(varDir, { recursive: true, force: true })
+    await oidc.stop()
   }
 
   try {
@@ -89,5 +157,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   }
   // Workers start after the global setup and inherit this.
   process.env.E2E_BASE_URL = url
+  process.env.E2E_OIDC_ISSUER = oidc.issuer
+  process.env.E2E_OIDC_ACCOUNT = JSON.stringify(oidcAccount)
   return stop
 }

@@ -228,3 +228,35 @@ test('the window clerk takes back a squatted account: the squatter is logged out
   await expect(applicant.locator(`a[data-case-no="${caseNo}"]`)).toBeVisible()
   await shot('本人：找回后登录，实名认证等级 L3', applicant)
 })
+
+test('signing in through 统一身份认证 opens an account at L3 and comes back where the sign-in began', async ({ page, shot }) => {
+  // The test OpenID provider (tests/oidc_provider) stands for the provincial identity platform.
+  const issuer = process.env.E2E_OIDC_ISSUER!
+  const person = JSON.parse(process.env.E2E_OIDC_ACCOUNT!) as { account: string; name: string; id_number: string }
+
+  await page.goto('/login?redirect=/my/licenses')
+  const button = page.getByTestId('oidc-login')
+  await expect(button).toHaveText('使用统一身份认证登录')
+  await expect(page.getByText('通过浙江政务服务网统一身份认证登录')).toBeVisible()
+  expect(await labelViolations(page)).toEqual([])
+  await shot('登录：使用统一身份认证登录')
+  await button.click()
+
+  // At the provider: the person logs in (the provider's interaction, driven as its tests drive it).
+  await page.waitForURL((address) => address.href.startsWith(`${issuer}/interaction/`))
+  const finished = await page.request.post(`${page.url()}/login`, { form: { account: person.account }, maxRedirects: 0 })
+  expect(finished.status(), await finished.text()).toBe(303)
+  await page.goto(new URL(finished.headers().location!, issuer).href)
+
+  // Back at the portal: logged in at L3, on the page the sign-in began from, the token gone from the address.
+  await expect(page).toHaveURL(/\/my\/licenses$/)
+  expect(new URL(page.url()).hash).toBe('')
+  await expect(page.getByRole('heading', { name: '我的证照' })).toBeVisible()
+  await expect(page.getByTestId('current-user').first()).toHaveText(person.name)
+  await expect(page.getByTestId('header-level')).toHaveText('L3')
+  await shot('统一身份认证登录后：我的证照')
+  await page.goto('/my/identity')
+  await expect(page.getByTestId('assurance-level-tag')).toHaveText('L3 现场核验或统一身份认证')
+  await expect(page.getByTestId('identity-source')).toContainText('统一身份认证平台')
+  await shot('统一身份认证：实名认证等级 L3')
+})

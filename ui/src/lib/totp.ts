@@ -14,6 +14,11 @@ export function isTotpRequired(error: unknown): boolean {
   return isApiError(error) && error.status === 401 && codesOf(error).includes('totp_required')
 }
 
+/** A wrong (or already used) code: 401 `totp_invalid`, said under the code. */
+export function isTotpInvalid(error: unknown): boolean {
+  return isApiError(error) && error.status === 401 && codesOf(error).includes('totp_invalid')
+}
+
 export function isTotpEnrolmentRequired(error: unknown): boolean {
   return isApiError(error) && error.status === 403 && codesOf(error).includes('totp_enrolment_required')
 }

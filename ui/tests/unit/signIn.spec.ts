@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ApiError, oidcLoginUrl, type Problem } from '@/api'
 import { parseOidcFragment } from '@/lib/oidc'
-import { describeOtpauth, groupSecret, isTotpEnrolmentRequired, isTotpRequired, normalizeTotp } from '@/lib/totp'
+import { describeOtpauth, groupSecret, isTotpEnrolmentRequired, isTotpInvalid, isTotpRequired, normalizeTotp } from '@/lib/totp'
 
 const JWT = 'eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.c2ln'
 
@@ -40,6 +40,8 @@ describe('staff second factor', () => {
     expect(isTotpRequired(apiError({ status: 401, code: 'unauthorized' }))).toBe(false)
     expect(isTotpEnrolmentRequired(apiError({ status: 403, code: 'totp_enrolment_required' }))).toBe(true)
     expect(isTotpEnrolmentRequired(apiError({ status: 403, code: 'password_change_required' }))).toBe(false)
+    expect(isTotpInvalid(apiError({ status: 401, code: 'totp_invalid' }))).toBe(true)
+    expect(isTotpInvalid(apiError({ status: 401, code: 'totp_required' }))).toBe(false)
   })
 
   it('checks a code and shows a secret and an otpauth URI for people', () => {
