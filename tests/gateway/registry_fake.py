@@ -45,7 +45,7 @@ def gateway_alone(settings: Settings, registry: RegistryFake | None = None) -> F
     """The gateway app with the test's registry behind its identity port."""
     app = create_app(settings)
     app.state.identity_verifier = registry or RegistryFake()
-    if settings.sms_dev_outbox == Settings.model_fields["sms_dev_outbox"].default:
+    if settings.sms_dev_outbox is None:
         # Not into the repository's var/: a development outbox of the test's own.
         app.state.sms_channel = DevSmsChannel(str(Path(tempfile.mkdtemp(prefix="sms-")) / "outbox.jsonl"))
     return app

@@ -100,7 +100,7 @@ def create_sms_channel(settings: Settings, http: Callable[[], httpx.AsyncClient]
             template_code=settings.sms_template_code,
             endpoint=settings.sms_endpoint,
         )
-    return DevSmsChannel(settings.sms_dev_outbox)
+    return DevSmsChannel(settings.sms_dev_outbox or "var/sms-outbox.jsonl")
 
 
 def create_app(

@@ -38,7 +38,8 @@ class Settings(ServiceSettings):
     identity_service_secret: SecretStr = SecretStr("")
     # One-time codes to the registry's phone (L2): the channel, and how codes live.
     sms_channel: Literal["dev", "aliyun"] = "dev"
-    sms_dev_outbox: str = "var/sms-outbox.jsonl"
+    # The dev channel's file (JSON lines); None: var/sms-outbox.jsonl, beside the SQLite files.
+    sms_dev_outbox: str | None = None
     sms_access_key_id: str = ""
     sms_access_key_secret: SecretStr = SecretStr("")
     sms_sign_name: str = ""
@@ -53,6 +54,19 @@ class Settings(ServiceSettings):
     def _no_development_sms_in_production(self) -> Settings:
         if self.environment == "production" and self.sms_channel == "dev":
             raise ValueError("GW_SMS_CHANNEL=dev only writes codes to a file: choose a real channel in production")
+        if self.sms_channel == "aliyun":
+            missing = [
+                name
+                for name, value in (
+                    ("sms_access_key_id", self.sms_access_key_id),
+                    ("sms_access_key_secret", self.sms_access_key_secret.get_secret_value()),
+                    ("sms_sign_name", self.sms_sign_name),
+                    ("sms_template_code", self.sms_template_code),
+                )
+                if not value
+            ]
+            if missing:
+                raise ValueError(f"GW_SMS_CHANNEL=aliyun needs {', '.join(missing)}")
         if self.identity_verifier == "http" and not self.identity_service_url:
             raise ValueError("GW_IDENTITY_VERIFIER=http needs GW_IDENTITY_SERVICE_URL")
         return self
