@@ -70,7 +70,9 @@ export function watch(page: Page, errors: string[]): void {
     const text = message.text()
     // The API answers 4xx on purpose in some tests (a duplicate registration, a wrong password).
     if (/^Failed to load resource: the server responded with a status of 4\d\d/.test(text)) return
-    errors.push(`console: ${text}`)
+    // Which address failed, for a 5xx (the browser's message does not say).
+    const where = message.location().url
+    errors.push(`console: ${text}${where && !text.includes(where) ? ` (${where})` : ''}`)
   })
 }
 

@@ -132,6 +132,12 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       GW_OIDC_CLIENT_ID: oidc.clientId,
       GW_OIDC_CLIENT_SECRET: oidc.clientSecret,
       GW_OIDC_REDIRECT_URI: `${url}/api/v1/auth/oidc/callback`,
+      // The services' calls to one another wait longer than in production (10 s): the test machine
+      // runs the platform, two browsers and the suite on few cores, and a slow answer is not a fault.
+      GW_HTTP_TIMEOUT_SECONDS: process.env.GW_HTTP_TIMEOUT_SECONDS || '30',
+      SM_HTTP_TIMEOUT_SECONDS: process.env.SM_HTTP_TIMEOUT_SECONDS || '30',
+      DS_HTTP_TIMEOUT_SECONDS: process.env.DS_HTTP_TIMEOUT_SECONDS || '30',
+      BS_HTTP_TIMEOUT_SECONDS: process.env.BS_HTTP_TIMEOUT_SECONDS || '30',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
