@@ -97,7 +97,8 @@ export async function login(page: Page, username: string, password: string): Pro
   await page.getByLabel('账号').fill(username)
   await page.getByLabel('密码').fill(password)
   await page.getByRole('button', { name: '登录', exact: true }).click()
-  await expect(page).not.toHaveURL(/\/login/)
+  // A loaded test machine may take a while for the password hash and the first workbench page.
+  await expect(page).not.toHaveURL(/\/login/, { timeout: 30_000 })
 }
 
 /** Fills the generated application form (labels as the item defines them) and submits it. */
