@@ -18,6 +18,7 @@ from portal_gateway.accounts.service import seed_demo_staff
 from portal_gateway.accounts.throttle import LoginThrottle
 from portal_gateway.notifications.consumer import TOPICS as NOTIFICATION_TOPICS
 from portal_gateway.notifications.consumer import make_handlers as notification_handlers
+from portal_gateway.ratelimit import RateLimiter
 from portal_gateway.revocation import install_token_check
 from portal_gateway.routes import all_routers
 from portal_gateway.settings import Settings
@@ -91,6 +92,7 @@ def create_app(
         per_address=gateway_settings.login_max_failures_per_address,
         window_seconds=gateway_settings.login_failure_window_seconds,
     )
+    app.state.rate_limiter = RateLimiter(runtime.db)
     app.state.http = async_client(runtime.settings.http_timeout_seconds)
     app.state.on_shutdown.append(app.state.http.aclose)
     install_token_check(app)

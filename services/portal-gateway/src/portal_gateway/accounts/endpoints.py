@@ -4,7 +4,7 @@ import base64
 from typing import Annotated, Any
 from urllib.parse import unquote
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Depends, Form, Request, Response
 from sqlalchemy.orm import Session
 
 from gov_common.auth import CurrentPrincipal, Principal, Roles, TokenIssuer
@@ -22,6 +22,7 @@ from portal_gateway.accounts.schemas import (
 )
 from portal_gateway.accounts.throttle import LoginThrottle
 from portal_gateway.models import Account
+from portal_gateway.ratelimit import rate_limited
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
@@ -47,7 +48,12 @@ def _out(account: Account) -> AccountOut:
     "/auth/register",
     status_code=201,
     response_model=AccountOut,
-    responses={409: {"description": "Already registered"}, 422: {"description": "Invalid field (named)"}},
+    responses={
+        409: {"description": "Already registered"},
+        422: {"description": "Invalid field (named)"},
+        429: {"description": "Too many registrations from this address (code rate_limited); see Retry-After"},
+    },
+    dependencies=[Depends(rate_limited("registration", "rate_registration"))],
 )
 def register(body: RegisterIn, session: DbSession) -> AccountOut:
     """Register a natural person (resident ID number) or a legal person (unified social credit code)."""
@@ -135,8 +141,13 @@ def change_password(request: Request, body: PasswordChangeIn, session: DbSession
         401: {"description": "Wrong credentials"},
         403: {"description": "The initial password must be replaced first (code password_change_required)"},
         422: {"description": "A required field is missing (named)"},
-        429: {"description": "Too many failed log-ins for this name or address; see Retry-After"},
+        429: {
+            "description": "Too many failed log-ins for this name or address, or too many token requests "
+            "from this address (code rate_limited); see Retry-After"
+        },
     },
+    # Counted before any secret is checked, whichever the grant and the name.
+    dependencies=[Depends(rate_limited("token", "rate_token"))],
 )
 def token(
     request: Request,
