@@ -16,6 +16,7 @@ from portal_gateway.accounts.clients import sync_service_clients
 from portal_gateway.accounts.endpoints import router as accounts_router
 from portal_gateway.accounts.service import seed_demo_staff
 from portal_gateway.accounts.throttle import LoginThrottle
+from portal_gateway.accounts.totp import router as totp_router
 from portal_gateway.notifications.consumer import TOPICS as NOTIFICATION_TOPICS
 from portal_gateway.notifications.consumer import make_handlers as notification_handlers
 from portal_gateway.ratelimit import RateLimiter
@@ -97,6 +98,7 @@ def create_app(
     app.state.on_shutdown.append(app.state.http.aclose)
     install_token_check(app)
     app.include_router(accounts_router)
+    app.include_router(totp_router)
     for router in all_routers():
         app.include_router(router)
     install_ui(app)

@@ -54,6 +54,8 @@ class Settings(ServiceSettings):
     rate_license_misses: RateLimit = RateLimit(limit=10, window_seconds=600)
     # Staff second factor (TOTP): None means on in production, off elsewhere (`totp_required_for_staff`).
     staff_totp_required: bool | None = None
+    # The issuer an authenticator app shows beside the staff user name.
+    staff_totp_issuer: str = Field(default="一网通办", min_length=1, max_length=60)
 
     @field_validator(
         "rate_registration",

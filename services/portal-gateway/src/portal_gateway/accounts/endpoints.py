@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from gov_common.auth import CurrentPrincipal, Principal, Roles, TokenIssuer
 from gov_common.errors import DomainError, Forbidden, InvalidField, NotFound, Unauthorized
 from gov_common.service import DbSession, Runtime
-from portal_gateway.accounts import clients, service
+from portal_gateway.accounts import clients, service, totp
 from portal_gateway.accounts.schemas import (
     AccountOut,
     PasswordChangeIn,
@@ -138,8 +138,13 @@ def change_password(request: Request, body: PasswordChangeIn, session: DbSession
     response_model=TokenOut,
     responses={
         400: {"description": "Unsupported grant type"},
-        401: {"description": "Wrong credentials"},
-        403: {"description": "The initial password must be replaced first (code password_change_required)"},
+        401: {
+            "description": "Wrong credentials; a staff second factor missing (totp_required) or wrong (totp_invalid)"
+        },
+        403: {
+            "description": "The initial password must be replaced first (code password_change_required); "
+            "staff must enrol a second factor first (totp_enrolment_required)"
+        },
         422: {"description": "A required field is missing (named)"},
         429: {
             "description": "Too many failed log-ins for this name or address, or too many token requests "
@@ -158,9 +163,11 @@ def token(
     password: Annotated[str | None, Form(max_length=128)] = None,
     client_id: Annotated[str | None, Form(max_length=64)] = None,
     client_secret: Annotated[str | None, Form(max_length=256)] = None,
+    totp_code: Annotated[str | None, Form(alias="totp", max_length=16)] = None,
 ) -> TokenOut:
     """Log in (OAuth2). Password grant: the user name is the ID number, the credit code or a staff
-    name. Client-credentials grant: a client application, with HTTP Basic or form credentials."""
+    name, and staff with a second factor give its code (`totp`). Client-credentials grant: a client
+    application, with HTTP Basic or form credentials."""
     issuer = _issuer(request)
     throttle, address = _throttle(request), _address(request)
     if grant_type == "password":
@@ -171,6 +178,14 @@ def token(
         with throttle.attempt(session, name=username, address=address):
             account = service.authenticate(
                 session, username=username, password=password, demo_enabled=runtime.settings.seed_demo
+            )
+            totp.check_second_factor(
+                session,
+                account,
+                code=totp_code,
+                required=totp.required_for_staff(request),
+                throttle=throttle,
+                address=address,
             )
         access_token = issuer.issue(
             sub=account.id,
