@@ -107,7 +107,8 @@ class Platform:
     processes: list[Process] = field(default_factory=list)
     client_secrets: dict[str, str] = field(default_factory=dict)
     # Distributed mode: the topic namespace, each service's database URL and each process's
-    # environment (by process name), for tests that start another replica or read Kafka.
+    # environment (by process name), for tests that start another replica or read Kafka; in
+    # standalone mode the one process's environment, for a restart.
     namespace: str = ""
     databases: dict[str, str] = field(default_factory=dict)
     envs: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -129,7 +130,9 @@ def start_standalone(work_dir: Path) -> Platform:
         port,
         work_dir,
     )
-    platform = Platform(mode="standalone", base_url=process.url, processes=[process])
+    platform = Platform(
+        mode="standalone", base_url=process.url, processes=[process], envs={"standalone": SUITE_GATEWAY_RATES}
+    )
     try:
         wait_ready(process)
     except Exception:
