@@ -27,6 +27,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from gov_common.auth import CurrentPrincipal, Principal, Roles
 from gov_common.db import utcnow
@@ -144,7 +145,7 @@ def _accept(session: Session, account: Account, code: str, *, field: str) -> Non
     )
     if getattr(taken, "rowcount", 0) != 1:
         raise TotpInvalid("wrong or already used one-time code", field=field)
-    account.totp_last_step = step
+    set_committed_value(account, "totp_last_step", step)  # written already, by the update above
 
 
 def _throttle(request: Request) -> LoginThrottle:
