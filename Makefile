@@ -11,7 +11,7 @@ PACKAGES := -e libs/common -e services/portal-gateway -e services/service-manage
 NPM    ?= npm
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-unit test-ui ui lint constraints infra-up infra-down deploy-tools up down clean help
+.PHONY: run test test-unit test-ui test-oidc-provider ui lint constraints infra-up infra-down deploy-tools up down clean help
 
 help:
 	@echo "make run | make test | make test-unit | make lint | make infra-up | make infra-down | make up | make down | make clean"
@@ -38,6 +38,10 @@ ui:
 test-ui: $(STAMP)
 	cd ui && $(NPM) ci && $(NPM) run test:unit && $(NPM) run build && $(NPM) run test:e2e
 
+# The real OpenID provider the gateway's sign-in tests start (panva/oidc-provider, pinned by its lock).
+test-oidc-provider:
+	cd tests/oidc_provider && $(NPM) ci --no-audit --no-fund
+
 infra-up:
 	scripts/infra/postgres.sh start
 	scripts/infra/kafka.sh start
@@ -46,7 +50,7 @@ infra-down:
 	-scripts/infra/kafka.sh stop
 	-scripts/infra/postgres.sh stop
 
-test: $(STAMP) test-ui infra-up deploy-tools
+test: $(STAMP) test-ui test-oidc-provider infra-up deploy-tools
 	GOV_TEST_PG_URL="$$(scripts/infra/postgres.sh url)" \
 	GOV_TEST_KAFKA_BOOTSTRAP="$$(scripts/infra/kafka.sh bootstrap)" \
 	GOV_TEST_KAFKA_SASL="$$(scripts/infra/kafka.sh sasl)" \

@@ -34,15 +34,18 @@ class Tokens:
     def _headers(self, **claims: object) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.issuer.issue(**claims)}"}  # type: ignore[arg-type]
 
-    def person(self, id_number: str, name: str = "张三") -> dict[str, str]:
+    def person(self, id_number: str, name: str = "张三", *, level: int = 2) -> dict[str, str]:
+        """An applicant's token; at L2 (phone proven) unless a test says otherwise."""
         return self._headers(
-            sub=f"acct-{id_number}", account_type="person", name=name, id_number=id_number, roles=[], department=None
-        )
+            sub=f"acct-{id_number}", account_type="person", name=name, id_number=id_number, roles=[],
+            department=None, assurance_level=level,
+        )  # fmt: skip
 
-    def entity(self, uscc: str, name: str = "某公司") -> dict[str, str]:
+    def entity(self, uscc: str, name: str = "某公司", *, level: int = 2) -> dict[str, str]:
         return self._headers(
-            sub=f"acct-{uscc}", account_type="entity", name=name, id_number=uscc, roles=[], department=None
-        )
+            sub=f"acct-{uscc}", account_type="entity", name=name, id_number=uscc, roles=[], department=None,
+            assurance_level=level,
+        )  # fmt: skip
 
     def staff(self, *roles: str, department: str | None = None, name: str = "工作人员") -> dict[str, str]:
         return self._headers(

@@ -7,28 +7,23 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from data_sharing.app import create_app as create_ds_app
-from data_sharing.app import create_runtime as create_ds_runtime
-from data_sharing.app import migrate as migrate_ds
 from data_sharing.licenses.service import issue_for_approved_case
-from gov_common.auth import TokenVerifier
 from gov_common.errors import NotFound, install_error_handlers
 from gov_common.events import Event, EventTypes
 from gov_common.service import ServiceRuntime
-from portal_gateway.app import create_app as create_gw_app
-from portal_gateway.app import migrate as migrate_gw
-from portal_gateway.settings import Settings as GatewaySettings
-from tests.data_sharing.conftest import ENTITY, ZHANG_SAN, ds_settings
+from tests.data_sharing.conftest import ENTITY, ZHANG_SAN
+from tests.gateway.registry_fake import raised_to_l2
+from tests.gateway.with_data_sharing import Platform, gateway_with_data_sharing
+
+QIAN_DUODUO = "33012219920202001X"  # the demo entity's legal representative
 
 ITEM = {
     "code": "330122-TEST-0001",
@@ -90,56 +85,16 @@ def _fake_service_management() -> FastAPI:
     return app
 
 
-class _Router(httpx.AsyncBaseTransport):
-    """Sends each host's requests to its ASGI app, as loopback HTTP would."""
-
-    def __init__(self, apps: dict[str, Any]) -> None:
-        self._transports = {host: httpx.ASGITransport(app=app) for host, app in apps.items()}
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        return await self._transports[request.url.host].handle_async_request(request)
-
-
-@dataclass
-class Platform:
-    gateway: TestClient
-    ds: ServiceRuntime
-
-
 @pytest.fixture
 def platform(new_database: Callable[[str], str], tmp_path: Path) -> Iterator[Platform]:
-    suffix = uuid.uuid4().hex[:6]
-    gw_settings = GatewaySettings(
-        environment="test",
-        database_url=new_database(f"pf_gw_{suffix}"),
-        bus="local",
-        local_bus_path=str(tmp_path / "gw-bus.db"),
-        token_signing_key_path=str(tmp_path / "token.pem"),
-        service_management_url="http://sm.test",
-        data_sharing_url="http://ds.test",
-    )
-    migrate_gw(gw_settings)
-    gw_app = create_gw_app(gw_settings)
-    issuer = gw_app.state.token_issuer
-    settings = ds_settings(new_database(f"pf_ds_{suffix}"), tmp_path)
-    migrate_ds(settings)
-    ds_runtime = create_ds_runtime(
-        settings, verifier=TokenVerifier(issuer.jwks, issuer=issuer.issuer, audience=issuer.audience)
-    )
-    ds_app = create_ds_app(runtime=ds_runtime, manage_lifespan=False)
-    ds_runtime.start()
-    with TestClient(gw_app) as gateway:
-        gw_app.state.http = httpx.AsyncClient(
-            transport=_Router({"sm.test": _fake_service_management(), "ds.test": ds_app}), timeout=10
-        )
-        yield Platform(gateway=gateway, ds=ds_runtime)
-    ds_runtime.stop()
+    with gateway_with_data_sharing(new_database, tmp_path, others={"sm.test": _fake_service_management()}) as p:
+        yield p
 
 
-def _applicant(client: TestClient, kind: str, number: str, name: str) -> dict[str, str]:
-    key = "id_number" if kind == "person" else "uscc"
-    body = {"account_type": kind, key: number, "name": name, "phone": "13800138000", "password": "secret-pass-1"}
-    assert client.post("/api/v1/auth/register", json=body).status_code == 201
+def _applicant(client: TestClient, number: str, name: str) -> dict[str, str]:
+    """A person registered (name verified against the registry) at L1."""
+    body = {"account_type": "person", "id_number": number, "name": name, "phone": "13800138000"}
+    assert client.post("/api/v1/auth/register", json=body | {"password": "secret-pass-1"}).status_code == 201
     token = client.post("/api/v1/auth/token", data={"username": number, "password": "secret-pass-1"})
     return {"Authorization": f"Bearer {token.json()['access_token']}"}
 
@@ -168,7 +123,11 @@ def _issue(runtime: ServiceRuntime, license_type: str, **spec: Any) -> str:
 
 
 def test_the_form_comes_prefilled_and_licences_satisfy_materials(platform: Platform) -> None:
-    headers = _applicant(platform.gateway, "person", ZHANG_SAN, "张三")
+    at_l1 = _applicant(platform.gateway, ZHANG_SAN, "张三")
+    refused = platform.gateway.get(f"/api/v1/items/{ITEM['code']}/prefill", headers=at_l1)
+    assert refused.status_code == 403 and refused.json()["code"] == "assurance_level_required"
+    assert refused.json()["required_level"] == 2
+    headers = raised_to_l2(platform.gateway, at_l1)
     empty = platform.gateway.get(f"/api/v1/items/{ITEM['code']}/prefill", headers=headers)
     assert empty.status_code == 200, empty.text
     assert empty.json() == {
@@ -199,19 +158,32 @@ def test_the_form_comes_prefilled_and_licences_satisfy_materials(platform: Platf
     # The registry reads were the applicant's own, recorded with the purpose.
     with platform.ds.db.session() as session:
         purposes = set(
-            session.execute(text("SELECT purpose FROM audit_log WHERE resource = 'population'")).scalars().all()
+            session.execute(
+                text("SELECT purpose FROM audit_log WHERE resource = 'population' AND actor_kind = 'person'")
+            )
+            .scalars()
+            .all()
         )
     assert purposes == {f"申请 {ITEM['code']} 表单预填"}
 
 
 def test_prefill_for_an_entity_an_unknown_person_an_old_item_and_staff(platform: Platform) -> None:
-    entity = _applicant(platform.gateway, "entity", ENTITY, "桐庐富春江茶业有限公司")
+    representative = raised_to_l2(platform.gateway, _applicant(platform.gateway, QIAN_DUODUO, "钱多多"))
+    opened = platform.gateway.post("/api/v1/entities", json={"uscc": ENTITY}, headers=representative)
+    assert opened.status_code == 201, opened.text
+    acting = platform.gateway.post("/api/v1/auth/act-as", json={"uscc": ENTITY}, headers=representative)
+    assert acting.status_code == 200, acting.text
+    entity = {"Authorization": f"Bearer {acting.json()['access_token']}"}
     answer = platform.gateway.get(f"/api/v1/items/{ITEM['code']}/prefill", headers=entity).json()
     assert answer["form"] == {"company": "桐庐富春江茶业有限公司"}
-    stranger = _applicant(platform.gateway, "person", "110101198001010053", "无名")
-    assert platform.gateway.get(f"/api/v1/items/{ITEM['code']}/prefill", headers=stranger).json()["form"] == {}
-    old = platform.gateway.get("/api/v1/items/330122-OLD-0001/prefill", headers=stranger)
+    # A number the registry does not know registers (L1) but can never see registry data by phone.
+    stranger = _applicant(platform.gateway, "110101198001010053", "无名")
+    assert platform.gateway.post("/api/v1/me/assurance/phone-code", headers=stranger).json()["code"] == (
+        "no_registry_phone"
+    )
+    assert platform.gateway.get(f"/api/v1/items/{ITEM['code']}/prefill", headers=stranger).status_code == 403
+    old = platform.gateway.get("/api/v1/items/330122-OLD-0001/prefill", headers=representative)
     assert old.json() == {"form": {}, "materials": []}
-    missing = platform.gateway.get("/api/v1/items/NOPE/prefill", headers=stranger)
+    missing = platform.gateway.get("/api/v1/items/NOPE/prefill", headers=representative)
     assert missing.status_code == 404 and missing.headers["content-type"].startswith("application/problem+json")
     assert platform.gateway.get(f"/api/v1/items/{ITEM['code']}/prefill").status_code == 401

@@ -167,6 +167,15 @@ def addresses_in(value: Any) -> list[tuple[str, int | None]]:
     return []
 
 
+# Settings that name a party outside the platform (the public address, the SMS provider, the
+# national identity service, the provincial OpenID provider): not addresses inside the cluster.
+EXTERNAL_ADDRESS_SETTINGS = ("sms_endpoint", "identity_service_url", "oidc_issuer", "oidc_redirect_uri")
+
+
+def outside_the_platform(field: str) -> bool:
+    return "public" in field or field in EXTERNAL_ADDRESS_SETTINGS
+
+
 def problems_of_production_settings(svc: Service, settings: BaseModel) -> list[str]:
     """What makes settings unfit for a containerised, distributed deployment, judged from the
     settings themselves: the code's own validators ran already (production refuses SQLite and

@@ -23,6 +23,7 @@ from tests.deploy.platform_code import (
     key_path_fields,
     load_settings,
     local_paths,
+    outside_the_platform,
     problems_of_production_settings,
     required_variables,
     services,
@@ -130,7 +131,7 @@ def test_settings_are_complete_and_fit_for_production(compose_project: Project) 
         )
         values = settings.model_dump()
         for field, value in values.items():
-            if "public" in field:
+            if outside_the_platform(field):
                 continue  # the address citizens use, not one inside the compose network
             for host, _ in addresses_in(value):
                 assert host in hosts, f"{name}: {svc.env_name(field)} names {host}, which is no compose service"
@@ -169,7 +170,7 @@ def test_urls_between_services_name_the_right_service_and_port(compose_project: 
     for name, (svc, spec) in apps.items():
         settings = load_settings(svc, spec["environment"]).model_dump()
         for field, value in settings.items():
-            if not field.endswith(("_url", "_urls")) or field == "database_url" or "public" in field:
+            if not field.endswith(("_url", "_urls")) or field == "database_url" or outside_the_platform(field):
                 continue
             for host, port in addresses_in(value):
                 assert host in serving, f"{name}: {field} names {host}, which serves no HTTP API"

@@ -27,6 +27,7 @@ from tests.deploy.platform_code import (
     key_path_fields,
     load_settings,
     local_paths,
+    outside_the_platform,
     problems_of_production_settings,
     required_variables,
     service_by_prefix,
@@ -212,7 +213,7 @@ def test_settings_are_complete_and_fit_for_production(rendered: Rendered) -> Non
                 f"{where}: {problems_of_production_settings(svc, settings)}"
             )
             for name, value in values.items():
-                if "public" in name:
+                if outside_the_platform(name):
                     continue
                 for host, _ in addresses_in(value):
                     assert host in service_hosts, f"{where}: {svc.env_name(name)} names {host}, which is no Service"

@@ -226,6 +226,7 @@ def start_distributed(
                 business_systems_urls=json.dumps({d: f"http://127.0.0.1:{ports[d]}" for d in departments}),
                 demo_departments=json.dumps(list(departments)),
                 service_clients=json.dumps(client_secrets),
+                sms_dev_outbox=str(work_dir / "sms-outbox.jsonl"),
             )
             | SUITE_GATEWAY_RATES,
             ports["gw"],
@@ -276,6 +277,7 @@ class Applicant:
     def __init__(self, client: httpx.Client, id_number: str, name: str = "测试用户") -> None:
         self.client = client
         self.id_number = id_number
+        self.name = name
         response = client.post(
             "/api/v1/auth/register",
             json={
@@ -288,6 +290,33 @@ class Applicant:
         )
         assert response.status_code in (201, 409), response.text
         self.headers = login(client, id_number, "secret-pass-1")
+
+    def raise_by_phone(self) -> Applicant:
+        """To L2: the one-time code sent to the phone the population registry holds for the person
+        (read from the development SMS outbox, as a developer would)."""
+        if self.client.get("/api/v1/me", headers=self.headers).json()["assurance_level"] >= 2:
+            return self  # raised already (the platform is shared by the session's tests)
+        sent = self.client.post("/api/v1/me/assurance/phone-code", headers=self.headers)
+        assert sent.status_code == 202, sent.text
+        masked = sent.json()["phone_masked"]
+        outbox = self.client.get("/api/v1/dev/sms-outbox").json()
+        code = next(m["code"] for m in outbox if m["phone"][:3] == masked[:3] and m["phone"][-4:] == masked[-4:])
+        raised = self.client.post("/api/v1/me/assurance/phone-verify", json={"code": code}, headers=self.headers)
+        assert raised.status_code == 200, raised.text
+        self.headers = {"Authorization": f"Bearer {raised.json()['access_token']}"}
+        return self
+
+    def verified_at_window(self, name: str) -> Applicant:
+        """To L3: a window clerk checked the identity document (for a number the registry lacks)."""
+        clerk = login(self.client, "clerk", DEMO_PASSWORD)
+        verified = self.client.post(
+            "/api/v1/accounts/walk-in/verify-in-person",
+            json={"account_type": "person", "id_number": self.id_number, "name": name},
+            headers=clerk,
+        )
+        assert verified.status_code == 200, verified.text
+        self.headers = login(self.client, self.id_number, "secret-pass-1")
+        return self
 
     def file(self, item_code: str, form: dict[str, Any]) -> str:
         response = self.client.post("/api/v1/cases", json={"item_code": item_code, "form": form}, headers=self.headers)

@@ -70,7 +70,7 @@ def test_tokens(platform: Platform) -> None:
 
 def test_case_input_and_other_applicants_cases(platform: Platform) -> None:
     with platform.client() as client:
-        owner = Applicant(client, ADULTS[5], name="吴九")
+        owner = Applicant(client, ADULTS[5], name="钱多多")
         other = Applicant(client, ADULTS[0], name="张三")
         h = owner.headers
         _problem(client.post("/api/v1/cases", json={"item_code": "NO-SUCH-ITEM", "form": {}}, headers=h), 404)

@@ -29,15 +29,15 @@ def _verify(client: httpx.Client, license_no: str) -> dict:
 
 def test_instant_approval_case_concludes_with_a_licence_that_verifies(platform: Platform) -> None:
     with platform.client() as client:
-        applicant = Applicant(client, ADULTS[0], name="张三")
-        case_no = applicant.file(ITEM_INSTANT, BUSINESS_FORM)
+        applicant = Applicant(client, ADULTS[0], name="张三")  # in the demo population registry
+        case_no = applicant.file(ITEM_INSTANT, BUSINESS_FORM)  # at L1: applying needs no more
         case = applicant.wait_for(case_no, "concluded")
         assert [step["status"] for step in case["timeline"]] == HAPPY_PATH
         assert case["license_no"]
         verification = _verify(client, case["license_no"])
         assert verification["valid"] is True and verification["signature_valid"] is True
         assert verification["holder_name"] == "张*"  # masked for the public
-        wallet = client.get("/api/v1/licenses", headers=applicant.headers).json()
+        wallet = client.get("/api/v1/licenses", headers=applicant.raise_by_phone().headers).json()
         assert case["license_no"] in [lic["license_no"] for lic in wallet]
 
 
@@ -82,7 +82,8 @@ def test_denied_case_ends_denied_without_a_licence(platform: Platform) -> None:
         assert case["license_no"] is None
         assert case["opinion"] == "经营场所不符合要求"
         assert [step["status"] for step in case["timeline"]][-1] == "denied"
-        wallet = client.get("/api/v1/licenses", headers=applicant.headers)
+        # 王五's number is not in the registry: the wallet opens once verified at a window (L3).
+        wallet = client.get("/api/v1/licenses", headers=applicant.verified_at_window("王五").headers)
         assert wallet.json() == [] and wallet.headers["X-Total-Count"] == "0"
 
 

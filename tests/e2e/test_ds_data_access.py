@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.e2e.platform import DEMO_PASSWORD, Platform, login
+from tests.e2e.platform import DEMO_PASSWORD, Applicant, Platform, login
 
 PERSON = "330122198807070015"  # not used by the other end-to-end tests
 DIVISIONS = "code,name,parent_code\n330000,浙江省,\n330100,杭州市,330000\n330122,桐庐县,330100\n"
@@ -74,15 +74,8 @@ def test_an_integrator_reads_exactly_what_it_was_granted_and_the_person_sees_it(
         assert client.get(record_url, headers=integrator, params={"fields": "phone"}).status_code == 403
 
         # The person logs in and sees who read their data, and who was refused.
-        body = {
-            "account_type": "person",
-            "id_number": PERSON,
-            "name": "吴九",
-            "phone": "13500135009",
-            "password": "secret-pass-9",
-        }
-        assert client.post("/api/v1/auth/register", json=body).status_code in (201, 409)
-        person = login(client, PERSON, "secret-pass-9")
+        # The person registers (matched with the registry), proves the registry's phone (L2)...
+        person = Applicant(client, PERSON, name="吴九").raise_by_phone().headers
         seen = client.get("/api/v1/audit/my-data-access", headers=person)
         assert seen.status_code == 200, seen.text
         by_app = [e for e in seen.json() if e["reader"]["client_id"] == app["client_id"]]
@@ -165,15 +158,7 @@ def test_a_window_clerk_looks_an_applicant_up_for_intake_and_the_person_sees_it(
         reviewer = login(client, "reviewer-amr", DEMO_PASSWORD)
         assert client.get(f"/api/v1/registries/population/{WALK_IN}", headers=reviewer).status_code == 403
 
-        body = {
-            "account_type": "person",
-            "id_number": WALK_IN,
-            "name": "郑十",
-            "phone": "13500135026",
-            "password": "secret-pass-26",
-        }
-        assert client.post("/api/v1/auth/register", json=body).status_code in (201, 409)
-        person = login(client, WALK_IN, "secret-pass-26")
+        person = Applicant(client, WALK_IN, name="郑十").raise_by_phone().headers
         seen = client.get("/api/v1/audit/my-data-access", headers=person, params={"page_size": 100})
         assert seen.status_code == 200, seen.text
         by_clerk = [e for e in seen.json() if e["reader"]["name"] == "综合窗口人员"]

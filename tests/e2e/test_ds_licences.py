@@ -15,7 +15,7 @@ HOLDER = "330122197511110036"  # not used by the other end-to-end tests
 
 def test_a_licence_from_issue_to_revocation(platform: Platform) -> None:
     with platform.client() as client:
-        applicant = Applicant(client, HOLDER, name="郑十")
+        applicant = Applicant(client, HOLDER, name="郑十").verified_at_window("郑十")
         case = applicant.wait_for(applicant.file(ITEM_INSTANT, BUSINESS_FORM), "concluded")
         license_no = case["license_no"]
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from portal_gateway.app import create_app, migrate
+from portal_gateway.app import migrate
 from portal_gateway.settings import Settings
+from tests.gateway.registry_fake import gateway_alone
 from tests.service_management.e2e_helpers import fresh_id_number
 
 
@@ -28,7 +29,7 @@ def gateway(tmp_path: Path) -> Iterator[TestClient]:
         http_timeout_seconds=2,
     )
     migrate(settings)
-    with TestClient(create_app(settings)) as client:
+    with TestClient(gateway_alone(settings)) as client:
         yield client
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from gov_common.events import EventTypes, applicant_data
 from portal_gateway.notifications.consumer import Recipient, make_handlers, recipient_of
-from portal_gateway.notifications.texts import COMPOSERS, compose, password_reset
+from portal_gateway.notifications.texts import COMPOSERS, account_reclaimed, compose, password_reset
 
 PERSON = "11010519491231002X"
 USCC = "91330122MA2B0C8Q5D"  # a valid unified social credit code (GB 32100)
@@ -153,3 +153,10 @@ def test_password_reset_at_the_window_names_the_clerk_and_what_to_do() -> None:
     t = password_reset(clerk="李窗口")
     assert (t.kind, t.title, t.case_no, t.license_no) == ("password_reset", "登录密码已在窗口重置", None, None)
     assert "（李窗口）" in t.body and "原密码已失效" in t.body and "如非本人办理" in t.body
+
+
+def test_an_account_taken_back_names_the_platform_and_what_ended() -> None:
+    t = account_reclaimed(by="浙江政务服务网统一身份认证")
+    assert (t.kind, t.title, t.case_no, t.license_no) == ("account_reclaimed", "账号已收回到您的名下", None, None)
+    assert "通过浙江政务服务网统一身份认证完成身份认证" in t.body
+    assert "登录会话已全部失效" in t.body and "原登录密码和手机号码已停用" in t.body and "政务服务窗口" in t.body

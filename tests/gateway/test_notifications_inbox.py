@@ -22,10 +22,12 @@ from gov_common.bus.kafka import KafkaBus
 from gov_common.events import CONTENT_TYPE, Event, EventTypes, Topics, applicant_data
 from gov_common.messaging import inbox
 from gov_common.service import ServiceRuntime
-from portal_gateway.app import create_app, migrate
+from portal_gateway.app import migrate
 from portal_gateway.notifications.consumer import record
 from portal_gateway.notifications.models import Notification
 from portal_gateway.settings import Settings
+from tests.gateway.registry_fake import RegistryFake, acting_for_entity, gateway_alone
+from tests.service_management.e2e_helpers import fresh_id_number
 
 ALICE = "11010519491231002X"
 BOB = "110101199003077758"
@@ -38,6 +40,7 @@ class Gateway:
     client: TestClient
     runtime: ServiceRuntime
     bus: KafkaBus
+    registry: RegistryFake
 
     def publish(self, topic: str, event: Event) -> None:
         self.bus.publish(topic, event.subject, event.encode(), {"content-type": CONTENT_TYPE})
@@ -68,13 +71,15 @@ def gateway(new_database: Callable[[str], str], kafka_bootstrap: str, tmp_path: 
         topic_namespace=namespace,
         seed_demo=True,
         token_signing_key_path=str(tmp_path / "token.pem"),
+        sms_dev_outbox=str(tmp_path / "sms-outbox.jsonl"),
     )
     migrate(settings)
-    app = create_app(settings)
+    registry = RegistryFake()
+    app = gateway_alone(settings, registry)
     bus = KafkaBus(kafka_bootstrap, client_id="test-producer", partitions=3, namespace=namespace)
     try:
         with TestClient(app, raise_server_exceptions=False) as client:
-            yield Gateway(client=client, runtime=app.state.runtime, bus=bus)
+            yield Gateway(client=client, runtime=app.state.runtime, bus=bus, registry=registry)
     finally:
         bus.close()
 
@@ -138,7 +143,13 @@ def test_events_fill_each_applicants_inbox_once_and_the_api_reads_and_marks_them
     client = gateway.client
     alice = _register(client, {"account_type": "person", "id_number": ALICE, "name": "张三"})
     bob = _register(client, {"account_type": "person", "id_number": BOB, "name": "李四"})
-    company = _register(client, {"account_type": "entity", "uscc": COMPANY, "name": "示范县某某餐饮有限公司"})
+    company = acting_for_entity(
+        client,
+        gateway.registry,
+        uscc=COMPANY,
+        entity_name="示范县某某餐饮有限公司",
+        representative=(fresh_id_number(), "王老板"),
+    )
     a = applicant_data(type="person", id_number=ALICE, name="张三")
     case = "202611250000000001"
     licence = "AMR-20261125-000001"

@@ -20,9 +20,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from portal_gateway.accounts import totp as staff_totp
-from portal_gateway.app import create_app, migrate
+from portal_gateway.app import migrate
 from portal_gateway.models import Account
 from portal_gateway.settings import Settings
+from tests.gateway.registry_fake import gateway_alone
 from tests.service_management.e2e_helpers import fresh_id_number
 
 DEMO_PASSWORD = "demo12345"
@@ -49,7 +50,7 @@ def gateway_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
     clients: list[TestClient] = []
 
     def make(**settings: Any) -> TestClient:
-        client = TestClient(create_app(Settings(**(base | settings))))
+        client = TestClient(gateway_alone(Settings(**(base | settings))))
         clients.append(client.__enter__())
         return client
 
@@ -227,7 +228,16 @@ def test_not_enrolled_staff_are_refused_when_required_and_applicants_are_unaffec
 
 
 def test_the_requirement_is_on_in_production_and_off_in_tests_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
-    production = {"environment": "production", "database_url": "postgresql://gw@db/gw", "seed_demo": False}
+    production = {
+        "environment": "production",
+        "database_url": "postgresql://gw@db/gw",
+        "seed_demo": False,
+        "sms_channel": "aliyun",
+        "sms_access_key_id": "key-id",
+        "sms_access_key_secret": "key-secret",
+        "sms_sign_name": "示范县政务服务",
+        "sms_template_code": "SMS_0001",
+    }
     assert Settings(**production).totp_required_for_staff is True
     assert Settings(**production, staff_totp_required=False).totp_required_for_staff is False
     assert Settings(environment="test").totp_required_for_staff is False

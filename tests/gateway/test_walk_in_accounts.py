@@ -14,8 +14,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from stdnum.cn import uscc
 
-from portal_gateway.app import create_app, migrate
+from portal_gateway.app import migrate
 from portal_gateway.settings import Settings
+from tests.gateway.registry_fake import gateway_alone
 from tests.service_management.e2e_helpers import fresh_id_number
 
 DEMO_PASSWORD = "demo12345"
@@ -43,7 +44,7 @@ def gateway(
         service_clients={"data-sharing": "s3cret-value"},
     )
     migrate(settings)
-    with TestClient(create_app(settings)) as client:
+    with TestClient(gateway_alone(settings)) as client:
         yield client, url
 
 

@@ -14,8 +14,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from portal_gateway.app import create_app, migrate
+from portal_gateway.app import migrate
 from portal_gateway.settings import Settings
+from tests.gateway.registry_fake import gateway_alone
 from tests.service_management.e2e_helpers import fresh_id_number
 
 PASSWORD = "secret-123456"
@@ -50,7 +51,7 @@ def gateway(new_database: Callable[[str], str], tmp_path: Path) -> Iterator[tupl
         login_failure_window_seconds=900,
     )
     migrate(settings)
-    with TestClient(create_app(settings)) as client:
+    with TestClient(gateway_alone(settings)) as client:
         yield client, url
 
 

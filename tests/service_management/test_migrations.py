@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from gov_common.migrations import upgrade
 from service_management.app import MIGRATIONS
 from service_management.catalogue.service import ItemRetired, get_public
-from service_management.models import Case, CaseMaterial, CaseStep, Department, Item, SupplementRequest
+from service_management.models import CaseMaterial, CaseStep, Department, Item, SupplementRequest
 
 PAUSED = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)
 CREATED = dt.datetime(2026, 1, 5, 1, 0, tzinfo=dt.UTC)
@@ -54,28 +54,23 @@ def _old_item(session: Session, code: str, *, status: str, published_at: dt.date
     return OldItem(id=int(key[0]), code=code)
 
 
-def _case(session: Session, item: OldItem, case_no: str, status: str) -> Case:
-    case = Case(
-        case_no=case_no,
-        item_id=item.id,
-        item_code=item.code,
-        item_version=1,
-        department_code="hrss",
-        applicant_sub="walk-in:x",
-        applicant_type="person",
-        applicant_id_number="11010519491231002X",
-        applicant_name="张三",
-        channel="window",
-        form={},
-        status=status,
-        supplement_codes=["LDHT"] if status == "supplement_requested" else [],
-        reason="劳动合同须盖章" if status == "supplement_requested" else None,
-        paused_at=PAUSED if status == "supplement_requested" else None,
-        timeline=[],
-    )
-    session.add(case)
-    session.flush()
-    return case
+def _case(session: Session, item: OldItem, case_no: str, status: str) -> OldItem:
+    """A case row as revision 0002 knew it (the model has columns added since)."""
+    cases = sa.Table("cases", sa.MetaData(), autoload_with=session.connection())
+    now = dt.datetime.now(dt.UTC)
+    values: dict[str, Any] = {
+        "case_no": case_no, "item_id": item.id, "item_code": item.code, "item_version": 1,
+        "department_code": "hrss", "applicant_sub": "walk-in:x", "applicant_type": "person",
+        "applicant_id_number": "11010519491231002X", "applicant_name": "张三", "channel": "window", "form": {},
+        "status": status, "supplement_codes": ["LDHT"] if status == "supplement_requested" else [],
+        "reason": "劳动合同须盖章" if status == "supplement_requested" else None,
+        "paused_at": PAUSED if status == "supplement_requested" else None, "timeline": [],
+        "created_at": now, "updated_at": now, "instant_approved": False, "limit_days": 0, "clock_state": "running",
+    }  # fmt: skip
+    values = {k: v for k, v in values.items() if k in cases.c}
+    key = session.execute(cases.insert().values(**values)).inserted_primary_key
+    assert key is not None
+    return OldItem(id=int(key[0]), code=case_no)
 
 
 def test_the_open_supplement_request_is_carried_over(database_url: str) -> None:

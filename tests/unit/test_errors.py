@@ -10,7 +10,7 @@ from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from gov_common.db import Database
-from gov_common.errors import PROBLEM_JSON, install_error_handlers
+from gov_common.errors import PROBLEM_JSON, ServiceUnavailable, install_error_handlers
 
 
 class Base(DeclarativeBase):
@@ -49,3 +49,25 @@ def test_a_unique_key_refused_at_commit_is_a_409_problem_and_nothing_is_kept(tmp
     with db.session() as s:
         assert s.query(Seat).count() == 1
     db.dispose()
+
+
+def test_a_503_always_says_when_to_ask_again() -> None:
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/later")
+    def later() -> None:
+        raise ServiceUnavailable("the registry is unreachable; try again shortly", retry_after=30)
+
+    @app.get("/down")
+    def down() -> None:
+        raise ServiceUnavailable("no business system is configured for this department")
+
+    with TestClient(app) as client:
+        later_answer = client.get("/later")
+        assert later_answer.status_code == 503 and later_answer.headers["Retry-After"] == "30"
+        assert later_answer.headers["content-type"] == PROBLEM_JSON
+        assert later_answer.json()["retry_after"] == 30 and later_answer.json()["code"] == "unavailable"
+        down_answer = client.get("/down")
+        assert down_answer.status_code == 503 and down_answer.headers["Retry-After"] == "5"
+        assert down_answer.json()["retry_after"] == 5

@@ -68,6 +68,8 @@ def create_standalone_app(
         business_systems_urls={d: f"{base}/business/{d}" for d in departments},
         demo_departments=departments,
         service_clients=secrets_by_client,
+        # One-time codes are written here (and served at /api/v1/dev/sms-outbox), not sent.
+        sms_dev_outbox=str(var_dir / "sms-outbox.jsonl"),
     )
     sm_settings = ServiceManagementSettings(
         **common,

@@ -63,7 +63,16 @@ class InvalidField(DomainError):
 
 
 class ServiceUnavailable(DomainError):
+    """Something this answer depends on is down or overloaded: never a 500. `retry_after` seconds
+    (sent as Retry-After, and in the problem) say when asking again is worth it; a few seconds
+    unless the raiser knows better."""
+
     status, title, code = 503, "Service Unavailable", "unavailable"
+    DEFAULT_RETRY_AFTER = 5
+
+    def __init__(self, detail: str, *, retry_after: int | None = None, **extra: Any) -> None:
+        self.retry_after = retry_after if retry_after is not None else self.DEFAULT_RETRY_AFTER
+        super().__init__(detail, retry_after=self.retry_after, **extra)
 
 
 class TooManyRequests(DomainError):
@@ -124,7 +133,7 @@ async def _domain_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     errors = [{"field": exc.field, "message": exc.detail, "code": exc.code}] if exc.field else None
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    if isinstance(exc, TooManyRequests):
+    if isinstance(exc, TooManyRequests | ServiceUnavailable):
         headers = {"Retry-After": str(exc.retry_after)}
     return problem(exc.status, exc.detail, title=exc.title, errors=errors, headers=headers, code=exc.code, **exc.extra)
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 from fastapi import FastAPI
 
 from gov_common.auth import TokenIssuer, TokenVerifier
@@ -17,8 +19,13 @@ from portal_gateway.accounts.endpoints import router as accounts_router
 from portal_gateway.accounts.service import seed_demo_staff
 from portal_gateway.accounts.throttle import LoginThrottle
 from portal_gateway.accounts.totp import router as totp_router
+from portal_gateway.entities.endpoints import router as entities_router
+from portal_gateway.identity.endpoints import router as identity_router
+from portal_gateway.identity.sms import AliyunSmsChannel, DevSmsChannel, SmsChannel
+from portal_gateway.identity.verifier import DataSharingVerifier, IdentityServiceVerifier, IdentityVerifier
 from portal_gateway.notifications.consumer import TOPICS as NOTIFICATION_TOPICS
 from portal_gateway.notifications.consumer import make_handlers as notification_handlers
+from portal_gateway.oidc.endpoints import install_oidc
 from portal_gateway.ratelimit import RateLimiter
 from portal_gateway.revocation import install_token_check
 from portal_gateway.routes import all_routers
@@ -75,6 +82,29 @@ def create_runtime(settings: Settings, *, bus: Bus | None = None, issuer: TokenI
     return runtime
 
 
+def create_identity_verifier(
+    settings: Settings, http: Callable[[], httpx.AsyncClient], issuer: TokenIssuer
+) -> IdentityVerifier:
+    if settings.identity_verifier == "http":
+        return IdentityServiceVerifier(
+            http, settings.identity_service_url, settings.identity_service_secret.get_secret_value()
+        )
+    return DataSharingVerifier(http, settings.data_sharing_url, issuer)
+
+
+def create_sms_channel(settings: Settings, http: Callable[[], httpx.AsyncClient]) -> SmsChannel:
+    if settings.sms_channel == "aliyun":
+        return AliyunSmsChannel(
+            http,
+            access_key_id=settings.sms_access_key_id,
+            access_key_secret=settings.sms_access_key_secret.get_secret_value(),
+            sign_name=settings.sms_sign_name,
+            template_code=settings.sms_template_code,
+            endpoint=settings.sms_endpoint,
+        )
+    return DevSmsChannel(settings.sms_dev_outbox or "var/sms-outbox.jsonl")
+
+
 def create_app(
     settings: Settings | None = None, *, runtime: ServiceRuntime | None = None, manage_lifespan: bool = True
 ) -> FastAPI:
@@ -96,9 +126,19 @@ def create_app(
     app.state.rate_limiter = RateLimiter(runtime.db)
     app.state.http = async_client(runtime.settings.http_timeout_seconds)
     app.state.on_shutdown.append(app.state.http.aclose)
+
+    def http() -> httpx.AsyncClient:
+        client: httpx.AsyncClient = app.state.http
+        return client
+
+    app.state.identity_verifier = create_identity_verifier(gateway_settings, http, app.state.token_issuer)
+    app.state.sms_channel = create_sms_channel(gateway_settings, http)
     install_token_check(app)
     app.include_router(accounts_router)
     app.include_router(totp_router)
+    app.include_router(identity_router)
+    app.include_router(entities_router)
+    install_oidc(app, gateway_settings)
     for router in all_routers():
         app.include_router(router)
     install_ui(app)

@@ -1,5 +1,5 @@
-"""Throttling at the front door (docs/identity.md): registration, token requests, phone codes and
-the public licence verification, counted per caller address or per account.
+"""Throttling at the front door (docs/identity.md): registration, token requests and the public
+licence verification, counted per caller address (or per account, for a module that wants it).
 
 Each counted request is a row of `rate_limit_hits` in the gateway's database, so every replica
 counts the same. A request is let through when, with it, no more than `limit` rows of its bucket and
@@ -157,8 +157,9 @@ def rate_of(request: Request, setting: str) -> RateLimit:
 def rate_limited(bucket: str, *settings: str, key: Literal["address", "account"] = "address") -> Callable[..., None]:
     """A dependency that counts the request in `bucket` under the limits named by gateway settings
     (`RateLimit`s), per caller address or per logged-in account (401 without a token), e.g.
-    `dependencies=[Depends(rate_limited("phone_code", "rate_phone_code_minute", "rate_phone_code_hour",
-    key="account"))]`. It runs before the endpoint's own work, so a refused request does none."""
+    `dependencies=[Depends(rate_limited("registration", "rate_registration"))]`; several settings are
+    limits of one bucket at once (a minute's and an hour's). It runs before the endpoint's own work,
+    so a refused request does none."""
     if not settings:
         raise ValueError("name at least one rate limit setting")
     if len(bucket) > 32:

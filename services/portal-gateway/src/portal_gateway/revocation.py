@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from gov_common.auth import Principal, TokenVerifier, bearer_token
 from gov_common.errors import Unauthorized, problem
 from gov_common.service import ServiceRuntime
+from portal_gateway.entities.service import acting_role
 from portal_gateway.models import Account, ClientApplication
 
 # Where a token is not asked for (log-in, registration, password change, keys) nothing is checked.
@@ -35,7 +36,16 @@ def is_current(runtime: ServiceRuntime, principal: Principal) -> bool:
             application = session.get(ClientApplication, principal.client_id)
             return application is not None and application.active and application.token_generation == generation
         account = session.get(Account, principal.sub)
-        return account is not None and account.token_generation == generation
+        if account is None or account.token_generation != generation:
+            return False
+        if principal.actor is None:
+            return True
+        # Acting for an entity: the person's own token generation, and their standing to act now
+        # (a representative replaced, an agent's authorisation withdrawn, ends such tokens at once).
+        person = session.get(Account, principal.actor.get("sub", ""))
+        if person is None or str(person.token_generation) != principal.actor.get("tgen"):
+            return False
+        return acting_role(session, account, person.id, person.username) is not None
 
 
 async def _principal(request: Request) -> Principal | None:

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from gov_common.settings import ServiceSettings
@@ -42,12 +42,87 @@ class Settings(ServiceSettings):
     login_max_failures_per_account: int = Field(default=5, ge=1)
     login_max_failures_per_address: int = Field(default=50, ge=1)
     login_failure_window_seconds: int = Field(default=900, ge=60)
+    # Real-name verification (docs/identity.md): the county's registries in data-sharing, or a
+    # national/provincial identity service of the same shape at identity_service_url.
+    identity_verifier: Literal["data-sharing", "http"] = "data-sharing"
+    identity_service_url: str = ""
+    identity_service_secret: SecretStr = SecretStr("")
+    # One-time codes to the registry's phone (L2): the channel, and how codes live.
+    sms_channel: Literal["dev", "aliyun"] = "dev"
+    # The dev channel's file (JSON lines); None: var/sms-outbox.jsonl, beside the SQLite files.
+    sms_dev_outbox: str | None = None
+    sms_access_key_id: str = ""
+    sms_access_key_secret: SecretStr = SecretStr("")
+    sms_sign_name: str = ""
+    sms_template_code: str = ""
+    sms_endpoint: str = "https://dysmsapi.aliyuncs.com/"
+    phone_code_ttl_seconds: int = Field(default=300, ge=30, le=3600)
+    phone_code_resend_seconds: int = Field(default=60, ge=1)
+    phone_code_max_per_hour: int = Field(default=5, ge=1)
+    phone_code_max_attempts: int = Field(default=5, ge=1)
+
+    @model_validator(mode="after")
+    def _no_development_sms_in_production(self) -> Settings:
+        if self.environment == "production" and self.sms_channel == "dev":
+            raise ValueError("GW_SMS_CHANNEL=dev only writes codes to a file: choose a real channel in production")
+        if self.sms_channel == "aliyun":
+            missing = [
+                name
+                for name, value in (
+                    ("sms_access_key_id", self.sms_access_key_id),
+                    ("sms_access_key_secret", self.sms_access_key_secret.get_secret_value()),
+                    ("sms_sign_name", self.sms_sign_name),
+                    ("sms_template_code", self.sms_template_code),
+                )
+                if not value
+            ]
+            if missing:
+                raise ValueError(f"GW_SMS_CHANNEL=aliyun needs {', '.join(missing)}")
+        if self.identity_verifier == "http" and not self.identity_service_url:
+            raise ValueError("GW_IDENTITY_VERIFIER=http needs GW_IDENTITY_SERVICE_URL")
+        return self
+
+    # Sign-in through the provincial unified identity platform (OpenID Connect, docs/identity.md).
+    # No issuer: the sign-in is off. The issuer is recorded as who raised an account to L3 (a column
+    # of 64 characters), so it may not be longer.
+    oidc_issuer: str | None = Field(default=None, max_length=64)
+    oidc_client_id: str = ""
+    oidc_client_secret: SecretStr = SecretStr("")
+    # The gateway's callback as registered at the provider: <public address>/api/v1/auth/oidc/callback.
+    oidc_redirect_uri: str = ""
+    oidc_id_number_claim: str = "id_number"
+    oidc_name_claim: str = "name"
+    oidc_display_name: str = "浙江政务服务网统一身份认证"
+    oidc_scopes: str = "openid profile"
+
+    @model_validator(mode="after")
+    def _oidc_needs_a_client(self) -> Settings:
+        if self.oidc_issuer is not None:
+            # Compared character for character with the provider's `iss`: only blanks are trimmed.
+            self.oidc_issuer = self.oidc_issuer.strip() or None
+        if self.oidc_issuer is None:
+            return self
+        missing = [
+            name
+            for name, value in (
+                ("oidc_client_id", self.oidc_client_id),
+                ("oidc_client_secret", self.oidc_client_secret.get_secret_value()),
+                ("oidc_redirect_uri", self.oidc_redirect_uri),
+            )
+            if not value
+        ]
+        if missing:
+            raise ValueError(f"oidc_issuer is set, so {', '.join(missing)} must be set too")
+        if "openid" not in self.oidc_scopes.split():
+            raise ValueError("oidc_scopes must include openid")
+        if self.environment == "production" and not self.oidc_issuer.startswith("https://"):
+            raise ValueError("oidc_issuer must be an https:// address in production")
+        return self
+
     # Throttling at the front door (docs/identity.md), counted in the gateway's database so that every
-    # replica counts the same: per caller address, or per account for phone codes.
+    # replica counts the same, per caller address (the phone codes have their own: phone_code_*).
     rate_registration: RateLimit = RateLimit(limit=10, window_seconds=3600)
     rate_token: RateLimit = RateLimit(limit=30, window_seconds=60)
-    rate_phone_code_minute: RateLimit = RateLimit(limit=1, window_seconds=60)
-    rate_phone_code_hour: RateLimit = RateLimit(limit=5, window_seconds=3600)
     rate_license_verify: RateLimit = RateLimit(limit=60, window_seconds=60)
     # Public licence lookups that found no licence: beyond these, every lookup from the address is
     # refused for a while, so that made-up numbers cannot enumerate the licences.
@@ -60,8 +135,6 @@ class Settings(ServiceSettings):
     @field_validator(
         "rate_registration",
         "rate_token",
-        "rate_phone_code_minute",
-        "rate_phone_code_hour",
         "rate_license_verify",
         "rate_license_misses",
         mode="before",

@@ -88,6 +88,9 @@ class Case(Base):
     applicant_type: Mapped[str] = mapped_column(String(16))
     applicant_id_number: Mapped[str] = mapped_column(String(18))
     applicant_name: Mapped[str] = mapped_column(String(100))
+    # An entity's case: the person who acted for it (token `act`), by ID number and name.
+    acting_id_number: Mapped[str | None] = mapped_column(String(18), nullable=True)
+    acting_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
     channel: Mapped[str] = mapped_column(String(16), default="online")
     form: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(32), index=True)

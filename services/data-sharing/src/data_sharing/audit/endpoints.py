@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Response
 from data_sharing.audit import service
 from data_sharing.audit.schemas import AuditEntryOut, ChainVerification, DataAccessOut, Reader
 from data_sharing.deps import Audit
-from gov_common.auth import CurrentPrincipal, Principal, Roles
+from gov_common.auth import AssuredL2, CurrentPrincipal, Principal, Roles
 from gov_common.errors import Forbidden
 from gov_common.pagination import Page
 from gov_common.service import DbSession
@@ -48,9 +48,7 @@ def list_entries(
 
 
 @router.get("/my-data-access", response_model=list[DataAccessOut], responses={403: {"description": "Not an applicant"}})
-def my_data_access(
-    principal: CurrentPrincipal, session: DbSession, page: Page, response: Response
-) -> list[DataAccessOut]:
+def my_data_access(principal: AssuredL2, session: DbSession, page: Page, response: Response) -> list[DataAccessOut]:
     """Who read my data (and who was refused), when, through which application and for what."""
     if not principal.is_applicant or not principal.id_number:
         raise Forbidden("this lists the reads of a person's or an entity's own data")

@@ -18,7 +18,7 @@ from data_sharing.licenses.schemas import (
     Verification,
 )
 from data_sharing.settings import Settings
-from gov_common.auth import CurrentPrincipal
+from gov_common.auth import AssuredL2, CurrentPrincipal
 from gov_common.pagination import Page
 from gov_common.service import DbSession
 
@@ -79,7 +79,7 @@ def check_license(
 
 @router.get("/licenses", response_model=list[LicenseOut])
 def my_wallet(
-    principal: CurrentPrincipal,
+    principal: AssuredL2,
     session: DbSession,
     page: Page,
     response: Response,
@@ -108,7 +108,7 @@ def register_license(
 
 @router.get("/licenses/{license_no}", response_model=LicenseOut, responses=_NOT_FOUND)
 def get_license(
-    license_no: str, principal: CurrentPrincipal, session: DbSession, audit: Audit, settings: DsSettings
+    license_no: str, principal: AssuredL2, session: DbSession, audit: Audit, settings: DsSettings
 ) -> LicenseOut:
     """One licence in full, for its holder and the issuing department's staff."""
     return _out(service.get_for(session, principal=principal, license_no=license_no, audit=audit), settings)
@@ -124,7 +124,7 @@ def revoke_license(
 
 @router.post("/licenses/{license_no}/cancel", response_model=LicenseOut, responses={**_NOT_FOUND, **_CONFLICT})
 def cancel_license(
-    license_no: str, body: StatusChangeIn, principal: CurrentPrincipal, session: DbSession, settings: DsSettings
+    license_no: str, body: StatusChangeIn, principal: AssuredL2, session: DbSession, settings: DsSettings
 ) -> LicenseOut:
     """Cancel (注销) a licence: its holder or the issuing department."""
     return _out(lifecycle.cancel(session, principal=principal, license_no=license_no, reason=body.reason), settings)

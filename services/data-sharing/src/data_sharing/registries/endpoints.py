@@ -7,7 +7,7 @@ from fastapi import APIRouter, Body, Query, Response
 from data_sharing.deps import Audit, DsSettings, FieldsQuery, PurposeQuery
 from data_sharing.registries import imports, service
 from data_sharing.registries.schemas import ImportOut
-from gov_common.auth import CurrentPrincipal
+from gov_common.auth import AssuredL2, CurrentPrincipal
 from gov_common.errors import DomainError
 from gov_common.pagination import Page
 from gov_common.service import DbSession
@@ -58,7 +58,7 @@ def get_import(import_id: int, principal: CurrentPrincipal, session: DbSession) 
 @router.get("/population/{id_number}", responses={**_GOVERNED, 404: {"description": "Not in the registry"}})
 def read_person(
     id_number: str,
-    principal: CurrentPrincipal,
+    principal: AssuredL2,
     session: DbSession,
     audit: Audit,
     fields: FieldsQuery = None,
@@ -73,7 +73,7 @@ def read_person(
 @router.get("/legal-entities/{uscc}", responses={**_GOVERNED, 404: {"description": "Not in the registry"}})
 def read_legal_entity(
     uscc: str,
-    principal: CurrentPrincipal,
+    principal: AssuredL2,
     session: DbSession,
     audit: Audit,
     fields: FieldsQuery = None,

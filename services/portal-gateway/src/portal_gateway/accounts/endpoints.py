@@ -1,15 +1,17 @@
 from __future__ import annotations
 
 import base64
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 from urllib.parse import unquote
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from gov_common.auth import CurrentPrincipal, Principal, Roles, TokenIssuer
 from gov_common.errors import DomainError, Forbidden, InvalidField, NotFound, Unauthorized
-from gov_common.service import DbSession, Runtime
+from gov_common.service import DbSession, Runtime, ServiceRuntime
 from portal_gateway.accounts import clients, service, totp
 from portal_gateway.accounts.schemas import (
     AccountOut,
@@ -21,10 +23,29 @@ from portal_gateway.accounts.schemas import (
     WalkInResetIn,
 )
 from portal_gateway.accounts.throttle import LoginThrottle
+from portal_gateway.identity.verifier import IdentityVerifier
 from portal_gateway.models import Account
 from portal_gateway.ratelimit import rate_limited
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
+T = TypeVar("T")
+
+
+def identity_verifier(request: Request) -> IdentityVerifier:
+    verifier: IdentityVerifier = request.app.state.identity_verifier
+    return verifier
+
+
+async def in_unit_of_work(request: Request, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """`work(session, *args, **kwargs)` in one transaction, in the thread pool (never on the event
+    loop, and never across a network call: the caller makes those before or after)."""
+    runtime: ServiceRuntime = request.app.state.runtime
+
+    def run() -> T:
+        with runtime.db.session() as session:
+            return work(session, *args, **kwargs)
+
+    return await run_in_threadpool(run)
 
 
 def _issuer(request: Request) -> TokenIssuer:
@@ -32,7 +53,7 @@ def _issuer(request: Request) -> TokenIssuer:
     return issuer
 
 
-def _out(account: Account) -> AccountOut:
+def account_out(account: Account) -> AccountOut:
     return AccountOut(
         id=account.id,
         account_type=account.account_type,
@@ -41,6 +62,8 @@ def _out(account: Account) -> AccountOut:
         phone=account.phone,
         roles=list(account.roles),
         department_code=account.department_code,
+        assurance_level=None if account.account_type == "staff" else account.assurance_level,
+        identity_source=account.identity_source,
     )
 
 
@@ -50,14 +73,39 @@ def _out(account: Account) -> AccountOut:
     response_model=AccountOut,
     responses={
         409: {"description": "Already registered"},
-        422: {"description": "Invalid field (named)"},
+        422: {"description": "Invalid field (named); identity_mismatch: the name contradicts the registry"},
         429: {"description": "Too many registrations from this address (code rate_limited); see Retry-After"},
+        503: {"description": "Real-name verification is unavailable; see Retry-After"},
     },
     dependencies=[Depends(rate_limited("registration", "rate_registration"))],
 )
-def register(body: RegisterIn, session: DbSession) -> AccountOut:
-    """Register a natural person (resident ID number) or a legal person (unified social credit code)."""
-    return _out(service.register(session, body))
+async def register(body: RegisterIn, request: Request) -> AccountOut:
+    """Register a natural person (resident ID number), whose name is verified against the population
+    registry (实名核验), or a legal person (unified social credit code)."""
+    if body.account_type == "entity":
+        raise InvalidField(
+            "account_type",
+            "an entity's account is opened by its legal representative: register as a person, then open it",
+            code="entity_opened_by_representative",
+        )
+    number = service.login_name(body)
+    source = await verified_source(request, id_number=number, name=body.name, purpose="注册账号实名核验")
+    account = await in_unit_of_work(request, service.register, body, identity_source=source)
+    return account_out(account)
+
+
+async def verified_source(request: Request, *, id_number: str, name: str, purpose: str) -> str:
+    """Asks the identity port before anything is written: `registry` when the name matches,
+    `unlisted` when the registry does not know the number; a mismatch is refused (422) without
+    saying what the registry holds."""
+    verification = await identity_verifier(request).verify_person(id_number=id_number, name=name, purpose=purpose)
+    if verification.result == "mismatch":
+        raise InvalidField(
+            "name",
+            "the name does not match the population registry for this identity number",
+            code="identity_mismatch",
+        )
+    return "registry" if verification.result == "match" else "unlisted"
 
 
 @router.post(
@@ -70,12 +118,20 @@ def register(body: RegisterIn, session: DbSession) -> AccountOut:
         422: {"description": "Invalid field (named)"},
     },
 )
-def open_walk_in_account(body: WalkInAccountIn, principal: CurrentPrincipal, session: DbSession) -> WalkInAccountOut:
-    """Open a walk-in applicant's online account at the window (窗口代为注册). The answer carries a
-    one-time initial password for the account slip; the first log-in must replace it."""
-    _window_staff(principal)
-    account, initial = service.open_at_window(session, body, clerk=principal.username or principal.name)
-    return WalkInAccountOut(account=_out(account), initial_password=initial)
+async def open_walk_in_account(
+    body: WalkInAccountIn, principal: CurrentPrincipal, request: Request
+) -> WalkInAccountOut:
+    """Open a walk-in applicant's online account at the window (窗口代为注册), the identity document
+    checked (L3) and the name verified against the registry. The answer carries a one-time initial
+    password for the account slip; the first log-in must replace it."""
+    window_staff(principal)
+    if body.account_type == "person":
+        number = service.login_name(body)
+        await verified_source(request, id_number=number, name=body.name, purpose="窗口开户实名核验")
+    account, initial = await in_unit_of_work(
+        request, service.open_at_window, body, clerk=principal.username or principal.name
+    )
+    return WalkInAccountOut(account=account_out(account), initial_password=initial)
 
 
 @router.post(
@@ -93,12 +149,12 @@ def reset_walk_in_password(
     """Reset a forgotten password at the window (窗口重置密码), after the clerk has checked the
     applicant's identity document: a new one-time initial password for the slip, to be replaced at
     the first log-in; the name's failed log-ins are cleared."""
-    _window_staff(principal)
+    window_staff(principal)
     account, initial = service.reset_at_window(
         session, body, clerk=principal.username or principal.name, clerk_name=principal.name
     )
     _throttle(request).succeeded(session, subject=LoginThrottle.subject(account.username))
-    return WalkInAccountOut(account=_out(account), initial_password=initial)
+    return WalkInAccountOut(account=account_out(account), initial_password=initial)
 
 
 def _throttle(request: Request) -> LoginThrottle:
@@ -110,7 +166,7 @@ def _address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _window_staff(principal: Principal) -> None:
+def window_staff(principal: Principal) -> None:
     if principal.account_type != "staff" or not principal.has_role(Roles.CLERK, Roles.ADMIN):
         raise Forbidden("only a window clerk or the admin opens accounts or resets passwords for applicants")
 
@@ -187,17 +243,7 @@ def token(
                 throttle=throttle,
                 address=address,
             )
-        access_token = issuer.issue(
-            sub=account.id,
-            account_type=account.account_type,
-            name=account.name,
-            id_number=account.id_number,
-            roles=list(account.roles),
-            department=account.department_code,
-            # Staff only: an applicant's login name is their ID number, already in `idn`.
-            username=account.username if account.account_type == "staff" else None,
-            token_generation=account.token_generation,
-        )
+        access_token = service.token_for(issuer, account)
     elif grant_type == "client_credentials":
         basic = _basic_credentials(request)
         cid, secret = basic if basic else (client_id, client_secret)
@@ -241,7 +287,7 @@ def jwks(request: Request) -> dict[str, Any]:
 def me(principal: CurrentPrincipal, session: DbSession) -> AccountOut:
     """The logged-in account."""
     account = _load(session, principal.sub)
-    return _out(account)
+    return account_out(account)
 
 
 def _load(session: Session, account_id: str) -> Account:

@@ -11,13 +11,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gov_common.auth import Roles
+from gov_common.auth import Assurance, Roles, TokenIssuer
 from gov_common.db import utcnow
 from gov_common.errors import Conflict, Forbidden, InvalidField, NotFound, Unauthorized
 from gov_common.identity import validate_resident_id, validate_uscc
 from portal_gateway.accounts.schemas import (
     ApplicantIdentityIn,
+    InPersonVerificationIn,
     PasswordChangeIn,
+    ReclaimIn,
     RegisterIn,
     WalkInAccountIn,
     WalkInResetIn,
@@ -28,6 +30,7 @@ from portal_gateway.notifications.models import Notification
 
 # The inbox's `event_type` for a reset at a window: the gateway's own, never on the bus.
 PASSWORD_RESET_EVENT = "gov.account.password_reset_at_window"  # noqa: S105 - an event type, not a secret
+RECLAIMED_EVENT = "gov.account.reclaimed"
 
 _hasher = PasswordHasher()
 # Verifying against this when the account does not exist keeps the answer time the same.
@@ -49,11 +52,18 @@ def _login_name(body: ApplicantIdentityIn) -> str:
     return validate_uscc(body.uscc, "uscc")
 
 
+def login_name(body: ApplicantIdentityIn) -> str:
+    """The validated, normalised ID number or credit code (422 naming the field otherwise)."""
+    return _login_name(body)
+
+
 def _create(
     session: Session,
     body: RegisterIn | WalkInAccountIn,
     *,
     password: str,
+    identity_source: str | None,
+    assurance_level: int = Assurance.L1,
     must_change_password: bool = False,
     created_by: str | None = None,
 ) -> Account:
@@ -61,6 +71,7 @@ def _create(
     field = "id_number" if body.account_type == "person" else "uscc"
     if session.scalars(select(Account.id).where(Account.username == username)).first() is not None:
         raise Conflict("an account with this identity number already exists", field=field, code="account_exists")
+    now = utcnow()
     account = Account(
         id=str(uuid.uuid4()),
         account_type=body.account_type,
@@ -73,6 +84,10 @@ def _create(
         is_demo=False,
         must_change_password=must_change_password,
         created_by=created_by,
+        assurance_level=assurance_level,
+        identity_source=identity_source,
+        assurance_raised_by=created_by if assurance_level > Assurance.L1 else None,
+        assurance_raised_at=now if assurance_level > Assurance.L1 else None,
     )
     session.add(account)
     try:
@@ -84,8 +99,16 @@ def _create(
     return account
 
 
-def register(session: Session, body: RegisterIn) -> Account:
-    return _create(session, body, password=body.password)
+def register(session: Session, body: RegisterIn, *, identity_source: str | None) -> Account:
+    """A self-registered account, at L1: its name matched the registry (`registry`), or the
+    registry does not know the number (`unlisted`); the caller has asked the identity port."""
+    return _create(session, body, password=body.password, identity_source=identity_source)
+
+
+def unusable_password_hash() -> str:
+    """The hash of a random secret nobody is told: an account that signs in through the identity
+    provider only, until a window gives it a password."""
+    return _hasher.hash(secrets.token_urlsafe(32))
 
 
 def _initial_password() -> str:
@@ -95,20 +118,23 @@ def _initial_password() -> str:
 def open_at_window(session: Session, body: WalkInAccountIn, *, clerk: str) -> tuple[Account, str]:
     """Open a walk-in applicant's account with a one-time initial password for the account slip."""
     initial = _initial_password()
-    account = _create(session, body, password=initial, must_change_password=True, created_by=clerk)
+    # The clerk checked the identity document: the account starts at L3.
+    account = _create(
+        session,
+        body,
+        password=initial,
+        identity_source="window",
+        assurance_level=Assurance.L3,
+        must_change_password=True,
+        created_by=clerk,
+    )
     return account, initial
 
 
 def reset_at_window(session: Session, body: WalkInResetIn, *, clerk: str, clerk_name: str) -> tuple[Account, str]:
     """Give an applicant who forgot their password a new one-time initial password (the clerk has
     checked their identity document); the first log-in must replace it."""
-    username = _login_name(body)
-    account = session.scalars(
-        select(Account).where(Account.username == username, Account.account_type == body.account_type)
-    ).first()
-    if account is None:
-        field = "id_number" if body.account_type == "person" else "uscc"
-        raise NotFound("no account with this identity number", field=field, code="account_not_found")
+    account = _applicant_account(session, body)
     initial = _initial_password()
     now = utcnow()
     account.password_hash = _hasher.hash(initial)
@@ -116,11 +142,28 @@ def reset_at_window(session: Session, body: WalkInResetIn, *, clerk: str, clerk_
     account.token_generation += 1  # whoever holds a token of the account is logged out
     account.password_reset_by, account.password_reset_at = clerk, now
     # The applicant's inbox keeps a record of it (and who did it), as it does of who read their data.
-    text = texts.password_reset(clerk=clerk_name)
+    notify(session, account, texts.password_reset(clerk=clerk_name), event_type=PASSWORD_RESET_EVENT)
+    return account, initial
+
+
+def _applicant_account(session: Session, body: ApplicantIdentityIn) -> Account:
+    username = _login_name(body)
+    account = session.scalars(
+        select(Account).where(Account.username == username, Account.account_type == body.account_type)
+    ).first()
+    if account is None:
+        field = "id_number" if body.account_type == "person" else "uscc"
+        raise NotFound("no account with this identity number", field=field, code="account_not_found")
+    return account
+
+
+def notify(session: Session, account: Account, text: texts.Text, *, event_type: str) -> None:
+    """A notice of the gateway's own (not from an event) in the account's inbox."""
+    now = utcnow()
     session.add(
         Notification(
-            event_id=f"gateway:password-reset:{uuid.uuid4().hex}",
-            event_type=PASSWORD_RESET_EVENT,
+            event_id=f"gateway:{uuid.uuid4().hex}",
+            event_type=event_type,
             recipient_type=account.account_type,
             recipient_id_number=account.username,
             kind=text.kind,
@@ -130,6 +173,54 @@ def reset_at_window(session: Session, body: WalkInResetIn, *, clerk: str, clerk_
             created_at=now,
         )
     )
+
+
+def raise_assurance(account: Account, *, level: int, source: str, by: str) -> None:
+    """Record a stronger proof of identity; a level is never lowered by a weaker one."""
+    if level >= account.assurance_level:
+        account.assurance_level = level
+        account.identity_source = source
+        account.assurance_raised_by, account.assurance_raised_at = by[:64], utcnow()
+
+
+def verify_in_person(session: Session, body: InPersonVerificationIn, *, clerk: str) -> Account:
+    """The clerk checked the applicant's identity document: the account goes to L3. The name on the
+    document must be the account's; an account under another name is taken back instead (reclaim)."""
+    account = _applicant_account(session, body)
+    if account.name.strip() != body.name.strip():
+        raise Conflict(
+            "the account was registered under another name: take it back for its owner instead",
+            field="name",
+            code="account_name_differs",
+        )
+    raise_assurance(account, level=Assurance.L3, source="window", by=clerk)
+    return account
+
+
+def take_back(
+    session: Session, account: Account, *, name: str, phone: str | None, source: str, by: str, notice: texts.Text
+) -> None:
+    """The owner of the number takes back an account someone else registered under it (at a window,
+    or signing in through the identity platform): their name and phone (none where unknown), every
+    session of the other person ended, L3, recorded, and told in the inbox. The caller settles the
+    password: whoever registered the account knows the old one."""
+    account.name = name
+    account.phone = phone
+    account.token_generation += 1
+    account.reclaimed_by, account.reclaimed_at = by[:64], utcnow()
+    raise_assurance(account, level=Assurance.L3, source=source, by=by)
+    notify(session, account, notice, event_type=RECLAIMED_EVENT)
+
+
+def reclaim_at_window(session: Session, body: ReclaimIn, *, clerk: str) -> tuple[Account, str]:
+    """Take back a squatted account at the window (document checked): a new one-time initial
+    password for the owner's slip."""
+    account = _applicant_account(session, body)
+    notice = texts.account_reclaimed_at_window(clerk=clerk)
+    take_back(session, account, name=body.name, phone=body.phone, source="window", by=clerk, notice=notice)
+    initial = _initial_password()
+    account.password_hash = _hasher.hash(initial)
+    account.must_change_password = True
     return account, initial
 
 
@@ -169,6 +260,23 @@ def authenticate(session: Session, *, username: str, password: str, demo_enabled
             code="password_change_required",
         )
     return account
+
+
+def token_for(issuer: TokenIssuer, account: Account) -> str:
+    """An access token for an account: its roles, and for an applicant its assurance level."""
+    staff = account.account_type == "staff"
+    return issuer.issue(
+        sub=account.id,
+        account_type=account.account_type,
+        name=account.name,
+        id_number=account.id_number,
+        roles=list(account.roles),
+        department=account.department_code,
+        # Staff only: an applicant's login name is their ID number, already in `idn`.
+        username=account.username if staff else None,
+        token_generation=account.token_generation,
+        assurance_level=None if staff else account.assurance_level,
+    )
 
 
 def seed_demo_staff(session: Session, *, departments: list[str], password: str) -> None:

@@ -30,6 +30,10 @@ class Kinds:
     LICENSE_EXPIRED = "license_expired"
     # Not from an event: the gateway's own record of a password reset at a window.
     PASSWORD_RESET = "password_reset"  # noqa: S105 - a notification kind, not a secret
+    # Not from an event either: an account taken back by its owner (the squatting remedy), and a
+    # person authorised to act for an entity.
+    ACCOUNT_RECLAIMED = "account_reclaimed"
+    AGENT_GRANTED = "agent_granted"
 
 
 @dataclass(frozen=True)
@@ -183,4 +187,40 @@ def password_reset(*, clerk: str) -> Text:
             f"您的登录密码已由窗口工作人员（{clerk}）在核验身份证件后重置，原密码已失效。"
             "如非本人办理，请立即携带身份证件到政务服务窗口处理。"
         ),
+    )
+
+
+def account_reclaimed(*, by: str) -> Text:
+    """The owner of a number took back the account registered under it in another name, by signing
+    in through the identity provider (`by` is its name as people know it)."""
+    return Text(
+        kind=Kinds.ACCOUNT_RECLAIMED,
+        title="账号已收回到您的名下",
+        body=(
+            f"您已通过{by}完成身份认证。本账号此前登记的姓名与认证结果不一致，现已更正为您的姓名，"
+            "账号由您收回：此前的登录会话已全部失效，原登录密码和手机号码已停用。"
+            "此后请通过统一身份认证登录；如需密码登录，请携带身份证件到政务服务窗口办理。"
+            "账号中如有非您本人办理的事项，请到政务服务窗口反映。"
+        ),
+    )
+
+
+def account_reclaimed_at_window(*, clerk: str) -> Text:
+    """The owner of the number took the account back at a window, the identity document checked."""
+    return Text(
+        kind=Kinds.ACCOUNT_RECLAIMED,
+        title="账号已由本人找回",
+        body=(
+            f"此前以您的身份证号码注册的账号已由您本人在窗口找回（窗口工作人员 {clerk} 核验身份证件后办理），"
+            "原登录密码和所有登录会话均已失效，姓名和手机号码已按核验结果更正。"
+            "如非本人办理，请立即携带身份证件到政务服务窗口处理。"
+        ),
+    )
+
+
+def agent_granted(*, entity: str) -> Text:
+    return Text(
+        kind=Kinds.AGENT_GRANTED,
+        title="您已被授权为单位经办人",
+        body=f"「{entity}」的法定代表人已授权您代表该单位办理政务服务事项。您可在“我的单位”中切换身份办理。",
     )

@@ -16,7 +16,7 @@ import httpx
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
-from gov_common.auth import CurrentPrincipal
+from gov_common.auth import Assurance, CurrentPrincipal, check_assurance
 from gov_common.errors import DomainError, Forbidden, NotFound, ServiceUnavailable
 from portal_gateway.routing import data_sharing, seg, service_management
 
@@ -60,12 +60,17 @@ def _fail(service: str, response: httpx.Response) -> DomainError:
 @router.get(
     "/items/{code}/prefill",
     response_model=PrefillOut,
-    responses={403: {"description": "Not an applicant"}, 404: {"description": "No such item"}},
+    responses={
+        403: {"description": "Not an applicant, or below L2 (assurance_level_required)"},
+        404: {"description": "No such item"},
+    },
 )
 async def prefill(code: str, request: Request, principal: CurrentPrincipal) -> PrefillOut:
     """The item's form prefilled from the registries, and the materials the applicant's licences satisfy."""
     if not principal.is_applicant or not principal.id_number:
         raise Forbidden("prefill is for an applicant (a natural or legal person)")
+    # Registry data about the applicant: only with the phone (or more) proven (docs/identity.md).
+    check_assurance(principal, Assurance.L2)
     auth = {"Authorization": f"Bearer {principal.token}"}
     sm, ds = service_management(request).rstrip("/"), data_sharing(request).rstrip("/")
 

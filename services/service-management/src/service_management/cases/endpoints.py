@@ -87,6 +87,8 @@ def get_case(case_no: str, principal: CurrentPrincipal, session: DbSession) -> C
         applicant_name=case.applicant_name,
         applicant_id_number=case.applicant_id_number,
         applicant_type=case.applicant_type,
+        acting_id_number=case.acting_id_number,
+        acting_name=case.acting_name,
         form=case.form,
         timeline=[TimelineEntry.model_validate(s) for s in case.timeline],
         progress=[ProgressEntry.model_validate(p) for p in rows(CaseProgress, CaseProgress.id)],

@@ -124,6 +124,8 @@ class CaseOut(BaseModel):
     applicant_name: str
     applicant_id_number: str
     applicant_type: str = Field(description="person (resident ID number) or entity (unified social credit code)")
+    acting_id_number: str | None = Field(default=None, description="An entity's case: who acted for it")
+    acting_name: str | None = None
     form: dict[str, Any]
     timeline: list[TimelineEntry]
     progress: list[ProgressEntry]

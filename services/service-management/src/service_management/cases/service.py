@@ -52,6 +52,9 @@ class ApplicantIdentity:
     type: str  # person or entity
     id_number: str
     name: str
+    # For an entity: the person acting for it (its legal representative or an authorised agent).
+    acting_id_number: str | None = None
+    acting_name: str | None = None
 
 
 def _new_case_no(now: dt.datetime) -> str:
@@ -60,8 +63,14 @@ def _new_case_no(now: dt.datetime) -> str:
 
 
 def identity_of(principal: Principal) -> ApplicantIdentity:
+    actor = principal.actor if principal.account_type == "entity" else None
     return ApplicantIdentity(
-        sub=principal.sub, type=principal.account_type, id_number=principal.id_number or "", name=principal.name
+        sub=principal.sub,
+        type=principal.account_type,
+        id_number=principal.id_number or "",
+        name=principal.name,
+        acting_id_number=(actor or {}).get("idn"),
+        acting_name=(actor or {}).get("name"),
     )
 
 
@@ -110,6 +119,8 @@ def file_case(
         applicant_type=applicant.type,
         applicant_id_number=applicant.id_number,
         applicant_name=applicant.name,
+        acting_id_number=applicant.acting_id_number,
+        acting_name=applicant.acting_name,
         channel=channel,
         form=cleaned,
         status=Status.SUBMITTED,
@@ -120,7 +131,8 @@ def file_case(
         timeline=[],
     )
     note = f"{channel} application" if filed_by is None else f"window application taken by {filed_by.name}"
-    step(case, Status.SUBMITTED, actor=filed_by.name if filed_by else applicant.name, note=note, at=now)
+    submitter = applicant.name if applicant.acting_name is None else f"{applicant.acting_name}（代表{applicant.name}）"
+    step(case, Status.SUBMITTED, actor=filed_by.name if filed_by else submitter, note=note, at=now)
     session.add(case)
     session.flush()
     subs = {applicant.sub} | ({filed_by.sub} if filed_by else set())

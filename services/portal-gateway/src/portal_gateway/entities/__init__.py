@@ -1,0 +1,1 @@
+"""Legal persons: opened by their legal representative, who authorises agents (经办人)."""
