@@ -61,7 +61,7 @@ def restart_service_management(platform: Platform) -> None:
     args = [str(a) for a in old.popen.args[1:]]  # type: ignore[index, union-attr]
     port = int(old.url.rsplit(":", 1)[1])
     old.stop()
-    env = platform.envs.get(name, {}) if platform.mode == "distributed" else {}
+    env = platform.envs.get(name, {})
     new = start_process(name, args, env, port, old.log.parent)
     new.log = old.log.parent / f"{name}.log"
     platform.processes[index] = new

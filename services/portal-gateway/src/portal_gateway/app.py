@@ -18,6 +18,7 @@ from portal_gateway.accounts.clients import sync_service_clients
 from portal_gateway.accounts.endpoints import router as accounts_router
 from portal_gateway.accounts.service import seed_demo_staff
 from portal_gateway.accounts.throttle import LoginThrottle
+from portal_gateway.accounts.totp import router as totp_router
 from portal_gateway.entities.endpoints import router as entities_router
 from portal_gateway.identity.endpoints import router as identity_router
 from portal_gateway.identity.sms import AliyunSmsChannel, DevSmsChannel, SmsChannel
@@ -25,6 +26,7 @@ from portal_gateway.identity.verifier import DataSharingVerifier, IdentityServic
 from portal_gateway.notifications.consumer import TOPICS as NOTIFICATION_TOPICS
 from portal_gateway.notifications.consumer import make_handlers as notification_handlers
 from portal_gateway.oidc.endpoints import install_oidc
+from portal_gateway.ratelimit import RateLimiter
 from portal_gateway.revocation import install_token_check
 from portal_gateway.routes import all_routers
 from portal_gateway.settings import Settings
@@ -121,6 +123,7 @@ def create_app(
         per_address=gateway_settings.login_max_failures_per_address,
         window_seconds=gateway_settings.login_failure_window_seconds,
     )
+    app.state.rate_limiter = RateLimiter(runtime.db)
     app.state.http = async_client(runtime.settings.http_timeout_seconds)
     app.state.on_shutdown.append(app.state.http.aclose)
 
@@ -132,6 +135,7 @@ def create_app(
     app.state.sms_channel = create_sms_channel(gateway_settings, http)
     install_token_check(app)
     app.include_router(accounts_router)
+    app.include_router(totp_router)
     app.include_router(identity_router)
     app.include_router(entities_router)
     install_oidc(app, gateway_settings)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Index, Integer, String, false
+from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from gov_common.db import UTCDateTime, utcnow
@@ -55,6 +55,9 @@ class Account(Base):
     # Staff second factor: the TOTP secret (base32) and when its enrolment was confirmed.
     totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The time step (Unix time / 30) of the last code accepted: a code of it or an earlier step is
+    # refused, so an overheard code cannot be used again (migration 0011).
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
     @property
     def id_number(self) -> str | None:

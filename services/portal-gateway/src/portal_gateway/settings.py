@@ -1,11 +1,22 @@
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from gov_common.settings import ServiceSettings
+
+
+class RateLimit(BaseModel):
+    """At most `limit` counted requests within the last `window_seconds` (portal_gateway.ratelimit);
+    set as GW_RATE_<WHAT>__LIMIT and GW_RATE_<WHAT>__WINDOW_SECONDS."""
+
+    model_config = ConfigDict(frozen=True)
+
+    limit: int = Field(ge=1)
+    # At most a day: the limiter keeps its rows for a day (portal_gateway.ratelimit.RETENTION).
+    window_seconds: int = Field(ge=1, le=86400)
 
 
 class Settings(ServiceSettings):
@@ -107,3 +118,38 @@ class Settings(ServiceSettings):
         if self.environment == "production" and not self.oidc_issuer.startswith("https://"):
             raise ValueError("oidc_issuer must be an https:// address in production")
         return self
+
+    # Throttling at the front door (docs/identity.md), counted in the gateway's database so that every
+    # replica counts the same, per caller address (the phone codes have their own: phone_code_*).
+    rate_registration: RateLimit = RateLimit(limit=10, window_seconds=3600)
+    rate_token: RateLimit = RateLimit(limit=30, window_seconds=60)
+    rate_license_verify: RateLimit = RateLimit(limit=60, window_seconds=60)
+    # Public licence lookups that found no licence: beyond these, every lookup from the address is
+    # refused for a while, so that made-up numbers cannot enumerate the licences.
+    rate_license_misses: RateLimit = RateLimit(limit=10, window_seconds=600)
+    # Staff second factor (TOTP): None means on in production, off elsewhere (`totp_required_for_staff`).
+    staff_totp_required: bool | None = None
+    # The issuer an authenticator app shows beside the staff user name.
+    staff_totp_issuer: str = Field(default="一网通办", min_length=1, max_length=60)
+
+    @field_validator(
+        "rate_registration",
+        "rate_token",
+        "rate_license_verify",
+        "rate_license_misses",
+        mode="before",
+    )
+    @classmethod
+    def _rate_over_its_default(cls, value: Any, info: ValidationInfo) -> Any:
+        # GW_RATE_TOKEN__LIMIT=100 alone keeps the default window (and the other way round).
+        if isinstance(value, dict) and info.field_name is not None:
+            default = cls.model_fields[info.field_name].default
+            if isinstance(default, RateLimit):
+                return default.model_dump() | value
+        return value
+
+    @property
+    def totp_required_for_staff(self) -> bool:
+        if self.staff_totp_required is None:
+            return self.environment == "production"
+        return self.staff_totp_required

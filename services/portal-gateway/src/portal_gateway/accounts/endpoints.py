@@ -5,14 +5,14 @@ from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 from urllib.parse import unquote
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Depends, Form, Request, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from gov_common.auth import CurrentPrincipal, Principal, Roles, TokenIssuer
 from gov_common.errors import DomainError, Forbidden, InvalidField, NotFound, Unauthorized
 from gov_common.service import DbSession, Runtime, ServiceRuntime
-from portal_gateway.accounts import clients, service
+from portal_gateway.accounts import clients, service, totp
 from portal_gateway.accounts.schemas import (
     AccountOut,
     PasswordChangeIn,
@@ -25,6 +25,7 @@ from portal_gateway.accounts.schemas import (
 from portal_gateway.accounts.throttle import LoginThrottle
 from portal_gateway.identity.verifier import IdentityVerifier
 from portal_gateway.models import Account
+from portal_gateway.ratelimit import rate_limited
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 T = TypeVar("T")
@@ -73,8 +74,10 @@ def account_out(account: Account) -> AccountOut:
     responses={
         409: {"description": "Already registered"},
         422: {"description": "Invalid field (named); identity_mismatch: the name contradicts the registry"},
+        429: {"description": "Too many registrations from this address (code rate_limited); see Retry-After"},
         503: {"description": "Real-name verification is unavailable; see Retry-After"},
     },
+    dependencies=[Depends(rate_limited("registration", "rate_registration"))],
 )
 async def register(body: RegisterIn, request: Request) -> AccountOut:
     """Register a natural person (resident ID number), whose name is verified against the population
@@ -191,11 +194,21 @@ def change_password(request: Request, body: PasswordChangeIn, session: DbSession
     response_model=TokenOut,
     responses={
         400: {"description": "Unsupported grant type"},
-        401: {"description": "Wrong credentials"},
-        403: {"description": "The initial password must be replaced first (code password_change_required)"},
+        401: {
+            "description": "Wrong credentials; a staff second factor missing (totp_required) or wrong (totp_invalid)"
+        },
+        403: {
+            "description": "The initial password must be replaced first (code password_change_required); "
+            "staff must enrol a second factor first (totp_enrolment_required)"
+        },
         422: {"description": "A required field is missing (named)"},
-        429: {"description": "Too many failed log-ins for this name or address; see Retry-After"},
+        429: {
+            "description": "Too many failed log-ins for this name or address, or too many token requests "
+            "from this address (code rate_limited); see Retry-After"
+        },
     },
+    # Counted before any secret is checked, whichever the grant and the name.
+    dependencies=[Depends(rate_limited("token", "rate_token"))],
 )
 def token(
     request: Request,
@@ -206,9 +219,11 @@ def token(
     password: Annotated[str | None, Form(max_length=128)] = None,
     client_id: Annotated[str | None, Form(max_length=64)] = None,
     client_secret: Annotated[str | None, Form(max_length=256)] = None,
+    totp_code: Annotated[str | None, Form(alias="totp", max_length=16)] = None,
 ) -> TokenOut:
     """Log in (OAuth2). Password grant: the user name is the ID number, the credit code or a staff
-    name. Client-credentials grant: a client application, with HTTP Basic or form credentials."""
+    name, and staff with a second factor give its code (`totp`). Client-credentials grant: a client
+    application, with HTTP Basic or form credentials."""
     issuer = _issuer(request)
     throttle, address = _throttle(request), _address(request)
     if grant_type == "password":
@@ -219,6 +234,14 @@ def token(
         with throttle.attempt(session, name=username, address=address):
             account = service.authenticate(
                 session, username=username, password=password, demo_enabled=runtime.settings.seed_demo
+            )
+            totp.check_second_factor(
+                session,
+                account,
+                code=totp_code,
+                required=totp.required_for_staff(request),
+                throttle=throttle,
+                address=address,
             )
         access_token = service.token_for(issuer, account)
     elif grant_type == "client_credentials":
