@@ -128,6 +128,8 @@ test('a legal representative opens the enterprise, an agent files for it, and is
   await expect(reviewer.getByTestId('acting-person')).toHaveText(`${agent.name}（${masked}）`)
   await shot('审批人员：办件显示经办人', reviewer)
 
+  const entityToken = await agentPage.evaluate(() => sessionStorage.getItem('gov.portal.token'))
+
   // The representative withdraws the agent (after confirming).
   await page.goto('/my/entities')
   await card.getByRole('button', { name: '经办人管理' }).click()
@@ -139,9 +141,13 @@ test('a legal representative opens the enterprise, an agent files for it, and is
   await expect(row.getByRole('button', { name: '撤销授权' })).toHaveCount(0)
   await shot('经办人管理：已撤销授权')
 
-  // The agent's session for the enterprise is refused: back to the person, the enterprise gone.
-  await agentPage.goto('/my/cases')
-  await expect(agentPage).toHaveURL(/\/my\/entities$/)
+  // The agent's token for the enterprise is refused at once ...
+  const refused = await page.request.get('/api/v1/cases', { headers: { Authorization: `Bearer ${entityToken}` } })
+  expect(refused.status()).toBe(401)
+  expect(((await refused.json()) as { code?: string }).code).toBe('token_revoked')
+  // ... and the agent's open page, at its next request (the case page's or the bell's polling),
+  // goes back to the person's session on 我的单位, where the enterprise is no more.
+  await expect(agentPage).toHaveURL(/\/my\/entities$/, { timeout: 45_000 })
   await expect(agentPage.getByTestId('acting-identity')).toHaveCount(0)
   await expect(agentPage.getByTestId('current-user')).toHaveText(agent.name)
   await expect(agentPage.getByTestId('no-entities')).toBeVisible()
