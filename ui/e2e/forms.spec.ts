@@ -4,9 +4,9 @@
  */
 import { expect, test } from './fixtures'
 import { ITEM_INSTANT, newPerson, registerPerson } from './flows'
-import { newPhone, newUscc } from './identities'
+import { newPhone } from './identities'
 
-test('registration checks the ID number, the credit code and the other fields before sending', async ({ page, shot }) => {
+test('registration checks the ID number and the other fields before sending; an enterprise is opened by its representative', async ({ page, shot }) => {
   await page.goto('/register')
   const idNumber = page.getByLabel('居民身份证号码')
   await idNumber.fill('110101199003077757') // check digit should be 8
@@ -28,15 +28,12 @@ test('registration checks the ID number, the credit code and the other fields be
   await expect(page).toHaveURL(/\/register$/)
   await shot('注册表单校验')
 
-  // The enterprise form checks the credit code's check character.
+  // An enterprise is not registered here: its legal representative opens it after logging in as a
+  // person (e2e/legal-person.spec.ts checks the credit code on 我的单位).
   await page.getByText('法人注册').click()
-  const uscc = page.getByLabel('统一社会信用代码')
-  await uscc.fill('91110000600037341M')
-  await uscc.blur()
-  await expect(page.locator('.el-form-item', { has: uscc })).toContainText('校验码不正确')
-  await uscc.fill(newUscc())
-  await uscc.blur()
-  await expect(page.locator('.el-form-item', { has: uscc })).not.toContainText('不正确')
+  await expect(page.getByTestId('entity-registration-notice')).toContainText('由法定代表人开通')
+  await expect(page.getByLabel('统一社会信用代码')).toHaveCount(0)
+  await expect(page.getByRole('link', { name: '已有个人账号，登录后开通单位账号' })).toHaveAttribute('href', '/login?redirect=/my/entities')
   await shot('法人注册')
 })
 

@@ -7,8 +7,9 @@ import AxeBuilder from '@axe-core/playwright'
 import type { Page } from '@playwright/test'
 import { expect, test } from './fixtures'
 import { labelViolations } from './axe'
-import { apply, choose, DEMO_PASSWORD, ITEM_INSTANT, login, newPerson, registerAtL2, registerPerson, staffToken } from './flows'
-import { newPhone, newUscc } from './identities'
+import { apply, choose, DEMO_PASSWORD, ITEM_INSTANT, login, newPerson, registerAtL2, registerPerson } from './flows'
+import { openedEntity } from './entities'
+import { newUscc } from './identities'
 
 test('the catalogue paginates and filters by department', async ({ page, shot }) => {
   await page.goto('/')
@@ -56,23 +57,11 @@ test('the navigation follows the role, and staff pages refuse applicants', async
   await page.goto('/review')
   await expect(page.getByText('无权访问')).toBeVisible()
 
-  // An enterprise's long name is cut short in the header (whole in its tooltip): still one line.
+  // An enterprise's long name is cut short in the header (whole in its tooltip): still one line,
+  // also while its legal representative acts for it (the strip below the bar says who for whom).
   const enterprise = await newVisitor()
-  const uscc = newUscc()
-  const longName = '示范县某某科技发展有限责任公司'
-  // (An enterprise no longer registers itself: its account is opened at a window, here through the API.)
-  const clerkToken = await staffToken(enterprise.request, 'clerk')
-  const opened = await enterprise.request.post('/api/v1/accounts/walk-in', {
-    headers: { Authorization: `Bearer ${clerkToken}` },
-    data: { account_type: 'entity', uscc, name: longName, phone: newPhone() },
-  })
-  expect(opened.status(), await opened.text()).toBe(201)
-  const { initial_password: initial } = (await opened.json()) as { initial_password: string }
-  const changed = await enterprise.request.post('/api/v1/auth/password', {
-    data: { username: uscc, current_password: initial, new_password: 'secret-123456' },
-  })
-  expect(changed.status(), await changed.text()).toBe(204)
-  await login(enterprise, uscc, 'secret-123456')
+  const longName = `示范县某某${Math.floor(Math.random() * 1e6)}科技发展有限责任公司`
+  await openedEntity(enterprise, newPerson('钱多'), { uscc: newUscc(), name: longName })
   const enterpriseNav = enterprise.getByRole('navigation', { name: '主导航' })
   await expect(enterpriseNav.getByRole('link', { name: '我的办件' })).toBeVisible()
   await expect(enterprise.getByTestId('current-user')).toHaveAttribute('title', longName)

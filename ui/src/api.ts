@@ -1699,3 +1699,70 @@ export function lookUpPerson(idNumber: string, signal?: AbortSignal): Promise<Pe
 export function lookUpEntity(uscc: string, signal?: AbortSignal): Promise<EntityLookup | null> {
   return lookUp<EntityLookup>(`/registries/legal-entities/${seg(uscc)}`, signal)
 }
+
+// ---------------------------------------------------------------- Legal persons (portal-gateway, docs/identity.md): an entity's account opened by its legal representative, its agents (经办人), acting for it
+
+/** An entity's case names the person who acted for it (its legal representative or an agent). */
+export interface CaseDetail {
+  acting_id_number?: string | null
+  acting_name?: string | null
+}
+
+/** How the logged-in person stands to an entity. */
+export type EntityRole = 'representative' | 'agent'
+
+/** An entity the logged-in person may act for. */
+export interface MyEntity {
+  uscc: string
+  name: string
+  role: EntityRole
+  representative_name: string | null
+}
+
+/** An agent (经办人) of an entity; `revoked_at` set once withdrawn. */
+export interface EntityAgent {
+  id: number
+  person_id_number: string
+  person_name: string
+  granted_at: string
+  revoked_at: string | null
+}
+
+export interface EntityAgentIn {
+  id_number: string
+  name: string
+}
+
+/**
+ * The legal representative (a person at L2 or above) opens the entity's account: 201 the entity's
+ * account; 403 `assurance_level_required` / `not_legal_representative`, 422 `entity_unknown`,
+ * 409 `account_exists`.
+ */
+export function openEntity(uscc: string): Promise<Account> {
+  return json<Account>('/entities', { method: 'POST', json: { uscc } })
+}
+
+/** The entities the logged-in person may act for (none for an entity's token). */
+export function listMyEntities(signal?: AbortSignal): Promise<MyEntity[]> {
+  return json<MyEntity[]>('/entities', { signal })
+}
+
+/** The entity's agents, current and withdrawn (its legal representative only). */
+export function listEntityAgents(uscc: string, signal?: AbortSignal): Promise<EntityAgent[]> {
+  return json<EntityAgent[]>(`/entities/${seg(uscc)}/agents`, { signal })
+}
+
+/** Authorises a person as the entity's agent: 409 `agent_exists`, 422 `agent_is_representative`. */
+export function addEntityAgent(uscc: string, body: EntityAgentIn): Promise<EntityAgent> {
+  return json<EntityAgent>(`/entities/${seg(uscc)}/agents`, { method: 'POST', json: body })
+}
+
+/** Withdraws an agent: their tokens for the entity stop working at once. */
+export function revokeEntityAgent(uscc: string, id: number): Promise<EntityAgent> {
+  return json<EntityAgent>(`/entities/${seg(uscc)}/agents/${seg(String(id))}`, { method: 'DELETE' })
+}
+
+/** With the person's token: a token for the entity naming the person in its `act` claim; 403 `not_an_agent`. */
+export function actAs(uscc: string): Promise<TokenResponse> {
+  return json<TokenResponse>('/auth/act-as', { method: 'POST', json: { uscc } })
+}

@@ -7,6 +7,7 @@ import { createApp } from 'vue'
 import { configureAuth } from '@/api'
 import App from '@/App.vue'
 import { router } from '@/router'
+import { useActingStore } from '@/stores/acting'
 import { useAuthStore } from '@/stores/auth'
 
 const app = createApp(App)
@@ -16,12 +17,21 @@ app.use(router)
 app.directive('loading', ElLoading.directive)
 
 const auth = useAuthStore(pinia)
+const acting = useActingStore(pinia)
 configureAuth(
   () => (auth.isAuthenticated ? auth.token : null),
   () => {
-    // The gateway refused the token (expired or revoked): log out and ask to log in again, once
-    // (the page's other calls refused with the same token find it gone).
+    // Once: the page's other calls refused with the same token find it gone.
     if (!auth.token) return
+    // Acting for an entity whose token was refused (the agent withdrawn, say): back to the person.
+    const outcome = acting.refused()
+    if (outcome === 'switched') {
+      ElMessage.warning('以单位身份办事的授权已失效，已切换回个人身份')
+      // after the navigation under way (the page that made the refused request) has settled
+      void router.isReady().then(() => router.push({ name: 'my-entities' }))
+    }
+    if (outcome !== 'ended') return
+    // The gateway refused the token (expired or revoked): log out and ask to log in again.
     auth.logout()
     const current = router.currentRoute.value
     if (current.name !== 'login') {

@@ -350,6 +350,15 @@ export const routes: RouteRecordRaw[] = [
           nav: { label: '办件查询', group: 'staff', order: 9, menu: '监督管理' },
         },
       },
+      // Legal persons: a person's entities (as legal representative or agent), opening an entity's
+      // account, its agents, acting for it. No header entry (the applicant's bar is full); linked
+      // from 我的办件 and from the strip shown while acting.
+      {
+        path: 'my/entities',
+        name: 'my-entities',
+        component: () => import('@/views/applicant/MyEntitiesView.vue'),
+        meta: { title: '我的单位', access: 'applicant' },
+      },
       {
         path: 'forbidden',
         name: 'forbidden',

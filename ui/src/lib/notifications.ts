@@ -49,12 +49,14 @@ export function kindTag(kind: string): TagType {
 
 export interface NotificationLink {
   label: string
-  to: { name: 'case'; params: { caseNo: string } } | { name: 'license'; params: { licenseNo: string } }
+  to: { name: 'case'; params: { caseNo: string } } | { name: 'license'; params: { licenseNo: string } } | { name: 'my-entities' }
 }
 
-/** The case and the licence a notification is about, as links: the case first. */
-export function notificationLinks(notification: Pick<InboxNotification, 'case_no' | 'license_no'>): NotificationLink[] {
+/** The case and the licence a notification is about, as links: the case first (an agent's
+ *  authorisation leads to 我的单位). */
+export function notificationLinks(notification: Pick<InboxNotification, 'case_no' | 'license_no'> & { kind?: string }): NotificationLink[] {
   const links: NotificationLink[] = []
+  if (notification.kind === 'agent_granted') links.push({ label: '查看我的单位', to: { name: 'my-entities' } })
   if (notification.case_no) links.push({ label: '查看办件', to: { name: 'case', params: { caseNo: notification.case_no } } })
   if (notification.license_no) {
     links.push({ label: '查看证照', to: { name: 'license', params: { licenseNo: notification.license_no } } })
