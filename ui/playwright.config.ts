@@ -21,7 +21,11 @@ export default defineConfig({
   outputDir: `${repository}test-output/ui/artifacts`,
   fullyParallel: true,
   forbidOnly: CI,
-  retries: 0,
+  // One retry in CI, reported as "flaky" in the run's summary: the standalone platform now and
+  // then leaves a request to service-management unanswered for the full 30 s client timeout (seen
+  // 2 runs in 3 on 2026-12-04, a 503 on a plain read such as GET /api/v1/cases/{no}); a known bug
+  // under investigation (see the closing note of issue 11), not a test to be weakened.
+  retries: CI ? 1 : 0,
   workers: 2,
   timeout: 90_000,
   expect: { timeout: 15_000 },
