@@ -277,7 +277,6 @@ class Applicant:
     def __init__(self, client: httpx.Client, id_number: str, name: str = "测试用户") -> None:
         self.client = client
         self.id_number = id_number
-        self.name = name
         response = client.post(
             "/api/v1/auth/register",
             json={
