@@ -248,3 +248,51 @@ def test_the_audit_key_file_is_made_outside_production_and_read_as_hex_or_base64
     (tmp_path / "short.key").write_text("abcd")
     with pytest.raises(ValueError, match="at least 32 bytes"):
         load_or_create_key(str(tmp_path / "short.key"), create=False)
+
+
+def test_migration_0004_backfills_the_links_of_existing_entries(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """A log written before 0004 (no links, an unsigned head) verifies after it, links and all."""
+    from datetime import UTC, datetime, timedelta
+
+    from data_sharing.app import MIGRATIONS
+    from data_sharing.audit.chain import entry_hash
+    from gov_common.migrations import upgrade
+
+    for kind in ("sqlite", "postgresql"):
+        if kind == "sqlite":
+            url = f"sqlite:///{tmp_path / 'old.db'}"
+        else:
+            url = request.getfixturevalue("new_database")(f"audit_old_{uuid.uuid4().hex[:6]}")
+        upgrade(MIGRATIONS, url, "0003")
+        database = Database(Settings(database_url=url).database_url)
+        prev, start = GENESIS, datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+        with database.session() as session:
+            for seq in (1, 2, 3):
+                entry = AuditEntry(
+                    seq=seq, at=start + timedelta(seconds=seq), actor_sub="staff-x", actor_kind="staff",
+                    actor_name="王五", actor_department="amr", client_id=None, action="read",
+                    resource="population", fields=["name"], subject="11010519491231002X", purpose=f"核验 {seq}",
+                    outcome="allowed", reason=None, request_id=None, prev_hash=prev, hash="",
+                )  # fmt: skip
+                entry.hash = entry_hash(KEY, prev, entry)
+                session.execute(
+                    text(
+                        "INSERT INTO audit_log (seq, at, actor_sub, actor_kind, actor_name, actor_department, "
+                        "client_id, action, resource, fields, subject, purpose, outcome, reason, request_id, "
+                        "prev_hash, hash) VALUES (:seq, :at, :actor_sub, :actor_kind, :actor_name, "
+                        ":actor_department, :client_id, :action, :resource, :fields, :subject, :purpose, :outcome, "
+                        ":reason, :request_id, :prev_hash, :hash)"
+                    ),
+                    {**content(entry), "at": entry.at, "fields": '["name"]', "prev_hash": prev, "hash": entry.hash},
+                )
+                prev = entry.hash
+            session.execute(text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 3, :h)"), {"h": prev})
+        upgrade(MIGRATIONS, url)
+        before = _verify(database, KEY)
+        assert [p["problem"] for p in before["problems"]] == ["head_forged"]  # no MAC yet
+        assert before["head_signed"] is False and before["entries_checked"] == 3  # every link verified
+        AuditLog(database, KEY).sign_unsigned_head()
+        assert _verify(database, KEY)["valid"] is True
+        _fill(AuditLog(database, KEY), 1)  # and the chain goes on from the backfilled links
+        assert _verify(database, KEY)["entries_checked"] == 4
+        database.dispose()

@@ -97,7 +97,7 @@ def create_runtime(
     checkpoint_signer = create_checkpoint_signer(settings)
     checkpoint_sources = CheckpointSources(
         keys=checkpoint_signer.public_keys,
-        file=CheckpointFile(settings.audit_checkpoint_file) if settings.audit_checkpoint_file else None,
+        file=CheckpointFile(file) if (file := settings.resolved_audit_checkpoint_file) else None,
         topic=CheckpointTopic(runtime.bus),
     )
     checkpointer = AuditCheckpointer(

@@ -26,8 +26,9 @@ class Settings(ServiceSettings):
     audit_checkpoint_retired_key_paths: list[str] = Field(default_factory=list)
     # How often the worker checkpoints the chain (when it advanced); also at shutdown.
     audit_checkpoint_seconds: float = Field(default=60.0, gt=0)
-    # The JSONL file of checkpoints the operator archives; empty: the topic only.
-    audit_checkpoint_file: str = "var/audit-checkpoints.jsonl"
+    # The JSONL file of checkpoints the operator archives; empty: `audit-checkpoints.jsonl` beside
+    # the licence-signing key; "-": none (the topic only).
+    audit_checkpoint_file: str = ""
     # The most entries one export (GET /api/v1/audit/export) holds.
     audit_export_max_entries: int = Field(default=1000, ge=1, le=10000)
     # The gateway's public address: QR codes encode {public_base_url}/api/v1/licenses/{no}/verify.
@@ -39,6 +40,12 @@ class Settings(ServiceSettings):
     @property
     def resolved_audit_key_path(self) -> str:
         return self.audit_key_path or str(Path(self.license_signing_key_path).parent / "audit-chain.key")
+
+    @property
+    def resolved_audit_checkpoint_file(self) -> str | None:
+        if self.audit_checkpoint_file == "-":
+            return None
+        return self.audit_checkpoint_file or str(Path(self.license_signing_key_path).parent / "audit-checkpoints.jsonl")
 
     @property
     def resolved_audit_checkpoint_key_path(self) -> str:
