@@ -10,7 +10,7 @@ from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
-from kafka.errors import TopicAlreadyExistsError
+from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.structs import OffsetAndMetadata
 
 from gov_common.bus.base import Bus, BusConsumer, Message
@@ -141,10 +141,14 @@ class KafkaBus(Bus):
                     pass
             present = [self.namespace + t for t in topics if self.namespace + t not in missing]
             if config and present:
-                # A topic made earlier (or by hand) without the configuration gets it now.
-                admin.alter_configs(
-                    [ConfigResource(ConfigResourceType.TOPIC, topic, configs=dict(config)) for topic in present]
-                )
+                # A topic made earlier (or by hand) without the configuration gets it now. Where an
+                # operator owns the topics (Strimzi's KafkaTopic) the user may not alter them: theirs to set.
+                try:
+                    admin.alter_configs(
+                        [ConfigResource(ConfigResourceType.TOPIC, topic, configs=dict(config)) for topic in present]
+                    )
+                except KafkaError as exc:
+                    log.warning("could not set %s on %s (%s); the topic's owner must", dict(config), present, exc)
         finally:
             admin.close()
 

@@ -25,6 +25,7 @@ from gov_common.db import Database, utcnow
 
 log = logging.getLogger("data_sharing.audit.checkpoints")
 _WRITER_LOCK = 4_242_002  # any constant, the same in every replica (the append lock is 4_242_001)
+_MAX_PENDING = 100  # checkpoints kept for a destination that keeps failing; the newest matter most
 
 
 @dataclass
@@ -167,6 +168,9 @@ class AuditCheckpointer:
                 except OSError:
                     log.exception("an audit checkpoint could not be written to %s; will retry", self._sources.file.path)
         self._pending = [(e, d) for e, d in self._pending if d]
+        if len(self._pending) > _MAX_PENDING:
+            log.error("dropping %d unpublished audit checkpoints", len(self._pending) - _MAX_PENDING)
+            self._pending = self._pending[-_MAX_PENDING:]
 
     def _newest_known(self) -> Checkpoint | None:
         """The newest valid checkpoint: this process's own, the database's copies (another replica's),
