@@ -201,6 +201,20 @@ def test_truncating_the_newest_entries_with_a_forged_head_is_named_from_the_chec
     diverged = _verify(ds, tokens)
     assert any(p["problem"] == "diverged" and p["seq"] == 9 for p in diverged["problems"])
 
+    # An operator who accepts the loss (a restore from a backup) rebases once, by setting.
+    rebasing = AuditCheckpointer(
+        ds.runtime.db,
+        key=audit.key,
+        signer=ds.runtime.extras["audit_checkpoint_signer"],
+        sources=ds.runtime.extras["audit_checkpoints"],
+        interval_seconds=60,
+        rebase=True,
+    )
+    rebased = rebasing.checkpoint_once()
+    assert rebased is not None and rebased.seq == 10
+    assert rebasing.checkpoint_once() is None  # once
+    assert _verify(ds, tokens)["valid"] is True
+
 
 def test_deleting_every_entry_and_the_head_is_detected(
     start_ds: Callable[..., DataSharing],

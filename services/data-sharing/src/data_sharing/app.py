@@ -106,6 +106,7 @@ def create_runtime(
         signer=checkpoint_signer,
         sources=checkpoint_sources,
         interval_seconds=settings.audit_checkpoint_seconds,
+        rebase=settings.audit_checkpoint_rebase,
     )
     runtime.extras["license_signer"] = signer
     runtime.extras["audit_log"] = audit_log

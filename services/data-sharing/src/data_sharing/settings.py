@@ -29,6 +29,9 @@ class Settings(ServiceSettings):
     # The JSONL file of checkpoints the operator archives; empty: `audit-checkpoints.jsonl` beside
     # the licence-signing key; "-": none (the topic only).
     audit_checkpoint_file: str = ""
+    # Once, after restoring the database from a backup: sign the chain as it is although it no longer
+    # extends the last checkpoint (verification reports the lost entries until then). Turn off again.
+    audit_checkpoint_rebase: bool = False
     # The most entries one export (GET /api/v1/audit/export) holds.
     audit_export_max_entries: int = Field(default=1000, ge=1, le=10000)
     # The gateway's public address: QR codes encode {public_base_url}/api/v1/licenses/{no}/verify.

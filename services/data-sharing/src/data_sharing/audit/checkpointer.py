@@ -74,7 +74,8 @@ class CheckpointSources:
                 "entries removed from the end are detected by the signed head only"
             )
             return Newest(warnings=warnings)
-        checkpoint, source, envelope = max(found, key=lambda f: (f[0].seq, f[0].at))
+        # The newest by time: one writer at a time signs in order; after a rebase the rebased one counts.
+        checkpoint, source, envelope = max(found, key=lambda f: (f[0].at, f[0].seq))
         return Newest(checkpoint=checkpoint, source=source, envelope=envelope, warnings=warnings)
 
 
@@ -94,12 +95,14 @@ class AuditCheckpointer:
         signer: CheckpointSigner,
         sources: CheckpointSources,
         interval_seconds: float,
+        rebase: bool = False,
     ) -> None:
         self._db = db
         self._key = key
         self._signer = signer
         self._sources = sources
         self._interval = interval_seconds
+        self._rebase = rebase  # sign the chain as it is once, whatever was signed before (a restore)
         self._last: Checkpoint | None = None
         self._read_sources = False
         self._pending: list[tuple[dict[str, Any], set[str]]] = []
@@ -114,8 +117,16 @@ class AuditCheckpointer:
                 return None  # another replica is writing
             self._publish_pending()
             last = self._newest_known()
-            tip = self._verified_tip(last)
-            if tip is None or (last is not None and tip.seq <= last.seq):
+            if self._rebase:
+                tip = self._verified_tip(None)
+                if tip is not None:
+                    log.warning("rebasing the audit checkpoints on the chain as it is (entry %d)", tip.seq)
+                    self._rebase = False
+            else:
+                tip = self._verified_tip(last)
+                if tip is not None and last is not None and tip.seq <= last.seq:
+                    return None
+            if tip is None:
                 return None
             envelope = self._signer.sign(seq=tip.seq, hash_=tip.hash, link=tip.link, at=utcnow())
             checkpoint = parse(envelope, self._signer.public_keys)
@@ -183,7 +194,7 @@ class AuditCheckpointer:
             self._read_sources = True
         with self._db.session() as session:
             rows = session.scalars(
-                select(AuditCheckpointRecord.envelope).order_by(AuditCheckpointRecord.seq.desc()).limit(5)
+                select(AuditCheckpointRecord.envelope).order_by(AuditCheckpointRecord.id.desc()).limit(5)
             ).all()
         for row in rows:
             try:
@@ -191,7 +202,7 @@ class AuditCheckpointer:
                 break
             except (CheckpointError, json.JSONDecodeError):
                 log.warning("a checkpoint copy in the database does not verify; ignored")
-        return max(candidates, key=lambda c: c.seq, default=None)
+        return max(candidates, key=lambda c: (c.at, c.seq), default=None)
 
     def _verified_tip(self, last: Checkpoint | None) -> _Tip | None:
         """The last entry up to which the chain extends `last` soundly (HMACs, links, no gaps)."""
