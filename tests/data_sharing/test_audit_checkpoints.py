@@ -126,6 +126,31 @@ def test_the_checkpoint_file_gives_back_its_last_valid_line(tmp_path: Path) -> N
 # -- on PostgreSQL and Kafka: checkpoints written, and truncation named ------------------------------
 
 
+@pytest.mark.parametrize("kind", ["local", "kafka"])
+def test_the_bus_reads_the_newest_message_of_each_key(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    from gov_common.bus.kafka import KafkaBus
+    from gov_common.bus.local import LocalBus
+
+    bus: Any
+    if kind == "local":
+        bus = LocalBus(str(tmp_path / "bus.db"))
+    else:
+        bootstrap = request.getfixturevalue("kafka_bootstrap")
+        bus = KafkaBus(bootstrap, client_id="test-latest", namespace=f"latest{uuid.uuid4().hex[:8]}.")
+    try:
+        assert bus.latest_by_key("t.compacted", timeout=10) == {}  # no such topic yet
+        bus.ensure_topics(["t.compacted"], config={"cleanup.policy": "compact"})
+        for key, value in [("a", b"1"), ("b", b"2"), ("a", b"3")]:
+            bus.publish("t.compacted", key, value)
+        latest = bus.latest_by_key("t.compacted", timeout=20)
+        assert {k: m.value for k, m in latest.items()} == {"a": b"3", "b": b"2"}
+        assert latest["a"].topic == "t.compacted"
+    finally:
+        bus.close()
+
+
 def _record(audit: AuditLog, n: int) -> None:
     for i in range(n):
         audit.record(
