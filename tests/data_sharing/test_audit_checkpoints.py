@@ -456,8 +456,18 @@ def test_the_export_is_bounded_and_for_the_admin(exported: tuple[DataSharing, Pa
     huge = ds.client.get("/api/v1/audit/export", headers=tokens.admin(), params={"from_seq": 10**20})
     assert huge.status_code == 422
     assert ds.client.get("/api/v1/audit/export", headers=tokens.person("11010519491231002X")).status_code == 403
+    with ds.runtime.db.session() as session:  # junk planted among the database's copies is left out
+        session.execute(
+            text("INSERT INTO audit_checkpoints (seq, at, key_id, envelope) VALUES (3, now(), 'x', :e)"),
+            {"e": "[1, 2]"},
+        )
+        session.execute(
+            text("INSERT INTO audit_checkpoints (seq, at, key_id, envelope) VALUES (4, now(), 'x', :e)"),
+            {"e": "not json"},
+        )
     default = ds.client.get("/api/v1/audit/export", headers=tokens.admin())
     assert [e["seq"] for e in default.json()["entries"]] == list(range(1, 13))
+    assert [c["checkpoint"]["seq"] for c in default.json()["checkpoints"]] == [5, 10]
 
 
 def test_the_offline_verifier_needs_no_database() -> None:

@@ -57,10 +57,10 @@ def export_segment(
             continue  # not a checkpoint: the reader would refuse it anyway
     extra = [newest_envelope] if newest_envelope is not None else []
     for envelope in [*extra, *stored]:
-        body = envelope.get("checkpoint") if isinstance(envelope, dict) else None
-        seq = body.get("seq") if isinstance(body, dict) else None
-        signature = envelope.get("signature")
-        if not isinstance(seq, int) or not from_seq <= seq <= to_seq or signature in seen:
+        if not isinstance(envelope, dict) or not isinstance(envelope.get("checkpoint"), dict):
+            continue
+        seq, signature = envelope["checkpoint"].get("seq"), envelope.get("signature")
+        if not isinstance(seq, int) or not from_seq <= seq <= to_seq or str(signature) in seen:
             continue
         seen.add(str(signature))
         checkpoints.append(envelope)
