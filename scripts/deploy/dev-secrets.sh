@@ -25,12 +25,14 @@ client_secret() { openssl rand -hex 24; }
 openssl genpkey -algorithm ed25519 -out "$work/token-signing.pem"
 openssl genpkey -algorithm ed25519 -out "$work/license-signing.pem"
 openssl rand -hex 32 >"$work/audit-chain.key"
+openssl genpkey -algorithm ed25519 -out "$work/audit-checkpoint.pem"
 
 apply portal-gateway-database --from-literal=url="$(url gov_portal_gateway)"
 apply service-management-database --from-literal=url="$(url gov_service_management)"
 apply data-sharing-database --from-literal=url="$(url gov_data_sharing)"
 apply portal-gateway-token-signing --from-file="$work/token-signing.pem"
-apply data-sharing-license-signing --from-file="$work/license-signing.pem" --from-file="$work/audit-chain.key"
+apply data-sharing-license-signing --from-file="$work/license-signing.pem" --from-file="$work/audit-chain.key" \
+    --from-file="$work/audit-checkpoint.pem"
 
 clients="{"
 sm=$(client_secret) ds=$(client_secret)

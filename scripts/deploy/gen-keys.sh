@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Makes the keys docker-compose.yml mounts as secrets: the gateway's token-signing key and
-# data-sharing's licence-signing key (Ed25519, PKCS#8 PEM), and data-sharing's audit-chain HMAC
-# key (32 random bytes, hex). An existing key is kept:
+# Makes the keys docker-compose.yml mounts as secrets: the gateway's token-signing key,
+# data-sharing's licence-signing and audit-checkpoint keys (Ed25519, PKCS#8 PEM), and data-sharing's
+# audit-chain HMAC key (32 random bytes, hex). An existing key is kept:
 # replacing one is a rotation (deploy/README.md), not something to do by accident.
 #
 #   scripts/deploy/gen-keys.sh [DIR]        DIR defaults to var/secrets (git-ignored)
@@ -15,7 +15,7 @@ DIR=${1:-$REPO_ROOT/var/secrets}
 command -v openssl >/dev/null || { echo "gen-keys.sh: openssl is needed" >&2; exit 1; }
 mkdir -p "$DIR"
 chmod 0700 "$DIR"
-for file in "$DIR/token-signing.pem" "$DIR/license-signing.pem" "$DIR/audit-chain.key"; do
+for file in "$DIR/token-signing.pem" "$DIR/license-signing.pem" "$DIR/audit-chain.key" "$DIR/audit-checkpoint.pem"; do
     if [ -e "$file" ]; then
         echo "gen-keys.sh: $file exists; kept" >&2
         continue

@@ -1,18 +1,22 @@
 """The audit chain on SQLite and on PostgreSQL: entries link to each other; editing, deleting or
-truncating rows directly in the database is detected and the first bad entry is named."""
+truncating rows directly in the database is detected and the first bad entry is named; the head is
+signed, so a head rewritten to hide removed entries is refused (checkpoints: test_audit_checkpoints)."""
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from data_sharing.app import migrate
-from data_sharing.audit.chain import GENESIS
+from data_sharing.audit.canonical import canonical_json
+from data_sharing.audit.chain import GENESIS, content
+from data_sharing.audit.models import AuditEntry
 from data_sharing.audit.service import Actor, AuditLog, verify_chain
 from data_sharing.settings import Settings
 from gov_common.db import Database
@@ -57,11 +61,26 @@ def test_an_intact_chain_verifies_and_each_entry_links_to_the_one_before(db: Dat
     audit = AuditLog(db, KEY)
     _fill(audit, 5)
     result = _verify(db, KEY)
-    assert result == {"valid": True, "entries_checked": 5, "head_seq": 5, "first_invalid": None}
+    assert result == {
+        "valid": True,
+        "entries_checked": 5,
+        "head_seq": 5,
+        "head_signed": True,
+        "first_invalid": None,
+        "problems": [],
+        "checkpoint": None,
+        "warnings": [],
+    }
     with db.session() as session:
-        rows = session.execute(text("SELECT seq, prev_hash, hash FROM audit_log ORDER BY seq")).all()
-    assert rows[0].prev_hash == GENESIS
-    assert all(rows[i].prev_hash == rows[i - 1].hash for i in range(1, 5))
+        rows = session.execute(text("SELECT seq, prev_hash, hash, link FROM audit_log ORDER BY seq")).all()
+        entries = session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
+        assert rows[0].prev_hash == GENESIS
+        assert all(rows[i].prev_hash == rows[i - 1].hash for i in range(1, 5))
+        # The public link is plain SHA-256 over the previous link and the canonical content.
+        prev = GENESIS
+        for entry in entries:
+            assert entry.link == hashlib.sha256(prev.encode() + canonical_json(content(entry))).hexdigest()
+            prev = entry.link
 
 
 def test_an_entry_edited_in_the_database_is_named(db: Database) -> None:
@@ -77,8 +96,6 @@ def test_an_entry_edited_in_the_database_is_named(db: Database) -> None:
 
 def test_an_edit_with_a_recomputed_plain_hash_is_still_detected(db: Database) -> None:
     """Someone who edits a row and recomputes its hash without the key cannot make it fit."""
-    import hashlib
-
     audit = AuditLog(db, KEY)
     _fill(audit, 3)
     with db.session() as session:
@@ -90,7 +107,17 @@ def test_an_edit_with_a_recomputed_plain_hash_is_still_detected(db: Database) ->
         "seq": 2,
         "problem": "altered",
         "detail": "entry 2 was changed after it was written",
+        "first_seq": None,
+        "last_seq": None,
     }
+
+
+def test_a_public_link_edited_in_the_database_is_named(db: Database) -> None:
+    _fill(AuditLog(db, KEY), 3)
+    with db.session() as session:
+        session.execute(text("UPDATE audit_log SET link = :l WHERE seq = 2"), {"l": "a" * 64})
+    problem = _verify(db, KEY)["first_invalid"]
+    assert (problem["seq"], problem["problem"]) == (2, "altered") and "public link" in problem["detail"]
 
 
 def test_a_deleted_entry_is_named(db: Database) -> None:
@@ -100,6 +127,7 @@ def test_a_deleted_entry_is_named(db: Database) -> None:
         session.execute(text("DELETE FROM audit_log WHERE seq = 3"))
     problem = _verify(db, KEY)["first_invalid"]
     assert problem["seq"] == 3 and problem["problem"] == "removed"
+    assert (problem["first_seq"], problem["last_seq"]) == (3, 3)
 
 
 def test_entries_removed_from_the_end_are_detected(db: Database) -> None:
@@ -108,7 +136,57 @@ def test_entries_removed_from_the_end_are_detected(db: Database) -> None:
     with db.session() as session:
         session.execute(text("DELETE FROM audit_log WHERE seq >= 4"))
     problem = _verify(db, KEY)["first_invalid"]
-    assert problem["seq"] == 4 and problem["problem"] == "removed"
+    assert problem["problem"] == "truncated" and (problem["first_seq"], problem["last_seq"]) == (4, 5)
+    assert problem["detail"] == "entries 4 to 5 were removed; the signed head names entry 5"
+
+
+def test_a_head_rewritten_to_hide_removed_entries_does_not_carry_the_keys_mac(db: Database) -> None:
+    """The attack of issue 12: delete the newest 3 and point the head at the new last row."""
+    _fill(AuditLog(db, KEY), 9)
+    with db.session() as session:
+        session.execute(text("DELETE FROM audit_log WHERE seq >= 7"))
+        session.execute(text("UPDATE audit_head SET seq = 6, hash = (SELECT hash FROM audit_log WHERE seq = 6)"))
+    result = _verify(db, KEY)
+    assert result["valid"] is False and result["head_signed"] is False
+    assert [(p["problem"], p["seq"]) for p in result["problems"]] == [("head_forged", 6)]
+    with db.session() as session:  # nor can the MAC of an older head be moved onto the new one
+        session.execute(text("UPDATE audit_head SET mac = :m"), {"m": "0" * 64})
+    assert _verify(db, KEY)["problems"][0]["problem"] == "head_forged"
+
+
+def test_deleting_every_entry_is_named_from_the_signed_head(db: Database) -> None:
+    """Deleting the head too is what the checkpoints catch (test_audit_checkpoints)."""
+    _fill(AuditLog(db, KEY), 4)
+    with db.session() as session:
+        session.execute(text("DELETE FROM audit_log"))
+    problem = _verify(db, KEY)["first_invalid"]
+    assert problem["problem"] == "truncated" and (problem["first_seq"], problem["last_seq"]) == (1, 4)
+
+
+def test_an_older_head_put_back_is_named(db: Database) -> None:
+    audit = AuditLog(db, KEY)
+    _fill(audit, 3)
+    with db.session() as session:
+        old = session.execute(text("SELECT seq, hash, mac FROM audit_head")).one()
+    _fill(audit, 2)
+    with db.session() as session:
+        session.execute(
+            text("UPDATE audit_head SET seq = :s, hash = :h, mac = :m"), {"s": old.seq, "h": old.hash, "m": old.mac}
+        )
+    problem = _verify(db, KEY)["first_invalid"]
+    assert (problem["problem"], problem["seq"]) == ("head_forged", 3) and "goes on to 5" in problem["detail"]
+
+
+def test_a_head_without_mac_is_signed_once_at_start_as_it_is(db: Database) -> None:
+    """Heads written before migration 0004 have no MAC; the first start signs them."""
+    audit = AuditLog(db, KEY)
+    _fill(audit, 2)
+    with db.session() as session:
+        session.execute(text("UPDATE audit_head SET mac = NULL"))
+    assert _verify(db, KEY)["head_signed"] is False
+    assert audit.sign_unsigned_head() is True
+    assert audit.sign_unsigned_head() is False
+    assert _verify(db, KEY)["valid"] is True
 
 
 def test_a_relinked_entry_is_named(db: Database) -> None:
@@ -141,7 +219,13 @@ def test_concurrent_appends_keep_one_unbroken_chain(db: Database) -> None:
     for thread in threads:
         thread.join()
     assert errors == []
-    assert _verify(db, KEY) == {"valid": True, "entries_checked": 60, "head_seq": 60, "first_invalid": None}
+    result = _verify(db, KEY)
+    assert (result["valid"], result["entries_checked"], result["head_seq"], result["head_signed"]) == (
+        True,
+        60,
+        60,
+        True,
+    )
 
 
 def test_the_audit_key_file_is_made_outside_production_and_read_as_hex_or_base64(tmp_path: Path) -> None:
@@ -164,3 +248,51 @@ def test_the_audit_key_file_is_made_outside_production_and_read_as_hex_or_base64
     (tmp_path / "short.key").write_text("abcd")
     with pytest.raises(ValueError, match="at least 32 bytes"):
         load_or_create_key(str(tmp_path / "short.key"), create=False)
+
+
+def test_migration_0004_backfills_the_links_of_existing_entries(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """A log written before 0004 (no links, an unsigned head) verifies after it, links and all."""
+    from datetime import UTC, datetime, timedelta
+
+    from data_sharing.app import MIGRATIONS
+    from data_sharing.audit.chain import entry_hash
+    from gov_common.migrations import upgrade
+
+    for kind in ("sqlite", "postgresql"):
+        if kind == "sqlite":
+            url = f"sqlite:///{tmp_path / 'old.db'}"
+        else:
+            url = request.getfixturevalue("new_database")(f"audit_old_{uuid.uuid4().hex[:6]}")
+        upgrade(MIGRATIONS, url, "0003")
+        database = Database(Settings(database_url=url).database_url)
+        prev, start = GENESIS, datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+        with database.session() as session:
+            for seq in (1, 2, 3):
+                entry = AuditEntry(
+                    seq=seq, at=start + timedelta(seconds=seq), actor_sub="staff-x", actor_kind="staff",
+                    actor_name="王五", actor_department="amr", client_id=None, action="read",
+                    resource="population", fields=["name"], subject="11010519491231002X", purpose=f"核验 {seq}",
+                    outcome="allowed", reason=None, request_id=None, prev_hash=prev, hash="",
+                )  # fmt: skip
+                entry.hash = entry_hash(KEY, prev, entry)
+                session.execute(
+                    text(
+                        "INSERT INTO audit_log (seq, at, actor_sub, actor_kind, actor_name, actor_department, "
+                        "client_id, action, resource, fields, subject, purpose, outcome, reason, request_id, "
+                        "prev_hash, hash) VALUES (:seq, :at, :actor_sub, :actor_kind, :actor_name, "
+                        ":actor_department, :client_id, :action, :resource, :fields, :subject, :purpose, :outcome, "
+                        ":reason, :request_id, :prev_hash, :hash)"
+                    ),
+                    {**content(entry), "at": entry.at, "fields": '["name"]', "prev_hash": prev, "hash": entry.hash},
+                )
+                prev = entry.hash
+            session.execute(text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 3, :h)"), {"h": prev})
+        upgrade(MIGRATIONS, url)
+        before = _verify(database, KEY)
+        assert [p["problem"] for p in before["problems"]] == ["head_forged"]  # no MAC yet
+        assert before["head_signed"] is False and before["entries_checked"] == 3  # every link verified
+        AuditLog(database, KEY).sign_unsigned_head()
+        assert _verify(database, KEY)["valid"] is True
+        _fill(AuditLog(database, KEY), 1)  # and the chain goes on from the backfilled links
+        assert _verify(database, KEY)["entries_checked"] == 4
+        database.dispose()

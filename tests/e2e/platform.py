@@ -45,6 +45,10 @@ SUITE_GATEWAY_RATES = {
 }
 
 
+# data-sharing checkpoints its audit log every second, so that a test can verify an export against one.
+SUITE_AUDIT = {"DS_AUDIT_CHECKPOINT_SECONDS": "1"}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -126,12 +130,15 @@ def start_standalone(work_dir: Path) -> Platform:
     process = start_process(
         "standalone",
         ["-m", "gov_standalone", "--port", str(port), "--var-dir", str(work_dir / "var")],
-        SUITE_GATEWAY_RATES,
+        SUITE_GATEWAY_RATES | SUITE_AUDIT,
         port,
         work_dir,
     )
     platform = Platform(
-        mode="standalone", base_url=process.url, processes=[process], envs={"standalone": SUITE_GATEWAY_RATES}
+        mode="standalone",
+        base_url=process.url,
+        processes=[process],
+        envs={"standalone": SUITE_GATEWAY_RATES | SUITE_AUDIT},
     )
     try:
         wait_ready(process)
@@ -193,7 +200,8 @@ def start_distributed(
                 database_url=databases["ds"],
                 license_signing_key_path=str(work_dir / "keys" / "license.pem"),
                 seed_demo="true",  # the demo registries, as the standalone platform has them
-            ),
+            )
+            | SUITE_AUDIT,
             ports["ds"],
         ),
         *[

@@ -5,8 +5,13 @@ the audit chain verifies."""
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 import httpx
 
+from data_sharing.audit.checkpoints import public_keys_from_jwks
+from data_sharing.audit.verify_segment import verify_segment
 from tests.e2e.platform import DEMO_PASSWORD, Applicant, Platform, login
 
 PERSON = "330122198807070015"  # not used by the other end-to-end tests
@@ -26,6 +31,17 @@ def _import(client: httpx.Client, admin: dict[str, str], resource: str, csv: str
     )
     assert response.status_code == 201, response.text
     return dict(response.json())
+
+
+def _wait_for_checkpoint(client: httpx.Client, admin: dict[str, str]) -> dict[str, Any]:
+    deadline = time.monotonic() + 30
+    while True:
+        verified = client.get("/api/v1/audit/verify", headers=admin).json()
+        if verified["checkpoint"] is not None and verified["checkpoint"]["seq"] >= 1:
+            assert verified["valid"] is True, verified
+            return dict(verified["checkpoint"])
+        assert time.monotonic() < deadline, f"no audit checkpoint within 30 s: {verified}"
+        time.sleep(0.5)
 
 
 def _client_token(client: httpx.Client, client_id: str, secret: str) -> dict[str, str]:
@@ -89,7 +105,20 @@ def test_an_integrator_reads_exactly_what_it_was_granted_and_the_person_sees_it(
 
         verified = client.get("/api/v1/audit/verify", headers=admin)
         assert verified.status_code == 200 and verified.json()["valid"] is True, verified.text
+        assert verified.json()["head_signed"] is True
         assert client.get("/api/v1/audit/verify", headers=person).status_code == 403
+
+        # The worker signs checkpoints (every second here); a third party verifies an export
+        # with the public key alone (docs/audit.md).
+        checkpoint = _wait_for_checkpoint(client, admin)
+        keys = client.get("/api/v1/audit/checkpoint-keys")  # public
+        assert keys.status_code == 200, keys.text
+        bounds = {"from_seq": max(1, checkpoint["seq"] - 500), "to_seq": checkpoint["seq"]}
+        segment = client.get("/api/v1/audit/export", headers=admin, params=bounds)
+        assert segment.status_code == 200, segment.text
+        report = verify_segment(segment.json(), public_keys_from_jwks(keys.json()))
+        assert report.valid and report.covered_to == checkpoint["seq"], report.as_dict()
+        assert client.get("/api/v1/audit/export", headers=person).status_code == 403
 
         # A rotated secret ends the tokens obtained with it at once, not when they expire; so does
         # deactivation, and reactivating does not bring old tokens back.

@@ -83,6 +83,7 @@ def create_standalone_app(
         **identity("data-sharing"),
         database_url=sqlite("data-sharing"),
         license_signing_key_path=str(var_dir / "keys" / "license-signing.pem"),
+        audit_checkpoint_file=str(var_dir / "audit-checkpoints.jsonl"),  # signed audit checkpoints, to archive
         public_base_url=f"http://{host}:{port}",  # encoded in licences' QR codes
     )
     bs_settings = [

@@ -11,8 +11,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from data_sharing.audit.chain import load_or_create_key
+from data_sharing.audit.checkpointer import AuditCheckpointer, CheckpointSources
+from data_sharing.audit.checkpoints import CheckpointSigner
 from data_sharing.audit.endpoints import router as audit_router
 from data_sharing.audit.service import AuditLog
+from data_sharing.audit.stores import CheckpointFile, CheckpointTopic
 from data_sharing.catalogue.builtin import sync_builtin_resources
 from data_sharing.catalogue.endpoints import router as catalogue_router
 from data_sharing.catalogue.standing import sync_standing_grants
@@ -30,7 +33,7 @@ from data_sharing.settings import Settings
 from gov_common.auth import TokenVerifier
 from gov_common.bus import Bus
 from gov_common.events import Event, EventTypes, Topics
-from gov_common.keys import load_or_create_private_key
+from gov_common.keys import load_or_create_private_key, load_public_key
 from gov_common.migrations import upgrade
 from gov_common.service import ServiceRuntime, create_service_app
 
@@ -61,6 +64,13 @@ def create_signer(settings: Settings) -> LicenseSigner:
     return LicenseSigner(key, [_public_key(p) for p in settings.license_retired_key_paths])
 
 
+def create_checkpoint_signer(settings: Settings) -> CheckpointSigner:
+    key = load_or_create_private_key(
+        settings.resolved_audit_checkpoint_key_path, create=settings.environment != "production"
+    )
+    return CheckpointSigner(key, [load_public_key(p) for p in settings.audit_checkpoint_retired_key_paths])
+
+
 def create_runtime(
     settings: Settings,
     *,
@@ -83,8 +93,26 @@ def create_runtime(
         produced_topics=[Topics.LICENSE],
     )
     audit_key = load_or_create_key(settings.resolved_audit_key_path, create=settings.environment != "production")
+    audit_log = AuditLog(runtime.db, audit_key)
+    checkpoint_signer = create_checkpoint_signer(settings)
+    checkpoint_sources = CheckpointSources(
+        keys=checkpoint_signer.public_keys,
+        file=CheckpointFile(file) if (file := settings.resolved_audit_checkpoint_file) else None,
+        topic=CheckpointTopic(runtime.bus),
+    )
+    checkpointer = AuditCheckpointer(
+        runtime.db,
+        key=audit_key,
+        signer=checkpoint_signer,
+        sources=checkpoint_sources,
+        interval_seconds=settings.audit_checkpoint_seconds,
+        rebase=settings.audit_checkpoint_rebase,
+    )
     runtime.extras["license_signer"] = signer
-    runtime.extras["audit_log"] = AuditLog(runtime.db, audit_key)
+    runtime.extras["audit_log"] = audit_log
+    runtime.extras["audit_checkpoint_signer"] = checkpoint_signer
+    runtime.extras["audit_checkpoints"] = checkpoint_sources
+    runtime.extras["audit_checkpointer"] = checkpointer
     sweeper = ExpirySweeper(runtime.db, interval_seconds=settings.license_expiry_sweep_seconds)
     runtime.extras["expiry_sweeper"] = sweeper
 
@@ -103,11 +131,16 @@ def create_runtime(
             except IntegrityError:
                 if attempt == 2:
                     raise
+        audit_log.sign_unsigned_head()
         if settings.run_worker:
             sweeper.start()
+            if checkpoint_sources.topic is not None:
+                checkpoint_sources.topic.ensure()
+            checkpointer.start()
 
     runtime.on_start.append(_prepare)
     runtime.on_stop.append(sweeper.stop)
+    runtime.on_stop.append(checkpointer.stop)  # writes the shutdown checkpoint
     return runtime
 
 
@@ -124,6 +157,8 @@ def create_app(
     )
     app.state.license_signer = runtime.extras["license_signer"]
     app.state.audit_log = runtime.extras["audit_log"]
+    app.state.audit_checkpoint_signer = runtime.extras["audit_checkpoint_signer"]
+    app.state.audit_checkpoints = runtime.extras["audit_checkpoints"]
     for router in (
         licenses_router,
         registries_router,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from data_sharing.audit.models import AuditEntry, AuditHead
+from data_sharing.audit.models import AuditCheckpointRecord, AuditEntry, AuditHead
 from data_sharing.base import Base
 from data_sharing.catalogue.models import AccessRequest, Grant, Resource
 from data_sharing.credit.models import CreditRecord
@@ -19,6 +19,7 @@ from data_sharing.registries.models import (
 
 __all__ = [
     "AccessRequest",
+    "AuditCheckpointRecord",
     "AuditEntry",
     "AuditHead",
     "Base",

@@ -19,6 +19,21 @@ class Settings(ServiceSettings):
     license_retired_key_paths: list[str] = Field(default_factory=list)
     # HMAC key of the audit chain; empty: `audit-chain.key` beside the licence-signing key.
     audit_key_path: str = ""
+    # Ed25519 key that signs audit checkpoints (docs/audit.md); empty: `audit-checkpoint.pem` beside
+    # the licence-signing key. Generated on first start outside production.
+    audit_checkpoint_key_path: str = ""
+    # Retired checkpoint keys (PEM, public or private) that still verify what they signed.
+    audit_checkpoint_retired_key_paths: list[str] = Field(default_factory=list)
+    # How often the worker checkpoints the chain (when it advanced); also at shutdown.
+    audit_checkpoint_seconds: float = Field(default=60.0, gt=0)
+    # The JSONL file of checkpoints the operator archives; empty: `audit-checkpoints.jsonl` beside
+    # the licence-signing key; "-": none (the topic only).
+    audit_checkpoint_file: str = ""
+    # Once, after restoring the database from a backup: sign the chain as it is although it no longer
+    # extends the last checkpoint (verification reports the lost entries until then). Turn off again.
+    audit_checkpoint_rebase: bool = False
+    # The most entries one export (GET /api/v1/audit/export) holds.
+    audit_export_max_entries: int = Field(default=1000, ge=1, le=10000)
     # The gateway's public address: QR codes encode {public_base_url}/api/v1/licenses/{no}/verify.
     public_base_url: str = "http://127.0.0.1:8000"
     license_expiry_sweep_seconds: float = Field(default=60.0, gt=0)
@@ -28,3 +43,15 @@ class Settings(ServiceSettings):
     @property
     def resolved_audit_key_path(self) -> str:
         return self.audit_key_path or str(Path(self.license_signing_key_path).parent / "audit-chain.key")
+
+    @property
+    def resolved_audit_checkpoint_file(self) -> str | None:
+        if self.audit_checkpoint_file == "-":
+            return None
+        return self.audit_checkpoint_file or str(Path(self.license_signing_key_path).parent / "audit-checkpoints.jsonl")
+
+    @property
+    def resolved_audit_checkpoint_key_path(self) -> str:
+        return self.audit_checkpoint_key_path or str(
+            Path(self.license_signing_key_path).parent / "audit-checkpoint.pem"
+        )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 
@@ -41,7 +41,14 @@ class Bus(ABC):
     def consumer(self, group: str, topics: Sequence[str]) -> BusConsumer: ...
 
     @abstractmethod
-    def ensure_topics(self, topics: Sequence[str]) -> None: ...
+    def ensure_topics(self, topics: Sequence[str], *, config: Mapping[str, str] | None = None) -> None:
+        """Create the topics that are missing; `config` (e.g. `cleanup.policy=compact`) is set on
+        them, on existing ones too."""
+
+    def latest_by_key(self, topic: str, *, timeout: float = 10.0) -> dict[str, Message]:
+        """The newest message of each key in `topic`, read from its start without a consumer group.
+        For small compacted topics (e.g. the audit checkpoints); TimeoutError when not read in time."""
+        raise NotImplementedError(f"{type(self).__name__} cannot read a topic's latest messages")
 
     @abstractmethod
     def ping(self) -> bool: ...

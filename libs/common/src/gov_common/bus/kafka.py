@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.admin import KafkaAdminClient
-from kafka.errors import TopicAlreadyExistsError
+from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
+from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.structs import OffsetAndMetadata
 
 from gov_common.bus.base import Bus, BusConsumer, Message
@@ -118,7 +119,7 @@ class KafkaBus(Bus):
     def consumer(self, group: str, topics: Sequence[str]) -> BusConsumer:
         return KafkaBusConsumer(self.bootstrap, group, topics, self.client_id, self.namespace, self.security)
 
-    def ensure_topics(self, topics: Sequence[str]) -> None:
+    def ensure_topics(self, topics: Sequence[str], *, config: Mapping[str, str] | None = None) -> None:
         admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, client_id=self.client_id, **self.security)
         try:
             existing = set(admin.list_topics())
@@ -126,14 +127,71 @@ class KafkaBus(Bus):
             for topic in missing:
                 try:
                     admin.create_topics(
-                        {topic: {"num_partitions": self.partitions, "replication_factor": self.replication_factor}},
+                        {
+                            topic: {
+                                "num_partitions": self.partitions,
+                                "replication_factor": self.replication_factor,
+                                "configs": dict(config or {}),
+                            }
+                        },
                         wait_for_metadata=True,
                     )
                     log.info("created topic %s", topic)
                 except TopicAlreadyExistsError:
                     pass
+            present = [self.namespace + t for t in topics if self.namespace + t not in missing]
+            if config and present:
+                # A topic made earlier (or by hand) without the configuration gets it now. Where an
+                # operator owns the topics (Strimzi's KafkaTopic) the user may not alter them: theirs to set.
+                try:
+                    admin.alter_configs(
+                        [ConfigResource(ConfigResourceType.TOPIC, topic, configs=dict(config)) for topic in present]
+                    )
+                except KafkaError as exc:
+                    log.warning("could not set %s on %s (%s); the topic's owner must", dict(config), present, exc)
         finally:
             admin.close()
+
+    def latest_by_key(self, topic: str, *, timeout: float = 10.0) -> dict[str, Message]:
+        name = self.namespace + topic
+        consumer = KafkaConsumer(
+            bootstrap_servers=self.bootstrap,
+            client_id=self.client_id,
+            **self.security,
+            group_id=None,
+            enable_auto_commit=False,
+        )
+        try:
+            deadline = time.monotonic() + timeout
+            partitions = [TopicPartition(name, p) for p in sorted(consumer.partitions_for_topic(name) or ())]
+            if not partitions:
+                return {}
+            consumer.assign(partitions)
+            consumer.seek_to_beginning(*partitions)
+            ends = consumer.end_offsets(partitions)
+            latest: dict[str, Message] = {}
+            while any(consumer.position(tp) < ends[tp] for tp in partitions):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"topic {name} was not read to its end in {timeout} s")
+                for records in consumer.poll(timeout_ms=int(min(left, 1.0) * 1000)).values():
+                    for record in records:
+                        if record.key is None or record.value is None:  # a tombstone deletes the key
+                            if record.key is not None:
+                                latest.pop(record.key.decode("utf-8"), None)
+                            continue
+                        key = record.key.decode("utf-8")
+                        latest[key] = Message(
+                            topic=topic,
+                            partition=record.partition,
+                            offset=record.offset,
+                            key=key,
+                            value=record.value,
+                            headers={k: v.decode("utf-8", "replace") for k, v in (record.headers or [])},
+                        )
+            return latest
+        finally:
+            consumer.close(autocommit=False)
 
     def ping(self) -> bool:
         try:

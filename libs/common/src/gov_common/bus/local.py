@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from gov_common.bus.base import Bus, BusConsumer, Message
@@ -82,8 +82,20 @@ class LocalBus(Bus):
     def consumer(self, group: str, topics: Sequence[str]) -> BusConsumer:
         return LocalBusConsumer(self, group, topics)
 
-    def ensure_topics(self, topics: Sequence[str]) -> None:
-        return None  # topics exist as soon as something is written to them
+    def ensure_topics(self, topics: Sequence[str], *, config: Mapping[str, str] | None = None) -> None:
+        return None  # topics exist as soon as something is written to them; nothing is ever compacted
+
+    def latest_by_key(self, topic: str, *, timeout: float = 10.0) -> dict[str, Message]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT seq, key, value, headers FROM messages WHERE seq IN "
+                "(SELECT MAX(seq) FROM messages WHERE topic = ? AND key IS NOT NULL GROUP BY key)",
+                (topic,),
+            ).fetchall()
+        return {
+            k: Message(topic=topic, partition=0, offset=s, key=k, value=bytes(v), headers=json.loads(h))
+            for s, k, v, h in rows
+        }
 
     def ping(self) -> bool:
         try:

@@ -2,7 +2,10 @@
 
 `hash = HMAC-SHA256(key, prev_hash || canonical JSON of the entry's content)`. Plain SHA-256 would
 show accidental damage, but anyone able to edit the table could recompute every later hash; with
-a key kept outside the database they cannot.
+a key kept outside the database they cannot. Each entry also carries a keyless public `link`
+(`canonical.public_link`) that signed checkpoints cover, so that a third party without the HMAC key
+can verify an exported segment; and the head row (the last seq and hash) carries a MAC with the
+same key, so that a head rewritten to hide removed entries is detected at once.
 """
 
 from __future__ import annotations
@@ -10,16 +13,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import os
 import re
 import secrets
 from pathlib import Path
 from typing import Any
 
+from data_sharing.audit.canonical import GENESIS, canonical_json, public_link
 from data_sharing.audit.models import AuditEntry
 
-GENESIS = "0" * 64
+__all__ = ["GENESIS", "content", "entry_hash", "entry_link", "head_mac", "load_or_create_key"]
+
 HEX = re.compile(r"^(?:[0-9a-fA-F]{2})+$")
 
 
@@ -44,8 +48,18 @@ def content(entry: AuditEntry) -> dict[str, Any]:
 
 
 def entry_hash(key: bytes, prev_hash: str, entry: AuditEntry) -> str:
-    canonical = json.dumps(content(entry), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hmac.new(key, prev_hash.encode("ascii") + canonical.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.new(key, prev_hash.encode("ascii") + canonical_json(content(entry)), hashlib.sha256).hexdigest()
+
+
+def entry_link(prev_link: str, entry: AuditEntry) -> str:
+    return public_link(prev_link, content(entry))
+
+
+def head_mac(key: bytes, seq: int, hash_: str) -> str:
+    """The head's MAC, with a key derived from the chain key so that it can never be mistaken for
+    an entry's hash (whose input starts with 64 hex digits)."""
+    head_key = hmac.new(key, b"gov.audit.head.v1", hashlib.sha256).digest()
+    return hmac.new(head_key, f"{seq}:{hash_}".encode("ascii"), hashlib.sha256).hexdigest()
 
 
 def load_or_create_key(path: str, *, create: bool) -> bytes:

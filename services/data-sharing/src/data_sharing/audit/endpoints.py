@@ -5,8 +5,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from data_sharing.audit import service
-from data_sharing.audit.schemas import AuditEntryOut, ChainVerification, DataAccessOut, Reader
-from data_sharing.deps import Audit
+from data_sharing.audit.export import export_segment
+from data_sharing.audit.schemas import AuditEntryOut, AuditSegment, ChainVerification, DataAccessOut, Reader
+from data_sharing.audit.verification import verify_chain as verify
+from data_sharing.deps import Audit, CheckpointKeys, Checkpoints, DsSettings
 from gov_common.auth import AssuredL2, CurrentPrincipal, Principal, Roles
 from gov_common.errors import Forbidden
 from gov_common.pagination import Page
@@ -14,6 +16,7 @@ from gov_common.service import DbSession
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 _ADMIN: dict[int | str, dict[str, Any]] = {403: {"description": "Not the admin"}}
+_SEQ = 2**31 - 1  # the column is a 32-bit integer
 
 
 def _admin(principal: Principal) -> None:
@@ -22,10 +25,46 @@ def _admin(principal: Principal) -> None:
 
 
 @router.get("/verify", response_model=ChainVerification, responses=_ADMIN)
-def verify_chain(principal: CurrentPrincipal, session: DbSession, audit: Audit) -> ChainVerification:
-    """Verify the hash chain; names the first entry that was altered or removed."""
+def verify_chain(
+    principal: CurrentPrincipal, session: DbSession, audit: Audit, checkpoints: Checkpoints
+) -> ChainVerification:
+    """Verify the chain, the signed head and the newest signed checkpoint; names what was altered or removed."""
     _admin(principal)
-    return service.verify_chain(session, key=audit.key)
+    newest = checkpoints.newest()  # read before the session's first query: no transaction across the network
+    return verify(
+        session,
+        key=audit.key,
+        checkpoint=newest.checkpoint,
+        checkpoint_source=newest.source,
+        warnings=newest.warnings,
+    )
+
+
+@router.get("/export", response_model=AuditSegment, responses={**_ADMIN, 422: {"description": "Range too large"}})
+def export(
+    principal: CurrentPrincipal,
+    session: DbSession,
+    checkpoints: Checkpoints,
+    settings: DsSettings,
+    from_seq: Annotated[int, Query(ge=1, le=_SEQ)] = 1,
+    to_seq: Annotated[int | None, Query(ge=1, le=_SEQ)] = None,
+) -> AuditSegment:
+    """A segment of the log with the signed checkpoints covering it, for verification by a third party."""
+    _admin(principal)
+    newest = checkpoints.newest()
+    return export_segment(
+        session,
+        from_seq=from_seq,
+        to_seq=to_seq,
+        max_entries=settings.audit_export_max_entries,
+        newest_envelope=newest.envelope,
+    )
+
+
+@router.get("/checkpoint-keys")
+def checkpoint_keys(signer: CheckpointKeys) -> dict[str, Any]:
+    """The public keys that verify audit checkpoints (JWKS; the current key and retired ones)."""
+    return signer.jwks()
 
 
 @router.get("/entries", response_model=list[AuditEntryOut], responses=_ADMIN)

@@ -32,6 +32,9 @@ class AuditEntry(Base):
     request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64))
+    # SHA-256(previous link || canonical content): keyless, so that a third party can check an
+    # exported segment against a signed checkpoint (audit/canonical.py).
+    link: Mapped[str] = mapped_column(String(64))
 
 
 class AuditHead(Base):
@@ -42,3 +45,19 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+    # HMAC of (seq, hash) with a key derived from the chain key (chain.head_mac): a head rewritten
+    # by someone without the key does not verify. Empty only until the first start after 0004.
+    mac: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class AuditCheckpointRecord(Base):
+    """A copy of each checkpoint written, for exports. Verification never trusts this table: it
+    reads the checkpoint file and topic; a row here is only as good as its signature."""
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    seq: Mapped[int] = mapped_column(Integer, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    key_id: Mapped[str] = mapped_column(String(64))
+    envelope: Mapped[str] = mapped_column(Text)

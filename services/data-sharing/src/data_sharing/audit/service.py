@@ -1,4 +1,4 @@
-"""Appending to the audit log, verifying its chain, and listing it.
+"""Appending to the audit log, and listing it (verification: `verification.py`).
 
 An entry is written in its own short transaction, not in the request's: the record of a refused
 read must survive the rollback of the refused request, and a read is recorded before its data is
@@ -19,13 +19,15 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from data_sharing.audit.chain import GENESIS, entry_hash
+from data_sharing.audit.chain import GENESIS, entry_hash, entry_link, head_mac
 from data_sharing.audit.models import AuditEntry, AuditHead
-from data_sharing.audit.schemas import ChainProblem, ChainVerification
+from data_sharing.audit.verification import verify_chain
 from gov_common.auth import Principal
 from gov_common.context import get_request_id
 from gov_common.db import Database, utcnow
 from gov_common.pagination import PageRequest
+
+__all__ = ["ANONYMOUS", "Actor", "AuditLog", "list_entries", "verify_chain"]
 
 log = logging.getLogger("data_sharing.audit")
 _ADVISORY_LOCK = 4_242_001  # any constant, the same in every replica
@@ -116,8 +118,10 @@ class AuditLog:
         if session.get_bind().dialect.name == "postgresql":
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK})
         head = session.get(AuditHead, 1)
-        last = session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
-        seq, prev_hash = (last.seq + 1, last.hash) if last is not None else (1, GENESIS)
+        last = session.execute(
+            select(AuditEntry.seq, AuditEntry.hash, AuditEntry.link).order_by(AuditEntry.seq.desc()).limit(1)
+        ).first()
+        seq, prev_hash, prev_link = (last.seq + 1, last.hash, last.link) if last is not None else (1, GENESIS, GENESIS)
         entry = AuditEntry(
             seq=seq,
             at=utcnow(),
@@ -136,48 +140,29 @@ class AuditLog:
             request_id=get_request_id(),
             prev_hash=prev_hash,
             hash="",
+            link="",
         )
         entry.hash = entry_hash(self._key, prev_hash, entry)
+        entry.link = entry_link(prev_link, entry)
+        mac = head_mac(self._key, seq, entry.hash)
         session.add(entry)
         if head is None:
-            session.add(AuditHead(id=1, seq=seq, hash=entry.hash))
+            session.add(AuditHead(id=1, seq=seq, hash=entry.hash, mac=mac))
         else:
-            head.seq, head.hash = seq, entry.hash
+            head.seq, head.hash, head.mac = seq, entry.hash, mac
         session.flush()
         return seq
 
-
-def verify_chain(session: Session, *, key: bytes) -> ChainVerification:
-    """Walk the chain from the first entry; name the first entry altered or removed."""
-    expected, prev, checked = 1, GENESIS, 0
-
-    def broken(seq: int, problem: str, detail: str) -> ChainVerification:
-        return ChainVerification(
-            valid=False,
-            entries_checked=checked,
-            head_seq=head.seq if head is not None else None,
-            first_invalid=ChainProblem(seq=seq, problem=problem, detail=detail),
-        )
-
-    head = session.get(AuditHead, 1)
-    for entry in session.scalars(select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=500)):
-        if entry.seq != expected:
-            return broken(expected, "removed", f"entry {expected} is missing (the next entry is {entry.seq})")
-        if entry.prev_hash != prev:
-            return broken(entry.seq, "relinked", f"entry {entry.seq} does not link to entry {entry.seq - 1}")
-        if entry_hash(key, entry.prev_hash, entry) != entry.hash:
-            return broken(entry.seq, "altered", f"entry {entry.seq} was changed after it was written")
-        prev, expected, checked = entry.hash, expected + 1, checked + 1
-    if head is None:
-        if checked:
-            return broken(checked, "removed", "the record of the chain's last entry is missing")
-    elif head.seq >= expected:
-        return broken(expected, "removed", f"entries {expected} to {head.seq} were removed from the end")
-    elif head.seq != checked or head.hash != prev:
-        return broken(head.seq, "altered", f"entry {head.seq} is not the entry the chain ended with")
-    return ChainVerification(
-        valid=True, entries_checked=checked, head_seq=head.seq if head else None, first_invalid=None
-    )
+    def sign_unsigned_head(self) -> bool:
+        """Give the head its MAC if it has none: once, on the first start after migration 0004 (the
+        head is trusted as it is then; the checkpoint written at the last shutdown covers it)."""
+        with self._lock, self._db.session() as session:
+            head = session.get(AuditHead, 1)
+            if head is None or head.mac is not None:
+                return False
+            head.mac = head_mac(self._key, head.seq, head.hash)
+            log.warning("the audit head (entry %d) had no MAC; signed it as it is", head.seq)
+            return True
 
 
 def list_entries(

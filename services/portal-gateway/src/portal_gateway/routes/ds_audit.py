@@ -18,7 +18,7 @@ async def my_data_access(request: Request) -> Response:
 
 @router.get("/verify")
 async def verify_chain(request: Request) -> Response:
-    """Verify the audit chain; names the first entry altered or removed (admin)."""
+    """Verify the audit chain, its signed head and newest checkpoint; names what was altered or removed (admin)."""
     return await forward(request, DS, data_sharing(request), "/api/v1/audit/verify")
 
 
@@ -26,3 +26,15 @@ async def verify_chain(request: Request) -> Response:
 async def list_entries(request: Request) -> Response:
     """Audit entries (`?subject=&resource=&client_id=`; admin)."""
     return await forward(request, DS, data_sharing(request), "/api/v1/audit/entries")
+
+
+@router.get("/export")
+async def export_segment(request: Request) -> Response:
+    """A segment of the audit log with its signed checkpoints (`?from_seq=&to_seq=`; admin)."""
+    return await forward(request, DS, data_sharing(request), "/api/v1/audit/export")
+
+
+@router.get("/checkpoint-keys")
+async def checkpoint_keys(request: Request) -> Response:
+    """The public keys that verify audit checkpoints (JWKS), for third-party verification."""
+    return await forward(request, DS, data_sharing(request), "/api/v1/audit/checkpoint-keys")
