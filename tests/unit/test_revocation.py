@@ -7,15 +7,21 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
-from gov_common.auth import Principal, TokenIssuer, TokenVerifier
+import gov_common.service as service_module
+from gov_common.auth import CurrentPrincipal, Principal, TokenIssuer, TokenVerifier
 from gov_common.bus.base import BroadcastReader, Bus, BusConsumer, Message
+from gov_common.bus.local import LocalBus
 from gov_common.errors import ServiceUnavailable, Unauthorized
 from gov_common.events import Event, Topics
+from gov_common.messaging import messaging_metadata
 from gov_common.revocation import (
     RevocationFeed,
     RevocationList,
@@ -23,6 +29,8 @@ from gov_common.revocation import (
     client_revoked,
     grant_ended,
 )
+from gov_common.service import ServiceRuntime, create_service_app
+from gov_common.settings import ServiceSettings
 
 SOURCE = "/portal-gateway"
 
@@ -84,8 +92,14 @@ class FakeBus(Bus):
         return None
 
 
-def _publish(bus: FakeBus, event: Event) -> None:
+def _publish(bus: Bus, event: Event) -> None:
     bus.publish(Topics.TOKEN, event.subject, event.encode())
+
+
+def _bearer(issuer: TokenIssuer, **claims: Any) -> dict[str, str]:
+    """Bearer headers of a person's token with these claims."""
+    values: dict[str, Any] = {"account_type": "person", "name": "张三", "id_number": None, "roles": []}
+    return {"Authorization": f"Bearer {issuer.issue(**(values | {'department': None} | claims))}"}
 
 
 def _principal(**claims: Any) -> Principal:
@@ -237,3 +251,57 @@ def test_a_list_still_being_read_is_not_caught_up_and_stopping_ends_the_thread()
         revocations.check(_principal(sub="a2"))
     feed.stop()
     assert not any(t.name == "test-revocations" for t in threading.enumerate())
+
+
+def _service(tmp_path: Path, bus: Bus, issuer: TokenIssuer) -> tuple[ServiceRuntime, FastAPI]:
+    settings = ServiceSettings(environment="test", database_url=f"sqlite:///{tmp_path / 'svc.db'}", bus="local")
+    verifier = TokenVerifier(issuer.jwks, issuer=issuer.issuer, audience=issuer.audience)
+    runtime = ServiceRuntime(name="svc", settings=settings, verifier=verifier, bus=bus)
+    messaging_metadata.create_all(runtime.db.engine)
+    app = create_service_app(runtime, title="svc", description="a service")
+
+    @app.get("/api/v1/whoami")
+    def whoami(principal: CurrentPrincipal) -> dict[str, str]:
+        return {"sub": principal.sub}
+
+    return runtime, app
+
+
+def test_a_service_refuses_a_token_revoked_on_the_bus_and_is_ready_once_it_has_read_them(tmp_path: Path) -> None:
+    bus = LocalBus(str(tmp_path / "bus.db"))
+    issuer = TokenIssuer(Ed25519PrivateKey.generate(), issuer="portal-gateway", audience="gov-platform")
+    before = _bearer(issuer, sub="a1", token_generation=0)
+    _publish(bus, account_revoked(source=SOURCE, account_id="a0", min_generation=1))  # from before the start
+    runtime, app = _service(tmp_path, bus, issuer)
+    assert runtime.readiness()["revocations"] is False  # not started: nothing read
+    with TestClient(app) as client:
+        ready = client.get("/readyz")
+        assert ready.status_code == 200 and ready.json()["checks"]["revocations"] is True
+        assert client.get("/api/v1/whoami", headers=before).status_code == 200
+        stale = _bearer(issuer, sub="a0", token_generation=0)
+        assert client.get("/api/v1/whoami", headers=stale).json()["code"] == "token_revoked"
+
+        _publish(bus, account_revoked(source=SOURCE, account_id="a1", min_generation=1))
+        deadline = time.monotonic() + 5.0
+        while (answer := client.get("/api/v1/whoami", headers=before)).status_code == 200:
+            assert time.monotonic() < deadline, "a fact published after the start was not applied"
+            time.sleep(0.02)
+        assert answer.status_code == 401 and answer.json()["code"] == "token_revoked"
+        after = _bearer(issuer, sub="a1", token_generation=1)
+        assert client.get("/api/v1/whoami", headers=after).status_code == 200
+
+
+def test_a_service_that_cannot_read_the_revocations_is_not_ready_and_answers_503(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service_module, "REVOCATIONS_CATCH_UP_SECONDS", 0.2)
+    bus = FakeBus()
+    _publish(bus, account_revoked(source=SOURCE, account_id="a0", min_generation=1))
+    bus.fail_polls = 10**6  # the broker is unreachable
+    issuer = TokenIssuer(Ed25519PrivateKey.generate(), issuer="portal-gateway", audience="gov-platform")
+    _runtime, app = _service(tmp_path, bus, issuer)
+    with TestClient(app) as client:
+        ready = client.get("/readyz")
+        assert ready.status_code == 503 and ready.json()["checks"]["revocations"] is False
+        refused = client.get("/api/v1/whoami", headers=_bearer(issuer, sub="a1", token_generation=0))
+        assert refused.status_code == 503 and refused.headers["Retry-After"]
