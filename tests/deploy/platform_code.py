@@ -83,11 +83,12 @@ def service_by_prefix(prefix: str) -> Service:
 
 
 def topics() -> list[str]:
-    """Every topic of gov_common.events.Topics and its dead-letter topic."""
+    """Every topic of gov_common.events.Topics and the dead-letter topic of each one consumer groups
+    read (gov.token.v1 is read whole by every process, outside any group: it has none)."""
     from gov_common.events import Topics
 
     names = [v for k, v in vars(Topics).items() if k.isupper() and isinstance(v, str)]
-    return sorted(names + [Topics.dead_letter(t) for t in names])
+    return sorted(names + [Topics.dead_letter(t) for t in names if t != Topics.TOKEN])
 
 
 def uvicorn_drain_seconds() -> int:

@@ -116,6 +116,10 @@ class Platform:
     namespace: str = ""
     databases: dict[str, str] = field(default_factory=dict)
     envs: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Each service's own address, for tests that call a service directly rather than through the
+    # gateway: "service-management", "data-sharing", "business-systems.<department>". In standalone
+    # mode these are the mounts of the internal listener (127.0.0.1 only).
+    services: dict[str, str] = field(default_factory=dict)
 
     def stop(self) -> None:
         for process in reversed(self.processes):
@@ -125,20 +129,25 @@ class Platform:
         return httpx.Client(base_url=self.base_url, timeout=30)
 
 
+STANDALONE_DEPARTMENTS = ("amr", "psb", "hrss")
+
+
 def start_standalone(work_dir: Path) -> Platform:
-    port = free_port()
-    process = start_process(
-        "standalone",
-        ["-m", "gov_standalone", "--port", str(port), "--var-dir", str(work_dir / "var")],
-        SUITE_GATEWAY_RATES | SUITE_AUDIT,
-        port,
-        work_dir,
-    )
+    port, internal_port = free_port(), free_port()
+    ports = ["--port", str(port), "--internal-port", str(internal_port)]
+    args = ["-m", "gov_standalone", *ports, "--var-dir", str(work_dir / "var")]
+    process = start_process("standalone", args, SUITE_GATEWAY_RATES | SUITE_AUDIT, port, work_dir)
+    internal = f"http://127.0.0.1:{internal_port}/internal"
     platform = Platform(
         mode="standalone",
         base_url=process.url,
         processes=[process],
         envs={"standalone": SUITE_GATEWAY_RATES | SUITE_AUDIT},
+        services={
+            "service-management": f"{internal}/service-management",
+            "data-sharing": f"{internal}/data-sharing",
+            **{f"business-systems.{d}": f"{internal}/business/{d}" for d in STANDALONE_DEPARTMENTS},
+        },
     )
     try:
         wait_ready(process)
@@ -241,7 +250,16 @@ def start_distributed(
         ),
     ]
     platform = Platform(
-        mode="distributed", base_url=gw_url, client_secrets=client_secrets, namespace=namespace, databases=databases
+        mode="distributed",
+        base_url=gw_url,
+        client_secrets=client_secrets,
+        namespace=namespace,
+        databases=databases,
+        services={
+            "service-management": f"http://127.0.0.1:{ports['sm']}",
+            "data-sharing": f"http://127.0.0.1:{ports['ds']}",
+            **{f"business-systems.{d}": f"http://127.0.0.1:{ports[d]}" for d in departments},
+        },
     )
     try:
         for name, package, variables, port in specs:

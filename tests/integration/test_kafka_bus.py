@@ -50,3 +50,49 @@ def test_keyed_messages_arrive_in_order_and_uncommitted_ones_are_redelivered(kaf
         other_group.close()
     finally:
         bus.close()
+
+
+def test_broadcast_readers_each_read_a_compacted_topic_whole_from_its_beginning(kafka_bootstrap: str) -> None:
+    from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
+
+    namespace = f"it{uuid.uuid4().hex[:8]}."
+    bus = KafkaBus(kafka_bootstrap, client_id="test", partitions=3, namespace=namespace)
+    try:
+        bus.ensure_topics(["facts"], config={"cleanup.policy": "compact"})
+        admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+        try:
+            configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, namespace + "facts")])
+        finally:
+            admin.close()
+        assert configs["topic"][namespace + "facts"]["cleanup.policy"]["value"] == "compact"
+
+        for n in range(6):
+            bus.publish("facts", f"account:{n}", f"{n}".encode())
+        group = bus.consumer("g", ["facts"])
+        for message in _poll_until(group, 6):
+            group.commit(message)  # a consumer group's offsets do not move a broadcast reader
+        group.close()
+
+        first, second = bus.broadcast_reader("facts"), bus.broadcast_reader("facts")
+        try:
+            for reader in (first, second):  # every partition, from the beginning, for each reader
+                got = _poll_until(reader, 6)
+                assert sorted(int(m.value) for m in got) == list(range(6))
+                assert all(m.topic == "facts" for m in got)
+                assert reader.caught_up()
+            bus.publish("facts", "account:9", b"9")
+            assert [m.value for m in _poll_until(first, 1)] == [b"9"]  # and each follows the topic
+        finally:
+            first.close()
+            second.close()
+
+        # A reader opened later (a new replica) reads everything, and only then is caught up.
+        later = bus.broadcast_reader("facts")
+        try:
+            assert not later.caught_up()
+            assert len(_poll_until(later, 7)) == 7
+            assert later.caught_up()
+        finally:
+            later.close()
+    finally:
+        bus.close()

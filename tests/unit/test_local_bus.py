@@ -32,3 +32,25 @@ def test_poll_wakes_as_soon_as_a_message_is_published(tmp_path: Path) -> None:
     got = consumer.poll(5.0)
     assert [m.value for m in got] == [b"v"]
     assert time.monotonic() - started < 2.0
+
+
+def test_every_broadcast_reader_reads_the_whole_topic_from_the_beginning(tmp_path: Path) -> None:
+    bus = LocalBus(str(tmp_path / "bus.db"))
+    for n in range(3):
+        bus.publish("facts", f"k{n}", f"v{n}".encode())
+    bus.publish("other", "k", b"elsewhere")
+    group = bus.consumer("g", ["facts"])
+    for message in group.poll(0.1):
+        group.commit(message)  # a consumer group's offsets do not move a broadcast reader
+
+    first, second = bus.broadcast_reader("facts"), bus.broadcast_reader("facts")
+    assert not first.caught_up()
+    assert [m.value for m in first.poll(0.1)] == [b"v0", b"v1", b"v2"]
+    assert first.caught_up()
+    bus.publish("facts", "k3", b"v3")
+    assert [m.value for m in first.poll(0.1)] == [b"v3"]  # and it follows the topic
+    assert [m.value for m in second.poll(0.1)] == [b"v0", b"v1", b"v2", b"v3"]
+    assert second.caught_up()
+    # A reader opened on a new process (the same file) starts from the beginning again.
+    assert len(LocalBus(str(tmp_path / "bus.db")).broadcast_reader("facts").poll(0.1)) == 4
+    assert LocalBus(str(tmp_path / "empty.db")).broadcast_reader("facts").caught_up()

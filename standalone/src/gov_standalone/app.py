@@ -1,18 +1,24 @@
-"""Builds the standalone platform: one ASGI app, the gateway at `/` and the other services mounted
-under `/internal/...`, which the gateway reaches over loopback HTTP exactly as it would reach
+"""Builds the standalone platform: one process, two listeners in one event loop. The public port
+serves the gateway alone (`/internal/...` is 404 there); the other services are mounted under
+`/internal/...` on a second listener bound to 127.0.0.1 (`internal_port`, 0 = a free port the OS
+chooses), which the gateway and the services reach over loopback HTTP exactly as they would reach
 separate deployments. Only settings differ from the distributed mode."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import uvicorn
 from fastapi import FastAPI
 from starlette.routing import Mount
+from starlette.types import Receive, Scope, Send
 
 import business_systems.app as business
 import data_sharing.app as data_sharing
@@ -22,6 +28,8 @@ from business_systems.settings import Settings as BusinessSettings
 from data_sharing.settings import Settings as DataSharingSettings
 from gov_common.auth import TokenVerifier
 from gov_common.bus.local import LocalBus
+from gov_common.errors import problem
+from gov_common.revocation import RevocationFeed, RevocationList
 from gov_common.service import ServiceRuntime
 from portal_gateway.settings import Settings as GatewaySettings
 from service_management.settings import Settings as ServiceManagementSettings
@@ -32,12 +40,45 @@ DEPARTMENTS = ["amr", "psb", "hrss"]
 DEPARTMENT_HANDLERS = {"amr": ["individual-business", "food-business"]}
 
 
+INTERNAL_HOST = "127.0.0.1"
+# How long start-up waits for the revocation list to be read (gov_common.revocation).
+REVOCATIONS_CATCH_UP_SECONDS = 30.0
+
+
+def bind_internal(port: int) -> socket.socket:
+    """The internal listener's socket, bound now so that its port (0: the OS chooses) is known to
+    the settings; it listens once the services have started."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a restart on the same port
+    try:
+        sock.bind((INTERNAL_HOST, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+async def _internal_not_here(scope: Scope, receive: Receive, send: Send) -> None:
+    """The public port never serves the internal mounts."""
+    await problem(404, "Not Found")(scope, receive, send)
+
+
 def create_standalone_app(
-    *, var_dir: Path, host: str, port: int, seed_demo: bool = True, departments: list[str] | None = None
+    *,
+    var_dir: Path,
+    host: str,
+    port: int,
+    seed_demo: bool = True,
+    departments: list[str] | None = None,
+    internal_port: int = 0,
 ) -> FastAPI:
+    """The public app (the gateway). Its lifespan starts the services and the internal listener;
+    `app.state.internal_url` is that listener's address (http://127.0.0.1:<port>)."""
     departments = departments or DEPARTMENTS
     var_dir.mkdir(parents=True, exist_ok=True)
-    base = f"http://{host}:{port}/internal"
+    internal_socket = bind_internal(internal_port)
+    internal_url = f"http://{INTERNAL_HOST}:{internal_socket.getsockname()[1]}"
+    base = f"{internal_url}/internal"
     common: dict[str, Any] = {
         "environment": "development",
         "bus": "local",
@@ -116,8 +157,13 @@ def create_standalone_app(
     ds_runtime = data_sharing.create_runtime(ds_settings, bus=bus, verifier=verifier)
     bs_runtimes = [business.create_runtime(s, bus=bus, verifier=verifier) for s in bs_settings]
     runtimes: list[ServiceRuntime] = [sm_runtime, ds_runtime, *bs_runtimes, gw_runtime]
+    # One process, one bus: one revocation list, read once, for every service.
+    revocations = RevocationList()
+    revocation_feed = RevocationFeed(bus=bus, revocations=revocations, service="standalone")
+    for runtime in runtimes:
+        runtime.share_revocations(revocations)
 
-    mounts = [
+    internal_mounts = [
         Mount("/internal/service-management", service_management.create_app(runtime=sm_runtime, manage_lifespan=False)),
         Mount("/internal/data-sharing", data_sharing.create_app(runtime=ds_runtime, manage_lifespan=False)),
         *[
@@ -127,21 +173,46 @@ def create_standalone_app(
             )
             for r in bs_runtimes
         ],
-        Mount("/", gateway.create_app(runtime=gw_runtime, manage_lifespan=False)),
     ]
+    internal_app = FastAPI(title="一网通办 standalone, internal", openapi_url=None, docs_url=None, redoc_url=None)
+    internal_app.router.routes.extend(internal_mounts)
+    internal_server = uvicorn.Server(
+        uvicorn.Config(internal_app, lifespan="off", log_config=None, timeout_graceful_shutdown=10)
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        revocation_feed.start()
+        if not revocation_feed.wait_caught_up(REVOCATIONS_CATCH_UP_SECONDS):
+            log.warning("the revocation list is not read yet; not ready until it is")
         for runtime in runtimes:
             runtime.start()
-        log.info("standalone platform serving on http://%s:%d", host, port)
+        # The second listener, in this event loop. When the process is signalled it stops first, then
+        # hands the signal on to the public server (uvicorn restores and re-raises it), which ends this.
+        internal = asyncio.create_task(internal_server.serve(sockets=[internal_socket]))
+        while not internal_server.started and not internal.done():
+            await asyncio.sleep(0.01)
+        if internal.done():
+            internal.result()  # its start-up failed: say why
+            raise RuntimeError("the internal listener stopped at start")
+        log.info("standalone platform serving on http://%s:%d (services on %s/internal)", host, port, internal_url)
         try:
             yield
         finally:
+            internal_server.should_exit = True
+            await internal
+            internal_socket.close()
             for runtime in reversed(runtimes):
                 runtime.stop()
+            revocation_feed.stop()
             bus.close()
 
     app = FastAPI(title="一网通办 standalone", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
-    app.router.routes.extend(mounts)
+    app.router.routes.extend(
+        [
+            Mount("/internal", app=_internal_not_here),
+            Mount("/", gateway.create_app(runtime=gw_runtime, manage_lifespan=False)),
+        ]
+    )
+    app.state.internal_url = internal_url
     return app

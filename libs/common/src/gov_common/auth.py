@@ -249,8 +249,12 @@ def get_principal(request: Request) -> Principal:
     token = _bearer(request)
     if token is None:
         raise Unauthorized("a bearer token is required")
-    verifier: TokenVerifier = request.app.state.runtime.verifier
-    return verifier.verify(token)
+    runtime = request.app.state.runtime
+    verifier: TokenVerifier = runtime.verifier
+    principal = verifier.verify(token)
+    # Tokens the gateway has revoked since they were issued (gov_common.revocation, docs/identity.md).
+    runtime.revocations.check(principal)
+    return principal
 
 
 def get_optional_principal(request: Request) -> Principal | None:

@@ -22,6 +22,8 @@ class Topics:
     CASE = "gov.case.v1"
     LICENSE = "gov.license.v1"
     DATA = "gov.data.v1"
+    # Revoked tokens, for every process's revocation list (gov_common.revocation); compacted.
+    TOKEN = "gov.token.v1"  # noqa: S105 - a topic name, not a secret
 
     @staticmethod
     def dead_letter(topic: str) -> str:
@@ -47,6 +49,8 @@ class EventTypes:
     CASE_ACCEPTED = "gov.case.accepted"
     CASE_SUPPLEMENT_REQUESTED = "gov.case.supplement_requested"
     CASE_REJECTED = "gov.case.rejected"
+    # Tokens of an account, an application or an acting standing that are no longer valid (docs/identity.md).
+    TOKEN_REVOKED = "gov.token.revoked"  # noqa: S105 - an event type, not a secret
 
 
 def applicant_data(*, type: str, id_number: str, name: str) -> dict[str, str]:

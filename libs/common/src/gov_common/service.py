@@ -18,12 +18,17 @@ from gov_common.bus import Bus, make_bus
 from gov_common.context import REQUEST_ID_HEADER, new_request_id, reset_request_id, set_request_id
 from gov_common.db import Database
 from gov_common.errors import install_error_handlers
+from gov_common.events import Topics
 from gov_common.messaging import EventConsumer, Handler, OutboxRelay
 from gov_common.metrics import install_metrics
+from gov_common.revocation import RevocationFeed, RevocationList
 from gov_common.service_client import ServiceCredentials
 from gov_common.settings import ServiceSettings
 
 log = logging.getLogger("gov_common.service")
+
+# How long start() waits for the revocation list to be read; beyond it the service starts not ready.
+REVOCATIONS_CATCH_UP_SECONDS = 30.0
 
 
 class ServiceRuntime:
@@ -73,10 +78,21 @@ class ServiceRuntime:
                 client_secret=settings.service_client_secret,
                 timeout=settings.http_timeout_seconds,
             )
+        # Revoked tokens (gov_common.revocation): read from the bus by this runtime's own feed, or
+        # shared by every runtime of one process (share_revocations, the standalone platform).
+        self.revocations = RevocationList()
+        self.revocation_feed: RevocationFeed | None = RevocationFeed(
+            bus=self.bus, revocations=self.revocations, service=name
+        )
         self.on_start: list[Callable[[], None]] = []
         self.on_stop: list[Callable[[], None]] = []
         self.extras: dict[str, Any] = {}
         self.started = False
+
+    def share_revocations(self, revocations: RevocationList) -> None:
+        """Use a revocation list another runtime of this process (or the launcher) keeps up to date."""
+        self.revocations = revocations
+        self.revocation_feed = None
 
     def start(self, *, worker: bool | None = None) -> None:
         if self.started:
@@ -92,6 +108,11 @@ class ServiceRuntime:
         topics = list(dict.fromkeys([*self.produced_topics, *self.consumed_topics]))
         if topics:
             self.bus.ensure_topics(topics + [f"{t}.dlt" for t in self.consumed_topics])
+        self.bus.ensure_topics([Topics.TOKEN], config={"cleanup.policy": "compact"})
+        if self.revocation_feed is not None:
+            self.revocation_feed.start()
+            if not self.revocation_feed.wait_caught_up(REVOCATIONS_CATCH_UP_SECONDS):
+                log.warning("%s: the revocation list is not read yet; not ready until it is", self.name)
         self.relay.start()
         if self.consumer is not None and (self.settings.run_worker if worker is None else worker):
             self.consumer.start()
@@ -101,9 +122,13 @@ class ServiceRuntime:
     def stop(self) -> None:
         if not self.started:
             return
+        if self.revocation_feed is not None:
+            self.revocation_feed.request_stop()  # its last poll ends while the others stop
         if self.consumer is not None:
             self.consumer.stop()
         self.relay.stop()
+        if self.revocation_feed is not None:
+            self.revocation_feed.stop()
         for hook in self.on_stop:
             hook()
         if self._owns_bus:
@@ -113,7 +138,11 @@ class ServiceRuntime:
         log.info("service %s stopped", self.name)
 
     def readiness(self) -> dict[str, bool]:
-        return {"database": self.db.ping(), "bus": self.bus.ping()}
+        return {
+            "database": self.db.ping(),
+            "bus": self.bus.ping(),
+            "revocations": self.revocations.caught_up.is_set(),
+        }
 
 
 def get_runtime(request: Request) -> ServiceRuntime:
@@ -178,7 +207,7 @@ def create_service_app(
 
     @app.get("/readyz", tags=["operations"])
     def readyz() -> JSONResponse:
-        """The database and the bus are reachable."""
+        """The database and the bus are reachable, and the revoked tokens have been read."""
         checks: dict[str, Any] = runtime.readiness()
         if extra_readiness is not None:
             checks.update(extra_readiness())

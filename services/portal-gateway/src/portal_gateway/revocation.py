@@ -10,8 +10,10 @@ application is deactivated or its secret rotated.
 
 The check is one primary-key read per authenticated call, made afresh each time so that every
 replica refuses a revoked token at once. The platform's own service clients are not checked:
-they never leave the cluster. The services behind the gateway still accept an unexpired token
-handed to them directly; from outside, the gateway is the only way in.
+they never leave the cluster. The services behind the gateway (and the gateway's own routes) refuse
+the same tokens from the facts the gateway publishes on `gov.token.v1` when it moves a generation or
+ends a grant (`portal_gateway.token_events`, `gov_common.revocation`), within a bounded delay
+(docs/identity.md, Revocation).
 """
 
 from __future__ import annotations

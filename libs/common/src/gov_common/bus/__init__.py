@@ -6,7 +6,7 @@ it has handled a message, one delivery per consumer group.
 
 from __future__ import annotations
 
-from gov_common.bus.base import Bus, BusConsumer, Message
+from gov_common.bus.base import BroadcastReader, Bus, BusConsumer, Message
 from gov_common.settings import ServiceSettings
 
 
@@ -27,4 +27,4 @@ def make_bus(settings: ServiceSettings, client_id: str) -> Bus:
     return LocalBus(settings.local_bus_path)
 
 
-__all__ = ["Bus", "BusConsumer", "Message", "make_bus"]
+__all__ = ["BroadcastReader", "Bus", "BusConsumer", "Message", "make_bus"]

@@ -32,6 +32,24 @@ class BusConsumer(ABC):
     def close(self) -> None: ...
 
 
+class BroadcastReader(ABC):
+    """Every message of one topic, from its beginning, to every reader: no consumer group, no commits.
+
+    For facts each process must hold in full (the token revocation list): every replica reads the
+    whole topic at start and keeps following it."""
+
+    @abstractmethod
+    def poll(self, timeout: float) -> list[Message]:
+        """The next messages, waiting up to `timeout` seconds for some."""
+
+    @abstractmethod
+    def caught_up(self) -> bool:
+        """Whether every message that was on the topic when the reader opened has been returned."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+
 class Bus(ABC):
     @abstractmethod
     def publish(self, topic: str, key: str, value: bytes, headers: dict[str, str] | None = None) -> None:
@@ -39,6 +57,9 @@ class Bus(ABC):
 
     @abstractmethod
     def consumer(self, group: str, topics: Sequence[str]) -> BusConsumer: ...
+
+    @abstractmethod
+    def broadcast_reader(self, topic: str) -> BroadcastReader: ...
 
     @abstractmethod
     def ensure_topics(self, topics: Sequence[str], *, config: Mapping[str, str] | None = None) -> None:

@@ -13,9 +13,20 @@ from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.structs import OffsetAndMetadata
 
-from gov_common.bus.base import Bus, BusConsumer, Message
+from gov_common.bus.base import BroadcastReader, Bus, BusConsumer, Message
 
 log = logging.getLogger("gov_common.bus.kafka")
+
+
+def _message(record: Any, namespace: str) -> Message:
+    return Message(
+        topic=record.topic[len(namespace) :],
+        partition=record.partition,
+        offset=record.offset,
+        key=record.key.decode("utf-8") if record.key is not None else None,
+        value=record.value,
+        headers={k: v.decode("utf-8", "replace") for k, v in (record.headers or [])},
+    )
 
 
 class KafkaBusConsumer(BusConsumer):
@@ -46,24 +57,66 @@ class KafkaBusConsumer(BusConsumer):
 
     def poll(self, timeout: float) -> list[Message]:
         batches = self._consumer.poll(timeout_ms=int(timeout * 1000))
-        messages: list[Message] = []
-        for records in batches.values():
-            for record in records:
-                messages.append(
-                    Message(
-                        topic=record.topic[len(self._namespace) :],
-                        partition=record.partition,
-                        offset=record.offset,
-                        key=record.key.decode("utf-8") if record.key is not None else None,
-                        value=record.value,
-                        headers={k: v.decode("utf-8", "replace") for k, v in (record.headers or [])},
-                    )
-                )
-        return messages
+        return [_message(record, self._namespace) for records in batches.values() for record in records]
 
     def commit(self, message: Message) -> None:
         tp = TopicPartition(self._namespace + message.topic, message.partition)
         self._consumer.commit({tp: OffsetAndMetadata(message.offset + 1, "", -1)})
+
+    def close(self) -> None:
+        self._consumer.close(autocommit=False)
+
+
+class KafkaBroadcastReader(BroadcastReader):
+    """Outside any group: every partition assigned by hand and read from its beginning."""
+
+    def __init__(
+        self,
+        bootstrap: str,
+        topic: str,
+        client_id: str,
+        namespace: str,
+        security: Mapping[str, Any] | None = None,
+        metadata_timeout: float = 30.0,
+    ) -> None:
+        self._namespace = namespace
+        self._consumer = KafkaConsumer(
+            bootstrap_servers=bootstrap,
+            **(security or {}),
+            group_id=None,
+            client_id=client_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=500,
+            metadata_max_age_ms=5000,
+        )
+        try:
+            name = namespace + topic
+            deadline = time.monotonic() + metadata_timeout
+            partitions = self._consumer.partitions_for_topic(name)
+            while not partitions and time.monotonic() < deadline:
+                time.sleep(0.2)  # a topic created a moment ago is not in every broker's metadata yet
+                partitions = self._consumer.partitions_for_topic(name)
+            if not partitions:
+                raise RuntimeError(f"topic {name} has no partitions (does it exist?)")
+            self._partitions = [TopicPartition(name, p) for p in sorted(partitions)]
+            self._consumer.assign(self._partitions)
+            self._consumer.seek_to_beginning(*self._partitions)
+            self._end = self._consumer.end_offsets(self._partitions)
+        except Exception:
+            self._consumer.close(autocommit=False)
+            raise
+        self._caught_up = False
+
+    def poll(self, timeout: float) -> list[Message]:
+        batches = self._consumer.poll(timeout_ms=int(timeout * 1000))
+        return [_message(record, self._namespace) for records in batches.values() for record in records]
+
+    def caught_up(self) -> bool:
+        # The position, not the last offset seen: compaction and control records leave gaps.
+        if not self._caught_up:
+            self._caught_up = all(self._consumer.position(tp) >= self._end[tp] for tp in self._partitions)
+        return self._caught_up
 
     def close(self) -> None:
         self._consumer.close(autocommit=False)
@@ -118,6 +171,9 @@ class KafkaBus(Bus):
 
     def consumer(self, group: str, topics: Sequence[str]) -> BusConsumer:
         return KafkaBusConsumer(self.bootstrap, group, topics, self.client_id, self.namespace, self.security)
+
+    def broadcast_reader(self, topic: str) -> BroadcastReader:
+        return KafkaBroadcastReader(self.bootstrap, topic, self.client_id, self.namespace, self.security)
 
     def ensure_topics(self, topics: Sequence[str], *, config: Mapping[str, str] | None = None) -> None:
         admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, client_id=self.client_id, **self.security)

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from gov_common.bus.base import Bus, BusConsumer, Message
+from gov_common.bus.base import BroadcastReader, Bus, BusConsumer, Message
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (
@@ -59,6 +59,31 @@ class LocalBusConsumer(BusConsumer):
         self._closed = True
 
 
+class LocalBroadcastReader(BroadcastReader):
+    def __init__(self, bus: LocalBus, topic: str) -> None:
+        self._bus = bus
+        self._position = {topic: 0}
+        self._topic = topic
+        self._end = bus._last_seq(topic)  # what there was when the reader opened
+        self._closed = False
+
+    def poll(self, timeout: float) -> list[Message]:
+        with self._bus._appended:
+            messages = self._bus._read_after(self._position, limit=500)
+            if not messages and not self._closed:
+                self._bus._appended.wait(timeout)
+                messages = self._bus._read_after(self._position, limit=500)
+        for message in messages:
+            self._position[self._topic] = max(self._position[self._topic], message.offset)
+        return messages
+
+    def caught_up(self) -> bool:
+        return self._position[self._topic] >= self._end
+
+    def close(self) -> None:
+        self._closed = True
+
+
 class LocalBus(Bus):
     def __init__(self, path: str) -> None:
         if path != ":memory:":
@@ -81,6 +106,9 @@ class LocalBus(Bus):
 
     def consumer(self, group: str, topics: Sequence[str]) -> BusConsumer:
         return LocalBusConsumer(self, group, topics)
+
+    def broadcast_reader(self, topic: str) -> BroadcastReader:
+        return LocalBroadcastReader(self, topic)
 
     def ensure_topics(self, topics: Sequence[str], *, config: Mapping[str, str] | None = None) -> None:
         return None  # topics exist as soon as something is written to them; nothing is ever compacted
@@ -115,6 +143,11 @@ class LocalBus(Bus):
                 "SELECT seq FROM group_offsets WHERE group_id = ? AND topic = ?", (group, topic)
             ).fetchone()
         return int(row[0]) if row else 0
+
+    def _last_seq(self, topic: str) -> int:
+        with self._lock:
+            row = self._conn.execute("SELECT MAX(seq) FROM messages WHERE topic = ?", (topic,)).fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
 
     def _commit(self, group: str, topic: str, seq: int) -> None:
         with self._lock:

@@ -27,6 +27,7 @@ from portal_gateway.accounts.schemas import (
 from portal_gateway.models import Account
 from portal_gateway.notifications import texts
 from portal_gateway.notifications.models import Notification
+from portal_gateway.token_events import account_tokens_end
 
 # The inbox's `event_type` for a reset at a window: the gateway's own, never on the bus.
 PASSWORD_RESET_EVENT = "gov.account.password_reset_at_window"  # noqa: S105 - an event type, not a secret
@@ -140,6 +141,7 @@ def reset_at_window(session: Session, body: WalkInResetIn, *, clerk: str, clerk_
     account.password_hash = _hasher.hash(initial)
     account.must_change_password = True
     account.token_generation += 1  # whoever holds a token of the account is logged out
+    account_tokens_end(session, account)
     account.password_reset_by, account.password_reset_at = clerk, now
     # The applicant's inbox keeps a record of it (and who did it), as it does of who read their data.
     notify(session, account, texts.password_reset(clerk=clerk_name), event_type=PASSWORD_RESET_EVENT)
@@ -207,6 +209,7 @@ def take_back(
     account.name = name
     account.phone = phone
     account.token_generation += 1
+    account_tokens_end(session, account)
     account.reclaimed_by, account.reclaimed_at = by[:64], utcnow()
     raise_assurance(account, level=Assurance.L3, source=source, by=by)
     notify(session, account, notice, event_type=RECLAIMED_EVENT)
@@ -234,6 +237,7 @@ def change_password(session: Session, body: PasswordChangeIn) -> Account:
     account.password_hash = _hasher.hash(body.new_password)
     account.must_change_password = False
     account.token_generation += 1  # other sessions end
+    account_tokens_end(session, account)
     return account
 
 

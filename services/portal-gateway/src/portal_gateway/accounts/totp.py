@@ -38,6 +38,7 @@ from portal_gateway.accounts.throttle import LoginThrottle
 from portal_gateway.models import Account
 from portal_gateway.ratelimit import client_address
 from portal_gateway.settings import Settings
+from portal_gateway.token_events import account_tokens_end
 
 log = logging.getLogger("portal_gateway.accounts.totp")
 
@@ -251,6 +252,7 @@ def reset(username: str, admin: Annotated[Principal, Depends(_admin)], session: 
     account.totp_confirmed_at = None
     account.totp_last_step = None
     account.token_generation += 1
+    account_tokens_end(session, account)
     log.info("second factor of %s reset by %s", account.username, admin.username or admin.name)
     return Response(status_code=204)
 

@@ -19,6 +19,7 @@ from portal_gateway.accounts.service import notify
 from portal_gateway.entities.schemas import AgentIn, EntityOut
 from portal_gateway.models import Account, EntityAgent
 from portal_gateway.notifications import texts
+from portal_gateway.token_events import account_tokens_end, grant_tokens_end
 
 _hasher = PasswordHasher()
 REPRESENTATIVE, AGENT = "representative", "agent"
@@ -45,6 +46,7 @@ def open_entity(session: Session, *, uscc: str, person: Account, entity_name: st
         if entity.representative_account_id == person.id:
             raise Conflict("you have already opened this entity's account", field="uscc", code="account_exists")
         entity.token_generation += 1
+        account_tokens_end(session, entity)
         entity.reclaimed_by, entity.reclaimed_at = person.username, now
     else:
         entity = Account(
@@ -129,6 +131,7 @@ def revoke_agent(session: Session, entity: Account, agent_id: int, *, by: Accoun
         raise NotFound("no such agent of the entity", code="agent_not_found")
     if agent.revoked_at is None:
         agent.revoked_at, agent.revoked_by = utcnow(), by.id
+        grant_tokens_end(session, agent)
     return agent
 
 
@@ -170,10 +173,19 @@ def act_as(session: Session, issuer: TokenIssuer, *, principal: Principal, uscc:
     if person is None or person.token_generation != (principal.token_generation or 0):
         raise Unauthorized("this token is no longer valid; log in again", code="token_revoked")
     entity = _entity(session, uscc)
-    if acting_role(session, entity, principal.sub, principal.id_number) is None:
+    role = acting_role(session, entity, principal.sub, principal.id_number)
+    if role is None:
         raise Forbidden(
             "you are neither the legal representative nor an authorised agent of this entity", code="not_an_agent"
         )
+    # The standing the token is issued under, so that every service can refuse it when it ends: an
+    # agent's authorisation by its id (a renewed one is a new id); a representative's ends only with
+    # a take-over, which moves the entity's generation.
+    standing = {"role": role}
+    if role == AGENT:
+        agent = _active_agent(session, entity, principal.id_number or "")
+        if agent is not None:
+            standing["grant"] = str(agent.id)
     return issuer.issue(
         sub=entity.id,
         account_type="entity",
@@ -189,5 +201,6 @@ def act_as(session: Session, issuer: TokenIssuer, *, principal: Principal, uscc:
             "idn": principal.id_number or "",
             "name": principal.name,
             "tgen": str(person.token_generation),
+            **standing,
         },
     )

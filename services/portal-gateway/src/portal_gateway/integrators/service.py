@@ -16,6 +16,7 @@ from gov_common.pagination import PageRequest
 from portal_gateway.integrators.models import IntegratorProfile
 from portal_gateway.integrators.schemas import ClientApplicationIn, ClientApplicationPatch
 from portal_gateway.models import ClientApplication
+from portal_gateway.token_events import client_tokens_end
 
 _hasher = PasswordHasher()
 Integrator = tuple[ClientApplication, IntegratorProfile]
@@ -96,6 +97,7 @@ def update(session: Session, *, principal: Principal, client_id: str, body: Clie
     if changes.get("active") is not None:
         if client.active and not changes["active"]:
             client.token_generation += 1
+            client_tokens_end(session, client)
         client.active = changes["active"]
     for name in ("description", "contact"):
         if changes.get(name) is not None:
@@ -112,5 +114,6 @@ def rotate_secret(session: Session, *, principal: Principal, client_id: str) -> 
     client.secret_hash = _hasher.hash(secret)
     # Rotating a leaked secret must also end the tokens obtained with it.
     client.token_generation += 1
+    client_tokens_end(session, client)
     profile.updated_at = utcnow()
     return (client, profile), secret

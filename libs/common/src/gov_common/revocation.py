@@ -1,0 +1,206 @@
+"""Revoked tokens, known to every process (docs/identity.md, Revocation).
+
+The gateway publishes on `gov.token.v1` (compacted) one fact per account, client application or
+acting grant whose tokens are no longer valid; every process reads the whole topic from its
+beginning at start and keeps following it (`RevocationFeed`, a broadcast reader: no consumer
+group), and refuses the tokens those facts name (`RevocationList.check`, from `get_principal`).
+
+Every fact is a lower bound (generations only grow, a grant once ended stays ended), so facts
+applied twice, late or out of order never let an older token through and never refuse a current one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from prometheus_client import Histogram
+
+from gov_common.auth import Principal
+from gov_common.bus.base import Bus
+from gov_common.db import utcnow
+from gov_common.errors import ServiceUnavailable, Unauthorized
+from gov_common.events import Event, EventFormatError, EventTypes, Topics
+
+log = logging.getLogger("gov_common.revocation")
+
+REVOCATION_LAG = Histogram(
+    "gov_token_revocation_lag_seconds",
+    "From a revocation committed at the gateway to its application in this process's revocation list",
+    ["service"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60),
+)
+
+
+def account_revoked(*, source: str, account_id: str, min_generation: int) -> Event:
+    """An account's tokens of a generation below `min_generation` (also as the acting person) end."""
+    return Event.new(
+        type=EventTypes.TOKEN_REVOKED,
+        source=source,
+        subject=f"account:{account_id}",
+        data={"account": account_id, "min_generation": min_generation},
+    )
+
+
+def client_revoked(*, source: str, client_id: str, min_generation: int) -> Event:
+    """A client application's tokens of a generation below `min_generation` end."""
+    return Event.new(
+        type=EventTypes.TOKEN_REVOKED,
+        source=source,
+        subject=f"client:{client_id}",
+        data={"client_id": client_id, "min_generation": min_generation},
+    )
+
+
+def grant_ended(*, source: str, entity_id: str, grant_id: int) -> Event:
+    """Tokens for the entity issued under the agent's authorisation `grant_id` (`act.grant`) end."""
+    return Event.new(
+        type=EventTypes.TOKEN_REVOKED,
+        source=source,
+        subject=f"grant:{entity_id}:{grant_id}",
+        data={"entity": entity_id, "grant": str(grant_id)},
+    )
+
+
+class TokenRevoked(Unauthorized):
+    code = "token_revoked"
+
+
+def _generation(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+class RevocationList:
+    """The facts read so far. `following` once a feed fills it; `caught_up` once the feed has read
+    everything that was on the topic when it started."""
+
+    def __init__(self) -> None:
+        self._accounts: dict[str, int] = {}
+        self._clients: dict[str, int] = {}
+        self._grants: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
+        self.following = False
+        self.caught_up = threading.Event()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._accounts) + len(self._clients) + len(self._grants)
+
+    def apply(self, event: Event) -> bool:
+        """Take in one fact; False (and nothing changes) for an event that is not one."""
+        if event.type != EventTypes.TOKEN_REVOKED:
+            return False
+        data = event.data
+        generation = _generation(data.get("min_generation"))
+        with self._lock:
+            if isinstance(data.get("account"), str) and generation is not None:
+                account = data["account"]
+                self._accounts[account] = max(self._accounts.get(account, 0), generation)
+            elif isinstance(data.get("client_id"), str) and generation is not None:
+                client = data["client_id"]
+                self._clients[client] = max(self._clients.get(client, 0), generation)
+            elif isinstance(data.get("entity"), str) and isinstance(data.get("grant"), str):
+                self._grants.add((data["entity"], data["grant"]))
+            else:
+                return False
+        return True
+
+    def revoked(self, principal: Principal) -> bool:
+        """Whether the facts read so far end this (verified) token."""
+        if principal.is_service:
+            return False  # the platform's own clients never leave the cluster
+        generation = principal.token_generation or 0
+        with self._lock:
+            if principal.account_type == "client":
+                return principal.client_id is not None and generation < self._clients.get(principal.client_id, 0)
+            if generation < self._accounts.get(principal.sub, 0):
+                return True
+            actor = principal.actor
+            if actor is None:
+                return False
+            # Acting for an entity: the person's own generation, and the grant they act under.
+            if (_generation(actor.get("tgen")) or 0) < self._accounts.get(actor.get("sub", ""), 0):
+                return True
+            grant = actor.get("grant")
+            return grant is not None and (principal.sub, grant) in self._grants
+
+    def check(self, principal: Principal) -> None:
+        """401 `token_revoked` for a revoked token; 503 while the list is still being read at start."""
+        if self.following and not self.caught_up.is_set() and not principal.is_service:
+            raise ServiceUnavailable("the list of revoked tokens is still being read; try again shortly", retry_after=2)
+        if self.revoked(principal):
+            raise TokenRevoked(
+                "this token is no longer valid: the password or secret changed, the authorisation was "
+                "withdrawn, or the application was deactivated; log in again"
+            )
+
+
+class RevocationFeed:
+    """A thread that reads `gov.token.v1` from its beginning into a RevocationList and follows it;
+    on a failure it opens a new reader (which reads from the beginning again: facts are idempotent)."""
+
+    def __init__(self, *, bus: Bus, revocations: RevocationList, service: str, poll_seconds: float = 0.5) -> None:
+        self.bus = bus
+        self.revocations = revocations
+        self.service = service
+        self.poll_seconds = poll_seconds
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self.revocations.following = True
+        self._thread = threading.Thread(target=self._run, name=f"{self.service}-revocations", daemon=True)
+        self._thread.start()
+
+    def wait_caught_up(self, timeout: float) -> bool:
+        return self.revocations.caught_up.wait(timeout)
+
+    def request_stop(self) -> None:
+        """Ask the thread to end after its current poll (stop() waits for it)."""
+        self._stop.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            reader = None
+            try:
+                reader = self.bus.broadcast_reader(Topics.TOKEN)
+                while not self._stop.is_set():
+                    if not self.revocations.caught_up.is_set() and reader.caught_up():
+                        log.info("%s: revocation list read (%d facts)", self.service, len(self.revocations))
+                        self.revocations.caught_up.set()
+                    for message in reader.poll(self.poll_seconds):
+                        self._apply(message.value)
+            except Exception:
+                log.exception("%s: reading %s failed; reading it again", self.service, Topics.TOKEN)
+                self._stop.wait(1.0)
+            finally:
+                if reader is not None:
+                    try:
+                        reader.close()
+                    except Exception:
+                        log.exception("closing the revocation reader")
+
+    def _apply(self, raw: bytes) -> None:
+        try:
+            event = Event.decode(raw)
+        except EventFormatError:
+            log.warning("%s: a message on %s is not an event; skipped", self.service, Topics.TOKEN)
+            return
+        if not self.revocations.apply(event):
+            log.warning("%s: event %s on %s is not a revocation; skipped", self.service, event.id, Topics.TOKEN)
+            return
+        if self.revocations.caught_up.is_set():
+            REVOCATION_LAG.labels(self.service).observe(max(0.0, (utcnow() - event.time).total_seconds()))
