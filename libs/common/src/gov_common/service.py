@@ -20,6 +20,7 @@ from gov_common.db import Database
 from gov_common.errors import install_error_handlers
 from gov_common.messaging import EventConsumer, Handler, OutboxRelay
 from gov_common.metrics import install_metrics
+from gov_common.security_headers import install_security_headers
 from gov_common.service_client import ServiceCredentials
 from gov_common.settings import ServiceSettings
 
@@ -158,7 +159,8 @@ def create_service_app(
     # Async clean-ups (e.g. closing HTTP client pools), awaited when the app shuts down.
     app.state.on_shutdown = []
     install_error_handlers(app)
-    install_metrics(app, runtime.name)
+    install_metrics(app, runtime.name, token=runtime.settings.metrics_token.get_secret_value())
+    install_security_headers(app)
 
     @app.middleware("http")
     async def _request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
