@@ -43,7 +43,7 @@ def scrape_allowed(request: Request, token: str) -> None:
             raise Unauthorized("/metrics needs the metrics bearer token", code="metrics_token_required")
     elif not _on_this_machine(request):
         raise Forbidden(
-            "/metrics answers only this machine unless a metrics token is set (METRICS_TOKEN with the service's prefix)",
+            "/metrics answers only this machine unless a metrics token is set (<PREFIX>_METRICS_TOKEN)",
             code="metrics_local_only",
         )
 
