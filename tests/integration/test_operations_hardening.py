@@ -132,3 +132,46 @@ def test_production_refuses_to_start_without_a_metrics_token() -> None:
     with pytest.raises(ValueError, match="metrics_token"):
         ServiceSettings(**production, metrics_token="short")
     assert ServiceSettings(**production, metrics_token=TOKEN).metrics_token.get_secret_value() == TOKEN
+
+
+def test_control_characters_are_refused_naming_the_field_in_every_service(
+    apps: Callable[..., dict[str, FastAPI]],
+) -> None:
+    for name, app in apps().items():
+        client = TestClient(app, client=LOCAL)
+        for body, field in [
+            ({"name": "王\u0000试"}, "name"),
+            ({"form": {"applicant": {"name": "x\u001by"}}}, "form.applicant.name"),
+            ({"steps": [{"role": "ok"}, {"role": "bell\u0007"}]}, "steps.1.role"),
+            ({"key\u0008": "value"}, "key\u0008"),
+        ]:
+            refused = client.post(GUARDED[name], json=body)
+            assert refused.status_code == 422, (name, body, refused.text)
+            assert refused.headers["content-type"].startswith("application/problem+json")
+            error = refused.json()["errors"][0]
+            assert error["field"] == field and error["code"] == "control_character", (name, error)
+            assert refused.headers["X-Content-Type-Options"] == "nosniff"
+        in_query = client.get(GUARDED[name], params={"q": "a\u0000"})
+        assert in_query.status_code == 422 and in_query.json()["errors"][0]["field"] == "q", name
+        # Tab, line feed and carriage return belong in text, and an escaped backslash before "b" or
+        # "u0000" is no control character: the request goes on to the endpoint (and its token check).
+        for passing in ({"opinion": "第一行\r\n\t第二行"}, {"path": "C:\\bin\\u0000"}):
+            assert client.post(GUARDED[name], json=passing).status_code in (401, 405), (name, passing)
+
+
+def test_the_log_in_form_and_registration_refuse_a_nul_byte(apps: Callable[..., dict[str, FastAPI]]) -> None:
+    client = TestClient(apps()["portal-gateway"], client=LOCAL)
+    login = client.post("/api/v1/auth/token", data={"username": "admin\u0000", "password": "x"})
+    assert login.status_code == 422 and login.json()["errors"][0]["field"] == "username"
+    registration = client.post(
+        "/api/v1/auth/register",
+        json={
+            "account_type": "person",
+            "id_number": "11010519491231002X",
+            "name": "张\u0000三",
+            "phone": "13800138000",
+            "password": "secret-pass-1",
+        },
+    )
+    assert registration.status_code == 422, registration.text
+    assert [(e["field"], e["code"]) for e in registration.json()["errors"]] == [("name", "control_character")]

@@ -21,6 +21,7 @@ from gov_common.errors import install_error_handlers
 from gov_common.messaging import EventConsumer, Handler, OutboxRelay
 from gov_common.metrics import install_metrics
 from gov_common.security_headers import install_security_headers
+from gov_common.text_input import install_control_character_check
 from gov_common.service_client import ServiceCredentials
 from gov_common.settings import ServiceSettings
 
@@ -160,7 +161,8 @@ def create_service_app(
     app.state.on_shutdown = []
     install_error_handlers(app)
     install_metrics(app, runtime.name, token=runtime.settings.metrics_token.get_secret_value())
-    install_security_headers(app)
+    install_control_character_check(app)
+    install_security_headers(app)  # outside the check, so that its refusals carry the headers too
 
     @app.middleware("http")
     async def _request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
