@@ -21,9 +21,9 @@ from gov_common.errors import install_error_handlers
 from gov_common.messaging import EventConsumer, Handler, OutboxRelay
 from gov_common.metrics import install_metrics
 from gov_common.security_headers import install_security_headers
-from gov_common.text_input import install_control_character_check
 from gov_common.service_client import ServiceCredentials
 from gov_common.settings import ServiceSettings
+from gov_common.text_input import install_control_character_check
 
 log = logging.getLogger("gov_common.service")
 
