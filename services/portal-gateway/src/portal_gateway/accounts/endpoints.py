@@ -73,8 +73,11 @@ def account_out(account: Account) -> AccountOut:
     status_code=201,
     response_model=AccountOut,
     responses={
-        409: {"description": "Already registered"},
-        422: {"description": "Invalid field (named); identity_mismatch: the name contradicts the registry"},
+        409: {"description": "Already registered (account_exists): said only to whom gives the number's name"},
+        422: {
+            "description": "Invalid field (named); identity_mismatch: the name contradicts the registry, "
+            "or, for a number the registry does not know, the account registered under it"
+        },
         429: {"description": "Too many registrations from this address (code rate_limited); see Retry-After"},
         503: {"description": "Real-name verification is unavailable; see Retry-After"},
     },
@@ -101,11 +104,7 @@ async def verified_source(request: Request, *, id_number: str, name: str, purpos
     saying what the registry holds."""
     verification = await identity_verifier(request).verify_person(id_number=id_number, name=name, purpose=purpose)
     if verification.result == "mismatch":
-        raise InvalidField(
-            "name",
-            "the name does not match the population registry for this identity number",
-            code="identity_mismatch",
-        )
+        raise InvalidField("name", service.IDENTITY_MISMATCH, code="identity_mismatch")
     return "registry" if verification.result == "match" else "unlisted"
 
 
