@@ -46,6 +46,8 @@ for code in "${departments[@]}"; do
     clients+=", \"business-systems.$code\": \"$secret\""
 done
 apply portal-gateway-service-clients --from-literal=clients.json="$clients}"
+# The bearer token every service wants on /metrics; give Prometheus the same (deploy/README.md, "Metrics").
+apply metrics-token --from-literal=token="$(openssl rand -hex 24)"
 # The dev overlay writes one-time codes to a file (GW_SMS_CHANNEL=dev); the AccessKey is unused there.
 apply portal-gateway-sms --from-literal=access-key-id=unused-in-dev --from-literal=access-key-secret=unused-in-dev
 echo "dev-secrets.sh: Secrets of ${namespace} written; the pods pick them up on their next start" >&2

@@ -38,7 +38,12 @@ from tests.deploy.platform_code import (
 )
 
 Resource = dict[str, Any]
-PLACEHOLDER_SECRET = {"url": "postgresql://placeholder:placeholder@postgresql:5432/placeholder"}
+# Secrets of the platform as a whole, which every service reads (the metrics bearer token).
+PLATFORM_SECRETS = {"metrics-token"}
+PLACEHOLDER_SECRET = {
+    "url": "postgresql://placeholder:placeholder@postgresql:5432/placeholder",
+    "token": "placeholder-metrics-token",
+}
 
 
 def test_manifests_validate_against_the_schemas(rendered: Rendered) -> None:
@@ -263,6 +268,7 @@ def departments(rendered: Rendered) -> dict[str, dict[str, Any]]:
         values = settings.model_dump()
         assert pod_labels(deployment).get("gov.platform/department") == values["department_code"]
         secrets = {e["valueFrom"]["secretKeyRef"]["name"] for e in app["env"] if "valueFrom" in e}
+        secrets -= PLATFORM_SECRETS
         assert all(values["department_code"] in s for s in secrets), f"a department reads another's Secret: {secrets}"
         if pod_labels(deployment)["app.kubernetes.io/component"] == "api":
             found[values["department_code"]] = values | {"secrets": secrets, "labels": pod_labels(deployment)}

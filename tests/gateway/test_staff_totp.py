@@ -237,6 +237,7 @@ def test_the_requirement_is_on_in_production_and_off_in_tests_unless_set(monkeyp
         "sms_access_key_secret": "key-secret",
         "sms_sign_name": "示范县政务服务",
         "sms_template_code": "SMS_0001",
+        "metrics_token": "a-scrape-token-of-the-test",
     }
     assert Settings(**production).totp_required_for_staff is True
     assert Settings(**production, staff_totp_required=False).totp_required_for_staff is False

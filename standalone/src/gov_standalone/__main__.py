@@ -6,6 +6,7 @@ from pathlib import Path
 
 import uvicorn
 
+from gov_common.cli import forwarded_options
 from gov_common.logging import configure_logging
 from gov_standalone.app import create_standalone_app
 
@@ -31,7 +32,9 @@ def main() -> None:
         seed_demo=not args.no_demo,
         internal_port=args.internal_port,
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_config=None, timeout_graceful_shutdown=10)
+    uvicorn.run(
+        app, host=args.host, port=args.port, log_config=None, timeout_graceful_shutdown=10, **forwarded_options()
+    )
 
 
 if __name__ == "__main__":

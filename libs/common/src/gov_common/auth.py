@@ -205,7 +205,7 @@ class TokenVerifier:
         except jwt.ExpiredSignatureError as exc:
             raise Unauthorized("token expired") from exc
         except jwt.PyJWTError as exc:
-            raise Unauthorized(f"invalid token: {exc}") from exc
+            raise Unauthorized("invalid token") from exc
         return Principal(
             sub=str(claims["sub"]),
             account_type=str(claims.get("typ", "")),

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import threading
 from collections.abc import Callable
@@ -12,6 +13,21 @@ from typing import Any
 import uvicorn
 
 from gov_common.logging import configure_logging
+
+# The proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: addresses or networks,
+# comma-separated ("10.0.0.0/8,192.0.2.7"), or "*". Unset or empty: nobody's (uvicorn alone would
+# believe 127.0.0.1, so that anyone on the machine could pass for any address).
+FORWARDED_ALLOW_IPS = "FORWARDED_ALLOW_IPS"
+
+
+def forwarded_options(value: str | None = None) -> dict[str, Any]:
+    """uvicorn's proxy settings from `value` (default: the FORWARDED_ALLOW_IPS variable): the
+    forwarded headers are read only from the trusted proxies, and with none, not at all."""
+    raw = os.environ.get(FORWARDED_ALLOW_IPS, "") if value is None else value
+    trusted = ",".join(part.strip() for part in raw.split(",") if part.strip())
+    if not trusted:
+        return {"proxy_headers": False, "forwarded_allow_ips": []}
+    return {"proxy_headers": True, "forwarded_allow_ips": trusted}
 
 
 def main(
@@ -48,6 +64,7 @@ def main(
             port=args.port,
             log_config=None,
             timeout_graceful_shutdown=20,
+            **forwarded_options(),
         )
         return
     runtime = build_runtime()

@@ -1,13 +1,21 @@
 """Prometheus metrics. Defined once per process; the `service` label tells services apart
-(standalone mode runs all four in one process)."""
+(standalone mode runs all four in one process).
+
+`/metrics` is not public: with a `metrics_token` setting it answers only a request carrying
+`Authorization: Bearer <token>` (how Prometheus scrapes: deploy/README.md, "Metrics"); without one
+(development and tests only: production requires the token) only callers on this machine."""
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import time
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+
+from gov_common.errors import Forbidden, Unauthorized
 
 HTTP_REQUESTS = Counter("gov_http_requests_total", "HTTP requests answered", ["service", "method", "route", "status"])
 HTTP_LATENCY = Histogram("gov_http_request_duration_seconds", "HTTP request duration", ["service", "method", "route"])
@@ -20,7 +28,27 @@ EVENTS_DEAD_LETTERED = Counter(
 )
 
 
-def install_metrics(app: FastAPI, service: str) -> None:
+def _on_this_machine(request: Request) -> bool:
+    try:
+        return request.client is not None and ipaddress.ip_address(request.client.host).is_loopback
+    except ValueError:
+        return False
+
+
+def scrape_allowed(request: Request, token: str) -> None:
+    """Raises 401 (a token is set and the request lacks it) or 403 (no token: not from this machine)."""
+    if token:
+        scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(presented.strip().encode(), token.encode()):
+            raise Unauthorized("/metrics needs the metrics bearer token", code="metrics_token_required")
+    elif not _on_this_machine(request):
+        raise Forbidden(
+            "/metrics answers only this machine unless a metrics token is set (<PREFIX>_METRICS_TOKEN)",
+            code="metrics_local_only",
+        )
+
+
+def install_metrics(app: FastAPI, service: str, *, token: str = "") -> None:
     @app.middleware("http")
     async def _measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         started = time.perf_counter()
@@ -32,5 +60,6 @@ def install_metrics(app: FastAPI, service: str) -> None:
         return response
 
     @app.get("/metrics", include_in_schema=False)
-    def metrics() -> Response:
+    def metrics(request: Request) -> Response:
+        scrape_allowed(request, token)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

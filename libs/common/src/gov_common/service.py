@@ -22,8 +22,10 @@ from gov_common.events import Topics
 from gov_common.messaging import EventConsumer, Handler, OutboxRelay
 from gov_common.metrics import install_metrics
 from gov_common.revocation import RevocationFeed, RevocationList
+from gov_common.security_headers import install_security_headers
 from gov_common.service_client import ServiceCredentials
 from gov_common.settings import ServiceSettings
+from gov_common.text_input import install_control_character_check
 
 log = logging.getLogger("gov_common.service")
 
@@ -187,7 +189,9 @@ def create_service_app(
     # Async clean-ups (e.g. closing HTTP client pools), awaited when the app shuts down.
     app.state.on_shutdown = []
     install_error_handlers(app)
-    install_metrics(app, runtime.name)
+    install_metrics(app, runtime.name, token=runtime.settings.metrics_token.get_secret_value())
+    install_control_character_check(app)
+    install_security_headers(app)  # outside the check, so that its refusals carry the headers too
 
     @app.middleware("http")
     async def _request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

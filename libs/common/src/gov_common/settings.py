@@ -45,6 +45,9 @@ class ServiceSettings(BaseSettings):
     seed_demo: bool = False
     log_level: str = "INFO"
     http_timeout_seconds: float = Field(default=10.0, gt=0)
+    # The bearer token Prometheus sends to scrape /metrics (gov_common.metrics). Required in
+    # production; without it /metrics answers only callers on this machine (loopback).
+    metrics_token: SecretStr = SecretStr("")
 
     @field_validator("database_url")
     @classmethod
@@ -62,6 +65,8 @@ class ServiceSettings(BaseSettings):
                 raise ValueError("seed_demo must be off in production: demo accounts have a public password")
             if self.database_url.startswith("sqlite"):
                 raise ValueError("production needs PostgreSQL, not SQLite")
+            if len(self.metrics_token.get_secret_value()) < 16:
+                raise ValueError("production needs a metrics_token of at least 16 characters: /metrics is not public")
         return self
 
     @model_validator(mode="after")

@@ -17,7 +17,7 @@ from gov_common.service import ServiceRuntime, create_service_app
 from portal_gateway.accounts.clients import sync_service_clients
 from portal_gateway.accounts.endpoints import router as accounts_router
 from portal_gateway.accounts.service import seed_demo_staff
-from portal_gateway.accounts.throttle import LoginThrottle
+from portal_gateway.accounts.throttle import LoginThrottle, ThrottleLimits
 from portal_gateway.accounts.totp import router as totp_router
 from portal_gateway.entities.endpoints import router as entities_router
 from portal_gateway.identity.endpoints import router as identity_router
@@ -117,12 +117,7 @@ def create_app(
     )
     app.state.token_issuer = runtime.extras["token_issuer"]
     gateway_settings: Settings = runtime.settings  # type: ignore[assignment]
-    app.state.login_throttle = LoginThrottle(
-        runtime.db,
-        per_account=gateway_settings.login_max_failures_per_account,
-        per_address=gateway_settings.login_max_failures_per_address,
-        window_seconds=gateway_settings.login_failure_window_seconds,
-    )
+    app.state.login_throttle = LoginThrottle(runtime.db, ThrottleLimits.of(gateway_settings))
     app.state.rate_limiter = RateLimiter(runtime.db)
     app.state.http = async_client(runtime.settings.http_timeout_seconds)
     app.state.on_shutdown.append(app.state.http.aclose)

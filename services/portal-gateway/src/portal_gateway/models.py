@@ -91,6 +91,26 @@ class LoginFailure(Base):
     subject: Mapped[str] = mapped_column(String(80), index=True)
     address: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # The known device (`KnownDevice.id`) the failure came from: counted against that device only.
+    device_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+
+
+class KnownDevice(Base):
+    """A browser or app an account has logged in from (an OWASP "device cookie"): the cookie holds
+    a random token, the table its SHA-256. Log-ins from a known device are not held back by other
+    callers' failed log-ins on the account; the device loses its standing after failures of its own."""
+
+    __tablename__ = "known_devices"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(36), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The account's token generation when the device was last used: a password change, a reset
+    # at the window or a reclaim moves it on, and the device is a stranger again.
+    token_generation: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class PhoneChallenge(Base):

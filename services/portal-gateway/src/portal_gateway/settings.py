@@ -37,11 +37,22 @@ class Settings(ServiceSettings):
     demo_password: str = "demo12345"
     # The platform's own services as client applications: client id -> secret (from a Secret).
     service_clients: dict[str, str] = Field(default_factory=dict)
-    # Password guessing: after this many failed logins within the window an account (or a client
-    # application) is refused for the rest of the window; an address that fails this often, too.
-    login_max_failures_per_account: int = Field(default=5, ge=1)
+    # Password guessing (portal_gateway.accounts.throttle, docs/identity.md), failures counted within
+    # the window. From a device the account does not know: after `before_delay` failures of one name
+    # from one address, and after `per_address` failures of any names from one address, each further
+    # try waits `delay_seconds`, doubled with every failure (at most the window); beyond
+    # `per_account` failures of one name from all such callers, it is refused for the rest of the
+    # window. A known device (a device cookie, `device_days` long) is held back only by its own
+    # failures: after `per_device` of them it is a stranger again. Wrong second-factor codes:
+    # `code_failures` per staff name, whoever sends them.
+    login_failures_before_delay: int = Field(default=5, ge=1)
+    login_delay_seconds: int = Field(default=30, ge=1)
+    login_max_failures_per_account: int = Field(default=20, ge=1)
     login_max_failures_per_address: int = Field(default=50, ge=1)
-    login_failure_window_seconds: int = Field(default=900, ge=60)
+    login_max_failures_per_device: int = Field(default=10, ge=1)
+    login_max_code_failures: int = Field(default=5, ge=1)
+    login_failure_window_seconds: int = Field(default=900, ge=60, le=86400)
+    login_device_days: int = Field(default=180, ge=1, le=3650)
     # Real-name verification (docs/identity.md): the county's registries in data-sharing, or a
     # national/provincial identity service of the same shape at identity_service_url.
     identity_verifier: Literal["data-sharing", "http"] = "data-sharing"

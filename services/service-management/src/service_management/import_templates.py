@@ -37,7 +37,7 @@ from service_management.catalogue.schemas import (
 )
 from service_management.lists.schemas import LIST_NAMES, ListEntry
 from service_management.lists.service import IMPORT_COLUMNS as LIST_COLUMNS
-from service_management.tabular import MAX_ROWS
+from service_management.tabular import MAX_ROWS, without_formulas
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 IMPORT_SHEET, GUIDE_SHEET, EXAMPLE_SHEET = "导入", "填写说明", "示例"
@@ -537,6 +537,7 @@ def render(template: Template) -> bytes:
         for cell in example[example.max_row]:
             cell.alignment = _WRAP
 
+    without_formulas(workbook)  # department names and codes come from the database
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

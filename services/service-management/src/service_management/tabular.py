@@ -1,4 +1,5 @@
-"""Reading the tables departments compile: CSV (UTF-8, with or without BOM) and Excel .xlsx."""
+"""Reading the tables departments compile: CSV (UTF-8, with or without BOM) and Excel .xlsx; and
+writing exports that a spreadsheet program opens without running what an import put in them."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from typing import Any
 from gov_common.errors import InvalidField
 
 MAX_ROWS = 5000
+# What makes a spreadsheet program take a cell for a formula (OWASP "CSV injection"): an imported
+# `=HYPERLINK(...)`, `=cmd|...` or `@SUM(...)` is kept as the text it is, and escaped on the way out.
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def read_rows(data: bytes, filename: str, *, field: str = "file") -> list[dict[str, str]]:
@@ -63,3 +67,21 @@ def _cell(value: Any) -> str:
 def split_list(text: str) -> list[str]:
     """`a;b；c` → [a, b, c]: departments separate list cells with ASCII or full-width semicolons."""
     return [p.strip() for p in text.replace("；", ";").split(";") if p.strip()]
+
+
+def csv_cell(value: Any) -> Any:
+    """A cell of a CSV export: text that a spreadsheet would take for a formula gets a leading
+    apostrophe, which shows it as the text it is; numbers and other text pass unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_LEADS):
+        return "'" + value
+    return value
+
+
+def without_formulas(workbook: Any) -> None:
+    """Every cell of an exported workbook is a value, never a formula: openpyxl takes any text
+    beginning with `=` for one, so such cells are set back to text (shown as typed, never run)."""
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"

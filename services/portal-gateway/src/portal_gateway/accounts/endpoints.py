@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from gov_common.auth import CurrentPrincipal, Principal, Roles, TokenIssuer
 from gov_common.errors import DomainError, Forbidden, InvalidField, NotFound, Unauthorized
 from gov_common.service import DbSession, Runtime, ServiceRuntime
-from portal_gateway.accounts import clients, service, totp
+from portal_gateway.accounts import clients, devices, service, totp
 from portal_gateway.accounts.schemas import (
     AccountOut,
     PasswordChangeIn,
@@ -26,6 +26,7 @@ from portal_gateway.accounts.throttle import LoginThrottle
 from portal_gateway.identity.verifier import IdentityVerifier
 from portal_gateway.models import Account
 from portal_gateway.ratelimit import rate_limited
+from portal_gateway.settings import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 T = TypeVar("T")
@@ -72,8 +73,11 @@ def account_out(account: Account) -> AccountOut:
     status_code=201,
     response_model=AccountOut,
     responses={
-        409: {"description": "Already registered"},
-        422: {"description": "Invalid field (named); identity_mismatch: the name contradicts the registry"},
+        409: {"description": "Already registered (account_exists): said only to whom gives the number's name"},
+        422: {
+            "description": "Invalid field (named); identity_mismatch: the name contradicts the registry, "
+            "or, for a number the registry does not know, the account registered under it"
+        },
         429: {"description": "Too many registrations from this address (code rate_limited); see Retry-After"},
         503: {"description": "Real-name verification is unavailable; see Retry-After"},
     },
@@ -100,11 +104,7 @@ async def verified_source(request: Request, *, id_number: str, name: str, purpos
     saying what the registry holds."""
     verification = await identity_verifier(request).verify_person(id_number=id_number, name=name, purpose=purpose)
     if verification.result == "mismatch":
-        raise InvalidField(
-            "name",
-            "the name does not match the population registry for this identity number",
-            code="identity_mismatch",
-        )
+        raise InvalidField("name", service.IDENTITY_MISMATCH, code="identity_mismatch")
     return "registry" if verification.result == "match" else "unlisted"
 
 
@@ -153,7 +153,7 @@ def reset_walk_in_password(
     account, initial = service.reset_at_window(
         session, body, clerk=principal.username or principal.name, clerk_name=principal.name
     )
-    _throttle(request).succeeded(session, subject=LoginThrottle.subject(account.username))
+    _throttle(request).clear(session, subject=LoginThrottle.subject(account.username))
     return WalkInAccountOut(account=account_out(account), initial_password=initial)
 
 
@@ -184,7 +184,7 @@ def window_staff(principal: Principal) -> None:
 def change_password(request: Request, body: PasswordChangeIn, session: DbSession) -> Response:
     """Replace a password, knowing the current one; how the initial password from the window is
     replaced before the first log-in. Failures count as failed log-ins for the throttle."""
-    with _throttle(request).attempt(session, name=body.username, address=_address(request)):
+    with devices.guarded_attempt(request, session, name=body.username):
         service.change_password(session, body)
     return Response(status_code=204)
 
@@ -212,6 +212,7 @@ def change_password(request: Request, body: PasswordChangeIn, session: DbSession
 )
 def token(
     request: Request,
+    response: Response,
     session: DbSession,
     runtime: Runtime,
     grant_type: Annotated[str, Form()] = "password",
@@ -222,8 +223,10 @@ def token(
     totp_code: Annotated[str | None, Form(alias="totp", max_length=16)] = None,
 ) -> TokenOut:
     """Log in (OAuth2). Password grant: the user name is the ID number, the credit code or a staff
-    name, and staff with a second factor give its code (`totp`). Client-credentials grant: a client
-    application, with HTTP Basic or form credentials."""
+    name, and staff with a second factor give its code (`totp`); a successful log-in makes the
+    browser a known device (the HttpOnly cookie `gov_device`), which other callers' failed log-ins
+    do not hold back. Client-credentials grant: a client application, with HTTP Basic or form
+    credentials."""
     issuer = _issuer(request)
     throttle, address = _throttle(request), _address(request)
     if grant_type == "password":
@@ -231,7 +234,7 @@ def token(
             raise InvalidField("username", "the user name is required")
         if not password:
             raise InvalidField("password", "the password is required")
-        with throttle.attempt(session, name=username, address=address):
+        with devices.guarded_attempt(request, session, name=username) as device:
             account = service.authenticate(
                 session, username=username, password=password, demo_enabled=runtime.settings.seed_demo
             )
@@ -244,12 +247,16 @@ def token(
                 address=address,
             )
         access_token = service.token_for(issuer, account)
+        settings: Settings = runtime.settings  # type: ignore[assignment]
+        devices.remember(session, request, response, account, device=device, days=settings.login_device_days)
     elif grant_type == "client_credentials":
         basic = _basic_credentials(request)
         cid, secret = basic if basic else (client_id, client_secret)
         if not cid or not secret:
             raise Unauthorized("client credentials are required (HTTP Basic or client_id and client_secret)")
-        with throttle.attempt(session, name=f"client:{cid}", address=address):
+        # A client's secret is long and random: no ceiling per client, which would let anyone lock
+        # a service out; the delays per address remain.
+        with throttle.attempt(session, name=f"client:{cid}", address=address, device_id=None, ceiling=False):
             client = clients.authenticate_client(session, client_id=cid, client_secret=secret)
         access_token = issuer.issue(
             sub=f"client:{client.client_id}",

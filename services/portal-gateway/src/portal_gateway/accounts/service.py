@@ -41,6 +41,8 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 # Letters and digits a person reads off a slip without confusing them (no 0/O, 1/l/I).
 _SLIP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
 INITIAL_PASSWORD_LENGTH = 12
+# The one answer to a name that does not go with the number (registry or existing account alike).
+IDENTITY_MISMATCH = "the name does not match the population registry for this identity number"
 
 
 def _login_name(body: ApplicantIdentityIn) -> str:
@@ -102,7 +104,16 @@ def _create(
 
 def register(session: Session, body: RegisterIn, *, identity_source: str | None) -> Account:
     """A self-registered account, at L1: its name matched the registry (`registry`), or the
-    registry does not know the number (`unlisted`); the caller has asked the identity port."""
+    registry does not know the number (`unlisted`); the caller has asked the identity port.
+
+    Registration is no oracle of who has an account: "already registered" (409) is said only to
+    someone who gives the number with its name, the registry's or, for a number the registry does
+    not know, the existing account's. Any other name gets the registry's mismatch (422) instead,
+    whether or not an account exists."""
+    if identity_source == "unlisted":
+        existing = session.scalars(select(Account).where(Account.username == _login_name(body))).first()
+        if existing is not None and existing.name.strip() != body.name.strip():
+            raise InvalidField("name", IDENTITY_MISMATCH, code="identity_mismatch")
     return _create(session, body, password=body.password, identity_source=identity_source)
 
 

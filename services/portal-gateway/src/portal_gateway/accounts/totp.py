@@ -33,7 +33,7 @@ from gov_common.auth import CurrentPrincipal, Principal, Roles
 from gov_common.db import utcnow
 from gov_common.errors import Conflict, DomainError, Forbidden, NotFound
 from gov_common.service import DbSession
-from portal_gateway.accounts import service
+from portal_gateway.accounts import devices, service
 from portal_gateway.accounts.throttle import LoginThrottle
 from portal_gateway.models import Account
 from portal_gateway.ratelimit import client_address
@@ -107,7 +107,7 @@ def _accept_guarded(
     session: Session, account: Account, code: str, *, throttle: LoginThrottle, address: str, field: str
 ) -> None:
     subject = "totp:" + LoginThrottle.subject(account.username)
-    throttle.check(session, subject=subject, address=address)
+    throttle.check_code(session, subject=subject, address=address)
     try:
         _accept(session, account, code, field=field)
     except TotpInvalid:
@@ -116,7 +116,7 @@ def _accept_guarded(
         session.rollback()
         throttle.failed(subject=subject, address=address)
         raise
-    throttle.succeeded(session, subject=subject)
+    throttle.clear(session, subject=subject)
 
 
 def _accept(session: Session, account: Account, code: str, *, field: str) -> None:
@@ -173,7 +173,7 @@ def _staff(account: Account) -> Account:
 def enrol(request: Request, body: StaffCredentials, session: DbSession) -> TotpEnrolmentOut:
     """Start enrolling a staff account's second factor: a new secret for the authenticator app
     (again on a second call until confirmed)."""
-    with _throttle(request).attempt(session, name=body.username, address=client_address(request)):
+    with devices.guarded_attempt(request, session, name=body.username):
         account = service.authenticate(
             session, username=body.username, password=body.password, demo_enabled=_demo_enabled(request)
         )
@@ -208,7 +208,7 @@ def enrol(request: Request, body: StaffCredentials, session: DbSession) -> TotpE
 def confirm(request: Request, body: TotpConfirmIn, session: DbSession) -> Response:
     """Confirm the enrolment with the first code the authenticator app shows; from then on the
     password grant wants a code. A wrong code counts as a failed log-in."""
-    with _throttle(request).attempt(session, name=body.username, address=client_address(request)):
+    with devices.guarded_attempt(request, session, name=body.username):
         account = service.authenticate(
             session, username=body.username, password=body.password, demo_enabled=_demo_enabled(request)
         )

@@ -22,6 +22,7 @@ from service_management.events import CASE_ESCALATED, CASE_TIME_WARNING, emit_ca
 from service_management.models import Case, CaseState, Evaluation, SupervisionAlert
 from service_management.supervision import clock
 from service_management.supervision.calendar import load_calendar
+from service_management.tabular import csv_cell
 
 log = logging.getLogger("service_management.supervision")
 YELLOW_SHARE = 0.8
@@ -215,5 +216,5 @@ def performance_csv(rows: list[Figures], *, by: str) -> str:
     for row in rows:
         values: dict[str, Any] = asdict(row)
         values[by] = values.pop("key")
-        writer.writerow(values)
+        writer.writerow({name: csv_cell(value) for name, value in values.items()})
     return out.getvalue()
