@@ -73,7 +73,12 @@ def test_start_up_reports_the_loaded_handlers_in_the_log_and_readyz(
 ) -> None:
     with caplog.at_level(logging.INFO, logger="business_systems"):
         for amr in build_department(tmp_path, tokens, code="amr"):
-            ready = amr.client.get("/readyz")
+            # Ready means started: the revocation list read, the relay running (readyz checks both).
+            amr.runtime.start(worker=False)
+            try:
+                ready = amr.client.get("/readyz")
+            finally:
+                amr.runtime.stop()
             assert ready.status_code == 200, ready.text
             handlers = ready.json()["checks"]["handlers"]
             assert [(h["name"], h["item_codes"], h["distribution"]) for h in handlers] == [
