@@ -1,0 +1,268 @@
+"""Bounded request bodies: a body larger than its route allows is refused with 413 before it is read.
+
+Every service app (and the gateway, its front door) runs `BodyLimitMiddleware`. A route takes the
+default limit (`max_body_bytes`, 1 MiB: JSON and small forms) unless its endpoint declares another:
+
+    @router.post("/files")
+    @body_limit(UPLOAD, field="file")      # the service's `max_upload_body_bytes`
+    async def upload(...): ...
+
+    @router.post("/lists/{list_type}/drafts")
+    @body_limit(8 * MIB)                   # a number of bytes
+    def create_draft(...): ...
+
+A declared Content-Length over the limit is answered at once, without reading a byte of the body and
+without calling the app. A body without one (chunked, or a Content-Length that lies) is counted as it
+arrives; at the first byte over the limit the app's read fails and the client gets the same 413, so at
+most the limit (plus one chunk) is ever held. What the client still sends after that is discarded by
+the server, not kept.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
+
+from starlette.routing import BaseRoute, Match, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gov_common.errors import PROBLEM_JSON
+
+KIB = 1024
+MIB = 1024 * 1024
+DEFAULT_MAX_BODY_BYTES = 1 * MIB
+# An upload of the largest accepted file (gov_common.files.DEFAULT_MAX_BYTES, 10 MiB) in a multipart
+# envelope (boundaries and part headers: a few hundred bytes).
+DEFAULT_MAX_UPLOAD_BODY_BYTES = 10 * MIB + 64 * KIB
+UPLOAD: Literal["upload"] = "upload"
+# For the few JSON bodies that carry a whole document at once (e.g. a list version of 2,000 entries).
+LARGE_JSON_BODY_BYTES = 8 * MIB
+
+_MARK = "__gov_body_limit__"
+_LINE_END = re.compile(r"\r\n|\r|\n")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class BodyLimit:
+    max_bytes: int | Literal["upload"]
+    field: str = "body"
+
+
+def body_limit(max_bytes: int | Literal["upload"], *, field: str = "body") -> Callable[[F], F]:
+    """Declares the body limit of a route: a number of bytes, or UPLOAD for the service's upload limit.
+    `field` is what the 413 names (e.g. the multipart field holding the file)."""
+    if max_bytes != UPLOAD and (not isinstance(max_bytes, int) or max_bytes < 1):
+        raise ValueError(f"a body limit is a positive number of bytes or UPLOAD, not {max_bytes!r}")
+
+    def mark(endpoint: F) -> F:
+        setattr(endpoint, _MARK, BodyLimit(max_bytes, field))
+        return endpoint
+
+    return mark
+
+
+class BodyTooLarge(Exception):
+    """Raised by the body's receive channel at the first byte over the limit."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(f"the request body is larger than {max_bytes} bytes")
+        self.max_bytes = max_bytes
+
+
+def _problem(max_bytes: int, field: str) -> tuple[list[tuple[bytes, bytes]], bytes]:
+    detail = f"The request body is larger than {max_bytes} bytes, the limit of this operation."
+    body = json.dumps(
+        {
+            "type": "about:blank",
+            "title": "Content Too Large",
+            "status": 413,
+            "detail": detail,
+            "code": "body_too_large",
+            "max_bytes": max_bytes,
+            "errors": [{"field": field, "message": detail, "code": "body_too_large"}],
+        }
+    ).encode()
+    headers = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())]
+    return headers, body
+
+
+async def _refuse(send: Send, max_bytes: int, field: str) -> None:
+    headers, body = _problem(max_bytes, field)
+    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+def _declared_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers") or ():
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None  # the server refuses a malformed one itself
+    return None
+
+
+class BodyLimitMiddleware:
+    """Pure ASGI (no buffering of its own): see the module's docstring."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        routes: Callable[[], Sequence[BaseRoute]],
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_upload_body_bytes: int = DEFAULT_MAX_UPLOAD_BODY_BYTES,
+    ) -> None:
+        self.app = app
+        self._routes = routes
+        self.default = BodyLimit(max_body_bytes)
+        self.upload_bytes = max_upload_body_bytes
+        self._declared: list[tuple[Route, BodyLimit]] = []
+        self._seen_routes = -1
+
+    def _declared_routes(self) -> list[tuple[Route, BodyLimit]]:
+        routes = self._routes()
+        if len(routes) != self._seen_routes:  # routes are all in place by the first request; cheap check
+            self._declared = [
+                (route, mark)
+                for route in _flatten(routes)
+                if isinstance(mark := getattr(route.endpoint, _MARK, None), BodyLimit)
+            ]
+            self._seen_routes = len(routes)
+        return self._declared
+
+    def limit_for(self, scope: Scope) -> tuple[int, str]:
+        chosen = self.default
+        for route, mark in self._declared_routes():
+            if route.matches(scope)[0] is Match.FULL:
+                chosen = mark
+                break
+        max_bytes = self.upload_bytes if chosen.max_bytes == UPLOAD else chosen.max_bytes
+        assert isinstance(max_bytes, int)
+        return max_bytes, chosen.field
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        max_bytes, field = self.limit_for(scope)
+        declared = _declared_length(scope)
+        if declared is not None and declared > max_bytes:
+            await _refuse(send, max_bytes, field)
+            return
+
+        received = 0
+        exceeded = False
+        app_started = False  # the app's own answer went out (before the limit was reached)
+        refused = False
+
+        async def bounded_receive() -> Message:
+            nonlocal received, exceeded
+            if exceeded:
+                raise BodyTooLarge(max_bytes)
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > max_bytes:
+                    exceeded = True
+                    raise BodyTooLarge(max_bytes)
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal app_started, refused
+            if exceeded and not app_started:
+                # Whatever the app made of the failed read (a 400 "could not parse", a 500), the
+                # client is told the one true reason, once.
+                if not refused:
+                    refused = True
+                    await _refuse(send, max_bytes, field)
+                return
+            if message["type"] == "http.response.start":
+                app_started = True
+            await send(message)
+
+        try:
+            await self.app(scope, bounded_receive, guarded_send)
+        except BodyTooLarge:
+            pass
+        except Exception:
+            if not exceeded:
+                raise
+        if exceeded and not app_started and not refused:
+            await _refuse(send, max_bytes, field)
+
+
+def _flatten(routes: Iterable[BaseRoute]) -> Iterator[Route]:
+    for route in routes:
+        if isinstance(route, Route):
+            yield route
+
+
+def install_body_limits(app: Any, *, max_body_bytes: int, max_upload_body_bytes: int) -> None:
+    """Adds the middleware to a FastAPI/Starlette app; add it last so that it is the outermost."""
+    app.add_middleware(
+        BodyLimitMiddleware,
+        routes=lambda: app.router.routes,
+        max_body_bytes=max_body_bytes,
+        max_upload_body_bytes=max_upload_body_bytes,
+    )
+
+
+def json_within(max_chars: int) -> Callable[[Any], Any]:
+    """A pydantic after-validator for free-form JSON that is kept (`Annotated[dict[str, Any],
+    AfterValidator(json_within(16 * KIB))]`): at most `max_chars` characters once serialised."""
+
+    def check(value: Any) -> Any:
+        if len(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)) > max_chars:
+            raise ValueError(f"is larger than {max_chars} characters as JSON")
+        return value
+
+    return check
+
+
+class RowTooLarge(ValueError):
+    """A row of a delimited text longer than its bound (see `BoundedLines`)."""
+
+
+class BoundedLines:
+    """The lines of a text for `csv.reader`/`csv.DictReader`, refusing a row longer than `max_row_chars`.
+
+    The csv module builds a whole row before handing it over, and a line of commas is as many
+    fields, so a row is bounded before it is built: the characters read since the last row was
+    handed over are counted (a quoted field may span lines), and the reader's caller says when a
+    row was handed over with `row_done()`.
+
+        lines = BoundedLines(text, max_row_chars=64 * KIB)
+        for row in csv.reader(lines):
+            lines.row_done()
+            ...
+    """
+
+    def __init__(self, text: str, *, max_row_chars: int) -> None:
+        self._text = text
+        self._start = 0
+        self._pending = 0
+        self.max_row_chars = max_row_chars
+
+    def __iter__(self) -> BoundedLines:
+        return self
+
+    def __next__(self) -> str:
+        if self._start >= len(self._text):
+            raise StopIteration
+        window = self._start + self.max_row_chars - self._pending + 1
+        found = _LINE_END.search(self._text, self._start, window + 1)  # + 1: a \r\n across the edge
+        end = found.end() if found else len(self._text)
+        self._pending += end - self._start
+        if self._pending > self.max_row_chars:
+            raise RowTooLarge(f"a row is longer than {self.max_row_chars} characters")
+        line = self._text[self._start : end]
+        self._start = end
+        return line
+
+    def row_done(self) -> None:
+        self._pending = 0
