@@ -1,4 +1,5 @@
-"""gov_common.limits: a request body over its route's limit is refused with 413 before it is read."""
+"""Request bodies: a body over its route's limit is refused with 413 before it is read, in an app
+made by the services' own factory (gov_common.service), for routes of included routers too."""
 
 from __future__ import annotations
 
@@ -8,16 +9,22 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated, Any
 
 import pytest
 import uvicorn
-from fastapi import FastAPI, File, Request, UploadFile
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import APIRouter, FastAPI, File, Request, UploadFile
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
-from gov_common.errors import PROBLEM_JSON, install_error_handlers
-from gov_common.limits import KIB, MIB, UPLOAD, BodyLimitMiddleware, body_limit, install_body_limits
+from gov_common.auth import TokenIssuer, TokenVerifier
+from gov_common.bus.local import LocalBus
+from gov_common.errors import PROBLEM_JSON
+from gov_common.limits import KIB, MIB, UPLOAD, body_limit
+from gov_common.service import ServiceRuntime, create_service_app
+from gov_common.settings import ServiceSettings
 from tests.e2e.platform import free_port
 
 LIMIT = 64 * KIB
@@ -28,40 +35,50 @@ class Note(BaseModel):
     text: str
 
 
-def make_app() -> tuple[FastAPI, dict[str, int]]:
-    """An app like a service's: error handlers, JSON and upload routes, and the limits outermost."""
-    app = FastAPI()
-    install_error_handlers(app)
+def make_app(tmp_path: Path) -> tuple[FastAPI, dict[str, int]]:
+    """A service app from the services' factory, with JSON, raw and upload routes in a router."""
+    issuer = TokenIssuer(Ed25519PrivateKey.generate(), issuer="portal-gateway", audience="gov-platform")
+    settings = ServiceSettings(
+        database_url=f"sqlite:///{tmp_path / 't.db'}", max_body_bytes=LIMIT, max_upload_body_bytes=UPLOAD_LIMIT
+    )
+    runtime = ServiceRuntime(
+        name="limits-test",
+        settings=settings,
+        bus=LocalBus(str(tmp_path / "bus.db")),
+        verifier=TokenVerifier(issuer.jwks, issuer="portal-gateway", audience="gov-platform"),
+    )
+    app = create_service_app(runtime, title="t", description="t", manage_lifespan=False)
+    router = APIRouter(prefix="/api/v1")
     seen = {"calls": 0, "bytes": 0}
 
-    @app.post("/notes")
+    @router.post("/notes")
     def add_note(note: Note) -> dict[str, int]:
         seen["calls"] += 1
         return {"length": len(note.text)}
 
-    @app.post("/files")
+    @router.post("/files")
     @body_limit(UPLOAD, field="file")
     async def upload(file: Annotated[UploadFile, File()]) -> dict[str, int]:
         seen["calls"] += 1
         return {"size": len(await file.read())}
 
-    @app.post("/raw")
+    @router.post("/raw")
     async def raw(request: Request) -> dict[str, int]:
         seen["calls"] += 1
         async for chunk in request.stream():
             seen["bytes"] += len(chunk)
         return {"size": seen["bytes"]}
 
-    @app.post("/careless")
+    @router.post("/careless")
     async def careless(request: Request) -> dict[str, str]:
-        # An endpoint that swallows a failed read and answers something else of its own.
+        # An endpoint that swallows a failed read and answers something of its own.
         try:
             await request.body()
         except Exception:
             return {"outcome": "swallowed"}
         return {"outcome": "read"}
 
-    install_body_limits(app, max_body_bytes=LIMIT, max_upload_body_bytes=UPLOAD_LIMIT)
+    app.include_router(router)
     return app, seen
 
 
@@ -119,68 +136,76 @@ def fifty_megabytes(chunk: int = 64 * KIB) -> Iterator[bytes]:
         yield b"x" * chunk
 
 
-def test_a_declared_length_over_the_limit_is_refused_without_reading_or_calling_the_app() -> None:
-    app, seen = make_app()
+def test_a_declared_length_over_the_limit_is_refused_without_reading_a_byte(tmp_path: Path) -> None:
+    app, seen = make_app(tmp_path)
     headers = [(b"content-type", b"application/json"), (b"content-length", str(200 * MIB).encode())]
-    status, response_headers, body, pulled = run_asgi(app, "/notes", fifty_megabytes(), headers)
+    status, response_headers, body, pulled = run_asgi(app, "/api/v1/notes", fifty_megabytes(), headers)
     _assert_413(status, response_headers, body, limit=LIMIT)
     assert pulled == 0 and seen["calls"] == 0
 
 
-def test_a_streamed_body_is_cut_off_at_the_limit_not_read_to_its_end() -> None:
-    app, seen = make_app()
-    for path in ("/notes", "/raw"):
+def test_a_streamed_body_is_cut_off_at_the_limit_not_read_to_its_end(tmp_path: Path) -> None:
+    app, seen = make_app(tmp_path)
+    for path in ("/api/v1/notes", "/api/v1/raw"):
         status, headers, body, pulled = run_asgi(app, path, fifty_megabytes())
         _assert_413(status, headers, body, limit=LIMIT)
         assert pulled <= LIMIT + 64 * KIB, f"{path}: the app read {pulled} bytes of a body limited to {LIMIT}"
-    assert seen["bytes"] <= LIMIT
+    assert seen["bytes"] <= LIMIT and seen["calls"] == 1  # the raw route ran, and stopped at the limit
 
 
-def test_a_length_that_lies_is_caught_as_the_body_arrives() -> None:
-    app, _ = make_app()
+def test_a_length_that_lies_is_caught_as_the_body_arrives(tmp_path: Path) -> None:
+    app, _ = make_app(tmp_path)
     headers = [(b"content-type", b"application/json"), (b"content-length", b"100")]
-    status, response_headers, body, pulled = run_asgi(app, "/raw", fifty_megabytes(), headers)
+    status, response_headers, body, pulled = run_asgi(app, "/api/v1/raw", fifty_megabytes(), headers)
     _assert_413(status, response_headers, body, limit=LIMIT)
     assert pulled <= LIMIT + 64 * KIB
 
 
-def test_an_endpoint_that_swallows_the_failed_read_still_answers_413() -> None:
-    app, _ = make_app()
-    status, headers, body, pulled = run_asgi(app, "/careless", fifty_megabytes())
+def test_an_endpoint_that_swallows_the_failed_read_still_answers_413(tmp_path: Path) -> None:
+    app, _ = make_app(tmp_path)
+    status, headers, body, pulled = run_asgi(app, "/api/v1/careless", fifty_megabytes())
     _assert_413(status, headers, body, limit=LIMIT)
     assert pulled <= LIMIT + 64 * KIB
 
 
-def test_routes_declare_their_own_limit_and_bodies_within_it_pass() -> None:
-    app, _ = make_app()
+def test_an_upload_route_takes_its_own_limit_for_a_declared_length_too(tmp_path: Path) -> None:
+    app, seen = make_app(tmp_path)
+    headers = [(b"content-type", b"multipart/form-data; boundary=x"), (b"content-length", str(20 * MIB).encode())]
+    status, response_headers, body, pulled = run_asgi(app, "/api/v1/files", fifty_megabytes(), headers)
+    _assert_413(status, response_headers, body, limit=UPLOAD_LIMIT, field="file")
+    assert pulled == 0 and seen["calls"] == 0
+
+
+def test_routes_declare_their_own_limit_and_bodies_within_it_pass(tmp_path: Path) -> None:
+    app, _ = make_app(tmp_path)
     with TestClient(app) as client:
-        assert client.post("/notes", json={"text": "短"}).json() == {"length": 1}
+        assert client.post("/api/v1/notes", json={"text": "短"}).json() == {"length": 1}
         # Over the default limit, within the upload route's own.
-        upload = client.post("/files", files={"file": ("a.pdf", b"%" * (LIMIT * 2), "application/pdf")})
+        file = {"file": ("a.pdf", b"%" * (LIMIT * 2), "application/pdf")}
+        upload = client.post("/api/v1/files", files=file)
         assert upload.status_code == 200 and upload.json() == {"size": LIMIT * 2}
-        too_big = client.post("/files", files={"file": ("a.pdf", b"%" * UPLOAD_LIMIT, "application/pdf")})
+        file = {"file": ("a.pdf", b"%" * UPLOAD_LIMIT, "application/pdf")}
+        too_big = client.post("/api/v1/files", files=file)
         _assert_413(too_big.status_code, dict(too_big.headers), too_big.content, limit=UPLOAD_LIMIT, field="file")
-        too_long = client.post("/notes", json={"text": "x" * LIMIT})
+        too_long = client.post("/api/v1/notes", json={"text": "x" * LIMIT})
         _assert_413(too_long.status_code, dict(too_long.headers), too_long.content, limit=LIMIT)
 
 
-def test_the_limit_of_a_route_is_found_under_a_mount() -> None:
-    """Standalone mounts each service under a prefix: the route's own limit still applies."""
-    inner, _ = make_app()
+def test_the_limits_hold_under_a_mount(tmp_path: Path) -> None:
+    """Standalone mounts each service under a prefix: its limits, the routes' own too, still apply."""
+    inner, _ = make_app(tmp_path)
     outer = FastAPI()
     outer.mount("/internal/svc", inner)
-    middleware = next(m for m in inner.user_middleware if m.cls is BodyLimitMiddleware)
-    assert middleware.kwargs["max_upload_body_bytes"] == UPLOAD_LIMIT
     with TestClient(outer) as client:
-        ok = client.post("/internal/svc/files", files={"file": ("a.pdf", b"%" * (LIMIT * 2), "application/pdf")})
-        assert ok.status_code == 200, ok.text
-        refused = client.post("/internal/svc/notes", json={"text": "x" * LIMIT})
-        assert refused.status_code == 413
+        file = {"file": ("a.pdf", b"%" * (LIMIT * 2), "application/pdf")}
+        assert client.post("/internal/svc/api/v1/files", files=file).status_code == 200
+        refused = client.post("/internal/svc/api/v1/notes", json={"text": "x" * LIMIT})
+        _assert_413(refused.status_code, dict(refused.headers), refused.content, limit=LIMIT)
 
 
 @pytest.fixture
-def served() -> Iterator[tuple[int, dict[str, int]]]:
-    app, seen = make_app()
+def served(tmp_path: Path) -> Iterator[tuple[int, dict[str, int]]]:
+    app, seen = make_app(tmp_path)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -216,7 +241,9 @@ def test_a_real_server_answers_413_while_the_client_is_still_sending(served: tup
     read no more than the limit."""
     port, seen = served
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(b"POST /raw HTTP/1.1\r\nHost: t\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n")
+        sock.sendall(
+            b"POST /api/v1/raw HTTP/1.1\r\nHost: t\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
+        )
         chunk = 64 * KIB
         sent = 0
         answered = None
@@ -245,7 +272,7 @@ def test_a_real_server_answers_a_declared_length_at_once(served: tuple[int, dict
     port, seen = served
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         sock.sendall(
-            b"POST /notes HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+            b"POST /api/v1/notes HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
             + f"Content-Length: {200 * MIB}\r\n\r\n".encode()
         )
         status, headers, body = _read_response(sock)  # nothing of the body was sent

@@ -1,4 +1,4 @@
-"""Bounded request bodies: a body larger than its route allows is refused with 413 before it is read.
+"""Bounded input: request bodies, free-form JSON that is kept, and rows of delimited text.
 
 Every service app (and the gateway, its front door) runs `BodyLimitMiddleware`. A route takes the
 default limit (`max_body_bytes`, 1 MiB: JSON and small forms) unless its endpoint declares another:
@@ -8,25 +8,28 @@ default limit (`max_body_bytes`, 1 MiB: JSON and small forms) unless its endpoin
     async def upload(...): ...
 
     @router.post("/lists/{list_type}/drafts")
-    @body_limit(8 * MIB)                   # a number of bytes
+    @body_limit(LARGE_JSON_BODY_BYTES)     # a number of bytes
     def create_draft(...): ...
 
-A declared Content-Length over the limit is answered at once, without reading a byte of the body and
-without calling the app. A body without one (chunked, or a Content-Length that lies) is counted as it
-arrives; at the first byte over the limit the app's read fails and the client gets the same 413, so at
-most the limit (plus one chunk) is ever held. What the client still sends after that is discarded by
-the server, not kept.
+The limit is the route's: it is looked up when the app first asks for the body, after routing, so
+it holds for routes of included routers and mounted apps alike. A declared Content-Length over the
+limit is refused then, before a byte of the body is read. A body without one (chunked, or a length
+that lies) is counted as it arrives and refused at the first byte over the limit, so at most the
+limit (plus one chunk) is ever held; what the client still sends is discarded by the server. The
+refusal is a 413 problem naming the field, whatever the app made of its failed read.
+
+(FastAPI's own `max_body_size` would do the counting, but it answers a declared length over the
+limit with a text/plain 413 that no exception handler sees.)
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
-from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gov_common.errors import PROBLEM_JSON
@@ -38,7 +41,7 @@ DEFAULT_MAX_BODY_BYTES = 1 * MIB
 # envelope (boundaries and part headers: a few hundred bytes).
 DEFAULT_MAX_UPLOAD_BODY_BYTES = 10 * MIB + 64 * KIB
 UPLOAD: Literal["upload"] = "upload"
-# For the few JSON bodies that carry a whole document at once (e.g. a list version of 2,000 entries).
+# For the few JSON bodies that carry a whole document at once (a list version of 2,000 entries).
 LARGE_JSON_BODY_BYTES = 8 * MIB
 
 _MARK = "__gov_body_limit__"
@@ -66,7 +69,7 @@ def body_limit(max_bytes: int | Literal["upload"], *, field: str = "body") -> Ca
 
 
 class BodyTooLarge(Exception):
-    """Raised by the body's receive channel at the first byte over the limit."""
+    """Raised by the body's receive channel when the body is over its limit."""
 
     def __init__(self, max_bytes: int) -> None:
         super().__init__(f"the request body is larger than {max_bytes} bytes")
@@ -90,12 +93,6 @@ def _problem(max_bytes: int, field: str) -> tuple[list[tuple[bytes, bytes]], byt
     return headers, body
 
 
-async def _refuse(send: Send, max_bytes: int, field: str) -> None:
-    headers, body = _problem(max_bytes, field)
-    await send({"type": "http.response.start", "status": 413, "headers": headers})
-    await send({"type": "http.response.body", "body": body, "more_body": False})
-
-
 def _declared_length(scope: Scope) -> int | None:
     for name, value in scope.get("headers") or ():
         if name == b"content-length":
@@ -107,79 +104,71 @@ def _declared_length(scope: Scope) -> int | None:
 
 
 class BodyLimitMiddleware:
-    """Pure ASGI (no buffering of its own): see the module's docstring."""
+    """Pure ASGI, buffering nothing: see the module's docstring."""
 
     def __init__(
         self,
         app: ASGIApp,
         *,
-        routes: Callable[[], Sequence[BaseRoute]],
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         max_upload_body_bytes: int = DEFAULT_MAX_UPLOAD_BODY_BYTES,
     ) -> None:
         self.app = app
-        self._routes = routes
-        self.default = BodyLimit(max_body_bytes)
-        self.upload_bytes = max_upload_body_bytes
-        self._declared: list[tuple[Route, BodyLimit]] = []
-        self._seen_routes = -1
-
-    def _declared_routes(self) -> list[tuple[Route, BodyLimit]]:
-        routes = self._routes()
-        if len(routes) != self._seen_routes:  # routes are all in place by the first request; cheap check
-            self._declared = [
-                (route, mark)
-                for route in _flatten(routes)
-                if isinstance(mark := getattr(route.endpoint, _MARK, None), BodyLimit)
-            ]
-            self._seen_routes = len(routes)
-        return self._declared
+        self.max_body_bytes = max_body_bytes
+        self.max_upload_body_bytes = max_upload_body_bytes
 
     def limit_for(self, scope: Scope) -> tuple[int, str]:
-        chosen = self.default
-        for route, mark in self._declared_routes():
-            if route.matches(scope)[0] is Match.FULL:
-                chosen = mark
-                break
-        max_bytes = self.upload_bytes if chosen.max_bytes == UPLOAD else chosen.max_bytes
-        assert isinstance(max_bytes, int)
-        return max_bytes, chosen.field
+        """The limit of the route the request was routed to (the default before routing)."""
+        route = scope.get("route")
+        endpoint = getattr(route, "endpoint", None) or scope.get("endpoint")
+        mark = getattr(endpoint, _MARK, None)
+        if not isinstance(mark, BodyLimit):
+            return self.max_body_bytes, "body"
+        if mark.max_bytes == UPLOAD:
+            return self.max_upload_body_bytes, mark.field
+        return mark.max_bytes, mark.field
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        max_bytes, field = self.limit_for(scope)
-        declared = _declared_length(scope)
-        if declared is not None and declared > max_bytes:
-            await _refuse(send, max_bytes, field)
-            return
 
+        declared = _declared_length(scope)
         received = 0
-        exceeded = False
+        refusal: tuple[int, str] | None = None  # the limit and field, once the body is over it
         app_started = False  # the app's own answer went out (before the limit was reached)
         refused = False
 
         async def bounded_receive() -> Message:
-            nonlocal received, exceeded
-            if exceeded:
-                raise BodyTooLarge(max_bytes)
+            nonlocal received, refusal
+            max_bytes, field = self.limit_for(scope)
+            if refusal is None and declared is not None and declared > max_bytes:
+                refusal = (max_bytes, field)
+            if refusal is not None:
+                raise BodyTooLarge(refusal[0])
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > max_bytes:
-                    exceeded = True
+                    refusal = (max_bytes, field)
                     raise BodyTooLarge(max_bytes)
             return message
 
+        async def refuse() -> None:
+            nonlocal refused
+            if refused or refusal is None:
+                return
+            refused = True
+            headers, body = _problem(*refusal)
+            await send({"type": "http.response.start", "status": 413, "headers": headers})
+            await send({"type": "http.response.body", "body": body, "more_body": False})
+
         async def guarded_send(message: Message) -> None:
-            nonlocal app_started, refused
-            if exceeded and not app_started:
+            nonlocal app_started
+            if refusal is not None and not app_started:
                 # Whatever the app made of the failed read (a 400 "could not parse", a 500), the
                 # client is told the one true reason, once.
-                if not refused:
-                    refused = True
-                    await _refuse(send, max_bytes, field)
+                await refuse()
                 return
             if message["type"] == "http.response.start":
                 app_started = True
@@ -190,26 +179,15 @@ class BodyLimitMiddleware:
         except BodyTooLarge:
             pass
         except Exception:
-            if not exceeded:
+            if refusal is None or app_started:
                 raise
-        if exceeded and not app_started and not refused:
-            await _refuse(send, max_bytes, field)
-
-
-def _flatten(routes: Iterable[BaseRoute]) -> Iterator[Route]:
-    for route in routes:
-        if isinstance(route, Route):
-            yield route
+        if not app_started:
+            await refuse()
 
 
 def install_body_limits(app: Any, *, max_body_bytes: int, max_upload_body_bytes: int) -> None:
-    """Adds the middleware to a FastAPI/Starlette app; add it last so that it is the outermost."""
-    app.add_middleware(
-        BodyLimitMiddleware,
-        routes=lambda: app.router.routes,
-        max_body_bytes=max_body_bytes,
-        max_upload_body_bytes=max_upload_body_bytes,
-    )
+    """Adds the middleware to a FastAPI/Starlette app, outermost of the middleware added so far."""
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=max_body_bytes, max_upload_body_bytes=max_upload_body_bytes)
 
 
 def json_within(max_chars: int) -> Callable[[Any], Any]:
