@@ -229,3 +229,22 @@ def test_an_evaluation_that_runs_away_is_stopped_at_its_deadline(sm: SM) -> None
     # The evaluator is started again for the next evaluation.
     small = sm.client.post(f"{RULES}/evaluate", json={"facts": {"form": {"s": "ab"}}}, headers=admin)
     assert small.status_code == 200 and small.json()["output"]["n0"] == 2, small.text
+
+
+def test_a_list_version_takes_its_own_larger_limit(pg_sm: SM) -> None:
+    """A list of 2,000 entries, each with its legal basis and content, is more than the 1 MiB default."""
+    sm = pg_sm
+    entries = [
+        {
+            "code": f"QL-{i:04d}",
+            "name": f"行政许可事项{i}",
+            "basis": "《中华人民共和国行政许可法》" * 10,
+            "content": "内容" * 100,
+        }
+        for i in range(2000)
+    ]
+    body = {"department_code": "amr", "entries": entries}
+    assert len(json.dumps(body, ensure_ascii=False).encode()) > 2 * MIB
+    created = sm.client.post("/api/v1/lists/power/drafts", json=body, headers=sm.staff("department_admin", "amr"))
+    assert created.status_code == 201, created.text[:300]
+    assert len(created.json()["entries"]) == 2000
