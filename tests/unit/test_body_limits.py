@@ -147,8 +147,10 @@ def test_a_declared_length_over_the_limit_is_refused_without_reading_a_byte(tmp_
 def test_a_streamed_body_is_cut_off_at_the_limit_not_read_to_its_end(tmp_path: Path) -> None:
     app, seen = make_app(tmp_path)
     for path in ("/api/v1/notes", "/api/v1/raw"):
-        status, headers, body, pulled = run_asgi(app, path, fifty_megabytes())
+        request_headers = [(b"content-type", b"application/json"), (b"x-request-id", b"req-42")]
+        status, headers, body, pulled = run_asgi(app, path, fifty_megabytes(), request_headers)
         _assert_413(status, headers, body, limit=LIMIT)
+        assert headers["x-request-id"] == "req-42"  # the refusal still says which request it answers
         assert pulled <= LIMIT + 64 * KIB, f"{path}: the app read {pulled} bytes of a body limited to {LIMIT}"
     assert seen["bytes"] <= LIMIT and seen["calls"] == 1  # the raw route ran, and stopped at the limit
 

@@ -32,6 +32,7 @@ from typing import Any, Literal, TypeVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gov_common.context import REQUEST_ID_HEADER
 from gov_common.errors import PROBLEM_JSON
 
 KIB = 1024
@@ -45,6 +46,7 @@ UPLOAD: Literal["upload"] = "upload"
 LARGE_JSON_BODY_BYTES = 8 * MIB
 
 _MARK = "__gov_body_limit__"
+_REQUEST_ID = REQUEST_ID_HEADER.lower().encode()
 _LINE_END = re.compile(r"\r\n|\r|\n")
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -69,28 +71,26 @@ def body_limit(max_bytes: int | Literal["upload"], *, field: str = "body") -> Ca
 
 
 class BodyTooLarge(Exception):
-    """Raised by the body's receive channel when the body is over its limit."""
+    """Raised by the body's receive channel when the body is over its limit. The app's middleware
+    may wrap it (an exception group) or turn it into another answer (FastAPI's 400 "could not
+    parse"): either way the middleware answers the 413 itself."""
 
-    def __init__(self, max_bytes: int) -> None:
+    def __init__(self, max_bytes: int, field: str) -> None:
+        self.max_bytes, self.field = max_bytes, field
         super().__init__(f"the request body is larger than {max_bytes} bytes")
-        self.max_bytes = max_bytes
 
 
-def _problem(max_bytes: int, field: str) -> tuple[list[tuple[bytes, bytes]], bytes]:
+def _problem(max_bytes: int, field: str) -> dict[str, Any]:
     detail = f"The request body is larger than {max_bytes} bytes, the limit of this operation."
-    body = json.dumps(
-        {
-            "type": "about:blank",
-            "title": "Content Too Large",
-            "status": 413,
-            "detail": detail,
-            "code": "body_too_large",
-            "max_bytes": max_bytes,
-            "errors": [{"field": field, "message": detail, "code": "body_too_large"}],
-        }
-    ).encode()
-    headers = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())]
-    return headers, body
+    return {
+        "type": "about:blank",
+        "title": "Content Too Large",
+        "status": 413,
+        "detail": detail,
+        "code": "body_too_large",
+        "max_bytes": max_bytes,
+        "errors": [{"field": field, "message": detail, "code": "body_too_large"}],
+    }
 
 
 def _declared_length(scope: Scope) -> int | None:
@@ -136,8 +136,8 @@ class BodyLimitMiddleware:
         declared = _declared_length(scope)
         received = 0
         refusal: tuple[int, str] | None = None  # the limit and field, once the body is over it
-        app_started = False  # the app's own answer went out (before the limit was reached)
-        refused = False
+        app_started = False  # the app's own answer went out
+        refused = False  # this middleware's own answer went out
 
         async def bounded_receive() -> Message:
             nonlocal received, refusal
@@ -145,32 +145,38 @@ class BodyLimitMiddleware:
             if refusal is None and declared is not None and declared > max_bytes:
                 refusal = (max_bytes, field)
             if refusal is not None:
-                raise BodyTooLarge(refusal[0])
+                raise BodyTooLarge(*refusal)
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > max_bytes:
                     refusal = (max_bytes, field)
-                    raise BodyTooLarge(max_bytes)
+                    raise BodyTooLarge(*refusal)
             return message
 
-        async def refuse() -> None:
+        async def refuse(kept: tuple[tuple[bytes, bytes], ...] = ()) -> None:
             nonlocal refused
             if refused or refusal is None:
                 return
             refused = True
-            headers, body = _problem(*refusal)
-            await send({"type": "http.response.start", "status": 413, "headers": headers})
+            if not kept:  # the app made no answer to take the request's id from: the caller's, if any
+                kept = tuple((k, v) for k, v in scope.get("headers") or () if k == _REQUEST_ID)
+            body = json.dumps(_problem(*refusal)).encode()
+            headers = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())]
+            await send({"type": "http.response.start", "status": 413, "headers": [*headers, *kept]})
             await send({"type": "http.response.body", "body": body, "more_body": False})
 
         async def guarded_send(message: Message) -> None:
             nonlocal app_started
-            if refusal is not None and not app_started:
-                # Whatever the app made of the failed read (a 400 "could not parse", a 500), the
-                # client is told the one true reason, once.
-                await refuse()
+            if refused:
                 return
             if message["type"] == "http.response.start":
+                if refusal is not None:
+                    # Whatever the app made of the failed read (a 400 "could not parse", a 500),
+                    # the client is told the one true reason, with the request's id.
+                    kept = tuple((k, v) for k, v in message.get("headers") or () if k.lower() == _REQUEST_ID)
+                    await refuse(kept)
+                    return
                 app_started = True
             await send(message)
 
