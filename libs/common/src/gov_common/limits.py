@@ -11,8 +11,9 @@ default limit (`max_body_bytes`, 1 MiB: JSON and small forms) unless its endpoin
     @body_limit(LARGE_JSON_BODY_BYTES)     # a number of bytes
     def create_draft(...): ...
 
-The limit is the route's: it is looked up when the app first asks for the body, after routing, so
-it holds for routes of included routers and mounted apps alike. A declared Content-Length over the
+The limit is the route's, looked up when the body is first asked for: by the route the request was
+routed to, or, when a middleware reads the body before routing (gov_common.text_input), by its path
+and method; so it holds for routes of included routers and mounted apps alike. A declared Content-Length over the
 limit is refused then, before a byte of the body is read. A body without one (chunked, or a length
 that lies) is counted as it arrives and refused at the first byte over the limit, so at most the
 limit (plus one chunk) is ever held; what the client still sends is discarded by the server. The
@@ -26,10 +27,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
+from fastapi.routing import iter_route_contexts
+from starlette.routing import BaseRoute, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gov_common.context import REQUEST_ID_HEADER
@@ -93,6 +96,13 @@ def _problem(max_bytes: int, field: str) -> dict[str, Any]:
     }
 
 
+def _route_path(scope: Scope) -> str:
+    """The path within the app (a mounted app's scope keeps the full path and its mount point)."""
+    path: str = scope.get("path", "")
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root + "/") else path
+
+
 def _declared_length(scope: Scope) -> int | None:
     for name, value in scope.get("headers") or ():
         if name == b"content-length":
@@ -110,19 +120,40 @@ class BodyLimitMiddleware:
         self,
         app: ASGIApp,
         *,
+        routes: Callable[[], Sequence[BaseRoute]] = lambda: (),
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         max_upload_body_bytes: int = DEFAULT_MAX_UPLOAD_BODY_BYTES,
     ) -> None:
         self.app = app
+        self.routes = routes
         self.max_body_bytes = max_body_bytes
         self.max_upload_body_bytes = max_upload_body_bytes
+        self._declared: list[tuple[re.Pattern[str], set[str] | None, BodyLimit]] = []
+        self._declared_from = -1
+
+    def declared(self) -> list[tuple[re.Pattern[str], set[str] | None, BodyLimit]]:
+        """The routes that declare a limit: their full paths (through included routers, as the
+        OpenAPI document lists them), methods and limits. Read once all routes are in place."""
+        routes = self.routes()
+        if len(routes) != self._declared_from:
+            self._declared = [
+                (compile_path(context.path)[0], context.methods, mark)
+                for context in iter_route_contexts(routes)
+                if context.path and isinstance(mark := getattr(context.endpoint, _MARK, None), BodyLimit)
+            ]
+            self._declared_from = len(routes)
+        return self._declared
 
     def limit_for(self, scope: Scope) -> tuple[int, str]:
-        """The limit of the route the request was routed to (the default before routing)."""
-        route = scope.get("route")
-        endpoint = getattr(route, "endpoint", None) or scope.get("endpoint")
+        """The limit of the route the request is for. Once routed, its route says; before (a
+        middleware that reads the body first), its path and method are looked up."""
+        endpoint = getattr(scope.get("route"), "endpoint", None) or scope.get("endpoint")
         mark = getattr(endpoint, _MARK, None)
         if not isinstance(mark, BodyLimit):
+            path, method = _route_path(scope), scope.get("method", "")
+            declared = self.declared()
+            mark = next((m for rx, methods, m in declared if rx.match(path) and method in (methods or {method})), None)
+        if mark is None:
             return self.max_body_bytes, "body"
         if mark.max_bytes == UPLOAD:
             return self.max_upload_body_bytes, mark.field
@@ -193,7 +224,12 @@ class BodyLimitMiddleware:
 
 def install_body_limits(app: Any, *, max_body_bytes: int, max_upload_body_bytes: int) -> None:
     """Adds the middleware to a FastAPI/Starlette app, outermost of the middleware added so far."""
-    app.add_middleware(BodyLimitMiddleware, max_body_bytes=max_body_bytes, max_upload_body_bytes=max_upload_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        routes=lambda: app.router.routes,
+        max_body_bytes=max_body_bytes,
+        max_upload_body_bytes=max_upload_body_bytes,
+    )
 
 
 def json_within(max_chars: int) -> Callable[[Any], Any]:
