@@ -13,11 +13,12 @@ default limit (`max_body_bytes`, 1 MiB: JSON and small forms) unless its endpoin
 
 The limit is the route's, looked up when the body is first asked for: by the route the request was
 routed to, or, when a middleware reads the body before routing (gov_common.text_input), by its path
-and method; so it holds for routes of included routers and mounted apps alike. A declared Content-Length over the
-limit is refused then, before a byte of the body is read. A body without one (chunked, or a length
-that lies) is counted as it arrives and refused at the first byte over the limit, so at most the
-limit (plus one chunk) is ever held; what the client still sends is discarded by the server. The
-refusal is a 413 problem naming the field, whatever the app made of its failed read.
+and method; so it holds for routes of included routers and mounted apps alike. A declared
+Content-Length over the limit is refused then, before a byte of the body is read. A body without
+one (chunked, or a length that lies) is counted as it arrives and refused at the first byte over
+the limit, so at most the limit (plus one chunk) is ever held; what the client still sends is
+discarded by the server. The refusal is a 413 problem naming the field, whatever the app made of
+its failed read.
 
 (FastAPI's own `max_body_size` would do the counting, but it answers a declared length over the
 limit with a text/plain 413 that no exception handler sees.)
