@@ -4,16 +4,25 @@ tries tables when they are edited, business systems decide instant approval with
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import zen
+
+from gov_common.decision_limits import TooCostly, check_cost
+from gov_common.decision_sandbox import SandboxError, sandbox
 
 # Function nodes run JavaScript and decision nodes load other graphs: neither belongs in data
 # that an administrator uploads, so a graph holding one is refused.
 ALLOWED_NODE_TYPES = frozenset({"inputNode", "outputNode", "decisionTableNode", "expressionNode", "switchNode"})
 
-_engine = zen.ZenEngine()
+# A case's facts are its applicant's and its form's (a form is at most ~50,000 characters of answers,
+# service_management.catalogue.service); this leaves room and bounds what an expression can build.
+MAX_FACTS_CHARS = 64 * 1024
+MAX_NODES = 50
+MAX_TABLE_ROWS = 2000
 
 
 class RuleError(ValueError):
@@ -32,14 +41,22 @@ def check_graph(graph: dict[str, Any]) -> None:
     nodes = graph.get("nodes")
     if not isinstance(nodes, list) or not nodes:
         raise RuleError("a decision graph needs its nodes")
+    if len(nodes) > MAX_NODES:
+        raise RuleError(f"a decision graph has at most {MAX_NODES} nodes")
     for node in nodes:
         if not isinstance(node, dict) or node.get("type") not in ALLOWED_NODE_TYPES:
             kind = node.get("type") if isinstance(node, dict) else node
             raise RuleError(f"node type {kind!r} is not allowed in a decision table")
+        content = node.get("content")
+        rules = content.get("rules") if isinstance(content, dict) else None
+        if isinstance(rules, list) and len(rules) > MAX_TABLE_ROWS:
+            raise RuleError(f"a decision table has at most {MAX_TABLE_ROWS} rows")
 
 
 class ExpressionError(RuleError):
     """An expression in the graph that zen cannot parse, with where it is."""
+
+    code = "expression_invalid"
 
     def __init__(self, message: str, *, node: str, row: int | None = None, column: str | None = None) -> None:
         super().__init__(message)
@@ -57,23 +74,57 @@ def _parser_error(exc: RuntimeError) -> str:
         return first
 
 
-def _compile(expression: Any, *, unary: bool, node: str, row: int | None, column: str) -> None:
+class ExpressionTooCostly(ExpressionError):
+    """An expression that could take too long or too much memory (gov_common.decision_limits)."""
+
+    code = "expression_too_costly"
+
+
+def _where(node: str, row: int | None, column: str) -> str:
+    return f"node {node!r}" + (f", row {row}" if row is not None else "") + f", {column}"
+
+
+def _check(expression: Any, *, unary: bool, node: str, row: int | None, column: str, parse: bool) -> None:
     if not isinstance(expression, str):
         raise ExpressionError(f"{column}: an expression must be text", node=node, row=row, column=column)
     if not expression.strip():
         return  # an empty cell matches anything (input) or sets nothing (output)
     try:
+        check_cost(expression, unary=unary)
+    except TooCostly as exc:
+        shown = expression if len(expression) <= 80 else expression[:77] + "..."
+        raise ExpressionTooCostly(
+            f"{_where(node, row, column)}: {shown!r} is refused: {exc}", node=node, row=row, column=column
+        ) from None
+    if not parse:
+        return
+    try:
         (zen.compile_unary_expression if unary else zen.compile_expression)(expression)
     except RuntimeError as exc:
-        where = f"node {node!r}" + (f", row {row}" if row is not None else "") + f", {column}"
         raise ExpressionError(
-            f"{where}: {expression!r} does not parse ({_parser_error(exc)})", node=node, row=row, column=column
+            f"{_where(node, row, column)}: {expression!r} does not parse ({_parser_error(exc)})",
+            node=node,
+            row=row,
+            column=column,
         ) from None
 
 
 def check_expressions(graph: dict[str, Any]) -> None:
-    """Every condition and output in the graph parses. zen itself takes an unparsable condition as
-    one that never matches, so a typo would silently send every case to manual review."""
+    """Every condition and output in the graph is within the cost limits and parses. zen itself
+    takes an unparsable condition as one that never matches, so a typo would silently send every
+    case to manual review."""
+    for expression, where in _expressions(graph):
+        _check(expression, **where, parse=True)
+
+
+@lru_cache(maxsize=256)
+def _costs_checked(graph_json: str) -> None:
+    for expression, where in _expressions(json.loads(graph_json)):
+        _check(expression, **where, parse=False)
+
+
+def _expressions(graph: dict[str, Any]) -> Iterator[tuple[Any, dict[str, Any]]]:
+    """Every expression of the graph, with where it is (node, row, column) and how zen reads it."""
     for node in graph.get("nodes") or []:
         if not isinstance(node, dict):
             continue
@@ -93,24 +144,33 @@ def check_expressions(graph: dict[str, Any]) -> None:
                     raise ExpressionError(f"row {number} is not an object", node=name, row=number)
                 for column_id, label, unary in columns:
                     if column_id in rule:
-                        _compile(rule[column_id], unary=unary, node=name, row=number, column=label)
+                        yield rule[column_id], {"unary": unary, "node": name, "row": number, "column": label}
         elif node.get("type") == "expressionNode":
             for entry in content.get("expressions") or []:
                 if isinstance(entry, dict):
-                    _compile(entry.get("value", ""), unary=False, node=name, row=None, column=str(entry.get("key")))
+                    where = {"unary": False, "node": name, "row": None, "column": str(entry.get("key"))}
+                    yield entry.get("value", ""), where
         elif node.get("type") == "switchNode":
             for number, statement in enumerate(content.get("statements") or [], start=1):
                 if isinstance(statement, dict):
-                    _compile(statement.get("condition", ""), unary=False, node=name, row=number, column="condition")
+                    where = {"unary": False, "node": name, "row": number, "column": "condition"}
+                    yield statement.get("condition", ""), where
 
 
 def evaluate(graph: dict[str, Any], facts: dict[str, Any]) -> RuleDecision:
+    """The graph's decision on the facts. Bounded three ways: the graph's expressions are within the
+    cost limits (checked again here, for tables stored before the limits), the facts are at most
+    MAX_FACTS_CHARS, and the evaluation runs in the sandbox, stopped at its deadline."""
     check_graph(graph)
+    graph_json = json.dumps(graph, ensure_ascii=False, sort_keys=True)
+    _costs_checked(graph_json)
+    facts_json = json.dumps(facts, ensure_ascii=False, default=str)
+    if len(facts_json) > MAX_FACTS_CHARS:
+        raise RuleError(f"the facts are larger than {MAX_FACTS_CHARS} characters")
     try:
-        decision = _engine.create_decision(json.dumps(graph))
-        response = decision.evaluate(facts, {"trace": True})
-    except RuntimeError as exc:
-        raise RuleError(str(exc).split("\n", 1)[0]) from exc
+        response = sandbox().evaluate(graph_json, facts_json)
+    except SandboxError as exc:
+        raise RuleError(str(exc)) from exc
     output = dict(response.get("result") or {})
     eligible = output.get("eligible") is True
     reason = str(output.get("reason") or ("符合条件" if eligible else "无匹配规则，转人工审核"))

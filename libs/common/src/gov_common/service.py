@@ -19,6 +19,7 @@ from gov_common.context import REQUEST_ID_HEADER, new_request_id, reset_request_
 from gov_common.db import Database
 from gov_common.errors import install_error_handlers
 from gov_common.events import Topics
+from gov_common.limits import install_body_limits
 from gov_common.messaging import EventConsumer, Handler, OutboxRelay
 from gov_common.metrics import install_metrics
 from gov_common.revocation import RevocationFeed, RevocationList
@@ -203,6 +204,13 @@ def create_service_app(
             reset_request_id(token)
         response.headers[REQUEST_ID_HEADER] = request_id
         return response
+
+    # Outermost: a body over its route's limit is refused before anything else reads it.
+    install_body_limits(
+        app,
+        max_body_bytes=runtime.settings.max_body_bytes,
+        max_upload_body_bytes=runtime.settings.max_upload_body_bytes,
+    )
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict[str, str]:

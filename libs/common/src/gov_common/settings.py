@@ -48,6 +48,9 @@ class ServiceSettings(BaseSettings):
     # The bearer token Prometheus sends to scrape /metrics (gov_common.metrics). Required in
     # production; without it /metrics answers only callers on this machine (loopback).
     metrics_token: SecretStr = SecretStr("")
+    # Request bodies (gov_common.limits): any route, and the upload and import routes that say so.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_upload_body_bytes: int = Field(default=10 * 1024 * 1024 + 64 * 1024, ge=1024)
 
     @field_validator("database_url")
     @classmethod

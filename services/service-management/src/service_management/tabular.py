@@ -1,19 +1,39 @@
 """Reading the tables departments compile: CSV (UTF-8, with or without BOM) and Excel .xlsx; and
-writing exports that a spreadsheet program opens without running what an import put in them."""
+writing exports that a spreadsheet program opens without running what an import put in them.
+
+What a table may hold is bounded before and while it is read, so that a small file cannot make the
+service inflate or build something huge: at most MAX_ROWS rows of data and MAX_COLUMNS columns, a
+CSV row at most MAX_ROW_CHARS characters; an .xlsx (a zip of XML parts) is judged on its zip
+directory first (parts, inflated sizes, compression ratio; Python's zipfile never inflates a part
+beyond its declared size), then its XML is counted as it streams (elements, rows, cells per row)
+before openpyxl reads the first sheet in read-only mode.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import zipfile
-from typing import Any
+from typing import IO, Any
+from xml.parsers import expat
 
 from gov_common.errors import InvalidField
+from gov_common.limits import KIB, MIB, BoundedLines, RowTooLarge
 
-MAX_ROWS = 5000
 # What makes a spreadsheet program take a cell for a formula (OWASP "CSV injection"): an imported
 # `=HYPERLINK(...)`, `=cmd|...` or `@SUM(...)` is kept as the text it is, and escaped on the way out.
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+MAX_ROWS = 5000
+MAX_COLUMNS = 100
+MAX_ROW_CHARS = 64 * KIB
+# An .xlsx of 5000 rows of 40 columns inflates to some 20 MiB of XML and compresses 10–30 times.
+XLSX_MAX_PARTS = 500
+XLSX_MAX_INFLATED_BYTES = 50 * MIB
+XLSX_MAX_RATIO = 200  # for parts inflating beyond 1 MiB: a "zip bomb" compresses 1000 times and more
+XLSX_MAX_ELEMENTS = 4_000_000  # every part's XML together (cells, shared strings, styles)
+XLSX_MAX_SHEET_ROWS = 20 * MAX_ROWS  # rows present in a sheet's XML, blank ones included
+XLSX_MAX_CELLS = MAX_ROWS * MAX_COLUMNS
+XLSX_MAX_CELLS_PER_ROW = 1000  # formatted empty cells count too
 
 
 def read_rows(data: bytes, filename: str, *, field: str = "file") -> list[dict[str, str]]:
@@ -21,39 +41,164 @@ def read_rows(data: bytes, filename: str, *, field: str = "file") -> list[dict[s
     if data[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx"):
         table = _xlsx(data, field)
     else:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise InvalidField(field, "a CSV file must be UTF-8 encoded") from None
-        table = [list(r) for r in csv.reader(io.StringIO(text))]
+        table = _csv(data, field)
     if not table:
         raise InvalidField(field, "the file has no header row")
     headers = [h.strip() for h in table[0]]
     rows = []
     for raw in table[1:]:
-        if not any(str(c).strip() for c in raw):
-            continue
         rows.append({h: str(raw[i]).strip() if i < len(raw) else "" for i, h in enumerate(headers) if h})
-    if len(rows) > MAX_ROWS:
-        raise InvalidField(field, f"at most {MAX_ROWS} rows per import")
     return rows
 
 
+def _too_many_rows(field: str) -> InvalidField:
+    return InvalidField(field, f"at most {MAX_ROWS} rows per import", code="too_many_rows", max_rows=MAX_ROWS)
+
+
+def _too_many_columns(field: str) -> InvalidField:
+    return InvalidField(
+        field, f"at most {MAX_COLUMNS} columns per import", code="too_many_columns", max_columns=MAX_COLUMNS
+    )
+
+
+def _csv(data: bytes, field: str) -> list[list[str]]:
+    """The header and the non-empty rows."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidField(field, "a CSV file must be UTF-8 encoded") from None
+    lines = BoundedLines(text, max_row_chars=MAX_ROW_CHARS)
+    table: list[list[str]] = []
+    try:
+        for row in csv.reader(lines):
+            lines.row_done()
+            if len(row) > MAX_COLUMNS:
+                raise _too_many_columns(field)
+            if table and not any(c.strip() for c in row):
+                continue
+            table.append(row)
+            if len(table) > MAX_ROWS + 1:
+                raise _too_many_rows(field)
+    except RowTooLarge:
+        raise InvalidField(
+            field, f"a row is longer than {MAX_ROW_CHARS} characters", code="row_too_long", max_chars=MAX_ROW_CHARS
+        ) from None
+    except csv.Error as exc:
+        raise InvalidField(field, f"not a readable CSV file: {exc}") from None
+    return table
+
+
 def _xlsx(data: bytes, field: str) -> list[list[str]]:
+    """The header and the non-empty rows of the first sheet."""
     from openpyxl import load_workbook
 
     try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        _check_parts(archive, field)
+        _count_xml(archive, field)
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, expat.ExpatError) as exc:
         raise InvalidField(field, f"not a readable .xlsx workbook: {exc}") from None
-    sheet = workbook.worksheets[0]
-    table: list[list[str]] = []
-    for row in sheet.iter_rows(values_only=True):
-        table.append([_cell(v) for v in row])
-        if len(table) > MAX_ROWS + 1:
-            break
-    workbook.close()
-    return table
+    try:
+        if not workbook.worksheets:
+            return []
+        sheet = workbook.worksheets[0]
+        table: list[list[str]] = []
+        scanned = 0
+        # max_col: openpyxl pads every row to the sheet's declared width, which the file states.
+        for row in sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True):
+            scanned += 1
+            if scanned > XLSX_MAX_SHEET_ROWS:
+                raise InvalidField(
+                    field,
+                    f"the first sheet reaches past row {XLSX_MAX_SHEET_ROWS}; at most {MAX_ROWS} rows are imported",
+                    code="too_many_rows",
+                    max_rows=MAX_ROWS,
+                )
+            if table and all(v is None for v in row):
+                continue  # blank rows (and the gaps openpyxl fills) cost no more than this
+            cells = [_cell(v) for v in row]
+            if len(cells) > MAX_COLUMNS and cells[MAX_COLUMNS].strip():
+                raise _too_many_columns(field)
+            cells = cells[:MAX_COLUMNS]
+            if table and not any(c.strip() for c in cells):
+                continue
+            table.append(cells)
+            if len(table) > MAX_ROWS + 1:
+                raise _too_many_rows(field)
+        return table
+    finally:
+        workbook.close()
+
+
+def _check_parts(archive: zipfile.ZipFile, field: str) -> None:
+    """The zip's directory: how many parts, and what they say they inflate to."""
+    parts = archive.infolist()
+    if len(parts) > XLSX_MAX_PARTS:
+        raise InvalidField(field, f"the workbook has more than {XLSX_MAX_PARTS} parts", code="workbook_too_large")
+    inflated = 0
+    for part in parts:
+        inflated += part.file_size
+        if part.file_size > MIB and part.file_size > XLSX_MAX_RATIO * max(part.compress_size, 1):
+            raise InvalidField(
+                field,
+                f"the workbook's part {part.filename[:100]} inflates more than {XLSX_MAX_RATIO} times",
+                code="workbook_too_large",
+            )
+    if inflated > XLSX_MAX_INFLATED_BYTES:
+        raise InvalidField(
+            field,
+            f"the workbook inflates to more than {XLSX_MAX_INFLATED_BYTES // MIB} MiB",
+            code="workbook_too_large",
+            max_bytes=XLSX_MAX_INFLATED_BYTES,
+        )
+
+
+def _count_xml(archive: zipfile.ZipFile, field: str) -> None:
+    """Streams every XML part once through expat, counting what openpyxl would build from it."""
+    counts = {"elements": 0, "cells": 0}
+    for part in archive.infolist():
+        if part.filename.endswith((".xml", ".rels")):
+            with archive.open(part) as stream:
+                _count_part(stream, counts, field)
+
+
+def _count_part(stream: IO[bytes], counts: dict[str, int], field: str) -> None:
+    parser = expat.ParserCreate(namespace_separator="}")
+    rows = row_cells = 0
+
+    def start(name: str, _attributes: Any) -> None:
+        nonlocal rows, row_cells
+        counts["elements"] += 1
+        if counts["elements"] > XLSX_MAX_ELEMENTS:
+            raise InvalidField(field, "the workbook holds too much to read", code="workbook_too_large")
+        local = name.rsplit("}", 1)[-1]
+        if local == "row":
+            rows, row_cells = rows + 1, 0
+            if rows > XLSX_MAX_SHEET_ROWS:
+                raise _too_many_rows(field)
+        elif local == "c":
+            counts["cells"] += 1
+            row_cells += 1
+            if row_cells > XLSX_MAX_CELLS_PER_ROW:
+                raise InvalidField(
+                    field, f"row {rows} has more than {XLSX_MAX_CELLS_PER_ROW} cells", code="too_many_columns"
+                )
+            if counts["cells"] > XLSX_MAX_CELLS:
+                raise InvalidField(
+                    field, f"the workbook has more than {XLSX_MAX_CELLS} cells", code="workbook_too_large"
+                )
+
+    def doctype(*_: Any) -> None:
+        # An OOXML part never declares one; entities are what XML bombs are made of.
+        raise InvalidField(field, "the workbook's XML declares a DOCTYPE", code="workbook_invalid")
+
+    parser.StartElementHandler = start
+    parser.StartDoctypeDeclHandler = doctype
+    parser.EntityDeclHandler = doctype
+    while chunk := stream.read(64 * KIB):
+        parser.Parse(chunk, False)
+    parser.Parse(b"", True)
 
 
 def _cell(value: Any) -> str:

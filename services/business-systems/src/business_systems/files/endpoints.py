@@ -9,6 +9,7 @@ from business_systems.files import service
 from business_systems.files.schemas import AttachmentOut
 from gov_common.auth import CurrentPrincipal
 from gov_common.files import attachment_disposition
+from gov_common.limits import UPLOAD, body_limit
 from gov_common.service import DbSession
 
 router = APIRouter(prefix="/api/v1", tags=["files"])
@@ -36,6 +37,7 @@ def _file_response(download: service.Download) -> Response:
 
 
 @router.post("/work-items/{case_no}/attachments", status_code=201, response_model=AttachmentOut, responses=_ERRORS)
+@body_limit(UPLOAD, field="file")
 def attach(
     case_no: str,
     file: Annotated[UploadFile, File(description="a PDF, JPEG or PNG file")],

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -58,7 +58,7 @@ class AccessRequestIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     resource: str = Field(max_length=64)
-    fields: list[str] = Field(min_length=1, max_length=200)
+    fields: list[Annotated[str, Field(max_length=64)]] = Field(min_length=1, max_length=200)
     purpose: str = Field(min_length=4, max_length=500)
     valid_days: int = Field(default=365, ge=1)
     client_id: str | None = Field(default=None, max_length=64, description="Only the admin names another client")
@@ -69,7 +69,9 @@ class DecisionIn(BaseModel):
 
     decision: Literal["approve", "refuse"]
     reason: str = Field(default="", max_length=500)
-    fields: list[str] | None = Field(default=None, description="Narrow the fields granted")
+    fields: list[Annotated[str, Field(max_length=64)]] | None = Field(
+        default=None, max_length=200, description="Narrow the fields granted"
+    )
     valid_days: int | None = Field(default=None, ge=1, description="Shorten the period granted")
 
 

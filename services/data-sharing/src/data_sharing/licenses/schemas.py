@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from gov_common.limits import KIB, json_within
 
 TrustLevel = Literal["A", "B", "C", "D"]
 
@@ -60,7 +62,7 @@ class LicenseRegisterIn(BaseModel):
     holder_id_number: str = Field(max_length=18)
     holder_name: str = Field(min_length=1, max_length=100)
     holder_type: Literal["person", "entity"] = "person"
-    fields: dict[str, Any] = Field(default_factory=dict)
+    fields: Annotated[dict[str, Any], AfterValidator(json_within(16 * KIB))] = Field(default_factory=dict)
     valid_from: datetime | None = None
     valid_until: datetime | None = None
     trust_level: TrustLevel | None = Field(default=None, description="B or C for staff; an applicant's is D")
@@ -78,7 +80,7 @@ class CheckIn(BaseModel):
 
     license_no: str = Field(min_length=1, max_length=64)
     holder_id_number: str = Field(min_length=1, max_length=18)
-    accepted_types: list[str] = Field(min_length=1, max_length=50)
+    accepted_types: list[Annotated[str, Field(max_length=64)]] = Field(min_length=1, max_length=50)
     min_trust_level: TrustLevel = "A"
 
 

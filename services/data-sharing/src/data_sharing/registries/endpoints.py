@@ -9,6 +9,7 @@ from data_sharing.registries import imports, service
 from data_sharing.registries.schemas import ImportOut
 from gov_common.auth import AssuredL2, CurrentPrincipal
 from gov_common.errors import DomainError
+from gov_common.limits import UPLOAD, body_limit
 from gov_common.pagination import Page
 from gov_common.service import DbSession
 
@@ -34,6 +35,7 @@ class PayloadTooLarge(DomainError):
         422: {"description": "Not a CSV of this registry (the field names the problem)"},
     },
 )
+@body_limit(UPLOAD)
 def import_csv(
     resource: str,
     principal: CurrentPrincipal,

@@ -4,7 +4,8 @@ their reasons, partial or all-or-nothing, then a quality report."""
 from __future__ import annotations
 
 import csv
-import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import select
@@ -19,8 +20,14 @@ from data_sharing.registries.validation import Violation, validate_row
 from gov_common.auth import Principal
 from gov_common.db import utcnow
 from gov_common.errors import InvalidField, NotFound
+from gov_common.limits import KIB, BoundedLines, RowTooLarge
 
 MODES = ("partial", "all_or_nothing")
+# Bounds of one import (the file itself is at most `import_max_bytes`): rows, one row's characters
+# (the csv module builds a whole row before handing it over), and the row errors kept in its report.
+MAX_ROWS = 100_000
+MAX_ROW_CHARS = 64 * KIB
+MAX_REPORTED_ERRORS = 1000
 
 
 def definition_for_import(resource: str) -> RegistryDefinition:
@@ -30,13 +37,17 @@ def definition_for_import(resource: str) -> RegistryDefinition:
     return definition
 
 
-def _rows(content: bytes, definition: RegistryDefinition) -> csv.DictReader[str]:
+def _rows(content: bytes, definition: RegistryDefinition) -> tuple[csv.DictReader[str], BoundedLines]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidField("body", "the CSV file must be UTF-8") from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in reader.fieldnames or []]
+    lines = BoundedLines(text, max_row_chars=MAX_ROW_CHARS)
+    reader = csv.DictReader(lines)
+    with _readable():
+        fieldnames = reader.fieldnames
+    lines.row_done()
+    header = [h.strip() for h in fieldnames or []]
     if not header:
         raise InvalidField("body", "the CSV file is empty; its first line names the columns")
     reader.fieldnames = header
@@ -47,7 +58,28 @@ def _rows(content: bytes, definition: RegistryDefinition) -> csv.DictReader[str]
     missing = [c.name for c in definition.columns if c.required and c.name not in header]
     if missing:
         raise InvalidField("columns", f"required columns missing: {', '.join(missing)}")
-    return reader
+    return reader, lines
+
+
+@contextmanager
+def _readable() -> Iterator[None]:
+    try:
+        yield
+    except RowTooLarge:
+        raise InvalidField("body", f"a row of the CSV file is longer than {MAX_ROW_CHARS} characters") from None
+    except csv.Error as exc:
+        raise InvalidField("body", f"not a readable CSV file: {exc}") from None
+
+
+def _numbered(reader: csv.DictReader[str], lines: BoundedLines) -> Iterator[tuple[int, dict[str, Any]]]:
+    number = 0
+    with _readable():
+        for raw in reader:
+            lines.row_done()
+            number += 1
+            if number > MAX_ROWS:
+                raise InvalidField("body", f"at most {MAX_ROWS} rows per import; split the file")
+            yield number, raw
 
 
 def import_csv(session: Session, *, principal: Principal, resource: str, content: bytes, mode: str) -> RegistryImport:
@@ -55,13 +87,13 @@ def import_csv(session: Session, *, principal: Principal, resource: str, content
     require_owner_staff(session, principal=principal, resource=definition.resource)
     if mode not in MODES:
         raise InvalidField("mode", f"mode is one of {', '.join(MODES)}")
-    reader = _rows(content, definition)
+    reader, lines = _rows(content, definition)
     ctx = Context(division_codes=set(session.scalars(select(Division.code))))
     accepted: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
     seen: dict[tuple[Any, ...], int] = {}
     rejected = total = 0
-    for number, raw in enumerate(reader, start=1):
+    for number, raw in _numbered(reader, lines):
         total += 1
         if None in raw:  # DictReader keeps surplus values under the key None
             errors.append(
@@ -101,7 +133,8 @@ def import_csv(session: Session, *, principal: Principal, resource: str, content
         total_rows=total,
         accepted_rows=len(accepted) if store else 0,
         rejected_rows=rejected,
-        errors=errors,
+        # The first rows' errors say what is wrong with the file; every rejected row is counted.
+        errors=errors[:MAX_REPORTED_ERRORS],
         imported_by=principal.name,
         imported_at=utcnow(),
     )

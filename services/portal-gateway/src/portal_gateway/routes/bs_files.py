@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from gov_common.auth import CurrentPrincipal
+from gov_common.limits import UPLOAD, body_limit
 from portal_gateway.routes.bs_access import staff_department, to_department, to_named_department
 from portal_gateway.routing import seg
 
@@ -13,6 +14,7 @@ router = APIRouter(prefix="/api/v1", tags=["business-systems"])
 
 
 @router.post("/work-items/{case_no}/attachments")
+@body_limit(UPLOAD, field="file")
 async def attach(case_no: str, request: Request, principal: CurrentPrincipal) -> Response:
     """Attach a file (multipart `file`; PDF, JPEG or PNG by its bytes) to a case of my department."""
     department = staff_department(principal)

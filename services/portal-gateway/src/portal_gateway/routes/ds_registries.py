@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from gov_common.limits import UPLOAD, body_limit
 from portal_gateway.routing import data_sharing, forward, seg
 
 router = APIRouter(prefix="/api/v1/registries", tags=["base registries"])
@@ -16,6 +17,7 @@ async def _ds(request: Request, path: str) -> Response:
 
 
 @router.post("/{resource}/imports", status_code=201)
+@body_limit(UPLOAD)
 async def import_csv(resource: str, request: Request) -> Response:
     """Import a registry from a UTF-8 CSV body (`?mode=partial|all_or_nothing`); answers the report."""
     return await _ds(request, f"/{seg(resource)}/imports")

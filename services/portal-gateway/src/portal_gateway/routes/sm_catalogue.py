@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from gov_common.limits import UPLOAD, body_limit
 from portal_gateway.routing import forward, seg, service_management
 
 router = APIRouter(prefix="/api/v1", tags=["service-management"])
@@ -17,6 +18,7 @@ async def create_item(request: Request) -> Response:
 
 
 @router.post("/items/import")
+@body_limit(UPLOAD, field="file")
 async def import_items(request: Request) -> Response:
     """Import items from CSV or .xlsx (multipart `file`; `?dry_run=`)."""
     return await forward(request, SM, service_management(request), "/api/v1/items/import")

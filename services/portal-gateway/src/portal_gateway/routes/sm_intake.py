@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from gov_common.limits import UPLOAD, body_limit
 from portal_gateway.routing import forward, seg, service_management
 
 router = APIRouter(prefix="/api/v1", tags=["service-management"])
@@ -11,6 +12,7 @@ SM = "service-management"
 
 
 @router.post("/files", status_code=201)
+@body_limit(UPLOAD, field="file")
 async def upload_file(request: Request) -> Response:
     """Upload a material file (multipart `file`: PDF, JPEG or PNG)."""
     return await forward(request, SM, service_management(request), "/api/v1/files")

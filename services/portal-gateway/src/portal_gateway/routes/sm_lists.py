@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from gov_common.limits import LARGE_JSON_BODY_BYTES, UPLOAD, body_limit
 from portal_gateway.routing import forward, seg, service_management
 
 router = APIRouter(prefix="/api/v1", tags=["service-management"])
@@ -60,12 +61,14 @@ async def list_versions(list_type: str, request: Request) -> Response:
 
 
 @router.post("/lists/{list_type}/drafts", status_code=201)
+@body_limit(LARGE_JSON_BODY_BYTES)
 async def create_list_draft(list_type: str, request: Request) -> Response:
     """Compile the next version of a department's list."""
     return await forward(request, SM, service_management(request), f"/api/v1/lists/{seg(list_type)}/drafts")
 
 
 @router.post("/lists/{list_type}/import")
+@body_limit(UPLOAD, field="file")
 async def import_list(list_type: str, request: Request) -> Response:
     """Import a draft list from .xlsx or CSV (multipart `file`)."""
     return await forward(request, SM, service_management(request), f"/api/v1/lists/{seg(list_type)}/import")

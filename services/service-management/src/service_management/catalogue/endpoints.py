@@ -7,6 +7,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gov_common.auth import OptionalPrincipal, Principal, Roles
 from gov_common.errors import Forbidden, InvalidField, NotFound, Unauthorized
+from gov_common.limits import UPLOAD, body_limit
 from gov_common.pagination import Page
 from gov_common.service import DbSession
 from service_management.catalogue import importer, service
@@ -197,6 +198,7 @@ def retire_item(code: str, body: RetireIn, session: DbSession, principal: Manage
 
 
 @router.post("/items/import", response_model=ImportReport, responses=_ERRORS)
+@body_limit(UPLOAD, field="file")
 async def import_items(
     session: DbSession,
     principal: Manager,

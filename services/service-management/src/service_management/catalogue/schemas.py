@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -45,7 +45,9 @@ class Material(BaseModel):
     form: Literal["original", "copy", "electronic"]
     required: bool = True
     license_type: str | None = Field(default=None, max_length=64)
-    accepted_trust_levels: list[TrustLevel] = Field(default_factory=lambda: list[TrustLevel](["A", "B"]))
+    accepted_trust_levels: list[TrustLevel] = Field(
+        default_factory=lambda: list[TrustLevel](["A", "B"]), max_length=len(get_args(TrustLevel))
+    )
 
 
 class Fee(BaseModel):
@@ -77,10 +79,12 @@ class ItemIn(BaseModel):
     fee: Fee = Field(default_factory=Fee)
     materials: list[Material] = Field(default_factory=list, max_length=50)
     online_depth: OnlineDepth = "at_most_one_visit"
-    channels: list[Channel] = Field(default_factory=lambda: list[Channel](["online", "window"]), min_length=1)
-    audience: list[Audience] = Field(min_length=1)
-    themes: list[str] = Field(default_factory=list, max_length=20)
-    keywords: list[str] = Field(default_factory=list, max_length=30)
+    channels: list[Channel] = Field(
+        default_factory=lambda: list[Channel](["online", "window"]), min_length=1, max_length=len(get_args(Channel))
+    )
+    audience: list[Audience] = Field(min_length=1, max_length=len(get_args(Audience)))
+    themes: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(default_factory=list, max_length=20)
+    keywords: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(default_factory=list, max_length=30)
     description: str = Field(default="", max_length=5000)
     form_fields: list[FormField] = Field(default_factory=list, max_length=50)
     instant_approval: bool = False

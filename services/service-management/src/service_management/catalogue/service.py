@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from collections import Counter
 from typing import Any
 
@@ -308,21 +310,38 @@ def retire(session: Session, *, principal: Principal, code: str, reason: str, no
     return item
 
 
+# What a filed form may hold. A case keeps its form, and so do its events, its workflow state and its
+# decisions: a line of text (string) or a description (text) is enough, and no answer grows them.
+FORM_STRING_MAX_CHARS = 500
+FORM_TEXT_MAX_CHARS = 5000
+FORM_MAX_CHARS = 50_000  # all the text answers of one form together
+FORM_NUMBER_BOUND = 2**53 - 1  # exact in JavaScript, in JSON readers and in the decision engine
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _coerce(field: dict[str, Any], value: Any) -> Any:
     name, kind = field["name"], field["type"]
     path = f"form.{name}"
     if kind in ("string", "text"):
         if not isinstance(value, str):
             raise InvalidField(path, f"{field['label']} must be text", code="form_not_text")
-        return value.strip()
+        value = value.strip()
+        limit = FORM_TEXT_MAX_CHARS if kind == "text" else FORM_STRING_MAX_CHARS
+        if len(value) > limit:
+            raise InvalidField(
+                path, f"{field['label']} is longer than {limit} characters", code="form_too_long", max_length=limit
+            )
+        if _CONTROL.search(value):
+            raise InvalidField(path, f"{field['label']} contains a control character", code="form_control_character")
+        return value
     if kind == "integer":
         if isinstance(value, bool) or not isinstance(value, int):
             raise InvalidField(path, f"{field['label']} must be a whole number", code="form_not_integer")
-        return value
+        return _bounded(path, field, value)
     if kind == "number":
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise InvalidField(path, f"{field['label']} must be a number", code="form_not_number")
-        return value
+        return _bounded(path, field, value)
     if kind == "boolean":
         if not isinstance(value, bool):
             raise InvalidField(path, f"{field['label']} must be true or false", code="form_not_boolean")
@@ -335,6 +354,12 @@ def _coerce(field: dict[str, Any], value: Any) -> Any:
     raise InvalidField(path, f"unsupported field type {kind}")
 
 
+def _bounded(path: str, field: dict[str, Any], value: float) -> float:
+    if abs(value) > FORM_NUMBER_BOUND:
+        raise InvalidField(path, f"{field['label']} must lie within ±{FORM_NUMBER_BOUND}", code="form_out_of_range")
+    return value
+
+
 def _bad_date(path: str, field: dict[str, Any]) -> Any:
     raise InvalidField(path, f"{field['label']} must be a date as YYYY-MM-DD", code="form_not_date")
 
@@ -344,6 +369,7 @@ def validate_form(item: Item, form: dict[str, Any], *, prefix: str = "form") -> 
     known = {f["name"]: f for f in item.form_fields}
     for name in form:
         if name not in known:
+            name = name[:64]  # a name is at most 64 characters (FormField.name); no need to echo more
             raise InvalidField(f"{prefix}.{name}", f"the item has no field named {name}", code="form_field_unknown")
     cleaned: dict[str, Any] = {}
     for name, field in known.items():
@@ -355,7 +381,14 @@ def validate_form(item: Item, form: dict[str, Any], *, prefix: str = "form") -> 
         try:
             cleaned[name] = _coerce(field, value)
         except InvalidField as exc:
-            raise InvalidField(f"{prefix}.{name}", exc.detail, code=exc.code) from None
+            raise InvalidField(f"{prefix}.{name}", exc.detail, code=exc.code, **exc.extra) from None
+    if sum(len(v) for v in cleaned.values() if isinstance(v, str)) > FORM_MAX_CHARS:
+        raise InvalidField(
+            prefix,
+            f"the answers of the form are longer than {FORM_MAX_CHARS} characters together",
+            code="form_too_large",
+            max_length=FORM_MAX_CHARS,
+        )
     return cleaned
 
 

@@ -7,6 +7,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gov_common.auth import CurrentPrincipal
 from gov_common.errors import Forbidden
+from gov_common.limits import UPLOAD, body_limit
 from gov_common.pagination import Page
 from gov_common.service import DbSession
 from service_management.cases.schemas import CaseCreated
@@ -38,6 +39,7 @@ _ERRORS: dict[int | str, dict[str, str]] = {
 
 
 @router.post("/files", status_code=201, response_model=UploadOut, responses=_ERRORS)
+@body_limit(UPLOAD, field="file")
 async def upload_file(
     principal: CurrentPrincipal,
     session: DbSession,

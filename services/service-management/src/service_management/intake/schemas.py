@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -38,7 +38,9 @@ class WindowCaseCreate(BaseModel):
 class SupplementRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    missing: list[str] = Field(min_length=1, max_length=50, description="codes of the materials to supplement")
+    missing: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        min_length=1, max_length=50, description="codes of the materials to supplement"
+    )
     note: str = Field(min_length=1, max_length=2000)
 
 

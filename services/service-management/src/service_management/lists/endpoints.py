@@ -6,6 +6,7 @@ from fastapi import APIRouter, File, Query, Response, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from gov_common.auth import OptionalPrincipal
+from gov_common.limits import LARGE_JSON_BODY_BYTES, UPLOAD, body_limit
 from gov_common.pagination import Page
 from gov_common.service import DbSession
 from service_management.deps import Admin, Manager
@@ -110,6 +111,7 @@ def versions(
 
 
 @router.post("/{list_type}/drafts", status_code=201, response_model=VersionOut, responses=_ERRORS)
+@body_limit(LARGE_JSON_BODY_BYTES)
 def create_draft(list_type: ListType, body: DraftIn, session: DbSession, principal: Manager) -> VersionOut:
     """A department compiles the next version of its list as a draft."""
     return VersionOut.model_validate(
@@ -125,6 +127,7 @@ def create_draft(list_type: ListType, body: DraftIn, session: DbSession, princip
 
 
 @router.post("/{list_type}/import", response_model=ListImportReport, responses=_ERRORS)
+@body_limit(UPLOAD, field="file")
 async def import_list(
     list_type: ListType,
     session: DbSession,

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from gov_common.decisions import MAX_FACTS_CHARS
+from gov_common.limits import json_within
 
 
 class TableIn(BaseModel):
@@ -27,7 +30,9 @@ class TableOut(BaseModel):
 class EvaluationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    facts: dict[str, Any] = Field(description="{applicant: {type, age, credit}, form: {...}}")
+    facts: Annotated[dict[str, Any], AfterValidator(json_within(MAX_FACTS_CHARS))] = Field(
+        description="{applicant: {type, age, credit}, form: {...}}"
+    )
     version: int | None = None
 
 

@@ -72,7 +72,7 @@ def save_table(
         engine.evaluate(graph, {"applicant": {}, "form": {}})  # compiles, and runs on empty facts
     except engine.ExpressionError as exc:
         raise InvalidField(
-            "graph", f"not a usable decision table: {exc}", code="expression_invalid", location=exc.location()
+            "graph", f"not a usable decision table: {exc}", code=exc.code, location=exc.location()
         ) from None
     except engine.RuleError as exc:
         raise InvalidField("graph", f"not a usable decision table: {exc}") from None
