@@ -41,7 +41,13 @@ const RULES: Rule[] = [
   [/^demo accounts are disabled/i, () => '本系统已停用演示账号'],
   [
     /^too many failed log-ins from this (account|address); try again in (\d+) seconds/i,
-    (m) => `登录失败次数过多，${m[1] === 'account' ? '该账号' : '您所在的网络'}已暂时锁定，请 ${Math.max(1, Math.ceil(Number(m[2]) / 60))} 分钟后再试`,
+    (m) => {
+      const seconds = Number(m[2])
+      const when = seconds < 60 ? `${Math.max(1, seconds)} 秒` : `${Math.ceil(seconds / 60)} 分钟`
+      return m[1] === 'account'
+        ? `该账号登录失败次数过多，请 ${when}后再试；在您曾成功登录的设备上登录不受影响`
+        : `您所在的网络登录失败次数过多，请 ${when}后再试`
+    },
   ],
   // case forms (service-management: catalogue.validate_form)
   [/^(.+) is required$/, (m) => `请填写${m[1]}`],

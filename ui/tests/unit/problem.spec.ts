@@ -70,10 +70,10 @@ describe('problem details mapped onto a form', () => {
   it('says a wrong password in Chinese', () => {
     expect(describeError(apiError({ status: 401, detail: 'wrong user name or password' }))).toBe('用户名或密码错误')
     expect(describeError(apiError({ status: 429, detail: 'too many failed log-ins from this account; try again in 61 seconds' }))).toBe(
-      '登录失败次数过多，该账号已暂时锁定，请 2 分钟后再试',
+      '该账号登录失败次数过多，请 2 分钟后再试；在您曾成功登录的设备上登录不受影响',
     )
     expect(describeError(apiError({ status: 429, detail: 'too many failed log-ins from this address; try again in 5 seconds' }))).toBe(
-      '登录失败次数过多，您所在的网络已暂时锁定，请 1 分钟后再试',
+      '您所在的网络登录失败次数过多，请 5 秒后再试',
     )
   })
 
