@@ -28,7 +28,7 @@ from business_systems.settings import Settings as BusinessSettings
 from data_sharing.settings import Settings as DataSharingSettings
 from gov_common.auth import TokenVerifier
 from gov_common.bus.local import LocalBus
-from gov_common.errors import problem
+from gov_common.errors import install_error_handlers, problem
 from gov_common.revocation import RevocationFeed, RevocationList
 from gov_common.service import ServiceRuntime
 from portal_gateway.settings import Settings as GatewaySettings
@@ -175,6 +175,7 @@ def create_standalone_app(
         ],
     ]
     internal_app = FastAPI(title="一网通办 standalone, internal", openapi_url=None, docs_url=None, redoc_url=None)
+    install_error_handlers(internal_app)
     internal_app.router.routes.extend(internal_mounts)
     internal_server = uvicorn.Server(
         uvicorn.Config(internal_app, lifespan="off", log_config=None, timeout_graceful_shutdown=10)
@@ -208,6 +209,8 @@ def create_standalone_app(
             bus.close()
 
     app = FastAPI(title="一网通办 standalone", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
+    # A path no mount takes (one with a line break: a mount's pattern stops at it) is answered here.
+    install_error_handlers(app)
     app.router.routes.extend(
         [
             Mount("/internal", app=_internal_not_here),

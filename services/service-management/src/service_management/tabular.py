@@ -25,7 +25,10 @@ def read_rows(data: bytes, filename: str, *, field: str = "file") -> list[dict[s
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise InvalidField(field, "a CSV file must be UTF-8 encoded") from None
-        table = [list(r) for r in csv.reader(io.StringIO(text))]
+        try:
+            table = [list(r) for r in csv.reader(io.StringIO(text, newline=""))]
+        except csv.Error as exc:  # e.g. a field beyond the csv module's limit (128 KiB)
+            raise InvalidField(field, f"not a readable CSV file: {exc}") from None
     if not table:
         raise InvalidField(field, "the file has no header row")
     headers = [h.strip() for h in table[0]]

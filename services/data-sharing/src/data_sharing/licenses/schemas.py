@@ -5,6 +5,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gov_common.params import Moment
+
 TrustLevel = Literal["A", "B", "C", "D"]
 
 
@@ -61,8 +63,8 @@ class LicenseRegisterIn(BaseModel):
     holder_name: str = Field(min_length=1, max_length=100)
     holder_type: Literal["person", "entity"] = "person"
     fields: dict[str, Any] = Field(default_factory=dict)
-    valid_from: datetime | None = None
-    valid_until: datetime | None = None
+    valid_from: Moment | None = None
+    valid_until: Moment | None = None
     trust_level: TrustLevel | None = Field(default=None, description="B or C for staff; an applicant's is D")
     issuer_department: str | None = Field(default=None, max_length=32, description="Admin only; staff: their own")
 

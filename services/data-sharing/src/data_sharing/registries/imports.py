@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import select
@@ -36,7 +37,10 @@ def _rows(content: bytes, definition: RegistryDefinition) -> csv.DictReader[str]
     except UnicodeDecodeError:
         raise InvalidField("body", "the CSV file must be UTF-8") from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in reader.fieldnames or []]
+    try:
+        header = [h.strip() for h in reader.fieldnames or []]
+    except csv.Error as exc:
+        raise _unreadable(reader, exc) from None
     if not header:
         raise InvalidField("body", "the CSV file is empty; its first line names the columns")
     reader.fieldnames = header
@@ -50,6 +54,18 @@ def _rows(content: bytes, definition: RegistryDefinition) -> csv.DictReader[str]
     return reader
 
 
+def _unreadable(reader: csv.DictReader[str], exc: csv.Error) -> InvalidField:
+    # e.g. a field beyond the csv module's limit (128 KiB)
+    return InvalidField("body", f"not a readable CSV file (line {reader.line_num}): {exc}")
+
+
+def _records(reader: csv.DictReader[str]) -> Iterator[dict[str | Any, Any]]:
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise _unreadable(reader, exc) from None
+
+
 def import_csv(session: Session, *, principal: Principal, resource: str, content: bytes, mode: str) -> RegistryImport:
     definition = definition_for_import(resource)
     require_owner_staff(session, principal=principal, resource=definition.resource)
@@ -61,7 +77,7 @@ def import_csv(session: Session, *, principal: Principal, resource: str, content
     errors: list[dict[str, Any]] = []
     seen: dict[tuple[Any, ...], int] = {}
     rejected = total = 0
-    for number, raw in enumerate(reader, start=1):
+    for number, raw in enumerate(_records(reader), start=1):
         total += 1
         if None in raw:  # DictReader keeps surplus values under the key None
             errors.append(

@@ -5,6 +5,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gov_common.params import MAX_ROW_ID
+
 
 class TableIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -28,7 +30,7 @@ class EvaluationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     facts: dict[str, Any] = Field(description="{applicant: {type, age, credit}, form: {...}}")
-    version: int | None = None
+    version: int | None = Field(default=None, ge=1, le=MAX_ROW_ID)
 
 
 class EvaluationOut(BaseModel):
