@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 
 import httpx
@@ -323,3 +324,51 @@ def test_a_path_with_a_line_break_is_a_problem(standalone_platform: Platform) ->
     """A line break ends the pattern of the standalone platform's mounts; the 404 is a problem too."""
     with standalone_platform.client() as client:
         _problem(client.get("/api/v1/licenses/a%0Ab"), 404)
+
+
+def test_form_numbers_beyond_what_the_rules_compare(platform: Platform) -> None:
+    """A form number beyond 64 bits (or a float beyond the decision engine's decimals) failed the case's
+    process conditions and instant-approval table with a 500; the form says which field is out of range."""
+    with platform.client() as client:
+        applicant = Applicant(client, ADULTS[1], name="李四")
+        for capital in ("1" + "0" * 30, "1e308", "-" + "9" * 400):
+            text = json.dumps({"item_code": ITEM_INSTANT, "form": {**BUSINESS_FORM, "capital": 0}})
+            body = text.replace('"capital": 0', f'"capital": {capital}').encode()
+            sent = {**applicant.headers, "content-type": "application/json"}
+            answer = _problem(client.post("/api/v1/cases", content=body, headers=sent), 422, "form.capital")
+            assert answer["errors"][0]["code"] == "form_number_out_of_range"
+        admin = login(client, "admin", DEMO_PASSWORD)
+        facts = b'{"facts": {"form": {"capital": 1' + b"0" * 400 + b"}}}"
+        _problem(
+            client.post(
+                f"/api/v1/items/{ITEM_INSTANT}/rules/evaluate",
+                content=facts,
+                headers={**admin, "content-type": "application/json"},
+            ),
+            422,
+            "facts",
+        )
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        # Half of a surrogate pair: JSON can write it, no database or answer can encode it (was a 500).
+        (b'{"item_code": "%s", "form": {"business_name": "\\ud800"}}', 422, "form.business_name"),
+        (b'{"item_code": "%s", "form": {"\\udfff": 1}}', 422, None),  # a key: the answer escapes it
+        (b'{"item_code": "%s", "form": {"capital": NaN}}', 400, None),  # not JSON, though Python takes it
+        (b'{"item_code": "%s", "form": {"capital": -Infinity}}', 400, None),
+    ],
+)
+def test_json_that_is_no_text_or_number(platform: Platform, body: bytes, status: int, field: str | None) -> None:
+    with platform.client() as client:
+        applicant = Applicant(client, ADULTS[1], name="李四")
+        sent = {**applicant.headers, "content-type": "application/json"}
+        answer = _problem(
+            client.post("/api/v1/cases", content=body % ITEM_INSTANT.encode(), headers=sent), status, field
+        )
+        if status == 422:
+            assert answer["errors"][0]["code"] == "lone_surrogate", answer
+        # A whole pair is one character (an emoji written as JSON escapes), taken as any other.
+        fine = {"item_code": ITEM_INSTANT, "form": {**BUSINESS_FORM, "business_name": "张三小吃店\U0001f35c"}}
+        assert client.post("/api/v1/cases", content=json.dumps(fine).encode(), headers=sent).status_code == 201

@@ -4,6 +4,7 @@ tries tables when they are edited, business systems decide instant approval with
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,8 +105,36 @@ def check_expressions(graph: dict[str, Any]) -> None:
                     _compile(statement.get("condition", ""), unary=False, node=name, row=number, column="condition")
 
 
+# zen-engine takes 64-bit integers and 96-bit decimals (about 7.9e28): a fact beyond, or NaN, makes it
+# fail with a bare Exception or an OverflowError rather than answer.
+MAX_FACT_NUMBER = 2**63 - 1
+
+
+def _fact_problem(value: Any, path: str) -> str | None:
+    """Where and why a fact cannot be handed to the engine, if it cannot."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if found := _fact_problem(item, f"{path}.{key}"):
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            if found := _fact_problem(item, f"{path}[{index}]"):
+                return found
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        if (isinstance(value, float) and not math.isfinite(value)) or abs(value) > MAX_FACT_NUMBER:
+            return f"{path}: the number {str(value)[:40]} is beyond what a decision table compares"
+    elif isinstance(value, str) and not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return f"{path}: not Unicode text"
+    return None
+
+
 def evaluate(graph: dict[str, Any], facts: dict[str, Any]) -> RuleDecision:
     check_graph(graph)
+    if problem := _fact_problem(facts, "facts"):
+        raise RuleError(problem)
     try:
         decision = _engine.create_decision(json.dumps(graph))
         response = decision.evaluate(facts, {"trace": True})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter
 from typing import Any
 
@@ -318,11 +319,11 @@ def _coerce(field: dict[str, Any], value: Any) -> Any:
     if kind == "integer":
         if isinstance(value, bool) or not isinstance(value, int):
             raise InvalidField(path, f"{field['label']} must be a whole number", code="form_not_integer")
-        return value
+        return _within_range(path, field, value)
     if kind == "number":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise InvalidField(path, f"{field['label']} must be a number", code="form_not_number")
-        return value
+        return _within_range(path, field, value)
     if kind == "boolean":
         if not isinstance(value, bool):
             raise InvalidField(path, f"{field['label']} must be true or false", code="form_not_boolean")
@@ -333,6 +334,21 @@ def _coerce(field: dict[str, Any], value: Any) -> Any:
         except ValueError:
             return _bad_date(path, field)
     raise InvalidField(path, f"unsupported field type {kind}")
+
+
+# The largest number a form takes: exact in the web UI's JavaScript, and well within what the decision
+# tables and the process conditions (zen-engine: 64-bit integers, 96-bit decimals) can compare.
+MAX_FORM_NUMBER = 2**53 - 1
+
+
+def _within_range(path: str, field: dict[str, Any], value: float) -> float:
+    if (isinstance(value, float) and not math.isfinite(value)) or abs(value) > MAX_FORM_NUMBER:
+        raise InvalidField(
+            path,
+            f"{field['label']} must be between -{MAX_FORM_NUMBER} and {MAX_FORM_NUMBER}",
+            code="form_number_out_of_range",
+        )
+    return value
 
 
 def _bad_date(path: str, field: dict[str, Any]) -> Any:
