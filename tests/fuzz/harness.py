@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import time
@@ -25,7 +26,7 @@ from typing import Any
 import httpx
 
 from tests.e2e.platform import SUITE_GATEWAY_RATES, Process, free_port, start_process, wait_ready
-from tests.fuzz.hooks import FINDINGS_ENV, ROLE_ENV, SLOW_ENV, TARGET_ENV
+from tests.fuzz.hooks import FINDINGS_ENV, PY_SPY_ENV, ROLE_ENV, SERVER_PID_ENV, SLOW_ENV, TARGET_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_PASSWORD = "demo12345"  # the demo staff accounts' password (README, gateway settings)
@@ -98,6 +99,7 @@ class Report:
     runs: list[RunResult]
     findings: list[dict[str, Any]]
     slow: list[dict[str, Any]]
+    stalls: list[Path]
     seconds: float
     seed: int
 
@@ -144,6 +146,11 @@ class Report:
             for (target, operation, _status), examples in _grouped(self.slow).items():
                 slowest = max(examples, key=lambda f: float(f["elapsed"]))
                 lines.append(f"  {target} {operation}: {float(slowest['elapsed']):.1f} s, {slowest['curl']}")
+        if self.stalls:
+            lines.append(
+                f"\n{len(self.stalls)} dump(s) of the platform's stacks while a request waited (py-spy): "
+                f"{self.stalls[0].parent}/stall-*.txt"
+            )
         return "\n".join(lines)
 
     @property
@@ -153,7 +160,9 @@ class Report:
         )
 
 
-SLOW_SECONDS = 10.0
+# An answer slower than this is reported (not failed), and a request unanswered this long gets the
+# platform's stacks dumped (py-spy).
+SLOW_SECONDS = float(os.environ.get("FUZZ_SLOW_SECONDS", "10"))
 
 
 def _grouped(findings: list[dict[str, Any]]) -> dict[tuple[str, str, int], list[dict[str, Any]]]:
@@ -226,7 +235,15 @@ def _budgets(plan: list[tuple[Target, str]], seconds: float) -> list[float]:
     return [max(MIN_RUN_SECONDS, seconds * size / total) for size in sizes]
 
 
-def _run(target: Target, role: str, headers: dict[str, str], budget: float, work_dir: Path, seed: int) -> RunResult:
+def _py_spy() -> str | None:
+    """py-spy beside this Python, or on the PATH: optional, to see where a stalled request waits."""
+    beside = Path(sys.executable).with_name("py-spy")
+    return str(beside) if beside.exists() else shutil.which("py-spy")
+
+
+def _run(
+    target: Target, role: str, headers: dict[str, str], budget: float, work_dir: Path, seed: int, server_pid: int
+) -> RunResult:
     stem = f"{target.name}-{role}"
     report_path = work_dir / f"{stem}.json"
     command = [
@@ -261,6 +278,8 @@ def _run(target: Target, role: str, headers: dict[str, str], budget: float, work
         ROLE_ENV: role,
         TARGET_ENV: target.name,
         SLOW_ENV: str(SLOW_SECONDS),
+        SERVER_PID_ENV: str(server_pid),
+        PY_SPY_ENV: _py_spy() or "",
     }
     started = time.monotonic()
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=budget + 300, check=False)
@@ -319,12 +338,13 @@ def fuzz(
         runs = []
         for (target, role), budget in zip(chosen, budgets, strict=True):
             log(f"fuzzing {target.name} as {role} for {budget:.0f} s ({target.schema_url})")
-            runs.append(_run(target, role, headers[role], budget, work_dir, seed))
+            runs.append(_run(target, role, headers[role], budget, work_dir, seed, platform.process.popen.pid))
     found = _read_findings(work_dir)
     return Report(
         runs=runs,
         findings=[f for f in found if f["kind"] != "slow"],
         slow=[f for f in found if f["kind"] == "slow"],
+        stalls=sorted(work_dir.glob("stall-*.txt")),
         seconds=time.monotonic() - started,
         seed=seed,
     )
