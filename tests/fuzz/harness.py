@@ -100,6 +100,7 @@ class Report:
     findings: list[dict[str, Any]]
     slow: list[dict[str, Any]]
     stalls: list[Path]
+    notes: list[str]
     seconds: float
     seed: int
 
@@ -146,6 +147,7 @@ class Report:
             for (target, operation, _status), examples in _grouped(self.slow).items():
                 slowest = max(examples, key=lambda f: float(f["elapsed"]))
                 lines.append(f"  {target} {operation}: {float(slowest['elapsed']):.1f} s, {slowest['curl']}")
+        lines += [f"\nnote: {note}" for note in self.notes]
         if self.stalls:
             lines.append(
                 f"\n{len(self.stalls)} dump(s) of the platform's stacks while a request waited (py-spy): "
@@ -203,23 +205,41 @@ def _bearer(response: httpx.Response) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-def sign_in(public_url: str) -> dict[str, dict[str, str]]:
+def _applicant(client: httpx.Client) -> dict[str, str]:
+    registered = client.post("/api/v1/auth/register", json={"account_type": "person", **APPLICANT})
+    if registered.status_code not in (201, 409):
+        raise RuntimeError(f"registering the applicant failed: {registered.status_code} {registered.text}")
+    token = {"username": APPLICANT["id_number"], "password": APPLICANT["password"]}
+    applicant = _bearer(client.post("/api/v1/auth/token", data=token))
+    if client.get("/api/v1/me", headers=applicant).json()["assurance_level"] < 2:  # L2 already if signed in before
+        sent = client.post("/api/v1/me/assurance/phone-code", headers=applicant)
+        if sent.status_code != 202:
+            raise RuntimeError(f"asking for a phone code failed: {sent.status_code} {sent.text}")
+        outbox = client.get("/api/v1/dev/sms-outbox", params={"phone": APPLICANT["phone"]}).json()
+        code = {"code": outbox[0]["code"]}
+        applicant = _bearer(client.post("/api/v1/me/assurance/phone-verify", json=code, headers=applicant))
+    return applicant
+
+
+def _admin(client: httpx.Client) -> dict[str, str]:
+    return _bearer(client.post("/api/v1/auth/token", data={"username": "admin", "password": DEMO_PASSWORD}))
+
+
+_SIGN_IN = {"anonymous": lambda _client: {}, "applicant": _applicant, "admin": _admin}
+
+
+def sign_in(public_url: str, roles: Sequence[str] = ROLES) -> dict[str, dict[str, str]]:
     """The headers of each role: nothing, an applicant raised to L2 by a phone code, the demo administrator."""
     with httpx.Client(base_url=public_url, timeout=30) as client:
-        registered = client.post("/api/v1/auth/register", json={"account_type": "person", **APPLICANT})
-        if registered.status_code not in (201, 409):
-            raise RuntimeError(f"registering the applicant failed: {registered.status_code} {registered.text}")
-        token = {"username": APPLICANT["id_number"], "password": APPLICANT["password"]}
-        applicant = _bearer(client.post("/api/v1/auth/token", data=token))
-        if client.get("/api/v1/me", headers=applicant).json()["assurance_level"] < 2:  # L2 on a reused platform
-            sent = client.post("/api/v1/me/assurance/phone-code", headers=applicant)
-            if sent.status_code != 202:
-                raise RuntimeError(f"asking for a phone code failed: {sent.status_code} {sent.text}")
-            outbox = client.get("/api/v1/dev/sms-outbox", params={"phone": APPLICANT["phone"]}).json()
-            code = {"code": outbox[0]["code"]}
-            applicant = _bearer(client.post("/api/v1/me/assurance/phone-verify", json=code, headers=applicant))
-        admin = _bearer(client.post("/api/v1/auth/token", data={"username": "admin", "password": DEMO_PASSWORD}))
-    return {"anonymous": {}, "applicant": applicant, "admin": admin}
+        return {role: _SIGN_IN[role](client) for role in roles}
+
+
+def still_signed_in(public_url: str, headers: dict[str, str]) -> bool:
+    """Whether a role's token still works: fuzzing as the administrator may well end its own sessions
+    (e.g. `POST /staff/admin/totp/reset`), after which every later run as it would see only 401."""
+    if not headers:
+        return True
+    return httpx.get(f"{public_url}/api/v1/me", headers=headers, timeout=30).status_code == 200
 
 
 def _operations(target: Target) -> int:
@@ -336,15 +356,22 @@ def fuzz(
         )
         budgets = _budgets(chosen, seconds)
         runs = []
+        notes = []
+        previous = None
         for (target, role), budget in zip(chosen, budgets, strict=True):
+            if not still_signed_in(platform.public_url, headers[role]):
+                notes.append(f"the {role}'s token was refused after fuzzing {previous}: signed in again")
+                headers.update(sign_in(platform.public_url, [role]))
             log(f"fuzzing {target.name} as {role} for {budget:.0f} s ({target.schema_url})")
             runs.append(_run(target, role, headers[role], budget, work_dir, seed, platform.process.popen.pid))
+            previous = f"{target.name} as {role}"
     found = _read_findings(work_dir)
     return Report(
         runs=runs,
         findings=[f for f in found if f["kind"] != "slow"],
         slow=[f for f in found if f["kind"] == "slow"],
         stalls=sorted(work_dir.glob("stall-*.txt")),
+        notes=notes,
         seconds=time.monotonic() - started,
         seed=seed,
     )
