@@ -357,14 +357,14 @@ def fuzz(
         budgets = _budgets(chosen, seconds)
         runs = []
         notes = []
-        previous = None
+        last_used: dict[str, str] = {}
         for (target, role), budget in zip(chosen, budgets, strict=True):
             if not still_signed_in(platform.public_url, headers[role]):
-                notes.append(f"the {role}'s token was refused after fuzzing {previous}: signed in again")
+                notes.append(f"the {role}'s token ended while fuzzing {last_used[role]}: signed in again")
                 headers.update(sign_in(platform.public_url, [role]))
             log(f"fuzzing {target.name} as {role} for {budget:.0f} s ({target.schema_url})")
             runs.append(_run(target, role, headers[role], budget, work_dir, seed, platform.process.popen.pid))
-            previous = f"{target.name} as {role}"
+            last_used[role] = target.name
     found = _read_findings(work_dir)
     return Report(
         runs=runs,
