@@ -286,6 +286,8 @@ def _run(
         str(report_path),
         "--seed",
         str(seed),
+        "--workers",
+        os.environ.get("FUZZ_WORKERS", "1"),
         "--no-color",
     ]
     for name, value in headers.items():
