@@ -11,7 +11,7 @@ PACKAGES := -e libs/common -e services/portal-gateway -e services/service-manage
 NPM    ?= npm
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-unit test-ui test-oidc-provider ui lint constraints infra-up infra-down deploy-tools up down clean help
+.PHONY: run test test-unit fuzz test-ui test-oidc-provider ui lint constraints infra-up infra-down deploy-tools up down clean help
 
 help:
 	@echo "make run | make test | make test-unit | make lint | make infra-up | make infra-down | make up | make down | make clean"
@@ -70,6 +70,11 @@ down:
 
 test-unit: $(STAMP)
 	$(PY) -m pytest tests/unit
+
+# schemathesis over the gateway's and every service's OpenAPI as a stranger, an applicant and an administrator,
+# on a standalone platform of its own; fails on any 5xx. FUZZ_SECONDS (300) of fuzzing, FUZZ_SEED to repeat.
+fuzz: $(STAMP)
+	$(PY) -m tests.fuzz
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check libs services standalone plugins tests

@@ -49,7 +49,7 @@ def test_a_case_larger_than_the_body_limit_is_refused_and_nothing_is_kept(pg_sm:
         ({"business_scope": "小吃" * 2501}, "form.business_scope", "form_too_long"),
         ({"business_name": "张三\x00小吃店"}, "form.business_name", "control_character"),  # gov_common.text_input
         ({"business_name": "张三\x7f小吃店"}, "form.business_name", "form_control_character"),  # DEL, here
-        ({"capital": 2**53}, "form.capital", "form_out_of_range"),
+        ({"capital": 2**53}, "form.capital", "form_number_out_of_range"),
         ({"no_such_field_" + "x" * 10_000: 1}, "form.no_such_field_" + "x" * 50, "form_field_unknown"),
     ],
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -157,11 +158,39 @@ def _expressions(graph: dict[str, Any]) -> Iterator[tuple[Any, dict[str, Any]]]:
                     yield statement.get("condition", ""), where
 
 
+# zen-engine takes 64-bit integers and 96-bit decimals (about 7.9e28): a fact beyond, or NaN, makes it
+# fail with a bare Exception or an OverflowError rather than answer.
+MAX_FACT_NUMBER = 2**63 - 1
+
+
+def _fact_problem(value: Any, path: str) -> str | None:
+    """Where and why a fact cannot be handed to the engine, if it cannot."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if found := _fact_problem(item, f"{path}.{key}"):
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            if found := _fact_problem(item, f"{path}[{index}]"):
+                return found
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        if (isinstance(value, float) and not math.isfinite(value)) or abs(value) > MAX_FACT_NUMBER:
+            return f"{path}: the number {str(value)[:40]} is beyond what a decision table compares"
+    elif isinstance(value, str) and not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return f"{path}: not Unicode text"
+    return None
+
+
 def evaluate(graph: dict[str, Any], facts: dict[str, Any]) -> RuleDecision:
     """The graph's decision on the facts. Bounded three ways: the graph's expressions are within the
     cost limits (checked again here, for tables stored before the limits), the facts are at most
     MAX_FACTS_CHARS, and the evaluation runs in the sandbox, stopped at its deadline."""
     check_graph(graph)
+    if problem := _fact_problem(facts, "facts"):
+        raise RuleError(problem)
     graph_json = json.dumps(graph, ensure_ascii=False, sort_keys=True)
     _costs_checked(graph_json)
     facts_json = json.dumps(facts, ensure_ascii=False, default=str)

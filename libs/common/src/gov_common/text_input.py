@@ -6,6 +6,10 @@ CSV and log lines, or hiding one text inside another.
 
 One check for every schema, rather than a validator on each text field: JSON can carry them only
 escaped (`\\u0000`), so a body without such an escape passes at the cost of one scan of its bytes.
+
+The same scan refuses what JSON can say but no text or number the platform keeps can be: a lone
+surrogate (`"\\ud800"`, half of a pair: not Unicode, so no database, log or answer can encode it) with
+422, and NaN or Infinity (not JSON numbers at all, though Python's parser takes them) with 400.
 """
 
 from __future__ import annotations
@@ -26,6 +30,11 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # How JSON writes them: \u0000-\u001f (less the three allowed), \b and \f. An escaped backslash
 # before such letters only costs a full parse, never a wrong refusal.
 _JSON_ESCAPE = re.compile(rb"\\(u00[01][0-9a-fA-F]|[bf])")
+# A UTF-16 surrogate written as an escape: a whole pair is a character, a lone half is not.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+SURROGATE = re.compile("[\ud800-\udfff]")
+# What Python's parser takes beyond JSON; inside a string it only costs a full parse.
+_NON_FINITE = re.compile(rb"NaN|Infinity")
 
 
 def _texts(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
@@ -48,6 +57,23 @@ def control_character_field(texts: Iterator[tuple[tuple[str, ...], str]]) -> tup
         if found:
             return ".".join(path) or "body", f"U+{ord(found.group()):04X}"
     return None
+
+
+def lone_surrogate_field(texts: Iterator[tuple[tuple[str, ...], str]]) -> tuple[str, str] | None:
+    """The first field holding half of a surrogate pair (a decoded pair is one character), as U+XXXX."""
+    for path, text in texts:
+        found = SURROGATE.search(text)
+        if found:
+            return ".".join(path) or "body", f"U+{ord(found.group()):04X}"
+    return None
+
+
+class _NotAJsonNumber(ValueError):
+    pass
+
+
+def _not_a_json_number(constant: str) -> Any:
+    raise _NotAJsonNumber(f"{constant} is not a JSON number")
 
 
 def _pairs(encoded: str, prefix: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
@@ -77,11 +103,21 @@ class ControlCharacterCheck:
             return
         body, messages = await _read(receive)
         found = None
-        if is_json and _JSON_ESCAPE.search(body):
+        if is_json and (_JSON_ESCAPE.search(body) or _SURROGATE_ESCAPE.search(body) or _NON_FINITE.search(body)):
             try:
-                found = control_character_field(_texts(json.loads(body)))
+                value = json.loads(body, parse_constant=_not_a_json_number)
+            except _NotAJsonNumber as exc:
+                await problem(400, f"The request body is not valid JSON: {exc}.")(scope, receive, send)
+                return
             except (ValueError, RecursionError):
-                found = None  # not JSON: the endpoint says so (400)
+                value = None  # not JSON: the endpoint says so (400)
+            if value is not None:
+                found = control_character_field(_texts(value))
+                if not found and (lone := lone_surrogate_field(_texts(value))):
+                    await self._refuse(
+                        lone, scope, receive, send, what="lone halves of surrogate pairs", code="lone_surrogate"
+                    )
+                    return
         elif not is_json and b"%" in body:
             found = control_character_field(_pairs(body.decode("latin-1")))
         if found:
@@ -90,18 +126,20 @@ class ControlCharacterCheck:
         await self.app(scope, _replay(messages, receive), send)
 
     @staticmethod
-    async def _refuse(found: tuple[str, str], scope: Scope, receive: Receive, send: Send) -> None:
+    async def _refuse(
+        found: tuple[str, str],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        what: str = "control characters",
+        code: str = "control_character",
+    ) -> None:
         field, character = found
         response = problem(
             422,
             f"Invalid input: {field}",
-            errors=[
-                {
-                    "field": field,
-                    "message": f"control characters ({character}) are not allowed",
-                    "code": "control_character",
-                }
-            ],
+            errors=[{"field": field, "message": f"{what} ({character}) are not allowed", "code": code}],
         )
         await response(scope, receive, send)
 

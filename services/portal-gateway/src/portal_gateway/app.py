@@ -29,6 +29,7 @@ from portal_gateway.oidc.endpoints import install_oidc
 from portal_gateway.ratelimit import RateLimiter
 from portal_gateway.revocation import install_token_check
 from portal_gateway.routes import all_routers
+from portal_gateway.routing import UrlLimit
 from portal_gateway.settings import Settings
 from portal_gateway.ui import install_ui
 
@@ -129,6 +130,7 @@ def create_app(
     app.state.identity_verifier = create_identity_verifier(gateway_settings, http, app.state.token_issuer)
     app.state.sms_channel = create_sms_channel(gateway_settings, http)
     install_token_check(app)
+    app.add_middleware(UrlLimit)  # outermost: before the token check and any route
     app.include_router(accounts_router)
     app.include_router(totp_router)
     app.include_router(identity_router)

@@ -14,14 +14,19 @@ from urllib.parse import quote
 import httpx
 from fastapi import Request, Response
 from starlette.requests import ClientDisconnect
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gov_common import pagination
 from gov_common.auth import Principal, Roles
-from gov_common.errors import Forbidden, ServiceUnavailable
+from gov_common.errors import DomainError, Forbidden, ServiceUnavailable, problem
 
 log = logging.getLogger("portal_gateway.routing")
 
-_PASSED_HEADERS = ("authorization", "content-type", "accept", "accept-language")
+_PASSED_HEADERS = (b"authorization", b"content-type", b"accept", b"accept-language")
+# The longest path and query string the gateway takes (as common servers and proxies do, e.g. nginx's
+# 8 KiB buffers); a longer one is refused with 414 before any route runs. Forwarded, the URL stays far
+# below what the HTTP client builds at all (64 KiB).
+MAX_URL_BYTES = 8192
 _RETURNED_HEADERS = (
     "content-type",
     "content-disposition",
@@ -32,9 +37,36 @@ _RETURNED_HEADERS = (
 )
 
 
+class UrlTooLong(DomainError):
+    status, title, code = 414, "URI Too Long", "url_too_long"
+
+
+class UrlLimit:
+    """Refuses a request whose path and query string are longer than MAX_URL_BYTES with 414."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_URL_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            length = len(scope.get("raw_path") or scope["path"].encode()) + len(scope.get("query_string") or b"")
+            if length > self.max_bytes:
+                response = problem(
+                    414,
+                    f"The URL's path and query are {length} bytes long; at most {self.max_bytes} are taken.",
+                    title=UrlTooLong.title,
+                    code=UrlTooLong.code,
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 async def forward(request: Request, service: str, base_url: str, path: str) -> Response:
     client: httpx.AsyncClient = request.app.state.http
-    headers = {k: v for k, v in request.headers.items() if k.lower() in _PASSED_HEADERS}
+    # As received (bytes): a header value need not be ASCII, and is the owning service's to judge.
+    headers = [(k, v) for k, v in request.headers.raw if k.lower() in _PASSED_HEADERS]
     try:
         body = await request.body()
     except ClientDisconnect:
@@ -48,6 +80,11 @@ async def forward(request: Request, service: str, base_url: str, path: str) -> R
             content=body,
             headers=headers,
         )
+    except httpx.InvalidURL as exc:  # what the caller sent cannot be forwarded: theirs to change
+        log.info("not forwarded to %s: %s", service, exc)
+        if "too long" in str(exc):
+            raise UrlTooLong(f"the URL is too long to forward: {exc}") from None
+        raise DomainError(f"the URL cannot be forwarded: {exc}", code="url_invalid") from None
     except httpx.HTTPError as exc:
         log.warning("%s unreachable: %s", service, exc)
         raise ServiceUnavailable(f"{service} is unavailable; try again shortly") from exc

@@ -20,6 +20,7 @@ from data_sharing.catalogue.schemas import (
 from data_sharing.deps import DsSettings
 from gov_common.auth import CurrentPrincipal
 from gov_common.pagination import Page
+from gov_common.params import RowId
 from gov_common.service import DbSession
 
 router = APIRouter(prefix="/api/v1/catalogue", tags=["data catalogue"])
@@ -96,7 +97,7 @@ def list_requests(
 
 
 @router.get("/access-requests/{request_id}", response_model=AccessRequestOut, responses={404: {"description": "None"}})
-def get_request(request_id: int, principal: CurrentPrincipal, session: DbSession) -> AccessRequestOut:
+def get_request(request_id: RowId, principal: CurrentPrincipal, session: DbSession) -> AccessRequestOut:
     """One access request."""
     return AccessRequestOut.model_validate(service.get_request(session, principal=principal, request_id=request_id))
 
@@ -106,7 +107,7 @@ def get_request(request_id: int, principal: CurrentPrincipal, session: DbSession
     response_model=AccessRequestOut,
     responses={**_FORBIDDEN, 409: {"description": "Already decided"}},
 )
-def decide(request_id: int, body: DecisionIn, principal: CurrentPrincipal, session: DbSession) -> AccessRequestOut:
+def decide(request_id: RowId, body: DecisionIn, principal: CurrentPrincipal, session: DbSession) -> AccessRequestOut:
     """The owning department approves (possibly fewer fields, shorter) or refuses (with a reason)."""
     return AccessRequestOut.model_validate(
         service.decide(session, principal=principal, request_id=request_id, body=body)
@@ -134,6 +135,6 @@ def list_grants(
 @router.post(
     "/grants/{grant_id}/revoke", response_model=GrantOut, responses={**_FORBIDDEN, 409: {"description": "Revoked"}}
 )
-def revoke_grant(grant_id: int, body: RevokeIn, principal: CurrentPrincipal, session: DbSession) -> GrantOut:
+def revoke_grant(grant_id: RowId, body: RevokeIn, principal: CurrentPrincipal, session: DbSession) -> GrantOut:
     """End a grant now."""
     return _grant_out(service.revoke_grant(session, principal=principal, grant_id=grant_id, reason=body.reason))

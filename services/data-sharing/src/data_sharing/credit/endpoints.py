@@ -8,6 +8,7 @@ from data_sharing.credit import service
 from data_sharing.credit.schemas import CreditRecordIn, CreditRecordOut, CreditStatus, WithdrawIn
 from data_sharing.deps import Audit, PurposeQuery
 from gov_common.auth import CurrentPrincipal
+from gov_common.params import RowId
 from gov_common.service import DbSession
 
 router = APIRouter(prefix="/api/v1/credit", tags=["credit"])
@@ -44,7 +45,7 @@ def add_record(body: CreditRecordIn, principal: CurrentPrincipal, session: DbSes
     response_model=CreditRecordOut,
     responses={403: {"description": "Not the source department"}, 409: {"description": "Already withdrawn"}},
 )
-def withdraw(record_id: int, body: WithdrawIn, principal: CurrentPrincipal, session: DbSession) -> CreditRecordOut:
+def withdraw(record_id: RowId, body: WithdrawIn, principal: CurrentPrincipal, session: DbSession) -> CreditRecordOut:
     """Withdraw a record (credit repair) before its period ends."""
     return CreditRecordOut.model_validate(
         service.withdraw(session, principal=principal, record_id=record_id, reason=body.reason)

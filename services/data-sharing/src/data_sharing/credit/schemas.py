@@ -5,6 +5,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gov_common.params import Day
+
 
 class CreditRecordIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -12,8 +14,8 @@ class CreditRecordIn(BaseModel):
     subject: str = Field(max_length=18, description="Resident ID number or unified social credit code")
     list: Literal["red", "black"]
     reason: str = Field(min_length=2, max_length=1000)
-    valid_from: date
-    valid_until: date | None = None
+    valid_from: Day
+    valid_until: Day | None = None
     source_department: str | None = Field(default=None, max_length=32, description="Admin only; staff: their own")
 
 

@@ -7,6 +7,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from gov_common.limits import KIB, json_within
 
+from gov_common.params import Moment
+
 TrustLevel = Literal["A", "B", "C", "D"]
 
 
@@ -63,8 +65,8 @@ class LicenseRegisterIn(BaseModel):
     holder_name: str = Field(min_length=1, max_length=100)
     holder_type: Literal["person", "entity"] = "person"
     fields: Annotated[dict[str, Any], AfterValidator(json_within(16 * KIB))] = Field(default_factory=dict)
-    valid_from: datetime | None = None
-    valid_until: datetime | None = None
+    valid_from: Moment | None = None
+    valid_until: Moment | None = None
     trust_level: TrustLevel | None = Field(default=None, description="B or C for staff; an applicant's is D")
     issuer_department: str | None = Field(default=None, max_length=32, description="Admin only; staff: their own")
 

@@ -8,6 +8,7 @@ from data_sharing.quality import service
 from data_sharing.quality.schemas import QualityReportOut, ReportIn, RuleOut
 from gov_common.auth import CurrentPrincipal
 from gov_common.pagination import Page
+from gov_common.params import RowId
 from gov_common.service import DbSession
 
 router = APIRouter(prefix="/api/v1/quality", tags=["quality"])
@@ -41,6 +42,6 @@ def list_reports(
 @router.get(
     "/reports/{report_id}", response_model=QualityReportOut, responses={**_STAFF_ONLY, 404: {"description": "None"}}
 )
-def get_report(report_id: int, principal: CurrentPrincipal, session: DbSession) -> QualityReportOut:
+def get_report(report_id: RowId, principal: CurrentPrincipal, session: DbSession) -> QualityReportOut:
     """One quality report."""
     return QualityReportOut.model_validate(service.get_report(session, principal=principal, report_id=report_id))

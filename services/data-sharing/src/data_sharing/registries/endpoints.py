@@ -11,6 +11,7 @@ from gov_common.auth import AssuredL2, CurrentPrincipal
 from gov_common.errors import DomainError
 from gov_common.limits import UPLOAD, body_limit
 from gov_common.pagination import Page
+from gov_common.params import RowId
 from gov_common.service import DbSession
 
 router = APIRouter(prefix="/api/v1/registries", tags=["base registries"])
@@ -52,7 +53,7 @@ def import_csv(
 
 
 @router.get("/imports/{import_id}", response_model=ImportOut, responses={404: {"description": "No such import"}})
-def get_import(import_id: int, principal: CurrentPrincipal, session: DbSession) -> ImportOut:
+def get_import(import_id: RowId, principal: CurrentPrincipal, session: DbSession) -> ImportOut:
     """The report of one import."""
     return ImportOut.model_validate(imports.get_import(session, principal=principal, import_id=import_id))
 

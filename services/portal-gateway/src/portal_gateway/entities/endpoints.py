@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from gov_common.auth import CurrentPrincipal, TokenIssuer
 from gov_common.errors import Forbidden, InvalidField
 from gov_common.identity import validate_uscc
+from gov_common.params import RowId
 from portal_gateway.accounts.endpoints import account_out, identity_verifier, in_unit_of_work
 from portal_gateway.accounts.schemas import AccountOut, TokenOut
 from portal_gateway.entities import service
@@ -102,7 +103,7 @@ async def add_agent(uscc: str, body: AgentIn, request: Request, principal: Curre
     response_model=AgentOut,
     responses={403: {"description": "Not its legal representative"}, 404: {"description": "No such agent"}},
 )
-async def revoke_agent(uscc: str, agent_id: int, request: Request, principal: CurrentPrincipal) -> AgentOut:
+async def revoke_agent(uscc: str, agent_id: RowId, request: Request, principal: CurrentPrincipal) -> AgentOut:
     """Withdraw an agent's authorisation: their tokens for the entity stop working at once."""
 
     def work(session: Session) -> AgentOut:

@@ -9,6 +9,7 @@ from gov_common.auth import OptionalPrincipal, Principal, Roles
 from gov_common.errors import Forbidden, InvalidField, NotFound, Unauthorized
 from gov_common.limits import UPLOAD, body_limit
 from gov_common.pagination import Page
+from gov_common.params import RowId
 from gov_common.service import DbSession
 from service_management.catalogue import importer, service
 from service_management.catalogue.schemas import (
@@ -162,7 +163,7 @@ def list_item_versions(code: str, session: DbSession, staff: Staff, page: Page, 
 
 
 @router.get("/items/{code}/versions/{version}", response_model=ItemDetail, responses=_ERRORS)
-def get_item_version(code: str, version: int, session: DbSession, principal: OptionalPrincipal) -> ItemDetail:
+def get_item_version(code: str, version: RowId, session: DbSession, principal: OptionalPrincipal) -> ItemDetail:
     """One version of an item, as cases filed under it saw it (a draft only for the admin and the
     item's own department)."""
     item = service.get_version(session, code, version)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Response
 
 from gov_common.auth import CurrentPrincipal
 from gov_common.pagination import Page
+from gov_common.params import RowId
 from gov_common.service import DbSession
 from service_management.evaluation import service
 from service_management.evaluation.schemas import (
@@ -75,7 +76,7 @@ def _task(task: Rectification, evaluation: Evaluation) -> RectificationOut:
 
 @router.post("/rectifications/{task_id}/complete", response_model=RectificationOut, responses=_ERRORS)
 def complete(
-    task_id: int, body: RectificationDone, principal: CurrentPrincipal, session: DbSession
+    task_id: RowId, body: RectificationDone, principal: CurrentPrincipal, session: DbSession
 ) -> RectificationOut:
     """Close a rectification task with what was done."""
     task, evaluation = service.complete_rectification(

@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from gov_common.auth import OptionalPrincipal
 from gov_common.limits import LARGE_JSON_BODY_BYTES, UPLOAD, body_limit
 from gov_common.pagination import Page
+from gov_common.params import MAX_ROW_ID, RowId
 from gov_common.service import DbSession
 from service_management.deps import Admin, Manager
 from service_management.import_templates import XLSX, list_template, xlsx_response
@@ -45,34 +46,34 @@ def list_import_template(_principal: Manager) -> Response:
 def diff(
     session: DbSession,
     principal: OptionalPrincipal,
-    from_id: Annotated[int, Query(alias="from")],
-    to_id: Annotated[int, Query(alias="to")],
+    from_id: Annotated[int, Query(alias="from", ge=1, le=MAX_ROW_ID)],
+    to_id: Annotated[int, Query(alias="to", ge=1, le=MAX_ROW_ID)],
 ) -> DiffOut:
     """What changed between two versions of a list: entries added, removed and changed (by field)."""
     return DiffOut.model_validate(service.diff(session, principal=principal, from_id=from_id, to_id=to_id))
 
 
 @router.get("/versions/{version_id}", response_model=VersionOut, responses=_ERRORS)
-def get_version(version_id: int, session: DbSession, principal: OptionalPrincipal) -> VersionOut:
+def get_version(version_id: RowId, session: DbSession, principal: OptionalPrincipal) -> VersionOut:
     """One version of a list (drafts only for their department and administrators)."""
     return VersionOut.model_validate(service.get_version(session, principal=principal, version_id=version_id))
 
 
 @router.delete("/versions/{version_id}", status_code=204, response_class=Response, responses=_ERRORS)
-def delete_draft(version_id: int, session: DbSession, principal: Manager) -> Response:
+def delete_draft(version_id: RowId, session: DbSession, principal: Manager) -> Response:
     """The department (or an administrator) deletes a draft; other versions are the record (409)."""
     service.delete_draft(session, principal=principal, version_id=version_id)
     return Response(status_code=204)
 
 
 @router.post("/versions/{version_id}/submit", response_model=VersionOut, responses=_ERRORS)
-def submit(version_id: int, session: DbSession, principal: Manager) -> VersionOut:
+def submit(version_id: RowId, session: DbSession, principal: Manager) -> VersionOut:
     """The department submits its draft for review."""
     return VersionOut.model_validate(service.submit(session, principal=principal, version_id=version_id))
 
 
 @router.post("/versions/{version_id}/publish", response_model=VersionOut, responses=_ERRORS)
-def publish(version_id: int, body: PublishIn, session: DbSession, principal: Admin) -> VersionOut:
+def publish(version_id: RowId, body: PublishIn, session: DbSession, principal: Admin) -> VersionOut:
     """An administrator publishes a reviewed version, dated; the previous one is superseded."""
     return VersionOut.model_validate(
         service.publish(session, principal=principal, version_id=version_id, effective_date=body.effective_date)

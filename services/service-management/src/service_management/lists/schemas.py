@@ -5,6 +5,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gov_common.params import Day
+
 # 权力清单, 责任清单, 收费清单, 中介服务清单, 负面清单
 ListType = Literal["power", "responsibility", "fee", "intermediary", "negative"]
 LIST_NAMES = {
@@ -41,7 +43,7 @@ class DraftIn(BaseModel):
 class PublishIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    effective_date: dt.date
+    effective_date: Day
 
 
 class VersionOut(BaseModel):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from gov_common.pagination import Page
+from gov_common.params import RowId
 from gov_common.service import DbSession
 from service_management.deps import Manager, Staff
 from service_management.rules import service
@@ -27,7 +28,7 @@ def list_tables(code: str, session: DbSession, _staff: Staff, page: Page, respon
 
 
 @router.get("/items/{code}/rules/{version}", response_model=TableOut, responses=_ERRORS)
-def get_table(code: str, version: int, session: DbSession, _staff: Staff) -> TableOut:
+def get_table(code: str, version: RowId, session: DbSession, _staff: Staff) -> TableOut:
     """One version of the item's decision table (to replay a stored decision)."""
     return TableOut.model_validate(service.get_table(session, code, version))
 

@@ -8,6 +8,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from gov_common.decisions import MAX_FACTS_CHARS
 from gov_common.limits import json_within
 
+from gov_common.params import MAX_ROW_ID
+
 
 class TableIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -33,7 +35,7 @@ class EvaluationIn(BaseModel):
     facts: Annotated[dict[str, Any], AfterValidator(json_within(MAX_FACTS_CHARS))] = Field(
         description="{applicant: {type, age, credit}, form: {...}}"
     )
-    version: int | None = None
+    version: int | None = Field(default=None, ge=1, le=MAX_ROW_ID)
 
 
 class EvaluationOut(BaseModel):

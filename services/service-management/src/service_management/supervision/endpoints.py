@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import asdict
 from typing import Annotated, Literal
 
@@ -9,6 +8,7 @@ from fastapi import APIRouter, Query, Response
 from gov_common.auth import CurrentPrincipal
 from gov_common.db import utcnow
 from gov_common.pagination import Page
+from gov_common.params import Day
 from gov_common.service import DbSession
 from service_management.deps import Admin
 from service_management.supervision import calendar, service
@@ -40,19 +40,19 @@ def list_calendar(
 
 
 @router.get("/calendar/{day}", response_model=WorkingDayAnswer)
-def is_working_day(day: dt.date, session: DbSession) -> WorkingDayAnswer:
+def is_working_day(day: Day, session: DbSession) -> WorkingDayAnswer:
     """Whether a day is a working day on the calendar."""
     return WorkingDayAnswer(day=day, working_day=calendar.load_calendar(session).is_working_day(day))
 
 
 @router.put("/calendar/days/{day}", response_model=CalendarDayOut, responses=_ERRORS)
-def set_calendar_day(day: dt.date, body: CalendarDayIn, session: DbSession, _admin: Admin) -> CalendarDayOut:
+def set_calendar_day(day: Day, body: CalendarDayIn, session: DbSession, _admin: Admin) -> CalendarDayOut:
     """Declare a weekday a holiday, or a weekend day an adjusted working day."""
     return CalendarDayOut.model_validate(calendar.set_day(session, day=day, kind=body.kind, name=body.name))
 
 
 @router.delete("/calendar/days/{day}", status_code=204, responses=_ERRORS)
-def delete_calendar_day(day: dt.date, session: DbSession, _admin: Admin) -> Response:
+def delete_calendar_day(day: Day, session: DbSession, _admin: Admin) -> Response:
     """Make a day ordinary again."""
     calendar.delete_day(session, day=day)
     return Response(status_code=204)
@@ -82,8 +82,8 @@ def run_scan(session: DbSession, _admin: Admin) -> ScanOut:
 def performance(
     principal: CurrentPrincipal,
     session: DbSession,
-    start: Annotated[dt.date, Query(alias="from")],
-    end: Annotated[dt.date, Query(alias="to")],
+    start: Annotated[Day, Query(alias="from")],
+    end: Annotated[Day, Query(alias="to")],
     by: Annotated[Literal["department", "item"], Query()] = "department",
     format: Annotated[Literal["json", "csv"], Query()] = "json",
 ) -> Response | list[FiguresOut]:
