@@ -4,8 +4,8 @@ tries tables when they are edited, business systems decide instant approval with
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any

@@ -6,7 +6,6 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from gov_common.limits import KIB, json_within
-
 from gov_common.params import Moment
 
 TrustLevel = Literal["A", "B", "C", "D"]

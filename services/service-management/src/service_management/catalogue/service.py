@@ -356,7 +356,9 @@ def _coerce(field: dict[str, Any], value: Any) -> Any:
 
 def _bounded(path: str, field: dict[str, Any], value: float) -> float:
     if abs(value) > FORM_NUMBER_BOUND:
-        raise InvalidField(path, f"{field['label']} must lie within ±{FORM_NUMBER_BOUND}", code="form_number_out_of_range")
+        raise InvalidField(
+            path, f"{field['label']} must lie within ±{FORM_NUMBER_BOUND}", code="form_number_out_of_range"
+        )
     return value
 
 

@@ -7,7 +7,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from gov_common.decisions import MAX_FACTS_CHARS
 from gov_common.limits import json_within
-
 from gov_common.params import MAX_ROW_ID
 
 
