@@ -339,7 +339,8 @@ def _coerce(field: dict[str, Any], value: Any) -> Any:
             raise InvalidField(path, f"{field['label']} must be a whole number", code="form_not_integer")
         return _bounded(path, field, value)
     if kind == "number":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        # An int is finite whatever its size (math.isfinite fails on one beyond a float's range).
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
             raise InvalidField(path, f"{field['label']} must be a number", code="form_not_number")
         return _bounded(path, field, value)
     if kind == "boolean":
@@ -352,6 +353,10 @@ def _coerce(field: dict[str, Any], value: Any) -> Any:
         except ValueError:
             return _bad_date(path, field)
     raise InvalidField(path, f"unsupported field type {kind}")
+
+
+def _finite(value: float) -> bool:
+    return isinstance(value, int) or math.isfinite(value)
 
 
 def _bounded(path: str, field: dict[str, Any], value: float) -> float:
