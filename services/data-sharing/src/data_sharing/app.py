@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from fastapi import FastAPI
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -45,23 +43,9 @@ def migrate(settings: Settings) -> None:
     upgrade(MIGRATIONS, settings.database_url)
 
 
-def _public_key(path: str) -> Ed25519PublicKey:
-    data = Path(path).read_bytes()
-    try:
-        loaded = serialization.load_pem_public_key(data)
-    except ValueError:
-        private = serialization.load_pem_private_key(data, password=None)
-        if not isinstance(private, Ed25519PrivateKey):
-            raise ValueError(f"{path} is not an Ed25519 key") from None
-        return private.public_key()
-    if not isinstance(loaded, Ed25519PublicKey):
-        raise ValueError(f"{path} is not an Ed25519 key")
-    return loaded
-
-
 def create_signer(settings: Settings) -> LicenseSigner:
     key = load_or_create_private_key(settings.license_signing_key_path, create=settings.environment != "production")
-    return LicenseSigner(key, [_public_key(p) for p in settings.license_retired_key_paths])
+    return LicenseSigner(key, [load_public_key(p) for p in settings.license_retired_key_paths])
 
 
 def create_checkpoint_signer(settings: Settings) -> CheckpointSigner:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +33,10 @@ class BusConsumer(ABC):
     def close(self) -> None: ...
 
 
+class TopicMissing(LookupError):
+    """The topic a reader was asked for does not exist."""
+
+
 class BroadcastReader(ABC):
     """Every message of one topic, from its beginning, to every reader: no consumer group, no commits.
 
@@ -59,7 +64,9 @@ class Bus(ABC):
     def consumer(self, group: str, topics: Sequence[str]) -> BusConsumer: ...
 
     @abstractmethod
-    def broadcast_reader(self, topic: str) -> BroadcastReader: ...
+    def broadcast_reader(self, topic: str, *, wait_for_topic: float = 30.0) -> BroadcastReader:
+        """A reader of `topic` from its beginning; TopicMissing when the topic does not exist
+        (waiting up to `wait_for_topic` seconds for a topic created a moment ago to be known)."""
 
     @abstractmethod
     def ensure_topics(self, topics: Sequence[str], *, config: Mapping[str, str] | None = None) -> None:
@@ -67,9 +74,30 @@ class Bus(ABC):
         them, on existing ones too."""
 
     def latest_by_key(self, topic: str, *, timeout: float = 10.0) -> dict[str, Message]:
-        """The newest message of each key in `topic`, read from its start without a consumer group.
-        For small compacted topics (e.g. the audit checkpoints); TimeoutError when not read in time."""
-        raise NotImplementedError(f"{type(self).__name__} cannot read a topic's latest messages")
+        """The newest message of each key in `topic`, read whole through a broadcast reader (an empty
+        value deletes its key, as a tombstone does). For small compacted topics (e.g. the audit
+        checkpoints); {} when the topic does not exist; TimeoutError when not read in time."""
+        deadline = time.monotonic() + timeout
+        try:
+            reader = self.broadcast_reader(topic, wait_for_topic=0.0)
+        except TopicMissing:
+            return {}
+        try:
+            latest: dict[str, Message] = {}
+            while not reader.caught_up():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"topic {topic} was not read to its end in {timeout} s")
+                for message in reader.poll(min(left, 1.0)):
+                    if message.key is None:
+                        continue
+                    if message.value:
+                        latest[message.key] = message
+                    else:
+                        latest.pop(message.key, None)
+            return latest
+        finally:
+            reader.close()
 
     @abstractmethod
     def ping(self) -> bool: ...

@@ -13,7 +13,7 @@ from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.structs import OffsetAndMetadata
 
-from gov_common.bus.base import BroadcastReader, Bus, BusConsumer, Message
+from gov_common.bus.base import BroadcastReader, Bus, BusConsumer, Message, TopicMissing
 
 log = logging.getLogger("gov_common.bus.kafka")
 
@@ -98,7 +98,7 @@ class KafkaBroadcastReader(BroadcastReader):
                 time.sleep(0.2)  # a topic created a moment ago is not in every broker's metadata yet
                 partitions = self._consumer.partitions_for_topic(name)
             if not partitions:
-                raise RuntimeError(f"topic {name} has no partitions (does it exist?)")
+                raise TopicMissing(f"topic {name} has no partitions (does it exist?)")
             self._partitions = [TopicPartition(name, p) for p in sorted(partitions)]
             self._consumer.assign(self._partitions)
             self._consumer.seek_to_beginning(*self._partitions)
@@ -172,8 +172,10 @@ class KafkaBus(Bus):
     def consumer(self, group: str, topics: Sequence[str]) -> BusConsumer:
         return KafkaBusConsumer(self.bootstrap, group, topics, self.client_id, self.namespace, self.security)
 
-    def broadcast_reader(self, topic: str) -> BroadcastReader:
-        return KafkaBroadcastReader(self.bootstrap, topic, self.client_id, self.namespace, self.security)
+    def broadcast_reader(self, topic: str, *, wait_for_topic: float = 30.0) -> BroadcastReader:
+        return KafkaBroadcastReader(
+            self.bootstrap, topic, self.client_id, self.namespace, self.security, metadata_timeout=wait_for_topic
+        )
 
     def ensure_topics(self, topics: Sequence[str], *, config: Mapping[str, str] | None = None) -> None:
         admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, client_id=self.client_id, **self.security)
@@ -207,47 +209,6 @@ class KafkaBus(Bus):
                     log.warning("could not set %s on %s (%s); the topic's owner must", dict(config), present, exc)
         finally:
             admin.close()
-
-    def latest_by_key(self, topic: str, *, timeout: float = 10.0) -> dict[str, Message]:
-        name = self.namespace + topic
-        consumer = KafkaConsumer(
-            bootstrap_servers=self.bootstrap,
-            client_id=self.client_id,
-            **self.security,
-            group_id=None,
-            enable_auto_commit=False,
-        )
-        try:
-            deadline = time.monotonic() + timeout
-            partitions = [TopicPartition(name, p) for p in sorted(consumer.partitions_for_topic(name) or ())]
-            if not partitions:
-                return {}
-            consumer.assign(partitions)
-            consumer.seek_to_beginning(*partitions)
-            ends = consumer.end_offsets(partitions)
-            latest: dict[str, Message] = {}
-            while any(consumer.position(tp) < ends[tp] for tp in partitions):
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError(f"topic {name} was not read to its end in {timeout} s")
-                for records in consumer.poll(timeout_ms=int(min(left, 1.0) * 1000)).values():
-                    for record in records:
-                        if record.key is None or record.value is None:  # a tombstone deletes the key
-                            if record.key is not None:
-                                latest.pop(record.key.decode("utf-8"), None)
-                            continue
-                        key = record.key.decode("utf-8")
-                        latest[key] = Message(
-                            topic=topic,
-                            partition=record.partition,
-                            offset=record.offset,
-                            key=key,
-                            value=record.value,
-                            headers={k: v.decode("utf-8", "replace") for k, v in (record.headers or [])},
-                        )
-            return latest
-        finally:
-            consumer.close(autocommit=False)
 
     def ping(self) -> bool:
         try:

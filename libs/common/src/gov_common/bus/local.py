@@ -107,23 +107,11 @@ class LocalBus(Bus):
     def consumer(self, group: str, topics: Sequence[str]) -> BusConsumer:
         return LocalBusConsumer(self, group, topics)
 
-    def broadcast_reader(self, topic: str) -> BroadcastReader:
+    def broadcast_reader(self, topic: str, *, wait_for_topic: float = 30.0) -> BroadcastReader:
         return LocalBroadcastReader(self, topic)
 
     def ensure_topics(self, topics: Sequence[str], *, config: Mapping[str, str] | None = None) -> None:
         return None  # topics exist as soon as something is written to them; nothing is ever compacted
-
-    def latest_by_key(self, topic: str, *, timeout: float = 10.0) -> dict[str, Message]:
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT seq, key, value, headers FROM messages WHERE seq IN "
-                "(SELECT MAX(seq) FROM messages WHERE topic = ? AND key IS NOT NULL GROUP BY key)",
-                (topic,),
-            ).fetchall()
-        return {
-            k: Message(topic=topic, partition=0, offset=s, key=k, value=bytes(v), headers=json.loads(h))
-            for s, k, v, h in rows
-        }
 
     def ping(self) -> bool:
         try:
