@@ -9,13 +9,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-import httpx
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from fastapi import Depends, Request
 from jwt import PyJWK
 
 from gov_common.errors import Forbidden, Unauthorized
+from gov_common.http import sync_client
 from gov_common.keys import public_jwk
 
 
@@ -169,7 +169,7 @@ class TokenVerifier:
     @classmethod
     def from_url(cls, url: str, *, issuer: str, audience: str, timeout: float = 5.0) -> TokenVerifier:
         def fetch() -> dict[str, Any]:
-            response = httpx.get(url, timeout=timeout)
+            response = sync_client().get(url, timeout=timeout)
             response.raise_for_status()
             return dict(response.json())
 

@@ -10,6 +10,7 @@ import time
 import httpx
 
 from gov_common.errors import ServiceUnavailable
+from gov_common.http import sync_client
 
 
 class ServiceCredentials:
@@ -26,7 +27,7 @@ class ServiceCredentials:
         with self._lock:
             if self._token is None or time.monotonic() > self._expires_at - 60:
                 try:
-                    response = httpx.post(
+                    response = sync_client().post(
                         self.token_url,
                         data={"grant_type": "client_credentials"},
                         auth=(self.client_id, self._secret),

@@ -16,6 +16,7 @@ from urllib.parse import quote
 import httpx
 
 from business_systems.handlers import CreditStatus, DivisionRecord, RegistryUnavailable
+from gov_common.http import sync_client
 
 PURPOSE = "业务办理：事项受理审查"
 
@@ -62,8 +63,14 @@ class DataSharingRegistries:
         if self._url is None or self._auth_headers is None:
             raise RegistryUnavailable("this business system has no data-sharing address or service identity")
         try:
-            with httpx.Client(timeout=self._timeout, transport=self._transport) as client:
-                response = client.get(self._url + path, params={"purpose": PURPOSE}, headers=self._auth_headers())
+            headers = self._auth_headers()
+            if self._transport is None:
+                response = sync_client().get(
+                    self._url + path, params={"purpose": PURPOSE}, headers=headers, timeout=self._timeout
+                )
+            else:  # a transport of the tests' own
+                with httpx.Client(timeout=self._timeout, transport=self._transport) as client:
+                    response = client.get(self._url + path, params={"purpose": PURPOSE}, headers=headers)
         except Exception as exc:  # transport errors, and no service token to be had
             raise RegistryUnavailable(f"data-sharing could not be asked: {exc}") from exc
         if response.status_code == 404:

@@ -11,6 +11,7 @@ import httpx
 
 from gov_common.context import REQUEST_ID_HEADER, get_request_id
 from gov_common.errors import ServiceUnavailable
+from gov_common.http import sync_client
 from gov_common.service_client import ServiceCredentials
 
 log = logging.getLogger("service_management.intake")
@@ -46,7 +47,7 @@ class HttpLicenceVerifier:
         if request_id:
             headers[REQUEST_ID_HEADER] = request_id
         try:
-            response = httpx.post(
+            response = sync_client().post(
                 f"{self.base_url}/api/v1/licenses/check",
                 json={
                     "license_no": license_no,

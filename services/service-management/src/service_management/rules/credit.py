@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import quote
 
-import httpx
-
 from gov_common.context import REQUEST_ID_HEADER, get_request_id
+from gov_common.http import sync_client
 from gov_common.service_client import ServiceCredentials
 
 log = logging.getLogger("service_management.rules")
@@ -51,7 +50,7 @@ class HttpCreditLookup:
             request_id = get_request_id()
             if request_id:
                 headers[REQUEST_ID_HEADER] = request_id
-            response = httpx.get(
+            response = sync_client().get(
                 f"{self.base_url}/api/v1/credit/subjects/{quote(subject, safe='')}/status",
                 headers=headers,
                 timeout=self.timeout,
