@@ -58,6 +58,7 @@ class StepLoad:
     cases: dict[str, CaseTimes] = field(default_factory=dict)
     drain_deadline: float = 0.0  # epoch seconds: a case concluded later counts as not concluded
     max_lag: float = 0.0  # how far the generator fell behind its schedule, at most
+    reading_cut_short: bool = False  # the run's deadline came before every timeline was read
 
 
 def _epoch(value: str) -> float:
@@ -141,12 +142,15 @@ async def read_timelines(
     *,
     headers: list[dict[str, str]],
     drain_seconds: float,
+    give_up_at: float,
     label: str,
     log: Callable[[str], None],
 ) -> None:
     """Reads each accepted case of the step through GET /api/v1/cases/{no} until it is terminal or the
     drain period after the step is over; a case read terminal only after that counts as not
-    concluded (its timeline says when it concluded, so the reading's own pace does not matter)."""
+    concluded (its timeline says when it concluded, so the reading's own pace does not matter). At
+    `give_up_at` (epoch seconds; the run's deadline) it stops reading: the cases not read then count as
+    not concluded, and the step says so."""
     step.drain_deadline = step.ended_at + drain_seconds
     pending = {s.case_no: s.applicant for s in step.submits if s.case_no}
     semaphore = asyncio.Semaphore(READ_CONCURRENCY)
@@ -154,6 +158,9 @@ async def read_timelines(
 
     async def read(case_no: str, who: int) -> None:
         async with semaphore:
+            if time.time() > give_up_at:
+                step.reading_cut_short = True
+                return
             try:
                 response = await client.get(f"/api/v1/cases/{case_no}", headers=headers[who])
             except httpx.HTTPError:
@@ -182,7 +189,7 @@ async def read_timelines(
         if time.monotonic() - last_log >= PROGRESS_SECONDS:
             log(f"{label} reading timelines: {len(step.cases)} terminal, {len(pending)} not yet")
             last_log = time.monotonic()
-        if sweep_started > step.drain_deadline:
+        if sweep_started > step.drain_deadline or step.reading_cut_short:
             break  # every pending case was read once after the drain period: they did not conclude in it
         if pending:
             await asyncio.sleep(min(1.0, max(0.0, step.drain_deadline - time.time()) + 0.01))
@@ -235,6 +242,7 @@ def step_figures(step: StepLoad) -> dict[str, Any]:
         "refusal_503_p99_ms": _ms(_pct(sorted(s.latency for s in refusals), 99)),
         "refusal_503_without_retry_after": sum(1 for s in refusals if not s.retry_after),
         "generator_max_lag_ms": _ms(step.max_lag),
+        "timeline_reading_cut_short": step.reading_cut_short,
     }
 
 
