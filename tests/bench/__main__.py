@@ -53,6 +53,7 @@ def parse(argv: list[str] | None = None) -> tuple[Options, Path, bool]:
     )
     parser.add_argument("--overload-seconds", type=float, default=15.0)
     parser.add_argument("--recovery-seconds", type=float, default=20.0, help="the low-rate step after; 0: none")
+    parser.add_argument("--recovery-pause", type=float, default=10.0, help="seconds between the overload and it")
     parser.add_argument("--keep-going", action="store_true", help="run every step, also after saturation")
     parser.add_argument(
         "--replicas", type=int, choices=(1, 2), default=1, help="2: a second service-management and amr"
@@ -90,6 +91,7 @@ def parse(argv: list[str] | None = None) -> tuple[Options, Path, bool]:
         overload_factor=args.overload_factor,
         overload_seconds=args.overload_seconds,
         recovery_seconds=args.recovery_seconds,
+        recovery_pause=args.recovery_pause,
         stop_when_saturated=not args.keep_going,
     )
     if args.smoke:

@@ -338,8 +338,9 @@ def event_check(
     ids: dict[str, set[str]] = defaultdict(set)
     by_type: dict[tuple[str, str], set[str]] = defaultdict(set)
     for event in case_events + licence_events:
-        data = event.get("data") if isinstance(event.get("data"), dict) else {}
-        no = event.get("subject") if event.get("subject") in cases else data.get("case_no")
+        data = event.get("data")
+        subject = str(event.get("subject"))
+        no = subject if subject in cases else str(data.get("case_no")) if isinstance(data, dict) else ""
         if no in cases:
             ids[no].add(str(event.get("id")))
             by_type[(no, str(event.get("type")))].add(str(event.get("id")))
@@ -355,7 +356,7 @@ def event_check(
     }
     numbers = sorted(cases)
     with psycopg.connect(_libpq(databases["ds"])) as conn:
-        licences = dict(
+        licences: dict[str, int] = dict(
             conn.execute(
                 "SELECT case_no, count(*) FROM licenses WHERE case_no = ANY(%s) GROUP BY case_no", (numbers,)
             ).fetchall()
@@ -367,7 +368,7 @@ def event_check(
     items: Counter[str] = Counter(r[0] for r in rows)
     approved_items = Counter(r[0] for r in rows if r[1] == "approved")
     instances = Counter(str(r[2]) for r in rows)
-    problems = {
+    problems: dict[str, int] = {
         "timeline_not_one_approved_step": sum(1 for c in cases.values() if c.approved_steps != 1),
         "timeline_not_one_concluded_step": sum(1 for c in cases.values() if c.concluded_steps != 1),
         "kafka_not_one_approval_event": sum(1 for no in cases if len(by_type[(no, "gov.case.approved")]) != 1),
