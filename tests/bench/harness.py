@@ -73,7 +73,7 @@ class Options:
     recovery_seconds: float = 20.0
     recovery_pause: float = 10.0
     stop_when_saturated: bool = True
-    applicants: int = 40
+    applicants: int = 20
     drain_seconds: float = 20.0
     timeout: float = 15.0
     max_in_flight: int = 1000
@@ -289,7 +289,8 @@ def summary_line(f: dict[str, Any]) -> str:
         f"accepted {f['accepted_per_second']:.1f}/s concluded {f['concluded_per_second']:.1f}/s "
         f"submit p50/p99 {_fmt(f['submit_p50_ms'])}/{_fmt(f['submit_p99_ms'])} ms "
         f"e2e p50/p99 {_fmt(f['e2e_p50_ms'])}/{_fmt(f['e2e_p99_ms'])} ms "
-        f"not concluded {f['not_concluded']} errors {errors}" + (" SATURATED" if f["saturated"] else "")
+        f"not concluded {f['not_concluded']} errors {errors} (generator {f['generator_cpu_percent']:.0f} % of a core)"
+        + (" SATURATED" if f["saturated"] else "")
     )
 
 

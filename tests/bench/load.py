@@ -27,6 +27,7 @@ CASE_BODY = json.dumps({"item_code": ITEM_INSTANT, "form": BUSINESS_FORM}, ensur
 TERMINAL = {"concluded", "denied", "rejected"}  # as service_management.cases.timeline
 PROGRESS_SECONDS = 5.0
 READ_CONCURRENCY = 16
+READ_TIMEOUT = 5.0  # a timeline read; one that fails after the drain period settles its case as not concluded
 
 
 @dataclass
@@ -59,6 +60,7 @@ class StepLoad:
     drain_deadline: float = 0.0  # epoch seconds: a case concluded later counts as not concluded
     max_lag: float = 0.0  # how far the generator fell behind its schedule, at most
     reading_cut_short: bool = False  # the run's deadline came before every timeline was read
+    generator_cpu: float = 0.0  # CPU seconds the generator's process used while offering
 
 
 def _epoch(value: str) -> float:
@@ -108,6 +110,7 @@ async def offer(
             log(f"{label} t={elapsed:4.0f}s sent {sent}/{total} in flight {in_flight} answers {answers or '-'}")
 
     tasks: set[asyncio.Task[None]] = set()
+    cpu = time.process_time()
     start = loop.time()
     sent = 0
     reporter = asyncio.create_task(progress())
@@ -133,6 +136,7 @@ async def offer(
     finally:
         reporter.cancel()
     step.ended_at = time.time()
+    step.generator_cpu = time.process_time() - cpu
     return step
 
 
@@ -148,7 +152,8 @@ async def read_timelines(
 ) -> None:
     """Reads each accepted case of the step through GET /api/v1/cases/{no} until it is terminal or the
     drain period after the step is over; a case read terminal only after that counts as not
-    concluded (its timeline says when it concluded, so the reading's own pace does not matter). At
+    concluded (its timeline says when it concluded, so the reading's own pace does not matter): a case is
+    settled when a read begun after the drain period finds it not terminal (or cannot read it). At
     `give_up_at` (epoch seconds; the run's deadline) it stops reading: the cases not read then count as
     not concluded, and the step says so."""
     step.drain_deadline = step.ended_at + drain_seconds
@@ -158,17 +163,18 @@ async def read_timelines(
 
     async def read(case_no: str, who: int) -> None:
         async with semaphore:
-            if time.time() > give_up_at:
+            began = time.time()
+            if began > give_up_at:
                 step.reading_cut_short = True
                 return
             try:
-                response = await client.get(f"/api/v1/cases/{case_no}", headers=headers[who])
+                response = await client.get(f"/api/v1/cases/{case_no}", headers=headers[who], timeout=READ_TIMEOUT)
+                case = response.json() if response.status_code == 200 else None
             except httpx.HTTPError:
-                return  # read again in the next sweep
-        if response.status_code != 200:
-            return
-        case = response.json()
-        if case["status"] not in TERMINAL:
+                case = None
+        if case is None or case["status"] not in TERMINAL:
+            if began > step.drain_deadline:
+                pending.pop(case_no, None)  # not concluded within the drain period (or unreadable then)
             return
         timeline = case["timeline"]
         submitted = next((_epoch(t["at"]) for t in timeline if t["status"] == "submitted"), None)
@@ -183,14 +189,11 @@ async def read_timelines(
         )
         pending.pop(case_no, None)
 
-    while pending:
-        sweep_started = time.time()
+    while pending and not step.reading_cut_short:
         await asyncio.gather(*(read(no, who) for no, who in list(pending.items())))
         if time.monotonic() - last_log >= PROGRESS_SECONDS:
             log(f"{label} reading timelines: {len(step.cases)} terminal, {len(pending)} not yet")
             last_log = time.monotonic()
-        if sweep_started > step.drain_deadline or step.reading_cut_short:
-            break  # every pending case was read once after the drain period: they did not conclude in it
         if pending:
             await asyncio.sleep(min(1.0, max(0.0, step.drain_deadline - time.time()) + 0.01))
 
@@ -216,12 +219,11 @@ def step_figures(step: StepLoad) -> dict[str, Any]:
         and c.submitted_at is not None
         and c.concluded_at <= step.drain_deadline
     )
-    if len(concluded) >= 10 and concluded[-1] > concluded[0]:
-        # The rate at which this step's cases concluded: (n - 1) over the span from the first
-        # conclusion to the last; a backlog stretches the span, a drained step does not inflate it.
-        concluded_rate = (len(concluded) - 1) / (concluded[-1] - concluded[0])
-    else:
-        concluded_rate = len(concluded) / step.seconds
+    # The rate at which this step's cases concluded: n over the span from the first conclusion to the last,
+    # or over the step's length if that is longer. A backlog stretches the span (a lagging platform shows
+    # its real rate); a burst of late conclusions cannot raise it above what was offered.
+    span = concluded[-1] - concluded[0] if concluded else 0.0
+    concluded_rate = len(concluded) / max(step.seconds, span)
     return {
         "offered_rate": step.rate,
         "seconds": step.seconds,
@@ -243,6 +245,8 @@ def step_figures(step: StepLoad) -> dict[str, Any]:
         "refusal_503_without_retry_after": sum(1 for s in refusals if not s.retry_after),
         "generator_max_lag_ms": _ms(step.max_lag),
         "timeline_reading_cut_short": step.reading_cut_short,
+        # The generator's own share of a core while it offered the step (it shares the machine).
+        "generator_cpu_percent": round(100 * step.generator_cpu / max(1e-9, step.ended_at - step.started_at), 1),
     }
 
 
