@@ -142,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     if not result["steps"]:
         print(report.text(result), file=sys.stderr)
         print("the benchmark measured nothing: no step could run before the deadline (--deadline)", file=sys.stderr)
+        print(f"the platform's logs are in {options.work_dir}", file=sys.stderr)
         return 1
     result["started_at"] = started_at
     result["command"] = ["python", "-m", "tests.bench", *(sys.argv[1:] if argv is None else argv)]
