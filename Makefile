@@ -1,6 +1,7 @@
 # 一网通办 — Internet + Government Services platform.
 #   make run    the whole platform in one process on http://127.0.0.1:8000 (SQLite, demo data)
 #   make test   unit, integration and end-to-end tests on real PostgreSQL and Apache Kafka
+#   make bench  the throughput benchmark (docs/benchmark.md); BENCH_ARGS="--standalone", "--replicas 2", ...
 
 PYTHON ?= python3
 VENV   := .venv
@@ -11,10 +12,10 @@ PACKAGES := -e libs/common -e services/portal-gateway -e services/service-manage
 NPM    ?= npm
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-unit fuzz test-ui test-oidc-provider ui lint constraints infra-up infra-down deploy-tools up down clean help
+.PHONY: run test test-unit bench fuzz test-ui test-oidc-provider ui lint constraints infra-up infra-down deploy-tools up down clean help
 
 help:
-	@echo "make run | make test | make test-unit | make lint | make infra-up | make infra-down | make up | make down | make clean"
+	@echo "make run | make test | make test-unit | make bench | make lint | make infra-up | make infra-down | make up | make down | make clean"
 
 $(STAMP): libs/common/pyproject.toml services/*/pyproject.toml standalone/pyproject.toml plugins/*/pyproject.toml \
           requirements-dev.txt constraints.txt
@@ -70,6 +71,14 @@ down:
 
 test-unit: $(STAMP)
 	$(PY) -m pytest tests/unit
+
+# The throughput benchmark (docs/benchmark.md): the platform on the project's PostgreSQL and Kafka, stepped open-loop
+# load through the public API, the bare Kafka + PostgreSQL chain for comparison; stops by itself within ~10 minutes.
+# Figures and chart under test-output/bench/. BENCH_ARGS: --standalone, --rates 10,50,100 --seconds 30, --replicas 2.
+bench: $(STAMP) infra-up
+	GOV_TEST_PG_URL="$$(scripts/infra/postgres.sh url)" \
+	GOV_TEST_KAFKA_BOOTSTRAP="$$(scripts/infra/kafka.sh bootstrap)" \
+	$(PY) -m tests.bench $(BENCH_ARGS)
 
 # schemathesis over the gateway's and every service's OpenAPI as a stranger, an applicant and an administrator,
 # on a standalone platform of its own; fails on any 5xx. FUZZ_SECONDS (300) of fuzzing, FUZZ_SEED to repeat.

@@ -297,6 +297,23 @@ def start_replica(platform: Platform, work_dir: Path, department: str, replica: 
     return process
 
 
+def start_management_replica(platform: Platform, work_dir: Path, replica: int = 2) -> Process:
+    """Another process of service-management with its event worker: the same database, the same consumer
+    group, its own port (the gateway does not route to it). It does not seed the demo data again. The
+    caller owns it and stops it; it is not one of `platform.processes`."""
+    port = free_port()
+    env = {**platform.envs["service-management"], "SM_SEED_DEMO": "false"}
+    process = start_process(
+        f"service-management-{replica}", ["-m", "service_management", "serve", "--port", str(port)], env, port, work_dir
+    )
+    try:
+        wait_ready(process)
+    except Exception:
+        process.stop()
+        raise
+    return process
+
+
 class Applicant:
     """A citizen using the platform through the gateway."""
 

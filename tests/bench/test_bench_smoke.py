@@ -1,0 +1,122 @@
+"""The smoke run of `make bench` in `make test`, so that the benchmark keeps working: `python -m tests.bench
+--smoke` (a distributed platform of its own, a few seconds at 5 cases/s, the bare chain on a few hundred
+events) must finish, measure something real and leave none of its databases behind. It checks no
+throughput target (those are the benchmark's to report, docs/benchmark.md)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+
+from tests.bench.harness import resident_id, saturated
+from tests.bench.report import shedding, targets
+from tests.e2e.platform import ADULTS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_generated_identity_numbers_carry_the_gb_11643_check_digit() -> None:
+    # The same rule gives the known-good numbers of the e2e suites their check characters.
+    from stdnum.cn import ric
+
+    numbers = [resident_id(i) for i in range(200)]
+    assert len(set(numbers)) == len(numbers)
+    assert all(ric.is_valid(n) for n in numbers + ADULTS)
+    assert all(ric.calc_check_digit(n[:17] + "0") == n[17] for n in numbers)
+
+
+def test_smoke_run_measures_the_platform_and_the_chain_and_cleans_up(
+    tmp_path: Path, pg_admin_url: str, kafka_bootstrap: str
+) -> None:
+    output = tmp_path / "bench"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tests.bench",
+            "--smoke",
+            "--pg-url",
+            pg_admin_url,
+            "--kafka",
+            kafka_bootstrap,
+            "--output",
+            str(output),
+            "--work-dir",
+            str(tmp_path / "work"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=280,  # the smoke run's own deadline is 200 s, its watchdog's 260 s
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    assert "platform up in" in done.stdout and "accepted" in done.stdout  # progress lines
+    report = json.loads((output / "latest-distributed.json").read_text())
+    assert (output / "latest-distributed.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    [step] = report["steps"]
+    assert step["attempts"] == 20 and step["accepted"] > 0 and step["concluded"] > 0
+    assert step["e2e_p50_ms"] > 0 and step["submit_p50_ms"] > 0
+    assert report["chain"]["events_out"] > 0 and report["chain"]["events_per_second"] > 0
+    assert report["events"]["events_per_case"] >= 3  # at least accepted, approved, licence issued ...
+    assert report["ratio"]["ratio"] > 0
+    assert report["handled_once"]["passed"], report["handled_once"]
+    assert report["machine"]["cores"] >= 1 and report["targets"] == []
+    with psycopg.connect(pg_admin_url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        left = conn.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", (f"bench_{report['run_id']}_%",)
+        ).fetchall()
+    assert left == []
+
+
+def _step(kind: str, rate: float, **figures: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "kind": kind,
+        "offered_rate": rate,
+        "seconds": 20.0,
+        "attempts": int(rate * 20),
+        "accepted": int(rate * 20),
+        "concluded": int(rate * 20),
+        "not_concluded": 0,
+        "concluded_per_second": rate,
+        "failed_submits": 0,
+        "errors": {},
+        "submit_p99_ms": 80.0,
+        "submit_max_ms": 120.0,
+        "e2e_p99_ms": 600.0,
+        "refusal_503_p99_ms": None,
+        "refusal_503_without_retry_after": 0,
+    }
+    base.update(figures)
+    base["saturated"] = saturated(base)
+    return base
+
+
+def test_targets_pass_fail_and_not_run_from_the_figures() -> None:
+    steps = [
+        _step("ramp", 50),
+        _step("sustained", 100, seconds=60.0, concluded_per_second=99.5),
+        _step("overload", 200, errors={"503": 900}, failed_submits=900, refusal_503_p99_ms=40.0),
+        _step("recovery", 50),
+    ]
+    results = {t["target"]: t["result"] for t in targets("distributed", steps)}
+    assert set(results.values()) == {"PASS"}, results
+    # A hang, a refusal without Retry-After and a 500 above saturation each fail the shedding target.
+    for bad in ({"submit_max_ms": 10500.0}, {"refusal_503_without_retry_after": 1}, {"errors": {"503": 5, "500": 1}}):
+        over = _step("overload", 200, **{"errors": {"503": 900}, "refusal_503_p99_ms": 40.0, **bad})
+        assert shedding([*steps[:2], over])["result"] == "FAIL", bad
+    # Saturated below 50/s: the 50/s and 100/s targets fail rather than "not run"; nothing ran above 20/s in
+    # standalone mode without saturating, so its targets are not run.
+    low = [_step("ramp", 10, concluded_per_second=4.0)]
+    assert low[0]["saturated"]
+    results = {t["target"]: t["result"] for t in targets("distributed", low)}
+    assert results[">= 100 concluded cases/s sustained for 60 s"] == "FAIL"
+    assert results["offered 50/s: no failed submit"] == "FAIL"
+    assert results["recovers by itself when the load drops"] == "NOT RUN"
+    assert {t["result"] for t in targets("standalone", [_step("ramp", 10)])} == {"NOT RUN"}
+    # Too slow at the sustained step: 95 of 100/s concluded.
+    slow = [_step("sustained", 100, seconds=60.0, concluded_per_second=95.0)]
+    assert targets("distributed", slow)[0]["result"] == "FAIL"
