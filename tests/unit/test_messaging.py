@@ -403,3 +403,35 @@ def test_the_relay_sends_a_batch_and_names_each_event_type_in_a_header(db: Datab
     assert [Event.decode(m.value).data["n"] for m in messages] == [0, 1, 2, 3, 4]
     assert {m.headers[TYPE_HEADER] for m in messages} == {"test.happened"}
     assert relay.publish_pending() == 0
+
+
+def test_a_batch_transaction_that_fails_whole_is_retried_event_by_event(db: Database, bus: LocalBus) -> None:
+    refusals = [1]
+
+    def refuse_the_first_commit(session: Session) -> None:
+        if refusals[0] and not session.in_nested_transaction():  # the transaction's, not a savepoint's
+            refusals[0] -= 1
+            raise ConnectionError("the database went away at commit")
+
+    sa_event.listen(db.sessions, "before_commit", refuse_the_first_commit)
+    events = [_event(n) for n in range(6)]
+    consumer = EventConsumer(
+        db=db,
+        bus=bus,
+        group="g",
+        topics=[Topics.CASE],
+        handlers={"test.happened": _record},
+        service="test",
+        backoff_seconds=0,
+    )
+    member = _CountingConsumer()
+    consumer.handle_batch(_messages(events), member)
+    assert _count(db, effects) == 6 and _count(db, inbox) == 6
+    # Nothing of the failed transaction was committed; the first event of each partition went alone,
+    # then the rest of the batch together.
+    assert member.commit_calls == [
+        {(Topics.CASE, 0): 1},
+        {(Topics.CASE, 1): 1},
+        {(Topics.CASE, 0): 3, (Topics.CASE, 1): 3},
+    ]
+    assert bus.consumer("r", [Topics.dead_letter(Topics.CASE)]).poll(0.05) == []
