@@ -19,6 +19,7 @@ import time
 import uuid
 
 import psycopg
+from prometheus_client import REGISTRY
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
 from sqlalchemy.orm import Session
 
@@ -130,6 +131,14 @@ def main() -> None:
         else:
             print("relay: did not finish in time")
         print(f"relay+consumer: {args.events / total:.0f} events/s ({total:.2f} s, all events incl. ignored)")
+        for metric, labels in (
+            ("gov_relay_batch_size", {"service": "bench"}),
+            ("gov_consumer_batch_size", {"service": "bench", "group": "bench"}),
+        ):
+            count = REGISTRY.get_sample_value(f"{metric}_count", labels)
+            if count:  # absent before the batches were measured
+                mean = (REGISTRY.get_sample_value(f"{metric}_sum", labels) or 0) / count
+                print(f"{metric}: {count:.0f} batches, {mean:.1f} on average")
     finally:
         if consumer is not None:
             consumer.stop()

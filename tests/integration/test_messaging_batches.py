@@ -14,8 +14,9 @@ from prometheus_client import REGISTRY
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
 from sqlalchemy.orm import Session
 
+from gov_common.bus.base import Message
 from gov_common.bus.kafka import KafkaBus
-from gov_common.db import Database
+from gov_common.db import Database, utcnow
 from gov_common.events import Event, Topics
 from gov_common.messaging import EventConsumer, OutboxRelay, emit, inbox, messaging_metadata
 
@@ -265,3 +266,37 @@ def test_a_batch_redelivered_after_a_crash_before_its_offsets_were_committed_has
         consumer.stop()
     assert service.count() == len(events) and service.count(inbox) == len(events)
     bus.close()
+
+
+def test_an_event_another_member_handled_meanwhile_is_not_applied_twice(service: Service) -> None:
+    events = [_event(f"C{n:04d}", 0) for n in range(6)]
+    raced = events[3]
+    other_member = Database(service.url)
+
+    def handle(session: Session, event: Event) -> None:
+        if event.id == raced.id:
+            # Another member of the group (before a rebalance reached us) handles it and commits first.
+            with other_member.session() as s:
+                s.execute(
+                    insert(inbox).values(consumer="race-test", event_id=event.id, event_type=TYPE, handled_at=utcnow())
+                )
+        _record(session, event)
+
+    bus = service.bus()
+    consumer = EventConsumer(
+        db=service.db,
+        bus=bus,
+        group="race-test",
+        topics=[TOPIC],
+        handlers={TYPE: handle},
+        service="race-test",
+        backoff_seconds=0,
+    )
+    messages = [Message(TOPIC, n % 2, n // 2, e.subject, e.encode(), {"ce_type": TYPE}) for n, e in enumerate(events)]
+    consumer.handle_batch(messages)
+    other_member.dispose()
+    bus.close()
+    with service.db.session() as s:
+        applied = set(s.scalars(select(effects.c.event_id)))
+    assert applied == {e.id for e in events if e.id != raced.id}  # its effects are the other member's
+    assert service.count(inbox) == len(events)

@@ -332,7 +332,7 @@ class EventConsumer:
         max_attempts: int = 5,
         backoff_seconds: float = 0.2,
         poll_seconds: float = 0.5,
-        max_batch: int = 100,
+        max_batch: int = 64,
     ) -> None:
         self.db = db
         self.bus = bus
@@ -487,8 +487,9 @@ class EventConsumer:
             )
 
     def _apply(self, deliveries: Sequence[_Delivery]) -> int:
-        """The batch's transaction: each event to handle in a savepoint with its inbox row; an event
-        that fails is rolled back to its savepoint and stops its partition for this pass."""
+        """The batch's transaction: each event to handle in a savepoint; an event that fails is rolled
+        back to its savepoint and stops its partition for this pass. The inbox rows of the others are
+        written at the end, in the same transaction."""
         blocked: set[tuple[str, int]] = set()
         todo: list[_Delivery] = []
         for delivery in deliveries:
@@ -519,6 +520,18 @@ class EventConsumer:
                     self._apply_one(session, delivery, seen)
                     if delivery.status == _Status.FAILED:
                         blocked.add(delivery.partition)
+                # The inbox rows of the events that went through, in one statement of this transaction:
+                # a row another member wrote meanwhile fails it whole (handled below, event by event).
+                handled = [d.event for d in applied if d.status == _Status.HANDLED and d.event is not None]
+                if handled:
+                    now = utcnow()
+                    session.execute(
+                        insert(inbox),
+                        [
+                            {"consumer": self.group, "event_id": e.id, "event_type": e.type, "handled_at": now}
+                            for e in handled
+                        ],
+                    )
         except Exception:
             # The transaction as a whole failed (the database went away, the commit was refused):
             # nothing of it stands. The first event of each partition in it is retried on its own.
@@ -538,25 +551,23 @@ class EventConsumer:
         token = set_request_id(event.request_id)
         try:
             with session.begin_nested():
-                self._run_handler(session, event, handler, delivery.prepared)
+                self._call(session, event, handler, delivery.prepared)
             delivery.status = _Status.HANDLED
-        except IntegrityError:
-            # Another member handled the same event concurrently (its inbox row won); ours rolled back.
-            if self._in_inbox_of(session, event.id):
-                delivery.status = _Status.DUPLICATE
-            else:
-                delivery.status, delivery.failure = _Status.FAILED, traceback.format_exc(limit=5)
         except Exception:
             log.warning("handling %s %s failed", event.type, event.id, exc_info=True)
             delivery.status, delivery.failure = _Status.FAILED, traceback.format_exc(limit=5)
         finally:
             reset_request_id(token)
 
-    def _run_handler(self, session: Session, event: Event, handler: EventHandler, prepared: Any) -> None:
+    @staticmethod
+    def _call(session: Session, event: Event, handler: EventHandler, prepared: Any) -> None:
         if isinstance(handler, PreparedHandler):
             handler.handle(session, event, prepared)
         else:
             handler(session, event)
+
+    def _run_handler(self, session: Session, event: Event, handler: EventHandler, prepared: Any) -> None:
+        self._call(session, event, handler, prepared)
         session.execute(
             insert(inbox).values(consumer=self.group, event_id=event.id, event_type=event.type, handled_at=utcnow())
         )
