@@ -20,7 +20,7 @@ from business_systems.settings import Settings
 from gov_common.auth import TokenIssuer, TokenVerifier
 from gov_common.bus.local import LocalBus
 from gov_common.events import Event, EventTypes
-from gov_common.messaging import outbox
+from gov_common.messaging import outbox, run_handler
 from gov_common.service import ServiceRuntime
 
 ITEM_BUSINESS = "330122-AMR-XK-0001"  # 个体工商户设立登记, instant approval
@@ -178,10 +178,9 @@ class Department:
     _seen_outbox: int = field(default=0)
 
     def receive(self, event: Event) -> None:
-        """What the consumer does with an event: the same handler, in its own unit of work."""
-        handler = self.runtime.handlers[event.type]
-        with self.runtime.db.session() as session:
-            handler(session, event)
+        """What the consumer does with an event: the same handler (its prepare stage first, with no
+        transaction open), in its own unit of work."""
+        run_handler(self.runtime.db, self.runtime.handlers[event.type], event)
 
     def file(self, **kwargs: Any) -> str:
         event = dispatched(department=self.code, **kwargs)

@@ -1,5 +1,6 @@
 from pathlib import Path
 
+from gov_common.bus.base import Outgoing
 from gov_common.bus.local import LocalBus
 
 
@@ -54,3 +55,13 @@ def test_every_broadcast_reader_reads_the_whole_topic_from_the_beginning(tmp_pat
     # A reader opened on a new process (the same file) starts from the beginning again.
     assert len(LocalBus(str(tmp_path / "bus.db")).broadcast_reader("facts").poll(0.1)) == 4
     assert LocalBus(str(tmp_path / "empty.db")).broadcast_reader("facts").caught_up()
+
+
+def test_a_batch_is_appended_in_order_and_a_poll_batch_committed_at_once(tmp_path: Path) -> None:
+    bus = LocalBus(str(tmp_path / "bus.db"))
+    bus.publish_batch([Outgoing("t", f"k{n % 2}", f"v{n}".encode(), {"ce_type": "x"}) for n in range(5)])
+    consumer = bus.consumer("g", ["t"], max_records=3)
+    first = consumer.poll(0.1)
+    assert [m.value for m in first] == [b"v0", b"v1", b"v2"] and first[0].headers == {"ce_type": "x"}
+    consumer.commit_all(first)
+    assert [m.value for m in bus.consumer("g", ["t"]).poll(0.1)] == [b"v3", b"v4"]  # a new member resumes

@@ -1,15 +1,28 @@
 """Outbox and inbox semantics on SQLite and the local bus (the standalone backends)."""
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Column, MetaData, String, Table, func, insert, select
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
+from gov_common.bus.base import BusConsumer, Message, last_per_partition
 from gov_common.bus.local import LocalBus
 from gov_common.db import Database
 from gov_common.events import Event, Topics
-from gov_common.messaging import EventConsumer, OutboxRelay, emit, inbox, messaging_metadata, outbox
+from gov_common.messaging import (
+    TYPE_HEADER,
+    EventConsumer,
+    OutboxRelay,
+    PreparedHandler,
+    emit,
+    inbox,
+    messaging_metadata,
+    outbox,
+)
 
 effects_metadata = MetaData()
 effects = Table("effects", effects_metadata, Column("event_id", String(64), primary_key=True))
@@ -174,3 +187,251 @@ def test_a_stopping_consumer_hands_a_failing_message_back_instead_of_dead_letter
         consumer.handle_message(message)
     assert bus.consumer("dlt-reader", [Topics.dead_letter(Topics.CASE)]).poll(0.05) == []
     assert [m.offset for m in bus.consumer("g", [Topics.CASE]).poll(0.05)] == [message.offset]  # not committed
+
+
+# -- batches ---------------------------------------------------------------------------------
+
+
+class _CountingConsumer(BusConsumer):
+    """A consumer-group member that only records what is committed, and how often."""
+
+    def __init__(self, fail_commits: bool = False) -> None:
+        self.commit_calls: list[dict[tuple[str, int], int]] = []
+        self.fail_commits = fail_commits
+
+    def poll(self, timeout: float) -> list[Message]:
+        return []
+
+    def commit(self, message: Message) -> None:
+        self.commit_all([message])
+
+    def commit_all(self, messages: Sequence[Message]) -> None:
+        if self.fail_commits:
+            raise ConnectionError("the broker went away before the offsets were committed")
+        self.commit_calls.append({p: m.offset + 1 for p, m in last_per_partition(messages).items()})
+
+    def close(self) -> None:
+        return None
+
+
+def _messages(events: Sequence[Event], partitions: int = 2) -> list[Message]:
+    """Messages as a poll returns them: each subject on one partition, offsets counting per partition."""
+    offsets = [0] * partitions
+    out = []
+    for event in events:
+        p = int(event.subject[1:]) % partitions
+        out.append(Message(Topics.CASE, p, offsets[p], event.subject, event.encode(), {TYPE_HEADER: event.type}))
+        offsets[p] += 1
+    return out
+
+
+def _transactions(db: Database) -> list[int]:
+    """Counts the transactions committed on `db` from now on (in the returned list's one element)."""
+    count = [0]
+    sa_event.listen(db.engine, "commit", lambda _conn: count.__setitem__(0, count[0] + 1))
+    return count
+
+
+def test_a_poll_batch_is_one_transaction_and_one_offset_commit(db: Database, bus: LocalBus) -> None:
+    events = [_event(n) for n in range(10)]
+    consumer = EventConsumer(
+        db=db, bus=bus, group="g", topics=[Topics.CASE], handlers={"test.happened": _record}, service="test"
+    )
+    member = _CountingConsumer()
+    transactions = _transactions(db)
+    consumer.handle_batch(_messages(events), member)
+    assert transactions[0] == 1
+    assert _count(db, effects) == 10 and _count(db, inbox) == 10
+    assert member.commit_calls == [{(Topics.CASE, 0): 5, (Topics.CASE, 1): 5}]
+
+
+def test_events_of_types_without_a_handler_are_skipped_undecoded_and_committed(db: Database, bus: LocalBus) -> None:
+    consumer = EventConsumer(
+        db=db, bus=bus, group="g", topics=[Topics.CASE], handlers={"test.happened": _record}, service="test"
+    )
+    handled = _event(0)
+    messages = [
+        # Not even valid JSON: it would be dead-lettered if it were decoded.
+        Message(Topics.CASE, 0, 0, "S0", b"not decoded", {TYPE_HEADER: "test.other"}),
+        Message(Topics.CASE, 0, 1, "S0", handled.encode(), {TYPE_HEADER: handled.type}),
+        Message(Topics.CASE, 0, 2, "S0", _event(0).encode()),  # no header: decoded, handled
+    ]
+    member = _CountingConsumer()
+    consumer.handle_batch(messages, member)
+    assert _count(db, effects) == 2
+    assert bus.consumer("dlt-reader", [Topics.dead_letter(Topics.CASE)]).poll(0.05) == []
+    assert member.commit_calls == [{(Topics.CASE, 0): 3}]
+
+
+def test_a_poison_event_is_isolated_and_its_partition_waits_for_it(db: Database, bus: LocalBus) -> None:
+    events = [_event(n) for n in range(10)]  # S0, S2, ... on partition 0; S1, S3, ... on partition 1
+    poison = events[4]  # partition 0, its third message
+    timeline: list[str] = []
+
+    def handle(session: Session, event: Event) -> None:
+        timeline.append(f"try {event.subject}")
+        _record(session, event)
+        if event.id == poison.id:
+            raise ValueError("poison")
+
+    dead_letters: list[str] = []
+    publish = bus.publish
+
+    def recording_publish(topic: str, key: str, value: bytes, headers: dict[str, str] | None = None) -> None:
+        dead_letters.append(key)
+        timeline.append(f"dead {key}")
+        publish(topic, key, value, headers)
+
+    bus.publish = recording_publish  # type: ignore[method-assign]
+    consumer = EventConsumer(
+        db=db,
+        bus=bus,
+        group="g",
+        topics=[Topics.CASE],
+        handlers={"test.happened": handle},
+        service="test",
+        max_attempts=3,
+        backoff_seconds=0,
+    )
+    member = _CountingConsumer()
+    consumer.handle_batch(_messages(events), member)
+
+    assert dead_letters == ["S4"]
+    assert _count(db, effects) == 9 and _count(db, inbox) == 9  # the poison's effect rolled back
+    assert timeline.count("try S4") == 3
+    # The batch committed partition 1 whole and partition 0 up to the poison, in one commit; the
+    # poison's own offset once it was dead-lettered; then what followed it on partition 0.
+    assert member.commit_calls == [
+        {(Topics.CASE, 0): 2, (Topics.CASE, 1): 5},
+        {(Topics.CASE, 0): 3},
+        {(Topics.CASE, 0): 5},
+    ]
+    # S6 and S8 come after S4 on its partition: not tried before S4 was dead-lettered.
+    dead_at = timeline.index("dead S4")
+    assert timeline.index("try S6") > dead_at and timeline.index("try S8") > dead_at
+    # Partition 1 did not wait for partition 0.
+    assert timeline.index("try S9") < timeline.index("try S4", timeline.index("try S4") + 1)
+
+
+def test_a_redelivered_batch_after_a_crash_before_the_offset_commit_has_one_effect(db: Database, bus: LocalBus) -> None:
+    for n in range(5):
+        event = _event(n)
+        bus.publish(Topics.CASE, event.subject, event.encode())
+    consumer = EventConsumer(
+        db=db, bus=bus, group="g", topics=[Topics.CASE], handlers={"test.happened": _record}, service="test"
+    )
+    member = bus.consumer("g", [Topics.CASE])
+    first = member.poll(0.1)
+    with pytest.raises(ConnectionError):
+        consumer.handle_batch(first, _CountingConsumer(fail_commits=True))  # committed in the database only
+    again = bus.consumer("g", [Topics.CASE])
+    redelivered = again.poll(0.1)
+    assert [m.offset for m in redelivered] == [m.offset for m in first]
+    consumer.handle_batch(redelivered, again)
+    assert _count(db, effects) == 5 and _count(db, inbox) == 5
+    assert bus.consumer("g", [Topics.CASE]).poll(0.05) == []
+
+
+# -- the prepare stage -----------------------------------------------------------------------
+
+
+def test_the_prepare_stage_runs_with_no_connection_held_and_its_result_reaches_the_handler(
+    db: Database, bus: LocalBus
+) -> None:
+    checked_out_while_preparing: list[int] = []
+    received: list[tuple[str, Any]] = []
+
+    def prepare(event: Event) -> str:
+        # No session, no transaction, not even a pooled connection is held while this runs.
+        checked_out_while_preparing.append(db.engine.pool.checkedout())  # type: ignore[attr-defined]
+        return f"looked up {event.subject}"
+
+    def handle(session: Session, event: Event, prepared: str) -> None:
+        assert session.in_transaction()
+        received.append((event.subject, prepared))
+        _record(session, event)
+
+    events = [_event(n) for n in range(4)]
+    consumer = EventConsumer(
+        db=db,
+        bus=bus,
+        group="g",
+        topics=[Topics.CASE],
+        handlers={"test.happened": PreparedHandler(prepare, handle)},
+        service="test",
+    )
+    consumer.handle_batch(_messages(events), _CountingConsumer())
+    assert checked_out_while_preparing == [0, 0, 0, 0]
+    assert sorted(received) == [(f"S{n}", f"looked up S{n}") for n in range(4)]
+    # A redelivery is not prepared again: the inbox is read first.
+    consumer.handle_batch(_messages(events), _CountingConsumer())
+    assert len(checked_out_while_preparing) == 4 and _count(db, effects) == 4
+
+
+def test_a_failing_prepare_is_retried_then_dead_lettered(db: Database, bus: LocalBus) -> None:
+    attempts: list[str] = []
+
+    def prepare(event: Event) -> None:
+        attempts.append(event.subject)
+        raise ConnectionError("registry unreachable")
+
+    consumer = EventConsumer(
+        db=db,
+        bus=bus,
+        group="g",
+        topics=[Topics.CASE],
+        handlers={"test.happened": PreparedHandler(prepare, lambda s, e, p: _record(s, e))},
+        service="test",
+        max_attempts=2,
+        backoff_seconds=0,
+    )
+    member = _CountingConsumer()
+    consumer.handle_batch(_messages([_event(0)]), member)
+    assert attempts == ["S0", "S0"] and _count(db, effects) == 0
+    assert len(bus.consumer("r", [Topics.dead_letter(Topics.CASE)]).poll(0.1)) == 1
+    assert member.commit_calls == [{(Topics.CASE, 0): 1}]
+
+
+def test_the_relay_sends_a_batch_and_names_each_event_type_in_a_header(db: Database, bus: LocalBus) -> None:
+    relay = OutboxRelay(db=db, bus=bus, service="test", batch=3)
+    with db.session() as s:
+        for n in range(5):
+            emit(s, Topics.CASE, _event(n))
+    assert relay.publish_pending() == 3
+    assert relay.drain() is True
+    messages = bus.consumer("g", [Topics.CASE]).poll(0.1)
+    assert [Event.decode(m.value).data["n"] for m in messages] == [0, 1, 2, 3, 4]
+    assert {m.headers[TYPE_HEADER] for m in messages} == {"test.happened"}
+    assert relay.publish_pending() == 0
+
+
+def test_a_batch_transaction_that_fails_whole_is_retried_event_by_event(db: Database, bus: LocalBus) -> None:
+    refusals = [1]
+
+    def refuse_the_first_commit(session: Session) -> None:
+        if refusals[0] and not session.in_nested_transaction():  # the transaction's, not a savepoint's
+            refusals[0] -= 1
+            raise ConnectionError("the database went away at commit")
+
+    sa_event.listen(db.sessions, "before_commit", refuse_the_first_commit)
+    events = [_event(n) for n in range(6)]
+    consumer = EventConsumer(
+        db=db,
+        bus=bus,
+        group="g",
+        topics=[Topics.CASE],
+        handlers={"test.happened": _record},
+        service="test",
+        backoff_seconds=0,
+    )
+    member = _CountingConsumer()
+    consumer.handle_batch(_messages(events), member)
+    assert _count(db, effects) == 6 and _count(db, inbox) == 6
+    # Nothing of the failed transaction was committed; the first event of each partition went alone,
+    # then the rest of the batch together.
+    assert member.commit_calls == [
+        {(Topics.CASE, 0): 1},
+        {(Topics.CASE, 1): 1},
+        {(Topics.CASE, 0): 3, (Topics.CASE, 1): 3},
+    ]
+    assert bus.consumer("r", [Topics.dead_letter(Topics.CASE)]).poll(0.05) == []

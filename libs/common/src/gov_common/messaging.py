@@ -1,21 +1,31 @@
-"""Transactional outbox and idempotent inbox, and the threads that drive them.
+"""Transactional outbox and idempotent inbox, and the threads that drive them (docs/messaging.md).
 
 Producer side: `emit()` writes the event in the caller's transaction; when that transaction
-commits, the relay is woken at once and publishes (it also polls, as a fallback for events
-committed by another process or left behind by a crash).
+commits, the relay is woken at once. The relay reads a batch of unpublished events in id order
+(a short transaction), sends them all and flushes once (no transaction open), then marks them
+published (a second short transaction). A crash in between publishes them again: at least once,
+the inboxes drop the copies. On PostgreSQL one relay of a service publishes at a time (an advisory
+lock), so two replicas never interleave their batches; it also polls, as a fallback for events
+committed by another process or left behind by a crash.
 
-Consumer side: each message is handled in one transaction that also records the event id in
-the inbox; the bus offset is committed only after that transaction. A redelivered event finds
-its id in the inbox and is skipped. A handler that keeps failing sends the message to the
-topic's dead-letter topic after bounded retries.
+Consumer side: one poll batch is handled in one transaction, each event in a savepoint together
+with its inbox row, so one failing event is rolled back alone; the offsets of the batch are
+committed once, after that transaction. An event that fails is retried on its own with backoff,
+then dead-lettered, before anything after it in its partition is handled (a case's events stay in
+order). A handler that needs a network look-up declares a prepare stage (`PreparedHandler`), run
+before the batch's transaction opens.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Generic, TypeAlias, TypeVar
 
 from sqlalchemy import (
     BigInteger,
@@ -25,6 +35,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    func,
     insert,
     select,
     update,
@@ -32,11 +43,17 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gov_common.bus.base import Bus, BusConsumer, Message
+from gov_common.bus.base import Bus, BusConsumer, Message, Outgoing
 from gov_common.context import reset_request_id, set_request_id
 from gov_common.db import Database, UTCDateTime, utcnow
 from gov_common.events import CONTENT_TYPE, Event, EventFormatError, Topics
-from gov_common.metrics import EVENTS_CONSUMED, EVENTS_DEAD_LETTERED, EVENTS_PUBLISHED
+from gov_common.metrics import (
+    CONSUMER_BATCH_SIZE,
+    EVENTS_CONSUMED,
+    EVENTS_DEAD_LETTERED,
+    EVENTS_PUBLISHED,
+    RELAY_BATCH_SIZE,
+)
 
 log = logging.getLogger("gov_common.messaging")
 
@@ -65,6 +82,12 @@ inbox = Table(
 
 _PENDING = "gov_outbox_pending"
 
+TYPE_HEADER = "ce_type"
+"""The message header that carries the event's CloudEvents type (as in the CloudEvents Kafka binding),
+so that a consumer skips the types it has no handler for without decoding them."""
+
+RELAY_LOCK_KEY = 0x676F765F72656C79  # "gov_rely": the advisory lock of the outbox relay, per database
+
 
 def emit(session: Session, topic: str, event: Event) -> None:
     """Record `event` for publication on `topic`, in the caller's transaction."""
@@ -80,13 +103,34 @@ def emit(session: Session, topic: str, event: Event) -> None:
     session.info[_PENDING] = True
 
 
+def _event_type(payload: bytes) -> str | None:
+    """The `type` of a CloudEvents JSON envelope, None when it has none (the header is then left out)."""
+    try:
+        value = json.loads(payload).get("type")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
 class OutboxRelay:
-    def __init__(self, *, db: Database, bus: Bus, service: str, poll_seconds: float = 2.0, batch: int = 100) -> None:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        bus: Bus,
+        service: str,
+        poll_seconds: float = 2.0,
+        batch: int = 500,
+        contended_retry_seconds: float = 0.02,
+    ) -> None:
         self.db = db
         self.bus = bus
         self.service = service
         self.poll_seconds = poll_seconds
         self.batch = batch
+        self.contended_retry_seconds = contended_retry_seconds
+        self._postgres = db.engine.dialect.name == "postgresql"
+        self._local_turn = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -108,33 +152,125 @@ class OutboxRelay:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self._wake.wait(self.poll_seconds)
+            woken = self._wake.wait(self.poll_seconds)
             self._wake.clear()
             try:
-                while self.publish_pending() == self.batch and not self._stop.is_set():
-                    pass
+                if not self.drain() and woken:
+                    # Another relay of this service is publishing; it may have read its batch before our
+                    # commit. Try again shortly rather than at the next poll.
+                    self._stop.wait(self.contended_retry_seconds)
+                    self._wake.set()
             except Exception:
                 log.exception("outbox relay failed; will retry")
                 self._stop.wait(1.0)
 
+    def drain(self) -> bool:
+        """Publish batches until the outbox has no more; False when another relay of this service
+        holds the turn (it publishes ours too: the outbox is one table per service)."""
+        with self._turn() as mine:
+            if not mine:
+                return False
+            while self._publish_batch() == self.batch and not self._stop.is_set():
+                pass
+            return True
+
     def publish_pending(self) -> int:
-        """Publish one batch of unpublished events in order; returns how many were published."""
+        """Publish one batch of unpublished events in order; returns how many were published (0 also
+        while another relay of this service holds the turn)."""
+        with self._turn() as mine:
+            return self._publish_batch() if mine else 0
+
+    @contextmanager
+    def _turn(self) -> Iterator[bool]:
+        """Whether this relay may publish now. Rows are read without locks and marked after the flush,
+        so two relays at once would send the same events twice each (still in order per key, but
+        twice): on PostgreSQL a session advisory lock gives one relay of the database the turn, held
+        on a connection that is idle (no transaction) while the batch goes out. SQLite has one process."""
+        if not self._postgres:
+            with self._local_turn:
+                yield True
+            return
+        connection = self.db.engine.connect()
+        try:
+            mine = bool(connection.execute(select(func.pg_try_advisory_lock(RELAY_LOCK_KEY))).scalar())
+            connection.commit()  # a session lock outlives the transaction that took it
+        except BaseException:
+            connection.close()
+            raise
+        if not mine:
+            connection.close()
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            try:
+                connection.execute(select(func.pg_advisory_unlock(RELAY_LOCK_KEY)))
+                connection.commit()
+            except Exception:
+                log.warning("could not release the relay's lock; dropping its connection", exc_info=True)
+                connection.invalidate()  # never back to the pool with the lock still held
+            finally:
+                connection.close()
+
+    def _publish_batch(self) -> int:
         with self.db.session() as session:
             rows = session.execute(
                 select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.payload)
                 .where(outbox.c.published_at.is_(None))
                 .order_by(outbox.c.id)
                 .limit(self.batch)
-                .with_for_update(skip_locked=True)
             ).all()
-            for row in rows:
-                self.bus.publish(row.topic, row.key, row.payload, {"content-type": CONTENT_TYPE})
-                session.execute(update(outbox).where(outbox.c.id == row.id).values(published_at=utcnow()))
-                EVENTS_PUBLISHED.labels(self.service, row.topic).inc()
-            return len(rows)
+        if not rows:
+            return 0
+        messages = []
+        for row in rows:
+            headers = {"content-type": CONTENT_TYPE}
+            event_type = _event_type(row.payload)
+            if event_type is not None:
+                headers[TYPE_HEADER] = event_type
+            messages.append(Outgoing(row.topic, row.key, row.payload, headers))
+        # No transaction is open while the bus acknowledges. A crash before the rows are marked below
+        # sends them again next time, in the same order.
+        self.bus.publish_batch(messages)
+        with self.db.session() as session:
+            session.execute(
+                update(outbox).where(outbox.c.id.in_([row.id for row in rows])).values(published_at=utcnow())
+            )
+        RELAY_BATCH_SIZE.labels(self.service).observe(len(rows))
+        for row in rows:
+            EVENTS_PUBLISHED.labels(self.service, row.topic).inc()
+        return len(rows)
 
 
 Handler = Callable[[Session, Event], None]
+P = TypeVar("P")
+
+
+@dataclass(frozen=True)
+class PreparedHandler(Generic[P]):
+    """A handler in two stages. `prepare(event)` runs before the batch's transaction opens, with no
+    database connection held, so it may ask another service; `handle(session, event, prepared)` runs
+    in the transaction with what `prepare` returned. A failing event is retried whole: `prepare` runs
+    again. An event already in the inbox is not prepared."""
+
+    prepare: Callable[[Event], P]
+    handle: Callable[[Session, Event, P], None]
+
+
+EventHandler: TypeAlias = Handler | PreparedHandler[Any]
+
+
+def run_handler(db: Database, handler: EventHandler, event: Event) -> None:
+    """What the consumer does with one event, without its inbox: the prepare stage with no transaction
+    open, then the handling in one transaction (for tests and tools that feed events by hand)."""
+    if isinstance(handler, PreparedHandler):
+        prepared = handler.prepare(event)
+        with db.session() as session:
+            handler.handle(session, event, prepared)
+    else:
+        with db.session() as session:
+            handler(session, event)
 
 
 class HandedBack(Exception):
@@ -142,8 +278,47 @@ class HandedBack(Exception):
     to whichever member takes the partition next, instead of being dead-lettered by a hurried retry."""
 
 
+class _Status:
+    TODO = "todo"  # to be handled
+    IGNORED = "ignored"  # no handler for its type in this group
+    UNDECODABLE = "undecodable"
+    DUPLICATE = "duplicate"
+    HANDLED = "handled"
+    FAILED = "failed"
+
+
+_DONE = {_Status.IGNORED, _Status.UNDECODABLE, _Status.DUPLICATE, _Status.HANDLED}
+
+
+@dataclass
+class _Delivery:
+    message: Message
+    status: str = _Status.TODO
+    type: str = ""
+    event: Event | None = None
+    handler: EventHandler | None = None
+    prepared: Any = None
+    failure: str = ""
+
+    @property
+    def partition(self) -> tuple[str, int]:
+        return (self.message.topic, self.message.partition)
+
+
+def _begin(session: Session) -> None:
+    """Open the transaction for real on SQLite: pysqlite would otherwise let the first savepoint
+    begin it and the savepoint's release commit it, one event at a time. IMMEDIATE takes the
+    write lock at once, so the transaction never fails to upgrade a read lock."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        driver = connection.connection.driver_connection
+        if driver is not None and not driver.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 class EventConsumer:
-    """Drives one consumer-group member: poll, handle idempotently, commit the offset."""
+    """Drives one consumer-group member: poll a batch, prepare, handle it idempotently in one
+    transaction, commit its offsets."""
 
     def __init__(
         self,
@@ -152,11 +327,12 @@ class EventConsumer:
         bus: Bus,
         group: str,
         topics: Sequence[str],
-        handlers: Mapping[str, Handler],
+        handlers: Mapping[str, EventHandler],
         service: str,
         max_attempts: int = 5,
         backoff_seconds: float = 0.2,
         poll_seconds: float = 0.5,
+        max_batch: int = 64,
     ) -> None:
         self.db = db
         self.bus = bus
@@ -167,6 +343,7 @@ class EventConsumer:
         self.max_attempts = max_attempts
         self.backoff_seconds = backoff_seconds
         self.poll_seconds = poll_seconds
+        self.max_batch = max_batch
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._consumer: BusConsumer | None = None
@@ -177,7 +354,7 @@ class EventConsumer:
         self._thread.start()
 
     def stop(self) -> None:
-        """Finish the message in hand, commit only what was handled, then leave the group."""
+        """Finish the batch in hand, commit only what was handled, then leave the group."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
@@ -185,19 +362,19 @@ class EventConsumer:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                self._consumer = self.bus.consumer(self.group, self.topics)
+                self._consumer = self.bus.consumer(self.group, self.topics, max_records=self.max_batch)
                 self.ready.set()
                 while not self._stop.is_set():
-                    for message in self._consumer.poll(self.poll_seconds):
-                        if self._stop.is_set():
-                            break  # not handled, not committed: redelivered after restart
-                        try:
-                            self.handle_message(message)
-                        except HandedBack:
-                            log.info("consumer %s stopping; message %s handed back", self.group, message.offset)
-                            break
-                        self._consumer.commit(message)
+                    messages = self._consumer.poll(self.poll_seconds)
+                    if not messages or self._stop.is_set():
+                        continue  # not handled, not committed: redelivered after restart
+                    try:
+                        self.handle_batch(messages, self._consumer)
+                    except HandedBack as handed_back:
+                        log.info("consumer %s stopping; event %s handed back", self.group, handed_back)
+                        break
             except Exception:
+                # Whatever was not committed is redelivered to the member that rejoins.
                 log.exception("consumer %s failed; reconnecting", self.group)
                 self._stop.wait(1.0)
             finally:
@@ -209,64 +386,251 @@ class EventConsumer:
                     self._consumer = None
 
     def handle_message(self, message: Message) -> None:
+        """Handle one message (a batch of one); no offset is committed."""
+        self.handle_batch([message])
+
+    def handle_batch(self, messages: Sequence[Message], consumer: BusConsumer | None = None) -> None:
+        """Handle a poll batch and, with `consumer`, commit its offsets: the events that went through
+        in one commit after their transaction, then each failing one once resolved (retried, then
+        dead-lettered) and only then what followed it in its partition. Raises HandedBack when the
+        consumer stops while an event still fails; what was committed stays committed."""
+        CONSUMER_BATCH_SIZE.labels(self.service, self.group).observe(len(messages))
+        pending = list(messages)
+        while pending:
+            done, failed, pending = self._attempt(pending)
+            if consumer is not None and done:
+                consumer.commit_all(done)
+            for delivery in failed:
+                self._resolve(delivery)
+                if consumer is not None:
+                    consumer.commit(delivery.message)
+
+    # -- one pass over a batch -----------------------------------------------------------------
+
+    def _attempt(self, messages: Sequence[Message]) -> tuple[list[Message], list[_Delivery], list[Message]]:
+        """Returns what is done (to commit), the first failed delivery of each partition where one
+        failed, and the messages after those (to handle once the failure is resolved)."""
+        deliveries = [self._classify(message) for message in messages]
+        self._prepare(deliveries)
+        applied = self._apply(deliveries)
+        done: list[_Delivery] = []
+        failed: list[_Delivery] = []
+        rest: list[Message] = []
+        blocked: set[tuple[str, int]] = set()
+        for delivery in deliveries:
+            if delivery.partition in blocked:
+                rest.append(delivery.message)
+            elif delivery.status == _Status.FAILED:
+                blocked.add(delivery.partition)
+                failed.append(delivery)
+            elif delivery.status in _DONE:
+                done.append(delivery)
+            else:  # not reached: every delivery is settled or behind a failure
+                raise AssertionError(f"delivery left {delivery.status}")
+        for delivery in done:
+            if delivery.status == _Status.UNDECODABLE:
+                self._dead_letter(delivery.message, delivery.failure)  # before its offset is committed
+            else:
+                EVENTS_CONSUMED.labels(self.service, self.group, delivery.type, delivery.status).inc()
+        if applied:
+            log.debug("consumer %s handled %d events in one transaction", self.group, applied)
+        return [d.message for d in done], failed, rest
+
+    def _classify(self, message: Message) -> _Delivery:
+        delivery = _Delivery(message)
+        declared = message.headers.get(TYPE_HEADER)
+        if declared is not None and declared not in self.handlers:
+            delivery.status, delivery.type = _Status.IGNORED, declared  # not even decoded
+            return delivery
         try:
             event = Event.decode(message.value)
         except EventFormatError as exc:
-            self._dead_letter(message, f"undecodable: {exc}")
+            delivery.status, delivery.failure = _Status.UNDECODABLE, f"undecodable: {exc}"
+            return delivery
+        delivery.event, delivery.type = event, event.type
+        delivery.handler = self.handlers.get(event.type)
+        if delivery.handler is None:
+            delivery.status = _Status.IGNORED
+        return delivery
+
+    def _prepare(self, deliveries: Sequence[_Delivery]) -> None:
+        """The prepare stage, before any transaction: events already handled are not prepared again;
+        after a failure, nothing more of that partition is prepared in this pass."""
+        todo = [d for d in deliveries if d.status == _Status.TODO and isinstance(d.handler, PreparedHandler)]
+        if not todo:
             return
-        handler = self.handlers.get(event.type)
-        if handler is None:
-            EVENTS_CONSUMED.labels(self.service, self.group, event.type, "ignored").inc()
+        seen = self._in_inbox([d.event.id for d in todo if d.event is not None])
+        blocked: set[tuple[str, int]] = set()
+        for delivery in todo:
+            assert delivery.event is not None and isinstance(delivery.handler, PreparedHandler)
+            if delivery.event.id in seen:
+                delivery.status = _Status.DUPLICATE
+                continue
+            if delivery.partition in blocked:
+                continue
+            token = set_request_id(delivery.event.request_id)
+            try:
+                delivery.prepared = delivery.handler.prepare(delivery.event)
+            except Exception:
+                log.warning("preparing %s %s failed", delivery.type, delivery.event.id, exc_info=True)
+                delivery.status, delivery.failure = _Status.FAILED, traceback.format_exc(limit=5)
+                blocked.add(delivery.partition)
+            finally:
+                reset_request_id(token)
+
+    def _in_inbox(self, event_ids: Sequence[str]) -> set[str]:
+        with self.db.session() as session:
+            return set(
+                session.scalars(
+                    select(inbox.c.event_id).where(inbox.c.consumer == self.group, inbox.c.event_id.in_(event_ids))
+                )
+            )
+
+    def _apply(self, deliveries: Sequence[_Delivery]) -> int:
+        """The batch's transaction: each event to handle in a savepoint; an event that fails is rolled
+        back to its savepoint and stops its partition for this pass. The inbox rows of the others are
+        written at the end, in the same transaction."""
+        blocked: set[tuple[str, int]] = set()
+        todo: list[_Delivery] = []
+        for delivery in deliveries:
+            if delivery.partition in blocked:
+                continue
+            if delivery.status == _Status.FAILED:
+                blocked.add(delivery.partition)
+            elif delivery.status == _Status.TODO:
+                todo.append(delivery)
+        if not todo:
+            return 0
+        applied: list[_Delivery] = []
+        try:
+            with self.db.session() as session:
+                _begin(session)
+                seen = set(
+                    session.scalars(
+                        select(inbox.c.event_id).where(
+                            inbox.c.consumer == self.group,
+                            inbox.c.event_id.in_([d.event.id for d in todo if d.event is not None]),
+                        )
+                    )
+                )
+                for delivery in todo:
+                    if delivery.partition in blocked:
+                        continue
+                    applied.append(delivery)
+                    self._apply_one(session, delivery, seen)
+                    if delivery.status == _Status.FAILED:
+                        blocked.add(delivery.partition)
+                # The inbox rows of the events that went through, in one statement of this transaction:
+                # a row another member wrote meanwhile fails it whole (handled below, event by event).
+                handled = [d.event for d in applied if d.status == _Status.HANDLED and d.event is not None]
+                if handled:
+                    now = utcnow()
+                    session.execute(
+                        insert(inbox),
+                        [
+                            {"consumer": self.group, "event_id": e.id, "event_type": e.type, "handled_at": now}
+                            for e in handled
+                        ],
+                    )
+        except Exception:
+            # The transaction as a whole failed (the database went away, the commit was refused):
+            # nothing of it stands. The first event of each partition in it is retried on its own.
+            failure = traceback.format_exc(limit=5)
+            log.warning("consumer %s: a batch transaction failed; retrying its events one by one", self.group)
+            for delivery in applied:
+                delivery.status, delivery.failure = _Status.FAILED, failure
+            return 0
+        return sum(1 for d in applied if d.status == _Status.HANDLED)
+
+    def _apply_one(self, session: Session, delivery: _Delivery, seen: set[str]) -> None:
+        event, handler = delivery.event, delivery.handler
+        assert event is not None and handler is not None
+        if event.id in seen:
+            delivery.status = _Status.DUPLICATE
             return
         token = set_request_id(event.request_id)
         try:
-            failure = ""
-            for attempt in range(1, self.max_attempts + 1):
-                try:
-                    outcome = self._handle_once(event, handler)
-                    EVENTS_CONSUMED.labels(self.service, self.group, event.type, outcome).inc()
-                    return
-                except Exception:
-                    failure = traceback.format_exc(limit=5)
-                    if self._stop.is_set():
-                        raise HandedBack(event.id) from None
-                    log.warning(
-                        "handling %s %s failed (attempt %d of %d)",
-                        event.type,
-                        event.id,
-                        attempt,
-                        self.max_attempts,
-                        exc_info=True,
-                    )
-                    if attempt < self.max_attempts:
-                        self._stop.wait(self.backoff_seconds * 2 ** (attempt - 1))
-            self._dead_letter(message, failure)
+            with session.begin_nested():
+                self._call(session, event, handler, delivery.prepared)
+            delivery.status = _Status.HANDLED
+        except Exception:
+            log.warning("handling %s %s failed", event.type, event.id, exc_info=True)
+            delivery.status, delivery.failure = _Status.FAILED, traceback.format_exc(limit=5)
         finally:
             reset_request_id(token)
 
-    def _handle_once(self, event: Event, handler: Handler) -> str:
+    @staticmethod
+    def _call(session: Session, event: Event, handler: EventHandler, prepared: Any) -> None:
+        if isinstance(handler, PreparedHandler):
+            handler.handle(session, event, prepared)
+        else:
+            handler(session, event)
+
+    def _run_handler(self, session: Session, event: Event, handler: EventHandler, prepared: Any) -> None:
+        self._call(session, event, handler, prepared)
+        session.execute(
+            insert(inbox).values(consumer=self.group, event_id=event.id, event_type=event.type, handled_at=utcnow())
+        )
+
+    def _in_inbox_of(self, session: Session, event_id: str) -> bool:
+        return (
+            session.execute(
+                select(inbox.c.event_id).where(inbox.c.consumer == self.group, inbox.c.event_id == event_id)
+            ).first()
+            is not None
+        )
+
+    # -- a failing event, on its own -----------------------------------------------------------
+
+    def _resolve(self, delivery: _Delivery) -> None:
+        """Retry a failed event alone (it has had its first attempt), with backoff; dead-letter it
+        when the attempts are spent. Raises HandedBack when the consumer is stopping."""
+        event = delivery.event
+        assert event is not None and delivery.handler is not None
+        token = set_request_id(event.request_id)
+        try:
+            failure = delivery.failure
+            for attempt in range(1, self.max_attempts + 1):
+                if attempt > 1:
+                    try:
+                        outcome = self._handle_alone(event, delivery.handler)
+                        EVENTS_CONSUMED.labels(self.service, self.group, event.type, outcome).inc()
+                        return
+                    except Exception:
+                        failure = traceback.format_exc(limit=5)
+                if self._stop.is_set():
+                    raise HandedBack(event.id) from None
+                log.warning(
+                    "handling %s %s failed (attempt %d of %d): %s",
+                    event.type,
+                    event.id,
+                    attempt,
+                    self.max_attempts,
+                    failure.strip().splitlines()[-1] if failure.strip() else "",
+                )
+                if attempt < self.max_attempts:
+                    self._stop.wait(self.backoff_seconds * 2 ** (attempt - 1))
+            self._dead_letter(delivery.message, failure)
+        finally:
+            reset_request_id(token)
+
+    def _handle_alone(self, event: Event, handler: EventHandler) -> str:
+        prepared = None
+        if isinstance(handler, PreparedHandler):
+            if self._in_inbox([event.id]):
+                return _Status.DUPLICATE
+            prepared = handler.prepare(event)
         try:
             with self.db.session() as session:
-                seen = session.execute(
-                    select(inbox.c.event_id).where(inbox.c.consumer == self.group, inbox.c.event_id == event.id)
-                ).first()
-                if seen is not None:
-                    return "duplicate"
-                handler(session, event)
-                session.execute(
-                    insert(inbox).values(
-                        consumer=self.group, event_id=event.id, event_type=event.type, handled_at=utcnow()
-                    )
-                )
-            return "handled"
+                _begin(session)
+                if self._in_inbox_of(session, event.id):
+                    return _Status.DUPLICATE
+                self._run_handler(session, event, handler, prepared)
+            return _Status.HANDLED
         except IntegrityError:
-            # Another member handled the same event concurrently; its effects stand, ours rolled back.
             with self.db.session() as session:
-                seen = session.execute(
-                    select(inbox.c.event_id).where(inbox.c.consumer == self.group, inbox.c.event_id == event.id)
-                ).first()
-            if seen is not None:
-                return "duplicate"
+                if self._in_inbox_of(session, event.id):
+                    return _Status.DUPLICATE
             raise
 
     def _dead_letter(self, message: Message, reason: str) -> None:

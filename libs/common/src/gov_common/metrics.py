@@ -26,6 +26,15 @@ EVENTS_CONSUMED = Counter(
 EVENTS_DEAD_LETTERED = Counter(
     "gov_events_dead_lettered_total", "Messages sent to a dead-letter topic", ["service", "group", "topic"]
 )
+# Batches and their sizes (a histogram's _count is the number of batches): events per relay batch
+# (one read, one flush, one mark) and messages per consumer poll batch (one transaction, one commit).
+_BATCH_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+RELAY_BATCH_SIZE = Histogram(
+    "gov_relay_batch_size", "Events published per outbox relay batch", ["service"], buckets=_BATCH_BUCKETS
+)
+CONSUMER_BATCH_SIZE = Histogram(
+    "gov_consumer_batch_size", "Messages per consumer poll batch", ["service", "group"], buckets=_BATCH_BUCKETS
+)
 
 
 def _on_this_machine(request: Request) -> bool:

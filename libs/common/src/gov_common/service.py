@@ -20,7 +20,7 @@ from gov_common.db import Database
 from gov_common.errors import install_error_handlers
 from gov_common.events import Topics
 from gov_common.limits import install_body_limits
-from gov_common.messaging import EventConsumer, Handler, OutboxRelay
+from gov_common.messaging import EventConsumer, EventHandler, OutboxRelay
 from gov_common.metrics import install_metrics
 from gov_common.revocation import RevocationFeed, RevocationList
 from gov_common.security_headers import install_security_headers
@@ -45,7 +45,7 @@ class ServiceRuntime:
         settings: ServiceSettings,
         verifier: TokenVerifier | None = None,
         bus: Bus | None = None,
-        handlers: Mapping[str, Handler] | None = None,
+        handlers: Mapping[str, EventHandler] | None = None,
         consumed_topics: Sequence[str] = (),
         produced_topics: Sequence[str] = (),
     ) -> None:
@@ -57,7 +57,13 @@ class ServiceRuntime:
         self.verifier = verifier or TokenVerifier.from_url(
             settings.jwks_url, issuer=settings.token_issuer, audience=settings.token_audience
         )
-        self.relay = OutboxRelay(db=self.db, bus=self.bus, service=name, poll_seconds=settings.relay_poll_seconds)
+        self.relay = OutboxRelay(
+            db=self.db,
+            bus=self.bus,
+            service=name,
+            poll_seconds=settings.relay_poll_seconds,
+            batch=settings.relay_batch_size,
+        )
         self.handlers = dict(handlers or {})
         self.consumed_topics = list(consumed_topics)
         self.produced_topics = list(produced_topics)
@@ -72,6 +78,7 @@ class ServiceRuntime:
                 service=name,
                 max_attempts=settings.consumer_max_attempts,
                 backoff_seconds=settings.consumer_retry_backoff_seconds,
+                max_batch=settings.consumer_max_poll_records,
             )
         self.service_credentials: ServiceCredentials | None = None
         if settings.service_client_secret:

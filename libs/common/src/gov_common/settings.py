@@ -39,6 +39,18 @@ class ServiceSettings(BaseSettings):
     token_issuer: str = "portal-gateway"
     token_audience: str = "gov-platform"
     relay_poll_seconds: float = Field(default=2.0, gt=0)
+    # Throughput of the messaging core (docs/messaging.md): events per relay batch, the producer's
+    # linger and batch bytes per partition, messages per consumer poll batch (one transaction), and
+    # the consumer's fetch sizes.
+    relay_batch_size: int = Field(default=500, ge=1)
+    kafka_linger_ms: int = Field(default=5, ge=0)
+    kafka_batch_size: int = Field(default=64 * 1024, ge=1024)
+    # At most 64: PostgreSQL keeps 64 subtransactions (savepoints that wrote) per transaction in memory;
+    # beyond that every other session's snapshot gets slower while the batch is open.
+    consumer_max_poll_records: int = Field(default=64, ge=1)
+    consumer_fetch_min_bytes: int = Field(default=1, ge=1)
+    consumer_fetch_max_wait_ms: int = Field(default=500, ge=0)
+    consumer_max_partition_fetch_bytes: int = Field(default=1024 * 1024, ge=1024)
     consumer_max_attempts: int = Field(default=5, ge=1)
     consumer_retry_backoff_seconds: float = Field(default=0.2, ge=0)
     run_worker: bool = True

@@ -16,12 +16,13 @@ from business_systems.handlers import HandlerRegistry, load_handlers
 from business_systems.handlers.endpoints import router as handlers_router
 from business_systems.registries import DataSharingRegistries
 from business_systems.review.endpoints import router as review_router
-from business_systems.review.service import receive_dispatched, record_clock
+from business_systems.review.service import ArrivalChecks, check_arrival, receive_dispatched, record_clock
 from business_systems.settings import Settings
 from gov_common.auth import TokenVerifier
 from gov_common.bus import Bus
 from gov_common.events import Event, EventTypes, Topics
 from gov_common.files import file_store_from_url
+from gov_common.messaging import PreparedHandler
 from gov_common.migrations import upgrade
 from gov_common.service import ServiceRuntime, create_service_app
 
@@ -59,13 +60,17 @@ def create_runtime(
             timeout=settings.http_timeout_seconds,
         )
 
-    def on_dispatched(session: Session, event: Event) -> None:
+    def check_dispatched(event: Event) -> ArrivalChecks | None:
+        # The prepare stage: the handler's registry look-ups go over HTTP, before the transaction.
+        return check_arrival(event, department_code=department, handlers=registry, registries=registries_for)
+
+    def on_dispatched(session: Session, event: Event, checks: ArrivalChecks | None) -> None:
         receive_dispatched(
             session,
             event,
             department_code=department,
+            checks=checks,
             handlers=registry,
-            registries=registries_for,
             instance_id=settings.instance_id,
         )
 
@@ -77,7 +82,10 @@ def create_runtime(
         settings=settings,
         bus=bus,
         verifier=verifier,
-        handlers={EventTypes.CASE_DISPATCHED: on_dispatched, EventTypes.CASE_CLOCK_CHANGED: on_clock_changed},
+        handlers={
+            EventTypes.CASE_DISPATCHED: PreparedHandler(check_dispatched, on_dispatched),
+            EventTypes.CASE_CLOCK_CHANGED: on_clock_changed,
+        },
         consumed_topics=[Topics.CASE],
         produced_topics=[Topics.CASE],
     )

@@ -4,7 +4,9 @@ Credit facts come with the case: service-management looks the applicant up in da
 credit library when it dispatches (`applicant.facts.credit`, docs/parallel-work.md contract 3).
 Other registries are asked live, from data-sharing's governed data APIs, with this business
 system's own identity (client credentials): every read is checked against its access there and
-audited. A handler runs once per case (when it arrives), so what it found is what is kept.
+audited. A handler runs once per case (when it arrives), so what it found is what is kept. It runs
+in the consumer's prepare stage (`review.service.check_arrival`), before the transaction that stores
+the case opens: no database transaction waits on data-sharing.
 """
 
 from __future__ import annotations

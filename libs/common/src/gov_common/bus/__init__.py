@@ -6,7 +6,7 @@ it has handled a message, one delivery per consumer group.
 
 from __future__ import annotations
 
-from gov_common.bus.base import BroadcastReader, Bus, BusConsumer, Message
+from gov_common.bus.base import BroadcastReader, Bus, BusConsumer, Message, Outgoing
 from gov_common.settings import ServiceSettings
 
 
@@ -21,10 +21,17 @@ def make_bus(settings: ServiceSettings, client_id: str) -> Bus:
             replication_factor=settings.kafka_replication_factor,
             namespace=settings.topic_namespace,
             security=settings.kafka_security(),
+            linger_ms=settings.kafka_linger_ms,
+            batch_size=settings.kafka_batch_size,
+            fetch={
+                "fetch_min_bytes": settings.consumer_fetch_min_bytes,
+                "fetch_max_wait_ms": settings.consumer_fetch_max_wait_ms,
+                "max_partition_fetch_bytes": settings.consumer_max_partition_fetch_bytes,
+            },
         )
     from gov_common.bus.local import LocalBus
 
     return LocalBus(settings.local_bus_path)
 
 
-__all__ = ["BroadcastReader", "Bus", "BusConsumer", "Message", "make_bus"]
+__all__ = ["BroadcastReader", "Bus", "BusConsumer", "Message", "Outgoing", "make_bus"]

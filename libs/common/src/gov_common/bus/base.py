@@ -18,6 +18,26 @@ class Message:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """A message to append, for `Bus.publish_batch`."""
+
+    topic: str
+    key: str
+    value: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def last_per_partition(messages: Sequence[Message]) -> dict[tuple[str, int], Message]:
+    """The message with the highest offset of each (topic, partition) among `messages`."""
+    last: dict[tuple[str, int], Message] = {}
+    for message in messages:
+        held = last.get((message.topic, message.partition))
+        if held is None or message.offset > held.offset:
+            last[(message.topic, message.partition)] = message
+    return last
+
+
 class BusConsumer(ABC):
     """One member of a consumer group."""
 
@@ -28,6 +48,12 @@ class BusConsumer(ABC):
     @abstractmethod
     def commit(self, message: Message) -> None:
         """Record that `message` and everything before it in its partition is handled."""
+
+    def commit_all(self, messages: Sequence[Message]) -> None:
+        """Record, in one commit, that in each partition everything up to the last of `messages`
+        is handled (the consumer commits a poll batch at once)."""
+        for message in last_per_partition(messages).values():
+            self.commit(message)
 
     @abstractmethod
     def close(self) -> None: ...
@@ -60,8 +86,16 @@ class Bus(ABC):
     def publish(self, topic: str, key: str, value: bytes, headers: dict[str, str] | None = None) -> None:
         """Append a message; returns once the bus has it durably (acks from all in-sync replicas)."""
 
+    def publish_batch(self, messages: Sequence[Outgoing]) -> None:
+        """Append `messages`, keeping their order per key; returns once the bus has all of them
+        durably, raises if any could not be appended (then some may have been: the caller sends
+        them all again, at least once)."""
+        for message in messages:
+            self.publish(message.topic, message.key, message.value, message.headers)
+
     @abstractmethod
-    def consumer(self, group: str, topics: Sequence[str]) -> BusConsumer: ...
+    def consumer(self, group: str, topics: Sequence[str], *, max_records: int = 100) -> BusConsumer:
+        """A member of consumer group `group`; each poll returns at most `max_records` messages."""
 
     @abstractmethod
     def broadcast_reader(self, topic: str, *, wait_for_topic: float = 30.0) -> BroadcastReader:

@@ -13,7 +13,15 @@ from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.structs import OffsetAndMetadata
 
-from gov_common.bus.base import BroadcastReader, Bus, BusConsumer, Message, TopicMissing
+from gov_common.bus.base import (
+    BroadcastReader,
+    Bus,
+    BusConsumer,
+    Message,
+    Outgoing,
+    TopicMissing,
+    last_per_partition,
+)
 
 log = logging.getLogger("gov_common.bus.kafka")
 
@@ -38,18 +46,21 @@ class KafkaBusConsumer(BusConsumer):
         client_id: str,
         namespace: str,
         security: Mapping[str, Any] | None = None,
+        max_records: int = 100,
+        fetch: Mapping[str, int] | None = None,
     ) -> None:
         self._namespace = namespace
         self._consumer = KafkaConsumer(
             *[namespace + t for t in topics],
             bootstrap_servers=bootstrap,
             **(security or {}),
+            **(fetch or {}),
             # Groups are namespaced like topics, so environments sharing a cluster never rebalance each other.
             group_id=namespace + group,
             client_id=client_id,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
-            max_poll_records=100,
+            max_poll_records=max_records,
             session_timeout_ms=10000,
             heartbeat_interval_ms=1000,
             metadata_max_age_ms=5000,
@@ -62,6 +73,14 @@ class KafkaBusConsumer(BusConsumer):
     def commit(self, message: Message) -> None:
         tp = TopicPartition(self._namespace + message.topic, message.partition)
         self._consumer.commit({tp: OffsetAndMetadata(message.offset + 1, "", -1)})
+
+    def commit_all(self, messages: Sequence[Message]) -> None:
+        offsets = {
+            TopicPartition(self._namespace + topic, partition): OffsetAndMetadata(message.offset + 1, "", -1)
+            for (topic, partition), message in last_per_partition(messages).items()
+        }
+        if offsets:
+            self._consumer.commit(offsets)
 
     def close(self) -> None:
         self._consumer.close(autocommit=False)
@@ -125,7 +144,12 @@ class KafkaBroadcastReader(BroadcastReader):
 class KafkaBus(Bus):
     """`namespace` prefixes every topic name on the broker, so that several environments (or test
     runs) can share one cluster while the code speaks of `gov.case.v1` only. `security` holds the
-    kafka-python settings of the connection (`ServiceSettings.kafka_security()`: TLS, SASL)."""
+    kafka-python settings of the connection (`ServiceSettings.kafka_security()`: TLS, SASL).
+
+    The producer is idempotent with acks from all in-sync replicas; it lingers `linger_ms` to fill
+    batches of up to `batch_size` bytes per partition, with at most five requests in flight per
+    broker, which idempotence keeps in order. `fetch` holds the consumers' fetch settings
+    (`fetch_min_bytes`, `fetch_max_wait_ms`, `max_partition_fetch_bytes`)."""
 
     def __init__(
         self,
@@ -136,9 +160,17 @@ class KafkaBus(Bus):
         replication_factor: int = 1,
         namespace: str = "",
         security: Mapping[str, Any] | None = None,
+        linger_ms: int = 5,
+        batch_size: int = 64 * 1024,
+        fetch: Mapping[str, int] | None = None,
+        send_timeout_seconds: float = 30.0,
     ) -> None:
         self.bootstrap = bootstrap
         self.security = dict(security or {})
+        self.linger_ms = linger_ms
+        self.batch_size = batch_size
+        self.fetch = dict(fetch or {})
+        self.send_timeout_seconds = send_timeout_seconds
         self.namespace = namespace
         self.client_id = client_id
         self.partitions = partitions
@@ -154,23 +186,50 @@ class KafkaBus(Bus):
                     client_id=self.client_id,
                     **self.security,
                     acks="all",
-                    linger_ms=0,
-                    retries=5,
                     enable_idempotence=True,
+                    # Idempotence keeps each partition's order with up to five requests in flight.
+                    max_in_flight_requests_per_connection=5,
+                    linger_ms=self.linger_ms,
+                    batch_size=self.batch_size,
+                    # Retried until then; a send not acknowledged by then fails (the relay sends again).
+                    delivery_timeout_ms=int(self.send_timeout_seconds * 1000),
+                    request_timeout_ms=max(1000, int(self.send_timeout_seconds * 500)),
                 )
             return self._producer
 
-    def publish(self, topic: str, key: str, value: bytes, headers: dict[str, str] | None = None) -> None:
-        future = self._get_producer().send(
+    def _send(self, producer: KafkaProducer, topic: str, key: str, value: bytes, headers: Mapping[str, str]) -> Any:
+        return producer.send(
             self.namespace + topic,
             key=key.encode("utf-8"),
             value=value,
-            headers=[(k, v.encode("utf-8")) for k, v in (headers or {}).items()],
+            headers=[(k, v.encode("utf-8")) for k, v in headers.items()],
         )
-        future.get(timeout=30)
 
-    def consumer(self, group: str, topics: Sequence[str]) -> BusConsumer:
-        return KafkaBusConsumer(self.bootstrap, group, topics, self.client_id, self.namespace, self.security)
+    def publish(self, topic: str, key: str, value: bytes, headers: dict[str, str] | None = None) -> None:
+        # One message waits out the linger; a flush here would also wait for other threads' batches.
+        future = self._send(self._get_producer(), topic, key, value, headers or {})
+        future.get(timeout=self.send_timeout_seconds)
+
+    def publish_batch(self, messages: Sequence[Outgoing]) -> None:
+        if not messages:
+            return
+        producer = self._get_producer()
+        futures = [self._send(producer, m.topic, m.key, m.value, m.headers) for m in messages]
+        producer.flush(timeout=self.send_timeout_seconds)
+        for future in futures:
+            future.get(timeout=self.send_timeout_seconds)  # raises the first failure
+
+    def consumer(self, group: str, topics: Sequence[str], *, max_records: int = 100) -> BusConsumer:
+        return KafkaBusConsumer(
+            self.bootstrap,
+            group,
+            topics,
+            self.client_id,
+            self.namespace,
+            self.security,
+            max_records=max_records,
+            fetch=self.fetch,
+        )
 
     def broadcast_reader(self, topic: str, *, wait_for_topic: float = 30.0) -> BroadcastReader:
         return KafkaBroadcastReader(
@@ -198,6 +257,7 @@ class KafkaBus(Bus):
                 except TopicAlreadyExistsError:
                     pass
             present = [self.namespace + t for t in topics if self.namespace + t not in missing]
+            self._warn_fewer_partitions(admin, present)
             if config and present:
                 # A topic made earlier (or by hand) without the configuration gets it now. Where an
                 # operator owns the topics (Strimzi's KafkaTopic) the user may not alter them: theirs to set.
@@ -209,6 +269,28 @@ class KafkaBus(Bus):
                     log.warning("could not set %s on %s (%s); the topic's owner must", dict(config), present, exc)
         finally:
             admin.close()
+
+    def _warn_fewer_partitions(self, admin: KafkaAdminClient, topics: Sequence[str]) -> None:
+        """Partitions are never added here: that would move keys to other partitions while some of
+        their events are still unread, and break their order. An operator adds them when the topic is
+        drained (kafka-topics --alter --partitions)."""
+        if not topics:
+            return
+        try:
+            described = admin.describe_topics(list(topics))
+        except KafkaError as exc:
+            log.warning("could not describe %s: %s", list(topics), exc)
+            return
+        for topic in described:
+            count = len(topic.get("partitions") or [])
+            if 0 < count < self.partitions:
+                log.warning(
+                    "topic %s has %d partitions, fewer than the %d configured (KAFKA_PARTITIONS); "
+                    "add them when it is drained",
+                    topic.get("topic"),
+                    count,
+                    self.partitions,
+                )
 
     def ping(self) -> bool:
         try:

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from gov_common.bus.base import BroadcastReader, Bus, BusConsumer, Message
+from gov_common.bus.base import BroadcastReader, Bus, BusConsumer, Message, Outgoing, last_per_partition
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (
@@ -33,10 +33,11 @@ CREATE TABLE IF NOT EXISTS group_offsets (
 
 
 class LocalBusConsumer(BusConsumer):
-    def __init__(self, bus: LocalBus, group: str, topics: Sequence[str]) -> None:
+    def __init__(self, bus: LocalBus, group: str, topics: Sequence[str], max_records: int = 100) -> None:
         self._bus = bus
         self._group = group
         self._topics = list(topics)
+        self._max_records = max_records
         # Like a Kafka consumer, the position starts at the committed offset and then runs ahead.
         self._position = {t: bus._committed(group, t) for t in self._topics}
         self._closed = False
@@ -44,16 +45,21 @@ class LocalBusConsumer(BusConsumer):
     def poll(self, timeout: float) -> list[Message]:
         # Reading under the condition means a publish cannot slip between the read and the wait.
         with self._bus._appended:
-            messages = self._bus._read_after(self._position, limit=100)
+            messages = self._bus._read_after(self._position, limit=self._max_records)
             if not messages and not self._closed:
                 self._bus._appended.wait(timeout)
-                messages = self._bus._read_after(self._position, limit=100)
+                messages = self._bus._read_after(self._position, limit=self._max_records)
         for message in messages:
             self._position[message.topic] = max(self._position[message.topic], message.offset)
         return messages
 
     def commit(self, message: Message) -> None:
-        self._bus._commit(self._group, message.topic, message.offset)
+        self._bus._commit(self._group, {message.topic: message.offset})
+
+    def commit_all(self, messages: Sequence[Message]) -> None:
+        last = last_per_partition(messages)
+        if last:
+            self._bus._commit(self._group, {topic: m.offset for (topic, _), m in last.items()})
 
     def close(self) -> None:
         self._closed = True
@@ -104,8 +110,26 @@ class LocalBus(Bus):
         with self._appended:
             self._appended.notify_all()
 
-    def consumer(self, group: str, topics: Sequence[str]) -> BusConsumer:
-        return LocalBusConsumer(self, group, topics)
+    def publish_batch(self, messages: Sequence[Outgoing]) -> None:
+        if not messages:
+            return
+        with self._lock:
+            # One transaction: one write to the file for the whole batch.
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.executemany(
+                    "INSERT INTO messages (topic, key, value, headers) VALUES (?, ?, ?, ?)",
+                    [(m.topic, m.key, m.value, json.dumps(m.headers)) for m in messages],
+                )
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        with self._appended:
+            self._appended.notify_all()
+
+    def consumer(self, group: str, topics: Sequence[str], *, max_records: int = 100) -> BusConsumer:
+        return LocalBusConsumer(self, group, topics, max_records)
 
     def broadcast_reader(self, topic: str, *, wait_for_topic: float = 30.0) -> BroadcastReader:
         return LocalBroadcastReader(self, topic)
@@ -137,12 +161,12 @@ class LocalBus(Bus):
             row = self._conn.execute("SELECT MAX(seq) FROM messages WHERE topic = ?", (topic,)).fetchone()
         return int(row[0]) if row and row[0] is not None else 0
 
-    def _commit(self, group: str, topic: str, seq: int) -> None:
+    def _commit(self, group: str, seqs: Mapping[str, int]) -> None:
         with self._lock:
-            self._conn.execute(
+            self._conn.executemany(
                 "INSERT INTO group_offsets (group_id, topic, seq) VALUES (?, ?, ?) "
                 "ON CONFLICT (group_id, topic) DO UPDATE SET seq = MAX(seq, excluded.seq)",
-                (group, topic, seq),
+                [(group, topic, seq) for topic, seq in seqs.items()],
             )
 
     def _read_after(self, positions: dict[str, int], limit: int) -> list[Message]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -42,16 +43,29 @@ def case_view(work: WorkItem, *, decided_at: datetime | None = None) -> CaseView
     )
 
 
-def run_checks(handler_name: str, handler: ItemHandler, work: WorkItem, registries: Registries) -> list[dict[str, Any]]:
+def dispatched_case_view(data: Mapping[str, Any]) -> CaseView:
+    """A dispatched case as its work item will show it to the handler (`case_view`), from the event."""
+    return CaseView(
+        case_no=data["case_no"],
+        item_code=data["item_code"],
+        item_name=data.get("item_name", data["item_code"]),
+        department_code=data["department_code"],
+        applicant=applicant_view(data["applicant"]),
+        form=dict(data.get("form") or {}),
+        materials=tuple(dict(m) for m in data.get("materials") or []),
+    )
+
+
+def run_checks(handler_name: str, handler: ItemHandler, case: CaseView, registries: Registries) -> list[dict[str, Any]]:
     """What the handler finds on arrival, as stored on the work item. A handler that raises is
     itself a blocking finding: the case goes to people instead of the dead-letter topic."""
     findings: list[dict[str, Any]] = []
     try:
-        for error in handler.validate(dict(work.form), applicant_view(work.applicant)):
+        for error in handler.validate(dict(case.form), case.applicant):
             findings.append(
                 {"kind": "form", "field": error.field, "code": "invalid", "message": error.message, "blocking": True}
             )
-        for finding in handler.registry_checks(case_view(work), registries):
+        for finding in handler.registry_checks(case, registries):
             findings.append(
                 {
                     "kind": "registry",
@@ -62,7 +76,7 @@ def run_checks(handler_name: str, handler: ItemHandler, work: WorkItem, registri
                 }
             )
     except Exception as exc:
-        log.exception("item handler %s failed on case %s", handler_name, work.case_no)
+        log.exception("item handler %s failed on case %s", handler_name, case.case_no)
         findings.append(
             {
                 "kind": "handler",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -19,7 +20,7 @@ from business_systems.handlers import HandlerRegistry, Registries
 from business_systems.models import ReviewAction, WorkItem
 from business_systems.registries import DataSharingRegistries
 from business_systems.review import events
-from business_systems.review.checks import HandlerFailed, license_content, run_checks
+from business_systems.review.checks import HandlerFailed, dispatched_case_view, license_content, run_checks
 from gov_common import decisions as rules
 from gov_common.auth import Principal
 from gov_common.db import utcnow
@@ -63,25 +64,56 @@ def _move_to(work: WorkItem, step_no: int | None) -> None:
         work.current_step_name, work.current_step_role = step["name"], step["role"]
 
 
-def receive_dispatched(
-    session: Session,
+@dataclass(frozen=True)
+class ArrivalChecks:
+    """What the item's handler found on a dispatched case (`check_arrival`), to store with its work item."""
+
+    handler: str
+    findings: list[dict[str, Any]]
+
+
+def check_arrival(
     event: Event,
     *,
     department_code: str,
     handlers: HandlerRegistry,
     registries: Callable[[Mapping[str, Any]], Registries] | None = None,
+) -> ArrivalChecks | None:
+    """The consumer's prepare stage for a dispatched case: the item handler's checks, whose registry
+    look-ups may ask data-sharing over HTTP, run before the transaction that stores the case opens.
+    `registries` gives the registries a handler may consult for an applicant; without it only the
+    facts that came with the case are known and any live lookup is unavailable. None for another
+    department's case (nothing is asked)."""
+    data = event.data
+    if data.get("department_code") != department_code:
+        return None
+    handler_name, handler = handlers.for_item(data["item_code"])
+    case = dispatched_case_view(data)
+    findings = run_checks(handler_name, handler, case, (registries or DataSharingRegistries)(data["applicant"]))
+    return ArrivalChecks(handler=handler_name, findings=findings)
+
+
+def receive_dispatched(
+    session: Session,
+    event: Event,
+    *,
+    department_code: str,
+    checks: ArrivalChecks | None,
     instance_id: str | None = None,
+    handlers: HandlerRegistry,
 ) -> WorkItem | None:
-    """`registries` gives the registries a handler may consult for an applicant; without it only
-    the facts that came with the case are known and any live lookup is unavailable."""
+    """Stores a dispatched case of this department as a work item with the findings `check_arrival`
+    made before the transaction, and tries instant approval."""
     data = event.data
     if data.get("department_code") != department_code:
         return None  # another department's case: not ours to see or store
+    if checks is None:
+        raise ValueError(f"case {data.get('case_no')} arrived without its arrival checks (check_arrival)")
     existing = session.scalars(select(WorkItem).where(WorkItem.case_no == data["case_no"])).first()
     if existing is not None:
         return existing
     steps, chain_version = chain_for(session, data["item_code"])
-    handler_name, handler = handlers.for_item(data["item_code"])
+    handler_name = checks.handler
     due_at = _parse_time(data.get("due_at"))
     work = WorkItem(
         case_no=data["case_no"],
@@ -107,7 +139,7 @@ def receive_dispatched(
         received_by=instance_id,
     )
     _move_to(work, 1)
-    work.findings = run_checks(handler_name, handler, work, (registries or DataSharingRegistries)(data["applicant"]))
+    work.findings = list(checks.findings)
     session.add(work)
     session.flush()
     log.info("case %s received by %s (handler %s, %d steps)", work.case_no, department_code, handler_name, len(steps))

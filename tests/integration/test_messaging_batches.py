@@ -1,0 +1,302 @@
+"""The messaging core's batches on real PostgreSQL and Kafka: per-case order with many keys, several
+partitions and two relays of one service; a poison event isolated; a redelivered batch deduplicated."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from prometheus_client import REGISTRY
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
+from sqlalchemy.orm import Session
+
+from gov_common.bus.base import Message
+from gov_common.bus.kafka import KafkaBus
+from gov_common.db import Database, utcnow
+from gov_common.events import Event, Topics
+from gov_common.messaging import EventConsumer, OutboxRelay, emit, inbox, messaging_metadata
+
+effects_metadata = MetaData()
+effects = Table(
+    "effects",
+    effects_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", String(64), nullable=False, unique=True),
+    Column("subject", String(64), nullable=False),
+    Column("seq", Integer, nullable=False),
+)
+TOPIC = "t.case.v1"
+TYPE = "test.step"
+
+
+def _record(session: Session, event: Event) -> None:
+    session.execute(insert(effects).values(event_id=event.id, subject=event.subject, seq=int(event.data["seq"])))
+
+
+def _event(subject: str, seq: int) -> Event:
+    return Event.new(type=TYPE, source="/test", subject=subject, data={"seq": seq})
+
+
+@dataclass
+class Service:
+    url: str
+    db: Database
+    namespace: str
+    bootstrap: str
+
+    def bus(self, partitions: int = 4) -> KafkaBus:
+        return KafkaBus(self.bootstrap, client_id="test", partitions=partitions, namespace=self.namespace)
+
+    def count(self, table: Table = effects) -> int:
+        with self.db.session() as s:
+            return int(s.scalar(select(func.count()).select_from(table)) or 0)
+
+    def order_by_subject(self) -> dict[str, list[int]]:
+        with self.db.session() as s:
+            rows = s.execute(select(effects.c.subject, effects.c.seq).order_by(effects.c.id)).all()
+        seen: dict[str, list[int]] = {}
+        for subject, seq in rows:
+            seen.setdefault(subject, []).append(seq)
+        return seen
+
+
+@pytest.fixture
+def service(new_database: Callable[[str], str], kafka_bootstrap: str) -> Iterator[Service]:
+    url = new_database(f"batches_{uuid.uuid4().hex[:6]}")
+    db = Database(url)
+    messaging_metadata.create_all(db.engine)
+    effects_metadata.create_all(db.engine)
+    namespace = f"it{uuid.uuid4().hex[:8]}."
+    bus = KafkaBus(kafka_bootstrap, client_id="test", partitions=4, namespace=namespace)
+    bus.ensure_topics([TOPIC, Topics.dead_letter(TOPIC)])
+    bus.close()
+    yield Service(url=url, db=db, namespace=namespace, bootstrap=kafka_bootstrap)
+    db.dispose()
+
+
+def _wait(condition: Callable[[], bool], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def _mean_batch(metric: str, **labels: str) -> float:
+    count = REGISTRY.get_sample_value(f"{metric}_count", labels) or 0.0
+    total = REGISTRY.get_sample_value(f"{metric}_sum", labels) or 0.0
+    return total / count if count else 0.0
+
+
+def _emit_concurrently(dbs: list[Database], cases: int, steps: int, writers: int = 4) -> None:
+    """Each writer owns some cases and emits their steps in order, one transaction per step, on the
+    databases in turn (as requests of one case land on either replica)."""
+
+    def write(first: int) -> None:
+        for seq in range(steps):
+            for n in range(first, cases, writers):
+                with dbs[(n + seq) % len(dbs)].session() as s:
+                    emit(s, TOPIC, _event(f"C{n:04d}", seq))
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(writers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def test_each_case_stays_in_order_through_batches_with_many_keys_and_partitions(service: Service) -> None:
+    cases, steps = 150, 5
+    bus = service.bus()
+    relay = OutboxRelay(db=service.db, bus=bus, service="order-test", poll_seconds=0.5)
+    consumer = EventConsumer(
+        db=service.db,
+        bus=bus,
+        group="order-test",
+        topics=[TOPIC],
+        handlers={TYPE: _record},
+        service="order-test",
+        poll_seconds=0.2,
+        max_batch=50,
+    )
+    consumer.start()
+    relay.start()
+    try:
+        assert consumer.ready.wait(30)
+        _emit_concurrently([service.db], cases, steps)
+        _wait(lambda: service.count() == cases * steps)
+    finally:
+        relay.stop()
+        consumer.stop()
+        bus.close()
+    order = service.order_by_subject()
+    assert len(order) == cases
+    assert all(seqs == list(range(steps)) for seqs in order.values()), {
+        k: v for k, v in order.items() if v != list(range(steps))
+    }
+    # Batches really formed on both sides (a histogram's sum over its count).
+    assert _mean_batch("gov_relay_batch_size", service="order-test") > 1
+    assert _mean_batch("gov_consumer_batch_size", service="order-test", group="order-test") > 1
+
+
+def test_two_relays_of_one_service_publish_each_case_in_order_and_once(service: Service) -> None:
+    cases, steps = 120, 6
+    replicas = [Database(service.url), Database(service.url)]  # two processes of one service
+    buses = [service.bus(), service.bus()]
+    relays = [
+        OutboxRelay(db=db, bus=bus, service=f"replica-{n}", poll_seconds=0.5)
+        for n, (db, bus) in enumerate(zip(replicas, buses, strict=True))
+    ]
+    for relay in relays:
+        relay.start()
+    try:
+        _emit_concurrently(replicas, cases, steps)
+        reader_bus = service.bus()
+        reader = reader_bus.broadcast_reader(TOPIC)
+        seen: list[Event] = []
+        deadline = time.monotonic() + 60
+        while len({e.id for e in seen}) < cases * steps and time.monotonic() < deadline:
+            seen += [Event.decode(m.value) for m in reader.poll(0.5)]
+        time.sleep(1.0)  # anything sent twice would arrive by now
+        seen += [Event.decode(m.value) for m in reader.poll(0.5)]
+        reader.close()
+        reader_bus.close()
+    finally:
+        for relay in relays:
+            relay.stop()
+        for bus in buses:
+            bus.close()
+        for db in replicas:
+            db.dispose()
+    assert len({e.id for e in seen}) == cases * steps
+    assert len(seen) == cases * steps, "an event was published twice: both relays sent the same batch"
+    by_case: dict[str, list[int]] = {}
+    for event in seen:  # a broadcast reader returns each partition in order
+        by_case.setdefault(event.subject, []).append(int(event.data["seq"]))
+    assert all(seqs == list(range(steps)) for seqs in by_case.values()), {
+        k: v for k, v in by_case.items() if v != list(range(steps))
+    }
+
+
+def test_a_poison_event_is_dead_lettered_and_the_rest_committed(service: Service) -> None:
+    bus = service.bus()
+    events = [_event(f"C{n % 8:04d}", n // 8) for n in range(40)]
+    poison = events[17]
+    tried_after: list[str] = []
+
+    def handle(session: Session, event: Event) -> None:
+        if event.id == poison.id:
+            raise ValueError("a poison event")
+        if event.subject == poison.subject and int(event.data["seq"]) > int(poison.data["seq"]):
+            tried_after.append(event.id)
+        _record(session, event)
+
+    for event in events:
+        bus.publish(TOPIC, event.subject, event.encode(), {"ce_type": event.type})
+    consumer = EventConsumer(
+        db=service.db,
+        bus=bus,
+        group="poison-test",
+        topics=[TOPIC],
+        handlers={TYPE: handle},
+        service="poison-test",
+        poll_seconds=0.2,
+        max_attempts=3,
+        backoff_seconds=0.05,
+    )
+    consumer.start()
+    try:
+        _wait(lambda: service.count() == len(events) - 1)
+        reader = bus.broadcast_reader(Topics.dead_letter(TOPIC))
+        dead: list[Event] = []
+        _wait(lambda: bool(dead.extend(Event.decode(m.value) for m in reader.poll(0.5))) or len(dead) >= 1)
+        reader.close()
+    finally:
+        consumer.stop()
+    assert [e.id for e in dead] == [poison.id]
+    assert len(tried_after) == len([e for e in events if e.subject == poison.subject]) - 1 - int(poison.data["seq"])
+    assert service.count(inbox) == len(events) - 1
+    # Everything was committed: the group's next member receives nothing.
+    member = bus.consumer("poison-test", [TOPIC])
+    try:
+        got = []
+        for _ in range(6):
+            got += member.poll(0.5)
+        assert got == []
+    finally:
+        member.close()
+        bus.close()
+
+
+def test_a_batch_redelivered_after_a_crash_before_its_offsets_were_committed_has_one_effect(service: Service) -> None:
+    bus = service.bus()
+    events = [_event(f"C{n:04d}", 0) for n in range(30)]
+    for event in events:
+        bus.publish(TOPIC, event.subject, event.encode(), {"ce_type": event.type})
+    consumer = EventConsumer(
+        db=service.db,
+        bus=bus,
+        group="crash-test",
+        topics=[TOPIC],
+        handlers={TYPE: _record},
+        service="crash-test",
+        poll_seconds=0.2,
+    )
+    member = bus.consumer("crash-test", [TOPIC])
+    polled = []
+    deadline = time.monotonic() + 60
+    while len(polled) < len(events) and time.monotonic() < deadline:
+        polled += member.poll(0.5)
+    consumer.handle_batch(polled)  # the transaction commits; the process dies before the offset commit
+    member.close()
+    assert service.count() == len(events)
+
+    def duplicates() -> float:
+        labels = {"service": "crash-test", "group": "crash-test", "type": TYPE, "outcome": "duplicate"}
+        return REGISTRY.get_sample_value("gov_events_consumed_total", labels) or 0.0
+
+    before = duplicates()
+    consumer.start()
+    try:
+        _wait(lambda: duplicates() - before == len(events))
+    finally:
+        consumer.stop()
+    assert service.count() == len(events) and service.count(inbox) == len(events)
+    bus.close()
+
+
+def test_an_event_another_member_handled_meanwhile_is_not_applied_twice(service: Service) -> None:
+    events = [_event(f"C{n:04d}", 0) for n in range(6)]
+    raced = events[3]
+    other_member = Database(service.url)
+
+    def handle(session: Session, event: Event) -> None:
+        if event.id == raced.id:
+            # Another member of the group (before a rebalance reached us) handles it and commits first.
+            with other_member.session() as s:
+                s.execute(
+                    insert(inbox).values(consumer="race-test", event_id=event.id, event_type=TYPE, handled_at=utcnow())
+                )
+        _record(session, event)
+
+    bus = service.bus()
+    consumer = EventConsumer(
+        db=service.db,
+        bus=bus,
+        group="race-test",
+        topics=[TOPIC],
+        handlers={TYPE: handle},
+        service="race-test",
+        backoff_seconds=0,
+    )
+    messages = [Message(TOPIC, n % 2, n // 2, e.subject, e.encode(), {"ce_type": TYPE}) for n, e in enumerate(events)]
+    consumer.handle_batch(messages)
+    other_member.dispose()
+    bus.close()
+    with service.db.session() as s:
+        applied = set(s.scalars(select(effects.c.event_id)))
+    assert applied == {e.id for e in events if e.id != raced.id}  # its effects are the other member's
+    assert service.count(inbox) == len(events)
