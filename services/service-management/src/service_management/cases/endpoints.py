@@ -9,7 +9,7 @@ from gov_common.auth import Applicant, CurrentPrincipal
 from gov_common.db import utcnow
 from gov_common.pagination import Page
 from gov_common.service import DbSession
-from service_management.cases import service
+from service_management.cases import prefetch, service
 from service_management.cases.materials import missing_materials
 from service_management.cases.reading import case_evaluation, supplement_requests
 from service_management.cases.schemas import (
@@ -44,13 +44,11 @@ _ERRORS: dict[int | str, dict[str, str]] = {
 @router.post("/cases", status_code=201, response_model=CaseCreated, responses=_ERRORS)
 def file_case(body: CaseCreate, principal: Applicant, session: DbSession, ports: CurrentPorts) -> CaseCreated:
     """File a case online for a published item, with materials (uploads or licences you hold)."""
+    applicant = service.identity_of(principal)
+    materials = refs(body.materials)
+    ports = prefetch.for_filing(session, ports, applicant_id=applicant.id_number, items=[body.item_code], refs=materials)
     case = service.file_case(
-        session,
-        ports,
-        applicant=service.identity_of(principal),
-        item_code=body.item_code,
-        form=body.form,
-        materials=refs(body.materials),
+        session, ports, applicant=applicant, item_code=body.item_code, form=body.form, materials=materials
     )
     return CaseCreated(case_no=case.case_no, status=case.status)
 
