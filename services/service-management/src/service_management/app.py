@@ -18,8 +18,8 @@ from gov_common.service import ServiceRuntime, create_service_app
 from gov_common.service_client import ServiceCredentials
 from service_management.bundles.endpoints import router as bundles_router
 from service_management.cases.consumers import make_handlers
-from service_management.cases.prefetch import offline
 from service_management.cases.endpoints import router as cases_router
+from service_management.cases.prefetch import offline
 from service_management.catalogue.endpoints import router as catalogue_router
 from service_management.evaluation.endpoints import router as evaluation_router
 from service_management.intake.endpoints import router as intake_router

@@ -6,7 +6,6 @@ from gov_common.auth import Applicant, CurrentPrincipal
 from gov_common.pagination import Page
 from gov_common.service import DbSession
 from service_management.bundles import service
-from service_management.cases import prefetch
 from service_management.bundles.schemas import (
     BranchOut,
     BundleApplicationIn,
@@ -15,6 +14,7 @@ from service_management.bundles.schemas import (
     BundleDetail,
     BundleOut,
 )
+from service_management.cases import prefetch
 from service_management.catalogue.schemas import Material
 from service_management.intake.service import refs
 from service_management.models import BundleApplication, Case

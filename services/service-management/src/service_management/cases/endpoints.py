@@ -46,7 +46,9 @@ def file_case(body: CaseCreate, principal: Applicant, session: DbSession, ports:
     """File a case online for a published item, with materials (uploads or licences you hold)."""
     applicant = service.identity_of(principal)
     materials = refs(body.materials)
-    ports = prefetch.for_filing(session, ports, applicant_id=applicant.id_number, items=[body.item_code], refs=materials)
+    ports = prefetch.for_filing(
+        session, ports, applicant_id=applicant.id_number, items=[body.item_code], refs=materials
+    )
     case = service.file_case(
         session, ports, applicant=applicant, item_code=body.item_code, form=body.form, materials=materials
     )
@@ -74,6 +76,7 @@ def get_case(case_no: str, principal: CurrentPrincipal, session: DbSession) -> C
     calendar = load_calendar(session)
     evaluation = case_evaluation(session, case)
     supplements = supplement_requests(session, case, item)
+    materials = rows(CaseMaterial, CaseMaterial.code)
     return CaseOut(
         case_no=case.case_no,
         item_code=case.item_code,
@@ -90,8 +93,8 @@ def get_case(case_no: str, principal: CurrentPrincipal, session: DbSession) -> C
         form=case.form,
         timeline=[TimelineEntry.model_validate(s) for s in case.timeline],
         progress=[ProgressEntry.model_validate(p) for p in rows(CaseProgress, CaseProgress.id)],
-        materials=[CaseMaterialOut.model_validate(m) for m in rows(CaseMaterial, CaseMaterial.code)],
-        missing_materials=[m["code"] for m in missing_materials(session, case=case, item=item)],
+        materials=[CaseMaterialOut.model_validate(m) for m in materials],
+        missing_materials=[m["code"] for m in missing_materials(session, case=case, item=item, provided=materials)],
         decisions=[DecisionOut.model_validate(d) for d in rows(CaseDecision, CaseDecision.id)],
         clock=ClockOut(
             state=case.clock_state,

@@ -150,9 +150,14 @@ def satisfies(row: CaseMaterial, material: dict[str, Any]) -> bool:
     return bool(row.file_id or row.license_no) or (row.paper_received and material["form"] in PAPER_FORMS)
 
 
-def missing_materials(session: Session, *, case: Case, item: Item) -> list[dict[str, Any]]:
-    """Required materials not yet provided; the same rule for both channels (see `produced_by_filing`)."""
-    rows = {m.code: m for m in session.scalars(select(CaseMaterial).where(CaseMaterial.case_id == case.id))}
+def missing_materials(
+    session: Session, *, case: Case, item: Item, provided: list[CaseMaterial] | None = None
+) -> list[dict[str, Any]]:
+    """Required materials not yet provided (`provided`: the case's rows when the caller has them);
+    the same rule for both channels (see `produced_by_filing`)."""
+    if provided is None:
+        provided = list(session.scalars(select(CaseMaterial).where(CaseMaterial.case_id == case.id)))
+    rows = {m.code: m for m in provided}
     return [
         m
         for m in item.materials

@@ -95,9 +95,7 @@ def material_specs(items: Iterable[Any]) -> dict[str, dict[str, Any]]:
     return specs
 
 
-def licence_queries(
-    specs: Mapping[str, Mapping[str, Any]], refs: Iterable[Any], holder: str
-) -> list[LicenceQuery]:
+def licence_queries(specs: Mapping[str, Mapping[str, Any]], refs: Iterable[Any], holder: str) -> list[LicenceQuery]:
     queries = (licence_query(specs.get(r.code), r.license_no, holder) for r in refs)
     return [q for q in queries if q is not None]
 
