@@ -117,11 +117,24 @@ def test_callers_keep_the_valid_token_while_one_slow_refresh_is_in_flight(token_
     assert credentials.token() == "token-2"
 
 
+def _with_waiters(credentials: ServiceCredentials, n: int) -> tuple[list[str], list[BaseException]]:
+    """n callers at once while the first one's refresh hangs: released once the others all wait."""
+    _TokenEndpoint.delay = 10.0
+    outcome: list[tuple[list[str], list[BaseException], list[float]]] = []
+    callers = threading.Thread(target=lambda: outcome.append(_in_threads(n, credentials.token)))
+    callers.start()
+    deadline = time.monotonic() + 10
+    while len(credentials._refreshed._waiters) < n - 1 and time.monotonic() < deadline:  # type: ignore[attr-defined]
+        time.sleep(0.01)
+    _TokenEndpoint.gate.set()
+    callers.join(timeout=15)
+    results, errors, _ = outcome[0]
+    return results, errors
+
+
 def test_callers_without_a_valid_token_wait_for_one_refresh_and_share_it(token_url: str) -> None:
-    clock = Clock()
-    credentials = _credentials(token_url, clock)
-    _TokenEndpoint.delay = 0.3
-    results, errors, _ = _in_threads(8, credentials.token)
+    credentials = _credentials(token_url, Clock())
+    results, errors = _with_waiters(credentials, 8)
     assert not errors and results == ["token-1"] * 8
     assert _TokenEndpoint.issued == 1
 
@@ -142,10 +155,9 @@ def test_a_failed_early_refresh_keeps_the_valid_token_and_retries_later(token_ur
 
 
 def test_waiting_callers_share_a_failure_instead_of_each_trying_again(token_url: str) -> None:
-    clock = Clock()
-    credentials = _credentials(token_url, clock)
-    _TokenEndpoint.status, _TokenEndpoint.delay = 503, 0.3
-    results, errors, _ = _in_threads(6, credentials.token)
+    credentials = _credentials(token_url, Clock())
+    _TokenEndpoint.status = 503
+    results, errors = _with_waiters(credentials, 6)
     assert not results and len(errors) == 6 and all(isinstance(e, ServiceUnavailable) for e in errors)
     assert _TokenEndpoint.issued == 1
 
