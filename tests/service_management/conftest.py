@@ -5,6 +5,7 @@ answers); the department's answers are delivered as events to the real handlers.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -44,16 +46,43 @@ FOOD_FORM = {
 EMPLOYMENT_FORM = {"employer": "示范县某某公司", "start_date": "2026-09-01", "position": "会计"}
 
 
+class NoTransactionGuard:
+    """Fails a call to data-sharing made while the calling thread holds a database connection of
+    service-management's (an open transaction): no transaction stays open across a network call.
+    Per thread, because the outbox relay's thread may hold one of its own meanwhile."""
+
+    def __init__(self) -> None:
+        self.held: dict[int, int] = {}  # connection record -> thread that checked it out
+        self.calls = 0
+
+    def attach(self, engine: Any) -> None:
+        def checkout(_dbapi: Any, record: Any, _proxy: Any) -> None:
+            self.held[id(record)] = threading.get_ident()
+
+        def checkin(_dbapi: Any, record: Any) -> None:
+            self.held.pop(id(record), None)
+
+        sqlalchemy.event.listen(engine, "checkout", checkout)
+        sqlalchemy.event.listen(engine, "checkin", checkin)
+
+    def __call__(self) -> None:
+        self.calls += 1
+        mine = [r for r, thread in list(self.held.items()) if thread == threading.get_ident()]
+        assert not mine, f"data-sharing called while this thread holds {len(mine)} database connection(s)"
+
+
 class FakeCredit:
     """data-sharing's credit library as the test sets it; `reachable=False` is an outage."""
 
-    def __init__(self) -> None:
+    def __init__(self, guard: NoTransactionGuard | None = None) -> None:
         self.black: set[str] = set()
         self.red: set[str] = set()
         self.reachable = True
         self.asked: list[str] = []
+        self.guard = guard or NoTransactionGuard()
 
     def status(self, subject: str) -> CreditStatus:
+        self.guard()
         self.asked.append(subject)
         if not self.reachable:
             return CreditStatus(known=False, detail="data-sharing unreachable: ConnectError")
@@ -61,12 +90,14 @@ class FakeCredit:
 
 
 class FakeLicences:
-    def __init__(self) -> None:
+    def __init__(self, guard: NoTransactionGuard | None = None) -> None:
         self.usable: dict[str, tuple[str, str]] = {}  # licence no -> (holder, type)
+        self.guard = guard or NoTransactionGuard()
 
     def check(
         self, *, license_no: str, holder_id_number: str, accepted_types: list[str], min_trust_level: str
     ) -> LicenceCheck:
+        self.guard()
         held = self.usable.get(license_no)
         if held is None or held[0] != holder_id_number:
             return LicenceCheck(usable=False, reason="not a licence of this holder")
@@ -162,11 +193,13 @@ def build_sm(url: str, tmp_path: Path) -> Iterator[SM]:
     migrate(settings)
     issuer = TokenIssuer(Ed25519PrivateKey.generate(), issuer="portal-gateway", audience="gov-platform")
     verifier = TokenVerifier(issuer.jwks, issuer="portal-gateway", audience="gov-platform")
-    credit, licences = FakeCredit(), FakeLicences()
+    guard = NoTransactionGuard()
+    credit, licences = FakeCredit(guard), FakeLicences(guard)
     ports = Ports(
         files=file_store_from_url(str(tmp_path / "files"), max_bytes=64 * 1024), credit=credit, licences=licences
     )
     runtime = create_runtime(settings, verifier=verifier, ports=ports)
+    guard.attach(runtime.db.engine)
     with TestClient(create_app(runtime=runtime), raise_server_exceptions=False) as client:
         yield SM(client=client, runtime=runtime, credit=credit, licences=licences, issuer=issuer)
 

@@ -15,12 +15,14 @@ from tests.service_management.test_workflow import WITH_STEPS, _upload, _window_
 
 
 def _file_at(sm: SM, when: dt.datetime) -> str:
+    from service_management.cases import prefetch
     from service_management.cases import service as cases
 
     with sm.session() as session:
+        ports = prefetch.fetch(session, sm.runtime.extras["ports"], subjects=["11010519491231002X"])
         case = cases.file_case(
             session,
-            sm.runtime.extras["ports"],
+            ports,
             applicant=cases.ApplicantIdentity(sub="p", type="person", id_number="11010519491231002X", name="张三"),
             item_code=ITEM_REVIEWED,
             form=FOOD_FORM,

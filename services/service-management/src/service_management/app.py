@@ -19,6 +19,7 @@ from gov_common.service_client import ServiceCredentials
 from service_management.bundles.endpoints import router as bundles_router
 from service_management.cases.consumers import make_handlers
 from service_management.cases.endpoints import router as cases_router
+from service_management.cases.prefetch import offline
 from service_management.catalogue.endpoints import router as catalogue_router
 from service_management.evaluation.endpoints import router as evaluation_router
 from service_management.intake.endpoints import router as intake_router
@@ -94,7 +95,8 @@ def create_runtime(
         settings=settings,
         bus=bus,
         verifier=verifier,
-        handlers=make_handlers(ports),
+        # Handlers run inside their event's transaction: no network behind their ports.
+        handlers=make_handlers(offline(ports)),
         consumed_topics=[Topics.CASE, Topics.LICENSE],
         produced_topics=[Topics.CASE],
     )

@@ -14,7 +14,9 @@ from service_management.bundles.schemas import (
     BundleDetail,
     BundleOut,
 )
+from service_management.cases import prefetch
 from service_management.catalogue.schemas import Material
+from service_management.intake.service import refs
 from service_management.models import BundleApplication, Case
 from service_management.ports import CurrentPorts
 
@@ -63,6 +65,9 @@ def apply(
     code: str, body: BundleApplicationIn, principal: Applicant, session: DbSession, ports: CurrentPorts
 ) -> BundleApplicationOut:
     """Apply for every item of the bundle at once: one case per item, dispatched in parallel."""
+    given = refs(body.materials)
+    items = service.get_bundle(session, code).item_codes if any(r.license_no for r in given) else []
+    ports = prefetch.for_filing(session, ports, applicant_id=principal.id_number or "", items=items, refs=given)
     application = service.apply(
         session, ports, principal=principal, code=code, forms=body.forms, materials=body.materials
     )

@@ -39,8 +39,10 @@ def dispatch(
     credit = ports.credit.status(case.applicant_id_number)
     age = applicant_age(case, now.date())
     facts = rules.facts_for(case, age=age, credit=credit)
-    instant = rules.instant_approval_check(session, case=case, item=item, facts=facts, credit=credit, now=now)
     table = rules.current_table(session, item.code)
+    instant = rules.instant_approval_check(
+        session, case=case, item=item, facts=facts, credit=credit, now=now, table=table
+    )
     step(case, Status.DISPATCHED, actor="system", note=f"dispatched to {item.department_code}", at=now)
     materials = session.scalars(select(CaseMaterial).where(CaseMaterial.case_id == case.id)).all()
     bundle = session.get(BundleApplication, case.bundle_id) if case.bundle_id else None

@@ -9,7 +9,7 @@ from gov_common.auth import Applicant, CurrentPrincipal
 from gov_common.db import utcnow
 from gov_common.pagination import Page
 from gov_common.service import DbSession
-from service_management.cases import service
+from service_management.cases import prefetch, service
 from service_management.cases.materials import missing_materials
 from service_management.cases.reading import case_evaluation, supplement_requests
 from service_management.cases.schemas import (
@@ -44,13 +44,13 @@ _ERRORS: dict[int | str, dict[str, str]] = {
 @router.post("/cases", status_code=201, response_model=CaseCreated, responses=_ERRORS)
 def file_case(body: CaseCreate, principal: Applicant, session: DbSession, ports: CurrentPorts) -> CaseCreated:
     """File a case online for a published item, with materials (uploads or licences you hold)."""
+    applicant = service.identity_of(principal)
+    materials = refs(body.materials)
+    ports = prefetch.for_filing(
+        session, ports, applicant_id=applicant.id_number, items=[body.item_code], refs=materials
+    )
     case = service.file_case(
-        session,
-        ports,
-        applicant=service.identity_of(principal),
-        item_code=body.item_code,
-        form=body.form,
-        materials=refs(body.materials),
+        session, ports, applicant=applicant, item_code=body.item_code, form=body.form, materials=materials
     )
     return CaseCreated(case_no=case.case_no, status=case.status)
 
@@ -76,6 +76,7 @@ def get_case(case_no: str, principal: CurrentPrincipal, session: DbSession) -> C
     calendar = load_calendar(session)
     evaluation = case_evaluation(session, case)
     supplements = supplement_requests(session, case, item)
+    materials = rows(CaseMaterial, CaseMaterial.code)
     return CaseOut(
         case_no=case.case_no,
         item_code=case.item_code,
@@ -92,8 +93,8 @@ def get_case(case_no: str, principal: CurrentPrincipal, session: DbSession) -> C
         form=case.form,
         timeline=[TimelineEntry.model_validate(s) for s in case.timeline],
         progress=[ProgressEntry.model_validate(p) for p in rows(CaseProgress, CaseProgress.id)],
-        materials=[CaseMaterialOut.model_validate(m) for m in rows(CaseMaterial, CaseMaterial.code)],
-        missing_materials=[m["code"] for m in missing_materials(session, case=case, item=item)],
+        materials=[CaseMaterialOut.model_validate(m) for m in materials],
+        missing_materials=[m["code"] for m in missing_materials(session, case=case, item=item, provided=materials)],
         decisions=[DecisionOut.model_validate(d) for d in rows(CaseDecision, CaseDecision.id)],
         clock=ClockOut(
             state=case.clock_state,

@@ -4,6 +4,7 @@ materials a window clerk confirms having seen or received; and what is still mis
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,8 +32,28 @@ class MaterialRef:
 PAPER_FORMS = ("original", "copy")
 
 
-def _min_trust_level(levels: list[str]) -> str:
+@dataclass(frozen=True)
+class LicenceQuery:
+    license_no: str
+    holder_id_number: str
+    accepted_types: tuple[str, ...]
+    min_trust_level: str
+
+
+def min_trust_level(levels: list[str]) -> str:
     return max(levels or ["B"])  # "A" is the highest level; the weakest accepted one is the minimum
+
+
+def licence_query(spec: Mapping[str, Any] | None, license_no: str | None, holder: str) -> LicenceQuery | None:
+    """The check a licence named for a material needs; None where intake refuses the reference itself."""
+    if spec is None or license_no is None or not spec.get("license_type"):
+        return None
+    return LicenceQuery(
+        license_no=str(license_no),
+        holder_id_number=holder,
+        accepted_types=(spec["license_type"],),
+        min_trust_level=min_trust_level(spec.get("accepted_trust_levels") or []),
+    )
 
 
 def attach_materials(
@@ -92,11 +113,14 @@ def attach_materials(
                     f"material {ref.code} cannot be replaced by a licence",
                     code="material_not_licensable",
                 )
+            # The same query the endpoint fetched before the transaction (cases/prefetch.py).
+            query = licence_query(spec, ref.license_no, case.applicant_id_number)
+            assert query is not None
             check = ports.licences.check(
-                license_no=str(ref.license_no),
-                holder_id_number=case.applicant_id_number,
-                accepted_types=[spec["license_type"]],
-                min_trust_level=_min_trust_level(spec.get("accepted_trust_levels") or []),
+                license_no=query.license_no,
+                holder_id_number=query.holder_id_number,
+                accepted_types=list(query.accepted_types),
+                min_trust_level=query.min_trust_level,
             )
             if not check.usable:
                 raise InvalidField(
@@ -126,9 +150,14 @@ def satisfies(row: CaseMaterial, material: dict[str, Any]) -> bool:
     return bool(row.file_id or row.license_no) or (row.paper_received and material["form"] in PAPER_FORMS)
 
 
-def missing_materials(session: Session, *, case: Case, item: Item) -> list[dict[str, Any]]:
-    """Required materials not yet provided; the same rule for both channels (see `produced_by_filing`)."""
-    rows = {m.code: m for m in session.scalars(select(CaseMaterial).where(CaseMaterial.case_id == case.id))}
+def missing_materials(
+    session: Session, *, case: Case, item: Item, provided: list[CaseMaterial] | None = None
+) -> list[dict[str, Any]]:
+    """Required materials not yet provided (`provided`: the case's rows when the caller has them);
+    the same rule for both channels (see `produced_by_filing`)."""
+    if provided is None:
+        provided = list(session.scalars(select(CaseMaterial).where(CaseMaterial.case_id == case.id)))
+    rows = {m.code: m for m in provided}
     return [
         m
         for m in item.materials

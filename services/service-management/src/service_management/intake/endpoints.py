@@ -10,6 +10,7 @@ from gov_common.errors import Forbidden
 from gov_common.limits import UPLOAD, body_limit
 from gov_common.pagination import Page
 from gov_common.service import DbSession
+from service_management.cases import prefetch
 from service_management.cases.schemas import CaseCreated
 from service_management.deps import Clerk
 from service_management.intake import service
@@ -72,6 +73,10 @@ def get_material_file(
 @router.post("/intake/cases", status_code=201, response_model=CaseCreated, responses=_ERRORS)
 def file_at_window(body: WindowCaseCreate, clerk: Clerk, session: DbSession, ports: CurrentPorts) -> CaseCreated:
     """A window clerk files a case for a walk-in applicant; it waits in the intake queue."""
+    applicant = service.walk_in_identity(body.applicant)
+    ports = prefetch.for_filing(
+        session, ports, applicant_id=applicant.id_number, items=[body.item_code], refs=service.refs(body.materials)
+    )
     case = service.file_at_window(
         session,
         ports,
@@ -99,6 +104,8 @@ def accept(
     """Accept (受理) a complete case: it goes on to its department. Every required material must be
     provided — a file, a usable licence, or for a paper original/copy the clerk's confirmation
     (`materials` may record them now); otherwise 409 naming the missing materials."""
+    given = service.refs(body.materials) if body and body.materials else []
+    ports = prefetch.for_case(session, ports, case_no=case_no, principal=clerk, refs=given)
     case = service.accept(
         session,
         ports,
@@ -120,6 +127,7 @@ def request_supplement(case_no: str, body: SupplementRequest, clerk: Clerk, sess
 @router.post("/intake/cases/{case_no}/reject", response_model=CaseCreated, responses=_ERRORS)
 def reject(case_no: str, body: Rejection, clerk: Clerk, session: DbSession, ports: CurrentPorts) -> CaseCreated:
     """Reject the application (不予受理) with a reason; the case ends."""
+    ports = prefetch.for_case(session, ports, case_no=case_no, principal=clerk)  # a process may go on
     case = service.reject(session, ports, clerk=clerk, case_no=case_no, reason=body.reason)
     return CaseCreated(case_no=case.case_no, status=case.status)
 
@@ -129,5 +137,7 @@ def supplement(
     case_no: str, body: Supplement, principal: CurrentPrincipal, session: DbSession, ports: CurrentPorts
 ) -> CaseCreated:
     """Supply the materials asked for; the clock resumes and the case returns to intake."""
+    given = service.refs(body.materials)
+    ports = prefetch.for_case(session, ports, case_no=case_no, principal=principal, refs=given, credit=False)
     case = service.supplement(session, ports, principal=principal, case_no=case_no, materials=body.materials)
     return CaseCreated(case_no=case.case_no, status=case.status)

@@ -106,11 +106,12 @@ def instant_approval_check(
     facts: dict[str, Any],
     credit: CreditStatus,
     now: dt.datetime,
+    table: DecisionTable | None,
 ) -> bool:
-    """May the department approve this case instantly? Stores the explanation on the case."""
+    """May the department approve this case instantly (by `table`, the item's current decision
+    table)? Stores the explanation on the case."""
     if not item.instant_approval:
         return False
-    table = current_table(session, item.code)
     output: dict[str, Any] = {}
     eligible = False
     reason = ""

@@ -11,10 +11,21 @@ from gov_common.errors import InvalidField, NotFound
 from gov_common.workdays import HOLIDAY, WORKDAY, WorkCalendar, official_calendar_days
 from service_management.models import CalendarDay
 
+_CACHE_KEY = "service_management.calendar"
+
 
 def load_calendar(session: Session) -> WorkCalendar:
-    rows = session.execute(select(CalendarDay.day, CalendarDay.kind)).all()
-    return WorkCalendar.from_days({row.day: row.kind for row in rows})
+    """The calendar, read once per unit of work (filing, accepting and dispatching a case all count
+    working days); editing a day in the same unit of work reads it again."""
+    cached: WorkCalendar | None = session.info.get(_CACHE_KEY)
+    if cached is None:
+        rows = session.execute(select(CalendarDay.day, CalendarDay.kind)).all()
+        cached = session.info[_CACHE_KEY] = WorkCalendar.from_days({row.day: row.kind for row in rows})
+    return cached
+
+
+def _forget(session: Session) -> None:
+    session.info.pop(_CACHE_KEY, None)
 
 
 def ensure_official_days(session: Session, *, years: list[int]) -> int:
@@ -24,6 +35,7 @@ def ensure_official_days(session: Session, *, years: list[int]) -> int:
     days = official_calendar_days(years)
     for day, (kind, name) in days.items():
         session.add(CalendarDay(day=day, kind=kind, name=name))
+    _forget(session)
     return len(days)
 
 
@@ -46,6 +58,7 @@ def set_day(session: Session, *, day: dt.date, kind: str, name: str) -> Calendar
     else:
         row.kind, row.name = kind, name
     session.flush()
+    _forget(session)
     return row
 
 
@@ -54,3 +67,4 @@ def delete_day(session: Session, *, day: dt.date) -> None:
     if row is None:
         raise NotFound(f"{day} is an ordinary day on the calendar", field="day")
     session.delete(row)
+    _forget(session)

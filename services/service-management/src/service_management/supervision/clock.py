@@ -47,7 +47,8 @@ def start(session: Session, case: Case, calendar: WorkCalendar, *, limit_days: i
     case.due_date, case.due_at = due.due_date, due.due_at
     case.clock_state = Clock.RUNNING
     case.paused_at = None
-    _changed(session, case, calendar, now)
+    # No gov.case.clock_changed: its one consumer, the department's system, has no work item for
+    # the case yet; gov.case.dispatched, which always follows the start, carries the due time.
 
 
 def pause(session: Session, case: Case, calendar: WorkCalendar, *, now: dt.datetime) -> None:

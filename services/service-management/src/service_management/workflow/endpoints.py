@@ -6,6 +6,7 @@ from gov_common.auth import CurrentPrincipal
 from gov_common.db import utcnow
 from gov_common.errors import Forbidden, InvalidField, NotFound
 from gov_common.service import DbSession
+from service_management.cases import prefetch
 from service_management.cases import service as cases
 from service_management.cases.schemas import CaseCreated
 from service_management.catalogue.service import list_versions
@@ -65,6 +66,7 @@ def complete_task(
     ports: CurrentPorts,
 ) -> CaseCreated:
     """Complete a department step of the case's process (any userTask but intake and department_review)."""
+    ports = prefetch.for_case(session, ports, case_no=case_no, principal=principal)  # it may go back to review
     case = cases.get_visible_case(session, principal=principal, case_no=case_no, for_update=True)
     if principal.is_applicant or principal.is_service:
         raise Forbidden("only the department's staff complete process steps")

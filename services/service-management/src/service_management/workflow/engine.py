@@ -8,7 +8,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,11 @@ INTAKE = "intake"
 DEPARTMENT_REVIEW = "department_review"
 PLATFORM_STATES = (INTAKE, DEPARTMENT_REVIEW)
 MAX_BPMN_BYTES = 512 * 1024
+
+# SpiffWorkflow logs every task state change at INFO (some fourteen lines per case, each formatted
+# and written under the log handler's lock): only its warnings are worth a line.
+for _name in ("spiff", "spiff.task", "spiff.workflow"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
 
 # What a case process may contain. Anything else (scriptTask, serviceTask, callActivity,
 # subProcess, timers, messages, multi-instance loops, data mappings...) is refused at upload.
@@ -187,8 +194,15 @@ def _spec(root: Any, process_id: str) -> Any:
     return parser.get_spec(process_id)
 
 
+@functools.lru_cache(maxsize=64)
+def _parsed_spec(xml: bytes, process_id: str) -> Any:
+    # A definition is immutable once stored (a new upload is a new version), and a workflow only
+    # reads its spec: parse each definition once per process instead of once per case.
+    return _spec(_hardened_parse(xml), process_id)
+
+
 def new_workflow(xml: bytes, process_id: str, data: dict[str, Any]) -> BpmnWorkflow:
-    spec = _spec(_hardened_parse(xml), process_id)
+    spec = _parsed_spec(xml, process_id)
     workflow = BpmnWorkflow(spec, script_engine=ENGINE)
     workflow.data.update(data)
     start = workflow.get_tasks(state=TaskState.READY)

@@ -28,16 +28,13 @@ class Transition:
 
 
 def current_definition(session: Session, item_code: str) -> ProcessDefinition | None:
-    for code in (item_code, DEFAULT_CODE):
-        definition = session.scalars(
-            select(ProcessDefinition)
-            .where(ProcessDefinition.item_code == code)
-            .order_by(ProcessDefinition.version.desc())
-            .limit(1)
-        ).first()
-        if definition is not None:
-            return definition
-    return None
+    """The item's latest process, else the platform's default one: one query."""
+    return session.scalars(
+        select(ProcessDefinition)
+        .where(ProcessDefinition.item_code.in_([item_code, DEFAULT_CODE]))
+        .order_by((ProcessDefinition.item_code == DEFAULT_CODE).asc(), ProcessDefinition.version.desc())
+        .limit(1)
+    ).first()
 
 
 def list_definitions(session: Session, item_code: str) -> list[ProcessDefinition]:
