@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import os
 import time
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 
 from gov_common.errors import Forbidden, Unauthorized
 
@@ -62,4 +64,9 @@ def install_metrics(app: FastAPI, service: str, *, token: str = "") -> None:
     @app.get("/metrics", include_in_schema=False)
     def metrics(request: Request) -> Response:
         scrape_allowed(request, token)
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            # `serve --workers N` (gov_common.cli): the sum of every worker process of this server.
+            registry = CollectorRegistry()
+            MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+            return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
