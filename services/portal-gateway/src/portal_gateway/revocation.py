@@ -23,6 +23,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gov_common.auth import Principal, TokenVerifier, bearer_token
 from gov_common.errors import Unauthorized, pool_exhausted, problem
@@ -57,15 +58,13 @@ def is_current(engine: Engine, principal: Principal) -> bool:
         return acting_role(session, account, person.id, person.username) is not None
 
 
-async def _principal(request: Request) -> Principal | None:
+def _principal(request: Request, verifier: TokenVerifier) -> Principal | None:
     """The caller of a checked path, when the token verifies; otherwise the route answers for it."""
     if not request.url.path.startswith("/api/v1/") or request.url.path.startswith(_UNCHECKED_PREFIXES):
         return None
     token = bearer_token(request)
     if token is None:
         return None
-    runtime: ServiceRuntime = request.app.state.runtime
-    verifier: TokenVerifier = runtime.verifier
     try:
         principal = verifier.verify(token)
     except Unauthorized:
@@ -75,34 +74,53 @@ async def _principal(request: Request) -> Principal | None:
     return principal
 
 
-def install_token_check(app: FastAPI) -> None:
-    runtime: ServiceRuntime = app.state.runtime
-    reader = runtime.db.engine.execution_options(isolation_level="AUTOCOMMIT")
+class TokenCheck:
+    """ASGI middleware: refuses a verified token that is no longer current (401 `token_revoked`)
+    before any route runs. Plain ASGI rather than Starlette's BaseHTTPMiddleware: no extra task and
+    stream per request on the gateway's hot path."""
 
-    @app.middleware("http")
-    async def _current_tokens(request: Request, call_next):  # type: ignore[no-untyped-def]
-        principal = await _principal(request)
+    def __init__(self, app: ASGIApp, *, runtime: ServiceRuntime) -> None:
+        self.app = app
+        self.runtime = runtime
+        # Reads outside a transaction (autocommit): no BEGIN and COMMIT around the one read.
+        self.reader = runtime.db.engine.execution_options(isolation_level="AUTOCOMMIT")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        principal = _principal(Request(scope), self.runtime.verifier)
         if principal is not None:
-            try:
-                current = await run_in_threadpool(is_current, reader, principal)
-            except PoolTimeout:
-                # Here, outside the routes, an exception would be a 500: overload is a 503.
-                refusal = pool_exhausted()
-                return problem(
-                    refusal.status,
-                    refusal.detail,
-                    headers={"Retry-After": str(refusal.retry_after)},
-                    code=refusal.code,
-                    retry_after=refusal.retry_after,
-                )
-            if not current:
-                what = "client application" if principal.account_type == "client" else "account"
-                return problem(
-                    401,
-                    f"this token is no longer valid: the {what}'s password or secret changed, or it was "
-                    "deactivated; log in again",
-                    headers={"WWW-Authenticate": "Bearer"},
-                    code="token_revoked",
-                )
-        response: Response = await call_next(request)
-        return response
+            refusal = await self._refusal(principal)
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    async def _refusal(self, principal: Principal) -> Response | None:
+        try:
+            current = await run_in_threadpool(is_current, self.reader, principal)
+        except PoolTimeout:
+            # Here, outside the routes, an exception would be a 500: overload is a 503.
+            overloaded = pool_exhausted()
+            return problem(
+                overloaded.status,
+                overloaded.detail,
+                headers={"Retry-After": str(overloaded.retry_after)},
+                code=overloaded.code,
+                retry_after=overloaded.retry_after,
+            )
+        if current:
+            return None
+        what = "client application" if principal.account_type == "client" else "account"
+        return problem(
+            401,
+            f"this token is no longer valid: the {what}'s password or secret changed, or it was "
+            "deactivated; log in again",
+            headers={"WWW-Authenticate": "Bearer"},
+            code="token_revoked",
+        )
+
+
+def install_token_check(app: FastAPI) -> None:
+    app.add_middleware(TokenCheck, runtime=app.state.runtime)
