@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gov_common.auth import TokenVerifier
 from gov_common.bus import Bus, make_bus
-from gov_common.context import REQUEST_ID_HEADER, new_request_id, reset_request_id, set_request_id
+from gov_common.context import RequestIdMiddleware
 from gov_common.db import Database
 from gov_common.errors import install_error_handlers
 from gov_common.events import Topics
@@ -207,16 +207,7 @@ def create_service_app(
         install_admission_limit(app, runtime.settings)
     install_security_headers(app)  # outside the check, so that its refusals carry the headers too
 
-    @app.middleware("http")
-    async def _request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        request_id = request.headers.get(REQUEST_ID_HEADER) or new_request_id()
-        token = set_request_id(request_id)
-        try:
-            response = await call_next(request)
-        finally:
-            reset_request_id(token)
-        response.headers[REQUEST_ID_HEADER] = request_id
-        return response
+    app.add_middleware(RequestIdMiddleware)
 
     # Outermost: a body over its route's limit is refused before anything else reads it.
     install_body_limits(
