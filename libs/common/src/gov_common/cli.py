@@ -1,11 +1,18 @@
 """The command line every service shares: `serve` (HTTP API, with the event worker unless
---no-worker), `worker` (event worker only) and `migrate`."""
+--no-worker; `--workers N` processes), `worker` (event worker only) and `migrate`."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import os
+import shutil
 import signal
+import socket
+import subprocess
+import sys
+import tempfile
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -13,6 +20,14 @@ from typing import Any
 import uvicorn
 
 from gov_common.logging import configure_logging
+
+log = logging.getLogger("gov_common.cli")
+
+# `serve --workers N` (default: the GOV_WORKERS variable, else 1) runs N processes on one listening
+# socket. The first process binds it and supervises; each worker is the same command started again
+# with the socket's descriptor in SOCKET_FD (and PROMETHEUS_MULTIPROC_DIR, so that /metrics sums them).
+WORKERS = "GOV_WORKERS"
+SOCKET_FD = "GOV_SERVE_SOCKET_FD"
 
 # The proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: addresses or networks,
 # comma-separated ("10.0.0.0/8,192.0.2.7"), or "*". Unset or empty: nobody's (uvicorn alone would
@@ -28,6 +43,71 @@ def forwarded_options(value: str | None = None) -> dict[str, Any]:
     if not trusted:
         return {"proxy_headers": False, "forwarded_allow_ips": []}
     return {"proxy_headers": True, "forwarded_allow_ips": trusted}
+
+
+def server_options(app: Any) -> dict[str, Any]:
+    """uvicorn's settings from the served app's runtime settings: the server keeps an idle connection
+    (`server_keep_alive_seconds`) longer than our clients do (`http_keepalive_expiry_seconds`), so that
+    it never closes one as a client reuses it (gov_common.http). The standalone launcher passes the
+    same to its servers."""
+    settings = getattr(getattr(getattr(app, "state", None), "runtime", None), "settings", None)
+    keep_alive = getattr(settings, "server_keep_alive_seconds", 30)
+    return {"timeout_keep_alive": keep_alive}
+
+
+def _die_with_parent() -> None:
+    # A worker ends with its supervisor, even one killed outright (Linux; elsewhere, best effort).
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def supervise(workers: int, host: str, port: int) -> int:
+    """Binds host:port, starts `workers` copies of this command serving on it, and waits. SIGTERM and
+    SIGINT are handed on (each worker drains its requests, then stops its runtime). When a worker
+    ends on its own the others are stopped too and the exit status says so: the orchestrator
+    restarts the whole (crash-only, as with one process)."""
+    listener = uvicorn.Config("unused:app", host=host, port=port).bind_socket()
+    metrics_dir = tempfile.mkdtemp(prefix="gov-metrics-")
+    env = {**os.environ, SOCKET_FD: str(listener.fileno()), "PROMETHEUS_MULTIPROC_DIR": metrics_dir}
+    command = [sys.executable, *sys.orig_argv[1:]]
+    stopping = threading.Event()
+
+    def _stop(signum: int, _frame: Any) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    children = [
+        subprocess.Popen(  # noqa: S603 - this interpreter and its own command line, no outside input
+            command, env=env, pass_fds=[listener.fileno()], preexec_fn=_die_with_parent
+        )
+        for _ in range(workers)
+    ]
+    log.info("serving on %s:%d with %d worker processes %s", host, port, workers, [c.pid for c in children])
+    status = 0
+    try:
+        while not stopping.is_set():
+            ended = [c for c in children if c.poll() is not None]
+            if ended:
+                log.error("worker process %d ended (status %s); stopping the others", ended[0].pid, ended[0].returncode)
+                status = 1
+                break
+            stopping.wait(0.5)
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        listener.close()
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+    return status
 
 
 def main(
@@ -47,6 +127,12 @@ def main(
     serve.add_argument("--port", type=int, default=default_port)
     serve.add_argument("--migrate", action="store_true", help="apply migrations before serving")
     serve.add_argument("--no-worker", action="store_true", help="do not consume events in this process")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get(WORKERS) or 1),
+        help=f"API processes on the one port, each with its runtime (default: ${WORKERS}, else 1)",
+    )
     sub.add_parser("worker", help="consume events and relay the outbox, without HTTP")
     sub.add_parser("migrate", help="apply the database migrations")
     args = parser.parse_args(argv)
@@ -56,16 +142,29 @@ def main(
         migrate()
         return
     if args.command == "serve":
-        if args.migrate:
-            migrate()
-        uvicorn.run(
-            build_app(not args.no_worker),
+        inherited = os.environ.get(SOCKET_FD)
+        if inherited is None:
+            if args.workers < 1:
+                parser.error("--workers is at least 1")
+            if args.migrate:
+                migrate()  # once, before any worker starts
+            if args.workers > 1:
+                sys.exit(supervise(args.workers, args.host, args.port))
+        app = build_app(not args.no_worker)
+        config = uvicorn.Config(
+            app,
             host=args.host,
             port=args.port,
             log_config=None,
             timeout_graceful_shutdown=20,
+            **server_options(app),
             **forwarded_options(),
         )
+        server = uvicorn.Server(config)
+        if inherited is None:
+            server.run()
+        else:
+            server.run(sockets=[socket.socket(fileno=int(inherited))])
         return
     runtime = build_runtime()
     stopping = threading.Event()

@@ -57,7 +57,10 @@ def insert_unless_present(
     session.execute(statement)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10, pool_timeout: float = 5.0) -> Engine:
+    """The engine of `url`; on PostgreSQL with a pool of `pool_size` connections kept, `max_overflow`
+    more while busy, and `pool_timeout` seconds' wait for one before sqlalchemy.exc.TimeoutError
+    (answered 503, gov_common.errors)."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
@@ -73,15 +76,18 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout
+    )
 
 
 class Database:
     """One service's database: its engine, its sessions and the after-commit hooks."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, **pool: Any) -> None:
+        """`pool`: make_engine's pool settings (pool_size, max_overflow, pool_timeout)."""
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, **pool)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._after_commit: list[Callable[[Session], None]] = []
         self._lock = threading.Lock()

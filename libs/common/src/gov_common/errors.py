@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -167,6 +168,23 @@ async def _integrity_handler(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+# Seconds a caller is told to wait when no database connection was free (every one busy: overload).
+POOL_RETRY_AFTER = 2
+
+
+def pool_exhausted() -> ServiceUnavailable:
+    return ServiceUnavailable(
+        f"系统繁忙，请 {POOL_RETRY_AFTER} 秒后重试", retry_after=POOL_RETRY_AFTER, code="overloaded"
+    )
+
+
+async def _pool_timeout_handler(request: Request, exc: Exception) -> JSONResponse:
+    # No connection of the pool came free within db_pool_timeout_seconds: the service is overloaded,
+    # nothing was done; the caller may ask again shortly.
+    log.warning("no database connection free for %s %s: %s", request.method, request.url.path, exc)
+    return await _domain_handler(request, pool_exhausted())
+
+
 async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem(500, "An internal error occurred; it has been logged.")
@@ -177,4 +195,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_handler)
     app.add_exception_handler(StarletteHTTPException, _http_handler)
     app.add_exception_handler(IntegrityError, _integrity_handler)
+    app.add_exception_handler(PoolTimeout, _pool_timeout_handler)
     app.add_exception_handler(Exception, _unhandled_handler)

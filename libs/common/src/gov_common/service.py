@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gov_common.auth import TokenVerifier
 from gov_common.bus import Bus, make_bus
-from gov_common.context import REQUEST_ID_HEADER, new_request_id, reset_request_id, set_request_id
+from gov_common.context import RequestIdMiddleware
 from gov_common.db import Database
 from gov_common.errors import install_error_handlers
 from gov_common.events import Topics
 from gov_common.limits import install_body_limits
+from gov_common.load_shedding import install_admission_limit
 from gov_common.messaging import EventConsumer, EventHandler, OutboxRelay
 from gov_common.metrics import install_metrics
 from gov_common.revocation import RevocationFeed, RevocationList
@@ -51,7 +52,12 @@ class ServiceRuntime:
     ) -> None:
         self.name = name
         self.settings = settings
-        self.db = Database(settings.database_url)
+        self.db = Database(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_pool_timeout_seconds,
+        )
         self._owns_bus = bus is None
         self.bus = bus if bus is not None else make_bus(settings, client_id=name)
         self.verifier = verifier or TokenVerifier.from_url(
@@ -179,7 +185,11 @@ def create_service_app(
     description: str,
     manage_lifespan: bool = True,
     extra_readiness: Callable[[], dict[str, Any]] | None = None,
+    admission: bool = True,
 ) -> FastAPI:
+    """The service's app. `admission=False`: the caller installs the admission limit itself (the
+    gateway, in front of its own middleware)."""
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if manage_lifespan:
@@ -199,18 +209,12 @@ def create_service_app(
     install_error_handlers(app)
     install_metrics(app, runtime.name, token=runtime.settings.metrics_token.get_secret_value())
     install_control_character_check(app)
+    if admission:
+        # Overload is answered at once with 503 (gov_common.load_shedding), inside the security headers.
+        install_admission_limit(app, runtime.settings)
     install_security_headers(app)  # outside the check, so that its refusals carry the headers too
 
-    @app.middleware("http")
-    async def _request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        request_id = request.headers.get(REQUEST_ID_HEADER) or new_request_id()
-        token = set_request_id(request_id)
-        try:
-            response = await call_next(request)
-        finally:
-            reset_request_id(token)
-        response.headers[REQUEST_ID_HEADER] = request_id
-        return response
+    app.add_middleware(RequestIdMiddleware)
 
     # Outermost: a body over its route's limit is refused before anything else reads it.
     install_body_limits(

@@ -57,6 +57,25 @@ class ServiceSettings(BaseSettings):
     seed_demo: bool = False
     log_level: str = "INFO"
     http_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Processes, connections and overload (docs/operations.md).
+    # Keep-alive: our HTTP clients drop an idle connection after http_keepalive_expiry_seconds, our
+    # servers after server_keep_alive_seconds; the server's must be the longer, so that a server never
+    # closes a connection just as a client reuses it.
+    http_keepalive_expiry_seconds: float = Field(default=5.0, gt=0)
+    server_keep_alive_seconds: int = Field(default=30, ge=1)
+    # Admission: at most max_concurrent_requests requests in progress per API process (Starlette
+    # runs sync endpoints on 40 threads); one more waits admission_wait_seconds for a place, then is
+    # answered 503 with Retry-After: overload_retry_after_seconds.
+    max_concurrent_requests: int = Field(default=40, ge=1)
+    admission_wait_seconds: float = Field(default=0.5, ge=0)
+    overload_retry_after_seconds: int = Field(default=2, ge=1)
+    # PostgreSQL connections per process (API threads, consumer, relay): db_pool_size kept open, up
+    # to db_max_overflow more while busy; a session that gets none within db_pool_timeout_seconds is
+    # answered 503 with Retry-After. Size it so that every process of every service, at most, fits
+    # in the server's max_connections (docs/operations.md).
+    db_pool_size: int = Field(default=5, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+    db_pool_timeout_seconds: float = Field(default=5.0, gt=0)
     # The bearer token Prometheus sends to scrape /metrics (gov_common.metrics). Required in
     # production; without it /metrics answers only callers on this machine (loopback).
     metrics_token: SecretStr = SecretStr("")
@@ -72,6 +91,15 @@ class ServiceSettings(BaseSettings):
             if value.startswith(prefix):
                 return "postgresql+psycopg://" + value[len(prefix) :]
         return value
+
+    @model_validator(mode="after")
+    def _server_keeps_connections_longer(self) -> ServiceSettings:
+        if self.server_keep_alive_seconds <= self.http_keepalive_expiry_seconds:
+            raise ValueError(
+                "server_keep_alive_seconds must be longer than http_keepalive_expiry_seconds: a server that "
+                "closes an idle connection first races the client reusing it"
+            )
+        return self
 
     @model_validator(mode="after")
     def _production_needs_real_infrastructure(self) -> ServiceSettings:

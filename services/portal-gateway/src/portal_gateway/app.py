@@ -12,6 +12,7 @@ from gov_common.auth import TokenIssuer, TokenVerifier
 from gov_common.bus import Bus
 from gov_common.http import async_client
 from gov_common.keys import load_or_create_private_key, load_public_key
+from gov_common.load_shedding import install_admission_limit
 from gov_common.migrations import upgrade
 from gov_common.service import ServiceRuntime, create_service_app
 from portal_gateway.accounts.clients import sync_service_clients
@@ -29,7 +30,7 @@ from portal_gateway.oidc.endpoints import install_oidc
 from portal_gateway.ratelimit import RateLimiter
 from portal_gateway.revocation import install_token_check
 from portal_gateway.routes import all_routers
-from portal_gateway.routing import UrlLimit
+from portal_gateway.routing import UpstreamLimits, UrlLimit
 from portal_gateway.settings import Settings
 from portal_gateway.ui import install_ui
 
@@ -115,12 +116,23 @@ def create_app(
         title="互联网政务服务门户 portal-gateway",
         description="The one public entry of the platform: accounts, tokens, and the API of every service.",
         manage_lifespan=manage_lifespan,
+        admission=False,  # installed below, in front of the token check
     )
     app.state.token_issuer = runtime.extras["token_issuer"]
     gateway_settings: Settings = runtime.settings  # type: ignore[assignment]
     app.state.login_throttle = LoginThrottle(runtime.db, ThrottleLimits.of(gateway_settings))
     app.state.rate_limiter = RateLimiter(runtime.db)
-    app.state.http = async_client(runtime.settings.http_timeout_seconds)
+    app.state.http = async_client(
+        gateway_settings.http_timeout_seconds,
+        keepalive_expiry=gateway_settings.http_keepalive_expiry_seconds,
+        max_connections=gateway_settings.http_max_connections,
+        pool_timeout=gateway_settings.upstream_queue_seconds,
+    )
+    app.state.upstream_limits = UpstreamLimits(
+        gateway_settings.upstream_max_in_flight,
+        gateway_settings.upstream_queue_seconds,
+        retry_after=gateway_settings.overload_retry_after_seconds,
+    )
     app.state.on_shutdown.append(app.state.http.aclose)
 
     def http() -> httpx.AsyncClient:
@@ -130,6 +142,8 @@ def create_app(
     app.state.identity_verifier = create_identity_verifier(gateway_settings, http, app.state.token_issuer)
     app.state.sms_channel = create_sms_channel(gateway_settings, http)
     install_token_check(app)
+    # Overload is refused before the token check's database read (gov_common.load_shedding).
+    install_admission_limit(app, gateway_settings)
     app.add_middleware(UrlLimit)  # outermost: before the token check and any route
     app.include_router(accounts_router)
     app.include_router(totp_router)

@@ -8,6 +8,7 @@ that is no longer current is refused before any route runs (`portal_gateway.revo
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from urllib.parse import quote
 
@@ -19,6 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from gov_common import pagination
 from gov_common.auth import Principal, Roles
 from gov_common.errors import DomainError, Forbidden, ServiceUnavailable, problem
+from gov_common.load_shedding import ConcurrencyLimit, overloaded
 
 log = logging.getLogger("portal_gateway.routing")
 
@@ -63,8 +65,29 @@ class UrlLimit:
         await self.app(scope, receive, send)
 
 
+class UpstreamLimits:
+    """One `ConcurrencyLimit` per upstream service (per event loop): at most `upstream_max_in_flight`
+    forwarded requests at once to each; one more waits `upstream_queue_seconds` for a place, then is
+    answered 503 with Retry-After. A slow or saturated service then costs its callers a quick refusal
+    rather than a queue as long as the gateway's timeout, and the other services stay reachable."""
+
+    def __init__(self, limit: int, wait_seconds: float, *, retry_after: int) -> None:
+        self.limit = limit
+        self.wait_seconds = wait_seconds
+        self.retry_after = retry_after
+        self._limits: dict[tuple[int, str], ConcurrencyLimit] = {}
+
+    def of(self, service: str) -> ConcurrencyLimit:
+        key = (id(asyncio.get_running_loop()), service)
+        found = self._limits.get(key)
+        if found is None:
+            found = self._limits[key] = ConcurrencyLimit(self.limit, self.wait_seconds, retry_after=self.retry_after)
+        return found
+
+
 async def forward(request: Request, service: str, base_url: str, path: str) -> Response:
     client: httpx.AsyncClient = request.app.state.http
+    limits: UpstreamLimits = request.app.state.upstream_limits
     # As received (bytes): a header value need not be ASCII, and is the owning service's to judge.
     headers = [(k, v) for k, v in request.headers.raw if k.lower() in _PASSED_HEADERS]
     try:
@@ -73,13 +96,18 @@ async def forward(request: Request, service: str, base_url: str, path: str) -> R
         # The caller left (a page closed mid-request): nobody to answer, nothing to forward.
         return Response(status_code=499)
     try:
-        upstream = await client.request(
-            request.method,
-            base_url.rstrip("/") + path,
-            params=list(request.query_params.multi_items()),
-            content=body,
-            headers=headers,
-        )
+        async with limits.of(service).place():
+            upstream = await client.request(
+                request.method,
+                base_url.rstrip("/") + path,
+                params=list(request.query_params.multi_items()),
+                content=body,
+                headers=headers,
+            )
+    except httpx.PoolTimeout:
+        # Every connection of the gateway's pool is busy: overload, and the request was not sent.
+        log.warning("no connection free to %s; refused", service)
+        raise overloaded(limits.retry_after) from None
     except httpx.InvalidURL as exc:  # what the caller sent cannot be forwarded: theirs to change
         log.info("not forwarded to %s: %s", service, exc)
         if "too long" in str(exc):

@@ -33,6 +33,17 @@ class Settings(ServiceSettings):
     data_sharing_url: str = "http://127.0.0.1:8030"
     # Department code -> base URL of that department's business system, e.g. {"amr": "http://..."}.
     business_systems_urls: dict[str, str] = Field(default_factory=dict)
+    # Load shedding per upstream service (portal_gateway.routing.UpstreamLimits, docs/operations.md):
+    # at most upstream_max_in_flight forwarded requests at once to each service per gateway process;
+    # one more waits upstream_queue_seconds for a place, then 503 with Retry-After. The HTTP client
+    # keeps at most http_max_connections connections (all upstreams together); a request that finds
+    # none free within upstream_queue_seconds is refused the same way.
+    upstream_max_in_flight: int = Field(default=24, ge=1)
+    upstream_queue_seconds: float = Field(default=0.5, gt=0)
+    http_max_connections: int = Field(default=200, ge=1)
+    # The gateway's own admission limit (in front of the token check) counts requests waiting on any
+    # upstream: above the per upstream limits, so that a saturated service does not crowd out the others.
+    max_concurrent_requests: int = Field(default=100, ge=1)
     demo_departments: list[str] = Field(default_factory=lambda: ["amr", "psb", "hrss"])
     demo_password: str = "demo12345"
     # The platform's own services as client applications: client id -> secret (from a Secret).

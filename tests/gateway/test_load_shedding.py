@@ -1,0 +1,107 @@
+"""Above what a service behind it can carry, the gateway sheds load (issue 13): the requests beyond
+`upstream_max_in_flight` to one service wait at most `upstream_queue_seconds`, then get a quick 503
+problem with Retry-After — never a hang as long as the gateway's timeout, never a 500 — while the
+other services stay reachable, and it recovers by itself once the burst is over. Real servers on
+loopback: the gateway, a deliberately slow service-management, a quick data-sharing."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from portal_gateway.app import migrate
+from portal_gateway.settings import Settings
+from tests.gateway.registry_fake import gateway_alone
+from tests.loopback import serving
+
+IN_FLIGHT = 3
+QUEUE_SECONDS = 0.3
+SLOW_SECONDS = 3.0
+
+
+def _slow_service_management() -> FastAPI:
+    app = FastAPI()
+
+    @app.post("/api/v1/cases")
+    async def file_case() -> JSONResponse:
+        await asyncio.sleep(SLOW_SECONDS)
+        return JSONResponse({"case_no": "C1"}, status_code=201)
+
+    return app
+
+
+def _quick_data_sharing() -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/api/v1/catalogue/resources")
+    async def catalogue() -> list[dict[str, Any]]:
+        return []
+
+    return app
+
+
+@pytest.fixture
+def gateway(tmp_path: Path) -> Iterator[str]:
+    with serving(_slow_service_management()) as sm, serving(_quick_data_sharing()) as ds:
+        settings = Settings(
+            environment="test",
+            database_url=f"sqlite:///{tmp_path / 'gw.db'}",
+            bus="local",
+            local_bus_path=str(tmp_path / "bus.db"),
+            seed_demo=False,
+            token_signing_key_path=str(tmp_path / "token.pem"),
+            service_management_url=sm,
+            data_sharing_url=ds,
+            upstream_max_in_flight=IN_FLIGHT,
+            upstream_queue_seconds=QUEUE_SECONDS,
+            http_timeout_seconds=10,
+        )
+        migrate(settings)
+        with serving(gateway_alone(settings)) as url:
+            yield url
+
+
+async def _timed(client: httpx.AsyncClient, method: str, path: str) -> tuple[httpx.Response, float]:
+    started = time.monotonic()
+    kwargs: dict[str, Any] = {"json": {"item_code": "x", "form": {}}} if method == "POST" else {}
+    response = await client.request(method, path, **kwargs)
+    return response, time.monotonic() - started
+
+
+def test_the_excess_gets_a_quick_503_with_retry_after_and_the_gateway_recovers(gateway: str) -> None:
+    async def burst() -> tuple[list[tuple[httpx.Response, float]], tuple[httpx.Response, float]]:
+        async with httpx.AsyncClient(base_url=gateway, timeout=30) as client:
+            filed = [asyncio.create_task(_timed(client, "POST", "/api/v1/cases")) for _ in range(4 * IN_FLIGHT)]
+            await asyncio.sleep(QUEUE_SECONDS / 2)
+            # Meanwhile another service, not saturated, answers as usual.
+            other = await _timed(client, "GET", "/api/v1/catalogue/resources")
+            return list(await asyncio.gather(*filed)), other
+
+    answers, other = asyncio.run(burst())
+    statuses = sorted(response.status_code for response, _ in answers)
+    assert statuses == [201] * IN_FLIGHT + [503] * (3 * IN_FLIGHT), statuses
+    for response, seconds in answers:
+        if response.status_code == 503:
+            assert seconds < 2.0, f"refused only after {seconds:.2f} s"  # not after a place came free
+            assert response.headers["content-type"].startswith("application/problem+json")
+            assert response.headers["retry-after"] == "2"
+            problem = response.json()
+            assert problem["code"] == "overloaded" and problem["retry_after"] == 2
+            assert "系统繁忙" in problem["detail"]
+    assert other[0].status_code == 200 and other[1] < 2.0, other
+
+    # The burst is over: the next one is served as usual.
+    async def after() -> tuple[httpx.Response, float]:
+        async with httpx.AsyncClient(base_url=gateway, timeout=30) as client:
+            return await _timed(client, "POST", "/api/v1/cases")
+
+    response, _ = asyncio.run(after())
+    assert response.status_code == 201, response.text
