@@ -47,7 +47,9 @@ INTERNAL_HOST = "127.0.0.1"
 KEEP_ALIVE_SECONDS = 30
 # Requests each service answers at once (its share of the worker threads, gov_standalone.guards); the
 # pool holds them all and leaves the gateway's own endpoints their share.
-SERVICE_CONCURRENCY = {"service-management": 60, "data-sharing": 60, "business": 20}
+# Small on purpose: a service's writes are serialised per file and the process has one GIL, so more
+# requests at once only wait longer; beyond its share a service sheds load with a quick 503.
+SERVICE_CONCURRENCY = {"service-management": 12, "data-sharing": 12, "business": 6}
 GATEWAY_THREADS = 40
 # How long start-up waits for the revocation list to be read (gov_common.revocation).
 REVOCATIONS_CATCH_UP_SECONDS = 30.0

@@ -26,11 +26,11 @@ from gov_common.errors import problem
 
 log = logging.getLogger("gov_standalone")
 
-# A request waits at most this long for its database file's writer, then is answered 503: well within
-# the gateway's timeout to the services (10 s), so that the caller hears why.
-REQUEST_WRITER_WAIT_SECONDS = 5.0
-# How long a request waits for its service's share of the threads before it is answered 503.
-ADMISSION_WAIT_SECONDS = 5.0
+# A request waits at most this long for its service's share of the threads, then at most this long for
+# its database file's writer, before it is answered 503: together well within the gateway's timeout
+# to the services (10 s), so that the caller hears why.
+ADMISSION_WAIT_SECONDS = 2.0
+REQUEST_WRITER_WAIT_SECONDS = 4.0
 RETRY_AFTER_SECONDS = 2
 
 
@@ -84,9 +84,10 @@ class Bulkhead:
 
 async def _operational_handler(request: Request, exc: Exception) -> JSONResponse:
     if is_locked(exc):
-        log.warning("database writer busy on %s %s: %s", request.method, request.url.path, exc)
+        # The driver's message only: the statement's parameters (names, identity numbers) stay out of the log.
+        log.warning("database writer busy on %s %s: %s", request.method, request.url.path, getattr(exc, "orig", exc))
         return busy("the service is busy writing; try again shortly")
-    log.error("database error on %s %s", request.method, request.url.path, exc_info=exc)
+    log.error("database error on %s %s", request.method, request.url.path, exc_info=exc)  # as any 500
     return problem(500, "An internal error occurred; it has been logged.")
 
 
