@@ -8,7 +8,7 @@ import uvicorn
 
 from gov_common.cli import forwarded_options
 from gov_common.logging import configure_logging
-from gov_standalone.app import create_standalone_app
+from gov_standalone.app import KEEP_ALIVE_SECONDS, create_standalone_app
 
 
 def main() -> None:
@@ -33,7 +33,13 @@ def main() -> None:
         internal_port=args.internal_port,
     )
     uvicorn.run(
-        app, host=args.host, port=args.port, log_config=None, timeout_graceful_shutdown=10, **forwarded_options()
+        app,
+        host=args.host,
+        port=args.port,
+        log_config=None,
+        timeout_graceful_shutdown=10,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        **forwarded_options(),
     )
 
 

@@ -31,6 +31,7 @@ from gov_common.bus.local import LocalBus
 from gov_common.errors import install_error_handlers, problem
 from gov_common.revocation import RevocationFeed, RevocationList
 from gov_common.service import ServiceRuntime
+from gov_standalone.guards import Bulkhead, install_busy_handlers, size_thread_pool
 from portal_gateway.settings import Settings as GatewaySettings
 from service_management.settings import Settings as ServiceManagementSettings
 
@@ -41,6 +42,15 @@ DEPARTMENT_HANDLERS = {"amr": ["individual-business", "food-business"]}
 
 
 INTERNAL_HOST = "127.0.0.1"
+# Longer than any client's keep-alive expiry (the services' shared clients: 5 s), so that the server
+# never closes a kept-alive connection at the moment a client sends on it ("Server disconnected").
+KEEP_ALIVE_SECONDS = 30
+# Requests each service answers at once (its share of the worker threads, gov_standalone.guards); the
+# pool holds them all and leaves the gateway's own endpoints their share.
+# Small on purpose: a service's writes are serialised per file and the process has one GIL, so more
+# requests at once only wait longer; beyond its share a service sheds load with a quick 503.
+SERVICE_CONCURRENCY = {"service-management": 12, "data-sharing": 12, "business": 6}
+GATEWAY_THREADS = 40
 # How long start-up waits for the revocation list to be read (gov_common.revocation).
 REVOCATIONS_CATCH_UP_SECONDS = 30.0
 
@@ -166,26 +176,59 @@ def create_standalone_app(
     for runtime in runtimes:
         runtime.share_revocations(revocations)
 
+    def guarded(app: FastAPI, name: str, limit: int | None) -> Bulkhead:
+        install_busy_handlers(app)
+        return Bulkhead(app, name=name, limit=limit)
+
+    sm_app = service_management.create_app(runtime=sm_runtime, manage_lifespan=False)
+    ds_app = data_sharing.create_app(runtime=ds_runtime, manage_lifespan=False)
     internal_mounts = [
-        Mount("/internal/service-management", service_management.create_app(runtime=sm_runtime, manage_lifespan=False)),
-        Mount("/internal/data-sharing", data_sharing.create_app(runtime=ds_runtime, manage_lifespan=False)),
+        Mount(
+            "/internal/service-management",
+            guarded(sm_app, "service-management", SERVICE_CONCURRENCY["service-management"]),
+        ),
+        Mount("/internal/data-sharing", guarded(ds_app, "data-sharing", SERVICE_CONCURRENCY["data-sharing"])),
         *[
             Mount(
                 f"/internal/business/{r.settings.department_code}",  # type: ignore[attr-defined]
-                business.create_app(runtime=r, manage_lifespan=False),
+                guarded(
+                    business.create_app(runtime=r, manage_lifespan=False),
+                    f"business-systems.{r.settings.department_code}",  # type: ignore[attr-defined]
+                    SERVICE_CONCURRENCY["business"],
+                ),
             )
             for r in bs_runtimes
         ],
     ]
+    threads = (
+        GATEWAY_THREADS
+        + SERVICE_CONCURRENCY["service-management"]
+        + SERVICE_CONCURRENCY["data-sharing"]
+        + SERVICE_CONCURRENCY["business"] * len(bs_runtimes)
+    )
     internal_app = FastAPI(title="一网通办 standalone, internal", openapi_url=None, docs_url=None, redoc_url=None)
     install_error_handlers(internal_app)
+
+    @internal_app.get("/internal/sqlite-writers")
+    def sqlite_writers() -> dict[str, dict[str, float]]:
+        """Each database file's writer since start: write transactions, how many waited, gave up, the
+        time spent waiting and the longest hold (docs/standalone.md)."""
+        return {r.name: r.db.writer_lock.figures() for r in runtimes if r.db.writer_lock is not None}
+
     internal_app.router.routes.extend(internal_mounts)
     internal_server = uvicorn.Server(
-        uvicorn.Config(internal_app, lifespan="off", log_config=None, timeout_graceful_shutdown=10)
+        uvicorn.Config(
+            internal_app,
+            lifespan="off",
+            log_config=None,
+            timeout_graceful_shutdown=10,
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        )
     )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        size_thread_pool(threads)
         revocation_feed.start()
         if not revocation_feed.wait_caught_up(REVOCATIONS_CATCH_UP_SECONDS):
             log.warning("the revocation list is not read yet; not ready until it is")
@@ -217,7 +260,7 @@ def create_standalone_app(
     app.router.routes.extend(
         [
             Mount("/internal", app=_internal_not_here),
-            Mount("/", gateway.create_app(runtime=gw_runtime, manage_lifespan=False)),
+            Mount("/", guarded(gateway.create_app(runtime=gw_runtime, manage_lifespan=False), "portal-gateway", None)),
         ]
     )
     app.state.internal_url = internal_url

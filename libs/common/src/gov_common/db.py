@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,6 +19,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger("gov_common.db")
 
 
 def utcnow() -> datetime:
@@ -57,25 +64,224 @@ def insert_unless_present(
     session.execute(statement)
 
 
+# SQLite (the standalone platform): one writer at a time per database file. The writers of this
+# process queue for the file's lock in Python (`_WriterLock`), woken the moment it is free, instead of
+# polling in SQLite's busy handler (sleeps of up to 100 ms, unfair: a waiter could starve for the whole
+# busy timeout). A writer that does not get the lock within its wait fails with "database is locked",
+# which the standalone platform answers with 503 and Retry-After. The busy timeout remains for writers
+# of other processes (a migration, a maintenance shell).
+SQLITE_BUSY_TIMEOUT_SECONDS = 5.0
+# How long a writer waits for the file's lock: long for event handlers and relays (they retry anyway),
+# shorter where a caller waits (the standalone platform sets it per request: `sqlite_writer_wait`).
+SQLITE_WRITER_WAIT: ContextVar[float] = ContextVar("sqlite_writer_wait", default=30.0)
+# A writer held longer than this is logged with its holder: slow work (a network call, a long
+# computation) inside a write transaction makes every other writer of the file wait.
+SQLITE_WRITER_SLOW_SECONDS = 1.0
+# Connections per SQLite file (reads run in parallel in WAL mode) and how long a request waits for one.
+SQLITE_POOL_SIZE = 20
+SQLITE_POOL_OVERFLOW = 50
+SQLITE_POOL_TIMEOUT_SECONDS = 5.0
+# Statements that take no write lock; every other one (INSERT, UPDATE, DELETE, DDL, WITH …) is a write.
+_READ_ONLY = ("SELECT", "PRAGMA", "EXPLAIN", "BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT", "END")
+
+
+def _is_write(sql: str) -> bool:
+    words = sql.split(None, 2)
+    verb = words[0].upper() if words else ""
+    if verb == "BEGIN":  # BEGIN IMMEDIATE / EXCLUSIVE take the writer at once; BEGIN [DEFERRED] does not
+        return len(words) > 1 and words[1].upper() in ("IMMEDIATE", "EXCLUSIVE")
+    return bool(verb) and verb not in _READ_ONLY
+
+
+@contextmanager
+def sqlite_writer_wait(seconds: float) -> Iterator[None]:
+    """Within the block, a SQLite writer waits at most `seconds` for its file's lock."""
+    token = SQLITE_WRITER_WAIT.set(seconds)
+    try:
+        yield
+    finally:
+        SQLITE_WRITER_WAIT.reset(token)
+
+
+class _WriterLock:
+    """The write lock of one SQLite file, for the connections of this process; with its figures."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._lock = threading.Lock()
+        self.holder = ""
+        self.first_write = ""  # the statement that began the holder's write transaction
+        self.held_since = 0.0
+        self.acquired = 0  # write transactions begun
+        self.waited = 0  # of which found the lock taken
+        self.timeouts = 0  # of which gave up waiting
+        self.wait_seconds = 0.0  # total time spent waiting
+        self.longest_hold_seconds = 0.0
+
+    def acquire(self, timeout: float, statement: str = "") -> None:
+        start = time.monotonic()
+        if not self._lock.acquire(blocking=False):
+            self.waited += 1
+            if not self._lock.acquire(timeout=max(timeout, 0.0)):
+                self.timeouts += 1
+                self.wait_seconds += time.monotonic() - start
+                held = time.monotonic() - self.held_since
+                raise sqlite3.OperationalError(
+                    f"database is locked: {self.name} has been written by {self.holder} for {held:.1f} s"
+                    f" (from {self.first_write!r})"
+                )
+            self.wait_seconds += time.monotonic() - start
+        self.acquired += 1
+        self.holder = threading.current_thread().name
+        self.first_write = statement[:60]
+        self.held_since = time.monotonic()
+
+    def release(self) -> None:
+        held = time.monotonic() - self.held_since
+        self.longest_hold_seconds = max(self.longest_hold_seconds, held)
+        if held > SQLITE_WRITER_SLOW_SECONDS:
+            log.warning(
+                "the writer of %s was held %.1f s by %s (from %r)", self.name, held, self.holder, self.first_write
+            )
+        self._lock.release()
+
+    def figures(self) -> dict[str, float]:
+        return {
+            "acquired": self.acquired,
+            "waited": self.waited,
+            "timeouts": self.timeouts,
+            "wait_seconds": round(self.wait_seconds, 3),
+            "longest_hold_seconds": round(self.longest_hold_seconds, 3),
+        }
+
+
+_writer_locks: dict[str, _WriterLock] = {}
+_writer_locks_guard = threading.Lock()
+
+
+def sqlite_writer_lock(path: str) -> _WriterLock:
+    """The one write lock of the SQLite file at `path` in this process (shared by all its engines)."""
+    key = os.path.realpath(path)
+    with _writer_locks_guard:
+        lock = _writer_locks.get(key)
+        if lock is None:
+            lock = _writer_locks[key] = _WriterLock(Path(path).name)
+        return lock
+
+
+class _WriterCursor(sqlite3.Cursor):
+    def execute(self, sql: str, parameters: Any = (), /) -> _WriterCursor:
+        connection: _WriterConnection = self.connection  # type: ignore[assignment]
+        connection._before_statement(sql)
+        try:
+            super().execute(sql, parameters)
+        finally:
+            connection._after_statement()
+        return self
+
+    def executemany(self, sql: str, seq_of_parameters: Any, /) -> _WriterCursor:
+        connection: _WriterConnection = self.connection  # type: ignore[assignment]
+        connection._before_statement(sql)
+        try:
+            super().executemany(sql, seq_of_parameters)
+        finally:
+            connection._after_statement()
+        return self
+
+
+class _WriterConnection(sqlite3.Connection):
+    """A connection that takes its file's in-process write lock before its first write statement and
+    gives it back when the transaction ends (commit, rollback, close)."""
+
+    writer_lock: _WriterLock | None = None
+    _holds = False
+
+    def cursor(self, factory: Any = _WriterCursor) -> Any:
+        return super().cursor(factory)
+
+    def _before_statement(self, sql: str) -> None:
+        if self._holds or self.writer_lock is None:
+            return
+        if not _is_write(sql):
+            return
+        self.writer_lock.acquire(SQLITE_WRITER_WAIT.get(), sql)
+        self._holds = True
+
+    def _after_statement(self) -> None:
+        if self._holds and not self.in_transaction:  # autocommit, or the statement ended the transaction
+            self._give_back()
+
+    def _give_back(self) -> None:
+        if self._holds and self.writer_lock is not None:
+            self._holds = False
+            self.writer_lock.release()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            if not self.in_transaction:
+                self._give_back()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            if not self.in_transaction:
+                self._give_back()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._give_back()
+
+
+def _make_sqlite_engine(url: str) -> Engine:
+    path = _sqlite_path(url)
+    if path is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    connect_args: dict[str, Any] = {
+        "check_same_thread": False,
+        "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
+        "factory": _WriterConnection,
+    }
+    options: dict[str, Any] = {}
+    if path is not None:
+        options = {
+            "pool_size": SQLITE_POOL_SIZE,
+            "max_overflow": SQLITE_POOL_OVERFLOW,
+            "pool_timeout": SQLITE_POOL_TIMEOUT_SECONDS,
+        }
+    engine = create_engine(url, connect_args=connect_args, **options)
+    writer_lock = sqlite_writer_lock(path) if path is not None else _WriterLock(":memory:")
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.writer_lock = writer_lock
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_SECONDS * 1000)}")
+        cursor.close()
+
+    return engine
+
+
+def _sqlite_path(url: str) -> str | None:
+    """The file of a SQLite URL, or None (not SQLite, or in memory)."""
+    if not url.startswith("sqlite"):
+        return None
+    path = url.split("///", 1)[1] if "///" in url else ""
+    return path if path and path != ":memory:" and not path.startswith("file:") else None
+
+
 def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10, pool_timeout: float = 5.0) -> Engine:
     """The engine of `url`; on PostgreSQL with a pool of `pool_size` connections kept, `max_overflow`
     more while busy, and `pool_timeout` seconds' wait for one before sqlalchemy.exc.TimeoutError
-    (answered 503, gov_common.errors)."""
+    (answered 503, gov_common.errors). SQLite has its own pool (above)."""
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[1] if "///" in url else ""
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.close()
-
-        return engine
+        return _make_sqlite_engine(url)
     return create_engine(
         url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout
     )
@@ -88,6 +294,9 @@ class Database:
         """`pool`: make_engine's pool settings (pool_size, max_overflow, pool_timeout)."""
         self.url = url
         self.engine = make_engine(url, **pool)
+        sqlite_path = _sqlite_path(url)
+        # SQLite: the file's in-process write lock and its figures (waits, longest hold).
+        self.writer_lock = sqlite_writer_lock(sqlite_path) if sqlite_path is not None else None
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._after_commit: list[Callable[[Session], None]] = []
         self._lock = threading.Lock()
