@@ -45,6 +45,13 @@ def _quick_data_sharing() -> FastAPI:
     async def catalogue() -> list[dict[str, Any]]:
         return []
 
+    @app.get("/api/v1/catalogue/resources/busy")
+    async def busy() -> JSONResponse:
+        problem = {"type": "about:blank", "title": "Service Unavailable", "status": 503, "code": "busy"}
+        return JSONResponse(
+            problem, status_code=503, headers={"Retry-After": "3"}, media_type="application/problem+json"
+        )
+
     return app
 
 
@@ -105,3 +112,12 @@ def test_the_excess_gets_a_quick_503_with_retry_after_and_the_gateway_recovers(g
 
     response, _ = asyncio.run(after())
     assert response.status_code == 201, response.text
+
+
+def test_a_services_own_503_reaches_the_client_with_its_retry_after(gateway: str) -> None:
+    # The standalone platform's services answer 503 busy (their writer or their threads are taken);
+    # a client of the gateway must learn when to come back, not only that it failed.
+    response = httpx.get(gateway + "/api/v1/catalogue/resources/busy", timeout=10)
+    assert response.status_code == 503, response.text
+    assert response.headers["retry-after"] == "3"
+    assert response.json()["code"] == "busy"

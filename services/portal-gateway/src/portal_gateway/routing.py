@@ -35,6 +35,7 @@ _RETURNED_HEADERS = (
     "cache-control",
     "etag",
     "www-authenticate",
+    "retry-after",  # a service's own 503 (busy, overloaded, a dependency down) says when to come back
     *(h.lower() for h in pagination.HEADERS),
 )
 
