@@ -127,14 +127,18 @@ def dispatched(
 
 
 def clock_changed(
-    case_no: str, *, due_at: str | None, paused: bool, days: int | None, at: datetime | None = None
+    case_no: str,
+    *,
+    due_at: str | None,
+    paused: bool,
+    days: int | None,
+    at: datetime | None = None,
+    department: str | None = None,
 ) -> Event:
-    event = Event.new(
-        type=EventTypes.CASE_CLOCK_CHANGED,
-        source="/service-management",
-        subject=case_no,
-        data={"case_no": case_no, "due_at": due_at, "paused": paused, "remaining_working_days": days},
-    )
+    data: dict[str, Any] = {"case_no": case_no, "due_at": due_at, "paused": paused, "remaining_working_days": days}
+    if department is not None:
+        data["department_code"] = department
+    event = Event.new(type=EventTypes.CASE_CLOCK_CHANGED, source="/service-management", subject=case_no, data=data)
     if at is not None:
         event = Event(**{**event.__dict__, "time": at})
     return event

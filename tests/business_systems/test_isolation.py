@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
 from business_systems.models import WorkItem
-from gov_common.events import EventTypes
+from gov_common.bus.base import Message
+from gov_common.events import EventTypes, Topics
+from gov_common.messaging import TYPE_HEADER, inbox
 from tests.business_systems.support import ITEM_FOOD, ITEM_PERMIT, Department, clock_changed, dispatched
 
 
@@ -52,3 +55,24 @@ def test_another_departments_staff_get_404_and_empty_lists(amr: Department) -> N
     assert amr.client.get("/api/v1/worklist", headers=amr.tokens.applicant()).status_code == 403
     assert amr.client.get("/api/v1/worklist", headers=amr.tokens.staff("clerk", ["clerk"], None)).status_code == 403
     assert amr.events(EventTypes.CASE_APPROVED) == []
+
+
+def test_another_departments_case_events_cost_no_database_work(amr: Department) -> None:
+    # Every department's system reads the whole case topic; in a county of thirty departments, the
+    # other twenty-nine departments' events must not each cost a transaction and an inbox row.
+    permit = dispatched(item_code=ITEM_PERMIT, department="psb", form={"residence_address": "人民路2号"})
+    clock = clock_changed(permit.subject, due_at=None, paused=True, days=3, department="psb")
+    food = dispatched(item_code=ITEM_FOOD, department="amr")
+    consumer = amr.runtime.consumer
+    assert consumer is not None
+    transactions = [0]
+    sa_event.listen(amr.runtime.db.engine, "begin", lambda _conn: transactions.__setitem__(0, transactions[0] + 1))
+    messages = [
+        Message(Topics.CASE, 0, n, e.subject, e.encode(), {TYPE_HEADER: e.type}) for n, e in enumerate([permit, clock])
+    ]
+    consumer.handle_batch(messages)
+    assert transactions == [0]
+    consumer.handle_batch([Message(Topics.CASE, 0, 2, food.subject, food.encode(), {TYPE_HEADER: food.type})])
+    assert transactions[0] > 0 and _count(amr) == 1
+    with amr.runtime.db.session() as session:
+        assert session.scalars(select(inbox.c.event_id)).all() == [food.id]

@@ -263,6 +263,31 @@ def test_events_of_types_without_a_handler_are_skipped_undecoded_and_committed(d
     assert member.commit_calls == [{(Topics.CASE, 0): 3}]
 
 
+def test_events_that_do_not_concern_the_member_are_committed_without_database_work(db: Database, bus: LocalBus) -> None:
+    # A department's system reads every department's case events: the others' must cost it nothing
+    # but their decoding (no inbox look-up, no transaction), or its cost grows with the whole county.
+    consumer = EventConsumer(
+        db=db,
+        bus=bus,
+        group="g",
+        topics=[Topics.CASE],
+        handlers={"test.happened": _record},
+        service="test",
+        accepts=lambda event: event.data["n"] % 2 == 0,
+    )
+    events = [_event(n) for n in range(6)]
+    commits = _transactions(db)
+    member = _CountingConsumer()
+    consumer.handle_batch(_messages([events[1], events[3]]), member)  # none concerns it
+    assert commits == [0] and _count(db, effects) == 0 and _count(db, inbox) == 0
+    assert member.commit_calls == [{(Topics.CASE, 1): 2}]
+    consumer.handle_batch(_messages(events), member)
+    with db.session() as session:
+        handled = set(session.scalars(select(effects.c.event_id)))
+    assert handled == {events[0].id, events[2].id, events[4].id}
+    assert _count(db, inbox) == 3
+
+
 def test_a_poison_event_is_isolated_and_its_partition_waits_for_it(db: Database, bus: LocalBus) -> None:
     events = [_event(n) for n in range(10)]  # S0, S2, ... on partition 0; S1, S3, ... on partition 1
     poison = events[4]  # partition 0, its third message

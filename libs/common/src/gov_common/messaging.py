@@ -333,8 +333,13 @@ class EventConsumer:
         backoff_seconds: float = 0.2,
         poll_seconds: float = 0.5,
         max_batch: int = 64,
+        accepts: Callable[[Event], bool] | None = None,
     ) -> None:
         self.db = db
+        # Which decoded events concern this member at all (e.g. a department's system: its own
+        # department's cases). The others are committed as ignored without any database work, so a
+        # member's cost does not grow with the events of every other department on the topic.
+        self.accepts = accepts
         self.bus = bus
         self.group = group
         self.topics = list(topics)
@@ -449,7 +454,7 @@ class EventConsumer:
             return delivery
         delivery.event, delivery.type = event, event.type
         delivery.handler = self.handlers.get(event.type)
-        if delivery.handler is None:
+        if delivery.handler is None or (self.accepts is not None and not self.accepts(event)):
             delivery.status = _Status.IGNORED
         return delivery
 

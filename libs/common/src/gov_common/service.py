@@ -18,7 +18,7 @@ from gov_common.bus import Bus, make_bus
 from gov_common.context import RequestIdMiddleware
 from gov_common.db import Database
 from gov_common.errors import install_error_handlers
-from gov_common.events import Topics
+from gov_common.events import Event, Topics
 from gov_common.limits import install_body_limits
 from gov_common.load_shedding import install_admission_limit
 from gov_common.messaging import EventConsumer, EventHandler, OutboxRelay
@@ -49,6 +49,7 @@ class ServiceRuntime:
         handlers: Mapping[str, EventHandler] | None = None,
         consumed_topics: Sequence[str] = (),
         produced_topics: Sequence[str] = (),
+        accepts: Callable[[Event], bool] | None = None,
     ) -> None:
         self.name = name
         self.settings = settings
@@ -85,6 +86,7 @@ class ServiceRuntime:
                 max_attempts=settings.consumer_max_attempts,
                 backoff_seconds=settings.consumer_retry_backoff_seconds,
                 max_batch=settings.consumer_max_poll_records,
+                accepts=accepts,
             )
         self.service_credentials: ServiceCredentials | None = None
         if settings.service_client_secret:

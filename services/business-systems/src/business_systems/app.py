@@ -16,7 +16,13 @@ from business_systems.handlers import HandlerRegistry, load_handlers
 from business_systems.handlers.endpoints import router as handlers_router
 from business_systems.registries import DataSharingRegistries
 from business_systems.review.endpoints import router as review_router
-from business_systems.review.service import ArrivalChecks, check_arrival, receive_dispatched, record_clock
+from business_systems.review.service import (
+    ArrivalChecks,
+    check_arrival,
+    concerns_department,
+    receive_dispatched,
+    record_clock,
+)
 from business_systems.settings import Settings
 from gov_common.auth import TokenVerifier
 from gov_common.bus import Bus
@@ -88,6 +94,7 @@ def create_runtime(
         },
         consumed_topics=[Topics.CASE],
         produced_topics=[Topics.CASE],
+        accepts=lambda event: concerns_department(event, department),
     )
     runtime.extras["handlers"] = registry
     runtime.extras["file_store"] = file_store_from_url(settings.file_store_url, max_bytes=settings.file_max_bytes)

@@ -72,6 +72,14 @@ class ArrivalChecks:
     findings: list[dict[str, Any]]
 
 
+def concerns_department(event: Event, department_code: str) -> bool:
+    """Whether a case event on gov.case.v1 may concern this department's system: every department's
+    system reads the topic, and an event naming another department is skipped before any database
+    work. An event naming none (a clock report from before service-management named it) is looked at."""
+    named = event.data.get("department_code") if isinstance(event.data, dict) else None
+    return named is None or named == department_code
+
+
 def check_arrival(
     event: Event,
     *,

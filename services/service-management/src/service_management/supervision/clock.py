@@ -32,6 +32,8 @@ def _changed(session: Session, case: Case, calendar: WorkCalendar, now: dt.datet
         case.case_no,
         {
             "case_no": case.case_no,
+            # whose case: each department's system skips the others' (business_systems concerns_department)
+            "department_code": case.department_code,
             "due_at": case.due_at.isoformat() if case.due_at and case.clock_state != Clock.STOPPED else None,
             "paused": case.clock_state == Clock.PAUSED,
             "stopped": case.clock_state == Clock.STOPPED,
