@@ -1,4 +1,5 @@
-"""A real uvicorn server on loopback in a thread of the test, for tests of how our HTTP clients and
+"""A real server on loopback in a thread of the test (uvicorn for an app, the standard library's for a
+hand-written handler), for tests of how our HTTP clients and
 servers behave on real connections (keep-alive, slow answers, overload)."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import uvicorn
@@ -33,3 +35,16 @@ def serving(app: Any, **config: Any) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=10)
         listener.close()
+
+
+@contextmanager
+def serving_handler(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serves a standard-library request handler on 127.0.0.1 (a free port), a thread per request;
+    yields its base URL."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -6,9 +6,8 @@ a finding that sends the case to people."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -26,6 +25,7 @@ from tests.business_systems.support import (
     build_department,
     dispatched,
 )
+from tests.loopback import serving_handler
 
 
 class _DataSharing(BaseHTTPRequestHandler):
@@ -64,12 +64,8 @@ class _DataSharing(BaseHTTPRequestHandler):
 @pytest.fixture
 def data_sharing() -> Iterator[str]:
     _DataSharing.held_while_asked = []
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _DataSharing)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serving_handler(_DataSharing) as url:
+        yield url
 
 
 @pytest.fixture

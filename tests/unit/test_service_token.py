@@ -8,13 +8,14 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import ClassVar
 
 import pytest
 
 from gov_common.errors import ServiceUnavailable
 from gov_common.service_client import ServiceCredentials
+from tests.loopback import serving_handler
 
 
 class _TokenEndpoint(BaseHTTPRequestHandler):
@@ -45,12 +46,9 @@ class _TokenEndpoint(BaseHTTPRequestHandler):
 def token_url() -> Iterator[str]:
     _TokenEndpoint.issued, _TokenEndpoint.delay, _TokenEndpoint.status = 0, 0.0, 200
     _TokenEndpoint.gate = threading.Event()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _TokenEndpoint)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/token"
-    _TokenEndpoint.gate.set()
-    httpd.shutdown()
-    httpd.server_close()
+    with serving_handler(_TokenEndpoint) as url:
+        yield url + "/token"
+        _TokenEndpoint.gate.set()
 
 
 class Clock:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import ClassVar
 
 import pytest
@@ -17,6 +17,7 @@ from gov_common.http import sync_client
 from gov_common.service_client import ServiceCredentials
 from service_management.intake.licences import HttpLicenceVerifier
 from service_management.rules.credit import HttpCreditLookup
+from tests.loopback import serving_handler
 
 
 class _Recorder(BaseHTTPRequestHandler):
@@ -52,12 +53,8 @@ class _Recorder(BaseHTTPRequestHandler):
 @pytest.fixture
 def server() -> Iterator[str]:
     _Recorder.peers = []
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serving_handler(_Recorder) as url:
+        yield url
 
 
 def test_one_client_per_process_across_threads() -> None:

@@ -485,11 +485,15 @@ class EventConsumer:
 
     def _in_inbox(self, event_ids: Sequence[str]) -> set[str]:
         with self.db.session() as session:
-            return set(
-                session.scalars(
-                    select(inbox.c.event_id).where(inbox.c.consumer == self.group, inbox.c.event_id.in_(event_ids))
-                )
+            return self._seen(session, event_ids)
+
+    def _seen(self, session: Session, event_ids: Sequence[str]) -> set[str]:
+        """Which of `event_ids` this group has handled already (the inbox)."""
+        return set(
+            session.scalars(
+                select(inbox.c.event_id).where(inbox.c.consumer == self.group, inbox.c.event_id.in_(event_ids))
             )
+        )
 
     def _apply(self, deliveries: Sequence[_Delivery]) -> int:
         """The batch's transaction: each event to handle in a savepoint; an event that fails is rolled
@@ -510,14 +514,7 @@ class EventConsumer:
         try:
             with self.db.session() as session:
                 _begin(session)
-                seen = set(
-                    session.scalars(
-                        select(inbox.c.event_id).where(
-                            inbox.c.consumer == self.group,
-                            inbox.c.event_id.in_([d.event.id for d in todo if d.event is not None]),
-                        )
-                    )
-                )
+                seen = self._seen(session, [d.event.id for d in todo if d.event is not None])
                 for delivery in todo:
                     if delivery.partition in blocked:
                         continue
@@ -577,14 +574,6 @@ class EventConsumer:
             insert(inbox).values(consumer=self.group, event_id=event.id, event_type=event.type, handled_at=utcnow())
         )
 
-    def _in_inbox_of(self, session: Session, event_id: str) -> bool:
-        return (
-            session.execute(
-                select(inbox.c.event_id).where(inbox.c.consumer == self.group, inbox.c.event_id == event_id)
-            ).first()
-            is not None
-        )
-
     # -- a failing event, on its own -----------------------------------------------------------
 
     def _resolve(self, delivery: _Delivery) -> None:
@@ -628,13 +617,13 @@ class EventConsumer:
         try:
             with self.db.session() as session:
                 _begin(session)
-                if self._in_inbox_of(session, event.id):
+                if self._seen(session, [event.id]):
                     return _Status.DUPLICATE
                 self._run_handler(session, event, handler, prepared)
             return _Status.HANDLED
         except IntegrityError:
             with self.db.session() as session:
-                if self._in_inbox_of(session, event.id):
+                if self._seen(session, [event.id]):
                     return _Status.DUPLICATE
             raise
 
