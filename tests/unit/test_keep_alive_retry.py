@@ -162,6 +162,6 @@ def test_servers_keep_idle_connections_longer_than_clients() -> None:
         class state:
             runtime = type("R", (), {"settings": settings})
 
-    assert server_options(_App()) == {"timeout_keep_alive": settings.server_keep_alive_seconds}
+    assert server_options(_App())["timeout_keep_alive"] == settings.server_keep_alive_seconds
     with pytest.raises(ValidationError, match="server_keep_alive_seconds"):
         ServiceSettings(server_keep_alive_seconds=5, http_keepalive_expiry_seconds=5)

@@ -45,14 +45,21 @@ def forwarded_options(value: str | None = None) -> dict[str, Any]:
     return {"proxy_headers": True, "forwarded_allow_ips": trusted}
 
 
+# The longest request head (request line and headers) the HTTP server reads before the app sees it. h11's
+# own default, 16 KiB, counts what has arrived so far: a long URL that reached the server in pieces (a
+# busy machine, a slow client) made it answer 400 and close with the rest unread, which the client saw
+# as a reset instead of the app's 414 (portal_gateway.routing.UrlLimit refuses URLs above 8 KiB).
+MAX_REQUEST_HEAD_BYTES = 128 * 1024
+
+
 def server_options(app: Any) -> dict[str, Any]:
     """uvicorn's settings from the served app's runtime settings: the server keeps an idle connection
     (`server_keep_alive_seconds`) longer than our clients do (`http_keepalive_expiry_seconds`), so that
-    it never closes one as a client reuses it (gov_common.http). The standalone launcher passes the
-    same to its servers."""
+    it never closes one as a client reuses it (gov_common.http), and reads request heads up to
+    MAX_REQUEST_HEAD_BYTES. The standalone launcher passes the same to its servers."""
     settings = getattr(getattr(getattr(app, "state", None), "runtime", None), "settings", None)
     keep_alive = getattr(settings, "server_keep_alive_seconds", 30)
-    return {"timeout_keep_alive": keep_alive}
+    return {"timeout_keep_alive": keep_alive, "h11_max_incomplete_event_size": MAX_REQUEST_HEAD_BYTES}
 
 
 def _die_with_parent() -> None:
