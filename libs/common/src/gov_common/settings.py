@@ -45,6 +45,8 @@ class ServiceSettings(BaseSettings):
     relay_batch_size: int = Field(default=500, ge=1)
     kafka_linger_ms: int = Field(default=5, ge=0)
     kafka_batch_size: int = Field(default=64 * 1024, ge=1024)
+    # How long a Kafka client waits to reach a first broker (refused credentials included) before failing.
+    kafka_bootstrap_timeout_seconds: float = Field(default=30, gt=0)
     # At most 64: PostgreSQL keeps 64 subtransactions (savepoints that wrote) per transaction in memory;
     # beyond that every other session's snapshot gets slower while the batch is open.
     consumer_max_poll_records: int = Field(default=64, ge=1)

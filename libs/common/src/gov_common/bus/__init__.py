@@ -20,7 +20,10 @@ def make_bus(settings: ServiceSettings, client_id: str) -> Bus:
             partitions=settings.kafka_partitions,
             replication_factor=settings.kafka_replication_factor,
             namespace=settings.topic_namespace,
-            security=settings.kafka_security(),
+            security={
+                **settings.kafka_security(),
+                "bootstrap_timeout_ms": int(settings.kafka_bootstrap_timeout_seconds * 1000),
+            },
             linger_ms=settings.kafka_linger_ms,
             batch_size=settings.kafka_batch_size,
             fetch={
