@@ -20,7 +20,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
 from gov_common.bus.base import BusConsumer, Message, Outgoing, Reassigned, last_per_partition
-from gov_common.bus.local import LocalBus
+from gov_common.bus.local import LocalBus, LocalBusConsumer
 from gov_common.db import Database
 from gov_common.errors import InvalidField, ServiceUnavailable, TransientFailure
 from gov_common.events import Event, Topics
@@ -464,3 +464,53 @@ def test_the_relay_rides_out_a_broker_outage_without_losing_or_reordering(db: Da
     # At least once and in order: the half batch of the failed flush, then the whole batch again.
     assert seen == [0, 1, 2, 0, 1, 2, 3, 4, 5]
     assert relay.publish_pending() == 0
+
+
+class _RebalancingBus(LocalBus):
+    """The local bus, whose member reports a rebalance the first time it waits."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.rewinds = 0
+        self.rebalanced = False
+
+    def consumer(self, group: str, topics: Sequence[str], *, max_records: int = 100) -> BusConsumer:
+        bus = self
+
+        class Member(LocalBusConsumer):
+            def wait(self, seconds: float) -> None:
+                if not bus.rebalanced:
+                    bus.rebalanced = True
+                    raise Reassigned("the group was rebalanced")
+                time.sleep(seconds)
+
+            def rewind(self) -> None:
+                bus.rewinds += 1
+                super().rewind()
+
+        return Member(self, group, topics, max_records)
+
+
+def test_a_running_consumer_rewinds_after_a_rebalance_and_handles_the_event_once(db: Database, tmp_path: Path) -> None:
+    bus = _RebalancingBus(str(tmp_path / "rebalancing-bus.db"))
+    for n in range(3):
+        bus.publish(Topics.CASE, "S0", _event(n).encode(), {TYPE_HEADER: "test.happened"})
+    down = [3]
+
+    def handle(session: Session, event: Event) -> None:
+        if event.data["n"] == 0 and down[0]:
+            down[0] -= 1
+            raise TransientFailure("the registry is down")
+        _record(session, event)
+
+    consumer = _consumer(db, bus, handle, backoff_seconds=0.01, poll_seconds=0.05)
+    consumer.start()
+    try:
+        deadline = time.monotonic() + 10
+        while _count(db, effects) < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        consumer.stop()
+    assert bus.rewinds == 1 and down == [0]
+    assert _count(db, effects) == 3 and _dead_letters(bus) == []
+    assert bus.consumer("g", [Topics.CASE]).poll(0.05) == []  # all committed
