@@ -192,6 +192,10 @@ def test_a_stopping_consumer_hands_a_failing_message_back_instead_of_dead_letter
 # -- batches ---------------------------------------------------------------------------------
 
 
+class _Crash(Exception):
+    """The process dies here (not a failure of infrastructure the consumer would retry)."""
+
+
 class _CountingConsumer(BusConsumer):
     """A consumer-group member that only records what is committed, and how often."""
 
@@ -207,8 +211,11 @@ class _CountingConsumer(BusConsumer):
 
     def commit_all(self, messages: Sequence[Message]) -> None:
         if self.fail_commits:
-            raise ConnectionError("the broker went away before the offsets were committed")
+            raise _Crash("the process died before the offsets were committed")
         self.commit_calls.append({p: m.offset + 1 for p, m in last_per_partition(messages).items()})
+
+    def rewind(self) -> None:
+        return None
 
     def close(self) -> None:
         return None
@@ -347,7 +354,7 @@ def test_a_redelivered_batch_after_a_crash_before_the_offset_commit_has_one_effe
     )
     member = bus.consumer("g", [Topics.CASE])
     first = member.poll(0.1)
-    with pytest.raises(ConnectionError):
+    with pytest.raises(_Crash):
         consumer.handle_batch(first, _CountingConsumer(fail_commits=True))  # committed in the database only
     again = bus.consumer("g", [Topics.CASE])
     redelivered = again.poll(0.1)
@@ -398,7 +405,7 @@ def test_a_failing_prepare_is_retried_then_dead_lettered(db: Database, bus: Loca
 
     def prepare(event: Event) -> None:
         attempts.append(event.subject)
-        raise ConnectionError("registry unreachable")
+        raise ValueError("the registry refused the request as malformed")
 
     consumer = EventConsumer(
         db=db,

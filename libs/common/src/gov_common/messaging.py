@@ -10,10 +10,11 @@ committed by another process or left behind by a crash.
 
 Consumer side: one poll batch is handled in one transaction, each event in a savepoint together
 with its inbox row, so one failing event is rolled back alone; the offsets of the batch are
-committed once, after that transaction. An event that fails is retried on its own with backoff,
-then dead-lettered, before anything after it in its partition is handled (a case's events stay in
-order). A handler that needs a network look-up declares a prepare stage (`PreparedHandler`), run
-before the batch's transaction opens.
+committed once, after that transaction. An event that fails is retried on its own, before anything
+after it in its partition is handled (a case's events stay in order): a failure of infrastructure
+(`gov_common.transient`) without limit, with capped backoff, and never dead-lettered; a failure of
+the handler itself a bounded number of times, then it is dead-lettered. A handler that needs a
+network look-up declares a prepare stage (`PreparedHandler`), run before the batch's transaction opens.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Generic, TypeAlias, TypeVar
 
 from sqlalchemy import (
@@ -43,7 +46,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gov_common.bus.base import Bus, BusConsumer, Message, Outgoing
+from gov_common.bus.base import Bus, BusConsumer, Message, Outgoing, Reassigned
 from gov_common.context import reset_request_id, set_request_id
 from gov_common.db import Database, UTCDateTime, utcnow
 from gov_common.events import CONTENT_TYPE, Event, EventFormatError, Topics
@@ -54,6 +57,7 @@ from gov_common.metrics import (
     EVENTS_PUBLISHED,
     RELAY_BATCH_SIZE,
 )
+from gov_common.transient import is_transient
 
 log = logging.getLogger("gov_common.messaging")
 
@@ -87,6 +91,20 @@ TYPE_HEADER = "ce_type"
 so that a consumer skips the types it has no handler for without decoding them."""
 
 RELAY_LOCK_KEY = 0x676F765F72656C79  # "gov_rely": the advisory lock of the outbox relay, per database
+
+# A consumer waiting out a backoff polls its group (fetching nothing) at least this often, so that it
+# stays a member, takes part in rebalances and notices a stop promptly.
+KEEP_ALIVE_SECONDS = 0.5
+
+
+def backoff_delay(failures: int, *, base: float, cap: float) -> float:
+    """`base · 2^(failures-1)`, at most `cap`: the wait after the `failures`-th failure in a row."""
+    return float(min(cap, base * 2.0 ** min(max(failures - 1, 0), 32)))
+
+
+def _last_line(failure: str) -> str:
+    lines = failure.strip().splitlines()
+    return lines[-1] if lines else ""
 
 
 def emit(session: Session, topic: str, event: Event) -> None:
@@ -122,6 +140,8 @@ class OutboxRelay:
         poll_seconds: float = 2.0,
         batch: int = 500,
         contended_retry_seconds: float = 0.02,
+        retry_backoff_seconds: float = 0.2,
+        retry_backoff_cap_seconds: float = 15.0,
     ) -> None:
         self.db = db
         self.bus = bus
@@ -129,6 +149,8 @@ class OutboxRelay:
         self.poll_seconds = poll_seconds
         self.batch = batch
         self.contended_retry_seconds = contended_retry_seconds
+        self.retry_backoff_seconds = retry_backoff_seconds
+        self.retry_backoff_cap_seconds = retry_backoff_cap_seconds
         self._postgres = db.engine.dialect.name == "postgresql"
         self._local_turn = threading.Lock()
         self._wake = threading.Event()
@@ -151,6 +173,7 @@ class OutboxRelay:
             self._thread.join(timeout=10)
 
     def _run(self) -> None:
+        failures = 0
         while not self._stop.is_set():
             woken = self._wake.wait(self.poll_seconds)
             self._wake.clear()
@@ -160,9 +183,23 @@ class OutboxRelay:
                     # commit. Try again shortly rather than at the next poll.
                     self._stop.wait(self.contended_retry_seconds)
                     self._wake.set()
-            except Exception:
-                log.exception("outbox relay failed; will retry")
-                self._stop.wait(1.0)
+                failures = 0
+            except Exception as exc:
+                # The broker or the database is away. Nothing was marked that Kafka did not acknowledge:
+                # the next try reads the same rows, in the same order. Try again after a capped
+                # backoff (not only at the next commit or poll), for as long as it takes.
+                failures += 1
+                delay = backoff_delay(failures, base=self.retry_backoff_seconds, cap=self.retry_backoff_cap_seconds)
+                log.warning(
+                    "outbox relay of %s failed (%d in a row: %s); retrying in %.1f s",
+                    self.service,
+                    failures,
+                    _last_line(traceback.format_exception_only(exc)[-1]),
+                    delay,
+                    exc_info=failures == 1,
+                )
+                self._stop.wait(delay)
+                self._wake.set()
 
     def drain(self) -> bool:
         """Publish batches until the outbox has no more; False when another relay of this service
@@ -245,6 +282,7 @@ class OutboxRelay:
 
 Handler = Callable[[Session, Event], None]
 P = TypeVar("P")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -274,8 +312,9 @@ def run_handler(db: Database, handler: EventHandler, event: Event) -> None:
 
 
 class HandedBack(Exception):
-    """The consumer is stopping while a message still fails: it stays uncommitted and is redelivered
-    to whichever member takes the partition next, instead of being dead-lettered by a hurried retry."""
+    """The consumer is stopping while a message still fails (or its offset is not committed yet): it
+    stays uncommitted and is redelivered to whichever member takes the partition next, instead of
+    being dead-lettered by a hurried retry."""
 
 
 class _Status:
@@ -299,6 +338,7 @@ class _Delivery:
     handler: EventHandler | None = None
     prepared: Any = None
     failure: str = ""
+    transient: bool = False  # the failure was of infrastructure: retried without limit
 
     @property
     def partition(self) -> tuple[str, int]:
@@ -331,6 +371,7 @@ class EventConsumer:
         service: str,
         max_attempts: int = 5,
         backoff_seconds: float = 0.2,
+        backoff_cap_seconds: float = 15.0,
         poll_seconds: float = 0.5,
         max_batch: int = 64,
         accepts: Callable[[Event], bool] | None = None,
@@ -345,8 +386,12 @@ class EventConsumer:
         self.topics = list(topics)
         self.handlers = dict(handlers)
         self.service = service
+        # A deterministic failure is tried max_attempts times in all, then dead-lettered; a transient
+        # one (gov_common.transient) is tried until it goes through. Waits double from
+        # backoff_seconds up to backoff_cap_seconds.
         self.max_attempts = max_attempts
         self.backoff_seconds = backoff_seconds
+        self.backoff_cap_seconds = backoff_cap_seconds
         self.poll_seconds = poll_seconds
         self.max_batch = max_batch
         self._stop = threading.Event()
@@ -376,8 +421,13 @@ class EventConsumer:
                     try:
                         self.handle_batch(messages, self._consumer)
                     except HandedBack as handed_back:
-                        log.info("consumer %s stopping; event %s handed back", self.group, handed_back)
+                        log.info("consumer %s stopping; %s handed back", self.group, handed_back)
                         break
+                    except Reassigned as reassigned:
+                        # A rebalance while an event was retried: what is in hand may be another
+                        # member's now. Drop it and read on from the committed offsets.
+                        log.info("consumer %s: %s; reading on from the committed offsets", self.group, reassigned)
+                        self._consumer.rewind()
             except Exception:
                 # Whatever was not committed is redelivered to the member that rejoins.
                 log.exception("consumer %s failed; reconnecting", self.group)
@@ -396,27 +446,75 @@ class EventConsumer:
 
     def handle_batch(self, messages: Sequence[Message], consumer: BusConsumer | None = None) -> None:
         """Handle a poll batch and, with `consumer`, commit its offsets: the events that went through
-        in one commit after their transaction, then each failing one once resolved (retried, then
-        dead-lettered) and only then what followed it in its partition. Raises HandedBack when the
-        consumer stops while an event still fails; what was committed stays committed."""
+        in one commit after their transaction, then each failing one once resolved (retried until it
+        goes through, or dead-lettered after bounded retries if its failure is not transient) and only
+        then what followed it in its partition. Raises HandedBack when the consumer stops while an
+        event still fails, Reassigned when the group is rebalanced meanwhile; what was committed stays
+        committed."""
         CONSUMER_BATCH_SIZE.labels(self.service, self.group).observe(len(messages))
         pending = list(messages)
         while pending:
-            done, failed, pending = self._attempt(pending)
+            done, failed, pending = self._attempt(pending, consumer)
             if consumer is not None and done:
-                consumer.commit_all(done)
+                self._persist(partial(consumer.commit_all, done), "committing offsets", consumer)
             for delivery in failed:
-                self._resolve(delivery)
+                self._resolve(delivery, consumer)
                 if consumer is not None:
-                    consumer.commit(delivery.message)
+                    self._persist(partial(consumer.commit, delivery.message), "committing an offset", consumer)
+
+    # -- waiting, and what must go through -----------------------------------------------------
+
+    def _wait(self, seconds: float, consumer: BusConsumer | None) -> bool:
+        """Let `seconds` pass, still a member of the group; False as soon as the consumer is stopping.
+        Raises Reassigned when the group is rebalanced meanwhile."""
+        deadline = time.monotonic() + seconds
+        while not self._stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return True
+            if consumer is None:
+                self._stop.wait(left)
+            else:
+                consumer.wait(min(left, KEEP_ALIVE_SECONDS))
+        return False
+
+    def _transient_delay(self, failures: int) -> float:
+        return backoff_delay(failures, base=self.backoff_seconds, cap=self.backoff_cap_seconds)
+
+    def _persist(self, action: Callable[[], T], what: str, consumer: BusConsumer | None) -> T:
+        """Run `action` (an offset commit, a dead letter, a look-up) until it goes through, waiting
+        after each transient failure; a deterministic failure is raised."""
+        failures = 0
+        while True:
+            try:
+                return action()
+            except Reassigned:
+                raise
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                failures += 1
+                delay = self._transient_delay(failures)
+                log.warning(
+                    "consumer %s: %s failed (%d in a row, transient: %s); retrying in %.1f s",
+                    self.group,
+                    what,
+                    failures,
+                    _last_line(traceback.format_exception_only(exc)[-1]),
+                    delay,
+                )
+                if not self._wait(delay, consumer):
+                    raise HandedBack(f"{what} (stopping)") from exc
 
     # -- one pass over a batch -----------------------------------------------------------------
 
-    def _attempt(self, messages: Sequence[Message]) -> tuple[list[Message], list[_Delivery], list[Message]]:
+    def _attempt(
+        self, messages: Sequence[Message], consumer: BusConsumer | None = None
+    ) -> tuple[list[Message], list[_Delivery], list[Message]]:
         """Returns what is done (to commit), the first failed delivery of each partition where one
         failed, and the messages after those (to handle once the failure is resolved)."""
         deliveries = [self._classify(message) for message in messages]
-        self._prepare(deliveries)
+        self._prepare(deliveries, consumer)
         applied = self._apply(deliveries)
         done: list[_Delivery] = []
         failed: list[_Delivery] = []
@@ -434,7 +532,9 @@ class EventConsumer:
                 raise AssertionError(f"delivery left {delivery.status}")
         for delivery in done:
             if delivery.status == _Status.UNDECODABLE:
-                self._dead_letter(delivery.message, delivery.failure)  # before its offset is committed
+                # Before its offset is committed.
+                dead_letter = partial(self._dead_letter, delivery.message, delivery.failure)
+                self._persist(dead_letter, "dead-lettering", consumer)
             else:
                 EVENTS_CONSUMED.labels(self.service, self.group, delivery.type, delivery.status).inc()
         if applied:
@@ -458,13 +558,14 @@ class EventConsumer:
             delivery.status = _Status.IGNORED
         return delivery
 
-    def _prepare(self, deliveries: Sequence[_Delivery]) -> None:
+    def _prepare(self, deliveries: Sequence[_Delivery], consumer: BusConsumer | None = None) -> None:
         """The prepare stage, before any transaction: events already handled are not prepared again;
         after a failure, nothing more of that partition is prepared in this pass."""
         todo = [d for d in deliveries if d.status == _Status.TODO and isinstance(d.handler, PreparedHandler)]
         if not todo:
             return
-        seen = self._in_inbox([d.event.id for d in todo if d.event is not None])
+        ids = [d.event.id for d in todo if d.event is not None]
+        seen = self._persist(partial(self._in_inbox, ids), "reading the inbox", consumer)
         blocked: set[tuple[str, int]] = set()
         for delivery in todo:
             assert delivery.event is not None and isinstance(delivery.handler, PreparedHandler)
@@ -476,9 +577,10 @@ class EventConsumer:
             token = set_request_id(delivery.event.request_id)
             try:
                 delivery.prepared = delivery.handler.prepare(delivery.event)
-            except Exception:
+            except Exception as exc:
                 log.warning("preparing %s %s failed", delivery.type, delivery.event.id, exc_info=True)
                 delivery.status, delivery.failure = _Status.FAILED, traceback.format_exc(limit=5)
+                delivery.transient = is_transient(exc)
                 blocked.add(delivery.partition)
             finally:
                 reset_request_id(token)
@@ -535,12 +637,18 @@ class EventConsumer:
                         ],
                     )
         except Exception:
-            # The transaction as a whole failed (the database went away, the commit was refused):
-            # nothing of it stands. The first event of each partition in it is retried on its own.
+            # The transaction as a whole failed (the database went away, no pooled connection came
+            # free, the commit was refused): nothing of it stands. The first event of each partition in
+            # it is retried on its own. Such a failure says nothing against any one event (one whose
+            # handler is at fault fails again on its own), so it counts as transient for them all.
             failure = traceback.format_exc(limit=5)
-            log.warning("consumer %s: a batch transaction failed; retrying its events one by one", self.group)
+            log.warning(
+                "consumer %s: a batch transaction failed (%s); retrying its events one by one",
+                self.group,
+                _last_line(failure),
+            )
             for delivery in applied:
-                delivery.status, delivery.failure = _Status.FAILED, failure
+                delivery.status, delivery.failure, delivery.transient = _Status.FAILED, failure, True
             return 0
         return sum(1 for d in applied if d.status == _Status.HANDLED)
 
@@ -555,9 +663,10 @@ class EventConsumer:
             with session.begin_nested():
                 self._call(session, event, handler, delivery.prepared)
             delivery.status = _Status.HANDLED
-        except Exception:
+        except Exception as exc:
             log.warning("handling %s %s failed", event.type, event.id, exc_info=True)
             delivery.status, delivery.failure = _Status.FAILED, traceback.format_exc(limit=5)
+            delivery.transient = is_transient(exc)
         finally:
             reset_request_id(token)
 
@@ -576,35 +685,56 @@ class EventConsumer:
 
     # -- a failing event, on its own -----------------------------------------------------------
 
-    def _resolve(self, delivery: _Delivery) -> None:
-        """Retry a failed event alone (it has had its first attempt), with backoff; dead-letter it
-        when the attempts are spent. Raises HandedBack when the consumer is stopping."""
-        event = delivery.event
-        assert event is not None and delivery.handler is not None
+    def _resolve(self, delivery: _Delivery, consumer: BusConsumer | None = None) -> None:
+        """Retry a failed event alone (it has had its first attempt), with backoff, still a member of
+        the group meanwhile: a transient failure until it goes through, a deterministic one until
+        `max_attempts` of them, then dead-letter it. Raises HandedBack when the consumer is stopping,
+        Reassigned when the group is rebalanced meanwhile."""
+        event, handler = delivery.event, delivery.handler
+        assert event is not None and handler is not None
         token = set_request_id(event.request_id)
         try:
-            failure = delivery.failure
-            for attempt in range(1, self.max_attempts + 1):
-                if attempt > 1:
-                    try:
-                        outcome = self._handle_alone(event, delivery.handler)
-                        EVENTS_CONSUMED.labels(self.service, self.group, event.type, outcome).inc()
-                        return
-                    except Exception:
-                        failure = traceback.format_exc(limit=5)
-                if self._stop.is_set():
-                    raise HandedBack(event.id) from None
-                log.warning(
-                    "handling %s %s failed (attempt %d of %d): %s",
-                    event.type,
-                    event.id,
-                    attempt,
-                    self.max_attempts,
-                    failure.strip().splitlines()[-1] if failure.strip() else "",
-                )
-                if attempt < self.max_attempts:
-                    self._stop.wait(self.backoff_seconds * 2 ** (attempt - 1))
-            self._dead_letter(delivery.message, failure)
+            failure, transient = delivery.failure, delivery.transient
+            deterministic, transients = (0, 1) if transient else (1, 0)
+            while True:
+                if transient:
+                    delay = self._transient_delay(transients)
+                    log.warning(
+                        "handling %s %s failed for a transient reason (attempt %d; never dead-lettered), "
+                        "retrying in %.1f s: %s",
+                        event.type,
+                        event.id,
+                        deterministic + transients,
+                        delay,
+                        _last_line(failure),
+                    )
+                elif deterministic >= self.max_attempts:
+                    break
+                else:
+                    delay = min(self.backoff_cap_seconds, self.backoff_seconds * 2 ** (deterministic - 1))
+                    log.warning(
+                        "handling %s %s failed (failure %d of %d before it is dead-lettered), retrying in %.1f s: %s",
+                        event.type,
+                        event.id,
+                        deterministic,
+                        self.max_attempts,
+                        delay,
+                        _last_line(failure),
+                    )
+                if not self._wait(delay, consumer):
+                    raise HandedBack(f"event {event.id}")
+                try:
+                    outcome = self._handle_alone(event, handler)
+                except Exception as exc:
+                    failure, transient = traceback.format_exc(limit=5), is_transient(exc)
+                    if transient:
+                        transients += 1
+                    else:
+                        deterministic += 1
+                    continue
+                EVENTS_CONSUMED.labels(self.service, self.group, event.type, outcome).inc()
+                return
+            self._persist(partial(self._dead_letter, delivery.message, failure), "dead-lettering", consumer)
         finally:
             reset_request_id(token)
 

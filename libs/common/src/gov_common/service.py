@@ -85,6 +85,7 @@ class ServiceRuntime:
                 service=name,
                 max_attempts=settings.consumer_max_attempts,
                 backoff_seconds=settings.consumer_retry_backoff_seconds,
+                backoff_cap_seconds=settings.consumer_retry_backoff_cap_seconds,
                 max_batch=settings.consumer_max_poll_records,
                 accepts=accepts,
             )

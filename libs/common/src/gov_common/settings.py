@@ -55,6 +55,9 @@ class ServiceSettings(BaseSettings):
     consumer_max_partition_fetch_bytes: int = Field(default=1024 * 1024, ge=1024)
     consumer_max_attempts: int = Field(default=5, ge=1)
     consumer_retry_backoff_seconds: float = Field(default=0.2, ge=0)
+    # A failure of infrastructure (docs/messaging.md) is retried without limit, its waits doubling from
+    # consumer_retry_backoff_seconds up to this.
+    consumer_retry_backoff_cap_seconds: float = Field(default=15.0, gt=0)
     run_worker: bool = True
     seed_demo: bool = False
     log_level: str = "INFO"

@@ -6,7 +6,7 @@ it has handled a message, one delivery per consumer group.
 
 from __future__ import annotations
 
-from gov_common.bus.base import BroadcastReader, Bus, BusConsumer, Message, Outgoing
+from gov_common.bus.base import BroadcastReader, Bus, BusConsumer, Message, Outgoing, Reassigned
 from gov_common.settings import ServiceSettings
 
 
@@ -37,4 +37,4 @@ def make_bus(settings: ServiceSettings, client_id: str) -> Bus:
     return LocalBus(settings.local_bus_path)
 
 
-__all__ = ["BroadcastReader", "Bus", "BusConsumer", "Message", "Outgoing", "make_bus"]
+__all__ = ["BroadcastReader", "Bus", "BusConsumer", "Message", "Outgoing", "Reassigned", "make_bus"]

@@ -38,6 +38,12 @@ def last_per_partition(messages: Sequence[Message]) -> dict[tuple[str, int], Mes
     return last
 
 
+class Reassigned(Exception):
+    """The consumer group was rebalanced while this member held messages it had not committed: they
+    may belong to another member now. Drop them and `rewind()`; whichever member owns their partition
+    reads them again from the committed offset."""
+
+
 class BusConsumer(ABC):
     """One member of a consumer group."""
 
@@ -54,6 +60,16 @@ class BusConsumer(ABC):
         is handled (the consumer commits a poll batch at once)."""
         for message in last_per_partition(messages).values():
             self.commit(message)
+
+    def wait(self, seconds: float) -> None:
+        """Let `seconds` pass without fetching anything while staying a member of the group (a member
+        that does not poll for a while is expelled). Raises Reassigned when the group was rebalanced
+        meanwhile."""
+        time.sleep(seconds)
+
+    @abstractmethod
+    def rewind(self) -> None:
+        """Go back to the committed offsets: what was polled and not committed is polled again."""
 
     @abstractmethod
     def close(self) -> None: ...

@@ -8,9 +8,16 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
-from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.errors import (
+    CommitFailedError,
+    IllegalGenerationError,
+    KafkaError,
+    RebalanceInProgressError,
+    TopicAlreadyExistsError,
+    UnknownMemberIdError,
+)
 from kafka.structs import OffsetAndMetadata
 
 from gov_common.bus.base import (
@@ -19,6 +26,7 @@ from gov_common.bus.base import (
     BusConsumer,
     Message,
     Outgoing,
+    Reassigned,
     TopicMissing,
     last_per_partition,
 )
@@ -37,6 +45,24 @@ def _message(record: Any, namespace: str) -> Message:
     )
 
 
+# A commit that the group's coordinator does not acknowledge within this fails (the consumer retries
+# it) instead of blocking a stopping consumer for kafka-python's request timeout.
+COMMIT_TIMEOUT_MS = 5000
+# The group was rebalanced under this member: its uncommitted messages may be another member's now.
+_REBALANCED = (CommitFailedError, RebalanceInProgressError, IllegalGenerationError, UnknownMemberIdError)
+
+
+class _Rebalances(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self) -> None:
+        self.count = 0
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        self.count += 1
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        self.count += 1
+
+
 class KafkaBusConsumer(BusConsumer):
     def __init__(
         self,
@@ -51,7 +77,6 @@ class KafkaBusConsumer(BusConsumer):
     ) -> None:
         self._namespace = namespace
         self._consumer = KafkaConsumer(
-            *[namespace + t for t in topics],
             bootstrap_servers=bootstrap,
             **(security or {}),
             **(fetch or {}),
@@ -65,22 +90,54 @@ class KafkaBusConsumer(BusConsumer):
             heartbeat_interval_ms=1000,
             metadata_max_age_ms=5000,
         )
+        self._rebalances = _Rebalances()
+        try:
+            self._consumer.subscribe(topics=[namespace + t for t in topics], listener=self._rebalances)
+        except BaseException:
+            self._consumer.close(autocommit=False)
+            raise
 
     def poll(self, timeout: float) -> list[Message]:
         batches = self._consumer.poll(timeout_ms=int(timeout * 1000))
         return [_message(record, self._namespace) for records in batches.values() for record in records]
 
     def commit(self, message: Message) -> None:
-        tp = TopicPartition(self._namespace + message.topic, message.partition)
-        self._consumer.commit({tp: OffsetAndMetadata(message.offset + 1, "", -1)})
+        self.commit_all([message])
 
     def commit_all(self, messages: Sequence[Message]) -> None:
         offsets = {
             TopicPartition(self._namespace + topic, partition): OffsetAndMetadata(message.offset + 1, "", -1)
             for (topic, partition), message in last_per_partition(messages).items()
         }
-        if offsets:
-            self._consumer.commit(offsets)
+        if not offsets:
+            return
+        try:
+            self._consumer.commit(offsets, timeout_ms=COMMIT_TIMEOUT_MS)
+        except _REBALANCED as exc:
+            raise Reassigned(f"offsets not committed: {exc!r}") from exc
+
+    def wait(self, seconds: float) -> None:
+        # Polling with every partition paused fetches nothing but keeps the membership (the poll
+        # interval) and takes part in rebalances; a partition assigned during it is not paused yet,
+        # and what it returns is read again after rewind().
+        before = self._rebalances.count
+        assigned = self._consumer.assignment()
+        self._consumer.pause(*assigned)
+        try:
+            got = self._consumer.poll(timeout_ms=max(1, int(seconds * 1000)))
+        finally:
+            self._consumer.resume(*[tp for tp in assigned if tp in self._consumer.assignment()])
+        if got or self._rebalances.count != before:
+            raise Reassigned("the group was rebalanced")
+
+    def rewind(self) -> None:
+        for tp in self._consumer.assignment():
+            committed = self._consumer.committed(tp, timeout_ms=COMMIT_TIMEOUT_MS)
+            if committed is None:
+                self._consumer.seek_to_beginning(tp)  # as auto_offset_reset="earliest" would
+            else:
+                self._consumer.seek(tp, committed)
+        self._consumer.resume(*self._consumer.paused())
 
     def close(self) -> None:
         self._consumer.close(autocommit=False)

@@ -61,6 +61,9 @@ class LocalBusConsumer(BusConsumer):
         if last:
             self._bus._commit(self._group, {topic: m.offset for (topic, _), m in last.items()})
 
+    def rewind(self) -> None:
+        self._position = {t: self._bus._committed(self._group, t) for t in self._topics}
+
     def close(self) -> None:
         self._closed = True
 
