@@ -135,7 +135,9 @@ def test_an_unreachable_broker_leaves_no_lag_and_does_not_hold_up_metrics(servic
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         dead = f"127.0.0.1:{probe.getsockname()[1]}"
-    bus = KafkaBus(dead, client_id="gauges-dead", namespace=service.bus.namespace, security={"bootstrap_timeout_ms": 30000})
+    bus = KafkaBus(
+        dead, client_id="gauges-dead", namespace=service.bus.namespace, security={"bootstrap_timeout_ms": 30000}
+    )
     group = f"g-{uuid.uuid4().hex[:6]}"
     consumer = EventConsumer(
         db=service.db, bus=bus, group=group, topics=[TOPIC], handlers={TYPE: _record}, service=service.name
@@ -144,7 +146,13 @@ def test_an_unreachable_broker_leaves_no_lag_and_does_not_hold_up_metrics(servic
     labels = (service.name, group, TOPIC, "0")
     SAMPLED.put(CONSUMER_LAG, (service.name, group), {labels: 7}, ttl=0.5)  # measured before the outage
     gauges = ServiceGauges(
-        service=service.name, db=service.db, bus=bus, readiness=dict, consumer=consumer, refresh_seconds=0.1, ttl_factor=5
+        service=service.name,
+        db=service.db,
+        bus=bus,
+        readiness=dict,
+        consumer=consumer,
+        refresh_seconds=0.1,
+        ttl_factor=5,
     )
     app = FastAPI()
     token = "gauges-test-token-0123"

@@ -176,9 +176,7 @@ def test_a_value_not_measured_again_expires() -> None:
     assert not [s for f in gauges.collect() for s in f.samples]
 
 
-def test_a_failing_measurement_leaves_no_stale_value_and_the_scrape_does_not_wait(
-    db: Database, bus: LocalBus
-) -> None:
+def test_a_failing_measurement_leaves_no_stale_value_and_the_scrape_does_not_wait(db: Database, bus: LocalBus) -> None:
     stuck = threading.Event()
     calls = 0
 
@@ -190,9 +188,7 @@ def test_a_failing_measurement_leaves_no_stale_value_and_the_scrape_does_not_wai
         stuck.wait(10)  # a dependency that does not answer
         return {"database": False}
 
-    gauges = ServiceGauges(
-        service="svc-stuck", db=db, bus=bus, readiness=readiness, refresh_seconds=0.05, ttl_factor=4
-    )
+    gauges = ServiceGauges(service="svc-stuck", db=db, bus=bus, readiness=readiness, refresh_seconds=0.05, ttl_factor=4)
     gauges.start()
     try:
         _wait_for(lambda: calls >= 2)
@@ -241,7 +237,10 @@ def test_a_load_shedding_503_is_counted(tmp_path: Path) -> None:
         return {}
 
     def shed_count(client: httpx.Client) -> float:
-        key = ("gov_http_requests_total", (("method", "GET"), ("route", "unmatched"), ("service", "svc-shed"), ("status", "503")))
+        key = (
+            "gov_http_requests_total",
+            (("method", "GET"), ("route", "unmatched"), ("service", "svc-shed"), ("status", "503")),
+        )
         return _scraped(client.get("/metrics").text).get(key, 0.0)
 
     with serving(app) as url, httpx.Client(base_url=url, timeout=10) as client:

@@ -212,7 +212,9 @@ class ServiceGauges:
                 return
         lag = self._lag.measure(consumer.group, consumer.topics)
         owner = (self.service, consumer.group)
-        series = {(self.service, consumer.group, topic, str(partition)): n for (topic, partition), n in lag.items()}
+        series: dict[tuple[str, ...], float] = {
+            (self.service, consumer.group, topic, str(partition)): n for (topic, partition), n in lag.items()
+        }
         SAMPLED.put(CONSUMER_LAG, owner, series, ttl=self.ttl)
 
     def start(self) -> None:

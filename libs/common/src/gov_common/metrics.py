@@ -95,7 +95,12 @@ class SampledGauges(Collector):
         now = time.monotonic()
         with self._lock:
             live = {
-                name: [(labels, value) for until, series in owners.values() if until > now for labels, value in series.items()]
+                name: [
+                    (labels, value)
+                    for until, series in owners.values()
+                    if until > now
+                    for labels, value in series.items()
+                ]
                 for name, owners in self._values.items()
             }
         for name, (documentation, labelnames) in self._defined.items():
