@@ -1,6 +1,7 @@
 """The operators' gauges on real PostgreSQL and Kafka: outbox rows written while no relay runs show
 in the backlog; messages a group has not consumed show as lag per partition, and none once consumed;
-with the broker unreachable the lag is not measured (no series) and /metrics still answers at once."""
+with the broker unreachable the lag is not measured (no series) and /metrics still answers at once;
+through SASL the lag is measured with the bus's own credentials."""
 
 from __future__ import annotations
 
@@ -16,12 +17,14 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from gov_common.backlog import KafkaLag, ServiceGauges
+from gov_common.backlog import KafkaLag, ServiceGauges, lag_source
+from gov_common.bus import make_bus
 from gov_common.bus.kafka import KafkaBus
 from gov_common.db import Database
 from gov_common.events import Event
 from gov_common.messaging import EventConsumer, OutboxRelay, emit, messaging_metadata
 from gov_common.metrics import CONSUMER_LAG, OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, SAMPLED, install_metrics
+from gov_common.settings import ServiceSettings
 
 TOPIC = "t.gauges.v1"
 TYPE = "test.counted"
@@ -173,4 +176,31 @@ def test_an_unreachable_broker_leaves_no_lag_and_does_not_hold_up_metrics(servic
         assert time.monotonic() - started < 3.0
     finally:
         gauges.stop()
+        bus.close()
+
+
+def test_the_lag_is_measured_with_the_bus_credentials_through_sasl(kafka_sasl: str) -> None:
+    credentials, _, bootstrap = kafka_sasl.rpartition("@")
+    user, _, password = credentials.partition(":")
+    settings = ServiceSettings(
+        bus="kafka",
+        kafka_bootstrap=bootstrap,
+        kafka_security_protocol="SASL_PLAINTEXT",
+        kafka_sasl_mechanism="PLAIN",
+        kafka_sasl_username=user,
+        kafka_sasl_password=password,
+        kafka_partitions=1,
+        topic_namespace=f"sasl{uuid.uuid4().hex[:8]}.",
+        kafka_bootstrap_timeout_seconds=5,
+    )
+    bus = make_bus(settings, client_id="gauges-sasl")
+    lag = lag_source(bus)
+    assert isinstance(lag, KafkaLag)
+    try:
+        bus.ensure_topics([TOPIC])
+        for n in range(3):
+            bus.publish(TOPIC, f"S{n}", b"{}")
+        assert lag.measure("g-sasl", [TOPIC]) == {(TOPIC, 0): 3}
+    finally:
+        lag.close()
         bus.close()

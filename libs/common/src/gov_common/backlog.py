@@ -121,11 +121,12 @@ class LocalLag:
 
 def lag_source(bus: Bus) -> KafkaLag | LocalLag | None:
     """How to measure a group's lag on `bus`; None for a bus that cannot tell."""
+    from gov_common.bus.kafka import KafkaBus
     from gov_common.bus.local import LocalBus
 
     if isinstance(bus, LocalBus):
         return LocalLag(bus)
-    if all(hasattr(bus, a) for a in ("bootstrap", "security", "namespace", "client_id")):  # KafkaBus
+    if isinstance(bus, KafkaBus):
         return KafkaLag(bus)
     return None
 
