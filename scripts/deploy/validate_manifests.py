@@ -7,8 +7,8 @@
 - Kubernetes kinds: kubernetes-validate's strict schemas (unknown fields are errors) for every
   version given. A kind/apiVersion without a schema is an error, not the tool's warning: that
   is how kubernetes-validate reports an apiVersion the version no longer serves.
-- Strimzi kinds (*.strimzi.io): the Strimzi CRD schemas, plus unknown fields, through
-  var/tools/strimzi/validate.mjs (Node.js).
+- Kinds of the operators (Strimzi's *.strimzi.io, the Prometheus Operator's monitoring.coreos.com):
+  their CRD schemas, plus unknown fields, through var/tools/strimzi/validate.mjs (Node.js).
 Prints one line per problem and exits 1 if there is any. --json-out writes the parsed
 resources (a JSON array), so callers need no YAML parser of their own.
 """
@@ -69,6 +69,10 @@ def validate_strimzi(resources: list[dict], validator: Path) -> list[str]:
     return [line for line in result.stdout.splitlines() if line.strip()]
 
 
+def _operator_group(group: str) -> bool:
+    return group.endswith(".strimzi.io") or group == "monitoring.coreos.com"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("rendered", type=Path, help="output of kustomize build")
@@ -78,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     resources = [doc for doc in yaml.safe_load_all(args.rendered.read_text()) if doc]
-    strimzi = [r for r in resources if str(r.get("apiVersion", "")).split("/")[0].endswith(".strimzi.io")]
+    strimzi = [r for r in resources if _operator_group(str(r.get("apiVersion", "")).split("/")[0])]
     kubernetes = [r for r in resources if r not in strimzi]
     problems = validate_kubernetes(kubernetes, args.versions or DEFAULT_VERSIONS)
     problems += validate_strimzi(strimzi, args.strimzi_validator)
@@ -87,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     for problem in problems:
         print(problem)
     print(
-        f"validated {len(kubernetes)} Kubernetes and {len(strimzi)} Strimzi resources: {len(problems)} problem(s)",
+        f"validated {len(kubernetes)} Kubernetes and {len(strimzi)} operator (Strimzi, Prometheus) resources: {len(problems)} problem(s)",
         file=sys.stderr,
     )
     return 1 if problems else 0

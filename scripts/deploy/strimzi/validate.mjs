@@ -1,6 +1,7 @@
-// Validates Strimzi custom resources offline, in two passes:
-//   1. against the openAPIV3Schema of Strimzi's CRDs (types, required fields, enums, bounds),
-//      compiled by @kubernetes-models/strimzi-kafka-operator;
+// Validates custom resources of the operators the platform uses offline (Strimzi's kafka.strimzi.io,
+// the Prometheus Operator's monitoring.coreos.com), in two passes:
+//   1. against the openAPIV3Schema of their CRDs (types, required fields, enums, bounds),
+//      compiled by @kubernetes-models/strimzi-kafka-operator and /prometheus-operator;
 //   2. for unknown fields, which CRD schemas do not reject by themselves but
 //      `kubectl apply` (strict field validation) does: the resources are type-checked as
 //      object literals against the TypeScript interfaces generated from the same CRDs.
@@ -12,20 +13,25 @@ import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
-import * as v1 from "@kubernetes-models/strimzi-kafka-operator/kafka.strimzi.io/v1";
+import * as strimziV1 from "@kubernetes-models/strimzi-kafka-operator/kafka.strimzi.io/v1";
+import * as monitoringV1 from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const models = { "kafka.strimzi.io/v1": v1 };
+// apiVersion -> [the npm package with its models, the models]
+const models = {
+  "kafka.strimzi.io/v1": ["@kubernetes-models/strimzi-kafka-operator", strimziV1],
+  "monitoring.coreos.com/v1": ["@kubernetes-models/prometheus-operator", monitoringV1],
+};
 const resources = JSON.parse(readFileSync(0, "utf8"));
 const problems = [];
 const typed = [];
 
 resources.forEach((resource, index) => {
   const name = `${resource.kind}/${resource.metadata?.name ?? "?"}`;
-  const group = models[resource.apiVersion];
+  const [pkg, group] = models[resource.apiVersion] ?? [];
   const Model = group?.[resource.kind];
   if (!Model) {
-    console.error(`${name}: no Strimzi schema for ${resource.apiVersion} ${resource.kind}`);
+    console.error(`${name}: no operator schema for ${resource.apiVersion} ${resource.kind}`);
     process.exit(2);
   }
   try {
@@ -33,7 +39,7 @@ resources.forEach((resource, index) => {
   } catch (error) {
     problems.push(`${name}: ${error.message}`);
   }
-  const module = `@kubernetes-models/strimzi-kafka-operator/${resource.apiVersion.split("/")[0]}/${resource.apiVersion.split("/")[1]}/${resource.kind}`;
+  const module = `${pkg}/${resource.apiVersion}/${resource.kind}`;
   typed.push({ index, name, module, kind: resource.kind, resource });
 });
 
@@ -71,5 +77,5 @@ try {
 }
 
 for (const problem of problems) console.log(problem);
-console.error(`checked ${resources.length} Strimzi resources: ${problems.length} problem(s)`);
+console.error(`checked ${resources.length} operator resources: ${problems.length} problem(s)`);
 process.exit(problems.length ? 1 : 0);

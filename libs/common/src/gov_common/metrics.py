@@ -10,11 +10,16 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import os
+import threading
 import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gov_common.errors import Forbidden, Unauthorized
@@ -37,6 +42,86 @@ RELAY_BATCH_SIZE = Histogram(
 CONSUMER_BATCH_SIZE = Histogram(
     "gov_consumer_batch_size", "Messages per consumer poll batch", ["service", "group"], buckets=_BATCH_BUCKETS
 )
+
+
+LabelValues = tuple[str, ...]
+
+
+class SampledGauges(Collector):
+    """Gauges measured in the background (gov_common.backlog) and only read when scraped, so that a
+    scrape never waits on a database or a broker. Each measurement replaces the series of its owner
+    (the leading label values, e.g. a service and a consumer group) and lives `ttl` seconds: a value
+    that could not be measured again since (the database or the broker is down, the measuring thread
+    is stuck) disappears instead of standing still. With `serve --workers N` every process measures
+    the same outbox and group offsets, and the process answering the scrape shows its own samples."""
+
+    def __init__(self) -> None:
+        self._defined: dict[str, tuple[str, list[str]]] = {}
+        self._values: dict[str, dict[LabelValues, tuple[float, dict[LabelValues, float]]]] = {}
+        self._lock = threading.Lock()
+
+    def define(self, name: str, documentation: str, labelnames: Sequence[str]) -> str:
+        self._defined[name] = (documentation, list(labelnames))
+        return name
+
+    def put(self, name: str, owner: LabelValues, series: Mapping[LabelValues, float], *, ttl: float) -> None:
+        """Replace the series of `name` whose label values start with `owner` by `series`."""
+        if name not in self._defined:
+            raise KeyError(f"gauge {name} is not defined")
+        with self._lock:
+            self._values.setdefault(name, {})[owner] = (time.monotonic() + ttl, dict(series))
+
+    def drop(self, owner: LabelValues) -> None:
+        """Forget every series whose label values start with `owner` (a runtime that stopped)."""
+        with self._lock:
+            for owners in self._values.values():
+                for key in [k for k in owners if k[: len(owner)] == owner]:
+                    del owners[key]
+
+    def value(self, name: str, labels: LabelValues) -> float | None:
+        """The live value of one series (None when there is none)."""
+        for family in self.collect():
+            if family.name == name:
+                for sample in family.samples:
+                    if tuple(sample.labels[n] for n in self._defined[name][1]) == labels:
+                        return float(sample.value)
+        return None
+
+    def describe(self) -> Iterable[Metric]:
+        for name, (documentation, labelnames) in self._defined.items():
+            yield GaugeMetricFamily(name, documentation, labels=labelnames)
+
+    def collect(self) -> Iterator[Metric]:
+        now = time.monotonic()
+        with self._lock:
+            live = {
+                name: [
+                    (labels, value)
+                    for until, series in owners.values()
+                    if until > now
+                    for labels, value in series.items()
+                ]
+                for name, owners in self._values.items()
+            }
+        for name, (documentation, labelnames) in self._defined.items():
+            family = GaugeMetricFamily(name, documentation, labels=labelnames)
+            for labels, value in sorted(live.get(name, [])):
+                family.add_metric(list(labels), value)
+            yield family
+
+
+SAMPLED = SampledGauges()
+OUTBOX_BACKLOG = SAMPLED.define("gov_outbox_backlog", "Events in the outbox not yet published", ["service"])
+OUTBOX_OLDEST_AGE = SAMPLED.define(
+    "gov_outbox_oldest_age_seconds", "Age of the oldest unpublished outbox event (0 when none)", ["service"]
+)
+CONSUMER_LAG = SAMPLED.define(
+    "gov_consumer_lag",
+    "Messages of a partition after its consumer group's committed offset",
+    ["service", "group", "topic", "partition"],
+)
+READY = SAMPLED.define("gov_ready", "1 when the service's readiness checks pass (as /readyz), else 0", ["service"])
+REGISTRY.register(SAMPLED)
 
 
 def _on_this_machine(request: Request) -> bool:
@@ -85,7 +170,14 @@ class _Measure:
 
 
 def install_metrics(app: FastAPI, service: str, *, token: str = "") -> None:
-    app.add_middleware(_Measure, service=service)
+    # Outside every middleware, including those added after this call: an answer given by a middleware
+    # (503 of load shedding, 413 of a body limit, the gateway's 414) is counted like any other.
+    build_stack = app.build_middleware_stack
+
+    def measured_stack() -> Any:
+        return _Measure(build_stack(), service=service)
+
+    app.build_middleware_stack = measured_stack  # type: ignore[method-assign]
 
     @app.get("/metrics", include_in_schema=False)
     def metrics(request: Request) -> Response:
@@ -94,5 +186,6 @@ def install_metrics(app: FastAPI, service: str, *, token: str = "") -> None:
             # `serve --workers N` (gov_common.cli): the sum of every worker process of this server.
             registry = CollectorRegistry()
             MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+            registry.register(SAMPLED)  # not kept in the shared files: this process's own samples
             return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

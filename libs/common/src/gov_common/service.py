@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gov_common.auth import TokenVerifier
+from gov_common.backlog import ServiceGauges
 from gov_common.bus import Bus, make_bus
 from gov_common.context import RequestIdMiddleware
 from gov_common.db import Database
@@ -103,6 +104,10 @@ class ServiceRuntime:
         self.revocation_feed: RevocationFeed | None = RevocationFeed(
             bus=self.bus, revocations=self.revocations, service=name
         )
+        # Outbox backlog, consumer lag and readiness for Prometheus, measured in the background.
+        self.gauges = ServiceGauges(
+            service=name, db=self.db, bus=self.bus, readiness=self.readiness, consumer=self.consumer
+        )
         self.on_start: list[Callable[[], None]] = []
         self.on_stop: list[Callable[[], None]] = []
         self.extras: dict[str, Any] = {}
@@ -135,12 +140,14 @@ class ServiceRuntime:
         self.relay.start()
         if self.consumer is not None and (self.settings.run_worker if worker is None else worker):
             self.consumer.start()
+        self.gauges.start()
         self.started = True
         log.info("service %s started", self.name)
 
     def stop(self) -> None:
         if not self.started:
             return
+        self.gauges.stop()
         if self.revocation_feed is not None:
             self.revocation_feed.request_stop()  # its last poll ends while the others stop
         if self.consumer is not None:

@@ -188,3 +188,16 @@ class LocalBus(Bus):
             Message(topic=t, partition=0, offset=s, key=k, value=bytes(v), headers=json.loads(h))
             for s, t, k, v, h in rows
         ]
+
+    def lag(self, group: str, topics: Sequence[str]) -> dict[str, int]:
+        """How many messages of each topic come after `group`'s committed offset (its consumer lag,
+        gov_common.backlog): one range count on the (topic, seq) index per topic."""
+        lag = {}
+        for topic in topics:
+            committed = self._committed(group, topic)
+            with self._lock:
+                row = self._conn.execute(
+                    "SELECT COUNT(*) FROM messages WHERE topic = ? AND seq > ?", (topic, committed)
+                ).fetchone()
+            lag[topic] = int(row[0])
+        return lag
