@@ -87,6 +87,10 @@ class TooManyRequests(DomainError):
         self.retry_after = retry_after
 
 
+class TransientFailure(Exception):
+    """A failure of infrastructure (a dependency down, a timeout, a 5xx): retried, never dead-lettered."""
+
+
 class ProblemResponse(JSONResponse):
     media_type = PROBLEM_JSON
 
