@@ -72,12 +72,14 @@ class NoTransactionGuard:
 
 
 class FakeCredit:
-    """data-sharing's credit library as the test sets it; `reachable=False` is an outage."""
+    """data-sharing's credit library as the test sets it; `reachable=False` is an outage, `readable=False`
+    an answer that is no clear status (not known, but no outage)."""
 
     def __init__(self, guard: NoTransactionGuard | None = None) -> None:
         self.black: set[str] = set()
         self.red: set[str] = set()
         self.reachable = True
+        self.readable = True
         self.asked: list[str] = []
         self.guard = guard or NoTransactionGuard()
 
@@ -85,7 +87,9 @@ class FakeCredit:
         self.guard()
         self.asked.append(subject)
         if not self.reachable:
-            return CreditStatus(known=False, detail="data-sharing unreachable: ConnectError")
+            return CreditStatus(known=False, unavailable=True, detail="data-sharing unreachable: ConnectError")
+        if not self.readable:
+            return CreditStatus(known=False, detail="data-sharing gave no readable credit status")
         return CreditStatus(known=True, black_listed=subject in self.black, red_listed=subject in self.red)
 
 

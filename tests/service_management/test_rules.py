@@ -101,7 +101,8 @@ def test_a_black_listed_applicant_is_not_instantly_approved_and_the_explanation_
 
 
 def test_an_unknown_credit_status_fails_safe(sm: SM) -> None:
-    sm.credit.reachable = False
+    """An answer that is no clear status (not an outage: tests/service_management/test_credit_outage.py)."""
+    sm.credit.readable = False
     case_no = sm.file()["case_no"]
     event = _dispatched(sm, case_no)
     assert event["instant_approval"] is False and event["applicant"]["facts"]["credit"] is None

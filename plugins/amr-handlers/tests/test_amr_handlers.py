@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from gov_amr_handlers.food_business import FoodBusinessHandler
 from gov_amr_handlers.individual_business import IndividualBusinessHandler
 
@@ -13,6 +15,7 @@ from business_systems.handlers import (
     CaseView,
     CreditStatus,
     DivisionRecord,
+    InvalidLookup,
     RegistryUnavailable,
     load_handlers,
 )
@@ -35,18 +38,23 @@ DECIDED = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 
 
 class Registries:
-    """A fake of the registries: a credit status, and a geography registry that knows 330122."""
+    """A fake of the registries: a credit status, and a geography registry that knows 330122, refuses
+    a code it finds malformed as data-sharing does (422: a leading zero) and may be down."""
 
     def __init__(self, status: CreditStatus | None, *, geography_up: bool = True) -> None:
         self.status = status
         self.geography_up = geography_up
+        self.asked: list[str] = []
 
     def credit(self, subject: str) -> CreditStatus | None:
         return self.status
 
     def division(self, code: str) -> DivisionRecord | None:
+        self.asked.append(code)
         if not self.geography_up:
-            raise RegistryUnavailable("down")
+            raise RegistryUnavailable("data-sharing could not be asked: ConnectError")
+        if not re.fullmatch(r"[1-9][0-9]{5}", code):
+            raise InvalidLookup("a division code has 6 digits (GB/T 2260)")
         return DivisionRecord("330122", "桐庐县", "county", "330100") if code == "330122" else None
 
 
@@ -128,7 +136,41 @@ def test_the_place_of_business_must_be_a_division_the_geography_registry_knows()
     unknown = _case("330122-AMR-XK-0001", {**BUSINESS, "business_division_code": "339999"})
     [finding] = handler.registry_checks(unknown, Registries(clean))
     assert finding.code == "division_unknown" and finding.blocking and finding.field == "form.business_division_code"
-    [down] = handler.registry_checks(known, Registries(clean, geography_up=False))
-    assert down.code == "registry_unavailable" and down.blocking
     # Without the optional field nothing is asked.
-    assert handler.registry_checks(_case("330122-AMR-XK-0001", BUSINESS), Registries(clean, geography_up=False)) == []
+    registries = Registries(clean, geography_up=False)
+    assert handler.registry_checks(_case("330122-AMR-XK-0001", BUSINESS), registries) == []
+    assert registries.asked == []
+
+
+def test_an_outage_of_the_geography_registry_is_no_finding_it_propagates() -> None:
+    """An outage says nothing about the applicant: the handler lets it through, and the business
+    system retries the case's arrival until the registry answers (issue 14)."""
+    known = _case("330122-AMR-XK-0001", {**BUSINESS, "business_division_code": "330122"})
+    with pytest.raises(RegistryUnavailable):
+        IndividualBusinessHandler().registry_checks(
+            known, Registries(CreditStatus(PERSON.id_number, False, False), geography_up=False)
+        )
+
+
+def test_a_code_the_registry_refuses_as_malformed_is_a_finding_about_the_input() -> None:
+    handler = IndividualBusinessHandler()
+    clean = CreditStatus(PERSON.id_number, False, False)
+    refused = _case("330122-AMR-XK-0001", {**BUSINESS, "business_division_code": "030122"})
+    [finding] = handler.registry_checks(refused, Registries(clean))
+    assert (finding.code, finding.field, finding.blocking) == (
+        "division_code_invalid",
+        "form.business_division_code",
+        True,
+    )
+    assert "行政区划代码格式不正确" in finding.message
+
+
+def test_a_code_that_is_not_six_digits_is_a_form_error_and_not_looked_up() -> None:
+    handler = IndividualBusinessHandler()
+    for code in ["33012", "3301220", "33O122", "３３０１２２"]:
+        form = {**BUSINESS, "business_division_code": code}
+        [error] = handler.validate(form, PERSON)
+        assert error.field == "form.business_division_code" and "行政区划代码格式不正确" in error.message
+        registries = Registries(CreditStatus(PERSON.id_number, False, False), geography_up=False)
+        assert handler.registry_checks(_case("330122-AMR-XK-0001", form), registries) == []
+        assert registries.asked == []

@@ -1,5 +1,6 @@
 """An example item handler: 户外广告设施设置许可 (outdoor advertising permit), a fictional item
-`EXAMPLE-XK-0001` with the form fields `sign_text`, `location`, `area` (m²) and `months`.
+`EXAMPLE-XK-0001` with the form fields `sign_text`, `location`, `area` (m²), `months` and, optionally,
+`division_code` (the division the sign stands in, GB/T 2260).
 
 Each method below shows one thing a handler can do; delete what your item does not need — the
 base class then does nothing extra (validate, registry_checks) or issues the form as the licence
@@ -17,6 +18,7 @@ from business_systems.handlers import (
     CaseView,
     FieldError,
     Finding,
+    InvalidLookup,
     ItemHandler,
     LicenseContent,
     Registries,
@@ -49,13 +51,35 @@ class ExampleHandler(ItemHandler):
 
     def registry_checks(self, case: CaseView, registries: Registries) -> list[Finding]:
         """Runs when the case arrives, after validate. A blocking finding keeps the case from instant
-        approval and shows the reviewers why; a non-blocking one is a note for them."""
+        approval and shows the reviewers why; a non-blocking one is a note for them.
+
+        A live look-up has three outcomes besides its answer: `None` (there is no such record: a
+        finding about the input), `InvalidLookup` (the registry refused the value as malformed: a
+        finding about the input, naming its field) and `RegistryUnavailable` (data-sharing cannot
+        be asked now). Never catch the last one: the business system then retries the case's
+        arrival until the registry answers, so an outage never changes a decision."""
+        findings: list[Finding] = []
         status = registries.credit(case.applicant.id_number)
         if status is None:
-            return [Finding("credit_unknown", "未能查询申请人信用状况", blocking=False)]
-        if status.black_listed:
-            return [Finding("credit_black_listed", "申请人在失信名单上")]
-        return []
+            findings.append(Finding("credit_unknown", "未能查询申请人信用状况", blocking=False))
+        elif status.black_listed:
+            findings.append(Finding("credit_black_listed", "申请人在失信名单上"))
+        code = case.form.get("division_code")
+        if isinstance(code, str) and code.strip():
+            try:
+                division = registries.division(code.strip())
+            except InvalidLookup:
+                findings.append(
+                    Finding("division_code_invalid", "设施所在行政区划代码格式不正确", field="form.division_code")
+                )
+            else:
+                if division is None:
+                    findings.append(
+                        Finding(
+                            "division_unknown", f"行政区划代码 {code} 在空间地理库中不存在", field="form.division_code"
+                        )
+                    )
+        return findings
 
     def license_content(self, case: CaseView) -> LicenseContent:
         """Runs at approval (case.decided_at is set): what the electronic licence says, how far it

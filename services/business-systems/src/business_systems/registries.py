@@ -6,7 +6,9 @@ Other registries are asked live, from data-sharing's governed data APIs, with th
 system's own identity (client credentials): every read is checked against its access there and
 audited. A handler runs once per case (when it arrives), so what it found is what is kept. It runs
 in the consumer's prepare stage (`review.service.check_arrival`), before the transaction that stores
-the case opens: no database transaction waits on data-sharing.
+the case opens: no database transaction waits on data-sharing. A look-up data-sharing cannot answer
+now raises RegistryUnavailable, and the case's arrival is retried until it can (an outage never
+changes a decision); a value it refuses as malformed raises InvalidLookup, a finding about the input.
 """
 
 from __future__ import annotations
@@ -17,10 +19,19 @@ from urllib.parse import quote
 
 import httpx
 
-from business_systems.handlers import CreditStatus, DivisionRecord, RegistryUnavailable
+from business_systems.handlers import (
+    CreditStatus,
+    DivisionRecord,
+    InvalidLookup,
+    RegistryError,
+    RegistryUnavailable,
+)
 from gov_common.http import sync_client
 
 PURPOSE = "业务办理：事项受理审查"
+# Answers that say "not now" rather than anything about the value asked for: no valid token yet
+# (the gateway's keys not reachable, a token expired under way), a timeout, throttled.
+UNAVAILABLE = frozenset({401, 408, 429})
 
 
 class DataSharingRegistries:
@@ -62,8 +73,12 @@ class DataSharingRegistries:
         )
 
     def _get(self, path: str) -> dict[str, Any] | None:
+        """data-sharing's answer: the record, or None for 404. An outage (no connection, a timeout,
+        no service token, 401, 408, 429, 5xx) raises RegistryUnavailable; a value refused as
+        malformed (400, 422) raises InvalidLookup; anything else (403: no access granted) raises
+        RegistryError."""
         if self._url is None or self._auth_headers is None:
-            raise RegistryUnavailable("this business system has no data-sharing address or service identity")
+            raise RegistryError("this business system has no data-sharing address or service identity")
         try:
             headers = self._auth_headers()
             if self._transport is None:
@@ -73,10 +88,37 @@ class DataSharingRegistries:
             else:  # a transport of the tests' own
                 with httpx.Client(timeout=self._timeout, transport=self._transport) as client:
                     response = client.get(self._url + path, params={"purpose": PURPOSE}, headers=headers)
-        except Exception as exc:  # transport errors, and no service token to be had
-            raise RegistryUnavailable(f"data-sharing could not be asked: {exc}") from exc
-        if response.status_code == 404:
+        except Exception as exc:  # transport errors and timeouts, and no service token to be had
+            raise RegistryUnavailable(f"data-sharing could not be asked: {type(exc).__name__}: {exc}") from exc
+        status = response.status_code
+        if status == 404:
             return None
-        if response.status_code != 200:
-            raise RegistryUnavailable(f"data-sharing answered {response.status_code}: {response.text[:200]}")
-        return dict(response.json())
+        if status in (400, 422):
+            raise InvalidLookup(_problem_detail(response))
+        if status in UNAVAILABLE or status >= 500:
+            raise RegistryUnavailable(f"data-sharing answered {status}: {response.text[:200]}")
+        if status != 200:
+            raise RegistryError(f"data-sharing answered {status}: {response.text[:200]}")
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise RegistryError(f"data-sharing answered 200 with no JSON: {response.text[:200]}") from exc
+        if not isinstance(body, dict):
+            raise RegistryError("data-sharing answered 200 with no record")
+        return body
+
+
+def _problem_detail(response: httpx.Response) -> str:
+    """What a problem+json answer says was wrong with the value (its errors' messages, else its detail)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200]
+    if not isinstance(body, dict):
+        return response.text[:200]
+    errors = body.get("errors")
+    if isinstance(errors, list):
+        messages = [str(e.get("message")) for e in errors if isinstance(e, dict) and e.get("message")]
+        if messages:
+            return "; ".join(messages)
+    return str(body.get("detail") or body.get("title") or response.status_code)

@@ -54,20 +54,43 @@ class DivisionRecord:
     parent_code: str | None
 
 
-class RegistryUnavailable(Exception):
-    """A registry could not be asked; the case goes to people instead of being decided without it."""
+class RegistryError(Exception):
+    """A registry look-up that gave no answer about the value asked for: refused for this system
+    (no access, no address configured) or answered something unreadable. The business system records
+    it as a blocking `registry_error` finding about the look-up, never about the applicant."""
+
+
+class RegistryUnavailable(RegistryError):
+    """The registry cannot be asked now (data-sharing unreachable, a timeout, a 5xx): an outage,
+    which says nothing about the case. Let it propagate: the business system does not store the case
+    but retries its arrival until the registry answers, so an outage never changes a decision. Never
+    turn it into a finding (the business system notices a swallowed one and retries all the same)."""
+
+
+class InvalidLookup(RegistryError):
+    """The registry refused the value asked about as malformed (a 4xx such as 422): a finding about
+    the input, which the handler names with the form field it came from. `detail` is the registry's
+    own words (English)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
 
 
 class Registries(Protocol):
-    """The base registries as a handler may consult them."""
+    """The base registries as a handler may consult them. A look-up answers, or says "none"
+    (`None`), or raises: `RegistryUnavailable` (an outage: let it propagate), `InvalidLookup` (the
+    value is malformed: a finding about the input) or `RegistryError` (refused: let it propagate)."""
 
     def credit(self, subject: str) -> CreditStatus | None:
-        """The credit standing of a resident ID number or USCC; None when it cannot be known."""
+        """The credit standing of a resident ID number or USCC, from the facts that came with the
+        case; None when service-management could not know it (no live look-up)."""
         ...
 
     def division(self, code: str) -> DivisionRecord | None:
-        """The division with this code in the geography registry, None when there is none;
-        raises RegistryUnavailable when data-sharing cannot be asked."""
+        """The division with this code in the geography registry, None when there is none; raises
+        InvalidLookup when the registry refuses `code` as malformed, RegistryUnavailable when
+        data-sharing cannot be asked now."""
         ...
 
 

@@ -1,17 +1,33 @@
-"""Running the item's handler on a work item: the checks on arrival and the licence at approval."""
+"""Running the item's handler on a work item: the checks on arrival and the licence at approval.
+
+An outage never changes a decision: a registry look-up that cannot be answered now fails the
+arrival with RegistryOutage (a TransientFailure), so the consumer retries the dispatched event,
+with that case's partition waiting, until data-sharing answers; nothing about it is stored."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from business_systems.handlers import ApplicantView, CaseView, ItemHandler, LicenseContent, Registries
+from business_systems.handlers import (
+    ApplicantView,
+    CaseView,
+    CreditStatus,
+    DivisionRecord,
+    InvalidLookup,
+    ItemHandler,
+    LicenseContent,
+    Registries,
+    RegistryError,
+    RegistryUnavailable,
+)
 from business_systems.models import WorkItem
-from gov_common.errors import DomainError
+from gov_common.errors import DomainError, TransientFailure
 
 log = logging.getLogger("business_systems.review")
+T = TypeVar("T")
 
 
 class HandlerFailed(DomainError):
@@ -56,16 +72,47 @@ def dispatched_case_view(data: Mapping[str, Any]) -> CaseView:
     )
 
 
+class RegistryOutage(TransientFailure):
+    """A registry the item's handler asked could not answer now: the case's arrival is not stored
+    but retried by the consumer (its partition waits), so an outage never becomes a finding."""
+
+
+class _Watched:
+    """The registries as a handler sees them, noting an outage any look-up met: one the handler
+    caught (and perhaps turned into a finding) retries the arrival all the same."""
+
+    def __init__(self, registries: Registries) -> None:
+        self._registries = registries
+        self.outage: RegistryUnavailable | None = None
+
+    def credit(self, subject: str) -> CreditStatus | None:
+        return self._watch(self._registries.credit, subject)
+
+    def division(self, code: str) -> DivisionRecord | None:
+        return self._watch(self._registries.division, code)
+
+    def _watch(self, look_up: Callable[[str], T], value: str) -> T:
+        try:
+            return look_up(value)
+        except RegistryUnavailable as exc:
+            self.outage = exc
+            raise
+
+
 def run_checks(handler_name: str, handler: ItemHandler, case: CaseView, registries: Registries) -> list[dict[str, Any]]:
-    """What the handler finds on arrival, as stored on the work item. A handler that raises is
-    itself a blocking finding: the case goes to people instead of the dead-letter topic."""
+    """What the handler finds on arrival, as stored on the work item. A registry that cannot be asked
+    now raises RegistryOutage (nothing is stored; the consumer retries the arrival). A value a
+    registry refuses as malformed, or a look-up refused for this system, that the handler let through
+    is a blocking `registry` finding; a handler that raises anything else is itself a blocking
+    `handler` finding: the case goes to people instead of the dead-letter topic."""
+    watched = _Watched(registries)
     findings: list[dict[str, Any]] = []
     try:
         for error in handler.validate(dict(case.form), case.applicant):
             findings.append(
                 {"kind": "form", "field": error.field, "code": "invalid", "message": error.message, "blocking": True}
             )
-        for finding in handler.registry_checks(case, registries):
+        for finding in handler.registry_checks(case, watched):
             findings.append(
                 {
                     "kind": "registry",
@@ -75,6 +122,16 @@ def run_checks(handler_name: str, handler: ItemHandler, case: CaseView, registri
                     "blocking": finding.blocking,
                 }
             )
+    except TransientFailure:
+        raise  # the handler's own: the consumer retries it
+    except RegistryUnavailable as exc:
+        watched.outage = watched.outage or exc  # raised below
+    except InvalidLookup as exc:
+        findings.append(
+            _registry_finding("lookup_invalid", f"申请信息中有基础库不接受的值，请人工核对（{exc.detail}）")
+        )
+    except RegistryError as exc:
+        findings.append(_registry_finding("registry_error", f"基础库查询未获答复，由人工核对（{exc}）"))
     except Exception as exc:
         log.exception("item handler %s failed on case %s", handler_name, case.case_no)
         findings.append(
@@ -86,7 +143,16 @@ def run_checks(handler_name: str, handler: ItemHandler, case: CaseView, registri
                 "blocking": True,
             }
         )
+    if watched.outage is not None:
+        log.warning("case %s waits for a registry (handler %s): %s", case.case_no, handler_name, watched.outage)
+        raise RegistryOutage(
+            f"case {case.case_no}: a registry is unavailable ({watched.outage}); its arrival is retried"
+        ) from watched.outage
     return findings
+
+
+def _registry_finding(code: str, message: str) -> dict[str, Any]:
+    return {"kind": "registry", "field": None, "code": code, "message": message, "blocking": True}
 
 
 def license_content(handler_name: str, handler: ItemHandler, work: WorkItem, *, decided_at: datetime) -> LicenseContent:

@@ -90,8 +90,10 @@ def check_arrival(
     """The consumer's prepare stage for a dispatched case: the item handler's checks, whose registry
     look-ups may ask data-sharing over HTTP, run before the transaction that stores the case opens.
     `registries` gives the registries a handler may consult for an applicant; without it only the
-    facts that came with the case are known and any live lookup is unavailable. None for another
-    department's case (nothing is asked)."""
+    facts that came with the case are known and any live lookup is refused (a `registry_error`
+    finding). Raises RegistryOutage (a TransientFailure) when a registry cannot be asked now: the
+    consumer retries the event, and the case is stored only once its checks could be made. None for
+    another department's case (nothing is asked)."""
     data = event.data
     if data.get("department_code") != department_code:
         return None

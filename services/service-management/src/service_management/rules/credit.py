@@ -1,7 +1,10 @@
 """Credit facts from data-sharing's credit library (社会信用信息库), for the rules.
 
-An unreachable data-sharing, or any answer that is not a clear status, is "not known": the
-caller must then treat the applicant as not instantly approvable (fail safe).
+Any answer that is not a clear status is "not known": the caller must then treat the applicant as
+not instantly approvable (fail safe). An outage of data-sharing (no connection, a timeout, no service
+token, 401/408/429, a 5xx) is also "unavailable": that is no fact about the applicant, so the
+instant-approval check refuses to decide on it (503, try again) rather than deciding "not instant"
+(rules/service.py, issue 14: an outage never changes a decision).
 """
 
 from __future__ import annotations
@@ -16,11 +19,14 @@ from gov_common.http import sync_client
 from gov_common.service_client import ServiceCredentials
 
 log = logging.getLogger("service_management.rules")
+# Answers that say "not now" rather than anything about the subject: no valid token yet, a timeout, throttled.
+UNAVAILABLE = frozenset({401, 408, 429})
 
 
 @dataclass(frozen=True)
 class CreditStatus:
     known: bool
+    unavailable: bool = False  # not known because data-sharing could not be asked now
     black_listed: bool = False
     red_listed: bool = False
     detail: str = ""
@@ -55,12 +61,14 @@ class HttpCreditLookup:
                 headers=headers,
                 timeout=self.timeout,
             )
-        except Exception as exc:  # unreachable, no token: not known
-            log.warning("credit status of an applicant is not known: %s", exc)
-            return CreditStatus(known=False, detail=f"data-sharing unreachable: {type(exc).__name__}")
-        if response.status_code != 200:
-            log.warning("credit status lookup answered %s", response.status_code)
-            return CreditStatus(known=False, detail=f"data-sharing answered {response.status_code}")
+        except Exception as exc:  # unreachable, a timeout, no token: an outage
+            log.warning("credit status of an applicant is unavailable: %s", exc)
+            return CreditStatus(known=False, unavailable=True, detail=f"data-sharing unreachable: {type(exc).__name__}")
+        status = response.status_code
+        if status != 200:
+            log.warning("credit status lookup answered %s", status)
+            outage = status in UNAVAILABLE or status >= 500
+            return CreditStatus(known=False, unavailable=outage, detail=f"data-sharing answered {status}")
         try:
             body = response.json()
             black, red = body["black_listed"], body["red_listed"]

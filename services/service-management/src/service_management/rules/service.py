@@ -1,6 +1,7 @@
 """Decision tables as versioned data, and the instant-approval check at dispatch with its stored
-explanation. A black-listed applicant, or one whose credit status cannot be had, is never
-instantly approved, whatever the table says."""
+explanation. A black-listed applicant, or one whose credit status is not known, is never
+instantly approved, whatever the table says; a credit status that data-sharing could not give
+because of an outage decides nothing: the check answers 503 (the request is tried again)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from gov_common import decisions as engine
 from gov_common.auth import Principal
-from gov_common.errors import InvalidField, NotFound
+from gov_common.errors import InvalidField, NotFound, ServiceUnavailable
 from gov_common.pagination import PageRequest
 from service_management.deps import check_department
 from service_management.models import Case, CaseDecision, DecisionTable, Item
@@ -20,6 +21,12 @@ from service_management.rules.credit import CreditStatus
 
 INSTANT_CHECK = "instant_approval_check"
 AUTOMATED_APPROVAL = "automated_approval"
+
+
+class CreditUnavailable(ServiceUnavailable):
+    """The instant-approval check cannot be made: data-sharing's credit library is unavailable."""
+
+    code = "credit_unavailable"
 
 
 def current_table(session: Session, item_code: str) -> DecisionTable | None:
@@ -112,6 +119,12 @@ def instant_approval_check(
     table)? Stores the explanation on the case."""
     if not item.instant_approval:
         return False
+    if credit.unavailable:
+        # An outage is no fact about the applicant: rather than "not instant", nothing is decided and
+        # the whole unit of work (the filing, the acceptance) is refused, to be tried again.
+        raise CreditUnavailable(
+            f"the applicant's credit status cannot be checked now ({credit.detail}); try again shortly"
+        )
     output: dict[str, Any] = {}
     eligible = False
     reason = ""
