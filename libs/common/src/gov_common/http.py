@@ -24,6 +24,9 @@ log = logging.getLogger("gov_common.http")
 # not all written to be repeated).
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 DEFAULT_KEEPALIVE_EXPIRY_SECONDS = 5.0
+# A connection to another service opens within this many seconds or not at all (a service that is
+# down or unreachable is answered 503 at once, not after the whole request timeout).
+DEFAULT_CONNECT_TIMEOUT_SECONDS = 3.0
 
 
 async def _add_request_id(request: httpx.Request) -> None:
@@ -119,10 +122,12 @@ def async_client(
     keepalive_expiry: float = DEFAULT_KEEPALIVE_EXPIRY_SECONDS,
     max_connections: int = 100,
     pool_timeout: float | None = None,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT_SECONDS,
 ) -> httpx.AsyncClient:
     """The process's one asynchronous client. At most `max_connections` connections at once, each
     kept for reuse up to `keepalive_expiry` seconds idle; a request that finds none free within
-    `pool_timeout` seconds (default: `timeout`) fails with httpx.PoolTimeout."""
+    `pool_timeout` seconds (default: `timeout`) fails with httpx.PoolTimeout; a new connection opens
+    within `connect_timeout` seconds (at most `timeout`) or fails with httpx.ConnectTimeout."""
     limits = httpx.Limits(
         max_connections=max_connections, max_keepalive_connections=max_connections, keepalive_expiry=keepalive_expiry
     )
@@ -131,7 +136,11 @@ def async_client(
         httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=None, max_keepalive_connections=0)),
     )
     return httpx.AsyncClient(
-        timeout=httpx.Timeout(timeout, pool=timeout if pool_timeout is None else pool_timeout),
+        timeout=httpx.Timeout(
+            timeout,
+            connect=min(timeout, connect_timeout),
+            pool=timeout if pool_timeout is None else pool_timeout,
+        ),
         transport=transport,
         event_hooks={"request": [_add_request_id]},
     )
