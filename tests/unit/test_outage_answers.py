@@ -23,6 +23,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from gov_common.db import BUSY, CONFLICT, UNAVAILABLE, CommitUnconfirmed, Database, database_failure
 from gov_common.errors import install_error_handlers
 from gov_common.http import DEFAULT_CONNECT_TIMEOUT_SECONDS, async_client
+from gov_standalone.guards import install_busy_handlers
 from portal_gateway.routing import UpstreamLimits, forward
 
 
@@ -193,3 +194,24 @@ def test_a_change_that_never_reached_the_service_may_be_sent_again(failure: Exce
         posted = client.post("/api/v1/cases", json={"item_code": "x"})
     assert posted.status_code == 503 and int(posted.headers["retry-after"]) > 0
     assert posted.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    ("message", "status", "code"),
+    [
+        ("database is locked", 503, "busy"),
+        ("disk I/O error", 503, "database_unavailable"),
+        ("no such table: cases", 500, None),
+    ],
+)
+def test_the_standalone_platform_answers_its_sqlite_files_the_same(message: str, status: int, code: str | None) -> None:
+    app = FastAPI()
+    install_error_handlers(app)
+    install_busy_handlers(app)  # the standalone launcher's, over the common ones
+    app.get("/write")(_raising(OperationalError("INSERT", {}, sqlite3.OperationalError(message))))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        answer = client.get("/write")
+    assert answer.status_code == status
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json().get("code") == code
+    assert ("retry-after" in answer.headers) == (status == 503)
