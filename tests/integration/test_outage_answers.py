@@ -150,6 +150,19 @@ def test_a_commit_whose_connection_is_lost_is_neither_success_nor_half_kept(pg_a
         db.dispose()
 
 
+def test_readiness_does_not_wait_for_a_busy_pool(pg_url: str) -> None:
+    """Every pooled connection taken by requests (overload, answered 503 on its own): the database still
+    answers, so the process stays ready; the probe asks on a connection of its own."""
+    db = Database(pg_url, pool_size=1, max_overflow=0, pool_timeout=5)
+    try:
+        with db.engine.connect():
+            started = time.monotonic()
+            assert db.ping() is True
+            assert time.monotonic() - started < 2
+    finally:
+        db.dispose()
+
+
 def _gateway_settings(url: str, tmp_path: Path, upstream: str) -> GatewaySettings:
     return GatewaySettings(
         environment="test",

@@ -16,11 +16,19 @@ import psycopg
 import pytest
 from fastapi import FastAPI, Request, Response
 from fastapi.testclient import TestClient
-from sqlalchemy import Column, Integer, MetaData, Table, insert, select
+from sqlalchemy import Column, Integer, MetaData, Table, event, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
-from gov_common.db import BUSY, CONFLICT, UNAVAILABLE, CommitUnconfirmed, Database, database_failure
+from gov_common.db import (
+    BUSY,
+    CONFLICT,
+    DB_CONNECT_TIMEOUT_SECONDS,
+    UNAVAILABLE,
+    CommitUnconfirmed,
+    Database,
+    database_failure,
+)
 from gov_common.errors import install_error_handlers
 from gov_common.http import DEFAULT_CONNECT_TIMEOUT_SECONDS, async_client
 from gov_standalone.guards import install_busy_handlers
@@ -215,3 +223,31 @@ def test_the_standalone_platform_answers_its_sqlite_files_the_same(message: str,
     assert answer.headers["content-type"] == "application/problem+json"
     assert answer.json().get("code") == code
     assert ("retry-after" in answer.headers) == (status == 503)
+
+
+class _Stop(Exception):
+    pass
+
+
+@pytest.mark.parametrize(
+    ("url", "timeout"),
+    [
+        ("postgresql+psycopg://u@db.invalid/x", DB_CONNECT_TIMEOUT_SECONDS),
+        ("postgresql+psycopg://u@db.invalid/x?connect_timeout=10", "10"),  # the URL's own
+    ],
+)
+def test_a_postgresql_connection_opens_within_a_short_timeout(url: str, timeout: object) -> None:
+    database = Database(url)
+    seen: dict[str, Any] = {}
+
+    def capture(_dialect: Any, _record: Any, _args: Any, params: dict[str, Any]) -> None:
+        seen.update(params)
+        raise _Stop
+
+    for engine in (database.engine, database._probe_engine()):  # requests' pool, and readiness's
+        seen.clear()
+        event.listen(engine, "do_connect", capture)
+        with pytest.raises(_Stop):
+            engine.connect()
+        assert seen["connect_timeout"] == timeout
+    assert DB_CONNECT_TIMEOUT_SECONDS == 3

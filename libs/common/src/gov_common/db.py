@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
 log = logging.getLogger("gov_common.db")
@@ -291,17 +292,20 @@ def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10, pool_ti
     takes at most DB_CONNECT_TIMEOUT_SECONDS to open. SQLite has its own pool (above)."""
     if url.startswith("sqlite"):
         return _make_sqlite_engine(url)
-    connect_args: dict[str, Any] = {}
-    if "connect_timeout" not in make_url(url).query:
-        connect_args["connect_timeout"] = DB_CONNECT_TIMEOUT_SECONDS
     return create_engine(
         url,
         pool_pre_ping=True,
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_timeout=pool_timeout,
-        connect_args=connect_args,
+        connect_args=_connect_args(url),
     )
+
+
+def _connect_args(url: str) -> dict[str, Any]:
+    if "connect_timeout" in make_url(url).query:
+        return {}
+    return {"connect_timeout": DB_CONNECT_TIMEOUT_SECONDS}
 
 
 # What a database error means for the caller (`database_failure`): the database could not be reached
@@ -348,6 +352,7 @@ class Database:
         """`pool`: make_engine's pool settings (pool_size, max_overflow, pool_timeout)."""
         self.url = url
         self.engine = make_engine(url, **pool)
+        self._probe: Engine | None = None  # PostgreSQL: readiness's own connections (`ping`)
         sqlite_path = _sqlite_path(url)
         # SQLite: the file's in-process write lock and its figures (waits, longest hold).
         self.writer_lock = sqlite_writer_lock(sqlite_path) if sqlite_path is not None else None
@@ -385,12 +390,24 @@ class Database:
             session.close()
 
     def ping(self) -> bool:
+        """Whether the database answers (readiness): on PostgreSQL on a connection of its own, opened
+        within the connect timeout, so that a pool busy with requests (overload, answered 503 by
+        itself) does not make the process look unreachable."""
         try:
-            with self.engine.connect() as connection:
+            with self._probe_engine().connect() as connection:
                 connection.execute(text("SELECT 1"))
             return True
         except Exception:
             return False
 
+    def _probe_engine(self) -> Engine:
+        if self.engine.dialect.name == "sqlite":
+            return self.engine
+        if self._probe is None:
+            self._probe = create_engine(self.url, poolclass=NullPool, connect_args=_connect_args(self.url))
+        return self._probe
+
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._probe is not None:
+            self._probe.dispose()
