@@ -6,6 +6,7 @@ tests/integration/test_outage_answers.py."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,7 +31,7 @@ from gov_common.db import (
     database_failure,
 )
 from gov_common.errors import install_error_handlers
-from gov_common.http import DEFAULT_CONNECT_TIMEOUT_SECONDS, async_client
+from gov_common.http import DEFAULT_CONNECT_TIMEOUT_SECONDS, RetryOnFreshConnection, async_client
 from gov_standalone.guards import install_busy_handlers
 from portal_gateway.routing import UpstreamLimits, forward
 
@@ -251,3 +252,33 @@ def test_a_postgresql_connection_opens_within_a_short_timeout(url: str, timeout:
             engine.connect()
         assert seen["connect_timeout"] == timeout
     assert DB_CONNECT_TIMEOUT_SECONDS == 3
+
+
+class _Failing(httpx.AsyncBaseTransport):
+    def __init__(self, failure: Exception) -> None:
+        self.failure = failure
+        self.sent = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.sent += 1
+        raise self.failure
+
+
+@pytest.mark.parametrize(("method", "answered"), [("POST", httpx.RemoteProtocolError), ("GET", httpx.ConnectError)])
+def test_a_change_whose_second_try_finds_the_service_gone_is_an_unknown_outcome(
+    method: str, answered: type[Exception]
+) -> None:
+    """A reused connection ends without a byte (an idle connection closed, or a server killed after its
+    commit), and the fresh connection of the one retry is refused (the service is down): for a POST the
+    first failure is what is known, so the gateway says "outcome unknown", not "send it again"."""
+    pooled = _Failing(httpx.RemoteProtocolError("Server disconnected without sending a response."))
+    fresh = _Failing(httpx.ConnectError("All connection attempts failed"))
+    client = httpx.AsyncClient(transport=RetryOnFreshConnection(pooled, fresh))
+
+    async def send() -> None:
+        async with client:
+            await client.request(method, "http://sm.invalid/api/v1/cases", content=b"{}")
+
+    with pytest.raises(answered):
+        asyncio.run(send())
+    assert (pooled.sent, fresh.sent) == (1, 1)

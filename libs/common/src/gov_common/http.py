@@ -96,6 +96,7 @@ class RetryOnFreshConnection(httpx.AsyncBaseTransport):
         except httpx.TransportError as exc:
             if not may_retry(request, exc, reused=not attempt.connected, head_received=attempt.head_received):
                 raise
+            first = exc
             log.info(
                 "%s %s failed on a %s connection (%s: %s); sending it once more on a fresh one",
                 request.method,
@@ -109,7 +110,15 @@ class RetryOnFreshConnection(httpx.AsyncBaseTransport):
                 request.extensions.pop("trace", None)
             else:
                 request.extensions["trace"] = outer
-        return await self.fresh.handle_async_request(request)
+        try:
+            return await self.fresh.handle_async_request(request)
+        except (httpx.ConnectError, httpx.ConnectTimeout):
+            if request.method in IDEMPOTENT_METHODS or isinstance(first, httpx.ConnectError | httpx.ConnectTimeout):
+                raise
+            # The first attempt went out whole and may have been acted on (a server that died after
+            # its commit looks the same as one that closed an idle connection); the second never left:
+            # what is known is the first's failure, "outcome unknown" (portal_gateway.routing).
+            raise first from None
 
     async def aclose(self) -> None:
         await self.pooled.aclose()
