@@ -22,7 +22,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gov_common.db import sqlite_writer_wait
-from gov_common.errors import problem
+from gov_common.errors import database_handler, problem
 
 log = logging.getLogger("gov_standalone")
 
@@ -87,8 +87,9 @@ async def _operational_handler(request: Request, exc: Exception) -> JSONResponse
         # The driver's message only: the statement's parameters (names, identity numbers) stay out of the log.
         log.warning("database writer busy on %s %s: %s", request.method, request.url.path, getattr(exc, "orig", exc))
         return busy("the service is busy writing; try again shortly")
-    log.error("database error on %s %s", request.method, request.url.path, exc_info=exc)  # as any 500
-    return problem(500, "An internal error occurred; it has been logged.")
+    # Anything else as every service answers it (gov_common.errors): 503 if the file cannot be
+    # opened or written (disk full, I/O error), 500 for a faulty statement.
+    return await database_handler(request, exc)
 
 
 async def _pool_timeout_handler(request: Request, exc: Exception) -> JSONResponse:

@@ -14,10 +14,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from sqlalchemy import DateTime, Engine, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
 log = logging.getLogger("gov_common.db")
@@ -276,15 +279,70 @@ def _sqlite_path(url: str) -> str | None:
     return path if path and path != ":memory:" and not path.startswith("file:") else None
 
 
+# Seconds a new PostgreSQL connection may take before it fails (libpq's connect_timeout; at least 2):
+# a database that is down or unreachable is answered 503 at once, not after the kernel's minutes of
+# SYN retries. The URL may set its own (`?connect_timeout=10`).
+DB_CONNECT_TIMEOUT_SECONDS = 3
+
+
 def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10, pool_timeout: float = 5.0) -> Engine:
     """The engine of `url`; on PostgreSQL with a pool of `pool_size` connections kept, `max_overflow`
     more while busy, and `pool_timeout` seconds' wait for one before sqlalchemy.exc.TimeoutError
-    (answered 503, gov_common.errors). SQLite has its own pool (above)."""
+    (answered 503, gov_common.errors); a connection is checked before use (pre-ping) and a new one
+    takes at most DB_CONNECT_TIMEOUT_SECONDS to open. SQLite has its own pool (above)."""
     if url.startswith("sqlite"):
         return _make_sqlite_engine(url)
     return create_engine(
-        url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout
+        url,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=pool_timeout,
+        connect_args=_connect_args(url),
     )
+
+
+def _connect_args(url: str) -> dict[str, Any]:
+    if "connect_timeout" in make_url(url).query:
+        return {}
+    return {"connect_timeout": DB_CONNECT_TIMEOUT_SECONDS}
+
+
+# What a database error means for the caller (`database_failure`): the database could not be reached
+# or lost the connection (UNAVAILABLE), the SQLite file's writer stayed taken (BUSY), or the
+# transaction lost to a concurrent one (deadlock, serialization failure: CONFLICT). Each time nothing
+# of the unit of work was kept, and it may be sent again; any other database error is a fault (500).
+UNAVAILABLE, BUSY, CONFLICT = "unavailable", "busy", "conflict"
+_SQLITE_UNAVAILABLE = ("unable to open database file", "disk i/o error", "database or disk is full")
+
+
+def database_failure(exc: BaseException) -> str | None:
+    """UNAVAILABLE, BUSY or CONFLICT for a failure of the database rather than of the statement
+    (a DBAPI error, wrapped by SQLAlchemy or not); None for anything else."""
+    original = exc.orig if isinstance(exc, DBAPIError) else exc
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return UNAVAILABLE
+    if isinstance(original, sqlite3.OperationalError):
+        message = str(original).lower()
+        if "locked" in message or "busy" in message:
+            return BUSY
+        return UNAVAILABLE if message.startswith(_SQLITE_UNAVAILABLE) else None
+    if not isinstance(original, psycopg.Error):
+        return None
+    if (original.sqlstate or "").startswith("40"):  # serialization failure, deadlock: transaction rollback
+        return CONFLICT
+    # Connection refused or timed out, the database not accepting connections (its sqlstate None),
+    # the server shut down or the connection terminated (57P0x), too many connections (53300), or a
+    # connection found closed.
+    if isinstance(original, psycopg.OperationalError | psycopg.InterfaceError):
+        return UNAVAILABLE
+    return None
+
+
+class CommitUnconfirmed(Exception):
+    """The connection was lost while the unit of work was being committed: the database applied all
+    of it or none of it (a transaction), and which one is not known. Never reported as success, and
+    not to be sent again blindly: the caller looks first."""
 
 
 class Database:
@@ -294,6 +352,7 @@ class Database:
         """`pool`: make_engine's pool settings (pool_size, max_overflow, pool_timeout)."""
         self.url = url
         self.engine = make_engine(url, **pool)
+        self._probe: Engine | None = None  # PostgreSQL: readiness's own connections (`ping`)
         sqlite_path = _sqlite_path(url)
         # SQLite: the file's in-process write lock and its figures (waits, longest hold).
         self.writer_lock = sqlite_writer_lock(sqlite_path) if sqlite_path is not None else None
@@ -316,7 +375,14 @@ class Database:
         session = self.sessions()
         try:
             yield session
-            session.commit()
+            # Everything but COMMIT first: a failure up to here certainly kept nothing.
+            session.flush()
+            try:
+                session.commit()
+            except DBAPIError as exc:
+                if database_failure(exc) == UNAVAILABLE:
+                    raise CommitUnconfirmed(f"the connection was lost during COMMIT: {exc.orig}") from exc
+                raise
         except BaseException:
             session.rollback()
             raise
@@ -324,12 +390,24 @@ class Database:
             session.close()
 
     def ping(self) -> bool:
+        """Whether the database answers (readiness): on PostgreSQL on a connection of its own, opened
+        within the connect timeout, so that a pool busy with requests (overload, answered 503 by
+        itself) does not make the process look unreachable."""
         try:
-            with self.engine.connect() as connection:
+            with self._probe_engine().connect() as connection:
                 connection.execute(text("SELECT 1"))
             return True
         except Exception:
             return False
 
+    def _probe_engine(self) -> Engine:
+        if self.engine.dialect.name == "sqlite":
+            return self.engine
+        if self._probe is None:
+            self._probe = create_engine(self.url, poolclass=NullPool, connect_args=_connect_args(self.url))
+        return self._probe
+
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._probe is not None:
+            self._probe.dispose()

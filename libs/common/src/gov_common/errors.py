@@ -10,9 +10,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gov_common.db import BUSY, CONFLICT, UNAVAILABLE, CommitUnconfirmed, database_failure
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("gov_common.errors")
@@ -182,14 +184,86 @@ def pool_exhausted() -> ServiceUnavailable:
     )
 
 
-async def _pool_timeout_handler(request: Request, exc: Exception) -> JSONResponse:
-    # No connection of the pool came free within db_pool_timeout_seconds: the service is overloaded,
-    # nothing was done; the caller may ask again shortly.
-    log.warning("no database connection free for %s %s: %s", request.method, request.url.path, exc)
-    return await _domain_handler(request, pool_exhausted())
+# Seconds a caller is told to wait when the database cannot be reached (docs/operations.md, "During
+# outages"): about the time a restarted PostgreSQL or a fail-over takes to accept connections again.
+DATABASE_RETRY_AFTER = 5
+# ... and when a SQLite file's writer stayed taken (the standalone platform, gov_standalone.guards).
+BUSY_RETRY_AFTER = 2
+
+
+def database_unavailable() -> ServiceUnavailable:
+    return ServiceUnavailable(
+        f"数据库暂时无法连接，本次操作未执行，请 {DATABASE_RETRY_AFTER} 秒后重试",
+        retry_after=DATABASE_RETRY_AFTER,
+        code="database_unavailable",
+    )
+
+
+def database_busy() -> ServiceUnavailable:
+    return ServiceUnavailable(
+        f"系统繁忙，本次操作未执行，请 {BUSY_RETRY_AFTER} 秒后重试", retry_after=BUSY_RETRY_AFTER, code="busy"
+    )
+
+
+def commit_unconfirmed() -> ServiceUnavailable:
+    return ServiceUnavailable(
+        "保存时数据库连接中断，无法确认本次操作是否已生效：请先查看结果，确认未生效后再重新提交",
+        retry_after=DATABASE_RETRY_AFTER,
+        code="commit_unconfirmed",
+    )
+
+
+def database_problem(exc: BaseException) -> DomainError | None:
+    """The answer to a failure of the database itself (gov_common.db.database_failure): 503 with
+    Retry-After when it cannot be reached or is busy, 409 when the transaction lost to a concurrent
+    one; None for an error of the statement (a fault: 500)."""
+    if isinstance(exc, CommitUnconfirmed):
+        return commit_unconfirmed()
+    if isinstance(exc, PoolTimeout):
+        # No connection of the pool came free within db_pool_timeout_seconds: overloaded.
+        return pool_exhausted()
+    kind = database_failure(exc)
+    if kind == UNAVAILABLE:
+        return database_unavailable()
+    if kind == BUSY:
+        return database_busy()
+    if kind == CONFLICT:
+        return Conflict(
+            "The change collided with another one made at the same moment and was not saved; send it again.",
+            code="concurrent_change",
+        )
+    return None
+
+
+def problem_of(error: DomainError) -> JSONResponse:
+    """`error` as its problem response, for code that answers outside the app's handlers (middleware)."""
+    headers = (
+        {"Retry-After": str(error.retry_after)} if isinstance(error, ServiceUnavailable | TooManyRequests) else None
+    )
+    return problem(error.status, error.detail, title=error.title, headers=headers, code=error.code, **error.extra)
+
+
+async def database_handler(request: Request, exc: Exception) -> JSONResponse:
+    answer = database_problem(exc)
+    if answer is None:
+        return await _unhandled_handler(request, exc)
+    # The driver's message only: the statement's parameters (names, identity numbers) stay out of the log.
+    log.warning(
+        "database %s on %s %s: %s",
+        answer.code,
+        request.method,
+        request.url.path,
+        getattr(exc, "orig", None) or exc.__cause__ or exc,
+    )
+    return problem_of(answer)
 
 
 async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
+    # Also what a middleware raised (outside the routes' handlers): a database outage there is a 503 too.
+    answer = database_problem(exc)
+    if answer is not None:
+        log.warning("database %s on %s %s: %s", answer.code, request.method, request.url.path, exc)
+        return problem_of(answer)
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem(500, "An internal error occurred; it has been logged.")
 
@@ -199,5 +273,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_handler)
     app.add_exception_handler(StarletteHTTPException, _http_handler)
     app.add_exception_handler(IntegrityError, _integrity_handler)
-    app.add_exception_handler(PoolTimeout, _pool_timeout_handler)
+    app.add_exception_handler(PoolTimeout, database_handler)
+    app.add_exception_handler(DBAPIError, database_handler)
+    app.add_exception_handler(CommitUnconfirmed, database_handler)
     app.add_exception_handler(Exception, _unhandled_handler)

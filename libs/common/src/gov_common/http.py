@@ -24,6 +24,9 @@ log = logging.getLogger("gov_common.http")
 # not all written to be repeated).
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 DEFAULT_KEEPALIVE_EXPIRY_SECONDS = 5.0
+# A connection to another service opens within this many seconds or not at all (a service that is
+# down or unreachable is answered 503 at once, not after the whole request timeout).
+DEFAULT_CONNECT_TIMEOUT_SECONDS = 3.0
 
 
 async def _add_request_id(request: httpx.Request) -> None:
@@ -93,6 +96,7 @@ class RetryOnFreshConnection(httpx.AsyncBaseTransport):
         except httpx.TransportError as exc:
             if not may_retry(request, exc, reused=not attempt.connected, head_received=attempt.head_received):
                 raise
+            first = exc
             log.info(
                 "%s %s failed on a %s connection (%s: %s); sending it once more on a fresh one",
                 request.method,
@@ -106,7 +110,15 @@ class RetryOnFreshConnection(httpx.AsyncBaseTransport):
                 request.extensions.pop("trace", None)
             else:
                 request.extensions["trace"] = outer
-        return await self.fresh.handle_async_request(request)
+        try:
+            return await self.fresh.handle_async_request(request)
+        except (httpx.ConnectError, httpx.ConnectTimeout):
+            if request.method in IDEMPOTENT_METHODS or isinstance(first, httpx.ConnectError | httpx.ConnectTimeout):
+                raise
+            # The first attempt went out whole and may have been acted on (a server that died after
+            # its commit looks the same as one that closed an idle connection); the second never left:
+            # what is known is the first's failure, "outcome unknown" (portal_gateway.routing).
+            raise first from None
 
     async def aclose(self) -> None:
         await self.pooled.aclose()
@@ -119,10 +131,12 @@ def async_client(
     keepalive_expiry: float = DEFAULT_KEEPALIVE_EXPIRY_SECONDS,
     max_connections: int = 100,
     pool_timeout: float | None = None,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT_SECONDS,
 ) -> httpx.AsyncClient:
     """The process's one asynchronous client. At most `max_connections` connections at once, each
     kept for reuse up to `keepalive_expiry` seconds idle; a request that finds none free within
-    `pool_timeout` seconds (default: `timeout`) fails with httpx.PoolTimeout."""
+    `pool_timeout` seconds (default: `timeout`) fails with httpx.PoolTimeout; a new connection opens
+    within `connect_timeout` seconds (at most `timeout`) or fails with httpx.ConnectTimeout."""
     limits = httpx.Limits(
         max_connections=max_connections, max_keepalive_connections=max_connections, keepalive_expiry=keepalive_expiry
     )
@@ -131,7 +145,11 @@ def async_client(
         httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=None, max_keepalive_connections=0)),
     )
     return httpx.AsyncClient(
-        timeout=httpx.Timeout(timeout, pool=timeout if pool_timeout is None else pool_timeout),
+        timeout=httpx.Timeout(
+            timeout,
+            connect=min(timeout, connect_timeout),
+            pool=timeout if pool_timeout is None else pool_timeout,
+        ),
         transport=transport,
         event_hooks={"request": [_add_request_id]},
     )

@@ -18,18 +18,21 @@ ends a grant (`portal_gateway.token_events`, `gov_common.revocation`), within a 
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request, Response
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gov_common.auth import Principal, TokenVerifier, bearer_token
-from gov_common.errors import Unauthorized, pool_exhausted, problem
+from gov_common.errors import Unauthorized, database_problem, problem, problem_of
 from gov_common.service import ServiceRuntime
 from portal_gateway.entities.service import acting_role
 from portal_gateway.models import Account, ClientApplication
+
+log = logging.getLogger("portal_gateway.revocation")
 
 # Where a token is not asked for (log-in, registration, password change, keys) nothing is checked.
 _UNCHECKED_PREFIXES = ("/api/v1/auth/",)
@@ -100,16 +103,14 @@ class TokenCheck:
     async def _refusal(self, principal: Principal) -> Response | None:
         try:
             current = await run_in_threadpool(is_current, self.reader, principal)
-        except PoolTimeout:
-            # Here, outside the routes, an exception would be a 500: overload is a 503.
-            overloaded = pool_exhausted()
-            return problem(
-                overloaded.status,
-                overloaded.detail,
-                headers={"Retry-After": str(overloaded.retry_after)},
-                code=overloaded.code,
-                retry_after=overloaded.retry_after,
-            )
+        except Exception as exc:
+            # Here, outside the routes, an exception would be a 500: overload or an unreachable
+            # database is a 503 with Retry-After.
+            answer = database_problem(exc)
+            if answer is None:
+                raise
+            log.warning("token check: database %s: %s", answer.code, getattr(exc, "orig", None) or exc)
+            return problem_of(answer)
         if current:
             return None
         what = "client application" if principal.account_type == "client" else "account"

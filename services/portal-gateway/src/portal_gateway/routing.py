@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from gov_common import pagination
 from gov_common.auth import Principal, Roles
 from gov_common.errors import DomainError, Forbidden, ServiceUnavailable, problem
+from gov_common.http import IDEMPOTENT_METHODS
 from gov_common.load_shedding import ConcurrencyLimit, overloaded
 
 log = logging.getLogger("portal_gateway.routing")
@@ -42,6 +43,24 @@ _RETURNED_HEADERS = (
 
 class UrlTooLong(DomainError):
     status, title, code = 414, "URI Too Long", "url_too_long"
+
+
+# Failures after which the service cannot have acted on the request: no connection was made, or the
+# request was not sent whole (a server acts on a request once it has read all of it).
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.WriteError, httpx.WriteTimeout)
+_OUTCOME_UNKNOWN = "服务未能答复，无法确认本次操作是否已生效：请先查看结果（如“我的办件”），确认未生效后再重新提交"
+
+
+class UpstreamTimeout(DomainError):
+    """A request that changes something was sent whole and no answer came in time."""
+
+    status, title, code = 504, "Gateway Timeout", "outcome_unknown"
+
+
+class UpstreamLost(DomainError):
+    """A request that changes something was sent whole and the connection ended without an answer."""
+
+    status, title, code = 502, "Bad Gateway", "outcome_unknown"
 
 
 class UrlLimit:
@@ -115,7 +134,20 @@ async def forward(request: Request, service: str, base_url: str, path: str) -> R
             raise UrlTooLong(f"the URL is too long to forward: {exc}") from None
         raise DomainError(f"the URL cannot be forwarded: {exc}", code="url_invalid") from None
     except httpx.HTTPError as exc:
-        log.warning("%s unreachable: %s", service, exc)
+        if request.method not in IDEMPOTENT_METHODS and not isinstance(exc, _NOT_SENT):
+            # The service may have acted on it (and crashed or stalled before answering): neither a
+            # success nor an invitation to send it again (docs/operations.md, "During outages").
+            log.warning(
+                "%s %s to %s: no answer (%s: %s); outcome unknown",
+                request.method,
+                path,
+                service,
+                type(exc).__name__,
+                exc,
+            )
+            unknown = UpstreamTimeout if isinstance(exc, httpx.TimeoutException) else UpstreamLost
+            raise unknown(_OUTCOME_UNKNOWN, service=service) from exc
+        log.warning("%s unreachable: %s: %s", service, type(exc).__name__, exc)
         raise ServiceUnavailable(f"{service} is unavailable; try again shortly") from exc
     passed = {k: v for k, v in upstream.headers.items() if k.lower() in _RETURNED_HEADERS}
     return Response(content=upstream.content, status_code=upstream.status_code, headers=passed)
