@@ -486,4 +486,3 @@ def discard_dead_letter(
     """Give a pending dead letter up, with the reason (administrators)."""
     require_admin(principal)
     return _store(request).discard(letter_id, reason=body.reason, by=principal.username or principal.sub)
-
