@@ -93,5 +93,7 @@ def test_only_the_admin_and_known_services_and_ids(client: TestClient) -> None:
     assert missing.status_code == 404 and missing.json()["errors"][0]["field"] == "id"
     unknown = client.post("/api/v1/dead-letters/nobody/1/replay", headers=admin)
     assert unknown.status_code == 404 and unknown.json()["errors"][0]["field"] == "service"
+    too_big = client.post(f"/api/v1/dead-letters/portal-gateway/{2**64}/replay", headers=admin)
+    assert too_big.status_code == 422 and "letter_id" in too_big.text
     bad_status = client.get("/api/v1/dead-letters", params={"status": "lost"}, headers=admin)
     assert bad_status.status_code == 422 and "status" in bad_status.text

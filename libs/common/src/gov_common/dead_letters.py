@@ -51,6 +51,7 @@ from gov_common.context import reset_request_id, set_request_id
 from gov_common.db import Database, UTCDateTime, utcnow
 from gov_common.errors import Forbidden, NotFound
 from gov_common.events import Event, EventFormatError
+from gov_common.params import RowId
 
 log = logging.getLogger("gov_common.dead_letters")
 
@@ -464,14 +465,14 @@ def list_dead_letters(
 
 
 @router.get("/{letter_id}", response_model=DeadLetterOut)
-def get_dead_letter(letter_id: int, request: Request, principal: CurrentPrincipal) -> DeadLetterOut:
+def get_dead_letter(letter_id: RowId, request: Request, principal: CurrentPrincipal) -> DeadLetterOut:
     """One dead letter (administrators)."""
     require_admin(principal)
     return _store(request).get(letter_id)
 
 
 @router.post("/{letter_id}/replay", response_model=ReplayOut)
-def replay_dead_letter(letter_id: int, request: Request, principal: CurrentPrincipal) -> ReplayOut:
+def replay_dead_letter(letter_id: RowId, request: Request, principal: CurrentPrincipal) -> ReplayOut:
     """Run a pending dead letter through its consumer's handler again; idempotent (administrators)."""
     require_admin(principal)
     replay = _store(request).replay(letter_id)
@@ -481,7 +482,7 @@ def replay_dead_letter(letter_id: int, request: Request, principal: CurrentPrinc
 
 @router.post("/{letter_id}/discard", response_model=DeadLetterOut)
 def discard_dead_letter(
-    letter_id: int, body: DiscardIn, request: Request, principal: CurrentPrincipal
+    letter_id: RowId, body: DiscardIn, request: Request, principal: CurrentPrincipal
 ) -> DeadLetterOut:
     """Give a pending dead letter up, with the reason (administrators)."""
     require_admin(principal)

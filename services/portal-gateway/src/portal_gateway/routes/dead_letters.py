@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from gov_common.auth import CurrentPrincipal
 from gov_common.dead_letters import PENDING, DeadLetters, DiscardIn, ReplayOut, Status, require_admin
 from gov_common.errors import NotFound
+from gov_common.params import RowId
 from portal_gateway.routing import forward
 
 router = APIRouter(prefix="/api/v1/dead-letters", tags=["operations"])
@@ -90,7 +91,7 @@ def _target(request: Request, service: str) -> str | None:
 
 
 @router.post("/{service}/{letter_id}/replay", response_model=ReplayOut)
-async def replay_dead_letter(service: str, letter_id: int, request: Request, principal: CurrentPrincipal) -> Any:
+async def replay_dead_letter(service: str, letter_id: RowId, request: Request, principal: CurrentPrincipal) -> Any:
     """Replay one dead letter of a service; idempotent (administrators)."""
     require_admin(principal)
     base_url = _target(request, service)
@@ -103,7 +104,7 @@ async def replay_dead_letter(service: str, letter_id: int, request: Request, pri
 
 @router.post("/{service}/{letter_id}/discard")
 async def discard_dead_letter(
-    service: str, letter_id: int, body: DiscardIn, request: Request, principal: CurrentPrincipal
+    service: str, letter_id: RowId, body: DiscardIn, request: Request, principal: CurrentPrincipal
 ) -> Response:
     """Give up one dead letter of a service, with the reason (administrators)."""
     require_admin(principal)
