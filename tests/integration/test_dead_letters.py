@@ -158,8 +158,10 @@ def _cli(service: Service, capsys: pytest.CaptureFixture[str], *argv: str) -> tu
 
 
 def test_a_poison_event_is_listed_replayed_once_after_the_fix_and_a_second_replay_changes_nothing(
-    service: Service, capsys: pytest.CaptureFixture[str]
+    service: Service, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The command configures the process's logging as a service's would; not this test process's.
+    monkeypatch.setattr("gov_common.cli.configure_logging", lambda *args, **kwargs: None)
     event = Event.new(type=TYPE, source="/test", subject="C-1", data={"item": "X-404"})
     with service.runtime.db.session() as session:
         emit(session, TOPIC, event)
