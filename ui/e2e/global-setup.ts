@@ -176,5 +176,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   process.env.E2E_BASE_URL = url
   process.env.E2E_OIDC_ISSUER = oidc.issuer
   process.env.E2E_OIDC_ACCOUNT = JSON.stringify(oidcAccount)
+  // The platform's var directory (its local bus and SQLite files), for scenarios that feed the bus.
+  process.env.E2E_VAR_DIR = varDir
   return stop
 }

@@ -340,6 +340,17 @@ export const routes: RouteRecordRaw[] = [
         },
       },
       {
+        path: 'admin/dead-letters',
+        name: 'dead-letters',
+        component: () => import('@/views/admin/operations/DeadLettersView.vue'),
+        meta: {
+          title: '死信消息',
+          access: 'staff',
+          roles: ['admin'],
+          nav: { label: '死信消息', group: 'staff', order: 8.5, menu: '监督管理' },
+        },
+      },
+      {
         path: 'staff/cases',
         name: 'case-lookup',
         component: () => import('@/views/staff/CaseLookupView.vue'),

@@ -1,5 +1,6 @@
 """The command line every service shares: `serve` (HTTP API, with the event worker unless
---no-worker; `--workers N` processes), `worker` (event worker only) and `migrate`."""
+--no-worker; `--workers N` processes), `worker` (event worker only), `migrate`, and
+`dead-letters list|replay|discard` (gov_common.dead_letters)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import uvicorn
@@ -142,12 +144,15 @@ def main(
     )
     sub.add_parser("worker", help="consume events and relay the outbox, without HTTP")
     sub.add_parser("migrate", help="apply the database migrations")
+    add_dead_letter_commands(sub)
     args = parser.parse_args(argv)
     configure_logging(prog, log_level())
 
     if args.command == "migrate":
         migrate()
         return
+    if args.command == "dead-letters":
+        sys.exit(dead_letters_command(args, build_runtime().dead_letters))
     if args.command == "serve":
         inherited = os.environ.get(SOCKET_FD)
         if inherited is None:
@@ -180,3 +185,74 @@ def main(
     runtime.start(worker=True)
     stopping.wait()
     runtime.stop()
+
+
+def add_dead_letter_commands(sub: Any) -> None:
+    letters = sub.add_parser("dead-letters", help="list, replay or discard this service's dead letters")
+    commands = letters.add_subparsers(dest="action", required=True)
+    listing = commands.add_parser("list", help="the pending dead letters with their reason")
+    listing.add_argument("--status", choices=["pending", "replayed", "discarded", "all"], default="pending")
+    listing.add_argument("--json", action="store_true", help="one JSON array instead of a table")
+    replay = commands.add_parser("replay", help="run dead letters through their consumer's handler again")
+    which = replay.add_mutually_exclusive_group(required=True)
+    which.add_argument("ids", nargs="*", type=int, default=[], metavar="ID")
+    which.add_argument("--all", action="store_true", help="every pending dead letter, oldest first")
+    discard = commands.add_parser("discard", help="give a dead letter up, with the reason")
+    discard.add_argument("id", type=int, metavar="ID")
+    discard.add_argument("--reason", required=True)
+    discard.add_argument("--by", default=os.environ.get("USER") or "cli", help="who decides (kept with the letter)")
+
+
+def _when(value: datetime) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def dead_letters_command(args: argparse.Namespace, store: Any) -> int:
+    """Runs `dead-letters ...` on `store` (a gov_common.dead_letters.DeadLetters); the exit status
+    is 1 when a replay failed or an id is unknown."""
+    import json
+
+    from gov_common.errors import NotFound
+
+    out = sys.stdout
+    if args.action == "list":
+        letters = store.letters(status=None if args.status == "all" else args.status, limit=1000)
+        if args.json:
+            out.write(json.dumps([letter.model_dump(mode="json") for letter in letters], ensure_ascii=False) + "\n")
+            return 0
+        out.write(
+            f"{'ID':>6}  {'STATUS':<9}  {'RECORDED (UTC)':<19}  {'GROUP':<28}  {'TOPIC@PARTITION:OFFSET':<28}  EVENT\n"
+        )
+        for letter in letters:
+            where = f"{letter.topic}@{letter.partition}:{letter.offset}"
+            out.write(
+                f"{letter.id:>6}  {letter.status:<9}  {_when(letter.created_at):<19}  {letter.group:<28}  "
+                f"{where:<28}  {letter.event_type or '-'} {letter.event_id or ''}\n"
+            )
+            lines = letter.reason.strip().splitlines()
+            out.write(f"        reason: {lines[-1] if lines else ''}\n")
+        out.write(f"{len(letters)} dead letter(s)\n")
+        return 0
+    if args.action == "discard":
+        try:
+            letter = store.discard(args.id, reason=args.reason, by=args.by)
+        except NotFound as exc:
+            sys.stderr.write(f"{exc.detail}\n")
+            return 1
+        out.write(f"{letter.id}: {letter.status}\n")
+        return 0
+    failed = 0
+    for letter_id in store.pending_ids() if args.all else args.ids:
+        try:
+            replay = store.replay(letter_id)
+        except NotFound as exc:
+            sys.stderr.write(f"{exc.detail}\n")
+            failed += 1
+            continue
+        letter = replay.dead_letter
+        out.write(f"{letter.id}: {replay.outcome} ({letter.status})\n")
+        if replay.outcome == "failed":
+            failed += 1
+            lines = letter.reason.strip().splitlines()
+            out.write(f"        reason: {lines[-1] if lines else ''}\n")
+    return 1 if failed else 0

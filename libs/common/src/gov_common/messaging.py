@@ -360,6 +360,10 @@ class EventConsumer:
     """Drives one consumer-group member: poll a batch, prepare, handle it idempotently in one
     transaction, commit its offsets."""
 
+    # Called with (group, message, reason) before a message goes to its dead-letter topic
+    # (gov_common.dead_letters records it in the service's database).
+    on_dead_letter: Callable[[str, Message, str], None] | None = None
+
     def __init__(
         self,
         *,
@@ -760,6 +764,8 @@ class EventConsumer:
     def _dead_letter(self, message: Message, reason: str) -> None:
         topic = Topics.dead_letter(message.topic)
         log.error("sending message %s@%s to %s: %s", message.offset, message.topic, topic, reason)
+        if self.on_dead_letter is not None:
+            self.on_dead_letter(self.group, message, reason)
         headers = dict(message.headers)
         headers.update(
             {

@@ -18,6 +18,7 @@ from gov_common.backlog import ServiceGauges
 from gov_common.bus import Bus, make_bus
 from gov_common.context import RequestIdMiddleware
 from gov_common.db import Database
+from gov_common.dead_letters import DeadLetters
 from gov_common.errors import install_error_handlers
 from gov_common.events import Event, Topics
 from gov_common.limits import install_body_limits
@@ -90,6 +91,10 @@ class ServiceRuntime:
                 max_batch=settings.consumer_max_poll_records,
                 accepts=accepts,
             )
+        # Dead letters recorded in this service's database, to list and replay (gov_common.dead_letters).
+        self.dead_letters = DeadLetters(db=self.db, service=name, handlers=self.handlers, accepts=accepts)
+        if self.consumer is not None:
+            self.consumer.on_dead_letter = self.dead_letters.record
         self.service_credentials: ServiceCredentials | None = None
         if settings.service_client_secret:
             self.service_credentials = ServiceCredentials(
@@ -138,6 +143,8 @@ class ServiceRuntime:
             if not self.revocation_feed.wait_caught_up(REVOCATIONS_CATCH_UP_SECONDS):
                 log.warning("%s: the revocation list is not read yet; not ready until it is", self.name)
         self.relay.start()
+        if self.consumer is not None:
+            self.dead_letters.start()
         if self.consumer is not None and (self.settings.run_worker if worker is None else worker):
             self.consumer.start()
         self.gauges.start()
@@ -153,6 +160,7 @@ class ServiceRuntime:
         if self.consumer is not None:
             self.consumer.stop()
         self.relay.stop()
+        self.dead_letters.stop()
         if self.revocation_feed is not None:
             self.revocation_feed.stop()
         for hook in self.on_stop:

@@ -26,6 +26,7 @@ from business_systems.review.service import (
 from business_systems.settings import Settings
 from gov_common.auth import TokenVerifier
 from gov_common.bus import Bus
+from gov_common.dead_letters import router as dead_letters_router
 from gov_common.events import Event, EventTypes, Topics
 from gov_common.files import file_store_from_url
 from gov_common.messaging import PreparedHandler
@@ -118,6 +119,6 @@ def create_app(
         manage_lifespan=manage_lifespan,
         extra_readiness=readiness,
     )
-    for router in (review_router, chains_router, files_router, handlers_router):
+    for router in (review_router, chains_router, files_router, handlers_router, dead_letters_router):
         app.include_router(router)
     return app

@@ -30,6 +30,7 @@ from data_sharing.seed import seed_demo
 from data_sharing.settings import Settings
 from gov_common.auth import TokenVerifier
 from gov_common.bus import Bus
+from gov_common.dead_letters import router as dead_letters_router
 from gov_common.events import Event, EventTypes, Topics
 from gov_common.keys import load_or_create_private_key, load_public_key
 from gov_common.migrations import upgrade
@@ -151,6 +152,7 @@ def create_app(
         audit_router,
         quality_router,
         identity_router,
+        dead_letters_router,
     ):
         app.include_router(router)
     return app

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from gov_common.auth import TokenVerifier
 from gov_common.bus import Bus
 from gov_common.db import utcnow
+from gov_common.dead_letters import router as dead_letters_router
 from gov_common.events import Topics
 from gov_common.files import file_store_from_url
 from gov_common.migrations import upgrade
@@ -143,6 +144,7 @@ def create_app(
         bundles_router,
         supervision_router,
         evaluation_router,
+        dead_letters_router,
     ):
         app.include_router(router)
     return app
