@@ -12,6 +12,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
+
 ROOT = Path(__file__).resolve().parents[2]
 SHARED_PORTS = {25432, 29092, 29093, 29094}
 
@@ -25,6 +27,7 @@ class OwnInfra:
     sasl_port: int = 29154
 
     def __post_init__(self) -> None:
+        self.directory = self.directory.resolve()  # the scripts run PostgreSQL from /
         ports = {self.pg_port, self.kafka_port, self.controller_port, self.sasl_port}
         if ports & SHARED_PORTS or len(ports) != 4:
             raise ValueError(f"the suite's own servers need four ports of their own, not {sorted(ports)}")
@@ -86,6 +89,19 @@ class OwnInfra:
 
     def start_postgres(self) -> None:
         self.script("postgres.sh", "start")
+        self._durable_commits()
+
+    def _durable_commits(self) -> None:
+        """Commits that survive a killed postmaster, as in production. The scripts' cluster acknowledges a commit
+        before its WAL reaches the kernel (synchronous_commit=off, for speed); killed with SIGKILL, it then forgets
+        transactions it had acknowledged, and their events, already relayed to Kafka, describe changes that no
+        longer exist. (fsync=off stays: the operating system keeps what was written when a process dies.)
+        ALTER SYSTEM lands in postgresql.auto.conf, read after the scripts' own settings."""
+        with psycopg.connect(f"postgresql://postgres@127.0.0.1:{self.pg_port}/postgres", autocommit=True) as conn:
+            row = conn.execute("SHOW synchronous_commit").fetchone()
+            if row is None or row[0] != "on":
+                conn.execute("ALTER SYSTEM SET synchronous_commit = on")
+                conn.execute("SELECT pg_reload_conf()")
 
     def start_kafka(self) -> None:
         self.script("kafka.sh", "start")

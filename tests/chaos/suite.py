@@ -78,20 +78,14 @@ class ChaosRun(Run):
 @dataclass
 class Phase:
     label: str
-    start: float
-    end: float
+    start: float  # epoch seconds: the fault's injection (the load's start for the first)
     record: FaultRecord | None = None
     attempts: Counter[str] = field(default_factory=Counter)
 
 
-def phases(load_started: float, load_ended: float, records: list[FaultRecord]) -> list[Phase]:
+def phases(load_started: float, records: list[FaultRecord]) -> list[Phase]:
     """The run cut at each fault: a submission belongs to the fault under way when it was first offered."""
-    starts = [(NO_FAULT, load_started, None), *[(r.label, r.injected_at, r) for r in records]]
-    out = []
-    for i, (label, start, record) in enumerate(starts):
-        end = starts[i + 1][1] if i + 1 < len(starts) else load_ended
-        out.append(Phase(label, start, end, record))
-    return out
+    return [Phase(NO_FAULT, load_started), *[Phase(r.label, r.injected_at, r) for r in records]]
 
 
 def phase_of(ps: list[Phase], t: float | None) -> Phase:
@@ -273,7 +267,7 @@ def _judge(
     options: Options, out: dict[str, Any], injector: Injector, state: ChaosRun, databases: dict[str, str]
 ) -> dict[str, Any]:
     submissions: list[Submission] = out["submissions"]
-    ps = phases(out["load_started"], out["load_ended"], injector.records)
+    ps = phases(out["load_started"], injector.records)
     cases: dict[str, CaseFacts] = {}
     for no, s in out["answered"].items():
         cases[no] = _facts(
@@ -316,7 +310,7 @@ def _judge(
                 "recovery_seconds": round(p.record.recovery_seconds, 1)
                 if p.record and p.record.recovery_seconds is not None
                 else None,
-                "note": p.record.note if p.record else "",
+                "note": _note(p.record),
             }
         )
     statuses = Counter(c.status or "unread" for c in cases.values())
@@ -350,3 +344,10 @@ def _judge(
             "timeline_reading_cut_short": out["reading_cut_short"],
         },
     }
+
+
+def _note(record: FaultRecord | None) -> str:
+    if record is None:
+        return ""
+    stopped = "" if record.shutdown_seconds is None else f"ended {record.shutdown_seconds:g}s after SIGTERM"
+    return "; ".join(n for n in (stopped, record.note) if n)

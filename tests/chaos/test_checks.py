@@ -111,7 +111,6 @@ def test_faults_are_parsed_and_a_case_belongs_to_the_fault_under_way_when_it_was
             parse_faults(bad)
     ps = phases(
         100.0,
-        200.0,
         [FaultRecord("a", "kill", "x", injected_at=120.0), FaultRecord("b", "kill", "y", injected_at=150.0)],
     )
     assert [phase_of(ps, t).label for t in (100.0, 119.9, 120.0, 160.0, 250.0)] == [
