@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def parse(argv: list[str] | None = None) -> tuple[Options, Path, bool]:
     parser = argparse.ArgumentParser(prog="python -m tests.chaos", description=__doc__)
-    parser.add_argument("--faults", help=f"in order (default: {FULL}; --short: {SHORT})")
+    parser.add_argument("--faults", help=f"in order, or none (default: {FULL}; --short: {SHORT})")
     parser.add_argument("--short", action="store_true", help="the short run of make test: two faults, shorter gaps")
     parser.add_argument("--rate", type=float, default=3.0, help="instant-approval cases offered a second (3)")
     parser.add_argument("--applicants", type=int, default=10)
@@ -56,7 +56,7 @@ def parse(argv: list[str] | None = None) -> tuple[Options, Path, bool]:
     work_dir.mkdir(parents=True, exist_ok=True)
     options = Options(
         faults=faults,
-        label="short" if args.short else "full",
+        label="short" if args.short else "full" if not args.faults else "custom",
         rate=args.rate,
         applicants=args.applicants,
         warmup=args.warmup if args.warmup is not None else short,

@@ -54,8 +54,10 @@ class FaultSpec:
 
 def parse_faults(text: str) -> list[FaultSpec]:
     """`kill:service-management,stop:data-sharing,kill:kafka,...` (targets: the platform's process names,
-    sm/ds/gw/amr, kafka, postgres)."""
+    sm/ds/gw/amr, kafka, postgres); `none`: no fault (a run to compare with)."""
     out: list[FaultSpec] = []
+    if text.strip() == "none":
+        return out
     for part in (p.strip() for p in text.split(",") if p.strip()):
         action, _, target = part.partition(":")
         target = ALIASES.get(target, target)
