@@ -23,13 +23,14 @@ def text(report: dict[str, Any]) -> str:
     ]
     for row in report.get("phases", []):
         statuses = " ".join(f"{k}:{v}" for k, v in row["statuses"].items()) or "-"
-        accepted = f"{row['accepted']}" + (f" ({row['unanswered']} unanswered)" if row["unanswered"] else "")
         lines.append(
-            f"{row['phase']:<32} {row['offered']:>7} {accepted:>8} {row['concluded']:>9} {row['stuck']:>5} "
+            f"{row['phase']:<32} {row['offered']:>7} {row['accepted']:>8} {row['concluded']:>9} {row['stuck']:>5} "
             f"{row['other']:>5} {_n(row['down_seconds']):>6} {_n(row['recovery_seconds']):>10}  {statuses}"
         )
-        if row.get("note"):
-            lines.append(f"{'':<32} note: {row['note'][:300]}")
+        unanswered = f"{row['unanswered']} accepted without their 201 reaching the client" if row["unanswered"] else ""
+        note = "; ".join(n for n in (row.get("note"), unanswered) if n)
+        if note:
+            lines.append(f"{'':<32} note: {note[:300]}")
     if report.get("case_statuses"):
         lines += [
             "",
