@@ -85,7 +85,11 @@ class Phase:
 
 def phases(load_started: float, records: list[FaultRecord]) -> list[Phase]:
     """The run cut at each fault: a submission belongs to the fault under way when it was first offered."""
-    return [Phase(NO_FAULT, load_started), *[Phase(r.label, r.injected_at, r) for r in records]]
+    out = [Phase(NO_FAULT, load_started)]
+    for r in records:
+        repeated = sum(1 for p in out if p.record is not None and p.record.label == r.label)
+        out.append(Phase(r.label if not repeated else f"{r.label} #{repeated + 1}", r.injected_at, r))
+    return out
 
 
 def phase_of(ps: list[Phase], t: float | None) -> Phase:

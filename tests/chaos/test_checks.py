@@ -109,14 +109,9 @@ def test_faults_are_parsed_and_a_case_belongs_to_the_fault_under_way_when_it_was
     for bad in ("stop:kafka", "crash:sm", "kill:"):
         with pytest.raises(ValueError):
             parse_faults(bad)
-    ps = phases(
-        100.0,
-        [FaultRecord("a", "kill", "x", injected_at=120.0), FaultRecord("b", "kill", "y", injected_at=150.0)],
-    )
-    assert [phase_of(ps, t).label for t in (100.0, 119.9, 120.0, 160.0, 250.0)] == [
-        "no fault",
-        "no fault",
-        "a",
-        "b",
-        "b",
+    records = [
+        FaultRecord(label, "kill", "x", injected_at=t) for label, t in (("a", 120.0), ("b", 150.0), ("a", 170.0))
     ]
+    ps = phases(100.0, records)
+    at = (100.0, 119.9, 120.0, 160.0, 175.0, 250.0)
+    assert [phase_of(ps, t).label for t in at] == ["no fault", "no fault", "a", "b", "a #2", "a #2"]
