@@ -2,6 +2,7 @@
 #   make run    the whole platform in one process on http://127.0.0.1:8000 (SQLite, demo data)
 #   make test   unit, integration and end-to-end tests on real PostgreSQL and Apache Kafka
 #   make bench  the throughput benchmark (docs/benchmark.md); BENCH_ARGS="--standalone", "--replicas 2", ...
+#   make chaos  the fault-injection suite (docs/chaos.md); CHAOS_ARGS="--rate 10", "--faults kill:kafka", ...
 
 PYTHON ?= python3
 VENV   := .venv
@@ -12,10 +13,10 @@ PACKAGES := -e libs/common -e services/portal-gateway -e services/service-manage
 NPM    ?= npm
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-unit bench fuzz test-ui test-oidc-provider ui lint constraints infra-up infra-down deploy-tools up down clean help
+.PHONY: run test test-unit bench chaos fuzz test-ui test-oidc-provider ui lint constraints infra-up infra-down deploy-tools up down clean help
 
 help:
-	@echo "make run | make test | make test-unit | make bench | make lint | make infra-up | make infra-down | make up | make down | make clean"
+	@echo "make run | make test | make test-unit | make bench | make chaos | make lint | make infra-up | make infra-down | make up | make down | make clean"
 
 $(STAMP): libs/common/pyproject.toml services/*/pyproject.toml standalone/pyproject.toml plugins/*/pyproject.toml \
           requirements-dev.txt constraints.txt
@@ -79,6 +80,13 @@ bench: $(STAMP) infra-up
 	GOV_TEST_PG_URL="$$(scripts/infra/postgres.sh url)" \
 	GOV_TEST_KAFKA_BOOTSTRAP="$$(scripts/infra/kafka.sh bootstrap)" \
 	$(PY) -m tests.bench $(BENCH_ARGS)
+
+# The fault-injection suite (docs/chaos.md): kill -9 of each service, the broker and PostgreSQL, SIGSTOP and SIGTERM,
+# under a steady load through the public API; on a PostgreSQL and a Kafka of its own (var/infra-chaos, ports 25452 and
+# 29152-29154, started and stopped by it), never the shared ones. Stops by itself within 10 minutes; exits 1 when a
+# check fails. JSON under test-output/chaos/. CHAOS_ARGS: --rate 10, --faults kill:service-management,kill:kafka, --short.
+chaos: $(STAMP)
+	$(PY) -m tests.chaos $(CHAOS_ARGS)
 
 # schemathesis over the gateway's and every service's OpenAPI as a stranger, an applicant and an administrator,
 # on a standalone platform of its own; fails on any 5xx. FUZZ_SECONDS (300) of fuzzing, FUZZ_SEED to repeat.

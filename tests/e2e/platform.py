@@ -61,6 +61,15 @@ class Process:
     url: str
     popen: subprocess.Popen[bytes]
     log: Path
+    args: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+
+    def restart(self) -> None:
+        """Starts the process again after it ended (killed by the fault-injection suite, tests/chaos): the same
+        command, environment and port; its log goes on in the same file."""
+        if self.popen.poll() is None:
+            raise RuntimeError(f"{self.name} still runs (pid {self.popen.pid})")
+        self.popen = _spawn(self.args, self.env, self.log, "ab")
 
     def stop(self) -> None:
         if self.popen.poll() is None:
@@ -74,15 +83,19 @@ class Process:
 
 def start_process(name: str, args: list[str], env: dict[str, str], port: int, log_dir: Path) -> Process:
     log = log_dir / f"{name}.log"
-    handle = log.open("wb")
-    popen = subprocess.Popen(
-        [sys.executable, *args],
-        env={**os.environ, **env},
-        stdout=handle,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-    )
-    return Process(name=name, url=f"http://127.0.0.1:{port}", popen=popen, log=log)
+    popen = _spawn(args, env, log, "wb")
+    return Process(name=name, url=f"http://127.0.0.1:{port}", popen=popen, log=log, args=args, env=env)
+
+
+def _spawn(args: list[str], env: dict[str, str], log: Path, mode: str) -> subprocess.Popen[bytes]:
+    with log.open(mode) as handle:
+        return subprocess.Popen(
+            [sys.executable, *args],
+            env={**os.environ, **env},
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
 
 
 def wait_ready(process: Process, timeout: float = 90.0) -> None:
