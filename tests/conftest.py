@@ -53,7 +53,9 @@ def new_database(pg_admin_url: str) -> Iterator[Callable[[str], str]]:
     run = uuid.uuid4().hex[:8]
 
     def create(label: str) -> str:
-        name = f"t_{run}_{label}".replace("-", "_")[:60]
+        name = f"t_{run}_{label}".replace("-", "_")[:56]
+        if name in created:  # the same label asked for again (two platforms in one session)
+            name = f"{name}_{len(created)}"
         with psycopg.connect(_libpq(pg_admin_url), autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         created.append(name)

@@ -325,6 +325,36 @@ def test_a_pool_timeout_in_the_batch_transaction_does_not_dead_letter(db: Databa
     assert _count(db, effects) == 4 and _count(db, inbox) == 4 and _dead_letters(bus) == []
 
 
+def test_a_database_lost_at_the_batchs_first_statement_retries_every_event(db: Database, bus: LocalBus) -> None:
+    # Seen under chaos: the inbox read that opens the batch's transaction failed, no event had been
+    # applied yet, and the consumer stopped on "delivery left todo" instead of retrying them.
+    consumer = _consumer(db, bus, _record, max_attempts=1)
+    seen = consumer._seen
+    refusals = [1]
+
+    def lost(session: Session, event_ids: Sequence[str]) -> set[str]:
+        if refusals[0]:
+            refusals[0] -= 1
+            raise sa_exc.OperationalError("SELECT", {}, Exception("server closed the connection unexpectedly"))
+        return seen(session, event_ids)
+
+    consumer._seen = lost  # type: ignore[method-assign]
+    _no_sleep(consumer)
+    consumer.handle_batch(_messages([_event(n) for n in range(4)]), _Member())
+    assert refusals == [0]
+    assert _count(db, effects) == 4 and _count(db, inbox) == 4 and _dead_letters(bus) == []
+
+
+def test_one_event_twice_in_a_batch_is_handled_once_without_a_retry(db: Database, bus: LocalBus) -> None:
+    # A producer's resend can put the same event twice into one poll batch; its second inbox row
+    # used to fail the whole batch's transaction, which then went through the retry backoff.
+    consumer = _consumer(db, bus, _record)
+    delays = _no_sleep(consumer)
+    twice = _event(0)
+    consumer.handle_batch(_messages([twice, _event(1), twice]), _Member())
+    assert _count(db, effects) == 2 and _count(db, inbox) == 2 and delays == []
+
+
 def test_a_stopping_consumer_hands_back_an_event_in_a_transient_retry(db: Database, bus: LocalBus) -> None:
     def handle(session: Session, event: Event) -> None:
         raise TransientFailure("the registry is down")

@@ -4,6 +4,8 @@ bounds an evaluation whatever gets through (gov_common.decision_sandbox)."""
 from __future__ import annotations
 
 import json
+import os
+import resource
 import threading
 import time
 
@@ -149,3 +151,24 @@ def test_the_service_keeps_running_while_an_evaluation_runs() -> None:
     finally:
         sandbox.close()
     assert ticks >= 20, f"the service's own threads ran only {ticks} times in 0.8 s"
+
+
+def test_an_evaluation_works_with_descriptors_numbered_above_1024() -> None:
+    """select() refuses a descriptor ≥ 1024: a busy service (many connections and files) could not evaluate."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 1200:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(1200, hard), hard))
+    held: list[int] = []
+    try:
+        while not held or held[-1] < 1030:
+            held.append(os.dup(0))
+        sandbox = DecisionSandbox(timeout=5)
+        try:
+            result = sandbox.evaluate(_graph('"high"'), "{}")
+        finally:
+            sandbox.close()
+        assert result is not None
+    finally:
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

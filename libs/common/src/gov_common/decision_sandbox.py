@@ -16,7 +16,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
-import select
+import selectors
 import subprocess
 import sys
 import threading
@@ -89,17 +89,20 @@ class DecisionSandbox:
         """One line from the child by `deadline`: None when it is late, b"" when the child is gone."""
         assert self._child is not None and self._child.stdout is not None
         fd = self._child.stdout.fileno()
-        while b"\n" not in self._pending:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return None
-            readable, _, _ = select.select([fd], [], [], remaining)
-            if not readable:
-                return None
-            chunk = os.read(fd, 1 << 16)
-            if not chunk:
-                return b""
-            self._pending += chunk
+        # A selector (epoll), not select(): select() refuses a descriptor numbered 1024 or more, which a
+        # busy process (many connections and files open) reaches.
+        with selectors.DefaultSelector() as selector:
+            selector.register(fd, selectors.EVENT_READ)
+            while b"\n" not in self._pending:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                if not selector.select(remaining):
+                    return None
+                chunk = os.read(fd, 1 << 16)
+                if not chunk:
+                    return b""
+                self._pending += chunk
         line, _, self._pending = self._pending.partition(b"\n")
         return line + b"\n"
 

@@ -651,8 +651,12 @@ class EventConsumer:
                 self.group,
                 _last_line(failure),
             )
-            for delivery in applied:
-                delivery.status, delivery.failure, delivery.transient = _Status.FAILED, failure, True
+            # Every event of the transaction counts, also those not reached when it failed (a failure
+            # at its first statement reaches none): each partition's first is retried alone, the rest
+            # wait behind it.
+            for delivery in todo:
+                if delivery.status != _Status.DUPLICATE:
+                    delivery.status, delivery.failure, delivery.transient = _Status.FAILED, failure, True
             return 0
         return sum(1 for d in applied if d.status == _Status.HANDLED)
 
@@ -667,6 +671,7 @@ class EventConsumer:
             with session.begin_nested():
                 self._call(session, event, handler, delivery.prepared)
             delivery.status = _Status.HANDLED
+            seen.add(event.id)  # the same event again in this batch (a producer's resend) is a duplicate
         except Exception as exc:
             log.warning("handling %s %s failed", event.type, event.id, exc_info=True)
             delivery.status, delivery.failure = _Status.FAILED, traceback.format_exc(limit=5)
