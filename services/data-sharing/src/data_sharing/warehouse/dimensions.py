@@ -81,7 +81,9 @@ def division_row(code: str, name: str | None) -> dict[str, object]:
 def ensure_division(session: Session, code: str) -> None:
     """The division and its parents, named from the geography registry where it knows them."""
     codes = {code, code[:2] + "0000", code[:4] + "00"}
-    names = dict(session.execute(select(Division.code, Division.name).where(Division.code.in_(codes))).tuples().all())
+    names = {
+        r.code: r.name for r in session.execute(select(Division.code, Division.name).where(Division.code.in_(codes)))
+    }
     insert_ignore(session, division_dim, [division_row(c, names.get(c)) for c in sorted(codes)], key=["code"])
 
 

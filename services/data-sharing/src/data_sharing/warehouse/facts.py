@@ -23,6 +23,7 @@ from data_sharing.warehouse.models import (
     case_daily,
     case_fact,
     license_fact,
+    resume_fact,
     step_daily,
     step_fact,
     supplement_daily,
@@ -181,31 +182,23 @@ def _supplement_requested(session: Session, row: Row, event: Event, slot: int) -
 
 
 def _clock_changed(session: Session, row: Row, event: Event, slot: int) -> Row:
-    data, at, case_no = event.data, _event_time(event), str(event.data["case_no"])
+    data, at = event.data, _event_time(event)
     if not data.get("paused") and not data.get("stopped"):
-        # Resumed: the latest request before now is supplied (an earlier answer is kept).
-        requested = session.scalar(
-            select(supplement_fact.c.requested_at)
-            .where(
-                supplement_fact.c.slot == slot,
-                supplement_fact.c.case_no == case_no,
-                supplement_fact.c.requested_at <= at,
-            )
-            .order_by(supplement_fact.c.requested_at.desc())
-            .limit(1)
-        )
-        if requested is not None:
-            session.execute(
-                update(supplement_fact)
-                .where(
-                    supplement_fact.c.slot == slot,
-                    supplement_fact.c.case_no == case_no,
-                    supplement_fact.c.requested_at == requested,
-                    (supplement_fact.c.supplied_at.is_(None)) | (supplement_fact.c.supplied_at > at),
-                )
-                .values(supplied_at=at)
-            )
+        rows = [{"slot": slot, "case_no": str(data["case_no"])[:32], "resumed_at": at}]
+        insert_ignore(session, resume_fact, rows, key=["slot", "case_no", "resumed_at"])
     return _due(row, data, at) if data.get("due_at") else {}
+
+
+def supplied(requests: list[dt.datetime], resumes: list[dt.datetime]) -> dict[dt.datetime, dt.datetime | None]:
+    """Each request is supplied by the first resumption after it and before the next request."""
+    out: dict[dt.datetime, dt.datetime | None] = {}
+    ordered = sorted(set(requests))
+    for n, requested in enumerate(ordered):
+        following = ordered[n + 1] if n + 1 < len(ordered) else None
+        out[requested] = next(
+            (r for r in sorted(resumes) if r >= requested and (following is None or r <= following)), None
+        )
+    return out
 
 
 def _step(session: Session, row: Row, event: Event, slot: int) -> Row:
@@ -470,6 +463,8 @@ def apply_case_event(session: Session, event: Event, slot: int) -> None:
     _, steps, supplements = (
         _load(session, slot, case_no) if event.type in _TOUCH_ROWS else (None, old_steps, old_supplements)
     )
+    if event.type in _TOUCH_ROWS and supplements:
+        supplements = _supply(session, slot, case_no, supplements)
     new = {**current, **changes}
     new.update(derive(new, supplements))
     steps = step_waits(steps, new.get("dispatched_at"))
@@ -491,6 +486,25 @@ def apply_case_event(session: Session, event: Event, slot: int) -> None:
     if new.get("filed_on") is not None:
         dims.ensure_year(session, new["filed_on"].year)
     _apply_difference(session, slot, before, _contributions(new, steps, supplements))
+
+
+def _supply(session: Session, slot: int, case_no: str, supplements: list[Row]) -> list[Row]:
+    """The supplement rows with the time each request was supplied, as the resumptions tell."""
+    resumes = session.scalars(
+        select(resume_fact.c.resumed_at).where(resume_fact.c.slot == slot, resume_fact.c.case_no == case_no)
+    ).all()
+    answer = supplied([s["requested_at"] for s in supplements], list(resumes))
+    out = []
+    for s in supplements:
+        if s["supplied_at"] != answer[s["requested_at"]]:
+            s = {**s, "supplied_at": answer[s["requested_at"]]}
+            session.execute(
+                update(supplement_fact)
+                .where(*(supplement_fact.c[k] == s[k] for k in ("slot", "case_no", "requested_at", "material_code")))
+                .values(supplied_at=s["supplied_at"])
+            )
+        out.append(s)
+    return out
 
 
 _TOUCH_ROWS = {

@@ -104,6 +104,16 @@ supplement_fact = Table(
     Column("supplied_at", UTCDateTime, nullable=True),
 )
 
+# When a paused clock ran again (the applicant supplied what was asked): each request is supplied by
+# the first resumption after it, whichever of the two events came first.
+resume_fact = Table(
+    "wh_resume",
+    metadata,
+    Column("slot", SmallInteger, primary_key=True),
+    Column("case_no", String(32), primary_key=True),
+    Column("resumed_at", UTCDateTime, primary_key=True),
+)
+
 license_fact = Table(
     "wh_license",
     metadata,
@@ -196,7 +206,7 @@ supplement_daily = Table(
     Column("asked", Integer, nullable=False, default=0),  # cases asked for it at least once
 )
 
-SLOTTED = (case_fact, step_fact, supplement_fact, license_fact, case_daily, step_daily, supplement_daily)
+SLOTTED = (case_fact, step_fact, supplement_fact, resume_fact, license_fact, case_daily, step_daily, supplement_daily)
 
 # ---------------------------------------------------------------------------------------------
 # Dimensions (shared by both slots: reference data, only ever added to)

@@ -16,7 +16,7 @@ depends_on = None
 
 CHANNELS = {"online": "网上办理", "window": "窗口办理", "mobile": "移动端办理", "self_service": "自助终端办理"}
 TABLES = (
-    "wh_state", "wh_case", "wh_step", "wh_supplement", "wh_license", "wh_case_daily", "wh_step_daily",
+    "wh_state", "wh_case", "wh_step", "wh_supplement", "wh_resume", "wh_license", "wh_case_daily", "wh_step_daily",
     "wh_supplement_daily", "wh_date", "wh_item", "wh_department", "wh_division", "wh_channel", "wh_material",
 )  # fmt: skip
 
@@ -89,6 +89,12 @@ def upgrade() -> None:
         sa.Column("material_code", sa.String(64), primary_key=True),
         sa.Column("material_name", sa.String(200), nullable=False),
         sa.Column("supplied_at", UTCDateTime()),
+    )
+    op.create_table(
+        "wh_resume",
+        sa.Column("slot", sa.SmallInteger(), primary_key=True),
+        sa.Column("case_no", sa.String(32), primary_key=True),
+        sa.Column("resumed_at", UTCDateTime(), primary_key=True),
     )
     op.create_table(
         "wh_license",
