@@ -20,7 +20,7 @@ from data_sharing.warehouse.rebuild import RebuildRunning, rebuild
 from gov_common.bus.local import LocalBus
 from gov_common.db import Database
 from gov_common.events import Event, EventTypes, Topics
-from tests.data_sharing.test_warehouse import A, QIAN, Case, feed, in_order, person, rows, z
+from tests.data_sharing.test_warehouse import QIAN, A, Case, feed, in_order, person, rows, z
 
 
 def figures(db: Database) -> dict[str, Any]:

@@ -24,7 +24,6 @@ from gov_common.events import Topics
 from tests.data_sharing.test_warehouse import in_order
 from tests.data_sharing.test_warehouse_rebuild import figures, licence_issued
 
-
 FACTS = (case_fact, step_fact, supplement_fact, resume_fact, license_fact)
 
 

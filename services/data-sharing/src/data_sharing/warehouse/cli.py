@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 
 from data_sharing.settings import Settings
 from gov_common.bus import make_bus
@@ -53,7 +54,7 @@ def main(argv: list[str]) -> int:
         db.engine.dispose()
 
 
-def _progress(what: str):  # type: ignore[no-untyped-def]
+def _progress(what: str) -> Callable[[int], None]:
     def report(count: int) -> None:
         print(f"  {count} {what}", file=sys.stderr, flush=True)
 

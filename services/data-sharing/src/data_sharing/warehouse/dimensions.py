@@ -87,7 +87,9 @@ def ensure_division(session: Session, code: str) -> None:
     insert_ignore(session, division_dim, [division_row(c, names.get(c)) for c in sorted(codes)], key=["code"])
 
 
-def ensure_item(session: Session, *, code: str, name: str | None, department_code: str | None, version: int | None):  # type: ignore[no-untyped-def]
+def ensure_item(
+    session: Session, *, code: str, name: str | None, department_code: str | None, version: int | None
+) -> None:
     values: dict[str, object] = {"code": code}
     update: dict[str, object] = {}
     if name:

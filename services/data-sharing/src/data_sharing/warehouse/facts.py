@@ -92,7 +92,8 @@ def _applicant(session: Session, data: Mapping[str, Any], at: dt.datetime) -> Ro
 
 def _item(session: Session, data: Mapping[str, Any]) -> Row:
     out: Row = {}
-    item = data.get("item") if isinstance(data.get("item"), Mapping) else {}
+    given = data.get("item")
+    item: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
     code = data.get("item_code") or item.get("code")
     if isinstance(code, str) and code:
         out["item_code"] = code
@@ -296,11 +297,14 @@ HANDLED = (*CASE_APPLIERS, *LICENSE_EVENTS)
 # Deriving the figures and keeping the summaries
 
 
+def day(moment: dt.datetime | None) -> dt.date | None:
+    return local_date(moment) if moment is not None else None
+
+
 def derive(row: Row, supplements: list[Row]) -> Row:
     """Every derived column of a case row from its own columns and its supplement requests."""
     known = [row.get(k) for k in ("submitted_at", "accepted_at", "rejected_at", "dispatched_at", "decided_at")]
     first = min((t for t in known if t is not None), default=row.get("concluded_at"))
-    day = lambda t: local_date(t) if t is not None else None  # noqa: E731
     requests: dict[dt.datetime, dt.datetime | None] = {}
     for s in supplements:
         requests[s["requested_at"]] = s["supplied_at"]

@@ -190,7 +190,9 @@ def _cases(
             requested = _later(_moment(work_day, rng), rng, (5, 120))
             supplement_wait = rng.choice((0, 1, 1, 2, 2, 3, 4, 6))
             supplied_day = cal.after(work_day, supplement_wait)
-            supplied = _moment(supplied_day, rng) if supplement_wait else _later(requested, rng, (30, 240))
+            supplied: dt.datetime | None = (
+                _moment(supplied_day, rng) if supplement_wait else _later(requested, rng, (30, 240))
+            )
             if supplied_day > last_day:
                 supplied = None
             for code, name in asked:

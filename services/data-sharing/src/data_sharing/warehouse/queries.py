@@ -224,7 +224,7 @@ def suppress(rows: Sequence[R], min_cases: int = MIN_CASES) -> list[R]:
     for row in rows:
         names = [f.name for f in dataclasses.fields(row) if f.name not in (*row.KEYS, "suppressed")]
         if row.cases is None or row.cases < min_cases:
-            out.append(dataclasses.replace(row, **dict.fromkeys(names), suppressed=True))  # type: ignore[arg-type]
+            out.append(dataclasses.replace(row, **dict.fromkeys(names), suppressed=True))
             continue
         blank = {
             figure: None
@@ -278,7 +278,8 @@ def volumes(session: Session, f: Filters, *, period: Period = "month") -> list[V
             label = f"{r['year']}-Q{r['quarter']}"
         else:
             label = str(r["year"])
-        rows.append(VolumeRow(period=label, working_days=int(r["working_days"]), **{m: int(r[m]) for m in measures}))
+        counts = {m: int(r[m]) for m in measures}
+        rows.append(VolumeRow(period=label, working_days=int(r["working_days"]), **counts))  # type: ignore[arg-type]
     return rows
 
 
