@@ -49,12 +49,10 @@ def date_rows(year: int) -> list[dict[str, object]]:
 
 
 def ensure_year(session: Session, year: int) -> None:
-    known: set[int] = session.info.setdefault("wh_years", set())
-    if year in known:
-        return
+    """The year's days in the date dimension (one look-up when they are there; not remembered in the
+    session, whose savepoint may yet be rolled back)."""
     if session.scalar(select(date_dim.c.day).where(date_dim.c.day == dt.date(year, 12, 31))) is None:
         insert_ignore(session, date_dim, date_rows(year), key=["day"])
-    known.add(year)
 
 
 def division_of(applicant_type: str | None, number: str | None) -> str | None:
