@@ -1,7 +1,7 @@
 """The cockpit's queries over a generated county year on PostgreSQL (docs/warehouse.md): each timed
 (the best of a few runs, and the slowest) against the 500 ms budget. `make bench-warehouse`.
 
-    python -m tests.bench.warehouse [--cases 1000000] [--year 2025] [--database-url URL] [--keep]
+    python -m tests.bench.warehouse [--cases 1000000] [--year 2025] [--database-url URL [--generate]] [--keep]
 
 Without --database-url, a database of its own on GOV_TEST_PG_URL's server is created, migrated,
 filled by the generator, measured and dropped (unless --keep). Exits 1 when a query is over budget.
@@ -77,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--year", type=int, default=2025)
     parser.add_argument("--database-url", help="an already generated warehouse (nothing is generated)")
+    parser.add_argument(
+        "--generate", action="store_true", help="with --database-url: migrate it and generate the year into it"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database it created")
     args = parser.parse_args(argv)
     created = None
@@ -93,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         url = url.replace("postgresql://", "postgresql+psycopg://")
     db = Database(url)
     try:
-        if created:
+        if created or args.generate:
             migrate(Settings(database_url=url))
             made = generate(db, cases=args.cases, year=args.year)
             print(
