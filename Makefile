@@ -13,7 +13,7 @@ PACKAGES := -e libs/common -e services/portal-gateway -e services/service-manage
 NPM    ?= npm
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-unit bench chaos fuzz test-ui test-oidc-provider ui lint constraints infra-up infra-down deploy-tools up down clean help
+.PHONY: run test test-unit bench bench-warehouse chaos fuzz test-ui test-oidc-provider ui lint constraints infra-up infra-down deploy-tools up down clean help
 
 help:
 	@echo "make run | make test | make test-unit | make bench | make chaos | make lint | make infra-up | make infra-down | make up | make down | make clean"
@@ -87,6 +87,12 @@ bench: $(STAMP) infra-up
 # check fails. JSON under test-output/chaos/. CHAOS_ARGS: --rate 10, --faults kill:service-management,kill:kafka, --short.
 chaos: $(STAMP)
 	$(PY) -m tests.chaos $(CHAOS_ARGS)
+
+# The warehouse's cockpit queries over a generated county year on PostgreSQL (docs/warehouse.md): a database of
+# its own, 1,000,000 cases (a few minutes), each query against 500 ms. WAREHOUSE_ARGS: --cases 200000, --keep.
+bench-warehouse: $(STAMP)
+	scripts/infra/postgres.sh start
+	GOV_TEST_PG_URL="$$(scripts/infra/postgres.sh url)" $(PY) -m tests.bench.warehouse $(WAREHOUSE_ARGS)
 
 # schemathesis over the gateway's and every service's OpenAPI as a stranger, an applicant and an administrator,
 # on a standalone platform of its own; fails on any 5xx. FUZZ_SECONDS (300) of fuzzing, FUZZ_SEED to repeat.

@@ -28,6 +28,7 @@ from data_sharing.quality.endpoints import router as quality_router
 from data_sharing.registries.endpoints import router as registries_router
 from data_sharing.seed import seed_demo
 from data_sharing.settings import Settings
+from data_sharing.warehouse.handlers import make_handlers as warehouse_handlers
 from gov_common.auth import TokenVerifier
 from gov_common.bus import Bus
 from gov_common.dead_letters import router as dead_letters_router
@@ -65,16 +66,20 @@ def create_runtime(
 ) -> ServiceRuntime:
     signer = signer or create_signer(settings)
 
+    warehouse = warehouse_handlers()
+
     def on_approved(session: Session, event: Event) -> None:
         issue_for_approved_case(session, event, signer=signer)
+        warehouse[EventTypes.CASE_APPROVED](session, event)
 
     runtime = ServiceRuntime(
         name=NAME,
         settings=settings,
         bus=bus,
         verifier=verifier,
-        handlers={EventTypes.CASE_APPROVED: on_approved},
-        consumed_topics=[Topics.CASE],
+        # The warehouse (docs/warehouse.md) takes the case and licence events; the approval also issues the licence.
+        handlers={**warehouse, EventTypes.CASE_APPROVED: on_approved},
+        consumed_topics=[Topics.CASE, Topics.LICENSE],
         produced_topics=[Topics.LICENSE],
     )
     audit_key = load_or_create_key(settings.resolved_audit_key_path, create=settings.environment != "production")

@@ -14,6 +14,7 @@ CASE_CLOCK_CHANGED = "gov.case.clock_changed"
 CASE_TIME_WARNING = "gov.case.time_warning"
 CASE_ESCALATED = "gov.case.escalated"
 BUNDLE_CONCLUDED = "gov.bundle.concluded"
+CASE_EVALUATED = "gov.case.evaluated"  # the applicant's rating (好差评), for the warehouse
 
 
 def emit_case_event(session: Session, type: str, subject: str, data: dict[str, Any]) -> None:

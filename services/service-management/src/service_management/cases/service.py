@@ -149,6 +149,22 @@ def file_case(
         now=now,
     )
     clock.start(session, case, calendar, limit_days=item.committed_days, now=now)
+    # For the warehouse (data-sharing, docs/warehouse.md): the filing with its channel and due time.
+    emit_case_event(
+        session,
+        EventTypes.CASE_SUBMITTED,
+        case.case_no,
+        {
+            **event_parties(case, item),
+            "item_version": item.version,
+            "department_code": item.department_code,
+            "channel": channel,
+            "submitted_at": now.isoformat(),
+            "committed_days": item.committed_days,
+            "due_at": case.due_at.isoformat() if case.due_at else None,
+            "bundle": case.bundle_id is not None,
+        },
+    )
     transition = workflow.start(session, case=case, data=_process_variables(case, item), calendar=calendar, now=now)
     apply_transition(session, ports, case=case, item=item, transition=transition, calendar=calendar, now=now)
     if (

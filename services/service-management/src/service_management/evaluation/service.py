@@ -16,6 +16,7 @@ from gov_common.workdays import local_date
 from service_management.cases.service import get_visible_case
 from service_management.cases.timeline import TERMINAL
 from service_management.evaluation.schemas import LEVELS
+from service_management.events import CASE_EVALUATED, emit_case_event
 from service_management.models import Evaluation, Rectification
 from service_management.supervision.calendar import load_calendar
 
@@ -53,6 +54,20 @@ def evaluate(
     )
     session.add(evaluation)
     session.flush()
+    # For the warehouse (data-sharing, docs/warehouse.md): satisfaction by item and channel.
+    emit_case_event(
+        session,
+        CASE_EVALUATED,
+        case.case_no,
+        {
+            "case_no": case.case_no,
+            "item_code": case.item_code,
+            "department_code": case.department_code,
+            "channel": case.channel,
+            "rating": rating,
+            "evaluated_at": now.isoformat(),
+        },
+    )
     rectification = None
     if rating <= BAD:
         deadline = load_calendar(session).add_working_days(local_date(now), RECTIFICATION_DAYS)

@@ -1,0 +1,563 @@
+"""Events into facts, in one slot: each event sets only what it knows on its case's row, then every
+derived figure is computed again from the row and its step and supplement rows, and the summaries
+receive the difference between the case's old and new contributions.
+
+So the same event twice changes nothing, and events of one case in any order give the same rows:
+the figures never depend on the order in which the facts arrived.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from data_sharing.warehouse import dimensions as dims
+from data_sharing.warehouse.models import (
+    LONG_WAIT_DAYS,
+    SLOTTED,
+    case_daily,
+    case_fact,
+    license_fact,
+    resume_fact,
+    step_daily,
+    step_fact,
+    supplement_daily,
+    supplement_fact,
+)
+from data_sharing.warehouse.upsert import add_to, insert_ignore, upsert
+from gov_common.events import Event, EventTypes
+from gov_common.identity import age_on
+from gov_common.workdays import local_date
+
+# Events service-management publishes besides those named in gov_common.events.
+CASE_SUBMITTED = EventTypes.CASE_SUBMITTED
+CASE_EVALUATED = "gov.case.evaluated"
+CASE_TIME_WARNING = "gov.case.time_warning"
+CASE_ESCALATED = "gov.case.escalated"
+
+AGE_BANDS = ((18, "0-17"), (30, "18-29"), (45, "30-44"), (60, "45-59"), (200, "60+"))
+
+Row = dict[str, Any]
+
+
+def _time(value: Any, default: dt.datetime) -> dt.datetime:
+    if isinstance(value, str):
+        try:
+            parsed = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return default
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    return default
+
+
+def _event_time(event: Event) -> dt.datetime:
+    return event.time if event.time.tzinfo else event.time.replace(tzinfo=dt.UTC)
+
+
+def age_band(applicant_type: str | None, id_number: str | None, on: dt.date) -> str | None:
+    if applicant_type != "person" or not id_number or len(id_number) != 18:
+        return None
+    try:
+        age = age_on(id_number, on)
+    except ValueError:
+        return None
+    return next(band for limit, band in AGE_BANDS if age < limit)
+
+
+def _applicant(session: Session, data: Mapping[str, Any], at: dt.datetime) -> Row:
+    """The applicant as the warehouse keeps them: type, age band and division, never their identity."""
+    applicant = data.get("applicant")
+    if not isinstance(applicant, Mapping):
+        return {}
+    kind = applicant.get("type")
+    number = applicant.get("uscc") or applicant.get("id_number")
+    number = number.strip().upper() if isinstance(number, str) else None
+    out: Row = {}
+    if kind in ("person", "entity"):
+        out["applicant_type"] = kind
+    division = dims.division_of(kind, number)
+    if division:
+        dims.ensure_division(session, division)
+        out["division_code"] = division
+    band = age_band(kind, number, local_date(at))
+    if band:
+        out["age_band"] = band
+    return out
+
+
+def _item(session: Session, data: Mapping[str, Any]) -> Row:
+    out: Row = {}
+    given = data.get("item")
+    item: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
+    code = data.get("item_code") or item.get("code")
+    if isinstance(code, str) and code:
+        out["item_code"] = code
+        version = data.get("item_version")
+        department = data.get("department_code")
+        dims.ensure_item(
+            session,
+            code=code,
+            name=data.get("item_name") or item.get("name"),
+            department_code=department if isinstance(department, str) else None,
+            version=version if isinstance(version, int) else None,
+        )
+        if isinstance(version, int):
+            out["item_version"] = version
+    department = data.get("department_code")
+    if isinstance(department, str) and department:
+        out["department_code"] = department
+        dims.ensure_department(session, department)
+    return out
+
+
+def _due(row: Row, data: Mapping[str, Any], at: dt.datetime) -> Row:
+    """The latest due time told (a resumed clock moves it): the newest event's wins."""
+    due = data.get("due_at")
+    if not isinstance(due, str) or (row.get("due_as_of") is not None and row["due_as_of"] > at):
+        return {}
+    return {"due_at": _time(due, at), "due_as_of": at}
+
+
+# ---------------------------------------------------------------------------------------------
+# What each event sets
+
+
+def _submitted(session: Session, row: Row, event: Event, slot: int) -> Row:
+    data, at = event.data, _time(event.data.get("submitted_at"), _event_time(event))
+    out = {**_item(session, data), **_applicant(session, data, at), "submitted_at": at, **_due(row, data, at)}
+    if isinstance(data.get("channel"), str):
+        out["channel"] = data["channel"]
+    if isinstance(data.get("committed_days"), int):
+        out["committed_days"] = data["committed_days"]
+    return out
+
+
+def _accepted(session: Session, row: Row, event: Event, slot: int) -> Row:
+    at = _event_time(event)
+    return {
+        **_fill(row, _item(session, event.data)),
+        **_fill(row, _applicant(session, event.data, at)),
+        "accepted_at": at,
+    }
+
+
+def _rejected(session: Session, row: Row, event: Event, slot: int) -> Row:
+    at = _event_time(event)
+    out = {**_fill(row, _item(session, event.data)), **_fill(row, _applicant(session, event.data, at))}
+    return {**out, "rejected_at": at, "outcome": "rejected"}
+
+
+def _dispatched(session: Session, row: Row, event: Event, slot: int) -> Row:
+    data, at = event.data, _event_time(event)
+    out: Row = {**_item(session, data), **_fill(row, _applicant(session, data, at)), "dispatched_at": at}
+    out["instant_allowed"] = bool(data.get("instant_approval"))
+    if isinstance(data.get("committed_days"), int):
+        out["committed_days"] = data["committed_days"]
+    return {**out, **_due(row, data, at)}
+
+
+def _supplement_requested(session: Session, row: Row, event: Event, slot: int) -> Row:
+    at, case_no = _event_time(event), str(event.data["case_no"])
+    materials = [m for m in event.data.get("materials") or [] if isinstance(m, Mapping) and m.get("code")]
+    item = _item(session, event.data)
+    if item.get("item_code"):
+        dims.ensure_materials(session, item["item_code"], [dict(m) for m in materials])
+    rows = [
+        {
+            "slot": slot,
+            "case_no": case_no,
+            "requested_at": at,
+            "material_code": str(m["code"])[:64],
+            "material_name": str(m.get("name") or m["code"])[:200],
+        }
+        for m in materials
+    ]
+    insert_ignore(session, supplement_fact, rows, key=["slot", "case_no", "requested_at", "material_code"])
+    # A resume told before this request (another order of delivery) belongs to it if it came later.
+    return {**_fill(row, item), **_fill(row, _applicant(session, event.data, at))}
+
+
+def _clock_changed(session: Session, row: Row, event: Event, slot: int) -> Row:
+    data, at = event.data, _event_time(event)
+    if not data.get("paused") and not data.get("stopped"):
+        rows = [{"slot": slot, "case_no": str(data["case_no"])[:32], "resumed_at": at}]
+        insert_ignore(session, resume_fact, rows, key=["slot", "case_no", "resumed_at"])
+    return _due(row, data, at) if data.get("due_at") else {}
+
+
+def supplied(requests: list[dt.datetime], resumes: list[dt.datetime]) -> dict[dt.datetime, dt.datetime | None]:
+    """Each request is supplied by the first resumption after it and before the next request."""
+    out: dict[dt.datetime, dt.datetime | None] = {}
+    ordered = sorted(set(requests))
+    for n, requested in enumerate(ordered):
+        following = ordered[n + 1] if n + 1 < len(ordered) else None
+        out[requested] = next(
+            (r for r in sorted(resumes) if r >= requested and (following is None or r <= following)), None
+        )
+    return out
+
+
+def _step(session: Session, row: Row, event: Event, slot: int) -> Row:
+    data = event.data
+    department = data.get("department_code")
+    if not isinstance(department, str) or not isinstance(data.get("step_no"), int):
+        return {}
+    sent_back = event.type == EventTypes.CASE_SENT_BACK
+    values = {
+        "slot": slot,
+        "case_no": str(data["case_no"]),
+        "department_code": department,
+        "step_no": data["step_no"],
+        "left_at": _time(data.get("at"), _event_time(event)),
+        "step": str(data.get("step") or "")[:64],
+        "step_label": (str(data["step_label"])[:100] if data.get("step_label") else None),
+        "action": "sent_back" if sent_back else str(data.get("action") or "done")[:16],
+    }
+    insert_ignore(session, step_fact, [values], key=["slot", "case_no", "department_code", "step_no", "left_at"])
+    dims.ensure_department(session, department)
+    return {}
+
+
+def _approved(session: Session, row: Row, event: Event, slot: int) -> Row:
+    data = event.data
+    out: Row = {**_fill(row, _item(session, data)), **_fill(row, _applicant(session, data, _event_time(event)))}
+    out["decided_at"] = _time(data.get("decided_at"), _event_time(event))
+    out["outcome"] = "approved"
+    out["instant"] = bool(data.get("automated"))
+    return out
+
+
+def _denied(session: Session, row: Row, event: Event, slot: int) -> Row:
+    out = _approved(session, row, event, slot)
+    # A denial ends the case (办结); service-management sends no gov.case.concluded for it.
+    return {**out, "outcome": "denied", "instant": bool(event.data.get("automated")), "concluded_at": out["decided_at"]}
+
+
+def _concluded(session: Session, row: Row, event: Event, slot: int) -> Row:
+    data = event.data
+    out: Row = {"concluded_at": _time(data.get("concluded_at"), _event_time(event))}
+    if data.get("license_no"):
+        out["license_no"] = str(data["license_no"])[:64]
+    return {**_fill(row, _item(session, data)), **_fill(row, _applicant(session, data, _event_time(event))), **out}
+
+
+def _evaluated(session: Session, row: Row, event: Event, slot: int) -> Row:
+    rating = event.data.get("rating")
+    if not isinstance(rating, int) or not 1 <= rating <= 5:
+        return {}
+    return {"rating": rating, "evaluated_at": _time(event.data.get("evaluated_at"), _event_time(event))}
+
+
+def _time_warning(session: Session, row: Row, event: Event, slot: int) -> Row:
+    level = event.data.get("level")
+    return {"red": True, "yellow": True} if level == "red" else {"yellow": True} if level == "yellow" else {}
+
+
+def _escalated(session: Session, row: Row, event: Event, slot: int) -> Row:
+    return {"escalated": True}
+
+
+def _fill(row: Row, values: Row) -> Row:
+    """Only what the row does not know yet (the filing's own facts win)."""
+    return {k: v for k, v in values.items() if row.get(k) is None}
+
+
+CASE_APPLIERS: dict[str, Callable[[Session, Row, Event, int], Row]] = {
+    CASE_SUBMITTED: _submitted,
+    EventTypes.CASE_ACCEPTED: _accepted,
+    EventTypes.CASE_REJECTED: _rejected,
+    EventTypes.CASE_DISPATCHED: _dispatched,
+    EventTypes.CASE_SUPPLEMENT_REQUESTED: _supplement_requested,
+    EventTypes.CASE_CLOCK_CHANGED: _clock_changed,
+    EventTypes.CASE_STEP_COMPLETED: _step,
+    EventTypes.CASE_SENT_BACK: _step,
+    EventTypes.CASE_APPROVED: _approved,
+    EventTypes.CASE_DENIED: _denied,
+    EventTypes.CASE_CONCLUDED: _concluded,
+    CASE_EVALUATED: _evaluated,
+    CASE_TIME_WARNING: _time_warning,
+    CASE_ESCALATED: _escalated,
+}
+
+LICENSE_EVENTS = (
+    EventTypes.LICENSE_ISSUED,
+    EventTypes.LICENSE_REVOKED,
+    EventTypes.LICENSE_CANCELLED,
+    EventTypes.LICENSE_EXPIRED,
+)
+HANDLED = (*CASE_APPLIERS, *LICENSE_EVENTS)
+
+
+# ---------------------------------------------------------------------------------------------
+# Deriving the figures and keeping the summaries
+
+
+def day(moment: dt.datetime | None) -> dt.date | None:
+    return local_date(moment) if moment is not None else None
+
+
+def derive(row: Row, supplements: list[Row]) -> Row:
+    """Every derived column of a case row from its own columns and its supplement requests."""
+    known = [row.get(k) for k in ("submitted_at", "accepted_at", "rejected_at", "dispatched_at", "decided_at")]
+    first = min((t for t in known if t is not None), default=row.get("concluded_at"))
+    requests: dict[dt.datetime, dt.datetime | None] = {}
+    for s in supplements:
+        requests[s["requested_at"]] = s["supplied_at"]
+    waited = [dims.working_days(day(r), day(s)) for r, s in requests.items() if s is not None]
+    ended = row.get("concluded_at") or row.get("rejected_at")
+    submitted = row.get("submitted_at")
+    due = row.get("due_at")
+    return {
+        "filed_on": day(first),
+        "supplements": len(requests),
+        "supplement_days": sum(w or 0 for w in waited) if waited else None,
+        "intake_days": dims.working_days(day(submitted), day(row.get("accepted_at"))),
+        "review_days": dims.working_days(day(row.get("dispatched_at")), day(row.get("decided_at"))),
+        "conclude_days": dims.working_days(day(row.get("decided_at")), day(row.get("concluded_at"))),
+        "total_days": dims.working_days(day(submitted), day(ended)),
+        "on_time": (ended <= due) if ended is not None and due is not None else None,
+    }
+
+
+def _case_keys(row: Row | None) -> Row | None:
+    if row is None or row.get("filed_on") is None:
+        return None
+    return {
+        "day": row["filed_on"],
+        "item_code": row.get("item_code") or "",
+        "department_code": row.get("department_code") or "",
+        "channel": row.get("channel") or "",
+        "applicant_type": row.get("applicant_type") or "",
+        "division_code": row.get("division_code") or "",
+    }
+
+
+def case_contribution(row: Row) -> dict[str, int]:
+    rating = row.get("rating")
+    ended = row.get("concluded_at") is not None or row.get("rejected_at") is not None
+    return {
+        "cases": 1,
+        "accepted": int(row.get("accepted_at") is not None),
+        "decided": int(row.get("decided_at") is not None),
+        "concluded": int(row.get("concluded_at") is not None),
+        "approved": int(row.get("outcome") == "approved"),
+        "denied": int(row.get("outcome") == "denied"),
+        "rejected": int(row.get("outcome") == "rejected"),
+        "instant": int(bool(row.get("instant"))),
+        "supplemented": int((row.get("supplements") or 0) > 0),
+        "supplements": row.get("supplements") or 0,
+        "ended": int(ended),
+        "timed": int(row.get("on_time") is not None),
+        "on_time": int(row.get("on_time") is True),
+        "yellow": int(bool(row.get("yellow"))),
+        "red": int(bool(row.get("red"))),
+        "escalated": int(bool(row.get("escalated"))),
+        "rated": int(rating is not None),
+        "rating_sum": rating or 0,
+        "satisfied": int(rating is not None and rating >= 4),
+        "intake_n": int(row.get("intake_days") is not None),
+        "intake_days_sum": row.get("intake_days") or 0,
+        "review_n": int(row.get("review_days") is not None),
+        "review_days_sum": row.get("review_days") or 0,
+        "total_n": int(row.get("total_days") is not None),
+        "total_days_sum": row.get("total_days") or 0,
+    }
+
+
+def step_waits(steps: list[Row], dispatched_at: dt.datetime | None) -> list[Row]:
+    """Each step entered when the step before it in its department ended (the first: at dispatch)."""
+    out: list[Row] = []
+    by_department: dict[str, list[Row]] = {}
+    for s in steps:
+        by_department.setdefault(s["department_code"], []).append(s)
+    for rows in by_department.values():
+        rows.sort(key=lambda s: (s["left_at"], s["step_no"]))
+        previous = dispatched_at
+        for s in rows:
+            entered = previous
+            waiting = dims.working_days(local_date(entered), local_date(s["left_at"])) if entered else None
+            out.append({**s, "entered_at": entered, "waiting_days": waiting})
+            previous = s["left_at"]
+    return out
+
+
+def _contributions(case: Row | None, steps: list[Row], supplements: list[Row]) -> dict[str, Counter[Any]]:
+    out: dict[str, Counter[Any]] = {"case": Counter(), "step": Counter(), "supplement": Counter()}
+    keys = _case_keys(case)
+    if keys is None or case is None:
+        return out
+    frozen = tuple(sorted(keys.items()))
+    for measure, value in case_contribution(case).items():
+        out["case"][(frozen, measure)] += value
+    base = {k: v for k, v in keys.items() if k not in ("department_code", "applicant_type")}
+    for s in steps:
+        step_keys = tuple(sorted({**base, "department_code": s["department_code"], "step": s["step"]}.items()))
+        waiting = s.get("waiting_days")
+        out["step"][(step_keys, "steps")] += 1
+        out["step"][(step_keys, "waited")] += int(waiting is not None)
+        out["step"][(step_keys, "waiting_days_sum")] += waiting or 0
+        out["step"][(step_keys, "long_waits")] += int(waiting is not None and waiting > LONG_WAIT_DAYS)
+    for code in {s["material_code"] for s in supplements}:
+        out["supplement"][
+            (
+                tuple(sorted({**base, "department_code": keys["department_code"], "material_code": code}.items())),
+                "asked",
+            )
+        ] += 1
+    return out
+
+
+_SUMMARIES = {"case": case_daily, "step": step_daily, "supplement": supplement_daily}
+
+
+def _apply_difference(
+    session: Session, slot: int, before: dict[str, Counter[Any]], after: dict[str, Counter[Any]]
+) -> None:
+    for name, table in _SUMMARIES.items():
+        grouped: dict[tuple[Any, ...], dict[str, int]] = {}
+        for keys, measure in set(before[name]) | set(after[name]):
+            change = after[name][(keys, measure)] - before[name][(keys, measure)]
+            if change:
+                grouped.setdefault(keys, {})[measure] = change
+        for keys, delta in sorted(grouped.items(), key=lambda kv: repr(kv[0])):  # one lock order
+            add_to(session, table, {"slot": slot, **dict(keys)}, delta)
+
+
+def _load(session: Session, slot: int, case_no: str) -> tuple[Row | None, list[Row], list[Row]]:
+    found = (
+        session.execute(
+            select(case_fact).where(case_fact.c.slot == slot, case_fact.c.case_no == case_no).with_for_update()
+        )
+        .mappings()
+        .first()
+    )
+    steps = (
+        session.execute(select(step_fact).where(step_fact.c.slot == slot, step_fact.c.case_no == case_no))
+        .mappings()
+        .all()
+    )
+    supplements = (
+        session.execute(
+            select(supplement_fact).where(supplement_fact.c.slot == slot, supplement_fact.c.case_no == case_no)
+        )
+        .mappings()
+        .all()
+    )
+    return (dict(found) if found else None), [dict(s) for s in steps], [dict(s) for s in supplements]
+
+
+_DEFAULTS: Row = {"instant": False, "yellow": False, "red": False, "escalated": False, "supplements": 0}
+
+
+def apply_case_event(session: Session, event: Event, slot: int) -> None:
+    applier = CASE_APPLIERS.get(event.type)
+    case_no = event.data.get("case_no")
+    if applier is None or not isinstance(case_no, str) or not case_no:
+        return
+    case_no = case_no[:32]
+    old, old_steps, old_supplements = _load(session, slot, case_no)
+    before = _contributions(old, old_steps, old_supplements)
+    current = old or {"slot": slot, "case_no": case_no, **_DEFAULTS}
+    changes = applier(session, current, event, slot)
+    _, steps, supplements = (
+        _load(session, slot, case_no) if event.type in _TOUCH_ROWS else (None, old_steps, old_supplements)
+    )
+    if event.type in _TOUCH_ROWS and supplements:
+        supplements = _supply(session, slot, case_no, supplements)
+    new = {**current, **changes}
+    new.update(derive(new, supplements))
+    steps = step_waits(steps, new.get("dispatched_at"))
+    if old is None:
+        session.execute(case_fact.insert().values(**new))
+    elif new != old:
+        session.execute(
+            update(case_fact)
+            .where(case_fact.c.slot == slot, case_fact.c.case_no == case_no)
+            .values(**{k: v for k, v in new.items() if old.get(k) != v})
+        )
+    for s, o in zip(steps, _by_step_key(steps, old_steps), strict=True):
+        if o is None or (o["entered_at"], o["waiting_days"]) != (s["entered_at"], s["waiting_days"]):
+            session.execute(
+                update(step_fact)
+                .where(*(step_fact.c[k] == s[k] for k in ("slot", "case_no", "department_code", "step_no", "left_at")))
+                .values(entered_at=s["entered_at"], waiting_days=s["waiting_days"])
+            )
+    if new.get("filed_on") is not None:
+        dims.ensure_year(session, new["filed_on"].year)
+    _apply_difference(session, slot, before, _contributions(new, steps, supplements))
+
+
+def _supply(session: Session, slot: int, case_no: str, supplements: list[Row]) -> list[Row]:
+    """The supplement rows with the time each request was supplied, as the resumptions tell."""
+    resumes = session.scalars(
+        select(resume_fact.c.resumed_at).where(resume_fact.c.slot == slot, resume_fact.c.case_no == case_no)
+    ).all()
+    answer = supplied([s["requested_at"] for s in supplements], list(resumes))
+    out = []
+    for s in supplements:
+        if s["supplied_at"] != answer[s["requested_at"]]:
+            s = {**s, "supplied_at": answer[s["requested_at"]]}
+            session.execute(
+                update(supplement_fact)
+                .where(*(supplement_fact.c[k] == s[k] for k in ("slot", "case_no", "requested_at", "material_code")))
+                .values(supplied_at=s["supplied_at"])
+            )
+        out.append(s)
+    return out
+
+
+_TOUCH_ROWS = {
+    EventTypes.CASE_SUPPLEMENT_REQUESTED,
+    EventTypes.CASE_CLOCK_CHANGED,
+    EventTypes.CASE_STEP_COMPLETED,
+    EventTypes.CASE_SENT_BACK,
+}
+
+
+def _by_step_key(steps: list[Row], old: list[Row]) -> list[Row | None]:
+    def key(s: Row) -> tuple[Any, ...]:
+        return (s["department_code"], s["step_no"], s["left_at"])
+
+    index = {key(o): o for o in old}
+    return [index.get(key(s)) for s in steps]
+
+
+def apply_license_event(session: Session, event: Event, slot: int) -> None:
+    data, at = event.data, _event_time(event)
+    number = data.get("license_no")
+    if not isinstance(number, str) or not number:
+        return
+    values: Row = {"slot": slot, "license_no": number[:64]}
+    for key in ("license_type", "case_no", "holder_type"):
+        if isinstance(data.get(key), str):
+            values[key] = data[key][:64]
+    division = dims.division_of(data.get("holder_type"), data.get("holder_id_number"))
+    if division:
+        values["division_code"] = division
+    if event.type == EventTypes.LICENSE_ISSUED:
+        values["issued_at"] = _time(data.get("issued_at"), at)
+        values["valid_until"] = _time(data["valid_until"], at) if data.get("valid_until") else None
+        update_values = {k: v for k, v in values.items() if k not in ("slot", "license_no")}
+        upsert(session, license_fact, {**values, "status": "valid"}, key=["slot", "license_no"], update=update_values)
+        return
+    status = str(data.get("status") or event.type.rsplit(".", 1)[-1])[:16]
+    changed = {**{k: v for k, v in values.items() if k not in ("slot", "license_no")}, "status": status}
+    changed["status_at"] = _time(data.get("at"), at)
+    upsert(session, license_fact, {**values, **changed}, key=["slot", "license_no"], update=changed)
+
+
+def apply(session: Session, event: Event, slot: int) -> None:
+    if event.type in CASE_APPLIERS:
+        apply_case_event(session, event, slot)
+    elif event.type in LICENSE_EVENTS:
+        apply_license_event(session, event, slot)
+
+
+def clear_slot(session: Session, slot: int) -> None:
+    for table in SLOTTED:
+        session.execute(delete(table).where(table.c.slot == slot))
