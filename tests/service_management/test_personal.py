@@ -19,7 +19,7 @@ from gov_common.events import EventTypes
 from service_management.models import CaseDecision, ExpiryReminder
 from service_management.personal import reminders
 from service_management.personal.facts import ApplicantFacts, RegistryUnavailable, age_of
-from tests.service_management.conftest import ITEM_REVIEWED, SM, NoTransactionGuard
+from tests.service_management.conftest import FOOD_FORM, ITEM_REVIEWED, SM, NoTransactionGuard
 from tests.service_management.e2e_helpers import fresh_id_number
 
 BENEFIT = "330122-HRSS-GF-0001"  # 高龄津贴发放, seeded
@@ -34,6 +34,7 @@ class FakeRegistry:
 
     def __init__(self, guard: NoTransactionGuard) -> None:
         self.records: dict[str, dict[str, Any]] = {}
+        self.entities: dict[str, list[dict[str, Any]]] = {}  # person -> the entities they represent
         self.reads: list[str] = []
         self.reachable = True
         self.guard = guard
@@ -45,7 +46,11 @@ class FakeRegistry:
         number = principal.id_number or ""
         self.reads.append(number)
         return ApplicantFacts(
-            type=principal.account_type, id_number=number, age=age_of(principal, today), record=self.records.get(number, {})
+            type=principal.account_type,
+            id_number=number,
+            age=age_of(principal, today),
+            record=self.records.get(number, {}),
+            entities=tuple(self.entities.get(number, [])),
         )
 
 
@@ -110,6 +115,24 @@ def test_a_theme_is_recommended_after_the_licence_event_that_justifies_it(sm: SM
     assert "开办餐饮店" not in _themes(sm, _me(sm, other))
 
     sm.deliver(EventTypes.LICENSE_REVOKED, {"license_no": "AMR-P-1", "holder_id_number": person})
+    assert "开办餐饮店" not in _themes(sm, me)
+
+
+def test_a_theme_is_recommended_once_the_registry_says_the_person_has_an_individual_business(
+    sm: SM, registry: FakeRegistry
+) -> None:
+    person = fresh_id_number("19900307")
+    registry.records[person] = {"household_division_code": "330122"}
+    me = _me(sm, person)
+    assert "开办餐饮店" not in _themes(sm, me)
+    registry.entities[person] = [{"name": "某某小吃店", "entity_type": "enterprise", "status": "active"}]
+    assert "开办餐饮店" not in _themes(sm, me)  # a company is not an individual business
+    registry.entities[person].append({"name": "张三小吃店", "entity_type": "individual_business", "status": "active"})
+    reason = _themes(sm, me)["开办餐饮店"]["reason"]
+    assert reason == "您名下有个体工商户「张三小吃店」，从事餐饮还可能需要食品经营许可"
+    # Once both of the theme's items are filed, the theme has nothing left to offer.
+    sm.file(headers=me)
+    sm.file(ITEM_REVIEWED, FOOD_FORM, headers=me)
     assert "开办餐饮店" not in _themes(sm, me)
 
 

@@ -32,6 +32,8 @@ class ApplicantFacts:
     # The registry record as data-sharing answered it (population or legal-entity fields); empty
     # when the applicant is not in the registry.
     record: dict[str, Any] = field(default_factory=dict)
+    # For a person: the legal entities they represent (企业、个体工商户), from the legal-entity registry.
+    entities: tuple[dict[str, Any], ...] = ()
 
     def applicant(self) -> dict[str, Any]:
         """The `applicant.*` facts of a decision table (the same shape as at dispatch, without credit)."""
@@ -65,26 +67,39 @@ class HttpRegistryFacts:
 
     def of(self, principal: Principal, *, today: dt.date) -> ApplicantFacts:
         kind, path = POPULATION if principal.account_type == "person" else LEGAL_ENTITIES
-        number = principal.id_number or ""
+        number = quote(principal.id_number or "", safe="")
+        record = self._get(principal, f"{path}{number}")
+        entities: tuple[dict[str, Any], ...] = ()
+        if kind == "person":
+            found = self._get(principal, f"{POPULATION[1]}{number}/legal-entities")
+            entities = tuple(e for e in found if isinstance(e, dict)) if isinstance(found, list) else ()
+        return ApplicantFacts(
+            type=kind,
+            id_number=principal.id_number or "",
+            age=age_of(principal, today),
+            record=record if isinstance(record, dict) else {},
+            entities=entities,
+        )
+
+    def _get(self, principal: Principal, path: str) -> Any:
+        """The answer's JSON; None when not in the registry or not shared (no facts to go on)."""
         headers = {"Authorization": f"Bearer {principal.token}"}
         request_id = get_request_id()
         if request_id:
             headers[REQUEST_ID_HEADER] = request_id
         try:
             response = sync_client().get(
-                f"{self.base_url}{path}{quote(number, safe='')}",
-                headers=headers,
-                params={"purpose": PURPOSE},
-                timeout=self.timeout,
+                f"{self.base_url}{path}", headers=headers, params={"purpose": PURPOSE}, timeout=self.timeout
             )
         except Exception as exc:  # unreachable, a timeout: an outage, no fact about the applicant
             log.warning("registry facts unavailable: %s", exc)
             raise RegistryUnavailable("数据共享平台暂不可用，请稍后再试") from exc
         if response.status_code in (403, 404):
-            record: dict[str, Any] = {}  # not in the registry, or not shared: no facts to go on
-        elif response.status_code == 200 and isinstance(response.json(), dict):
-            record = response.json()
-        else:
+            return None
+        if response.status_code != 200:
             log.warning("registry read answered %s", response.status_code)
             raise RegistryUnavailable(f"数据共享平台应答 {response.status_code}，请稍后再试")
-        return ApplicantFacts(type=kind, id_number=number, age=age_of(principal, today), record=record)
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise RegistryUnavailable("数据共享平台的应答无法读取，请稍后再试") from exc

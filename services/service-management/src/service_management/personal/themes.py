@@ -39,6 +39,10 @@ def _household_elsewhere(s: Situation) -> str | None:
 
 
 def _opening_restaurant(s: Situation) -> str | None:
+    for entity in s.facts.entities:
+        if entity.get("entity_type") == "individual_business" and entity.get("status", "active") == "active":
+            name = str(entity.get("name") or "")
+            return f"您名下有个体工商户{f'「{name}」' if name else ''}，从事餐饮还可能需要食品经营许可"
     if s.facts.type == "entity" and s.facts.record.get("entity_type") == "individual_business":
         return "您名下是个体工商户，从事餐饮还可能需要食品经营许可"
     if "business_license" in s.licence_types and "food_business_license" not in s.licence_types:
