@@ -64,13 +64,21 @@ def test_the_reminder_reaches_the_holders_inbox_once_with_the_renewal_link(
     gateway: tuple[TestClient, ServiceRuntime],
 ) -> None:
     client, runtime = gateway
-    event = Event.new(type=EventTypes.LICENSE_EXPIRING, source="/service-management", subject="AMR-2026-0001", data=DATA)
+    event = Event.new(
+        type=EventTypes.LICENSE_EXPIRING, source="/service-management", subject="AMR-2026-0001", data=DATA
+    )
     for _ in range(2):
         with runtime.db.session() as session:
             record(session, event)
     registered = client.post(
         "/api/v1/auth/register",
-        json={"account_type": "person", "id_number": ALICE, "name": "张三", "phone": "13800138000", "password": "secret-pass-1"},
+        json={
+            "account_type": "person",
+            "id_number": ALICE,
+            "name": "张三",
+            "phone": "13800138000",
+            "password": "secret-pass-1",
+        },
     )
     assert registered.status_code == 201, registered.text
     token = client.post("/api/v1/auth/token", data={"username": ALICE, "password": "secret-pass-1"}).json()

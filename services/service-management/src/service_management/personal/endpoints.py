@@ -110,7 +110,9 @@ def confirm_offer(
     applicant = cases.identity_of(principal)
     ports = prefetch.for_filing(session, ports, applicant_id=applicant.id_number, items=[item_code], refs=[])
     offer = service.offer_of(session, facts, item_code)
-    case = cases.file_case(session, ports, applicant=applicant, item_code=offer.item_code, form=offer.form, materials=[])
+    case = cases.file_case(
+        session, ports, applicant=applicant, item_code=offer.item_code, form=offer.form, materials=[]
+    )
     return ConfirmedOut(case_no=case.case_no, status=case.status)
 
 

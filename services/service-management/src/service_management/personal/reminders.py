@@ -84,7 +84,8 @@ def renewal_item(session: Session, license_type: str) -> Item | None:
         select(Item).where(Item.license_type == license_type, Item.status == ItemStatus.PUBLISHED).order_by(Item.code)
     ).all()
     renewals = [i for i in items if any(word in i.name for word in ("延续", "换证", "换发"))]
-    return (renewals or list(items) or [None])[0]
+    candidates = renewals or list(items)
+    return candidates[0] if candidates else None
 
 
 def _threshold(days_left: float) -> int | None:

@@ -69,18 +69,14 @@ class Recommendation:
 def _filed(session: Session, id_number: str) -> set[str]:
     """Item codes the applicant has a case of that still stands (open or granted)."""
     rows = session.scalars(
-        select(Case.item_code).where(
-            Case.applicant_id_number == id_number, Case.status.not_in(ENDED_WITHOUT_GRANT)
-        )
+        select(Case.item_code).where(Case.applicant_id_number == id_number, Case.status.not_in(ENDED_WITHOUT_GRANT))
     )
     return set(rows.all())
 
 
 def _held_types(session: Session, id_number: str) -> frozenset[str]:
     rows = session.scalars(
-        select(HeldLicense.license_type).where(
-            HeldLicense.holder_id_number == id_number, HeldLicense.status == "valid"
-        )
+        select(HeldLicense.license_type).where(HeldLicense.holder_id_number == id_number, HeldLicense.status == "valid")
     )
     return frozenset(rows.all())
 
