@@ -11,7 +11,7 @@ from typing import Any
 
 from gov_common.identity import age_on
 from tests.e2e.platform import ADULTS, ITEM_INSTANT, ITEM_REVIEWED, Applicant, Platform
-from tests.service_management.e2e_helpers import staff
+from tests.service_management.e2e_helpers import fresh_id_number, staff
 
 PURPOSE = "个性化服务：为申请人本人推荐主题服务和免申即享事项"
 BENEFIT = "330122-HRSS-GF-0001"
@@ -64,3 +64,37 @@ def test_recommendations_from_the_applicants_own_registry_facts_audited_and_opte
             assert body == {"opted_out": True, "recommendations": []}
         finally:
             client.patch("/api/v1/me/personal-preferences", json={"recommendation": True}, headers=zhang.headers)
+
+
+def test_a_qualifying_person_confirms_the_offered_benefit_and_the_case_is_decided_as_usual(
+    platform: Platform,
+) -> None:
+    with platform.client() as client:
+        senior = fresh_id_number("19400315")
+        csv = (
+            "id_number,name,household_division_code,residence_address,phone\n"
+            f"{senior},王秀英,330122,浙江省杭州市桐庐县城南街道迎春路5号,13600136003\n"
+        )
+        imported = client.post(
+            "/api/v1/registries/population/imports",
+            content=csv.encode(),
+            headers={**staff(client, "admin"), "content-type": "text/csv"},
+        )
+        assert imported.status_code == 201 and imported.json()["accepted_rows"] == 1, imported.text
+        applicant = Applicant(client, senior, name="王秀英").raise_by_phone()
+
+        offers = client.get("/api/v1/me/proactive-offers", headers=applicant.headers).json()["offers"]
+        (offer,) = [o for o in offers if o["item_code"] == BENEFIT]
+        assert offer["reason"] == "年满八十周岁且户籍在本县，符合高龄津贴发放条件"
+        assert offer["form"]["household_division_code"] == "330122"
+
+        confirmed = client.post(f"/api/v1/me/proactive-offers/{BENEFIT}/confirm", headers=applicant.headers)
+        assert confirmed.status_code == 201, confirmed.text
+        case = applicant.case(confirmed.json()["case_no"])
+        assert case["item_code"] == BENEFIT and case["status"] != "supplement_requested"
+        (check,) = [d for d in case["decisions"] if d["kind"] == "instant_approval_check"]
+        assert check["instant"] is True and check["inputs"]["form"]["household_division_code"] == "330122"
+        if platform.mode == "standalone":  # its hrss business system decides by the same table (秒批)
+            assert applicant.wait_for(case["case_no"], "concluded")["item_code"] == BENEFIT
+        again = client.get("/api/v1/me/proactive-offers", headers=applicant.headers).json()["offers"]
+        assert BENEFIT not in [o["item_code"] for o in again]
