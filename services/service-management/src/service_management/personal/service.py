@@ -174,8 +174,11 @@ def offers(session: Session, facts: ApplicantFacts) -> list[Offer]:
     registry facts alone, which they have not applied for yet."""
     filed = _filed(session, facts.id_number)
     out: list[Offer] = []
-    for item in _published(session):
-        if item.item_type != "benefit" or item.code in filed or _needs_materials(item):
+    benefits = session.scalars(
+        select(Item).where(Item.status == ItemStatus.PUBLISHED, Item.item_type == "benefit").order_by(Item.code)
+    ).all()
+    for item in benefits:
+        if item.code in filed or _needs_materials(item):
             continue
         offer = _offer_for(item, current_table(session, item.code), facts)
         if offer is not None:
