@@ -16,6 +16,7 @@ from sqlalchemy import select
 from gov_common.auth import Principal
 from gov_common.db import utcnow
 from gov_common.events import EventTypes
+from service_management.app import SupervisionScheduler
 from service_management.models import CaseDecision, ExpiryReminder
 from service_management.personal import reminders
 from service_management.personal.facts import ApplicantFacts, RegistryUnavailable, age_of
@@ -136,6 +137,25 @@ def test_a_theme_is_recommended_once_the_registry_says_the_person_has_an_individ
     assert "开办餐饮店" not in _themes(sm, me)
 
 
+def test_an_individual_business_itself_is_recommended_what_concerns_it(sm: SM, registry: FakeRegistry) -> None:
+    uscc = "92330122MA2H7R5L09"
+    token = sm.issuer.issue(
+        sub="e-1",
+        account_type="entity",
+        name="张三小吃店",
+        id_number=uscc,
+        roles=[],
+        department=None,
+        assurance_level=2,
+    )
+    entity = {"Authorization": f"Bearer {token}"}
+    assert _themes(sm, entity) == {}
+    registry.records[uscc] = {"entity_type": "individual_business", "status": "active"}
+    restaurant = _themes(sm, entity)["开办餐饮店"]
+    assert restaurant["reason"] == "您名下是个体工商户，从事餐饮还可能需要食品经营许可"
+    assert [i["code"] for i in restaurant["items"]] == [ITEM_REVIEWED]  # the other item is for persons only
+
+
 def test_registry_facts_decide_the_themes_and_are_read_only_for_the_applicant(sm: SM, registry: FakeRegistry) -> None:
     person = fresh_id_number("19900307")
     me = _me(sm, person)
@@ -222,6 +242,15 @@ def test_an_expiry_reminder_is_sent_once_per_threshold(any_sm: SM) -> None:
     sm.deliver(EventTypes.LICENSE_CANCELLED, {"license_no": "AMR-E-3"})
     assert _remind(sm, start) == 1
     assert [(r["license_no"], r["threshold_days"]) for r in _reminders(sm)][-1] == ("AMR-E-2", 30)
+
+
+def test_the_periodic_job_sends_the_reminders(sm: SM) -> None:
+    holder = fresh_id_number()
+    _issued(sm, holder, "AMR-J-1", "business_license", utcnow() + dt.timedelta(days=6))
+    scheduler = SupervisionScheduler(sm.runtime, 60)
+    scheduler.tick()
+    scheduler.tick()
+    assert [(r["license_no"], r["threshold_days"]) for r in _reminders(sm)] == [("AMR-J-1", 7)]
 
 
 def test_two_concurrent_runs_send_one_reminder(pg_sm: SM) -> None:

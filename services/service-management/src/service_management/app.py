@@ -72,7 +72,7 @@ def build_ports(settings: Settings) -> Ports:
 
 
 class SupervisionScheduler:
-    """Runs the supervision scan periodically in the event worker's process."""
+    """Runs the supervision scan and the licence expiry reminders periodically in the event worker's process."""
 
     def __init__(self, runtime: ServiceRuntime, interval: float) -> None:
         self.runtime = runtime
@@ -84,18 +84,22 @@ class SupervisionScheduler:
 
     def _run(self) -> None:
         while not self.stopping.wait(self.interval):
-            if not self.runtime.started:
-                continue
-            try:
-                with self.runtime.db.session() as session:
-                    supervision.scan(session, now=utcnow())
-            except Exception:
-                log.exception("supervision scan failed; will retry")
-            try:
-                with self.runtime.db.session() as session:
-                    reminders.remind(session, now=utcnow())
-            except Exception:
-                log.exception("licence expiry reminders failed; will retry")
+            if self.runtime.started:
+                self.tick()
+
+    def tick(self) -> None:
+        """One run of the periodic jobs, each in its own transaction; a failure waits for the next."""
+        try:
+            with self.runtime.db.session() as session:
+                supervision.scan(session, now=utcnow())
+        except Exception:
+            log.exception("supervision scan failed; will retry")
+        try:
+            # Licence expiry reminders (personal/reminders.py): idempotent, safe with replicas.
+            with self.runtime.db.session() as session:
+                reminders.remind(session, now=utcnow())
+        except Exception:
+            log.exception("licence expiry reminders failed; will retry")
 
 
 def with_personal(handlers: dict[str, Callable[[Session, Event], None]]) -> dict[str, Callable[[Session, Event], None]]:
