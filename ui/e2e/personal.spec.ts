@@ -3,6 +3,7 @@
  * at L2, finds 免申即享 高龄津贴 with its reason on 我的办件 and claims it with one confirmation; 为您推荐
  * shows its reason and 不再推荐 turns it off, as 个性化服务设置 then shows.
  */
+import { labelViolations } from './axe'
 import { expect, test } from './fixtures'
 import { addToPopulationRegistry, newPerson, raiseToL2, registerPerson } from './flows'
 import { newResidentId } from './identities'
@@ -21,6 +22,7 @@ test('an 80-year-old claims 高龄津贴 in one step and turns recommendations o
   await expect(recommended).toContainText('养老服务')
   await expect(recommended).toContainText(/您已年满\d+周岁，可能需要高龄津贴等养老服务/)
   await shot('为您推荐与免申即享')
+  expect(await labelViolations(page)).toEqual([])
   await recommended.getByRole('button', { name: '不再推荐' }).click()
   await expect(page.getByTestId('recommendations')).toHaveCount(0)
 
@@ -35,5 +37,6 @@ test('an 80-year-old claims 高龄津贴 in one step and turns recommendations o
   await page.goto('/my/personal-settings')
   await expect(page.getByTestId('pref-recommendation')).not.toHaveClass(/is-checked/)
   await expect(page.getByTestId('pref-proactive')).toHaveClass(/is-checked/)
+  expect(await labelViolations(page)).toEqual([])
   await shot('个性化服务设置')
 })
