@@ -10,7 +10,7 @@ const CATALOGUE_CHANGES = ['**/catalogue-admin.spec.ts', '**/reviewer.spec.ts']
 export default defineConfig({
   testDir: './e2e',
   testMatch: '**/*.spec.ts',
-  // Two phases on one platform: the scenarios that read the catalogue as seeded (five items, the
+  // Two phases on one platform: the scenarios that read the catalogue as seeded (six items, the
   // lists in force) first; then those that publish, copy and retire items and lists, so that a
   // count or a list another scenario asserts never changes under it.
   projects: [

@@ -304,6 +304,7 @@ def test_themes_count_the_published_items_and_bundles(any_sm: SM) -> None:
         "户籍与居住": (1, 0),
         "就业创业": (1, 0),
         "社会保障": (1, 0),
+        "养老服务": (1, 0),
     }
     admin = sm.staff("admin")
     code = "330122-AMR-XK-0099"

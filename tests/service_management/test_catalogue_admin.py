@@ -46,7 +46,7 @@ def test_staff_list_every_item_by_its_latest_version(any_sm: SM) -> None:
     _prepare(sm)
     rows, total = _staff_list(sm, status="all")
     by_code = {r["code"]: r for r in rows}
-    assert total == len(rows) == 8  # the 5 seeded items and the 3 above
+    assert total == len(rows) == 9  # the 6 seeded items and the 3 above
     draft, revised, retired = by_code[DRAFT], by_code[REVISED], by_code[RETIRED]
     assert (draft["status"], draft["version"], draft["published_version"], draft["draft_pending"]) == (
         "draft", 1, None, False,

@@ -49,7 +49,7 @@ def test_search_finds_items_by_code_or_its_prefix_on_both_databases(any_sm: SM) 
     assert _codes(sm, "330122-amr-xk-0002") == ["330122-AMR-XK-0002"]  # case does not matter
     assert _codes(sm, "３３０１２２-ＰＳＢ") == ["330122-PSB-XK-0001"]  # full-width input is normalized
     assert _codes(sm, "HRSS-GG") == ["330122-HRSS-GG-0001"]  # the beginning of a segment
-    assert len(_codes(sm, "330122-")) == 5
+    assert len(_codes(sm, "330122-")) == 6
     assert _codes(sm, "330122-AMR 食品") == ["330122-AMR-XK-0002"]  # a code term and a word, both must match
     assert _codes(sm, "330122-AMR-XK-0003") == []
     assert _codes(sm, "MR-XK") == []  # not inside a segment

@@ -9,9 +9,9 @@ function random(min: number, max: number): number {
   return min + Math.floor(Math.random() * (max - min + 1))
 }
 
-/** A resident ID number of 桐庐县 (330122), born 1970–1999, with its check digit. */
-export function newResidentId(): string {
-  const birth = new Date(Date.UTC(random(1970, 1999), random(0, 11), random(1, 28)))
+/** A resident ID number of 桐庐县 (330122), born 1970–1999 (or in the years given), with its check digit. */
+export function newResidentId(fromYear = 1970, toYear = 1999): string {
+  const birth = new Date(Date.UTC(random(fromYear, toYear), random(0, 11), random(1, 28)))
   const first17 = `330122${birth.getUTCFullYear()}${pad(birth.getUTCMonth() + 1, 2)}${pad(birth.getUTCDate(), 2)}${pad(random(0, 999), 3)}`
   return first17 + residentIdCheckDigit(first17)
 }

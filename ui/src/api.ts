@@ -1574,6 +1574,7 @@ export type NotificationKind =
   | 'license_revoked'
   | 'license_cancelled'
   | 'license_expired'
+  | 'license_expiring'
   | 'password_reset'
   | 'account_reclaimed'
   | 'agent_granted'
@@ -1586,6 +1587,8 @@ export interface InboxNotification {
   body: string
   case_no: string | null
   license_no: string | null
+  /** An item to apply for (the renewal item of an expiring licence). */
+  item_code?: string | null
   occurred_at: string
   created_at: string
   read_at: string | null
@@ -1816,4 +1819,67 @@ export function replayDeadLetter(service: string, id: number): Promise<DeadLette
 /** Gives a pending dead letter up, with the reason (kept with the administrator's name). */
 export function discardDeadLetter(service: string, id: number, reason: string): Promise<DeadLetter> {
   return json<DeadLetter>(`/dead-letters/${seg(service)}/${seg(String(id))}/discard`, { method: 'POST', json: { reason } })
+}
+
+// ---------------------------------------------------------------- personalised services (docs/personal-services.md)
+
+export interface ItemRef {
+  code: string
+  name: string
+}
+
+/** 为您推荐: a life-event theme matched to the applicant's own facts, with the one-line reason. */
+export interface Recommendation {
+  theme: string
+  reason: string
+  items: ItemRef[]
+  bundles: ItemRef[]
+}
+
+export interface Recommendations {
+  opted_out: boolean
+  recommendations: Recommendation[]
+}
+
+/** 免申即享: a benefit the applicant's registry facts already qualify them for. */
+export interface ProactiveOffer {
+  item_code: string
+  item_name: string
+  department_code: string
+  reason: string
+  form: Record<string, unknown>
+  rule_version: number
+}
+
+export interface ProactiveOffers {
+  opted_out: boolean
+  offers: ProactiveOffer[]
+}
+
+/** Which kinds of personalised service the applicant receives (true) or turned off (false). */
+export interface PersonalPreferences {
+  recommendation: boolean
+  expiry_reminder: boolean
+  proactive: boolean
+}
+
+export function getRecommendations(signal?: AbortSignal): Promise<Recommendations> {
+  return json<Recommendations>('/me/recommendations', { signal })
+}
+
+export function getProactiveOffers(signal?: AbortSignal): Promise<ProactiveOffers> {
+  return json<ProactiveOffers>('/me/proactive-offers', { signal })
+}
+
+/** 确认申领: files the offered benefit's case with the registry facts as its form. */
+export function confirmProactiveOffer(itemCode: string): Promise<{ case_no: string; status: string }> {
+  return json<{ case_no: string; status: string }>(`/me/proactive-offers/${seg(itemCode)}/confirm`, { method: 'POST' })
+}
+
+export function getPersonalPreferences(signal?: AbortSignal): Promise<PersonalPreferences> {
+  return json<PersonalPreferences>('/me/personal-preferences', { signal })
+}
+
+export function setPersonalPreferences(changes: Partial<PersonalPreferences>): Promise<PersonalPreferences> {
+  return json<PersonalPreferences>('/me/personal-preferences', { method: 'PATCH', json: changes })
 }

@@ -132,6 +132,13 @@ export const routes: RouteRecordRaw[] = [
         meta: { title: '实名认证', access: 'applicant' },
       },
       {
+        // 个性化服务设置: the opt-outs of the personalised services; linked from 为您推荐 (no header entry).
+        path: 'my/personal-settings',
+        name: 'my-personal-settings',
+        component: () => import('@/views/applicant/PersonalSettingsView.vue'),
+        meta: { title: '个性化服务设置', access: 'applicant' },
+      },
+      {
         // The identity platform's sign-in comes back here with the token in the fragment.
         path: 'login/oidc',
         name: 'login-oidc',

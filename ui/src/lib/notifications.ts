@@ -34,6 +34,7 @@ const KINDS: Record<string, { label: string; tag: TagType }> = {
   license_revoked: { label: '证照吊销', tag: 'danger' },
   license_cancelled: { label: '证照注销', tag: 'info' },
   license_expired: { label: '证照过期', tag: 'info' },
+  license_expiring: { label: '到期提醒', tag: 'warning' },
   password_reset: { label: '账号安全', tag: 'warning' },
   account_reclaimed: { label: '账号安全', tag: 'warning' },
   agent_granted: { label: '单位授权', tag: 'primary' },
@@ -49,18 +50,26 @@ export function kindTag(kind: string): TagType {
 
 export interface NotificationLink {
   label: string
-  to: { name: 'case'; params: { caseNo: string } } | { name: 'license'; params: { licenseNo: string } } | { name: 'my-entities' }
+  to:
+    | { name: 'case'; params: { caseNo: string } }
+    | { name: 'license'; params: { licenseNo: string } }
+    | { name: 'my-entities' }
+    | { name: 'item'; params: { code: string } }
 }
 
 /** The case and the licence a notification is about, as links: the case first (an agent's
  *  authorisation leads to 我的单位). */
-export function notificationLinks(notification: Pick<InboxNotification, 'case_no' | 'license_no'> & { kind?: string }): NotificationLink[] {
+export function notificationLinks(
+  notification: Pick<InboxNotification, 'case_no' | 'license_no'> & { kind?: string; item_code?: string | null },
+): NotificationLink[] {
   const links: NotificationLink[] = []
   if (notification.kind === 'agent_granted') links.push({ label: '查看我的单位', to: { name: 'my-entities' } })
   if (notification.case_no) links.push({ label: '查看办件', to: { name: 'case', params: { caseNo: notification.case_no } } })
   if (notification.license_no) {
     links.push({ label: '查看证照', to: { name: 'license', params: { licenseNo: notification.license_no } } })
   }
+  // An expiring licence's renewal item (到期提醒).
+  if (notification.item_code) links.push({ label: '办理续期', to: { name: 'item', params: { code: notification.item_code } } })
   return links
 }
 

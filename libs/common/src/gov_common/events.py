@@ -45,6 +45,8 @@ class EventTypes:
     LICENSE_REVOKED = "gov.license.revoked"
     LICENSE_CANCELLED = "gov.license.cancelled"
     LICENSE_EXPIRED = "gov.license.expired"
+    # A held licence nears its end: service-management reminds its holder (docs/personal-services.md).
+    LICENSE_EXPIRING = "gov.license.expiring"
     # Intake's answers, for the applicant's notifications (docs/parallel-work-ui.md, contract 1).
     CASE_ACCEPTED = "gov.case.accepted"
     CASE_SUPPLEMENT_REQUESTED = "gov.case.supplement_requested"

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
+from sqlalchemy.orm import Session
 
 from gov_common.auth import TokenVerifier
 from gov_common.bus import Bus
 from gov_common.db import utcnow
 from gov_common.dead_letters import router as dead_letters_router
-from gov_common.events import Topics
+from gov_common.events import Event, Topics
 from gov_common.files import file_store_from_url
 from gov_common.migrations import upgrade
 from gov_common.service import ServiceRuntime, create_service_app
@@ -26,6 +29,9 @@ from service_management.evaluation.endpoints import router as evaluation_router
 from service_management.intake.endpoints import router as intake_router
 from service_management.intake.licences import HttpLicenceVerifier
 from service_management.lists.endpoints import router as lists_router
+from service_management.personal import reminders
+from service_management.personal.endpoints import router as personal_router
+from service_management.personal.facts import HttpRegistryFacts
 from service_management.ports import Ports
 from service_management.rules.credit import HttpCreditLookup
 from service_management.rules.endpoints import router as rules_router
@@ -66,7 +72,7 @@ def build_ports(settings: Settings) -> Ports:
 
 
 class SupervisionScheduler:
-    """Runs the supervision scan periodically in the event worker's process."""
+    """Runs the supervision scan and the licence expiry reminders periodically in the event worker's process."""
 
     def __init__(self, runtime: ServiceRuntime, interval: float) -> None:
         self.runtime = runtime
@@ -78,13 +84,39 @@ class SupervisionScheduler:
 
     def _run(self) -> None:
         while not self.stopping.wait(self.interval):
-            if not self.runtime.started:
-                continue
-            try:
-                with self.runtime.db.session() as session:
-                    supervision.scan(session, now=utcnow())
-            except Exception:
-                log.exception("supervision scan failed; will retry")
+            if self.runtime.started:
+                self.tick()
+
+    def tick(self) -> None:
+        """One run of the periodic jobs, each in its own transaction; a failure waits for the next."""
+        try:
+            with self.runtime.db.session() as session:
+                supervision.scan(session, now=utcnow())
+        except Exception:
+            log.exception("supervision scan failed; will retry")
+        try:
+            # Licence expiry reminders (personal/reminders.py): idempotent, safe with replicas.
+            with self.runtime.db.session() as session:
+                reminders.remind(session, now=utcnow())
+        except Exception:
+            log.exception("licence expiry reminders failed; will retry")
+
+
+def with_personal(handlers: dict[str, Callable[[Session, Event], None]]) -> dict[str, Callable[[Session, Event], None]]:
+    """The cases' handlers, and the held-licence projection's on the same licence events."""
+    combined = dict(handlers)
+    for event_type, personal in reminders.handlers().items():
+        first = combined.get(event_type)
+        if first is None:
+            combined[event_type] = personal
+        else:
+
+            def both(session: Session, event: Event, a: Any = first, b: Any = personal) -> None:
+                a(session, event)
+                b(session, event)
+
+            combined[event_type] = both
+    return combined
 
 
 def create_runtime(
@@ -97,11 +129,15 @@ def create_runtime(
         bus=bus,
         verifier=verifier,
         # Handlers run inside their event's transaction: no network behind their ports.
-        handlers=make_handlers(offline(ports)),
+        handlers=with_personal(make_handlers(offline(ports))),
         consumed_topics=[Topics.CASE, Topics.LICENSE],
-        produced_topics=[Topics.CASE],
+        # gov.license.v1 for the expiry reminders (personal/reminders.py), keyed by licence number.
+        produced_topics=[Topics.CASE, Topics.LICENSE],
     )
     runtime.extras["ports"] = ports
+    runtime.extras["registry"] = HttpRegistryFacts(
+        base_url=settings.data_sharing_url, timeout=settings.data_sharing_timeout_seconds
+    )
 
     def _calendar() -> None:
         year = utcnow().year
@@ -144,6 +180,7 @@ def create_app(
         bundles_router,
         supervision_router,
         evaluation_router,
+        personal_router,
         dead_letters_router,
     ):
         app.include_router(router)

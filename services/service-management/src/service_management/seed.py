@@ -1,4 +1,4 @@
-"""Demo data: a county's departments, five service items with their standard fields and materials
+"""Demo data: a county's departments, six service items with their standard fields and materials
 (three approved instantly when their decision table says so) and one bundle (opening a restaurant)."""
 
 from __future__ import annotations
@@ -222,6 +222,43 @@ ITEMS: list[dict[str, Any]] = [
             [
                 (["< 16"], False, "未满十六周岁，由监护人到窗口办理"),
                 ([""], True, "符合申领条件"),
+            ],
+        ),
+        "rule_version": 1,
+    },
+    {
+        # 免申即享: decided from registry facts alone (age from the ID number, household registration
+        # from the population registry), with no materials; offered to those who qualify
+        # (docs/personal-services.md) and filed with one confirmation.
+        "code": f"{DIVISION}-HRSS-GF-0001",
+        "name": "高龄津贴发放",
+        "item_type": "benefit",
+        "department_code": "hrss",
+        "audience": ["person"],
+        "instant_approval": True,
+        "statutory_days": 20,
+        "committed_days": 5,
+        "legal_basis": "《中华人民共和国老年人权益保障法》第三十三条",
+        "description": "户籍在本县、年满八十周岁的老年人按月领取高龄津贴；符合条件的免申即享，确认即可领取。",
+        "form_fields": [
+            _field("household_division_code", "户籍所在地行政区划代码", prefill="population.household_division_code"),
+            _field("residence_address", "居住地址", required=False, prefill="population.residence_address"),
+        ],
+        "fee": FREE,
+        "materials": [],
+        "online_depth": "zero_visits",
+        "channels": ["online", "window", "mobile"],
+        "themes": ["养老服务"],
+        "keywords": ["高龄津贴", "高龄补贴", "老年人", "养老", "免申即享"],
+        "license_type": None,
+        "license_name": None,
+        "rule": decision_table(
+            "高龄津贴发放规则",
+            [("applicant.age", "申请人年龄"), ("form.household_division_code", "户籍所在地行政区划代码")],
+            [
+                (["< 80", ""], False, "未满八十周岁，不符合高龄津贴发放条件"),
+                (["", f'"{DIVISION}"'], True, "年满八十周岁且户籍在本县，符合高龄津贴发放条件"),
+                (["", ""], False, "户籍不在本县，不符合高龄津贴发放条件"),
             ],
         ),
         "rule_version": 1,

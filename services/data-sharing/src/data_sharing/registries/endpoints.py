@@ -73,6 +73,21 @@ def read_person(
     )
 
 
+@router.get("/population/{id_number}/legal-entities", responses=_GOVERNED)
+def read_represented_entities(
+    id_number: str,
+    principal: AssuredL2,
+    session: DbSession,
+    audit: Audit,
+    fields: FieldsQuery = None,
+    purpose: PurposeQuery = None,
+) -> list[dict[str, Any]]:
+    """The legal entities this person represents, with only the fields the caller may receive."""
+    return service.legal_entities_represented(
+        session, audit=audit, principal=principal, id_number=id_number, fields=fields, purpose=purpose
+    )
+
+
 @router.get("/legal-entities/{uscc}", responses={**_GOVERNED, 404: {"description": "Not in the registry"}})
 def read_legal_entity(
     uscc: str,

@@ -46,6 +46,27 @@ def read_legal_entity(
     return _read_one(session, audit, principal, LEGAL_ENTITIES, LegalEntity, code, fields, purpose)
 
 
+def legal_entities_represented(
+    session: Session,
+    *,
+    audit: AuditLog,
+    principal: Principal,
+    id_number: str,
+    fields: str | None,
+    purpose: str | None,
+) -> list[dict[str, Any]]:
+    """The legal entities whose legal representative is this person (名下的企业、个体工商户). Read as
+    records about that person: the person themselves (subject basis) or a caller entitled to the
+    legal-entity registry; recorded in the audit log with the person as subject, found or not."""
+    number = validate_resident_id(id_number.upper(), "id_number")
+    access = _authorize(session, audit, principal, LEGAL_ENTITIES, fields, purpose, subject=number)
+    access.record(audit, subject=number)
+    rows = session.scalars(
+        select(LegalEntity).where(LegalEntity.legal_representative_id_number == number).order_by(LegalEntity.uscc)
+    ).all()
+    return [access.restrict(to_record(LEGAL_ENTITIES, r)) for r in rows]
+
+
 def _authorize(
     session: Session,
     audit: AuditLog,

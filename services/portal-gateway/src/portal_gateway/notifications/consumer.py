@@ -28,6 +28,7 @@ _LICENSE_EVENTS = {
     EventTypes.LICENSE_REVOKED,
     EventTypes.LICENSE_CANCELLED,
     EventTypes.LICENSE_EXPIRED,
+    EventTypes.LICENSE_EXPIRING,
 }
 
 
@@ -76,6 +77,7 @@ def record(session: Session, event: Event) -> None:
             body=text.body,
             case_no=(text.case_no or None) and text.case_no[:32],
             license_no=(text.license_no or None) and text.license_no[:64],
+            item_code=(text.item_code or None) and text.item_code[:64],
             occurred_at=event.time if event.time.tzinfo else event.time.replace(tzinfo=dt.UTC),
             created_at=utcnow(),
         )

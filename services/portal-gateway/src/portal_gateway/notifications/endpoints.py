@@ -32,6 +32,7 @@ def _out(notification: Notification) -> NotificationOut:
         body=notification.body,
         case_no=notification.case_no,
         license_no=notification.license_no,
+        item_code=notification.item_code,
         occurred_at=notification.occurred_at,
         created_at=notification.created_at,
         read_at=notification.read_at,

@@ -30,6 +30,8 @@ class Notification(Base):
     body: Mapped[str] = mapped_column(Text)
     case_no: Mapped[str | None] = mapped_column(String(32), nullable=True)
     license_no: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # An item to apply for, for a link (the renewal item of an expiring licence).
+    item_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # When it happened (the event's time) and when the gateway learnt of it.
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

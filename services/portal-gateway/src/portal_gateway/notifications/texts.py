@@ -28,6 +28,8 @@ class Kinds:
     LICENSE_REVOKED = "license_revoked"
     LICENSE_CANCELLED = "license_cancelled"
     LICENSE_EXPIRED = "license_expired"
+    # A held licence nears its end (service-management's reminder, docs/personal-services.md).
+    LICENSE_EXPIRING = "license_expiring"
     # Not from an event: the gateway's own record of a password reset at a window.
     PASSWORD_RESET = "password_reset"  # noqa: S105 - a notification kind, not a secret
     # Not from an event either: an account taken back by its owner (the squatting remedy), and a
@@ -43,6 +45,7 @@ class Text:
     body: str
     case_no: str | None = None
     license_no: str | None = None
+    item_code: str | None = None  # an item to apply for (the renewal item of an expiring licence)
 
 
 def _str(data: Mapping[str, Any], key: str) -> str:
@@ -159,6 +162,28 @@ def _license_changed(kind: str, title: str, verb: str) -> Callable[[Mapping[str,
     return compose
 
 
+def license_expiring(data: Mapping[str, Any]) -> Text:
+    until = _date(_str(data, "valid_until"))
+    days = data.get("days_left")
+    left = f"（还有 {days} 天）" if isinstance(days, int) and not isinstance(days, bool) and days >= 0 else ""
+    body = f"{_license(data)}将于{until or '近期'}到期{left}。"
+    renewal = data.get("renewal_item")
+    item_code = _str(renewal, "code") if isinstance(renewal, Mapping) else ""
+    if item_code:
+        name = _str(renewal, "name") if isinstance(renewal, Mapping) else ""
+        body += f"请及时办理「{name or item_code}」，以免影响使用。"
+    else:
+        body += "请及时到发证部门办理延续手续。"
+    body += "如不需要此类提醒，可在“个性化服务设置”中关闭。"
+    return Text(
+        Kinds.LICENSE_EXPIRING,
+        "电子证照即将到期",
+        body,
+        license_no=_str(data, "license_no"),
+        item_code=item_code or None,
+    )
+
+
 COMPOSERS: dict[str, Callable[[Mapping[str, Any]], Text]] = {
     EventTypes.CASE_ACCEPTED: accepted,
     EventTypes.CASE_SUPPLEMENT_REQUESTED: supplement_requested,
@@ -170,6 +195,7 @@ COMPOSERS: dict[str, Callable[[Mapping[str, Any]], Text]] = {
     EventTypes.LICENSE_REVOKED: _license_changed(Kinds.LICENSE_REVOKED, "电子证照已吊销", "已被发证部门吊销"),
     EventTypes.LICENSE_CANCELLED: _license_changed(Kinds.LICENSE_CANCELLED, "电子证照已注销", "已注销"),
     EventTypes.LICENSE_EXPIRED: _license_changed(Kinds.LICENSE_EXPIRED, "电子证照已过期", "已过有效期"),
+    EventTypes.LICENSE_EXPIRING: license_expiring,
 }
 
 

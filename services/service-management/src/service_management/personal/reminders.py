@@ -1,0 +1,159 @@
+"""Reminders before a held licence expires (到期提醒).
+
+Service-management keeps, from the licence library's events, which licences each applicant holds
+and until when (`held_licenses`). The periodic job that runs the supervision scan also runs
+`remind`: for each valid licence within the largest threshold of its end it sends the reminder of
+the nearest threshold crossed (90, 30 or 7 days before), once — the unique (licence, threshold) row
+written in the same transaction as the event makes a second run, or a replica's run, send nothing.
+A licence that enters within 30 days of its end gets the 30-day reminder only, never 90 and 30 at
+once. The event (`gov.license.expiring`) reaches the holder's inbox at the gateway, naming the item
+to apply for to renew it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from gov_common.db import utcnow
+from gov_common.events import Event, EventTypes, Topics
+from gov_common.messaging import emit
+from service_management.catalogue.service import ItemStatus
+from service_management.events import SOURCE
+from service_management.models import ExpiryReminder, HeldLicense, Item, PersonalOptOut
+
+log = logging.getLogger("service_management.personal")
+THRESHOLDS = (90, 30, 7)  # days before the end of the period
+EXPIRY_REMINDER = "expiry_reminder"
+_ENDED = {
+    EventTypes.LICENSE_REVOKED: "revoked",
+    EventTypes.LICENSE_CANCELLED: "cancelled",
+    EventTypes.LICENSE_EXPIRED: "expired",
+}
+
+
+def _moment(value: Any) -> dt.datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def record_issued(session: Session, event: Event) -> None:
+    """A licence entered the library: remember its holder and its end (long-term: no end, no reminder)."""
+    data = event.data
+    license_no, holder, kind = data.get("license_no"), data.get("holder_id_number"), data.get("holder_type")
+    if not isinstance(license_no, str) or not isinstance(holder, str) or not holder:
+        return  # an event from before the holder travelled with it: nobody to remind
+    held = session.get(HeldLicense, license_no)
+    if held is None:
+        held = HeldLicense(license_no=license_no, status="valid")
+        session.add(held)
+    held.license_type = str(data.get("license_type") or "")[:64]
+    held.license_name = str(data.get("license_name") or "")[:100]
+    held.holder_type = kind if kind in ("person", "entity") else "person"
+    held.holder_id_number = holder.strip().upper()[:18]
+    held.valid_until = _moment(data.get("valid_until"))
+    held.updated_at = utcnow()
+
+
+def record_ended(session: Session, event: Event) -> None:
+    """Revoked, cancelled or expired: no reminder any more."""
+    held = session.get(HeldLicense, str(event.data.get("license_no") or ""))
+    if held is not None:
+        held.status = _ENDED[event.type]
+        held.updated_at = utcnow()
+
+
+def handlers() -> dict[str, Callable[[Session, Event], None]]:
+    return {EventTypes.LICENSE_ISSUED: record_issued, **dict.fromkeys(_ENDED, record_ended)}
+
+
+def renewal_item(session: Session, license_type: str) -> Item | None:
+    """The published item that issues this type of licence (a renewal item, 延续/换证, first)."""
+    items = session.scalars(
+        select(Item).where(Item.license_type == license_type, Item.status == ItemStatus.PUBLISHED).order_by(Item.code)
+    ).all()
+    renewals = [i for i in items if any(word in i.name for word in ("延续", "换证", "换发"))]
+    candidates = renewals or list(items)
+    return candidates[0] if candidates else None
+
+
+def _threshold(days_left: float) -> int | None:
+    crossed = [t for t in THRESHOLDS if days_left <= t]
+    return min(crossed) if crossed else None
+
+
+@dataclass(frozen=True)
+class ReminderResult:
+    sent: int = 0
+
+
+def remind(session: Session, *, now: dt.datetime) -> ReminderResult:
+    """Send the reminders now due; running it again (here or on a replica) sends nothing more."""
+    horizon = now + dt.timedelta(days=max(THRESHOLDS))
+    opted_out = select(PersonalOptOut.applicant_id_number).where(PersonalOptOut.kind == EXPIRY_REMINDER)
+    due = session.scalars(
+        select(HeldLicense)
+        .where(
+            HeldLicense.status == "valid",
+            HeldLicense.valid_until.is_not(None),
+            HeldLicense.valid_until > now,
+            HeldLicense.valid_until <= horizon,
+            HeldLicense.holder_id_number.not_in(opted_out),
+        )
+        .order_by(HeldLicense.valid_until)
+    ).all()
+    sent = 0
+    for held in due:
+        assert held.valid_until is not None
+        threshold = _threshold((held.valid_until - now).total_seconds() / 86400)
+        if threshold is None:
+            continue
+        item = renewal_item(session, held.license_type)
+        reminder = ExpiryReminder(
+            license_no=held.license_no,
+            threshold_days=threshold,
+            holder_id_number=held.holder_id_number,
+            renewal_item_code=item.code if item else None,
+            sent_at=now,
+        )
+        try:
+            with session.begin_nested():
+                session.add(reminder)
+                session.flush()
+        except IntegrityError:
+            continue  # sent before, by an earlier run or another replica
+        days_left = (held.valid_until - now).days
+        emit(
+            session,
+            Topics.LICENSE,
+            Event.new(
+                type=EventTypes.LICENSE_EXPIRING,
+                source=SOURCE,
+                subject=held.license_no,
+                data={
+                    "license_no": held.license_no,
+                    "license_type": held.license_type,
+                    "license_name": held.license_name,
+                    "holder_type": held.holder_type,
+                    "holder_id_number": held.holder_id_number,
+                    "valid_until": held.valid_until.isoformat(),
+                    "threshold_days": threshold,
+                    "days_left": days_left,
+                    "renewal_item": {"code": item.code, "name": item.name} if item else None,
+                },
+            ),
+        )
+        sent += 1
+        log.info("licence %s: expiry reminder at %s days sent", held.license_no, threshold)
+    return ReminderResult(sent=sent)
