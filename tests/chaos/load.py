@@ -31,6 +31,8 @@ RETRY_BUDGET = 60.0  # seconds after it was due that a submission is retried
 RETRY_AFTER_CAP = 5.0
 REQUEST_TIMEOUT = 10.0
 CONCURRENT_ATTEMPTS = 64
+# The gateway's answer when it sent a whole POST and got none back (docs/operations.md, "During outages").
+OUTCOME_UNKNOWN = "outcome_unknown"
 
 
 @dataclass
@@ -54,7 +56,10 @@ class Submission:
     due: float  # epoch seconds
     attempts: list[Attempt] = field(default_factory=list)
     case_no: str | None = None
-    ended: str = ""  # "accepted", "gave up" (budget spent), "refused" (a 4xx)
+    # "accepted", "gave up" (budget spent), "refused" (a 4xx), "outcome unknown" (a 502/504 `outcome_unknown`:
+    # the gateway sent the whole request and got no answer, so the case may be filed; as the answer asks, the
+    # client does not send it again; a case filed so is found in the database and held to its ending)
+    ended: str = ""
 
     @property
     def accepted_at(self) -> float | None:
@@ -87,6 +92,14 @@ class Client:
             await client.aclose()
 
 
+def _problem_code(response: httpx.Response) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return str(body.get("code")) if isinstance(body, dict) else None
+
+
 def _retry_after(response: httpx.Response) -> float | None:
     value = response.headers.get("retry-after")
     try:
@@ -117,7 +130,13 @@ async def submit_until_accepted(
             pause = min(5.0, 0.5 * 2 ** (failures - 1))
         else:
             after = _retry_after(response)
-            s.attempts.append(Attempt(sent, str(response.status_code), after is not None, loop.time() - t0))
+            status = str(response.status_code)
+            if response.status_code in (502, 504) and _problem_code(response) == OUTCOME_UNKNOWN:
+                status = f"{status} {OUTCOME_UNKNOWN}"
+            s.attempts.append(Attempt(sent, status, after is not None, loop.time() - t0))
+            if status.endswith(OUTCOME_UNKNOWN):
+                s.ended = "outcome unknown"
+                return
             if response.status_code == 201:
                 s.case_no = str(response.json()["case_no"])
                 s.ended = "accepted"

@@ -93,6 +93,10 @@ def test_a_dead_letter_a_500_an_unretried_503_a_lost_submission_and_a_crash_each
     for status, retry_after in (("500", False), ("503", False), ("502", False)):
         answers = accepted(Attempt(0.0, status, retry_after, 0.1), Attempt(1.0, "201", False, 0.1))
         assert list(failed([good()], [answers])) == ["no 500"], status
+    unknown = dataclasses.replace(
+        accepted(Attempt(0.0, "502 outcome_unknown", False, 0.1)), case_no=None, ended="outcome unknown"
+    )
+    assert failed([good()], [accepted(), unknown]) == {}  # honest: the client is told to look before resending
     lost = dataclasses.replace(accepted(Attempt(0.0, "ConnectError", False, 0.0)), case_no=None, ended="gave up")
     assert failed([good()], [accepted(), lost]) == {"every submission accepted within its retry budget": ["gave up: 1"]}
     assert list(failed([good()], exits=["data-sharing at +40s (status 1)"])) == ["no process ended by itself"]
