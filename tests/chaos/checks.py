@@ -97,13 +97,35 @@ def _describe(case: CaseFacts) -> str:
     )
 
 
+def filed_twice(filings: dict[str, str | None], submissions: list[Submission]) -> list[str]:
+    """Submissions that filed more than one case: from service-management's database, each case of the
+    run's applicants with the Idempotency-Key it was filed under (None: under none). Every submission sends
+    a key, so a case filed under none, or under a key not its submission's answered one, is a second filing."""
+    keys = {s.key: s for s in submissions}
+    problems = [f"{no}: filed without an Idempotency-Key" for no, key in sorted(filings.items()) if key is None]
+    per_key = Counter(key for key in filings.values() if key is not None)
+    problems += [f"key {key}: {n} cases" for key, n in sorted(per_key.items()) if n > 1]
+    problems += [
+        f"{no}: filed under {key}, which no submission sent" for no, key in filings.items() if key and key not in keys
+    ]
+    by_key = {key: no for no, key in filings.items() if key is not None}
+    problems += [
+        f"submission {s.index} ({s.key}) answered {s.case_no}, its key filed {by_key.get(s.key)}"
+        for s in submissions
+        if s.case_no and by_key.get(s.key) != s.case_no
+    ]
+    return problems
+
+
 def judge(
     cases: list[CaseFacts],
     submissions: list[Submission],
     dead_letters: list[dict[str, Any]],
     self_exits: list[str],
+    filings: dict[str, str | None] | None = None,
 ) -> list[Check]:
-    """The suite's assertions, each with the evidence of what broke it."""
+    """The suite's assertions, each with the evidence of what broke it. `filings`: every case filed for the
+    run's applicants with its Idempotency-Key (`keyed_filings`); None when not read (no such check)."""
     wrong = [f"{_describe(c)}: {', '.join(p)}" for c in cases if (p := c.ending_problems())]
     twice = [
         f"{c.case_no}: {len(c.licences)} licences in data-sharing, {c.licence_events} gov.license.issued and "
@@ -125,9 +147,9 @@ def judge(
             code = a.status.split()[0]
             if code.isdigit() and int(code) >= 500 and a.label != "503" and not a.status.endswith(OUTCOME_UNKNOWN):
                 bad_answers[a.label] += 1
-    # An outcome the gateway could not know is an honest answer; a case it filed is held to its ending
-    # with those whose 201 never reached the client (unanswered_cases).
-    unaccepted = Counter(s.ended for s in submissions if s.ended not in ("accepted", "outcome unknown"))
+    # An outcome the gateway could not know is an honest answer: the client resends with the same key.
+    unaccepted = Counter(s.ended for s in submissions if s.ended != "accepted")
+    twice_filed = filed_twice(filings, submissions) if filings is not None else []
     return [
         Check(
             "every accepted case reached its ending (concluded, approved, licence, notified) in time",
@@ -148,6 +170,7 @@ def judge(
             [f"{ended}: {n}" for ended, n in sorted(unaccepted.items())],
         ),
         Check("no process ended by itself", not self_exits, _cut(self_exits)),
+        Check("no submission filed two cases (one case per Idempotency-Key)", not twice_filed, _cut(twice_filed)),
     ]
 
 
@@ -227,6 +250,19 @@ def database_facts(databases: dict[str, str], cases: dict[str, CaseFacts]) -> No
             "SELECT case_no, status, findings FROM work_items WHERE case_no = ANY(%s)", (numbers,)
         ):
             cases[no].work_item = {"status": status, "findings": findings if isinstance(findings, list) else []}
+
+
+def keyed_filings(sm_database: str, id_numbers: list[str]) -> dict[str, str | None]:
+    """Every case service-management filed for the run's applicants -> the Idempotency-Key it was filed
+    under (the key's stored answer names the case), None if under none."""
+    with psycopg.connect(_libpq(sm_database)) as conn:
+        rows = conn.execute(
+            "SELECT c.case_no, k.key FROM cases c LEFT JOIN idempotency_keys k"
+            " ON k.owner_sub = c.applicant_sub AND k.response ->> 'case_no' = c.case_no"
+            " WHERE c.applicant_id_number = ANY(%s)",
+            (id_numbers,),
+        ).fetchall()
+    return {no: key for no, key in rows}
 
 
 def unanswered_cases(sm_database: str, id_numbers: list[str], answered: set[str]) -> dict[str, str]:

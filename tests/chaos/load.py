@@ -6,9 +6,11 @@ Submission k is due at start + k / rate and is sent then, whatever happened befo
 timeout (backing off from 0.5 s to 5 s, with jitter so that the waiting clients do not come back all at once),
 until it gets its 201 or RETRY_BUDGET seconds have passed since it was due; a 4xx other than 429 ends it.
 Every attempt is kept (when, what answered, whether a 503 said Retry-After), so that the report can say
-which answers each fault caused. A retried attempt after a broken connection may file a second case if the
-first one was recorded before the connection broke (the API has no idempotency key): the suite finds such
-cases in service-management's database and holds them to the same ending.
+which answers each fault caused. Each submission carries an Idempotency-Key of its own, the same on every
+attempt, so a resend after a broken connection or a 502/504 `outcome_unknown` answers with the case the
+first attempt filed, if it did (docs/operations.md, "During outages"); the suite checks from
+service-management's database that no submission filed two cases, and holds any case whose 201 never came
+to the same ending.
 
 At most CONCURRENT_ATTEMPTS requests are outstanding, fewer than the client's connections: httpcore 1.0.9
 leaks a pool slot when a request times out while others wait for a connection (encode/httpcore#1093), and a
@@ -20,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -56,10 +59,10 @@ class Submission:
     due: float  # epoch seconds
     attempts: list[Attempt] = field(default_factory=list)
     case_no: str | None = None
-    # "accepted", "gave up" (budget spent), "refused" (a 4xx), "outcome unknown" (a 502/504 `outcome_unknown`:
-    # the gateway sent the whole request and got no answer, so the case may be filed; as the answer asks, the
-    # client does not send it again; a case filed so is found in the database and held to its ending)
+    # "accepted", "gave up" (budget spent), "refused" (a 4xx). A 502/504 `outcome_unknown` (the gateway sent
+    # the whole request and got no answer, so the case may be filed) is resent with the same key.
     ended: str = ""
+    key: str = field(default_factory=lambda: f"chaos-{uuid.uuid4().hex}")  # its Idempotency-Key
 
     @property
     def accepted_at(self) -> float | None:
@@ -114,6 +117,7 @@ async def submit_until_accepted(
     loop = asyncio.get_running_loop()
     give_up = loop.time() + max(0.0, s.due + RETRY_BUDGET - time.time())
     failures = 0
+    headers = {**headers, "Idempotency-Key": s.key}
     while True:
         async with slots:
             http = client.http
@@ -134,9 +138,6 @@ async def submit_until_accepted(
             if response.status_code in (502, 504) and _problem_code(response) == OUTCOME_UNKNOWN:
                 status = f"{status} {OUTCOME_UNKNOWN}"
             s.attempts.append(Attempt(sent, status, after is not None, loop.time() - t0))
-            if status.endswith(OUTCOME_UNKNOWN):
-                s.ended = "outcome unknown"
-                return
             if response.status_code == 201:
                 s.case_no = str(response.json()["case_no"])
                 s.ended = "accepted"

@@ -293,7 +293,9 @@ def _judge(
     self_exits = [
         f"{e.process} at +{e.at - out['load_started']:.0f}s (status {e.returncode})" for e in injector.self_exits
     ]
-    verdicts = checks.judge(list(cases.values()), submissions, dead, self_exits)
+    numbers = [resident_id(i) for i in range(options.applicants)]
+    filings = checks.keyed_filings(databases["sm"], numbers)
+    verdicts = checks.judge(list(cases.values()), submissions, dead, self_exits, filings)
     offered = Counter(phase_of(ps, s.due).label for s in submissions)
     rows = []
     for p in ps:

@@ -93,13 +93,34 @@ def test_a_dead_letter_a_500_an_unretried_503_a_lost_submission_and_a_crash_each
     for status, retry_after in (("500", False), ("503", False), ("502", False)):
         answers = accepted(Attempt(0.0, status, retry_after, 0.1), Attempt(1.0, "201", False, 0.1))
         assert list(failed([good()], [answers])) == ["no 500"], status
-    unknown = dataclasses.replace(
-        accepted(Attempt(0.0, "502 outcome_unknown", False, 0.1)), case_no=None, ended="outcome unknown"
+    # Honest: the client resends with the same Idempotency-Key and gets the case the first attempt filed.
+    unknown = accepted(Attempt(0.0, "502 outcome_unknown", False, 0.1), Attempt(1.0, "201", False, 0.1))
+    assert failed([good()], [accepted(), unknown]) == {}
+    # One that never got its answer within the budget is not accepted.
+    unanswered = dataclasses.replace(
+        accepted(Attempt(0.0, "502 outcome_unknown", False, 0.1)), case_no=None, ended="gave up"
     )
-    assert failed([good()], [accepted(), unknown]) == {}  # honest: the client is told to look before resending
+    assert list(failed([good()], [unanswered])) == ["every submission accepted within its retry budget"]
     lost = dataclasses.replace(accepted(Attempt(0.0, "ConnectError", False, 0.0)), case_no=None, ended="gave up")
     assert failed([good()], [accepted(), lost]) == {"every submission accepted within its retry budget": ["gave up: 1"]}
     assert list(failed([good()], exits=["data-sharing at +40s (status 1)"])) == ["no process ended by itself"]
+
+
+def test_a_submission_that_filed_two_cases_fails() -> None:
+    one = accepted()
+    no = str(one.case_no)
+    checks = judge([good()], [one], [], [], {no: one.key})
+    assert all(c.passed for c in checks)
+    name = "no submission filed two cases (one case per Idempotency-Key)"
+    for filings, evidence in (
+        ({no: one.key, "202612050000000002": None}, "202612050000000002: filed without an Idempotency-Key"),
+        ({"202612050000000002": one.key}, f"submission 0 ({one.key}) answered {no}, its key filed 202612050000000002"),
+        ({no: one.key, "202612050000000002": "chaos-other"}, "202612050000000002: filed under chaos-other"),
+    ):
+        [verdict] = [c for c in judge([good()], [one], [], [], filings) if c.name == name]
+        assert not verdict.passed and any(e.startswith(evidence) for e in verdict.evidence), verdict.evidence
+    # Not read (a caller without the database): no such check fails.
+    assert all(c.passed for c in judge([good()], [one], [], []))
 
 
 def test_faults_are_parsed_and_a_case_belongs_to_the_fault_under_way_when_it_was_offered() -> None:

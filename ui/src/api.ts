@@ -341,6 +341,7 @@ interface RequestOptions {
   form?: Record<string, string>
   auth?: boolean
   signal?: AbortSignal
+  headers?: Record<string, string>
 }
 
 function url(path: string, query?: RequestOptions['query']): string {
@@ -380,6 +381,7 @@ async function send(path: string, options: RequestOptions = {}): Promise<Respons
     headers['Content-Type'] = 'application/x-www-form-urlencoded'
     body = new URLSearchParams(options.form).toString()
   }
+  Object.assign(headers, options.headers)
   const token = options.auth === false ? null : tokenProvider()
   if (token) headers.Authorization = `Bearer ${token}`
   let response: Response
@@ -406,6 +408,30 @@ async function send(path: string, options: RequestOptions = {}): Promise<Respons
 async function json<T>(path: string, options?: RequestOptions): Promise<T> {
   const response = await send(path, options)
   return (await response.json()) as T
+}
+
+/** A new Idempotency-Key: one per filing attempt (one per submit click). */
+export function newIdempotencyKey(): string {
+  return globalThis.crypto.randomUUID()
+}
+
+/** Whether a filing's answer never came (the network failed, or the gateway got none from the service):
+ *  the case may or may not be filed, and a resend with the same Idempotency-Key is safe. */
+export function outcomeUnknown(error: unknown): boolean {
+  if (!(error instanceof ApiError)) return false
+  return error.status === 0 || ((error.status === 502 || error.status === 504) && error.problem.code === 'outcome_unknown')
+}
+
+/** A filing (POST that files a case or a bundle application) with an Idempotency-Key: when no answer came,
+ *  it is sent once more with the same key, which files nothing twice (docs/operations.md, "During outages"). */
+async function file<T>(path: string, body: unknown, key: string = newIdempotencyKey()): Promise<T> {
+  const options: RequestOptions = { method: 'POST', json: body, headers: { 'Idempotency-Key': key } }
+  try {
+    return await json<T>(path, options)
+  } catch (error) {
+    if (!outcomeUnknown(error)) throw error
+    return await json<T>(path, options)
+  }
 }
 
 async function page<T>(path: string, params: PageParams & { signal?: AbortSignal }, query: RequestOptions['query'] = {}): Promise<Page<T>> {
@@ -595,8 +621,8 @@ export function listDepartments(signal?: AbortSignal): Promise<Department[]> {
 
 // ---------------------------------------------------------------- cases (service-management)
 
-export function fileCase(itemCode: string, form: FormPayload): Promise<CaseCreated> {
-  return json<CaseCreated>('/cases', { method: 'POST', json: { item_code: itemCode, form } })
+export function fileCase(itemCode: string, form: FormPayload, key?: string): Promise<CaseCreated> {
+  return file<CaseCreated>('/cases', { item_code: itemCode, form }, key)
 }
 
 export function listMyCases(params: PageParams & { signal?: AbortSignal } = {}): Promise<Page<CaseSummary>> {
@@ -768,8 +794,8 @@ export async function uploadFile(file: Blob, name = 'material'): Promise<Uploade
   return (await response.json()) as UploadedFile
 }
 
-export function fileAtWindow(body: { item_code: string; applicant: WalkInApplicant; form: FormPayload; materials: MaterialRef[] }): Promise<CaseCreated> {
-  return json<CaseCreated>('/intake/cases', { method: 'POST', json: body })
+export function fileAtWindow(body: { item_code: string; applicant: WalkInApplicant; form: FormPayload; materials: MaterialRef[] }, key?: string): Promise<CaseCreated> {
+  return file<CaseCreated>('/intake/cases', body, key)
 }
 
 export function listIntakeQueue(params: PageParams & { signal?: AbortSignal } = {}): Promise<Page<QueueEntry>> {
@@ -880,8 +906,8 @@ export function getPrefill(code: string, signal?: AbortSignal): Promise<Prefill>
   return json<Prefill>(`/items/${seg(code)}/prefill`, { signal })
 }
 
-export function fileCaseWithMaterials(itemCode: string, form: FormPayload, materials: MaterialRef[]): Promise<CaseCreated> {
-  return json<CaseCreated>('/cases', { method: 'POST', json: { item_code: itemCode, form, materials } })
+export function fileCaseWithMaterials(itemCode: string, form: FormPayload, materials: MaterialRef[], key?: string): Promise<CaseCreated> {
+  return file<CaseCreated>('/cases', { item_code: itemCode, form, materials }, key)
 }
 
 // ---------------------------------------------------------------- the five lists (service-management)
@@ -960,8 +986,8 @@ export function getBundle(code: string, signal?: AbortSignal): Promise<BundleDet
 }
 
 /** One application for every member item (one case each), sharing the materials. */
-export function applyForBundle(code: string, forms: Record<string, FormPayload>, materials: MaterialRef[]): Promise<BundleApplication> {
-  return json<BundleApplication>(`/bundles/${seg(code)}/applications`, { method: 'POST', json: { forms, materials } })
+export function applyForBundle(code: string, forms: Record<string, FormPayload>, materials: MaterialRef[], key?: string): Promise<BundleApplication> {
+  return file<BundleApplication>(`/bundles/${seg(code)}/applications`, { forms, materials }, key)
 }
 
 export function getBundleApplication(bundleNo: string, signal?: AbortSignal): Promise<BundleApplication> {

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from urllib.parse import quote
 
 import httpx
@@ -25,7 +26,11 @@ from gov_common.load_shedding import ConcurrencyLimit, overloaded
 
 log = logging.getLogger("portal_gateway.routing")
 
-_PASSED_HEADERS = (b"authorization", b"content-type", b"accept", b"accept-language")
+# Idempotency-Key: a filing resent with the same key answers as the first did (docs/operations.md).
+IDEMPOTENCY_KEY = b"idempotency-key"
+_PASSED_HEADERS = (b"authorization", b"content-type", b"accept", b"accept-language", IDEMPOTENCY_KEY)
+# The paths whose service honours the key (service-management's filings): only these are resent.
+_HONOURS_IDEMPOTENCY_KEY = re.compile(r"/api/v1/(cases|intake/cases|bundles/[^/]+/applications)")
 # The longest path and query string the gateway takes (as common servers and proxies do, e.g. nginx's
 # 8 KiB buffers); a longer one is refused with 414 before any route runs. Forwarded, the URL stays far
 # below what the HTTP client builds at all (64 KiB).
@@ -106,8 +111,6 @@ class UpstreamLimits:
 
 
 async def forward(request: Request, service: str, base_url: str, path: str) -> Response:
-    client: httpx.AsyncClient = request.app.state.http
-    limits: UpstreamLimits = request.app.state.upstream_limits
     # As received (bytes): a header value need not be ASCII, and is the owning service's to judge.
     headers = [(k, v) for k, v in request.headers.raw if k.lower() in _PASSED_HEADERS]
     try:
@@ -115,11 +118,34 @@ async def forward(request: Request, service: str, base_url: str, path: str) -> R
     except ClientDisconnect:
         # The caller left (a page closed mid-request): nobody to answer, nothing to forward.
         return Response(status_code=499)
+    # A change carrying an Idempotency-Key may be sent once more when the connection ended without an
+    # answer (the service died mid-request): the service answers a resend as it did the first time.
+    keyed = (
+        request.method == "POST"
+        and _HONOURS_IDEMPOTENCY_KEY.fullmatch(path) is not None
+        and any(k.lower() == IDEMPOTENCY_KEY for k, _ in headers)
+    )
+    try:
+        upstream = await _send(request, service, base_url.rstrip("/") + path, body, headers)
+    except UpstreamLost:
+        if not keyed:
+            raise
+        log.warning("%s %s to %s: no answer; sent once more with its Idempotency-Key", request.method, path, service)
+        upstream = await _send(request, service, base_url.rstrip("/") + path, body, headers)
+    passed = {k: v for k, v in upstream.headers.items() if k.lower() in _RETURNED_HEADERS}
+    return Response(content=upstream.content, status_code=upstream.status_code, headers=passed)
+
+
+async def _send(
+    request: Request, service: str, url: str, body: bytes, headers: list[tuple[bytes, bytes]]
+) -> httpx.Response:
+    client: httpx.AsyncClient = request.app.state.http
+    limits: UpstreamLimits = request.app.state.upstream_limits
     try:
         async with limits.of(service).place():
-            upstream = await client.request(
+            return await client.request(
                 request.method,
-                base_url.rstrip("/") + path,
+                url,
                 params=list(request.query_params.multi_items()),
                 content=body,
                 headers=headers,
@@ -140,7 +166,7 @@ async def forward(request: Request, service: str, base_url: str, path: str) -> R
             log.warning(
                 "%s %s to %s: no answer (%s: %s); outcome unknown",
                 request.method,
-                path,
+                url,
                 service,
                 type(exc).__name__,
                 exc,
@@ -149,8 +175,6 @@ async def forward(request: Request, service: str, base_url: str, path: str) -> R
             raise unknown(_OUTCOME_UNKNOWN, service=service) from exc
         log.warning("%s unreachable: %s: %s", service, type(exc).__name__, exc)
         raise ServiceUnavailable(f"{service} is unavailable; try again shortly") from exc
-    passed = {k: v for k, v in upstream.headers.items() if k.lower() in _RETURNED_HEADERS}
-    return Response(content=upstream.content, status_code=upstream.status_code, headers=passed)
 
 
 def seg(value: str) -> str:

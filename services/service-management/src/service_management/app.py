@@ -21,6 +21,7 @@ from gov_common.migrations import upgrade
 from gov_common.service import ServiceRuntime, create_service_app
 from gov_common.service_client import ServiceCredentials
 from service_management.bundles.endpoints import router as bundles_router
+from service_management.cases import idempotency
 from service_management.cases.consumers import make_handlers
 from service_management.cases.endpoints import router as cases_router
 from service_management.cases.prefetch import offline
@@ -100,6 +101,12 @@ class SupervisionScheduler:
                 reminders.remind(session, now=utcnow())
         except Exception:
             log.exception("licence expiry reminders failed; will retry")
+        try:
+            # Idempotency keys of filings are kept 24 h (cases/idempotency.py).
+            with self.runtime.db.session() as session:
+                idempotency.forget_expired(session, now=utcnow())
+        except Exception:
+            log.exception("forgetting expired idempotency keys failed; will retry")
 
 
 def with_personal(handlers: dict[str, Callable[[Session, Event], None]]) -> dict[str, Callable[[Session, Event], None]]:

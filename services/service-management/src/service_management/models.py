@@ -410,3 +410,16 @@ class PersonalOptOut(Base):
     applicant_id_number: Mapped[str] = mapped_column(String(18), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # recommendation, expiry_reminder, proactive
     opted_out_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class IdempotencyRecord(Base):
+    """A filing's Idempotency-Key (cases/idempotency.py): per caller, the hash of the request and the
+    answer given, written in the filing's own transaction; a resend with the key gets that answer."""
+
+    __tablename__ = "idempotency_keys"
+
+    owner_sub: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    response: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

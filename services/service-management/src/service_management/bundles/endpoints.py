@@ -14,7 +14,8 @@ from service_management.bundles.schemas import (
     BundleDetail,
     BundleOut,
 )
-from service_management.cases import prefetch
+from service_management.cases import idempotency, prefetch
+from service_management.cases.idempotency import IdempotencyKey
 from service_management.catalogue.schemas import Material
 from service_management.intake.service import refs
 from service_management.models import BundleApplication, Case
@@ -62,17 +63,31 @@ def get_bundle(code: str, session: DbSession) -> BundleDetail:
 
 @router.post("/bundles/{code}/applications", status_code=201, response_model=BundleApplicationOut, responses=_ERRORS)
 def apply(
-    code: str, body: BundleApplicationIn, principal: Applicant, session: DbSession, ports: CurrentPorts
+    code: str,
+    body: BundleApplicationIn,
+    principal: Applicant,
+    session: DbSession,
+    ports: CurrentPorts,
+    key: IdempotencyKey,
 ) -> BundleApplicationOut:
-    """Apply for every item of the bundle at once: one case per item, dispatched in parallel."""
+    """Apply for every item of the bundle at once: one case per item, dispatched in parallel.
+    An `Idempotency-Key` makes a resend safe, as for POST /api/v1/cases."""
+    digest = idempotency.request_hash(f"bundles/{code}/applications", body)
+    if (answer := idempotency.replay(session, owner=principal.sub, key=key, digest=digest)) is not None:
+        return BundleApplicationOut.model_validate(answer)
+    prefetch.end_reads(session)
     given = refs(body.materials)
     items = service.get_bundle(session, code).item_codes if any(r.license_no for r in given) else []
     ports = prefetch.for_filing(session, ports, applicant_id=principal.id_number or "", items=items, refs=given)
+    if (answer := idempotency.claim(session, owner=principal.sub, key=key, digest=digest)) is not None:
+        return BundleApplicationOut.model_validate(answer)
     application = service.apply(
         session, ports, principal=principal, code=code, forms=body.forms, materials=body.materials
     )
     _, branches = service.get_application(session, principal=principal, bundle_no=application.bundle_no)
-    return _out(application, branches)
+    out = _out(application, branches)
+    idempotency.record(session, owner=principal.sub, key=key, answer=out)
+    return out
 
 
 @router.get("/bundle-applications", response_model=list[BundleApplicationSummary], responses=_ERRORS)

@@ -9,7 +9,8 @@ from gov_common.auth import Applicant, CurrentPrincipal
 from gov_common.db import utcnow
 from gov_common.pagination import Page
 from gov_common.service import DbSession
-from service_management.cases import prefetch, service
+from service_management.cases import idempotency, prefetch, service
+from service_management.cases.idempotency import IdempotencyKey
 from service_management.cases.materials import missing_materials
 from service_management.cases.reading import case_evaluation, supplement_requests
 from service_management.cases.schemas import (
@@ -36,23 +37,40 @@ _ERRORS: dict[int | str, dict[str, str]] = {
     401: {"description": "No valid bearer token"},
     403: {"description": "The item is not for this kind of applicant"},
     404: {"description": "No such case or item, or not yours"},
-    422: {"description": "The form or a material does not match the item (the field is named)"},
+    409: {"description": "A request with the same Idempotency-Key is being handled (idempotency_key_in_use)"},
+    422: {
+        "description": "The form or a material does not match the item (the field is named), or the "
+        "Idempotency-Key is malformed or was used for a different request (idempotency_key_reused)"
+    },
     503: {"description": "The licence library cannot confirm a licence right now"},
 }
 
 
 @router.post("/cases", status_code=201, response_model=CaseCreated, responses=_ERRORS)
-def file_case(body: CaseCreate, principal: Applicant, session: DbSession, ports: CurrentPorts) -> CaseCreated:
-    """File a case online for a published item, with materials (uploads or licences you hold)."""
+def file_case(
+    body: CaseCreate, principal: Applicant, session: DbSession, ports: CurrentPorts, key: IdempotencyKey
+) -> CaseCreated:
+    """File a case online for a published item, with materials (uploads or licences you hold).
+
+    With an `Idempotency-Key`, a resend of the same request (after no answer came) answers as the
+    first did, with the same case number, and files nothing again; see docs/operations.md."""
     applicant = service.identity_of(principal)
+    digest = idempotency.request_hash("cases", body)
+    if (answer := idempotency.replay(session, owner=principal.sub, key=key, digest=digest)) is not None:
+        return CaseCreated.model_validate(answer)
+    prefetch.end_reads(session)
     materials = refs(body.materials)
     ports = prefetch.for_filing(
         session, ports, applicant_id=applicant.id_number, items=[body.item_code], refs=materials
     )
+    if (answer := idempotency.claim(session, owner=principal.sub, key=key, digest=digest)) is not None:
+        return CaseCreated.model_validate(answer)
     case = service.file_case(
         session, ports, applicant=applicant, item_code=body.item_code, form=body.form, materials=materials
     )
-    return CaseCreated(case_no=case.case_no, status=case.status)
+    created = CaseCreated(case_no=case.case_no, status=case.status)
+    idempotency.record(session, owner=principal.sub, key=key, answer=created)
+    return created
 
 
 @router.get("/cases", response_model=list[CaseSummary], responses=_ERRORS)

@@ -10,7 +10,8 @@ from gov_common.errors import Forbidden
 from gov_common.limits import UPLOAD, body_limit
 from gov_common.pagination import Page
 from gov_common.service import DbSession
-from service_management.cases import prefetch
+from service_management.cases import idempotency, prefetch
+from service_management.cases.idempotency import IdempotencyKey
 from service_management.cases.schemas import CaseCreated
 from service_management.deps import Clerk
 from service_management.intake import service
@@ -71,12 +72,21 @@ def get_material_file(
 
 
 @router.post("/intake/cases", status_code=201, response_model=CaseCreated, responses=_ERRORS)
-def file_at_window(body: WindowCaseCreate, clerk: Clerk, session: DbSession, ports: CurrentPorts) -> CaseCreated:
-    """A window clerk files a case for a walk-in applicant; it waits in the intake queue."""
+def file_at_window(
+    body: WindowCaseCreate, clerk: Clerk, session: DbSession, ports: CurrentPorts, key: IdempotencyKey
+) -> CaseCreated:
+    """A window clerk files a case for a walk-in applicant; it waits in the intake queue.
+    An `Idempotency-Key` makes a resend safe, as for POST /api/v1/cases."""
+    digest = idempotency.request_hash("intake/cases", body)
+    if (answer := idempotency.replay(session, owner=clerk.sub, key=key, digest=digest)) is not None:
+        return CaseCreated.model_validate(answer)
+    prefetch.end_reads(session)
     applicant = service.walk_in_identity(body.applicant)
     ports = prefetch.for_filing(
         session, ports, applicant_id=applicant.id_number, items=[body.item_code], refs=service.refs(body.materials)
     )
+    if (answer := idempotency.claim(session, owner=clerk.sub, key=key, digest=digest)) is not None:
+        return CaseCreated.model_validate(answer)
     case = service.file_at_window(
         session,
         ports,
@@ -86,7 +96,9 @@ def file_at_window(body: WindowCaseCreate, clerk: Clerk, session: DbSession, por
         form=body.form,
         materials=body.materials,
     )
-    return CaseCreated(case_no=case.case_no, status=case.status)
+    created = CaseCreated(case_no=case.case_no, status=case.status)
+    idempotency.record(session, owner=clerk.sub, key=key, answer=created)
+    return created
 
 
 @router.get("/intake/queue", response_model=list[QueueEntry], responses=_ERRORS)
