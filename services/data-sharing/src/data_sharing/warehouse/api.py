@@ -91,6 +91,7 @@ LABELS: dict[str, str] = {
     "suppressed": "已隐去小数",
 }
 
+
 def _actor_may_read(principal: Principal) -> bool:
     return principal.account_type == "staff" and principal.has_role(Roles.ADMIN, Roles.DEPARTMENT_ADMIN)
 
@@ -176,7 +177,7 @@ def _query(view: str, f: q.Filters, *, period: str, by: str | None, limit: int) 
 
 def _columns(view: str) -> tuple[list[str], list[str]]:
     """The view's columns (keys first, `suppressed` last) and its keys."""
-    row_type: type[q.Row] = {  # type: ignore[assignment]
+    row_type: type[q.Row] = {
         "overview": q.Overview,
         "volumes": q.VolumeRow,
         "funnel": q.FunnelRow,
