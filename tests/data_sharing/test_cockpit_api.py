@@ -148,6 +148,8 @@ def test_only_administrators_read_the_cockpit(cockpit: DataSharing, tokens: Toke
         ({"division_level": "town"}, "division_level"),
         ({"format": "pdf"}, "format"),
         ({"limit": "0"}, "limit"),
+        ({"department": "amr\x00"}, "department"),
+        ({"division": "3301２2"}, "division"),
     ],
 )
 def test_bad_filters_are_refused_naming_the_field(

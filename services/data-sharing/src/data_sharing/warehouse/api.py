@@ -270,7 +270,7 @@ def cockpit_view(
     department: Annotated[str | None, Query(max_length=64)] = None,
     item: Annotated[str | None, Query(max_length=64)] = None,
     channel: Annotated[str | None, Query(max_length=32)] = None,
-    division: Annotated[str | None, Query(max_length=6, description="GB/T 2260 code (drill-down)")] = None,
+    division: Annotated[str | None, Query(pattern=r"^[0-9]{6}$", description="GB/T 2260 code (drill-down)")] = None,
     division_level: Annotated[q.Level | None, Query()] = None,
     period: Annotated[q.Period, Query(description="volumes: day, month, quarter, year")] = "month",
     by: Annotated[str | None, Query(max_length=16, description="instant, on-time, satisfaction: the grouping")] = None,
