@@ -133,7 +133,7 @@ def test_only_administrators_read_the_cockpit(cockpit: DataSharing, tokens: Toke
     response = cockpit.client.get(f"{URL}/overview", headers=headers)
     assert response.status_code == 403
     assert response.headers["content-type"].startswith("application/problem+json")
-    assert audit_count(cockpit, outcome="denied") == 1
+    assert audit_count(cockpit, outcome="refused") == 1
     assert cockpit.client.get(f"{URL}/overview").status_code == 401
 
 
@@ -173,9 +173,9 @@ def test_each_query_is_recorded_in_the_audit_log(cockpit: DataSharing, tokens: T
         entries = s.scalars(select(AuditEntry).where(AuditEntry.resource == "warehouse").order_by(AuditEntry.seq)).all()
         seen = [(e.action, e.actor_name, e.actor_department, e.outcome, e.fields[0]) for e in entries]
         assert seen == [
-            ("query", "人社局管理员", "hrss", "allowed", "cockpit:funnel"),
-            ("query", "人社局管理员", "hrss", "allowed", "cockpit:divisions"),
-            ("query", "人社局管理员", "hrss", "allowed", "cockpit:overview"),
+            ("read", "人社局管理员", "hrss", "allowed", "cockpit:funnel"),
+            ("read", "人社局管理员", "hrss", "allowed", "cockpit:divisions"),
+            ("read", "人社局管理员", "hrss", "allowed", "cockpit:overview"),
         ]
         assert "department_code=hrss" in entries[0].fields and "date_from=2025-03-01" in entries[0].fields
 

@@ -198,7 +198,7 @@ def _record(audit: AuditLog, principal: Principal, view: str, f: q.Filters, outc
     described = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in dataclasses.asdict(f).items()}
     audit.record(
         actor=Actor.of(principal),
-        action="query",
+        action="read",
         resource=RESOURCE,
         fields=[f"cockpit:{view}", *(f"{k}={v}" for k, v in described.items() if v is not None)],
         subject=None,
@@ -280,7 +280,7 @@ def cockpit_view(
     """One cockpit view under the filters; small cells suppressed outside the owning department."""
     f = _filters(date_from, date_to, department, item, channel, division, division_level)
     if not _actor_may_read(principal):
-        _record(audit, principal, view, f, "denied", "not an administrator or department administrator")
+        _record(audit, principal, view, f, "refused", "not an administrator or department administrator")
         raise Forbidden("领导驾驶舱仅限管理员和部门管理员查看")
     run = _query(view, f, period=period, by=by, limit=limit)
     _record(audit, principal, view, f, "allowed", None)
