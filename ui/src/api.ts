@@ -857,6 +857,54 @@ export function listAlerts(params: PageParams & { kind?: AlertKind | ''; signal?
   return page<Alert>('/supervision/alerts', params, { kind: params.kind || undefined })
 }
 
+// ---------------------------------------------------------------- leaders' cockpit (data-sharing warehouse)
+
+export type CockpitView = 'overview' | 'volumes' | 'funnel' | 'waits' | 'materials' | 'instant' | 'on-time' | 'satisfaction' | 'divisions'
+
+/** The filters of every cockpit view (docs/warehouse.md, "Cockpit"); empty ones are left out. */
+export interface CockpitFilters {
+  date_from?: string
+  date_to?: string
+  department?: string
+  item?: string
+  channel?: string
+  division?: string
+  period?: 'day' | 'month' | 'quarter' | 'year'
+  by?: string
+  limit?: number
+}
+
+/** A row's fields by name; `suppressed` says some of its figures were held back. */
+export type CockpitRow = Record<string, string | number | boolean | null>
+
+export interface CockpitAnswer {
+  view: CockpitView
+  title: string
+  columns: { field: string; label: string }[]
+  /** A figure from fewer cases is suppressed outside the department that owns the cases. */
+  min_cases: number
+  /** The department whose figures the reader sees unsuppressed (none for the administrator). */
+  unsuppressed_department: string | null
+  rows: CockpitRow[]
+}
+
+function cockpitQuery(filters: CockpitFilters): Record<string, string | number | undefined> {
+  const query: Record<string, string | number | undefined> = {}
+  for (const [key, value] of Object.entries(filters)) if (value !== undefined && value !== null && value !== '') query[key] = value
+  return query
+}
+
+/** One cockpit view (administrators and department administrators). */
+export function getCockpit(view: CockpitView, filters: CockpitFilters = {}, signal?: AbortSignal): Promise<CockpitAnswer> {
+  return json<CockpitAnswer>(`/cockpit/${seg(view)}`, { query: cockpitQuery(filters), signal })
+}
+
+/** The same view as a CSV or .xlsx file (with the token, so no plain link). */
+export async function downloadCockpit(view: CockpitView, filters: CockpitFilters, format: 'csv' | 'xlsx'): Promise<Blob> {
+  const response = await send(`/cockpit/${seg(view)}`, { query: { ...cockpitQuery(filters), format } })
+  return response.blob()
+}
+
 /** The applicant (or a window clerk for them) supplies the materials asked for. */
 export function supplementCase(caseNo: string, materials: MaterialRef[]): Promise<CaseCreated> {
   return json<CaseCreated>(`/cases/${seg(caseNo)}/supplement`, { method: 'POST', json: { materials } })

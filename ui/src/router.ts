@@ -221,6 +221,17 @@ export const routes: RouteRecordRaw[] = [
         },
       },
       {
+        path: 'supervision/cockpit',
+        name: 'cockpit',
+        component: () => import('@/views/admin/supervision/CockpitView.vue'),
+        meta: {
+          title: '领导驾驶舱',
+          access: 'staff',
+          roles: ['admin', 'department_admin'],
+          nav: { label: '领导驾驶舱', group: 'staff', order: 3.45, menu: '监督管理' },
+        },
+      },
+      {
         path: 'admin/processes',
         name: 'processes',
         component: () => import('@/views/staff/ProcessListView.vue'),

@@ -28,6 +28,7 @@ from data_sharing.quality.endpoints import router as quality_router
 from data_sharing.registries.endpoints import router as registries_router
 from data_sharing.seed import seed_demo
 from data_sharing.settings import Settings
+from data_sharing.warehouse.api import router as cockpit_router
 from data_sharing.warehouse.handlers import make_handlers as warehouse_handlers
 from gov_common.auth import TokenVerifier
 from gov_common.bus import Bus
@@ -156,6 +157,7 @@ def create_app(
         credit_router,
         audit_router,
         quality_router,
+        cockpit_router,
         identity_router,
         dead_letters_router,
     ):
