@@ -51,20 +51,23 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+def dialect_insert(session: Session, target: Any) -> Any:
+    """The INSERT of the session's database that knows ON CONFLICT (PostgreSQL or SQLite, the two the
+    platform runs on) for a model or a table."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(target)
+    if dialect == "sqlite":
+        return sqlite.insert(target)
+    raise NotImplementedError(f"no INSERT … ON CONFLICT for the {dialect} dialect")
+
+
 def insert_unless_present(
     session: Session, model: type[DeclarativeBase], values: dict[str, Any], *, key: list[str]
 ) -> None:
     """INSERT … ON CONFLICT (key) DO NOTHING: a row two concurrent requests may both add (the same
     content uploaded twice at once) is stored once, and neither request fails."""
-    dialect = session.get_bind().dialect.name
-    statement: postgresql.Insert | sqlite.Insert
-    if dialect == "postgresql":
-        statement = postgresql.insert(model).values(**values).on_conflict_do_nothing(index_elements=key)
-    elif dialect == "sqlite":
-        statement = sqlite.insert(model).values(**values).on_conflict_do_nothing(index_elements=key)
-    else:
-        raise NotImplementedError(f"no INSERT … ON CONFLICT for the {dialect} dialect")
-    session.execute(statement)
+    session.execute(dialect_insert(session, model).values(**values).on_conflict_do_nothing(index_elements=key))
 
 
 # SQLite (the standalone platform): one writer at a time per database file. The writers of this

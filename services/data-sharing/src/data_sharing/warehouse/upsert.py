@@ -6,29 +6,21 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-
-def _insert(session: Session, table: Table) -> Any:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(table)
-    if dialect == "sqlite":
-        return sqlite.insert(table)
-    raise NotImplementedError(f"no INSERT … ON CONFLICT for the {dialect} dialect")
+from gov_common.db import dialect_insert
 
 
 def insert_ignore(session: Session, table: Table, rows: Sequence[Mapping[str, Any]], *, key: list[str]) -> None:
     if rows:
-        session.execute(_insert(session, table).on_conflict_do_nothing(index_elements=key), list(rows))
+        session.execute(dialect_insert(session, table).on_conflict_do_nothing(index_elements=key), list(rows))
 
 
 def upsert(
     session: Session, table: Table, values: Mapping[str, Any], *, key: list[str], update: Mapping[str, Any]
 ) -> None:
     """Insert `values`, or set `update` on the row with the same key."""
-    statement = _insert(session, table).values(**values)
+    statement = dialect_insert(session, table).values(**values)
     if update:
         session.execute(statement.on_conflict_do_update(index_elements=key, set_=dict(update)))
     else:
@@ -40,7 +32,7 @@ def add_to(session: Session, table: Table, keys: Mapping[str, Any], delta: Mappi
     changes = {k: v for k, v in delta.items() if v}
     if not changes:
         return
-    statement = _insert(session, table).values(**keys, **changes)
+    statement = dialect_insert(session, table).values(**keys, **changes)
     excluded = statement.excluded
     session.execute(
         statement.on_conflict_do_update(
