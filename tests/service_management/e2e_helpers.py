@@ -34,6 +34,12 @@ def fresh_id_number(birth: str | None = None) -> str:
             return number
 
 
+def wrong_check_id_number() -> str:
+    """A fresh resident ID number whose check character is wrong (GB 11643 refuses it)."""
+    valid = fresh_id_number()
+    return valid[:-1] + ("0" if valid[-1] != "0" else "1")
+
+
 def fresh_applicant(client: httpx.Client, name: str = "测试申请人") -> Applicant:
     return Applicant(client, fresh_id_number(), name=name)
 
