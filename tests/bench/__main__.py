@@ -97,12 +97,12 @@ def parse(argv: list[str] | None = None) -> tuple[Options, Path, bool]:
     if args.smoke:
         options.steps = [StepPlan("smoke", 5.0, 4.0)]
         options.applicants = 3
-        options.drain_seconds = 15.0
+        options.drain_seconds = 45.0  # ends as soon as every case is terminal; long only on a busy machine
         options.overload_factor = 0
         options.recovery_seconds = 0
         options.chain_events = 600
         options.chain_seconds = 4.0
-        options.deadline = min(args.deadline, 200.0)  # room for a slow start on a busy machine
+        options.deadline = min(args.deadline, 240.0)  # room for a slow start on a busy machine
         options.targets = False
     else:
         options.steps = [StepPlan("ramp", r, args.seconds) for r in (args.rates or DEFAULT_RATES[mode])]

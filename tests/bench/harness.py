@@ -30,6 +30,7 @@ import psycopg
 from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient
 
+from tests.bench import cpu
 from tests.bench.chain import ChainResult, run_chain
 from tests.bench.load import READ_CONCURRENCY, offer, read_timelines, step_figures
 from tests.e2e.platform import (
@@ -45,6 +46,8 @@ ROOT = Path(__file__).resolve().parents[2]
 APPLICANT_PASSWORD = "bench-secret-1"
 # What the run keeps back from its deadline for the checks, the report and stopping everything.
 TEARDOWN_SECONDS = 45.0
+# How long the platform is watched with no load, for the CPU it spends idle (taken off the per-case figures).
+IDLE_SECONDS = 5.0
 # The weights and check characters of GB 11643 (the 18th character of a resident identity number).
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
@@ -204,9 +207,16 @@ def saturated(figures: dict[str, Any]) -> bool:
 
 
 async def load_phase(
-    options: Options, platform: Platform, deadline: float, log: Callable[[str], None]
+    options: Options,
+    platform: Platform,
+    deadline: float,
+    log: Callable[[str], None],
+    replicas: list[Process] | None = None,
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """The steps, in order; returns each step's figures and the notes on the steps left out."""
+    components: dict[str, list[int]] = {}
+    for process in [*platform.processes, *(replicas or [])]:
+        components.setdefault(process.name, []).append(process.popen.pid)
     limits = httpx.Limits(
         max_connections=options.max_in_flight + READ_CONCURRENCY, max_keepalive_connections=options.max_in_flight
     )
@@ -214,6 +224,8 @@ async def load_phase(
     notes: list[str] = []
     async with httpx.AsyncClient(base_url=platform.base_url, timeout=options.timeout, limits=limits) as client:
         headers = await register_pool(client, options.applicants, log)
+        idle = await asyncio.to_thread(cpu.idle_rate, components, IDLE_SECONDS)
+        log("idle CPU, % of a core: " + " ".join(f"{n} {100 * v:.1f}" for n, v in sorted(idle.items())))
         read_headers = [{"Authorization": h["Authorization"]} for h in headers]
 
         async def run_step(plan: StepPlan) -> dict[str, Any] | None:
@@ -224,6 +236,7 @@ async def load_phase(
                 return None
             label = f"step {len(results) + 1} ({plan.kind} {plan.rate:g}/s x {plan.seconds:g}s)"
             log(f"{label}: offering")
+            cpu_before, cpu_started = cpu.sample(components), time.monotonic()
             step = await offer(
                 client,
                 rate=plan.rate,
@@ -246,10 +259,15 @@ async def load_phase(
                 notes.append(f"{label}: the deadline came before every timeline was read (counted not concluded)")
                 log(notes[-1])
             figures = {"kind": plan.kind, **step_figures(step), "saturated": False}
+            figures["cpu_ms_per_case"] = cpu.per_case(
+                cpu_before, cpu.sample(components), figures["concluded"], time.monotonic() - cpu_started, idle
+            )
             figures["saturated"] = saturated(figures)
             figures["_cases"] = step.cases
             results.append(figures)
             log(f"{label}: {summary_line(figures)}")
+            if figures["cpu_ms_per_case"]:
+                log(f"{label}: CPU ms per concluded case: {cpu_line(figures['cpu_ms_per_case'])}")
             return figures
 
         top = 0.0
@@ -292,6 +310,10 @@ def summary_line(f: dict[str, Any]) -> str:
         f"not concluded {f['not_concluded']} errors {errors} (generator {f['generator_cpu_percent']:.0f} % of a core)"
         + (" SATURATED" if f["saturated"] else "")
     )
+
+
+def cpu_line(per_case: dict[str, float]) -> str:
+    return " ".join(f"{name} {ms:g}" for name, ms in sorted(per_case.items(), key=lambda kv: -kv[1]))
 
 
 def _fmt(value: float | None) -> str:
@@ -457,7 +479,7 @@ def run(options: Options, log: Callable[[str], None]) -> dict[str, Any]:
         report["start_seconds"] = round(time.monotonic() - t0, 1)
         log(f"platform up in {report['start_seconds']}s ({len(platform.processes) + len(state.processes)} processes)")
 
-        steps, notes = asyncio.run(load_phase(options, platform, deadline, log))
+        steps, notes = asyncio.run(load_phase(options, platform, deadline, log, state.processes))
         report["notes"] = notes
         if options.mode == "distributed" and steps:
             log("reading the run's events back from Kafka and checking that no case was handled twice")

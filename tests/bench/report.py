@@ -168,6 +168,20 @@ def text(report: dict[str, Any]) -> str:
             f"{s['not_concluded']:>11}  {errors}{' SATURATED' if s['saturated'] else ''}"
         )
     lines.append("(latencies in ms; e2e = submitted -> concluded in the case's own timeline)")
+    with_cpu = [s for s in report.get("steps") or [] if s.get("cpu_ms_per_case")]
+    if with_cpu:
+        names = sorted({n for s in with_cpu for n in s["cpu_ms_per_case"] if n != "all"})
+        names.sort(key=lambda n: -max(s["cpu_ms_per_case"].get(n, 0.0) for s in with_cpu))
+        lines.append("")
+        lines.append("CPU ms per concluded case (/proc, over the step and its drain, less each component's idle CPU;")
+        lines.append("PostgreSQL and Kafka are all their processes on the machine: other users of them count too):")
+        lines.append(f"{'step':<10}{'offered':>8}{'all':>8}  " + "  ".join(names))
+        for s in with_cpu:
+            c = s["cpu_ms_per_case"]
+            lines.append(
+                f"{s['kind']:<10}{s['offered_rate']:>7g}/s{c['all']:>8.1f}  "
+                + "  ".join(f"{c.get(n, 0.0):>{len(n)}.1f}" for n in names)
+            )
     for note in report.get("notes") or []:
         lines.append(f"note: {note}")
     chain = report.get("chain")
