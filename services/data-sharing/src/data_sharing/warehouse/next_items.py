@@ -1,5 +1,6 @@
-""""You may also need" over HTTP: `GET /api/v1/warehouse/next-items?item=A&item=B`, for the platform's
-services (service-management's personal services ask it for a logged-in applicant's filed items).
+"""What applicants filed next ("you may also need") over HTTP: `GET /api/v1/warehouse/next-items?item=A`,
+for the platform's services (service-management's personal services ask it about the items a
+logged-in applicant filed).
 
 Aggregates only: for each given item, the items its applicants went on to file, with the number of
 distinct applicants who did and their share of the item's applicants. A pair counted from fewer than
