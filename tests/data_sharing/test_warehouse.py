@@ -7,6 +7,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import random
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -365,6 +367,45 @@ def test_what_applicants_filed_next_matches_the_hand_count(any_wh_db: Database) 
         ]
         assert [r.next_item_code for r in next_items(s, [B, A], min_applicants=1)] == [C, C]  # A is given
         assert [r.next_item_code for r in next_items(s, [B], min_applicants=1, per_item=1)] == [A]
+
+
+def test_two_cases_of_one_applicant_handled_at_once_make_their_pair(wh_db: Database) -> None:
+    """Two consumers handle two cases of one applicant at the same time: the second waits for the first's
+    lock on the applicant, then sees its filing; without it each would miss the other and no pair be made."""
+    known = Case("P0", C, "hrss", person(QIAN)).submitted(z("2025-03-01"), "online", due=z("2025-03-08", 16))
+    feed(wh_db, known.events)  # the applicant's row is there already: only the lock makes the second wait
+    first = Case("P1", A, "amr", person(QIAN)).submitted(z("2025-03-03"), "online", due=z("2025-03-04", 16))
+    then = Case("P2", B, "psb", person(QIAN)).submitted(z("2025-03-05"), "online", due=z("2025-03-12", 16))
+    done = threading.Event()
+    with wh_db.session() as holding:
+        record(holding, first.events[0], PSEUDONYMS)
+        holding.flush()
+
+        def second() -> None:
+            with wh_db.session() as s:
+                record(s, then.events[0], PSEUDONYMS)
+            done.set()
+
+        worker = threading.Thread(target=second)
+        worker.start()
+        deadline = time.monotonic() + 10
+        while not _lock_waiters(wh_db):  # the second is waiting on the first's lock
+            assert time.monotonic() < deadline and not done.is_set(), "the second case did not wait"
+            time.sleep(0.02)
+    worker.join(timeout=10)
+    assert done.is_set()
+    with wh_db.session() as s:
+        pairs = {(r.item_code, r.next_item_code): r.applicants for r in s.execute(select(item_pair)).all()}
+        assert pairs == {(C, A): 1, (C, B): 1, (A, B): 1}
+
+
+def _lock_waiters(db: Database) -> int:
+    with db.engine.connect() as connection:
+        return int(
+            connection.exec_driver_sql(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            ).scalar_one()
+        )
 
 
 def test_small_cells_are_suppressed() -> None:
