@@ -7,6 +7,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import random
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -20,13 +22,18 @@ from data_sharing.warehouse import queries as q
 from data_sharing.warehouse.generator import generate
 from data_sharing.warehouse.handlers import record, slots
 from data_sharing.warehouse.models import (
+    ASSOCIATIONS,
     case_daily,
     case_fact,
+    item_applicants,
+    item_pair,
     step_daily,
     step_fact,
     supplement_daily,
     supplement_fact,
 )
+from data_sharing.warehouse.next_items import next_items
+from data_sharing.warehouse.pseudonym import Pseudonyms
 from data_sharing.warehouse.summaries import summarise
 from gov_common.db import Database
 from gov_common.events import Event
@@ -35,6 +42,7 @@ A, B, C = "330122-AMR-XK-0001", "330122-PSB-XK-0001", "330122-HRSS-QR-0001"
 QIAN = "33012219920202001X"  # a person of division 330122, born 1992
 BEIJING = "110101198001010053"  # a person of division 110101, born 1980
 ENTITY = "91330122MA28D0K3XN"  # a legal person registered in 330122
+PSEUDONYMS = Pseudonyms(bytes(range(32)))  # the warehouse key of these tests
 
 
 def z(day: str, hour: int = 2, minute: int = 0) -> dt.datetime:
@@ -201,13 +209,15 @@ def any_wh_db(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Databas
 def feed(db: Database, events: list[Event]) -> None:
     for event in events:
         with db.session() as session:
-            record(session, event)
+            record(session, event, PSEUDONYMS)
 
 
 def rows(db: Database, slot: int = 0) -> dict[str, list[dict[str, Any]]]:
     out = {}
     with db.session() as session:
-        for table in (case_fact, step_fact, supplement_fact, case_daily, step_daily, supplement_daily):
+        for table in (
+            case_fact, step_fact, supplement_fact, case_daily, step_daily, supplement_daily, *ASSOCIATIONS
+        ):  # fmt: skip
             found = session.execute(select(table).where(table.c.slot == slot)).mappings().all()
             out[table.name] = sorted(
                 ({k: v for k, v in r.items() if k != "slot"} for r in found if any(r[m] for m in _measures(table))),
@@ -218,6 +228,8 @@ def rows(db: Database, slot: int = 0) -> dict[str, list[dict[str, Any]]]:
 
 def _measures(table: Any) -> list[str]:
     """A summary row whose measures all went back to zero is the same as no row."""
+    if "applicants" in table.c:
+        return ["applicants"]
     if table.name.endswith("_daily"):
         keys = {c.name for c in table.primary_key.columns}
         return [c.name for c in table.columns if c.name not in keys]
@@ -331,6 +343,71 @@ def test_the_summaries_add_up_to_the_facts(wh_db: Database) -> None:
     assert rows(wh_db) == incremental
 
 
+def test_what_applicants_filed_next_matches_the_hand_count(any_wh_db: Database) -> None:
+    """钱 filed B (01-27), then A (03-03, again 03-03), then C (03-10); the Beijing person B twice; the
+    entity C. So B → A, B → C and A → C by one applicant each; B and C by two applicants, A by one."""
+    events = in_order()
+    random.Random(3).shuffle(events)
+    feed(any_wh_db, events + events[:9])  # any order, some twice
+    with any_wh_db.session() as s:
+        pairs = {(r.item_code, r.next_item_code): r.applicants for r in s.execute(select(item_pair)).all()}
+        assert {k: v for k, v in pairs.items() if v} == {(B, A): 1, (B, C): 1, (A, C): 1}
+        reach = {r.item_code: r.applicants for r in s.execute(select(item_applicants)).all()}
+        assert reach == {A: 1, B: 2, C: 2}
+        keys = dict(s.execute(select(case_fact.c.case_no, case_fact.c.applicant_key)).all())
+        assert keys["C1"] == keys["C2"] == keys["C4"] == keys["C7"] == PSEUDONYMS.of(QIAN)
+        assert keys["C3"] == keys["C5"] != keys["C1"] and keys["C6"] == PSEUDONYMS.of(ENTITY)
+        assert not any(QIAN in str(v) or QIAN[:17] in str(v) for v in keys.values())
+        # From fewer than 5 applicants: never returned; shown here below the threshold only.
+        assert next_items(s, [B]) == []
+        found = next_items(s, [B], min_applicants=1)
+        assert [(r.next_item_code, r.applicants, r.item_applicants, r.share) for r in found] == [
+            (A, 1, 2, 0.5),
+            (C, 1, 2, 0.5),
+        ]
+        assert [r.next_item_code for r in next_items(s, [B, A], min_applicants=1)] == [C, C]  # A is given
+        assert [r.next_item_code for r in next_items(s, [B], min_applicants=1, per_item=1)] == [A]
+
+
+def test_two_cases_of_one_applicant_handled_at_once_make_their_pair(wh_db: Database) -> None:
+    """Two consumers handle two cases of one applicant at the same time: the second waits for the first's
+    lock on the applicant, then sees its filing; without it each would miss the other and no pair be made."""
+    known = Case("P0", C, "hrss", person(QIAN)).submitted(z("2025-03-01"), "online", due=z("2025-03-08", 16))
+    feed(wh_db, known.events)  # the applicant's row is there already: only the lock makes the second wait
+    first = Case("P1", A, "amr", person(QIAN)).submitted(z("2025-03-03"), "online", due=z("2025-03-04", 16))
+    then = Case("P2", B, "psb", person(QIAN)).submitted(z("2025-03-05"), "online", due=z("2025-03-12", 16))
+    done = threading.Event()
+    with wh_db.session() as holding:
+        record(holding, first.events[0], PSEUDONYMS)
+        holding.flush()
+
+        def second() -> None:
+            with wh_db.session() as s:
+                record(s, then.events[0], PSEUDONYMS)
+            done.set()
+
+        worker = threading.Thread(target=second)
+        worker.start()
+        deadline = time.monotonic() + 10
+        while not _lock_waiters(wh_db):  # the second is waiting on the first's lock
+            assert time.monotonic() < deadline and not done.is_set(), "the second case did not wait"
+            time.sleep(0.02)
+    worker.join(timeout=10)
+    assert done.is_set()
+    with wh_db.session() as s:
+        pairs = {(r.item_code, r.next_item_code): r.applicants for r in s.execute(select(item_pair)).all()}
+        assert pairs == {(C, A): 1, (C, B): 1, (A, B): 1}
+
+
+def _lock_waiters(db: Database) -> int:
+    with db.engine.connect() as connection:
+        return int(
+            connection.exec_driver_sql(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            ).scalar_one()
+        )
+
+
 def test_small_cells_are_suppressed() -> None:
     share = q.ShareRow(key="x", name="某事项", cases=4, count=3, share=0.75)
     enough = q.ShareRow(key="y", name="另一事项", cases=5, count=1, share=0.2)
@@ -386,6 +463,9 @@ def test_a_generated_year_adds_up(any_wh_db: Database) -> None:
         assert channels >= {"online", "window", "mobile"}
         assert len(q.by_division(s, q.Filters())) > 5
         assert slots(s) == (0, None)
+        # Who set up an individual business often applies for a food licence next (FOLLOW_UPS).
+        (food,) = [r for r in next_items(s, [A]) if r.next_item_code == "330122-AMR-XK-0002"]
+        assert food.applicants >= 5 and 0.15 < food.share < 0.6 and food.next_item_name == "食品经营许可"
     generated = rows(wh_db)
     with wh_db.session() as session:
         summarise(session, 0)

@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 from gov_common.identity import age_on
-from tests.e2e.platform import ADULTS, ITEM_INSTANT, ITEM_REVIEWED, Applicant, Platform
+from tests.e2e.platform import ADULTS, BUSINESS_FORM, ITEM_INSTANT, ITEM_REVIEWED, Applicant, Platform
 from tests.service_management.e2e_helpers import fresh_id_number, staff
 
 PURPOSE = "个性化服务：为申请人本人推荐主题服务和免申即享事项"
@@ -63,7 +63,7 @@ def test_recommendations_from_the_applicants_own_registry_facts_audited_and_opte
         assert off.status_code == 200 and off.json()["recommendation"] is False
         try:
             body = client.get("/api/v1/me/recommendations", headers=zhang.headers).json()
-            assert body == {"opted_out": True, "recommendations": []}
+            assert (body["opted_out"], body["recommendations"]) == (True, [])
         finally:
             client.patch("/api/v1/me/personal-preferences", json={"recommendation": True}, headers=zhang.headers)
 
@@ -100,3 +100,28 @@ def test_a_qualifying_person_confirms_the_offered_benefit_and_the_case_is_decide
             assert applicant.wait_for(case["case_no"], "concluded")["item_code"] == BENEFIT
         again = client.get("/api/v1/me/proactive-offers", headers=applicant.headers).json()["offers"]
         assert BENEFIT not in [o["item_code"] for o in again]
+
+
+def test_also_needed_is_asked_of_the_warehouse_with_the_service_identity(platform: Platform) -> None:
+    """您可能还需要: service-management asks data-sharing's warehouse about the items the applicant filed
+    (in standalone mode through the internal listener, distributed over the network) and answers; what
+    it lists depends on what the session's other applicants filed (tests/integration/test_also_needed.py
+    counts it)."""
+    with platform.client() as client:
+        number = fresh_id_number("19850412")
+        csv = (
+            "id_number,name,household_division_code,residence_address,phone\n"
+            f"{number},赵六,330122,浙江省杭州市桐庐县城南街道迎春路7号,13600136007\n"
+        )
+        imported = client.post(
+            "/api/v1/registries/population/imports",
+            content=csv.encode(),
+            headers={**staff(client, "admin"), "content-type": "text/csv"},
+        )
+        assert imported.status_code == 201, imported.text
+        applicant = Applicant(client, number, name="赵六").raise_by_phone()
+        applicant.file(ITEM_INSTANT, BUSINESS_FORM)
+        body = client.get("/api/v1/me/recommendations", headers=applicant.headers).json()
+        also = body["also_needed"]
+        assert (also["opted_out"], also["available"]) == (False, True), body
+        assert all(i["code"] != ITEM_INSTANT and i["reason"].startswith("办理过「") for i in also["items"])

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from data_sharing.app import create_runtime, migrate
 from data_sharing.settings import Settings
+from data_sharing.warehouse import pseudonym
 from data_sharing.warehouse import queries as q
 from data_sharing.warehouse.handlers import slots
 from data_sharing.warehouse.models import case_fact, license_fact, resume_fact, step_fact, supplement_fact
@@ -82,7 +83,7 @@ def test_the_consumer_keeps_the_warehouse_and_a_rebuild_from_kafka_agrees(
 
     bus = make_bus(settings, client_id="warehouse-rebuild-test")
     try:
-        done = rebuild(runtime.db, bus)
+        done = rebuild(runtime.db, bus, pseudonyms=pseudonym.load(settings))
     finally:
         bus.close()
     assert done.slot == 1 and done.events == 2 * len(events)

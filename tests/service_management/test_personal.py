@@ -19,8 +19,16 @@ from gov_common.events import EventTypes
 from service_management.app import SupervisionScheduler
 from service_management.models import CaseDecision, ExpiryReminder
 from service_management.personal import reminders
+from service_management.personal.also_needed import NextItem
 from service_management.personal.facts import ApplicantFacts, RegistryUnavailable, age_of
-from tests.service_management.conftest import FOOD_FORM, ITEM_REVIEWED, SM, NoTransactionGuard
+from tests.service_management.conftest import (
+    FOOD_FORM,
+    ITEM_EMPLOYMENT,
+    ITEM_INSTANT,
+    ITEM_REVIEWED,
+    SM,
+    NoTransactionGuard,
+)
 from tests.service_management.e2e_helpers import fresh_id_number
 
 BENEFIT = "330122-HRSS-GF-0001"  # 高龄津贴发放, seeded
@@ -190,9 +198,9 @@ def test_an_opt_out_is_honoured_at_once_and_reads_no_registry(sm: SM, registry: 
     reads = len(registry.reads)
 
     response = sm.client.patch(PREFERENCES, json={"recommendation": False}, headers=me)
-    assert response.json() == {"recommendation": False, "expiry_reminder": True, "proactive": True}
+    assert response.json() == {"recommendation": False, "also_needed": True, "expiry_reminder": True, "proactive": True}
     body = sm.client.get(RECOMMENDATIONS, headers=me).json()
-    assert body == {"opted_out": True, "recommendations": []}
+    assert (body["opted_out"], body["recommendations"]) == (True, [])
     assert len(registry.reads) == reads
     assert sm.client.get(PREFERENCES, headers=me).json()["recommendation"] is False
     # Twice is harmless; back on, back again.
@@ -327,3 +335,110 @@ def test_proactive_opt_out(sm: SM, registry: FakeRegistry) -> None:
     assert sm.client.get(OFFERS, headers=me).json() == {"opted_out": True, "offers": []}
     refused = sm.client.post(f"{OFFERS}/{BENEFIT}/confirm", headers=me)
     assert refused.status_code == 409 and refused.json()["code"] == "opted_out"
+
+
+# ---------------------------------------------------------------------------------------------
+# 您可能还需要 (personal/also_needed.py): what the warehouse says applicants of the same items filed next
+
+
+class FakeNextItems:
+    """data-sharing's warehouse answer as the test sets it; records what was asked, fails a call made
+    inside a transaction."""
+
+    def __init__(self, guard: NoTransactionGuard) -> None:
+        self.rows: list[NextItem] = []
+        self.asked: list[list[str]] = []
+        self.reachable = True
+        self.guard = guard
+
+    def after(self, items: list[str]) -> list[NextItem] | None:
+        self.guard()
+        self.asked.append(items)
+        if not self.reachable:
+            return None
+        return [r for r in self.rows if r.item_code in items and r.next_item_code not in items]
+
+
+@pytest.fixture
+def warehouse(sm: SM) -> FakeNextItems:
+    fake = FakeNextItems(sm.credit.guard)
+    sm.runtime.extras["next_items"] = fake
+    return fake
+
+
+def _also(sm: SM, headers: dict[str, str]) -> dict[str, Any]:
+    response = sm.client.get(RECOMMENDATIONS, headers=headers)
+    assert response.status_code == 200, response.text
+    return dict(response.json()["also_needed"])
+
+
+def test_items_applicants_of_the_same_item_filed_next_are_recommended_with_their_reason(
+    sm: SM, registry: FakeRegistry, warehouse: FakeNextItems
+) -> None:
+    person = fresh_id_number("19900307")
+    me = _me(sm, person)
+    assert _also(sm, me) == {"opted_out": False, "available": True, "items": []}
+    assert warehouse.asked == []  # nothing filed: nothing to ask about
+    warehouse.rows = [
+        NextItem(ITEM_INSTANT, 40, ITEM_REVIEWED, 25, 0.625),
+        NextItem(ITEM_INSTANT, 40, ITEM_EMPLOYMENT, 8, 0.2),
+        NextItem(ITEM_INSTANT, 40, "330122-NOT-PUBLISHED", 30, 0.75),  # not in the catalogue
+        NextItem(ITEM_INSTANT, 40, "330122-HRSS-GF-0001", 6, 0.15),  # a benefit, published, for persons
+    ]
+    sm.file(headers=me)
+    also = _also(sm, me)
+    assert warehouse.asked[-1] == [ITEM_INSTANT]
+    assert [i["code"] for i in also["items"]] == [ITEM_REVIEWED, ITEM_EMPLOYMENT, "330122-HRSS-GF-0001"]
+    food = also["items"][0]
+    assert food["name"] == "食品经营许可" and food["applicants"] == 25
+    assert food["reason"] == "办理过「个体工商户设立登记」的申请人中，有 63% 随后办理了本事项"
+    assert food["based_on"] == {"code": ITEM_INSTANT, "name": "个体工商户设立登记"}
+
+    # Once filed, it is no longer recommended; another applicant is told nothing of this one's filings.
+    sm.file(ITEM_REVIEWED, FOOD_FORM, headers=me)
+    assert ITEM_REVIEWED not in [i["code"] for i in _also(sm, me)["items"]]
+    assert warehouse.asked[-1] == [ITEM_INSTANT, ITEM_REVIEWED]
+    assert _also(sm, _me(sm, fresh_id_number("19900308")))["items"] == []
+
+
+def test_an_outage_of_the_warehouse_leaves_the_themes_and_marks_the_section_unavailable(
+    sm: SM, registry: FakeRegistry, warehouse: FakeNextItems
+) -> None:
+    senior = fresh_id_number("19400101")
+    registry.records[senior] = {"household_division_code": "330122"}
+    me = _me(sm, senior)
+    sm.file(headers=me)
+    warehouse.rows = [NextItem(ITEM_INSTANT, 40, ITEM_REVIEWED, 25, 0.625)]
+    warehouse.reachable = False
+    response = sm.client.get(RECOMMENDATIONS, headers=me)
+    assert response.status_code == 200
+    body = response.json()
+    assert "养老服务" in {r["theme"] for r in body["recommendations"]}
+    assert body["also_needed"] == {"opted_out": False, "available": False, "items": []}
+
+
+def test_the_also_needed_opt_out_is_its_own_and_asks_nothing(
+    sm: SM, registry: FakeRegistry, warehouse: FakeNextItems
+) -> None:
+    person = fresh_id_number("19900307")
+    me = _me(sm, person)
+    sm.file(headers=me)
+    warehouse.rows = [NextItem(ITEM_INSTANT, 40, ITEM_REVIEWED, 25, 0.625)]
+    assert [i["code"] for i in _also(sm, me)["items"]] == [ITEM_REVIEWED]
+    asked = len(warehouse.asked)
+
+    off = sm.client.patch(PREFERENCES, json={"also_needed": False}, headers=me).json()
+    assert off == {"recommendation": True, "also_needed": False, "expiry_reminder": True, "proactive": True}
+    assert _also(sm, me) == {"opted_out": True, "available": True, "items": []}
+    assert len(warehouse.asked) == asked
+    # Themes off too: still an answer, and neither the registry nor the warehouse is asked.
+    sm.client.patch(PREFERENCES, json={"recommendation": False}, headers=me)
+    reads = len(registry.reads)
+    body = sm.client.get(RECOMMENDATIONS, headers=me).json()
+    assert body["opted_out"] is True and body["also_needed"]["opted_out"] is True
+    assert (len(registry.reads), len(warehouse.asked)) == (reads, asked)
+    # Themes off, 您可能还需要 back on: the mined items alone.
+    sm.client.patch(PREFERENCES, json={"also_needed": True}, headers=me)
+    body = sm.client.get(RECOMMENDATIONS, headers=me).json()
+    assert body["recommendations"] == [] and [i["code"] for i in body["also_needed"]["items"]] == [ITEM_REVIEWED]
+    assert len(registry.reads) == reads

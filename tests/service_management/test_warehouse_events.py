@@ -12,10 +12,13 @@ from data_sharing.app import migrate
 from data_sharing.settings import Settings
 from data_sharing.warehouse.handlers import record
 from data_sharing.warehouse.models import case_fact
+from data_sharing.warehouse.pseudonym import Pseudonyms
 from gov_common.db import Database
 from gov_common.events import Event, EventTypes
 from gov_common.messaging import outbox
 from tests.service_management.conftest import ITEM_INSTANT, SM
+
+PSEUDONYMS = Pseudonyms(bytes(32 * [7]))
 
 
 def test_a_case_s_events_fill_the_warehouse_row(sm: SM, tmp_path: Path) -> None:
@@ -53,7 +56,7 @@ def test_a_case_s_events_fill_the_warehouse_row(sm: SM, tmp_path: Path) -> None:
         for event in [*published, approval]:
             if event.subject == case_no:
                 with db.session() as session:
-                    record(session, event)
+                    record(session, event, PSEUDONYMS)
         with db.session() as session:
             row = session.execute(select(case_fact).where(case_fact.c.case_no == case_no)).mappings().one()
     finally:

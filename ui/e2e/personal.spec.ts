@@ -1,7 +1,7 @@
 /**
  * Personalised services (docs/personal-services.md) in the browser: an 80+ person of the county,
  * at L2, finds 免申即享 高龄津贴 with its reason on 我的办件 and claims it with one confirmation; 为您推荐
- * shows its reason and 不再推荐 turns it off, as 个性化服务设置 then shows.
+ * shows its reason and 不再推荐 turns it off, as 个性化服务设置 then shows (您可能还需要, its own switch, stays on).
  */
 import { labelViolations } from './axe'
 import { expect, test } from './fixtures'
@@ -37,6 +37,7 @@ test('an 80-year-old claims 高龄津贴 in one step and turns recommendations o
   await page.goto('/my/personal-settings')
   await expect(page.getByTestId('pref-recommendation')).not.toHaveClass(/is-checked/)
   await expect(page.getByTestId('pref-proactive')).toHaveClass(/is-checked/)
+  await expect(page.getByTestId('pref-also_needed')).toHaveClass(/is-checked/) // its own opt-out, untouched
   expect(await labelViolations(page)).toEqual([])
   await shot('个性化服务设置')
 })

@@ -1910,9 +1910,27 @@ export interface Recommendation {
   bundles: ItemRef[]
 }
 
+/** 您可能还需要: an item applicants who filed the same item went on to file (mined from the warehouse). */
+export interface AlsoNeededItem {
+  code: string
+  name: string
+  reason: string
+  based_on: ItemRef
+  applicants: number
+  share: number
+}
+
+export interface AlsoNeeded {
+  opted_out: boolean
+  /** false: data-sharing's warehouse could not be asked now (暂时无法获取). */
+  available: boolean
+  items: AlsoNeededItem[]
+}
+
 export interface Recommendations {
   opted_out: boolean
   recommendations: Recommendation[]
+  also_needed: AlsoNeeded
 }
 
 /** 免申即享: a benefit the applicant's registry facts already qualify them for. */
@@ -1933,6 +1951,7 @@ export interface ProactiveOffers {
 /** Which kinds of personalised service the applicant receives (true) or turned off (false). */
 export interface PersonalPreferences {
   recommendation: boolean
+  also_needed: boolean
   expiry_reminder: boolean
   proactive: boolean
 }

@@ -15,6 +15,15 @@ const RECOMMENDATION: api.Recommendation = {
   items: [{ code: '330122-AMR-XK-0002', name: '食品经营许可' }],
   bundles: [{ code: '330122-YJS-0001', name: '开办餐饮店一件事' }],
 }
+const NONE: api.AlsoNeeded = { opted_out: false, available: true, items: [] }
+const FOOD: api.AlsoNeededItem = {
+  code: '330122-AMR-XK-0002',
+  name: '食品经营许可',
+  reason: '办理过「个体工商户设立登记」的申请人中，有 62% 随后办理了本事项',
+  based_on: { code: '330122-AMR-XK-0001', name: '个体工商户设立登记' },
+  applicants: 25,
+  share: 0.62,
+}
 const OFFER: api.ProactiveOffer = {
   item_code: '330122-HRSS-GF-0001',
   item_name: '高龄津贴发放',
@@ -33,6 +42,7 @@ async function mounted() {
       { path: '/items', name: 'catalogue', component: Empty },
       { path: '/items/:code', name: 'item', component: Empty },
       { path: '/cases/:caseNo', name: 'case', component: Empty },
+      { path: '/apply/:code', name: 'apply', component: Empty },
       { path: '/my/personal-settings', name: 'my-personal-settings', component: Empty },
     ],
   })
@@ -44,11 +54,11 @@ async function mounted() {
 
 describe('为您推荐 and 免申即享', () => {
   it('shows each recommendation with its reason, and 不再推荐 turns them off at once', async () => {
-    vi.spyOn(api, 'getRecommendations').mockResolvedValue({ opted_out: false, recommendations: [RECOMMENDATION] })
+    vi.spyOn(api, 'getRecommendations').mockResolvedValue({ opted_out: false, recommendations: [RECOMMENDATION], also_needed: NONE })
     vi.spyOn(api, 'getProactiveOffers').mockResolvedValue({ opted_out: false, offers: [] })
     const set = vi
       .spyOn(api, 'setPersonalPreferences')
-      .mockResolvedValue({ recommendation: false, expiry_reminder: true, proactive: true })
+      .mockResolvedValue({ recommendation: false, also_needed: true, expiry_reminder: true, proactive: true })
     const { wrapper } = await mounted()
     const card = wrapper.find('[data-testid="recommendations"]')
     expect(card.text()).toContain('为您推荐')
@@ -63,7 +73,7 @@ describe('为您推荐 and 免申即享', () => {
   })
 
   it('offers a benefit with 确认申领, which files the case and opens it', async () => {
-    vi.spyOn(api, 'getRecommendations').mockResolvedValue({ opted_out: true, recommendations: [] })
+    vi.spyOn(api, 'getRecommendations').mockResolvedValue({ opted_out: true, recommendations: [], also_needed: NONE })
     vi.spyOn(api, 'getProactiveOffers').mockResolvedValue({ opted_out: false, offers: [OFFER] })
     vi.spyOn(ElMessageBox, 'confirm').mockResolvedValue('confirm' as never)
     const filed = vi.spyOn(api, 'confirmProactiveOffer').mockResolvedValue({ case_no: 'C2026', status: 'dispatched' })
@@ -75,6 +85,53 @@ describe('为您推荐 and 免申即享', () => {
     await flushPromises()
     expect(filed).toHaveBeenCalledWith('330122-HRSS-GF-0001')
     expect(router.currentRoute.value.fullPath).toBe('/cases/C2026')
+  })
+
+  it('lists 您可能还需要 with each reason and a link to apply, and 不再推荐 turns only it off', async () => {
+    vi.spyOn(api, 'getRecommendations').mockResolvedValue({
+      opted_out: false,
+      recommendations: [RECOMMENDATION],
+      also_needed: { opted_out: false, available: true, items: [FOOD] },
+    })
+    vi.spyOn(api, 'getProactiveOffers').mockResolvedValue({ opted_out: false, offers: [] })
+    const set = vi
+      .spyOn(api, 'setPersonalPreferences')
+      .mockResolvedValue({ recommendation: true, also_needed: false, expiry_reminder: true, proactive: true })
+    const { wrapper } = await mounted()
+    const card = wrapper.find('[data-testid="also-needed"]')
+    expect(card.text()).toContain('您可能还需要')
+    expect(card.text()).toContain(FOOD.reason)
+    const apply = card.findAll('a').find((a) => a.text() === '去办理')!
+    expect(apply.attributes('href')).toBe('/apply/330122-AMR-XK-0002')
+    expect(card.find('[data-testid="also-needed-unavailable"]').exists()).toBe(false)
+    await card.findAll('button').find((b) => b.text() === '不再推荐')!.trigger('click')
+    await flushPromises()
+    expect(set).toHaveBeenCalledWith({ also_needed: false })
+    expect(wrapper.find('[data-testid="also-needed"]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="recommendations"]').exists()).toBe(true)
+  })
+
+  it('says 暂时无法获取 when the warehouse could not be asked, and shows nothing when turned off or empty', async () => {
+    const recommendations = vi.spyOn(api, 'getRecommendations').mockResolvedValue({
+      opted_out: false,
+      recommendations: [RECOMMENDATION],
+      also_needed: { opted_out: false, available: false, items: [] },
+    })
+    vi.spyOn(api, 'getProactiveOffers').mockResolvedValue({ opted_out: false, offers: [] })
+    let { wrapper } = await mounted()
+    expect(wrapper.find('[data-testid="also-needed-unavailable"]').text()).toContain('暂时无法获取')
+    expect(wrapper.find('[data-testid="recommendations"]').text()).toContain(RECOMMENDATION.reason)
+
+    recommendations.mockResolvedValue({ opted_out: false, recommendations: [], also_needed: NONE })
+    ;({ wrapper } = await mounted())
+    expect(wrapper.find('[data-testid="also-needed"]').exists()).toBe(false)
+    recommendations.mockResolvedValue({
+      opted_out: false,
+      recommendations: [],
+      also_needed: { opted_out: true, available: true, items: [] },
+    })
+    ;({ wrapper } = await mounted())
+    expect(wrapper.find('[data-testid="also-needed"]').exists()).toBe(false)
   })
 
   it('shows nothing when the services cannot be asked', async () => {

@@ -28,8 +28,10 @@ from data_sharing.quality.endpoints import router as quality_router
 from data_sharing.registries.endpoints import router as registries_router
 from data_sharing.seed import seed_demo
 from data_sharing.settings import Settings
+from data_sharing.warehouse import pseudonym
 from data_sharing.warehouse.api import router as cockpit_router
 from data_sharing.warehouse.handlers import make_handlers as warehouse_handlers
+from data_sharing.warehouse.next_items import router as next_items_router
 from gov_common.auth import TokenVerifier
 from gov_common.bus import Bus
 from gov_common.dead_letters import router as dead_letters_router
@@ -67,7 +69,7 @@ def create_runtime(
 ) -> ServiceRuntime:
     signer = signer or create_signer(settings)
 
-    warehouse = warehouse_handlers()
+    warehouse = warehouse_handlers(pseudonym.load(settings))
 
     def on_approved(session: Session, event: Event) -> None:
         issue_for_approved_case(session, event, signer=signer)
@@ -158,6 +160,7 @@ def create_app(
         audit_router,
         quality_router,
         cockpit_router,
+        next_items_router,
         identity_router,
         dead_letters_router,
     ):

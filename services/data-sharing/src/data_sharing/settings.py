@@ -19,6 +19,9 @@ class Settings(ServiceSettings):
     license_retired_key_paths: list[str] = Field(default_factory=list)
     # HMAC key of the audit chain; empty: `audit-chain.key` beside the licence-signing key.
     audit_key_path: str = ""
+    # HMAC key of the warehouse's pseudonymous applicant keys (docs/warehouse.md); empty: derived from
+    # the audit-chain key. Changing it changes every key: rebuild the warehouse afterwards.
+    warehouse_key_path: str = ""
     # Ed25519 key that signs audit checkpoints (docs/audit.md); empty: `audit-checkpoint.pem` beside
     # the licence-signing key. Generated on first start outside production.
     audit_checkpoint_key_path: str = ""

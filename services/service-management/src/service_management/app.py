@@ -31,6 +31,7 @@ from service_management.intake.endpoints import router as intake_router
 from service_management.intake.licences import HttpLicenceVerifier
 from service_management.lists.endpoints import router as lists_router
 from service_management.personal import reminders
+from service_management.personal.also_needed import HttpNextItems
 from service_management.personal.endpoints import router as personal_router
 from service_management.personal.facts import HttpRegistryFacts
 from service_management.ports import Ports
@@ -52,15 +53,19 @@ def migrate(settings: Settings) -> None:
     upgrade(MIGRATIONS, settings.database_url)
 
 
-def build_ports(settings: Settings) -> Ports:
-    credentials = None
-    if settings.service_client_secret:
-        credentials = ServiceCredentials(
-            token_url=settings.token_url,
-            client_id=settings.service_client_id or NAME,
-            client_secret=settings.service_client_secret,
-            timeout=settings.http_timeout_seconds,
-        )
+def service_credentials(settings: Settings) -> ServiceCredentials | None:
+    if not settings.service_client_secret:
+        return None
+    return ServiceCredentials(
+        token_url=settings.token_url,
+        client_id=settings.service_client_id or NAME,
+        client_secret=settings.service_client_secret,
+        timeout=settings.http_timeout_seconds,
+    )
+
+
+def build_ports(settings: Settings, credentials: ServiceCredentials | None = None) -> Ports:
+    credentials = credentials or service_credentials(settings)
     return Ports(
         files=file_store_from_url(settings.file_store_url, max_bytes=settings.file_max_bytes),
         credit=HttpCreditLookup(
@@ -129,7 +134,8 @@ def with_personal(handlers: dict[str, Callable[[Session, Event], None]]) -> dict
 def create_runtime(
     settings: Settings, *, bus: Bus | None = None, verifier: TokenVerifier | None = None, ports: Ports | None = None
 ) -> ServiceRuntime:
-    ports = ports or build_ports(settings)
+    credentials = service_credentials(settings)
+    ports = ports or build_ports(settings, credentials)
     runtime = ServiceRuntime(
         name=NAME,
         settings=settings,
@@ -144,6 +150,10 @@ def create_runtime(
     runtime.extras["ports"] = ports
     runtime.extras["registry"] = HttpRegistryFacts(
         base_url=settings.data_sharing_url, timeout=settings.data_sharing_timeout_seconds
+    )
+    # 您可能还需要 (personal/also_needed.py): the warehouse's aggregates, with the service's own identity.
+    runtime.extras["next_items"] = HttpNextItems(
+        base_url=settings.data_sharing_url, credentials=credentials, timeout=settings.next_items_timeout_seconds
     )
 
     def _calendar() -> None:

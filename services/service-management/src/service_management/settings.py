@@ -15,6 +15,8 @@ class Settings(ServiceSettings):
     # data-sharing, for credit status and licence checks (service credentials are used).
     data_sharing_url: str = "http://127.0.0.1:8000/internal/data-sharing"
     data_sharing_timeout_seconds: float = Field(default=3.0, gt=0)
+    # 您可能还需要 asks data-sharing's warehouse while the page waits: a short timeout, then it is left out.
+    next_items_timeout_seconds: float = Field(default=1.0, gt=0)
     # Applicants' material files: a directory, or s3://bucket/prefix (see gov_common.files).
     file_store_url: str = "var/files"
     file_max_bytes: int = Field(default=DEFAULT_MAX_BYTES, ge=1024)

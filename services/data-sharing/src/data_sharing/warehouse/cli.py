@@ -27,12 +27,19 @@ def main(argv: list[str]) -> int:
     db = Database(settings.database_url)
     try:
         if args.action == "rebuild":
+            from data_sharing.warehouse import pseudonym
             from data_sharing.warehouse.rebuild import RebuildRunning
             from data_sharing.warehouse.rebuild import rebuild as run_rebuild
 
             bus = make_bus(settings, client_id="data-sharing-warehouse-rebuild")
             try:
-                done = run_rebuild(db, bus, force=args.force, progress=_progress("events"))
+                done = run_rebuild(
+                    db,
+                    bus,
+                    pseudonyms=pseudonym.load(settings),
+                    force=args.force,
+                    progress=_progress("events"),
+                )
             except RebuildRunning as exc:
                 print(exc, file=sys.stderr)
                 return 1

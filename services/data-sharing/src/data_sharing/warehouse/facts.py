@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from data_sharing.warehouse import associations
 from data_sharing.warehouse import dimensions as dims
 from data_sharing.warehouse.models import (
     LONG_WAIT_DAYS,
@@ -29,6 +30,7 @@ from data_sharing.warehouse.models import (
     supplement_daily,
     supplement_fact,
 )
+from data_sharing.warehouse.pseudonym import Pseudonyms
 from data_sharing.warehouse.upsert import add_to, insert_ignore, upsert
 from gov_common.events import Event, EventTypes
 from gov_common.identity import age_on
@@ -313,6 +315,7 @@ def derive(row: Row, supplements: list[Row]) -> Row:
     submitted = row.get("submitted_at")
     due = row.get("due_at")
     return {
+        "filed_at": first,
         "filed_on": day(first),
         "supplements": len(requests),
         "supplement_days": sum(w or 0 for w in waited) if waited else None,
@@ -454,7 +457,7 @@ def _load(session: Session, slot: int, case_no: str) -> tuple[Row | None, list[R
 _DEFAULTS: Row = {"instant": False, "yellow": False, "red": False, "escalated": False, "supplements": 0}
 
 
-def apply_case_event(session: Session, event: Event, slot: int) -> None:
+def apply_case_event(session: Session, event: Event, slot: int, pseudonyms: Pseudonyms) -> None:
     applier = CASE_APPLIERS.get(event.type)
     case_no = event.data.get("case_no")
     if applier is None or not isinstance(case_no, str) or not case_no:
@@ -464,6 +467,10 @@ def apply_case_event(session: Session, event: Event, slot: int) -> None:
     before = _contributions(old, old_steps, old_supplements)
     current = old or {"slot": slot, "case_no": case_no, **_DEFAULTS}
     changes = applier(session, current, event, slot)
+    if current.get("applicant_key") is None:
+        key = pseudonyms.of_applicant(event.data.get("applicant"))
+        if key is not None:
+            changes["applicant_key"] = key
     _, steps, supplements = (
         _load(session, slot, case_no) if event.type in _TOUCH_ROWS else (None, old_steps, old_supplements)
     )
@@ -490,6 +497,7 @@ def apply_case_event(session: Session, event: Event, slot: int) -> None:
     if new.get("filed_on") is not None:
         dims.ensure_year(session, new["filed_on"].year)
     _apply_difference(session, slot, before, _contributions(new, steps, supplements))
+    associations.case_changed(session, slot, old, new)
 
 
 def _supply(session: Session, slot: int, case_no: str, supplements: list[Row]) -> list[Row]:
@@ -551,9 +559,9 @@ def apply_license_event(session: Session, event: Event, slot: int) -> None:
     upsert(session, license_fact, {**values, **changed}, key=["slot", "license_no"], update=changed)
 
 
-def apply(session: Session, event: Event, slot: int) -> None:
+def apply(session: Session, event: Event, slot: int, pseudonyms: Pseudonyms) -> None:
     if event.type in CASE_APPLIERS:
-        apply_case_event(session, event, slot)
+        apply_case_event(session, event, slot, pseudonyms)
     elif event.type in LICENSE_EVENTS:
         apply_license_event(session, event, slot)
 

@@ -1,5 +1,6 @@
 """A synthetic county year for the warehouse: cases over the demo catalogue with seasonality, working
-days, channels, divisions, supplements, review steps and evaluations, written straight into the live
+days, channels, divisions, supplements, review steps and evaluations, applicants who go on to file a
+related item (FOLLOW_UPS: "you may also need"), written straight into the live
 slot's fact tables (COPY on PostgreSQL, batched INSERTs on SQLite), then summarised.
 
 For demonstrations and the benchmark only (`data-sharing warehouse generate`): it replaces the live
@@ -12,6 +13,7 @@ import datetime as dt
 import logging
 import random
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -84,6 +86,14 @@ DIVISIONS = (
 )  # fmt: skip
 # Filings by month (the Spring Festival in Jan/Feb and the National Day week in October are quiet).
 MONTHS = (0.80, 0.65, 1.20, 1.15, 1.05, 1.10, 1.00, 0.95, 1.05, 0.80, 1.05, 1.20)
+# Who filed an item often goes on to file another: (item, next item, share of its applicants who do).
+FOLLOW_UPS = (
+    (f"{COUNTY}-AMR-XK-0001", f"{COUNTY}-AMR-XK-0002", 0.40),  # 个体工商户设立登记 → 食品经营许可
+    (f"{COUNTY}-AMR-XK-0001", f"{COUNTY}-HRSS-QR-0001", 0.15),  # → 就业登记 (an employee)
+    (f"{COUNTY}-PSB-XK-0001", f"{COUNTY}-HRSS-GG-0001", 0.35),  # 居住证申领 → 社会保障卡申领
+    (f"{COUNTY}-PSB-XK-0001", f"{COUNTY}-HRSS-QR-0001", 0.15),  # → 就业登记
+    (f"{COUNTY}-HRSS-QR-0001", f"{COUNTY}-HRSS-GG-0001", 0.20),  # 就业登记 → 社会保障卡申领
+)
 CHANNEL_WEIGHT = {"online": 0.55, "window": 0.30, "mobile": 0.15}
 AGE_BANDS = (("18-29", 0.28), ("30-44", 0.36), ("45-59", 0.24), ("60+", 0.10), ("0-17", 0.02))
 
@@ -157,12 +167,17 @@ def _cases(
     divisions = rng.choices([d for d, _ in DIVISIONS], weights=[w for _, w in DIVISIONS], k=count)
     bands = rng.choices([b for b, _ in AGE_BANDS], weights=[w for _, w in AGE_BANDS], k=count)
     last_day = dt.date(year, 12, 31)
+    applicants = _Applicants(seed)
     for n in range(count):
         item, day = items[n], filed_days[n]
         working = cal.index[day] != cal.index[day - dt.timedelta(days=1)]
         offered = [c for c in item.channels if working or c != "window"]
         channel = rng.choices(offered, weights=[CHANNEL_WEIGHT[c] for c in offered])[0]
         applicant_type = "entity" if "entity" in item.audience and rng.random() < 0.35 else "person"
+        who = applicants.filing(
+            item, day, (applicant_type, divisions[n], bands[n] if applicant_type == "person" else None)
+        )
+        applicant_type = who.type
         submitted = _moment(day, rng, 0.3 if channel != "window" else 8.5, 23.5 if channel != "window" else 17.5)
         work_day = day if working else cal.after(day, 1)
         row: dict[str, Any] = {
@@ -173,8 +188,9 @@ def _cases(
             "department_code": item.department,
             "channel": channel,
             "applicant_type": applicant_type,
-            "age_band": bands[n] if applicant_type == "person" else None,
-            "division_code": divisions[n],
+            "age_band": who.age_band,
+            "division_code": who.division,
+            "applicant_key": who.key,
             "submitted_at": submitted,
             "committed_days": item.committed_days,
             "instant_allowed": item.instant,
@@ -265,6 +281,41 @@ def _cases(
         yield _finish(row, cal), steps, supplements
 
 
+@dataclass(frozen=True)
+class _Applicant:
+    key: str
+    type: str
+    division: str
+    age_band: str | None
+
+
+class _Applicants:
+    """Who files each case: a new applicant, or (FOLLOW_UPS) one who filed the item before it on an
+    earlier day and is waiting to file this one. Its own random stream, so the cases stay as they were."""
+
+    TAKE = 0.85  # share of a follow-up item's filings made by someone waiting for it, when anyone is
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed * 7919 + 1)
+        self.waiting: dict[tuple[str, str], deque[tuple[dt.date, _Applicant]]] = {
+            (a, b): deque() for a, b, _ in FOLLOW_UPS
+        }
+
+    def filing(self, item: ItemSpec, day: dt.date, new: tuple[str, str, str | None]) -> _Applicant:
+        queues = [q for (_, b), q in self.waiting.items() if b == item.code and q and q[0][0] < day]
+        if queues and self.rng.random() < self.TAKE:
+            who = self.rng.choice(queues).popleft()[1]
+        else:
+            who = _Applicant(f"{self.rng.getrandbits(128):032x}", *new)
+        for a, b, share in FOLLOW_UPS:
+            if a == item.code and who.type in _AUDIENCE[b] and self.rng.random() < share:
+                self.waiting[(a, b)].append((day, who))
+        return who
+
+
+_AUDIENCE = {i.code: i.audience for i in CATALOGUE}
+
+
 def _finish(row: dict[str, Any], cal: _Calendar) -> dict[str, Any]:
     def day(value: dt.datetime | None) -> dt.date | None:
         return value.astimezone(LOCAL_ZONE).date() if value is not None else None
@@ -275,6 +326,7 @@ def _finish(row: dict[str, Any], cal: _Calendar) -> dict[str, Any]:
     ended = row.get("concluded_at") or row.get("rejected_at")
     due = row.get("due_at")
     row.update(
+        filed_at=row["submitted_at"],
         filed_on=day(row["submitted_at"]),
         intake_days=between(row["submitted_at"], row.get("accepted_at")),
         review_days=between(row.get("dispatched_at"), row.get("decided_at")),

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from data_sharing.warehouse import facts
 from data_sharing.warehouse.models import state
+from data_sharing.warehouse.pseudonym import Pseudonyms
 from gov_common.events import Event
 
 
@@ -24,14 +25,17 @@ def slots(session: Session, *, lock: bool = False) -> tuple[int, int | None]:
     return int(row.live_slot), (int(row.building_slot) if row.building_slot is not None else None)
 
 
-def record(session: Session, event: Event) -> None:
+def record(session: Session, event: Event, pseudonyms: Pseudonyms) -> None:
     """Into the live slot, and into the slot a rebuild fills (the rebuild reads only what was on the
     topics when it began: what comes later reaches the new slot through here)."""
     live, building = slots(session)
-    facts.apply(session, event, live)
+    facts.apply(session, event, live, pseudonyms)
     if building is not None:
-        facts.apply(session, event, building)
+        facts.apply(session, event, building, pseudonyms)
 
 
-def make_handlers() -> dict[str, Callable[[Session, Event], None]]:
-    return dict.fromkeys(facts.HANDLED, record)
+def make_handlers(pseudonyms: Pseudonyms) -> dict[str, Callable[[Session, Event], None]]:
+    def handle(session: Session, event: Event) -> None:
+        record(session, event, pseudonyms)
+
+    return dict.fromkeys(facts.HANDLED, handle)

@@ -48,6 +48,8 @@ case_fact = Table(
     Column("applicant_type", String(8), nullable=True),
     Column("age_band", String(8), nullable=True),
     Column("division_code", String(6), nullable=True),  # the applicant's, GB/T 2260 (county level)
+    # The applicant's pseudonym (pseudonym.py: a keyed hash of the identity number, never the number).
+    Column("applicant_key", String(32), nullable=True),
     Column("submitted_at", UTCDateTime, nullable=True),
     Column("accepted_at", UTCDateTime, nullable=True),
     Column("rejected_at", UTCDateTime, nullable=True),
@@ -67,6 +69,7 @@ case_fact = Table(
     Column("red", Boolean, nullable=False, default=False),
     Column("escalated", Boolean, nullable=False, default=False),
     # Derived from the columns above by `facts.derive` (so any order of events gives the same row):
+    Column("filed_at", UTCDateTime, nullable=True),  # the filing (or the earliest known event)
     Column("filed_on", Date, nullable=True),  # local date of the filing (or the earliest known event)
     Column("supplements", SmallInteger, nullable=False, default=0),
     Column("supplement_days", SmallInteger, nullable=True),
@@ -206,7 +209,59 @@ supplement_daily = Table(
     Column("asked", Integer, nullable=False, default=0),  # cases asked for it at least once
 )
 
-SLOTTED = (case_fact, step_fact, supplement_fact, resume_fact, license_fact, case_daily, step_daily, supplement_daily)
+# ---------------------------------------------------------------------------------------------
+# What applicants file next ("you may also need", associations.py), kept with the case facts
+
+# One row per applicant key: locked while that applicant's filings are compared, so that two of their
+# cases handled at the same time by two consumers are counted one after the other.
+applicant = Table(
+    "wh_applicant",
+    metadata,
+    Column("slot", SmallInteger, primary_key=True),
+    Column("applicant_key", String(32), primary_key=True),
+)
+
+# The first filing of each item by each applicant (key).
+applicant_item = Table(
+    "wh_applicant_item",
+    metadata,
+    Column("slot", SmallInteger, primary_key=True),
+    Column("applicant_key", String(32), primary_key=True),
+    Column("item_code", String(64), primary_key=True),
+    Column("first_filed_at", UTCDateTime, nullable=False),
+)
+
+# Distinct applicants who filed the item.
+item_applicants = Table(
+    "wh_item_applicants",
+    metadata,
+    Column("slot", SmallInteger, primary_key=True),
+    Column("item_code", String(64), primary_key=True),
+    Column("applicants", Integer, nullable=False, default=0),
+)
+
+# Distinct applicants who first filed `next_item_code` after first filing `item_code`.
+item_pair = Table(
+    "wh_item_pair",
+    metadata,
+    Column("slot", SmallInteger, primary_key=True),
+    Column("item_code", String(64), primary_key=True),
+    Column("next_item_code", String(64), primary_key=True),
+    Column("applicants", Integer, nullable=False, default=0),
+)
+
+ASSOCIATIONS = (applicant, applicant_item, item_applicants, item_pair)
+SLOTTED = (
+    case_fact,
+    step_fact,
+    supplement_fact,
+    resume_fact,
+    license_fact,
+    case_daily,
+    step_daily,
+    supplement_daily,
+    *ASSOCIATIONS,
+)
 
 # ---------------------------------------------------------------------------------------------
 # Dimensions (shared by both slots: reference data, only ever added to)

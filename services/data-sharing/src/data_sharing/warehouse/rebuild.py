@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 from data_sharing.warehouse import facts
 from data_sharing.warehouse.handlers import slots
 from data_sharing.warehouse.models import state
+from data_sharing.warehouse.pseudonym import Pseudonyms
 from data_sharing.warehouse.upsert import insert_ignore
 from gov_common.bus import Bus, Message
 from gov_common.bus.base import TopicMissing
@@ -52,12 +53,12 @@ def _begin(db: Database, *, force: bool) -> int:
     return target
 
 
-def _apply(db: Database, events: Sequence[Event], slot: int) -> None:
+def _apply(db: Database, events: Sequence[Event], slot: int, pseudonyms: Pseudonyms) -> None:
     for attempt in range(1, 11):
         try:
             with db.session() as session:
                 for event in events:
-                    facts.apply(session, event, slot)
+                    facts.apply(session, event, slot, pseudonyms)
             return
         except OperationalError:  # a deadlock with the live consumer, a lost connection: again
             if attempt == 10:
@@ -84,6 +85,7 @@ def rebuild(
     db: Database,
     bus: Bus,
     *,
+    pseudonyms: Pseudonyms,
     topics: Sequence[str] = TOPICS,
     force: bool = False,
     progress: Callable[[int], None] | None = None,
@@ -100,7 +102,7 @@ def rebuild(
             while not reader.caught_up():
                 events = _decode(reader.poll(1.0))
                 if events:
-                    _apply(db, events, slot)
+                    _apply(db, events, slot, pseudonyms)
                     count += len(events)
                     if progress:
                         progress(count)

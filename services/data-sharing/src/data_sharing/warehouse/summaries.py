@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Integer, and_, case, cast, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
+from data_sharing.warehouse import associations
 from data_sharing.warehouse.models import (
     LONG_WAIT_DAYS,
     case_daily,
@@ -33,7 +34,7 @@ def _keys(c: Any) -> list[Any]:
 
 
 def summarise(session: Session, slot: int) -> None:
-    """Replace the slot's summaries by those of its facts."""
+    """Replace the slot's summaries (and its "you may also need" rows) by those of its facts."""
     for table in (case_daily, step_daily, supplement_daily):
         session.execute(delete(table).where(table.c.slot == slot))
     c = case_fact.c
@@ -108,3 +109,4 @@ def summarise(session: Session, slot: int) -> None:
         .group_by(*material_keys)
     )
     session.execute(insert(supplement_daily).from_select(["slot", *(k.name for k in material_keys), "asked"], query))
+    associations.recompute(session, slot)

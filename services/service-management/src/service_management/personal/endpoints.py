@@ -15,8 +15,11 @@ from gov_common.service import DbSession
 from service_management.cases import prefetch
 from service_management.cases import service as cases
 from service_management.personal import service
+from service_management.personal.also_needed import NextItemsSource
 from service_management.personal.facts import ApplicantFacts, RegistryFacts
 from service_management.personal.schemas import (
+    AlsoNeededItemOut,
+    AlsoNeededOut,
     ConfirmedOut,
     ItemRef,
     OfferOut,
@@ -45,6 +48,14 @@ def get_registry(request: Request) -> RegistryFacts:
 Registry = Annotated[RegistryFacts, Depends(get_registry)]
 
 
+def get_next_items(request: Request) -> NextItemsSource:
+    source: NextItemsSource = request.app.state.runtime.extras["next_items"]
+    return source
+
+
+NextItems = Annotated[NextItemsSource, Depends(get_next_items)]
+
+
 def _facts(session: DbSession, registry: RegistryFacts, principal: Applicant) -> ApplicantFacts:
     """The applicant's registry facts, read with the unit of work's read transaction ended first."""
     check_assurance(principal, Assurance.L2)
@@ -57,15 +68,29 @@ def _preferences(kinds: set[str]) -> PreferencesOut:
 
 
 @router.get("/recommendations", response_model=RecommendationsOut, responses=_ERRORS)
-def my_recommendations(principal: Applicant, session: DbSession, registry: Registry) -> RecommendationsOut:
-    """为您推荐: life-event themes matched to my own registry facts and licences, each with its reason."""
+def my_recommendations(
+    principal: Applicant, session: DbSession, registry: Registry, next_items: NextItems
+) -> RecommendationsOut:
+    """为您推荐: life-event themes matched to my own registry facts and licences, each with its reason;
+    and 您可能还需要: items that applicants of the items I filed went on to file (absent, marked
+    unavailable, when data-sharing's warehouse cannot be asked now)."""
     number = service.identity(principal)
-    if service.Kinds.RECOMMENDATION in service.opt_outs(session, number):
-        return RecommendationsOut(opted_out=True, recommendations=[])
-    facts = _facts(session, registry, principal)
-    found = service.recommendations(session, facts)
+    off = service.opt_outs(session, number)
+    themes_on, mined_on = service.Kinds.RECOMMENDATION not in off, service.Kinds.ALSO_NEEDED not in off
+    if themes_on or mined_on:
+        check_assurance(principal, Assurance.L2)
+    basis = service.ever_filed(session, number) if mined_on else []
+    prefetch.end_reads(session)  # no transaction open across the calls below
+    facts = registry.of(principal, today=utcnow().date()) if themes_on else None
+    found = next_items.after(basis) if basis else []
+    themes = service.recommendations(session, facts) if facts is not None else []
+    mined = (
+        service.also_needed(session, applicant_type=principal.account_type, id_number=number, found=found)
+        if found
+        else []
+    )
     return RecommendationsOut(
-        opted_out=False,
+        opted_out=not themes_on,
         recommendations=[
             RecommendationOut(
                 theme=r.theme,
@@ -73,8 +98,23 @@ def my_recommendations(principal: Applicant, session: DbSession, registry: Regis
                 items=[ItemRef(**i) for i in r.items],
                 bundles=[ItemRef(**b) for b in r.bundles],
             )
-            for r in found
+            for r in themes
         ],
+        also_needed=AlsoNeededOut(
+            opted_out=not mined_on,
+            available=found is not None,
+            items=[
+                AlsoNeededItemOut(
+                    code=m.code,
+                    name=m.name,
+                    reason=m.reason,
+                    based_on=ItemRef(**m.based_on),
+                    applicants=m.applicants,
+                    share=m.share,
+                )
+                for m in mined
+            ],
+        ),
     )
 
 

@@ -4,7 +4,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Kind = Literal["recommendation", "expiry_reminder", "proactive"]
+Kind = Literal["recommendation", "also_needed", "expiry_reminder", "proactive"]
 
 
 class ItemRef(BaseModel):
@@ -19,10 +19,29 @@ class RecommendationOut(BaseModel):
     bundles: list[ItemRef] = Field(description="the theme's bundles (一件事一次办)")
 
 
+class AlsoNeededItemOut(BaseModel):
+    code: str
+    name: str
+    reason: str = Field(description="one line: the share of applicants of a filed item who went on to file this")
+    based_on: ItemRef = Field(description="the item the applicant filed that the reason speaks of")
+    applicants: int = Field(description="distinct applicants who filed this after that item (at least 5)")
+    share: float
+
+
+class AlsoNeededOut(BaseModel):
+    opted_out: bool = Field(description="the applicant turned 您可能还需要 off; the list is then empty")
+    available: bool = Field(
+        description="false when data-sharing's warehouse could not be asked now (the list is then empty)"
+    )
+    items: list[AlsoNeededItemOut]
+
+
 class RecommendationsOut(BaseModel):
     opted_out: bool = Field(description="the applicant turned recommendations off; the list is then empty")
     recommendations: list[RecommendationOut]
-    # Extension point: "you may also need" items mined from the warehouse join this answer here.
+    also_needed: AlsoNeededOut = Field(
+        description="您可能还需要: items applicants who filed the same items went on to file (the warehouse)"
+    )
 
 
 class OfferOut(BaseModel):
@@ -46,6 +65,7 @@ class ConfirmedOut(BaseModel):
 
 class PreferencesOut(BaseModel):
     recommendation: bool = Field(description="recommendations (为您推荐) are shown")
+    also_needed: bool = Field(description="您可能还需要 (what applicants of the same items filed next) is shown")
     expiry_reminder: bool = Field(description="reminders before a held licence expires are sent")
     proactive: bool = Field(description="proactive services (免申即享) are offered")
 
@@ -54,5 +74,6 @@ class PreferencesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     recommendation: bool | None = None
+    also_needed: bool | None = None
     expiry_reminder: bool | None = None
     proactive: bool | None = None

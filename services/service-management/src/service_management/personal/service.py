@@ -17,6 +17,7 @@ from gov_common.db import utcnow
 from gov_common.errors import Conflict
 from service_management.catalogue.service import ItemStatus
 from service_management.models import Bundle, Case, DecisionTable, HeldLicense, Item, PersonalOptOut
+from service_management.personal.also_needed import NextItem, reason
 from service_management.personal.facts import ApplicantFacts
 from service_management.personal.themes import THEME_RULES, Situation
 from service_management.rules.service import current_table
@@ -26,9 +27,10 @@ log = logging.getLogger("service_management.personal")
 
 class Kinds:
     RECOMMENDATION = "recommendation"
+    ALSO_NEEDED = "also_needed"
     EXPIRY_REMINDER = "expiry_reminder"
     PROACTIVE = "proactive"
-    ALL = ("recommendation", "expiry_reminder", "proactive")
+    ALL = ("recommendation", "also_needed", "expiry_reminder", "proactive")
 
 
 # Registry named in a form field's `prefill` -> the applicant kind its record describes.
@@ -111,6 +113,59 @@ def recommendations(session: Session, facts: ApplicantFacts) -> list[Recommendat
             if theme in (b.themes or []) and set(b.item_codes or []) & open_codes
         ]
         out.append(Recommendation(theme=theme, reason=reason, items=open_items, bundles=theme_bundles))
+    return out
+
+
+ALSO_NEEDED_LIMIT = 5
+
+
+@dataclass(frozen=True)
+class AlsoNeeded:
+    code: str
+    name: str
+    reason: str
+    based_on: dict[str, str]  # the item the applicant filed whose applicants went on to file this one
+    applicants: int
+    share: float
+
+
+def ever_filed(session: Session, id_number: str) -> list[str]:
+    """Every item the applicant has filed, whatever became of the case (what the warehouse counts)."""
+    rows = session.scalars(select(Case.item_code).where(Case.applicant_id_number == id_number).distinct())
+    return sorted(rows.all())
+
+
+def also_needed(session: Session, *, applicant_type: str, id_number: str, found: list[NextItem]) -> list[AlsoNeeded]:
+    """The mined next items the applicant may apply for: published, for their kind of applicant, not
+    filed yet (a rejected or denied case does not count); for each, the basis with the largest share."""
+    filed = _filed(session, id_number)
+    codes = {r.next_item_code for r in found} | {r.item_code for r in found}
+    items = {i.code: i for i in session.scalars(select(Item).where(Item.code.in_(codes))).all()} if codes else {}
+    best: dict[str, NextItem] = {}
+    for r in found:
+        item = items.get(r.next_item_code)
+        if item is None or item.status != ItemStatus.PUBLISHED or applicant_type not in (item.audience or []):
+            continue
+        if r.next_item_code in filed:
+            continue
+        held = best.get(r.next_item_code)
+        if held is None or (r.share, r.applicants) > (held.share, held.applicants):
+            best[r.next_item_code] = r
+    ranked = sorted(best.values(), key=lambda r: (-r.share, -r.applicants, r.next_item_code))[:ALSO_NEEDED_LIMIT]
+    out = []
+    for r in ranked:
+        basis = items.get(r.item_code)
+        basis_name = basis.name if basis is not None else r.item_code
+        out.append(
+            AlsoNeeded(
+                code=r.next_item_code,
+                name=items[r.next_item_code].name,
+                reason=reason(basis_name, r.share),
+                based_on={"code": r.item_code, "name": basis_name},
+                applicants=r.applicants,
+                share=r.share,
+            )
+        )
     return out
 
 
