@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -184,3 +185,25 @@ def test_malformed_facts_are_skipped(local: SM) -> None:
     assert feed(local, bad, fact(OTHER_PERSON, 1, record("black")), heartbeat()) == 1
     with local.session() as session:
         assert session.execute(select(func.count()).select_from(credit_subjects)).scalar_one() == 1
+
+
+def test_a_read_is_two_statements_in_the_callers_transaction(local: SM) -> None:
+    """The heartbeat and the subject's facts in one SELECT, then the record of the read; committed
+    with the caller's unit of work (pinned: issue 13 counts statements per case)."""
+    feed(local, fact(PERSON, 1, record("black")), heartbeat())
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement.split()[0].upper())
+
+    engine = local.runtime.db.engine
+    sqlalchemy.event.listen(engine, "before_cursor_execute", count)
+    try:
+        with local.session() as session:
+            status = LocalCredit(max_age_seconds=15).read(session, PERSON, purpose="test", actor=None)
+            session.rollback()  # the caller's unit of work failed: no record of the read stays
+    finally:
+        sqlalchemy.event.remove(engine, "before_cursor_execute", count)
+    assert status.black_listed
+    assert [s for s in seen if s in ("SELECT", "INSERT")] == ["SELECT", "INSERT"], seen
+    assert reads(local) == []

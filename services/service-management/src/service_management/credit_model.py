@@ -96,11 +96,18 @@ class LocalCredit:
         self, session: Session, subject: str, *, purpose: str, actor: str | None, now: dt.datetime | None = None
     ) -> CreditStatus:
         """The subject's status, in `session`'s transaction, recorded in `credit_reads` when it says
-        anything about the subject (the caller commits)."""
+        anything about the subject: two statements, committed by the caller with its unit of work."""
         if not subject:
             return CreditStatus(known=False, detail="the applicant has no identity number to look up")
         now = now or utcnow()
-        heartbeat_at = session.execute(select(credit_feed.c.heartbeat_at).where(credit_feed.c.id == 1)).scalar()
+        # One statement: the feed's heartbeat and the subject's facts (none: on no list).
+        known = credit_feed.outerjoin(credit_subjects, credit_subjects.c.subject == subject)
+        row = session.execute(
+            select(credit_feed.c.heartbeat_at, credit_subjects.c.version, credit_subjects.c.records)
+            .select_from(known)
+            .where(credit_feed.c.id == 1)
+        ).one()
+        heartbeat_at = row.heartbeat_at
         if heartbeat_at is None:
             return CreditStatus(
                 known=False, unavailable=True, detail="the credit lists are still being read from data-sharing"
@@ -110,11 +117,8 @@ class LocalCredit:
             return CreditStatus(
                 known=False, unavailable=True, detail=f"no news from data-sharing's credit lists for {age} s"
             )
-        row = session.execute(
-            select(credit_subjects.c.version, credit_subjects.c.records).where(credit_subjects.c.subject == subject)
-        ).first()
         day = now.astimezone(SHANGHAI).date()
-        records = tuple(r for r in (row.records if row else []) if isinstance(r, dict) and in_force(r, day))
+        records = tuple(r for r in (row.records or []) if isinstance(r, dict) and in_force(r, day))
         status = CreditStatus(
             known=True,
             black_listed=any(r.get("list") == "black" for r in records),
@@ -128,7 +132,7 @@ class LocalCredit:
                 purpose=purpose[:120],
                 actor=actor[:100] if actor else None,
                 request_id=get_request_id(),
-                version=row.version if row else None,
+                version=row.version,
                 black_listed=status.black_listed,
                 red_listed=status.red_listed,
             )
@@ -140,7 +144,7 @@ class LocalCredit:
         if self.db is None:
             return CreditStatus(known=False, detail="no database for the credit read model")
         with self.db.session() as session:
-            return self.read(session, subject, purpose="status", actor=None)
+            return self.read(session, subject, purpose="status", actor=None)  # committed on leaving
 
 
 def apply(session: Session, events: Sequence[Event], *, caught_up: bool) -> int:

@@ -4,8 +4,9 @@ transaction stays open across a network call. The service functions then read th
 `Ports` as before, with no network behind them.
 
 The credit status comes from service-management's own read model of the credit lists
-(credit_model.py), read in a short transaction of its own that also records the read
-(`credit_reads`) and commits before data-sharing is asked about licences.
+(credit_model.py), read after data-sharing was asked about licences: that read (and its record in
+`credit_reads`) is the unit of work's first statement, so the record commits with the decision it
+served, and a unit of work that fails records no read.
 
 An endpoint that may file, accept, dispatch or attach licences:
 1. reads what it needs to ask (an item's material specs, a case's applicant) and ends that read
@@ -83,19 +84,12 @@ def fetch(
     purpose: str = "case",
     actor: str | None = None,
 ) -> Ports:
-    """Ask now, with no transaction open; the returned ports answer from memory. `purpose` and
-    `actor` are recorded with each read of the credit read model."""
+    """Ask data-sharing now, with no transaction open, then read the credit read model (which begins
+    the unit of work); the returned ports answer from memory. `purpose` and `actor` are recorded
+    with each read of the credit read model."""
     if session.in_transaction():
         raise RuntimeError("data-sharing is asked before the unit of work's first statement, not inside it")
     answers = Answers()
-    wanted = list(dict.fromkeys(subjects))
-    if isinstance(ports.credit, LocalCredit) and wanted:
-        for subject in wanted:
-            answers.credit[subject] = ports.credit.read(session, subject, purpose=purpose, actor=actor)
-        session.commit()  # the reads and their record; the unit of work begins afresh
-    else:
-        for subject in wanted:
-            answers.credit[subject] = ports.credit.status(subject)
     for query in dict.fromkeys(licences):
         answers.licences[query] = ports.licences.check(
             license_no=query.license_no,
@@ -103,6 +97,11 @@ def fetch(
             accepted_types=list(query.accepted_types),
             min_trust_level=query.min_trust_level,
         )
+    for subject in dict.fromkeys(subjects):
+        if isinstance(ports.credit, LocalCredit):  # a database read, in the unit of work
+            answers.credit[subject] = ports.credit.read(session, subject, purpose=purpose, actor=actor)
+        else:
+            answers.credit[subject] = ports.credit.status(subject)
     return Ports(files=ports.files, credit=answers, licences=answers)
 
 
