@@ -6,9 +6,10 @@ An instant-approval case reaches the market-regulation bureau's business system 
 is down: the item handler's geography look-up cannot be made, so the case's arrival is retried
 (nothing stored meanwhile) until data-sharing is back, and the case is then approved instantly, as it
 would have been without the outage. Before issue 14 the outage was recorded as a blocking finding
-(`registry_unavailable`, `blocked_by_findings`) and the case went to manual review. Meanwhile a new
-instant-approval filing is refused with 503 and Retry-After (its credit status cannot be checked),
-rather than filed as "credit not known, not instant"."""
+(`registry_unavailable`, `blocked_by_findings`) and the case went to manual review. Meanwhile, once
+service-management's read model of the credit lists has had no heartbeat from data-sharing for longer
+than its max age (here 3 s), a new instant-approval filing is refused with 503 and Retry-After (the
+lists may have changed meanwhile), rather than decided on an old list or filed as "not instant"."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ from tests.e2e.platform import (
     start_process,
     wait_ready,
 )
-from tests.service_management.e2e_helpers import fresh_id_number, wait_until
+from tests.service_management.e2e_helpers import credit_heartbeat_age, fresh_id_number, wait_until
 
 # What the business system logs when a case's arrival waits for a registry (review/checks.py).
 WAITING = "waits for a registry"
@@ -46,6 +47,7 @@ def platform(
     # (retried without limit, issue 14 point 1); a short backoff cap keeps the test quick.
     monkeypatch.setenv("BS_CONSUMER_MAX_ATTEMPTS", "1")
     monkeypatch.setenv("BS_CONSUMER_RETRY_BACKOFF_CAP_SECONDS", "1")
+    monkeypatch.setenv("SM_CREDIT_MAX_AGE_SECONDS", "3")  # the credit read model's (default 15 s)
     databases = {name: new_database(name) for name in ["gw", "sm", "ds", "bs_amr"]}
     started = start_distributed(tmp_path, databases=databases, kafka=kafka_bootstrap, departments=("amr",))
     yield started
@@ -90,7 +92,9 @@ def test_an_instant_case_arriving_while_data_sharing_is_down_is_approved_instant
             case_no = applicant.file(ITEM_INSTANT, form)
             data_sharing.popen.kill()
             data_sharing.popen.wait(timeout=30)
-            # Filing another instant-approval case now would decide on an unknown credit status: refused.
+            # No news from data-sharing's credit lists for longer than the max age: they may have changed.
+            wait_until(lambda: credit_heartbeat_age(platform), lambda age: age > 3.5, timeout=30)
+            # Filing another instant-approval case now would decide on an old credit list: refused.
             refused = client.post(
                 "/api/v1/cases", json={"item_code": ITEM_INSTANT, "form": form}, headers=applicant.headers
             )

@@ -8,7 +8,13 @@ import datetime as dt
 import uuid
 
 from tests.e2e.platform import BUSINESS_FORM, FOOD_FORM, ITEM_INSTANT, ITEM_REVIEWED, Platform
-from tests.service_management.e2e_helpers import fresh_applicant, restart_service_management, staff, wait_until
+from tests.service_management.e2e_helpers import (
+    credit_version,
+    fresh_applicant,
+    restart_service_management,
+    staff,
+    wait_until,
+)
 
 BPMN = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="https://gov.example/e2e">
@@ -139,6 +145,8 @@ def test_a_black_listed_applicant_is_not_approved_instantly(platform: Platform) 
             headers=staff(client, "reviewer-amr"),
         )
         assert record.status_code == 201, record.text
+        # service-management decides from its read model of the credit lists, fed by data-sharing.
+        wait_until(lambda: credit_version(platform, applicant.id_number), lambda version: version is not None)
         case_no = applicant.file(ITEM_INSTANT, BUSINESS_FORM)
         reviewer = staff(client, "reviewer-amr")
         wait_until(

@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import httpx
+import sqlalchemy
 
 from tests.e2e.platform import DEMO_PASSWORD, Applicant, Platform, login, start_process, wait_ready
 
@@ -72,3 +73,36 @@ def restart_service_management(platform: Platform) -> None:
     new.log = old.log.parent / f"{name}.log"
     platform.processes[index] = new
     wait_ready(new)
+
+
+def _sm_read(platform: Platform, sql: str, **params: Any) -> Any:
+    if platform.mode == "distributed":
+        url = platform.databases["sm"]
+    else:
+        args = [str(a) for a in platform.processes[0].popen.args]  # type: ignore[union-attr]
+        url = f"sqlite:///{args[args.index('--var-dir') + 1]}/service-management.db"
+    engine = sqlalchemy.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(sqlalchemy.text(sql), params).scalar()
+    finally:
+        engine.dispose()
+
+
+def credit_version(platform: Platform, subject: str) -> int | None:
+    """The version of `subject`'s credit facts in service-management's read model (None: not there
+    yet): a credit record entered in data-sharing reaches it a moment later, through gov.credit.v1."""
+    version = _sm_read(platform, "SELECT version FROM credit_subjects WHERE subject = :s", s=subject)
+    return int(version) if version is not None else None
+
+
+def credit_heartbeat_age(platform: Platform) -> float:
+    """Seconds since the last heartbeat of data-sharing's credit feed in service-management's read model."""
+    at = _sm_read(platform, "SELECT heartbeat_at FROM credit_feed WHERE id = 1")
+    if at is None:
+        return float("inf")
+    if isinstance(at, str):
+        at = dt.datetime.fromisoformat(at)
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    return (dt.datetime.now(dt.UTC) - at).total_seconds()

@@ -1,21 +1,13 @@
-"""An outage of data-sharing's credit library never changes a decision (issue 14): the credit status
-is then "unavailable", which is no fact about the applicant, so the instant-approval check refuses to
-decide on it and the request that would dispatch answers 503 with Retry-After, storing nothing; it
-is no longer filed as "credit not known → not instant". An answer that is no clear status is still
-"not known" (fail safe, tests/service_management/test_rules.py)."""
+"""An outage never changes a decision (issue 14): when the credit status is "unavailable" (the read
+model of data-sharing's credit lists is not caught up, or has had no heartbeat from data-sharing for
+too long: tests/service_management/test_credit_read_model.py), which is no fact about the applicant,
+the instant-approval check refuses to decide on it and the request that would dispatch answers 503
+with Retry-After, storing nothing; it is not filed as "credit not known → not instant". An answer
+that is no clear status is still "not known" (fail safe, tests/service_management/test_rules.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
-from typing import ClassVar
-
-import pytest
-
 from gov_common.events import EventTypes
-from gov_common.service_client import ServiceCredentials
-from service_management.rules.credit import HttpCreditLookup
-from tests.loopback import serving_handler
 from tests.service_management.conftest import BUSINESS_FORM, FOOD_FORM, ITEM_INSTANT, ITEM_REVIEWED, PDF, PERSON, SM
 
 
@@ -88,66 +80,3 @@ def test_an_item_without_instant_approval_is_filed_during_an_outage(sm: SM) -> N
     [dispatched] = _dispatched(sm)
     assert dispatched["case_no"] == filed["case_no"] and dispatched["instant_approval"] is False
     assert dispatched["applicant"]["facts"]["credit"] is None
-
-
-class _CreditLibrary(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    status: ClassVar[int] = 200
-    body: ClassVar[bytes] = b'{"black_listed": false, "red_listed": true, "records": []}'
-
-    def do_POST(self) -> None:  # the service token
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self._answer(200, b'{"access_token": "t", "expires_in": 3600}')
-
-    def do_GET(self) -> None:
-        self._answer(type(self).status, type(self).body)
-
-    def _answer(self, status: int, data: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *_: object) -> None:
-        return None
-
-
-@pytest.fixture
-def library() -> Iterator[HttpCreditLookup]:
-    _CreditLibrary.status, _CreditLibrary.body = 200, b'{"black_listed": false, "red_listed": true, "records": []}'
-    with serving_handler(_CreditLibrary) as url:
-        credentials = ServiceCredentials(token_url=f"{url}/token", client_id="sm", client_secret="s")
-        yield HttpCreditLookup(base_url=url, credentials=credentials, timeout=5)
-
-
-def test_a_clear_answer_is_known(library: HttpCreditLookup) -> None:
-    status = library.status(PERSON)
-    assert status.known and not status.unavailable and status.red_listed and not status.black_listed
-
-
-@pytest.mark.parametrize("code", [401, 408, 429, 500, 502, 503, 504])
-def test_an_answer_that_says_not_now_is_unavailable(library: HttpCreditLookup, code: int) -> None:
-    _CreditLibrary.status, _CreditLibrary.body = code, b'{"status": %d}' % code
-    status = library.status(PERSON)
-    assert not status.known and status.unavailable and str(code) in status.detail
-
-
-@pytest.mark.parametrize(("code", "body"), [(403, b'{"detail": "no access"}'), (422, b"{}"), (200, b"<html>")])
-def test_a_refusal_or_an_unreadable_answer_is_not_known_but_no_outage(
-    library: HttpCreditLookup, code: int, body: bytes
-) -> None:
-    _CreditLibrary.status, _CreditLibrary.body = code, body
-    status = library.status(PERSON)
-    assert not status.known and not status.unavailable
-
-
-def test_no_connection_and_no_token_are_unavailable(library: HttpCreditLookup) -> None:
-    nowhere = "http://127.0.0.1:9"  # nothing listens
-    no_token = ServiceCredentials(token_url=f"{nowhere}/token", client_id="sm", client_secret="s")
-    for lookup in [
-        HttpCreditLookup(base_url=nowhere, credentials=library.credentials, timeout=2),  # data-sharing down
-        HttpCreditLookup(base_url=library.base_url, credentials=no_token, timeout=2),  # the gateway down
-    ]:
-        status = lookup.status(PERSON)
-        assert not status.known and status.unavailable, status

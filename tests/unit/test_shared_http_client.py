@@ -1,6 +1,6 @@
-"""The services' synchronous calls to one another (credit and licence checks, registry reads, service
-tokens) share one client per process, so a connection is kept alive and reused instead of opened per
-call (the house rule: one shared HTTP client per process)."""
+"""The services' synchronous calls to one another (licence checks, registry reads, service tokens)
+share one client per process, so a connection is kept alive and reused instead of opened per call
+(the house rule: one shared HTTP client per process)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from business_systems.registries import DataSharingRegistries
 from gov_common.http import sync_client
 from gov_common.service_client import ServiceCredentials
 from service_management.intake.licences import HttpLicenceVerifier
-from service_management.rules.credit import HttpCreditLookup
 from tests.loopback import serving_handler
 
 
@@ -41,10 +40,7 @@ class _Recorder(BaseHTTPRequestHandler):
             self._answer({"usable": True, "license_type": "x", "trust_level": "B"})
 
     def do_GET(self) -> None:
-        if self.path.startswith("/api/v1/credit/"):
-            self._answer({"black_listed": False, "red_listed": False, "records": []})
-        else:
-            self._answer({"code": "330122", "name": "某县", "level": "county"})
+        self._answer({"code": "330122", "name": "某县", "level": "county"})
 
     def log_message(self, *_: object) -> None:
         return None
@@ -67,16 +63,14 @@ def test_one_client_per_process_across_threads() -> None:
     assert all(client is seen[0] for client in seen) and seen[0] is sync_client()
 
 
-def test_token_credit_licence_and_registry_calls_reuse_one_connection(server: str) -> None:
+def test_token_licence_and_registry_calls_reuse_one_connection(server: str) -> None:
     credentials = ServiceCredentials(token_url=f"{server}/token", client_id="sm", client_secret="s")
-    credit = HttpCreditLookup(base_url=server, credentials=credentials, timeout=5)
     licences = HttpLicenceVerifier(base_url=server, credentials=credentials, timeout=5)
     registries = DataSharingRegistries({}, data_sharing_url=server, auth_headers=credentials.headers, timeout=5)
     for _ in range(3):
-        assert credit.status("330122199001011234").known
         assert licences.check(
             license_no="L1", holder_id_number="330122199001011234", accepted_types=["x"], min_trust_level="C"
         ).usable
         assert registries.division("330122") is not None
-    assert len(_Recorder.peers) == 10  # a token, then three rounds of three calls
+    assert len(_Recorder.peers) == 7  # a token, then three rounds of two calls
     assert len(set(_Recorder.peers)) == 1, f"connections opened: {sorted(set(_Recorder.peers))}"

@@ -236,6 +236,9 @@ def create_standalone_app(
             log.warning("the revocation list is not read yet; not ready until it is")
         for runtime in runtimes:
             runtime.start()
+        credit_feed = sm_runtime.extras.get("credit_feed")  # the credit read model (service-management)
+        if credit_feed is not None and not credit_feed.wait_vouched(REVOCATIONS_CATCH_UP_SECONDS):
+            log.warning("the credit lists are not read yet; instant approvals wait until they are")
         # The second listener, in this event loop. When the process is signalled it stops first, then
         # hands the signal on to the public server (uvicorn restores and re-raises it), which ends this.
         internal = asyncio.create_task(internal_server.serve(sockets=[internal_socket]))

@@ -24,10 +24,17 @@ class Topics:
     DATA = "gov.data.v1"
     # Revoked tokens, for every process's revocation list (gov_common.revocation); compacted.
     TOKEN = "gov.token.v1"  # noqa: S105 - a topic name, not a secret
+    # The credit lists, one fact per subject, for service-management's read model; compacted.
+    CREDIT = "gov.credit.v1"
 
     @staticmethod
     def dead_letter(topic: str) -> str:
         return f"{topic}.dlt"
+
+
+# gov.credit.v1: compacted, and its segments rolled hourly so that compaction leaves one heartbeat,
+# not days of them, for a reader that starts from the beginning.
+CREDIT_TOPIC_CONFIG = {"cleanup.policy": "compact", "segment.ms": str(3600 * 1000)}
 
 
 class EventTypes:
@@ -53,6 +60,10 @@ class EventTypes:
     CASE_REJECTED = "gov.case.rejected"
     # Tokens of an account, an application or an acting standing that are no longer valid (docs/identity.md).
     TOKEN_REVOKED = "gov.token.revoked"  # noqa: S105 - an event type, not a secret
+    # A subject's credit records now (keyed by subject) and data-sharing's heartbeat on gov.credit.v1
+    # (docs/data-sharing.md, "The credit feed").
+    CREDIT_STATUS = "gov.credit.status"
+    CREDIT_HEARTBEAT = "gov.credit.heartbeat"
 
 
 def applicant_data(*, type: str, id_number: str, name: str) -> dict[str, str]:

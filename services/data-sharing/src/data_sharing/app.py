@@ -17,6 +17,7 @@ from data_sharing.audit.stores import CheckpointFile, CheckpointTopic
 from data_sharing.catalogue.builtin import sync_builtin_resources
 from data_sharing.catalogue.endpoints import router as catalogue_router
 from data_sharing.catalogue.standing import sync_standing_grants
+from data_sharing.credit import feed as credit_feed
 from data_sharing.credit.endpoints import router as credit_router
 from data_sharing.identity.endpoints import router as identity_router
 from data_sharing.licenses.endpoints import router as licenses_router
@@ -35,7 +36,7 @@ from data_sharing.warehouse.next_items import router as next_items_router
 from gov_common.auth import TokenVerifier
 from gov_common.bus import Bus
 from gov_common.dead_letters import router as dead_letters_router
-from gov_common.events import Event, EventTypes, Topics
+from gov_common.events import CREDIT_TOPIC_CONFIG, Event, EventTypes, Topics
 from gov_common.keys import load_or_create_private_key, load_public_key
 from gov_common.migrations import upgrade
 from gov_common.service import ServiceRuntime, create_service_app
@@ -85,6 +86,10 @@ def create_runtime(
         consumed_topics=[Topics.CASE, Topics.LICENSE],
         produced_topics=[Topics.LICENSE],
     )
+    # gov.credit.v1 (compacted, keyed by subject): service-management's read model of the credit lists.
+    runtime.on_start.append(lambda: runtime.bus.ensure_topics([Topics.CREDIT], config=CREDIT_TOPIC_CONFIG))
+    heartbeat = credit_feed.Heartbeat(runtime.db, interval=settings.credit_heartbeat_seconds)
+    runtime.extras["credit_heartbeat"] = heartbeat
     audit_key = load_or_create_key(settings.resolved_audit_key_path, create=settings.environment != "production")
     audit_log = AuditLog(runtime.db, audit_key)
     checkpoint_signer = create_checkpoint_signer(settings)
@@ -120,11 +125,14 @@ def create_runtime(
                 if settings.seed_demo:
                     with runtime.db.session() as session:
                         seed_demo(session)
+                with runtime.db.session() as session:
+                    credit_feed.backfill(session)  # records never published (written before the feed)
                 break
             except IntegrityError:
                 if attempt == 2:
                     raise
         audit_log.sign_unsigned_head()
+        heartbeat.start()
         if settings.run_worker:
             sweeper.start()
             if checkpoint_sources.topic is not None:
@@ -133,6 +141,7 @@ def create_runtime(
 
     runtime.on_start.append(_prepare)
     runtime.on_stop.append(sweeper.stop)
+    runtime.on_stop.append(heartbeat.stop)
     runtime.on_stop.append(checkpointer.stop)  # writes the shutdown checkpoint
     return runtime
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from data_sharing.audit.models import AuditCheckpointRecord, AuditEntry, AuditHead
 from data_sharing.base import Base
 from data_sharing.catalogue.models import AccessRequest, Grant, Resource
-from data_sharing.credit.models import CreditRecord
+from data_sharing.credit.models import CreditRecord, CreditSubject
 from data_sharing.licenses.models import License, LicenseType
 from data_sharing.quality.models import QualityReport
 from data_sharing.registries.models import (
@@ -24,6 +24,7 @@ __all__ = [
     "AuditHead",
     "Base",
     "CreditRecord",
+    "CreditSubject",
     "Division",
     "EconomicIndicator",
     "Grant",

@@ -40,6 +40,9 @@ class Settings(ServiceSettings):
     # The gateway's public address: QR codes encode {public_base_url}/api/v1/licenses/{no}/verify.
     public_base_url: str = "http://127.0.0.1:8000"
     license_expiry_sweep_seconds: float = Field(default=60.0, gt=0)
+    # How often every process publishes the credit feed's heartbeat (credit/feed.py): service-management
+    # decides from its read model of the credit lists only while heartbeats keep coming.
+    credit_heartbeat_seconds: float = Field(default=2.0, gt=0)
     grant_max_days: int = Field(default=365, ge=1, le=3650)
     import_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
 

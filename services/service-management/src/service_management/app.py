@@ -15,7 +15,7 @@ from gov_common.auth import TokenVerifier
 from gov_common.bus import Bus
 from gov_common.db import utcnow
 from gov_common.dead_letters import router as dead_letters_router
-from gov_common.events import Event, Topics
+from gov_common.events import CREDIT_TOPIC_CONFIG, Event, Topics
 from gov_common.files import file_store_from_url
 from gov_common.migrations import upgrade
 from gov_common.service import ServiceRuntime, create_service_app
@@ -26,6 +26,7 @@ from service_management.cases.consumers import make_handlers
 from service_management.cases.endpoints import router as cases_router
 from service_management.cases.prefetch import offline
 from service_management.catalogue.endpoints import router as catalogue_router
+from service_management.credit_model import CreditFeed, EverRead, LocalCredit
 from service_management.evaluation.endpoints import router as evaluation_router
 from service_management.intake.endpoints import router as intake_router
 from service_management.intake.licences import HttpLicenceVerifier
@@ -35,7 +36,6 @@ from service_management.personal.also_needed import HttpNextItems
 from service_management.personal.endpoints import router as personal_router
 from service_management.personal.facts import HttpRegistryFacts
 from service_management.ports import Ports
-from service_management.rules.credit import HttpCreditLookup
 from service_management.rules.endpoints import router as rules_router
 from service_management.seed import seed_demo
 from service_management.settings import Settings
@@ -68,9 +68,8 @@ def build_ports(settings: Settings, credentials: ServiceCredentials | None = Non
     credentials = credentials or service_credentials(settings)
     return Ports(
         files=file_store_from_url(settings.file_store_url, max_bytes=settings.file_max_bytes),
-        credit=HttpCreditLookup(
-            base_url=settings.data_sharing_url, credentials=credentials, timeout=settings.data_sharing_timeout_seconds
-        ),
+        # The read model of data-sharing's credit lists (credit_model.py); its database is set by create_runtime.
+        credit=LocalCredit(max_age_seconds=settings.credit_max_age_seconds),
         licences=HttpLicenceVerifier(
             base_url=settings.data_sharing_url, credentials=credentials, timeout=settings.data_sharing_timeout_seconds
         ),
@@ -148,6 +147,19 @@ def create_runtime(
         produced_topics=[Topics.CASE, Topics.LICENSE],
     )
     runtime.extras["ports"] = ports
+    if isinstance(ports.credit, LocalCredit):
+        ports.credit.db = runtime.db
+    if settings.run_worker:
+        # The event worker keeps the credit read model up to date from gov.credit.v1 (compacted).
+        credit_feed = CreditFeed(bus=runtime.bus, db=runtime.db)
+        runtime.extras["credit_feed"] = credit_feed
+
+        def _credit_feed() -> None:
+            runtime.bus.ensure_topics([Topics.CREDIT], config=CREDIT_TOPIC_CONFIG)
+            credit_feed.start()
+
+        runtime.on_start.append(_credit_feed)
+        runtime.on_stop.append(credit_feed.stop)
     runtime.extras["registry"] = HttpRegistryFacts(
         base_url=settings.data_sharing_url, timeout=settings.data_sharing_timeout_seconds
     )
@@ -181,11 +193,14 @@ def create_app(
     settings: Settings | None = None, *, runtime: ServiceRuntime | None = None, manage_lifespan: bool = True
 ) -> FastAPI:
     runtime = runtime or create_runtime(settings or Settings())
+    credit = runtime.extras["ports"].credit
     app = create_service_app(
         runtime,
         title="政务服务管理平台 service-management",
         description="Catalogue, the five lists, one-window intake, BPMN workflows, decision tables, supervision.",
         manage_lifespan=manage_lifespan,
+        # Not ready before the credit lists have been read once into the database (credit_model.py).
+        extra_readiness=EverRead(runtime.db) if isinstance(credit, LocalCredit) else None,
     )
     for router in (
         catalogue_router,

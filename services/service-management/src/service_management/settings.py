@@ -12,11 +12,15 @@ class Settings(ServiceSettings):
 
     database_url: str = "sqlite:///var/service-management.db"
     consumer_group: str = "service-management"
-    # data-sharing, for credit status and licence checks (service credentials are used).
+    # data-sharing, for licence checks (service credentials are used); the credit status comes from
+    # the read model of its credit feed (credit_model.py).
     data_sharing_url: str = "http://127.0.0.1:8000/internal/data-sharing"
     data_sharing_timeout_seconds: float = Field(default=3.0, gt=0)
     # 您可能还需要 asks data-sharing's warehouse while the page waits: a short timeout, then it is left out.
     next_items_timeout_seconds: float = Field(default=1.0, gt=0)
+    # The credit read model vouches for the lists only while data-sharing's heartbeat (every 2 s by
+    # default) is at most this old; beyond it instant approvals wait (503 credit_unavailable).
+    credit_max_age_seconds: float = Field(default=15.0, gt=0)
     # Applicants' material files: a directory, or s3://bucket/prefix (see gov_common.files).
     file_store_url: str = "var/files"
     file_max_bytes: int = Field(default=DEFAULT_MAX_BYTES, ge=1024)

@@ -4,10 +4,11 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from data_sharing.credit import service
+from data_sharing.credit import feed, service
 from data_sharing.credit.schemas import CreditRecordIn, CreditRecordOut, CreditStatus, WithdrawIn
 from data_sharing.deps import Audit, PurposeQuery
-from gov_common.auth import CurrentPrincipal
+from gov_common.auth import CurrentPrincipal, Roles
+from gov_common.errors import Forbidden
 from gov_common.params import RowId
 from gov_common.service import DbSession
 
@@ -50,3 +51,15 @@ def withdraw(record_id: RowId, body: WithdrawIn, principal: CurrentPrincipal, se
     return CreditRecordOut.model_validate(
         service.withdraw(session, principal=principal, record_id=record_id, reason=body.reason)
     )
+
+
+@router.post(
+    "/feed/republish",
+    responses={403: {"description": "Not the admin"}},
+)
+def republish(principal: CurrentPrincipal, session: DbSession) -> dict[str, int]:
+    """Publish every subject's credit records again on gov.credit.v1 (after the topic was lost), so
+    that service-management's read model can be rebuilt from it (docs/data-sharing.md)."""
+    if not principal.has_role(Roles.ADMIN):
+        raise Forbidden("only the admin republishes the credit feed")
+    return {"subjects": feed.republish_all(session)}

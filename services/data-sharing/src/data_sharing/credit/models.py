@@ -28,9 +28,24 @@ class CreditRecord(Base):
     withdrawn_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     withdraw_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
+    def current(self, day: date) -> bool:
+        """In force today or later: what the credit feed publishes (service-management reads the dates)."""
+        return self.withdrawn_at is None and (self.valid_until is None or day <= self.valid_until)
+
     def in_force(self, day: date) -> bool:
         return (
             self.withdrawn_at is None
             and self.valid_from <= day
             and (self.valid_until is None or day <= self.valid_until)
         )
+
+
+class CreditSubject(Base):
+    """The credit feed's state of one subject: `version` grows with every change of its records, so
+    that service-management keeps the newest fact whatever the order and number of deliveries."""
+
+    __tablename__ = "credit_subjects"
+
+    subject: Mapped[str] = mapped_column(String(18), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)

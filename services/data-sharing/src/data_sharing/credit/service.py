@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from data_sharing.audit.service import AuditLog
 from data_sharing.catalogue.access import authorize
 from data_sharing.catalogue.builtin import CREDIT
+from data_sharing.credit.feed import publish_subject
 from data_sharing.credit.models import CreditRecord
 from data_sharing.credit.schemas import CreditRecordIn, CreditStatus, StatusRecord
 from gov_common.auth import Principal, Roles
@@ -70,6 +71,7 @@ def add_record(session: Session, *, principal: Principal, body: CreditRecordIn) 
     )
     session.add(record)
     session.flush()
+    publish_subject(session, subject)  # service-management's read model (credit/feed.py)
     return record
 
 
@@ -83,6 +85,7 @@ def withdraw(session: Session, *, principal: Principal, record_id: int, reason: 
     if record.withdrawn_at is not None:
         raise Conflict(f"credit record {record_id} is already withdrawn")
     record.withdrawn_at, record.withdrawn_by, record.withdraw_reason = utcnow(), principal.name, reason
+    publish_subject(session, record.subject)
     return record
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -40,6 +41,29 @@ class Status:
     EXPIRED = "expired"
 
 
+@dataclass(frozen=True)
+class TypeFacts:
+    """What issuing needs of a licence type. A type is never changed once registered
+    (`types.register_type` refuses an existing code), so a process keeps what it read."""
+
+    name: str
+    validity_years: int | None
+
+
+_TYPE_FACTS: dict[str, TypeFacts] = {}
+
+
+def type_facts(session: Session, code: str) -> TypeFacts | None:
+    """The registered type's facts, read once per process (a type not registered is asked again)."""
+    facts = _TYPE_FACTS.get(code)
+    if facts is None:
+        found = session.get(LicenseType, code)
+        if found is None:
+            return None
+        facts = _TYPE_FACTS.setdefault(code, TypeFacts(name=found.name, validity_years=found.validity_years))
+    return facts
+
+
 def _new_license_no(department: str, now: datetime) -> str:
     return f"{department.upper()}-{now:%Y%m%d}-{secrets.token_hex(5).upper()}"
 
@@ -64,7 +88,7 @@ def _plus_years(start: datetime, years: int) -> datetime:
 
 
 def validity_period(
-    spec: dict[str, Any], license_type: LicenseType | None, issued_at: datetime
+    spec: dict[str, Any], license_type: LicenseType | TypeFacts | None, issued_at: datetime
 ) -> tuple[datetime, datetime | None]:
     """(valid_from, valid_until) from the approval's licence spec (`valid_until` given, even as null,
     is the handler's decision), else `validity_years`/`validity_days`, else the type's default."""
@@ -97,7 +121,7 @@ def issue_for_approved_case(session: Session, event: Event, *, signer: LicenseSi
         raise ValueError(f"unknown trust level {trust_level!r} in the approval of {case_no}")
     now = utcnow().replace(microsecond=0)
     holder = spec["holder"]
-    license_type = session.get(LicenseType, spec["type"])
+    license_type = type_facts(session, spec["type"])
     if license_type is None:
         log.warning("licence type %s of case %s is not registered in the library", spec["type"], case_no)
     valid_from, valid_until = validity_period(spec, license_type, now)

@@ -1,6 +1,12 @@
-"""data-sharing's answers (the applicant's credit status, the named licences' checks) fetched before
-the unit of work's first statement, so that no database transaction stays open across a network
-call. The service functions then read the answers from `Ports` as before, with no network behind them.
+"""The answers from outside the unit of work (the applicant's credit status, the named licences'
+checks by data-sharing) fetched before the unit of work's first statement, so that no database
+transaction stays open across a network call. The service functions then read the answers from
+`Ports` as before, with no network behind them.
+
+The credit status comes from service-management's own read model of the credit lists
+(credit_model.py), read after data-sharing was asked about licences: that read (and its record in
+`credit_reads`) is the unit of work's first statement, so the record commits with the decision it
+served, and a unit of work that fails records no read.
 
 An endpoint that may file, accept, dispatch or attach licences:
 1. reads what it needs to ask (an item's material specs, a case's applicant) and ends that read
@@ -27,6 +33,7 @@ from gov_common.errors import ServiceUnavailable
 from service_management.cases.materials import LicenceQuery, licence_query
 from service_management.cases.service import can_see
 from service_management.catalogue.service import get_published
+from service_management.credit_model import LocalCredit
 from service_management.intake.licences import LicenceCheck
 from service_management.models import Case, Item
 from service_management.ports import Ports
@@ -69,14 +76,20 @@ def end_reads(session: Session) -> None:
 
 
 def fetch(
-    session: Session, ports: Ports, *, subjects: Iterable[str] = (), licences: Iterable[LicenceQuery] = ()
+    session: Session,
+    ports: Ports,
+    *,
+    subjects: Iterable[str] = (),
+    licences: Iterable[LicenceQuery] = (),
+    purpose: str = "case",
+    actor: str | None = None,
 ) -> Ports:
-    """Ask data-sharing now, with no transaction open; the returned ports answer from memory."""
+    """Ask data-sharing now, with no transaction open, then read the credit read model (which begins
+    the unit of work); the returned ports answer from memory. `purpose` and `actor` are recorded
+    with each read of the credit read model."""
     if session.in_transaction():
         raise RuntimeError("data-sharing is asked before the unit of work's first statement, not inside it")
     answers = Answers()
-    for subject in dict.fromkeys(subjects):
-        answers.credit[subject] = ports.credit.status(subject)
     for query in dict.fromkeys(licences):
         answers.licences[query] = ports.licences.check(
             license_no=query.license_no,
@@ -84,6 +97,11 @@ def fetch(
             accepted_types=list(query.accepted_types),
             min_trust_level=query.min_trust_level,
         )
+    for subject in dict.fromkeys(subjects):
+        if isinstance(ports.credit, LocalCredit):  # a database read, in the unit of work
+            answers.credit[subject] = ports.credit.read(session, subject, purpose=purpose, actor=actor)
+        else:
+            answers.credit[subject] = ports.credit.status(subject)
     return Ports(files=ports.files, credit=answers, licences=answers)
 
 
@@ -101,10 +119,17 @@ def licence_queries(specs: Mapping[str, Mapping[str, Any]], refs: Iterable[Any],
 
 
 def for_filing(
-    session: Session, ports: Ports, *, applicant_id: str, items: Iterable[str], refs: Iterable[Any]
+    session: Session,
+    ports: Ports,
+    *,
+    applicant_id: str,
+    items: Iterable[str],
+    refs: Iterable[Any],
+    actor: str | None = None,
 ) -> Ports:
     """Before filing: the applicant's credit status, and the checks of the licences named (their
     material specs read first, in a read transaction ended before asking)."""
+    items = list(items)
     named = [r for r in refs if r.license_no is not None]
     queries: list[LicenceQuery] = []
     if named:
@@ -113,7 +138,14 @@ def for_filing(
             own = [r for r in named if any(m["code"] == r.code for m in item.materials)]
             queries += licence_queries(material_specs([item]), own, applicant_id)
         end_reads(session)
-    return fetch(session, ports, subjects=[applicant_id] if applicant_id else [], licences=queries)
+    return fetch(
+        session,
+        ports,
+        subjects=[applicant_id] if applicant_id else [],
+        licences=queries,
+        purpose=f"filing {','.join(items)}"[:120],
+        actor=actor,
+    )
 
 
 def for_case(
@@ -138,4 +170,11 @@ def for_case(
         item = session.get_one(Item, case.item_id)
         queries = licence_queries(material_specs([item]), named, applicant_id)
     end_reads(session)
-    return fetch(session, ports, subjects=[applicant_id] if credit and applicant_id else [], licences=queries)
+    return fetch(
+        session,
+        ports,
+        subjects=[applicant_id] if credit and applicant_id else [],
+        licences=queries,
+        purpose=f"case {case_no}",
+        actor=principal.name,
+    )
