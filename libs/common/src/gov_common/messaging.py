@@ -296,6 +296,24 @@ class PreparedHandler(Generic[P]):
     handle: Callable[[Session, Event, P], None]
 
 
+@dataclass(frozen=True)
+class BatchHandler:
+    """A handler that takes all the events of a poll batch it handles in one call, so that it can write
+    them with one statement (a multi-row INSERT ... ON CONFLICT DO NOTHING) instead of one or more per
+    event. `handle_batch(session, events)` gets the batch's new events in their order, in one savepoint
+    of the batch's transaction; should it fail, it is rolled back and each event goes through
+    `handle(session, event)` in a savepoint of its own, as a plain handler's would (so one bad event is
+    isolated as before). A `BatchHandler` is a plain handler too: retries, replays and `run_handler`
+    call `handle`. The consumer uses the batch path when every event of the batch's transaction has the
+    same `BatchHandler`; otherwise each event goes through `handle`."""
+
+    handle: Handler
+    handle_batch: Callable[[Session, Sequence[Event]], None]
+
+    def __call__(self, session: Session, event: Event) -> None:
+        self.handle(session, event)
+
+
 EventHandler: TypeAlias = Handler | PreparedHandler[Any]
 
 
@@ -621,8 +639,10 @@ class EventConsumer:
             with self.db.session() as session:
                 _begin(session)
                 seen = self._seen(session, [d.event.id for d in todo if d.event is not None])
+                batched = self._apply_batch(session, todo, seen)
+                applied.extend(batched)
                 for delivery in todo:
-                    if delivery.partition in blocked:
+                    if delivery.partition in blocked or delivery.status != _Status.TODO:
                         continue
                     applied.append(delivery)
                     self._apply_one(session, delivery, seen)
@@ -659,6 +679,39 @@ class EventConsumer:
                     delivery.status, delivery.failure, delivery.transient = _Status.FAILED, failure, True
             return 0
         return sum(1 for d in applied if d.status == _Status.HANDLED)
+
+    def _apply_batch(self, session: Session, todo: Sequence[_Delivery], seen: set[str]) -> list[_Delivery]:
+        """When every event of the transaction has one `BatchHandler`: its new events in one call, in
+        one savepoint; returns the deliveries it settled (handled or duplicate). If the call fails, its
+        savepoint is rolled back and nothing is settled: each event then goes through the handler
+        alone, in a savepoint of its own (the caller's loop)."""
+        handler = todo[0].handler if todo else None
+        if not isinstance(handler, BatchHandler) or any(d.handler is not handler for d in todo):
+            return []
+        fresh: list[_Delivery] = []
+        ids = set(seen)
+        for delivery in todo:
+            assert delivery.event is not None
+            if delivery.event.id not in ids:
+                ids.add(delivery.event.id)  # the same event again in this batch (a resend) is a duplicate
+                fresh.append(delivery)
+        try:
+            if fresh:
+                with session.begin_nested():
+                    handler.handle_batch(session, [d.event for d in fresh if d.event is not None])
+        except Exception:
+            log.warning(
+                "consumer %s: a batch of %d events failed in one go; handling them one by one",
+                self.group,
+                len(fresh),
+                exc_info=True,
+            )
+            return []
+        for delivery in todo:
+            assert delivery.event is not None
+            delivery.status = _Status.DUPLICATE if delivery.event.id in seen else _Status.HANDLED
+            seen.add(delivery.event.id)
+        return list(todo)
 
     def _apply_one(self, session: Session, delivery: _Delivery, seen: set[str]) -> None:
         event, handler = delivery.event, delivery.handler
