@@ -15,7 +15,14 @@ from business_systems.models import WorkItem
 from gov_common.bus.base import Message
 from gov_common.events import Event, EventTypes, Topics
 from gov_common.messaging import TYPE_HEADER
-from tests.business_systems.support import BUSINESS_FORM, ITEM_BUSINESS, Department, Tokens, build_department, dispatched
+from tests.business_systems.support import (
+    BUSINESS_FORM,
+    ITEM_BUSINESS,
+    Department,
+    Tokens,
+    build_department,
+    dispatched,
+)
 
 
 @pytest.fixture

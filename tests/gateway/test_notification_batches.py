@@ -93,9 +93,7 @@ def _accepted(n: int) -> Event:
 
 
 def _messages(events: Sequence[Event]) -> list[Message]:
-    return [
-        Message(Topics.CASE, n % 3, n, e.subject, e.encode(), {TYPE_HEADER: e.type}) for n, e in enumerate(events)
-    ]
+    return [Message(Topics.CASE, n % 3, n, e.subject, e.encode(), {TYPE_HEADER: e.type}) for n, e in enumerate(events)]
 
 
 def _count(db: Database, table: object) -> int:

@@ -62,7 +62,7 @@ _HEAD_TOO_LARGE = (
 )
 
 
-class BoundedHttpToolsProtocol(HttpToolsProtocol):  # type: ignore[misc]
+class BoundedHttpToolsProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol (its C parser, llhttp, costs a fraction of h11's Python per
     request) with the bound on the request head that h11 had (`h11_max_incomplete_event_size`) and
     httptools has not: a head still incomplete after MAX_REQUEST_HEAD_BYTES is answered 431 and the

@@ -57,13 +57,15 @@ def is_current(engine: Engine, principal: Principal) -> bool:
         if principal.account_type == "client":
             application = session.get(ClientApplication, principal.client_id)
             return application is not None and application.active and application.token_generation == generation
+        actor = principal.actor
+        assert actor is not None  # a person's own token was read above
         account = session.get(Account, principal.sub)
         if account is None or account.token_generation != generation:
             return False
         # Acting for an entity: the person's own token generation, and their standing to act now
         # (a representative replaced, an agent's authorisation withdrawn, ends such tokens at once).
-        person = session.get(Account, principal.actor.get("sub", ""))
-        if person is None or str(person.token_generation) != principal.actor.get("tgen"):
+        person = session.get(Account, actor.get("sub", ""))
+        if person is None or str(person.token_generation) != actor.get("tgen"):
             return False
         return acting_role(session, account, person.id, person.username) is not None
 
