@@ -14,6 +14,7 @@ from gov_common.bus.local import LocalBus
 from gov_common.db import Database
 from gov_common.events import Event, Topics
 from gov_common.messaging import (
+    SKIPPED_COMMIT_SECONDS,
     TYPE_HEADER,
     BatchHandler,
     EventConsumer,
@@ -288,8 +289,10 @@ def test_events_that_do_not_concern_the_member_are_committed_without_database_wo
     member = _CountingConsumer()
     consumer.handle_batch(_messages([events[1], events[3]]), member)  # none concerns it
     assert commits == [0] and _count(db, effects) == 0 and _count(db, inbox) == 0
-    assert member.commit_calls == [{(Topics.CASE, 1): 2}]
+    # Its offsets wait for the next batch that needs a commit (SKIPPED_COMMIT_SECONDS).
+    assert member.commit_calls == []
     consumer.handle_batch(_messages(events), member)
+    assert member.commit_calls == [{(Topics.CASE, 0): 3, (Topics.CASE, 1): 3}]
     with db.session() as session:
         handled = set(session.scalars(select(effects.c.event_id)))
     assert handled == {events[0].id, events[2].id, events[4].id}
@@ -541,3 +544,25 @@ def test_a_failing_batch_is_handled_event_by_event_and_the_poison_isolated(db: D
     assert _count(db, inbox) == 5
     dead = bus.consumer("r", [Topics.dead_letter(Topics.CASE)]).poll(0.05)
     assert [Event.decode(m.value).id for m in dead] == [events[2].id]
+
+
+def test_skipped_only_batches_are_committed_together_not_one_commit_each(
+    db: Database, bus: LocalBus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    consumer = EventConsumer(
+        db=db, bus=bus, group="g", topics=[Topics.CASE], handlers={"test.happened": _record}, service="test"
+    )
+    clock = [1000.0]
+    monkeypatch.setattr("gov_common.messaging.time.monotonic", lambda: clock[0])
+    member = _CountingConsumer()
+    others = [Event.new(type="test.other", source="/t", subject=f"S{n}", data={}) for n in range(4)]
+    for n, event in enumerate(others):  # one event a poll, as at a low rate
+        message = Message(Topics.CASE, n % 2, n // 2, event.subject, b"not decoded", {TYPE_HEADER: event.type})
+        consumer.handle_batch([message], member)
+    assert member.commit_calls == [] and _count(db, inbox) == 0
+    # Due after SKIPPED_COMMIT_SECONDS: the newest offset of each partition, in one commit.
+    clock[0] += SKIPPED_COMMIT_SECONDS
+    consumer._commit_deferred(member, due_only=True)
+    assert member.commit_calls == [{(Topics.CASE, 0): 2, (Topics.CASE, 1): 2}]
+    consumer._commit_deferred(member, due_only=True)
+    assert len(member.commit_calls) == 1  # nothing left waiting

@@ -96,6 +96,12 @@ RELAY_LOCK_KEY = 0x676F765F72656C79  # "gov_rely": the advisory lock of the outb
 # stays a member, takes part in rebalances and notices a stop promptly.
 KEEP_ALIVE_SECONDS = 0.5
 
+# The offsets of a poll batch whose events were all skipped (no handler in the group, or not the
+# member's: no database work) are committed with the next batch that needs a commit, or after this
+# long, rather than one offset commit per such batch: at a low rate most batches are one event of a
+# type the group does not handle. A crash meanwhile only delivers those skipped events again.
+SKIPPED_COMMIT_SECONDS = 1.0
+
 
 def backoff_delay(failures: int, *, base: float, cap: float) -> float:
     """`base · 2^(failures-1)`, at most `cap`: the wait after the `failures`-th failure in a row."""
@@ -420,6 +426,9 @@ class EventConsumer:
         self._thread: threading.Thread | None = None
         self._consumer: BusConsumer | None = None
         self.ready = threading.Event()
+        # Skipped-only batches not committed yet (SKIPPED_COMMIT_SECONDS), and since when.
+        self._deferred: list[Message] = []
+        self._deferred_since = 0.0
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name=f"{self.service}-consumer-{self.group}", daemon=True)
@@ -439,9 +448,14 @@ class EventConsumer:
                 while not self._stop.is_set():
                     messages = self._consumer.poll(self.poll_seconds)
                     if not messages or self._stop.is_set():
-                        continue  # not handled, not committed: redelivered after restart
+                        # Not handled, not committed: redelivered after restart. Skipped batches waiting
+                        # for a commit get theirs now if it is due (at once when stopping).
+                        messages = []
                     try:
-                        self.handle_batch(messages, self._consumer)
+                        if messages:
+                            self.handle_batch(messages, self._consumer)
+                        else:
+                            self._commit_deferred(self._consumer, due_only=not self._stop.is_set())
                     except HandedBack as handed_back:
                         log.info("consumer %s stopping; %s handed back", self.group, handed_back)
                         break
@@ -449,10 +463,12 @@ class EventConsumer:
                         # A rebalance while an event was retried: what is in hand may be another
                         # member's now. Drop it and read on from the committed offsets.
                         log.info("consumer %s: %s; reading on from the committed offsets", self.group, reassigned)
+                        self._deferred.clear()
                         self._consumer.rewind()
             except Exception:
                 # Whatever was not committed is redelivered to the member that rejoins.
                 log.exception("consumer %s failed; reconnecting", self.group)
+                self._deferred.clear()
                 self._stop.wait(1.0)
             finally:
                 if self._consumer is not None:
@@ -478,11 +494,29 @@ class EventConsumer:
         while pending:
             done, failed, pending = self._attempt(pending, consumer)
             if consumer is not None and done:
-                self._persist(partial(consumer.commit_all, done), "committing offsets", consumer)
+                if not failed and not pending and all(d.status == _Status.IGNORED for d in done):
+                    # Nothing of it touched the database: its offsets wait for the next commit.
+                    if not self._deferred:
+                        self._deferred_since = time.monotonic()
+                    self._deferred.extend(d.message for d in done)
+                    self._commit_deferred(consumer, due_only=True)
+                else:
+                    self._commit(consumer, [d.message for d in done], "committing offsets")
             for delivery in failed:
                 self._resolve(delivery, consumer)
                 if consumer is not None:
-                    self._persist(partial(consumer.commit, delivery.message), "committing an offset", consumer)
+                    self._commit(consumer, [delivery.message], "committing an offset")
+
+    def _commit(self, consumer: BusConsumer, messages: Sequence[Message], what: str) -> None:
+        """Commit the offsets of `messages` and of the skipped batches waiting (older, so a partition's
+        newest offset is the one committed)."""
+        waiting = list(self._deferred)
+        self._persist(partial(consumer.commit_all, [*waiting, *messages]), what, consumer)
+        del self._deferred[: len(waiting)]
+
+    def _commit_deferred(self, consumer: BusConsumer, *, due_only: bool) -> None:
+        if self._deferred and (not due_only or time.monotonic() - self._deferred_since >= SKIPPED_COMMIT_SECONDS):
+            self._commit(consumer, [], "committing the offsets of skipped events")
 
     # -- waiting, and what must go through -----------------------------------------------------
 
@@ -532,7 +566,7 @@ class EventConsumer:
 
     def _attempt(
         self, messages: Sequence[Message], consumer: BusConsumer | None = None
-    ) -> tuple[list[Message], list[_Delivery], list[Message]]:
+    ) -> tuple[list[_Delivery], list[_Delivery], list[Message]]:
         """Returns what is done (to commit), the first failed delivery of each partition where one
         failed, and the messages after those (to handle once the failure is resolved)."""
         deliveries = [self._classify(message) for message in messages]
@@ -561,7 +595,7 @@ class EventConsumer:
                 EVENTS_CONSUMED.labels(self.service, self.group, delivery.type, delivery.status).inc()
         if applied:
             log.debug("consumer %s handled %d events in one transaction", self.group, applied)
-        return [d.message for d in done], failed, rest
+        return done, failed, rest
 
     def _classify(self, message: Message) -> _Delivery:
         delivery = _Delivery(message)
