@@ -245,13 +245,21 @@ def _bearer(request: Request) -> str | None:
     return value.strip()
 
 
+# The key under which a middleware leaves the principal of a token it verified, for this request only.
+VERIFIED_PRINCIPAL = "verified_principal"
+
+
 def get_principal(request: Request) -> Principal:
     token = _bearer(request)
     if token is None:
         raise Unauthorized("a bearer token is required")
     runtime = request.app.state.runtime
-    verifier: TokenVerifier = runtime.verifier
-    principal = verifier.verify(token)
+    verified = getattr(request.state, VERIFIED_PRINCIPAL, None)
+    if isinstance(verified, Principal) and verified.token == token:
+        principal = verified  # verified by a middleware of this request already (the gateway's TokenCheck)
+    else:
+        verifier: TokenVerifier = runtime.verifier
+        principal = verifier.verify(token)
     # Tokens the gateway has revoked since they were issued (gov_common.revocation, docs/identity.md).
     runtime.revocations.check(principal)
     return principal

@@ -43,6 +43,9 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     handler.addFilter(_ContextFilter(service))
     root.handlers[:] = [handler]
     logging.getLogger("kafka").setLevel(logging.WARNING)
+    # httpx writes a line per outgoing request at INFO: the gateway would log each forwarded call a
+    # second time (the access log has it), at a cost per request on the hot path. Failures still show.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     _configured = True
 
 

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gov_common.auth import Principal, TokenVerifier, bearer_token
+from gov_common.auth import VERIFIED_PRINCIPAL, Principal, TokenVerifier, bearer_token
 from gov_common.errors import Unauthorized, database_problem, problem, problem_of
 from gov_common.service import ServiceRuntime
 from portal_gateway.entities.service import acting_role
@@ -103,6 +103,9 @@ class TokenCheck:
             return
         principal = _principal(Request(scope), self.runtime.verifier)
         if principal is not None:
+            # The route's own token check (gov_common.auth.get_principal) takes it from here instead of
+            # verifying the signature a second time.
+            scope.setdefault("state", {})[VERIFIED_PRINCIPAL] = principal
             refusal = await self._refusal(principal)
             if refusal is not None:
                 await refusal(scope, receive, send)
