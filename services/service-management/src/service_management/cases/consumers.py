@@ -44,7 +44,7 @@ def _one_write(handle: Decision) -> Decision:
 
 @_one_write
 def record_approval(session: Session, ports: Ports, event: Event) -> None:
-    case = load_case(session, event.data["case_no"], for_update=True, timeline=False)
+    case = load_case(session, event.data["case_no"], for_update=True, timeline=False, workflow=True)
     if case is None:
         return
     now = utcnow()
@@ -67,7 +67,7 @@ def record_approval(session: Session, ports: Ports, event: Event) -> None:
 
 @_one_write
 def record_denial(session: Session, ports: Ports, event: Event) -> None:
-    case = load_case(session, event.data["case_no"], for_update=True, timeline=False)
+    case = load_case(session, event.data["case_no"], for_update=True, timeline=False, workflow=True)
     if case is None or case.status in TERMINAL:
         return
     now = utcnow()
@@ -81,7 +81,7 @@ def record_denial(session: Session, ports: Ports, event: Event) -> None:
 
 @_one_write
 def record_license(session: Session, ports: Ports, event: Event) -> None:
-    case = load_case(session, event.data["case_no"], for_update=True, timeline=False)
+    case = load_case(session, event.data["case_no"], for_update=True, timeline=False, workflow=True)
     if case is None or case.status in TERMINAL:
         return
     now = utcnow()

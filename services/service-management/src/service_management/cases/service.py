@@ -37,6 +37,7 @@ from service_management.events import emit_case_event
 from service_management.models import (
     BundleApplication,
     Case,
+    CaseWorkflow,
     Item,
 )
 from service_management.ports import Ports
@@ -45,6 +46,7 @@ from service_management.supervision.calendar import load_calendar
 from service_management.workflow import engine
 from service_management.workflow import service as workflow
 from service_management.workflow.service import Transition
+from service_management.workflow.service import remember as remember_process
 
 log = logging.getLogger("service_management.cases")
 
@@ -291,14 +293,26 @@ def can_see(principal: Principal, case: Case) -> bool:
     return principal.has_role(*DEPARTMENT_STAFF) and principal.department == case.department_code
 
 
-def load_case(session: Session, case_no: str, *, for_update: bool = False, timeline: bool = True) -> Case | None:
-    """The case by its number; `timeline=False` where its timeline is only added to (the event handlers)."""
+def load_case(
+    session: Session, case_no: str, *, for_update: bool = False, timeline: bool = True, workflow: bool = False
+) -> Case | None:
+    """The case by its number; `timeline=False` where its timeline is only added to (the event
+    handlers); `workflow=True` reads its process row in the same statement (locked with the case:
+    every change of a process locks its case first), for `workflow.advance` and `is_completed`."""
     query = select(Case).where(Case.case_no == case_no)
     if timeline:
         query = query.options(selectinload(Case.timeline))
+    if workflow:
+        query = query.add_columns(CaseWorkflow).outerjoin(CaseWorkflow, CaseWorkflow.case_id == Case.id)
     if for_update:
-        query = query.with_for_update()
-    return session.scalars(query).first()
+        query = query.with_for_update(of=Case) if workflow else query.with_for_update()
+    row = session.execute(query).first()
+    if row is None:
+        return None
+    if workflow and row[1] is not None:
+        remember_process(session, row[1])
+    case: Case = row[0]
+    return case
 
 
 def get_visible_case(session: Session, *, principal: Principal, case_no: str, for_update: bool = False) -> Case:

@@ -22,6 +22,8 @@ from service_management.supervision.calendar import load_calendar
 from service_management.workflow import engine
 
 DEFAULT_CODE = ""  # process_definitions.item_code of the platform's default process
+# session.info key: {case id: CaseWorkflow} read with their locked case (`remember`).
+_LOADED = "service_management.loaded_workflows"
 # session.info key: {case id: _Fresh} for the processes started in this unit of work (`start` to `forget`).
 _FRESH = "service_management.fresh_workflows"
 
@@ -113,9 +115,11 @@ def _leave(session: Session, case: Case, states: set[str], now: dt.datetime, *, 
         if isinstance(row, CaseState) and row.case_id == case.id and row.left_at is None and row.state in states:
             row.left_at = now
     if stored:
+        # Core, not ORM-enabled: nothing in memory to synchronise (the stored rows are not loaded here).
+        table = CaseState.__table__.c
         session.execute(
             update(CaseState.__table__)
-            .where(CaseState.case_id == case.id, CaseState.left_at.is_(None), CaseState.state.in_(states))
+            .where(table.case_id == case.id, table.left_at.is_(None), table.state.in_(states))
             .values(left_at=now)
         )
 
@@ -146,6 +150,13 @@ def start(
     return Transition(entered=entered, completed=bool(workflow.completed), data=engine.process_data(workflow))
 
 
+def remember(session: Session, row: CaseWorkflow) -> None:
+    """The process row read with its locked case (`load_case(..., workflow=True)`): `advance` and
+    `is_completed` use it instead of reading it again (the session's identity map keeps no
+    unchanged object alive by itself)."""
+    session.info.setdefault(_LOADED, {})[row.case_id] = row
+
+
 def forget(session: Session, case: Case) -> None:
     """End of the unit of work that started the case's process (every filing calls it before it is
     written): the process is serialised into its row, and later units of work read it from there."""
@@ -155,6 +166,10 @@ def forget(session: Session, case: Case) -> None:
 
 
 def _row(session: Session, case: Case) -> CaseWorkflow:
+    """The case's process row: the one `load_case(..., workflow=True)` loaded with the locked case, else read."""
+    loaded = session.info.get(_LOADED, {}).get(case.id)
+    if loaded is not None:
+        return loaded
     row = session.scalars(select(CaseWorkflow).where(CaseWorkflow.case_id == case.id).with_for_update()).first()
     if row is None:
         raise NotFound(f"case {case.case_no} has no process")
@@ -210,5 +225,7 @@ def require_waiting(session: Session, case: Case, state: str) -> None:
 
 
 def is_completed(session: Session, case: Case) -> bool:
-    row = session.scalars(select(CaseWorkflow).where(CaseWorkflow.case_id == case.id)).first()
+    row = session.info.get(_LOADED, {}).get(case.id)
+    if row is None:
+        row = session.scalars(select(CaseWorkflow).where(CaseWorkflow.case_id == case.id)).first()
     return bool(row and row.completed)
