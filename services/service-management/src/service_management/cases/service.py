@@ -306,7 +306,7 @@ def load_case(
         query = query.add_columns(CaseWorkflow).outerjoin(CaseWorkflow, CaseWorkflow.case_id == Case.id)
     if for_update:
         query = query.with_for_update(of=Case) if workflow else query.with_for_update()
-    row = session.execute(query).first()
+    row: Any = session.execute(query).first()
     if row is None:
         return None
     if workflow and row[1] is not None:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from gov_common.auth import Principal
@@ -116,9 +116,10 @@ def _leave(session: Session, case: Case, states: set[str], now: dt.datetime, *, 
             row.left_at = now
     if stored:
         # Core, not ORM-enabled: nothing in memory to synchronise (the stored rows are not loaded here).
-        table = CaseState.__table__.c
+        states_table = cast(Table, CaseState.__table__)
+        table = states_table.c
         session.execute(
-            update(CaseState.__table__)
+            update(states_table)
             .where(table.case_id == case.id, table.left_at.is_(None), table.state.in_(states))
             .values(left_at=now)
         )
@@ -150,6 +151,14 @@ def start(
     return Transition(entered=entered, completed=bool(workflow.completed), data=engine.process_data(workflow))
 
 
+def _source(session: Session, row: CaseWorkflow) -> tuple[bytes, str]:
+    """The definition a stored process runs (read only when its parsed spec is not cached)."""
+    definition = session.get(ProcessDefinition, row.definition_id) if row.definition_id else None
+    if definition is None:
+        return engine.DEFAULT_BPMN, "case"
+    return definition.bpmn_xml.encode("utf-8"), definition.process_id
+
+
 def remember(session: Session, row: CaseWorkflow) -> None:
     """The process row read with its locked case (`load_case(..., workflow=True)`): `advance` and
     `is_completed` use it instead of reading it again (the session's identity map keeps no
@@ -167,7 +176,7 @@ def forget(session: Session, case: Case) -> None:
 
 def _row(session: Session, case: Case) -> CaseWorkflow:
     """The case's process row: the one `load_case(..., workflow=True)` loaded with the locked case, else read."""
-    loaded = session.info.get(_LOADED, {}).get(case.id)
+    loaded: CaseWorkflow | None = session.info.get(_LOADED, {}).get(case.id)
     if loaded is not None:
         return loaded
     row = session.scalars(select(CaseWorkflow).where(CaseWorkflow.case_id == case.id).with_for_update()).first()
@@ -198,7 +207,7 @@ def advance(
         row, workflow = fresh.row, fresh.workflow
     else:
         row = _row(session, case)
-        workflow = engine.load(row.state)
+        workflow = engine.load(row.state, lambda: _source(session, row))
     before = engine.ready_states(workflow)
     if not engine.complete(workflow, state, data):
         return None
@@ -225,7 +234,7 @@ def require_waiting(session: Session, case: Case, state: str) -> None:
 
 
 def is_completed(session: Session, case: Case) -> bool:
-    row = session.info.get(_LOADED, {}).get(case.id)
+    row: CaseWorkflow | None = session.info.get(_LOADED, {}).get(case.id)
     if row is None:
         row = session.scalars(select(CaseWorkflow).where(CaseWorkflow.case_id == case.id)).first()
     return bool(row and row.completed)
