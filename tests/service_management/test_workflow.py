@@ -3,11 +3,15 @@ with a restricted expression engine, stored after every step and resumed after a
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from sqlalchemy import select
 
 from gov_common.events import EventTypes
+from service_management.models import Case, CaseWorkflow, ProcessDefinition
 from service_management.workflow import engine
 from tests.service_management.conftest import EMPLOYMENT_FORM, ITEM_EMPLOYMENT, PERSON, SM, build_sm
 
@@ -241,3 +245,49 @@ def test_the_departments_progress_lands_in_the_case(sm: SM) -> None:
         ("sent_back", "审核 → 承办", "审核员", "补充现场照片"),
     ]
     assert sm.case(case_no)["status"] == "dispatched"  # progress is not a status change
+
+
+def _stored_state(sm: SM, case_no: str) -> str:
+    with sm.session() as session:
+        case = session.scalars(select(Case).where(Case.case_no == case_no)).one()
+        return str(session.get_one(CaseWorkflow, case.id).state)
+
+
+def test_the_stored_state_holds_no_spec_and_is_read_back_after_the_parse_cache_is_gone(sm: SM) -> None:
+    """Only the tasks' state is stored (issue 13: the spec is the definition's, parsed once per
+    process); a process whose parsed spec is not cached (another replica, a restart) parses its
+    definition again; and a state stored whole, spec included (before compact states), still runs."""
+    _upload(sm, WITH_STEPS, {"document_check": 2})
+    case_no = _window_case(sm)
+    state = json.loads(_stored_state(sm, case_no))
+    assert "spec" not in state and state["spec_digest"]
+    engine._parsed_spec.cache_clear()
+    engine._BY_DIGEST.clear()
+    hrss = sm.staff("reviewer", "hrss")
+    url = f"/api/v1/cases/{case_no}/tasks"
+    done = sm.client.post(f"{url}/document_check", json={"data": {"documents_ok": True}}, headers=hrss)
+    assert done.status_code == 200, done.text
+    assert _waiting(sm, case_no) == ["site_inspection"]
+
+    # The same process stored whole, as service-management stored every process before.
+    with sm.session() as session:
+        case = session.scalars(select(Case).where(Case.case_no == case_no)).one()
+        row = session.get_one(CaseWorkflow, case.id)
+        definition = session.get_one(ProcessDefinition, row.definition_id)
+        workflow = engine.load(row.state, lambda: (definition.bpmn_xml.encode(), definition.process_id))
+        row.state = engine.SERIALIZER.serialize_json(workflow)
+    assert "spec" in json.loads(_stored_state(sm, case_no))
+    assert sm.client.post(f"{url}/site_inspection", json={}, headers=hrss).status_code == 200
+    assert _waiting(sm, case_no) == ["department_review"]
+    assert "spec" not in json.loads(_stored_state(sm, case_no))  # written back compact
+    sm.approve(case_no, license=False)
+    assert sm.case(case_no)["status"] == "concluded"
+
+
+def test_a_stored_state_is_never_run_with_another_definition(sm: SM) -> None:
+    _upload(sm, WITH_STEPS)
+    case_no = _window_case(sm)
+    state = _stored_state(sm, case_no)
+    engine._BY_DIGEST.clear()
+    with pytest.raises(SpiffWorkflowException, match="does not belong"):
+        engine.load(state, lambda: (engine.DEFAULT_BPMN, "case"))

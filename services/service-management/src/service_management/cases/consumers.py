@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -17,7 +18,6 @@ from service_management.cases.timeline import TERMINAL, Status, step
 from service_management.models import (
     Case,
     CaseProgress,
-    Item,
 )
 from service_management.ports import Ports
 from service_management.rules import service as rules
@@ -26,10 +26,25 @@ from service_management.workflow import engine
 from service_management.workflow import service as workflow
 
 log = logging.getLogger("service_management.cases")
+Decision = Callable[[Session, Ports, Event], None]
 
 
+def _one_write(handle: Decision) -> Decision:
+    """A decision's handler reads nothing it wrote itself (the states its process leaves are marked in
+    memory and with one UPDATE), so its changes to the case are written once, when its event's
+    savepoint ends, instead of before each statement it runs."""
+
+    @functools.wraps(handle)
+    def handler(session: Session, ports: Ports, event: Event) -> None:
+        with session.no_autoflush:
+            handle(session, ports, event)
+
+    return handler
+
+
+@_one_write
 def record_approval(session: Session, ports: Ports, event: Event) -> None:
-    case = load_case(session, event.data["case_no"], for_update=True)
+    case = load_case(session, event.data["case_no"], for_update=True, timeline=False, workflow=True)
     if case is None:
         return
     now = utcnow()
@@ -50,8 +65,9 @@ def record_approval(session: Session, ports: Ports, event: Event) -> None:
     _decided(session, ports, case, {"decision": "approve", "licence_expected": bool(event.data.get("license"))}, now)
 
 
+@_one_write
 def record_denial(session: Session, ports: Ports, event: Event) -> None:
-    case = load_case(session, event.data["case_no"], for_update=True)
+    case = load_case(session, event.data["case_no"], for_update=True, timeline=False, workflow=True)
     if case is None or case.status in TERMINAL:
         return
     now = utcnow()
@@ -63,8 +79,9 @@ def record_denial(session: Session, ports: Ports, event: Event) -> None:
     log.info("case %s denied", case.case_no)
 
 
+@_one_write
 def record_license(session: Session, ports: Ports, event: Event) -> None:
-    case = load_case(session, event.data["case_no"], for_update=True)
+    case = load_case(session, event.data["case_no"], for_update=True, timeline=False, workflow=True)
     if case is None or case.status in TERMINAL:
         return
     now = utcnow()
@@ -78,17 +95,14 @@ def record_license(session: Session, ports: Ports, event: Event) -> None:
 
 
 def _decided(session: Session, ports: Ports, case: Case, data: dict[str, Any], now: dt.datetime) -> None:
-    calendar = load_calendar(session)
-    transition = workflow.advance(
-        session, case=case, state=engine.DEPARTMENT_REVIEW, data=data, calendar=calendar, now=now
-    )
+    # The calendar is read only where needed (a time limit entered, the case concluded).
+    transition = workflow.advance(session, case=case, state=engine.DEPARTMENT_REVIEW, data=data, calendar=None, now=now)
     if transition is not None:
-        item = session.get_one(Item, case.item_id)
-        apply_transition(session, ports, case=case, item=item, transition=transition, calendar=calendar, now=now)
+        apply_transition(session, ports, case=case, item=None, transition=transition, calendar=None, now=now)
 
 
 def record_progress(session: Session, event: Event) -> None:
-    case = load_case(session, event.data["case_no"])
+    case = load_case(session, event.data["case_no"], timeline=False)
     if case is None:
         return
     data = event.data

@@ -6,19 +6,18 @@ import datetime as dt
 import logging
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gov_common.events import Event, EventTypes, Topics
 from gov_common.identity import age_on
 from gov_common.messaging import emit
 from gov_common.workdays import WorkCalendar
+from service_management.cases.materials import case_materials
 from service_management.cases.timeline import Status, step
 from service_management.events import SOURCE
 from service_management.models import (
     BundleApplication,
     Case,
-    CaseMaterial,
     Item,
 )
 from service_management.ports import Ports
@@ -34,7 +33,13 @@ def applicant_age(case: Case, today: dt.date) -> int | None:
 
 
 def dispatch(
-    session: Session, ports: Ports, *, case: Case, item: Item, calendar: WorkCalendar, now: dt.datetime
+    session: Session,
+    ports: Ports,
+    *,
+    case: Case,
+    item: Item,
+    now: dt.datetime,
+    calendar: WorkCalendar | None = None,  # not needed: kept for the callers that pass it
 ) -> None:
     credit = ports.credit.status(case.applicant_id_number)
     age = applicant_age(case, now.date())
@@ -44,7 +49,7 @@ def dispatch(
         session, case=case, item=item, facts=facts, credit=credit, now=now, table=table
     )
     step(case, Status.DISPATCHED, actor="system", note=f"dispatched to {item.department_code}", at=now)
-    materials = session.scalars(select(CaseMaterial).where(CaseMaterial.case_id == case.id)).all()
+    materials = case_materials(session, case)
     bundle = session.get(BundleApplication, case.bundle_id) if case.bundle_id else None
     applicant_facts: dict[str, Any] = {"type": case.applicant_type, "credit": credit.facts()}
     if age is not None:

@@ -68,11 +68,19 @@ def attach_materials(
     field: str = "materials",
     paper_confirmer: bool = False,
     now: dt.datetime,
-) -> None:
+    new_case: bool = False,
+) -> list[CaseMaterial]:
     """Attach uploaded files, licence references or a clerk's confirmation of the paper to the
-    case's materials (replacing earlier ones). Only a window clerk (`paper_confirmer`) confirms paper."""
+    case's materials (replacing earlier ones). Only a window clerk (`paper_confirmer`) confirms paper.
+    Returns the case's materials (`new_case`: the case is being filed and has none yet)."""
+    if new_case and not refs:
+        return []
     specs = {m["code"]: m for m in item.materials}
-    existing = {m.code: m for m in session.scalars(select(CaseMaterial).where(CaseMaterial.case_id == case.id))}
+    existing: dict[str, CaseMaterial] = (
+        {}
+        if new_case
+        else {m.code: m for m in session.scalars(select(CaseMaterial).where(CaseMaterial.case_id == case.id))}
+    )
     for n, ref in enumerate(refs):
         path = f"{field}[{n}]"
         spec = specs.get(ref.code)
@@ -137,6 +145,24 @@ def attach_materials(
         row.paper_received = ref.paper_received
         row.provided_by, row.provided_at = actor, now
     session.flush()
+    return list(existing.values())
+
+
+_FILED = "service_management.filed_materials"
+
+
+def filed_materials(session: Session) -> dict[int, list[CaseMaterial]]:
+    """{case id: its materials} for the cases being filed in this unit of work (all they have)."""
+    filed: dict[int, list[CaseMaterial]] = session.info.setdefault(_FILED, {})
+    return filed
+
+
+def case_materials(session: Session, case: Case) -> list[CaseMaterial]:
+    """The case's materials: those just attached when it is being filed, else read."""
+    known = session.info.get(_FILED, {}).get(case.id)
+    if known is not None:
+        return list(known)
+    return list(session.scalars(select(CaseMaterial).where(CaseMaterial.case_id == case.id)).all())
 
 
 def produced_by_filing(case: Case, material: dict[str, Any]) -> bool:

@@ -24,13 +24,20 @@ from gov_common.pagination import PageRequest
 from gov_common.workdays import WorkCalendar
 from service_management.cases.dispatch import dispatch
 from service_management.cases.endings import conclude, ended
-from service_management.cases.materials import MaterialRef, attach_materials, auto_acceptable, missing_materials
+from service_management.cases.materials import (
+    MaterialRef,
+    attach_materials,
+    auto_acceptable,
+    filed_materials,
+    missing_materials,
+)
 from service_management.cases.timeline import TERMINAL, Status, step
 from service_management.catalogue.service import get_published, validate_form
 from service_management.events import emit_case_event
 from service_management.models import (
     BundleApplication,
     Case,
+    CaseWorkflow,
     Item,
 )
 from service_management.ports import Ports
@@ -39,6 +46,7 @@ from service_management.supervision.calendar import load_calendar
 from service_management.workflow import engine
 from service_management.workflow import service as workflow
 from service_management.workflow.service import Transition
+from service_management.workflow.service import remember as remember_process
 
 log = logging.getLogger("service_management.cases")
 
@@ -132,11 +140,13 @@ def file_case(
     )
     note = f"{channel} application" if filed_by is None else f"window application taken by {filed_by.name}"
     submitter = applicant.name if applicant.acting_name is None else f"{applicant.acting_name}（代表{applicant.name}）"
-    step(case, Status.SUBMITTED, actor=filed_by.name if filed_by else submitter, note=note, at=now)
+    clock.start(session, case, calendar, limit_days=item.committed_days, now=now)
     session.add(case)
-    session.flush()
+    session.flush()  # the case's id, for its materials, process and states
+    # Its timeline is written at the end with the steps of the filing, in one statement.
+    step(case, Status.SUBMITTED, actor=filed_by.name if filed_by else submitter, note=note, at=now)
     subs = {applicant.sub} | ({filed_by.sub} if filed_by else set())
-    attach_materials(
+    provided = attach_materials(
         session,
         ports,
         case=case,
@@ -147,33 +157,43 @@ def file_case(
         field=materials_field,
         paper_confirmer=filed_by is not None,
         now=now,
+        new_case=True,
     )
-    clock.start(session, case, calendar, limit_days=item.committed_days, now=now)
-    # For the warehouse (data-sharing, docs/warehouse.md): the filing with its channel and due time.
-    emit_case_event(
-        session,
-        EventTypes.CASE_SUBMITTED,
-        case.case_no,
-        {
-            **event_parties(case, item),
-            "item_version": item.version,
-            "department_code": item.department_code,
-            "channel": channel,
-            "submitted_at": now.isoformat(),
-            "committed_days": item.committed_days,
-            "due_at": case.due_at.isoformat() if case.due_at else None,
-            "bundle": case.bundle_id is not None,
-        },
-    )
-    transition = workflow.start(session, case=case, data=_process_variables(case, item), calendar=calendar, now=now)
-    apply_transition(session, ports, case=case, item=item, transition=transition, calendar=calendar, now=now)
-    if (
-        channel == "online"
-        and engine.INTAKE in transition.entered
-        and auto_acceptable(item)
-        and not missing_materials(session, case=case, item=item)
-    ):
-        accept(session, ports, case=case, item=item, actor="system", note="online pre-check passed", now=now)
+    # What follows reads nothing this unit of work wrote (the process just started is kept in memory,
+    # the materials were flushed): the case is written once more at the end, not at every event emitted.
+    filed_materials(session)[case.id] = provided
+    try:
+        with session.no_autoflush:
+            # For the warehouse (data-sharing, docs/warehouse.md): the filing with its channel and due time.
+            emit_case_event(
+                session,
+                EventTypes.CASE_SUBMITTED,
+                case.case_no,
+                {
+                    **event_parties(case, item),
+                    "item_version": item.version,
+                    "department_code": item.department_code,
+                    "channel": channel,
+                    "submitted_at": now.isoformat(),
+                    "committed_days": item.committed_days,
+                    "due_at": case.due_at.isoformat() if case.due_at else None,
+                    "bundle": case.bundle_id is not None,
+                },
+            )
+            transition = workflow.start(
+                session, case=case, data=_process_variables(case, item), calendar=calendar, now=now
+            )
+            apply_transition(session, ports, case=case, item=item, transition=transition, calendar=calendar, now=now)
+            if (
+                channel == "online"
+                and engine.INTAKE in transition.entered
+                and auto_acceptable(item)
+                and not missing_materials(session, case=case, item=item, provided=provided)
+            ):
+                accept(session, ports, case=case, item=item, actor="system", note="online pre-check passed", now=now)
+    finally:
+        filed_materials(session).pop(case.id, None)
+        workflow.forget(session, case)
     log.info("case %s filed for %s (%s), status %s", case.case_no, item.code, channel, case.status)
     return case
 
@@ -203,7 +223,7 @@ def event_parties(case: Case, item: Item) -> dict[str, Any]:
 def accept(
     session: Session, ports: Ports, *, case: Case, item: Item, actor: str, note: str | None, now: dt.datetime
 ) -> None:
-    calendar = load_calendar(session)
+    calendar = None  # read where needed (a time limit entered, the clock)
     step(case, Status.ACCEPTED, actor=actor, note=note, at=now)
     # Part B (notifications): the applicant learns of the acceptance (docs/parallel-work-ui.md, contract 1).
     emit_case_event(session, EventTypes.CASE_ACCEPTED, case.case_no, {**event_parties(case, item), "note": note})
@@ -235,27 +255,28 @@ def apply_transition(
     ports: Ports,
     *,
     case: Case,
-    item: Item,
+    item: Item | None,
     transition: Transition,
-    calendar: WorkCalendar,
+    calendar: WorkCalendar | None,
     now: dt.datetime,
 ) -> None:
-    """What entering a state means to the platform; and what the end of the process means."""
+    """What entering a state means to the platform; and what the end of the process means.
+    `item`, `calendar`: None to read them only where they are needed."""
     if engine.DEPARTMENT_REVIEW in transition.entered:
-        dispatch(session, ports, case=case, item=item, calendar=calendar, now=now)
+        dispatch(session, ports, case=case, item=item or session.get_one(Item, case.item_id), now=now)
     if transition.completed:
         _process_completed(session, case, transition.data, calendar, now)
 
 
 def _process_completed(
-    session: Session, case: Case, data: dict[str, Any], calendar: WorkCalendar, now: dt.datetime
+    session: Session, case: Case, data: dict[str, Any], calendar: WorkCalendar | None, now: dt.datetime
 ) -> None:
     if case.status in TERMINAL:
         return
     if data.get("decision") == "approve":
         if data.get("licence_expected") and not case.license_no:
             return  # concluded when the licence is issued
-        conclude(session, case, calendar, now)
+        conclude(session, case, calendar or load_calendar(session), now)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -272,11 +293,26 @@ def can_see(principal: Principal, case: Case) -> bool:
     return principal.has_role(*DEPARTMENT_STAFF) and principal.department == case.department_code
 
 
-def load_case(session: Session, case_no: str, *, for_update: bool = False) -> Case | None:
-    query = select(Case).where(Case.case_no == case_no).options(selectinload(Case.timeline))
+def load_case(
+    session: Session, case_no: str, *, for_update: bool = False, timeline: bool = True, workflow: bool = False
+) -> Case | None:
+    """The case by its number; `timeline=False` where its timeline is only added to (the event
+    handlers); `workflow=True` reads its process row in the same statement (locked with the case:
+    every change of a process locks its case first), for `workflow.advance` and `is_completed`."""
+    query = select(Case).where(Case.case_no == case_no)
+    if timeline:
+        query = query.options(selectinload(Case.timeline))
+    if workflow:
+        query = query.add_columns(CaseWorkflow).outerjoin(CaseWorkflow, CaseWorkflow.case_id == Case.id)
     if for_update:
-        query = query.with_for_update()
-    return session.scalars(query).first()
+        query = query.with_for_update(of=Case) if workflow else query.with_for_update()
+    row: Any = session.execute(query).first()
+    if row is None:
+        return None
+    if workflow and row[1] is not None:
+        remember_process(session, row[1])
+    case: Case = row[0]
+    return case
 
 
 def get_visible_case(session: Session, *, principal: Principal, case_no: str, for_update: bool = False) -> Case:

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gov_common.db import utcnow
+from gov_common.db import dialect_insert, utcnow
 from gov_common.events import Event, EventTypes, Topics
 from gov_common.messaging import emit
 from service_management.catalogue.service import ItemStatus
@@ -54,16 +54,17 @@ def record_issued(session: Session, event: Event) -> None:
     license_no, holder, kind = data.get("license_no"), data.get("holder_id_number"), data.get("holder_type")
     if not isinstance(license_no, str) or not isinstance(holder, str) or not holder:
         return  # an event from before the holder travelled with it: nobody to remind
-    held = session.get(HeldLicense, license_no)
-    if held is None:
-        held = HeldLicense(license_no=license_no, status="valid")
-        session.add(held)
-    held.license_type = str(data.get("license_type") or "")[:64]
-    held.license_name = str(data.get("license_name") or "")[:100]
-    held.holder_type = kind if kind in ("person", "entity") else "person"
-    held.holder_id_number = holder.strip().upper()[:18]
-    held.valid_until = _moment(data.get("valid_until"))
-    held.updated_at = utcnow()
+    values = {
+        "license_type": str(data.get("license_type") or "")[:64],
+        "license_name": str(data.get("license_name") or "")[:100],
+        "holder_type": kind if kind in ("person", "entity") else "person",
+        "holder_id_number": holder.strip().upper()[:18],
+        "valid_until": _moment(data.get("valid_until")),
+        "updated_at": utcnow(),
+    }
+    # One statement: a new licence is valid; a known one (an event told again) keeps its status.
+    insert = dialect_insert(session, HeldLicense).values(license_no=license_no, status="valid", **values)
+    session.execute(insert.on_conflict_do_update(index_elements=["license_no"], set_=values))
 
 
 def record_ended(session: Session, event: Event) -> None:

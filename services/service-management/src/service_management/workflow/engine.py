@@ -9,17 +9,23 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import zen
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.serializer.config import DEFAULT_CONFIG
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -194,11 +200,26 @@ def _spec(root: Any, process_id: str) -> Any:
     return parser.get_spec(process_id)
 
 
-@functools.lru_cache(maxsize=64)
+def spec_digest(xml: bytes, process_id: str) -> str:
+    """Which parsed definition a stored process state belongs to."""
+    return hashlib.sha256(process_id.encode("utf-8") + b"\0" + xml).hexdigest()[:32]
+
+
+# Parsed specs by digest, for reading compact states back (bounded like the parse cache).
+_BY_DIGEST: OrderedDict[str, Any] = OrderedDict()
+_SPEC_CACHE_SIZE = 64
+
+
+@functools.lru_cache(maxsize=_SPEC_CACHE_SIZE)
 def _parsed_spec(xml: bytes, process_id: str) -> Any:
     # A definition is immutable once stored (a new upload is a new version), and a workflow only
     # reads its spec: parse each definition once per process instead of once per case.
-    return _spec(_hardened_parse(xml), process_id)
+    spec = _spec(_hardened_parse(xml), process_id)
+    spec.gov_digest = spec_digest(xml, process_id)
+    _BY_DIGEST[spec.gov_digest] = spec
+    while len(_BY_DIGEST) > _SPEC_CACHE_SIZE:
+        _BY_DIGEST.popitem(last=False)
+    return spec
 
 
 def new_workflow(xml: bytes, process_id: str, data: dict[str, Any]) -> BpmnWorkflow:
@@ -212,12 +233,61 @@ def new_workflow(xml: bytes, process_id: str, data: dict[str, Any]) -> BpmnWorkf
     return workflow
 
 
+class _StateOnly(BpmnWorkflowConverter):  # type: ignore[misc]
+    """A workflow without its spec (the parsed definition's, named by `spec_digest`): only the state of
+    its tasks and data is stored, some half of the full serialisation, and reading it back restores no spec."""
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
+        dct["spec_digest"] = workflow.spec.gov_digest
+        dct["subprocess_specs"] = self.mapping_to_dict(workflow.subprocess_specs)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def with_spec(self, dct: dict[str, Any], spec: Any) -> BpmnWorkflow:
+        # BpmnWorkflowConverter.from_dict (SpiffWorkflow 3.2), with the spec given instead of restored.
+        subprocess_specs = self.mapping_from_dict(dct.pop("subprocess_specs", {}))
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+_COMPACT_REGISTRY = BpmnWorkflowSerializer.configure(dict(DEFAULT_CONFIG))
+_STATE_ONLY = _StateOnly(BpmnWorkflow, _COMPACT_REGISTRY)  # replaces the default converter of BpmnWorkflow
+COMPACT = BpmnWorkflowSerializer(registry=_COMPACT_REGISTRY)
+
+
 def dump(workflow: BpmnWorkflow) -> str:
-    return str(SERIALIZER.serialize_json(workflow))
+    """The workflow's state without its spec (see `_StateOnly`); its spec must come from `new_workflow`."""
+    return str(COMPACT.serialize_json(workflow))
 
 
-def load(state: str) -> BpmnWorkflow:
-    workflow = SERIALIZER.deserialize_json(state)
+def load(state: str, definition: Callable[[], tuple[bytes, str]]) -> BpmnWorkflow:
+    """A stored workflow: a compact state with its spec from the parse cache (`definition()` gives the
+    definition's XML and process id when the cache does not have it), or a full serialisation as
+    stored before compact states (it carries its spec)."""
+    dct = json.loads(state)
+    if "spec" in dct:
+        SERIALIZER.migrate(dct)
+        workflow = SERIALIZER.from_dict(dct)
+        workflow.spec.gov_digest = spec_digest(*definition())  # written back compact
+    else:
+        digest = dct.pop("spec_digest")
+        spec = _BY_DIGEST.get(digest)
+        if spec is None:
+            xml, process_id = definition()
+            if spec_digest(xml, process_id) != digest:
+                raise SpiffWorkflowException("the stored process state does not belong to its definition")
+            spec = _parsed_spec(xml, process_id)
+        version = dct.pop(COMPACT.VERSION_KEY)
+        if version != COMPACT.VERSION:
+            raise SpiffWorkflowException(f"a compact process state of serializer version {version} cannot be read")
+        workflow = _STATE_ONLY.with_spec(dct, spec)
     workflow.script_engine = ENGINE
     return workflow
 

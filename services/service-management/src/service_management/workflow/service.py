@@ -1,22 +1,38 @@
 """Running a case's BPMN process: started at filing, advanced by intake, events and staff, stored
-after every step (`case_workflows`) so that any replica, or the service after a restart, resumes it."""
+after every step (`case_workflows`) so that any replica, or the service after a restart, resumes it.
+
+Within the filing's unit of work the process just started is kept in memory (`_FRESH`): accepting
+the case at once advances that object instead of reading back and parsing the row not yet written,
+and `forget`, at the end of the filing, serialises it once into the row."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from gov_common.auth import Principal
 from gov_common.errors import Conflict, InvalidField, NotFound
 from gov_common.workdays import WorkCalendar, deadline
 from service_management.models import Case, CaseState, CaseWorkflow, ProcessDefinition
+from service_management.supervision.calendar import load_calendar
 from service_management.workflow import engine
 
 DEFAULT_CODE = ""  # process_definitions.item_code of the platform's default process
+# session.info key: {case id: CaseWorkflow} read with their locked case (`remember`).
+_LOADED = "service_management.loaded_workflows"
+# session.info key: {case id: _Fresh} for the processes started in this unit of work (`start` to `forget`).
+_FRESH = "service_management.fresh_workflows"
+
+
+@dataclass
+class _Fresh:
+    row: CaseWorkflow
+    workflow: Any  # BpmnWorkflow
+    definition: ProcessDefinition | None
 
 
 @dataclass
@@ -78,22 +94,35 @@ def _enter(
     case: Case,
     states: dict[str, str],
     limits: dict[str, int],
-    calendar: WorkCalendar,
+    calendar: WorkCalendar | None,
     now: dt.datetime,
 ) -> None:
     for state, name in states.items():
         days = limits.get(state)
-        due = deadline(calendar, now, days).due_at if days is not None else None
+        if days is not None:
+            calendar = calendar or load_calendar(session)
+        due = deadline(calendar, now, days).due_at if days is not None and calendar is not None else None
         session.add(CaseState(case_id=case.id, state=state, name=name, entered_at=now, due_at=due))
 
 
-def _leave(session: Session, case: Case, states: set[str], now: dt.datetime) -> None:
+def _leave(session: Session, case: Case, states: set[str], now: dt.datetime, *, stored: bool = True) -> None:
+    """Mark the case's open `states` left: those entered in this unit of work and not written yet in
+    memory, the stored ones with one UPDATE (none when the case's process was started in this unit
+    of work: `stored=False`)."""
     if not states:
         return
-    for row in session.scalars(
-        select(CaseState).where(CaseState.case_id == case.id, CaseState.left_at.is_(None), CaseState.state.in_(states))
-    ).all():
-        row.left_at = now
+    for row in session.new:
+        if isinstance(row, CaseState) and row.case_id == case.id and row.left_at is None and row.state in states:
+            row.left_at = now
+    if stored:
+        # Core, not ORM-enabled: nothing in memory to synchronise (the stored rows are not loaded here).
+        states_table = cast(Table, CaseState.__table__)
+        table = states_table.c
+        session.execute(
+            update(states_table)
+            .where(table.case_id == case.id, table.left_at.is_(None), table.state.in_(states))
+            .values(left_at=now)
+        )
 
 
 def _limits(definition: ProcessDefinition | None) -> dict[str, int]:
@@ -101,27 +130,55 @@ def _limits(definition: ProcessDefinition | None) -> dict[str, int]:
 
 
 def start(
-    session: Session, *, case: Case, data: dict[str, Any], calendar: WorkCalendar, now: dt.datetime
+    session: Session, *, case: Case, data: dict[str, Any], calendar: WorkCalendar | None, now: dt.datetime
 ) -> Transition:
+    """Start the case's process; it stays in memory for this unit of work until `forget`."""
     definition = current_definition(session, case.item_code)
     xml = definition.bpmn_xml.encode("utf-8") if definition else engine.DEFAULT_BPMN
     process_id = definition.process_id if definition else "case"
     workflow = engine.new_workflow(xml, process_id, data)
-    session.add(
-        CaseWorkflow(
-            case_id=case.id,
-            definition_id=definition.id if definition else None,
-            state=engine.dump(workflow),
-            completed=workflow.completed,
-            updated_at=now,
-        )
+    row = CaseWorkflow(
+        case_id=case.id,
+        definition_id=definition.id if definition else None,
+        state="",  # serialised by `forget`
+        completed=workflow.completed,
+        updated_at=now,
     )
+    session.add(row)
+    session.info.setdefault(_FRESH, {})[case.id] = _Fresh(row, workflow, definition)
     entered = engine.ready_states(workflow)
     _enter(session, case, entered, _limits(definition), calendar, now)
     return Transition(entered=entered, completed=bool(workflow.completed), data=engine.process_data(workflow))
 
 
+def _source(session: Session, row: CaseWorkflow) -> tuple[bytes, str]:
+    """The definition a stored process runs (read only when its parsed spec is not cached)."""
+    definition = session.get(ProcessDefinition, row.definition_id) if row.definition_id else None
+    if definition is None:
+        return engine.DEFAULT_BPMN, "case"
+    return definition.bpmn_xml.encode("utf-8"), definition.process_id
+
+
+def remember(session: Session, row: CaseWorkflow) -> None:
+    """The process row read with its locked case (`load_case(..., workflow=True)`): `advance` and
+    `is_completed` use it instead of reading it again (the session's identity map keeps no
+    unchanged object alive by itself)."""
+    session.info.setdefault(_LOADED, {})[row.case_id] = row
+
+
+def forget(session: Session, case: Case) -> None:
+    """End of the unit of work that started the case's process (every filing calls it before it is
+    written): the process is serialised into its row, and later units of work read it from there."""
+    fresh: _Fresh | None = session.info.get(_FRESH, {}).pop(case.id, None)
+    if fresh is not None:
+        fresh.row.state = engine.dump(fresh.workflow)
+
+
 def _row(session: Session, case: Case) -> CaseWorkflow:
+    """The case's process row: the one `load_case(..., workflow=True)` loaded with the locked case, else read."""
+    loaded: CaseWorkflow | None = session.info.get(_LOADED, {}).get(case.id)
+    if loaded is not None:
+        return loaded
     row = session.scalars(select(CaseWorkflow).where(CaseWorkflow.case_id == case.id).with_for_update()).first()
     if row is None:
         raise NotFound(f"case {case.case_no} has no process")
@@ -140,24 +197,34 @@ def advance(
     case: Case,
     state: str,
     data: dict[str, Any],
-    calendar: WorkCalendar,
+    calendar: WorkCalendar | None,
     now: dt.datetime,
 ) -> Transition | None:
-    """Complete the waiting state `state` with `data`; None when the case does not wait there."""
-    row = _row(session, case)
-    workflow = engine.load(row.state)
+    """Complete the waiting state `state` with `data`; None when the case does not wait there.
+    `calendar`: None to read it only if a state with a time limit is entered."""
+    fresh: _Fresh | None = session.info.get(_FRESH, {}).get(case.id)
+    if fresh is not None:
+        row, workflow = fresh.row, fresh.workflow
+    else:
+        row = _row(session, case)
+        workflow = engine.load(row.state, lambda: _source(session, row))
     before = engine.ready_states(workflow)
     if not engine.complete(workflow, state, data):
         return None
     after = engine.ready_states(workflow)
-    row.state = engine.dump(workflow)
+    if fresh is None:
+        row.state = engine.dump(workflow)
     row.completed = bool(workflow.completed)
     row.updated_at = now
-    definition = session.get(ProcessDefinition, row.definition_id) if row.definition_id else None
     left = set(before) - set(after) | {state}
     entered = {s: n for s, n in after.items() if s not in before}
-    _leave(session, case, left, now)
-    _enter(session, case, entered, _limits(definition), calendar, now)
+    _leave(session, case, left, now, stored=fresh is None)
+    if entered:
+        if fresh is not None:
+            definition = fresh.definition
+        else:
+            definition = session.get(ProcessDefinition, row.definition_id) if row.definition_id else None
+        _enter(session, case, entered, _limits(definition), calendar, now)
     return Transition(entered=entered, left=left, completed=row.completed, data=engine.process_data(workflow))
 
 
@@ -167,5 +234,7 @@ def require_waiting(session: Session, case: Case, state: str) -> None:
 
 
 def is_completed(session: Session, case: Case) -> bool:
-    row = session.scalars(select(CaseWorkflow).where(CaseWorkflow.case_id == case.id)).first()
+    row: CaseWorkflow | None = session.info.get(_LOADED, {}).get(case.id)
+    if row is None:
+        row = session.scalars(select(CaseWorkflow).where(CaseWorkflow.case_id == case.id)).first()
     return bool(row and row.completed)
