@@ -27,6 +27,7 @@ import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 from typing import Any, Generic, TypeAlias, TypeVar
 
@@ -38,6 +39,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    delete,
     func,
     insert,
     select,
@@ -148,11 +150,18 @@ class OutboxRelay:
         contended_retry_seconds: float = 0.02,
         retry_backoff_seconds: float = 0.2,
         retry_backoff_cap_seconds: float = 15.0,
+        retention_seconds: float | None = 7 * 86400.0,
+        purge_every_seconds: float = 600.0,
     ) -> None:
         self.db = db
         self.bus = bus
         self.service = service
         self.poll_seconds = poll_seconds
+        # Published rows are kept this long (a record of what was sent, for an operator), then deleted
+        # by the relay in chunks; None keeps them for ever. Unpublished rows are never deleted.
+        self.retention_seconds = retention_seconds
+        self.purge_every_seconds = purge_every_seconds
+        self._next_purge = time.monotonic() + min(60.0, purge_every_seconds)
         self.batch = batch
         self.contended_retry_seconds = contended_retry_seconds
         self.retry_backoff_seconds = retry_backoff_seconds
@@ -184,6 +193,9 @@ class OutboxRelay:
             woken = self._wake.wait(self.poll_seconds)
             self._wake.clear()
             try:
+                if self.retention_seconds is not None and time.monotonic() >= self._next_purge:
+                    self._next_purge = time.monotonic() + self.purge_every_seconds
+                    self.purge_published(older_than_seconds=self.retention_seconds)
                 if not self.drain() and woken:
                     # Another relay of this service is publishing; it may have read its batch before our
                     # commit. Try again shortly rather than at the next poll.
@@ -222,6 +234,30 @@ class OutboxRelay:
         while another relay of this service holds the turn)."""
         with self._turn() as mine:
             return self._publish_batch() if mine else 0
+
+    def purge_published(self, *, older_than_seconds: float, chunk: int = 5000) -> int:
+        """Deletes the rows published more than `older_than_seconds` ago, `chunk` rows per transaction
+        (never a long lock on the table the services write their events into); returns how many."""
+        cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+        deleted = 0
+        while not self._stop.is_set():
+            with self.db.session() as session:
+                oldest = (
+                    select(outbox.c.id)
+                    .where(outbox.c.published_at.is_not(None), outbox.c.published_at < cutoff)
+                    .order_by(outbox.c.id)
+                    .limit(chunk)
+                    .scalar_subquery()
+                )
+                count = session.execute(delete(outbox).where(outbox.c.id.in_(oldest))).rowcount or 0  # type: ignore[attr-defined]
+            deleted += count
+            if count < chunk:
+                break
+        if deleted:
+            log.info(
+                "outbox of %s: %d published rows older than %.0f s deleted", self.service, deleted, older_than_seconds
+            )
+        return deleted
 
     @contextmanager
     def _turn(self) -> Iterator[bool]:

@@ -72,6 +72,7 @@ class ServiceRuntime:
             service=name,
             poll_seconds=settings.relay_poll_seconds,
             batch=settings.relay_batch_size,
+            retention_seconds=settings.outbox_retention_hours * 3600 or None,
         )
         self.handlers = dict(handlers or {})
         self.consumed_topics = list(consumed_topics)

@@ -39,6 +39,8 @@ class ServiceSettings(BaseSettings):
     token_issuer: str = "portal-gateway"
     token_audience: str = "gov-platform"
     relay_poll_seconds: float = Field(default=2.0, gt=0)
+    # Published outbox rows are deleted by the relay this many hours after they went out (0: kept for ever).
+    outbox_retention_hours: float = Field(default=168.0, ge=0)
     # Throughput of the messaging core (docs/messaging.md): events per relay batch, the producer's
     # linger and batch bytes per partition, messages per consumer poll batch (one transaction), and
     # the consumer's fetch sizes.
