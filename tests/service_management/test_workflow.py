@@ -80,6 +80,10 @@ def _upload(sm: SM, xml: str, limits: dict[str, int] | None = None) -> object:
         (_step("__import__('os').system('id')"), "not a valid expression"),
         (_step("open('/etc/passwd').read()"), "not a valid expression"),
         (_step("import os"), "not a valid expression"),
+        # One '=' as in FEEL is an assignment for zen: it gives a context, which Python counts as true.
+        (_step('intake_result = "accepted"'), "assignment with one '='"),
+        (_step('"accepted"'), "not true or false"),
+        (_step("3"), "not true or false"),
         (
             _step(
                 element='<bpmn:scriptTask id="evil"><bpmn:script>import os; os.remove("/tmp/x")</bpmn:script>'
@@ -157,6 +161,34 @@ def _window_case(sm: SM) -> str:
     accepted = sm.client.post(f"/api/v1/intake/cases/{case_no}/accept", json={}, headers=sm.staff("clerk"))
     assert accepted.status_code == 200, accepted.text
     return case_no
+
+
+def test_a_condition_that_gives_no_true_or_false_for_a_case_stops_with_409_and_changes_nothing(sm: SM) -> None:
+    # Null with no data (allowed at upload: it may depend on the case), a string for this case's form.
+    uploaded = _upload(sm, _step("form.position"))
+    assert uploaded.status_code == 201, uploaded.text  # type: ignore[attr-defined]
+    scan = sm.client.post("/api/v1/files", files={"file": ("djb.pdf", b"%PDF-1.4\n%%EOF\n")}, headers=sm.staff("clerk"))
+    body = {
+        "item_code": ITEM_EMPLOYMENT,
+        "applicant": {"type": "person", "id_number": PERSON, "name": "张三"},
+        "form": EMPLOYMENT_FORM,
+        "materials": [
+            {"code": "DJB", "file_id": scan.json()["file_id"]},
+            {"code": "LDHT", "file_id": scan.json()["file_id"]},
+        ],
+    }
+    filed = sm.client.post("/api/v1/intake/cases", json=body, headers=sm.staff("clerk"))
+    assert filed.status_code == 201, filed.text
+    case_no = str(filed.json()["case_no"])
+    accepted = sm.client.post(f"/api/v1/intake/cases/{case_no}/accept", json={}, headers=sm.staff("clerk"))
+    assert accepted.status_code == 409, accepted.text
+    problem = accepted.json()
+    assert problem["code"] == "process_condition_invalid" and problem["errors"][0]["field"] == "process"
+    assert "form.position" in problem["detail"] and "str" in problem["detail"]
+    assert sm.case(case_no)["status"] == "submitted" and _waiting(sm, case_no) == ["intake"]  # nothing kept
+    assert engine.ENGINE.evaluate(type("T", (), {"data": {"a": 1}})(), "a == 1") is True
+    with pytest.raises(engine.ConditionError, match="assignment"):
+        engine.ENGINE.evaluate(type("T", (), {"data": {"a": 1}})(), "a = 1")
 
 
 def _waiting(sm: SM, case_no: str) -> list[str]:

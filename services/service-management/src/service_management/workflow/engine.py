@@ -91,6 +91,36 @@ class DefinitionError(ValueError):
         self.element = element
 
 
+class ConditionError(SpiffWorkflowException):  # type: ignore[misc]
+    """A sequence flow's condition that cannot be evaluated to true or false for a case's data."""
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null (a variable it names is missing)"
+    if isinstance(value, dict):
+        return "a context (an assignment with one '=': compare with '==')"
+    return f"a {type(value).__name__} ({json.dumps(value, ensure_ascii=False, default=str)[:40]})"
+
+
+def condition_problem(expression: str) -> str | None:
+    """Why a condition can never be a yes/no question, found without any case data: it does not
+    parse, or with no variables at all it already gives something else than true, false or null
+    (an assignment `a = "x"`, a constant string or number). None when it may be a condition."""
+    if not expression:
+        return "empty condition"
+    error = zen.validate_expression(expression)
+    if error is not None:
+        return f"not a valid expression: {error}"
+    try:
+        value = zen.evaluate_expression(expression, {})
+    except RuntimeError:
+        return None  # depends on the data (a comparison of missing variables): checked when it runs
+    if value is None or isinstance(value, bool):
+        return None
+    return f"gives {_kind(value)}, not true or false"
+
+
 class RestrictedEngine(PythonScriptEngine):  # type: ignore[misc]
     """Conditions in zen-engine's expression language over the task data; no code ever runs."""
 
@@ -101,9 +131,14 @@ class RestrictedEngine(PythonScriptEngine):  # type: ignore[misc]
 
     def evaluate(self, task: Any, expression: str, external_context: Any = None) -> Any:
         try:
-            return zen.evaluate_expression(expression, _json_safe(task.data))
+            value = zen.evaluate_expression(expression, _json_safe(task.data))
         except RuntimeError as exc:
-            raise SpiffWorkflowException(f"cannot evaluate {expression!r}: {str(exc).splitlines()[0]}") from exc
+            raise ConditionError(f"cannot evaluate {expression!r}: {str(exc).splitlines()[0]}") from exc
+        # Only true takes a branch: a dict (`a = "x"` is an assignment for zen), a string or a number is
+        # not "true enough" — Python's truthiness would take the branch for any of them.
+        if not isinstance(value, bool):
+            raise ConditionError(f"condition {expression!r} gave {_kind(value)}, not true or false")
+        return value
 
     def execute(self, task: Any, script: str, external_context: Any = None) -> Any:
         raise SpiffWorkflowException("scripts are not allowed in case processes")
@@ -158,10 +193,10 @@ def check_definition(xml: bytes) -> ParsedDefinition:
                 )
             if qname.localname == "conditionExpression":
                 expression = (element.text or "").strip()
-                error = zen.validate_expression(expression) if expression else "empty condition"
+                error = condition_problem(expression)
                 if error is not None:
                     raise DefinitionError(
-                        f"condition {expression!r} is not a valid expression: {error}",
+                        f"condition {expression!r} of flow {element.getparent().get('id')!r}: {error}",
                         element=element.getparent().get("id"),
                     )
         elif _inside(element, "extensionElements"):

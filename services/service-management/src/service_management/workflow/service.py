@@ -8,6 +8,8 @@ and `forget`, at the end of the filing, serialises it once into the row."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -136,7 +138,8 @@ def start(
     definition = current_definition(session, case.item_code)
     xml = definition.bpmn_xml.encode("utf-8") if definition else engine.DEFAULT_BPMN
     process_id = definition.process_id if definition else "case"
-    workflow = engine.new_workflow(xml, process_id, data)
+    with _conditions(case):
+        workflow = engine.new_workflow(xml, process_id, data)
     row = CaseWorkflow(
         case_id=case.id,
         definition_id=definition.id if definition else None,
@@ -149,6 +152,20 @@ def start(
     entered = engine.ready_states(workflow)
     _enter(session, case, entered, _limits(definition), calendar, now)
     return Transition(entered=entered, completed=bool(workflow.completed), data=engine.process_data(workflow))
+
+
+@contextmanager
+def _conditions(case: Case) -> Iterator[None]:
+    """A condition of the item's process that gives no true/false for this case stops the unit of work
+    with a 409 naming the process (nothing of it is kept): the definition needs mending, not the case."""
+    try:
+        yield
+    except engine.ConditionError as exc:
+        raise Conflict(
+            f"事项 {case.item_code} 的办理流程无法继续（{exc}），请事项管理员修正流程定义",
+            field="process",
+            code="process_condition_invalid",
+        ) from None
 
 
 def _source(session: Session, row: CaseWorkflow) -> tuple[bytes, str]:
@@ -209,8 +226,9 @@ def advance(
         row = _row(session, case)
         workflow = engine.load(row.state, lambda: _source(session, row))
     before = engine.ready_states(workflow)
-    if not engine.complete(workflow, state, data):
-        return None
+    with _conditions(case):
+        if not engine.complete(workflow, state, data):
+            return None
     after = engine.ready_states(workflow)
     if fresh is None:
         row.state = engine.dump(workflow)
