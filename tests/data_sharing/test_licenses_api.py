@@ -168,9 +168,9 @@ def test_an_altered_or_forged_licence_fails_verification(pg_ds: DataSharing, tmp
     assert verification["valid"] is False and verification["signature_valid"] is False
 
 
-def test_qr_codes_encode_the_public_verification_url(pg_ds: DataSharing) -> None:
+def test_qr_codes_encode_the_public_verification_page(pg_ds: DataSharing) -> None:
     license_no = _issue(pg_ds)
-    url = f"https://gov.example.cn/api/v1/licenses/{license_no}/verify"
+    url = f"https://gov.example.cn/verify/{license_no}"  # the page a phone opens, as the UI's own codes
     png = pg_ds.client.get(f"/api/v1/licenses/{license_no}/qr.png")
     assert png.status_code == 200 and png.headers["content-type"] == "image/png"
     assert png.content.startswith(b"\x89PNG\r\n\x1a\n")
@@ -310,7 +310,7 @@ def test_licences_registered_by_staff_and_declared_by_holders(pg_ds: DataSharing
     )
     assert wallet.headers["X-Total-Count"] == "2"
     assert {x["trust_level"] for x in wallet.json()} == {"B", "D"}
-    assert wallet.json()[0]["verification_url"].startswith("https://gov.example.cn/api/v1/licenses/")
+    assert wallet.json()[0]["verification_url"].startswith("https://gov.example.cn/verify/")
     types = pg_ds.client.get("/api/v1/license-types").json()
     assert {"business_license", "food_business_license", "residence_permit"} <= {t["code"] for t in types}
 

@@ -22,7 +22,7 @@ def test_a_licence_from_issue_to_revocation(platform: Platform) -> None:
         wallet = client.get("/api/v1/licenses", headers=applicant.headers, params={"status": "valid"})
         licence = next(x for x in wallet.json() if x["license_no"] == license_no)
         assert licence["trust_level"] == "A" and licence["license_type"] == "business_license"
-        assert licence["verification_url"].endswith(f"/api/v1/licenses/{license_no}/verify")
+        assert licence["verification_url"].endswith(f"/verify/{license_no}")  # the page, as the UI's codes
 
         png = client.get(f"/api/v1/licenses/{license_no}/qr.png")
         assert png.status_code == 200 and png.headers["content-type"] == "image/png"
@@ -31,6 +31,10 @@ def test_a_licence_from_issue_to_revocation(platform: Platform) -> None:
         assert png.content == expected.getvalue()
         svg = client.get(f"/api/v1/licenses/{license_no}/qr.svg")
         assert svg.status_code == 200 and b"<svg" in svg.content
+        # A phone's browser that opens the API's address (printed on older codes) lands on the page.
+        page = client.get(f"/api/v1/licenses/{license_no}/verify", headers={"Accept": "text/html,*/*;q=0.8"})
+        assert page.status_code == 303 and page.headers["location"] == f"/verify/{license_no}"
+        assert client.get(f"/api/v1/licenses/{license_no}/verify").json()["valid"] is True  # machines: JSON
 
         # Applying for the food business licence: the business licence satisfies its material.
         prefill = client.get(f"/api/v1/items/{ITEM_REVIEWED}/prefill", headers=applicant.headers)

@@ -6,7 +6,8 @@ export function verificationUrl(licenseNo: string, origin: string): string {
 /** A licence number typed or pasted by a person: the number itself, or a verification address. */
 export function licenseNoFrom(input: string): string {
   const text = input.trim()
-  const match = /\/verify\/([^/?#\s]+)/.exec(text)
+  // The page's address, or the API's that codes printed before carried (/api/v1/licenses/<no>/verify).
+  const match = /\/verify\/([^/?#\s]+)/.exec(text) ?? /\/licenses\/([^/?#\s]+)\/verify/.exec(text)
   if (match) {
     try {
       return decodeURIComponent(match[1]!)

@@ -69,6 +69,9 @@ describe('small things people read', () => {
   it('reads a licence number from what is typed or from the QR code’s address', () => {
     expect(licenseNoFrom(' AMR-20261125-75097A60CB ')).toBe('AMR-20261125-75097A60CB')
     expect(licenseNoFrom('http://gov.example/verify/AMR-20261125-75097A60CB?x=1')).toBe('AMR-20261125-75097A60CB')
+    expect(licenseNoFrom('http://gov.example/api/v1/licenses/AMR-20261125-75097A60CB/verify')).toBe(
+      'AMR-20261125-75097A60CB',
+    )
     expect(verificationUrl('AMR-1', 'https://zwfw.example/')).toBe('https://zwfw.example/verify/AMR-1')
   })
 

@@ -37,7 +37,7 @@ class Settings(ServiceSettings):
     audit_checkpoint_rebase: bool = False
     # The most entries one export (GET /api/v1/audit/export) holds.
     audit_export_max_entries: int = Field(default=1000, ge=1, le=10000)
-    # The gateway's public address: QR codes encode {public_base_url}/api/v1/licenses/{no}/verify.
+    # The gateway's public address: QR codes encode the verification page {public_base_url}/verify/{no}.
     public_base_url: str = "http://127.0.0.1:8000"
     license_expiry_sweep_seconds: float = Field(default=60.0, gt=0)
     # How often every process publishes the credit feed's heartbeat (credit/feed.py): service-management

@@ -9,7 +9,9 @@ import segno
 
 
 def verification_url(public_base_url: str, license_no: str) -> str:
-    return f"{public_base_url.rstrip('/')}/api/v1/licenses/{quote(license_no, safe='')}/verify"
+    """The public verification page (the UI's /verify/<no>, served by the gateway): what a phone scanning a
+    printed code should open. Machines verify through GET /api/v1/licenses/<no>/verify."""
+    return f"{public_base_url.rstrip('/')}/verify/{quote(license_no, safe='')}"
 
 
 def qr_png(url: str, *, scale: int = 5) -> bytes:

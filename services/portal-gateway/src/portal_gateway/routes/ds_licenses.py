@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from portal_gateway.ratelimit import client_address, limiter, rate_of
@@ -58,10 +59,19 @@ async def check_license(request: Request) -> Response:
     return await _ds(request, "/api/v1/licenses/check")
 
 
-@router.get("/licenses/{license_no}/verify", responses=_THROTTLED)
+@router.get("/licenses/{license_no}/verify", responses={**_THROTTLED, 303: {"description": "A browser: the page"}})
 async def verify_license(license_no: str, request: Request) -> Response:
-    """Verify a licence (no login): signature, status and validity period."""
+    """Verify a licence (no login): signature, status and validity period. A browser (asking for HTML, not
+    JSON) is sent to the verification page instead: codes printed before the QR carried the page's address
+    encode this one."""
+    if _wants_page(request):
+        return RedirectResponse(f"/verify/{seg(license_no)}", status_code=303)
     return await _public_lookup(request, f"/api/v1/licenses/{seg(license_no)}/verify")
+
+
+def _wants_page(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept and "application/json" not in accept
 
 
 @router.get("/licenses/{license_no}/qr.png", responses=_THROTTLED)
