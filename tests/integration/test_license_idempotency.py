@@ -45,7 +45,8 @@ def _counts(runtime) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
     with runtime.db.session() as s:
         licences = s.scalar(select(func.count()).select_from(License)) or 0
         cases = s.scalar(select(func.count(func.distinct(License.case_no)))) or 0
-        events = s.scalar(select(func.count()).select_from(outbox)) or 0
+        # Licence events only: data-sharing's outbox also carries its credit feed (heartbeats, backfill).
+        events = s.scalar(select(func.count()).select_from(outbox).where(outbox.c.topic == Topics.LICENSE)) or 0
     return licences, cases, events
 
 

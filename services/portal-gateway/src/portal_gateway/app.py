@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy.exc import IntegrityError
 
 from gov_common.auth import TokenIssuer, TokenVerifier
 from gov_common.bus import Bus
@@ -70,8 +71,13 @@ def create_runtime(settings: Settings, *, bus: Bus | None = None, issuer: TokenI
     if settings.service_clients:
 
         def _sync_clients() -> None:
-            with runtime.db.session() as session:
-                sync_service_clients(session, settings.service_clients)
+            try:
+                with runtime.db.session() as session:
+                    sync_service_clients(session, settings.service_clients)
+            except IntegrityError:
+                # Another worker process added the same client a moment earlier: check it again.
+                with runtime.db.session() as session:
+                    sync_service_clients(session, settings.service_clients)
 
         runtime.on_start.append(_sync_clients)
     if settings.seed_demo:

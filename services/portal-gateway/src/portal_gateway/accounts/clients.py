@@ -15,25 +15,29 @@ _DUMMY_HASH = _hasher.hash("not-a-real-secret")
 
 
 def sync_service_clients(session: Session, clients: dict[str, str]) -> None:
-    """Make the configured platform services exist as clients with exactly the configured secrets."""
-    for client_id, secret in clients.items():
-        client = session.get(ClientApplication, client_id)
-        if client is None:
-            session.add(
-                ClientApplication(
-                    client_id=client_id,
-                    name=client_id,
-                    secret_hash=_hasher.hash(secret),
-                    roles=[Roles.SERVICE],
-                    active=True,
+    """Make the configured platform services exist as clients with exactly the configured secrets.
+    Nothing is written before every hash is made (no autoflush): a write holds SQLite's one writer, and
+    argon2 takes a while — another worker process starting beside this one would wait for it."""
+    with session.no_autoflush:
+        for client_id, secret in clients.items():
+            client = session.get(ClientApplication, client_id)
+            if client is None:
+                session.add(
+                    ClientApplication(
+                        client_id=client_id,
+                        name=client_id,
+                        secret_hash=_hasher.hash(secret),
+                        roles=[Roles.SERVICE],
+                        active=True,
+                    )
                 )
-            )
-            continue
-        try:
-            _hasher.verify(client.secret_hash, secret)
-        except (VerificationError, InvalidHashError):
-            client.secret_hash = _hasher.hash(secret)  # the secret was rotated
-        client.roles, client.active = [Roles.SERVICE], True
+                continue
+            try:
+                _hasher.verify(client.secret_hash, secret)
+            except (VerificationError, InvalidHashError):
+                client.secret_hash = _hasher.hash(secret)  # the secret was rotated
+            if client.roles != [Roles.SERVICE] or not client.active:
+                client.roles, client.active = [Roles.SERVICE], True
 
 
 def authenticate_client(session: Session, *, client_id: str, client_secret: str) -> ClientApplication:

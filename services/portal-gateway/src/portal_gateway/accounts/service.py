@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gov_common.auth import Assurance, Roles, TokenIssuer
-from gov_common.db import utcnow
+from gov_common.db import insert_unless_present, utcnow
 from gov_common.errors import Conflict, Forbidden, InvalidField, NotFound, Unauthorized
 from gov_common.identity import validate_resident_id, validate_uscc
 from portal_gateway.accounts.schemas import (
@@ -310,18 +310,28 @@ def seed_demo_staff(session: Session, *, departments: list[str], password: str) 
             ("deptadmin", "部门管理员", Roles.DEPARTMENT_ADMIN),
         ]
     ]
-    for username, name, roles, department in staff:
-        if session.scalars(select(Account.id).where(Account.username == username)).first() is None:
-            session.add(
-                Account(
-                    id=str(uuid.uuid4()),
-                    account_type="staff",
-                    username=username,
-                    name=name,
-                    phone=None,
-                    password_hash=_hasher.hash(password),
-                    roles=roles,
-                    department_code=department,
-                    is_demo=True,
-                )
-            )
+    present = set(session.scalars(select(Account.username).where(Account.username.in_([s[0] for s in staff]))))
+    missing = [s for s in staff if s[0] not in present]
+    if not missing:
+        return
+    # Hashed before anything is written (argon2 takes a while, and a write holds SQLite's one writer:
+    # a second worker process starting beside this one would time out waiting for it); one hash for the
+    # demo password they all share. ON CONFLICT DO NOTHING: two workers seeding at once add each account once.
+    hashed = _hasher.hash(password)
+    for username, name, roles, department in missing:
+        insert_unless_present(
+            session,
+            Account,
+            {
+                "id": str(uuid.uuid4()),
+                "account_type": "staff",
+                "username": username,
+                "name": name,
+                "phone": None,
+                "password_hash": hashed,
+                "roles": roles,
+                "department_code": department,
+                "is_demo": True,
+            },
+            key=["username"],
+        )
