@@ -37,7 +37,7 @@ ui:
 	@command -v $(NPM) >/dev/null || { echo "Node.js 20.19+ with npm is needed to build the web UI (ui/)"; exit 1; }
 	cd ui && $(NPM) ci && $(NPM) run build
 
-test-ui: $(STAMP)
+test-ui: $(STAMP) test-oidc-provider
 	cd ui && $(NPM) ci && $(NPM) run test:unit && $(NPM) run build && $(NPM) run test:e2e
 
 # The real OpenID provider the gateway's sign-in tests start (panva/oidc-provider, pinned by its lock).
@@ -52,7 +52,10 @@ infra-down:
 	-scripts/infra/kafka.sh stop
 	-scripts/infra/postgres.sh stop
 
-test: $(STAMP) test-ui test-oidc-provider infra-up deploy-tools
+# PostgreSQL, Kafka and the deploy tools are set up while the UI is tested (make -j: they share no files); the
+# Python tests start when all four are done. Their output is interleaved as it comes.
+test: $(STAMP)
+	$(MAKE) --no-print-directory -j4 test-ui test-oidc-provider infra-up deploy-tools
 	GOV_TEST_PG_URL="$$(scripts/infra/postgres.sh url)" \
 	GOV_TEST_KAFKA_BOOTSTRAP="$$(scripts/infra/kafka.sh bootstrap)" \
 	GOV_TEST_KAFKA_SASL="$$(scripts/infra/kafka.sh sasl)" \

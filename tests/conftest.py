@@ -5,6 +5,8 @@ GOV_TEST_KAFKA_BOOTSTRAP. Outside CI a missing one skips those tests; under CI=t
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,6 +16,29 @@ import pytest
 
 CI = os.environ.get("CI", "").lower() == "true"
 OUTPUT_DIR = Path(os.environ.get("GOV_TEST_OUTPUT", Path(__file__).resolve().parent.parent / "test-output"))
+
+
+def _memory_backed_temp_root() -> str | None:
+    """A RAM-backed directory for the tests' temporary files, when the machine has one with room:
+    the many SQLite databases the tests create (each service on SQLite, the standalone platform)
+    then commit without waiting for the disk. GOV_TEST_TMPDIR names another; empty keeps the default."""
+    # Only a root for pytest's per-user directory (mode 700, owner checked) and mkdtemp's private ones.
+    wanted = os.environ.get("GOV_TEST_TMPDIR", "/dev/shm")  # noqa: S108
+    if not wanted or not os.path.isdir(wanted) or not os.access(wanted, os.W_OK | os.X_OK):
+        return None
+    if shutil.disk_usage(wanted).free < 2 * 1024**3:
+        return None
+    return wanted
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest's tmp_path directories (kept for the last three runs, as usual) and tempfile's, unless
+    # the run names a base directory itself (--basetemp, PYTEST_DEBUG_TEMPROOT).
+    if config.option.basetemp or os.environ.get("PYTEST_DEBUG_TEMPROOT"):
+        return
+    root = _memory_backed_temp_root()
+    if root:
+        tempfile.tempdir = root
 
 
 def _required(variable: str, what: str) -> str:
@@ -72,3 +97,25 @@ def new_database(pg_admin_url: str) -> Iterator[Callable[[str], str]]:
 def output_dir() -> Path:
     OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
     return OUTPUT_DIR
+
+
+def _xdist_group(item: pytest.Item) -> str:
+    """Under pytest-xdist (--dist loadgroup): the e2e tests of each platform on one worker (each platform is
+    started once per worker that needs it), the deployment checks together (they render the overlays once),
+    every other file on one worker (module-scoped fixtures are built once)."""
+    path = item.path.relative_to(Path(__file__).resolve().parent.parent).as_posix()
+    if path.startswith("tests/e2e/"):
+        callspec = getattr(item, "callspec", None)
+        mode = callspec.params.get("platform") if callspec else None
+        if mode == "distributed" or "distributed_platform" in getattr(item, "fixturenames", ()):
+            return "e2e-distributed"
+        return "e2e-standalone"
+    if path.startswith("tests/deploy/"):
+        return "deploy"
+    return path
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.pluginmanager.hasplugin("xdist"):
+        for item in items:
+            item.add_marker(pytest.mark.xdist_group(_xdist_group(item)))

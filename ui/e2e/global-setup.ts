@@ -8,7 +8,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { accessSync, constants, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -115,6 +115,24 @@ const SUITE_GATEWAY_RATES = {
   GW_RATE_LICENSE_MISSES__LIMIT: '100000',
 }
 
+/**
+ * Where the platform's var directory goes: a RAM-backed directory when the machine has one with room
+ * (the platform's SQLite databases then commit without waiting for the disk), else the temporary
+ * directory. GOV_TEST_TMPDIR names another; empty keeps the temporary directory (as the Python tests).
+ */
+function varRoot(): string {
+  const wanted = process.env.GOV_TEST_TMPDIR ?? '/dev/shm'
+  if (!wanted) return tmpdir()
+  try {
+    accessSync(wanted, constants.W_OK | constants.X_OK)
+    const fs = statfsSync(wanted)
+    if (fs.bavail * fs.bsize >= 2 * 1024 ** 3) return wanted
+  } catch {
+    // not there or not writable
+  }
+  return tmpdir()
+}
+
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const python = process.env.GOV_PYTHON || join(repository, '.venv', 'bin', 'python')
   if (!existsSync(python)) {
@@ -125,7 +143,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     throw new Error(`${dist}/index.html not found: build the UI first (npm run build)`)
   }
   mkdirSync(OUTPUT, { recursive: true })
-  const varDir = mkdtempSync(join(tmpdir(), 'gov-ui-e2e-'))
+  const varDir = mkdtempSync(join(varRoot(), 'gov-ui-e2e-'))
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const oidcAccount: OidcAccount = { account: 'e2e-person', name: '统一认证用户', id_number: newResidentId() }
