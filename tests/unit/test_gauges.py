@@ -200,7 +200,7 @@ def test_a_failing_measurement_leaves_no_stale_value_and_the_scrape_does_not_wai
             def scrape() -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
                 started = time.monotonic()
                 scraped = _scraped(client.get("/metrics").text)
-                assert time.monotonic() - started < 1.0  # the stuck measurement holds nothing up
+                assert time.monotonic() - started < 5.0  # the stuck measurement (10 s) holds nothing up
                 return scraped
 
             assert scrape().get(("gov_ready", (("service", "svc-stuck"),))) == 1.0  # the last measurement

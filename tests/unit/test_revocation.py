@@ -305,3 +305,14 @@ def test_a_service_that_cannot_read_the_revocations_is_not_ready_and_answers_503
         assert ready.status_code == 503 and ready.json()["checks"]["revocations"] is False
         refused = client.get("/api/v1/whoami", headers=_bearer(issuer, sub="a1", token_generation=0))
         assert refused.status_code == 503 and refused.headers["Retry-After"]
+
+
+def test_stopping_the_feed_does_not_wait_out_its_poll(tmp_path: Path) -> None:
+    # A poll of a minute: stop() joins the thread for at most 10 s, so the thread is still there
+    # afterwards unless stop() woke the reader's poll (every service's stop paid the poll before).
+    bus = LocalBus(str(tmp_path / "bus.db"))
+    feed = RevocationFeed(bus=bus, revocations=RevocationList(), service="wake", poll_seconds=60.0)
+    feed.start()
+    assert feed.wait_caught_up(5.0)
+    feed.stop()
+    assert not any(t.name == "wake-revocations" for t in threading.enumerate())

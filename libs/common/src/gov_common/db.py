@@ -243,6 +243,19 @@ class _WriterConnection(sqlite3.Connection):
             self._give_back()
 
 
+SQLITE_SYNCHRONOUS_ENV = "GOV_SQLITE_SYNCHRONOUS"
+
+
+def sqlite_synchronous() -> str:
+    """SQLite's `synchronous` for every file of this process (`GOV_SQLITE_SYNCHRONOUS`): FULL (the default)
+    waits for the disk at every commit; NORMAL, in WAL mode, only at checkpoints — a crash of the process
+    loses nothing, a power cut may lose the last commits but never corrupts the file."""
+    value = os.environ.get(SQLITE_SYNCHRONOUS_ENV, "FULL").strip().upper()
+    if value not in ("FULL", "NORMAL"):
+        raise ValueError(f"{SQLITE_SYNCHRONOUS_ENV} must be FULL or NORMAL, not {value!r}")
+    return value
+
+
 def _make_sqlite_engine(url: str) -> Engine:
     path = _sqlite_path(url)
     if path is not None:
@@ -268,6 +281,7 @@ def _make_sqlite_engine(url: str) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA synchronous={sqlite_synchronous()}")
         cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_SECONDS * 1000)}")
         cursor.close()
 

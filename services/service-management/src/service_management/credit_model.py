@@ -30,7 +30,7 @@ from prometheus_client import Histogram
 from sqlalchemy import JSON, Boolean, Column, Integer, String, Table, insert, select, update
 from sqlalchemy.orm import Session
 
-from gov_common.bus.base import Bus, Message
+from gov_common.bus.base import BroadcastReader, Bus, Message
 from gov_common.context import get_request_id
 from gov_common.db import Database, UTCDateTime, dialect_insert, utcnow
 from gov_common.events import Event, EventFormatError, EventTypes, Topics
@@ -213,6 +213,7 @@ class CreditFeed:
         self.vouched = threading.Event()  # and has stored a heartbeat since: the model may be used
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._reader: BroadcastReader | None = None
 
     def start(self) -> None:
         if self._thread is None:
@@ -221,6 +222,9 @@ class CreditFeed:
 
     def stop(self) -> None:
         self._stop.set()
+        reader = self._reader
+        if reader is not None:
+            reader.wake()  # not a poll's whole timeout at every stop
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
@@ -233,6 +237,7 @@ class CreditFeed:
             reader = None
             try:
                 reader = self.bus.broadcast_reader(Topics.CREDIT)
+                self._reader = reader
                 caught_up = False
                 while not self._stop.is_set():
                     messages = reader.poll(self.poll_seconds)

@@ -96,6 +96,11 @@ class BroadcastReader(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    def wake(self) -> None:  # noqa: B027 - optional: a reader whose poll cannot be woken keeps its timeout
+        """Ends a `poll` waiting in another thread early (it returns what there is, perhaps nothing), so
+        that a reader's thread sees it was asked to stop without waiting out its poll. Safe from any
+        thread. By default nothing: the poll ends at its timeout."""
+
 
 class Bus(ABC):
     @abstractmethod

@@ -92,6 +92,10 @@ class LocalBroadcastReader(BroadcastReader):
     def close(self) -> None:
         self._closed = True
 
+    def wake(self) -> None:
+        with self._bus._appended:
+            self._bus._appended.notify_all()
+
 
 class LocalBus(Bus):
     def __init__(self, path: str) -> None:
