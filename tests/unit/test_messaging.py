@@ -14,7 +14,9 @@ from gov_common.bus.local import LocalBus
 from gov_common.db import Database
 from gov_common.events import Event, Topics
 from gov_common.messaging import (
+    SKIPPED_COMMIT_SECONDS,
     TYPE_HEADER,
+    BatchHandler,
     EventConsumer,
     OutboxRelay,
     PreparedHandler,
@@ -287,8 +289,10 @@ def test_events_that_do_not_concern_the_member_are_committed_without_database_wo
     member = _CountingConsumer()
     consumer.handle_batch(_messages([events[1], events[3]]), member)  # none concerns it
     assert commits == [0] and _count(db, effects) == 0 and _count(db, inbox) == 0
-    assert member.commit_calls == [{(Topics.CASE, 1): 2}]
+    # Its offsets wait for the next batch that needs a commit (SKIPPED_COMMIT_SECONDS).
+    assert member.commit_calls == []
     consumer.handle_batch(_messages(events), member)
+    assert member.commit_calls == [{(Topics.CASE, 0): 3, (Topics.CASE, 1): 3}]
     with db.session() as session:
         handled = set(session.scalars(select(effects.c.event_id)))
     assert handled == {events[0].id, events[2].id, events[4].id}
@@ -467,3 +471,98 @@ def test_a_batch_transaction_that_fails_whole_is_retried_event_by_event(db: Data
         {(Topics.CASE, 0): 3, (Topics.CASE, 1): 3},
     ]
     assert bus.consumer("r", [Topics.dead_letter(Topics.CASE)]).poll(0.05) == []
+
+
+class _Batches:
+    """A BatchHandler over `effects` that records its calls; `poison` fails whichever call holds it."""
+
+    def __init__(self, poison: str | None = None) -> None:
+        self.batches: list[list[int]] = []
+        self.singles: list[int] = []
+        self.poison = poison
+        self.handler = BatchHandler(self.one, self.many)
+
+    def one(self, session: Session, event: Event) -> None:
+        self.singles.append(event.data["n"])
+        if event.id == self.poison:
+            raise ValueError("poison")
+        _record(session, event)
+
+    def many(self, session: Session, events: Sequence[Event]) -> None:
+        self.batches.append([e.data["n"] for e in events])
+        session.execute(insert(effects), [{"event_id": e.id} for e in events])
+        if any(e.id == self.poison for e in events):
+            raise ValueError("poison")
+
+
+def _statements(db: Database) -> list[str]:
+    seen: list[str] = []
+    sa_event.listen(db.engine, "before_cursor_execute", lambda *a: seen.append(a[2].split()[0].upper()))
+    return seen
+
+
+def test_a_batch_handler_takes_the_batchs_new_events_in_one_call(db: Database, bus: LocalBus) -> None:
+    batches = _Batches()
+    consumer = EventConsumer(
+        db=db, bus=bus, group="g", topics=[Topics.CASE], handlers={"test.happened": batches.handler}, service="test"
+    )
+    events = [_event(n) for n in range(10)]
+    member = _CountingConsumer()
+    consumer.handle_batch(_messages(events[:2]), member)  # already handled when the batch comes again
+    statements = _statements(db)
+    transactions = _transactions(db)
+    consumer.handle_batch(_messages([*events, events[5]]), member)  # and one resent within the batch
+    # One transaction: the inbox read, the handler's one call in one savepoint, the inbox rows,
+    # whatever the batch's size.
+    assert transactions[0] == 1
+    assert statements == ["BEGIN", "SELECT", "SAVEPOINT", "INSERT", "RELEASE", "INSERT"]
+    assert batches.batches == [[0, 1], [2, 3, 4, 5, 6, 7, 8, 9]] and batches.singles == []
+    assert _count(db, effects) == 10 and _count(db, inbox) == 10
+
+
+def test_a_failing_batch_is_handled_event_by_event_and_the_poison_isolated(db: Database, bus: LocalBus) -> None:
+    events = [_event(n) for n in range(6)]
+    batches = _Batches(poison=events[2].id)  # partition 0: S0, S2, S4
+    consumer = EventConsumer(
+        db=db,
+        bus=bus,
+        group="g",
+        topics=[Topics.CASE],
+        handlers={"test.happened": batches.handler},
+        service="test",
+        max_attempts=2,
+        backoff_seconds=0,
+    )
+    member = _CountingConsumer()
+    consumer.handle_batch(_messages(events), member)
+    # The batch's call was rolled back whole; each event then went alone, and the poison stopped its
+    # partition: S4 waited behind it, then went through with the next pass.
+    assert batches.batches[0] == [0, 1, 2, 3, 4, 5]
+    with db.session() as session:
+        handled = set(session.scalars(select(effects.c.event_id)))
+    assert handled == {e.id for e in events} - {events[2].id}
+    assert _count(db, inbox) == 5
+    dead = bus.consumer("r", [Topics.dead_letter(Topics.CASE)]).poll(0.05)
+    assert [Event.decode(m.value).id for m in dead] == [events[2].id]
+
+
+def test_skipped_only_batches_are_committed_together_not_one_commit_each(
+    db: Database, bus: LocalBus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    consumer = EventConsumer(
+        db=db, bus=bus, group="g", topics=[Topics.CASE], handlers={"test.happened": _record}, service="test"
+    )
+    clock = [1000.0]
+    monkeypatch.setattr("gov_common.messaging.time.monotonic", lambda: clock[0])
+    member = _CountingConsumer()
+    others = [Event.new(type="test.other", source="/t", subject=f"S{n}", data={}) for n in range(4)]
+    for n, event in enumerate(others):  # one event a poll, as at a low rate
+        message = Message(Topics.CASE, n % 2, n // 2, event.subject, b"not decoded", {TYPE_HEADER: event.type})
+        consumer.handle_batch([message], member)
+    assert member.commit_calls == [] and _count(db, inbox) == 0
+    # Due after SKIPPED_COMMIT_SECONDS: the newest offset of each partition, in one commit.
+    clock[0] += SKIPPED_COMMIT_SECONDS
+    consumer._commit_deferred(member, due_only=True)
+    assert member.commit_calls == [{(Topics.CASE, 0): 2, (Topics.CASE, 1): 2}]
+    consumer._commit_deferred(member, due_only=True)
+    assert len(member.commit_calls) == 1  # nothing left waiting

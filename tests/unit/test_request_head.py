@@ -8,7 +8,7 @@ import socket
 import time
 from typing import Any
 
-from gov_common.cli import MAX_REQUEST_HEAD_BYTES, server_options
+from gov_common.cli import MAX_REQUEST_HEAD_BYTES, BoundedHttpToolsProtocol, server_options
 from portal_gateway.routing import MAX_URL_BYTES, UrlLimit
 from tests.loopback import serving
 
@@ -40,3 +40,32 @@ def test_a_long_url_sent_in_pieces_gets_the_apps_414() -> None:
         assert answer.startswith(b"HTTP/1.1 414 "), answer[:200]
         assert b'"url_too_long"' in answer
         assert _get_in_pieces(url, b"/api/v1/items?q=short").startswith(b"HTTP/1.1 200 ")
+
+
+def test_the_servers_parse_with_httptools_and_an_endless_head_is_refused_with_431() -> None:
+    # httptools has no bound of its own on the head (h11 had one): without ours a client could make
+    # the server read headers for ever.
+    app = UrlLimit(_ok)
+    options = server_options(app)
+    assert options["http"] is BoundedHttpToolsProtocol and options["loop"] == "uvloop"
+    header = b"X-Filler: " + b"a" * 1000 + b"\r\n"
+    host_port = ""
+    with serving(app, **options) as url:
+        host_port = url.removeprefix("http://")
+        host, port = host_port.split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            sock.sendall(b"GET /api/v1/items HTTP/1.1\r\nHost: test\r\n")
+            answer = b""
+            try:
+                for _ in range(MAX_REQUEST_HEAD_BYTES // len(header) + 64):
+                    sock.sendall(header * 4)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the server closed the connection: what it answered is read below
+            try:
+                while chunk := sock.recv(65536):
+                    answer += chunk
+            except ConnectionResetError:
+                pass
+        assert answer.startswith(b"HTTP/1.1 431 "), answer[:200]
+        # A head within the bound, sent in pieces, still reaches the app.
+        assert _get_in_pieces(url, b"/api/v1/items?q=" + b"a" * 60_000).startswith(b"HTTP/1.1 414 ")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import uvicorn
 
-from gov_common.cli import MAX_REQUEST_HEAD_BYTES, forwarded_options
+from gov_common.cli import forwarded_options, http_options
 from gov_common.logging import configure_logging
 from gov_standalone.app import KEEP_ALIVE_SECONDS, create_standalone_app
 
@@ -39,7 +39,7 @@ def main() -> None:
         log_config=None,
         timeout_graceful_shutdown=10,
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
-        h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES,
+        **http_options(),
         **forwarded_options(),
     )
 

@@ -28,7 +28,7 @@ from business_systems.settings import Settings as BusinessSettings
 from data_sharing.settings import Settings as DataSharingSettings
 from gov_common.auth import TokenVerifier
 from gov_common.bus.local import LocalBus
-from gov_common.cli import MAX_REQUEST_HEAD_BYTES
+from gov_common.cli import http_options
 from gov_common.errors import install_error_handlers, problem
 from gov_common.revocation import RevocationFeed, RevocationList
 from gov_common.service import ServiceRuntime
@@ -224,7 +224,7 @@ def create_standalone_app(
             log_config=None,
             timeout_graceful_shutdown=10,
             timeout_keep_alive=KEEP_ALIVE_SECONDS,
-            h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES,
+            **http_options(),
         )
     )
 

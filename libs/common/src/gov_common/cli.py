@@ -15,11 +15,13 @@ import subprocess
 import sys
 import tempfile
 import threading
+import urllib.parse
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from gov_common.logging import configure_logging
 
@@ -53,15 +55,82 @@ def forwarded_options(value: str | None = None) -> dict[str, Any]:
 # as a reset instead of the app's 414 (portal_gateway.routing.UrlLimit refuses URLs above 8 KiB).
 MAX_REQUEST_HEAD_BYTES = 128 * 1024
 
+_PARSED_URL_MAX_BYTES = 0xFFFF
+_HEAD_TOO_LARGE = (
+    b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; charset=utf-8\r\n"
+    b"content-length: 31\r\nconnection: close\r\n\r\nRequest header fields too large"
+)
+
+
+class BoundedHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol (its C parser, llhttp, costs a fraction of h11's Python per
+    request) with the bound on the request head that h11 had (`h11_max_incomplete_event_size`) and
+    httptools has not: a head still incomplete after MAX_REQUEST_HEAD_BYTES is answered 431 and the
+    connection closed, so a client cannot make the server hold an endless head. The bytes are counted
+    whatever pieces they arrive in (a long URL sent in pieces still reaches the app, whose 414 answers)."""
+
+    max_head_bytes = MAX_REQUEST_HEAD_BYTES
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._in_head = False
+        self._head_bytes = 0
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._in_head, self._head_bytes = True, 0
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        url = self.url
+        if len(url) <= _PARSED_URL_MAX_BYTES:
+            super().on_headers_complete()
+            return
+        # httptools' URL parser takes at most 64 KiB (it would fail the request with a 400): such a URL is
+        # split here, and the app judges it as any other (the gateway's 414). The request's task has been
+        # created but has not run yet, so its scope is still ours to complete.
+        self.url = b"/"
+        try:
+            super().on_headers_complete()
+        finally:
+            self.url = url
+        raw_path, _, query = url.partition(b"?")
+        path = raw_path.decode("ascii", "replace")
+        if "%" in path:
+            path = urllib.parse.unquote(path)
+        self.scope["path"] = self.root_path + path
+        self.scope["raw_path"] = self.root_path.encode("ascii") + raw_path
+        self.scope["query_string"] = query.partition(b"#")[0]
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self._in_head and not self.transport.is_closing():
+            # The whole piece: the head began in it or before (at most a previous request's tail more).
+            self._head_bytes += len(data)
+            if self._head_bytes > self.max_head_bytes:
+                self.logger.warning("request head over %d bytes; refused with 431", self.max_head_bytes)
+                self.transport.write(_HEAD_TOO_LARGE)
+                self.transport.close()
+
+
+def http_options() -> dict[str, Any]:
+    """uvicorn's HTTP protocol and event loop for every server of the platform: httptools with the
+    head bound (BoundedHttpToolsProtocol) and uvloop; h11's own bound stays set should h11 be chosen."""
+    return {
+        "http": BoundedHttpToolsProtocol,
+        "loop": "uvloop",
+        "h11_max_incomplete_event_size": MAX_REQUEST_HEAD_BYTES,
+    }
+
 
 def server_options(app: Any) -> dict[str, Any]:
     """uvicorn's settings from the served app's runtime settings: the server keeps an idle connection
     (`server_keep_alive_seconds`) longer than our clients do (`http_keepalive_expiry_seconds`), so that
     it never closes one as a client reuses it (gov_common.http), and reads request heads up to
-    MAX_REQUEST_HEAD_BYTES. The standalone launcher passes the same to its servers."""
+    MAX_REQUEST_HEAD_BYTES (`http_options`). The standalone launcher passes the same to its servers."""
     settings = getattr(getattr(getattr(app, "state", None), "runtime", None), "settings", None)
     keep_alive = getattr(settings, "server_keep_alive_seconds", 30)
-    return {"timeout_keep_alive": keep_alive, "h11_max_incomplete_event_size": MAX_REQUEST_HEAD_BYTES}
+    return {"timeout_keep_alive": keep_alive, **http_options()}
 
 
 def _die_with_parent() -> None:

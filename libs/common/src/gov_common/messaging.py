@@ -96,6 +96,12 @@ RELAY_LOCK_KEY = 0x676F765F72656C79  # "gov_rely": the advisory lock of the outb
 # stays a member, takes part in rebalances and notices a stop promptly.
 KEEP_ALIVE_SECONDS = 0.5
 
+# The offsets of a poll batch whose events were all skipped (no handler in the group, or not the
+# member's: no database work) are committed with the next batch that needs a commit, or after this
+# long, rather than one offset commit per such batch: at a low rate most batches are one event of a
+# type the group does not handle. A crash meanwhile only delivers those skipped events again.
+SKIPPED_COMMIT_SECONDS = 1.0
+
 
 def backoff_delay(failures: int, *, base: float, cap: float) -> float:
     """`base · 2^(failures-1)`, at most `cap`: the wait after the `failures`-th failure in a row."""
@@ -296,6 +302,24 @@ class PreparedHandler(Generic[P]):
     handle: Callable[[Session, Event, P], None]
 
 
+@dataclass(frozen=True)
+class BatchHandler:
+    """A handler that takes all the events of a poll batch it handles in one call, so that it can write
+    them with one statement (a multi-row INSERT ... ON CONFLICT DO NOTHING) instead of one or more per
+    event. `handle_batch(session, events)` gets the batch's new events in their order, in one savepoint
+    of the batch's transaction; should it fail, it is rolled back and each event goes through
+    `handle(session, event)` in a savepoint of its own, as a plain handler's would (so one bad event is
+    isolated as before). A `BatchHandler` is a plain handler too: retries, replays and `run_handler`
+    call `handle`. The consumer uses the batch path when every event of the batch's transaction has the
+    same `BatchHandler`; otherwise each event goes through `handle`."""
+
+    handle: Handler
+    handle_batch: Callable[[Session, Sequence[Event]], None]
+
+    def __call__(self, session: Session, event: Event) -> None:
+        self.handle(session, event)
+
+
 EventHandler: TypeAlias = Handler | PreparedHandler[Any]
 
 
@@ -402,6 +426,9 @@ class EventConsumer:
         self._thread: threading.Thread | None = None
         self._consumer: BusConsumer | None = None
         self.ready = threading.Event()
+        # Skipped-only batches not committed yet (SKIPPED_COMMIT_SECONDS), and since when.
+        self._deferred: list[Message] = []
+        self._deferred_since = 0.0
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name=f"{self.service}-consumer-{self.group}", daemon=True)
@@ -421,9 +448,14 @@ class EventConsumer:
                 while not self._stop.is_set():
                     messages = self._consumer.poll(self.poll_seconds)
                     if not messages or self._stop.is_set():
-                        continue  # not handled, not committed: redelivered after restart
+                        # Not handled, not committed: redelivered after restart. Skipped batches waiting
+                        # for a commit get theirs now if it is due (at once when stopping).
+                        messages = []
                     try:
-                        self.handle_batch(messages, self._consumer)
+                        if messages:
+                            self.handle_batch(messages, self._consumer)
+                        else:
+                            self._commit_deferred(self._consumer, due_only=not self._stop.is_set())
                     except HandedBack as handed_back:
                         log.info("consumer %s stopping; %s handed back", self.group, handed_back)
                         break
@@ -431,10 +463,12 @@ class EventConsumer:
                         # A rebalance while an event was retried: what is in hand may be another
                         # member's now. Drop it and read on from the committed offsets.
                         log.info("consumer %s: %s; reading on from the committed offsets", self.group, reassigned)
+                        self._deferred.clear()
                         self._consumer.rewind()
             except Exception:
                 # Whatever was not committed is redelivered to the member that rejoins.
                 log.exception("consumer %s failed; reconnecting", self.group)
+                self._deferred.clear()
                 self._stop.wait(1.0)
             finally:
                 if self._consumer is not None:
@@ -460,11 +494,29 @@ class EventConsumer:
         while pending:
             done, failed, pending = self._attempt(pending, consumer)
             if consumer is not None and done:
-                self._persist(partial(consumer.commit_all, done), "committing offsets", consumer)
+                if not failed and not pending and all(d.status == _Status.IGNORED for d in done):
+                    # Nothing of it touched the database: its offsets wait for the next commit.
+                    if not self._deferred:
+                        self._deferred_since = time.monotonic()
+                    self._deferred.extend(d.message for d in done)
+                    self._commit_deferred(consumer, due_only=True)
+                else:
+                    self._commit(consumer, [d.message for d in done], "committing offsets")
             for delivery in failed:
                 self._resolve(delivery, consumer)
                 if consumer is not None:
-                    self._persist(partial(consumer.commit, delivery.message), "committing an offset", consumer)
+                    self._commit(consumer, [delivery.message], "committing an offset")
+
+    def _commit(self, consumer: BusConsumer, messages: Sequence[Message], what: str) -> None:
+        """Commit the offsets of `messages` and of the skipped batches waiting (older, so a partition's
+        newest offset is the one committed)."""
+        waiting = list(self._deferred)
+        self._persist(partial(consumer.commit_all, [*waiting, *messages]), what, consumer)
+        del self._deferred[: len(waiting)]
+
+    def _commit_deferred(self, consumer: BusConsumer, *, due_only: bool) -> None:
+        if self._deferred and (not due_only or time.monotonic() - self._deferred_since >= SKIPPED_COMMIT_SECONDS):
+            self._commit(consumer, [], "committing the offsets of skipped events")
 
     # -- waiting, and what must go through -----------------------------------------------------
 
@@ -514,7 +566,7 @@ class EventConsumer:
 
     def _attempt(
         self, messages: Sequence[Message], consumer: BusConsumer | None = None
-    ) -> tuple[list[Message], list[_Delivery], list[Message]]:
+    ) -> tuple[list[_Delivery], list[_Delivery], list[Message]]:
         """Returns what is done (to commit), the first failed delivery of each partition where one
         failed, and the messages after those (to handle once the failure is resolved)."""
         deliveries = [self._classify(message) for message in messages]
@@ -543,7 +595,7 @@ class EventConsumer:
                 EVENTS_CONSUMED.labels(self.service, self.group, delivery.type, delivery.status).inc()
         if applied:
             log.debug("consumer %s handled %d events in one transaction", self.group, applied)
-        return [d.message for d in done], failed, rest
+        return done, failed, rest
 
     def _classify(self, message: Message) -> _Delivery:
         delivery = _Delivery(message)
@@ -621,8 +673,10 @@ class EventConsumer:
             with self.db.session() as session:
                 _begin(session)
                 seen = self._seen(session, [d.event.id for d in todo if d.event is not None])
+                batched = self._apply_batch(session, todo, seen)
+                applied.extend(batched)
                 for delivery in todo:
-                    if delivery.partition in blocked:
+                    if delivery.partition in blocked or delivery.status != _Status.TODO:
                         continue
                     applied.append(delivery)
                     self._apply_one(session, delivery, seen)
@@ -659,6 +713,39 @@ class EventConsumer:
                     delivery.status, delivery.failure, delivery.transient = _Status.FAILED, failure, True
             return 0
         return sum(1 for d in applied if d.status == _Status.HANDLED)
+
+    def _apply_batch(self, session: Session, todo: Sequence[_Delivery], seen: set[str]) -> list[_Delivery]:
+        """When every event of the transaction has one `BatchHandler`: its new events in one call, in
+        one savepoint; returns the deliveries it settled (handled or duplicate). If the call fails, its
+        savepoint is rolled back and nothing is settled: each event then goes through the handler
+        alone, in a savepoint of its own (the caller's loop)."""
+        handler = todo[0].handler if todo else None
+        if not isinstance(handler, BatchHandler) or any(d.handler is not handler for d in todo):
+            return []
+        fresh: list[_Delivery] = []
+        ids = set(seen)
+        for delivery in todo:
+            assert delivery.event is not None
+            if delivery.event.id not in ids:
+                ids.add(delivery.event.id)  # the same event again in this batch (a resend) is a duplicate
+                fresh.append(delivery)
+        try:
+            if fresh:
+                with session.begin_nested():
+                    handler.handle_batch(session, [d.event for d in fresh if d.event is not None])
+        except Exception:
+            log.warning(
+                "consumer %s: a batch of %d events failed in one go; handling them one by one",
+                self.group,
+                len(fresh),
+                exc_info=True,
+            )
+            return []
+        for delivery in todo:
+            assert delivery.event is not None
+            delivery.status = _Status.DUPLICATE if delivery.event.id in seen else _Status.HANDLED
+            seen.add(delivery.event.id)
+        return list(todo)
 
     def _apply_one(self, session: Session, delivery: _Delivery, seen: set[str]) -> None:
         event, handler = delivery.event, delivery.handler

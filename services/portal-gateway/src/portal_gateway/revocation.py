@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request, Response
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -38,25 +38,34 @@ log = logging.getLogger("portal_gateway.revocation")
 _UNCHECKED_PREFIXES = ("/api/v1/auth/",)
 
 
+_accounts = Account.__table__
+_ACCOUNT_GENERATION = select(_accounts.c.token_generation).where(_accounts.c.id == bindparam("id"))
+
+
 def is_current(engine: Engine, principal: Principal) -> bool:
     """Whether the token is of its account's (or application's) current generation. `engine` reads
     without a transaction of its own (autocommit): one round trip for a person's token, instead of
     BEGIN, the read and COMMIT on the hot path of every authenticated call."""
     generation = principal.token_generation or 0
+    if principal.actor is None and principal.account_type != "client":
+        # The common case, on every authenticated call: one column by primary key, through Core (a
+        # connection, no ORM session: a third of the CPU).
+        with engine.connect() as connection:
+            current = connection.execute(_ACCOUNT_GENERATION, {"id": principal.sub}).scalar()
+        return current is not None and current == generation
     with Session(engine) as session:
         if principal.account_type == "client":
             application = session.get(ClientApplication, principal.client_id)
             return application is not None and application.active and application.token_generation == generation
-        if principal.actor is None:
-            current = session.scalar(select(Account.token_generation).where(Account.id == principal.sub))
-            return current is not None and current == generation
+        actor = principal.actor
+        assert actor is not None  # a person's own token was read above
         account = session.get(Account, principal.sub)
         if account is None or account.token_generation != generation:
             return False
         # Acting for an entity: the person's own token generation, and their standing to act now
         # (a representative replaced, an agent's authorisation withdrawn, ends such tokens at once).
-        person = session.get(Account, principal.actor.get("sub", ""))
-        if person is None or str(person.token_generation) != principal.actor.get("tgen"):
+        person = session.get(Account, actor.get("sub", ""))
+        if person is None or str(person.token_generation) != actor.get("tgen"):
             return False
         return acting_role(session, account, person.id, person.username) is not None
 

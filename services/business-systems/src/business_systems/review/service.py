@@ -151,7 +151,8 @@ def receive_dispatched(
     _move_to(work, 1)
     work.findings = list(checks.findings)
     session.add(work)
-    session.flush()
+    # Not flushed here: an instant approval below completes the row first, so that it is one INSERT of
+    # the decided item (the decision's outbox row flushes it), not an INSERT and then an UPDATE.
     log.info("case %s received by %s (handler %s, %d steps)", work.case_no, department_code, handler_name, len(steps))
     rule = data.get("rule")
     if data.get("instant_approval") and rule and rule.get("graph"):

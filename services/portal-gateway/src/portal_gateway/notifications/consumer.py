@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gov_common.db import utcnow
+from gov_common.db import dialect_insert, utcnow
 from gov_common.events import Event, EventTypes, Topics
-from gov_common.messaging import Handler
+from gov_common.messaging import BatchHandler, Handler
 from portal_gateway.notifications import texts
 from portal_gateway.notifications.models import Notification
 
@@ -57,33 +56,47 @@ def recipient_of(event_type: str, data: Mapping[str, Any]) -> Recipient | None:
     return Recipient(type=kind, id_number=number)
 
 
-def record(session: Session, event: Event) -> None:
+def _row(event: Event) -> dict[str, Any] | None:
+    """The notification an event makes, as a row of `notifications`; None when it names nobody."""
     text = texts.compose(event.type, event.data)
     recipient = recipient_of(event.type, event.data)
     if text is None or recipient is None:
         # An event from before the applicant's identity travelled with it: nobody to notify.
         log.warning("event %s (%s of %s) names no applicant; no notification", event.id, event.type, event.subject)
+        return None
+    return {
+        "event_id": event.id,
+        "event_type": event.type,
+        "recipient_type": recipient.type,
+        "recipient_id_number": recipient.id_number,
+        "kind": text.kind,
+        "title": text.title[:200],
+        "body": text.body,
+        "case_no": (text.case_no or None) and text.case_no[:32],
+        "license_no": (text.license_no or None) and text.license_no[:64],
+        "item_code": (text.item_code or None) and text.item_code[:64],
+        "occurred_at": event.time if event.time.tzinfo else event.time.replace(tzinfo=dt.UTC),
+        "created_at": utcnow(),
+    }
+
+
+def record_batch(session: Session, events: Sequence[Event]) -> None:
+    """The notifications of a poll batch's events in one INSERT ... ON CONFLICT (event_id) DO NOTHING:
+    an event that made its notification already (a replay past the inbox) makes no second one."""
+    rows = [row for row in map(_row, events) if row is not None]
+    if not rows:
         return
-    if session.scalar(select(Notification.id).where(Notification.event_id == event.id)) is not None:
-        return
-    session.add(
-        Notification(
-            event_id=event.id,
-            event_type=event.type,
-            recipient_type=recipient.type,
-            recipient_id_number=recipient.id_number,
-            kind=text.kind,
-            title=text.title[:200],
-            body=text.body,
-            case_no=(text.case_no or None) and text.case_no[:32],
-            license_no=(text.license_no or None) and text.license_no[:64],
-            item_code=(text.item_code or None) and text.item_code[:64],
-            occurred_at=event.time if event.time.tzinfo else event.time.replace(tzinfo=dt.UTC),
-            created_at=utcnow(),
-        )
+    session.execute(
+        dialect_insert(session, Notification.__table__).values(rows).on_conflict_do_nothing(index_elements=["event_id"])
     )
-    log.info("notification %s for %s %s", text.kind, event.type, event.subject)
+    log.info("%d notifications (%s)", len(rows), ", ".join(sorted({row["kind"] for row in rows})))
+
+
+def record(session: Session, event: Event) -> None:
+    """One event's notification (a batch of one): retries, replays, a batch that failed as a whole."""
+    record_batch(session, [event])
 
 
 def make_handlers() -> dict[str, Handler]:
-    return dict.fromkeys(texts.COMPOSERS, record)
+    handler = BatchHandler(record, record_batch)
+    return dict.fromkeys(texts.COMPOSERS, handler)
