@@ -74,7 +74,7 @@ def test_the_consumer_keeps_the_warehouse_and_a_rebuild_from_kafka_agrees(
         _wait(all_handled)
         counted = figures(runtime.db)
         publish(runtime, events)  # every event delivered again, then handled as a duplicate
-        _wait(lambda: sum(lag.measure(settings.consumer_group, [Topics.CASE, Topics.LICENSE]).values()) == 0)
+        _wait(lambda: sum(lag.measure(settings.warehouse_consumer_group, [Topics.CASE, Topics.LICENSE]).values()) == 0)
         assert figures(runtime.db) == counted
     finally:
         lag.close()
