@@ -19,18 +19,20 @@ from data_sharing.warehouse.summaries import summarise
 from gov_common.db import Database
 from gov_common.events import Event, EventTypes
 from gov_common.messaging import BatchHandler
-from tests.data_sharing.test_warehouse import (  # noqa: F401  (fixtures)
-    A,
+from tests.data_sharing import test_warehouse
+from tests.data_sharing.test_warehouse import (
     PSEUDONYMS,
+    A,
     Case,
-    any_wh_db,
     feed,
     in_order,
     person,
     rows,
-    wh_db,
     z,
 )
+
+wh_db = test_warehouse.wh_db  # the fixtures: PostgreSQL, and both databases
+any_wh_db = test_warehouse.any_wh_db
 
 
 def feed_batches(db: Database, events: list[Event], seed: int) -> None:

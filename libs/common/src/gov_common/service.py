@@ -120,9 +120,7 @@ class ServiceRuntime:
         self.extras: dict[str, Any] = {}
         self.started = False
 
-    def add_consumer(
-        self, *, group: str, topics: Sequence[str], handlers: Mapping[str, EventHandler]
-    ) -> EventConsumer:
+    def add_consumer(self, *, group: str, topics: Sequence[str], handlers: Mapping[str, EventHandler]) -> EventConsumer:
         """A further consumer group of this service, with its own offsets and inbox rows: its events are
         handled apart from (and never delay) the main group's. Started and stopped with the main
         consumer, where the worker runs; its dead letters are replayed through its own handlers."""

@@ -503,12 +503,12 @@ def _load(session: Session, slot: int, case_nos: list[str], touched: set[str]) -
         supplements.setdefault(r["case_no"], []).append(dict(r))
     resumes: dict[str, list[dt.datetime]] = {}
     if touched:
-        for r in session.execute(
+        for case_no, resumed_at in session.execute(
             select(resume_fact.c.case_no, resume_fact.c.resumed_at).where(
                 resume_fact.c.slot == slot, resume_fact.c.case_no.in_(sorted(touched))
             )
-        ):
-            resumes.setdefault(r.case_no, []).append(r.resumed_at)
+        ).tuples():
+            resumes.setdefault(case_no, []).append(resumed_at)
     return {"cases": cases, "steps": steps, "supplements": supplements, "resumes": resumes}
 
 
@@ -587,13 +587,13 @@ def apply_case_events(session: Session, events: Sequence[Event], slot: int, pseu
         _difference(total, before, _contributions(new, steps, supplements))
         filings.append((old, new))
     columns = [c.name for c in case_fact.columns]
-    key = ["slot", "case_no"]
+    case_key = ["slot", "case_no"]
     if new_cases:
         # A plain INSERT: a row another transaction added meanwhile (a rebuild) fails the batch, which is
         # then handled event by event, reading that row.
         session.execute(insert(case_fact).values([{c: r.get(c) for c in columns} for r in new_cases]))
     if changed_cases:
-        upsert_many(session, case_fact, key, [c for c in columns if c not in key], changed_cases)
+        upsert_many(session, case_fact, case_key, [c for c in columns if c not in case_key], changed_cases)
     step_key = ["slot", "case_no", "department_code", "step_no", "left_at"]
     upsert_many(session, step_fact, step_key, ["entered_at", "waiting_days"], step_rows)
     supplement_key = ["slot", "case_no", "requested_at", "material_code"]

@@ -53,7 +53,9 @@ def upsert_many(
     statement = dialect_insert(session, table).values([{c: r.get(c) for c in columns} for r in rows])
     if update:
         excluded = statement.excluded
-        session.execute(statement.on_conflict_do_update(index_elements=list(key), set_={c: excluded[c] for c in update}))
+        session.execute(
+            statement.on_conflict_do_update(index_elements=list(key), set_={c: excluded[c] for c in update})
+        )
     else:
         session.execute(statement.on_conflict_do_nothing(index_elements=list(key)))
 
