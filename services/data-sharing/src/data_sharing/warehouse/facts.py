@@ -503,12 +503,12 @@ def _load(session: Session, slot: int, case_nos: list[str], touched: set[str]) -
         supplements.setdefault(r["case_no"], []).append(dict(r))
     resumes: dict[str, list[dt.datetime]] = {}
     if touched:
-        for case_no, resumed_at in session.execute(
+        for r in session.execute(
             select(resume_fact.c.case_no, resume_fact.c.resumed_at).where(
                 resume_fact.c.slot == slot, resume_fact.c.case_no.in_(sorted(touched))
             )
-        ).tuples():
-            resumes.setdefault(case_no, []).append(resumed_at)
+        ).mappings():
+            resumes.setdefault(r["case_no"], []).append(r["resumed_at"])
     return {"cases": cases, "steps": steps, "supplements": supplements, "resumes": resumes}
 
 
