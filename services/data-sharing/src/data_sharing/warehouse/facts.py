@@ -591,7 +591,7 @@ def apply_case_events(session: Session, events: Sequence[Event], slot: int, pseu
     if new_cases:
         # A plain INSERT: a row another transaction added meanwhile (a rebuild) fails the batch, which is
         # then handled event by event, reading that row.
-        session.execute(insert(case_fact).values([{c: r.get(c) for c in columns} for r in new_cases]))
+        session.execute(insert(case_fact), [{c: r.get(c) for c in columns} for r in new_cases])
     if changed_cases:
         upsert_many(session, case_fact, case_key, [c for c in columns if c not in case_key], changed_cases)
     step_key = ["slot", "case_no", "department_code", "step_no", "left_at"]
