@@ -447,17 +447,18 @@ def _write_summaries(session: Session, slot: int, total: dict[str, Counter[Any]]
 
 
 class CaseRows:
-    """One case's step, supplement and resumption rows while a batch is folded: those loaded, and those
-    the batch's events add (a key already there keeps its row, as INSERT … ON CONFLICT DO NOTHING)."""
+    """One case's step, supplement and resumption rows while a batch is folded: those the batch's events
+    add, and (`load`) those already there, which keep their row for a key both have (as INSERT … ON
+    CONFLICT DO NOTHING would)."""
 
-    def __init__(self, slot: int, case_no: str, steps: list[Row], supplements: list[Row], resumes: list[dt.datetime]):
+    def __init__(self, slot: int, case_no: str) -> None:
         self.slot, self.case_no = slot, case_no
-        self.steps = {_STEP_KEY(s): s for s in steps}
-        self.supplements = {_SUPPLEMENT_KEY(s): s for s in supplements}
-        self.resumes = set(resumes)
-        self.loaded_steps = dict(self.steps)
-        self.loaded_supplements = dict(self.supplements)
-        self.loaded_resumes = set(self.resumes)
+        self.steps: dict[tuple[Any, ...], Row] = {}
+        self.supplements: dict[tuple[Any, ...], Row] = {}
+        self.resumes: set[dt.datetime] = set()
+        self.loaded_steps: dict[tuple[Any, ...], Row] = {}
+        self.loaded_supplements: dict[tuple[Any, ...], Row] = {}
+        self.loaded_resumes: set[dt.datetime] = set()
         self.touched = False  # an event of the batch added a step, a request or a resumption
 
     def add_step(self, values: Row) -> None:
@@ -472,6 +473,14 @@ class CaseRows:
         self.touched = True
         self.resumes.add(at)
 
+    def load(self, steps: list[Row], supplements: list[Row], resumes: list[dt.datetime]) -> None:
+        self.loaded_steps = {_STEP_KEY(s): s for s in steps}
+        self.steps = {**self.steps, **self.loaded_steps}
+        self.loaded_supplements = {_SUPPLEMENT_KEY(s): s for s in supplements}
+        self.supplements = {**self.supplements, **self.loaded_supplements}
+        self.loaded_resumes = set(resumes)
+        self.resumes |= self.loaded_resumes
+
 
 def _STEP_KEY(s: Row) -> tuple[Any, ...]:
     return (s["department_code"], s["step_no"], s["left_at"])
@@ -481,16 +490,22 @@ def _SUPPLEMENT_KEY(s: Row) -> tuple[Any, ...]:
     return (s["requested_at"], s["material_code"])
 
 
-def _load(session: Session, slot: int, case_nos: list[str], touched: set[str]) -> dict[str, Any]:
-    """The batch's cases (locked, in one order), their steps and supplements, and the resumptions of
-    those whose events add rows: four statements for the whole batch."""
+def _load_cases(session: Session, slot: int, case_nos: list[str]) -> dict[str, Row]:
+    """The batch's cases, locked, in one order."""
     found = session.execute(
         select(case_fact)
         .where(case_fact.c.slot == slot, case_fact.c.case_no.in_(case_nos))
         .order_by(case_fact.c.case_no)
         .with_for_update()
     ).mappings()
-    cases = {r["case_no"]: dict(r) for r in found}
+    return {r["case_no"]: dict(r) for r in found}
+
+
+def _load_rows(session: Session, slot: int, cases: dict[str, CaseRows]) -> None:
+    """The steps and supplements of `cases`, and the resumptions of those the batch adds rows to."""
+    if not cases:
+        return
+    case_nos = sorted(cases)
     steps: dict[str, list[Row]] = {}
     for r in session.execute(
         select(step_fact).where(step_fact.c.slot == slot, step_fact.c.case_no.in_(case_nos))
@@ -502,14 +517,16 @@ def _load(session: Session, slot: int, case_nos: list[str], touched: set[str]) -
     ).mappings():
         supplements.setdefault(r["case_no"], []).append(dict(r))
     resumes: dict[str, list[dt.datetime]] = {}
+    touched = sorted(n for n, rows in cases.items() if rows.touched)
     if touched:
         for r in session.execute(
             select(resume_fact.c.case_no, resume_fact.c.resumed_at).where(
-                resume_fact.c.slot == slot, resume_fact.c.case_no.in_(sorted(touched))
+                resume_fact.c.slot == slot, resume_fact.c.case_no.in_(touched)
             )
         ).mappings():
             resumes.setdefault(r["case_no"], []).append(r["resumed_at"])
-    return {"cases": cases, "steps": steps, "supplements": supplements, "resumes": resumes}
+    for case_no, rows in cases.items():
+        rows.load(steps.get(case_no, []), supplements.get(case_no, []), resumes.get(case_no, []))
 
 
 _DEFAULTS: Row = {"instant": False, "yellow": False, "red": False, "escalated": False, "supplements": 0}
@@ -533,26 +550,11 @@ def apply_case_events(session: Session, events: Sequence[Event], slot: int, pseu
             by_case.setdefault(case_no, []).append(event)
     if not by_case:
         return
-    touched = {n for n, evs in by_case.items() if any(e.type in _TOUCH_ROWS for e in evs)}
-    loaded = _load(session, slot, sorted(by_case), touched)
-    total: dict[str, Counter[Any]] = {"case": Counter(), "step": Counter(), "supplement": Counter()}
-    new_cases: list[Row] = []
-    changed_cases: list[Row] = []
-    step_rows: list[Row] = []
-    supplement_rows: list[Row] = []
-    resume_rows: list[Row] = []
-    filings: list[tuple[Row | None, Row]] = []
-    years: set[int] = set()
+    loaded = _load_cases(session, slot, sorted(by_case))
+    folded: dict[str, tuple[Row | None, Row, CaseRows, bool]] = {}
     for case_no in sorted(by_case):
-        old = loaded["cases"].get(case_no)
-        rows = CaseRows(
-            slot,
-            case_no,
-            loaded["steps"].get(case_no, []),
-            loaded["supplements"].get(case_no, []),
-            loaded["resumes"].get(case_no, []),
-        )
-        before = _contributions(old, list(rows.loaded_steps.values()), list(rows.loaded_supplements.values()))
+        old = loaded.get(case_no)
+        rows = CaseRows(slot, case_no)
         current = dict(old) if old else {"slot": slot, "case_no": case_no, **_DEFAULTS}
         for event in by_case[case_no]:
             changes = CASE_APPLIERS[event.type](session, current, event, rows)
@@ -561,11 +563,27 @@ def apply_case_events(session: Session, events: Sequence[Event], slot: int, pseu
                 if key is not None:
                     changes["applicant_key"] = key
             current = {**current, **changes}
+        folded[case_no] = (old, current, rows, _rows_matter(old, current, rows))
+    # The step and supplement rows only of the cases whose rows or their figures may change: rows
+    # added, or the keys of the summaries or the dispatch moved (most events change neither).
+    _load_rows(session, slot, {n: rows for n, (_, _, rows, matter) in folded.items() if matter})
+    total: dict[str, Counter[Any]] = {"case": Counter(), "step": Counter(), "supplement": Counter()}
+    new_cases: list[Row] = []
+    changed_cases: list[Row] = []
+    step_rows: list[Row] = []
+    supplement_rows: list[Row] = []
+    resume_rows: list[Row] = []
+    filings: list[tuple[Row | None, Row]] = []
+    years: set[int] = set()
+    for case_no, (old, current, rows, matter) in folded.items():
+        before = _contributions(old, list(rows.loaded_steps.values()), list(rows.loaded_supplements.values()))
         supplements = list(rows.supplements.values())
-        if case_no in touched and supplements:
+        if rows.touched and supplements:
             answer = supplied([s["requested_at"] for s in supplements], sorted(rows.resumes))
             supplements = [{**s, "supplied_at": answer[s["requested_at"]]} for s in supplements]
         new = {**current, **derive(current, supplements)}
+        if old is not None and not matter:  # its supplements were not read: they stand
+            new["supplements"], new["supplement_days"] = old["supplements"], old["supplement_days"]
         steps = step_waits(list(rows.steps.values()), new.get("dispatched_at"))
         if old is None:
             new_cases.append(new)
@@ -606,12 +624,12 @@ def apply_case_events(session: Session, events: Sequence[Event], slot: int, pseu
         associations.case_changed(session, slot, old, new)
 
 
-_TOUCH_ROWS = {
-    EventTypes.CASE_SUPPLEMENT_REQUESTED,
-    EventTypes.CASE_CLOCK_CHANGED,
-    EventTypes.CASE_STEP_COMPLETED,
-    EventTypes.CASE_SENT_BACK,
-}
+def _rows_matter(old: Row | None, current: Row, rows: CaseRows) -> bool:
+    """Whether the case's step and supplement rows are needed: rows added, a new case, or a change of
+    what their figures depend on (the summaries' keys, the dispatch that starts the first step)."""
+    if rows.touched or old is None or old.get("dispatched_at") != current.get("dispatched_at"):
+        return True
+    return _case_keys(old) != _case_keys({**current, **derive(current, [])})
 
 
 def apply_license_event(session: Session, event: Event, slot: int) -> None:
