@@ -10,11 +10,15 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 import sqlalchemy
+from sqlalchemy import select
 
 from data_sharing.app import migrate
 from data_sharing.settings import Settings
+from data_sharing.warehouse import facts
 from data_sharing.warehouse.handlers import make_handlers, record_batch
+from data_sharing.warehouse.models import division_dim, item_dim
 from data_sharing.warehouse.summaries import summarise
 from gov_common.db import Database
 from gov_common.events import Event, EventTypes
@@ -134,3 +138,24 @@ def test_what_a_batch_costs_in_sql(wh_db: Database) -> None:
         assert len(done) == 9 + m * (5 + 1), (m, done)
     one_by_one = statements(wh_db, [e for n in range(4) for e in instant_case(n, "2025-03-07")], batch=False)
     assert len(one_by_one) == 4 * 45  # the per-event path (a batch of one each) for comparison
+
+
+def test_a_failed_batch_leaves_no_dimension_unwritten(wh_db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch that fails is rolled back with the dimension rows it wrote; its events then go one by one
+    (the consumer's fallback) and write them again (the savepoint's rollback forgets what was noted)."""
+    (submitted, *_rest, issued) = instant_case(1, "2025-03-10")
+    real = facts.apply_license_event
+
+    def broken(session: Any, event: Event, slot: int) -> None:
+        raise ValueError("a poison licence event")
+
+    monkeypatch.setattr(facts, "apply_license_event", broken)
+    with wh_db.session() as session:
+        with pytest.raises(ValueError), session.begin_nested():
+            record_batch(session, [submitted, issued], PSEUDONYMS)
+        with session.begin_nested():
+            record_batch(session, [submitted], PSEUDONYMS)
+    monkeypatch.setattr(facts, "apply_license_event", real)
+    with wh_db.session() as session:
+        assert session.scalar(select(division_dim.c.code).where(division_dim.c.code == "330122")) == "330122"
+        assert session.scalar(select(item_dim.c.code).where(item_dim.c.code == A)) == A
