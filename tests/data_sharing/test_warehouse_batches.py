@@ -124,18 +124,18 @@ def statements(db: Database, events: list[Event], *, batch: bool) -> list[str]:
 
 
 def test_what_a_batch_costs_in_sql(wh_db: Database) -> None:
-    """A batch of 8 events each of M instant cases (new applicants) takes a fixed number of statements
-    for the facts and summaries, whatever M, plus five per new filing for "what applicants file next"
-    and one per licence event; one event at a time takes 45 per case (under 6 per event)."""
+    """A batch of the 8 events each of M instant cases (new applicants) takes a fixed number of
+    statements whatever M, and one per licence event; one event at a time takes 45 per case."""
     statements(wh_db, [e for n in range(3) for e in instant_case(n, "2025-03-03")], batch=True)  # dimensions
     for m, day in ((1, "2025-03-04"), (4, "2025-03-05"), (8, "2025-03-06")):
         events = [e for n in range(m) for e in instant_case(n, day)]
         random.Random(m).shuffle(events)
         done = statements(wh_db, events, batch=True)
         # The slot; cases, steps, supplements, resumptions read; cases inserted; resumptions; the year;
-        # the case summary: 9. Then per case its applicant (inserted, locked, read, the first filing,
-        # the item's count) and its licence.
-        assert len(done) == 9 + m * (5 + 1), (m, done)
+        # the case summary: 9. "What applicants file next": the applicants inserted, locked, their first
+        # filings read, the new ones written, the items' counts: 5 (no applicant filed a second item:
+        # no pair). Then one per licence.
+        assert len(done) == 9 + 5 + m, (m, done)
     one_by_one = statements(wh_db, [e for n in range(4) for e in instant_case(n, "2025-03-07")], batch=False)
     assert len(one_by_one) == 4 * 45  # the per-event path (a batch of one each) for comparison
 

@@ -620,8 +620,7 @@ def apply_case_events(session: Session, events: Sequence[Event], slot: int, pseu
     for year in sorted(years):
         dims.ensure_year(session, year)
     _write_summaries(session, slot, total)
-    for old, new in filings:
-        associations.case_changed(session, slot, old, new)
+    associations.cases_changed(session, slot, filings)
 
 
 def _rows_matter(old: Row | None, current: Row, rows: CaseRows) -> bool:

@@ -27,13 +27,6 @@ def upsert(
         session.execute(statement.on_conflict_do_nothing(index_elements=key))
 
 
-def add_to(session: Session, table: Table, keys: Mapping[str, Any], delta: Mapping[str, int]) -> None:
-    """Add `delta` to the measures of the summary row `keys` (created at zero)."""
-    changes = {k: v for k, v in delta.items() if v}
-    if changes:
-        session.execute(_built(session, table, list(keys), sorted(changes), add=True), {**keys, **changes})
-
-
 # The statements of upsert_many and add_many, built once per dialect, table and columns: building
 # `excluded` proxies every column of the table, which cost more than the execution itself.
 _BUILT: dict[tuple[Any, ...], Any] = {}
