@@ -159,7 +159,7 @@ def test_an_item_applicants_filed_next_is_recommended_from_five_applicants_on(
             # Every event again: the inbox drops the copies; the counts stay.
             counted = association_rows()
             publish(ds, both + fifth + only_a)
-            _wait(lambda: sum(lag.measure(settings.consumer_group, [Topics.CASE]).values()) == 0)
+            _wait(lambda: sum(lag.measure(settings.warehouse_consumer_group, [Topics.CASE]).values()) == 0)
             assert association_rows() == counted and pair_count() == 5
 
             # Each ask is in data-sharing's audit log, by service-management, with its purpose.

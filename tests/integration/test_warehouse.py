@@ -5,16 +5,20 @@ figures."""
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from data_sharing.app import create_runtime, migrate
+from data_sharing.licenses.models import License
 from data_sharing.settings import Settings
-from data_sharing.warehouse import pseudonym
+from data_sharing.warehouse import facts, pseudonym
 from data_sharing.warehouse import queries as q
 from data_sharing.warehouse.handlers import slots
 from data_sharing.warehouse.models import case_fact, license_fact, resume_fact, step_fact, supplement_fact
@@ -22,7 +26,7 @@ from data_sharing.warehouse.rebuild import rebuild
 from gov_common.auth import TokenVerifier
 from gov_common.backlog import lag_source
 from gov_common.bus import make_bus
-from gov_common.events import Event, Topics
+from gov_common.events import Event, EventTypes, Topics
 from gov_common.service import ServiceRuntime
 from tests.data_sharing.test_warehouse import in_order
 from tests.data_sharing.test_warehouse_rebuild import figures, licence_issued
@@ -74,7 +78,7 @@ def test_the_consumer_keeps_the_warehouse_and_a_rebuild_from_kafka_agrees(
         _wait(all_handled)
         counted = figures(runtime.db)
         publish(runtime, events)  # every event delivered again, then handled as a duplicate
-        _wait(lambda: sum(lag.measure(settings.consumer_group, [Topics.CASE, Topics.LICENSE]).values()) == 0)
+        _wait(lambda: sum(lag.measure(settings.warehouse_consumer_group, [Topics.CASE, Topics.LICENSE]).values()) == 0)
         assert figures(runtime.db) == counted
     finally:
         lag.close()
@@ -92,3 +96,71 @@ def test_the_consumer_keeps_the_warehouse_and_a_rebuild_from_kafka_agrees(
         assert slots(s) == (1, None)
         assert s.scalar(select(func.count()).select_from(case_fact).where(case_fact.c.slot == 0)) == 0
     runtime.db.engine.dispose()
+
+
+def test_a_licence_is_issued_while_the_warehouse_is_stuck(
+    new_database: Callable[[str], str], kafka_bootstrap: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The warehouse has a consumer group of its own: while its handler hangs on an approval, the
+    licences' group issues the licence; released, the warehouse catches up."""
+    settings = Settings(
+        environment="test",
+        database_url=new_database(f"ds_whl_{uuid.uuid4().hex[:6]}"),
+        bus="kafka",
+        kafka_bootstrap=kafka_bootstrap,
+        topic_namespace=f"whl{uuid.uuid4().hex[:8]}.",
+        license_signing_key_path=str(tmp_path / "license.pem"),
+        seed_demo=False,
+    )
+    migrate(settings)
+    entered, release = threading.Event(), threading.Event()
+    original = facts.apply_batch
+
+    def stuck(session: Any, events: Any, slot: int, pseudonyms: Any) -> None:
+        entered.set()
+        assert release.wait(60), "never released"
+        original(session, events, slot, pseudonyms)
+
+    monkeypatch.setattr(facts, "apply_batch", stuck)
+    runtime = create_runtime(settings, verifier=TokenVerifier(lambda: {"keys": []}, issuer="x", audience="y"))
+    runtime.bus.ensure_topics([Topics.CASE, Topics.LICENSE])
+    runtime.start()
+    approval = _approval()
+    try:
+        publish(runtime, [approval])
+        _wait(entered.is_set)  # the warehouse holds the approval
+        _wait(lambda: _licence_of(runtime, approval) is not None)
+        assert not release.is_set() and _case_facts(runtime) == 0  # issued while the warehouse waits
+        release.set()
+        _wait(lambda: _case_facts(runtime) == 1)  # then it catches up
+    finally:
+        release.set()
+        runtime.stop()
+        runtime.db.engine.dispose()
+
+
+def _approval() -> Event:
+    case_no = f"20261205{uuid.uuid4().int % 10**10:010d}"
+    spec = {
+        "type": "business_license",
+        "name": "营业执照",
+        "issuer_department": "amr",
+        "holder": {"id_number": "11010519491231002X", "name": "张三", "type": "person"},
+        "fields": {"business_name": "张三小吃店", "business_address": "人民路1号"},
+    }
+    return Event.new(
+        type=EventTypes.CASE_APPROVED,
+        source="/business-systems/amr",
+        subject=case_no,
+        data={"case_no": case_no, "item_code": "330122-AMR-XK-0001", "department_code": "amr", "license": spec},
+    )
+
+
+def _licence_of(runtime: ServiceRuntime, approval: Event) -> str | None:
+    with runtime.db.session() as s:
+        return s.scalar(select(License.license_no).where(License.case_no == approval.data["case_no"]))
+
+
+def _case_facts(runtime: ServiceRuntime) -> int:
+    with runtime.db.session() as s:
+        return int(s.scalar(select(func.count()).select_from(case_fact)) or 0)

@@ -187,6 +187,9 @@ class DeadLetters:
         self.db = db
         self.service = service
         self.handlers = dict(handlers or {})
+        # The handlers of the service's further consumer groups (ServiceRuntime.add_consumer), by group:
+        # a letter is replayed through its own group's handler.
+        self.group_handlers: dict[str, dict[str, Any]] = {}
         self.accepts = accepts
         self.refresh_seconds = refresh_seconds
         self._gauged: set[tuple[str, str]] = set()
@@ -294,8 +297,9 @@ class DeadLetters:
             event = Event.decode(payload or b"")
         except EventFormatError as exc:
             return self._failed(letter_id, f"undecodable: {exc}")
-        handler = self.handlers.get(event.type)
-        if handler is None or (self.accepts is not None and not self.accepts(event)):
+        other = self.group_handlers.get(letter.group)
+        handler = (other if other is not None else self.handlers).get(event.type)
+        if handler is None or (other is None and self.accepts is not None and not self.accepts(event)):
             return self._settle(letter_id, "ignored", f"no handler of {letter.group} takes {event.type}")
         token = set_request_id(event.request_id)
         try:

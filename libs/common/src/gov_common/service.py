@@ -96,6 +96,8 @@ class ServiceRuntime:
         self.dead_letters = DeadLetters(db=self.db, service=name, handlers=self.handlers, accepts=accepts)
         if self.consumer is not None:
             self.consumer.on_dead_letter = self.dead_letters.record
+        # Further consumer groups of this service (add_consumer), run beside `consumer` by a worker.
+        self.consumers: list[EventConsumer] = []
         self.service_credentials: ServiceCredentials | None = None
         if settings.service_client_secret:
             self.service_credentials = ServiceCredentials(
@@ -119,6 +121,27 @@ class ServiceRuntime:
         self.extras: dict[str, Any] = {}
         self.started = False
 
+    def add_consumer(self, *, group: str, topics: Sequence[str], handlers: Mapping[str, EventHandler]) -> EventConsumer:
+        """A further consumer group of this service, with its own offsets and inbox rows: its events are
+        handled apart from (and never delay) the main group's. Started and stopped with the main
+        consumer, where the worker runs; its dead letters are replayed through its own handlers."""
+        consumer = EventConsumer(
+            db=self.db,
+            bus=self.bus,
+            group=group,
+            topics=topics,
+            handlers=handlers,
+            service=self.name,
+            max_attempts=self.settings.consumer_max_attempts,
+            backoff_seconds=self.settings.consumer_retry_backoff_seconds,
+            backoff_cap_seconds=self.settings.consumer_retry_backoff_cap_seconds,
+            max_batch=self.settings.consumer_max_poll_records,
+        )
+        consumer.on_dead_letter = self.dead_letters.record
+        self.dead_letters.group_handlers[group] = dict(handlers)
+        self.consumers.append(consumer)
+        return consumer
+
     def share_revocations(self, revocations: RevocationList) -> None:
         """Use a revocation list another runtime of this process (or the launcher) keeps up to date."""
         self.revocations = revocations
@@ -135,19 +158,22 @@ class ServiceRuntime:
                 log.info("a start-up step of %s raced with another replica; running it again", self.name)
                 time.sleep(0.5)
                 hook()
-        topics = list(dict.fromkeys([*self.produced_topics, *self.consumed_topics]))
+        consumed = list(dict.fromkeys([*self.consumed_topics, *(t for c in self.consumers for t in c.topics)]))
+        topics = list(dict.fromkeys([*self.produced_topics, *consumed]))
         if topics:
-            self.bus.ensure_topics(topics + [f"{t}.dlt" for t in self.consumed_topics])
+            self.bus.ensure_topics(topics + [f"{t}.dlt" for t in consumed])
         self.bus.ensure_topics([Topics.TOKEN], config={"cleanup.policy": "compact"})
         if self.revocation_feed is not None:
             self.revocation_feed.start()
             if not self.revocation_feed.wait_caught_up(REVOCATIONS_CATCH_UP_SECONDS):
                 log.warning("%s: the revocation list is not read yet; not ready until it is", self.name)
         self.relay.start()
-        if self.consumer is not None:
+        if self.consumer is not None or self.consumers:
             self.dead_letters.start()
-        if self.consumer is not None and (self.settings.run_worker if worker is None else worker):
-            self.consumer.start()
+        if self.settings.run_worker if worker is None else worker:
+            for consumer in [self.consumer, *self.consumers]:
+                if consumer is not None:
+                    consumer.start()
         self.gauges.start()
         self.started = True
         log.info("service %s started", self.name)
@@ -158,8 +184,9 @@ class ServiceRuntime:
         self.gauges.stop()
         if self.revocation_feed is not None:
             self.revocation_feed.request_stop()  # its last poll ends while the others stop
-        if self.consumer is not None:
-            self.consumer.stop()
+        for consumer in [self.consumer, *self.consumers]:
+            if consumer is not None:
+                consumer.stop()
         self.relay.stop()
         self.dead_letters.stop()
         if self.revocation_feed is not None:

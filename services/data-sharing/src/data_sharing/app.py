@@ -70,21 +70,25 @@ def create_runtime(
 ) -> ServiceRuntime:
     signer = signer or create_signer(settings)
 
-    warehouse = warehouse_handlers(pseudonym.load(settings))
-
     def on_approved(session: Session, event: Event) -> None:
         issue_for_approved_case(session, event, signer=signer)
-        warehouse[EventTypes.CASE_APPROVED](session, event)
 
     runtime = ServiceRuntime(
         name=NAME,
         settings=settings,
         bus=bus,
         verifier=verifier,
-        # The warehouse (docs/warehouse.md) takes the case and licence events; the approval also issues the licence.
-        handlers={**warehouse, EventTypes.CASE_APPROVED: on_approved},
-        consumed_topics=[Topics.CASE, Topics.LICENSE],
+        # The approval issues the licence; nothing else of this group, so nothing delays it.
+        handlers={EventTypes.CASE_APPROVED: on_approved},
+        consumed_topics=[Topics.CASE],
         produced_topics=[Topics.LICENSE],
+    )
+    # The warehouse (docs/warehouse.md) in a consumer group of its own: the case and licence events, a
+    # poll batch at a time. It may lag behind under a peak and catch up; licences never wait for it.
+    runtime.add_consumer(
+        group=settings.warehouse_consumer_group,
+        topics=[Topics.CASE, Topics.LICENSE],
+        handlers=warehouse_handlers(pseudonym.load(settings)),
     )
     # gov.credit.v1 (compacted, keyed by subject): service-management's read model of the credit lists.
     runtime.on_start.append(lambda: runtime.bus.ensure_topics([Topics.CREDIT], config=CREDIT_TOPIC_CONFIG))

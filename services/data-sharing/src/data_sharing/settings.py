@@ -13,6 +13,9 @@ class Settings(ServiceSettings):
 
     database_url: str = "sqlite:///var/data-sharing.db"
     consumer_group: str = "data-sharing"
+    # The warehouse's consumer group (docs/warehouse.md): apart from the licences' group, so that a
+    # warehouse that lags never delays a licence. A new group reads the topics from their beginning.
+    warehouse_consumer_group: str = "data-sharing-warehouse"
     # Ed25519 key that signs electronic licences; generated on first start outside production.
     license_signing_key_path: str = "var/keys/license-signing.pem"
     # Retired licence-signing keys (PEM files of public or private keys) that still verify what they signed.

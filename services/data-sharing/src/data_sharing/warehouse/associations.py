@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, literal, select, update
+from sqlalchemy import and_, delete, func, insert, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from data_sharing.warehouse.models import applicant, applicant_item, case_fact, item_applicants, item_pair
-from data_sharing.warehouse.upsert import add_to, insert_ignore
+from data_sharing.warehouse.upsert import add_many, upsert_many
 
 Row = dict[str, Any]
 
@@ -40,48 +41,54 @@ def _pairs(firsts: dict[str, dt.datetime]) -> Counter[tuple[str, str]]:
     return out
 
 
-def case_changed(session: Session, slot: int, old: Row | None, new: Row) -> None:
-    """After a case fact changed from `old` to `new`: its filing into the applicant's first filings."""
-    filing = _filing(new)
-    if filing is None or filing == _filing(old):
+def cases_changed(session: Session, slot: int, changes: Sequence[tuple[Row | None, Row]]) -> None:
+    """After a batch changed case facts from `old` to `new`: their filings into the applicants' first
+    filings, with six statements for the whole batch, and none when no filing is new or moved (the
+    applicants' rows inserted and locked in one order, their first filings read, then written, and the
+    item and pair counts' summed differences)."""
+    filings = [f for old, new in changes if (f := _filing(new)) is not None and f != _filing(old)]
+    if not filings:
         return
-    key, item, at = filing
-    insert_ignore(session, applicant, [{"slot": slot, "applicant_key": key}], key=["slot", "applicant_key"])
-    # The applicant's lock: a second case of theirs in another transaction waits here, then sees this one.
+    keys = sorted({key for key, _, _ in filings})
+    upsert_many(session, applicant, ["slot", "applicant_key"], [], [{"slot": slot, "applicant_key": k} for k in keys])
+    # The applicants' locks: a case of theirs in another transaction waits here, then sees these.
     session.execute(
         select(applicant.c.applicant_key)
-        .where(applicant.c.slot == slot, applicant.c.applicant_key == key)
+        .where(applicant.c.slot == slot, applicant.c.applicant_key.in_(keys))
+        .order_by(applicant.c.applicant_key)
         .with_for_update()
     )
-    rows = session.execute(
-        select(applicant_item.c.item_code, applicant_item.c.first_filed_at).where(
-            applicant_item.c.slot == slot, applicant_item.c.applicant_key == key
+    before: dict[str, dict[str, dt.datetime]] = {k: {} for k in keys}
+    for r in session.execute(
+        select(applicant_item.c.applicant_key, applicant_item.c.item_code, applicant_item.c.first_filed_at).where(
+            applicant_item.c.slot == slot, applicant_item.c.applicant_key.in_(keys)
         )
-    ).all()
-    before = {r.item_code: r.first_filed_at for r in rows}
-    known = before.get(item)
-    if known is not None and known <= at:
-        return  # an earlier filing of the item by the same applicant stands
-    after = {**before, item: at}
-    if known is None:
-        session.execute(insert(applicant_item).values(slot=slot, applicant_key=key, item_code=item, first_filed_at=at))
-        add_to(session, item_applicants, {"slot": slot, "item_code": item}, {"applicants": 1})
-    else:
-        session.execute(
-            update(applicant_item)
-            .where(
-                applicant_item.c.slot == slot,
-                applicant_item.c.applicant_key == key,
-                applicant_item.c.item_code == item,
-            )
-            .values(first_filed_at=at)
-        )
-    old_pairs, new_pairs = _pairs(before), _pairs(after)
-    for pair in sorted(set(old_pairs) | set(new_pairs)):  # one lock order
-        change = new_pairs[pair] - old_pairs[pair]
-        if change:
-            keys = {"slot": slot, "item_code": pair[0], "next_item_code": pair[1]}
-            add_to(session, item_pair, keys, {"applicants": change})
+    ).mappings():
+        before[r["applicant_key"]][r["item_code"]] = r["first_filed_at"]
+    after = {k: dict(v) for k, v in before.items()}
+    for key, item, at in filings:
+        known = after[key].get(item)
+        if known is None or at < known:  # an earlier filing of the item by the same applicant stands
+            after[key][item] = at
+    firsts: list[Row] = []
+    reach: Counter[str] = Counter()
+    pairs: Counter[tuple[str, str]] = Counter()
+    for key in keys:
+        for item, at in sorted(after[key].items()):
+            if before[key].get(item) != at:
+                firsts.append({"slot": slot, "applicant_key": key, "item_code": item, "first_filed_at": at})
+                if item not in before[key]:
+                    reach[item] += 1
+        if after[key] != before[key]:
+            pairs.update(_pairs(after[key]))
+            pairs.subtract(_pairs(before[key]))
+    upsert_many(session, applicant_item, ["slot", "applicant_key", "item_code"], ["first_filed_at"], firsts)
+    rows = [{"slot": slot, "item_code": item, "applicants": n} for item, n in sorted(reach.items()) if n]
+    add_many(session, item_applicants, ["slot", "item_code"], ["applicants"], rows)
+    rows = [
+        {"slot": slot, "item_code": a, "next_item_code": b, "applicants": n} for (a, b), n in sorted(pairs.items()) if n
+    ]  # one lock order
+    add_many(session, item_pair, ["slot", "item_code", "next_item_code"], ["applicants"], rows)
 
 
 def recompute(session: Session, slot: int) -> None:

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from data_sharing.warehouse import associations
 from data_sharing.warehouse import dimensions as dims
 from data_sharing.warehouse.models import (
+    CASE_MEASURES,
     LONG_WAIT_DAYS,
     SLOTTED,
+    STEP_MEASURES,
     case_daily,
     case_fact,
     license_fact,
@@ -31,7 +33,7 @@ from data_sharing.warehouse.models import (
     supplement_fact,
 )
 from data_sharing.warehouse.pseudonym import Pseudonyms
-from data_sharing.warehouse.upsert import add_to, insert_ignore, upsert
+from data_sharing.warehouse.upsert import add_many, upsert, upsert_many
 from gov_common.events import Event, EventTypes
 from gov_common.identity import age_on
 from gov_common.workdays import local_date
@@ -129,7 +131,7 @@ def _due(row: Row, data: Mapping[str, Any], at: dt.datetime) -> Row:
 # What each event sets
 
 
-def _submitted(session: Session, row: Row, event: Event, slot: int) -> Row:
+def _submitted(session: Session, row: Row, event: Event, rows: CaseRows) -> Row:
     data, at = event.data, _time(event.data.get("submitted_at"), _event_time(event))
     out = {**_item(session, data), **_applicant(session, data, at), "submitted_at": at, **_due(row, data, at)}
     if isinstance(data.get("channel"), str):
@@ -139,7 +141,7 @@ def _submitted(session: Session, row: Row, event: Event, slot: int) -> Row:
     return out
 
 
-def _accepted(session: Session, row: Row, event: Event, slot: int) -> Row:
+def _accepted(session: Session, row: Row, event: Event, rows: CaseRows) -> Row:
     at = _event_time(event)
     return {
         **_fill(row, _item(session, event.data)),
@@ -148,13 +150,13 @@ def _accepted(session: Session, row: Row, event: Event, slot: int) -> Row:
     }
 
 
-def _rejected(session: Session, row: Row, event: Event, slot: int) -> Row:
+def _rejected(session: Session, row: Row, event: Event, rows: CaseRows) -> Row:
     at = _event_time(event)
     out = {**_fill(row, _item(session, event.data)), **_fill(row, _applicant(session, event.data, at))}
     return {**out, "rejected_at": at, "outcome": "rejected"}
 
 
-def _dispatched(session: Session, row: Row, event: Event, slot: int) -> Row:
+def _dispatched(session: Session, row: Row, event: Event, rows: CaseRows) -> Row:
     data, at = event.data, _event_time(event)
     out: Row = {**_item(session, data), **_fill(row, _applicant(session, data, at)), "dispatched_at": at}
     out["instant_allowed"] = bool(data.get("instant_approval"))
@@ -163,32 +165,31 @@ def _dispatched(session: Session, row: Row, event: Event, slot: int) -> Row:
     return {**out, **_due(row, data, at)}
 
 
-def _supplement_requested(session: Session, row: Row, event: Event, slot: int) -> Row:
-    at, case_no = _event_time(event), str(event.data["case_no"])
+def _supplement_requested(session: Session, row: Row, event: Event, rows: CaseRows) -> Row:
+    at = _event_time(event)
     materials = [m for m in event.data.get("materials") or [] if isinstance(m, Mapping) and m.get("code")]
     item = _item(session, event.data)
     if item.get("item_code"):
         dims.ensure_materials(session, item["item_code"], [dict(m) for m in materials])
-    rows = [
-        {
-            "slot": slot,
-            "case_no": case_no,
-            "requested_at": at,
-            "material_code": str(m["code"])[:64],
-            "material_name": str(m.get("name") or m["code"])[:200],
-        }
-        for m in materials
-    ]
-    insert_ignore(session, supplement_fact, rows, key=["slot", "case_no", "requested_at", "material_code"])
+    for m in materials:
+        rows.add_supplement(
+            {
+                "slot": rows.slot,
+                "case_no": rows.case_no,
+                "requested_at": at,
+                "material_code": str(m["code"])[:64],
+                "material_name": str(m.get("name") or m["code"])[:200],
+                "supplied_at": None,
+            }
+        )
     # A resume told before this request (another order of delivery) belongs to it if it came later.
     return {**_fill(row, item), **_fill(row, _applicant(session, event.data, at))}
 
 
-def _clock_changed(session: Session, row: Row, event: Event, slot: int) -> Row:
+def _clock_changed(session: Session, row: Row, event: Event, rows: CaseRows) -> Row:
     data, at = event.data, _event_time(event)
     if not data.get("paused") and not data.get("stopped"):
-        rows = [{"slot": slot, "case_no": str(data["case_no"])[:32], "resumed_at": at}]
-        insert_ignore(session, resume_fact, rows, key=["slot", "case_no", "resumed_at"])
+        rows.add_resume(at)
     return _due(row, data, at) if data.get("due_at") else {}
 
 
@@ -204,28 +205,31 @@ def supplied(requests: list[dt.datetime], resumes: list[dt.datetime]) -> dict[dt
     return out
 
 
-def _step(session: Session, row: Row, event: Event, slot: int) -> Row:
+def _step(session: Session, row: Row, event: Event, rows: CaseRows) -> Row:
     data = event.data
     department = data.get("department_code")
     if not isinstance(department, str) or not isinstance(data.get("step_no"), int):
         return {}
     sent_back = event.type == EventTypes.CASE_SENT_BACK
-    values = {
-        "slot": slot,
-        "case_no": str(data["case_no"]),
-        "department_code": department,
-        "step_no": data["step_no"],
-        "left_at": _time(data.get("at"), _event_time(event)),
-        "step": str(data.get("step") or "")[:64],
-        "step_label": (str(data["step_label"])[:100] if data.get("step_label") else None),
-        "action": "sent_back" if sent_back else str(data.get("action") or "done")[:16],
-    }
-    insert_ignore(session, step_fact, [values], key=["slot", "case_no", "department_code", "step_no", "left_at"])
+    rows.add_step(
+        {
+            "slot": rows.slot,
+            "case_no": rows.case_no,
+            "department_code": department,
+            "step_no": data["step_no"],
+            "left_at": _time(data.get("at"), _event_time(event)),
+            "step": str(data.get("step") or "")[:64],
+            "step_label": (str(data["step_label"])[:100] if data.get("step_label") else None),
+            "action": "sent_back" if sent_back else str(data.get("action") or "done")[:16],
+            "entered_at": None,
+            "waiting_days": None,
+        }
+    )
     dims.ensure_department(session, department)
     return {}
 
 
-def _approved(session: Session, row: Row, event: Event, slot: int) -> Row:
+def _approved(session: Session, row: Row, event: Event, rows: CaseRows) -> Row:
     data = event.data
     out: Row = {**_fill(row, _item(session, data)), **_fill(row, _applicant(session, data, _event_time(event)))}
     out["decided_at"] = _time(data.get("decided_at"), _event_time(event))
@@ -234,13 +238,13 @@ def _approved(session: Session, row: Row, event: Event, slot: int) -> Row:
     return out
 
 
-def _denied(session: Session, row: Row, event: Event, slot: int) -> Row:
-    out = _approved(session, row, event, slot)
+def _denied(session: Session, row: Row, event: Event, rows: CaseRows) -> Row:
+    out = _approved(session, row, event, rows)
     # A denial ends the case (办结); service-management sends no gov.case.concluded for it.
     return {**out, "outcome": "denied", "instant": bool(event.data.get("automated")), "concluded_at": out["decided_at"]}
 
 
-def _concluded(session: Session, row: Row, event: Event, slot: int) -> Row:
+def _concluded(session: Session, row: Row, event: Event, rows: CaseRows) -> Row:
     data = event.data
     out: Row = {"concluded_at": _time(data.get("concluded_at"), _event_time(event))}
     if data.get("license_no"):
@@ -248,19 +252,19 @@ def _concluded(session: Session, row: Row, event: Event, slot: int) -> Row:
     return {**_fill(row, _item(session, data)), **_fill(row, _applicant(session, data, _event_time(event))), **out}
 
 
-def _evaluated(session: Session, row: Row, event: Event, slot: int) -> Row:
+def _evaluated(session: Session, row: Row, event: Event, rows: CaseRows) -> Row:
     rating = event.data.get("rating")
     if not isinstance(rating, int) or not 1 <= rating <= 5:
         return {}
     return {"rating": rating, "evaluated_at": _time(event.data.get("evaluated_at"), _event_time(event))}
 
 
-def _time_warning(session: Session, row: Row, event: Event, slot: int) -> Row:
+def _time_warning(session: Session, row: Row, event: Event, rows: CaseRows) -> Row:
     level = event.data.get("level")
     return {"red": True, "yellow": True} if level == "red" else {"yellow": True} if level == "yellow" else {}
 
 
-def _escalated(session: Session, row: Row, event: Event, slot: int) -> Row:
+def _escalated(session: Session, row: Row, event: Event, rows: CaseRows) -> Row:
     return {"escalated": True}
 
 
@@ -269,7 +273,7 @@ def _fill(row: Row, values: Row) -> Row:
     return {k: v for k, v in values.items() if row.get(k) is None}
 
 
-CASE_APPLIERS: dict[str, Callable[[Session, Row, Event, int], Row]] = {
+CASE_APPLIERS: dict[str, Callable[[Session, Row, Event, CaseRows], Row]] = {
     CASE_SUBMITTED: _submitted,
     EventTypes.CASE_ACCEPTED: _accepted,
     EventTypes.CASE_REJECTED: _rejected,
@@ -416,123 +420,215 @@ def _contributions(case: Row | None, steps: list[Row], supplements: list[Row]) -
 
 
 _SUMMARIES = {"case": case_daily, "step": step_daily, "supplement": supplement_daily}
+_SUMMARY_MEASURES = {"case": CASE_MEASURES, "step": STEP_MEASURES, "supplement": ("asked",)}
 
 
-def _apply_difference(
-    session: Session, slot: int, before: dict[str, Counter[Any]], after: dict[str, Counter[Any]]
+def _difference(
+    total: dict[str, Counter[Any]], before: dict[str, Counter[Any]], after: dict[str, Counter[Any]]
 ) -> None:
+    """Add a case's change of contribution (after − before) to the batch's `total`."""
+    for name in _SUMMARIES:
+        for key in set(before[name]) | set(after[name]):
+            change = after[name][key] - before[name][key]
+            if change:
+                total[name][key] += change
+
+
+def _write_summaries(session: Session, slot: int, total: dict[str, Counter[Any]]) -> None:
+    """The batch's summed changes: one multi-row upsert per summary table (rows in one lock order)."""
     for name, table in _SUMMARIES.items():
         grouped: dict[tuple[Any, ...], dict[str, int]] = {}
-        for keys, measure in set(before[name]) | set(after[name]):
-            change = after[name][(keys, measure)] - before[name][(keys, measure)]
+        for (keys, measure), change in total[name].items():
             if change:
                 grouped.setdefault(keys, {})[measure] = change
-        for keys, delta in sorted(grouped.items(), key=lambda kv: repr(kv[0])):  # one lock order
-            add_to(session, table, {"slot": slot, **dict(keys)}, delta)
+        if grouped:
+            rows = [{"slot": slot, **dict(keys), **delta} for keys, delta in sorted(grouped.items(), key=repr)]
+            add_many(session, table, [c.name for c in table.primary_key.columns], _SUMMARY_MEASURES[name], rows)
 
 
-def _load(session: Session, slot: int, case_no: str) -> tuple[Row | None, list[Row], list[Row]]:
-    found = (
-        session.execute(
-            select(case_fact).where(case_fact.c.slot == slot, case_fact.c.case_no == case_no).with_for_update()
-        )
-        .mappings()
-        .first()
-    )
-    steps = (
-        session.execute(select(step_fact).where(step_fact.c.slot == slot, step_fact.c.case_no == case_no))
-        .mappings()
-        .all()
-    )
-    supplements = (
-        session.execute(
-            select(supplement_fact).where(supplement_fact.c.slot == slot, supplement_fact.c.case_no == case_no)
-        )
-        .mappings()
-        .all()
-    )
-    return (dict(found) if found else None), [dict(s) for s in steps], [dict(s) for s in supplements]
+class CaseRows:
+    """One case's step, supplement and resumption rows while a batch is folded: those the batch's events
+    add, and (`load`) those already there, which keep their row for a key both have (as INSERT … ON
+    CONFLICT DO NOTHING would)."""
+
+    def __init__(self, slot: int, case_no: str) -> None:
+        self.slot, self.case_no = slot, case_no
+        self.steps: dict[tuple[Any, ...], Row] = {}
+        self.supplements: dict[tuple[Any, ...], Row] = {}
+        self.resumes: set[dt.datetime] = set()
+        self.loaded_steps: dict[tuple[Any, ...], Row] = {}
+        self.loaded_supplements: dict[tuple[Any, ...], Row] = {}
+        self.loaded_resumes: set[dt.datetime] = set()
+        self.touched = False  # an event of the batch added a step, a request or a resumption
+
+    def add_step(self, values: Row) -> None:
+        self.touched = True
+        self.steps.setdefault(_STEP_KEY(values), values)
+
+    def add_supplement(self, values: Row) -> None:
+        self.touched = True
+        self.supplements.setdefault(_SUPPLEMENT_KEY(values), values)
+
+    def add_resume(self, at: dt.datetime) -> None:
+        self.touched = True
+        self.resumes.add(at)
+
+    def load(self, steps: list[Row], supplements: list[Row], resumes: list[dt.datetime]) -> None:
+        self.loaded_steps = {_STEP_KEY(s): s for s in steps}
+        self.steps = {**self.steps, **self.loaded_steps}
+        self.loaded_supplements = {_SUPPLEMENT_KEY(s): s for s in supplements}
+        self.supplements = {**self.supplements, **self.loaded_supplements}
+        self.loaded_resumes = set(resumes)
+        self.resumes |= self.loaded_resumes
+
+
+def _STEP_KEY(s: Row) -> tuple[Any, ...]:
+    return (s["department_code"], s["step_no"], s["left_at"])
+
+
+def _SUPPLEMENT_KEY(s: Row) -> tuple[Any, ...]:
+    return (s["requested_at"], s["material_code"])
+
+
+def _load_cases(session: Session, slot: int, case_nos: list[str]) -> dict[str, Row]:
+    """The batch's cases, locked, in one order."""
+    found = session.execute(
+        select(case_fact)
+        .where(case_fact.c.slot == slot, case_fact.c.case_no.in_(case_nos))
+        .order_by(case_fact.c.case_no)
+        .with_for_update()
+    ).mappings()
+    return {r["case_no"]: dict(r) for r in found}
+
+
+def _load_rows(session: Session, slot: int, cases: dict[str, CaseRows]) -> None:
+    """The steps and supplements of `cases`, and the resumptions of those the batch adds rows to."""
+    if not cases:
+        return
+    case_nos = sorted(cases)
+    steps: dict[str, list[Row]] = {}
+    for r in session.execute(
+        select(step_fact).where(step_fact.c.slot == slot, step_fact.c.case_no.in_(case_nos))
+    ).mappings():
+        steps.setdefault(r["case_no"], []).append(dict(r))
+    supplements: dict[str, list[Row]] = {}
+    for r in session.execute(
+        select(supplement_fact).where(supplement_fact.c.slot == slot, supplement_fact.c.case_no.in_(case_nos))
+    ).mappings():
+        supplements.setdefault(r["case_no"], []).append(dict(r))
+    resumes: dict[str, list[dt.datetime]] = {}
+    touched = sorted(n for n, rows in cases.items() if rows.touched)
+    if touched:
+        for r in session.execute(
+            select(resume_fact.c.case_no, resume_fact.c.resumed_at).where(
+                resume_fact.c.slot == slot, resume_fact.c.case_no.in_(touched)
+            )
+        ).mappings():
+            resumes.setdefault(r["case_no"], []).append(r["resumed_at"])
+    for case_no, rows in cases.items():
+        rows.load(steps.get(case_no, []), supplements.get(case_no, []), resumes.get(case_no, []))
 
 
 _DEFAULTS: Row = {"instant": False, "yellow": False, "red": False, "escalated": False, "supplements": 0}
 
 
-def apply_case_event(session: Session, event: Event, slot: int, pseudonyms: Pseudonyms) -> None:
-    applier = CASE_APPLIERS.get(event.type)
+def _case_no(event: Event) -> str | None:
     case_no = event.data.get("case_no")
-    if applier is None or not isinstance(case_no, str) or not case_no:
+    if event.type not in CASE_APPLIERS or not isinstance(case_no, str) or not case_no:
+        return None
+    return case_no[:32]
+
+
+def apply_case_events(session: Session, events: Sequence[Event], slot: int, pseudonyms: Pseudonyms) -> None:
+    """A batch of case events into the slot: the events folded per case in memory (in their order),
+    every derived figure computed once per case, then one write per table for the whole batch and the
+    summaries' summed changes. The same rows as the events one by one, in any grouping."""
+    by_case: dict[str, list[Event]] = {}
+    for event in events:
+        case_no = _case_no(event)
+        if case_no is not None:
+            by_case.setdefault(case_no, []).append(event)
+    if not by_case:
         return
-    case_no = case_no[:32]
-    old, old_steps, old_supplements = _load(session, slot, case_no)
-    before = _contributions(old, old_steps, old_supplements)
-    current = old or {"slot": slot, "case_no": case_no, **_DEFAULTS}
-    changes = applier(session, current, event, slot)
-    if current.get("applicant_key") is None:
-        key = pseudonyms.of_applicant(event.data.get("applicant"))
-        if key is not None:
-            changes["applicant_key"] = key
-    _, steps, supplements = (
-        _load(session, slot, case_no) if event.type in _TOUCH_ROWS else (None, old_steps, old_supplements)
-    )
-    if event.type in _TOUCH_ROWS and supplements:
-        supplements = _supply(session, slot, case_no, supplements)
-    new = {**current, **changes}
-    new.update(derive(new, supplements))
-    steps = step_waits(steps, new.get("dispatched_at"))
-    if old is None:
-        session.execute(case_fact.insert().values(**new))
-    elif new != old:
-        session.execute(
-            update(case_fact)
-            .where(case_fact.c.slot == slot, case_fact.c.case_no == case_no)
-            .values(**{k: v for k, v in new.items() if old.get(k) != v})
+    loaded = _load_cases(session, slot, sorted(by_case))
+    folded: dict[str, tuple[Row | None, Row, CaseRows, bool]] = {}
+    for case_no in sorted(by_case):
+        old = loaded.get(case_no)
+        rows = CaseRows(slot, case_no)
+        current = dict(old) if old else {"slot": slot, "case_no": case_no, **_DEFAULTS}
+        for event in by_case[case_no]:
+            changes = CASE_APPLIERS[event.type](session, current, event, rows)
+            if current.get("applicant_key") is None:
+                key = pseudonyms.of_applicant(event.data.get("applicant"))
+                if key is not None:
+                    changes["applicant_key"] = key
+            current = {**current, **changes}
+        folded[case_no] = (old, current, rows, _rows_matter(old, current, rows))
+    # The step and supplement rows only of the cases whose rows or their figures may change: rows
+    # added, or the keys of the summaries or the dispatch moved (most events change neither).
+    _load_rows(session, slot, {n: rows for n, (_, _, rows, matter) in folded.items() if matter})
+    total: dict[str, Counter[Any]] = {"case": Counter(), "step": Counter(), "supplement": Counter()}
+    new_cases: list[Row] = []
+    changed_cases: list[Row] = []
+    step_rows: list[Row] = []
+    supplement_rows: list[Row] = []
+    resume_rows: list[Row] = []
+    filings: list[tuple[Row | None, Row]] = []
+    years: set[int] = set()
+    for case_no, (old, current, rows, matter) in folded.items():
+        before = _contributions(old, list(rows.loaded_steps.values()), list(rows.loaded_supplements.values()))
+        supplements = list(rows.supplements.values())
+        if rows.touched and supplements:
+            answer = supplied([s["requested_at"] for s in supplements], sorted(rows.resumes))
+            supplements = [{**s, "supplied_at": answer[s["requested_at"]]} for s in supplements]
+        new = {**current, **derive(current, supplements)}
+        if old is not None and not matter:  # its supplements were not read: they stand
+            new["supplements"], new["supplement_days"] = old["supplements"], old["supplement_days"]
+        steps = step_waits(list(rows.steps.values()), new.get("dispatched_at"))
+        if old is None:
+            new_cases.append(new)
+        elif new != old:
+            changed_cases.append(new)
+        for s in steps:
+            o = rows.loaded_steps.get(_STEP_KEY(s))
+            if o is None or (o["entered_at"], o["waiting_days"]) != (s["entered_at"], s["waiting_days"]):
+                step_rows.append(s)
+        for m in supplements:
+            o = rows.loaded_supplements.get(_SUPPLEMENT_KEY(m))
+            if o is None or o["supplied_at"] != m["supplied_at"]:
+                supplement_rows.append(m)
+        resume_rows.extend(
+            {"slot": slot, "case_no": case_no, "resumed_at": r} for r in sorted(rows.resumes - rows.loaded_resumes)
         )
-    for s, o in zip(steps, _by_step_key(steps, old_steps), strict=True):
-        if o is None or (o["entered_at"], o["waiting_days"]) != (s["entered_at"], s["waiting_days"]):
-            session.execute(
-                update(step_fact)
-                .where(*(step_fact.c[k] == s[k] for k in ("slot", "case_no", "department_code", "step_no", "left_at")))
-                .values(entered_at=s["entered_at"], waiting_days=s["waiting_days"])
-            )
-    if new.get("filed_on") is not None:
-        dims.ensure_year(session, new["filed_on"].year)
-    _apply_difference(session, slot, before, _contributions(new, steps, supplements))
-    associations.case_changed(session, slot, old, new)
+        if new.get("filed_on") is not None:
+            years.add(new["filed_on"].year)
+        _difference(total, before, _contributions(new, steps, supplements))
+        filings.append((old, new))
+    columns = [c.name for c in case_fact.columns]
+    case_key = ["slot", "case_no"]
+    if new_cases:
+        # A plain INSERT: a row another transaction added meanwhile (a rebuild) fails the batch, which is
+        # then handled event by event, reading that row.
+        session.execute(insert(case_fact), [{c: r.get(c) for c in columns} for r in new_cases])
+    if changed_cases:
+        upsert_many(session, case_fact, case_key, [c for c in columns if c not in case_key], changed_cases)
+    step_key = ["slot", "case_no", "department_code", "step_no", "left_at"]
+    upsert_many(session, step_fact, step_key, ["entered_at", "waiting_days"], step_rows)
+    supplement_key = ["slot", "case_no", "requested_at", "material_code"]
+    upsert_many(session, supplement_fact, supplement_key, ["supplied_at"], supplement_rows)
+    upsert_many(session, resume_fact, ["slot", "case_no", "resumed_at"], [], resume_rows)
+    for year in sorted(years):
+        dims.ensure_year(session, year)
+    _write_summaries(session, slot, total)
+    associations.cases_changed(session, slot, filings)
 
 
-def _supply(session: Session, slot: int, case_no: str, supplements: list[Row]) -> list[Row]:
-    """The supplement rows with the time each request was supplied, as the resumptions tell."""
-    resumes = session.scalars(
-        select(resume_fact.c.resumed_at).where(resume_fact.c.slot == slot, resume_fact.c.case_no == case_no)
-    ).all()
-    answer = supplied([s["requested_at"] for s in supplements], list(resumes))
-    out = []
-    for s in supplements:
-        if s["supplied_at"] != answer[s["requested_at"]]:
-            s = {**s, "supplied_at": answer[s["requested_at"]]}
-            session.execute(
-                update(supplement_fact)
-                .where(*(supplement_fact.c[k] == s[k] for k in ("slot", "case_no", "requested_at", "material_code")))
-                .values(supplied_at=s["supplied_at"])
-            )
-        out.append(s)
-    return out
-
-
-_TOUCH_ROWS = {
-    EventTypes.CASE_SUPPLEMENT_REQUESTED,
-    EventTypes.CASE_CLOCK_CHANGED,
-    EventTypes.CASE_STEP_COMPLETED,
-    EventTypes.CASE_SENT_BACK,
-}
-
-
-def _by_step_key(steps: list[Row], old: list[Row]) -> list[Row | None]:
-    def key(s: Row) -> tuple[Any, ...]:
-        return (s["department_code"], s["step_no"], s["left_at"])
-
-    index = {key(o): o for o in old}
-    return [index.get(key(s)) for s in steps]
+def _rows_matter(old: Row | None, current: Row, rows: CaseRows) -> bool:
+    """Whether the case's step and supplement rows are needed: rows added, a new case, or a change of
+    what their figures depend on (the summaries' keys, the dispatch that starts the first step)."""
+    if rows.touched or old is None or old.get("dispatched_at") != current.get("dispatched_at"):
+        return True
+    return _case_keys(old) != _case_keys({**current, **derive(current, [])})
 
 
 def apply_license_event(session: Session, event: Event, slot: int) -> None:
@@ -560,10 +656,15 @@ def apply_license_event(session: Session, event: Event, slot: int) -> None:
 
 
 def apply(session: Session, event: Event, slot: int, pseudonyms: Pseudonyms) -> None:
-    if event.type in CASE_APPLIERS:
-        apply_case_event(session, event, slot, pseudonyms)
-    elif event.type in LICENSE_EVENTS:
-        apply_license_event(session, event, slot)
+    apply_batch(session, [event], slot, pseudonyms)
+
+
+def apply_batch(session: Session, events: Sequence[Event], slot: int, pseudonyms: Pseudonyms) -> None:
+    """Events of any cases and licences, in their order (docs/warehouse.md, "Upkeep cost")."""
+    apply_case_events(session, [e for e in events if e.type in CASE_APPLIERS], slot, pseudonyms)
+    for event in events:
+        if event.type in LICENSE_EVENTS:
+            apply_license_event(session, event, slot)
 
 
 def clear_slot(session: Session, slot: int) -> None:

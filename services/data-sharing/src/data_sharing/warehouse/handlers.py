@@ -1,9 +1,9 @@
-"""The warehouse's event handlers, run by data-sharing's consumer in its batch transaction (the inbox
-makes a redelivery a no-op; the facts are idempotent besides)."""
+"""The warehouse's event handler, run by data-sharing's warehouse consumer (a group of its own) in its
+batch transaction (the inbox makes a redelivery a no-op; the facts are idempotent besides)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,6 +12,7 @@ from data_sharing.warehouse import facts
 from data_sharing.warehouse.models import state
 from data_sharing.warehouse.pseudonym import Pseudonyms
 from gov_common.events import Event
+from gov_common.messaging import BatchHandler
 
 
 def slots(session: Session, *, lock: bool = False) -> tuple[int, int | None]:
@@ -26,16 +27,29 @@ def slots(session: Session, *, lock: bool = False) -> tuple[int, int | None]:
 
 
 def record(session: Session, event: Event, pseudonyms: Pseudonyms) -> None:
+    """One event (a batch of one)."""
+    record_batch(session, [event], pseudonyms)
+
+
+def record_batch(session: Session, events: Sequence[Event], pseudonyms: Pseudonyms) -> None:
     """Into the live slot, and into the slot a rebuild fills (the rebuild reads only what was on the
-    topics when it began: what comes later reaches the new slot through here)."""
+    topics when it began: what comes later reaches the new slot through here). The events of a poll
+    batch together: folded per case, one write per table (facts.apply_batch)."""
     live, building = slots(session)
-    facts.apply(session, event, live, pseudonyms)
+    facts.apply_batch(session, events, live, pseudonyms)
     if building is not None:
-        facts.apply(session, event, building, pseudonyms)
+        facts.apply_batch(session, events, building, pseudonyms)
 
 
-def make_handlers(pseudonyms: Pseudonyms) -> dict[str, Callable[[Session, Event], None]]:
-    def handle(session: Session, event: Event) -> None:
-        record(session, event, pseudonyms)
+def make_handler(pseudonyms: Pseudonyms) -> BatchHandler:
+    """The warehouse's handler: a poll batch's events in one call, event by event if that fails."""
+    return BatchHandler(
+        handle=lambda session, event: record(session, event, pseudonyms),
+        handle_batch=lambda session, events: record_batch(session, events, pseudonyms),
+    )
 
-    return dict.fromkeys(facts.HANDLED, handle)
+
+def make_handlers(pseudonyms: Pseudonyms) -> dict[str, BatchHandler]:
+    """Every event type the warehouse takes, to one `BatchHandler` (the consumer batches only events
+    that share one handler object)."""
+    return dict.fromkeys(facts.HANDLED, make_handler(pseudonyms))

@@ -57,8 +57,7 @@ def _apply(db: Database, events: Sequence[Event], slot: int, pseudonyms: Pseudon
     for attempt in range(1, 11):
         try:
             with db.session() as session:
-                for event in events:
-                    facts.apply(session, event, slot, pseudonyms)
+                facts.apply_batch(session, events, slot, pseudonyms)
             return
         except OperationalError:  # a deadlock with the live consumer, a lost connection: again
             if attempt == 10:

@@ -27,16 +27,49 @@ def upsert(
         session.execute(statement.on_conflict_do_nothing(index_elements=key))
 
 
-def add_to(session: Session, table: Table, keys: Mapping[str, Any], delta: Mapping[str, int]) -> None:
-    """Add `delta` to the measures of the summary row `keys` (created at zero)."""
-    changes = {k: v for k, v in delta.items() if v}
-    if not changes:
+# The statements of upsert_many and add_many, built once per dialect, table and columns: building
+# `excluded` proxies every column of the table, which cost more than the execution itself.
+_BUILT: dict[tuple[Any, ...], Any] = {}
+
+
+def _built(session: Session, table: Table, key: Sequence[str], set_: Sequence[str], add: bool) -> Any:
+    name = session.get_bind().dialect.name
+    cache_key = (name, table.name, tuple(key), tuple(set_), add)
+    statement = _BUILT.get(cache_key)
+    if statement is None:
+        statement = dialect_insert(session, table)
+        excluded = statement.excluded
+        if not set_:
+            statement = statement.on_conflict_do_nothing(index_elements=list(key))
+        elif add:
+            values = {m: table.c[m] + excluded[m] for m in set_}
+            statement = statement.on_conflict_do_update(index_elements=list(key), set_=values)
+        else:
+            statement = statement.on_conflict_do_update(index_elements=list(key), set_={c: excluded[c] for c in set_})
+        _BUILT[cache_key] = statement
+    return statement
+
+
+def upsert_many(
+    session: Session, table: Table, key: Sequence[str], update: Sequence[str], rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Insert `rows` with one statement executed for them all (executemany: one round trip, and one
+    compiled statement that SQLAlchemy caches, which a multi-row VALUES is not), or set the columns
+    `update` of those whose key is there already (none: leave them)."""
+    if not rows:
         return
-    statement = dialect_insert(session, table).values(**keys, **changes)
-    excluded = statement.excluded
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=list(keys),
-            set_={k: table.c[k] + excluded[k] for k in changes},
-        )
-    )
+    columns = list(dict.fromkeys(c for r in rows for c in r))
+    statement = _built(session, table, key, update, add=False)
+    session.execute(statement, [{c: r.get(c) for c in columns} for r in rows])
+
+
+def add_many(
+    session: Session, table: Table, key: Sequence[str], measures: Sequence[str], rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Add each row's measures to the summary row of its key (created at zero), with one statement
+    executed for them all (as `upsert_many`; every measure, 0 where a row has none, so that one
+    statement per table serves)."""
+    if not rows:
+        return
+    statement = _built(session, table, key, measures, add=True)
+    session.execute(statement, [{**{k: r[k] for k in key}, **{m: r.get(m, 0) for m in measures}} for r in rows])
