@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 from prometheus_client import Histogram
 
 from gov_common.auth import Principal
-from gov_common.bus.base import BroadcastReader, Bus
+from gov_common.bus.base import Bus, Message
+from gov_common.bus.follower import TopicFollower
 from gov_common.db import utcnow
 from gov_common.errors import ServiceUnavailable, Unauthorized
 from gov_common.events import Event, EventFormatError, EventTypes, Topics
@@ -140,63 +142,29 @@ class RevocationList:
             )
 
 
-class RevocationFeed:
+class RevocationFeed(TopicFollower):
     """A thread that reads `gov.token.v1` from its beginning into a RevocationList and follows it;
     on a failure it opens a new reader (which reads from the beginning again: facts are idempotent)."""
 
     def __init__(self, *, bus: Bus, revocations: RevocationList, service: str, poll_seconds: float = 0.5) -> None:
-        self.bus = bus
+        super().__init__(bus=bus, topic=Topics.TOKEN, thread_name=f"{service}-revocations", poll_seconds=poll_seconds)
         self.revocations = revocations
         self.service = service
-        self.poll_seconds = poll_seconds
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._reader: BroadcastReader | None = None
 
     def start(self) -> None:
-        if self._thread is not None:
-            return
         self.revocations.following = True
-        self._thread = threading.Thread(target=self._run, name=f"{self.service}-revocations", daemon=True)
-        self._thread.start()
+        super().start()
 
     def wait_caught_up(self, timeout: float) -> bool:
         return self.revocations.caught_up.wait(timeout)
 
-    def request_stop(self) -> None:
-        """Ask the thread to end after its current poll (stop() waits for it)."""
-        self._stop.set()
+    def on_caught_up(self) -> None:
+        log.info("%s: revocation list read (%d facts)", self.service, len(self.revocations))
+        self.revocations.caught_up.set()
 
-    def stop(self) -> None:
-        self._stop.set()
-        reader = self._reader
-        if reader is not None:
-            reader.wake()  # not a poll's whole timeout at every stop
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            reader = None
-            try:
-                reader = self.bus.broadcast_reader(Topics.TOKEN)
-                self._reader = reader
-                while not self._stop.is_set():
-                    if not self.revocations.caught_up.is_set() and reader.caught_up():
-                        log.info("%s: revocation list read (%d facts)", self.service, len(self.revocations))
-                        self.revocations.caught_up.set()
-                    for message in reader.poll(self.poll_seconds):
-                        self._apply(message.value)
-            except Exception:
-                log.exception("%s: reading %s failed; reading it again", self.service, Topics.TOKEN)
-                self._stop.wait(1.0)
-            finally:
-                if reader is not None:
-                    try:
-                        reader.close()
-                    except Exception:
-                        log.exception("closing the revocation reader")
+    def handle(self, messages: Sequence[Message], *, caught_up: bool) -> None:
+        for message in messages:
+            self._apply(message.value)
 
     def _apply(self, raw: bytes) -> None:
         try:

@@ -30,7 +30,8 @@ from prometheus_client import Histogram
 from sqlalchemy import JSON, Boolean, Column, Integer, String, Table, insert, select, update
 from sqlalchemy.orm import Session
 
-from gov_common.bus.base import BroadcastReader, Bus, Message
+from gov_common.bus.base import Bus, Message
+from gov_common.bus.follower import TopicFollower
 from gov_common.context import get_request_id
 from gov_common.db import Database, UTCDateTime, dialect_insert, utcnow
 from gov_common.events import Event, EventFormatError, EventTypes, Topics
@@ -201,63 +202,24 @@ def _valid(data: dict[str, Any]) -> bool:
     )
 
 
-class CreditFeed:
+class CreditFeed(TopicFollower):
     """A thread that reads gov.credit.v1 into the read model (see the module's docstring); on a
     failure it opens a new reader, which reads from the beginning again (facts are idempotent)."""
 
     def __init__(self, *, bus: Bus, db: Database, poll_seconds: float = 0.5) -> None:
-        self.bus = bus
+        super().__init__(
+            bus=bus, topic=Topics.CREDIT, thread_name="service-management-credit-feed", poll_seconds=poll_seconds
+        )
         self.db = db
-        self.poll_seconds = poll_seconds
         self.caught_up = threading.Event()  # this thread has read the topic to its end once
         self.vouched = threading.Event()  # and has stored a heartbeat since: the model may be used
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._reader: BroadcastReader | None = None
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="service-management-credit-feed", daemon=True)
-            self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        reader = self._reader
-        if reader is not None:
-            reader.wake()  # not a poll's whole timeout at every stop
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
 
     def wait_vouched(self, timeout: float) -> bool:
         return self.vouched.wait(timeout)
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            reader = None
-            try:
-                reader = self.bus.broadcast_reader(Topics.CREDIT)
-                self._reader = reader
-                caught_up = False
-                while not self._stop.is_set():
-                    messages = reader.poll(self.poll_seconds)
-                    # After the poll: what it returned is applied with the knowledge that nothing
-                    # that was on the topic at start is left unread.
-                    caught_up = caught_up or reader.caught_up()
-                    if messages:
-                        self.handle(messages, caught_up=caught_up)
-                    if caught_up and not self.caught_up.is_set():
-                        log.info("the credit lists are read from %s", Topics.CREDIT)
-                        self.caught_up.set()
-            except Exception:
-                log.exception("reading %s failed; reading it again", Topics.CREDIT)
-                self._stop.wait(1.0)
-            finally:
-                if reader is not None:
-                    try:
-                        reader.close()
-                    except Exception:
-                        log.exception("closing the credit feed's reader")
+    def on_caught_up(self) -> None:
+        log.info("the credit lists are read from %s", Topics.CREDIT)
+        self.caught_up.set()
 
     def handle(self, messages: Sequence[Message], *, caught_up: bool) -> None:
         events = []
