@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+
+from gov_common.events import EventFormatError
 from tests.data_sharing.conftest import BLACK_ENTITY, ENTITY, QIAN, ZHANG_SAN, DataSharing, Tokens
 
 
@@ -98,3 +101,38 @@ def test_bad_input_and_who_may_record_or_read(pg_ds: DataSharing, tokens: Tokens
     )
     own = client.get(f"/api/v1/credit/subjects/{BLACK_ENTITY.lower()}/status", headers=tokens.entity(BLACK_ENTITY))
     assert own.status_code == 200 and own.json()["black_listed"] is True
+
+
+def test_a_read_of_service_managements_credit_model_is_in_the_persons_data_access(
+    pg_ds: DataSharing, tokens: Tokens
+) -> None:
+    """service-management reads its copy of the credit lists (credit_model.py) and reports each read as a
+    gov.data.read event: data-sharing records it in the audit log, so the person sees it as before."""
+    from gov_common.events import Event, EventTypes
+    from gov_common.messaging import run_handler
+
+    event = Event.new(
+        type=EventTypes.DATA_READ,
+        source="/service-management",
+        subject=QIAN,
+        data={
+            "resource": "credit",
+            "fields": ["subject", "black_listed", "red_listed", "records"],
+            "purpose": "即办件审查：申请人信用状况",
+            "reader": "service-management",
+            "read_at": "2026-12-05T03:00:00+00:00",
+        },
+    )
+    run_handler(pg_ds.runtime.db, pg_ds.runtime.handlers[EventTypes.DATA_READ], event)
+    mine = pg_ds.client.get("/api/v1/audit/my-data-access", headers=tokens.person(QIAN)).json()
+    assert [(m["reader"]["client_id"], m["resource"], m["outcome"]) for m in mine] == [
+        ("service-management", "credit", "allowed")
+    ]
+    assert mine[0]["purpose"] == "即办件审查：申请人信用状况" and "black_listed" in mine[0]["fields"]
+    assert pg_ds.client.get("/api/v1/audit/verify", headers=tokens.admin()).json()["valid"] is True
+
+    broken = Event.new(
+        type=EventTypes.DATA_READ, source="/service-management", subject=QIAN, data={"resource": "credit"}
+    )
+    with pytest.raises(EventFormatError):  # a deterministic failure: dead-lettered, never retried for ever
+        run_handler(pg_ds.runtime.db, pg_ds.runtime.handlers[EventTypes.DATA_READ], broken)

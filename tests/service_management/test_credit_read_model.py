@@ -187,9 +187,10 @@ def test_malformed_facts_are_skipped(local: SM) -> None:
         assert session.execute(select(func.count()).select_from(credit_subjects)).scalar_one() == 1
 
 
-def test_a_read_is_two_statements_in_the_callers_transaction(local: SM) -> None:
-    """The heartbeat and the subject's facts in one SELECT, then the record of the read; committed
-    with the caller's unit of work (pinned: issue 13 counts statements per case)."""
+def test_a_read_is_three_statements_in_the_callers_transaction(local: SM) -> None:
+    """The heartbeat and the subject's facts in one SELECT, then the record of the read and the event that
+    reports it to data-sharing's audit log; committed with the caller's unit of work (pinned: issue 13
+    counts statements per case)."""
     feed(local, fact(PERSON, 1, record("black")), heartbeat())
     seen: list[str] = []
 
@@ -205,5 +206,6 @@ def test_a_read_is_two_statements_in_the_callers_transaction(local: SM) -> None:
     finally:
         sqlalchemy.event.remove(engine, "before_cursor_execute", count)
     assert status.black_listed
-    assert [s for s in seen if s in ("SELECT", "INSERT")] == ["SELECT", "INSERT"], seen
+    # The SELECT, the record of the read, and its gov.data.read event for data-sharing's audit log (outbox).
+    assert [s for s in seen if s in ("SELECT", "INSERT")] == ["SELECT", "INSERT", "INSERT"], seen
     assert reads(local) == []

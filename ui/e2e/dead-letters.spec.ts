@@ -10,9 +10,10 @@ import { expect, test } from './fixtures'
 import { choose, DEMO_PASSWORD, login, openNav } from './flows'
 
 const repository = resolve(fileURLToPath(new URL('..', import.meta.url)), '..')
-// Every service of the standalone platform reads gov.case.v1: the gateway, service-management,
-// data-sharing and the business systems of amr, psb and hrss.
-const SERVICES = 6
+// Every consumer group of the standalone platform that reads gov.case.v1 dead-letters it: the gateway,
+// service-management, data-sharing's two (licences, and the warehouse's own) and the business systems of
+// amr, psb and hrss.
+const SERVICES = 7
 
 function publishUnreadable(key: string): void {
   const varDir = process.env.E2E_VAR_DIR

@@ -60,6 +60,9 @@ class EventTypes:
     CASE_REJECTED = "gov.case.rejected"
     # Tokens of an account, an application or an acting standing that are no longer valid (docs/identity.md).
     TOKEN_REVOKED = "gov.token.revoked"  # noqa: S105 - an event type, not a secret
+    # A service read personal data it holds a copy of (service-management's credit read model): data-sharing
+    # records it in the audit log, where the person sees who read their data (docs/audit.md).
+    DATA_READ = "gov.data.read"
     # A subject's credit records now (keyed by subject) and data-sharing's heartbeat on gov.credit.v1
     # (docs/data-sharing.md, "The credit feed").
     CREDIT_STATUS = "gov.credit.status"

@@ -12,7 +12,7 @@ from data_sharing.audit.chain import load_or_create_key
 from data_sharing.audit.checkpointer import AuditCheckpointer, CheckpointSources
 from data_sharing.audit.checkpoints import CheckpointSigner
 from data_sharing.audit.endpoints import router as audit_router
-from data_sharing.audit.service import AuditLog
+from data_sharing.audit.service import AuditLog, record_reported_read
 from data_sharing.audit.stores import CheckpointFile, CheckpointTopic
 from data_sharing.catalogue.builtin import sync_builtin_resources
 from data_sharing.catalogue.endpoints import router as catalogue_router
@@ -73,14 +73,18 @@ def create_runtime(
     def on_approved(session: Session, event: Event) -> None:
         issue_for_approved_case(session, event, signer=signer)
 
+    def on_data_read(session: Session, event: Event) -> None:
+        record_reported_read(session, event, runtime.extras["audit_log"])
+
     runtime = ServiceRuntime(
         name=NAME,
         settings=settings,
         bus=bus,
         verifier=verifier,
-        # The approval issues the licence; nothing else of this group, so nothing delays it.
-        handlers={EventTypes.CASE_APPROVED: on_approved},
-        consumed_topics=[Topics.CASE],
+        # The approval issues the licence; besides, only the reads other services report of the personal data
+        # they keep copies of (the credit read model) go to the audit log: nothing slow delays a licence.
+        handlers={EventTypes.CASE_APPROVED: on_approved, EventTypes.DATA_READ: on_data_read},
+        consumed_topics=[Topics.CASE, Topics.DATA],
         produced_topics=[Topics.LICENSE],
     )
     # The warehouse (docs/warehouse.md) in a consumer group of its own: the case and licence events, a

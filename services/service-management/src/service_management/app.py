@@ -69,7 +69,7 @@ def build_ports(settings: Settings, credentials: ServiceCredentials | None = Non
     return Ports(
         files=file_store_from_url(settings.file_store_url, max_bytes=settings.file_max_bytes),
         # The read model of data-sharing's credit lists (credit_model.py); its database is set by create_runtime.
-        credit=LocalCredit(max_age_seconds=settings.credit_max_age_seconds),
+        credit=LocalCredit(max_age_seconds=settings.credit_max_age_seconds, reader=settings.service_client_id or NAME),
         licences=HttpLicenceVerifier(
             base_url=settings.data_sharing_url, credentials=credentials, timeout=settings.data_sharing_timeout_seconds
         ),
@@ -143,8 +143,9 @@ def create_runtime(
         # Handlers run inside their event's transaction: no network behind their ports.
         handlers=with_personal(make_handlers(offline(ports))),
         consumed_topics=[Topics.CASE, Topics.LICENSE],
-        # gov.license.v1 for the expiry reminders (personal/reminders.py), keyed by licence number.
-        produced_topics=[Topics.CASE, Topics.LICENSE],
+        # gov.license.v1 for the expiry reminders (personal/reminders.py), keyed by licence number; gov.data.v1
+        # for the reads of its credit read model, recorded by data-sharing's audit log.
+        produced_topics=[Topics.CASE, Topics.LICENSE, Topics.DATA],
     )
     runtime.extras["ports"] = ports
     if isinstance(ports.credit, LocalCredit):

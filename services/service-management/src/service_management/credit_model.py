@@ -35,6 +35,7 @@ from gov_common.bus.follower import TopicFollower
 from gov_common.context import get_request_id
 from gov_common.db import Database, UTCDateTime, dialect_insert, utcnow
 from gov_common.events import Event, EventFormatError, EventTypes, Topics
+from gov_common.messaging import emit
 from service_management.models import Base
 from service_management.rules.credit import CreditStatus
 
@@ -86,12 +87,20 @@ def in_force(record: dict[str, Any], day: dt.date) -> bool:
     return start is not None and start <= day and (end is None or day <= end)
 
 
+# The catalogue's resource and the fields a status answer is made of (data-sharing's catalogue/builtin.py).
+CREDIT_RESOURCE = "credit"
+CREDIT_FIELDS = ("subject", "black_listed", "red_listed", "records")
+
+
 class LocalCredit:
     """The CreditLookup of service-management: its read model (see the module's docstring)."""
 
-    def __init__(self, db: Database | None = None, *, max_age_seconds: float) -> None:
+    def __init__(
+        self, db: Database | None = None, *, max_age_seconds: float, reader: str = "service-management"
+    ) -> None:
         self.db = db
         self.max_age = dt.timedelta(seconds=max_age_seconds)
+        self.reader = reader  # this service's client id: who read, in data-sharing's audit log
 
     def read(
         self, session: Session, subject: str, *, purpose: str, actor: str | None, now: dt.datetime | None = None
@@ -137,6 +146,24 @@ class LocalCredit:
                 black_listed=status.black_listed,
                 red_listed=status.red_listed,
             )
+        )
+        # The person sees this read where they see every other read of their data: data-sharing's audit
+        # log, as when data-sharing answered the look-up itself (an event of the same transaction).
+        emit(
+            session,
+            Topics.DATA,
+            Event.new(
+                type=EventTypes.DATA_READ,
+                source="/service-management",
+                subject=subject,
+                data={
+                    "resource": CREDIT_RESOURCE,
+                    "fields": list(CREDIT_FIELDS),
+                    "purpose": purpose[:500],
+                    "reader": self.reader,
+                    "read_at": now.isoformat(),
+                },
+            ),
         )
         return status
 

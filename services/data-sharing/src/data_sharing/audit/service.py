@@ -25,6 +25,7 @@ from data_sharing.audit.verification import verify_chain
 from gov_common.auth import Principal
 from gov_common.context import get_request_id
 from gov_common.db import Database, utcnow
+from gov_common.events import Event, EventFormatError
 from gov_common.pagination import PageRequest
 
 __all__ = ["ANONYMOUS", "Actor", "AuditLog", "list_entries", "verify_chain"]
@@ -101,6 +102,32 @@ class AuditLog:
                 log.info("audit append raced another writer (attempt %d); retrying", attempt)
                 time.sleep(0.01 * attempt)
         raise AssertionError("unreachable")
+
+    def record_in(
+        self,
+        session: Session,
+        *,
+        actor: Actor,
+        action: str,
+        resource: str,
+        fields: Sequence[str],
+        subject: str | None,
+        purpose: str,
+    ) -> int:
+        """Append one entry in the caller's transaction (an event handler's: the entry and the event's
+        inbox row commit together, so a redelivered event is never recorded twice)."""
+        with self._lock:
+            return self._append(
+                session,
+                actor=actor,
+                action=action,
+                resource=resource,
+                fields=list(fields),
+                subject=subject,
+                purpose=purpose,
+                outcome="allowed",
+                reason=None,
+            )
 
     def _append(
         self,
@@ -186,3 +213,22 @@ def list_entries(
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     entries = session.scalars(query.order_by(AuditEntry.seq.desc()).offset(page.offset).limit(page.page_size)).all()
     return list(entries), total
+
+
+def record_reported_read(session: Session, event: Event, audit: AuditLog) -> None:
+    """A read another service reports of personal data it keeps a copy of (`gov.data.read`: service-management's
+    credit read model), recorded as if data-sharing had answered it: the reader is that service's client."""
+    data = event.data
+    reader, resource, fields = data.get("reader"), data.get("resource"), data.get("fields")
+    if not (isinstance(reader, str) and reader and isinstance(resource, str) and isinstance(fields, list)):
+        raise EventFormatError(f"gov.data.read {event.id} lacks its reader, resource or fields")
+    actor = Actor(sub=reader, kind="client", name=reader, client_id=reader)
+    audit.record_in(
+        session,
+        actor=actor,
+        action="read",
+        resource=resource,
+        fields=[str(f) for f in fields],
+        subject=event.subject or None,
+        purpose=str(data.get("purpose") or ""),
+    )
