@@ -638,7 +638,7 @@ def test_every_referenced_secret_is_documented(rendered: Rendered) -> None:
 
 def test_in_production_each_service_is_a_kafka_user_limited_to_its_group(render: Callable[[str], Rendered]) -> None:
     """Production: TLS + SCRAM-SHA-512 for every service, as a KafkaUser of its own whose password
-    Secret it reads and whose ACLs cover the platform's topics and its own consumer group only.
+    Secret it reads and whose ACLs cover the platform's topics and its own consumer groups only.
     (The dev overlay keeps the plain listener.)"""
     rendered = render("production")
     users = {u["metadata"]["name"]: u for u in rendered.of_kind("KafkaUser")}
@@ -656,7 +656,9 @@ def test_in_production_each_service_is_a_kafka_user_limited_to_its_group(render:
         password = next(e for e in app["env"] if e["name"] == svc.env_name("kafka_sasl_password"))
         assert password["valueFrom"]["secretKeyRef"]["name"] == user["metadata"]["name"], where
         groups = [a["resource"] for a in user["spec"]["authorization"]["acls"] if a["resource"]["type"] == "group"]
-        assert [(g["name"], g["patternType"]) for g in groups] == [(settings.consumer_group, "literal")], where
+        # Every consumer group the service runs (data-sharing's warehouse has its own: warehouse_consumer_group).
+        own = [v for k, v in settings.model_dump().items() if k.endswith("consumer_group") and v]
+        assert sorted((g["name"], g["patternType"]) for g in groups) == sorted((g, "literal") for g in own), where
         topics_acl = [a["resource"] for a in user["spec"]["authorization"]["acls"] if a["resource"]["type"] == "topic"]
         assert all(t.startswith("gov.") for t in topics()), "the topic ACL (prefix gov.) must cover every topic"
         assert topics_acl == [{"type": "topic", "name": "gov.", "patternType": "prefix"}], where
