@@ -102,7 +102,7 @@ def parse(argv: list[str] | None = None) -> tuple[Options, Path, bool]:
         options.recovery_seconds = 0
         options.chain_events = 600
         options.chain_seconds = 4.0
-        options.deadline = min(args.deadline, 240.0)  # room for a slow start on a busy machine
+        options.deadline = min(args.deadline, 360.0)  # room for a slow start on a busy machine
         options.targets = False
     else:
         options.steps = [StepPlan("ramp", r, args.seconds) for r in (args.rates or DEFAULT_RATES[mode])]

@@ -149,6 +149,9 @@ def _stage(
     producer.close(timeout=5)
 
 
+READY_SECONDS = 150
+
+
 def run_chain(
     *,
     pg_admin_url: str,
@@ -188,10 +191,12 @@ def run_chain(
             )
             process.start()
             processes.append(process)
-        deadline = time.monotonic() + 60
+        # Four fresh consumer groups: on a busy machine and a broker just started (its offsets topic made at the
+        # first join) kafka-python's join has been seen to stall for a minute; 150 s survives one stall.
+        deadline = time.monotonic() + READY_SECONDS
         while not all(c[0].value for c in counters):
             if time.monotonic() > deadline or any(not p.is_alive() for p in processes):
-                raise RuntimeError("the chain's stages did not get their partitions within 60 s")
+                raise RuntimeError(f"the chain's stages did not get their partitions within {READY_SECONDS} s")
             time.sleep(0.1)
         log(f"chain: 4 stages ready; producing {events} events")
         producer = KafkaProducer(bootstrap_servers=kafka, acks="all", linger_ms=5, enable_idempotence=True)
