@@ -24,7 +24,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Column, Integer, MetaData, Table, event, func, insert, select
 
 from gov_common.auth import TokenIssuer, TokenVerifier
-from gov_common.db import Database
+from gov_common.db import PRIVATE_SESSION, Database
 from gov_common.errors import install_error_handlers
 from gov_common.files import file_store_from_url
 from gov_common.messaging import outbox
@@ -308,5 +308,12 @@ def test_a_pooled_connection_is_pinged_only_after_it_was_idle(
         clock[0] += 5
         replaced = backend()  # pinged, found lost, replaced: the unit of work never saw it
         assert replaced != first and pings == [1, 1]
+        # A connection whose session was changed for one component (the relay's) and given back
+        # unclosed is never handed out again.
+        private = db.engine.connect()
+        private.info[PRIVATE_SESSION] = True
+        private.exec_driver_sql("SET synchronous_commit = off")
+        private.close()
+        assert backend() != replaced
     finally:
         db.dispose()

@@ -18,7 +18,7 @@ import psycopg
 from sqlalchemy import DateTime, Engine, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.exc import DBAPIError, InvalidatePoolError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InvalidatePoolError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
@@ -309,6 +309,10 @@ DB_CONNECT_TIMEOUT_SECONDS = 3
 # unit of work is answered 503 or retried as any database outage is (gov_common.transient).
 DB_PING_IDLE_SECONDS = 1.0
 _CHECKED_IN_AT = "gov_checked_in_at"
+# Set in a connection's `info` by a component that changes its session for itself (the outbox relay's
+# `synchronous_commit = off`): should that connection come back to the pool (its owner dropped without
+# closing it), it is never handed out again but replaced by a new one.
+PRIVATE_SESSION = "gov_private_session"
 
 
 def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10, pool_timeout: float = 5.0) -> Engine:
@@ -342,6 +346,8 @@ def _ping_if_idle(engine: Engine) -> None:
 
     @event.listens_for(engine, "checkout")
     def _checked_out(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        if record.info.get(PRIVATE_SESSION):
+            raise DisconnectionError("a connection with session settings of its own came back to the pool")
         checked_in = record.info.get(_CHECKED_IN_AT)
         if checked_in is None or time.monotonic() - checked_in <= DB_PING_IDLE_SECONDS:
             return  # a new connection, or one in use a moment ago

@@ -52,7 +52,7 @@ from sqlalchemy.orm import Session
 
 from gov_common.bus.base import Bus, BusConsumer, Message, Outgoing, Reassigned
 from gov_common.context import reset_request_id, set_request_id
-from gov_common.db import Database, UTCDateTime, utcnow
+from gov_common.db import PRIVATE_SESSION, Database, UTCDateTime, utcnow
 from gov_common.events import CONTENT_TYPE, Event, EventFormatError, Topics
 from gov_common.metrics import (
     CONSUMER_BATCH_SIZE,
@@ -307,6 +307,7 @@ class OutboxRelay:
         settings: closed with its DBAPI connection (`_drop_connection`)."""
         if self._own is None:
             connection = self.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            connection.info[PRIVATE_SESSION] = True  # never handed out by the pool again
             try:
                 connection.exec_driver_sql("SET synchronous_commit = off")
             except BaseException:
