@@ -12,13 +12,14 @@ from dataclasses import dataclass
 import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from gov_common.bus.base import Message
 from gov_common.bus.kafka import KafkaBus
 from gov_common.db import Database, utcnow
 from gov_common.events import Event, Topics
-from gov_common.messaging import EventConsumer, OutboxRelay, emit, inbox, messaging_metadata
+from gov_common.messaging import RELAY_LOCK_KEY, EventConsumer, OutboxRelay, emit, inbox, messaging_metadata, outbox
 
 effects_metadata = MetaData()
 effects = Table(
@@ -300,3 +301,42 @@ def test_an_event_another_member_handled_meanwhile_is_not_applied_twice(service:
         applied = set(s.scalars(select(effects.c.event_id)))
     assert applied == {e.id for e in events if e.id != raced.id}  # its effects are the other member's
     assert service.count(inbox) == len(events)
+
+
+def test_a_relay_batch_is_four_statements_on_the_relays_own_connection(service: Service) -> None:
+    """The advisory lock, the read, the mark, the unlock: each one round trip in autocommit on the relay's
+    own connection (no BEGIN, COMMIT, pool checkout or ping per batch); the mark with asynchronous commit."""
+    bus = service.bus()
+    relay = OutboxRelay(db=service.db, bus=bus, service="statements-test")
+    statements: list[str] = []
+
+    def note(*args: object) -> None:
+        words = str(args[2]).split()[:2]
+        statements.append(" ".join(words).upper().split("(")[0].rstrip(","))
+
+    sa_event.listen(service.db.engine, "before_cursor_execute", note)
+    try:
+        with service.db.session() as s:
+            for seq in range(3):
+                emit(s, TOPIC, _event("C0001", seq))
+        statements.clear()
+        assert relay.publish_pending() == 3
+        assert statements == [
+            "SET SYNCHRONOUS_COMMIT",  # once, when the relay's connection is opened
+            "SELECT PG_TRY_ADVISORY_LOCK",
+            "SELECT OUTBOX.ID",
+            "UPDATE OUTBOX",
+            "SELECT PG_ADVISORY_UNLOCK",
+        ]
+        statements.clear()
+        assert relay.publish_pending() == 0
+        assert len(statements) == 3  # lock, read (nothing), unlock
+        with service.db.session() as s:
+            assert s.scalar(select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))) == 0
+    finally:
+        relay.stop()
+        bus.close()
+    # Stopped: the connection is closed (not back in the pool with its settings), and the lock is free.
+    with service.db.engine.connect() as connection:
+        assert connection.execute(select(func.pg_try_advisory_lock(RELAY_LOCK_KEY))).scalar() is True
+        connection.execute(select(func.pg_advisory_unlock(RELAY_LOCK_KEY)))

@@ -24,7 +24,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Column, Integer, MetaData, Table, event, func, insert, select
 
 from gov_common.auth import TokenIssuer, TokenVerifier
-from gov_common.db import Database
+from gov_common.db import PRIVATE_SESSION, Database
 from gov_common.errors import install_error_handlers
 from gov_common.files import file_store_from_url
 from gov_common.messaging import outbox
@@ -278,3 +278,42 @@ def test_ready_while_the_bus_is_unreachable(pg_url: str, tmp_path: Path) -> None
         runtime.relay.stop()
         runtime.bus.close()
         runtime.db.dispose()
+
+
+def test_a_pooled_connection_is_pinged_only_after_it_was_idle(
+    pg_admin_url: str, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No `SELECT 1` before each unit of work (SQLAlchemy's pre-ping): a connection given back a moment
+    ago is used as it is; one idle for longer than DB_PING_IDLE_SECONDS is checked first, and one found
+    lost meanwhile (its session terminated, as a restart does) is replaced without the caller noticing."""
+    db = Database(pg_url, pool_size=1, max_overflow=0)
+    pings: list[int] = []
+    real_ping = db.engine.dialect.do_ping
+    monkeypatch.setattr(db.engine.dialect, "do_ping", lambda c: pings.append(1) or real_ping(c))
+    clock = [1000.0]
+    monkeypatch.setattr("gov_common.db.time.monotonic", lambda: clock[0])
+
+    def backend() -> int:
+        with db.session() as session:
+            return int(session.execute(select(func.pg_backend_pid())).scalar_one())
+
+    try:
+        first = backend()  # a new connection: not pinged
+        clock[0] += 0.5
+        assert backend() == first and pings == []  # back in the pool half a second ago: not pinged
+        clock[0] += 1.5
+        assert backend() == first and pings == [1]  # idle 1.5 s: pinged, alive
+        with psycopg.connect(_libpq(pg_admin_url), autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (first,))
+        clock[0] += 5
+        replaced = backend()  # pinged, found lost, replaced: the unit of work never saw it
+        assert replaced != first and pings == [1, 1]
+        # A connection whose session was changed for one component (the relay's) and given back
+        # unclosed is never handed out again.
+        private = db.engine.connect()
+        private.info[PRIVATE_SESSION] = True
+        private.exec_driver_sql("SET synchronous_commit = off")
+        private.close()
+        assert backend() != replaced
+    finally:
+        db.dispose()

@@ -18,7 +18,7 @@ import psycopg
 from sqlalchemy import DateTime, Engine, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InvalidatePoolError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
@@ -301,22 +301,63 @@ def _sqlite_path(url: str) -> str | None:
 # SYN retries. The URL may set its own (`?connect_timeout=10`).
 DB_CONNECT_TIMEOUT_SECONDS = 3
 
+# A pooled PostgreSQL connection idle for longer than this is checked (`SELECT 1`) before it is handed
+# out; one given back more recently is not. SQLAlchemy's `pool_pre_ping` checks every checkout, one
+# round trip more per unit of work, although under load a connection comes back to the pool a few
+# milliseconds before its next use. A connection lost meanwhile (the server restarted within this
+# second) fails its first statement: SQLAlchemy then drops every older connection of the pool, and the
+# unit of work is answered 503 or retried as any database outage is (gov_common.transient).
+DB_PING_IDLE_SECONDS = 1.0
+_CHECKED_IN_AT = "gov_checked_in_at"
+# Set in a connection's `info` by a component that changes its session for itself (the outbox relay's
+# `synchronous_commit = off`): should that connection come back to the pool (its owner dropped without
+# closing it), it is never handed out again but replaced by a new one.
+PRIVATE_SESSION = "gov_private_session"
+
 
 def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10, pool_timeout: float = 5.0) -> Engine:
     """The engine of `url`; on PostgreSQL with a pool of `pool_size` connections kept, `max_overflow`
     more while busy, and `pool_timeout` seconds' wait for one before sqlalchemy.exc.TimeoutError
-    (answered 503, gov_common.errors); a connection is checked before use (pre-ping) and a new one
-    takes at most DB_CONNECT_TIMEOUT_SECONDS to open. SQLite has its own pool (above)."""
+    (answered 503, gov_common.errors); a connection idle for more than DB_PING_IDLE_SECONDS is checked
+    before use (`_ping_if_idle`) and a new one takes at most DB_CONNECT_TIMEOUT_SECONDS to open. SQLite
+    has its own pool (above)."""
     if url.startswith("sqlite"):
         return _make_sqlite_engine(url)
-    return create_engine(
+    engine = create_engine(
         url,
-        pool_pre_ping=True,
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_timeout=pool_timeout,
         connect_args=_connect_args(url),
     )
+    _ping_if_idle(engine)
+    return engine
+
+
+def _ping_if_idle(engine: Engine) -> None:
+    """SQLAlchemy's pre-ping, only for connections idle for more than DB_PING_IDLE_SECONDS: a failed
+    ping drops every pooled connection as old as this one, and the pool opens a new one."""
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info[_CHECKED_IN_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        if record.info.get(PRIVATE_SESSION):
+            raise DisconnectionError("a connection with session settings of its own came back to the pool")
+        checked_in = record.info.get(_CHECKED_IN_AT)
+        if checked_in is None or time.monotonic() - checked_in <= DB_PING_IDLE_SECONDS:
+            return  # a new connection, or one in use a moment ago
+        record.info.pop(_CHECKED_IN_AT, None)
+        try:
+            alive = dialect._do_ping_w_event(dbapi_connection)
+        except Exception:
+            alive = False
+        if not alive:
+            raise InvalidatePoolError("pooled connection found closed")
 
 
 def _connect_args(url: str) -> dict[str, Any]:

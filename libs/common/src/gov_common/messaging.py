@@ -8,12 +8,13 @@ the inboxes drop the copies. On PostgreSQL one relay of a service publishes at a
 lock), so two replicas never interleave their batches; it also polls, as a fallback for events
 committed by another process or left behind by a crash.
 
-Consumer side: one poll batch is handled in one transaction, each event in a savepoint together
-with its inbox row, so one failing event is rolled back alone; the offsets of the batch are
-committed once, after that transaction. An event that fails is retried on its own, before anything
-after it in its partition is handled (a case's events stay in order): a failure of infrastructure
-(`gov_common.transient`) without limit, with capped backoff, and never dead-lettered; a failure of
-the handler itself a bounded number of times, then it is dead-lettered. A handler that needs a
+Consumer side: one poll batch is handled in one transaction with the inbox rows of its events; if
+an event fails, the batch runs again with each event in a savepoint, so that the failing one is
+rolled back alone; the offsets of the batch are committed once, after that transaction. An event
+that fails is retried on its own, before anything after it in its partition is handled (a case's
+events stay in order): a failure of infrastructure (`gov_common.transient`) without limit, with
+capped backoff, and never dead-lettered; a failure of the handler itself a bounded number of times,
+then it is dead-lettered. A handler that needs a
 network look-up declares a prepare stage (`PreparedHandler`), run before the batch's transaction opens.
 """
 
@@ -45,12 +46,13 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gov_common.bus.base import Bus, BusConsumer, Message, Outgoing, Reassigned
 from gov_common.context import reset_request_id, set_request_id
-from gov_common.db import Database, UTCDateTime, utcnow
+from gov_common.db import PRIVATE_SESSION, Database, UTCDateTime, utcnow
 from gov_common.events import CONTENT_TYPE, Event, EventFormatError, Topics
 from gov_common.metrics import (
     CONSUMER_BATCH_SIZE,
@@ -171,6 +173,7 @@ class OutboxRelay:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._own: Connection | None = None  # PostgreSQL: the relay's own connection (`_connection`)
         db.on_commit(self._after_commit)
 
     def _after_commit(self, session: Session) -> None:
@@ -186,6 +189,9 @@ class OutboxRelay:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
+        if self._thread is None or not self._thread.is_alive():
+            with self._local_turn:
+                self._drop_connection()
 
     def _run(self) -> None:
         failures = 0
@@ -263,43 +269,95 @@ class OutboxRelay:
     def _turn(self) -> Iterator[bool]:
         """Whether this relay may publish now. Rows are read without locks and marked after the flush,
         so two relays at once would send the same events twice each (still in order per key, but
-        twice): on PostgreSQL a session advisory lock gives one relay of the database the turn, held
-        on a connection that is idle (no transaction) while the batch goes out. SQLite has one process."""
+        twice): on PostgreSQL a session advisory lock gives one relay of the database the turn, taken
+        on the relay's own connection (`_connection`), which has no transaction open while the batch
+        goes out. SQLite has one process."""
         if not self._postgres:
             with self._local_turn:
                 yield True
             return
-        connection = self.db.engine.connect()
-        try:
-            mine = bool(connection.execute(select(func.pg_try_advisory_lock(RELAY_LOCK_KEY))).scalar())
-            connection.commit()  # a session lock outlives the transaction that took it
-        except BaseException:
-            connection.close()
-            raise
-        if not mine:
-            connection.close()
-            yield False
+        with self._local_turn:  # the relay's connection is used by one thread at a time
+            connection = self._connection()
+            try:
+                mine = bool(connection.execute(select(func.pg_try_advisory_lock(RELAY_LOCK_KEY))).scalar())
+            except BaseException:
+                self._drop_connection()
+                raise
+            if not mine:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                try:
+                    if self._own is connection:  # else dropped after a failure, the lock with it
+                        connection.execute(select(func.pg_advisory_unlock(RELAY_LOCK_KEY)))
+                except Exception:
+                    log.warning("could not release the relay's lock; dropping its connection", exc_info=True)
+                    self._drop_connection()  # the server releases a session's locks when it ends
+
+    def _connection(self) -> Connection:
+        """The relay's own PostgreSQL connection, kept while it works: in autocommit (each of its
+        statements one round trip, no BEGIN and COMMIT around it) and with `synchronous_commit = off`,
+        which only the marking of published rows uses (the relay's other statements write nothing).
+        A mark lost in a crash of PostgreSQL within its WAL writer's delay (≤ 3 × 200 ms) leaves the
+        rows unpublished: they are sent again, and the inboxes drop the copies, as after a crash of the
+        relay between the flush and the mark. The events themselves are written by the services'
+        transactions, with PostgreSQL's durable default. Never given back to the pool with these
+        settings: closed with its DBAPI connection (`_drop_connection`)."""
+        if self._own is None:
+            connection = self.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            connection.info[PRIVATE_SESSION] = True  # never handed out by the pool again
+            try:
+                connection.exec_driver_sql("SET synchronous_commit = off")
+            except BaseException:
+                connection.invalidate()
+                connection.close()
+                raise
+            self._own = connection
+        return self._own
+
+    def _drop_connection(self) -> None:
+        connection, self._own = self._own, None
+        if connection is None:
             return
         try:
-            yield True
+            connection.invalidate()  # not back to the pool: its session settings (and any lock) end with it
         finally:
-            try:
-                connection.execute(select(func.pg_advisory_unlock(RELAY_LOCK_KEY)))
-                connection.commit()
-            except Exception:
-                log.warning("could not release the relay's lock; dropping its connection", exc_info=True)
-                connection.invalidate()  # never back to the pool with the lock still held
-            finally:
-                connection.close()
+            connection.close()
+
+    def _read_batch(self) -> Sequence[Any]:
+        query = (
+            select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.payload)
+            .where(outbox.c.published_at.is_(None))
+            .order_by(outbox.c.id)
+            .limit(self.batch)
+        )
+        if self._own is not None:
+            rows: Sequence[Any] = self._run_own(query).all()
+            return rows
+        with self.db.session() as session:
+            return session.execute(query).all()
+
+    def _mark_published(self, ids: Sequence[int]) -> None:
+        statement = update(outbox).where(outbox.c.id.in_(ids)).values(published_at=utcnow())
+        if self._own is not None:
+            self._run_own(statement)
+            return
+        with self.db.session() as session:
+            session.execute(statement)
+
+    def _run_own(self, statement: Any) -> Any:
+        connection = self._own
+        assert connection is not None
+        try:
+            return connection.execute(statement)
+        except BaseException:
+            self._drop_connection()
+            raise
 
     def _publish_batch(self) -> int:
-        with self.db.session() as session:
-            rows = session.execute(
-                select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.payload)
-                .where(outbox.c.published_at.is_(None))
-                .order_by(outbox.c.id)
-                .limit(self.batch)
-            ).all()
+        rows = self._read_batch()
         if not rows:
             return 0
         messages = []
@@ -312,10 +370,7 @@ class OutboxRelay:
         # No transaction is open while the bus acknowledges. A crash before the rows are marked below
         # sends them again next time, in the same order.
         self.bus.publish_batch(messages)
-        with self.db.session() as session:
-            session.execute(
-                update(outbox).where(outbox.c.id.in_([row.id for row in rows])).values(published_at=utcnow())
-            )
+        self._mark_published([row.id for row in rows])
         RELAY_BATCH_SIZE.labels(self.service).observe(len(rows))
         for row in rows:
             EVENTS_PUBLISHED.labels(self.service, row.topic).inc()
@@ -342,10 +397,10 @@ class PreparedHandler(Generic[P]):
 class BatchHandler:
     """A handler that takes all the events of a poll batch it handles in one call, so that it can write
     them with one statement (a multi-row INSERT ... ON CONFLICT DO NOTHING) instead of one or more per
-    event. `handle_batch(session, events)` gets the batch's new events in their order, in one savepoint
-    of the batch's transaction; should it fail, it is rolled back and each event goes through
-    `handle(session, event)` in a savepoint of its own, as a plain handler's would (so one bad event is
-    isolated as before). A `BatchHandler` is a plain handler too: retries, replays and `run_handler`
+    event. `handle_batch(session, events)` gets the batch's new events in their order, in the batch's
+    transaction (no savepoint); should it fail, that transaction is rolled back and each event goes
+    through `handle(session, event)` in a savepoint of its own, as a plain handler's would (so one bad
+    event is isolated as before). A `BatchHandler` is a plain handler too: retries, replays and `run_handler`
     call `handle`. The consumer uses the batch path when every event of the batch's transaction has the
     same `BatchHandler`; otherwise each event goes through `handle`."""
 
@@ -690,9 +745,10 @@ class EventConsumer:
         )
 
     def _apply(self, deliveries: Sequence[_Delivery]) -> int:
-        """The batch's transaction: each event to handle in a savepoint; an event that fails is rolled
-        back to its savepoint and stops its partition for this pass. The inbox rows of the others are
-        written at the end, in the same transaction."""
+        """The batch's transaction: first without savepoints (`_apply_unguarded`), which stands only if
+        every event went through; else again with each event in a savepoint (`_apply_guarded`), where an
+        event that fails is rolled back to its savepoint and stops its partition for this pass. The
+        inbox rows of the events handled are written at the end, in the same transaction."""
         blocked: set[tuple[str, int]] = set()
         todo: list[_Delivery] = []
         for delivery in deliveries:
@@ -704,14 +760,122 @@ class EventConsumer:
                 todo.append(delivery)
         if not todo:
             return 0
+        handled = self._apply_unguarded(todo)
+        if handled is not None:
+            return handled
+        # A BatchHandler's call failed (or one event's handler): each event alone, in a savepoint.
+        return self._apply_guarded(todo)
+
+    @staticmethod
+    def _uniform_batch_handler(todo: Sequence[_Delivery]) -> bool:
+        handler = todo[0].handler
+        return isinstance(handler, BatchHandler) and all(d.handler is handler for d in todo)
+
+    def _insert_inbox(self, session: Session, handled: Sequence[Event]) -> None:
+        now = utcnow()
+        session.execute(
+            insert(inbox),
+            [{"consumer": self.group, "event_id": e.id, "event_type": e.type, "handled_at": now} for e in handled],
+        )
+
+    def _apply_unguarded(self, todo: Sequence[_Delivery]) -> int | None:
+        """The batch's transaction without a savepoint per event (two round trips fewer per event): it
+        stands only if every event of it went through; the number handled then. If any one failed, or
+        the transaction did, nothing of it stands and None is returned: the batch is handled again
+        with a savepoint per event (`_apply_guarded`). The event whose handler failed keeps its failure
+        and is not called again in that pass (its attempts count as before); the events before it are
+        applied again, those after it in other partitions for the first time. Most batches have no
+        failing event."""
+        # Events of a prepare stage were looked up in the inbox a moment ago (`_prepare`): not again. Should
+        # another member handle one of them meanwhile, this transaction fails (at the inbox rows' INSERT,
+        # if not before) and `_apply_guarded` reads the inbox in its own.
+        prepared = all(isinstance(d.handler, PreparedHandler) for d in todo)
+        batch = todo[0].handler if self._uniform_batch_handler(todo) else None
+        failed: tuple[_Delivery, str, bool] | None = None
+        batch_failed = False
+        try:
+            with self.db.session() as session:
+                _begin(session)
+                ids = [d.event.id for d in todo if d.event is not None]
+                seen: set[str] = set() if prepared else self._seen(session, ids)
+                handled: list[Event] = []
+                if isinstance(batch, BatchHandler):
+                    batch_failed = True
+                    handled = self._call_batch(session, batch, todo, seen)
+                    batch_failed = False
+                for delivery in todo if batch is None else ():
+                    event, handler = delivery.event, delivery.handler
+                    assert event is not None and handler is not None
+                    if event.id in seen:
+                        delivery.status = _Status.DUPLICATE
+                        continue
+                    token = set_request_id(event.request_id)
+                    try:
+                        self._call(session, event, handler, delivery.prepared)
+                        session.flush()
+                    except Exception as exc:
+                        # This event's failure, as its own savepoint would have had it (the events before
+                        # it applied): kept, so that the guarded pass does not call its handler again.
+                        log.warning("handling %s %s failed", event.type, event.id, exc_info=True)
+                        failed = (delivery, traceback.format_exc(limit=5), is_transient(exc))
+                        raise
+                    finally:
+                        reset_request_id(token)
+                    delivery.status = _Status.HANDLED
+                    seen.add(event.id)  # the same event again in this batch (a producer's resend) is a duplicate
+                    handled.append(event)
+                if handled:
+                    self._insert_inbox(session, handled)
+        except Exception:
+            if batch_failed:
+                log.warning(
+                    "consumer %s: a batch of %d events failed in one go; handling them one by one",
+                    self.group,
+                    len(todo),
+                    exc_info=True,
+                )
+            elif failed is None:  # the transaction itself failed, not a handler
+                self._batch_failed(todo)
+                return 0
+            for delivery in todo:
+                delivery.status = _Status.TODO
+            if failed is not None:
+                delivery, failure, transient = failed
+                delivery.status, delivery.failure, delivery.transient = _Status.FAILED, failure, transient
+            return None
+        return sum(1 for d in todo if d.status == _Status.HANDLED)
+
+    def _call_batch(
+        self, session: Session, handler: BatchHandler, todo: Sequence[_Delivery], seen: set[str]
+    ) -> list[Event]:
+        """A BatchHandler's one call with the batch's new events (a resend within the batch dropped), no
+        savepoint; settles every delivery and returns the events handled."""
+        fresh: list[Event] = []
+        for delivery in todo:
+            assert delivery.event is not None
+            if delivery.event.id in seen:
+                delivery.status = _Status.DUPLICATE
+            else:
+                delivery.status = _Status.HANDLED
+                seen.add(delivery.event.id)
+                fresh.append(delivery.event)
+        if fresh:
+            handler.handle_batch(session, fresh)
+            session.flush()
+        return fresh
+
+    def _apply_guarded(self, todo: Sequence[_Delivery]) -> int:
+        """The batch's transaction with each event in a savepoint of its own: an event that fails is
+        rolled back to its savepoint and stops its partition for this pass; the others stand."""
+        blocked: set[tuple[str, int]] = set()
         applied: list[_Delivery] = []
         try:
             with self.db.session() as session:
                 _begin(session)
                 seen = self._seen(session, [d.event.id for d in todo if d.event is not None])
-                batched = self._apply_batch(session, todo, seen)
-                applied.extend(batched)
                 for delivery in todo:
+                    if delivery.status == _Status.FAILED:  # failed in the unguarded pass: not called again
+                        blocked.add(delivery.partition)
                     if delivery.partition in blocked or delivery.status != _Status.TODO:
                         continue
                     applied.append(delivery)
@@ -722,66 +886,29 @@ class EventConsumer:
                 # a row another member wrote meanwhile fails it whole (handled below, event by event).
                 handled = [d.event for d in applied if d.status == _Status.HANDLED and d.event is not None]
                 if handled:
-                    now = utcnow()
-                    session.execute(
-                        insert(inbox),
-                        [
-                            {"consumer": self.group, "event_id": e.id, "event_type": e.type, "handled_at": now}
-                            for e in handled
-                        ],
-                    )
+                    self._insert_inbox(session, handled)
         except Exception:
-            # The transaction as a whole failed (the database went away, no pooled connection came
-            # free, the commit was refused): nothing of it stands. The first event of each partition in
-            # it is retried on its own. Such a failure says nothing against any one event (one whose
-            # handler is at fault fails again on its own), so it counts as transient for them all.
-            failure = traceback.format_exc(limit=5)
-            log.warning(
-                "consumer %s: a batch transaction failed (%s); retrying its events one by one",
-                self.group,
-                _last_line(failure),
-            )
-            # Every event of the transaction counts, also those not reached when it failed (a failure
-            # at its first statement reaches none): each partition's first is retried alone, the rest
-            # wait behind it.
-            for delivery in todo:
-                if delivery.status != _Status.DUPLICATE:
-                    delivery.status, delivery.failure, delivery.transient = _Status.FAILED, failure, True
+            self._batch_failed(todo)
             return 0
         return sum(1 for d in applied if d.status == _Status.HANDLED)
 
-    def _apply_batch(self, session: Session, todo: Sequence[_Delivery], seen: set[str]) -> list[_Delivery]:
-        """When every event of the transaction has one `BatchHandler`: its new events in one call, in
-        one savepoint; returns the deliveries it settled (handled or duplicate). If the call fails, its
-        savepoint is rolled back and nothing is settled: each event then goes through the handler
-        alone, in a savepoint of its own (the caller's loop)."""
-        handler = todo[0].handler if todo else None
-        if not isinstance(handler, BatchHandler) or any(d.handler is not handler for d in todo):
-            return []
-        fresh: list[_Delivery] = []
-        ids = set(seen)
+    def _batch_failed(self, todo: Sequence[_Delivery]) -> None:
+        """The batch's transaction as a whole failed (the database went away, no pooled connection came
+        free, the commit was refused, another member wrote one of its inbox rows): nothing of it stands.
+        The first event of each partition in it is retried on its own. Such a failure says nothing
+        against any one event (one whose handler is at fault fails again on its own), so it counts as
+        transient for them all."""
+        failure = traceback.format_exc(limit=5)
+        log.warning(
+            "consumer %s: a batch transaction failed (%s); retrying its events one by one",
+            self.group,
+            _last_line(failure),
+        )
+        # Every event of the transaction counts, also those not reached when it failed (a failure at its
+        # first statement reaches none): each partition's first is retried alone, the rest wait behind it.
         for delivery in todo:
-            assert delivery.event is not None
-            if delivery.event.id not in ids:
-                ids.add(delivery.event.id)  # the same event again in this batch (a resend) is a duplicate
-                fresh.append(delivery)
-        try:
-            if fresh:
-                with session.begin_nested():
-                    handler.handle_batch(session, [d.event for d in fresh if d.event is not None])
-        except Exception:
-            log.warning(
-                "consumer %s: a batch of %d events failed in one go; handling them one by one",
-                self.group,
-                len(fresh),
-                exc_info=True,
-            )
-            return []
-        for delivery in todo:
-            assert delivery.event is not None
-            delivery.status = _Status.DUPLICATE if delivery.event.id in seen else _Status.HANDLED
-            seen.add(delivery.event.id)
-        return list(todo)
+            if delivery.status != _Status.DUPLICATE:
+                delivery.status, delivery.failure, delivery.transient = _Status.FAILED, failure, True
 
     def _apply_one(self, session: Session, delivery: _Delivery, seen: set[str]) -> None:
         event, handler = delivery.event, delivery.handler
