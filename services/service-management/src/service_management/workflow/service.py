@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from gov_common.auth import Principal
@@ -107,6 +107,19 @@ def _enter(
         session.add(CaseState(case_id=case.id, state=state, name=name, entered_at=now, due_at=due))
 
 
+# The stored open states of a case marked left: one statement object, its values as parameters.
+_STATES = cast(Table, CaseState.__table__)
+_LEAVE_STATES = (
+    update(_STATES)
+    .where(
+        _STATES.c.case_id == bindparam("of_case"),
+        _STATES.c.left_at.is_(None),
+        _STATES.c.state.in_(bindparam("left_states", expanding=True)),
+    )
+    .values(left_at=bindparam("left_now"))
+)
+
+
 def _leave(session: Session, case: Case, states: set[str], now: dt.datetime, *, stored: bool = True) -> None:
     """Mark the case's open `states` left: those entered in this unit of work and not written yet in
     memory, the stored ones with one UPDATE (none when the case's process was started in this unit
@@ -118,13 +131,7 @@ def _leave(session: Session, case: Case, states: set[str], now: dt.datetime, *, 
             row.left_at = now
     if stored:
         # Core, not ORM-enabled: nothing in memory to synchronise (the stored rows are not loaded here).
-        states_table = cast(Table, CaseState.__table__)
-        table = states_table.c
-        session.execute(
-            update(states_table)
-            .where(table.case_id == case.id, table.left_at.is_(None), table.state.in_(states))
-            .values(left_at=now)
-        )
+        session.execute(_LEAVE_STATES, {"of_case": case.id, "left_states": sorted(states), "left_now": now})
 
 
 def _limits(definition: ProcessDefinition | None) -> dict[str, int]:
