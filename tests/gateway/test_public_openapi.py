@@ -221,6 +221,14 @@ def test_paths_outside_the_table_stay_the_gateways(gateway: TestClient) -> None:
     # A dot segment is not forwarded: normalised, it would reach another of the service's paths.
     for sneaky in ("/api/v1/items/%2e%2e/dead-letters", "/api/v1/items/%2E/x", "/api/v1/cases/x/%2e%2e"):
         assert gateway.get(sneaky).status_code == 404, sneaky
+    # Under a prefix, only the service's operations are forwarded: another path is the gateway's 404, a
+    # method the service does not take there a 405 naming those it does (no round trip either way).
+    assert gateway.get("/api/v1/items/ITEM-A/nothing-here").status_code == 404
+    wrong = gateway.delete("/api/v1/departments")
+    assert wrong.status_code == 405 and wrong.headers["allow"] == "GET", wrong.headers
+    assert wrong.headers["content-type"].startswith(PROBLEM)
+    # The first template taking the method: GET /items/import is the item "import" (POST imports).
+    assert gateway.get("/api/v1/items/import").status_code == 503
     # A business system's staff operation: the department comes from the token, so none is a 401.
     assert gateway.get("/api/v1/worklist").status_code == 401
     # The forwarded request is named by its operation in the metrics, not by its path.

@@ -24,6 +24,7 @@ from urllib.parse import quote, unquote
 
 import httpx
 from fastapi import Request, Response
+from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 from starlette.routing import BaseRoute, Match, compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -341,10 +342,11 @@ class DeclaredLimit(BaseRoute):
 
 
 class TableRoute(BaseRoute):
-    """Forwards a request whose path falls under a prefix of the routing table to the prefix's service.
-    The service's operations under the prefix (from its OpenAPI document) name the operation for the
-    metrics and its body limit; a path the service does not have is forwarded all the same, for the
-    service to answer 404 or 405 in its own words."""
+    """Forwards a request whose path falls under a prefix of the routing table to the prefix's service,
+    when the service has that operation (its OpenAPI document says): the first of its path templates
+    that matches with the request's method, literal segments before parameters. The operation names the
+    request in the metrics and carries its body limit. A path the service does not have is the
+    gateway's 404, a method it does not take there a 405 with `Allow`, as for the gateway's own routes."""
 
     def __init__(self, table: Iterable[Upstream], documents: Mapping[str, Any]) -> None:
         self.table = RoutingTable(table)
@@ -365,7 +367,6 @@ class TableRoute(BaseRoute):
                 }
                 by_method[""] = unlimited
                 self.operations.setdefault(upstream.prefix, []).append((compile_path(path)[0], by_method))
-        self.fallback = {prefix: _Operation(prefix + "/…", None) for prefix in self.table.by_prefix}
 
     def declared_limits(self) -> list[DeclaredLimit]:
         """The operations that declare a body limit, as routes `gov_common.limits` finds (`DeclaredLimit`)."""
@@ -385,14 +386,21 @@ class TableRoute(BaseRoute):
         if upstream is None or _DOT_SEGMENT.search(path):
             # A dot segment would leave the prefix once the URL is normalised: not forwarded (404).
             return Match.NONE, {}
-        operation = self.fallback[upstream.prefix]
+        partial: dict[str, _Operation] | None = None
         for pattern, by_method in self.operations.get(upstream.prefix, ()):
             if pattern.match(path):
-                operation = by_method.get(scope["method"]) or by_method[""]
-                break
-        return Match.FULL, {"route": operation, "upstream": upstream}
+                operation = by_method.get(scope["method"])
+                if operation is not None:
+                    return Match.FULL, {"route": operation, "upstream": upstream}
+                partial = partial or by_method
+        if partial is None:
+            return Match.NONE, {}  # no operation of the service: the gateway's 404
+        return Match.PARTIAL, {"route": partial[""], "upstream": upstream, "allowed": partial}
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if "allowed" in scope:  # a path of the service, a method it does not take there
+            allowed = ", ".join(sorted(m for m in scope["allowed"] if m))
+            raise HTTPException(405, headers={"Allow": allowed})
         request = Request(scope, receive)
         upstream: Upstream = scope["upstream"]
         # As the caller encoded it (a %2F in a segment stays one segment), without the query string.
