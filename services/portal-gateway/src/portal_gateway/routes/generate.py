@@ -1,6 +1,7 @@
 """Writes `services.openapi.json` (portal_gateway.routes.contract) from the services' own apps:
 
     .venv/bin/python -m portal_gateway.routes.generate
+    .venv/bin/python -m portal_gateway.routes.generate --public openapi.json   # the merged public document
 
 Run it in the development environment, where every service is installed (the gateway's image is not:
 this module imports the services only when run), after changing a service's API; a test
@@ -53,13 +54,31 @@ def service_documents() -> dict[str, Any]:
     return documents
 
 
+def public_document() -> dict[str, Any]:
+    """The gateway's public document (`/openapi.json`), as a gateway with default settings serves it."""
+    from portal_gateway.app import create_app
+    from portal_gateway.settings import Settings
+
+    here = os.getcwd()
+    with tempfile.TemporaryDirectory() as scratch:
+        os.chdir(scratch)
+        try:
+            document: dict[str, Any] = create_app(Settings(), manage_lifespan=False).openapi()
+        finally:
+            os.chdir(here)
+    return document
+
+
 def render(documents: dict[str, Any]) -> str:
     return json.dumps(documents, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
 
 def main() -> int:
-    text = render(service_documents())
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else SERVICES_DOCUMENT
+    if sys.argv[1:2] == ["--public"] and len(sys.argv) == 3:
+        text, target = render(public_document()), Path(sys.argv[2])
+    else:
+        text = render(service_documents())
+        target = Path(sys.argv[1]) if len(sys.argv) > 1 else SERVICES_DOCUMENT
     target.write_text(text, encoding="utf-8")
     print(f"wrote {target} ({len(text)} characters)")
     return 0
