@@ -30,7 +30,7 @@ from portal_gateway.notifications.consumer import make_handlers as notification_
 from portal_gateway.oidc.endpoints import install_oidc
 from portal_gateway.ratelimit import RateLimiter
 from portal_gateway.revocation import install_token_check
-from portal_gateway.routes import all_routers
+from portal_gateway.routes import install_routes
 from portal_gateway.routing import UpstreamLimits, UrlLimit
 from portal_gateway.settings import Settings
 from portal_gateway.ui import install_ui
@@ -156,7 +156,6 @@ def create_app(
     app.include_router(identity_router)
     app.include_router(entities_router)
     install_oidc(app, gateway_settings)
-    for router in all_routers():
-        app.include_router(router)
+    install_routes(app)  # the gateway's own routes, the routing table, the public OpenAPI document
     install_ui(app)
     return app

@@ -1,24 +1,18 @@
 """Which department's business system a call goes to (no routes here).
 
-Staff calls go to the caller's own department, as the token says; the business system itself
-decides what the caller's roles allow. An applicant names the department, as their case shows it.
+Staff calls go to the caller's own department, as the token says (most of them through the routing
+table, `portal_gateway.routing.ROUTING_TABLE`); the business system itself decides what the caller's
+roles allow. An applicant names the department, as their case shows it.
 """
 
 from __future__ import annotations
 
 from fastapi import Request, Response
 
-from gov_common.auth import Principal, Roles
-from gov_common.errors import Forbidden, NotFound
-from portal_gateway.routing import business_system, forward
+from gov_common.errors import NotFound
+from portal_gateway.routing import DEPARTMENT_STAFF, business_system, forward, staff_department
 
-DEPARTMENT_STAFF = (Roles.HANDLER, Roles.REVIEWER, Roles.APPROVER, Roles.DEPARTMENT_ADMIN)
-
-
-def staff_department(principal: Principal) -> str:
-    if not principal.has_role(*DEPARTMENT_STAFF) or not principal.department:
-        raise Forbidden("only a department's review staff may do this")
-    return principal.department
+__all__ = ["DEPARTMENT_STAFF", "staff_department", "to_department", "to_named_department"]
 
 
 async def to_department(request: Request, department: str, path: str) -> Response:

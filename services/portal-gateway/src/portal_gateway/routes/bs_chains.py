@@ -1,5 +1,6 @@
 """A department's review chains per item (承办 → 审核 → 批准), configured by its department admin
-for the department's own items: whose an item is, service-management's catalogue says."""
+for the department's own items: whose an item is, service-management's catalogue says. Reading and
+removing a chain go through the routing table to the caller's department."""
 
 from __future__ import annotations
 
@@ -16,18 +17,6 @@ from portal_gateway.routing import seg, service_management
 log = logging.getLogger("portal_gateway.routes.bs_chains")
 
 router = APIRouter(prefix="/api/v1/review-chains", tags=["business-systems"])
-
-
-@router.get("")
-async def list_chains(request: Request, principal: CurrentPrincipal) -> Response:
-    """The review chains configured in my department."""
-    return await to_department(request, staff_department(principal), "/api/v1/review-chains")
-
-
-@router.get("/{item_code}")
-async def get_chain(item_code: str, request: Request, principal: CurrentPrincipal) -> Response:
-    """The review chain in force for an item in my department."""
-    return await to_department(request, staff_department(principal), f"/api/v1/review-chains/{seg(item_code)}")
 
 
 @router.put(
@@ -72,9 +61,3 @@ async def _own_item(request: Request, item_code: str, department: str) -> None:
             field="item_code",
             code="item_of_another_department",
         )
-
-
-@router.delete("/{item_code}")
-async def reset_chain(item_code: str, request: Request, principal: CurrentPrincipal) -> Response:
-    """Remove an item's chain: the default (one reviewer decides) applies again."""
-    return await to_department(request, staff_department(principal), f"/api/v1/review-chains/{seg(item_code)}")

@@ -14,7 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from gov_common.auth import CurrentPrincipal
-from gov_common.dead_letters import PENDING, DeadLetters, DiscardIn, ReplayOut, Status, require_admin
+from gov_common.dead_letters import PENDING, DeadLetterOut, DeadLetters, DiscardIn, ReplayOut, Status, require_admin
 from gov_common.errors import NotFound
 from gov_common.params import RowId
 from portal_gateway.routing import forward
@@ -102,7 +102,7 @@ async def replay_dead_letter(service: str, letter_id: RowId, request: Request, p
     return await forward(request, service, base_url, f"/api/v1/dead-letters/{letter_id}/replay")
 
 
-@router.post("/{service}/{letter_id}/discard")
+@router.post("/{service}/{letter_id}/discard", responses={200: {"model": DeadLetterOut}})
 async def discard_dead_letter(
     service: str, letter_id: RowId, body: DiscardIn, request: Request, principal: CurrentPrincipal
 ) -> Response:
