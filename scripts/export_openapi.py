@@ -1,6 +1,6 @@
 """Writes the OpenAPI document of the gateway and of each service, as its FastAPI app builds it, to
 `ui/openapi/<service>.json`: the source of the UI's generated wire types (`ui/src/api/generated`,
-`npm run api:types`; docs/ui.md). No server and no database connection: each app is built in this
+`npm run api:types`; ui/README.md, "Wire types"). No server and no database connection: each app is built in this
 process with throw-away settings (SQLite files in a temporary directory, the in-process bus) and
 asked for `.openapi()`.
 

@@ -1,4 +1,4 @@
-// The UI's wire types from the services' OpenAPI documents (docs/ui.md, "Wire types"):
+// The UI's wire types from the services' OpenAPI documents (ui/README.md, "Wire types"):
 //   ui/openapi/<service>.json  (written by scripts/export_openapi.py from the FastAPI apps)
 //   → src/api/generated/<service>.d.ts     the types, by openapi-typescript
 //   → src/api/generated/<service>.limits.ts  each schema's declared limits (maxLength, maximum, maxItems,
@@ -64,7 +64,7 @@ export async function render() {
   const files = {}
   for (const service of services()) {
     const document = JSON.parse(readFileSync(join(SOURCE_DIR, `${service}.json`), 'utf8'))
-    const ast = await openapiTS(structuredClone(document), { alphabetize: false })
+    const ast = await openapiTS(structuredClone(document), { alphabetize: false, defaultNonNullable: false })
     files[`${service}.d.ts`] = banner(service) + '\n' + astToString(ast)
     files[`${service}.limits.ts`] = renderLimits(service, document)
   }

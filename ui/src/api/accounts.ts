@@ -1,3 +1,4 @@
+import type { GW, GWIn } from './schemas'
 import { json, seg, send, url } from './http'
 
 export type AccountType = 'person' | 'entity' | 'staff'
@@ -7,19 +8,7 @@ export type ApplicantType = 'person' | 'entity'
 /** Roles the gateway puts in tokens (gov_common.auth.Roles). */
 export type Role = 'admin' | 'clerk' | 'reviewer' | 'department_admin'
 
-export interface Account {
-  id: string
-  account_type: AccountType
-  username: string
-  name: string
-  phone: string | null
-  roles: string[]
-  department_code: string | null
-  /** an applicant's identity assurance level (docs/identity.md: 1, 2 or 3); null for staff */
-  assurance_level?: AssuranceLevel | null
-  /** what the level rests on; null for staff */
-  identity_source?: IdentitySource | null
-}
+export type Account = GW['AccountOut']
 
 /** Identity assurance levels (gov_common.auth.Assurance): L1 实名核验, L2 手机核验, L3 现场核验或统一身份认证. */
 export type AssuranceLevel = 1 | 2 | 3
@@ -49,11 +38,7 @@ export interface RegisterEntity {
 
 export type Registration = RegisterPerson | RegisterEntity
 
-export interface TokenResponse {
-  access_token: string
-  token_type: 'bearer'
-  expires_in: number
-}
+export type TokenResponse = GW['TokenOut']
 
 export function register(body: Registration): Promise<Account> {
   return json<Account>('/auth/register', { method: 'POST', json: body, auth: false })
@@ -70,18 +55,9 @@ export function login(username: string, password: string, totp?: string): Promis
   return json<TokenResponse>('/auth/token', { method: 'POST', form, auth: false })
 }
 
-export interface PhoneCodeSent {
-  /** the registry's phone, masked (137****7002) */
-  phone_masked: string
-  /** seconds the code stays valid */
-  expires_in: number
-  /** seconds before another code may be asked for */
-  resend_after: number
-}
+export type PhoneCodeSent = GW['PhoneCodeOut']
 
-export interface AssuranceRaised extends TokenResponse {
-  assurance_level: AssuranceLevel
-}
+export type AssuranceRaised = GW['AssuranceRaisedOut']
 
 /** A one-time code to the phone the population registry holds (202); 409 `no_registry_phone`, 429 with Retry-After. */
 export function requestPhoneCode(): Promise<PhoneCodeSent> {
@@ -93,11 +69,7 @@ export function verifyPhoneCode(code: string): Promise<AssuranceRaised> {
   return json<AssuranceRaised>('/me/assurance/phone-verify', { method: 'POST', json: { code } })
 }
 
-export interface OidcStatus {
-  enabled: boolean
-  /** the identity platform's name, e.g. 浙江政务服务网统一身份认证 */
-  name?: string | null
-}
+export type OidcStatus = GW['OidcInfoOut']
 
 /** Whether sign-in through the provincial identity platform is offered (public). */
 export function getOidcStatus(signal?: AbortSignal): Promise<OidcStatus> {
@@ -109,17 +81,9 @@ export function oidcLoginUrl(returnTo: string): string {
   return url('/auth/oidc/login', { return_to: returnTo })
 }
 
-export interface StaffCredentials {
-  username: string
-  password: string
-}
+export type StaffCredentials = GWIn['StaffCredentials']
 
-export interface TotpEnrolment {
-  /** base32 secret, to type into an authenticator app */
-  secret: string
-  /** otpauth://totp/... for a QR code */
-  otpauth_uri: string
-}
+export type TotpEnrolment = GW['TotpEnrolmentOut']
 
 /** A staff account's second factor: a new secret (confirmed with a code before it counts). */
 export function enrolTotp(body: StaffCredentials): Promise<TotpEnrolment> {
@@ -137,12 +101,7 @@ export function getMe(signal?: AbortSignal): Promise<Account> {
 /** A walk-in applicant's account opened by a window clerk (窗口代为注册): no password is given. */
 export type WalkInAccountRequest = Omit<RegisterPerson, 'password'> | Omit<RegisterEntity, 'password'>
 
-export interface WalkInAccountCreated {
-  account: Account
-  /** shown once (the account slip); to be replaced at the first log-in */
-  initial_password: string
-  must_change_password: boolean
-}
+export type WalkInAccountCreated = GW['WalkInAccountOut']
 
 /** Clerks and administrators; 409 `account_exists` when the applicant already has an account. */
 export function openWalkInAccount(body: WalkInAccountRequest): Promise<WalkInAccountCreated> {
@@ -180,12 +139,7 @@ export function reclaimWalkInAccount(body: WalkInReclaimRequest): Promise<WalkIn
   return json<WalkInAccountCreated>('/accounts/walk-in/reclaim', { method: 'POST', json: body })
 }
 
-export interface PasswordChange {
-  /** ID number, credit code or staff user name */
-  username: string
-  current_password: string
-  new_password: string
-}
+export type PasswordChange = GWIn['PasswordChangeIn']
 
 /** Replaces a password knowing the current one (also an initial password at the first log-in); 204. */
 export async function changePassword(body: PasswordChange): Promise<void> {
@@ -196,26 +150,12 @@ export async function changePassword(body: PasswordChange): Promise<void> {
 export type EntityRole = 'representative' | 'agent'
 
 /** An entity the logged-in person may act for. */
-export interface MyEntity {
-  uscc: string
-  name: string
-  role: EntityRole
-  representative_name: string | null
-}
+export type MyEntity = GW['EntityOut']
 
 /** An agent (经办人) of an entity; `revoked_at` set once withdrawn. */
-export interface EntityAgent {
-  id: number
-  person_id_number: string
-  person_name: string
-  granted_at: string
-  revoked_at: string | null
-}
+export type EntityAgent = GW['AgentOut']
 
-export interface EntityAgentIn {
-  id_number: string
-  name: string
-}
+export type EntityAgentIn = GWIn['AgentIn']
 
 /**
  * The legal representative (a person at L2 or above) opens the entity's account: 201 the entity's

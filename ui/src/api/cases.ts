@@ -1,4 +1,5 @@
 import type { ApplicantType } from './accounts'
+import type { SM, SMIn } from './schemas'
 import { ApiError, downloadBlob, file, isApiError, json, page, problemFrom, seg, tokenProvider, unauthorizedHandler, url } from './http'
 import type { Page, PageParams } from './http'
 
@@ -6,50 +7,14 @@ export type FormValue = string | number | boolean
 
 export type FormPayload = Record<string, FormValue>
 
-export interface CaseCreated {
-  case_no: string
-  status: string
-}
+export type CaseCreated = SM['CaseCreated']
 
-export interface CaseSummary {
-  case_no: string
-  item_code: string
-  status: string
-  license_no: string | null
-  created_at: string
-}
+export type CaseSummary = SM['CaseSummary']
 
-export interface TimelineEntry {
-  status: string
-  at: string
-  actor: string
-  note: string | null
-}
+export type TimelineEntry = SM['TimelineEntry']
 
-export interface CaseDetail {
-  case_no: string
-  item_code: string
-  item_version: number
-  item_name: string
-  department_code: string
-  channel: string
-  status: string
-  applicant_name: string
-  applicant_id_number: string
-  applicant_type: ApplicantType
-  form: Record<string, unknown>
-  timeline: TimelineEntry[]
-  license_no: string | null
-  opinion: string | null
-  created_at: string
-  concluded_at: string | null
-  /** Part A: the applicant's rating (好差评), given at most once */
-  rated?: boolean
-  evaluation?: CaseEvaluation | null
-  /** Part A: the open supplement request (补正) and every request, oldest first */
-  supplement?: SupplementRequest | null
-  supplements?: SupplementRequest[]
-}
+/** The schema says `applicant_type: string` (a str field in service-management's CaseOut): narrowed here. */
+export type CaseDetail = Omit<SM['CaseOut'], 'applicant_type'> & { applicant_type: ApplicantType }
 
 export function fileCase(itemCode: string, form: FormPayload, key?: string): Promise<CaseCreated> {
   return file<CaseCreated>('/cases', { item_code: itemCode, form }, key)
@@ -63,63 +28,20 @@ export function getCase(caseNo: string, signal?: AbortSignal): Promise<CaseDetai
   return json<CaseDetail>(`/cases/${seg(caseNo)}`, { signal })
 }
 
-export interface WalkInApplicant {
-  type: ApplicantType
-  /** resident ID number or unified social credit code */
-  id_number: string
-  name: string
-}
+export type WalkInApplicant = SMIn['WalkInApplicant']
 
-export interface MaterialRef {
-  code: string
-  file_id?: string
-  license_no?: string
-  /** Part A: a window clerk saw the original / received the copy (paper materials only) */
-  paper_received?: boolean
-}
+export type MaterialRef = SMIn['MaterialRefIn']
 
-export interface UploadedFile {
-  file_id: string
-  content_type: string
-  size: number
-}
+export type UploadedFile = SM['UploadOut']
 
-export interface QueueEntry {
-  case_no: string
-  item_code: string
-  department_code: string
-  channel: string
-  status: string
-  applicant_name: string
-  created_at: string
-  due_at: string | null
-}
+export type QueueEntry = SM['QueueEntry']
 
-export interface CaseMaterialOut {
-  code: string
-  name?: string
-  file_id?: string | null
-  license_no?: string | null
-  [key: string]: unknown
-}
+export type CaseMaterialOut = SM['CaseMaterialOut']
 
-export interface CaseClock {
-  state: string
-  limit_days: number
-  started_at: string | null
-  due_at: string | null
-  paused_at: string | null
-  remaining_working_days: number | null
-}
+export type CaseClock = SM['ClockOut']
 
 /** A case as service-management shows it to staff: materials, what is missing, its clock. */
-export interface CaseFull extends CaseDetail {
-  materials: CaseMaterialOut[]
-  /** codes of the required materials not yet provided */
-  missing_materials: string[]
-  clock: CaseClock | null
-  reason: string | null
-}
+export type CaseFull = CaseDetail
 
 /** A material file (PDF, JPEG or PNG, judged by its bytes); refer to it by its file_id. */
 export async function uploadFile(file: Blob, name = 'material'): Promise<UploadedFile> {
@@ -173,16 +95,7 @@ export function supplementCase(caseNo: string, materials: MaterialRef[]): Promis
 
 export type Rating = 1 | 2 | 3 | 4 | 5
 
-export interface EvaluationResult {
-  item_code: string
-  department_code: string
-  rating: number
-  level: string
-  tags: string[]
-  comment: string
-  created_at: string
-  rectification_id: number | null
-}
+export type EvaluationResult = SM['service_management__evaluation__schemas__EvaluationOut']
 
 /** 好差评: the applicant rates an ended case once. */
 export function evaluateCase(caseNo: string, body: { rating: Rating; tags?: string[]; comment?: string }): Promise<EvaluationResult> {
@@ -198,28 +111,12 @@ export function downloadCaseMaterial(caseNo: string, fileId: string): Promise<Bl
 }
 
 /** A BPMN state a case entered (service-management); `left_at` null while it waits there. */
-export interface CaseState {
-  state: string
-  name: string
-  entered_at: string
-  due_at: string | null
-  left_at: string | null
-  escalated_at: string | null
-}
+export type CaseState = SM['StateOut']
 
-export interface CaseProgressEntry {
-  kind: string
-  step: string
-  by: string
-  opinion: string | null
-  at: string
-}
+export type CaseProgressEntry = SM['ProgressEntry']
 
 /** The case at service-management with its process states and department progress (staff). */
-export interface CaseProcess extends CaseFull {
-  states: CaseState[]
-  progress: CaseProgressEntry[]
-}
+export type CaseProcess = CaseDetail
 
 export function getCaseProcess(caseNo: string, signal?: AbortSignal): Promise<CaseProcess> {
   return json<CaseProcess>(`/cases/${seg(caseNo)}`, { signal })
@@ -231,23 +128,10 @@ export function completeCaseTask(caseNo: string, taskId: string, body: { data: R
 }
 
 /** The applicant's rating of a case, as the case detail shows it. */
-export interface CaseEvaluation {
-  rating: number
-  level: string
-  tags: string[]
-  comment: string
-  at: string
-}
+export type CaseEvaluation = SM['CaseEvaluationOut']
 
 /** A supplement request (补正): open while `supplied_at` is null. */
-export interface SupplementRequest {
-  materials: { code: string; name: string }[]
-  reason: string
-  requested_by: string
-  requested_at: string
-  supplied_by: string | null
-  supplied_at: string | null
-}
+export type SupplementRequest = SM['SupplementRequestOut']
 
 /** Accept (受理) a case, recording materials first (scans, licences, paper seen by the clerk). */
 export function acceptCaseWithMaterials(caseNo: string, note: string | undefined, materials: MaterialRef[]): Promise<CaseCreated> {
@@ -291,7 +175,3 @@ export function lookUpEntity(uscc: string, signal?: AbortSignal): Promise<Entity
 }
 
 /** An entity's case names the person who acted for it (its legal representative or an agent). */
-export interface CaseDetail {
-  acting_id_number?: string | null
-  acting_name?: string | null
-}

@@ -1,46 +1,18 @@
+import type { SM } from './schemas'
 import { ApiError, MAX_PAGE_SIZE, allPages, downloadBlob, json, page, postTable, problemFrom, seg, tokenProvider, unauthorizedHandler, url } from './http'
 import type { Page, PageParams } from './http'
 import type { RuleTraceNode, WorkAttachment } from './review'
 
-export interface Department {
-  code: string
-  name: string
-  division_code: string
-}
+export type Department = SM['DepartmentOut']
 
 export type FormFieldType = 'string' | 'text' | 'number' | 'integer' | 'date' | 'boolean'
 
-export interface FormField {
-  name: string
-  label: string
-  type: FormFieldType
-  required: boolean
-}
+export type FormField = SM['FormField']
 
-export interface ItemSummary {
-  code: string
-  version: number
-  name: string
-  item_type: string
-  department_code: string
-  instant_approval: boolean
-  committed_days: number
-  audience: string[]
-  online_depth?: string
-  channels?: string[]
-  themes?: string[]
-  keywords?: string[]
-}
+/** An item as the public listing answers it (`GET /items`); the staff's listing adds its status (ItemEntry). */
+export type ItemSummary = Omit<SM['ItemListEntry'], 'status' | 'updated_at' | 'published_version' | 'draft_pending'>
 
-export interface ItemDetail extends ItemSummary {
-  statutory_days: number
-  legal_basis: string
-  description: string
-  form_fields: FormField[]
-  license_type: string | null
-  license_name: string | null
-  rule_version: number | null
-}
+export type ItemDetail = SM['ItemDetail']
 
 export interface ItemQuery extends PageParams {
   department?: string
@@ -73,20 +45,10 @@ export function listDepartments(signal?: AbortSignal): Promise<Department[]> {
   return json<Department[]>('/departments', { signal })
 }
 
-export interface ItemMaterial {
-  code: string
-  name: string
-  /** electronic, original, copy */
-  form: string
-  required: boolean
-  license_type: string | null
-}
+export type ItemMaterial = SM['Material']
 
 /** Items with their materials (the catalogue's detail; the shared ItemDetail type omits them). */
-export interface ItemWithMaterials extends ItemDetail {
-  materials: ItemMaterial[]
-  channels?: string[]
-}
+export type ItemWithMaterials = SM['ItemDetail']
 
 export interface ItemSearch extends ItemQuery {
   /** words inside names, keywords and themes, or an item code or its beginning (e.g. 330122-AMR) */
@@ -106,16 +68,7 @@ export function searchItems(params: ItemSearch = {}): Promise<Page<ItemSummary>>
   })
 }
 
-export interface ProcessDefinition {
-  /** empty and version 0 for the platform's default process */
-  item_code: string
-  version: number
-  process_id: string
-  time_limits: Record<string, number>
-  created_by: string
-  created_at: string
-  bpmn_xml: string
-}
+export type ProcessDefinition = SM['DefinitionOut']
 
 export function getProcess(code: string, signal?: AbortSignal): Promise<ProcessDefinition> {
   return json<ProcessDefinition>(`/items/${seg(code)}/process`, { signal })
@@ -126,23 +79,10 @@ export function uploadProcess(code: string, bpmnXml: string, timeLimits: Record<
   return json<ProcessDefinition>(`/items/${seg(code)}/process`, { method: 'PUT', json: { bpmn_xml: bpmnXml, time_limits: timeLimits } })
 }
 
-export interface DecisionTableVersion {
-  item_code: string
-  version: number
-  /** a GoRules JDM decision graph */
-  graph: Record<string, unknown>
-  comment: string
-  created_by: string
-  created_at: string
-}
+export type DecisionTableVersion = SM['TableOut']
 
-export interface RuleTrial {
-  version: number
-  eligible: boolean
-  reason: string
-  output: Record<string, unknown>
-  trace: Record<string, RuleTraceNode>
-}
+/** The schema says `trace: object` (zen-engine's trace, a dict): its nodes are described by RuleTraceNode. */
+export type RuleTrial = Omit<SM['service_management__rules__schemas__EvaluationOut'], 'trace'> & { trace: Record<string, RuleTraceNode> }
 
 /** Every version of an item's decision table, oldest first (staff). */
 export function listDecisionTables(code: string, signal?: AbortSignal): Promise<DecisionTableVersion[]> {
@@ -163,14 +103,7 @@ export type CatalogueItemVersion = import('@/lib/catalogueAdmin').ItemVersion
 
 export type CatalogueItemInput = import('@/lib/catalogueAdmin').ItemInput
 
-export interface ItemImportReport {
-  dry_run: boolean
-  applied: boolean
-  rows: number
-  valid_rows: number
-  rejected: { row: number; code: string | null; field: string; message: string }[]
-  codes: string[]
-}
+export type ItemImportReport = SM['ImportReport']
 
 /** One page of an item's versions, oldest first (staff). */
 export function getItemVersionsPage(code: string, params: PageParams & { signal?: AbortSignal } = {}): Promise<Page<CatalogueItemVersion>> {
@@ -233,10 +166,7 @@ export function downloadItemImportTemplate(): Promise<Blob> {
 }
 
 /** One version of an item, its materials included: what a case filed under it saw (retired ones too). */
-export interface ItemVersionDetail extends ItemDetail {
-  status: string
-  materials: ItemMaterial[]
-}
+export type ItemVersionDetail = SM['ItemDetail']
 
 export function getItemVersion(code: string, version: number, signal?: AbortSignal): Promise<ItemVersionDetail> {
   return json<ItemVersionDetail>(`/items/${seg(code)}/versions/${version}`, { signal })
@@ -277,13 +207,7 @@ export function getDecisionTableVersion(code: string, version: number, signal?: 
 }
 
 /** A life-event theme (主题); its name is the value of the catalogue's `theme` filter. */
-export interface Theme {
-  name: string
-  /** published items carrying the theme */
-  item_count: number
-  /** published bundles (一件事) carrying the theme */
-  bundle_count: number
-}
+export type Theme = SM['ThemeOut']
 
 /** The catalogue's themes, most items first (public). */
 export function listThemes(signal?: AbortSignal): Promise<Theme[]> {

@@ -1,4 +1,4 @@
-import type { FormValue } from './cases'
+import type { DS, DSIn, GW, SM } from './schemas'
 import { json, page, seg, send } from './http'
 import type { Page, PageParams } from './http'
 
@@ -48,24 +48,14 @@ export async function downloadCockpit(view: CockpitView, filters: CockpitFilters
   return response.blob()
 }
 
-export interface DataAccess {
-  at: string
-  reader: { kind: string; name: string; department: string | null; client_id: string | null }
-  resource: string
-  fields: string[]
-  purpose: string
-  outcome: string
-}
+export type DataAccess = DS['DataAccessOut']
 
 /** Who read my data (and who was refused). */
 export function listMyDataAccess(params: PageParams & { signal?: AbortSignal } = {}): Promise<Page<DataAccess>> {
   return page<DataAccess>('/audit/my-data-access', params)
 }
 
-export interface Prefill {
-  form: Record<string, FormValue>
-  materials: { code: string; satisfied_by: string | null }[]
-}
+export type Prefill = GW['PrefillOut']
 
 /** The form filled from the applicant's own registry record, and the licences that stand for materials. */
 export function getPrefill(code: string, signal?: AbortSignal): Promise<Prefill> {
@@ -77,29 +67,12 @@ export type SharingType = 'unconditional' | 'conditional' | 'not_shared'
 export type UpdateFrequency = 'realtime' | 'daily' | 'weekly' | 'monthly' | 'quarterly' | 'yearly' | 'irregular'
 
 /** A resource of the data catalogue as data-sharing registers it (`ResourceIn`). */
-export interface DataResourceIn {
-  code: string
-  name: string
-  description: string
-  owner_department: string
-  fields: { name: string; label: string }[]
-  sharing_type: SharingType
-  update_frequency: UpdateFrequency
-  personal: boolean
-}
+export type DataResourceIn = DSIn['ResourceIn']
 
 /** What `PATCH /catalogue/resources/{code}` may change (fields and owner are fixed once registered). */
-export interface DataResourcePatch {
-  name?: string
-  description?: string
-  sharing_type?: SharingType
-  update_frequency?: UpdateFrequency
-}
+export type DataResourcePatch = DSIn['ResourcePatch']
 
-export interface DataResourceOut extends DataResource {
-  created_at: string
-  updated_at: string
-}
+export type DataResourceOut = DS['ResourceOut']
 
 export function listCatalogueResources(
   params: PageParams & { owner?: string; sharingType?: SharingType | ''; signal?: AbortSignal } = {},
@@ -121,20 +94,7 @@ export function updateCatalogueResource(code: string, body: DataResourcePatch): 
 }
 
 /** 整改: opened by an evaluation of 2 or below, closed by the department with what was done. */
-export interface Rectification {
-  id: number
-  case_no: string
-  department_code: string
-  /** YYYY-MM-DD, the day included */
-  deadline: string
-  status: 'open' | 'done' | string
-  response: string | null
-  completed_by: string | null
-  completed_at: string | null
-  created_at: string
-  rating: number
-  comment: string
-}
+export type Rectification = SM['RectificationOut']
 
 /** Rectification tasks by status and department (a department's staff: only their own). */
 export function listRectifications(params: PageParams & { status?: 'open' | 'done' | ''; department?: string; signal?: AbortSignal } = {}): Promise<Page<Rectification>> {
@@ -145,48 +105,11 @@ export function completeRectification(id: number, response: string): Promise<Rec
   return json<Rectification>(`/rectifications/${id}/complete`, { method: 'POST', json: { response } })
 }
 
-export interface DataResource {
-  code: string
-  name: string
-  description: string
-  owner_department: string
-  fields: { name: string; label: string }[]
-  sharing_type: string
-  update_frequency: string
-  personal: boolean
-  builtin: boolean
-}
+export type DataResource = DS['ResourceOut']
 
-export interface AccessRequest {
-  id: number
-  resource_code: string
-  client_id: string
-  client_name: string
-  fields: string[]
-  purpose: string
-  valid_days: number
-  status: string
-  requested_by: string
-  requested_at: string
-  decided_by: string | null
-  decided_at: string | null
-  decision_reason: string | null
-  grant_id: number | null
-}
+export type AccessRequest = DS['AccessRequestOut']
 
-export interface Grant {
-  id: number
-  request_id: number
-  resource_code: string
-  client_id: string
-  fields: string[]
-  purpose: string
-  valid_from: string
-  valid_until: string
-  granted_by: string
-  revoked_at: string | null
-  [key: string]: unknown
-}
+export type Grant = DS['GrantOut']
 
 export function listResources(params: PageParams & { signal?: AbortSignal } = {}): Promise<Page<DataResource>> {
   return page<DataResource>('/catalogue/resources', params)

@@ -1,6 +1,6 @@
 /**
  * The one client of the platform's public API (`/api/v1` at the portal-gateway), split by area. The wire
- * types are generated from the services' OpenAPI documents (`./generated`, `npm run api:types`; docs/ui.md);
+ * types are generated from the services' OpenAPI documents (`./generated`, `npm run api:types`; ui/README.md, "Wire types");
  * errors arrive as RFC 9457 problem details and are thrown as ApiError (`./http`).
  */
 export {

@@ -1,37 +1,10 @@
+import type { DS } from './schemas'
 import { json, page, seg } from './http'
 import type { Page, PageParams } from './http'
 
-export interface License {
-  license_no: string
-  license_type: string
-  name: string
-  holder_id_number: string
-  holder_name: string
-  holder_type: string
-  issuer_department: string
-  case_no: string
-  fields: Record<string, unknown>
-  status: string
-  issued_at: string
-  valid_until: string | null
-  signature_alg: string
-  key_id: string
-  signature: string
-}
+export type License = DS['LicenseOut']
 
-export interface Verification {
-  license_no: string
-  valid: boolean
-  status: string
-  signature_valid: boolean
-  license_type: string
-  name: string
-  holder_name: string | null
-  issuer_department: string
-  issued_at: string
-  valid_until: string | null
-  reason: string | null
-}
+export type Verification = DS['Verification']
 
 export function listMyLicenses(params: PageParams & { signal?: AbortSignal } = {}): Promise<Page<License>> {
   return page<License>('/licenses', params)

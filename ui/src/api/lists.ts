@@ -1,44 +1,20 @@
+import type { SM } from './schemas'
 import { MAX_PAGE_SIZE, allPages, downloadBlob, json, page, postTable, seg, send } from './http'
 import type { Page, PageParams } from './http'
 
 export type ListType = 'power' | 'responsibility' | 'fee' | 'intermediary' | 'negative'
 
-export interface ListEntry {
-  code: string
-  name: string
-  category: string
-  basis: string
-  content: string
-  amount: string | null
-}
+export type ListEntry = SM['ListEntry']
 
-export interface ListVersion {
-  id: number
-  list_type: string
-  department_code: string
-  version: number
-  status: string
-  effective_date: string | null
-  note: string
-  created_by: string
-  created_at: string
-  published_by: string | null
-  published_at: string | null
-  entries: ListEntry[]
-}
+export type ListVersion = SM['VersionOut']
 
 /** The published version of a list, per department: the first page only (see getAllCurrentLists, Part A). */
 export function getCurrentList(type: ListType, params: { department?: string; signal?: AbortSignal } = {}): Promise<ListVersion[]> {
   return json<ListVersion[]>(`/lists/${seg(type)}`, { query: { department: params.department }, signal: params.signal, auth: false })
 }
 
-export interface ListImportReport {
-  dry_run: boolean
-  applied: boolean
-  rows: number
-  rejected: { row: number; field: string; message: string }[]
-  version_id: number | null
-}
+/** The schema says `rejected: object[]` (a list of dicts in service-management's ListImportReport): described here. */
+export type ListImportReport = Omit<SM['ListImportReport'], 'rejected'> & { rejected: { row: number; field: string; message: string }[] }
 
 export type ListDiffOut = import('@/lib/catalogueAdmin').ListDiff
 

@@ -1,3 +1,4 @@
+import type { GW } from './schemas'
 import { json, page, seg } from './http'
 import type { Page, PageParams } from './http'
 
@@ -18,20 +19,7 @@ export type NotificationKind =
   | 'agent_granted'
 
 /** One notification of the logged-in applicant (消息通知); not the browser's `Notification`. */
-export interface InboxNotification {
-  id: number
-  kind: NotificationKind | string
-  title: string
-  body: string
-  case_no: string | null
-  license_no: string | null
-  /** An item to apply for (the renewal item of an expiring licence). */
-  item_code?: string | null
-  occurred_at: string
-  created_at: string
-  read_at: string | null
-  read: boolean
-}
+export type InboxNotification = GW['NotificationOut']
 
 /** My notifications, newest first; `unread` keeps only the unread ones. */
 export function listMyNotifications(params: PageParams & { unread?: boolean; signal?: AbortSignal } = {}): Promise<Page<InboxNotification>> {

@@ -1,25 +1,8 @@
+import type { GW } from './schemas'
 import { json, seg } from './http'
 
 /** A message a service's consumer gave up on, kept in that service's database (docs/messaging.md). */
-export interface DeadLetter {
-  id: number
-  /** portal-gateway, service-management, data-sharing or business-systems.<department> */
-  service: string
-  group: string
-  topic: string
-  partition: number
-  offset: number
-  key: string
-  event_id: string | null
-  event_type: string | null
-  reason: string
-  status: 'pending' | 'replayed' | 'discarded'
-  replay_attempts: number
-  created_at: string
-  updated_at: string
-  resolved_by: string | null
-  resolution: string | null
-}
+export type DeadLetter = GW['DeadLetterOut']
 
 export interface DeadLetterList {
   items: DeadLetter[]
@@ -29,10 +12,7 @@ export interface DeadLetterList {
 
 export type ReplayOutcome = 'handled' | 'duplicate' | 'ignored' | 'failed' | 'unchanged'
 
-export interface DeadLetterReplay {
-  outcome: ReplayOutcome
-  dead_letter: DeadLetter
-}
+export type DeadLetterReplay = GW['ReplayOut']
 
 /** Dead letters of every service (pending by default), with their reason. */
 export function listDeadLetters(status: DeadLetter['status'] = 'pending', signal?: AbortSignal): Promise<DeadLetterList> {

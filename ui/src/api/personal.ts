@@ -1,63 +1,25 @@
+import type { SM } from './schemas'
 import { json, seg } from './http'
 
-export interface ItemRef {
-  code: string
-  name: string
-}
+export type ItemRef = SM['ItemRef']
 
 /** 为您推荐: a life-event theme matched to the applicant's own facts, with the one-line reason. */
-export interface Recommendation {
-  theme: string
-  reason: string
-  items: ItemRef[]
-  bundles: ItemRef[]
-}
+export type Recommendation = SM['RecommendationOut']
 
 /** 您可能还需要: an item applicants who filed the same item went on to file (mined from the warehouse). */
-export interface AlsoNeededItem {
-  code: string
-  name: string
-  reason: string
-  based_on: ItemRef
-  applicants: number
-  share: number
-}
+export type AlsoNeededItem = SM['AlsoNeededItemOut']
 
-export interface AlsoNeeded {
-  opted_out: boolean
-  /** false: data-sharing's warehouse could not be asked now (暂时无法获取). */
-  available: boolean
-  items: AlsoNeededItem[]
-}
+export type AlsoNeeded = SM['AlsoNeededOut']
 
-export interface Recommendations {
-  opted_out: boolean
-  recommendations: Recommendation[]
-  also_needed: AlsoNeeded
-}
+export type Recommendations = SM['RecommendationsOut']
 
 /** 免申即享: a benefit the applicant's registry facts already qualify them for. */
-export interface ProactiveOffer {
-  item_code: string
-  item_name: string
-  department_code: string
-  reason: string
-  form: Record<string, unknown>
-  rule_version: number
-}
+export type ProactiveOffer = SM['OfferOut']
 
-export interface ProactiveOffers {
-  opted_out: boolean
-  offers: ProactiveOffer[]
-}
+export type ProactiveOffers = SM['OffersOut']
 
 /** Which kinds of personalised service the applicant receives (true) or turned off (false). */
-export interface PersonalPreferences {
-  recommendation: boolean
-  also_needed: boolean
-  expiry_reminder: boolean
-  proactive: boolean
-}
+export type PersonalPreferences = SM['PreferencesOut']
 
 export function getRecommendations(signal?: AbortSignal): Promise<Recommendations> {
   return json<Recommendations>('/me/recommendations', { signal })

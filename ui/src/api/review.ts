@@ -1,3 +1,4 @@
+import type { BS } from './schemas'
 import { json, page, seg } from './http'
 import type { Page, PageParams } from './http'
 
@@ -29,34 +30,14 @@ export interface RuleOutput {
   [key: string]: unknown
 }
 
-export interface WorkItem {
-  case_no: string
-  department_code: string
-  item_code: string
-  /** Part G: the item version the case was filed under */
-  item_version: number
-  item_name: string
-  /** Part G: the committed limit (working days) the case was filed with; null when not reported */
-  committed_days: number | null
-  applicant: WorkItemApplicant
-  form: Record<string, unknown>
-  status: string
-  automated: boolean
-  rule_version: number | null
-  rule_inputs: Record<string, unknown> | null
-  rule_output: RuleOutput | null
-  decided_by: string | null
-  opinion: string | null
-  received_at: string
-  decided_at: string | null
-}
+/** The schema says `applicant: object`, `rule_output: object | null` (dicts the business system keeps): described here. */
+type Free<T> = Omit<T, 'applicant' | 'rule_output'> & { applicant: WorkItemApplicant; rule_output: RuleOutput | null }
+
+export type WorkItem = Free<BS['WorkItemSummary']>
 
 export type DecisionKind = 'approve' | 'deny'
 
-export interface DecisionResult {
-  case_no: string
-  status: string
-}
+export type DecisionResult = BS['DecisionOut']
 
 export function listWorklist(params: PageParams & { signal?: AbortSignal } = {}): Promise<Page<WorkItem>> {
   return page<WorkItem>('/worklist', params)
@@ -71,100 +52,29 @@ export function decide(caseNo: string, decision: DecisionKind, opinion: string):
 }
 
 /** A step of a case's review chain (承办 → 审核 → 批准) and the role that performs it. */
-export interface ReviewStep {
-  no: number
-  name: 'handle' | 'review' | 'approve' | string
-  label: string
-  role: string
-}
+export type ReviewStep = BS['StepOut']
 
-export interface ReviewAction {
-  step_no: number
-  step_name: string
-  role: string
-  action: 'pass' | 'send_back' | 'approve' | 'deny' | string
-  /** the person's display name */
-  by: string
-  /** Part G: the account's user name (null for actions recorded before it was kept) */
-  by_username: string | null
-  opinion: string
-  sent_back_to: number | null
-  at: string
-}
+export type ReviewAction = BS['ActionOut']
 
 /** The case's clock as service-management last reported it to the business system. */
-export interface WorkClock {
-  due_at: string | null
-  paused: boolean
-  remaining_working_days: number | null
-  remaining_seconds: number | null
-  overdue: boolean
-  updated_at: string | null
-}
+export type WorkClock = BS['ClockOut']
 
 /** A work-list entry: the work item, its current step, its clock and its last action. */
-export interface WorkEntry extends WorkItem {
-  step: (ReviewStep & { total: number }) | null
-  clock: WorkClock
-  last_action: ReviewAction | null
-  blocking_findings: number
-}
+export type WorkEntry = Free<BS['WorkItemSummary']>
 
-export interface WorkFinding {
-  kind: 'form' | 'registry' | 'handler' | string
-  field: string | null
-  code: string
-  message: string
-  blocking: boolean
-}
+export type WorkFinding = BS['FindingOut']
 
-export interface WorkAttachment {
-  file_id: string
-  name: string
-  content_type: string
-  size: number
-  uploaded_by: string
-  uploaded_at: string
-}
+export type WorkAttachment = BS['AttachmentOut']
 
 /** A material as dispatched with the case: a file at service-management or a licence number. */
-export interface WorkMaterial {
-  code: string
-  name?: string | null
-  file_id?: string | null
-  license_no?: string | null
-  /** Part G: a window clerk saw the paper original / received the paper copy, and who (when the event said) */
-  paper_received?: boolean
-  paper_received_by?: string | null
-  [key: string]: unknown
-}
+export type WorkMaterial = BS['MaterialOut']
 
 /** One case as the department handles it: chain, actions, findings, clock, materials, attachments. */
-export interface WorkDetail extends WorkItem {
-  materials: WorkMaterial[]
-  bundle: Record<string, unknown> | null
-  handler: string
-  findings: WorkFinding[]
-  chain: ReviewStep[]
-  chain_version: number
-  current_step: number | null
-  actions: ReviewAction[]
-  clock: WorkClock
-  license_content: Record<string, unknown> | null
-  attachments: WorkAttachment[]
-}
+export type WorkDetail = Free<BS['WorkItemOut']>
 
-export interface StepLoad {
-  step: 'handle' | 'review' | 'approve' | string
-  label: string
-  waiting: number
-  overdue: number
-}
+export type StepLoad = BS['StepLoadOut']
 
-export interface DoneEntry {
-  case: WorkEntry
-  my_last_action: ReviewAction
-}
+export type DoneEntry = BS['DoneOut']
 
 /** My pending work, soonest due first; `step` narrows to one step of the chains. */
 export function listMyWork(params: PageParams & { step?: string; signal?: AbortSignal } = {}): Promise<Page<WorkEntry>> {

@@ -1,34 +1,14 @@
+import type { SM } from './schemas'
 import { json, page, seg, send } from './http'
 import type { Page, PageParams } from './http'
 
 export type PerformanceBy = 'department' | 'item'
 
-export interface Figures {
-  key: string
-  volume: number
-  finished: number
-  concluded: number
-  on_time: number
-  on_time_rate: number | null
-  average_days: number | null
-  approvals: number
-  instant_approvals: number
-  instant_share: number | null
-  evaluations: number
-  satisfaction: number | null
-}
+export type Figures = SM['FiguresOut']
 
 export type AlertKind = 'yellow' | 'red' | 'state_overdue'
 
-export interface Alert {
-  case_no: string
-  department_code: string
-  item_code: string
-  kind: string
-  state: string
-  due_at: string | null
-  raised_at: string
-}
+export type Alert = SM['AlertOut']
 
 export function getPerformance(params: { from: string; to: string; by: PerformanceBy; signal?: AbortSignal }): Promise<Figures[]> {
   return json<Figures[]>('/supervision/performance', { query: { from: params.from, to: params.to, by: params.by }, signal: params.signal })
@@ -39,11 +19,7 @@ export function listAlerts(params: PageParams & { kind?: AlertKind | ''; signal?
 }
 
 /** A day the working-day calendar lists: a weekday off (`holiday`) or a weekend day worked (`workday`). */
-export interface CalendarDay {
-  day: string
-  kind: 'holiday' | 'workday' | string
-  name: string
-}
+export type CalendarDay = SM['CalendarDayOut']
 
 /** The calendar's listed days of a year (at most 366, not paginated by the API). */
 export function listCalendarDays(year: number, signal?: AbortSignal): Promise<CalendarDay[]> {

@@ -652,7 +652,7 @@ export interface components {
              * @description a window clerk saw the paper original / received the paper copy
              * @default false
              */
-            paper_received: boolean;
+            paper_received?: boolean;
             /**
              * Paper Received By
              * @description the clerk who confirmed it, when the dispatched event names them

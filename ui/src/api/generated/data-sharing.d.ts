@@ -1022,7 +1022,7 @@ export interface components {
              * Valid Days
              * @default 365
              */
-            valid_days: number;
+            valid_days?: number;
             /**
              * Client Id
              * @description Only the admin names another client
@@ -1116,7 +1116,7 @@ export interface components {
              * @default gov.audit.segment.v1
              * @constant
              */
-            format: "gov.audit.segment.v1";
+            format?: "gov.audit.segment.v1";
             /** Chain */
             chain: string;
             /**
@@ -1208,7 +1208,7 @@ export interface components {
              * @default A
              * @enum {string}
              */
-            min_trust_level: "A" | "B" | "C" | "D";
+            min_trust_level?: "A" | "B" | "C" | "D";
         };
         /** CheckOut */
         CheckOut: {
@@ -1393,7 +1393,7 @@ export interface components {
              * Reason
              * @default
              */
-            reason: string;
+            reason?: string;
             /**
              * Fields
              * @description Narrow the fields granted
@@ -1553,7 +1553,7 @@ export interface components {
              * Verification Url
              * @default
              */
-            verification_url: string;
+            verification_url?: string;
         };
         /**
          * LicenseRegisterIn
@@ -1572,7 +1572,7 @@ export interface components {
              * @default person
              * @enum {string}
              */
-            holder_type: "person" | "entity";
+            holder_type?: "person" | "entity";
             /** Fields */
             fields?: {
                 [key: string]: unknown;
@@ -1602,7 +1602,7 @@ export interface components {
              * Required
              * @default true
              */
-            required: boolean;
+            required?: boolean;
         };
         /** LicenseTypeIn */
         LicenseTypeIn: {
@@ -1746,7 +1746,7 @@ export interface components {
              * Description
              * @default
              */
-            description: string;
+            description?: string;
             /** Owner Department */
             owner_department: string;
             /** Fields */
@@ -1765,7 +1765,7 @@ export interface components {
              * Personal
              * @default false
              */
-            personal: boolean;
+            personal?: boolean;
         };
         /** ResourceOut */
         ResourceOut: {
@@ -1915,7 +1915,7 @@ export interface components {
              * Trust Level
              * @default A
              */
-            trust_level: string;
+            trust_level?: string;
             /** Reason */
             reason?: string | null;
         };

@@ -2973,7 +2973,7 @@ export interface components {
              * @default bearer
              * @constant
              */
-            token_type: "bearer";
+            token_type?: "bearer";
             /** Expires In */
             expires_in: number;
             /** Assurance Level */
@@ -2985,7 +2985,7 @@ export interface components {
              * Grant Type
              * @default password
              */
-            grant_type: string;
+            grant_type?: string;
             /** Username */
             username?: string | null;
             /** Password */
@@ -3005,13 +3005,13 @@ export interface components {
              * Description
              * @default
              */
-            description: string;
+            description?: string;
             /**
              * Contact
              * @description Who answers for the application
              * @default
              */
-            contact: string;
+            contact?: string;
             /** Department Code */
             department_code?: string | null;
         };
@@ -3380,7 +3380,7 @@ export interface components {
              * @default bearer
              * @constant
              */
-            token_type: "bearer";
+            token_type?: "bearer";
             /** Expires In */
             expires_in: number;
         };
@@ -3470,7 +3470,7 @@ export interface components {
              * Must Change Password
              * @default true
              */
-            must_change_password: boolean;
+            must_change_password?: boolean;
         };
         /**
          * WalkInResetIn

@@ -1458,7 +1458,7 @@ export interface components {
              * Name
              * @default
              */
-            name: string;
+            name?: string;
         };
         /** CalendarDayOut */
         CalendarDayOut: {
@@ -1798,7 +1798,7 @@ export interface components {
              * Note
              * @default
              */
-            note: string;
+            note?: string;
         };
         /** EntryChange */
         EntryChange: {
@@ -1815,7 +1815,7 @@ export interface components {
              * Free
              * @default true
              */
-            free: boolean;
+            free?: boolean;
             /** Amount */
             amount?: number | string | null;
             /** Basis */
@@ -1827,7 +1827,7 @@ export interface components {
              * Free
              * @default true
              */
-            free: boolean;
+            free?: boolean;
             /** Amount */
             amount?: string | null;
             /** Basis */
@@ -1875,7 +1875,7 @@ export interface components {
              * Required
              * @default true
              */
-            required: boolean;
+            required?: boolean;
             /** Prefill */
             prefill?: string | null;
         };
@@ -1991,7 +1991,7 @@ export interface components {
              * @default at_most_one_visit
              * @enum {string}
              */
-            online_depth: "window_only" | "online_booking" | "at_most_one_visit" | "zero_visits";
+            online_depth?: "window_only" | "online_booking" | "at_most_one_visit" | "zero_visits";
             /** Channels */
             channels?: ("online" | "window" | "mobile")[];
             /** Audience */
@@ -2004,14 +2004,14 @@ export interface components {
              * Description
              * @default
              */
-            description: string;
+            description?: string;
             /** Form Fields */
             form_fields?: components["schemas"]["FormField"][];
             /**
              * Instant Approval
              * @default false
              */
-            instant_approval: boolean;
+            instant_approval?: boolean;
             /** License Type */
             license_type?: string | null;
             /** License Name */
@@ -2089,14 +2089,14 @@ export interface components {
              * Category
              * @default
              */
-            category: string;
+            category?: string;
             /** Basis */
             basis: string;
             /**
              * Content
              * @default
              */
-            content: string;
+            content?: string;
             /** Amount */
             amount?: string | null;
         };
@@ -2130,7 +2130,7 @@ export interface components {
              * Required
              * @default true
              */
-            required: boolean;
+            required?: boolean;
             /** License Type */
             license_type?: string | null;
             /** Accepted Trust Levels */
@@ -2156,7 +2156,7 @@ export interface components {
              * @description a window clerk confirms having seen the original / received the copy (paper materials only)
              * @default false
              */
-            paper_received: boolean;
+            paper_received?: boolean;
         };
         /** OfferOut */
         OfferOut: {
@@ -2338,12 +2338,12 @@ export interface components {
              * Rating
              * @default 0
              */
-            rating: number;
+            rating?: number;
             /**
              * Comment
              * @default
              */
-            comment: string;
+            comment?: string;
         };
         /** Rejection */
         Rejection: {
@@ -2476,7 +2476,7 @@ export interface components {
              * Comment
              * @default
              */
-            comment: string;
+            comment?: string;
         };
         /** TableOut */
         TableOut: {
@@ -2644,7 +2644,7 @@ export interface components {
              * Comment
              * @default
              */
-            comment: string;
+            comment?: string;
         };
         /** EvaluationOut */
         service_management__evaluation__schemas__EvaluationOut: {
@@ -2658,7 +2658,7 @@ export interface components {
              * Level
              * @default
              */
-            level: string;
+            level?: string;
             /** Tags */
             tags: string[];
             /** Comment */
