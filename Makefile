@@ -13,7 +13,7 @@ PACKAGES := -e libs/common -e services/portal-gateway -e services/service-manage
 NPM    ?= npm
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-unit bench bench-warehouse chaos fuzz test-ui test-oidc-provider ui lint constraints infra-up infra-down deploy-tools up down clean help
+.PHONY: run test test-unit openapi bench bench-warehouse chaos fuzz test-ui test-oidc-provider ui lint constraints infra-up infra-down deploy-tools up down clean help
 
 help:
 	@echo "make run | make test | make test-unit | make bench | make chaos | make lint | make infra-up | make infra-down | make up | make down | make clean"
@@ -72,6 +72,11 @@ up:
 
 down:
 	docker compose down
+
+# The UI's wire types (docs/ui.md): each app's OpenAPI document to ui/openapi/, then the generated TypeScript.
+openapi: $(STAMP)
+	$(PY) scripts/export_openapi.py
+	cd ui && $(NPM) run api:types
 
 test-unit: $(STAMP)
 	$(PY) -m pytest tests/unit

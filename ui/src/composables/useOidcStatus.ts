@@ -8,7 +8,7 @@ export function useOidcStatus(): Ref<api.OidcStatus | null> {
   const status = ref<api.OidcStatus | null>(null)
   pending ??= api.getOidcStatus().catch(() => {
     pending = null // asked again on the next page
-    return { enabled: false }
+    return { enabled: false, name: '' }
   })
   void pending.then((value) => (status.value = value))
   return status

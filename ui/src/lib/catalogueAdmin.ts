@@ -1,99 +1,41 @@
 /**
- * The catalogue workbench (事项管理, 清单管理) without Vue: the item form and its checks (the same
- * limits as service-management's `ItemIn` and `check_item`), the API's messages in Chinese, the
+ * The catalogue workbench (事项管理, 清单管理) without Vue: the item form and its checks (the limits
+ * service-management's OpenAPI declares for `ItemIn`, read from the generated `service-management.limits`, and `check_item`), the API's messages in Chinese, the
  * difference between two item versions as rows, the import template, and which actions a status
  * and a role allow. The API still decides; these keep a person from sending what it would refuse.
  */
 import { isApiError } from '@/api'
+import type { SM, SMIn } from '@/api/schemas'
 import { ITEM_TYPE, materialFormLabel } from '@/lib/labels'
 import { statusSummary, translateMessage } from '@/lib/problem'
+import { DraftIn, Fee_Input, FormField, ItemIn, ListEntry, Material, RetireIn } from '@/api/generated/service-management.limits'
 
-// ---------------------------------------------------------------- the API's shapes (catalogue/schemas.py)
+// ---------------------------------------------------------------- the API's shapes (generated from its OpenAPI)
 
-export type ItemType = 'licensing' | 'benefit' | 'confirmation' | 'levy' | 'adjudication' | 'award' | 'other_power' | 'public_service'
-export type OnlineDepth = 'window_only' | 'online_booking' | 'at_most_one_visit' | 'zero_visits'
-export type Channel = 'online' | 'window' | 'mobile'
-export type ItemAudience = 'person' | 'entity'
-export type TrustLevel = 'A' | 'B' | 'C' | 'D'
-export type MaterialForm = 'original' | 'copy' | 'electronic'
-export type FieldType = 'string' | 'text' | 'number' | 'integer' | 'date' | 'boolean'
+export type ItemType = SMIn['ItemIn']['item_type']
+export type OnlineDepth = NonNullable<SMIn['ItemIn']['online_depth']>
+export type Channel = NonNullable<SMIn['ItemIn']['channels']>[number]
+export type ItemAudience = SMIn['ItemIn']['audience'][number]
+export type TrustLevel = NonNullable<SMIn['Material']['accepted_trust_levels']>[number]
+export type MaterialForm = SMIn['Material']['form']
+export type FieldType = SMIn['FormField']['type']
 
-export interface ItemFee {
-  free: boolean
-  amount: string | number | null
-  basis: string | null
-}
+export type ItemFee = SM['Fee-Input']
+export type ItemMaterialSpec = SM['Material']
+export type ItemFormFieldSpec = SM['FormField']
 
-export interface ItemMaterialSpec {
-  code: string
-  name: string
-  form: MaterialForm
-  required: boolean
-  license_type: string | null
-  accepted_trust_levels: TrustLevel[]
-}
-
-export interface ItemFormFieldSpec {
-  name: string
-  label: string
-  type: FieldType
-  required: boolean
-  prefill: string | null
-}
-
-/** What `POST /items` and `PUT /items/{code}/draft` take. */
-export interface ItemInput {
-  code: string
-  name: string
-  item_type: ItemType
-  department_code: string
-  legal_basis: string
-  statutory_days: number
-  committed_days: number
-  fee: ItemFee
-  materials: ItemMaterialSpec[]
-  online_depth: OnlineDepth
-  channels: Channel[]
-  audience: ItemAudience[]
-  themes: string[]
-  keywords: string[]
-  description: string
-  form_fields: ItemFormFieldSpec[]
-  instant_approval: boolean
-  license_type: string | null
-  license_name: string | null
-}
+/** What `POST /items` and `PUT /items/{code}/draft` take (`ItemIn`), every field given. */
+export type ItemInput = SM['ItemIn']
 
 /** Why, when and by whom a version was retired (`by` only for staff). */
-export interface Retirement {
-  reason: string
-  at: string
-  by: string | null
-}
+export type Retirement = SM['Retirement']
 
-/** One version of an item as `GET /items/{code}/versions` answers it. */
-export interface ItemVersion extends ItemInput {
-  version: number
-  status: string
-  rule_version: number | null
-  published_at: string | null
-  /** when the version last changed (null only for versions older than the field) */
-  updated_at?: string | null
-  retirement?: Retirement | null
-}
+/** One version of an item as `GET /items/{code}/versions` answers it (`ItemDetail`; its item type, channels and
+ *  audience are plain strings in the schema, narrowed here to what `ItemIn` accepts). */
+export type ItemVersion = Omit<SM['ItemDetail'], keyof ItemInput> & ItemInput
 
 /** An item as the staff listing (`GET /items?status=`) answers it: its latest version and the one in force. */
-export interface ItemEntry {
-  code: string
-  version: number
-  name: string
-  item_type: string
-  department_code: string
-  status: string
-  updated_at: string
-  published_version: number | null
-  draft_pending: boolean
-}
+export type ItemEntry = SM['ItemListEntry']
 
 // ---------------------------------------------------------------- names a person reads
 
@@ -394,9 +336,9 @@ export interface ItemForm {
   form_fields: FormFieldRow[]
 }
 
-export const ITEM_CODE_PATTERN = /^[0-9]{6}-[A-Z]{2,10}-[A-Z]{2}-[0-9]{4}$/
-const MATERIAL_CODE = /^[A-Za-z0-9_-]{1,64}$/
-const FIELD_NAME = /^[a-z][a-z0-9_]{0,63}$/
+export const ITEM_CODE_PATTERN = new RegExp(ItemIn.code.pattern)
+const MATERIAL_CODE = new RegExp(Material.code.pattern)
+const FIELD_NAME = new RegExp(FormField.name.pattern)
 const PREFILL = /^[a-z_]+\.[a-z_]+$/
 const AMOUNT = /^\d+(\.\d{1,2})?$/
 
@@ -496,8 +438,8 @@ export function checkItemForm(form: ItemForm, options: { editing?: boolean } = {
   const name = form.name.trim()
   if (!code) errors.code = '请填写事项编码'
   else if (!ITEM_CODE_PATTERN.test(code)) errors.code = '事项编码格式为 行政区划代码-部门-类型-序号，如 330122-AMR-XK-0099'
-  if (name.length < 2) errors.name = '事项名称至少2个字'
-  else if (name.length > 200) errors.name = '事项名称最多200个字'
+  if (name.length < ItemIn.name.minLength) errors.name = `事项名称至少${ItemIn.name.minLength}个字`
+  else if (name.length > ItemIn.name.maxLength) errors.name = `事项名称最多${ItemIn.name.maxLength}个字`
   if (!form.item_type) errors.item_type = '请选择事项类型'
   else if (!errors.code && !options.editing) {
     const wanted = ITEM_TYPE_CODES[form.item_type]
@@ -509,11 +451,12 @@ export function checkItemForm(form: ItemForm, options: { editing?: boolean } = {
   if (!form.department_code) errors.department_code = '请选择实施部门'
   const basis = form.legal_basis.trim()
   if (!basis) errors.legal_basis = '请填写设定依据'
-  else if (basis.length > 2000) errors.legal_basis = '设定依据最多2000个字'
+  else if (basis.length > ItemIn.legal_basis.maxLength) errors.legal_basis = `设定依据最多${ItemIn.legal_basis.maxLength}个字`
   const statutory = wholeNumber(form.statutory_days)
   const committed = wholeNumber(form.committed_days)
-  if (statutory === null || statutory < 1 || statutory > 365) errors.statutory_days = '法定办结时限应为1至365之间的整数（工作日）'
-  if (committed === null || committed > 365) errors.committed_days = '承诺办结时限应为0至365之间的整数（工作日）'
+  const [sMin, sMax, cMin, cMax] = [ItemIn.statutory_days.minimum, ItemIn.statutory_days.maximum, ItemIn.committed_days.minimum, ItemIn.committed_days.maximum]
+  if (statutory === null || statutory < sMin || statutory > sMax) errors.statutory_days = `法定办结时限应为${sMin}至${sMax}之间的整数（工作日）`
+  if (committed === null || committed < cMin || committed > cMax) errors.committed_days = `承诺办结时限应为${cMin}至${cMax}之间的整数（工作日）`
   else if (statutory !== null && committed > statutory) errors.committed_days = '承诺办结时限不能超过法定办结时限'
 
   let amount: string | null = null
@@ -524,20 +467,20 @@ export function checkItemForm(form: ItemForm, options: { editing?: boolean } = {
     else amount = raw
     if (!form.fee_basis.trim()) errors['fee.basis'] = '收费事项须填写收费依据'
   }
-  if (form.fee_basis.trim().length > 500) errors['fee.basis'] = '收费依据最多500个字'
+  if (form.fee_basis.trim().length > Fee_Input.basis.maxLength) errors['fee.basis'] = `收费依据最多${Fee_Input.basis.maxLength}个字`
 
   if (!form.channels.length) errors.channels = '至少选择一个办理渠道'
   if (!form.audience.length) errors.audience = '至少选择一类服务对象'
   const themes = splitWords(form.themes)
   const keywords = splitWords(form.keywords)
-  if (themes.length > 20) errors.themes = '主题最多20个'
-  if (keywords.length > 30) errors.keywords = '关键词最多30个'
-  if (form.description.length > 5000) errors.description = '事项说明最多5000个字'
+  if (themes.length > ItemIn.themes.maxItems) errors.themes = `主题最多${ItemIn.themes.maxItems}个`
+  if (keywords.length > ItemIn.keywords.maxItems) errors.keywords = `关键词最多${ItemIn.keywords.maxItems}个`
+  if (form.description.length > ItemIn.description.maxLength) errors.description = `事项说明最多${ItemIn.description.maxLength}个字`
   if (form.instant_approval && !form.channels.includes('online')) errors.instant_approval = '秒批须开通网上办理渠道'
-  if (form.license_type.trim().length > 64) errors.license_type = '证照类型最多64个字符'
-  if (form.license_name.trim().length > 100) errors.license_name = '证照名称最多100个字'
+  if (form.license_type.trim().length > ItemIn.license_type.maxLength) errors.license_type = `证照类型最多${ItemIn.license_type.maxLength}个字符`
+  if (form.license_name.trim().length > ItemIn.license_name.maxLength) errors.license_name = `证照名称最多${ItemIn.license_name.maxLength}个字`
 
-  if (form.materials.length > 50) errors.materials = '申请材料最多50项'
+  if (form.materials.length > ItemIn.materials.maxItems) errors.materials = `申请材料最多${ItemIn.materials.maxItems}项`
   const materialCodes = new Set<string>()
   form.materials.forEach((m, i) => {
     const at = `materials.${i}`
@@ -546,11 +489,11 @@ export function checkItemForm(form: ItemForm, options: { editing?: boolean } = {
     else if (materialCodes.has(mcode)) errors[`${at}.code`] = '材料编码不能重复'
     materialCodes.add(mcode)
     if (!m.name.trim()) errors[`${at}.name`] = '请填写材料名称'
-    else if (m.name.trim().length > 200) errors[`${at}.name`] = '材料名称最多200个字'
-    if (m.license_type.trim().length > 64) errors[`${at}.license_type`] = '证照类型最多64个字符'
+    else if (m.name.trim().length > Material.name.maxLength) errors[`${at}.name`] = `材料名称最多${Material.name.maxLength}个字`
+    if (m.license_type.trim().length > Material.license_type.maxLength) errors[`${at}.license_type`] = `证照类型最多${Material.license_type.maxLength}个字符`
   })
 
-  if (form.form_fields.length > 50) errors.form_fields = '表单字段最多50个'
+  if (form.form_fields.length > ItemIn.form_fields.maxItems) errors.form_fields = `表单字段最多${ItemIn.form_fields.maxItems}个`
   const fieldNames = new Set<string>()
   form.form_fields.forEach((f, i) => {
     const at = `form_fields.${i}`
@@ -559,7 +502,7 @@ export function checkItemForm(form: ItemForm, options: { editing?: boolean } = {
     else if (fieldNames.has(fname)) errors[`${at}.name`] = '表单字段名不能重复'
     fieldNames.add(fname)
     if (!f.label.trim()) errors[`${at}.label`] = '请填写显示名称'
-    else if (f.label.trim().length > 100) errors[`${at}.label`] = '显示名称最多100个字'
+    else if (f.label.trim().length > FormField.label.maxLength) errors[`${at}.label`] = `显示名称最多${FormField.label.maxLength}个字`
     if (f.prefill.trim() && !PREFILL.test(f.prefill.trim())) errors[`${at}.prefill`] = '自动填写来源形如 legal_entity.name'
   })
 
@@ -706,22 +649,9 @@ export function itemDiffRows(before: ItemInput, after: ItemInput, departmentName
   return rows
 }
 
-export interface ListEntryValue {
-  code: string
-  name: string
-  category: string
-  basis: string
-  content: string
-  amount: string | null
-}
+export type ListEntryValue = SM['ListEntry']
 
-export interface ListDiff {
-  from_version: number
-  to_version: number
-  added: ListEntryValue[]
-  removed: ListEntryValue[]
-  changed: { code: string; fields: string[]; before: ListEntryValue; after: ListEntryValue }[]
-}
+export type ListDiff = SM['DiffOut']
 
 export interface ListDiffRow {
   code: string
@@ -904,14 +834,14 @@ export function emptyListEntry(): ListEntryRow {
   return { code: '', name: '', category: '', basis: '', content: '', amount: '' }
 }
 
-const LIST_CODE = /^[A-Za-z0-9_.-]{1,64}$/
+const LIST_CODE = new RegExp(ListEntry.code.pattern)
 
 /** Entries checked as the API's ListEntry and its duplicate check, errors at `entries.N.field`. */
 export function checkListEntries(rows: readonly ListEntryRow[]): Checked<ListEntryValue[]> {
   const errors: Record<string, string> = {}
   const seen = new Set<string>()
   if (!rows.length) errors.entries = '至少填写一条'
-  if (rows.length > 2000) errors.entries = '最多2000条'
+  if (rows.length > DraftIn.entries.maxItems) errors.entries = `最多${DraftIn.entries.maxItems}条`
   rows.forEach((r, i) => {
     const at = `entries.${i}`
     const code = r.code.trim()
@@ -919,12 +849,12 @@ export function checkListEntries(rows: readonly ListEntryRow[]): Checked<ListEnt
     else if (seen.has(code)) errors[`${at}.code`] = `编码 ${code} 重复出现`
     seen.add(code)
     if (!r.name.trim()) errors[`${at}.name`] = '请填写名称'
-    else if (r.name.trim().length > 200) errors[`${at}.name`] = '名称最多200个字'
-    if (r.category.trim().length > 100) errors[`${at}.category`] = '类别最多100个字'
+    else if (r.name.trim().length > ListEntry.name.maxLength) errors[`${at}.name`] = `名称最多${ListEntry.name.maxLength}个字`
+    if (r.category.trim().length > ListEntry.category.maxLength) errors[`${at}.category`] = `类别最多${ListEntry.category.maxLength}个字`
     if (!r.basis.trim()) errors[`${at}.basis`] = '请填写依据'
-    else if (r.basis.trim().length > 2000) errors[`${at}.basis`] = '依据最多2000个字'
-    if (r.content.trim().length > 4000) errors[`${at}.content`] = '内容最多4000个字'
-    if (r.amount.trim().length > 100) errors[`${at}.amount`] = '金额/标准最多100个字'
+    else if (r.basis.trim().length > ListEntry.basis.maxLength) errors[`${at}.basis`] = `依据最多${ListEntry.basis.maxLength}个字`
+    if (r.content.trim().length > ListEntry.content.maxLength) errors[`${at}.content`] = `内容最多${ListEntry.content.maxLength}个字`
+    if (r.amount.trim().length > ListEntry.amount.maxLength) errors[`${at}.amount`] = `金额/标准最多${ListEntry.amount.maxLength}个字`
   })
   if (Object.keys(errors).length) return { value: null, errors }
   return {
@@ -965,9 +895,9 @@ export function entryNote(entry: Pick<ItemEntry, 'version' | 'published_version'
   return ''
 }
 
-export const RETIRE_REASON_MAX = 500
+export const RETIRE_REASON_MAX = RetireIn.reason.maxLength
 
-/** The retirement reason as the API checks it: required, not blank, at most 500 characters; '' when fine. */
+/** The retirement reason as the API checks it (`RetireIn`): required, not blank, at most RETIRE_REASON_MAX characters; '' when fine. */
 export function checkRetireReason(text: string): string {
   const reason = text.trim()
   if (!reason) return '请填写停用原因'

@@ -13,11 +13,11 @@ async function settle(): Promise<void> {
 }
 
 const fields: FormField[] = [
-  { name: 'business_name', label: '个体工商户名称', type: 'string', required: true },
-  { name: 'business_scope', label: '经营范围', type: 'text', required: true },
-  { name: 'capital', label: '资金数额（万元）', type: 'number', required: true },
-  { name: 'start_date', label: '入职日期', type: 'date', required: false },
-  { name: 'agreed', label: '同意承诺', type: 'boolean', required: true },
+  { name: 'business_name', label: '个体工商户名称', type: 'string', required: true, prefill: null },
+  { name: 'business_scope', label: '经营范围', type: 'text', required: true, prefill: null },
+  { name: 'capital', label: '资金数额（万元）', type: 'number', required: true, prefill: null },
+  { name: 'start_date', label: '入职日期', type: 'date', required: false, prefill: null },
+  { name: 'agreed', label: '同意承诺', type: 'boolean', required: true, prefill: null },
 ]
 
 async function mountForm(serverErrors: Record<string, string> = {}) {

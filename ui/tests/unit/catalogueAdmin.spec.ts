@@ -49,7 +49,7 @@ function filled(changes: Partial<ItemForm> = {}): ItemForm {
 
 function version(n: number, status: string, changes: Partial<ItemVersion> = {}): ItemVersion {
   const value = checkItemForm(filled()).value!
-  return { ...value, version: n, status, rule_version: null, published_at: null, ...changes }
+  return { ...value, version: n, status, rule_version: null, published_at: null, updated_at: null, retirement: null, ...changes }
 }
 
 function apiError(status: number, errors: { field: string; message: string }[], detail = 'x'): ApiError {
@@ -139,7 +139,7 @@ describe('the item form is checked as the API checks it', () => {
     const v = version(2, 'published', { fee: { free: false, amount: '50.00', basis: '依据' }, license_type: 'ad_permit', license_name: '广告许可证' })
     const form = formFromItem(v)
     expect(form.themes).toBe('开办餐饮店')
-    const { version: _v, status: _s, rule_version: _r, published_at: _p, ...input } = v
+    const { version: _v, status: _s, rule_version: _r, published_at: _p, updated_at: _u, retirement: _t, ...input } = v
     expect(checkItemForm(form, { editing: true }).value).toEqual(input)
   })
 

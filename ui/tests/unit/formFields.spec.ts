@@ -4,13 +4,13 @@ import { checkModel, checkValue, displayValue, initialModel, toPayload } from '@
 
 // The form of 个体工商户设立登记 as the catalogue defines it, plus one field of every other type.
 const fields: FormField[] = [
-  { name: 'business_name', label: '个体工商户名称', type: 'string', required: true },
-  { name: 'business_scope', label: '经营范围', type: 'text', required: true },
-  { name: 'capital', label: '资金数额（万元）', type: 'number', required: true },
-  { name: 'residence_months', label: '已居住时长（月）', type: 'integer', required: true },
-  { name: 'start_date', label: '入职日期', type: 'date', required: false },
-  { name: 'employer', label: '就业单位', type: 'string', required: false },
-  { name: 'agreed', label: '同意承诺', type: 'boolean', required: true },
+  { name: 'business_name', label: '个体工商户名称', type: 'string', required: true, prefill: null },
+  { name: 'business_scope', label: '经营范围', type: 'text', required: true, prefill: null },
+  { name: 'capital', label: '资金数额（万元）', type: 'number', required: true, prefill: null },
+  { name: 'residence_months', label: '已居住时长（月）', type: 'integer', required: true, prefill: null },
+  { name: 'start_date', label: '入职日期', type: 'date', required: false, prefill: null },
+  { name: 'employer', label: '就业单位', type: 'string', required: false, prefill: null },
+  { name: 'agreed', label: '同意承诺', type: 'boolean', required: true, prefill: null },
 ]
 
 describe('the form generated from form_fields', () => {

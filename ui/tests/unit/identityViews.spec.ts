@@ -62,7 +62,7 @@ function button(wrapper: VueWrapper, text: string) {
 }
 
 function account(extra: Partial<api.Account> = {}): api.Account {
-  return { id: 'a1', account_type: 'person', username: PERSON, name: '钱多多', phone: '13900000001', roles: [], department_code: null, ...extra }
+  return { id: 'a1', account_type: 'person', username: PERSON, name: '钱多多', phone: '13900000001', roles: [], department_code: null, assurance_level: null, identity_source: null, ...extra }
 }
 
 beforeEach(() => {

@@ -17,10 +17,10 @@ vi.mock('@/api', async (importOriginal) => {
 })
 
 const MATERIALS: ItemMaterial[] = [
-  { code: 'DJB', name: '就业登记表', form: 'electronic', required: true, license_type: null },
-  { code: 'LDHT', name: '劳动合同', form: 'copy', required: true, license_type: null },
-  { code: 'SFZ', name: '身份证原件', form: 'original', required: false, license_type: null },
-  { code: 'YYZZ', name: '营业执照', form: 'electronic', required: true, license_type: 'business_license' },
+  { code: 'DJB', name: '就业登记表', form: 'electronic', required: true, license_type: null, accepted_trust_levels: [] },
+  { code: 'LDHT', name: '劳动合同', form: 'copy', required: true, license_type: null, accepted_trust_levels: [] },
+  { code: 'SFZ', name: '身份证原件', form: 'original', required: false, license_type: null, accepted_trust_levels: [] },
+  { code: 'YYZZ', name: '营业执照', form: 'electronic', required: true, license_type: 'business_license', accepted_trust_levels: [] },
 ]
 const FILE = 'a'.repeat(64)
 

@@ -4,9 +4,9 @@ import { dataFieldsLabel, readerNameLabel } from '@/lib/labels'
 import { applyPrefill, prefillLicences } from '@/lib/prefill'
 
 const FIELDS: FormField[] = [
-  { name: 'residence_address', label: '居住地址', type: 'string', required: true },
-  { name: 'months', label: '已居住时长（月）', type: 'integer', required: true },
-  { name: 'employer', label: '就业单位', type: 'string', required: false },
+  { name: 'residence_address', label: '居住地址', type: 'string', required: true, prefill: null },
+  { name: 'months', label: '已居住时长（月）', type: 'integer', required: true, prefill: null },
+  { name: 'employer', label: '就业单位', type: 'string', required: false, prefill: null },
 ]
 
 describe('prefill from shared data', () => {

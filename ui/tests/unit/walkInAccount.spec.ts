@@ -230,7 +230,7 @@ describe('网上办事账号 on the clerk\'s case page', () => {
     expect(api.openWalkInAccount).not.toHaveBeenCalled()
 
     vi.mocked(api.openWalkInAccount).mockResolvedValueOnce({
-      account: { id: 'a1', account_type: 'person', username: PERSON, name: '钱多多', phone: '13900000001', roles: [], department_code: null },
+      account: { id: 'a1', account_type: 'person', username: PERSON, name: '钱多多', phone: '13900000001', roles: [], department_code: null, assurance_level: null, identity_source: null },
       initial_password: 'AbCdEf234567',
       must_change_password: true,
     })
@@ -268,7 +268,7 @@ describe('网上办事账号 on the clerk\'s case page', () => {
   it('asks before closing when the slip was not printed (the password is shown once)', async () => {
     const wrapper = await opened()
     vi.mocked(api.openWalkInAccount).mockResolvedValueOnce({
-      account: { id: 'a2', account_type: 'person', username: PERSON, name: '钱多多', phone: '13900000001', roles: [], department_code: null },
+      account: { id: 'a2', account_type: 'person', username: PERSON, name: '钱多多', phone: '13900000001', roles: [], department_code: null, assurance_level: null, identity_source: null },
       initial_password: 'XyZw23456789',
       must_change_password: true,
     })
@@ -339,7 +339,7 @@ describe('网上办事账号 on the clerk\'s case page', () => {
     expect(api.resetWalkInPassword).not.toHaveBeenCalled()
 
     vi.mocked(api.resetWalkInPassword).mockResolvedValueOnce({
-      account: { id: 'a1', account_type: 'person', username: PERSON, name: '钱多多', phone: '13900000009', roles: [], department_code: null },
+      account: { id: 'a1', account_type: 'person', username: PERSON, name: '钱多多', phone: '13900000009', roles: [], department_code: null, assurance_level: null, identity_source: null },
       initial_password: 'NeWpAss23456',
       must_change_password: true,
     })
@@ -379,7 +379,7 @@ describe('网上办事账号 on the clerk\'s case page', () => {
   it('asks before closing an unprinted reset slip, naming it', async () => {
     const wrapper = await refused()
     vi.mocked(api.resetWalkInPassword).mockResolvedValueOnce({
-      account: { id: 'a1', account_type: 'person', username: PERSON, name: '钱多多', phone: '13900000009', roles: [], department_code: null },
+      account: { id: 'a1', account_type: 'person', username: PERSON, name: '钱多多', phone: '13900000009', roles: [], department_code: null, assurance_level: null, identity_source: null },
       initial_password: 'NeWpAss23456',
       must_change_password: true,
     })
