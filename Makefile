@@ -73,8 +73,10 @@ up:
 down:
 	docker compose down
 
-# The UI's wire types (docs/ui.md): each app's OpenAPI document to ui/openapi/, then the generated TypeScript.
+# The API contract after an endpoint changed (docs/api.md, ui/README.md "Wire types"): the services' documents the
+# gateway forwards by, the public document the UI is typed from (ui/openapi/public.json), the generated TypeScript.
 openapi: $(STAMP)
+	$(PY) -m portal_gateway.routes.generate
 	$(PY) scripts/export_openapi.py
 	cd ui && $(NPM) run api:types
 

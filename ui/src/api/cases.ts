@@ -38,7 +38,7 @@ export type QueueEntry = SM['QueueEntry']
 
 export type CaseMaterialOut = SM['CaseMaterialOut']
 
-export type CaseClock = SM['ClockOut']
+export type CaseClock = SM['ServiceManagementClockOut']
 
 /** A case as service-management shows it to staff: materials, what is missing, its clock. */
 export type CaseFull = CaseDetail

@@ -67,7 +67,7 @@ export type WorkFinding = BS['FindingOut']
 export type WorkAttachment = BS['AttachmentOut']
 
 /** A material as dispatched with the case: a file at service-management or a licence number. */
-export type WorkMaterial = BS['MaterialOut']
+export type WorkMaterial = BS['BusinessSystemsMaterialOut']
 
 /** One case as the department handles it: chain, actions, findings, clock, materials, attachments. */
 export type WorkDetail = Free<BS['WorkItemOut']>

@@ -8,7 +8,7 @@ import { isApiError } from '@/api'
 import type { SM, SMIn } from '@/api/schemas'
 import { ITEM_TYPE, materialFormLabel } from '@/lib/labels'
 import { statusSummary, translateMessage } from '@/lib/problem'
-import { DraftIn, Fee_Input, FormField, ItemIn, ListEntry, Material, RetireIn } from '@/api/generated/service-management.limits'
+import { DraftIn, Fee_Input, FormField, ItemIn, ListEntry, Material, RetireIn } from '@/api/generated/public.limits'
 
 // ---------------------------------------------------------------- the API's shapes (generated from its OpenAPI)
 
