@@ -13,7 +13,7 @@ PACKAGES := -e libs/common -e services/portal-gateway -e services/service-manage
 NPM    ?= npm
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-unit bench bench-warehouse chaos fuzz test-ui test-oidc-provider ui lint constraints infra-up infra-down deploy-tools up down clean help
+.PHONY: run test test-python test-unit bench bench-warehouse chaos fuzz test-ui test-oidc-provider ui lint constraints infra-up infra-down deploy-tools up down clean help
 
 help:
 	@echo "make run | make test | make test-unit | make bench | make chaos | make lint | make infra-up | make infra-down | make up | make down | make clean"
@@ -52,14 +52,21 @@ infra-down:
 	-scripts/infra/kafka.sh stop
 	-scripts/infra/postgres.sh stop
 
-# PostgreSQL, Kafka and the deploy tools are set up while the UI is tested (make -j: they share no files); the
-# Python tests start when all four are done. Their output is interleaved as it comes.
+# The UI's tests (standalone platform on SQLite, free loopback ports) run beside the Python tests (make -j: they
+# share no files, ports, databases or topics); PostgreSQL, Kafka and the deploy tools are set up while the UI's unit
+# tests run. pytest runs on PYTEST_WORKERS pytest-xdist workers (auto: one per core, at most 4; 0: in one process),
+# each file (each platform's e2e tests) on one worker (--dist loadgroup, tests/conftest.py). Their output is
+# interleaved as it comes.
+PYTEST_WORKERS ?= auto
+
 test: $(STAMP)
-	$(MAKE) --no-print-directory -j4 test-ui test-oidc-provider infra-up deploy-tools
+	$(MAKE) --no-print-directory -j5 test-ui test-python
+
+test-python: $(STAMP) test-oidc-provider infra-up deploy-tools
 	GOV_TEST_PG_URL="$$(scripts/infra/postgres.sh url)" \
 	GOV_TEST_KAFKA_BOOTSTRAP="$$(scripts/infra/kafka.sh bootstrap)" \
 	GOV_TEST_KAFKA_SASL="$$(scripts/infra/kafka.sh sasl)" \
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --maxprocesses 4 --dist loadgroup
 
 deploy-tools:
 	scripts/deploy/tools.sh
