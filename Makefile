@@ -66,7 +66,7 @@ test-python: $(STAMP) test-oidc-provider infra-up deploy-tools
 	GOV_TEST_PG_URL="$$(scripts/infra/postgres.sh url)" \
 	GOV_TEST_KAFKA_BOOTSTRAP="$$(scripts/infra/kafka.sh bootstrap)" \
 	GOV_TEST_KAFKA_SASL="$$(scripts/infra/kafka.sh sasl)" \
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --maxprocesses 4 --dist loadgroup
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --maxprocesses 4 --dist loadgroup --durations 25
 
 deploy-tools:
 	scripts/deploy/tools.sh
