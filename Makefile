@@ -64,8 +64,9 @@ infra-down:
 # and build while PostgreSQL, Kafka and the deploy tools are set up; then the UI's Playwright scenarios (the
 # standalone platform on SQLite, free loopback ports) beside the Python tests (PostgreSQL databases and Kafka topic
 # namespaces of their own, free loopback ports). pytest runs on PYTEST_WORKERS pytest-xdist workers (auto: one per
-# core, at most 4; 0: in one process), each test file, and each platform's e2e tests, on one worker (--dist
-# loadgroup, tests/conftest.py).
+# core, at most 4; 0: in one process), each test file on one worker (--dist loadfile: its module-scoped fixtures
+# are built once; each worker starts the e2e platforms it needs once). Not --dist loadgroup: with pytest 9.2 the
+# xdist_group marks are ignored (pytest-xdist 3.8 renames `item._nodeid`, which pytest 9.2 no longer reads).
 PYTEST_WORKERS ?= auto
 
 test: $(STAMP)
@@ -79,7 +80,7 @@ test-python-run:
 	GOV_TEST_PG_URL="$$(scripts/infra/postgres.sh url)" \
 	GOV_TEST_KAFKA_BOOTSTRAP="$$(scripts/infra/kafka.sh bootstrap)" \
 	GOV_TEST_KAFKA_SASL="$$(scripts/infra/kafka.sh sasl)" \
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --maxprocesses 4 --dist loadgroup --durations 25
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --maxprocesses 4 --dist loadfile --durations 25
 
 deploy-tools:
 	scripts/deploy/tools.sh
