@@ -67,11 +67,13 @@ infra-down:
 # core, at most 4; 0: in one process), each test file on one worker (--dist loadfile: its module-scoped fixtures
 # are built once; each worker starts the e2e platforms it needs once). Not --dist loadgroup: with pytest 9.2 the
 # xdist_group marks are ignored (pytest-xdist 3.8 renames `item._nodeid`, which pytest 9.2 no longer reads).
+# TEST_JOBS=1 runs the second phase's two one after the other (Playwright, then pytest).
 PYTEST_WORKERS ?= auto
+TEST_JOBS ?= 2
 
 test: $(STAMP)
 	$(MAKE) --no-print-directory -j4 test-ui-unit test-oidc-provider infra-up deploy-tools
-	$(MAKE) --no-print-directory -j2 test-ui-e2e test-python-run
+	$(MAKE) --no-print-directory -j$(TEST_JOBS) test-ui-e2e test-python-run
 
 test-python: $(STAMP) test-oidc-provider infra-up deploy-tools
 	$(MAKE) --no-print-directory test-python-run
