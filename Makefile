@@ -13,7 +13,7 @@ PACKAGES := -e libs/common -e services/portal-gateway -e services/service-manage
 NPM    ?= npm
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-unit openapi bench bench-warehouse chaos fuzz test-ui test-oidc-provider ui lint constraints infra-up infra-down deploy-tools up down clean help
+.PHONY: run test test-python test-python-run test-ui-unit test-ui-e2e test-unit openapi bench bench-warehouse chaos fuzz test-ui test-oidc-provider ui lint constraints infra-up infra-down deploy-tools up down clean help
 
 help:
 	@echo "make run | make test | make test-unit | make bench | make chaos | make lint | make infra-up | make infra-down | make up | make down | make clean"
@@ -38,7 +38,15 @@ ui:
 	cd ui && $(NPM) ci && $(NPM) run build
 
 test-ui: $(STAMP) test-oidc-provider
-	cd ui && $(NPM) ci && $(NPM) run test:unit && $(NPM) run build && $(NPM) run test:e2e
+	$(MAKE) --no-print-directory test-ui-unit
+	$(MAKE) --no-print-directory test-ui-e2e
+
+# The UI's unit tests and its build (which its Playwright scenarios, test-ui-e2e, serve).
+test-ui-unit:
+	cd ui && $(NPM) ci && $(NPM) run test:unit && $(NPM) run build
+
+test-ui-e2e:
+	cd ui && $(NPM) run test:e2e
 
 # The real OpenID provider the gateway's sign-in tests start (panva/oidc-provider, pinned by its lock).
 test-oidc-provider:
@@ -52,14 +60,29 @@ infra-down:
 	-scripts/infra/kafka.sh stop
 	-scripts/infra/postgres.sh stop
 
-# PostgreSQL, Kafka and the deploy tools are set up while the UI is tested (make -j: they share no files); the
-# Python tests start when all four are done. Their output is interleaved as it comes.
+# Two phases, each of jobs that share no files (make -j), their output interleaved as it comes: the UI's unit tests
+# and build while PostgreSQL, Kafka and the deploy tools are set up; then the UI's Playwright scenarios (the
+# standalone platform on SQLite, free loopback ports) beside the Python tests (PostgreSQL databases and Kafka topic
+# namespaces of their own, free loopback ports). pytest runs on PYTEST_WORKERS pytest-xdist workers (auto: one per
+# core, at most 4; 0: in one process), each test file on one worker (--dist loadfile: its module-scoped fixtures
+# are built once; each worker starts the e2e platforms it needs once). Not --dist loadgroup: with pytest 9.2 the
+# xdist_group marks are ignored (pytest-xdist 3.8 renames `item._nodeid`, which pytest 9.2 no longer reads).
+# TEST_JOBS=1 runs the second phase's two one after the other (Playwright, then pytest).
+PYTEST_WORKERS ?= auto
+TEST_JOBS ?= 2
+
 test: $(STAMP)
-	$(MAKE) --no-print-directory -j4 test-ui test-oidc-provider infra-up deploy-tools
+	$(MAKE) --no-print-directory -j4 test-ui-unit test-oidc-provider infra-up deploy-tools
+	$(MAKE) --no-print-directory -j$(TEST_JOBS) test-ui-e2e test-python-run
+
+test-python: $(STAMP) test-oidc-provider infra-up deploy-tools
+	$(MAKE) --no-print-directory test-python-run
+
+test-python-run:
 	GOV_TEST_PG_URL="$$(scripts/infra/postgres.sh url)" \
 	GOV_TEST_KAFKA_BOOTSTRAP="$$(scripts/infra/kafka.sh bootstrap)" \
 	GOV_TEST_KAFKA_SASL="$$(scripts/infra/kafka.sh sasl)" \
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --maxprocesses 4 --dist loadfile --durations 25
 
 deploy-tools:
 	scripts/deploy/tools.sh

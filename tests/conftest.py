@@ -97,25 +97,3 @@ def new_database(pg_admin_url: str) -> Iterator[Callable[[str], str]]:
 def output_dir() -> Path:
     OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
     return OUTPUT_DIR
-
-
-def _xdist_group(item: pytest.Item) -> str:
-    """Under pytest-xdist (--dist loadgroup): the e2e tests of each platform on one worker (each platform is
-    started once per worker that needs it), the deployment checks together (they render the overlays once),
-    every other file on one worker (module-scoped fixtures are built once)."""
-    path = item.path.relative_to(Path(__file__).resolve().parent.parent).as_posix()
-    if path.startswith("tests/e2e/"):
-        callspec = getattr(item, "callspec", None)
-        mode = callspec.params.get("platform") if callspec else None
-        if mode == "distributed" or "distributed_platform" in getattr(item, "fixturenames", ()):
-            return "e2e-distributed"
-        return "e2e-standalone"
-    if path.startswith("tests/deploy/"):
-        return "deploy"
-    return path
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if config.pluginmanager.hasplugin("xdist"):
-        for item in items:
-            item.add_marker(pytest.mark.xdist_group(_xdist_group(item)))

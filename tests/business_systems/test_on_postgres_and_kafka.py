@@ -22,6 +22,7 @@ from gov_common.events import Event, EventTypes, Topics
 from gov_common.messaging import outbox
 from gov_common.service import ServiceRuntime
 from tests.business_systems.support import ITEM_BUSINESS, ITEM_FOOD, Tokens, dispatched
+from tests.kafka_groups import wait_for_spread_group
 
 
 def _wait(predicate: Callable[[], bool], timeout: float = 60.0) -> None:
@@ -64,7 +65,8 @@ def test_two_group_members_handle_each_case_once_and_concurrent_actions_do_not_b
         for runtime in runtimes:
             runtime.start()
         _wait(lambda: all(r.consumer is not None and r.consumer.ready.is_set() for r in runtimes))
-        time.sleep(3)  # both members joined: the three partitions are spread over them
+        # Both members joined: the three partitions are spread over them.
+        wait_for_spread_group(kafka_bootstrap, f"{namespace}business-systems.amr.{namespace}", members=2)
         events = [dispatched(item_code=ITEM_BUSINESS, instant=True) for _ in range(30)]
         for event in events:
             producer.publish(Topics.CASE, event.subject, event.encode())

@@ -98,7 +98,8 @@ def _spawn(args: list[str], env: dict[str, str], log: Path, mode: str) -> subpro
         )
 
 
-def wait_ready(process: Process, timeout: float = 90.0) -> None:
+def wait_ready(process: Process, timeout: float = 180.0) -> None:
+    """Polls /readyz; a platform of five processes starting at once on a busy 2-core machine took over 90 s."""
     deadline = time.monotonic() + timeout
     last = ""
     while time.monotonic() < deadline:

@@ -4,7 +4,6 @@ share its consumer group and handle every case exactly once."""
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from tests.e2e.platform import (
     Platform,
     start_replica,
 )
+from tests.kafka_groups import wait_for_spread_group
 
 
 def test_each_department_loads_its_own_handlers_and_reports_them(distributed_platform: Platform) -> None:
@@ -77,7 +77,8 @@ def test_two_replicas_of_a_department_share_the_work_without_handling_a_case_twi
     platform = distributed_platform
     replica = start_replica(platform, tmp_path, "amr")
     try:
-        time.sleep(5)  # let the group rebalance its partitions over the two members
+        # The group has rebalanced its partitions over the two members.
+        wait_for_spread_group(kafka_bootstrap, f"{platform.namespace}business-systems.amr", members=2)
         case_nos: list[str] = []
         with platform.client() as client:
             applicant = Applicant(client, APPLICANTS[1], name="吴二")

@@ -60,11 +60,13 @@ def test_a_waiting_member_fetches_nothing_takes_part_in_a_rebalance_and_rewinds(
                 waiting.wait(0.5)
         waiting.rewind()
         again = _poll_until(waiting, 1, timeout=5.0)
-        time.sleep(1.0)  # let the joining member read what is its own now
-        stop.set()
-        thread.join(5)
         # Between them, the two members read again everything that was not committed, from the committed offsets.
         uncommitted = {(m.partition, m.offset) for m in held} - {(m.partition, m.offset) for m in committed.values()}
+        deadline = time.monotonic() + 30  # the joining member reads what is its own now
+        while {(m.partition, m.offset) for m in again + joined} < uncommitted and time.monotonic() < deadline:
+            again += waiting.poll(0.2)
+        stop.set()
+        thread.join(5)
         assert {(m.partition, m.offset) for m in again + joined} == uncommitted
         assert not {(m.partition, m.offset) for m in again} & {(m.partition, m.offset) for m in joined}
     finally:
