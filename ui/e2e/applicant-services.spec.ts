@@ -138,19 +138,19 @@ test('an applicant files a bundle (一件事一次办) in one application and fo
 
   await registerPerson(page, newPerson('黄蕾'))
   await page.goto('/bundles/330122-YJS-0001')
-  const first = '#bundle-330122-AMR-XK-0001'
-  const second = '#bundle-330122-AMR-XK-0002'
+  const form = '#bundle-form'
   await page.getByRole('button', { name: '一次提交全部事项' }).click()
   await expect(page.getByRole('alert').first()).toContainText('请按提示修改标红的填写项')
-  await page.locator(`${first}-business_name`).fill('黄蕾餐馆')
-  await page.locator(`${first}-business_address`).fill('示范县滨江路9号')
-  await page.locator(`${first}-business_scope`).fill('餐饮服务')
-  await page.locator(`${first}-capital`).fill('8')
-  await page.locator(`${second}-business_name`).fill('黄蕾餐馆')
-  await page.locator(`${second}-business_address`).fill('示范县滨江路9号')
-  await page.locator(`${second}-food_category`).fill('热食类食品制售')
-  await page.locator(`${second}-floor_area`).fill('80')
-  await shot('一件事：填写')
+  // 一表申请: the name and address both items ask for are asked once.
+  await expect(page.getByTestId('bundle-shared-fields')).toContainText('个体工商户名称')
+  await expect(page.locator(`${form}-business_name`)).toHaveCount(1)
+  await page.locator(`${form}-business_name`).fill('黄蕾餐馆')
+  await page.locator(`${form}-business_address`).fill('示范县滨江路9号')
+  await page.locator(`${form}-business_scope`).fill('餐饮服务')
+  await page.locator(`${form}-capital`).fill('8')
+  await page.locator(`${form}-food_category`).fill('热食类食品制售')
+  await page.locator(`${form}-floor_area`).fill('80')
+  await shot('一件事：一表申请')
   await page.getByRole('button', { name: '一次提交全部事项' }).click()
 
   await expect(page).toHaveURL(/\/bundle-applications\/[^/]+$/)

@@ -280,6 +280,17 @@ export const routes: RouteRecordRaw[] = [
         },
       },
       {
+        path: 'admin/bundles',
+        name: 'bundles-admin',
+        component: () => import('@/views/admin/catalogue/BundlesAdminView.vue'),
+        meta: {
+          title: '一件事编排',
+          access: 'staff',
+          roles: ['admin'],
+          nav: { label: '一件事编排', group: 'staff', order: 3.85, menu: '事项与清单' },
+        },
+      },
+      {
         path: 'admin/catalogue/new',
         name: 'catalogue-item-new',
         component: () => import('@/views/admin/catalogue/ItemEditView.vue'),

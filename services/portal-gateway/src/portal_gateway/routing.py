@@ -248,6 +248,7 @@ ROUTING_TABLE: tuple[Upstream, ...] = (
             "/api/v1/intake",
             "/api/v1/bundles",
             "/api/v1/bundle-applications",
+            "/api/v1/bundle-definitions",
             "/api/v1/lists",
             "/api/v1/calendar",
             "/api/v1/supervision",

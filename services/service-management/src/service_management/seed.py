@@ -1,5 +1,6 @@
 """Demo data: a county's departments, six service items with their standard fields and materials
-(three approved instantly when their decision table says so) and one bundle (opening a restaurant)."""
+(three approved instantly when their decision table says so) and two bundles (opening a restaurant, both items
+amr's; coming to work in the county: hrss and psb)."""
 
 from __future__ import annotations
 
@@ -273,7 +274,15 @@ BUNDLES: list[dict[str, Any]] = [
         "description": "一次申请、一套材料，同时办理个体工商户设立登记和食品经营许可，两项办结即告完成。",
         "item_codes": [f"{DIVISION}-AMR-XK-0001", f"{DIVISION}-AMR-XK-0002"],
         "themes": ["开办餐饮店"],
-    }
+    },
+    {
+        # Two departments at once: the branches go to psb and hrss in parallel (一件事, 一表申请).
+        "code": f"{DIVISION}-YJS-0002",
+        "name": "来县就业安居一件事",
+        "description": "新到本县工作的劳动者一次申请、一张表单，同时办理就业登记和居住证申领，两项办结即告完成。",
+        "item_codes": [f"{DIVISION}-HRSS-QR-0001", f"{DIVISION}-PSB-XK-0001"],
+        "themes": ["就业创业", "户籍与居住"],
+    },
 ]
 
 

@@ -436,6 +436,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/bundle-definitions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Definitions
+         * @description Every bundle in every status (draft, published, retired), for the administrators who compose them.
+         */
+        get: operations["list_definitions_api_v1_bundle_definitions_get"];
+        put?: never;
+        /**
+         * Create Definition
+         * @description Compose a bundle from published items of one or more departments; it starts as a draft. The members'
+         *     form fields become one combined form (the same name once); materials with the same code are asked once.
+         */
+        post: operations["create_definition_api_v1_bundle_definitions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bundle-definitions/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Definition */
+        get: operations["get_definition_api_v1_bundle_definitions__code__get"];
+        /**
+         * Update Definition
+         * @description Change a draft or published bundle; applications already filed keep their cases.
+         */
+        put: operations["update_definition_api_v1_bundle_definitions__code__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bundle-definitions/{code}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish Definition
+         * @description Offer the bundle to applicants (its members are checked again: each must still be published).
+         */
+        post: operations["publish_definition_api_v1_bundle_definitions__code__publish_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bundle-definitions/{code}/retire": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retire Definition
+         * @description No longer offered; its applications stay readable.
+         */
+        post: operations["retire_definition_api_v1_bundle_definitions__code__retire_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/bundles": {
         parameters: {
             query?: never;
@@ -4861,10 +4947,17 @@ export interface components {
         /** BundleApplicationIn */
         BundleApplicationIn: {
             /**
-             * Forms
-             * @description item code -> that item's form
+             * Form
+             * @description the combined form (一表申请): each field once (GET /bundles/{code} `fields`), given to every member item that asks for it; errors name `form.<field>`
              */
-            forms: {
+            form?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Forms
+             * @description item code -> answers for that item only, over the combined form's; errors name `forms.<item>.<field>`
+             */
+            forms?: {
                 [key: string]: {
                     [key: string]: unknown;
                 };
@@ -4925,14 +5018,82 @@ export interface components {
              */
             overall_status: "in_progress" | "concluded" | "some_denied";
         };
+        /** BundleCreate */
+        BundleCreate: {
+            /**
+             * Code
+             * @description e.g. 330122-YJS-0003
+             */
+            code: string;
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /**
+             * Item Codes
+             * @description published items, in the order shown
+             */
+            item_codes: string[];
+            /** Name */
+            name: string;
+            /** Themes */
+            themes?: string[];
+        };
+        /**
+         * BundleDefinitionOut
+         * @description A bundle as its administrators see it: with its status (draft, published, retired).
+         */
+        BundleDefinitionOut: {
+            /** Code */
+            code: string;
+            /** Description */
+            description: string;
+            /**
+             * Fields
+             * @description the combined form: every field of the member items, each once
+             */
+            fields: components["schemas"]["BundleField"][];
+            /** Item Codes */
+            item_codes: string[];
+            /**
+             * Items
+             * @description the member items in order, each with its department
+             */
+            items: components["schemas"]["BundleItem"][];
+            /**
+             * Materials
+             * @description every material of the member items, each asked for once
+             */
+            materials: components["schemas"]["Material"][];
+            /** Name */
+            name: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "published" | "retired";
+            /** Themes */
+            themes: string[];
+        };
         /** BundleDetail */
         BundleDetail: {
             /** Code */
             code: string;
             /** Description */
             description: string;
+            /**
+             * Fields
+             * @description the combined form: every field of the member items, each once
+             */
+            fields: components["schemas"]["BundleField"][];
             /** Item Codes */
             item_codes: string[];
+            /**
+             * Items
+             * @description the member items in order, each with its department
+             */
+            items: components["schemas"]["BundleItem"][];
             /**
              * Materials
              * @description every material of the member items, each asked for once
@@ -4942,6 +5103,67 @@ export interface components {
             name: string;
             /** Themes */
             themes: string[];
+        };
+        /**
+         * BundleField
+         * @description A field of the combined form (一表申请): asked once, given to every member item that asks for it.
+         */
+        BundleField: {
+            /**
+             * Items
+             * @description the member items that ask for it
+             */
+            items: string[];
+            /** Label */
+            label: string;
+            /** Name */
+            name: string;
+            /** Prefill */
+            prefill?: string | null;
+            /**
+             * Required
+             * @default true
+             */
+            required?: boolean;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "string" | "text" | "number" | "integer" | "date" | "boolean";
+        };
+        /**
+         * BundleIn
+         * @description A bundle as an administrator composes it from published items of one or more departments.
+         */
+        BundleIn: {
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /**
+             * Item Codes
+             * @description published items, in the order shown
+             */
+            item_codes: string[];
+            /** Name */
+            name: string;
+            /** Themes */
+            themes?: string[];
+        };
+        /**
+         * BundleItem
+         * @description A member item, with the department that handles it.
+         */
+        BundleItem: {
+            /** Code */
+            code: string;
+            /** Department Code */
+            department_code: string;
+            /** Department Name */
+            department_name: string;
+            /** Name */
+            name: string;
         };
         /** BundleOut */
         BundleOut: {
@@ -5595,7 +5817,10 @@ export interface components {
             /** Name */
             name: string;
         };
-        /** MaterialRefIn */
+        /**
+         * MaterialRefIn
+         * @description A material of a case as an applicant or clerk names it: an upload, a licence or paper seen at the window.
+         */
         MaterialRefIn: {
             /** Code */
             code: string;
@@ -7283,6 +7508,412 @@ export interface operations {
                 };
             };
             /** @description A form or material does not match its item (the field is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_definitions_api_v1_bundle_definitions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BundleDefinitionOut"][];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only administrators compose bundles */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such bundle */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The code is taken (bundle_exists), or the bundle is retired (bundle_retired) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An item is missing or unpublished, listed twice, for other applicants, or two items ask for one field with different types (the field is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_definition_api_v1_bundle_definitions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BundleCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BundleDefinitionOut"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only administrators compose bundles */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such bundle */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The code is taken (bundle_exists), or the bundle is retired (bundle_retired) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An item is missing or unpublished, listed twice, for other applicants, or two items ask for one field with different types (the field is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_definition_api_v1_bundle_definitions__code__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BundleDefinitionOut"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only administrators compose bundles */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such bundle */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The code is taken (bundle_exists), or the bundle is retired (bundle_retired) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An item is missing or unpublished, listed twice, for other applicants, or two items ask for one field with different types (the field is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_definition_api_v1_bundle_definitions__code__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BundleIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BundleDefinitionOut"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only administrators compose bundles */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such bundle */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The code is taken (bundle_exists), or the bundle is retired (bundle_retired) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An item is missing or unpublished, listed twice, for other applicants, or two items ask for one field with different types (the field is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    publish_definition_api_v1_bundle_definitions__code__publish_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BundleDefinitionOut"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only administrators compose bundles */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such bundle */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The code is taken (bundle_exists), or the bundle is retired (bundle_retired) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An item is missing or unpublished, listed twice, for other applicants, or two items ask for one field with different types (the field is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    retire_definition_api_v1_bundle_definitions__code__retire_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BundleDefinitionOut"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only administrators compose bundles */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such bundle */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The code is taken (bundle_exists), or the bundle is retired (bundle_retired) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An item is missing or unpublished, listed twice, for other applicants, or two items ask for one field with different types (the field is named) */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -14,6 +14,12 @@ export const Body_token_api_v1_auth_token_post = {"username":{"maxLength":64},"p
 
 export const BundleApplicationIn = {"materials":{"maxItems":100}} as const
 
+export const BundleCreate = {"code":{"pattern":"^[0-9A-Z][0-9A-Z-]{2,63}$"},"description":{"maxLength":2000},"item_codes":{"minItems":2,"maxItems":10},"name":{"minLength":1,"maxLength":200},"themes":{"maxItems":10,"items":{"minLength":1,"maxLength":50}}} as const
+
+export const BundleField = {"label":{"minLength":1,"maxLength":100},"name":{"pattern":"^[a-z][a-z0-9_]{0,63}$"},"prefill":{"pattern":"^[a-z_]+\\.[a-z_]+$"}} as const
+
+export const BundleIn = {"description":{"maxLength":2000},"item_codes":{"minItems":2,"maxItems":10},"name":{"minLength":1,"maxLength":200},"themes":{"maxItems":10,"items":{"minLength":1,"maxLength":50}}} as const
+
 export const CalendarDayIn = {"name":{"maxLength":100}} as const
 
 export const CaseCreate = {"item_code":{"minLength":1,"maxLength":64},"materials":{"maxItems":50}} as const

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Response
 
 from gov_common.auth import Applicant, CurrentPrincipal
@@ -11,13 +13,16 @@ from service_management.bundles.schemas import (
     BundleApplicationIn,
     BundleApplicationOut,
     BundleApplicationSummary,
+    BundleCreate,
+    BundleDefinitionOut,
     BundleDetail,
+    BundleIn,
     BundleOut,
 )
 from service_management.cases import idempotency, prefetch
 from service_management.cases.idempotency import IdempotencyKey
 from service_management.cases.materials import refs
-from service_management.catalogue.schemas import Material
+from service_management.deps import Admin
 from service_management.models import BundleApplication, Case
 from service_management.ports import CurrentPorts
 
@@ -54,11 +59,7 @@ def list_bundles(session: DbSession) -> list[BundleOut]:
 @router.get("/bundles/{code}", response_model=BundleDetail, responses=_ERRORS)
 def get_bundle(code: str, session: DbSession) -> BundleDetail:
     """A bundle with the materials of all its items, each asked for once."""
-    bundle = service.get_bundle(session, code)
-    return BundleDetail(
-        **BundleOut.model_validate(bundle).model_dump(),
-        materials=[Material.model_validate(m) for m in service.shared_materials(session, bundle)],
-    )
+    return BundleDetail.model_validate(service.describe(session, service.get_bundle(session, code)))
 
 
 @router.post("/bundles/{code}/applications", status_code=201, response_model=BundleApplicationOut, responses=_ERRORS)
@@ -82,7 +83,7 @@ def apply(
     if (answer := idempotency.claim(session, owner=principal.sub, key=key, digest=digest)) is not None:
         return BundleApplicationOut.model_validate(answer)
     application = service.apply(
-        session, ports, principal=principal, code=code, forms=body.forms, materials=body.materials
+        session, ports, principal=principal, code=code, form=body.form, forms=body.forms, materials=body.materials
     )
     _, branches = service.get_application(session, principal=principal, bundle_no=application.bundle_no)
     out = _out(application, branches)
@@ -117,3 +118,57 @@ def get_application(bundle_no: str, principal: CurrentPrincipal, session: DbSess
     """A bundle application and its branches; it concludes when every branch has ended."""
     application, branches = service.get_application(session, principal=principal, bundle_no=bundle_no)
     return _out(application, branches)
+
+
+# --- composition by administrators (一件事的编排) ---------------------------------------------------------------
+
+_ADMIN_ERRORS: dict[int | str, dict[str, str]] = {
+    401: {"description": "No valid bearer token"},
+    403: {"description": "Only administrators compose bundles"},
+    404: {"description": "No such bundle"},
+    409: {"description": "The code is taken (bundle_exists), or the bundle is retired (bundle_retired)"},
+    422: {
+        "description": "An item is missing or unpublished, listed twice, for other applicants, or two items ask "
+        "for one field with different types (the field is named)"
+    },
+}
+
+
+def _definition(session: DbSession, bundle: Any) -> BundleDefinitionOut:
+    return BundleDefinitionOut.model_validate(service.describe(session, bundle))
+
+
+@router.get("/bundle-definitions", response_model=list[BundleDefinitionOut], responses=_ADMIN_ERRORS)
+def list_definitions(_: Admin, session: DbSession) -> list[BundleDefinitionOut]:
+    """Every bundle in every status (draft, published, retired), for the administrators who compose them."""
+    return [_definition(session, b) for b in service.list_definitions(session)]
+
+
+@router.post("/bundle-definitions", status_code=201, response_model=BundleDefinitionOut, responses=_ADMIN_ERRORS)
+def create_definition(body: BundleCreate, _: Admin, session: DbSession) -> BundleDefinitionOut:
+    """Compose a bundle from published items of one or more departments; it starts as a draft. The members'
+    form fields become one combined form (the same name once); materials with the same code are asked once."""
+    return _definition(session, service.create(session, body))
+
+
+@router.get("/bundle-definitions/{code}", response_model=BundleDefinitionOut, responses=_ADMIN_ERRORS)
+def get_definition(code: str, _: Admin, session: DbSession) -> BundleDefinitionOut:
+    return _definition(session, service.get_definition(session, code))
+
+
+@router.put("/bundle-definitions/{code}", response_model=BundleDefinitionOut, responses=_ADMIN_ERRORS)
+def update_definition(code: str, body: BundleIn, _: Admin, session: DbSession) -> BundleDefinitionOut:
+    """Change a draft or published bundle; applications already filed keep their cases."""
+    return _definition(session, service.update(session, code, body))
+
+
+@router.post("/bundle-definitions/{code}/publish", response_model=BundleDefinitionOut, responses=_ADMIN_ERRORS)
+def publish_definition(code: str, _: Admin, session: DbSession) -> BundleDefinitionOut:
+    """Offer the bundle to applicants (its members are checked again: each must still be published)."""
+    return _definition(session, service.set_status(session, code, "published"))
+
+
+@router.post("/bundle-definitions/{code}/retire", response_model=BundleDefinitionOut, responses=_ADMIN_ERRORS)
+def retire_definition(code: str, _: Admin, session: DbSession) -> BundleDefinitionOut:
+    """No longer offered; its applications stay readable."""
+    return _definition(session, service.set_status(session, code, "retired"))
