@@ -27,6 +27,10 @@ export default defineConfig({
     include: ['tests/unit/**/*.spec.ts'],
     css: false,
     restoreMocks: true,
+    // A component test that mounts Element Plus takes well under a second alone, but make test runs these beside
+    // PostgreSQL's and Kafka's start-up on two cores (one failed at 5 s, the default, at load 25): a time limit is
+    // for a hang, not for a busy machine.
+    testTimeout: 30_000,
     server: { deps: { inline: ['element-plus'] } },
   },
 })
