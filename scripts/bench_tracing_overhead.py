@@ -5,16 +5,19 @@ that the mechanism's own cost is not hidden behind a network round trip.
     .venv/bin/python scripts/bench_tracing_overhead.py                   # this tree
     PYTHONPATH=<other tree>/libs/common/src .venv/bin/python scripts/bench_tracing_overhead.py   # e.g. main
 
-Prints the median over --rounds of: emit (an event made and written to the outbox in its own transaction,
+Prints the median over --rounds of CPU time (this process's: other processes on the machine do not count)
+per event or request of: emit (an event made and written to the outbox in its own transaction,
 in a request's context), relay (published per batch), consume (handled per poll batch of 64, one row
 written per event) and HTTP (one request through a service's request-context middleware, ASGI called
-directly; "http-otel": the same with FastAPI's OpenTelemetry instrumentation, not exported).
+directly; "http-otel": the same with FastAPI's OpenTelemetry instrumentation, not exported), and of the
+mechanism alone per call (`micro`).
 Works on trees before gov_common.tracing too (then the request id is the context)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
 import statistics
 import tempfile
@@ -26,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from opentelemetry.trace import SpanKind
 from sqlalchemy import Column, MetaData, String, Table, insert
 from sqlalchemy.orm import Session
 
@@ -34,6 +38,8 @@ from gov_common.bus.local import LocalBus
 from gov_common.db import Database
 from gov_common.events import Event, Topics
 from gov_common.messaging import EventConsumer, OutboxRelay, emit, messaging_metadata
+
+SERVER = SpanKind.SERVER
 
 try:
     from gov_common import tracing
@@ -44,13 +50,17 @@ effects_metadata = MetaData()
 effects = Table("effects", effects_metadata, Column("event_id", String(64), primary_key=True))
 
 
+@functools.cache
+def _tracer() -> Any:
+    return tracing.provider().get_tracer("bench")
+
+
 @contextmanager
 def request_context() -> Iterator[None]:
     """What a request's middleware makes current before the endpoint runs."""
     if tracing is not None:
-        from opentelemetry.trace import SpanKind
-
-        with tracing.provider().get_tracer("bench").start_as_current_span("request", kind=SpanKind.SERVER):
+        # As TraceContextMiddleware does: the context made current (the tracer is made once, as there).
+        with _tracer().start_as_current_span("request", kind=SERVER):
             yield
         return
     from gov_common.context import reset_request_id, set_request_id  # type: ignore[attr-defined]
@@ -116,12 +126,52 @@ def per_request_http(app: FastAPI, n: int) -> float:
     async def run() -> float:
         for _ in range(200):  # warm-up (the middleware stack is built on the first call)
             await app(dict(scope), receive, send)
-        start = time.perf_counter()
+        start = time.process_time()
         for _ in range(n):
             await app(dict(scope), receive, send)
-        return (time.perf_counter() - start) / n
+        return (time.process_time() - start) / n
 
     return asyncio.run(run())
+
+
+def micro(n: int) -> dict[str, float]:
+    """The mechanism alone, CPU seconds per call: an event made and encoded in a request's context; a
+    consumer making an event's context current around its handling; the relay reading what it needs of a
+    payload."""
+    from gov_common import messaging
+
+    out: dict[str, float] = {}
+    with request_context():
+        event = Event.new(type="bench.happened", source="/bench", subject="C1", data={"n": 1})
+        start = time.process_time()
+        for _ in range(n):
+            Event.new(type="bench.happened", source="/bench", subject="C1", data={"n": 1}).encode()
+        out["event.new+encode"] = (time.process_time() - start) / n
+    payload = event.encode()
+    decoded = Event.decode(payload)
+    start = time.process_time()
+    if tracing is not None:
+        for _ in range(n):
+            with tracing.handling(decoded, group="bench"):
+                pass
+    else:
+        from gov_common.context import reset_request_id, set_request_id  # type: ignore[attr-defined]
+
+        for _ in range(n):
+            token = set_request_id(decoded.request_id)  # type: ignore[attr-defined]
+            reset_request_id(token)
+    out["consumer context"] = (time.process_time() - start) / n
+    start = time.process_time()
+    if tracing is not None:
+        for _ in range(n):
+            sent = [messaging._headline(Topics.CASE, payload)]  # type: ignore[attr-defined]
+            with tracing.sending(sent):
+                pass
+    else:
+        for _ in range(n):
+            messaging._event_type(payload)  # type: ignore[attr-defined]
+    out["relay per event"] = (time.process_time() - start) / n
+    return out
 
 
 def one_round(work: Path, n: int) -> dict[str, float]:
@@ -131,19 +181,19 @@ def one_round(work: Path, n: int) -> dict[str, float]:
     bus = LocalBus(str(work / f"bus-{uuid.uuid4().hex}.db"))
     out: dict[str, float] = {}
 
-    start = time.perf_counter()
+    start = time.process_time()
     for i in range(n):
         with request_context(), db.session() as session:
             emit(
                 session, Topics.CASE, Event.new(type="bench.happened", source="/bench", subject=f"C{i}", data={"n": i})
             )
-    out["emit"] = (time.perf_counter() - start) / n
+    out["emit"] = (time.process_time() - start) / n
 
     relay = OutboxRelay(db=db, bus=bus, service="bench", batch=500)
-    start = time.perf_counter()
+    start = time.process_time()
     while relay.publish_pending():
         pass
-    out["relay"] = (time.perf_counter() - start) / n
+    out["relay"] = (time.process_time() - start) / n
 
     def handler(session: Session, event: Event) -> None:
         session.execute(insert(effects).values(event_id=event.id))
@@ -152,13 +202,13 @@ def one_round(work: Path, n: int) -> dict[str, float]:
         db=db, bus=bus, group="bench", topics=[Topics.CASE], handlers={"bench.happened": handler}, service="bench"
     )
     member = bus.consumer("bench", [Topics.CASE], max_records=64)
-    start = time.perf_counter()
+    start = time.process_time()
     handled = 0
     while handled < n:
         messages = member.poll(0.1)
         consumer.handle_batch(messages, member)
         handled += len(messages)
-    out["consume"] = (time.perf_counter() - start) / n
+    out["consume"] = (time.process_time() - start) / n
     db.dispose()
     return out
 
@@ -179,16 +229,27 @@ def main() -> None:
         for _ in range(args.rounds):
             for step, seconds in one_round(Path(work), args.events).items():
                 results.setdefault(step, []).append(seconds)
+            for step, seconds in micro(args.requests * 4).items():
+                results.setdefault(step, []).append(seconds)
             results.setdefault("http", []).append(per_request_http(middleware_app(), args.requests))
             if tracing is not None:
                 app = middleware_app(fastapi_instrumentation=True)
                 results.setdefault("http-otel", []).append(per_request_http(app, args.requests))
-    tree = Path(gov_common.__file__).resolve().parents[3]
+    tree = Path(gov_common.__file__).resolve().parents[4]
     print(f"tree: {tree} ({'gov_common.tracing, off' if tracing is not None else 'request id'})")
-    for step in ("emit", "relay", "consume", "http", "http-otel"):
+    for step in (
+        "emit",
+        "relay",
+        "consume",
+        "http",
+        "http-otel",
+        "event.new+encode",
+        "consumer context",
+        "relay per event",
+    ):
         if step not in results:
             continue
-        unit = "request" if step.startswith("http") else "event"
+        unit = "request" if step.startswith("http") else "event" if step in ("emit", "relay", "consume") else "call"
         rounds = ", ".join(f"{s * 1e6:.1f}" for s in results[step])
         print(f"{step:>8}: {statistics.median(results[step]) * 1e6:8.1f} µs per {unit}  (rounds: {rounds})")
 

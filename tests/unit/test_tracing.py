@@ -5,11 +5,14 @@ On SQLite and the local bus (the standalone backends), with an in-memory span ex
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI, Request
+from fastapi.testclient import TestClient
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -19,11 +22,14 @@ from sqlalchemy import Column, MetaData, String, Table, insert
 from sqlalchemy.orm import Session
 
 from gov_common import tracing
+from gov_common.auth import TokenIssuer, TokenVerifier
 from gov_common.bus.local import LocalBus
 from gov_common.db import Database
 from gov_common.events import Event, Topics
 from gov_common.http import async_client
 from gov_common.messaging import BatchHandler, EventConsumer, OutboxRelay, emit, messaging_metadata
+from gov_common.service import ServiceRuntime, create_service_app
+from gov_common.settings import ServiceSettings
 from tests.loopback import serving
 
 effects_metadata = MetaData()
@@ -263,3 +269,48 @@ def test_with_tracing_off_a_call_between_services_still_carries_the_trace(off: T
         sent, answer = asyncio.run(call(base_url))
     assert sent is not None and received == [sent]  # the caller's context as it is: no client span
     assert answer["trace_id"] == sent.split("-")[1]
+
+
+def _service_app(tmp_path: Path) -> FastAPI:
+    """A service's app from the services' factory (metrics, limits, error handlers: the whole stack)."""
+    issuer = TokenIssuer(Ed25519PrivateKey.generate(), issuer="portal-gateway", audience="gov-platform")
+    runtime = ServiceRuntime(
+        name="tracing-test",
+        settings=ServiceSettings(database_url=f"sqlite:///{tmp_path / 't.db'}"),
+        bus=LocalBus(str(tmp_path / "bus.db")),
+        verifier=TokenVerifier(issuer.jwks, issuer="portal-gateway", audience="gov-platform"),
+    )
+    app = create_service_app(runtime, title="t", description="t", manage_lifespan=False)
+
+    @app.post("/api/v1/things/{thing_no}")
+    def thing(thing_no: str) -> dict[str, str | None]:
+        return {"trace_id": tracing.current_trace_id()}
+
+    return app
+
+
+def test_a_service_apps_requests_are_server_spans_and_answer_their_trace_id(
+    tmp_path: Path, exporting: TracerProvider, exporter: InMemorySpanExporter
+) -> None:
+    with TestClient(_service_app(tmp_path)) as client:
+        response = client.post("/api/v1/things/T-1")
+        assert client.get("/healthz").status_code == 200  # probes start no trace
+    spans = exporter.get_finished_spans()
+    server = [s for s in spans if s.kind == SpanKind.SERVER]
+    assert [s.name for s in server] == ["POST /api/v1/things/{thing_no}"]
+    trace_id = f"{_trace_id(server[0]):032x}"
+    assert response.headers["X-Request-ID"] == trace_id == response.json()["trace_id"]
+    assert {_trace_id(s) for s in spans} == {_trace_id(server[0])}  # FastAPI's own telemetry stays off
+
+
+def test_with_tracing_off_a_service_app_answers_a_trace_id_continued_from_the_caller(
+    tmp_path: Path, off: TracerProvider, exporter: InMemorySpanExporter
+) -> None:
+    caller = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"
+    with TestClient(_service_app(tmp_path)) as client:
+        response = client.post("/api/v1/things/T-1", headers={"traceparent": caller})
+        fresh = client.post("/api/v1/things/T-2")
+    assert response.headers["X-Request-ID"] == response.json()["trace_id"] == "4bf92f3577b34da6a3ce929d0e0e4736"
+    assert re.fullmatch(r"[0-9a-f]{32}", fresh.headers["X-Request-ID"])
+    assert fresh.headers["X-Request-ID"] not in (response.headers["X-Request-ID"], "0" * 32)
+    assert exporter.get_finished_spans() == ()

@@ -255,6 +255,9 @@ def create_service_app(
     app.state.runtime = runtime
     # Async clean-ups (e.g. closing HTTP client pools), awaited when the app shuts down.
     app.state.on_shutdown = []
+    # First: the OpenTelemetry instrumentation wraps the stack FastAPI builds (it wants Starlette's
+    # ServerErrorMiddleware outermost); the metrics wrap that in turn, so they count every answer.
+    tracing.instrument_app(app)
     install_error_handlers(app)
     install_metrics(app, runtime.name, token=runtime.settings.metrics_token.get_secret_value())
     install_control_character_check(app)
@@ -269,10 +272,9 @@ def create_service_app(
         max_body_bytes=runtime.settings.max_body_bytes,
         max_upload_body_bytes=runtime.settings.max_upload_body_bytes,
     )
-    # Every answer, a body limit's refusal too, tells the request's trace id (X-Request-ID); the trace is
-    # the OpenTelemetry server span's, whose middleware is outermost, around all of these.
+    # Every answer, a body limit's refusal too, tells the request's trace id (X-Request-ID), the trace of the
+    # server span (tracing.instrument_app, above) around all of these.
     app.add_middleware(TraceIdHeader)
-    tracing.instrument_app(app)
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict[str, str]:
