@@ -5,9 +5,6 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# GB/T 39734-2020: the five levels of 好差评.
-LEVELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
-
 
 class EvaluationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
