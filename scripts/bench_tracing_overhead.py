@@ -59,7 +59,7 @@ def _tracer() -> Any:
 def request_context() -> Iterator[None]:
     """What a request's middleware makes current before the endpoint runs."""
     if tracing is not None:
-        # As TraceContextMiddleware does: the context made current (the tracer is made once, as there).
+        # As tracing.trace_context_middleware does: the context made current (the tracer is made once, as there).
         with _tracer().start_as_current_span("request", kind=SERVER):
             yield
         return

@@ -198,9 +198,9 @@ def test_a_batch_handlers_span_continues_its_first_events_trace_and_links_the_ot
     assert linked == {_span_id(_by_name(spans, "request 1")), _span_id(_by_name(spans, "request 2"))}
 
 
-def test_a_call_between_services_carries_the_context_as_traceparent(
-    exporting: TracerProvider, exporter: InMemorySpanExporter
-) -> None:
+def _echo_app() -> tuple[FastAPI, list[str | None]]:
+    """An app (instrumented as the services' are) that keeps the `traceparent` it receives and answers
+    the trace id current in its endpoint."""
     app = FastAPI()
     received: list[str | None] = []
 
@@ -210,6 +210,13 @@ def test_a_call_between_services_carries_the_context_as_traceparent(
         return {"trace_id": tracing.current_trace_id()}
 
     tracing.instrument_app(app)
+    return app, received
+
+
+def test_a_call_between_services_carries_the_context_as_traceparent(
+    exporting: TracerProvider, exporter: InMemorySpanExporter
+) -> None:
+    app, received = _echo_app()
 
     async def call(base_url: str) -> dict[str, str | None]:
         client = async_client(5.0)
@@ -245,15 +252,7 @@ def test_exporting_is_configured_by_the_standard_variables() -> None:
 
 
 def test_with_tracing_off_a_call_between_services_still_carries_the_trace(off: TracerProvider) -> None:
-    app = FastAPI()
-    received: list[str | None] = []
-
-    @app.get("/api/v1/things")
-    def things(request: Request) -> dict[str, str | None]:
-        received.append(request.headers.get("traceparent"))
-        return {"trace_id": tracing.current_trace_id()}
-
-    tracing.instrument_app(app)
+    app, received = _echo_app()
 
     async def call(base_url: str) -> tuple[str | None, dict[str, str | None]]:
         client = async_client(5.0)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -314,14 +314,14 @@ def sending(sent: Sequence[Sent]) -> Iterator[None]:
 def instrument_app(app: FastAPI) -> None:
     """The request's trace, outermost around the app's middleware: continued from the caller's
     `traceparent`, else started. When exporting, FastAPI's OpenTelemetry instrumentation, a SERVER span per
-    request; when not, `TraceContextMiddleware`, which only makes the context current: the
+    request; when not, `trace_context_middleware`, which only makes the context current: the
     instrumentation's per-request work (matching the route again for the span's name, the request's
     attributes, its metrics) is for spans nobody records (docs/tracing.md, "Cost with tracing off")."""
     if not _state.recording:
         build = app.build_middleware_stack
 
         def build_with_context() -> ASGIApp:
-            return TraceContextMiddleware(build())
+            return trace_context_middleware(build())
 
         app.build_middleware_stack = build_with_context  # type: ignore[method-assign]
         return
@@ -348,28 +348,33 @@ def name_by_route(scope: Scope) -> None:
         span.set_attribute("http.route", route)
 
 
-class TraceContextMiddleware:
-    """Tracing off: each HTTP request continues its caller's W3C context (`traceparent`, `tracestate`) or
-    starts a trace, as a span that is not recorded; what the request logs, calls and emits carries it."""
+def _request_context(headers: Iterable[tuple[bytes, bytes]]) -> Context:
+    """The context of a request received with `headers`: its caller's (`traceparent`, `tracestate`) or a new
+    trace's, as a span that is not recorded."""
+    carrier: dict[str, str] = {}
+    for key, value in headers:
+        if key == b"traceparent" or key == b"tracestate":
+            carrier[key.decode()] = value.decode("latin-1")
+    parent = _propagator.extract(carrier, context=Context()) if carrier else Context()
+    span = _state.tracer.start_span("request", context=parent, kind=SpanKind.SERVER)
+    return trace.set_span_in_context(span, parent)
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        carrier: dict[str, str] = {}
-        for key, value in scope["headers"]:
-            if key == b"traceparent" or key == b"tracestate":
-                carrier[key.decode()] = value.decode("latin-1")
-        parent = _propagator.extract(carrier, context=Context()) if carrier else Context()
-        span = _state.tracer.start_span("request", context=parent, kind=SpanKind.SERVER)
-        token = otel_context.attach(trace.set_span_in_context(span, parent))
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            otel_context.detach(token)
+def trace_context_middleware(app: ASGIApp) -> ASGIApp:
+    """Tracing off: each HTTP request continues its caller's W3C context or starts a trace, not recorded;
+    what the request logs, calls and emits carries it."""
+
+    async def with_trace_context(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            token = otel_context.attach(_request_context(scope["headers"]))
+            try:
+                await app(scope, receive, send)
+            finally:
+                otel_context.detach(token)
+        else:
+            await app(scope, receive, send)
+
+    return with_trace_context
 
 
 def instrument_client(client: httpx.Client | httpx.AsyncClient) -> bool:
