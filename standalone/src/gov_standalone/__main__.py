@@ -8,6 +8,7 @@ import uvicorn
 
 from gov_common.cli import forwarded_options, http_options
 from gov_common.logging import configure_logging
+from gov_common.tracing import configure_tracing
 from gov_standalone.app import KEEP_ALIVE_SECONDS, create_standalone_app
 
 
@@ -25,6 +26,7 @@ def main() -> None:
     parser.add_argument("--no-demo", action="store_true", help="do not seed demo data and accounts")
     args = parser.parse_args()
     configure_logging("standalone", os.environ.get("GOV_LOG_LEVEL", "INFO"))
+    configure_tracing("standalone")  # one process, one service name for the spans of its four services
     app = create_standalone_app(
         var_dir=Path(args.var_dir).resolve(),
         host=args.host,

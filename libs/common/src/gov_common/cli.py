@@ -24,6 +24,7 @@ import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from gov_common.logging import configure_logging
+from gov_common.tracing import configure_tracing
 
 log = logging.getLogger("gov_common.cli")
 
@@ -216,6 +217,7 @@ def main(
     add_dead_letter_commands(sub)
     args = parser.parse_args(argv)
     configure_logging(prog, log_level())
+    configure_tracing(prog)  # the service's name in its spans (OTEL_SERVICE_NAME overrides it)
 
     if args.command == "migrate":
         migrate()

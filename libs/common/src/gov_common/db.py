@@ -23,6 +23,8 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
+from gov_common import tracing
+
 log = logging.getLogger("gov_common.db")
 
 
@@ -410,6 +412,7 @@ class Database:
         """`pool`: make_engine's pool settings (pool_size, max_overflow, pool_timeout)."""
         self.url = url
         self.engine = make_engine(url, **pool)
+        tracing.instrument_engine(self.engine)  # a span per statement, when spans are exported
         self._probe: Engine | None = None  # PostgreSQL: readiness's own connections (`ping`)
         sqlite_path = _sqlite_path(url)
         # SQLite: the file's in-process write lock and its figures (waits, longest hold).

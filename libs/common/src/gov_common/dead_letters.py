@@ -45,9 +45,9 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from gov_common import tracing
 from gov_common.auth import CurrentPrincipal, Principal, Roles
 from gov_common.bus.base import Message
-from gov_common.context import reset_request_id, set_request_id
 from gov_common.db import Database, UTCDateTime, utcnow
 from gov_common.errors import Forbidden, NotFound
 from gov_common.events import Event, EventFormatError
@@ -301,14 +301,12 @@ class DeadLetters:
         handler = (other if other is not None else self.handlers).get(event.type)
         if handler is None or (other is None and self.accepts is not None and not self.accepts(event)):
             return self._settle(letter_id, "ignored", f"no handler of {letter.group} takes {event.type}")
-        token = set_request_id(event.request_id)
-        try:
-            return self._run(letter, event, handler)
-        except Exception:
-            log.warning("replaying dead letter %s (%s %s) failed", letter_id, event.type, event.id, exc_info=True)
-            return self._failed(letter_id, traceback.format_exc(limit=5))
-        finally:
-            reset_request_id(token)
+        with tracing.handling(event, group=letter.group, stage="replay"):
+            try:
+                return self._run(letter, event, handler)
+            except Exception:
+                log.warning("replaying dead letter %s (%s %s) failed", letter_id, event.type, event.id, exc_info=True)
+                return self._failed(letter_id, traceback.format_exc(limit=5))
 
     def _run(self, letter: DeadLetterOut, event: Event, handler: Any) -> Replay:
         # Imported here: gov_common.messaging records its dead letters through this module.

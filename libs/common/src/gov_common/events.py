@@ -10,11 +10,10 @@ from typing import Any
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 
-from gov_common.context import get_request_id
 from gov_common.db import utcnow
+from gov_common.tracing import TRACEPARENT, TRACESTATE, current_trace_headers
 
 CONTENT_TYPE = JSONFormat.CONTENT_TYPE  # application/cloudevents+json
-REQUEST_ID_EXTENSION = "requestid"
 _format = JSONFormat()
 
 
@@ -88,10 +87,14 @@ class Event:
     subject: str
     time: datetime
     data: dict[str, Any]
-    request_id: str | None = None
+    # The CloudEvents distributed-tracing extension: the W3C context of the request or handler that made
+    # the event (gov_common.tracing), so that its consumers continue that trace.
+    traceparent: str | None = None
+    tracestate: str | None = None
 
     @classmethod
     def new(cls, *, type: str, source: str, subject: str, data: dict[str, Any]) -> Event:
+        traceparent, tracestate = current_trace_headers()
         return cls(
             id=str(uuid.uuid4()),
             type=type,
@@ -99,7 +102,8 @@ class Event:
             subject=subject,
             time=utcnow(),
             data=data,
-            request_id=get_request_id(),
+            traceparent=traceparent,
+            tracestate=tracestate,
         )
 
     def encode(self) -> bytes:
@@ -112,8 +116,10 @@ class Event:
             "specversion": "1.0",
             "datacontenttype": "application/json",
         }
-        if self.request_id:
-            attributes[REQUEST_ID_EXTENSION] = self.request_id
+        if self.traceparent:
+            attributes[TRACEPARENT] = self.traceparent
+            if self.tracestate:
+                attributes[TRACESTATE] = self.tracestate
         return _format.write(CloudEvent(attributes, self.data))
 
     @classmethod
@@ -127,7 +133,8 @@ class Event:
         time = ce.get_time()
         if not isinstance(data, dict) or subject is None or time is None:
             raise EventFormatError("event lacks a JSON object as data, a subject or a time")
-        request_id = ce.get_attributes().get(REQUEST_ID_EXTENSION)
+        extensions = ce.get_attributes()
+        traceparent, tracestate = extensions.get(TRACEPARENT), extensions.get(TRACESTATE)
         return cls(
             id=ce.get_id(),
             type=ce.get_type(),
@@ -135,5 +142,6 @@ class Event:
             subject=subject,
             time=time,
             data=data,
-            request_id=request_id if isinstance(request_id, str) else None,
+            traceparent=traceparent if isinstance(traceparent, str) else None,
+            tracestate=tracestate if isinstance(tracestate, str) and isinstance(traceparent, str) else None,
         )

@@ -1,4 +1,5 @@
-"""Outgoing HTTP: every call carries the current request id.
+"""Outgoing HTTP: every call carries the current trace context (W3C `traceparent`, gov_common.tracing):
+a client span of its own when spans are exported, else the caller's context as it is.
 
 Keep-alive (docs/operations.md, "Keep-alive and retries"): our clients drop an idle connection after
 `http_keepalive_expiry_seconds` (5 s), our servers after `server_keep_alive_seconds` (30 s), so that it
@@ -16,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from gov_common.context import REQUEST_ID_HEADER, get_request_id
+from gov_common import tracing
 
 log = logging.getLogger("gov_common.http")
 
@@ -29,10 +30,8 @@ DEFAULT_KEEPALIVE_EXPIRY_SECONDS = 5.0
 DEFAULT_CONNECT_TIMEOUT_SECONDS = 3.0
 
 
-async def _add_request_id(request: httpx.Request) -> None:
-    request_id = get_request_id()
-    if request_id and REQUEST_ID_HEADER not in request.headers:
-        request.headers[REQUEST_ID_HEADER] = request_id
+async def _add_trace_context(request: httpx.Request) -> None:
+    tracing.inject_headers(request.headers)
 
 
 class _Attempt:
@@ -144,21 +143,21 @@ def async_client(
         httpx.AsyncHTTPTransport(limits=limits),
         httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=None, max_keepalive_connections=0)),
     )
-    return httpx.AsyncClient(
+    client = httpx.AsyncClient(
         timeout=httpx.Timeout(
             timeout,
             connect=min(timeout, connect_timeout),
             pool=timeout if pool_timeout is None else pool_timeout,
         ),
         transport=transport,
-        event_hooks={"request": [_add_request_id]},
     )
+    if not tracing.instrument_client(client):
+        client.event_hooks["request"].append(_add_trace_context)
+    return client
 
 
-def _add_request_id_sync(request: httpx.Request) -> None:
-    request_id = get_request_id()
-    if request_id and REQUEST_ID_HEADER not in request.headers:
-        request.headers[REQUEST_ID_HEADER] = request_id
+def _add_trace_context_sync(request: httpx.Request) -> None:
+    tracing.inject_headers(request.headers)
 
 
 _sync_client: httpx.Client | None = None
@@ -172,5 +171,8 @@ def sync_client() -> httpx.Client:
     global _sync_client
     with _sync_lock:
         if _sync_client is None or _sync_client.is_closed:
-            _sync_client = httpx.Client(timeout=10.0, event_hooks={"request": [_add_request_id_sync]})
+            client = httpx.Client(timeout=10.0)
+            if not tracing.instrument_client(client):
+                client.event_hooks["request"].append(_add_trace_context_sync)
+            _sync_client = client
         return _sync_client

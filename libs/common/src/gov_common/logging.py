@@ -1,13 +1,12 @@
-"""Structured JSON logs; every record carries the service and the current request id."""
+"""Structured JSON logs; every record carries the service and the current trace and span ids (gov_common.tracing)."""
 
 from __future__ import annotations
 
 import logging
 import sys
 
+from opentelemetry import trace
 from pythonjsonlogger.json import JsonFormatter
-
-from gov_common.context import get_request_id
 
 
 class _ContextFilter(logging.Filter):
@@ -18,7 +17,12 @@ class _ContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "service"):
             record.service = self.service
-        record.request_id = get_request_id()
+        span_context = trace.get_current_span().get_span_context()
+        if span_context.is_valid:
+            record.trace_id = format(span_context.trace_id, "032x")
+            record.span_id = format(span_context.span_id, "016x")
+        else:
+            record.trace_id = record.span_id = None
         return True
 
 
@@ -35,7 +39,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
         JsonFormatter(
-            "%(asctime)s %(levelname)s %(name)s %(message)s %(service)s %(request_id)s",
+            "%(asctime)s %(levelname)s %(name)s %(message)s %(service)s %(trace_id)s %(span_id)s",
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
             json_ensure_ascii=False,
         )

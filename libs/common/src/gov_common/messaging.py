@@ -50,8 +50,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from gov_common import tracing
 from gov_common.bus.base import Bus, BusConsumer, Message, Outgoing, Reassigned
-from gov_common.context import reset_request_id, set_request_id
 from gov_common.db import PRIVATE_SESSION, Database, UTCDateTime, utcnow
 from gov_common.events import CONTENT_TYPE, Event, EventFormatError, Topics
 from gov_common.metrics import (
@@ -131,13 +131,21 @@ def emit(session: Session, topic: str, event: Event) -> None:
     session.info[_PENDING] = True
 
 
-def _event_type(payload: bytes) -> str | None:
-    """The `type` of a CloudEvents JSON envelope, None when it has none (the header is then left out)."""
+def _headline(topic: str, payload: bytes) -> tracing.Sent:
+    """What the relay reads of a CloudEvents JSON envelope (one `json.loads`): its `type` (None when it has
+    none: the header is then left out), its id and the trace context it carries."""
     try:
-        value = json.loads(payload).get("type")
-    except (ValueError, AttributeError):
-        return None
-    return value if isinstance(value, str) else None
+        envelope = json.loads(payload)
+    except ValueError:
+        envelope = None
+    if not isinstance(envelope, dict):
+        return tracing.Sent(topic, None, None, None, None)
+
+    def text(name: str) -> str | None:
+        value = envelope.get(name)
+        return value if isinstance(value, str) else None
+
+    return tracing.Sent(topic, text("type"), text("id"), text(tracing.TRACEPARENT), text(tracing.TRACESTATE))
 
 
 class OutboxRelay:
@@ -361,15 +369,19 @@ class OutboxRelay:
         if not rows:
             return 0
         messages = []
+        sent = []
         for row in rows:
             headers = {"content-type": CONTENT_TYPE}
-            event_type = _event_type(row.payload)
-            if event_type is not None:
-                headers[TYPE_HEADER] = event_type
+            headline = _headline(row.topic, row.payload)
+            if headline.event_type is not None:
+                headers[TYPE_HEADER] = headline.event_type
             messages.append(Outgoing(row.topic, row.key, row.payload, headers))
+            sent.append(headline)
         # No transaction is open while the bus acknowledges. A crash before the rows are marked below
-        # sends them again next time, in the same order.
-        self.bus.publish_batch(messages)
+        # sends them again next time, in the same order. Each event keeps the trace context of the
+        # request or handler that emitted it: the send is a span of that trace (when exported).
+        with tracing.sending(sent):
+            self.bus.publish_batch(messages)
         self._mark_published([row.id for row in rows])
         RELAY_BATCH_SIZE.labels(self.service).observe(len(rows))
         for row in rows:
@@ -721,16 +733,14 @@ class EventConsumer:
                 continue
             if delivery.partition in blocked:
                 continue
-            token = set_request_id(delivery.event.request_id)
-            try:
-                delivery.prepared = delivery.handler.prepare(delivery.event)
-            except Exception as exc:
-                log.warning("preparing %s %s failed", delivery.type, delivery.event.id, exc_info=True)
-                delivery.status, delivery.failure = _Status.FAILED, traceback.format_exc(limit=5)
-                delivery.transient = is_transient(exc)
-                blocked.add(delivery.partition)
-            finally:
-                reset_request_id(token)
+            with tracing.handling(delivery.event, group=self.group, stage="prepare"):
+                try:
+                    delivery.prepared = delivery.handler.prepare(delivery.event)
+                except Exception as exc:
+                    log.warning("preparing %s %s failed", delivery.type, delivery.event.id, exc_info=True)
+                    delivery.status, delivery.failure = _Status.FAILED, traceback.format_exc(limit=5)
+                    delivery.transient = is_transient(exc)
+                    blocked.add(delivery.partition)
 
     def _in_inbox(self, event_ids: Sequence[str]) -> set[str]:
         with self.db.session() as session:
@@ -809,18 +819,17 @@ class EventConsumer:
                     if event.id in seen:
                         delivery.status = _Status.DUPLICATE
                         continue
-                    token = set_request_id(event.request_id)
-                    try:
-                        self._call(session, event, handler, delivery.prepared)
-                        session.flush()
-                    except Exception as exc:
-                        # This event's failure, as its own savepoint would have had it (the events before
-                        # it applied): kept, so that the guarded pass does not call its handler again.
-                        log.warning("handling %s %s failed", event.type, event.id, exc_info=True)
-                        failed = (delivery, traceback.format_exc(limit=5), is_transient(exc))
-                        raise
-                    finally:
-                        reset_request_id(token)
+                    with tracing.handling(event, group=self.group):
+                        try:
+                            self._call(session, event, handler, delivery.prepared)
+                            session.flush()
+                        except Exception as exc:
+                            # This event's failure, as its own savepoint would have had it (the events
+                            # before it applied): kept, so that the guarded pass does not call its handler
+                            # again.
+                            log.warning("handling %s %s failed", event.type, event.id, exc_info=True)
+                            failed = (delivery, traceback.format_exc(limit=5), is_transient(exc))
+                            raise
                     delivery.status = _Status.HANDLED
                     seen.add(event.id)  # the same event again in this batch (a producer's resend) is a duplicate
                     handled.append(event)
@@ -860,8 +869,9 @@ class EventConsumer:
                 seen.add(delivery.event.id)
                 fresh.append(delivery.event)
         if fresh:
-            handler.handle_batch(session, fresh)
-            session.flush()
+            with tracing.handling_batch(fresh, group=self.group):
+                handler.handle_batch(session, fresh)
+                session.flush()
         return fresh
 
     def _apply_guarded(self, todo: Sequence[_Delivery]) -> int:
@@ -916,18 +926,16 @@ class EventConsumer:
         if event.id in seen:
             delivery.status = _Status.DUPLICATE
             return
-        token = set_request_id(event.request_id)
-        try:
-            with session.begin_nested():
-                self._call(session, event, handler, delivery.prepared)
-            delivery.status = _Status.HANDLED
-            seen.add(event.id)  # the same event again in this batch (a producer's resend) is a duplicate
-        except Exception as exc:
-            log.warning("handling %s %s failed", event.type, event.id, exc_info=True)
-            delivery.status, delivery.failure = _Status.FAILED, traceback.format_exc(limit=5)
-            delivery.transient = is_transient(exc)
-        finally:
-            reset_request_id(token)
+        with tracing.handling(event, group=self.group):
+            try:
+                with session.begin_nested():
+                    self._call(session, event, handler, delivery.prepared)
+                delivery.status = _Status.HANDLED
+                seen.add(event.id)  # the same event again in this batch (a producer's resend) is a duplicate
+            except Exception as exc:
+                log.warning("handling %s %s failed", event.type, event.id, exc_info=True)
+                delivery.status, delivery.failure = _Status.FAILED, traceback.format_exc(limit=5)
+                delivery.transient = is_transient(exc)
 
     @staticmethod
     def _call(session: Session, event: Event, handler: EventHandler, prepared: Any) -> None:
@@ -951,51 +959,52 @@ class EventConsumer:
         Reassigned when the group is rebalanced meanwhile."""
         event, handler = delivery.event, delivery.handler
         assert event is not None and handler is not None
-        token = set_request_id(event.request_id)
-        try:
-            failure, transient = delivery.failure, delivery.transient
-            deterministic, transients = (0, 1) if transient else (1, 0)
-            while True:
+        with tracing.handling(event, group=self.group, stage="retry"):
+            self._retry(delivery, event, handler, consumer)
+
+    def _retry(self, delivery: _Delivery, event: Event, handler: EventHandler, consumer: BusConsumer | None) -> None:
+        """`_resolve`'s loop, in the span (or context) of the event's retries."""
+        failure, transient = delivery.failure, delivery.transient
+        deterministic, transients = (0, 1) if transient else (1, 0)
+        while True:
+            if transient:
+                delay = self._transient_delay(transients)
+                log.warning(
+                    "handling %s %s failed for a transient reason (attempt %d; never dead-lettered), "
+                    "retrying in %.1f s: %s",
+                    event.type,
+                    event.id,
+                    deterministic + transients,
+                    delay,
+                    _last_line(failure),
+                )
+            elif deterministic >= self.max_attempts:
+                break
+            else:
+                delay = min(self.backoff_cap_seconds, self.backoff_seconds * 2 ** (deterministic - 1))
+                log.warning(
+                    "handling %s %s failed (failure %d of %d before it is dead-lettered), retrying in %.1f s: %s",
+                    event.type,
+                    event.id,
+                    deterministic,
+                    self.max_attempts,
+                    delay,
+                    _last_line(failure),
+                )
+            if not self._wait(delay, consumer):
+                raise HandedBack(f"event {event.id}")
+            try:
+                outcome = self._handle_alone(event, handler)
+            except Exception as exc:
+                failure, transient = traceback.format_exc(limit=5), is_transient(exc)
                 if transient:
-                    delay = self._transient_delay(transients)
-                    log.warning(
-                        "handling %s %s failed for a transient reason (attempt %d; never dead-lettered), "
-                        "retrying in %.1f s: %s",
-                        event.type,
-                        event.id,
-                        deterministic + transients,
-                        delay,
-                        _last_line(failure),
-                    )
-                elif deterministic >= self.max_attempts:
-                    break
+                    transients += 1
                 else:
-                    delay = min(self.backoff_cap_seconds, self.backoff_seconds * 2 ** (deterministic - 1))
-                    log.warning(
-                        "handling %s %s failed (failure %d of %d before it is dead-lettered), retrying in %.1f s: %s",
-                        event.type,
-                        event.id,
-                        deterministic,
-                        self.max_attempts,
-                        delay,
-                        _last_line(failure),
-                    )
-                if not self._wait(delay, consumer):
-                    raise HandedBack(f"event {event.id}")
-                try:
-                    outcome = self._handle_alone(event, handler)
-                except Exception as exc:
-                    failure, transient = traceback.format_exc(limit=5), is_transient(exc)
-                    if transient:
-                        transients += 1
-                    else:
-                        deterministic += 1
-                    continue
-                EVENTS_CONSUMED.labels(self.service, self.group, event.type, outcome).inc()
-                return
-            self._persist(partial(self._dead_letter, delivery.message, failure), "dead-lettering", consumer)
-        finally:
-            reset_request_id(token)
+                    deterministic += 1
+                continue
+            EVENTS_CONSUMED.labels(self.service, self.group, event.type, outcome).inc()
+            return
+        self._persist(partial(self._dead_letter, delivery.message, failure), "dead-lettering", consumer)
 
     def _handle_alone(self, event: Event, handler: EventHandler) -> str:
         prepared = None

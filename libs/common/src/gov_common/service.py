@@ -13,10 +13,11 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from gov_common import tracing
 from gov_common.auth import TokenVerifier
 from gov_common.backlog import ServiceGauges
 from gov_common.bus import Bus, make_bus
-from gov_common.context import RequestIdMiddleware
+from gov_common.context import TraceIdHeader
 from gov_common.db import Database
 from gov_common.dead_letters import DeadLetters
 from gov_common.errors import install_error_handlers
@@ -55,6 +56,9 @@ class ServiceRuntime:
     ) -> None:
         self.name = name
         self.settings = settings
+        # The process's tracing (gov_common.tracing), before the engine: when spans are exported its SQL
+        # is traced. The first runtime (or the command line) of a process names it; the others find it set.
+        tracing.configure_tracing(name)
         self.db = Database(
             settings.database_url,
             pool_size=settings.db_pool_size,
@@ -251,6 +255,9 @@ def create_service_app(
     app.state.runtime = runtime
     # Async clean-ups (e.g. closing HTTP client pools), awaited when the app shuts down.
     app.state.on_shutdown = []
+    # First: the OpenTelemetry instrumentation wraps the stack FastAPI builds (it wants Starlette's
+    # ServerErrorMiddleware outermost); the metrics wrap that in turn, so they count every answer.
+    tracing.instrument_app(app)
     install_error_handlers(app)
     install_metrics(app, runtime.name, token=runtime.settings.metrics_token.get_secret_value())
     install_control_character_check(app)
@@ -259,14 +266,15 @@ def create_service_app(
         install_admission_limit(app, runtime.settings)
     install_security_headers(app)  # outside the check, so that its refusals carry the headers too
 
-    app.add_middleware(RequestIdMiddleware)
-
-    # Outermost: a body over its route's limit is refused before anything else reads it.
+    # A body over its route's limit is refused before anything else reads it.
     install_body_limits(
         app,
         max_body_bytes=runtime.settings.max_body_bytes,
         max_upload_body_bytes=runtime.settings.max_upload_body_bytes,
     )
+    # Every answer, a body limit's refusal too, tells the request's trace id (X-Request-ID), the trace of the
+    # server span (tracing.instrument_app, above) around all of these.
+    app.add_middleware(TraceIdHeader)
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict[str, str]:

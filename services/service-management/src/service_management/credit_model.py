@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from gov_common.bus.base import Bus, Message
 from gov_common.bus.follower import TopicFollower
-from gov_common.context import get_request_id
+from gov_common.context import current_trace_id
 from gov_common.db import Database, UTCDateTime, dialect_insert, utcnow
 from gov_common.events import Event, EventFormatError, EventTypes, Topics
 from gov_common.messaging import emit
@@ -141,7 +141,7 @@ class LocalCredit:
                 subject=subject,
                 purpose=purpose[:120],
                 actor=actor[:100] if actor else None,
-                request_id=get_request_id(),
+                request_id=current_trace_id(),
                 version=row.version,
                 black_listed=status.black_listed,
                 red_listed=status.red_listed,

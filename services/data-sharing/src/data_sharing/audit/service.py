@@ -23,7 +23,7 @@ from data_sharing.audit.chain import GENESIS, entry_hash, entry_link, head_mac
 from data_sharing.audit.models import AuditEntry, AuditHead
 from data_sharing.audit.verification import verify_chain
 from gov_common.auth import Principal
-from gov_common.context import get_request_id
+from gov_common.context import current_trace_id
 from gov_common.db import Database, utcnow
 from gov_common.events import Event, EventFormatError
 from gov_common.pagination import PageRequest
@@ -164,7 +164,7 @@ class AuditLog:
             purpose=purpose,
             outcome=outcome,
             reason=reason,
-            request_id=get_request_id(),
+            request_id=current_trace_id(),
             prev_hash=prev_hash,
             hash="",
             link="",

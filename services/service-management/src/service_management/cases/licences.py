@@ -9,7 +9,6 @@ from typing import Protocol
 
 import httpx
 
-from gov_common.context import REQUEST_ID_HEADER, get_request_id
 from gov_common.errors import ServiceUnavailable
 from gov_common.http import sync_client
 from gov_common.service_client import ServiceCredentials
@@ -43,9 +42,6 @@ class HttpLicenceVerifier:
         if self.credentials is None:
             raise ServiceUnavailable("licences cannot be verified: no service credentials for data-sharing")
         headers = self.credentials.headers()
-        request_id = get_request_id()
-        if request_id:
-            headers[REQUEST_ID_HEADER] = request_id
         try:
             response = sync_client().post(
                 f"{self.base_url}/api/v1/licenses/check",

@@ -10,7 +10,6 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from gov_common.context import REQUEST_ID_HEADER, get_request_id
 from gov_common.http import sync_client
 
 log = logging.getLogger("service_management.personal")
@@ -50,9 +49,6 @@ class HttpNextItems:
             return None
         try:
             headers = self.credentials.headers()
-            request_id = get_request_id()
-            if request_id:
-                headers[REQUEST_ID_HEADER] = request_id
             response = sync_client().get(
                 f"{self.base_url}{PATH}",
                 params={"item": items, "purpose": PURPOSE},

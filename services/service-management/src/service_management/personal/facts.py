@@ -11,7 +11,6 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from gov_common.auth import Principal
-from gov_common.context import REQUEST_ID_HEADER, get_request_id
 from gov_common.errors import ServiceUnavailable
 from gov_common.http import sync_client
 from gov_common.identity import age_on
@@ -84,9 +83,6 @@ class HttpRegistryFacts:
     def _get(self, principal: Principal, path: str) -> Any:
         """The answer's JSON; None when not in the registry or not shared (no facts to go on)."""
         headers = {"Authorization": f"Bearer {principal.token}"}
-        request_id = get_request_id()
-        if request_id:
-            headers[REQUEST_ID_HEADER] = request_id
         try:
             response = sync_client().get(
                 f"{self.base_url}{path}", headers=headers, params={"purpose": PURPOSE}, timeout=self.timeout
