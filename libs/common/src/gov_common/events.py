@@ -89,9 +89,11 @@ class Event:
     time: datetime
     data: dict[str, Any]
     request_id: str | None = None
+    # The schema of `data`: its message in the AsyncAPI document (gov_common.contracts.events).
+    dataschema: str | None = None
 
     @classmethod
-    def new(cls, *, type: str, source: str, subject: str, data: dict[str, Any]) -> Event:
+    def new(cls, *, type: str, source: str, subject: str, data: dict[str, Any], dataschema: str | None = None) -> Event:
         return cls(
             id=str(uuid.uuid4()),
             type=type,
@@ -100,6 +102,7 @@ class Event:
             time=utcnow(),
             data=data,
             request_id=get_request_id(),
+            dataschema=dataschema,
         )
 
     def encode(self) -> bytes:
@@ -114,6 +117,8 @@ class Event:
         }
         if self.request_id:
             attributes[REQUEST_ID_EXTENSION] = self.request_id
+        if self.dataschema:
+            attributes["dataschema"] = self.dataschema
         return _format.write(CloudEvent(attributes, self.data))
 
     @classmethod
@@ -128,6 +133,7 @@ class Event:
         if not isinstance(data, dict) or subject is None or time is None:
             raise EventFormatError("event lacks a JSON object as data, a subject or a time")
         request_id = ce.get_attributes().get(REQUEST_ID_EXTENSION)
+        dataschema = ce.get_attributes().get("dataschema")
         return cls(
             id=ce.get_id(),
             type=ce.get_type(),
@@ -136,4 +142,5 @@ class Event:
             time=time,
             data=data,
             request_id=request_id if isinstance(request_id, str) else None,
+            dataschema=dataschema if isinstance(dataschema, str) else None,
         )
