@@ -114,6 +114,15 @@ class Applicant(_Part):
     uscc: str | None = None
     name: str | None = None
 
+    @model_serializer(mode="wrap")
+    def _one_number(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """On the wire with the one number it has (`id_number` or `uscc`), as before the models."""
+        data: dict[str, Any] = handler(self)
+        for key in ("id_number", "uscc"):
+            if data.get(key) is None:
+                data.pop(key, None)
+        return data
+
     @classmethod
     def named(cls, *, type: str, number: str, name: str) -> Applicant:
         """A legal person (`entity`) by `uscc`, anyone else as a natural person by `id_number`."""
