@@ -26,7 +26,7 @@ from gov_common.db import utcnow
 from gov_common.events import Event, EventTypes
 from gov_common.files import file_store_from_url
 from service_management.app import create_app, create_runtime, migrate
-from service_management.credit_model import LocalCredit, apply, credit_reads, credit_subjects
+from service_management.credit_model import SHANGHAI, LocalCredit, apply, credit_reads, credit_subjects
 from service_management.ports import Ports
 from service_management.settings import Settings
 from tests.service_management.conftest import (
@@ -39,7 +39,7 @@ from tests.service_management.conftest import (
     FakeLicences,
 )
 
-TODAY = dt.date.today()
+TODAY = utcnow().astimezone(SHANGHAI).date()  # the day the read model counts in (not the machine's)
 
 
 def fact(subject: str, version: int, *records: dict[str, Any]) -> Event:
