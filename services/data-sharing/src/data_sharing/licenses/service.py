@@ -19,7 +19,7 @@ from data_sharing.licenses.models import License, LicenseType
 from data_sharing.licenses.schemas import CheckIn, CheckOut, LicenseRegisterIn, Verification
 from data_sharing.licenses.signing import FORM_VERSION, LicenseSigner
 from gov_common.auth import Principal, Roles
-from gov_common.contracts.events import CaseApproved, LicenseIssued, LicenseToIssue
+from gov_common.contracts.events import CaseApproved, LicenseEvent, LicenseIssued, LicenseToIssue
 from gov_common.db import utcnow
 from gov_common.errors import Forbidden, InvalidField, NotFound
 from gov_common.events import Event
@@ -152,20 +152,32 @@ def issue_for_approved_case(session: Session, event: Event, *, signer: LicenseSi
     return license
 
 
+def emit_license_event(session: Session, license: License, data: LicenseEvent) -> None:
+    """Record a licence event (on gov.license.v1, keyed by the licence's number)."""
+    emit(session, data.TOPIC, data.to_event(source=SOURCE, subject=license.license_no))
+
+
+def license_parties(license: License) -> dict[str, Any]:
+    """What every licence event says of the licence and its holder (gov_common.contracts.events.LicenseEvent):
+    the licence's name and the holder's kind too, for the holder's notifications."""
+    return {
+        "license_no": license.license_no,
+        "license_type": license.license_type,
+        "license_name": license.name,
+        "case_no": license.case_no,
+        "holder_type": "entity" if license.holder_type == "entity" else "person",
+        "holder_id_number": license.holder_id_number,
+    }
+
+
 def _emit_issued(session: Session, license: License) -> None:
     issued = LicenseIssued(
-        license_no=license.license_no,
-        license_type=license.license_type,
-        case_no=license.case_no,
-        holder_id_number=license.holder_id_number,
-        # The licence's name and the holder's kind, for the holder's notifications.
-        license_name=license.name,
-        holder_type="entity" if license.holder_type == "entity" else "person",
+        **license_parties(license),
         issued_at=license.issued_at,
         trust_level=license.trust_level,
         valid_until=license.valid_until,
     )
-    emit(session, issued.TOPIC, issued.to_event(source=SOURCE, subject=license.license_no))
+    emit_license_event(session, license, issued)
 
 
 def register_license(
