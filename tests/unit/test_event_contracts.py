@@ -18,12 +18,14 @@ from gov_common.contracts import asyncapi
 from gov_common.contracts.events import (
     DOCUMENT_ID,
     EVENT_MODELS,
+    Applicant,
     CaseApproved,
     CaseDispatched,
     CaseSupplementRequested,
     CreditFact,
     LicenseHolder,
     LicenseToIssue,
+    TokenRevoked,
     TypedEvent,
     refusal,
 )
@@ -103,6 +105,19 @@ def test_what_was_on_the_topics_parses_and_travels_unchanged() -> None:
     # An early supplement request listed its materials by name.
     early = CaseSupplementRequested.model_validate({"case_no": "C1", "materials": ["设备布局图"]})
     assert early.materials == ["设备布局图"]
+
+
+def test_parts_of_one_shape_travel_without_the_others_fields() -> None:
+    assert Applicant.named(type="entity", number="U1", name="某公司").model_dump(mode="json") == {
+        "type": "entity",
+        "uscc": "U1",
+        "name": "某公司",
+    }
+    assert TokenRevoked(account="a1", min_generation=2).model_dump(mode="json") == {
+        "account": "a1",
+        "min_generation": 2,
+    }
+    assert TokenRevoked(entity="e1", grant="7").model_dump(mode="json") == {"entity": "e1", "grant": "7"}
 
 
 def test_a_newer_producers_additive_field_is_ignored() -> None:

@@ -52,6 +52,11 @@ Moment = Annotated[dt.datetime, PlainSerializer(_iso, return_type=str, when_used
 ApplicantType = Literal["person", "entity"]
 
 
+def _without_nulls(data: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """`data` without those of `keys` that are null: the fields of a shape a value does not have."""
+    return {k: v for k, v in data.items() if v is not None or k not in keys}
+
+
 class _Part(BaseModel):
     """A part of an event's data."""
 
@@ -117,11 +122,7 @@ class Applicant(_Part):
     @model_serializer(mode="wrap")
     def _one_number(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         """On the wire with the one number it has (`id_number` or `uscc`), as before the models."""
-        data: dict[str, Any] = handler(self)
-        for key in ("id_number", "uscc"):
-            if data.get(key) is None:
-                data.pop(key, None)
-        return data
+        return _without_nulls(handler(self), ("id_number", "uscc"))
 
     @classmethod
     def named(cls, *, type: str, number: str, name: str) -> Applicant:
@@ -537,6 +538,11 @@ class TokenRevoked(EventData):
     min_generation: int | None = None
     entity: str | None = None
     grant: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _its_shape(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """On the wire with the fields of its kind only, as before the models."""
+        return _without_nulls(handler(self), ("account", "client_id", "min_generation", "entity", "grant"))
 
 
 class DataRead(EventData):
