@@ -97,9 +97,11 @@ down:
 	docker compose down
 
 # The API contract after an endpoint changed (docs/api.md, ui/README.md "Wire types"): the services' documents the
-# gateway forwards by, the public document the UI is typed from (ui/openapi/public.json), the generated TypeScript.
+# gateway forwards by, the public document the UI is typed from (ui/openapi/public.json), the generated TypeScript;
+# and the events' AsyncAPI document from their models (docs/events.md, docs/asyncapi.json).
 openapi: $(STAMP)
 	$(PY) -m portal_gateway.routes.generate
+	$(PY) -m gov_common.contracts.asyncapi
 	$(PY) scripts/export_openapi.py
 	cd ui && $(NPM) run api:types
 

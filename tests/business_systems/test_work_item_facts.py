@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from gov_common.events import EventTypes
 from tests.business_systems.support import ITEM_FOOD, Department, Tokens, build_department
@@ -71,15 +72,16 @@ def test_the_item_version_and_committed_limit_come_from_the_dispatched_case(depa
     amr = department
     filed = amr.file(item_code=ITEM_FOOD, item_version=3, committed_days=7)
     older = amr.file(item_code=ITEM_FOOD, committed_days=None)  # an event from before the limit was sent
-    unreadable = amr.file(item_code=ITEM_FOOD, committed_days="ten")
     negative = amr.file(item_code=ITEM_FOOD, committed_days=-1)
+    with pytest.raises(ValidationError, match="committed_days"):  # the consumer refuses it (docs/events.md)
+        amr.file(item_code=ITEM_FOOD, committed_days="ten")
 
     work = _work(amr, filed)
     assert (work["item_version"], work["committed_days"]) == (3, 7)
     rows = {w["case_no"]: w for w in amr.client.get("/api/v1/worklist", headers=amr.as_("reviewer")).json()}
     assert (rows[filed]["item_version"], rows[filed]["committed_days"]) == (3, 7)
     assert rows[older]["committed_days"] is None and rows[older]["item_version"] == 1
-    assert rows[unreadable]["committed_days"] is None and rows[negative]["committed_days"] is None
+    assert rows[negative]["committed_days"] is None
 
 
 def test_an_action_names_the_person_and_their_account(department: Department) -> None:

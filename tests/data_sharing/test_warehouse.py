@@ -103,9 +103,13 @@ class Case:
         return self._add("gov.case.rejected", at, reason="不属于受理范围")
 
     def dispatched(self, at: dt.datetime, *, instant: bool = False) -> Case:
+        # The department's view of the applicant: an entity's credit code as its `id_number` (docs/case-flow.md).
+        number = self.applicant.get("uscc") or self.applicant["id_number"]
+        applicant = {"type": self.applicant["type"], "id_number": number, "name": self.applicant["name"]}
         return self._add(
-            "gov.case.dispatched", at, department_code=self.department, instant_approval=instant, item_version=1
-        )
+            "gov.case.dispatched", at, department_code=self.department, instant_approval=instant, item_version=1,
+            applicant=applicant,
+        )  # fmt: skip
 
     def step(self, at: dt.datetime, no: int, name: str, *, sent_back: bool = False) -> Case:
         kind = "gov.case.sent_back" if sent_back else "gov.case.step_completed"

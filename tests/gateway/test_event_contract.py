@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from gov_common.bus.base import Message
+from gov_common.contracts.events import EVENT_MODELS
 from gov_common.events import Event, EventTypes, Topics
 from gov_common.messaging import inbox
 from gov_common.service import ServiceRuntime
@@ -39,9 +40,10 @@ def _passes_over(runtime: ServiceRuntime, events: list[Event]) -> None:
 
 
 def _notified(event: Event) -> tuple[Recipient | None, str, str]:
-    text = compose(event.type, event.data)
+    data = EVENT_MODELS[event.type].of(event)
+    text = compose(data)
     assert text is not None, event.type
-    return recipient_of(event.type, event.data), text.kind, text.body
+    return recipient_of(data), text.kind, text.body
 
 
 def test_service_management_names_the_applicant_and_the_item(

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from gov_common.bus.base import BusConsumer, Message
 from gov_common.bus.local import LocalBus
+from gov_common.contracts.events import CaseEvent, EventData
 from gov_common.db import Database
 from gov_common.events import Event, EventTypes, Topics, applicant_data
 from gov_common.messaging import TYPE_HEADER, EventConsumer, inbox
@@ -134,10 +135,10 @@ def test_a_failing_batch_goes_event_by_event_and_holds_back_only_the_event_at_fa
     poison = events[4]  # partition 1
     compose = notifications.texts.compose
 
-    def failing(event_type: str, data: dict[str, object]) -> object:
-        if data.get("case_no") == poison.subject:
+    def failing(data: EventData) -> object:
+        if isinstance(data, CaseEvent) and data.case_no == poison.subject:
             raise ValueError("a text that cannot be composed")
-        return compose(event_type, data)
+        return compose(data)
 
     monkeypatch.setattr(notifications.texts, "compose", failing)
     member = _Member()

@@ -6,10 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
+from gov_common.contracts.events import EVENT_MODELS, EventData
 from gov_common.events import EventTypes, applicant_data
-from portal_gateway.notifications.consumer import Recipient, make_handlers, recipient_of
-from portal_gateway.notifications.texts import COMPOSERS, account_reclaimed, compose, password_reset
+from portal_gateway.notifications import consumer, texts
+from portal_gateway.notifications.consumer import Recipient, make_handlers
+from portal_gateway.notifications.texts import COMPOSERS, Text, account_reclaimed, password_reset
 
 PERSON = "11010519491231002X"
 USCC = "91330122MA2B0C8Q5D"  # a valid unified social credit code (GB 32100)
@@ -19,6 +22,11 @@ CASE = {
     "item": {"code": "330122-AMR-XK-0001", "name": "个体工商户设立登记"},
     "applicant": applicant_data(type="person", id_number=PERSON, name="张三"),
 }
+LICENCE_TO_ISSUE = {
+    "type": "individual_business_license",
+    "holder": {"id_number": PERSON, "name": "张三", "type": "person"},
+    "issuer_department": "amr",
+}
 LICENSE = {
     "license_no": "AMR-20261125-000001",
     "license_type": "individual_business_license",
@@ -27,6 +35,19 @@ LICENSE = {
     "holder_id_number": PERSON,
     "holder_type": "person",
 }
+
+
+def _data(event_type: str, data: dict[str, Any]) -> EventData:
+    """The event's data as its consumer parses it (gov_common.contracts.events)."""
+    return EVENT_MODELS[event_type].model_validate(data)
+
+
+def compose(event_type: str, data: dict[str, Any]) -> Text | None:
+    return texts.compose(_data(event_type, data))
+
+
+def recipient_of(event_type: str, data: dict[str, Any]) -> Recipient | None:
+    return consumer.recipient_of(_data(event_type, data))
 
 
 def text(event_type: str, **data: Any) -> Any:
@@ -64,7 +85,7 @@ def test_rejected_gives_the_reason() -> None:
 
 
 def test_approved_by_a_reviewer_and_instantly() -> None:
-    reviewed = text(EventTypes.CASE_APPROVED, automated=False, opinion="材料齐全，准予许可", license={"type": "x"})
+    reviewed = text(EventTypes.CASE_APPROVED, automated=False, opinion="材料齐全，准予许可", license=LICENCE_TO_ISSUE)
     assert (reviewed.kind, reviewed.title) == ("approved", "审批通过")
     assert "已审批通过，准予许可。审批意见：材料齐全，准予许可。电子证照签发后将另行通知您。" in reviewed.body
     instant = text(EventTypes.CASE_APPROVED, automated=True, opinion="符合秒批条件")
@@ -127,7 +148,7 @@ def test_an_event_from_before_names_were_carried_falls_back_to_the_item_code() -
 
 
 def test_other_event_types_notify_nobody() -> None:
-    assert compose(EventTypes.CASE_DISPATCHED, CASE) is None
+    assert compose(EventTypes.CASE_SUBMITTED, CASE) is None
     assert compose("gov.case.clock_changed", CASE) is None
     assert set(make_handlers()) == set(COMPOSERS)
     assert EventTypes.CASE_DISPATCHED not in make_handlers()
@@ -141,10 +162,13 @@ def test_the_recipient_is_the_applicant_or_the_holder_by_identity() -> None:
     assert recipient_of(EventTypes.LICENSE_ISSUED, LICENSE) == Recipient("person", PERSON)
     lower = {**LICENSE, "holder_id_number": PERSON.lower(), "holder_type": "entity"}
     assert recipient_of(EventTypes.LICENSE_REVOKED, lower) == Recipient("entity", PERSON)
-    # An event without an identity, or with a malformed one, concerns nobody.
+    # An event without an identity, or with a malformed number, concerns nobody.
     assert recipient_of(EventTypes.CASE_CONCLUDED, {"case_no": "C1", "applicant_sub": "x"}) is None
-    assert recipient_of(EventTypes.CASE_ACCEPTED, {**CASE, "applicant": "张三"}) is None
-    assert recipient_of(EventTypes.CASE_ACCEPTED, {**CASE, "applicant": {"type": "staff", "id_number": "1"}}) is None
+    # A malformed applicant is refused before it reaches the texts (dead-lettered by the consumer).
+    with pytest.raises(ValidationError):
+        recipient_of(EventTypes.CASE_ACCEPTED, {**CASE, "applicant": "张三"})
+    with pytest.raises(ValidationError):
+        recipient_of(EventTypes.CASE_ACCEPTED, {**CASE, "applicant": {"type": "staff", "id_number": "1"}})
     assert recipient_of(EventTypes.LICENSE_ISSUED, {**LICENSE, "holder_id_number": ""}) is None
     assert recipient_of(EventTypes.LICENSE_ISSUED, {**LICENSE, "holder_id_number": PERSON + "0"}) is None
 

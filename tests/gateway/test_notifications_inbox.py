@@ -155,7 +155,14 @@ def test_events_fill_each_applicants_inbox_once_and_the_api_reads_and_marks_them
     licence = "AMR-20261125-000001"
     accepted = _case_event(EventTypes.CASE_ACCEPTED, case, 0, a, note="online pre-check passed")
     dispatched = _case_event(EventTypes.CASE_DISPATCHED, case, 1, a)  # notifies nobody
-    approved = _case_event(EventTypes.CASE_APPROVED, case, 2, a, automated=True, opinion="符合秒批条件", license={})
+    licence_to_issue = {
+        "type": "individual_business_license",
+        "holder": {"id_number": ALICE, "name": "张三", "type": "person"},
+        "issuer_department": "amr",
+    }
+    approved = _case_event(
+        EventTypes.CASE_APPROVED, case, 2, a, automated=True, opinion="符合秒批条件", license=licence_to_issue
+    )
     issued = _licence_event(EventTypes.LICENSE_ISSUED, licence, case, 3, ALICE, valid_until=None)
     concluded = _case_event(EventTypes.CASE_CONCLUDED, case, 4, a, license_no=licence)
     for_bob = _case_event(

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from gov_common.contracts.events import LicenseExpiring
 from gov_common.events import Event, EventTypes
 from gov_common.service import ServiceRuntime
 from portal_gateway.app import migrate
@@ -33,13 +34,13 @@ DATA = {
 
 
 def test_the_expiring_text_names_the_licence_the_day_and_the_renewal_item() -> None:
-    text = texts.compose(EventTypes.LICENSE_EXPIRING, DATA)
+    text = texts.compose(LicenseExpiring.model_validate(DATA))
     assert text is not None
     assert text.kind == "license_expiring" and text.title == "电子证照即将到期"
     assert "「营业执照」（证照编号 AMR-2026-0001）将于2027年1月31日到期（还有 29 天）" in text.body
     assert "请及时办理「个体工商户设立登记」" in text.body
     assert text.item_code == "330122-AMR-XK-0001" and text.license_no == "AMR-2026-0001"
-    bare = texts.compose(EventTypes.LICENSE_EXPIRING, {**DATA, "renewal_item": None, "days_left": "x"})
+    bare = texts.compose(LicenseExpiring.model_validate({**DATA, "renewal_item": None, "days_left": None}))
     assert bare is not None and bare.item_code is None and "延续手续" in bare.body and "还有" not in bare.body
 
 

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
 import pytest
 from fastapi.testclient import TestClient
 
+from gov_common.contracts.events import DOCUMENT_ID
 from gov_common.metrics import HTTP_REQUESTS
 from portal_gateway.app import migrate
 from portal_gateway.routes import NOT_PUBLIC_PREFIXES, public_operations
@@ -236,3 +238,15 @@ def test_paths_outside_the_table_stay_the_gateways(gateway: TestClient) -> None:
     routes = {s.labels["route"] for metric in HTTP_REQUESTS.collect() for s in metric.samples}
     assert "/api/v1/items/{code}/versions" in routes
     assert not any("ITEM-A" in route for route in routes)
+
+
+def test_the_events_asyncapi_document_is_public(gateway: TestClient) -> None:
+    """`/asyncapi.json` (docs/events.md), without a token: the checked-in document, the one each event's
+    `dataschema` points into; not an operation of the public OpenAPI."""
+    answer = gateway.get("/asyncapi.json")
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"].startswith("application/json")
+    assert answer.content == (Path(__file__).resolve().parents[2] / "docs" / "asyncapi.json").read_bytes()
+    document = answer.json()
+    assert document["asyncapi"] == "3.0.0" and document["id"] == DOCUMENT_ID
+    assert "/asyncapi.json" not in gateway.get("/openapi.json").json()["paths"]

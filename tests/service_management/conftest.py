@@ -157,7 +157,11 @@ class SM:
             "automated": automated,
         }
         if license:
-            data["license"] = {"type": "business_license"}
+            data["license"] = {
+                "type": "business_license",
+                "holder": {"id_number": PERSON, "name": "张三", "type": "person"},
+                "issuer_department": "amr",
+            }
         if automated:
             data["rule"] = {"version": 1, "inputs": {"applicant": {"age": 30}}}
         self.deliver(EventTypes.CASE_APPROVED, data)

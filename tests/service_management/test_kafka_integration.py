@@ -86,7 +86,11 @@ def test_events_through_postgresql_and_kafka(
                     "opinion": "符合秒批条件",
                     "automated": True,
                     "rule": {"version": 1, "inputs": {}},
-                    "license": {"type": "business_license"},
+                    "license": {
+                        "type": "business_license",
+                        "holder": {"id_number": PERSON, "name": "张三", "type": "person"},
+                        "issuer_department": "amr",
+                    },
                 },
             )
             for _ in range(2):  # delivered twice: the inbox makes the second harmless

@@ -53,7 +53,7 @@ def _login(client: TestClient, username: str) -> dict[str, str]:
 
 def test_the_gateway_lists_its_own_letters_and_names_the_services_it_could_not_ask(client: TestClient) -> None:
     store = client.app.state.runtime.dead_letters  # type: ignore[attr-defined]
-    event = Event.new(type="gov.case.concluded", source="/t", subject="C-9", data={})
+    event = Event.new(type="gov.case.concluded", source="/t", subject="C-9", data={"case_no": "C-9"})
     store.record("portal-gateway", Message(Topics.CASE, 0, 7, "C-9", event.encode(), {}), "KeyError: 'applicant'")
     admin = _login(client, "admin")
 

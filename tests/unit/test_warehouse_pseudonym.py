@@ -13,6 +13,7 @@ import pytest
 from data_sharing.settings import Settings
 from data_sharing.warehouse import pseudonym
 from data_sharing.warehouse.pseudonym import Pseudonyms
+from gov_common.contracts.events import Applicant
 
 PERSON = "33012219920202001X"
 ENTITY = "91330122MA28D0K3XN"
@@ -33,9 +34,9 @@ def test_a_keyed_pseudonym_links_one_applicant_and_hides_the_number() -> None:
 
 def test_an_events_applicant_person_or_entity() -> None:
     p = Pseudonyms(bytes(32))
-    assert p.of_applicant({"type": "person", "id_number": PERSON}) == p.of(PERSON)
-    assert p.of_applicant({"type": "entity", "uscc": ENTITY, "id_number": PERSON}) == p.of(ENTITY)
-    assert p.of_applicant({"type": "person"}) is None and p.of_applicant(None) is None
+    assert p.of_applicant(Applicant(type="person", id_number=PERSON)) == p.of(PERSON)
+    assert p.of_applicant(Applicant(type="entity", uscc=ENTITY, id_number=PERSON)) == p.of(ENTITY)
+    assert p.of_applicant(Applicant(type="person")) is None and p.of_applicant(None) is None
     with pytest.raises(ValueError):
         Pseudonyms(b"short")
 

@@ -26,7 +26,7 @@ from typing import Annotated, Any, Final, Literal
 import sqlalchemy as sa
 from fastapi import APIRouter, Query, Request
 from prometheus_client import Gauge
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -48,6 +48,7 @@ from sqlalchemy.orm import Session
 from gov_common import tracing
 from gov_common.auth import CurrentPrincipal, Principal, Roles
 from gov_common.bus.base import Message
+from gov_common.contracts.events import EVENT_MODELS, TypedEvent, refused
 from gov_common.db import Database, UTCDateTime, utcnow
 from gov_common.errors import Forbidden, NotFound
 from gov_common.events import Event, EventFormatError
@@ -301,6 +302,12 @@ class DeadLetters:
         handler = (other if other is not None else self.handlers).get(event.type)
         if handler is None or (other is None and self.accepts is not None and not self.accepts(event)):
             return self._settle(letter_id, "ignored", f"no handler of {letter.group} takes {event.type}")
+        model = EVENT_MODELS.get(event.type)
+        if model is not None:  # parsed as the consumer does: a letter still refused says which field
+            try:
+                event = TypedEvent.carrying(event, model.model_validate(event.data))
+            except ValidationError as exc:
+                return self._failed(letter_id, refused(event, exc))
         with tracing.handling(event, group=letter.group, stage="replay"):
             try:
                 return self._run(letter, event, handler)

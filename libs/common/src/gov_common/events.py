@@ -91,9 +91,11 @@ class Event:
     # the event (gov_common.tracing), so that its consumers continue that trace.
     traceparent: str | None = None
     tracestate: str | None = None
+    # The schema of `data`: its message in the AsyncAPI document (gov_common.contracts.events).
+    dataschema: str | None = None
 
     @classmethod
-    def new(cls, *, type: str, source: str, subject: str, data: dict[str, Any]) -> Event:
+    def new(cls, *, type: str, source: str, subject: str, data: dict[str, Any], dataschema: str | None = None) -> Event:
         traceparent, tracestate = current_trace_headers()
         return cls(
             id=str(uuid.uuid4()),
@@ -104,6 +106,7 @@ class Event:
             data=data,
             traceparent=traceparent,
             tracestate=tracestate,
+            dataschema=dataschema,
         )
 
     def encode(self) -> bytes:
@@ -120,6 +123,8 @@ class Event:
             attributes[TRACEPARENT] = self.traceparent
             if self.tracestate:
                 attributes[TRACESTATE] = self.tracestate
+        if self.dataschema:
+            attributes["dataschema"] = self.dataschema
         return _format.write(CloudEvent(attributes, self.data))
 
     @classmethod
@@ -135,6 +140,7 @@ class Event:
             raise EventFormatError("event lacks a JSON object as data, a subject or a time")
         extensions = ce.get_attributes()
         traceparent, tracestate = extensions.get(TRACEPARENT), extensions.get(TRACESTATE)
+        dataschema = extensions.get("dataschema")
         return cls(
             id=ce.get_id(),
             type=ce.get_type(),
@@ -144,4 +150,5 @@ class Event:
             data=data,
             traceparent=traceparent if isinstance(traceparent, str) else None,
             tracestate=tracestate if isinstance(tracestate, str) and isinstance(traceparent, str) else None,
+            dataschema=dataschema if isinstance(dataschema, str) else None,
         )

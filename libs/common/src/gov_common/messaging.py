@@ -16,6 +16,9 @@ events stay in order): a failure of infrastructure (`gov_common.transient`) with
 capped backoff, and never dead-lettered; a failure of the handler itself a bounded number of times,
 then it is dead-lettered. A handler that needs a
 network look-up declares a prepare stage (`PreparedHandler`), run before the batch's transaction opens.
+The data of each event to be handled is parsed once, with the model of its type
+(gov_common.contracts.events), before any handler runs: an event that does not fit is refused, dead-lettered
+at once with the fields named and never retried; the handler gets the parsed model (`TypedEvent`).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from datetime import timedelta
 from functools import partial
 from typing import Any, Generic, TypeAlias, TypeVar
 
+from pydantic import ValidationError
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -52,6 +56,7 @@ from sqlalchemy.orm import Session
 
 from gov_common import tracing
 from gov_common.bus.base import Bus, BusConsumer, Message, Outgoing, Reassigned
+from gov_common.contracts.events import EVENT_MODELS, EventData, TypedEvent, refused
 from gov_common.db import PRIVATE_SESSION, Database, UTCDateTime, utcnow
 from gov_common.events import CONTENT_TYPE, Event, EventFormatError, Topics
 from gov_common.metrics import (
@@ -448,12 +453,13 @@ class _Status:
     TODO = "todo"  # to be handled
     IGNORED = "ignored"  # no handler for its type in this group
     UNDECODABLE = "undecodable"
+    REFUSED = "refused"  # decoded, but its data does not fit the model of its type
     DUPLICATE = "duplicate"
     HANDLED = "handled"
     FAILED = "failed"
 
 
-_DONE = {_Status.IGNORED, _Status.UNDECODABLE, _Status.DUPLICATE, _Status.HANDLED}
+_DONE = {_Status.IGNORED, _Status.UNDECODABLE, _Status.REFUSED, _Status.DUPLICATE, _Status.HANDLED}
 
 
 @dataclass
@@ -506,11 +512,15 @@ class EventConsumer:
         poll_seconds: float = 0.5,
         max_batch: int = 64,
         accepts: Callable[[Event], bool] | None = None,
+        models: Mapping[str, type[EventData]] = EVENT_MODELS,
     ) -> None:
         self.db = db
+        # The model of each event type's data (gov_common.contracts.events), parsed before the handler.
+        self.models = models
         # Which decoded events concern this member at all (e.g. a department's system: its own
-        # department's cases). The others are committed as ignored without any database work, so a
-        # member's cost does not grow with the events of every other department on the topic.
+        # department's cases), asked before the event's data is parsed. The others are committed as
+        # ignored without any database work, so a member's cost does not grow with the events of every
+        # other department on the topic.
         self.accepts = accepts
         self.bus = bus
         self.group = group
@@ -690,7 +700,7 @@ class EventConsumer:
             else:  # not reached: every delivery is settled or behind a failure
                 raise AssertionError(f"delivery left {delivery.status}")
         for delivery in done:
-            if delivery.status == _Status.UNDECODABLE:
+            if delivery.status in (_Status.UNDECODABLE, _Status.REFUSED):
                 # Before its offset is committed.
                 dead_letter = partial(self._dead_letter, delivery.message, delivery.failure)
                 self._persist(dead_letter, "dead-lettering", consumer)
@@ -715,6 +725,18 @@ class EventConsumer:
         delivery.handler = self.handlers.get(event.type)
         if delivery.handler is None or (self.accepts is not None and not self.accepts(event)):
             delivery.status = _Status.IGNORED
+            return delivery
+        # The data parsed once, with the model of its type, before any handler runs: data that does not
+        # fit is refused (dead-lettered, the fields named) and never retried; the handler gets the model.
+        model = self.models.get(event.type)
+        if model is not None:
+            try:
+                payload = model.model_validate(event.data)
+            except ValidationError as exc:
+                delivery.status = _Status.REFUSED
+                delivery.failure = refused(event, exc)
+                return delivery
+            delivery.event = TypedEvent.carrying(event, payload)
         return delivery
 
     def _prepare(self, deliveries: Sequence[_Delivery], consumer: BusConsumer | None = None) -> None:

@@ -17,10 +17,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from prometheus_client import Histogram
+from pydantic import ValidationError
 
 from gov_common.auth import Principal
 from gov_common.bus.base import Bus, Message
 from gov_common.bus.follower import TopicFollower
+from gov_common.contracts.events import TokenRevoked as Revocation
+from gov_common.contracts.events import refusal
 from gov_common.db import utcnow
 from gov_common.errors import ServiceUnavailable, Unauthorized
 from gov_common.events import Event, EventFormatError, EventTypes, Topics
@@ -37,31 +40,22 @@ REVOCATION_LAG = Histogram(
 
 def account_revoked(*, source: str, account_id: str, min_generation: int) -> Event:
     """An account's tokens of a generation below `min_generation` (also as the acting person) end."""
-    return Event.new(
-        type=EventTypes.TOKEN_REVOKED,
-        source=source,
-        subject=f"account:{account_id}",
-        data={"account": account_id, "min_generation": min_generation},
+    return Revocation(account=account_id, min_generation=min_generation).to_event(
+        source=source, subject=f"account:{account_id}"
     )
 
 
 def client_revoked(*, source: str, client_id: str, min_generation: int) -> Event:
     """A client application's tokens of a generation below `min_generation` end."""
-    return Event.new(
-        type=EventTypes.TOKEN_REVOKED,
-        source=source,
-        subject=f"client:{client_id}",
-        data={"client_id": client_id, "min_generation": min_generation},
+    return Revocation(client_id=client_id, min_generation=min_generation).to_event(
+        source=source, subject=f"client:{client_id}"
     )
 
 
 def grant_ended(*, source: str, entity_id: str, grant_id: int) -> Event:
     """Tokens for the entity issued under the agent's authorisation `grant_id` (`act.grant`) end."""
-    return Event.new(
-        type=EventTypes.TOKEN_REVOKED,
-        source=source,
-        subject=f"grant:{entity_id}:{grant_id}",
-        data={"entity": entity_id, "grant": str(grant_id)},
+    return Revocation(entity=entity_id, grant=str(grant_id)).to_event(
+        source=source, subject=f"grant:{entity_id}:{grant_id}"
     )
 
 
@@ -97,17 +91,19 @@ class RevocationList:
         """Take in one fact; False (and nothing changes) for an event that is not one."""
         if event.type != EventTypes.TOKEN_REVOKED:
             return False
-        data = event.data
-        generation = _generation(data.get("min_generation"))
+        try:
+            fact = Revocation.of(event)
+        except ValidationError as exc:
+            log.warning("revocation %s does not fit its schema: %s", event.id, refusal(exc))
+            return False
+        generation = fact.min_generation
         with self._lock:
-            if isinstance(data.get("account"), str) and generation is not None:
-                account = data["account"]
-                self._accounts[account] = max(self._accounts.get(account, 0), generation)
-            elif isinstance(data.get("client_id"), str) and generation is not None:
-                client = data["client_id"]
-                self._clients[client] = max(self._clients.get(client, 0), generation)
-            elif isinstance(data.get("entity"), str) and isinstance(data.get("grant"), str):
-                self._grants.add((data["entity"], data["grant"]))
+            if fact.account is not None and generation is not None:
+                self._accounts[fact.account] = max(self._accounts.get(fact.account, 0), generation)
+            elif fact.client_id is not None and generation is not None:
+                self._clients[fact.client_id] = max(self._clients.get(fact.client_id, 0), generation)
+            elif fact.entity is not None and fact.grant is not None:
+                self._grants.add((fact.entity, fact.grant))
             else:
                 return False
         return True

@@ -27,15 +27,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from prometheus_client import Histogram
+from pydantic import ValidationError
 from sqlalchemy import JSON, Boolean, Column, Integer, String, Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from gov_common.bus.base import Bus, Message
 from gov_common.bus.follower import TopicFollower
 from gov_common.context import current_trace_id
+from gov_common.contracts.events import CreditFact, DataRead, refusal
 from gov_common.db import Database, UTCDateTime, dialect_insert, utcnow
 from gov_common.events import Event, EventFormatError, EventTypes, Topics
-from gov_common.messaging import emit
+from service_management.events import emit_event
 from service_management.models import Base
 from service_management.rules.credit import CreditStatus
 
@@ -149,22 +151,10 @@ class LocalCredit:
         )
         # The person sees this read where they see every other read of their data: data-sharing's audit
         # log, as when data-sharing answered the look-up itself (an event of the same transaction).
-        emit(
-            session,
-            Topics.DATA,
-            Event.new(
-                type=EventTypes.DATA_READ,
-                source="/service-management",
-                subject=subject,
-                data={
-                    "resource": CREDIT_RESOURCE,
-                    "fields": list(CREDIT_FIELDS),
-                    "purpose": purpose[:500],
-                    "reader": self.reader,
-                    "read_at": now.isoformat(),
-                },
-            ),
+        read = DataRead(
+            resource=CREDIT_RESOURCE, fields=list(CREDIT_FIELDS), purpose=purpose[:500], reader=self.reader, read_at=now
         )
+        emit_event(session, read, subject=subject)
         return status
 
     def status(self, subject: str) -> CreditStatus:
@@ -178,27 +168,31 @@ class LocalCredit:
 def apply(session: Session, events: Sequence[Event], *, caught_up: bool) -> int:
     """Take in the facts of `events` (the newest version of each subject wins); a heartbeat's time is
     stored only when `caught_up`. How many subjects' facts were newer than the stored ones."""
-    newest: dict[str, dict[str, Any]] = {}
+    newest: dict[str, CreditFact] = {}
     heartbeat: dt.datetime | None = None
     for event in events:
         if event.type == EventTypes.CREDIT_HEARTBEAT:
             heartbeat = event.time if heartbeat is None else max(heartbeat, event.time)
             continue
-        data = event.data
-        if event.type != EventTypes.CREDIT_STATUS or not _valid(data):
-            log.warning("event %s on %s is no credit fact; skipped", event.id, Topics.CREDIT)
+        if event.type != EventTypes.CREDIT_STATUS:
+            log.warning("event %s on %s is no credit fact (%s); skipped", event.id, Topics.CREDIT, event.type)
             continue
-        held = newest.get(data["subject"])
-        if held is None or held["version"] < data["version"]:
-            newest[data["subject"]] = data
+        try:
+            fact = CreditFact.of(event)
+        except ValidationError as exc:
+            log.warning("credit fact %s on %s does not fit (%s); skipped", event.id, Topics.CREDIT, refusal(exc))
+            continue
+        held = newest.get(fact.subject)
+        if held is None or held.version < fact.version:
+            newest[fact.subject] = fact
     changed = 0
     now = utcnow()
-    for subject, data in newest.items():
+    for subject, fact in newest.items():
         values = {
             "subject": subject,
-            "subject_type": data["subject_type"],
-            "version": data["version"],
-            "records": data["records"],
+            "subject_type": fact.subject_type,
+            "version": fact.version,
+            "records": [r.model_dump(mode="json") for r in fact.records],
             "applied_at": now,
         }
         stmt = dialect_insert(session, credit_subjects).values(**values)
@@ -216,17 +210,6 @@ def apply(session: Session, events: Sequence[Event], *, caught_up: bool) -> int:
             .values(heartbeat_at=heartbeat)
         )
     return changed
-
-
-def _valid(data: dict[str, Any]) -> bool:
-    version = data.get("version")
-    return (
-        isinstance(data.get("subject"), str)
-        and isinstance(data.get("subject_type"), str)
-        and isinstance(version, int)
-        and not isinstance(version, bool)
-        and isinstance(data.get("records"), list)
-    )
 
 
 class CreditFeed(TopicFollower):

@@ -1,21 +1,29 @@
-"""The events service-management emits on gov.case.v1, besides those named in gov_common.events."""
+"""How service-management emits its events: the model of the event's data (gov_common.contracts.events),
+through the outbox of the caller's transaction, on the model's topic."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.orm import Session
 
-from gov_common.events import Event, Topics
+from gov_common.contracts.events import (
+    BundleConcluded,
+    CaseClockChanged,
+    CaseEscalated,
+    CaseEvaluated,
+    CaseTimeWarning,
+    EventData,
+)
 from gov_common.messaging import emit
 
 SOURCE = "/service-management"
-CASE_CLOCK_CHANGED = "gov.case.clock_changed"
-CASE_TIME_WARNING = "gov.case.time_warning"
-CASE_ESCALATED = "gov.case.escalated"
-BUNDLE_CONCLUDED = "gov.bundle.concluded"
-CASE_EVALUATED = "gov.case.evaluated"  # the applicant's rating (好差评), for the warehouse
+# Its types besides those named in gov_common.events.EventTypes.
+CASE_CLOCK_CHANGED = CaseClockChanged.TYPE
+CASE_TIME_WARNING = CaseTimeWarning.TYPE
+CASE_ESCALATED = CaseEscalated.TYPE
+BUNDLE_CONCLUDED = BundleConcluded.TYPE
+CASE_EVALUATED = CaseEvaluated.TYPE  # the applicant's rating (好差评), for the warehouse
 
 
-def emit_case_event(session: Session, type: str, subject: str, data: dict[str, Any]) -> None:
-    emit(session, Topics.CASE, Event.new(type=type, source=SOURCE, subject=subject, data=data))
+def emit_event(session: Session, data: EventData, *, subject: str) -> None:
+    """Record the event carrying `data` (its type and topic are the model's), keyed by `subject`."""
+    emit(session, data.TOPIC, data.to_event(source=SOURCE, subject=subject))

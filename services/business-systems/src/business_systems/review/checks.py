@@ -7,7 +7,7 @@ with that case's partition waiting, until data-sharing answers; nothing about it
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -24,6 +24,7 @@ from business_systems.handlers import (
     RegistryUnavailable,
 )
 from business_systems.models import WorkItem
+from gov_common.contracts.events import CaseDispatched
 from gov_common.errors import DomainError, TransientFailure
 
 log = logging.getLogger("business_systems.review")
@@ -59,16 +60,16 @@ def case_view(work: WorkItem, *, decided_at: datetime | None = None) -> CaseView
     )
 
 
-def dispatched_case_view(data: Mapping[str, Any]) -> CaseView:
+def dispatched_case_view(dispatched: CaseDispatched) -> CaseView:
     """A dispatched case as its work item will show it to the handler (`case_view`), from the event."""
     return CaseView(
-        case_no=data["case_no"],
-        item_code=data["item_code"],
-        item_name=data.get("item_name", data["item_code"]),
-        department_code=data["department_code"],
-        applicant=applicant_view(data["applicant"]),
-        form=dict(data.get("form") or {}),
-        materials=tuple(dict(m) for m in data.get("materials") or []),
+        case_no=dispatched.case_no,
+        item_code=dispatched.item_code,
+        item_name=dispatched.item_name or dispatched.item_code,
+        department_code=dispatched.department_code,
+        applicant=applicant_view(dispatched.applicant.model_dump(mode="json")),
+        form=dict(dispatched.form),
+        materials=tuple(m.model_dump(mode="json") for m in dispatched.materials),
     )
 
 

@@ -23,6 +23,7 @@ from business_systems.review import events
 from business_systems.review.checks import HandlerFailed, dispatched_case_view, license_content, run_checks
 from gov_common import decisions as rules
 from gov_common.auth import Principal
+from gov_common.contracts.events import CaseClockChanged, CaseDispatched, DecisionTableRef
 from gov_common.db import utcnow
 from gov_common.errors import Conflict, Forbidden, InvalidField, NotFound
 from gov_common.events import Event
@@ -38,21 +39,14 @@ class Status:
     DENIED = "denied"
 
 
-def _parse_time(value: Any) -> datetime | None:
-    """An ISO time from an event; absent (older events) or unreadable gives None."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        log.warning("ignoring unreadable time %r in an event", value)
-        return None
-    return parsed if parsed.tzinfo is not None else None
+def _aware(moment: datetime | None) -> datetime | None:
+    """A time from an event; one without its zone (never sent by service-management) is unknown."""
+    return moment if moment is not None and moment.tzinfo is not None else None
 
 
-def _working_days(value: Any) -> int | None:
+def _working_days(value: int | None) -> int | None:
     """The committed limit from an event: a non-negative whole number of working days, else unknown."""
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+    return value if value is not None and value >= 0 else None
 
 
 def _move_to(work: WorkItem, step_no: int | None) -> None:
@@ -75,8 +69,10 @@ class ArrivalChecks:
 def concerns_department(event: Event, department_code: str) -> bool:
     """Whether a case event on gov.case.v1 may concern this department's system: every department's
     system reads the topic, and an event naming another department is skipped before any database
-    work. An event naming none (a clock report from before service-management named it) is looked at."""
-    named = event.data.get("department_code") if isinstance(event.data, dict) else None
+    work and before its data is parsed (the consumer's `accepts`, which sees the event undecoded: one
+    key of its data is read, so that other departments' events cost no parse here). An event naming
+    none (a clock report from before service-management named it) is looked at."""
+    named = event.data.get("department_code")
     return named is None or named == department_code
 
 
@@ -94,12 +90,13 @@ def check_arrival(
     finding). Raises RegistryOutage (a TransientFailure) when a registry cannot be asked now: the
     consumer retries the event, and the case is stored only once its checks could be made. None for
     another department's case (nothing is asked)."""
-    data = event.data
-    if data.get("department_code") != department_code:
+    dispatched = CaseDispatched.of(event)
+    if dispatched.department_code != department_code:
         return None
-    handler_name, handler = handlers.for_item(data["item_code"])
-    case = dispatched_case_view(data)
-    findings = run_checks(handler_name, handler, case, (registries or DataSharingRegistries)(data["applicant"]))
+    handler_name, handler = handlers.for_item(dispatched.item_code)
+    case = dispatched_case_view(dispatched)
+    applicant = dispatched.applicant.model_dump(mode="json")
+    findings = run_checks(handler_name, handler, case, (registries or DataSharingRegistries)(applicant))
     return ArrivalChecks(handler=handler_name, findings=findings)
 
 
@@ -114,35 +111,35 @@ def receive_dispatched(
 ) -> WorkItem | None:
     """Stores a dispatched case of this department as a work item with the findings `check_arrival`
     made before the transaction, and tries instant approval."""
-    data = event.data
-    if data.get("department_code") != department_code:
+    dispatched = CaseDispatched.of(event)
+    if dispatched.department_code != department_code:
         return None  # another department's case: not ours to see or store
     if checks is None:
-        raise ValueError(f"case {data.get('case_no')} arrived without its arrival checks (check_arrival)")
-    existing = session.scalars(select(WorkItem).where(WorkItem.case_no == data["case_no"])).first()
+        raise ValueError(f"case {dispatched.case_no} arrived without its arrival checks (check_arrival)")
+    existing = session.scalars(select(WorkItem).where(WorkItem.case_no == dispatched.case_no)).first()
     if existing is not None:
         return existing
-    steps, chain_version = chain_for(session, data["item_code"])
+    steps, chain_version = chain_for(session, dispatched.item_code)
     handler_name = checks.handler
-    due_at = _parse_time(data.get("due_at"))
+    due_at = _aware(dispatched.due_at)
     work = WorkItem(
-        case_no=data["case_no"],
+        case_no=dispatched.case_no,
         department_code=department_code,
-        item_code=data["item_code"],
-        item_version=data.get("item_version", 1),
-        item_name=data.get("item_name", data["item_code"]),
-        applicant=data["applicant"],
-        form=data.get("form") or {},
-        materials=list(data.get("materials") or []),
-        bundle=data.get("bundle"),
-        license_spec=data.get("license"),
+        item_code=dispatched.item_code,
+        item_version=dispatched.item_version or 1,
+        item_name=dispatched.item_name or dispatched.item_code,
+        applicant=dispatched.applicant.model_dump(mode="json"),
+        form=dict(dispatched.form),
+        materials=[m.model_dump(mode="json") for m in dispatched.materials],
+        bundle=dispatched.bundle.model_dump(mode="json") if dispatched.bundle else None,
+        license_spec=dispatched.license.model_dump(mode="json") if dispatched.license else None,
         status=Status.PENDING,
         handler=handler_name,
         chain=steps,
         chain_version=chain_version,
         due_at=due_at,
         clock_paused=False,
-        committed_days=_working_days(data.get("committed_days")),
+        committed_days=_working_days(dispatched.committed_days),
         clock_updated_at=event.time if due_at is not None else None,
         automated=False,
         received_at=utcnow(),
@@ -154,18 +151,19 @@ def receive_dispatched(
     # Not flushed here: an instant approval below completes the row first, so that it is one INSERT of
     # the decided item (the decision's outbox row flushes it), not an INSERT and then an UPDATE.
     log.info("case %s received by %s (handler %s, %d steps)", work.case_no, department_code, handler_name, len(steps))
-    rule = data.get("rule")
-    if data.get("instant_approval") and rule and rule.get("graph"):
+    rule = dispatched.rule
+    if dispatched.instant_approval and rule is not None and rule.graph:
         _try_instant_approval(session, work, rule, handlers)
     return work
 
 
-def _try_instant_approval(session: Session, work: WorkItem, rule: dict[str, Any], handlers: HandlerRegistry) -> None:
+def _try_instant_approval(session: Session, work: WorkItem, rule: DecisionTableRef, handlers: HandlerRegistry) -> None:
+    assert rule.graph is not None
     facts = {"applicant": work.applicant.get("facts", {}), "form": work.form}
-    work.rule_version = rule.get("version")
+    work.rule_version = rule.version
     work.rule_inputs = facts
     try:
-        decision = rules.evaluate(rule["graph"], facts)
+        decision = rules.evaluate(rule.graph, facts)
     except rules.RuleError as exc:
         log.warning("rule of %s failed, case %s goes to review: %s", work.item_code, work.case_no, exc)
         work.rule_output = {"error": str(exc)}
@@ -225,16 +223,15 @@ def _decide(
 
 def record_clock(session: Session, event: Event) -> WorkItem | None:
     """service-management's clock for a case: due time, paused, remaining working days."""
-    case_no = event.data.get("case_no")
-    work = session.scalars(select(WorkItem).where(WorkItem.case_no == case_no).with_for_update()).first()
+    clock = CaseClockChanged.of(event)
+    work = session.scalars(select(WorkItem).where(WorkItem.case_no == clock.case_no).with_for_update()).first()
     if work is None:
         return None  # not a case of this department
     if work.clock_updated_at is not None and event.time < work.clock_updated_at:
         return work  # an older report than the one we keep
-    work.due_at = _parse_time(event.data.get("due_at"))
-    work.clock_paused = bool(event.data.get("paused"))
-    remaining = event.data.get("remaining_working_days")
-    work.remaining_working_days = remaining if isinstance(remaining, int) else None
+    work.due_at = _aware(clock.due_at)
+    work.clock_paused = clock.paused
+    work.remaining_working_days = clock.remaining_working_days
     work.clock_updated_at = event.time
     return work
 

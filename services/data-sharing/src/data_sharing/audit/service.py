@@ -24,8 +24,9 @@ from data_sharing.audit.models import AuditEntry, AuditHead
 from data_sharing.audit.verification import verify_chain
 from gov_common.auth import Principal
 from gov_common.context import current_trace_id
+from gov_common.contracts.events import DataRead
 from gov_common.db import Database, utcnow
-from gov_common.events import Event, EventFormatError
+from gov_common.events import Event
 from gov_common.pagination import PageRequest
 
 __all__ = ["ANONYMOUS", "Actor", "AuditLog", "list_entries", "verify_chain"]
@@ -218,17 +219,14 @@ def list_entries(
 def record_reported_read(session: Session, event: Event, audit: AuditLog) -> None:
     """A read another service reports of personal data it keeps a copy of (`gov.data.read`: service-management's
     credit read model), recorded as if data-sharing had answered it: the reader is that service's client."""
-    data = event.data
-    reader, resource, fields = data.get("reader"), data.get("resource"), data.get("fields")
-    if not (isinstance(reader, str) and reader and isinstance(resource, str) and isinstance(fields, list)):
-        raise EventFormatError(f"gov.data.read {event.id} lacks its reader, resource or fields")
-    actor = Actor(sub=reader, kind="client", name=reader, client_id=reader)
+    read = DataRead.of(event)
+    actor = Actor(sub=read.reader, kind="client", name=read.reader, client_id=read.reader)
     audit.record_in(
         session,
         actor=actor,
         action="read",
-        resource=resource,
-        fields=[str(f) for f in fields],
+        resource=read.resource,
+        fields=list(read.fields),
         subject=event.subject or None,
-        purpose=str(data.get("purpose") or ""),
+        purpose=read.purpose or "",
     )

@@ -26,8 +26,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data_sharing.credit.models import CreditRecord, CreditSubject
+from gov_common.contracts.events import CreditFact, CreditHeartbeat, CreditRecordFact
 from gov_common.db import Database, insert_unless_present, utcnow
-from gov_common.events import Event, EventTypes, Topics
+from gov_common.events import Event, Topics
 from gov_common.messaging import emit
 
 log = logging.getLogger("data_sharing.credit")
@@ -39,27 +40,23 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _event(subject: str, subject_type: str, version: int, records: list[CreditRecord]) -> Event:
-    return Event.new(
-        type=EventTypes.CREDIT_STATUS,
-        source=SOURCE,
+    fact = CreditFact(
         subject=subject,
-        data={
-            "subject": subject,
-            "subject_type": subject_type,
-            "version": version,
-            # Only what the decision needs: the list, who entered it and its period (no reason).
-            "records": [
-                {
-                    "id": r.id,
-                    "list": r.list,
-                    "source_department": r.source_department,
-                    "valid_from": r.valid_from.isoformat(),
-                    "valid_until": r.valid_until.isoformat() if r.valid_until else None,
-                }
-                for r in records
-            ],
-        },
+        subject_type=subject_type,
+        version=version,
+        # Only what the decision needs: the list, who entered it and its period (no reason).
+        records=[
+            CreditRecordFact(
+                id=r.id,
+                list=r.list,
+                source_department=r.source_department,
+                valid_from=r.valid_from,
+                valid_until=r.valid_until,
+            )
+            for r in records
+        ],
     )
+    return fact.to_event(source=SOURCE, subject=subject)
 
 
 def _current(session: Session, subject: str) -> tuple[str, list[CreditRecord]]:
@@ -110,7 +107,7 @@ def republish_all(session: Session) -> int:
 
 
 def heartbeat_event() -> Event:
-    return Event.new(type=EventTypes.CREDIT_HEARTBEAT, source=SOURCE, subject=HEARTBEAT_KEY, data={})
+    return CreditHeartbeat().to_event(source=SOURCE, subject=HEARTBEAT_KEY)
 
 
 class Heartbeat:

@@ -10,19 +10,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data_sharing.licenses.models import License
-from data_sharing.licenses.service import SOURCE, Status, is_issuing_staff
+from data_sharing.licenses.service import Status, emit_license_event, is_issuing_staff, license_parties
 from gov_common.auth import Principal
+from gov_common.contracts.events import LicenseCancelled, LicenseExpired, LicenseRevoked
 from gov_common.db import utcnow
 from gov_common.errors import Conflict, NotFound
-from gov_common.events import Event, EventTypes, Topics
-from gov_common.messaging import emit
 
 log = logging.getLogger("data_sharing.licenses.lifecycle")
 
-_EVENT = {
-    Status.REVOKED: EventTypes.LICENSE_REVOKED,
-    Status.CANCELLED: EventTypes.LICENSE_CANCELLED,
-    Status.EXPIRED: EventTypes.LICENSE_EXPIRED,
+_EVENT: dict[str, type[LicenseRevoked | LicenseCancelled | LicenseExpired]] = {
+    Status.REVOKED: LicenseRevoked,
+    Status.CANCELLED: LicenseCancelled,
+    Status.EXPIRED: LicenseExpired,
 }
 
 
@@ -31,28 +30,8 @@ def _change(session: Session, license: License, *, status: str, reason: str, by:
         raise Conflict(f"licence {license.license_no} is already {license.status}")
     license.status, license.status_reason = status, reason
     license.status_changed_at, license.status_changed_by = at, by
-    emit(
-        session,
-        Topics.LICENSE,
-        Event.new(
-            type=_EVENT[status],
-            source=SOURCE,
-            subject=license.license_no,
-            data={
-                "license_no": license.license_no,
-                "license_type": license.license_type,
-                "case_no": license.case_no,
-                "holder_id_number": license.holder_id_number,
-                # The licence's name and the holder's kind, for the holder's notifications.
-                "license_name": license.name,
-                "holder_type": license.holder_type,
-                "status": status,
-                "reason": reason,
-                "by": by,
-                "at": at.isoformat(),
-            },
-        ),
-    )
+    ended = _EVENT[status](**license_parties(license), status=status, reason=reason, by=by, at=at)
+    emit_license_event(session, license, ended)
     log.info("licence %s %s by %s: %s", license.license_no, status, by, reason)
 
 

@@ -19,9 +19,10 @@ from data_sharing.licenses.models import License, LicenseType
 from data_sharing.licenses.schemas import CheckIn, CheckOut, LicenseRegisterIn, Verification
 from data_sharing.licenses.signing import FORM_VERSION, LicenseSigner
 from gov_common.auth import Principal, Roles
+from gov_common.contracts.events import CaseApproved, LicenseEvent, LicenseIssued, LicenseToIssue
 from gov_common.db import utcnow
 from gov_common.errors import Forbidden, InvalidField, NotFound
-from gov_common.events import Event, EventTypes, Topics
+from gov_common.events import Event
 from gov_common.identity import mask_name, validate_resident_id, validate_uscc
 from gov_common.messaging import emit
 from gov_common.pagination import PageRequest
@@ -88,17 +89,17 @@ def _plus_years(start: datetime, years: int) -> datetime:
 
 
 def validity_period(
-    spec: dict[str, Any], license_type: LicenseType | TypeFacts | None, issued_at: datetime
+    spec: LicenseToIssue, license_type: LicenseType | TypeFacts | None, issued_at: datetime
 ) -> tuple[datetime, datetime | None]:
     """(valid_from, valid_until) from the approval's licence spec (`valid_until` given, even as null,
     is the handler's decision), else `validity_years`/`validity_days`, else the type's default."""
-    valid_from = _moment(spec["valid_from"], end_of_day=False) if spec.get("valid_from") else issued_at
-    if "valid_until" in spec:  # the item's handler decided; null means long-term (长期)
-        valid_until: datetime | None = _moment(spec["valid_until"], end_of_day=True) if spec["valid_until"] else None
-    elif spec.get("validity_years"):
-        valid_until = _plus_years(valid_from, int(spec["validity_years"]))
-    elif spec.get("validity_days"):
-        valid_until = valid_from + timedelta(days=int(spec["validity_days"]))
+    valid_from = _moment(spec.valid_from, end_of_day=False) if spec.valid_from else issued_at
+    if "valid_until" in spec.model_fields_set:  # the item's handler decided; null means long-term (长期)
+        valid_until: datetime | None = _moment(spec.valid_until, end_of_day=True) if spec.valid_until else None
+    elif spec.validity_years:
+        valid_until = _plus_years(valid_from, spec.validity_years)
+    elif spec.validity_days:
+        valid_until = valid_from + timedelta(days=spec.validity_days)
     elif license_type is not None and license_type.validity_years:
         valid_until = _plus_years(valid_from, license_type.validity_years)
     else:
@@ -109,32 +110,33 @@ def validity_period(
 
 
 def issue_for_approved_case(session: Session, event: Event, *, signer: LicenseSigner) -> License | None:
-    spec = event.data.get("license")
-    if not spec:
+    approval = CaseApproved.of(event)
+    spec = approval.license
+    if spec is None:
         return None  # an approval that produces no licence
-    case_no = event.data["case_no"]
+    case_no = approval.case_no
     existing = session.scalars(select(License).where(License.case_no == case_no)).first()
     if existing is not None:
         return existing
-    trust_level = spec.get("trust_level") or "A"
+    trust_level = spec.trust_level or "A"
     if trust_level not in TRUST_LEVELS:
         raise ValueError(f"unknown trust level {trust_level!r} in the approval of {case_no}")
     now = utcnow().replace(microsecond=0)
-    holder = spec["holder"]
-    license_type = type_facts(session, spec["type"])
+    holder = spec.holder
+    license_type = type_facts(session, spec.type)
     if license_type is None:
-        log.warning("licence type %s of case %s is not registered in the library", spec["type"], case_no)
+        log.warning("licence type %s of case %s is not registered in the library", spec.type, case_no)
     valid_from, valid_until = validity_period(spec, license_type, now)
     license = License(
-        license_no=_new_license_no(spec["issuer_department"], now),
-        license_type=spec["type"],
-        name=spec.get("name") or (license_type.name if license_type else spec["type"]),
-        holder_id_number=holder["id_number"],
-        holder_name=holder["name"],
-        holder_type=holder.get("type") or "person",
-        issuer_department=spec["issuer_department"],
+        license_no=_new_license_no(spec.issuer_department, now),
+        license_type=spec.type,
+        name=spec.name or (license_type.name if license_type else spec.type),
+        holder_id_number=holder.id_number,
+        holder_name=holder.name,
+        holder_type=holder.type or "person",
+        issuer_department=spec.issuer_department,
         case_no=case_no,
-        fields=spec.get("fields") or {},
+        fields=dict(spec.fields),
         status=Status.VALID,
         issued_at=now,
         valid_from=valid_from.astimezone(UTC).replace(microsecond=0),
@@ -150,28 +152,32 @@ def issue_for_approved_case(session: Session, event: Event, *, signer: LicenseSi
     return license
 
 
+def emit_license_event(session: Session, license: License, data: LicenseEvent) -> None:
+    """Record a licence event (on gov.license.v1, keyed by the licence's number)."""
+    emit(session, data.TOPIC, data.to_event(source=SOURCE, subject=license.license_no))
+
+
+def license_parties(license: License) -> dict[str, Any]:
+    """What every licence event says of the licence and its holder (gov_common.contracts.events.LicenseEvent):
+    the licence's name and the holder's kind too, for the holder's notifications."""
+    return {
+        "license_no": license.license_no,
+        "license_type": license.license_type,
+        "license_name": license.name,
+        "case_no": license.case_no,
+        "holder_type": "entity" if license.holder_type == "entity" else "person",
+        "holder_id_number": license.holder_id_number,
+    }
+
+
 def _emit_issued(session: Session, license: License) -> None:
-    emit(
-        session,
-        Topics.LICENSE,
-        Event.new(
-            type=EventTypes.LICENSE_ISSUED,
-            source=SOURCE,
-            subject=license.license_no,
-            data={
-                "license_no": license.license_no,
-                "license_type": license.license_type,
-                "case_no": license.case_no,
-                "holder_id_number": license.holder_id_number,
-                # The licence's name and the holder's kind, for the holder's notifications.
-                "license_name": license.name,
-                "holder_type": license.holder_type,
-                "issued_at": license.issued_at.isoformat(),
-                "trust_level": license.trust_level,
-                "valid_until": license.valid_until.isoformat() if license.valid_until else None,
-            },
-        ),
+    issued = LicenseIssued(
+        **license_parties(license),
+        issued_at=license.issued_at,
+        trust_level=license.trust_level,
+        valid_until=license.valid_until,
     )
+    emit_license_event(session, license, issued)
 
 
 def register_license(

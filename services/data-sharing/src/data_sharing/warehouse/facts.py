@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import delete, insert, select
@@ -34,33 +34,60 @@ from data_sharing.warehouse.models import (
 )
 from data_sharing.warehouse.pseudonym import Pseudonyms
 from data_sharing.warehouse.upsert import add_many, upsert, upsert_many
+from gov_common.contracts.events import (
+    EVENT_MODELS,
+    Applicant,
+    CaseAccepted,
+    CaseApproved,
+    CaseClockChanged,
+    CaseConcluded,
+    CaseDenied,
+    CaseDispatched,
+    CaseEscalated,
+    CaseEvaluated,
+    CaseEvent,
+    CaseRejected,
+    CaseSentBack,
+    CaseStepCompleted,
+    CaseSubmitted,
+    CaseSupplementRequested,
+    CaseTimeWarning,
+    DispatchedApplicant,
+    LicenseCancelled,
+    LicenseExpired,
+    LicenseIssued,
+    LicenseRevoked,
+    RequestedMaterial,
+)
 from gov_common.events import Event, EventTypes
 from gov_common.identity import age_on
 from gov_common.workdays import local_date
 
 # Events service-management publishes besides those named in gov_common.events.
-CASE_SUBMITTED = EventTypes.CASE_SUBMITTED
-CASE_EVALUATED = "gov.case.evaluated"
-CASE_TIME_WARNING = "gov.case.time_warning"
-CASE_ESCALATED = "gov.case.escalated"
+CASE_SUBMITTED = CaseSubmitted.TYPE
+CASE_EVALUATED = CaseEvaluated.TYPE
+CASE_TIME_WARNING = CaseTimeWarning.TYPE
+CASE_ESCALATED = CaseEscalated.TYPE
 
 AGE_BANDS = ((18, "0-17"), (30, "18-29"), (45, "30-44"), (60, "45-59"), (200, "60+"))
 
 Row = dict[str, Any]
+# The case events that name their parties (the applicant, the item).
+_Parties = (
+    CaseSubmitted | CaseAccepted | CaseRejected | CaseSupplementRequested | CaseApproved | CaseDenied | CaseConcluded
+)
 
 
-def _time(value: Any, default: dt.datetime) -> dt.datetime:
-    if isinstance(value, str):
-        try:
-            parsed = dt.datetime.fromisoformat(value)
-        except ValueError:
-            return default
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-    return default
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _time(value: dt.datetime | None, default: dt.datetime) -> dt.datetime:
+    return _aware(value) if value is not None else default
 
 
 def _event_time(event: Event) -> dt.datetime:
-    return event.time if event.time.tzinfo else event.time.replace(tzinfo=dt.UTC)
+    return _aware(event.time)
 
 
 def age_band(applicant_type: str | None, id_number: str | None, on: dt.date) -> str | None:
@@ -73,17 +100,13 @@ def age_band(applicant_type: str | None, id_number: str | None, on: dt.date) -> 
     return next(band for limit, band in AGE_BANDS if age < limit)
 
 
-def _applicant(session: Session, data: Mapping[str, Any], at: dt.datetime) -> Row:
+def _applicant(session: Session, applicant: Applicant | DispatchedApplicant | None, at: dt.datetime) -> Row:
     """The applicant as the warehouse keeps them: type, age band and division, never their identity."""
-    applicant = data.get("applicant")
-    if not isinstance(applicant, Mapping):
+    if applicant is None:
         return {}
-    kind = applicant.get("type")
-    number = applicant.get("uscc") or applicant.get("id_number")
-    number = number.strip().upper() if isinstance(number, str) else None
-    out: Row = {}
-    if kind in ("person", "entity"):
-        out["applicant_type"] = kind
+    kind = applicant.type
+    number = applicant.number.strip().upper() if applicant.number else None
+    out: Row = {"applicant_type": kind}
     division = dims.division_of(kind, number)
     if division:
         dims.ensure_division(session, division)
@@ -94,37 +117,38 @@ def _applicant(session: Session, data: Mapping[str, Any], at: dt.datetime) -> Ro
     return out
 
 
-def _item(session: Session, data: Mapping[str, Any]) -> Row:
+def _item(
+    session: Session,
+    *,
+    code: str | None,
+    name: str | None,
+    department: str | None = None,
+    version: int | None = None,
+) -> Row:
     out: Row = {}
-    given = data.get("item")
-    item: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
-    code = data.get("item_code") or item.get("code")
-    if isinstance(code, str) and code:
+    if code:
         out["item_code"] = code
-        version = data.get("item_version")
-        department = data.get("department_code")
-        dims.ensure_item(
-            session,
-            code=code,
-            name=data.get("item_name") or item.get("name"),
-            department_code=department if isinstance(department, str) else None,
-            version=version if isinstance(version, int) else None,
-        )
-        if isinstance(version, int):
+        dims.ensure_item(session, code=code, name=name, department_code=department, version=version)
+        if version is not None:
             out["item_version"] = version
-    department = data.get("department_code")
-    if isinstance(department, str) and department:
+    if department:
         out["department_code"] = department
         dims.ensure_department(session, department)
     return out
 
 
-def _due(row: Row, data: Mapping[str, Any], at: dt.datetime) -> Row:
+def _parties_item(
+    session: Session, data: _Parties, *, department: str | None = None, version: int | None = None
+) -> Row:
+    code = data.item_code or (data.item.code if data.item is not None else None)
+    return _item(session, code=code, name=data.item_name, department=department, version=version)
+
+
+def _due(row: Row, due: dt.datetime | None, at: dt.datetime) -> Row:
     """The latest due time told (a resumed clock moves it): the newest event's wins."""
-    due = data.get("due_at")
-    if not isinstance(due, str) or (row.get("due_as_of") is not None and row["due_as_of"] > at):
+    if due is None or (row.get("due_as_of") is not None and row["due_as_of"] > at):
         return {}
-    return {"due_at": _time(due, at), "due_as_of": at}
+    return {"due_at": _aware(due), "due_as_of": at}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -132,65 +156,70 @@ def _due(row: Row, data: Mapping[str, Any], at: dt.datetime) -> Row:
 
 
 def _submitted(session: Session, row: Row, event: Event, rows: CaseRows) -> Row:
-    data, at = event.data, _time(event.data.get("submitted_at"), _event_time(event))
-    out = {**_item(session, data), **_applicant(session, data, at), "submitted_at": at, **_due(row, data, at)}
-    if isinstance(data.get("channel"), str):
-        out["channel"] = data["channel"]
-    if isinstance(data.get("committed_days"), int):
-        out["committed_days"] = data["committed_days"]
+    data = CaseSubmitted.of(event)
+    at = _time(data.submitted_at, _event_time(event))
+    item = _parties_item(session, data, department=data.department_code, version=data.item_version)
+    out = {**item, **_applicant(session, data.applicant, at), "submitted_at": at, **_due(row, data.due_at, at)}
+    if data.channel is not None:
+        out["channel"] = data.channel
+    if data.committed_days is not None:
+        out["committed_days"] = data.committed_days
     return out
 
 
 def _accepted(session: Session, row: Row, event: Event, rows: CaseRows) -> Row:
-    at = _event_time(event)
+    data, at = CaseAccepted.of(event), _event_time(event)
     return {
-        **_fill(row, _item(session, event.data)),
-        **_fill(row, _applicant(session, event.data, at)),
+        **_fill(row, _parties_item(session, data)),
+        **_fill(row, _applicant(session, data.applicant, at)),
         "accepted_at": at,
     }
 
 
 def _rejected(session: Session, row: Row, event: Event, rows: CaseRows) -> Row:
-    at = _event_time(event)
-    out = {**_fill(row, _item(session, event.data)), **_fill(row, _applicant(session, event.data, at))}
+    data, at = CaseRejected.of(event), _event_time(event)
+    out = {**_fill(row, _parties_item(session, data)), **_fill(row, _applicant(session, data.applicant, at))}
     return {**out, "rejected_at": at, "outcome": "rejected"}
 
 
 def _dispatched(session: Session, row: Row, event: Event, rows: CaseRows) -> Row:
-    data, at = event.data, _event_time(event)
-    out: Row = {**_item(session, data), **_fill(row, _applicant(session, data, at)), "dispatched_at": at}
-    out["instant_allowed"] = bool(data.get("instant_approval"))
-    if isinstance(data.get("committed_days"), int):
-        out["committed_days"] = data["committed_days"]
-    return {**out, **_due(row, data, at)}
+    data, at = CaseDispatched.of(event), _event_time(event)
+    item = _item(
+        session, code=data.item_code, name=data.item_name, department=data.department_code, version=data.item_version
+    )
+    out: Row = {**item, **_fill(row, _applicant(session, data.applicant, at)), "dispatched_at": at}
+    out["instant_allowed"] = data.instant_approval
+    if data.committed_days is not None:
+        out["committed_days"] = data.committed_days
+    return {**out, **_due(row, data.due_at, at)}
 
 
 def _supplement_requested(session: Session, row: Row, event: Event, rows: CaseRows) -> Row:
-    at = _event_time(event)
-    materials = [m for m in event.data.get("materials") or [] if isinstance(m, Mapping) and m.get("code")]
-    item = _item(session, event.data)
+    data, at = CaseSupplementRequested.of(event), _event_time(event)
+    materials = [m for m in data.materials if isinstance(m, RequestedMaterial) and m.code]
+    item = _parties_item(session, data)
     if item.get("item_code"):
-        dims.ensure_materials(session, item["item_code"], [dict(m) for m in materials])
+        dims.ensure_materials(session, item["item_code"], [m.model_dump(mode="json") for m in materials])
     for m in materials:
         rows.add_supplement(
             {
                 "slot": rows.slot,
                 "case_no": rows.case_no,
                 "requested_at": at,
-                "material_code": str(m["code"])[:64],
-                "material_name": str(m.get("name") or m["code"])[:200],
+                "material_code": m.code[:64],
+                "material_name": (m.name or m.code)[:200],
                 "supplied_at": None,
             }
         )
     # A resume told before this request (another order of delivery) belongs to it if it came later.
-    return {**_fill(row, item), **_fill(row, _applicant(session, event.data, at))}
+    return {**_fill(row, item), **_fill(row, _applicant(session, data.applicant, at))}
 
 
 def _clock_changed(session: Session, row: Row, event: Event, rows: CaseRows) -> Row:
-    data, at = event.data, _event_time(event)
-    if not data.get("paused") and not data.get("stopped"):
+    data, at = CaseClockChanged.of(event), _event_time(event)
+    if not data.paused and not data.stopped:
         rows.add_resume(at)
-    return _due(row, data, at) if data.get("due_at") else {}
+    return _due(row, data.due_at, at)
 
 
 def supplied(requests: list[dt.datetime], resumes: list[dt.datetime]) -> dict[dt.datetime, dt.datetime | None]:
@@ -206,21 +235,26 @@ def supplied(requests: list[dt.datetime], resumes: list[dt.datetime]) -> dict[dt
 
 
 def _step(session: Session, row: Row, event: Event, rows: CaseRows) -> Row:
-    data = event.data
-    department = data.get("department_code")
-    if not isinstance(department, str) or not isinstance(data.get("step_no"), int):
+    data: CaseStepCompleted | CaseSentBack
+    if event.type == EventTypes.CASE_SENT_BACK:
+        data = CaseSentBack.of(event)
+        action, label = "sent_back", None
+    else:
+        data = CaseStepCompleted.of(event)
+        action, label = (data.action or "done")[:16], data.step_label
+    department = data.department_code
+    if department is None or data.step_no is None:
         return {}
-    sent_back = event.type == EventTypes.CASE_SENT_BACK
     rows.add_step(
         {
             "slot": rows.slot,
             "case_no": rows.case_no,
             "department_code": department,
-            "step_no": data["step_no"],
-            "left_at": _time(data.get("at"), _event_time(event)),
-            "step": str(data.get("step") or "")[:64],
-            "step_label": (str(data["step_label"])[:100] if data.get("step_label") else None),
-            "action": "sent_back" if sent_back else str(data.get("action") or "done")[:16],
+            "step_no": data.step_no,
+            "left_at": _time(data.at, _event_time(event)),
+            "step": (data.step or "")[:64],
+            "step_label": label[:100] if label else None,
+            "action": action,
             "entered_at": None,
             "waiting_days": None,
         }
@@ -229,39 +263,46 @@ def _step(session: Session, row: Row, event: Event, rows: CaseRows) -> Row:
     return {}
 
 
-def _approved(session: Session, row: Row, event: Event, rows: CaseRows) -> Row:
-    data = event.data
-    out: Row = {**_fill(row, _item(session, data)), **_fill(row, _applicant(session, data, _event_time(event)))}
-    out["decided_at"] = _time(data.get("decided_at"), _event_time(event))
-    out["outcome"] = "approved"
-    out["instant"] = bool(data.get("automated"))
+def _decided(session: Session, row: Row, data: CaseApproved | CaseDenied, event: Event) -> Row:
+    out: Row = {
+        **_fill(row, _parties_item(session, data, department=data.department_code)),
+        **_fill(row, _applicant(session, data.applicant, _event_time(event))),
+    }
+    out["decided_at"] = _time(data.decided_at, _event_time(event))
+    out["instant"] = data.automated
     return out
 
 
+def _approved(session: Session, row: Row, event: Event, rows: CaseRows) -> Row:
+    return {**_decided(session, row, CaseApproved.of(event), event), "outcome": "approved"}
+
+
 def _denied(session: Session, row: Row, event: Event, rows: CaseRows) -> Row:
-    out = _approved(session, row, event, rows)
+    out = _decided(session, row, CaseDenied.of(event), event)
     # A denial ends the case (办结); service-management sends no gov.case.concluded for it.
-    return {**out, "outcome": "denied", "instant": bool(event.data.get("automated")), "concluded_at": out["decided_at"]}
+    return {**out, "outcome": "denied", "concluded_at": out["decided_at"]}
 
 
 def _concluded(session: Session, row: Row, event: Event, rows: CaseRows) -> Row:
-    data = event.data
-    out: Row = {"concluded_at": _time(data.get("concluded_at"), _event_time(event))}
-    if data.get("license_no"):
-        out["license_no"] = str(data["license_no"])[:64]
-    return {**_fill(row, _item(session, data)), **_fill(row, _applicant(session, data, _event_time(event))), **out}
+    data = CaseConcluded.of(event)
+    out: Row = {"concluded_at": _time(data.concluded_at, _event_time(event))}
+    if data.license_no:
+        out["license_no"] = data.license_no[:64]
+    return {
+        **_fill(row, _parties_item(session, data)),
+        **_fill(row, _applicant(session, data.applicant, _event_time(event))),
+        **out,
+    }
 
 
 def _evaluated(session: Session, row: Row, event: Event, rows: CaseRows) -> Row:
-    rating = event.data.get("rating")
-    if not isinstance(rating, int) or not 1 <= rating <= 5:
-        return {}
-    return {"rating": rating, "evaluated_at": _time(event.data.get("evaluated_at"), _event_time(event))}
+    data = CaseEvaluated.of(event)
+    return {"rating": data.rating, "evaluated_at": _time(data.evaluated_at, _event_time(event))}
 
 
 def _time_warning(session: Session, row: Row, event: Event, rows: CaseRows) -> Row:
-    level = event.data.get("level")
-    return {"red": True, "yellow": True} if level == "red" else {"yellow": True} if level == "yellow" else {}
+    level = CaseTimeWarning.of(event).level
+    return {"red": True, "yellow": True} if level == "red" else {"yellow": True}
 
 
 def _escalated(session: Session, row: Row, event: Event, rows: CaseRows) -> Row:
@@ -290,12 +331,9 @@ CASE_APPLIERS: dict[str, Callable[[Session, Row, Event, CaseRows], Row]] = {
     CASE_ESCALATED: _escalated,
 }
 
-LICENSE_EVENTS = (
-    EventTypes.LICENSE_ISSUED,
-    EventTypes.LICENSE_REVOKED,
-    EventTypes.LICENSE_CANCELLED,
-    EventTypes.LICENSE_EXPIRED,
-)
+LICENSE_EVENTS: dict[str, type[LicenseIssued | LicenseRevoked | LicenseCancelled | LicenseExpired]] = {
+    m.TYPE: m for m in (LicenseIssued, LicenseRevoked, LicenseCancelled, LicenseExpired)
+}
 HANDLED = (*CASE_APPLIERS, *LICENSE_EVENTS)
 
 
@@ -532,22 +570,23 @@ def _load_rows(session: Session, slot: int, cases: dict[str, CaseRows]) -> None:
 _DEFAULTS: Row = {"instant": False, "yellow": False, "red": False, "escalated": False, "supplements": 0}
 
 
-def _case_no(event: Event) -> str | None:
-    case_no = event.data.get("case_no")
-    if event.type not in CASE_APPLIERS or not isinstance(case_no, str) or not case_no:
+def _case_event(event: Event) -> CaseEvent | None:
+    """The event's data, for a type the warehouse folds into a case's row and naming its case."""
+    if event.type not in CASE_APPLIERS:
         return None
-    return case_no[:32]
+    data = EVENT_MODELS[event.type].of(event)
+    return data if isinstance(data, CaseEvent) and data.case_no else None
 
 
 def apply_case_events(session: Session, events: Sequence[Event], slot: int, pseudonyms: Pseudonyms) -> None:
     """A batch of case events into the slot: the events folded per case in memory (in their order),
     every derived figure computed once per case, then one write per table for the whole batch and the
     summaries' summed changes. The same rows as the events one by one, in any grouping."""
-    by_case: dict[str, list[Event]] = {}
+    by_case: dict[str, list[tuple[Event, CaseEvent]]] = {}
     for event in events:
-        case_no = _case_no(event)
-        if case_no is not None:
-            by_case.setdefault(case_no, []).append(event)
+        data = _case_event(event)
+        if data is not None:
+            by_case.setdefault(data.case_no[:32], []).append((event, data))
     if not by_case:
         return
     loaded = _load_cases(session, slot, sorted(by_case))
@@ -556,10 +595,10 @@ def apply_case_events(session: Session, events: Sequence[Event], slot: int, pseu
         old = loaded.get(case_no)
         rows = CaseRows(slot, case_no)
         current = dict(old) if old else {"slot": slot, "case_no": case_no, **_DEFAULTS}
-        for event in by_case[case_no]:
+        for event, data in by_case[case_no]:
             changes = CASE_APPLIERS[event.type](session, current, event, rows)
             if current.get("applicant_key") is None:
-                key = pseudonyms.of_applicant(event.data.get("applicant"))
+                key = pseudonyms.of_applicant(getattr(data, "applicant", None))
                 if key is not None:
                     changes["applicant_key"] = key
             current = {**current, **changes}
@@ -632,26 +671,29 @@ def _rows_matter(old: Row | None, current: Row, rows: CaseRows) -> bool:
 
 
 def apply_license_event(session: Session, event: Event, slot: int) -> None:
-    data, at = event.data, _event_time(event)
-    number = data.get("license_no")
-    if not isinstance(number, str) or not number:
+    data, at = LICENSE_EVENTS[event.type].of(event), _event_time(event)
+    if not data.license_no:
         return
-    values: Row = {"slot": slot, "license_no": number[:64]}
-    for key in ("license_type", "case_no", "holder_type"):
-        if isinstance(data.get(key), str):
-            values[key] = data[key][:64]
-    division = dims.division_of(data.get("holder_type"), data.get("holder_id_number"))
+    values: Row = {"slot": slot, "license_no": data.license_no[:64]}
+    for key, value in (
+        ("license_type", data.license_type),
+        ("case_no", data.case_no),
+        ("holder_type", data.holder_type),
+    ):
+        if value is not None:
+            values[key] = value[:64]
+    division = dims.division_of(data.holder_type, data.holder_id_number)
     if division:
         values["division_code"] = division
-    if event.type == EventTypes.LICENSE_ISSUED:
-        values["issued_at"] = _time(data.get("issued_at"), at)
-        values["valid_until"] = _time(data["valid_until"], at) if data.get("valid_until") else None
+    if isinstance(data, LicenseIssued):
+        values["issued_at"] = _time(data.issued_at, at)
+        values["valid_until"] = _aware(data.valid_until) if data.valid_until else None
         update_values = {k: v for k, v in values.items() if k not in ("slot", "license_no")}
         upsert(session, license_fact, {**values, "status": "valid"}, key=["slot", "license_no"], update=update_values)
         return
-    status = str(data.get("status") or event.type.rsplit(".", 1)[-1])[:16]
+    status = (data.status or event.type.rsplit(".", 1)[-1])[:16]
     changed = {**{k: v for k, v in values.items() if k not in ("slot", "license_no")}, "status": status}
-    changed["status_at"] = _time(data.get("at"), at)
+    changed["status_at"] = _time(data.at, at)
     upsert(session, license_fact, {**values, **changed}, key=["slot", "license_no"], update=changed)
 
 

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping
-from typing import Any
 
 from data_sharing.audit.chain import load_or_create_key
 from data_sharing.settings import Settings
+from gov_common.contracts.events import Applicant, DispatchedApplicant
 
 # Domain separation: a key derived from another secret (the audit-chain key) is never that secret.
 DERIVATION = b"gov.warehouse.applicant-key.v1"
@@ -28,12 +27,10 @@ class Pseudonyms:
         normalised = number.strip().upper()
         return hmac.new(self._key, normalised.encode("ascii", "replace"), hashlib.sha256).hexdigest()[:KEY_CHARS]
 
-    def of_applicant(self, applicant: Any) -> str | None:
+    def of_applicant(self, applicant: Applicant | DispatchedApplicant | None) -> str | None:
         """The key of an event's `applicant` (a person's ID number or an entity's USCC), or None."""
-        if not isinstance(applicant, Mapping):
-            return None
-        number = applicant.get("uscc") or applicant.get("id_number")
-        if not isinstance(number, str) or not number.strip():
+        number = applicant.number if applicant is not None else None
+        if not number or not number.strip():
             return None
         return self.of(number)
 

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from pydantic import ValidationError
 from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
 
@@ -23,6 +24,7 @@ from data_sharing.warehouse.pseudonym import Pseudonyms
 from data_sharing.warehouse.upsert import insert_ignore
 from gov_common.bus import Bus, Message
 from gov_common.bus.base import TopicMissing
+from gov_common.contracts.events import TypedEvent, parse, refusal
 from gov_common.db import Database, utcnow
 from gov_common.events import Event, EventFormatError, Topics
 
@@ -75,8 +77,14 @@ def _decode(messages: list[Message]) -> list[Event]:
             event = Event.decode(message.value)
         except EventFormatError:
             continue
-        if event.type in facts.HANDLED:
-            events.append(event)
+        if event.type not in facts.HANDLED:
+            continue
+        try:
+            data = parse(event)
+        except ValidationError as exc:  # refused by the live consumer too (dead-lettered): not a fact
+            log.warning("warehouse rebuild: %s %s skipped: %s", event.type, event.id, refusal(exc))
+            continue
+        events.append(event if data is None else TypedEvent.carrying(event, data))
     return events
 
 

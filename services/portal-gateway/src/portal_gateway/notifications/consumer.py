@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from gov_common.contracts.events import EVENT_MODELS, CaseParties, EventData, LicenseEvent
 from gov_common.db import dialect_insert, utcnow
-from gov_common.events import Event, EventTypes, Topics
+from gov_common.events import Event, Topics
 from gov_common.messaging import BatchHandler, Handler
 from portal_gateway.notifications import texts
 from portal_gateway.notifications.models import Notification
@@ -22,13 +23,6 @@ from portal_gateway.notifications.models import Notification
 log = logging.getLogger("portal_gateway.notifications")
 
 TOPICS = [Topics.CASE, Topics.LICENSE]
-_LICENSE_EVENTS = {
-    EventTypes.LICENSE_ISSUED,
-    EventTypes.LICENSE_REVOKED,
-    EventTypes.LICENSE_CANCELLED,
-    EventTypes.LICENSE_EXPIRED,
-    EventTypes.LICENSE_EXPIRING,
-}
 
 
 @dataclass(frozen=True)
@@ -37,20 +31,15 @@ class Recipient:
     id_number: str  # resident ID number or unified social credit code
 
 
-def recipient_of(event_type: str, data: Mapping[str, Any]) -> Recipient | None:
+def recipient_of(data: EventData) -> Recipient | None:
     """Whom the event concerns: a case's applicant, or a licence's holder."""
-    if event_type in _LICENSE_EVENTS:
-        number = data.get("holder_id_number")
-        kind = data.get("holder_type") or "person"
+    if isinstance(data, LicenseEvent):
+        number, kind = data.holder_id_number, data.holder_type or "person"
+    elif isinstance(data, CaseParties) and data.applicant is not None:
+        number, kind = data.applicant.number, data.applicant.type
     else:
-        applicant = data.get("applicant")
-        if not isinstance(applicant, Mapping):
-            return None
-        number = applicant.get("uscc") or applicant.get("id_number")
-        kind = applicant.get("type") or ("entity" if applicant.get("uscc") else "person")
-    if not isinstance(number, str) or kind not in ("person", "entity"):
         return None
-    number = number.strip().upper()
+    number = (number or "").strip().upper()
     if not number or len(number) > 18:  # both identities have 18 characters
         return None
     return Recipient(type=kind, id_number=number)
@@ -58,8 +47,9 @@ def recipient_of(event_type: str, data: Mapping[str, Any]) -> Recipient | None:
 
 def _row(event: Event) -> dict[str, Any] | None:
     """The notification an event makes, as a row of `notifications`; None when it names nobody."""
-    text = texts.compose(event.type, event.data)
-    recipient = recipient_of(event.type, event.data)
+    data = EVENT_MODELS[event.type].of(event)
+    text = texts.compose(data)
+    recipient = recipient_of(data)
     if text is None or recipient is None:
         # An event from before the applicant's identity travelled with it: nobody to notify.
         log.warning("event %s (%s of %s) names no applicant; no notification", event.id, event.type, event.subject)

@@ -1,17 +1,32 @@
 """What an event tells the applicant: the kind of notification, its title and its body in Chinese.
 
-Pure functions of the event's type and data, so that each text is unit-tested; an event lacking
-what a text needs falls back to what it has (an item code for a missing name) rather than failing.
+Pure functions of the event's data (its model, gov_common.contracts.events), so that each text is
+unit-tested; an event lacking an optional field a text uses falls back to what it has (an item code for
+a missing name) rather than failing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from gov_common.contracts.events import (
+    CaseAccepted,
+    CaseApproved,
+    CaseConcluded,
+    CaseDenied,
+    CaseParties,
+    CaseRejected,
+    CaseSupplementRequested,
+    EventData,
+    LicenseEnded,
+    LicenseEvent,
+    LicenseExpiring,
+    LicenseIssued,
+)
 from gov_common.events import EventTypes
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -48,19 +63,16 @@ class Text:
     item_code: str | None = None  # an item to apply for (the renewal item of an expiring licence)
 
 
-def _str(data: Mapping[str, Any], key: str) -> str:
-    value = data.get(key)
-    return value.strip() if isinstance(value, str) else ""
+def _str(value: str | None) -> str:
+    return value.strip() if value else ""
 
 
-def _item(data: Mapping[str, Any]) -> str:
-    item = data.get("item")
-    name = _str(item, "name") if isinstance(item, Mapping) else ""
-    return name or _str(data, "item_name") or _str(data, "item_code") or "政务服务事项"
+def _item(data: CaseParties) -> str:
+    return _str(data.item_name) or _str(data.item_code) or "政务服务事项"
 
 
-def _case(data: Mapping[str, Any]) -> str:
-    return f"您申请的「{_item(data)}」（办件编号 {_str(data, 'case_no')}）"
+def _case(data: CaseParties) -> str:
+    return f"您申请的「{_item(data)}」（办件编号 {_str(data.case_no)}）"
 
 
 def _sentence(label: str, value: str) -> str:
@@ -70,15 +82,13 @@ def _sentence(label: str, value: str) -> str:
     return f"{label}：{value.rstrip('。.')}。"
 
 
-def _license(data: Mapping[str, Any]) -> str:
-    name = _str(data, "license_name") or _str(data, "license_type") or "电子证照"
-    return f"您的电子证照「{name}」（证照编号 {_str(data, 'license_no')}）"
+def _license(data: LicenseEvent) -> str:
+    name = _str(data.license_name) or _str(data.license_type) or "电子证照"
+    return f"您的电子证照「{name}」（证照编号 {_str(data.license_no)}）"
 
 
-def _date(value: str) -> str:
-    try:
-        moment = dt.datetime.fromisoformat(value)
-    except ValueError:
+def _date(moment: dt.datetime | None) -> str:
+    if moment is None:
         return ""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
@@ -86,92 +96,84 @@ def _date(value: str) -> str:
     return f"{local.year}年{local.month}月{local.day}日"
 
 
-def accepted(data: Mapping[str, Any]) -> Text:
+def accepted(data: CaseAccepted) -> Text:
     return Text(
         Kinds.ACCEPTED,
         "办件已受理",
         f"{_case(data)}已受理，正在办理中。您可以在“我的办件”中查看办理进度。",
-        case_no=_str(data, "case_no"),
+        case_no=_str(data.case_no),
     )
 
 
-def supplement_requested(data: Mapping[str, Any]) -> Text:
-    materials = data.get("materials")
-    names = []
-    if isinstance(materials, list):
-        for material in materials:
-            if isinstance(material, Mapping):
-                names.append(_str(material, "name") or _str(material, "code"))
-            elif isinstance(material, str):
-                names.append(material.strip())
+def supplement_requested(data: CaseSupplementRequested) -> Text:
+    names = [_str(m) if isinstance(m, str) else _str(m.name) or _str(m.code) for m in data.materials]
     listed = "、".join(n for n in names if n)
     body = f"{_case(data)}需要补正材料，办理时限暂停计算。"
-    body += _sentence("请补正", listed) + _sentence("补正说明", _str(data, "reason"))
+    body += _sentence("请补正", listed) + _sentence("补正说明", _str(data.reason))
     body += "请在办件详情中提交补正材料。"
-    return Text(Kinds.SUPPLEMENT_REQUESTED, "请补正材料", body, case_no=_str(data, "case_no"))
+    return Text(Kinds.SUPPLEMENT_REQUESTED, "请补正材料", body, case_no=_str(data.case_no))
 
 
-def rejected(data: Mapping[str, Any]) -> Text:
-    body = f"{_case(data)}不予受理。" + _sentence("理由", _str(data, "reason"))
-    return Text(Kinds.REJECTED, "办件不予受理", body, case_no=_str(data, "case_no"))
+def rejected(data: CaseRejected) -> Text:
+    body = f"{_case(data)}不予受理。" + _sentence("理由", _str(data.reason))
+    return Text(Kinds.REJECTED, "办件不予受理", body, case_no=_str(data.case_no))
 
 
-def approved(data: Mapping[str, Any]) -> Text:
-    if data.get("automated") is True:
+def approved(data: CaseApproved) -> Text:
+    if data.automated:
         title, how = "申请已秒批通过", "经系统自动审批（秒批），准予许可。"
     else:
         title, how = "审批通过", "已审批通过，准予许可。"
-    body = f"{_case(data)}{how}" + _sentence("审批意见", _str(data, "opinion"))
-    if isinstance(data.get("license"), Mapping):
+    body = f"{_case(data)}{how}" + _sentence("审批意见", _str(data.opinion))
+    if data.license is not None:
         body += "电子证照签发后将另行通知您。"
-    return Text(Kinds.APPROVED, title, body, case_no=_str(data, "case_no"))
+    return Text(Kinds.APPROVED, title, body, case_no=_str(data.case_no))
 
 
-def denied(data: Mapping[str, Any]) -> Text:
-    body = f"{_case(data)}审批未通过，不予许可，办件已办结。" + _sentence("审批意见", _str(data, "opinion"))
-    return Text(Kinds.DENIED, "不予许可", body, case_no=_str(data, "case_no"))
+def denied(data: CaseDenied) -> Text:
+    body = f"{_case(data)}审批未通过，不予许可，办件已办结。" + _sentence("审批意见", _str(data.opinion))
+    return Text(Kinds.DENIED, "不予许可", body, case_no=_str(data.case_no))
 
 
-def concluded(data: Mapping[str, Any]) -> Text:
-    license_no = _str(data, "license_no") or None
+def concluded(data: CaseConcluded) -> Text:
+    license_no = _str(data.license_no) or None
     body = f"{_case(data)}已办结。"
     if license_no:
         body += f"电子证照编号 {license_no}，可在“我的证照”中查看。"
     body += "欢迎您对本次服务进行评价（好差评）。"
-    return Text(Kinds.CONCLUDED, "办件已办结", body, case_no=_str(data, "case_no"), license_no=license_no)
+    return Text(Kinds.CONCLUDED, "办件已办结", body, case_no=_str(data.case_no), license_no=license_no)
 
 
-def license_issued(data: Mapping[str, Any]) -> Text:
+def license_issued(data: LicenseIssued) -> Text:
     body = f"{_license(data)}已签发，可在“我的证照”中查看、亮证和用证。"
-    valid_until = _date(_str(data, "valid_until"))
+    valid_until = _date(data.valid_until)
     body += f"有效期至{valid_until}。" if valid_until else "长期有效。"
     return Text(
         Kinds.LICENSE_ISSUED,
         "电子证照已签发",
         body,
-        case_no=_str(data, "case_no") or None,
-        license_no=_str(data, "license_no"),
+        case_no=_str(data.case_no) or None,
+        license_no=_str(data.license_no),
     )
 
 
-def _license_changed(kind: str, title: str, verb: str) -> Callable[[Mapping[str, Any]], Text]:
-    def compose(data: Mapping[str, Any]) -> Text:
-        body = f"{_license(data)}{verb}，不能再用于亮证和用证。" + _sentence("原因", _str(data, "reason"))
-        return Text(kind, title, body, case_no=_str(data, "case_no") or None, license_no=_str(data, "license_no"))
+def _license_changed(kind: str, title: str, verb: str) -> Callable[[LicenseEnded], Text]:
+    def compose(data: LicenseEnded) -> Text:
+        body = f"{_license(data)}{verb}，不能再用于亮证和用证。" + _sentence("原因", _str(data.reason))
+        return Text(kind, title, body, case_no=_str(data.case_no) or None, license_no=_str(data.license_no))
 
     return compose
 
 
-def license_expiring(data: Mapping[str, Any]) -> Text:
-    until = _date(_str(data, "valid_until"))
-    days = data.get("days_left")
-    left = f"（还有 {days} 天）" if isinstance(days, int) and not isinstance(days, bool) and days >= 0 else ""
+def license_expiring(data: LicenseExpiring) -> Text:
+    until = _date(data.valid_until)
+    days = data.days_left
+    left = f"（还有 {days} 天）" if days is not None and days >= 0 else ""
     body = f"{_license(data)}将于{until or '近期'}到期{left}。"
-    renewal = data.get("renewal_item")
-    item_code = _str(renewal, "code") if isinstance(renewal, Mapping) else ""
-    if item_code:
-        name = _str(renewal, "name") if isinstance(renewal, Mapping) else ""
-        body += f"请及时办理「{name or item_code}」，以免影响使用。"
+    renewal = data.renewal_item
+    item_code = _str(renewal.code) if renewal is not None else ""
+    if renewal is not None and item_code:
+        body += f"请及时办理「{_str(renewal.name) or item_code}」，以免影响使用。"
     else:
         body += "请及时到发证部门办理延续手续。"
     body += "如不需要此类提醒，可在“个性化服务设置”中关闭。"
@@ -179,12 +181,13 @@ def license_expiring(data: Mapping[str, Any]) -> Text:
         Kinds.LICENSE_EXPIRING,
         "电子证照即将到期",
         body,
-        license_no=_str(data, "license_no"),
+        license_no=_str(data.license_no),
         item_code=item_code or None,
     )
 
 
-COMPOSERS: dict[str, Callable[[Mapping[str, Any]], Text]] = {
+# Each event type that notifies its applicant or holder, to its text (of the model of that type's data).
+COMPOSERS: dict[str, Callable[[Any], Text]] = {
     EventTypes.CASE_ACCEPTED: accepted,
     EventTypes.CASE_SUPPLEMENT_REQUESTED: supplement_requested,
     EventTypes.CASE_REJECTED: rejected,
@@ -199,9 +202,9 @@ COMPOSERS: dict[str, Callable[[Mapping[str, Any]], Text]] = {
 }
 
 
-def compose(event_type: str, data: Mapping[str, Any]) -> Text | None:
-    """The notification an event of this type makes, or None for a type that notifies nobody."""
-    composer = COMPOSERS.get(event_type)
+def compose(data: EventData) -> Text | None:
+    """The notification an event's data makes, or None for a type that notifies nobody."""
+    composer = COMPOSERS.get(data.TYPE)
     return composer(data) if composer is not None else None
 
 

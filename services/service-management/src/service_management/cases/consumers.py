@@ -10,6 +10,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from gov_common.contracts.events import (
+    CaseApproved,
+    CaseDenied,
+    CaseSentBack,
+    CaseStepCompleted,
+    LicenseIssued,
+)
 from gov_common.db import utcnow
 from gov_common.events import Event, EventTypes
 from service_management.cases.endings import conclude, ended
@@ -44,35 +51,37 @@ def _one_write(handle: Decision) -> Decision:
 
 @_one_write
 def record_approval(session: Session, ports: Ports, event: Event) -> None:
-    case = load_case(session, event.data["case_no"], for_update=True, timeline=False, workflow=True)
+    approval = CaseApproved.of(event)
+    case = load_case(session, approval.case_no, for_update=True, timeline=False, workflow=True)
     if case is None:
         return
     now = utcnow()
     if case.status != Status.DISPATCHED:
         # The licence overtook this approval and implied it; keep what only the approval carries.
         if case.status in (Status.APPROVED, Status.CONCLUDED) and case.opinion is None:
-            case.opinion = event.data.get("opinion")
-            if event.data.get("automated") and not case.instant_approved:
+            case.opinion = approval.opinion
+            if approval.automated and not case.instant_approved:
                 case.instant_approved = True
-                rules.record_automated_approval(session, case=case, data=event.data, now=now)
+                rules.record_automated_approval(session, case=case, approval=approval, now=now)
         return
-    actor = "instant approval" if event.data.get("automated") else event.data.get("decided_by", "reviewer")
-    step(case, Status.APPROVED, actor=actor, note=event.data.get("opinion"), at=now)
-    case.opinion = event.data.get("opinion")
-    if event.data.get("automated"):
+    actor = "instant approval" if approval.automated else approval.decided_by or "reviewer"
+    step(case, Status.APPROVED, actor=actor, note=approval.opinion, at=now)
+    case.opinion = approval.opinion
+    if approval.automated:
         case.instant_approved = True
-        rules.record_automated_approval(session, case=case, data=event.data, now=now)
-    _decided(session, ports, case, {"decision": "approve", "licence_expected": bool(event.data.get("license"))}, now)
+        rules.record_automated_approval(session, case=case, approval=approval, now=now)
+    _decided(session, ports, case, {"decision": "approve", "licence_expected": approval.license is not None}, now)
 
 
 @_one_write
 def record_denial(session: Session, ports: Ports, event: Event) -> None:
-    case = load_case(session, event.data["case_no"], for_update=True, timeline=False, workflow=True)
+    denial = CaseDenied.of(event)
+    case = load_case(session, denial.case_no, for_update=True, timeline=False, workflow=True)
     if case is None or case.status in TERMINAL:
         return
     now = utcnow()
-    case.opinion = event.data.get("opinion")
-    step(case, Status.DENIED, actor=event.data.get("decided_by", "reviewer"), note=case.opinion, at=now)
+    case.opinion = denial.opinion
+    step(case, Status.DENIED, actor=denial.decided_by or "reviewer", note=case.opinion, at=now)
     case.concluded_at = now
     _decided(session, ports, case, {"decision": "deny"}, now)
     ended(session, case, load_calendar(session), now)
@@ -81,11 +90,14 @@ def record_denial(session: Session, ports: Ports, event: Event) -> None:
 
 @_one_write
 def record_license(session: Session, ports: Ports, event: Event) -> None:
-    case = load_case(session, event.data["case_no"], for_update=True, timeline=False, workflow=True)
+    issued = LicenseIssued.of(event)
+    if issued.case_no is None:
+        return  # a licence registered in the library, not issued for a case
+    case = load_case(session, issued.case_no, for_update=True, timeline=False, workflow=True)
     if case is None or case.status in TERMINAL:
         return
     now = utcnow()
-    case.license_no = event.data["license_no"]
+    case.license_no = issued.license_no
     if case.status == Status.DISPATCHED:
         # The licence topic overtook the case topic; the approval is implied by the licence.
         step(case, Status.APPROVED, actor="department", note="approval implied by the issued licence", at=now)
@@ -102,34 +114,28 @@ def _decided(session: Session, ports: Ports, case: Case, data: dict[str, Any], n
 
 
 def record_progress(session: Session, event: Event) -> None:
-    case = load_case(session, event.data["case_no"], timeline=False)
+    progress: CaseStepCompleted | CaseSentBack
+    if event.type == EventTypes.CASE_SENT_BACK:
+        progress = CaseSentBack.of(event)
+        label = progress.step or ""
+        label, opinion = (f"{label} → {progress.to_step}" if progress.to_step else label), progress.reason
+    else:
+        progress = CaseStepCompleted.of(event)
+        label, opinion = progress.step_label or progress.step or "", progress.opinion
+    case = load_case(session, progress.case_no, timeline=False)
     if case is None:
         return
-    data = event.data
-    kind = "sent_back" if event.type == EventTypes.CASE_SENT_BACK else "step_completed"
-    label = data.get("step_label") or data.get("step") or ""
-    if kind == "sent_back" and data.get("to_step"):
-        label = f"{label} → {data['to_step']}"
+    at = progress.at
     session.add(
         CaseProgress(
             case_id=case.id,
-            kind=kind,
-            step=str(label)[:100],
-            by=str(data.get("by") or "department")[:100],
-            opinion=data.get("opinion") or data.get("reason"),
-            at=_parse_time(data.get("at")) or utcnow(),
+            kind="sent_back" if isinstance(progress, CaseSentBack) else "step_completed",
+            step=label[:100],
+            by=(progress.by or "department")[:100],
+            opinion=opinion,
+            at=(at if at.tzinfo else at.replace(tzinfo=dt.UTC)) if at is not None else utcnow(),
         )
     )
-
-
-def _parse_time(value: Any) -> dt.datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 def make_handlers(ports: Ports) -> dict[str, Callable[[Session, Event], None]]:

@@ -8,13 +8,19 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from gov_common.events import Event, EventTypes, Topics
+from gov_common.contracts.events import (
+    BundleBranch,
+    CaseDispatched,
+    DecisionTableRef,
+    DispatchedApplicant,
+    DispatchedMaterial,
+    LicenseKind,
+)
 from gov_common.identity import age_on
-from gov_common.messaging import emit
 from gov_common.workdays import WorkCalendar
 from service_management.cases.materials import case_materials
 from service_management.cases.timeline import Status, step
-from service_management.events import SOURCE
+from service_management.events import emit_event
 from service_management.models import (
     BundleApplication,
     Case,
@@ -55,45 +61,40 @@ def dispatch(
     if age is not None:
         applicant_facts["age"] = age
     log.info("case %s dispatched to %s (instant approval allowed: %s)", case.case_no, item.department_code, instant)
-    emit(
+    emit_event(
         session,
-        Topics.CASE,
-        Event.new(
-            type=EventTypes.CASE_DISPATCHED,
-            source=SOURCE,
-            subject=case.case_no,
-            data={
-                "case_no": case.case_no,
-                "item_code": item.code,
-                "item_version": item.version,
-                "item_name": item.name,
-                "department_code": item.department_code,
-                "applicant": {
-                    "sub": case.applicant_sub,
-                    "type": case.applicant_type,
-                    "id_number": case.applicant_id_number,
-                    "name": case.applicant_name,
-                    "facts": applicant_facts,
-                },
-                "form": case.form,
-                "instant_approval": instant,
-                "rule": {"version": table.version, "graph": table.graph} if table else None,
-                "license": {"type": item.license_type, "name": item.license_name} if item.license_type else None,
-                "committed_days": item.committed_days,
-                "due_at": case.due_at.isoformat() if case.due_at else None,
-                "materials": [
-                    {
-                        "code": m.code,
-                        "name": m.name,
-                        "license_no": m.license_no,
-                        "file_id": m.file_id,
-                        "paper_received": m.paper_received,
-                        # who attached or confirmed it (a window clerk for paper)
-                        "provided_by": m.provided_by,
-                    }
-                    for m in materials
-                ],
-                "bundle": {"bundle_no": bundle.bundle_no, "branch": item.code} if bundle else None,
-            },
+        CaseDispatched(
+            case_no=case.case_no,
+            item_code=item.code,
+            item_version=item.version,
+            item_name=item.name,
+            department_code=item.department_code,
+            applicant=DispatchedApplicant(
+                sub=case.applicant_sub,
+                type="entity" if case.applicant_type == "entity" else "person",
+                id_number=case.applicant_id_number,
+                name=case.applicant_name,
+                facts=applicant_facts,
+            ),
+            form=case.form,
+            instant_approval=instant,
+            rule=DecisionTableRef(version=table.version, graph=table.graph) if table else None,
+            license=LicenseKind(type=item.license_type, name=item.license_name) if item.license_type else None,
+            committed_days=item.committed_days,
+            due_at=case.due_at,
+            materials=[
+                DispatchedMaterial(
+                    code=m.code,
+                    name=m.name,
+                    license_no=m.license_no,
+                    file_id=m.file_id,
+                    paper_received=m.paper_received,
+                    # who attached or confirmed it (a window clerk for paper)
+                    provided_by=m.provided_by,
+                )
+                for m in materials
+            ],
+            bundle=BundleBranch(bundle_no=bundle.bundle_no, branch=item.code) if bundle else None,
         ),
+        subject=case.case_no,
     )

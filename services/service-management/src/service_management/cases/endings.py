@@ -8,11 +8,10 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gov_common.events import Event, EventTypes, Topics, applicant_data
-from gov_common.messaging import emit
+from gov_common.contracts.events import Applicant, BundleCase, BundleConcluded, CaseConcluded, ItemRef
 from gov_common.workdays import WorkCalendar
 from service_management.cases.timeline import TERMINAL, Status, step
-from service_management.events import BUNDLE_CONCLUDED, SOURCE, emit_case_event
+from service_management.events import emit_event
 from service_management.models import (
     BundleApplication,
     Case,
@@ -29,25 +28,20 @@ def conclude(session: Session, case: Case, calendar: WorkCalendar, now: dt.datet
     step(case, Status.CONCLUDED, actor="system", note=f"licence {license_no}" if license_no else None, at=now)
     log.info("case %s concluded (licence %s)", case.case_no, license_no)
     item = session.get_one(Item, case.item_id)  # Part B (notifications): whose case, for what
-    emit(
+    emit_event(
         session,
-        Topics.CASE,
-        Event.new(
-            type=EventTypes.CASE_CONCLUDED,
-            source=SOURCE,
-            subject=case.case_no,
-            data={
-                "case_no": case.case_no,
-                "item_code": case.item_code,
-                "applicant_sub": case.applicant_sub,
-                "license_no": license_no,
-                "concluded_at": now.isoformat(),
-                "item": {"code": item.code, "name": item.name},
-                "applicant": applicant_data(
-                    type=case.applicant_type, id_number=case.applicant_id_number, name=case.applicant_name
-                ),
-            },
+        CaseConcluded(
+            case_no=case.case_no,
+            item_code=case.item_code,
+            applicant_sub=case.applicant_sub,
+            license_no=license_no,
+            concluded_at=now,
+            item=ItemRef(code=item.code, name=item.name),
+            applicant=Applicant.named(
+                type=case.applicant_type, number=case.applicant_id_number, name=case.applicant_name
+            ),
         ),
+        subject=case.case_no,
     )
     ended(session, case, calendar, now)
 
@@ -70,15 +64,14 @@ def _bundle_branch_ended(session: Session, case: Case, now: dt.datetime) -> None
         return
     bundle.status = "concluded"
     bundle.concluded_at = now
-    emit_case_event(
+    emit_event(
         session,
-        BUNDLE_CONCLUDED,
-        bundle.bundle_no,
-        {
-            "bundle_no": bundle.bundle_no,
-            "bundle_code": bundle.bundle_code,
-            "applicant_sub": bundle.applicant_sub,
-            "cases": [{"case_no": c.case_no, "item_code": c.item_code, "status": c.status} for c in branches],
-            "concluded_at": now.isoformat(),
-        },
+        BundleConcluded(
+            bundle_no=bundle.bundle_no,
+            bundle_code=bundle.bundle_code,
+            applicant_sub=bundle.applicant_sub,
+            cases=[BundleCase(case_no=c.case_no, item_code=c.item_code, status=c.status) for c in branches],
+            concluded_at=now,
+        ),
+        subject=bundle.bundle_no,
     )

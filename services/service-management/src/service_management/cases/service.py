@@ -17,9 +17,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from gov_common.auth import Principal, Roles
+from gov_common.contracts.events import Applicant, CaseAccepted, CaseRejected, CaseSubmitted, ItemRef
 from gov_common.db import utcnow
 from gov_common.errors import Forbidden, InvalidField, NotFound
-from gov_common.events import EventTypes, applicant_data
 from gov_common.pagination import PageRequest
 from gov_common.workdays import WorkCalendar
 from service_management.cases.dispatch import dispatch
@@ -33,7 +33,7 @@ from service_management.cases.materials import (
 )
 from service_management.cases.timeline import TERMINAL, Status, step
 from service_management.catalogue.service import get_published, validate_form
-from service_management.events import emit_case_event
+from service_management.events import emit_event
 from service_management.models import (
     BundleApplication,
     Case,
@@ -165,20 +165,19 @@ def file_case(
     try:
         with session.no_autoflush:
             # For the warehouse (data-sharing, docs/warehouse.md): the filing with its channel and due time.
-            emit_case_event(
+            emit_event(
                 session,
-                EventTypes.CASE_SUBMITTED,
-                case.case_no,
-                {
+                CaseSubmitted(
                     **event_parties(case, item),
-                    "item_version": item.version,
-                    "department_code": item.department_code,
-                    "channel": channel,
-                    "submitted_at": now.isoformat(),
-                    "committed_days": item.committed_days,
-                    "due_at": case.due_at.isoformat() if case.due_at else None,
-                    "bundle": case.bundle_id is not None,
-                },
+                    item_version=item.version,
+                    department_code=item.department_code,
+                    channel=channel,
+                    submitted_at=now,
+                    committed_days=item.committed_days,
+                    due_at=case.due_at,
+                    bundle=case.bundle_id is not None,
+                ),
+                subject=case.case_no,
             )
             transition = workflow.start(
                 session, case=case, data=_process_variables(case, item), calendar=calendar, now=now
@@ -209,13 +208,14 @@ def _process_variables(case: Case, item: Item) -> dict[str, Any]:
 
 
 def event_parties(case: Case, item: Item) -> dict[str, Any]:
-    """Part B (notifications): what every case event carries about whose case it is, and for what."""
+    """Part B (notifications): what every case event carries about whose case it is, and for what (the
+    fields of gov_common.contracts.events' case events that name their parties)."""
     return {
         "case_no": case.case_no,
         "item_code": item.code,
-        "item": {"code": item.code, "name": item.name},
-        "applicant": applicant_data(
-            type=case.applicant_type, id_number=case.applicant_id_number, name=case.applicant_name
+        "item": ItemRef(code=item.code, name=item.name),
+        "applicant": Applicant.named(
+            type=case.applicant_type, number=case.applicant_id_number, name=case.applicant_name
         ),
     }
 
@@ -226,7 +226,7 @@ def accept(
     calendar = None  # read where needed (a time limit entered, the clock)
     step(case, Status.ACCEPTED, actor=actor, note=note, at=now)
     # Part B (notifications): the applicant learns of the acceptance (docs/parallel-work-ui.md, contract 1).
-    emit_case_event(session, EventTypes.CASE_ACCEPTED, case.case_no, {**event_parties(case, item), "note": note})
+    emit_event(session, CaseAccepted(**event_parties(case, item), note=note), subject=case.case_no)
     transition = workflow.advance(
         session, case=case, state=engine.INTAKE, data={"intake_result": "accepted"}, calendar=calendar, now=now
     )
@@ -240,7 +240,7 @@ def reject(
     calendar = load_calendar(session)
     case.reason = reason
     step(case, Status.REJECTED, actor=actor, note=reason, at=now)
-    emit_case_event(session, EventTypes.CASE_REJECTED, case.case_no, {**event_parties(case, item), "reason": reason})
+    emit_event(session, CaseRejected(**event_parties(case, item), reason=reason), subject=case.case_no)
     case.concluded_at = now
     transition = workflow.advance(
         session, case=case, state=engine.INTAKE, data={"intake_result": "rejected"}, calendar=calendar, now=now

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gov_common.auth import Principal, Roles
+from gov_common.contracts.events import CaseEvaluated
 from gov_common.db import utcnow
 from gov_common.errors import Conflict, Forbidden, NotFound
 from gov_common.pagination import PageRequest
@@ -16,7 +17,7 @@ from gov_common.workdays import local_date
 from service_management.cases.schemas import LEVELS
 from service_management.cases.service import get_visible_case
 from service_management.cases.timeline import TERMINAL
-from service_management.events import CASE_EVALUATED, emit_case_event
+from service_management.events import emit_event
 from service_management.models import Evaluation, Rectification
 from service_management.supervision.calendar import load_calendar
 
@@ -55,18 +56,17 @@ def evaluate(
     session.add(evaluation)
     session.flush()
     # For the warehouse (data-sharing, docs/warehouse.md): satisfaction by item and channel.
-    emit_case_event(
+    emit_event(
         session,
-        CASE_EVALUATED,
-        case.case_no,
-        {
-            "case_no": case.case_no,
-            "item_code": case.item_code,
-            "department_code": case.department_code,
-            "channel": case.channel,
-            "rating": rating,
-            "evaluated_at": now.isoformat(),
-        },
+        CaseEvaluated(
+            case_no=case.case_no,
+            item_code=case.item_code,
+            department_code=case.department_code,
+            channel=case.channel,
+            rating=rating,
+            evaluated_at=now,
+        ),
+        subject=case.case_no,
     )
     rectification = None
     if rating <= BAD:

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gov_common.auth import Principal
+from gov_common.contracts.events import CaseSupplementRequested, RequestedMaterial
 from gov_common.db import insert_unless_present, utcnow
 from gov_common.errors import Conflict, Forbidden, InvalidField, NotFound
-from gov_common.events import EventTypes
 from gov_common.files import StoredFile
 from gov_common.identity import validate_resident_id, validate_uscc
 from gov_common.pagination import PageRequest
@@ -20,7 +20,7 @@ from service_management.cases.materials import attach_materials, missing_materia
 from service_management.cases.schemas import MaterialRefIn
 from service_management.cases.service import ApplicantIdentity
 from service_management.cases.timeline import Status, step
-from service_management.events import emit_case_event
+from service_management.events import emit_event
 from service_management.intake.schemas import WalkInApplicant
 from service_management.models import Case, CaseMaterial, Item, SupplementRequest, Upload
 from service_management.ports import Ports
@@ -169,12 +169,11 @@ def request_supplement(
     listed = "、".join(names[c] for c in missing)
     step(case, Status.SUPPLEMENT_REQUESTED, actor=clerk.name, note=f"请补正：{listed}。{note}", at=now)
     # Part B (notifications): the applicant learns what to supply (docs/parallel-work-ui.md, contract 1).
-    asked = [{"code": c, "name": names[c]} for c in missing]
-    emit_case_event(
+    asked: list[RequestedMaterial | str] = [RequestedMaterial(code=c, name=names[c]) for c in missing]
+    emit_event(
         session,
-        EventTypes.CASE_SUPPLEMENT_REQUESTED,
-        case.case_no,
-        {**cases.event_parties(case, item), "materials": asked, "reason": note},
+        CaseSupplementRequested(**cases.event_parties(case, item), materials=asked, reason=note),
+        subject=case.case_no,
     )
     case.supplement_codes = list(missing)
     session.add(

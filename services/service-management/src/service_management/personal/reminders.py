@@ -15,17 +15,23 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from gov_common.contracts.events import (
+    ItemRef,
+    LicenseCancelled,
+    LicenseExpired,
+    LicenseExpiring,
+    LicenseIssued,
+    LicenseRevoked,
+)
 from gov_common.db import dialect_insert, utcnow
-from gov_common.events import Event, EventTypes, Topics
-from gov_common.messaging import emit
+from gov_common.events import Event, EventTypes
 from service_management.catalogue.service import ItemStatus
-from service_management.events import SOURCE
+from service_management.events import emit_event
 from service_management.models import ExpiryReminder, HeldLicense, Item, PersonalOptOut
 
 log = logging.getLogger("service_management.personal")
@@ -36,40 +42,36 @@ _ENDED = {
     EventTypes.LICENSE_CANCELLED: "cancelled",
     EventTypes.LICENSE_EXPIRED: "expired",
 }
+LICENSE_ENDED: dict[str, type[LicenseRevoked | LicenseCancelled | LicenseExpired]] = {
+    m.TYPE: m for m in (LicenseRevoked, LicenseCancelled, LicenseExpired)
+}
 
 
-def _moment(value: Any) -> dt.datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def record_issued(session: Session, event: Event) -> None:
     """A licence entered the library: remember its holder and its end (long-term: no end, no reminder)."""
-    data = event.data
-    license_no, holder, kind = data.get("license_no"), data.get("holder_id_number"), data.get("holder_type")
-    if not isinstance(license_no, str) or not isinstance(holder, str) or not holder:
+    issued = LicenseIssued.of(event)
+    if not issued.holder_id_number:
         return  # an event from before the holder travelled with it: nobody to remind
     values = {
-        "license_type": str(data.get("license_type") or "")[:64],
-        "license_name": str(data.get("license_name") or "")[:100],
-        "holder_type": kind if kind in ("person", "entity") else "person",
-        "holder_id_number": holder.strip().upper()[:18],
-        "valid_until": _moment(data.get("valid_until")),
+        "license_type": (issued.license_type or "")[:64],
+        "license_name": (issued.license_name or "")[:100],
+        "holder_type": issued.holder_type or "person",
+        "holder_id_number": issued.holder_id_number.strip().upper()[:18],
+        "valid_until": _aware(issued.valid_until),
         "updated_at": utcnow(),
     }
     # One statement: a new licence is valid; a known one (an event told again) keeps its status.
-    insert = dialect_insert(session, HeldLicense).values(license_no=license_no, status="valid", **values)
+    insert = dialect_insert(session, HeldLicense).values(license_no=issued.license_no, status="valid", **values)
     session.execute(insert.on_conflict_do_update(index_elements=["license_no"], set_=values))
 
 
 def record_ended(session: Session, event: Event) -> None:
     """Revoked, cancelled or expired: no reminder any more."""
-    held = session.get(HeldLicense, str(event.data.get("license_no") or ""))
+    held = session.get(HeldLicense, LICENSE_ENDED[event.type].of(event).license_no)
     if held is not None:
         held.status = _ENDED[event.type]
         held.updated_at = utcnow()
@@ -135,25 +137,20 @@ def remind(session: Session, *, now: dt.datetime) -> ReminderResult:
         except IntegrityError:
             continue  # sent before, by an earlier run or another replica
         days_left = (held.valid_until - now).days
-        emit(
+        emit_event(
             session,
-            Topics.LICENSE,
-            Event.new(
-                type=EventTypes.LICENSE_EXPIRING,
-                source=SOURCE,
-                subject=held.license_no,
-                data={
-                    "license_no": held.license_no,
-                    "license_type": held.license_type,
-                    "license_name": held.license_name,
-                    "holder_type": held.holder_type,
-                    "holder_id_number": held.holder_id_number,
-                    "valid_until": held.valid_until.isoformat(),
-                    "threshold_days": threshold,
-                    "days_left": days_left,
-                    "renewal_item": {"code": item.code, "name": item.name} if item else None,
-                },
+            LicenseExpiring(
+                license_no=held.license_no,
+                license_type=held.license_type,
+                license_name=held.license_name,
+                holder_type="entity" if held.holder_type == "entity" else "person",
+                holder_id_number=held.holder_id_number,
+                valid_until=held.valid_until,
+                threshold_days=threshold,
+                days_left=days_left,
+                renewal_item=ItemRef(code=item.code, name=item.name) if item else None,
             ),
+            subject=held.license_no,
         )
         sent += 1
         log.info("licence %s: expiry reminder at %s days sent", held.license_no, threshold)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from gov_common import decisions as engine
 from gov_common.auth import Principal
+from gov_common.contracts.events import CaseApproved
 from gov_common.errors import InvalidField, NotFound, ServiceUnavailable
 from gov_common.pagination import PageRequest
 from service_management.deps import check_department
@@ -164,22 +165,22 @@ def instant_approval_check(
     return allowed
 
 
-def record_automated_approval(session: Session, *, case: Case, data: dict[str, Any], now: dt.datetime) -> None:
-    rule = data.get("rule") or {}
+def record_automated_approval(session: Session, *, case: Case, approval: CaseApproved, now: dt.datetime) -> None:
+    rule = approval.rule
     session.execute(
         _INSERT_DECISION,
         {
             "case_id": case.id,
             "kind": AUTOMATED_APPROVAL,
-            "rule_version": rule.get("version"),
-            "inputs": rule.get("inputs") or {},
+            "rule_version": rule.version if rule else None,
+            "inputs": rule.inputs if rule else {},
             "output": {
                 "eligible": True,
-                "decided_by": data.get("decided_by"),
-                "department": data.get("department_code"),
+                "decided_by": approval.decided_by,
+                "department": approval.department_code,
             },
             "instant": True,
-            "explanation": str(data.get("opinion") or "符合秒批条件"),
+            "explanation": approval.opinion or "符合秒批条件",
             "at": now,
         },
     )

@@ -6,8 +6,9 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
+from gov_common.contracts.events import CaseClockChanged
 from gov_common.workdays import WorkCalendar, deadline, extend, remaining_working_days
-from service_management.events import CASE_CLOCK_CHANGED, emit_case_event
+from service_management.events import emit_event
 from service_management.models import Case
 
 
@@ -26,19 +27,18 @@ def remaining(case: Case, calendar: WorkCalendar, now: dt.datetime) -> int | Non
 
 
 def _changed(session: Session, case: Case, calendar: WorkCalendar, now: dt.datetime) -> None:
-    emit_case_event(
+    emit_event(
         session,
-        CASE_CLOCK_CHANGED,
-        case.case_no,
-        {
-            "case_no": case.case_no,
+        CaseClockChanged(
+            case_no=case.case_no,
             # whose case: each department's system skips the others' (business_systems concerns_department)
-            "department_code": case.department_code,
-            "due_at": case.due_at.isoformat() if case.due_at and case.clock_state != Clock.STOPPED else None,
-            "paused": case.clock_state == Clock.PAUSED,
-            "stopped": case.clock_state == Clock.STOPPED,
-            "remaining_working_days": remaining(case, calendar, now),
-        },
+            department_code=case.department_code,
+            due_at=case.due_at if case.clock_state != Clock.STOPPED else None,
+            paused=case.clock_state == Clock.PAUSED,
+            stopped=case.clock_state == Clock.STOPPED,
+            remaining_working_days=remaining(case, calendar, now),
+        ),
+        subject=case.case_no,
     )
 
 

@@ -8,17 +8,18 @@ import datetime as dt
 import io
 import logging
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gov_common.auth import Principal, Roles
+from gov_common.contracts.events import CaseEscalated, CaseTimeWarning
 from gov_common.errors import Forbidden, InvalidField
 from gov_common.pagination import PageRequest
 from gov_common.workdays import LOCAL_ZONE
-from service_management.events import CASE_ESCALATED, CASE_TIME_WARNING, emit_case_event
+from service_management.events import emit_event
 from service_management.models import Case, CaseState, Evaluation, SupervisionAlert
 from service_management.supervision import clock
 from service_management.supervision.calendar import load_calendar
@@ -56,7 +57,11 @@ def scan(session: Session, *, now: dt.datetime) -> ScanResult:
     for case in running:
         share = clock.elapsed_share(case, calendar, now)
         overdue = case.due_at is not None and now > case.due_at
-        for level, due in (("red", overdue), ("yellow", share >= YELLOW_SHARE or overdue)):
+        levels: tuple[tuple[Literal["red", "yellow"], bool], ...] = (
+            ("red", overdue),
+            ("yellow", share >= YELLOW_SHARE or overdue),
+        )
+        for level, due in levels:
             if not due:
                 continue
             alert = SupervisionAlert(
@@ -69,18 +74,17 @@ def scan(session: Session, *, now: dt.datetime) -> ScanResult:
                 raised_at=now,
             )
             if _raise(session, alert):
-                emit_case_event(
+                emit_event(
                     session,
-                    CASE_TIME_WARNING,
-                    case.case_no,
-                    {
-                        "case_no": case.case_no,
-                        "department_code": case.department_code,
-                        "item_code": case.item_code,
-                        "level": level,
-                        "due_at": case.due_at.isoformat() if case.due_at else None,
-                        "remaining_working_days": clock.remaining(case, calendar, now),
-                    },
+                    CaseTimeWarning(
+                        case_no=case.case_no,
+                        department_code=case.department_code,
+                        item_code=case.item_code,
+                        level=level,
+                        due_at=case.due_at,
+                        remaining_working_days=clock.remaining(case, calendar, now),
+                    ),
+                    subject=case.case_no,
                 )
                 if level == "red":
                     red += 1
@@ -110,19 +114,18 @@ def scan(session: Session, *, now: dt.datetime) -> ScanResult:
         )
         if _raise(session, alert):
             escalated += 1
-            emit_case_event(
+            emit_event(
                 session,
-                CASE_ESCALATED,
-                case.case_no,
-                {
-                    "case_no": case.case_no,
-                    "department_code": case.department_code,
-                    "item_code": case.item_code,
-                    "state": state.state,
-                    "state_name": state.name,
-                    "due_at": state.due_at.isoformat() if state.due_at else None,
-                    "escalated_to": "department_admin",
-                },
+                CaseEscalated(
+                    case_no=case.case_no,
+                    department_code=case.department_code,
+                    item_code=case.item_code,
+                    state=state.state,
+                    state_name=state.name,
+                    due_at=state.due_at,
+                    escalated_to="department_admin",
+                ),
+                subject=case.case_no,
             )
     if yellow or red or escalated:
         log.info("supervision scan: %d yellow, %d red, %d escalated", yellow, red, escalated)
