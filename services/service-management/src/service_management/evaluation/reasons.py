@@ -32,6 +32,6 @@ BAD_RATING_REASONS: dict[str, str] = {
     "online_system": "网上办事系统不好用",
     "improper_fee": "违规收费或收费不合理",
     "misconduct": "推诿扯皮、吃拿卡要",
-    "other": "其他（请在评价内容中说明）",
+    "other": "其他原因（请在下方说明）",
 }
 assert set(BAD_RATING_REASONS) == set(get_args(BadRatingReason))
