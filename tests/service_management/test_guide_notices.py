@@ -96,6 +96,22 @@ def test_the_demo_items_have_a_complete_guide_and_departments_name_their_remedy_
     assert departments["amr"]["litigation_court"] == "示范县人民法院"
 
 
+def _window_case_at(sm: SM, moment: dt.datetime) -> str:
+    """A window case of 食品经营许可 filed at that moment: its number."""
+    with sm.session() as session:
+        case = cases.file_case(
+            session,
+            sm.runtime.extras["ports"],
+            applicant=ApplicantIdentity(sub="walk-in", type="person", id_number=PERSON, name="张三"),
+            item_code=ITEM_REVIEWED,
+            form=FOOD_FORM,
+            materials=[],
+            channel="window",
+            now=moment,
+        )
+        return case.case_no
+
+
 def test_a_supplement_request_has_a_deadline_in_working_days_from_its_beijing_date(pg_sm: SM) -> None:
     """15 working days across the National Day holiday (1–7 October 2026; Saturday 10 October worked). At
     01:30 on 30 September in Beijing (17:30 UTC on the 29th) the count starts from the 30th."""
@@ -104,18 +120,7 @@ def test_a_supplement_request_has_a_deadline_in_working_days_from_its_beijing_da
     principal = sm.runtime.verifier.verify(clerk["Authorization"].split(" ", 1)[1])
     due: list[dt.date | None] = []
     for moment in (at("2026-09-29"), dt.datetime(2026, 9, 29, 17, 30, tzinfo=dt.UTC)):
-        with sm.session() as session:
-            case = cases.file_case(
-                session,
-                sm.runtime.extras["ports"],
-                applicant=ApplicantIdentity(sub="walk-in", type="person", id_number=PERSON, name="张三"),
-                item_code=ITEM_REVIEWED,
-                form=FOOD_FORM,
-                materials=[],
-                channel="window",
-                now=moment,
-            )
-            case_no = case.case_no
+        case_no = _window_case_at(sm, moment)
         with sm.session() as session:
             intake.request_supplement(
                 session, clerk=principal, case_no=case_no, missing=["BJT"], note="补布局图", now=moment
@@ -134,18 +139,8 @@ def test_case_numbers_carry_the_beijing_date(pg_sm: SM) -> None:
     sm = pg_sm
     moment = dt.datetime(2026, 12, 4, 17, 35, tzinfo=dt.UTC)
     assert local_date(moment) == dt.date(2026, 12, 5)
-    with sm.session() as session:
-        case = cases.file_case(
-            session,
-            sm.runtime.extras["ports"],
-            applicant=ApplicantIdentity(sub="walk-in", type="person", id_number=PERSON, name="张三"),
-            item_code=ITEM_REVIEWED,
-            form=FOOD_FORM,
-            materials=[],
-            channel="window",
-            now=moment,
-        )
-        assert case.case_no.startswith("20261205") and len(case.case_no) == 18
+    case_no = _window_case_at(sm, moment)
+    assert case_no.startswith("20261205") and len(case_no) == 18
     # And a day earlier in Beijing too: 15:59 UTC on the 4th is 23:59 on the 4th.
     assert cases.new_case_no(dt.datetime(2026, 12, 4, 15, 59, tzinfo=dt.UTC)).startswith("20261204")
 
