@@ -136,6 +136,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check libs services standalone plugins tests
 	$(VENV)/bin/ruff format --check libs services standalone plugins tests
 	$(VENV)/bin/mypy libs/common/src services/*/src standalone/src plugins/*/src
+	$(VENV)/bin/lint-imports --no-cache
 
 constraints: $(STAMP)
 	(echo "# Every transitive dependency, pinned: pip install -c constraints.txt (regenerate with make constraints)."; \

@@ -24,7 +24,7 @@ from gov_common.events import Event, EventTypes
 from gov_common.files import file_store_from_url
 from gov_common.messaging import outbox
 from service_management.app import create_app, create_runtime, migrate
-from service_management.intake.licences import LicenceCheck
+from service_management.cases.licences import LicenceCheck
 from service_management.ports import Ports
 from service_management.rules.credit import CreditStatus
 from service_management.settings import Settings

@@ -25,6 +25,7 @@ from gov_common.auth import TokenIssuer, TokenVerifier
 from gov_common.db import utcnow
 from gov_common.events import Event, EventTypes
 from gov_common.files import file_store_from_url
+from gov_common.workdays import LOCAL_ZONE
 from service_management.app import create_app, create_runtime, migrate
 from service_management.credit_model import LocalCredit, apply, credit_reads, credit_subjects
 from service_management.ports import Ports
@@ -39,7 +40,7 @@ from tests.service_management.conftest import (
     FakeLicences,
 )
 
-TODAY = dt.date.today()
+TODAY = dt.datetime.now(LOCAL_ZONE).date()  # the day in Beijing, as the read model counts days
 
 
 def fact(subject: str, version: int, *records: dict[str, Any]) -> Event:

@@ -15,7 +15,7 @@ import pytest
 from business_systems.registries import DataSharingRegistries
 from gov_common.http import sync_client
 from gov_common.service_client import ServiceCredentials
-from service_management.intake.licences import HttpLicenceVerifier
+from service_management.cases.licences import HttpLicenceVerifier
 from tests.loopback import serving_handler
 
 

@@ -24,12 +24,12 @@ from service_management.bundles.endpoints import router as bundles_router
 from service_management.cases import idempotency
 from service_management.cases.consumers import make_handlers
 from service_management.cases.endpoints import router as cases_router
+from service_management.cases.licences import HttpLicenceVerifier
 from service_management.cases.prefetch import offline
 from service_management.catalogue.endpoints import router as catalogue_router
 from service_management.credit_model import CreditFeed, EverRead, LocalCredit
 from service_management.evaluation.endpoints import router as evaluation_router
 from service_management.intake.endpoints import router as intake_router
-from service_management.intake.licences import HttpLicenceVerifier
 from service_management.lists.endpoints import router as lists_router
 from service_management.personal import reminders
 from service_management.personal.also_needed import HttpNextItems

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from gov_common.files import FileStore
-from service_management.intake.licences import LicenceVerifier
+from service_management.cases.licences import LicenceVerifier
 from service_management.rules.credit import CreditLookup
 
 

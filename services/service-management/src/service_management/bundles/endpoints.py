@@ -16,8 +16,8 @@ from service_management.bundles.schemas import (
 )
 from service_management.cases import idempotency, prefetch
 from service_management.cases.idempotency import IdempotencyKey
+from service_management.cases.materials import refs
 from service_management.catalogue.schemas import Material
-from service_management.intake.service import refs
 from service_management.models import BundleApplication, Case
 from service_management.ports import CurrentPorts
 

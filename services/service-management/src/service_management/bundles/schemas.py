@@ -5,8 +5,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from service_management.cases.schemas import MaterialRefIn
 from service_management.catalogue.schemas import Material
-from service_management.intake.schemas import MaterialRefIn
 
 
 class BundleOut(BaseModel):

@@ -18,10 +18,10 @@ from gov_common.pagination import PageRequest
 from gov_common.workdays import local_date
 from service_management.bundles.schemas import OverallStatus
 from service_management.cases import service as cases
+from service_management.cases.materials import refs
+from service_management.cases.schemas import MaterialRefIn
 from service_management.cases.timeline import TERMINAL, Status
 from service_management.catalogue.service import get_published
-from service_management.intake.schemas import MaterialRefIn
-from service_management.intake.service import refs
 from service_management.models import Bundle, BundleApplication, Case
 from service_management.ports import Ports
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gov_common.errors import InvalidField
+from service_management.cases.schemas import MaterialRefIn
 from service_management.models import (
     Case,
     CaseMaterial,
@@ -27,6 +28,14 @@ class MaterialRef:
     file_id: str | None = None
     license_no: str | None = None
     paper_received: bool = False
+
+
+def refs(materials: list[MaterialRefIn]) -> list[MaterialRef]:
+    """The materials as the API names them, as filing and intake take them."""
+    return [
+        MaterialRef(code=m.code, file_id=m.file_id, license_no=m.license_no, paper_received=m.paper_received)
+        for m in materials
+    ]
 
 
 PAPER_FORMS = ("original", "copy")

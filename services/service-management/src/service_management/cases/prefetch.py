@@ -30,11 +30,11 @@ from sqlalchemy.orm import Session
 
 from gov_common.auth import Principal
 from gov_common.errors import ServiceUnavailable
+from service_management.cases.licences import LicenceCheck
 from service_management.cases.materials import LicenceQuery, licence_query
 from service_management.cases.service import can_see
 from service_management.catalogue.service import get_published
 from service_management.credit_model import LocalCredit
-from service_management.intake.licences import LicenceCheck
 from service_management.models import Case, Item
 from service_management.ports import Ports
 from service_management.rules.credit import CreditStatus

@@ -1,14 +1,41 @@
-"""What a case's reader (its applicant, the clerk, its department) is told beside its status:
+"""What a case's reader (its applicant, the clerk, its department) is told: the case in full (`case_detail`),
 its rating and its supplement requests."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service_management.cases.schemas import CaseEvaluationOut, MaterialAsked, SupplementRequestOut
-from service_management.evaluation.schemas import LEVELS
-from service_management.models import Case, Evaluation, Item, SupplementRequest
+from gov_common.db import utcnow
+from service_management.cases.materials import missing_materials
+from service_management.cases.schemas import (
+    LEVELS,
+    CaseEvaluationOut,
+    CaseMaterialOut,
+    CaseOut,
+    ClockOut,
+    DecisionOut,
+    MaterialAsked,
+    ProgressEntry,
+    StateOut,
+    SupplementRequestOut,
+    TimelineEntry,
+)
+from service_management.models import (
+    BundleApplication,
+    Case,
+    CaseDecision,
+    CaseMaterial,
+    CaseProgress,
+    CaseState,
+    Evaluation,
+    Item,
+    SupplementRequest,
+)
+from service_management.supervision import clock
+from service_management.supervision.calendar import load_calendar
 
 
 def case_evaluation(session: Session, case: Case) -> CaseEvaluationOut | None:
@@ -43,3 +70,58 @@ def supplement_requests(session: Session, case: Case, item: Item) -> list[Supple
         )
         for r in rows
     ]
+
+
+def case_detail(session: Session, case: Case) -> CaseOut:
+    """Everything a case's reader sees of it: its timeline, progress, materials (and what is missing), decisions,
+    clock, workflow states, bundle, rating and supplement requests — read here, once, for every page that shows a
+    case (the applicant's, the clerk's, the department's)."""
+    item = session.get_one(Item, case.item_id)
+
+    def rows(model: Any, order: Any) -> list[Any]:
+        return list(session.scalars(select(model).where(model.case_id == case.id).order_by(order)).all())
+
+    bundle = session.get(BundleApplication, case.bundle_id) if case.bundle_id else None
+    calendar = load_calendar(session)
+    evaluation = case_evaluation(session, case)
+    supplements = supplement_requests(session, case, item)
+    materials = rows(CaseMaterial, CaseMaterial.code)
+    return CaseOut(
+        case_no=case.case_no,
+        item_code=case.item_code,
+        item_version=case.item_version,
+        item_name=item.name,
+        department_code=case.department_code,
+        channel=case.channel,
+        status=case.status,
+        applicant_name=case.applicant_name,
+        applicant_id_number=case.applicant_id_number,
+        applicant_type=case.applicant_type,
+        acting_id_number=case.acting_id_number,
+        acting_name=case.acting_name,
+        form=case.form,
+        timeline=[TimelineEntry.model_validate(s) for s in case.timeline],
+        progress=[ProgressEntry.model_validate(p) for p in rows(CaseProgress, CaseProgress.id)],
+        materials=[CaseMaterialOut.model_validate(m) for m in materials],
+        missing_materials=[m["code"] for m in missing_materials(session, case=case, item=item, provided=materials)],
+        decisions=[DecisionOut.model_validate(d) for d in rows(CaseDecision, CaseDecision.id)],
+        clock=ClockOut(
+            state=case.clock_state,
+            limit_days=case.limit_days,
+            started_at=case.clock_started_at,
+            due_at=case.due_at,
+            paused_at=case.paused_at,
+            remaining_working_days=clock.remaining(case, calendar, utcnow()),
+        ),
+        states=[StateOut.model_validate(s) for s in rows(CaseState, CaseState.id)],
+        bundle_no=bundle.bundle_no if bundle else None,
+        reason=case.reason,
+        license_no=case.license_no,
+        opinion=case.opinion,
+        created_at=case.created_at,
+        concluded_at=case.concluded_at,
+        rated=evaluation is not None,
+        evaluation=evaluation,
+        supplement=next((r for r in supplements if r.supplied_at is None), None),
+        supplements=supplements,
+    )

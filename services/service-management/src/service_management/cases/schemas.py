@@ -5,7 +5,22 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service_management.intake.schemas import MaterialRefIn
+# GB/T 39734-2020: the five levels of 好差评, as a case's rating is shown with it.
+LEVELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
+
+
+class MaterialRefIn(BaseModel):
+    """A material of a case as an applicant or clerk names it: an upload, a licence or paper seen at the window."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, max_length=64)
+    file_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    license_no: str | None = Field(default=None, min_length=1, max_length=64)
+    paper_received: bool = Field(
+        default=False,
+        description="a window clerk confirms having seen the original / received the copy (paper materials only)",
+    )
 
 
 class CaseCreate(BaseModel):

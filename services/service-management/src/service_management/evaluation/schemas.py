@@ -7,9 +7,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from service_management.evaluation.reasons import BadRatingReason
 
-# GB/T 39734-2020: the five levels of 好差评.
-LEVELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
-
 
 class EvaluationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")

@@ -13,9 +13,9 @@ from gov_common.db import utcnow
 from gov_common.errors import Conflict, Forbidden, InvalidField, NotFound
 from gov_common.pagination import PageRequest
 from gov_common.workdays import local_date
+from service_management.cases.schemas import LEVELS
 from service_management.cases.service import get_visible_case
 from service_management.cases.timeline import TERMINAL
-from service_management.evaluation.schemas import LEVELS
 from service_management.events import CASE_EVALUATED, emit_case_event
 from service_management.models import Evaluation, Rectification
 from service_management.supervision.calendar import load_calendar

@@ -12,6 +12,7 @@ from gov_common.pagination import Page
 from gov_common.service import DbSession
 from service_management.cases import idempotency, prefetch
 from service_management.cases.idempotency import IdempotencyKey
+from service_management.cases.materials import refs
 from service_management.cases.schemas import CaseCreated
 from service_management.deps import Clerk
 from service_management.intake import service
@@ -83,7 +84,7 @@ def file_at_window(
     prefetch.end_reads(session)
     applicant = service.walk_in_identity(body.applicant)
     ports = prefetch.for_filing(
-        session, ports, applicant_id=applicant.id_number, items=[body.item_code], refs=service.refs(body.materials)
+        session, ports, applicant_id=applicant.id_number, items=[body.item_code], refs=refs(body.materials)
     )
     if (answer := idempotency.claim(session, owner=clerk.sub, key=key, digest=digest)) is not None:
         return CaseCreated.model_validate(answer)
@@ -116,7 +117,7 @@ def accept(
     """Accept (受理) a complete case: it goes on to its department. Every required material must be
     provided — a file, a usable licence, or for a paper original/copy the clerk's confirmation
     (`materials` may record them now); otherwise 409 naming the missing materials."""
-    given = service.refs(body.materials) if body and body.materials else []
+    given = refs(body.materials) if body and body.materials else []
     ports = prefetch.for_case(session, ports, case_no=case_no, principal=clerk, refs=given)
     case = service.accept(
         session,
@@ -149,7 +150,7 @@ def supplement(
     case_no: str, body: Supplement, principal: CurrentPrincipal, session: DbSession, ports: CurrentPorts
 ) -> CaseCreated:
     """Supply the materials asked for; the clock resumes and the case returns to intake."""
-    given = service.refs(body.materials)
+    given = refs(body.materials)
     ports = prefetch.for_case(session, ports, case_no=case_no, principal=principal, refs=given, credit=False)
     case = service.supplement(session, ports, principal=principal, case_no=case_no, materials=body.materials)
     return CaseCreated(case_no=case.case_no, status=case.status)

@@ -5,17 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
-class MaterialRefIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    code: str = Field(min_length=1, max_length=64)
-    file_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
-    license_no: str | None = Field(default=None, min_length=1, max_length=64)
-    paper_received: bool = Field(
-        default=False,
-        description="a window clerk confirms having seen the original / received the copy (paper materials only)",
-    )
+from service_management.cases.schemas import MaterialRefIn
 
 
 class WalkInApplicant(BaseModel):

@@ -17,24 +17,18 @@ from gov_common.identity import validate_resident_id, validate_uscc
 from gov_common.pagination import PageRequest
 from gov_common.workdays import WorkCalendar, local_date
 from service_management.cases import service as cases
-from service_management.cases.materials import MaterialRef, attach_materials, missing_materials
+from service_management.cases.materials import attach_materials, missing_materials, refs
+from service_management.cases.schemas import MaterialRefIn
 from service_management.cases.service import ApplicantIdentity
 from service_management.cases.timeline import Status, step
 from service_management.events import emit_case_event
-from service_management.intake.schemas import MaterialRefIn, WalkInApplicant
+from service_management.intake.schemas import WalkInApplicant
 from service_management.models import Case, CaseMaterial, Item, SupplementRequest, Upload
 from service_management.ports import Ports
 from service_management.supervision import clock
 from service_management.supervision.calendar import load_calendar
 from service_management.workflow import engine
 from service_management.workflow import service as workflow
-
-
-def refs(materials: list[MaterialRefIn]) -> list[MaterialRef]:
-    return [
-        MaterialRef(code=m.code, file_id=m.file_id, license_no=m.license_no, paper_received=m.paper_received)
-        for m in materials
-    ]
 
 
 def upload(session: Session, ports: Ports, *, principal: Principal, data: bytes) -> StoredFile:

@@ -14,7 +14,7 @@ from gov_common.errors import ServiceUnavailable
 from gov_common.http import sync_client
 from gov_common.service_client import ServiceCredentials
 
-log = logging.getLogger("service_management.intake")
+log = logging.getLogger("service_management.cases")
 
 
 @dataclass(frozen=True)
