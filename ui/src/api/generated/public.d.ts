@@ -5672,7 +5672,10 @@ export interface components {
             /** Name */
             name: string;
         };
-        /** MaterialRefIn */
+        /**
+         * MaterialRefIn
+         * @description A material of a case as an applicant or clerk names it: an upload, a licence or paper seen at the window.
+         */
         MaterialRefIn: {
             /** Code */
             code: string;
