@@ -82,7 +82,9 @@ def test_window_case_with_supplement_decision_licence_and_evaluation(platform: P
         assert case["license_no"] and case["clock"]["state"] == "stopped"
 
         rated = client.post(
-            f"/api/v1/cases/{case_no}/evaluation", json={"rating": 1, "comment": "跑了两次"}, headers=applicant.headers
+            f"/api/v1/cases/{case_no}/evaluation",
+            json={"rating": 1, "reasons": ["repeated_visits"], "comment": "跑了两次"},
+            headers=applicant.headers,
         )
         assert rated.status_code == 201 and rated.json()["rectification_id"]
         tasks = client.get("/api/v1/rectifications", params={"page_size": 100}, headers=staff(client, "admin")).json()

@@ -5,6 +5,7 @@ free again once the window has passed."""
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -31,6 +32,7 @@ from tests.service_management.e2e_helpers import fresh_id_number
 OTHER_ADDRESS = ("203.0.113.7", 50000)
 SERVICE_SECRET = "s3cret-value"
 REAL_LICENSE = "LIC-2026-000001"
+REAL_CASE, REAL_LAST6 = "202612050000000001", "31002X"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -67,6 +69,11 @@ def gateway_factory(database_url: str, tmp_path: Path) -> Iterator[Callable[...,
 
 
 def _data_sharing(request: httpx.Request) -> httpx.Response:
+    if request.url.path.endswith("/api/v1/case-progress"):  # service-management's look-up: one case
+        asked = json.loads(request.content)
+        if (asked.get("case_no"), asked.get("id_last6")) == (REAL_CASE, REAL_LAST6):
+            return httpx.Response(200, json={"case_no": REAL_CASE, "status": "accepted"})
+        return httpx.Response(404, json={"status": 404, "code": "case_progress_not_found"})
     if request.url.path.startswith(f"/api/v1/licenses/{REAL_LICENSE}/"):
         if request.url.path.endswith("/verify"):
             return httpx.Response(200, json={"license_no": REAL_LICENSE, "valid": True})
@@ -238,3 +245,42 @@ def test_old_rows_are_pruned(database_url: str, gateway_factory: Callable[..., F
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(RateLimitHit)) == 2
     db.dispose()
+
+
+THIRD_ADDRESS = ("198.51.100.9", 50000)
+
+
+def _progress(client: TestClient, case_no: str = REAL_CASE, last6: str = REAL_LAST6) -> httpx.Response:
+    return client.post("/api/v1/case-progress", json={"case_no": case_no, "id_last6": last6})
+
+
+def test_progress_look_ups_that_miss_lock_out_the_address_and_the_case_number(
+    gateway_factory: Callable[..., FastAPI],
+) -> None:
+    """Guessing the six characters fails whether one address guesses many times or many addresses guess at
+    one case number; a refused look-up is refused even with the right pair."""
+    app = gateway_factory(
+        rate_progress_misses=RateLimit(limit=3, window_seconds=600),
+        rate_progress_case_misses=RateLimit(limit=4, window_seconds=3600),
+        rate_progress_lookup=RateLimit(limit=100, window_seconds=60),
+    )
+    with (
+        TestClient(app) as client,
+        TestClient(app, client=OTHER_ADDRESS) as other,
+        TestClient(app, client=THIRD_ADDRESS) as third,
+    ):
+        assert _progress(client).status_code == 200
+        assert [_progress(client, last6=f"00000{n}").status_code for n in range(3)] == [404] * 3
+        _assert_rate_limited(_progress(client), "progress_miss", window_seconds=600)
+        assert _progress(other).status_code == 200  # another address is not held back
+        # Many addresses guessing at one number: its misses add up (3 above, 1 more here), then it is shut.
+        assert _progress(other, last6="111111").status_code == 404
+        _assert_rate_limited(_progress(third), "progress_case_miss", window_seconds=3600)
+        assert _progress(third, case_no="202612050000000002").status_code == 404  # other numbers are not
+
+
+def test_progress_look_ups_are_limited_per_address(gateway_factory: Callable[..., FastAPI]) -> None:
+    app = gateway_factory(rate_progress_lookup=RateLimit(limit=2, window_seconds=60))
+    with TestClient(app) as client:
+        assert [_progress(client).status_code for _ in range(2)] == [200, 200]
+        _assert_rate_limited(_progress(client), "progress_lookup", window_seconds=60)

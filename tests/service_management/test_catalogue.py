@@ -43,7 +43,9 @@ def test_full_standard_fields_are_served(sm: SM) -> None:
     assert detail["online_depth"] == "zero_visits" and "mobile" in detail["channels"]
     assert "营业执照" in detail["keywords"] and "开办餐饮店" in detail["themes"]
     material = detail["materials"][0]
-    assert set(material) == {"code", "name", "form", "required", "license_type", "accepted_trust_levels"}
+    assert set(material) == {
+        "code", "name", "form", "required", "license_type", "accepted_trust_levels", "copies", "source", "note",
+    }  # fmt: skip
     assert detail["rule_version"] == 1 and detail["status"] == "published"
 
 

@@ -17,7 +17,7 @@ def test_rating_rules_rectification_and_satisfaction(sm: SM) -> None:
     assert sm.client.post(url, json={"rating": 6}, headers=applicant).status_code == 422
     assert sm.client.post(url, json={"rating": 1}, headers=sm.person("110101199003077758")).status_code == 404
     assert sm.client.post(url, json={"rating": 1}, headers=sm.staff("admin")).status_code == 403
-    rated = sm.client.post(url, json={"rating": 2, "tags": ["办理慢"], "comment": "等了很久"}, headers=applicant)
+    rated = sm.client.post(url, json={"rating": 2, "reasons": ["too_slow"], "comment": "等了很久"}, headers=applicant)
     assert rated.status_code == 201, rated.text
     assert rated.json()["level"] == "不满意" and rated.json()["rectification_id"]
     assert sm.client.post(url, json={"rating": 5}, headers=applicant).status_code == 409  # once
@@ -72,8 +72,8 @@ def test_the_case_detail_says_whether_and_how_it_was_rated(any_sm: SM) -> None:
 
 
 def _bad_rating(sm: SM, case_no: str, comment: str) -> int:
-    rated = sm.client.post(f"/api/v1/cases/{case_no}/evaluation", json={"rating": 1, "comment": comment},
-                           headers=sm.person())  # fmt: skip
+    body = {"rating": 1, "reasons": ["other"], "comment": comment}
+    rated = sm.client.post(f"/api/v1/cases/{case_no}/evaluation", json=body, headers=sm.person())
     assert rated.status_code == 201, rated.text
     return int(rated.json()["rectification_id"])
 

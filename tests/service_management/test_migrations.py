@@ -39,6 +39,11 @@ class OldItem:
     code: str
 
 
+def _department(session: Session) -> None:
+    """A department row as the early revisions knew it (the model has columns added since)."""
+    session.execute(sa.text("INSERT INTO departments (code, name, division_code) VALUES ('hrss', '人社局', '330122')"))
+
+
 def _old_item(session: Session, code: str, *, status: str, published_at: dt.datetime | None = None) -> OldItem:
     """An item row as revision 0002/0003 knew it (the model has columns added since)."""
     items = sa.Table("items", sa.MetaData(), autoload_with=session.connection())
@@ -78,7 +83,7 @@ def test_the_open_supplement_request_is_carried_over(database_url: str) -> None:
     engine = sa.create_engine(database_url)
     try:
         with Session(engine) as session, session.begin():
-            session.add(Department(code="hrss", name="人社局", division_code="330122"))
+            _department(session)
             item = _old_item(session, "330122-HRSS-QR-0001", status="published")
             waiting = _case(session, item, "2026112000000001", "supplement_requested")
             session.add(CaseStep(case_id=waiting.id, status="submitted", actor="窗口李"))
@@ -106,7 +111,7 @@ def test_items_get_their_last_change_and_a_retired_one_stays_gone(database_url: 
     engine = sa.create_engine(database_url)
     try:
         with Session(engine) as session, session.begin():
-            session.add(Department(code="hrss", name="人社局", division_code="330122"))
+            _department(session)
             session.flush()
             _old_item(session, "330122-HRSS-QR-0001", status="published", published_at=PUBLISHED)
             _old_item(session, "330122-HRSS-QR-0002", status="draft")
@@ -123,5 +128,22 @@ def test_items_get_their_last_change_and_a_retired_one_stays_gone(database_url: 
             with pytest.raises(ItemRetired) as gone:
                 get_public(session, "330122-HRSS-QR-0003")
             assert gone.value.extra["retirement"] is None and gone.value.extra["item"]["name"] == "就业登记"
+    finally:
+        engine.dispose()
+
+
+def test_items_seeded_before_the_guide_get_an_empty_one_and_are_still_served(database_url: str) -> None:
+    upgrade(MIGRATIONS, database_url, "0009")
+    engine = sa.create_engine(database_url)
+    try:
+        with Session(engine) as session, session.begin():
+            _department(session)
+            _old_item(session, "330122-HRSS-QR-0001", status="published", published_at=PUBLISHED)
+        upgrade(MIGRATIONS, database_url)
+        with Session(engine) as session:
+            item = get_public(session, "330122-HRSS-QR-0001")
+            assert item.guide == {}
+            department = session.get_one(Department, "hrss")
+            assert (department.reconsideration_body, department.litigation_court) == (None, None)
     finally:
         engine.dispose()

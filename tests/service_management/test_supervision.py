@@ -91,7 +91,11 @@ def test_performance_figures_as_json_and_csv(sm: SM) -> None:
     sm.issue_licence(reviewed, "AMR-2")
     sm.file(ITEM_REVIEWED, FOOD_FORM)  # still open
     sm.client.post(f"/api/v1/cases/{instant}/evaluation", json={"rating": 5}, headers=sm.person())
-    sm.client.post(f"/api/v1/cases/{reviewed}/evaluation", json={"rating": 2, "comment": "太慢"}, headers=sm.person())
+    sm.client.post(
+        f"/api/v1/cases/{reviewed}/evaluation",
+        json={"rating": 2, "reasons": ["too_slow"], "comment": "太慢"},
+        headers=sm.person(),
+    )
     today = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=8))).date()
     params = {"from": str(today - dt.timedelta(days=1)), "to": str(today + dt.timedelta(days=1))}
     admin = sm.staff("admin")

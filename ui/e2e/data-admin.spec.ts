@@ -172,7 +172,7 @@ test('a bad evaluation opens a rectification task that the department admin comp
   expect(filed.status()).toBe(201)
   const caseNo: string = (await filed.json()).case_no
   await expect.poll(async () => (await (await request.get(`/api/v1/cases/${caseNo}`, { headers: applicant })).json()).status, { timeout: 30_000 }).toBe('concluded')
-  const rated = await request.post(`/api/v1/cases/${caseNo}/evaluation`, { headers: applicant, data: { rating: 1, tags: [], comment: '窗口说明不清楚，跑了两趟' } })
+  const rated = await request.post(`/api/v1/cases/${caseNo}/evaluation`, { headers: applicant, data: { rating: 1, reasons: ['guide_inaccurate', 'repeated_visits'], comment: '窗口说明不清楚，跑了两趟' } })
   expect(rated.status()).toBe(201)
   const taskId: number = (await rated.json()).rectification_id
   expect(taskId).toBeGreaterThan(0)

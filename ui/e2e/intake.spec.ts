@@ -181,7 +181,7 @@ test('a clerk asks once for a supplement, takes it at the window, then rejects w
   await page.getByRole('button', { name: '提交受理结论' }).click()
   await page.getByRole('dialog').getByRole('button', { name: '确定' }).click()
   await expect(page.getByTestId('intake-status')).toHaveText('待补正')
-  await expect(page.getByTestId('receipt')).toContainText('补正材料通知书')
+  await expect(page.getByTestId('receipt')).toContainText('补正材料一次性告知书')
   await expect(page.getByTestId('receipt')).toContainText('请提供主要设备设施布局图')
   await shot('窗口人员：一次性告知补正')
 
@@ -213,7 +213,7 @@ test('a clerk asks once for a supplement, takes it at the window, then rejects w
   await page.getByRole('button', { name: '提交受理结论' }).click()
   await page.getByRole('dialog').getByRole('button', { name: '确定' }).click()
   await expect(page.getByTestId('intake-status')).toHaveText('不予受理')
-  await expect(page.getByTestId('receipt')).toContainText('不予受理通知书')
+  await expect(page.getByTestId('receipt')).toContainText('不予受理决定书')
   await expect(page.getByTestId('receipt')).toContainText('不符合食品经营场所设置要求')
   await shot('窗口人员：不予受理')
 })

@@ -79,6 +79,13 @@ export const routes: RouteRecordRaw[] = [
         meta: { title: '电子证照核验' },
       },
       {
+        // The public progress look-up (no login); the notices' QR code carries ?case_no=.
+        path: 'progress',
+        name: 'progress-lookup',
+        component: () => import('@/views/public/ProgressLookupView.vue'),
+        meta: { title: '办件进度查询' },
+      },
+      {
         path: 'login',
         name: 'login',
         component: () => import('@/views/auth/LoginView.vue'),
@@ -159,6 +166,14 @@ export const routes: RouteRecordRaw[] = [
         component: () => import('@/views/applicant/CaseDetailView.vue'),
         props: true,
         meta: { title: '办件详情', access: 'authenticated' },
+      },
+      {
+        // A case's written notices (文书): its applicant and the staff entitled to the case.
+        path: 'cases/:caseNo/notices/:kind',
+        name: 'case-notice',
+        component: () => import('@/views/notices/NoticeView.vue'),
+        props: true,
+        meta: { title: '文书', access: 'authenticated' },
       },
       {
         path: 'licenses/:licenseNo',

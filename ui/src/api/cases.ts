@@ -97,9 +97,26 @@ export type Rating = 1 | 2 | 3 | 4 | 5
 
 export type EvaluationResult = SM['service_management__evaluation__schemas__EvaluationOut']
 
-/** 好差评: the applicant rates an ended case once. */
-export function evaluateCase(caseNo: string, body: { rating: Rating; tags?: string[]; comment?: string }): Promise<EvaluationResult> {
-  return json<EvaluationResult>(`/cases/${seg(caseNo)}/evaluation`, { method: 'POST', json: { tags: [], comment: '', ...body } })
+/** A reason of the national 好差评 list for a bad rating (差评). */
+export type BadRatingReason = NonNullable<SMIn['service_management__evaluation__schemas__EvaluationIn']['reasons']>[number]
+export type EvaluationReason = SM['ReasonOut']
+
+/** 好差评: the applicant rates an ended case once; a rating of 2 or 1 needs at least one reason. */
+export function evaluateCase(caseNo: string, body: { rating: Rating; reasons?: BadRatingReason[]; tags?: string[]; comment?: string }): Promise<EvaluationResult> {
+  return json<EvaluationResult>(`/cases/${seg(caseNo)}/evaluation`, { method: 'POST', json: { tags: [], reasons: [], comment: '', ...body } })
+}
+
+/** The reasons an applicant picks from for a bad rating. */
+export function listEvaluationReasons(signal?: AbortSignal): Promise<EvaluationReason[]> {
+  return json<EvaluationReason[]>('/evaluation-reasons', { signal })
+}
+
+/** What the public progress look-up (办件进度查询, no login) tells. */
+export type PublicProgress = SM['PublicProgress']
+
+/** A case's progress by its number and the last six characters of the applicant's ID number (no login). */
+export function lookUpProgress(caseNo: string, idLast6: string): Promise<PublicProgress> {
+  return json<PublicProgress>('/case-progress', { method: 'POST', json: { case_no: caseNo, id_last6: idLast6 } })
 }
 
 export function fileCaseWithMaterials(itemCode: string, form: FormPayload, materials: MaterialRef[], key?: string): Promise<CaseCreated> {

@@ -47,6 +47,9 @@ export function listDepartments(signal?: AbortSignal): Promise<Department[]> {
 
 export type ItemMaterial = SM['Material']
 
+/** The national service guide's remaining fields of an item (受理条件, 办理流程, 地点和时间, 电话, 跑动次数, 送达, 预约). */
+export type ServiceGuide = SM['ServiceGuide']
+
 /** Items with their materials (the catalogue's detail; the shared ItemDetail type omits them). */
 export type ItemWithMaterials = SM['ItemDetail']
 

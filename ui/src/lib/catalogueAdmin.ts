@@ -8,7 +8,7 @@ import { isApiError } from '@/api'
 import type { SM, SMIn } from '@/api/schemas'
 import { ITEM_TYPE, materialFormLabel } from '@/lib/labels'
 import { statusSummary, translateMessage } from '@/lib/problem'
-import { DraftIn, Fee_Input, FormField, ItemIn, ListEntry, Material, RetireIn } from '@/api/generated/public.limits'
+import { DraftIn, Fee_Input, FormField, ItemIn, ListEntry, Material, ProcessStep, RetireIn, ServiceGuide } from '@/api/generated/public.limits'
 
 // ---------------------------------------------------------------- the API's shapes (generated from its OpenAPI)
 
@@ -19,6 +19,8 @@ export type ItemAudience = SMIn['ItemIn']['audience'][number]
 export type TrustLevel = NonNullable<SMIn['Material']['accepted_trust_levels']>[number]
 export type MaterialForm = SMIn['Material']['form']
 export type FieldType = SMIn['FormField']['type']
+export type MaterialSource = NonNullable<SMIn['Material']['source']>
+export type ResultDelivery = NonNullable<SMIn['ServiceGuide']['result_delivery']>[number]
 
 export type ItemFee = SM['Fee-Input']
 export type ItemMaterialSpec = SM['Material']
@@ -78,6 +80,17 @@ export const MATERIAL_FORMS: { value: MaterialForm; label: string }[] = [
   { value: 'copy', label: '复印件' },
 ]
 
+export const MATERIAL_SOURCES: { value: MaterialSource; label: string }[] = [
+  { value: 'applicant', label: '申请人自备' },
+  { value: 'government', label: '政府部门核发' },
+]
+
+export const RESULT_DELIVERIES: { value: ResultDelivery; label: string }[] = [
+  { value: 'electronic', label: '电子证照（网上送达）' },
+  { value: 'window', label: '窗口领取' },
+  { value: 'mail', label: '邮寄送达' },
+]
+
 export const FIELD_TYPES: { value: FieldType; label: string }[] = [
   { value: 'string', label: '单行文字' },
   { value: 'text', label: '多行文字' },
@@ -113,6 +126,16 @@ export const ITEM_FIELD_LABELS: Record<string, string> = {
   instant_approval: '秒批',
   license_type: '出具证照类型',
   license_name: '出具证照名称',
+  guide: '办事指南',
+  'guide.acceptance_conditions': '受理条件',
+  'guide.process_steps': '办理流程',
+  'guide.location': '办理地点',
+  'guide.hours': '办理时间',
+  'guide.consultation_phone': '咨询电话',
+  'guide.complaint_phone': '监督投诉电话',
+  'guide.visits': '到现场次数',
+  'guide.result_delivery': '送达方式',
+  'guide.booking': '预约办理',
   row: '整行',
   file: '文件',
   reason: '停用原因',
@@ -125,6 +148,9 @@ const MATERIAL_FIELD_LABELS: Record<string, string> = {
   required: '是否必需',
   license_type: '可代替的证照类型',
   accepted_trust_levels: '接受的可信等级',
+  copies: '份数',
+  source: '来源',
+  note: '填报须知',
 }
 
 const FORM_FIELD_LABELS: Record<string, string> = {
@@ -301,6 +327,9 @@ export interface MaterialRow {
   required: boolean
   license_type: string
   accepted_trust_levels: TrustLevel[]
+  copies: string
+  source: MaterialSource
+  note: string
 }
 
 export interface FormFieldRow {
@@ -334,6 +363,17 @@ export interface ItemForm {
   license_name: string
   materials: MaterialRow[]
   form_fields: FormFieldRow[]
+  /** 办事指南: conditions one per line; steps one per line as 名称|说明|工作日 (the last two optional). */
+  guide_conditions: string
+  guide_steps: string
+  guide_location: string
+  guide_hours: string
+  guide_consultation_phone: string
+  guide_complaint_phone: string
+  /** '' : as the online depth says */
+  guide_visits: string
+  guide_result_delivery: ResultDelivery[]
+  guide_booking: boolean
 }
 
 export const ITEM_CODE_PATTERN = new RegExp(ItemIn.code.pattern)
@@ -365,11 +405,20 @@ export function emptyItemForm(department = ''): ItemForm {
     license_name: '',
     materials: [],
     form_fields: [],
+    guide_conditions: '',
+    guide_steps: '',
+    guide_location: '',
+    guide_hours: '',
+    guide_consultation_phone: '',
+    guide_complaint_phone: '',
+    guide_visits: '',
+    guide_result_delivery: ['electronic'],
+    guide_booking: false,
   }
 }
 
 export function emptyMaterial(): MaterialRow {
-  return { code: '', name: '', form: 'electronic', required: true, license_type: '', accepted_trust_levels: ['A', 'B'] }
+  return { code: '', name: '', form: 'electronic', required: true, license_type: '', accepted_trust_levels: ['A', 'B'], copies: '1', source: 'applicant', note: '' }
 }
 
 export function emptyFormField(): FormFieldRow {
@@ -405,8 +454,89 @@ export function formFromItem(item: ItemVersion): ItemForm {
       required: m.required,
       license_type: m.license_type ?? '',
       accepted_trust_levels: [...(m.accepted_trust_levels ?? ['A', 'B'])],
+      copies: String(m.copies ?? 1),
+      source: m.source ?? 'applicant',
+      note: m.note ?? '',
     })),
     form_fields: item.form_fields.map((f) => ({ name: f.name, label: f.label, type: f.type, required: f.required ?? true, prefill: f.prefill ?? '' })),
+    ...guideForm(item.guide),
+  }
+}
+
+type GuideFields = Pick<
+  ItemForm,
+  | 'guide_conditions'
+  | 'guide_steps'
+  | 'guide_location'
+  | 'guide_hours'
+  | 'guide_consultation_phone'
+  | 'guide_complaint_phone'
+  | 'guide_visits'
+  | 'guide_result_delivery'
+  | 'guide_booking'
+>
+
+/** An item's guide as the form edits it. */
+export function guideForm(guide: Partial<SM['ServiceGuide']> | null | undefined): GuideFields {
+  const steps = guide?.process_steps ?? []
+  return {
+    guide_conditions: (guide?.acceptance_conditions ?? []).join('\n'),
+    guide_steps: steps.map((s) => [s.name, s.description ?? '', s.days ?? ''].join('|').replace(/\|+$/, '')).join('\n'),
+    guide_location: guide?.location ?? '',
+    guide_hours: guide?.hours ?? '',
+    guide_consultation_phone: guide?.consultation_phone ?? '',
+    guide_complaint_phone: guide?.complaint_phone ?? '',
+    guide_visits: guide?.visits === null || guide?.visits === undefined ? '' : String(guide.visits),
+    guide_result_delivery: [...(guide?.result_delivery ?? ['electronic'])],
+    guide_booking: guide?.booking ?? false,
+  }
+}
+
+const PHONE = new RegExp(ServiceGuide.consultation_phone.pattern)
+
+/** The guide's fields checked as `ServiceGuide` checks them; errors under the API's paths (`guide.location`). */
+export function checkGuide(form: ItemForm, errors: Record<string, string>): SM['ServiceGuide'] {
+  const conditions = form.guide_conditions.split('\n').map((c) => c.trim()).filter(Boolean)
+  if (conditions.length > ServiceGuide.acceptance_conditions.maxItems) errors['guide.acceptance_conditions'] = `受理条件最多${ServiceGuide.acceptance_conditions.maxItems}条`
+  else if (conditions.some((c) => c.length > 500)) errors['guide.acceptance_conditions'] = '每条受理条件最多500字'
+  const steps: SM['ProcessStep'][] = []
+  form.guide_steps
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .forEach((line, i) => {
+      const [name = '', description = '', days = ''] = line.split(/[|｜]/).map((p) => p.trim())
+      const n = days === '' ? null : /^\d+$/.test(days) ? Number(days) : NaN
+      if (!name || name.length > ProcessStep.name.maxLength) errors['guide.process_steps'] = `第${i + 1}行：环节名称为1至${ProcessStep.name.maxLength}个字`
+      else if (description.length > ProcessStep.description.maxLength) errors['guide.process_steps'] = `第${i + 1}行：环节说明最多${ProcessStep.description.maxLength}个字`
+      else if (n !== null && (Number.isNaN(n) || n > 365)) errors['guide.process_steps'] = `第${i + 1}行：时限应为0至365之间的整数（工作日）`
+      steps.push({ name, description, days: n })
+    })
+  if (steps.length > ServiceGuide.process_steps.maxItems) errors['guide.process_steps'] = `办理流程最多${ServiceGuide.process_steps.maxItems}个环节`
+  const text = (key: 'location' | 'hours', value: string, label: string): string => {
+    const limit = ServiceGuide[key].maxLength
+    if (value.trim().length > limit) errors[`guide.${key}`] = `${label}最多${limit}个字`
+    return value.trim()
+  }
+  const phone = (key: 'consultation_phone' | 'complaint_phone', value: string, label: string): string => {
+    const v = value.trim()
+    if (v.length > ServiceGuide[key].maxLength || !PHONE.test(v)) errors[`guide.${key}`] = `${label}只能包含数字、括号、连字符、空格和顿号，如 0571-64120001、12345`
+    return v
+  }
+  const visits = form.guide_visits === '' ? null : Number(form.guide_visits)
+  if (visits !== null && (visits === 0) !== (form.online_depth === 'zero_visits')) {
+    errors['guide.visits'] = '到现场次数为 0 的事项网办深度应为“零跑动”，零跑动事项的到现场次数应为 0'
+  }
+  return {
+    acceptance_conditions: conditions,
+    process_steps: steps,
+    location: text('location', form.guide_location, '办理地点'),
+    hours: text('hours', form.guide_hours, '办理时间'),
+    consultation_phone: phone('consultation_phone', form.guide_consultation_phone, '咨询电话'),
+    complaint_phone: phone('complaint_phone', form.guide_complaint_phone, '监督投诉电话'),
+    visits,
+    result_delivery: [...form.guide_result_delivery],
+    booking: form.guide_booking,
   }
 }
 
@@ -491,7 +621,11 @@ export function checkItemForm(form: ItemForm, options: { editing?: boolean } = {
     if (!m.name.trim()) errors[`${at}.name`] = '请填写材料名称'
     else if (m.name.trim().length > Material.name.maxLength) errors[`${at}.name`] = `材料名称最多${Material.name.maxLength}个字`
     if (m.license_type.trim().length > Material.license_type.maxLength) errors[`${at}.license_type`] = `证照类型最多${Material.license_type.maxLength}个字符`
+    const copies = wholeNumber(m.copies)
+    if (copies === null || copies < Material.copies.minimum || copies > Material.copies.maximum) errors[`${at}.copies`] = `份数应为${Material.copies.minimum}至${Material.copies.maximum}之间的整数`
+    if (m.note.trim().length > Material.note.maxLength) errors[`${at}.note`] = `填报须知最多${Material.note.maxLength}个字`
   })
+  const guide = checkGuide(form, errors)
 
   if (form.form_fields.length > ItemIn.form_fields.maxItems) errors.form_fields = `表单字段最多${ItemIn.form_fields.maxItems}个`
   const fieldNames = new Set<string>()
@@ -525,6 +659,9 @@ export function checkItemForm(form: ItemForm, options: { editing?: boolean } = {
         required: m.required,
         license_type: m.license_type.trim() || null,
         accepted_trust_levels: [...m.accepted_trust_levels],
+        copies: Number(m.copies),
+        source: m.source,
+        note: m.note.trim(),
       })),
       online_depth: form.online_depth,
       channels: [...form.channels],
@@ -542,6 +679,7 @@ export function checkItemForm(form: ItemForm, options: { editing?: boolean } = {
       instant_approval: form.instant_approval,
       license_type: form.license_type.trim() || null,
       license_name: form.license_name.trim() || null,
+      guide,
     },
   }
 }
@@ -572,6 +710,8 @@ function materialText(m: ItemMaterialSpec): string {
   const parts = [m.name, materialFormLabel(m.form), m.required ? '必需' : '可选']
   if (m.license_type) parts.push(`可用证照 ${m.license_type}`)
   parts.push(`可信等级 ${(m.accepted_trust_levels ?? []).join('/') || '—'}`)
+  parts.push(`${m.copies ?? 1} 份`, MATERIAL_SOURCES.find((x) => x.value === m.source)?.label ?? '申请人自备')
+  if (m.note) parts.push(m.note)
   return parts.join('，')
 }
 
@@ -611,7 +751,25 @@ const COMPARED: (keyof ItemInput)[] = [
   'instant_approval',
   'license_type',
   'license_name',
+  'guide',
 ]
+
+/** The guide as one line per part, for the versions' difference. */
+function guideText(guide: SM['ServiceGuide'] | null | undefined): string {
+  const g = guideForm(guide)
+  const delivery = g.guide_result_delivery.map((d) => RESULT_DELIVERIES.find((x) => x.value === d)?.label ?? d).join('、')
+  return [
+    `受理条件：${g.guide_conditions.replace(/\n/g, '；') || '—'}`,
+    `办理流程：${g.guide_steps.replace(/\n/g, '；') || '—'}`,
+    `地点：${g.guide_location || '—'}`,
+    `时间：${g.guide_hours || '—'}`,
+    `咨询：${g.guide_consultation_phone || '—'}`,
+    `投诉：${g.guide_complaint_phone || '—'}`,
+    `到现场 ${g.guide_visits || '按网办深度'} 次`,
+    `送达：${delivery || '—'}`,
+    g.guide_booking ? '可预约' : '不可预约',
+  ].join('\n')
+}
 
 function byKey<T>(rows: readonly T[], key: (row: T) => string): Map<string, T> {
   return new Map(rows.map((r) => [key(r), r]))
@@ -626,6 +784,11 @@ export function itemDiffRows(before: ItemInput, after: ItemInput, departmentName
   for (const field of COMPARED) {
     const a = before[field]
     const b = after[field]
+    if (field === 'guide') {
+      const [x, y] = [guideText(a as SM['ServiceGuide']), guideText(b as SM['ServiceGuide'])]
+      if (x !== y) rows.push({ field, label: '办事指南', before: x, after: y })
+      continue
+    }
     if (field === 'fee') {
       if (feeText(a as ItemFee) !== feeText(b as ItemFee)) rows.push({ field, label: '收费', before: feeText(a as ItemFee), after: feeText(b as ItemFee) })
       continue

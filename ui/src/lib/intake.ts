@@ -100,7 +100,7 @@ export function missingRequired(materials: readonly ItemMaterial[], entries: Rec
 export function askedMaterials(materials: readonly ItemMaterial[], request: SupplementRequest | null | undefined): ItemMaterial[] {
   if (!request?.materials.length) return [...materials]
   const byCode = new Map(materials.map((m) => [m.code, m]))
-  return request.materials.map((asked) => byCode.get(asked.code) ?? { code: asked.code, name: asked.name, form: 'electronic', required: true, license_type: null, accepted_trust_levels: [] })
+  return request.materials.map((asked) => byCode.get(asked.code) ?? { code: asked.code, name: asked.name, form: 'electronic', required: true, license_type: null, accepted_trust_levels: [], copies: 1, source: 'applicant', note: '' })
 }
 
 /** Names of the asked-for materials not yet given anew (a supplement needs every one). */

@@ -11,6 +11,7 @@ import {
   emptyItemForm,
   emptyListEntry,
   emptyMaterial,
+  guideForm,
   fieldLabel,
   formFromItem,
   IMPORT_COLUMNS,
@@ -69,7 +70,7 @@ describe('the item form is checked as the API checks it', () => {
       statutory_days: 20,
       committed_days: 5,
       fee: { free: false, amount: '50.00', basis: '浙价费〔2020〕1号' },
-      materials: [{ code: 'SQB', name: '申请表', form: 'electronic', required: true, license_type: null, accepted_trust_levels: ['A', 'B'] }],
+      materials: [{ code: 'SQB', name: '申请表', form: 'electronic', required: true, license_type: null, accepted_trust_levels: ['A', 'B'], copies: 1, source: 'applicant', note: '' }],
       online_depth: 'at_most_one_visit',
       channels: ['online', 'window'],
       audience: ['person', 'entity'],
@@ -80,6 +81,17 @@ describe('the item form is checked as the API checks it', () => {
       instant_approval: false,
       license_type: null,
       license_name: null,
+      guide: {
+        acceptance_conditions: [],
+        process_steps: [],
+        location: '',
+        hours: '',
+        consultation_phone: '',
+        complaint_phone: '',
+        visits: null,
+        result_delivery: ['electronic'],
+        booking: false,
+      },
     })
     // A free item sends no amount or basis.
     expect(checkItemForm(filled({ fee_amount: '9', fee_basis: 'x' })).value!.fee).toEqual({ free: true, amount: null, basis: null })
@@ -203,8 +215,8 @@ describe('the difference between two versions', () => {
       fee: { free: false, amount: '50.00', basis: '浙价费〔2020〕1号' },
       channels: ['online'],
       materials: [
-        { code: 'SQB', name: '申请表', form: 'original', required: true, license_type: null, accepted_trust_levels: ['A', 'B'] },
-        { code: 'XGT', name: '效果图', form: 'copy', required: false, license_type: null, accepted_trust_levels: ['A'] },
+        { code: 'SQB', name: '申请表', form: 'original', required: true, license_type: null, accepted_trust_levels: ['A', 'B'], copies: 1, source: 'applicant', note: '' },
+        { code: 'XGT', name: '效果图', form: 'copy', required: false, license_type: null, accepted_trust_levels: ['A'], copies: 2, source: 'applicant', note: '' },
       ],
       form_fields: [],
     })
@@ -213,13 +225,18 @@ describe('the difference between two versions', () => {
       { field: 'committed_days', label: '承诺办结时限', before: '5 个工作日', after: '3 个工作日' },
       { field: 'fee', label: '收费', before: '不收费', after: '收费 50.00 元（依据：浙价费〔2020〕1号）' },
       { field: 'channels', label: '办理渠道', before: '网上办理、窗口办理', after: '网上办理' },
-      { field: 'materials', label: '申请材料 SQB', before: '申请表，电子件，必需，可信等级 A/B', after: '申请表，原件，必需，可信等级 A/B' },
-      { field: 'materials', label: '申请材料 XGT', before: '—（新增）', after: '效果图，复印件，可选，可信等级 A' },
+      { field: 'materials', label: '申请材料 SQB', before: '申请表，电子件，必需，可信等级 A/B，1 份，申请人自备', after: '申请表，原件，必需，可信等级 A/B，1 份，申请人自备' },
+      { field: 'materials', label: '申请材料 XGT', before: '—（新增）', after: '效果图，复印件，可选，可信等级 A，2 份，申请人自备' },
       { field: 'form_fields', label: '表单字段 location', before: '设置地点，单行文字，必填', after: '—（删除）' },
     ])
     expect(itemDiffRows(before, before)).toEqual([])
     const moved = itemDiffRows(before, version(2, 'draft', { department_code: 'psb' }), (c) => (c === 'amr' ? '市场监管局' : '公安局'))
     expect(moved).toEqual([{ field: 'department_code', label: '实施部门', before: '市场监管局', after: '公安局' }])
+    const guided = itemDiffRows(before, version(2, 'draft', { guide: { ...before.guide, location: '行政服务中心二楼', booking: true } }))
+    expect(guided).toHaveLength(1)
+    expect(guided[0]!.label).toBe('办事指南')
+    expect(guided[0]!.after).toContain('地点：行政服务中心二楼')
+    expect(guided[0]!.after).toContain('可预约')
   })
 
   it('turns the lists’ diff into rows: added, removed, one row per changed field', () => {
@@ -400,5 +417,33 @@ describe('the API client for the workbench', () => {
     await retireItem('330122-AMR-XK-0099', '并入其他事项')
     expect(calls[0]).toMatch(/\/items\/330122-AMR-XK-0099\/retire$/)
     expect(bodies).toEqual([{ reason: '并入其他事项' }])
+  })
+})
+
+describe('the guide fields of the item form', () => {
+  it('turns lines into conditions and steps, and a guide back into lines', () => {
+    const checked = checkItemForm(
+      filled({
+        guide_conditions: '已取得营业执照\n\n场所符合要求',
+        guide_steps: '受理|材料齐全的当场受理\n审查｜书面审查｜7',
+        guide_consultation_phone: '0571-64120001、12345',
+        guide_visits: '1',
+        guide_booking: true,
+      }),
+    )
+    expect(checked.errors).toEqual({})
+    const guide = checked.value!.guide
+    expect(guide.acceptance_conditions).toEqual(['已取得营业执照', '场所符合要求'])
+    expect(guide.process_steps).toEqual([
+      { name: '受理', description: '材料齐全的当场受理', days: null },
+      { name: '审查', description: '书面审查', days: 7 },
+    ])
+    expect(guide.visits).toBe(1)
+    expect(guideForm(guide).guide_steps).toBe('受理|材料齐全的当场受理\n审查|书面审查|7')
+  })
+
+  it('names a bad guide field under the API’s path', () => {
+    const bad = checkItemForm(filled({ guide_visits: '0', guide_consultation_phone: '打电话', guide_steps: '审查|说明|三天' }))
+    expect(Object.keys(bad.errors).sort()).toEqual(['guide.consultation_phone', 'guide.process_steps', 'guide.visits'])
   })
 })

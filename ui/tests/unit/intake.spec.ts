@@ -8,10 +8,10 @@ import { ApiError } from '@/api'
 import { mapProblem } from '@/lib/problem'
 
 const MATERIALS: ItemMaterial[] = [
-  { code: 'SQS', name: '申请书', form: 'electronic', required: true, license_type: null, accepted_trust_levels: [] },
-  { code: 'YYZZ', name: '营业执照', form: 'electronic', required: true, license_type: 'business_license', accepted_trust_levels: [] },
-  { code: 'BJT', name: '布局图', form: 'copy', required: false, license_type: null, accepted_trust_levels: [] },
-  { code: 'YJ', name: '原件', form: 'original', required: true, license_type: null, accepted_trust_levels: [] },
+  { code: 'SQS', name: '申请书', form: 'electronic', required: true, license_type: null, accepted_trust_levels: [], copies: 1, source: 'applicant', note: '' },
+  { code: 'YYZZ', name: '营业执照', form: 'electronic', required: true, license_type: 'business_license', accepted_trust_levels: [], copies: 1, source: 'applicant', note: '' },
+  { code: 'BJT', name: '布局图', form: 'copy', required: false, license_type: null, accepted_trust_levels: [], copies: 1, source: 'applicant', note: '' },
+  { code: 'YJ', name: '原件', form: 'original', required: true, license_type: null, accepted_trust_levels: [], copies: 1, source: 'applicant', note: '' },
 ]
 
 describe('one-window intake', () => {

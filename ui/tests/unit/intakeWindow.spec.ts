@@ -17,10 +17,10 @@ vi.mock('@/api', async (importOriginal) => {
 })
 
 const MATERIALS: ItemMaterial[] = [
-  { code: 'DJB', name: '就业登记表', form: 'electronic', required: true, license_type: null, accepted_trust_levels: [] },
-  { code: 'LDHT', name: '劳动合同', form: 'copy', required: true, license_type: null, accepted_trust_levels: [] },
-  { code: 'SFZ', name: '身份证原件', form: 'original', required: false, license_type: null, accepted_trust_levels: [] },
-  { code: 'YYZZ', name: '营业执照', form: 'electronic', required: true, license_type: 'business_license', accepted_trust_levels: [] },
+  { code: 'DJB', name: '就业登记表', form: 'electronic', required: true, license_type: null, accepted_trust_levels: [], copies: 1, source: 'applicant', note: '' },
+  { code: 'LDHT', name: '劳动合同', form: 'copy', required: true, license_type: null, accepted_trust_levels: [], copies: 1, source: 'applicant', note: '' },
+  { code: 'SFZ', name: '身份证原件', form: 'original', required: false, license_type: null, accepted_trust_levels: [], copies: 1, source: 'applicant', note: '' },
+  { code: 'YYZZ', name: '营业执照', form: 'electronic', required: true, license_type: 'business_license', accepted_trust_levels: [], copies: 1, source: 'applicant', note: '' },
 ]
 const FILE = 'a'.repeat(64)
 
@@ -56,6 +56,7 @@ describe('materials by channel (the same rule as service-management)', () => {
       reason: '合同须盖章',
       requested_by: '窗口王',
       requested_at: '2026-11-25T02:00:00Z',
+      due_date: '2026-12-16',
       supplied_by: null,
       supplied_at: null,
     }
@@ -95,13 +96,13 @@ describe('looking the walk-in applicant up', () => {
 })
 
 describe('好差评: a case is rated once', () => {
-  const onRecord: CaseEvaluation = { rating: 4, level: '满意', tags: [], comment: '办得快', at: '2026-11-25T02:00:00Z' }
+  const onRecord: CaseEvaluation = { rating: 4, level: '满意', tags: [], reasons: [], comment: '办得快', at: '2026-11-25T02:00:00Z' }
 
   it('knows the rating on record, just given or read from the case', () => {
     expect(givenRating(null, onRecord)).toEqual(onRecord)
     expect(givenRating(null, null)).toBeNull()
-    const justGiven = { item_code: 'X', department_code: 'amr', rating: 5, level: '非常满意', tags: [], comment: '', created_at: '2026-11-25T03:00:00Z', rectification_id: null }
-    expect(givenRating(justGiven, null)).toEqual({ rating: 5, level: '非常满意', tags: [], comment: '', at: '2026-11-25T03:00:00Z' })
+    const justGiven = { item_code: 'X', department_code: 'amr', rating: 2, level: '不满意', tags: [], reasons: ['too_slow'], comment: '', created_at: '2026-11-25T03:00:00Z', rectification_id: 7 }
+    expect(givenRating(justGiven, null)).toEqual({ rating: 2, level: '不满意', tags: [], reasons: ['too_slow'], comment: '', at: '2026-11-25T03:00:00Z' })
   })
 
   it('shows the rating given instead of asking again', async () => {
@@ -131,6 +132,7 @@ describe('补正: the applicant sees what is asked for', () => {
     reason: '合同须加盖单位公章',
     requested_by: '窗口王',
     requested_at: '2026-11-25T02:00:00Z',
+    due_date: '2026-12-16',
     supplied_by: null,
     supplied_at: null,
   }

@@ -244,6 +244,8 @@ ROUTING_TABLE: tuple[Upstream, ...] = (
             "/api/v1/departments",
             "/api/v1/themes",
             "/api/v1/cases",
+            "/api/v1/case-progress",
+            "/api/v1/evaluation-reasons",
             "/api/v1/files",
             "/api/v1/intake",
             "/api/v1/bundles",

@@ -149,6 +149,12 @@ class Settings(ServiceSettings):
     # Public licence lookups that found no licence: beyond these, every lookup from the address is
     # refused for a while, so that made-up numbers cannot enumerate the licences.
     rate_license_misses: RateLimit = RateLimit(limit=10, window_seconds=600)
+    # The public progress look-up (case number + last six characters of the ID number, no login): per
+    # address, and its misses per address and per case number, so that neither many guesses from one
+    # address nor guesses at one case number from many addresses can find the six characters.
+    rate_progress_lookup: RateLimit = RateLimit(limit=30, window_seconds=60)
+    rate_progress_misses: RateLimit = RateLimit(limit=10, window_seconds=600)
+    rate_progress_case_misses: RateLimit = RateLimit(limit=20, window_seconds=3600)
     # Staff second factor (TOTP): None means on in production, off elsewhere (`totp_required_for_staff`).
     staff_totp_required: bool | None = None
     # The issuer an authenticator app shows beside the staff user name.
@@ -159,6 +165,9 @@ class Settings(ServiceSettings):
         "rate_token",
         "rate_license_verify",
         "rate_license_misses",
+        "rate_progress_lookup",
+        "rate_progress_misses",
+        "rate_progress_case_misses",
         mode="before",
     )
     @classmethod

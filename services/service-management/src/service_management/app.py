@@ -36,6 +36,7 @@ from service_management.personal.also_needed import HttpNextItems
 from service_management.personal.endpoints import router as personal_router
 from service_management.personal.facts import HttpRegistryFacts
 from service_management.ports import Ports
+from service_management.progress.endpoints import router as progress_router
 from service_management.rules.endpoints import router as rules_router
 from service_management.seed import seed_demo
 from service_management.settings import Settings
@@ -214,6 +215,7 @@ def create_app(
         supervision_router,
         evaluation_router,
         personal_router,
+        progress_router,
         dead_letters_router,
     ):
         app.include_router(router)

@@ -22,6 +22,11 @@ class Department(Base):
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     division_code: Mapped[str] = mapped_column(String(6))
+    # Named in the refusals' notice of remedies (不予受理/不予许可决定书): the people's government at the
+    # same level reviews a department's act (行政复议法 2023, art. 24), the court of its place hears a
+    # suit (行政诉讼法 art. 18). Null: the notice names them generically (本级人民政府, 有管辖权的人民法院).
+    reconsideration_body: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    litigation_court: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
 class Item(Base):
@@ -54,6 +59,9 @@ class Item(Base):
     materials: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     online_depth: Mapped[str] = mapped_column(String(32), default="at_most_one_visit")
     channels: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["online", "window"])
+    # The national service guide's remaining fields (catalogue.schemas.ServiceGuide): conditions,
+    # process, place and hours, telephones, visits, delivery of the result, booking.
+    guide: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     themes: Mapped[list[str]] = mapped_column(JSON, default=list)
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Normalized tokens of name, keywords and themes for the Chinese search (catalogue/search.py).
@@ -186,6 +194,8 @@ class SupplementRequest(Base):
     reason: Mapped[str] = mapped_column(Text)
     requested_by: Mapped[str] = mapped_column(String(100))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The last day (Asia/Shanghai) to supply them (null: asked before migration 0010).
+    due_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     supplied_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     supplied_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
@@ -347,6 +357,8 @@ class Evaluation(Base):
     applicant_sub: Mapped[str] = mapped_column(String(64))
     rating: Mapped[int] = mapped_column(Integer)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # A bad rating's reasons from the national list (evaluation.reasons.BAD_RATING_REASONS).
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -22,12 +22,54 @@ DEPARTMENTS = [
     ("psb", "示范县公安局"),
     ("hrss", "示范县人力资源和社会保障局"),
 ]
+# A county department's acts are reconsidered by the county government (行政复议法 2023, art. 24) and
+# heard by the county's basic court (行政诉讼法 art. 18).
+RECONSIDERATION_BODY = "示范县人民政府"
+LITIGATION_COURT = "示范县人民法院"
+
+# The county's administrative service centre: where and when its windows are open.
+CENTRE = "示范县行政服务中心（示范县迎宾大道 88 号）"
+HOURS = "周一至周五（法定节假日除外）上午 8:30—12:00，下午 14:00—17:30"
+COMPLAINTS = "0571-12345、12345"
+
+
+def _guide(
+    conditions: list[str],
+    steps: list[tuple[str, str, int | None]],
+    *,
+    window: str,
+    phone: str,
+    visits: int,
+    delivery: list[str],
+    booking: bool = True,
+) -> dict[str, Any]:
+    return {
+        "acceptance_conditions": conditions,
+        "process_steps": [{"name": n, "description": d, "days": days} for n, d, days in steps],
+        "location": f"{CENTRE}{window}",
+        "hours": HOURS,
+        "consultation_phone": phone,
+        "complaint_phone": COMPLAINTS,
+        "visits": visits,
+        "result_delivery": delivery,
+        "booking": booking,
+    }
 
 
 FREE: dict[str, Any] = {"free": True, "amount": None, "basis": None}
 
 
-def _material(code: str, name: str, form: str, *, required: bool, license_type: str | None = None) -> dict[str, Any]:
+def _material(
+    code: str,
+    name: str,
+    form: str,
+    *,
+    required: bool,
+    license_type: str | None = None,
+    copies: int = 1,
+    source: str = "applicant",
+    note: str = "",
+) -> dict[str, Any]:
     return {
         "code": code,
         "name": name,
@@ -35,6 +77,9 @@ def _material(code: str, name: str, form: str, *, required: bool, license_type: 
         "required": required,
         "license_type": license_type,
         "accepted_trust_levels": ["A", "B"],
+        "copies": copies,
+        "source": source,
+        "note": note,
     }
 
 
@@ -68,12 +113,37 @@ ITEMS: list[dict[str, Any]] = [
         ],
         "fee": FREE,
         "materials": [
-            _material("SQS", "个体工商户登记（备案）申请书", "electronic", required=True),
-            _material("SFZM", "经营者身份证明（实名认证核验）", "electronic", required=True),
+            _material("SQS", "个体工商户登记（备案）申请书", "electronic", required=True, note="在线填报后自动生成"),
+            _material(
+                "SFZM",
+                "经营者身份证明（实名认证核验）",
+                "electronic",
+                required=True,
+                copies=0,
+                source="government",
+                note="实名认证时已核验，无需另行提交",
+            ),
             _material("CSZM", "经营场所使用证明（已作住所申报承诺的免交）", "copy", required=False),
         ],
         "online_depth": "zero_visits",
         "channels": ["online", "window", "mobile"],
+        "guide": _guide(
+            [
+                "经营者为有经营能力的自然人",
+                "个体工商户名称符合名称登记管理规定",
+                "经营场所真实、合法，经营范围不属于禁止类项目",
+            ],
+            [
+                ("申请", "登录示范县政务服务网在线填报，或到窗口提交材料", None),
+                ("受理", "材料齐全、符合法定形式的当场受理", None),
+                ("审查与决定", "符合秒批条件的系统即时核准；其他转人工审查", 1),
+                ("发证", "电子营业执照即时签发，纸质执照可选邮寄", None),
+            ],
+            window="二楼 A 区市场监管窗口 1—6 号",
+            phone="0571-64120001",
+            visits=0,
+            delivery=["electronic", "mail", "window"],
+        ),
         "themes": ["企业开办", "开办餐饮店"],
         "keywords": ["营业执照", "个体户", "开店", "工商登记"],
         "license_type": "business_license",
@@ -110,13 +180,37 @@ ITEMS: list[dict[str, Any]] = [
         "materials": [
             _material("SQS", "食品经营许可申请书", "electronic", required=True),
             _material(
-                "YYZZ", "营业执照（主体资格证明）", "electronic", required=False, license_type="business_license"
+                "YYZZ",
+                "营业执照（主体资格证明）",
+                "electronic",
+                required=False,
+                license_type="business_license",
+                source="government",
+                note="已领取电子营业执照的，系统自动调用",
             ),
             _material("GLZD", "食品安全管理制度（在线承诺）", "electronic", required=True),
-            _material("BJT", "主要设备设施布局和操作流程", "copy", required=False),
+            _material("BJT", "主要设备设施布局和操作流程", "copy", required=False, note="加盖公章或经营者签字"),
         ],
         "online_depth": "at_most_one_visit",
         "channels": ["online", "window"],
+        "guide": _guide(
+            [
+                "申请人已取得营业执照等合法主体资格",
+                "具有与经营的食品品种、数量相适应的经营场所和设施设备",
+                "有专职或者兼职的食品安全管理人员和保证食品安全的规章制度",
+            ],
+            [
+                ("申请", "在线填报申请书并上传材料，或到窗口提交", None),
+                ("受理", "材料齐全的当场受理；不齐全的一次性告知补正", None),
+                ("审查", "书面审查，必要时现场核查经营场所", 7),
+                ("决定", "作出准予或不予许可的书面决定", 3),
+                ("送达", "电子许可证即时归集，纸质证书窗口领取或邮寄", None),
+            ],
+            window="二楼 A 区市场监管窗口 7—10 号",
+            phone="0571-64120002",
+            visits=1,
+            delivery=["electronic", "window", "mail"],
+        ),
         "themes": ["开办餐饮店"],
         "keywords": ["食品", "餐饮", "小餐饮", "食品经营许可证"],
         "license_type": "food_business_license",
@@ -147,6 +241,18 @@ ITEMS: list[dict[str, Any]] = [
         ],
         "online_depth": "zero_visits",
         "channels": ["online", "window", "mobile"],
+        "guide": _guide(
+            ["离开常住户口所在地，到本县居住半年以上", "有合法稳定就业、合法稳定住所或者连续就读三者之一"],
+            [
+                ("申请", "在线填报登记表，或到公安派出所、服务中心窗口申请", None),
+                ("受理与审核", "符合条件的系统即时核准，其他由户籍民警审核", 1),
+                ("制证", "电子居住证即时签发；实体卡制作完成后通知领取", None),
+            ],
+            window="一楼 C 区公安综合窗口 3—5 号",
+            phone="0571-64120110",
+            visits=0,
+            delivery=["electronic", "window"],
+        ),
         "themes": ["户籍与居住"],
         "keywords": ["居住证", "暂住证", "流动人口"],
         "license_type": "residence_permit",
@@ -180,10 +286,23 @@ ITEMS: list[dict[str, Any]] = [
         "fee": FREE,
         "materials": [
             _material("DJB", "就业登记表", "electronic", required=True),
-            _material("LDHT", "劳动合同", "copy", required=True),
+            _material("LDHT", "劳动合同", "copy", required=True, copies=1, note="需有用人单位盖章和劳动者签字的页面"),
         ],
         "online_depth": "at_most_one_visit",
         "channels": ["online", "window"],
+        "guide": _guide(
+            ["劳动者已被本县用人单位招用", "已订立劳动合同或者形成事实劳动关系"],
+            [
+                ("申请", "用人单位或劳动者在线提交，或到人社窗口提交", None),
+                ("受理", "材料齐全的当场受理", None),
+                ("审核", "核对劳动合同与参保信息", 3),
+                ("登记", "办结后就业创业证电子证照归集至个人证照夹", 2),
+            ],
+            window="三楼 B 区人社窗口 1—4 号",
+            phone="0571-64120333",
+            visits=1,
+            delivery=["electronic", "window"],
+        ),
         "themes": ["就业创业"],
         "keywords": ["就业", "就业创业证", "劳动合同", "入职"],
         "license_type": "employment_certificate",
@@ -209,10 +328,22 @@ ITEMS: list[dict[str, Any]] = [
         "fee": FREE,
         "materials": [
             _material("SQB", "社会保障卡申领登记表", "electronic", required=True),
-            _material("ZP", "近期免冠证件照（可调用人像库）", "electronic", required=False),
+            _material("ZP", "近期免冠证件照（可调用人像库）", "electronic", required=False, source="government"),
         ],
         "online_depth": "zero_visits",
         "channels": ["online", "window", "mobile"],
+        "guide": _guide(
+            ["已在本县参加基本养老或基本医疗保险", "年满十六周岁（未满十六周岁由监护人到窗口办理）"],
+            [
+                ("申请", "在线填报或到人社、合作银行网点申请", None),
+                ("审核", "符合条件的系统即时核准", None),
+                ("制卡与发放", "电子社保卡即时签发；实体卡制作完成后邮寄或到合作银行网点领取", 10),
+            ],
+            window="三楼 B 区人社窗口 5—8 号",
+            phone="0571-64120333",
+            visits=0,
+            delivery=["electronic", "mail"],
+        ),
         "themes": ["社会保障"],
         "keywords": ["社保卡", "社会保障卡", "医保", "电子社保卡"],
         "license_type": "social_security_card",
@@ -249,6 +380,19 @@ ITEMS: list[dict[str, Any]] = [
         "materials": [],
         "online_depth": "zero_visits",
         "channels": ["online", "window", "mobile"],
+        "guide": _guide(
+            ["户籍在本县", "年满八十周岁"],
+            [
+                ("确认", "系统根据人口库信息主动推送，申请人在线确认即可", None),
+                ("核定", "规则自动核定发放资格", None),
+                ("发放", "次月起按月发放至社会保障卡金融账户", 5),
+            ],
+            window="三楼 B 区人社窗口 9 号",
+            phone="0571-64120333",
+            visits=0,
+            delivery=["electronic"],
+            booking=False,
+        ),
         "themes": ["养老服务"],
         "keywords": ["高龄津贴", "高龄补贴", "老年人", "养老", "免申即享"],
         "license_type": None,
@@ -290,8 +434,12 @@ def seed_demo(session: Session) -> None:
     """Insert what is missing (and fill the standard fields of items seeded before they existed);
     running it again changes nothing."""
     for code, name in DEPARTMENTS:
-        if session.get(Department, code) is None:
-            session.add(Department(code=code, name=name, division_code=DIVISION))
+        department = session.get(Department, code)
+        if department is None:
+            department = Department(code=code, name=name, division_code=DIVISION)
+            session.add(department)
+        if department.reconsideration_body is None and department.litigation_court is None:
+            department.reconsideration_body, department.litigation_court = RECONSIDERATION_BODY, LITIGATION_COURT
     session.flush()
     now = utcnow()
     for spec in ITEMS:
@@ -300,8 +448,10 @@ def seed_demo(session: Session) -> None:
             item = Item(version=1, status="published", published_at=now, **spec)
             session.add(item)
         elif not item.search_text:
-            for key in ("fee", "materials", "online_depth", "channels", "themes", "keywords"):
+            for key in ("fee", "materials", "online_depth", "channels", "themes", "keywords", "guide"):
                 setattr(item, key, spec[key])
+        elif not item.guide:  # seeded before migration 0010 gave items the guide's remaining fields
+            item.guide = spec["guide"]
         refresh_search(item)
         if spec["rule"] is not None and current_table(session, spec["code"]) is None:
             session.add(

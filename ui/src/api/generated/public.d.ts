@@ -647,6 +647,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/case-progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Look Up Progress
+         * @description Public progress look-up (no login): case number and the last six characters of the applicant's ID
+         *     number give the status and timeline. POST, so that the six characters stay out of URLs and logs.
+         */
+        post: operations["look_up_progress_api_v1_case_progress_post_service_management"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/cases": {
         parameters: {
             query?: never;
@@ -1320,6 +1341,26 @@ export interface paths {
          * @description Withdraw an agent's authorisation: their tokens for the entity stop working at once.
          */
         delete: operations["revoke_agent_api_v1_entities__uscc__agents__agent_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/evaluation-reasons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Reasons
+         * @description The reasons an applicant picks from for a bad rating (差评), after the national 好差评 list.
+         */
+        get: operations["list_reasons_api_v1_evaluation_reasons_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -5237,6 +5278,11 @@ export interface components {
             level: string;
             /** Rating */
             rating: number;
+            /**
+             * Reasons
+             * @description a bad rating's reasons (codes of the national 好差评 reason list)
+             */
+            reasons: string[];
             /** Tags */
             tags: string[];
         };
@@ -5451,8 +5497,18 @@ export interface components {
             code: string;
             /** Division Code */
             division_code: string;
+            /**
+             * Litigation Court
+             * @description the court that hears a suit against its acts
+             */
+            litigation_court?: string | null;
             /** Name */
             name: string;
+            /**
+             * Reconsideration Body
+             * @description the people's government that hears a reconsideration of its acts
+             */
+            reconsideration_body?: string | null;
         };
         /** DiffOut */
         DiffOut: {
@@ -5601,6 +5657,7 @@ export interface components {
             fee: components["schemas"]["Fee-Output"];
             /** Form Fields */
             form_fields: components["schemas"]["FormField"][];
+            guide: components["schemas"]["ServiceGuide"];
             /** Instant Approval */
             instant_approval: boolean;
             /** Item Type */
@@ -5658,6 +5715,7 @@ export interface components {
             fee?: components["schemas"]["Fee-Input"];
             /** Form Fields */
             form_fields?: components["schemas"]["FormField"][];
+            guide?: components["schemas"]["ServiceGuide"];
             /**
              * Instant Approval
              * @default false
@@ -5796,6 +5854,12 @@ export interface components {
             /** Code */
             code: string;
             /**
+             * Copies
+             * @description 份数 (0: shown, not handed in, e.g. an original)
+             * @default 1
+             */
+            copies?: number;
+            /**
              * Form
              * @enum {string}
              */
@@ -5805,10 +5869,23 @@ export interface components {
             /** Name */
             name: string;
             /**
+             * Note
+             * @description 填报须知: what the material must show
+             * @default
+             */
+            note?: string;
+            /**
              * Required
              * @default true
              */
             required?: boolean;
+            /**
+             * Source
+             * @description 来源: prepared by the applicant, or issued by a government body
+             * @default applicant
+             * @enum {string}
+             */
+            source?: "applicant" | "government";
         };
         /** MaterialAsked */
         MaterialAsked: {
@@ -5899,6 +5976,24 @@ export interface components {
              */
             recommendation: boolean;
         };
+        /**
+         * ProcessStep
+         * @description One step of the 办理流程 as the guide shows it (受理, 审查, 决定, 送达...).
+         */
+        ProcessStep: {
+            /**
+             * Days
+             * @description working days the step takes, if fixed
+             */
+            days?: number | null;
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /** Name */
+            name: string;
+        };
         /** ProgressEntry */
         ProgressEntry: {
             /**
@@ -5914,6 +6009,75 @@ export interface components {
             opinion: string | null;
             /** Step */
             step: string;
+        };
+        /**
+         * ProgressLookupIn
+         * @description A case number and the last six characters of its applicant's ID number (or credit code).
+         */
+        ProgressLookupIn: {
+            /**
+             * Case No
+             * @description 办件编号
+             */
+            case_no: string;
+            /**
+             * Id Last6
+             * @description the last six characters of the applicant's resident ID number or unified social credit code
+             */
+            id_last6: string;
+        };
+        /**
+         * ProgressStep
+         * @description A status the case reached and when; no names of staff or notes (the look-up is public).
+         */
+        ProgressStep: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Status */
+            status: string;
+        };
+        /**
+         * PublicProgress
+         * @description What the public progress look-up tells: where the case stands and how it got there.
+         */
+        PublicProgress: {
+            /**
+             * Applicant Name
+             * @description masked: the first character, then *
+             */
+            applicant_name: string;
+            /** Case No */
+            case_no: string;
+            /**
+             * Clock State
+             * @description running, paused (waiting for a supplement) or stopped
+             */
+            clock_state: string;
+            /** Concluded At */
+            concluded_at: string | null;
+            /** Department Name */
+            department_name: string;
+            /**
+             * Due Date
+             * @description the committed conclusion date (Beijing date), if the clock runs
+             */
+            due_date: string | null;
+            /** Item Code */
+            item_code: string;
+            /** Item Name */
+            item_name: string;
+            /** Status */
+            status: string;
+            /**
+             * Submitted At
+             * Format: date-time
+             */
+            submitted_at: string;
+            /** Timeline */
+            timeline: components["schemas"]["ProgressStep"][];
         };
         /** PublishIn */
         PublishIn: {
@@ -5944,6 +6108,16 @@ export interface components {
             item_code: string;
             /** Status */
             status: string;
+        };
+        /**
+         * ReasonOut
+         * @description One reason of the national 好差评 list an applicant picks for a bad rating.
+         */
+        ReasonOut: {
+            /** Code */
+            code: string;
+            /** Label */
+            label: string;
         };
         /** RecommendationOut */
         RecommendationOut: {
@@ -6017,6 +6191,11 @@ export interface components {
              * @default 0
              */
             rating?: number;
+            /**
+             * Reasons
+             * @description the bad rating's reasons
+             */
+            reasons?: string[];
             /** Response */
             response: string | null;
             /** Status */
@@ -6077,6 +6256,62 @@ export interface components {
             /** Yellow */
             yellow: number;
         };
+        /**
+         * ServiceGuide
+         * @description The fields of the national service guide (办事指南) the other item fields do not hold.
+         */
+        ServiceGuide: {
+            /**
+             * Acceptance Conditions
+             * @description 受理条件, one condition each
+             */
+            acceptance_conditions?: string[];
+            /**
+             * Booking
+             * @description a visit to the window can be booked (预约办理)
+             * @default false
+             */
+            booking?: boolean;
+            /**
+             * Complaint Phone
+             * @description 监督投诉电话
+             * @default
+             */
+            complaint_phone?: string;
+            /**
+             * Consultation Phone
+             * @description 咨询电话
+             * @default
+             */
+            consultation_phone?: string;
+            /**
+             * Hours
+             * @description 办理时间
+             * @default
+             */
+            hours?: string;
+            /**
+             * Location
+             * @description 办理地点
+             * @default
+             */
+            location?: string;
+            /**
+             * Process Steps
+             * @description 办理流程
+             */
+            process_steps?: components["schemas"]["ProcessStep"][];
+            /**
+             * Result Delivery
+             * @description 送达方式 of the result
+             */
+            result_delivery?: ("electronic" | "window" | "mail")[];
+            /**
+             * Visits
+             * @description 到办事现场次数 (跑动次数); null: as the online depth says
+             */
+            visits?: number | null;
+        };
         /** StateOut */
         StateOut: {
             /** Due At */
@@ -6115,6 +6350,11 @@ export interface components {
          * @description A supplement request (补正): open while `supplied_at` is null.
          */
         SupplementRequestOut: {
+            /**
+             * Due Date
+             * @description the last day (Beijing date) to supply the materials; null for requests made before it was kept
+             */
+            due_date: string | null;
             /** Materials */
             materials: components["schemas"]["MaterialAsked"][];
             /** Reason */
@@ -6298,6 +6538,11 @@ export interface components {
              * @description 5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意
              */
             rating: number;
+            /**
+             * Reasons
+             * @description a bad rating's reasons (GET /evaluation-reasons): at least one with a rating of 2 or 1, none with a better one
+             */
+            reasons?: ("guide_inaccurate" | "too_many_materials" | "repeated_visits" | "too_slow" | "not_told_at_once" | "complex_process" | "poor_attitude" | "online_system" | "improper_fee" | "misconduct" | "other")[];
             /** Tags */
             tags?: string[];
         };
@@ -6321,6 +6566,8 @@ export interface components {
             level?: string;
             /** Rating */
             rating: number;
+            /** Reasons */
+            reasons: string[];
             /** Rectification Id */
             rectification_id?: number | null;
             /** Tags */
@@ -8238,6 +8485,57 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    look_up_progress_api_v1_case_progress_post_service_management: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProgressLookupIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicProgress"];
+                };
+            };
+            /** @description No case with this number and these six characters (the same for either mismatch) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is malformed (it is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many look-ups, or look-ups that found nothing (code rate_limited) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10576,6 +10874,26 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_reasons_api_v1_evaluation_reasons_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReasonOut"][];
                 };
             };
         };

@@ -68,7 +68,7 @@ export const LicenseTypeIn = {"code":{"pattern":"^[a-z][a-z0-9_]{1,63}$"},"field
 
 export const ListEntry = {"amount":{"maxLength":100},"basis":{"minLength":1,"maxLength":2000},"category":{"maxLength":100},"code":{"pattern":"^[A-Za-z0-9_.-]{1,64}$"},"content":{"maxLength":4000},"name":{"minLength":1,"maxLength":200}} as const
 
-export const Material = {"accepted_trust_levels":{"maxItems":4},"code":{"pattern":"^[A-Za-z0-9_-]{1,64}$"},"license_type":{"maxLength":64},"name":{"minLength":1,"maxLength":200}} as const
+export const Material = {"accepted_trust_levels":{"maxItems":4},"code":{"pattern":"^[A-Za-z0-9_-]{1,64}$"},"copies":{"minimum":0,"maximum":20},"license_type":{"maxLength":64},"name":{"minLength":1,"maxLength":200},"note":{"maxLength":500}} as const
 
 export const MaterialRefIn = {"code":{"minLength":1,"maxLength":64},"file_id":{"pattern":"^[0-9a-f]{64}$"},"license_no":{"minLength":1,"maxLength":64}} as const
 
@@ -77,6 +77,10 @@ export const PasswordChangeIn = {"username":{"minLength":1,"maxLength":64},"curr
 export const PersonVerificationIn = {"id_number":{"minLength":18,"maxLength":18},"name":{"minLength":1,"maxLength":100},"purpose":{"maxLength":200}} as const
 
 export const PhoneCodeIn = {"code":{"minLength":1,"maxLength":12}} as const
+
+export const ProcessStep = {"days":{"minimum":0,"maximum":365},"description":{"maxLength":500},"name":{"minLength":1,"maxLength":50}} as const
+
+export const ProgressLookupIn = {"case_no":{"pattern":"^[0-9A-Za-z-]{1,32}$"},"id_last6":{"pattern":"^[0-9A-Za-z]{6}$"}} as const
 
 export const ReclaimIn = {"id_number":{"maxLength":18},"uscc":{"maxLength":18},"name":{"minLength":1,"maxLength":100},"phone":{"pattern":"^1[3-9]\\d{9}$"}} as const
 
@@ -95,6 +99,8 @@ export const ResourcePatch = {"description":{"maxLength":2000},"name":{"minLengt
 export const RetireIn = {"reason":{"minLength":1,"maxLength":500}} as const
 
 export const RevokeIn = {"reason":{"minLength":1,"maxLength":500}} as const
+
+export const ServiceGuide = {"acceptance_conditions":{"maxItems":20,"items":{"minLength":1,"maxLength":500}},"complaint_phone":{"maxLength":50,"pattern":"^[0-9()（）+\\- ,，、转]*$"},"consultation_phone":{"maxLength":50,"pattern":"^[0-9()（）+\\- ,，、转]*$"},"hours":{"maxLength":300},"location":{"maxLength":300},"process_steps":{"maxItems":20},"result_delivery":{"maxItems":3},"visits":{"minimum":0,"maximum":5}} as const
 
 export const StaffCredentials = {"username":{"minLength":1,"maxLength":64},"password":{"minLength":1,"maxLength":128}} as const
 
@@ -120,6 +126,6 @@ export const WindowCaseCreate = {"item_code":{"minLength":1,"maxLength":64},"mat
 
 export const WithdrawIn = {"reason":{"minLength":2,"maxLength":1000}} as const
 
-export const service_management__evaluation__schemas__EvaluationIn = {"comment":{"maxLength":2000},"rating":{"minimum":1,"maximum":5},"tags":{"maxItems":10,"items":{"minLength":1,"maxLength":50}}} as const
+export const service_management__evaluation__schemas__EvaluationIn = {"comment":{"maxLength":2000},"rating":{"minimum":1,"maximum":5},"reasons":{"maxItems":11},"tags":{"maxItems":10,"items":{"minLength":1,"maxLength":50}}} as const
 
 export const service_management__rules__schemas__EvaluationIn = {"version":{"minimum":1,"maximum":9223372036854776000}} as const

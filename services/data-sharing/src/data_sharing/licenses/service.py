@@ -65,8 +65,9 @@ def type_facts(session: Session, code: str) -> TypeFacts | None:
     return facts
 
 
-def _new_license_no(department: str, now: datetime) -> str:
-    return f"{department.upper()}-{now:%Y%m%d}-{secrets.token_hex(5).upper()}"
+def new_license_no(department: str, now: datetime) -> str:
+    """Dated by the Beijing day of issue (a licence issued at 01:35 on the 5th carries the 5th)."""
+    return f"{department.upper()}-{now.astimezone(SHANGHAI):%Y%m%d}-{secrets.token_hex(5).upper()}"
 
 
 def _moment(value: Any, *, end_of_day: bool) -> datetime:
@@ -128,7 +129,7 @@ def issue_for_approved_case(session: Session, event: Event, *, signer: LicenseSi
         log.warning("licence type %s of case %s is not registered in the library", spec.type, case_no)
     valid_from, valid_until = validity_period(spec, license_type, now)
     license = License(
-        license_no=_new_license_no(spec.issuer_department, now),
+        license_no=new_license_no(spec.issuer_department, now),
         license_type=spec.type,
         name=spec.name or (license_type.name if license_type else spec.type),
         holder_id_number=holder.id_number,
@@ -220,7 +221,7 @@ def register_license(
     if body.valid_until is not None and (body.valid_until.tzinfo is None or body.valid_until <= valid_from):
         raise InvalidField("valid_until", "the period ends after it starts, with its time zone")
     license = License(
-        license_no=_new_license_no(issuer, now),
+        license_no=new_license_no(issuer, now),
         license_type=license_type.code,
         name=license_type.name,
         holder_id_number=holder,

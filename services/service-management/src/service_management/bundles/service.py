@@ -16,6 +16,7 @@ from gov_common.auth import Principal, Roles
 from gov_common.db import utcnow
 from gov_common.errors import Conflict, InvalidField, NotFound
 from gov_common.pagination import PageRequest
+from gov_common.workdays import local_date
 from service_management.bundles.schemas import BundleCreate, BundleIn, OverallStatus
 from service_management.cases import service as cases
 from service_management.cases.materials import refs
@@ -209,7 +210,7 @@ def apply(
             raise InvalidField(f"form.{name}", "一件事的表单中没有这一项", code="unknown_field")
     now = utcnow()
     application = BundleApplication(
-        bundle_no=f"B{now:%Y%m%d}{secrets.randbelow(10**9):09d}",
+        bundle_no=f"B{local_date(now):%Y%m%d}{secrets.randbelow(10**9):09d}",
         bundle_code=bundle.code,
         applicant_sub=principal.sub,
         applicant_id_number=principal.id_number or "",

@@ -43,7 +43,12 @@ def case_evaluation(session: Session, case: Case) -> CaseEvaluationOut | None:
     if found is None:
         return None
     return CaseEvaluationOut(
-        rating=found.rating, level=LEVELS[found.rating], tags=found.tags, comment=found.comment, at=found.created_at
+        rating=found.rating,
+        level=LEVELS[found.rating],
+        tags=found.tags,
+        reasons=found.reasons or [],
+        comment=found.comment,
+        at=found.created_at,
     )
 
 
@@ -59,6 +64,7 @@ def supplement_requests(session: Session, case: Case, item: Item) -> list[Supple
             reason=r.reason,
             requested_by=r.requested_by,
             requested_at=r.requested_at,
+            due_date=r.due_date,
             supplied_by=r.supplied_by,
             supplied_at=r.supplied_at,
         )

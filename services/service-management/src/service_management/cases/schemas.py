@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -114,6 +114,9 @@ class SupplementRequestOut(BaseModel):
     reason: str
     requested_by: str
     requested_at: datetime
+    due_date: date | None = Field(
+        description="the last day (Beijing date) to supply the materials; null for requests made before it was kept"
+    )
     supplied_by: str | None
     supplied_at: datetime | None
 
@@ -124,6 +127,7 @@ class CaseEvaluationOut(BaseModel):
     rating: int
     level: str
     tags: list[str]
+    reasons: list[str] = Field(description="a bad rating's reasons (codes of the national 好差评 reason list)")
     comment: str
     at: datetime
 

@@ -21,7 +21,7 @@ from gov_common.contracts.events import Applicant, CaseAccepted, CaseRejected, C
 from gov_common.db import utcnow
 from gov_common.errors import Forbidden, InvalidField, NotFound
 from gov_common.pagination import PageRequest
-from gov_common.workdays import WorkCalendar
+from gov_common.workdays import WorkCalendar, local_date
 from service_management.cases.dispatch import dispatch
 from service_management.cases.endings import conclude, ended
 from service_management.cases.materials import (
@@ -65,9 +65,10 @@ class ApplicantIdentity:
     acting_name: str | None = None
 
 
-def _new_case_no(now: dt.datetime) -> str:
-    # Date for the reader, random digits so that replicas need no shared counter.
-    return f"{now:%Y%m%d}{secrets.randbelow(10**10):010d}"
+def new_case_no(now: dt.datetime) -> str:
+    # The Beijing date for the reader (the date the pages show beside it), random digits so that
+    # replicas need no shared counter.
+    return f"{local_date(now):%Y%m%d}{secrets.randbelow(10**10):010d}"
 
 
 def identity_of(principal: Principal) -> ApplicantIdentity:
@@ -118,7 +119,7 @@ def file_case(
     cleaned = validate_form(item, form, prefix=form_field)
     calendar = load_calendar(session)
     case = Case(
-        case_no=_new_case_no(now),
+        case_no=new_case_no(now),
         item_id=item.id,
         item_code=item.code,
         item_version=item.version,

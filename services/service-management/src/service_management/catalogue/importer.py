@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from gov_common.auth import Principal
 from gov_common.errors import DomainError
 from service_management.catalogue import service
-from service_management.catalogue.schemas import ImportProblem, ImportReport, ItemIn
+from service_management.catalogue.schemas import ImportProblem, ImportReport, ItemIn, ServiceGuide
 from service_management.deps import check_department
 from service_management.tabular import read_rows, split_list
 
@@ -77,6 +77,20 @@ def row_to_item(row: dict[str, str]) -> dict[str, Any]:
     return data
 
 
+def _keeping_guide(session: Session, item: ItemIn) -> ItemIn:
+    """The file has no columns for the guide's fields nor for a material's copies, source and note: an
+    imported new version keeps them from the latest version (materials by code)."""
+    latest = service.list_versions(session, item.code)[-1]
+    before = {m["code"]: m for m in latest.materials}
+    materials = [
+        m.model_copy(update={k: before[m.code][k] for k in ("copies", "source", "note") if k in before[m.code]})
+        if m.code in before
+        else m
+        for m in item.materials
+    ]
+    return item.model_copy(update={"guide": ServiceGuide.model_validate(latest.guide or {}), "materials": materials})
+
+
 def import_items(session: Session, *, principal: Principal, data: bytes, filename: str, dry_run: bool) -> ImportReport:
     rows = read_rows(data, filename)
     problems: list[ImportProblem] = []
@@ -110,6 +124,7 @@ def import_items(session: Session, *, principal: Principal, data: bytes, filenam
     if apply:
         for item in valid:
             if service.exists(session, item.code):
+                item = _keeping_guide(session, item)
                 service.save_draft(session, principal=principal, code=item.code, data=item)
             else:
                 service.create_item(session, principal=principal, data=item)

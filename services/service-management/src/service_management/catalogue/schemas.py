@@ -24,6 +24,10 @@ OnlineDepth = Literal["window_only", "online_booking", "at_most_one_visit", "zer
 Channel = Literal["online", "window", "mobile"]
 Audience = Literal["person", "entity"]
 TrustLevel = Literal["A", "B", "C", "D"]
+MaterialSource = Literal["applicant", "government"]
+ResultDelivery = Literal["electronic", "window", "mail"]
+# Telephone numbers as a guide prints them: 0571-12345678, 12345, several separated by 、 or a comma.
+PHONE_PATTERN = r"^[0-9()（）+\- ,，、转]*$"
 ITEM_CODE_PATTERN = r"^[0-9]{6}-[A-Z]{2,10}-[A-Z]{2}-[0-9]{4}$"
 
 
@@ -48,6 +52,11 @@ class Material(BaseModel):
     accepted_trust_levels: list[TrustLevel] = Field(
         default_factory=lambda: list[TrustLevel](["A", "B"]), max_length=len(get_args(TrustLevel))
     )
+    copies: int = Field(default=1, ge=0, le=20, description="份数 (0: shown, not handed in, e.g. an original)")
+    source: MaterialSource = Field(
+        default="applicant", description="来源: prepared by the applicant, or issued by a government body"
+    )
+    note: str = Field(default="", max_length=500, description="填报须知: what the material must show")
 
 
 class Fee(BaseModel):
@@ -62,6 +71,40 @@ class Fee(BaseModel):
         if not self.free and (self.amount is None or not self.basis):
             raise ValueError("a charged item needs its amount and the legal basis of the fee")
         return self
+
+
+class ProcessStep(BaseModel):
+    """One step of the 办理流程 as the guide shows it (受理, 审查, 决定, 送达...)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=50)
+    description: str = Field(default="", max_length=500)
+    days: int | None = Field(default=None, ge=0, le=365, description="working days the step takes, if fixed")
+
+
+class ServiceGuide(BaseModel):
+    """The fields of the national service guide (办事指南) the other item fields do not hold."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    acceptance_conditions: list[Annotated[str, Field(min_length=1, max_length=500)]] = Field(
+        default_factory=list, max_length=20, description="受理条件, one condition each"
+    )
+    process_steps: list[ProcessStep] = Field(default_factory=list, max_length=20, description="办理流程")
+    location: str = Field(default="", max_length=300, description="办理地点")
+    hours: str = Field(default="", max_length=300, description="办理时间")
+    consultation_phone: str = Field(default="", max_length=50, pattern=PHONE_PATTERN, description="咨询电话")
+    complaint_phone: str = Field(default="", max_length=50, pattern=PHONE_PATTERN, description="监督投诉电话")
+    visits: int | None = Field(
+        default=None, ge=0, le=5, description="到办事现场次数 (跑动次数); null: as the online depth says"
+    )
+    result_delivery: list[ResultDelivery] = Field(
+        default_factory=lambda: list[ResultDelivery](["electronic"]),
+        max_length=len(get_args(ResultDelivery)),
+        description="送达方式 of the result",
+    )
+    booking: bool = Field(default=False, description="a visit to the window can be booked (预约办理)")
 
 
 class ItemIn(BaseModel):
@@ -90,6 +133,7 @@ class ItemIn(BaseModel):
     instant_approval: bool = False
     license_type: str | None = Field(default=None, max_length=64)
     license_name: str | None = Field(default=None, max_length=100)
+    guide: ServiceGuide = Field(default_factory=ServiceGuide)
 
 
 class DepartmentOut(BaseModel):
@@ -98,6 +142,10 @@ class DepartmentOut(BaseModel):
     code: str
     name: str
     division_code: str
+    reconsideration_body: str | None = Field(
+        default=None, description="the people's government that hears a reconsideration of its acts"
+    )
+    litigation_court: str | None = Field(default=None, description="the court that hears a suit against its acts")
 
 
 class ThemeOut(BaseModel):
@@ -171,6 +219,7 @@ class ItemDetail(ItemSummary):
     form_fields: list[FormField]
     license_type: str | None
     license_name: str | None
+    guide: ServiceGuide
     rule_version: int | None
     published_at: datetime | None
     updated_at: datetime | None = None

@@ -243,6 +243,13 @@ def check_item(session: Session, data: ItemIn, *, prefix: str = "") -> None:
         raise InvalidField(f"{prefix}form_fields", "form field names must be unique within an item")
     if data.instant_approval and "online" not in data.channels:
         raise InvalidField(f"{prefix}instant_approval", "instant approval needs the online channel")
+    visits = data.guide.visits
+    if visits is not None and (visits == 0) != (data.online_depth == "zero_visits"):
+        raise InvalidField(
+            f"{prefix}guide.visits",
+            "到现场次数为 0 的事项网办深度应为“零跑动”，零跑动事项的到现场次数应为 0",
+            code="visits_disagree_with_depth",
+        )
 
 
 def _apply(item: Item, data: ItemIn) -> None:

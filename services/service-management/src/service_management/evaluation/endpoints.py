@@ -9,9 +9,11 @@ from gov_common.pagination import Page
 from gov_common.params import RowId
 from gov_common.service import DbSession
 from service_management.evaluation import service
+from service_management.evaluation.reasons import BAD_RATING_REASONS
 from service_management.evaluation.schemas import (
     EvaluationIn,
     EvaluationOut,
+    ReasonOut,
     RectificationDone,
     RectificationOut,
     Satisfaction,
@@ -33,12 +35,24 @@ _ERRORS: dict[int | str, dict[str, str]] = {
 def evaluate(case_no: str, body: EvaluationIn, principal: CurrentPrincipal, session: DbSession) -> EvaluationOut:
     """Rate an ended case once (好差评); a rating of 2 or below opens a rectification task."""
     evaluation, rectification = service.evaluate(
-        session, principal=principal, case_no=case_no, rating=body.rating, tags=body.tags, comment=body.comment
+        session,
+        principal=principal,
+        case_no=case_no,
+        rating=body.rating,
+        tags=body.tags,
+        reasons=list(body.reasons),
+        comment=body.comment,
     )
     out = EvaluationOut.model_validate(evaluation)
     out.level = service.level(evaluation.rating)
     out.rectification_id = rectification.id if rectification else None
     return out
+
+
+@router.get("/evaluation-reasons", response_model=list[ReasonOut])
+def list_reasons() -> list[ReasonOut]:
+    """The reasons an applicant picks from for a bad rating (差评), after the national 好差评 list."""
+    return [ReasonOut(code=code, label=label) for code, label in BAD_RATING_REASONS.items()]
 
 
 @router.get("/items/{code}/satisfaction", response_model=Satisfaction)
@@ -70,7 +84,7 @@ def list_rectifications(
 def _task(task: Rectification, evaluation: Evaluation) -> RectificationOut:
     """A task with the rating and comment of the evaluation that opened it."""
     out = RectificationOut.model_validate(task)
-    out.rating, out.comment = evaluation.rating, evaluation.comment
+    out.rating, out.comment, out.reasons = evaluation.rating, evaluation.comment, evaluation.reasons or []
     return out
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from gov_common.auth import Principal, Roles
 from gov_common.contracts.events import CaseEvaluated
 from gov_common.db import utcnow
-from gov_common.errors import Conflict, Forbidden, NotFound
+from gov_common.errors import Conflict, Forbidden, InvalidField, NotFound
 from gov_common.pagination import PageRequest
 from gov_common.workdays import local_date
 from service_management.cases.schemas import LEVELS
@@ -33,6 +33,7 @@ def evaluate(
     rating: int,
     tags: list[str],
     comment: str,
+    reasons: list[str] | None = None,
     now: dt.datetime | None = None,
 ) -> tuple[Evaluation, Rectification | None]:
     now = now or utcnow()
@@ -43,6 +44,11 @@ def evaluate(
         raise Conflict(f"case {case_no} has not ended yet; rate it when it has", field="case_no", code="case_not_ended")
     if session.scalars(select(Evaluation.id).where(Evaluation.case_id == case.id)).first() is not None:
         raise Conflict(f"case {case_no} has been rated already", field="case_no", code="case_already_rated")
+    reasons = list(dict.fromkeys(reasons or []))  # each once, in the order picked
+    if rating <= BAD and not reasons:
+        raise InvalidField("reasons", "差评请至少选择一项原因", code="reasons_required")
+    if rating > BAD and reasons:
+        raise InvalidField("reasons", "只有“不满意”和“非常不满意”需要选择原因", code="reasons_not_for_rating")
     evaluation = Evaluation(
         case_id=case.id,
         item_code=case.item_code,
@@ -50,6 +56,7 @@ def evaluate(
         applicant_sub=principal.sub,
         rating=rating,
         tags=tags,
+        reasons=reasons,
         comment=comment,
         created_at=now,
     )

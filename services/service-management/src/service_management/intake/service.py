@@ -15,6 +15,7 @@ from gov_common.errors import Conflict, Forbidden, InvalidField, NotFound
 from gov_common.files import StoredFile
 from gov_common.identity import validate_resident_id, validate_uscc
 from gov_common.pagination import PageRequest
+from gov_common.workdays import WorkCalendar, local_date
 from service_management.cases import service as cases
 from service_management.cases.materials import attach_materials, missing_materials, refs
 from service_management.cases.schemas import MaterialRefIn
@@ -154,6 +155,15 @@ def accept(
     return case
 
 
+# The time an applicant has to supply what a supplement request (一次性告知) asks for, in working days
+# from the day of the request (Beijing date); the notice says that the application counts as withdrawn after it.
+SUPPLEMENT_WORKING_DAYS = 15
+
+
+def supplement_due_date(calendar: WorkCalendar, requested_at: dt.datetime) -> dt.date:
+    return calendar.add_working_days(local_date(requested_at), SUPPLEMENT_WORKING_DAYS)
+
+
 def request_supplement(
     session: Session, *, clerk: Principal, case_no: str, missing: list[str], note: str, now: dt.datetime | None = None
 ) -> Case:
@@ -176,12 +186,18 @@ def request_supplement(
         subject=case.case_no,
     )
     case.supplement_codes = list(missing)
+    calendar = load_calendar(session)
     session.add(
         SupplementRequest(
-            case_id=case.id, materials=list(missing), reason=note, requested_by=clerk.name, requested_at=now
+            case_id=case.id,
+            materials=list(missing),
+            reason=note,
+            requested_by=clerk.name,
+            requested_at=now,
+            due_date=supplement_due_date(calendar, now),
         )
     )
-    clock.pause(session, case, load_calendar(session), now=now)
+    clock.pause(session, case, calendar, now=now)
     return case
 
 
