@@ -182,12 +182,12 @@ class TokenVerifier:
                 try:
                     jwks = self._source()
                 except Exception as exc:
-                    raise Unauthorized("token keys are unavailable; try again shortly") from exc
+                    raise Unauthorized("暂时无法核验登录凭证，请稍后重试", code="token_keys_unavailable") from exc
                 self._keys = {k["kid"]: PyJWK.from_dict(k) for k in jwks.get("keys", []) if "kid" in k}
                 self._fetched_at = time.monotonic()
             key = self._keys.get(kid)
         if key is None:
-            raise Unauthorized("token signed by an unknown key")
+            raise Unauthorized("登录凭证的签名无法识别，请重新登录", code="token_unknown_key")
         return key
 
     def verify(self, token: str) -> Principal:
@@ -203,9 +203,9 @@ class TokenVerifier:
                 options={"require": ["exp", "iat", "sub", "iss", "aud"]},
             )
         except jwt.ExpiredSignatureError as exc:
-            raise Unauthorized("token expired") from exc
+            raise Unauthorized("登录已过期，请重新登录", code="token_expired") from exc
         except jwt.PyJWTError as exc:
-            raise Unauthorized("invalid token") from exc
+            raise Unauthorized("登录凭证无效，请重新登录", code="token_invalid") from exc
         return Principal(
             sub=str(claims["sub"]),
             account_type=str(claims.get("typ", "")),
@@ -252,7 +252,7 @@ VERIFIED_PRINCIPAL = "verified_principal"
 def get_principal(request: Request) -> Principal:
     token = _bearer(request)
     if token is None:
-        raise Unauthorized("a bearer token is required")
+        raise Unauthorized("请先登录", code="token_required")
     runtime = request.app.state.runtime
     verified = getattr(request.state, VERIFIED_PRINCIPAL, None)
     if isinstance(verified, Principal) and verified.token == token:
@@ -275,13 +275,13 @@ OptionalPrincipal = Annotated[Principal | None, Depends(get_optional_principal)]
 
 def require_applicant(principal: CurrentPrincipal) -> Principal:
     if not principal.is_applicant:
-        raise Forbidden("only applicants (natural or legal persons) may do this")
+        raise Forbidden("仅申请人（自然人或法人）可以进行此操作")
     return principal
 
 
 def require_reviewer(principal: CurrentPrincipal) -> Principal:
     if not principal.has_role(Roles.REVIEWER) or not principal.department:
-        raise Forbidden("only a department's reviewer may do this")
+        raise Forbidden("仅部门审查人员可以进行此操作")
     return principal
 
 

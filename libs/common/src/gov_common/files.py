@@ -72,7 +72,7 @@ def sniff_content_type(data: bytes) -> str | None:
 
 def check_file_id(file_id: str, *, field: str = "file_id") -> str:
     if not _FILE_ID.match(file_id):
-        raise InvalidField(field, "a file id is the SHA-256 of the file: 64 lowercase hexadecimal digits")
+        raise InvalidField(field, "文件编号应为文件的 SHA-256 摘要：64 位小写十六进制字符")
     return file_id
 
 
@@ -86,7 +86,7 @@ class FileStore:
         if len(data) > self.max_bytes:
             raise FileTooLarge(f"the file is larger than {self.max_bytes} bytes", field=field, max_bytes=self.max_bytes)
         if not data:
-            raise InvalidField(field, "the file is empty")
+            raise InvalidField(field, "文件为空，请重新选择文件")
         content_type = sniff_content_type(data)
         if content_type is None:
             raise UnsupportedFileType("only PDF, JPEG and PNG files are accepted, judged by their bytes", field=field)
