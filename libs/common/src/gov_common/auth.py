@@ -34,6 +34,23 @@ class Roles:
     STAFF = frozenset({ADMIN, CLERK, REVIEWER, HANDLER, APPROVER, DEPARTMENT_ADMIN})
 
 
+# The roles as a person reads them (messages, names of demo staff); the UI has the same words.
+ROLE_LABELS = {
+    Roles.ADMIN: "系统管理员",
+    Roles.SERVICE: "平台服务",
+    Roles.INTEGRATOR: "接入应用",
+    Roles.CLERK: "窗口人员",
+    Roles.REVIEWER: "审批人员",
+    Roles.HANDLER: "承办人员",
+    Roles.APPROVER: "批准人员",
+    Roles.DEPARTMENT_ADMIN: "部门管理员",
+}
+
+
+def role_label(role: str) -> str:
+    return ROLE_LABELS.get(role, role)
+
+
 class Assurance:
     """How sure the platform is of an applicant's identity (docs/identity.md); tokens carry it as `loa`.
 
