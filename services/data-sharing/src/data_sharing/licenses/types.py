@@ -82,15 +82,15 @@ def list_types(session: Session, *, page: PageRequest) -> tuple[list[LicenseType
 def get_type(session: Session, *, code: str) -> LicenseType:
     found = session.get(LicenseType, code)
     if found is None:
-        raise NotFound(f"licence type {code} does not exist")
+        raise NotFound(f"证照类型 {code} 不存在")
     return found
 
 
 def register_type(session: Session, *, principal: Principal, body: LicenseTypeIn) -> LicenseType:
     if not principal.has_role(Roles.ADMIN):
-        raise Forbidden("only the admin registers licence types")
+        raise Forbidden("仅系统管理员可以登记证照类型")
     if session.get(LicenseType, body.code) is not None:
-        raise Conflict(f"licence type {body.code} exists", field="code")
+        raise Conflict(f"证照类型 {body.code} 已存在", field="code")
     license_type = LicenseType(
         code=body.code,
         name=body.name,
