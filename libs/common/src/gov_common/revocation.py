@@ -137,8 +137,7 @@ class RevocationList:
             raise ServiceUnavailable("系统正在加载已注销凭证清单，请稍后重试", retry_after=2)
         if self.revoked(principal):
             raise TokenRevoked(
-                "this token is no longer valid: the password or secret changed, the authorisation was "
-                "withdrawn, or the application was deactivated; log in again"
+                "登录凭证已失效：密码或密钥已更改、授权已撤回或应用已停用，请重新登录"
             )
 
 
