@@ -42,16 +42,16 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 _SLIP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
 INITIAL_PASSWORD_LENGTH = 12
 # The one answer to a name that does not go with the number (registry or existing account alike).
-IDENTITY_MISMATCH = "the name does not match the population registry for this identity number"
+IDENTITY_MISMATCH = "姓名与人口库中该证件号码登记的姓名不一致"
 
 
 def _login_name(body: ApplicantIdentityIn) -> str:
     if body.account_type == "person":
         if not body.id_number:
-            raise InvalidField("id_number", "a natural person registers with a resident identity number")
+            raise InvalidField("id_number", "自然人应使用居民身份证号码注册")
         return validate_resident_id(body.id_number, "id_number")
     if not body.uscc:
-        raise InvalidField("uscc", "a legal person registers with a unified social credit code")
+        raise InvalidField("uscc", "法人应使用统一社会信用代码注册")
     return validate_uscc(body.uscc, "uscc")
 
 
@@ -73,7 +73,7 @@ def _create(
     username = _login_name(body)
     field = "id_number" if body.account_type == "person" else "uscc"
     if session.scalars(select(Account.id).where(Account.username == username)).first() is not None:
-        raise Conflict("an account with this identity number already exists", field=field, code="account_exists")
+        raise Conflict("该证件号码已注册账户，请直接登录", field=field, code="account_exists")
     now = utcnow()
     account = Account(
         id=str(uuid.uuid4()),
@@ -97,7 +97,7 @@ def _create(
         session.flush()
     except IntegrityError as exc:  # a concurrent registration of the same number won the race
         raise Conflict(
-            "an account with this identity number already exists", field=field, code="account_exists"
+            "该证件号码已注册账户，请直接登录", field=field, code="account_exists"
         ) from exc
     return account
 
@@ -166,7 +166,7 @@ def _applicant_account(session: Session, body: ApplicantIdentityIn) -> Account:
     ).first()
     if account is None:
         field = "id_number" if body.account_type == "person" else "uscc"
-        raise NotFound("no account with this identity number", field=field, code="account_not_found")
+        raise NotFound("没有使用该证件号码的账户", field=field, code="account_not_found")
     return account
 
 
@@ -202,7 +202,7 @@ def verify_in_person(session: Session, body: InPersonVerificationIn, *, clerk: s
     account = _applicant_account(session, body)
     if account.name.strip() != body.name.strip():
         raise Conflict(
-            "the account was registered under another name: take it back for its owner instead",
+            "该账户以另一姓名注册：请改为为其本人找回账户",
             field="name",
             code="account_name_differs",
         )
@@ -243,7 +243,7 @@ def change_password(session: Session, body: PasswordChangeIn) -> Account:
     account = _verify(session, username=body.username, password=body.current_password)
     if body.new_password == body.current_password:
         raise InvalidField(
-            "new_password", "the new password must differ from the current one", code="password_unchanged"
+            "new_password", "新密码不能与当前密码相同", code="password_unchanged"
         )
     account.password_hash = _hasher.hash(body.new_password)
     account.must_change_password = False
@@ -259,19 +259,19 @@ def _verify(session: Session, *, username: str, password: str) -> Account:
     try:
         _hasher.verify(account.password_hash if account else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
-        raise Unauthorized("wrong user name or password") from None
+        raise Unauthorized("用户名或密码错误") from None
     if account is None:
-        raise Unauthorized("wrong user name or password")
+        raise Unauthorized("用户名或密码错误")
     return account
 
 
 def authenticate(session: Session, *, username: str, password: str, demo_enabled: bool) -> Account:
     account = _verify(session, username=username, password=password)
     if account.is_demo and not demo_enabled:
-        raise Unauthorized("demo accounts are disabled on this deployment")
+        raise Unauthorized("本系统已停用演示账号")
     if account.must_change_password:
         raise Forbidden(
-            "the initial password given at the window must be replaced before the first log-in",
+            "首次登录前，请先修改窗口提供的初始密码",
             code="password_change_required",
         )
     return account
