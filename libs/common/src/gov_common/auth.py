@@ -313,7 +313,7 @@ class AssuranceRequired(Forbidden):
 
     def __init__(self, required: int, current: int | None) -> None:
         super().__init__(
-            f"this needs identity assurance level L{required}; your account is at L{current or 0}",
+            f"此操作需要 L{required} 级实名认证，您的账户当前为 L{current or 0} 级，请先提升认证等级",
             required_level=required,
             current_level=current or 0,
         )
