@@ -4284,6 +4284,8 @@ export interface components {
         GrantOut: {
             /** Client Id */
             client_id: string;
+            /** Client Name */
+            client_name: string;
             /** Fields */
             fields: string[];
             /** Granted By */
@@ -5595,7 +5597,10 @@ export interface components {
             /** Name */
             name: string;
         };
-        /** MaterialRefIn */
+        /**
+         * MaterialRefIn
+         * @description A material of a case as an applicant or clerk names it: an upload, a licence or paper seen at the window.
+         */
         MaterialRefIn: {
             /** Code */
             code: string;

@@ -233,6 +233,15 @@ def list_grants(
     return _page(session, _visible(principal, query, Grant), Grant.id.desc(), page)
 
 
+def grantee_names(session: Session, grants: list[Grant]) -> dict[int, str]:
+    """The names the grants' requests gave their client applications (or roles), by request id."""
+    ids = {g.request_id for g in grants}
+    if not ids:
+        return {}
+    rows = session.execute(select(AccessRequest.id, AccessRequest.client_name).where(AccessRequest.id.in_(ids)))
+    return {request_id: name for request_id, name in rows}
+
+
 def revoke_grant(session: Session, *, principal: Principal, grant_id: int, reason: str) -> Grant:
     grant = session.get(Grant, grant_id)
     if grant is None:

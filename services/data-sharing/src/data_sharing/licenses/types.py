@@ -29,6 +29,11 @@ BUILTIN_TYPES: list[dict[str, Any]] = [
             _f("business_address", "经营场所"),
             _f("business_scope", "经营范围"),
             _f("capital", "资金数额（万元）", False),
+            # What the amr handler writes on an individual business's licence besides the form's answers.
+            _f("name", "名称", False),
+            _f("operator", "经营者", False),
+            _f("organization_form", "组成形式", False),
+            _f("registered_on", "注册日期", False),
         ],
     },
     {
