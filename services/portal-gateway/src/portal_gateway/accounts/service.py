@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gov_common.auth import Assurance, Roles, TokenIssuer
+from gov_common.auth import Assurance, Roles, TokenIssuer, role_label
 from gov_common.db import insert_unless_present, utcnow
 from gov_common.errors import Conflict, Forbidden, InvalidField, NotFound, Unauthorized
 from gov_common.identity import validate_resident_id, validate_uscc
@@ -294,20 +294,25 @@ def token_for(issuer: TokenIssuer, account: Account) -> str:
     )
 
 
+# The demo's departments (service-management's seed) by their short names, for the demo staff's names.
+_DEMO_DEPARTMENT_NAMES = {"amr": "县市场监管局", "psb": "县公安局", "hrss": "县人社局"}
+
+
 def seed_demo_staff(session: Session, *, departments: list[str], password: str) -> None:
     """Staff accounts for the demo: admin, clerk and a reviewer per department."""
     staff: list[tuple[str, str, list[str], str | None]] = [
         ("admin", "系统管理员", [Roles.ADMIN], None),
         ("clerk", "综合窗口人员", [Roles.CLERK], None),
     ]
-    staff += [(f"reviewer-{d}", f"{d} 审批人员", [Roles.REVIEWER], d) for d in departments]
+    # Named as an applicant reads them in a case's timeline: the department's name and the role.
     staff += [
-        (f"{u}-{d}", f"{d} {n}", [r], d)
+        (f"{u}-{d}", f"{_DEMO_DEPARTMENT_NAMES.get(d, d)}{role_label(r)}", [r], d)
         for d in departments
-        for u, n, r in [
-            ("handler", "承办人员", Roles.HANDLER),
-            ("approver", "批准人员", Roles.APPROVER),
-            ("deptadmin", "部门管理员", Roles.DEPARTMENT_ADMIN),
+        for u, r in [
+            ("reviewer", Roles.REVIEWER),
+            ("handler", Roles.HANDLER),
+            ("approver", Roles.APPROVER),
+            ("deptadmin", Roles.DEPARTMENT_ADMIN),
         ]
     ]
     present = set(session.scalars(select(Account.username).where(Account.username.in_([s[0] for s in staff]))))
