@@ -76,7 +76,17 @@ def test_a_validator_speaking_chinese_is_kept_and_an_english_one_is_not_shown() 
 
 @pytest.mark.parametrize("error_type", sorted(TEMPLATES))
 def test_every_template_is_chinese_and_fills_from_ctx(error_type: str) -> None:
-    ctx = {"min_length": 1, "max_length": 9, "ge": 0, "gt": 0, "le": 9, "lt": 9, "multiple_of": 2,
-           "max_digits": 5, "decimal_places": 2, "expected": "'a' or 'b'"}
+    ctx = {
+        "min_length": 1,
+        "max_length": 9,
+        "ge": 0,
+        "gt": 0,
+        "le": 9,
+        "lt": 9,
+        "multiple_of": 2,
+        "max_digits": 5,
+        "decimal_places": 2,
+        "expected": "'a' or 'b'",
+    }
     text = validation_message(error_type, "name", ctx)
     assert "{" not in text and english_in(text) is None, text

@@ -42,6 +42,7 @@ SERVICE_WORDS = {
     "data-sharing": "数据共享服务",
 }
 
+
 def busy(detail: str) -> JSONResponse:
     return problem(
         503,

@@ -163,7 +163,11 @@ async def _domain_handler(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    detail = _HTTP_DETAILS.get(exc.status_code, str(exc.detail)) if exc.detail == HTTPStatus(exc.status_code).phrase else str(exc.detail)
+    detail = (
+        _HTTP_DETAILS.get(exc.status_code, str(exc.detail))
+        if exc.detail == HTTPStatus(exc.status_code).phrase
+        else str(exc.detail)
+    )
     return problem(exc.status_code, detail, headers=getattr(exc, "headers", None))
 
 

@@ -136,9 +136,7 @@ class RevocationList:
         if self.following and not self.caught_up.is_set() and not principal.is_service:
             raise ServiceUnavailable("系统正在加载已注销凭证清单，请稍后重试", retry_after=2)
         if self.revoked(principal):
-            raise TokenRevoked(
-                "登录凭证已失效：密码或密钥已更改、授权已撤回或应用已停用，请重新登录"
-            )
+            raise TokenRevoked("登录凭证已失效：密码或密钥已更改、授权已撤回或应用已停用，请重新登录")
 
 
 class RevocationFeed(TopicFollower):

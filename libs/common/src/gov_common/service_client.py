@@ -76,7 +76,7 @@ class ServiceCredentials:
             token, lifetime = self._request()
         except ServiceUnavailable as exc:
             error = exc
-        except Exception as exc:  # an unreadable answer must not leave the others waiting
+        except Exception:  # an unreadable answer must not leave the others waiting
             error = ServiceUnavailable(f"暂时无法取得服务凭据（{self.client_id}），请稍后重试")
         with self._lock:
             self._refreshing = False

@@ -114,9 +114,7 @@ class ControlCharacterCheck:
             if value is not None:
                 found = control_character_field(_texts(value))
                 if not found and (lone := lone_surrogate_field(_texts(value))):
-                    await self._refuse(
-                        lone, scope, receive, send, what="不成对的代理字符", code="lone_surrogate"
-                    )
+                    await self._refuse(lone, scope, receive, send, what="不成对的代理字符", code="lone_surrogate")
                     return
         elif not is_json and b"%" in body:
             found = control_character_field(_pairs(body.decode("latin-1")))

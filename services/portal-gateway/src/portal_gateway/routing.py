@@ -29,13 +29,13 @@ from starlette.requests import ClientDisconnect
 from starlette.routing import BaseRoute, Match, compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from portal_gateway.labels import service_label
 from gov_common import pagination
 from gov_common.auth import Principal, Roles, get_principal
 from gov_common.errors import DomainError, Forbidden, ServiceUnavailable, problem
 from gov_common.http import IDEMPOTENT_METHODS
 from gov_common.limits import BodyLimit
 from gov_common.load_shedding import ConcurrencyLimit, overloaded
+from portal_gateway.labels import service_label
 
 log = logging.getLogger("portal_gateway.routing")
 

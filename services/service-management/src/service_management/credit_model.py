@@ -119,14 +119,10 @@ class LocalCredit:
         ).one()
         heartbeat_at = row.heartbeat_at
         if heartbeat_at is None:
-            return CreditStatus(
-                known=False, unavailable=True, detail="正在从数据共享服务读取信用名单"
-            )
+            return CreditStatus(known=False, unavailable=True, detail="正在从数据共享服务读取信用名单")
         if now - heartbeat_at > self.max_age:
             age = int((now - heartbeat_at).total_seconds())
-            return CreditStatus(
-                known=False, unavailable=True, detail=f"已有 {age} 秒未收到数据共享服务的信用名单更新"
-            )
+            return CreditStatus(known=False, unavailable=True, detail=f"已有 {age} 秒未收到数据共享服务的信用名单更新")
         day = now.astimezone(SHANGHAI).date()
         records = tuple(r for r in (row.records or []) if isinstance(r, dict) and in_force(r, day))
         status = CreditStatus(

@@ -56,9 +56,7 @@ def _too_many_rows(field: str) -> InvalidField:
 
 
 def _too_many_columns(field: str) -> InvalidField:
-    return InvalidField(
-        field, f"每次至多导入 {MAX_COLUMNS} 列", code="too_many_columns", max_columns=MAX_COLUMNS
-    )
+    return InvalidField(field, f"每次至多导入 {MAX_COLUMNS} 列", code="too_many_columns", max_columns=MAX_COLUMNS)
 
 
 def _csv(data: bytes, field: str) -> list[list[str]]:
@@ -83,7 +81,7 @@ def _csv(data: bytes, field: str) -> list[list[str]]:
         raise InvalidField(
             field, f"有一行超过 {MAX_ROW_CHARS} 个字符", code="row_too_long", max_chars=MAX_ROW_CHARS
         ) from None
-    except csv.Error as exc:
+    except csv.Error:
         raise InvalidField(field, "无法读取该 CSV 文件，请检查文件格式") from None
     return table
 
@@ -97,7 +95,7 @@ def _xlsx(data: bytes, field: str) -> list[list[str]]:
         _check_parts(archive, field)
         _count_xml(archive, field)
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, expat.ExpatError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, expat.ExpatError):
         raise InvalidField(field, "无法读取该 .xlsx 工作簿，请检查文件格式") from None
     try:
         if not workbook.worksheets:
@@ -185,9 +183,7 @@ def _count_part(stream: IO[bytes], counts: dict[str, int], field: str) -> None:
                     field, f"第 {rows} 行超过 {XLSX_MAX_CELLS_PER_ROW} 个单元格", code="too_many_columns"
                 )
             if counts["cells"] > XLSX_MAX_CELLS:
-                raise InvalidField(
-                    field, f"工作簿超过 {XLSX_MAX_CELLS} 个单元格", code="workbook_too_large"
-                )
+                raise InvalidField(field, f"工作簿超过 {XLSX_MAX_CELLS} 个单元格", code="workbook_too_large")
 
     def doctype(*_: Any) -> None:
         # An OOXML part never declares one; entities are what XML bombs are made of.

@@ -85,15 +85,11 @@ def attach(
             f"{filename} 的扩展名表明是{_KIND[claimed]}，但其内容不是 PDF、JPEG 或 PNG 文件", field="file"
         )
     if actual != claimed:
-        raise UnsupportedFileType(
-            f"{filename} 的扩展名表明是{_KIND[claimed]}，但其内容是{_KIND[actual]}", field="file"
-        )
+        raise UnsupportedFileType(f"{filename} 的扩展名表明是{_KIND[claimed]}，但其内容是{_KIND[actual]}", field="file")
     declared = (declared_type or "").split(";")[0].strip().lower()
     declared = _ALIASES.get(declared, declared)
     if declared not in _UNDECLARED and declared != actual:
-        raise UnsupportedFileType(
-            f"{filename} 声明的类型为 {declared}，但其内容是{_KIND[actual]}", field="file"
-        )
+        raise UnsupportedFileType(f"{filename} 声明的类型为 {declared}，但其内容是{_KIND[actual]}", field="file")
     stored = store.put(data, field="file")
     existing = next((a for a in work.attachments if a.file_id == stored.file_id), None)
     if existing is not None:

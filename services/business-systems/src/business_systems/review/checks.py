@@ -162,5 +162,7 @@ def license_content(handler_name: str, handler: ItemHandler, work: WorkItem, *, 
         log.exception("item handler %s failed to give the licence of case %s", handler_name, work.case_no)
         raise HandlerFailed(f"事项处理程序 {handler_name} 未能生成证照内容，未作出决定，请联系管理员") from exc
     if content.trust_level not in ("A", "B", "C", "D"):
-        raise HandlerFailed(f"事项处理程序 {handler_name} 给出的可信等级 {content.trust_level!r} 无效（应为 A 至 D），未作出决定")
+        raise HandlerFailed(
+            f"事项处理程序 {handler_name} 给出的可信等级 {content.trust_level!r} 无效（应为 A 至 D），未作出决定"
+        )
     return content

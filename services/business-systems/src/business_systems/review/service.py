@@ -291,8 +291,7 @@ def act(
     step = work.chain[step_no - 1]
     if not principal.has_role(step["role"]):
         raise Forbidden(
-            f"本办件第 {step_no} 步（{STEP_LABELS.get(step['name'], step['name'])}）由{role_label(step['role'])}"
-            "办理"
+            f"本办件第 {step_no} 步（{STEP_LABELS.get(step['name'], step['name'])}）由{role_label(step['role'])}办理"
         )
     last = step_no == len(work.chain)
     if action in ("approve", "deny") and not last:
@@ -358,8 +357,7 @@ def decide(
         raise Conflict(f"办件 {case_no} {STATUS_LABELS.get(work.status, work.status)}，不能再办理")
     if work.current_step != len(work.chain):
         raise Conflict(
-            f"办件 {case_no} 当前在第 {work.current_step} 步（共 {len(work.chain)} 步）；"
-            "决定在最后一步作出",
+            f"办件 {case_no} 当前在第 {work.current_step} 步（共 {len(work.chain)} 步）；决定在最后一步作出",
             current_step=work.current_step,
         )
     return act(

@@ -140,7 +140,13 @@ def _decide(
                 grant, _ = active_grant(session, client_id=role_grantee(role), resource=resource.code)
                 if grant is not None:
                     return list(grant.fields), "role_grant", grant.purpose, grant.id, None
-        return [], "", STAFF_PURPOSE, None, f"{resource.code} 为{SHARING_LABELS.get(sharing, sharing)}资源：其他部门的工作人员需经授权方可查询"
+        return (
+            [],
+            "",
+            STAFF_PURPOSE,
+            None,
+            f"{resource.code} 为{SHARING_LABELS.get(sharing, sharing)}资源：其他部门的工作人员需经授权方可查询",
+        )
     if principal.account_type == "client" and principal.client_id:
         if sharing == "not_shared":
             return [], "", NO_PURPOSE, None, f"{resource.code} 为不予共享资源"

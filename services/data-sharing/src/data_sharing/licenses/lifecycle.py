@@ -27,7 +27,12 @@ _EVENT = {
 
 
 # A licence's status in the messages a person reads.
-LICENCE_STATUS_LABELS = {Status.VALID: "有效", Status.REVOKED: "已吊销", Status.CANCELLED: "已注销", Status.EXPIRED: "已过期"}
+LICENCE_STATUS_LABELS = {
+    Status.VALID: "有效",
+    Status.REVOKED: "已吊销",
+    Status.CANCELLED: "已注销",
+    Status.EXPIRED: "已过期",
+}
 
 
 def _change(session: Session, license: License, *, status: str, reason: str, by: str, at: datetime) -> None:

@@ -67,7 +67,7 @@ def _readable() -> Iterator[None]:
         yield
     except RowTooLarge:
         raise InvalidField("body", f"CSV 文件中有一行超过 {MAX_ROW_CHARS} 个字符") from None
-    except csv.Error as exc:
+    except csv.Error:
         raise InvalidField("body", "无法读取该 CSV 文件，请检查文件格式") from None
 
 

@@ -96,9 +96,7 @@ def _create(
     try:
         session.flush()
     except IntegrityError as exc:  # a concurrent registration of the same number won the race
-        raise Conflict(
-            "该证件号码已注册账户，请直接登录", field=field, code="account_exists"
-        ) from exc
+        raise Conflict("该证件号码已注册账户，请直接登录", field=field, code="account_exists") from exc
     return account
 
 
@@ -242,9 +240,7 @@ def change_password(session: Session, body: PasswordChangeIn) -> Account:
     """Replace a password, knowing the current one (also how an initial password is replaced)."""
     account = _verify(session, username=body.username, password=body.current_password)
     if body.new_password == body.current_password:
-        raise InvalidField(
-            "new_password", "新密码不能与当前密码相同", code="password_unchanged"
-        )
+        raise InvalidField("new_password", "新密码不能与当前密码相同", code="password_unchanged")
     account.password_hash = _hasher.hash(body.new_password)
     account.must_change_password = False
     account.token_generation += 1  # other sessions end

@@ -179,9 +179,7 @@ def enrol(request: Request, body: StaffCredentials, session: DbSession) -> TotpE
         )
     _staff(account)
     if account.totp_confirmed_at is not None:
-        raise Conflict(
-            "第二重验证已设置；遗失时由系统管理员重置", code="totp_already_enrolled"
-        )
+        raise Conflict("第二重验证已设置；遗失时由系统管理员重置", code="totp_already_enrolled")
     account.totp_secret = pyotp.random_base32()
     account.totp_last_step = None
     settings: Settings = request.app.state.runtime.settings

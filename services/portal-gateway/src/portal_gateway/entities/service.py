@@ -105,9 +105,7 @@ def list_agents(session: Session, entity: Account) -> list[EntityAgent]:
 def add_agent(session: Session, entity: Account, body: AgentIn, *, by: Account) -> EntityAgent:
     number = validate_resident_id(body.id_number.upper(), "id_number")
     if number == by.username:
-        raise InvalidField(
-            "id_number", "法定代表人本身即可代表法人办理", code="agent_is_representative"
-        )
+        raise InvalidField("id_number", "法定代表人本身即可代表法人办理", code="agent_is_representative")
     if _active_agent(session, entity, number) is not None:
         raise Conflict("此人已是该法人的经办人", field="id_number", code="agent_exists")
     agent = EntityAgent(
@@ -175,9 +173,7 @@ def act_as(session: Session, issuer: TokenIssuer, *, principal: Principal, uscc:
     entity = _entity(session, uscc)
     role = acting_role(session, entity, principal.sub, principal.id_number)
     if role is None:
-        raise Forbidden(
-            "您既不是该法人的法定代表人，也不是其授权的经办人", code="not_an_agent"
-        )
+        raise Forbidden("您既不是该法人的法定代表人，也不是其授权的经办人", code="not_an_agent")
     # The standing the token is issued under, so that every service can refuse it when it ends: an
     # agent's authorisation by its id (a renewed one is a new id); a representative's ends only with
     # a take-over, which moves the entity's generation.

@@ -148,9 +148,7 @@ def dev_sms_outbox(
 
 def _persons_only(body: InPersonVerificationIn | ReclaimIn) -> None:
     if body.account_type != "person":
-        raise InvalidField(
-            "account_type", "法人通过其法定代表人办理：请核验法定代表人本人", code="not_a_person"
-        )
+        raise InvalidField("account_type", "法人通过其法定代表人办理：请核验法定代表人本人", code="not_a_person")
 
 
 @router.post(

@@ -121,7 +121,5 @@ def check_code(session: Session, *, account: Account, code: str, settings: Setti
 
 def refusal(problem_code: str) -> InvalidField:
     if problem_code == "code_expired":
-        return InvalidField(
-            "code", "验证码已过期或尝试次数过多，请重新获取", code="code_expired"
-        )
+        return InvalidField("code", "验证码已过期或尝试次数过多，请重新获取", code="code_expired")
     return InvalidField("code", "验证码不正确", code="code_invalid")

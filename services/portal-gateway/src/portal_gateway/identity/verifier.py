@@ -16,9 +16,9 @@ from typing import Literal, Protocol
 
 import httpx
 
-from portal_gateway.labels import service_label
 from gov_common.auth import Roles, TokenIssuer
 from gov_common.errors import ServiceUnavailable
+from portal_gateway.labels import service_label
 
 log = logging.getLogger("portal_gateway.identity")
 

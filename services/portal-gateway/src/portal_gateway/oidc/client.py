@@ -76,9 +76,7 @@ def _choose_auth_method(supported: object) -> str:
     for method in ("client_secret_basic", "client_secret_post"):
         if method in methods:
             return method
-    raise ProviderUnavailable(
-        f"统一身份认证平台不支持本系统可用的客户端认证方式（{methods}），请联系运维人员"
-    )
+    raise ProviderUnavailable(f"统一身份认证平台不支持本系统可用的客户端认证方式（{methods}），请联系运维人员")
 
 
 def _metadata(document: Mapping[str, Any], *, issuer: str) -> ProviderMetadata:

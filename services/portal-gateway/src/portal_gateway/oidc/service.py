@@ -110,9 +110,7 @@ def take_login(session: Session, *, state: str, now: datetime) -> PendingLogin |
 def _claim(claims: Mapping[str, Any], name: str) -> str:
     value = claims.get(name)
     if not isinstance(value, str) or not value.strip():
-        raise InvalidField(
-            name, f"统一身份认证平台的身份令牌中没有 {name!r} 声明", code="oidc_claim_missing"
-        )
+        raise InvalidField(name, f"统一身份认证平台的身份令牌中没有 {name!r} 声明", code="oidc_claim_missing")
     return value.strip()
 
 

@@ -16,9 +16,9 @@ import httpx
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
-from portal_gateway.labels import service_label
 from gov_common.auth import Assurance, CurrentPrincipal, check_assurance
 from gov_common.errors import DomainError, Forbidden, NotFound, ServiceUnavailable
+from portal_gateway.labels import service_label
 from portal_gateway.routing import data_sharing, seg, service_management
 
 log = logging.getLogger("portal_gateway.prefill")

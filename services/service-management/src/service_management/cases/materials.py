@@ -99,15 +99,14 @@ def attach_materials(
         if sum(given) != 1:
             raise InvalidField(
                 path,
-                "请上传文件（file_id）或填写持有的电子证照编号（license_no），二选一；窗口收取纸质材料时填写 paper_received",
+                "请上传文件（file_id）或填写持有的电子证照编号（license_no），二选一；"
+                "窗口收取纸质材料时填写 paper_received",
                 code="material_one_of",
             )
         content_type = None
         if ref.paper_received:
             if not paper_confirmer:
-                raise InvalidField(
-                    f"{path}.paper_received", "仅窗口人员可以确认纸质材料", code="paper_clerk_only"
-                )
+                raise InvalidField(f"{path}.paper_received", "仅窗口人员可以确认纸质材料", code="paper_clerk_only")
             if spec["form"] not in PAPER_FORMS:
                 raise InvalidField(
                     f"{path}.paper_received",
@@ -119,9 +118,7 @@ def attach_materials(
                 select(Upload).where(Upload.file_id == ref.file_id, Upload.owner_sub.in_(uploader_subs))
             ).first()
             if upload is None:
-                raise InvalidField(
-                    f"{path}.file_id", "未找到您上传的该文件，请先上传文件", code="upload_not_found"
-                )
+                raise InvalidField(f"{path}.file_id", "未找到您上传的该文件，请先上传文件", code="upload_not_found")
             content_type = upload.content_type
         else:
             if not spec.get("license_type"):

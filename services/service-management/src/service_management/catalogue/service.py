@@ -166,9 +166,7 @@ def get_published(session: Session, code: str) -> Item:
         .limit(1)
     ).first()
     if item is None:
-        raise NotFound(
-            f"事项 {code} 不存在或尚未发布", field="item_code", code="item_not_found"
-        )
+        raise NotFound(f"事项 {code} 不存在或尚未发布", field="item_code", code="item_not_found")
     return item
 
 
@@ -328,9 +326,7 @@ def _coerce(field: dict[str, Any], value: Any) -> Any:
         value = value.strip()
         limit = FORM_TEXT_MAX_CHARS if kind == "text" else FORM_STRING_MAX_CHARS
         if len(value) > limit:
-            raise InvalidField(
-                path, f"{field['label']}超过 {limit} 个字符", code="form_too_long", max_length=limit
-            )
+            raise InvalidField(path, f"{field['label']}超过 {limit} 个字符", code="form_too_long", max_length=limit)
         if _CONTROL.search(value):
             raise InvalidField(path, f"{field['label']}中含有控制字符", code="form_control_character")
         return value
@@ -361,9 +357,7 @@ def _finite(value: float) -> bool:
 
 def _bounded(path: str, field: dict[str, Any], value: float) -> float:
     if abs(value) > FORM_NUMBER_BOUND:
-        raise InvalidField(
-            path, f"{field['label']}应在 ±{FORM_NUMBER_BOUND} 之间", code="form_number_out_of_range"
-        )
+        raise InvalidField(path, f"{field['label']}应在 ±{FORM_NUMBER_BOUND} 之间", code="form_number_out_of_range")
     return value
 
 

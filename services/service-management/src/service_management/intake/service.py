@@ -126,9 +126,7 @@ def accept(
     """Accept a complete case; the clerk may record materials first (scans, licences, paper seen)."""
     case, item = _in_intake(session, case_no)
     if case.status == Status.SUPPLEMENT_REQUESTED:
-        raise Conflict(
-            f"办件 {case_no} 正在等待申请人补正", field="case_no", code="case_awaits_supplement"
-        )
+        raise Conflict(f"办件 {case_no} 正在等待申请人补正", field="case_no", code="case_awaits_supplement")
     if materials:
         attach_materials(
             session,
@@ -201,9 +199,7 @@ def supplement(
     if not (principal.is_applicant or principal.has_role("clerk", "admin")):
         raise Forbidden("仅申请人或窗口人员可以补正办件", code="supplement_not_allowed")
     if case.status != Status.SUPPLEMENT_REQUESTED:
-        raise Conflict(
-            f"办件 {case_no} 不在待补正状态", field="case_no", code="case_not_awaiting_supplement"
-        )
+        raise Conflict(f"办件 {case_no} 不在待补正状态", field="case_no", code="case_not_awaiting_supplement")
     item = session.get_one(Item, case.item_id)
     attach_materials(
         session,
@@ -221,9 +217,7 @@ def supplement(
     given = {r.code for r in materials} | _provided_since(session, case, asked_at)
     still = [c for c in case.supplement_codes or [] if c not in given]
     if still:
-        raise InvalidField(
-            "materials", f"仍缺少材料：{'、'.join(still)}", code="supplement_incomplete", missing=still
-        )
+        raise InvalidField("materials", f"仍缺少材料：{'、'.join(still)}", code="supplement_incomplete", missing=still)
     step(case, Status.SUBMITTED, actor=principal.name, note="materials supplemented", at=now)
     case.supplement_codes = []
     for request in session.scalars(

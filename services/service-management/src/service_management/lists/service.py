@@ -91,7 +91,8 @@ def delete_draft(session: Session, *, principal: Principal, version_id: int) -> 
     check_department(principal, version.department_code)
     if version.status != "draft":
         raise Conflict(
-            f"清单版本 {version_id} {LIST_STATUS_LABELS.get(version.status, version.status)}；只能删除草稿", code="list_not_draft"
+            f"清单版本 {version_id} {LIST_STATUS_LABELS.get(version.status, version.status)}；只能删除草稿",
+            code="list_not_draft",
         )
     session.delete(version)
 

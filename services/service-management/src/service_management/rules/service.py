@@ -82,9 +82,7 @@ def save_table(
         engine.check_expressions(graph)
         engine.evaluate(graph, {"applicant": {}, "form": {}})  # compiles, and runs on empty facts
     except engine.ExpressionError as exc:
-        raise InvalidField(
-            "graph", f"决策表不可用：{exc}", code=exc.code, location=exc.location()
-        ) from None
+        raise InvalidField("graph", f"决策表不可用：{exc}", code=exc.code, location=exc.location()) from None
     except engine.RuleError as exc:
         raise InvalidField("graph", f"决策表不可用：{exc}") from None
     latest = current_version(session, item_code) or 0
@@ -126,9 +124,7 @@ def instant_approval_check(
     if credit.unavailable:
         # An outage is no fact about the applicant: rather than "not instant", nothing is decided and
         # the whole unit of work (the filing, the acceptance) is refused, to be tried again.
-        raise CreditUnavailable(
-            f"暂时无法查询申请人的信用状况（{credit.detail}），请稍后重试"
-        )
+        raise CreditUnavailable(f"暂时无法查询申请人的信用状况（{credit.detail}），请稍后重试")
     output: dict[str, Any] = {}
     eligible = False
     reason = ""

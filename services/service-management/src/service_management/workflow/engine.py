@@ -100,7 +100,9 @@ def _kind(value: Any) -> str:
         return "空值（所引用的变量不存在）"
     if isinstance(value, dict):
         return "一个对象（单个“=”是赋值，比较请用“==”）"
-    kind = {"str": "文字", "int": "数字", "float": "数字", "list": "列表"}.get(type(value).__name__, type(value).__name__)
+    kind = {"str": "文字", "int": "数字", "float": "数字", "list": "列表"}.get(
+        type(value).__name__, type(value).__name__
+    )
     return f"{kind}（{json.dumps(value, ensure_ascii=False, default=str)[:40]}）"
 
 
@@ -189,9 +191,7 @@ def check_definition(xml: bytes) -> ParsedDefinition:
             continue
         if qname.namespace == BPMN_NS:
             if qname.localname not in ALLOWED_ELEMENTS:
-                raise DefinitionError(
-                    f"办件流程中不允许使用元素 bpmn:{qname.localname}", element=element.get("id")
-                )
+                raise DefinitionError(f"办件流程中不允许使用元素 bpmn:{qname.localname}", element=element.get("id"))
             if qname.localname == "conditionExpression":
                 expression = (element.text or "").strip()
                 error = condition_problem(expression)
