@@ -199,12 +199,12 @@ class TokenVerifier:
                 try:
                     jwks = self._source()
                 except Exception as exc:
-                    raise Unauthorized("暂时无法核验登录凭证，请稍后重试", code="token_keys_unavailable") from exc
+                    raise Unauthorized("暂时无法核验登录凭证，请稍后重试") from exc
                 self._keys = {k["kid"]: PyJWK.from_dict(k) for k in jwks.get("keys", []) if "kid" in k}
                 self._fetched_at = time.monotonic()
             key = self._keys.get(kid)
         if key is None:
-            raise Unauthorized("登录凭证的签名无法识别，请重新登录", code="token_unknown_key")
+            raise Unauthorized("登录凭证的签名无法识别，请重新登录")
         return key
 
     def verify(self, token: str) -> Principal:
@@ -220,9 +220,9 @@ class TokenVerifier:
                 options={"require": ["exp", "iat", "sub", "iss", "aud"]},
             )
         except jwt.ExpiredSignatureError as exc:
-            raise Unauthorized("登录已过期，请重新登录", code="token_expired") from exc
+            raise Unauthorized("登录已过期，请重新登录") from exc
         except jwt.PyJWTError as exc:
-            raise Unauthorized("登录凭证无效，请重新登录", code="token_invalid") from exc
+            raise Unauthorized("登录凭证无效，请重新登录") from exc
         return Principal(
             sub=str(claims["sub"]),
             account_type=str(claims.get("typ", "")),
@@ -269,7 +269,7 @@ VERIFIED_PRINCIPAL = "verified_principal"
 def get_principal(request: Request) -> Principal:
     token = _bearer(request)
     if token is None:
-        raise Unauthorized("请先登录", code="token_required")
+        raise Unauthorized("请先登录")
     runtime = request.app.state.runtime
     verified = getattr(request.state, VERIFIED_PRINCIPAL, None)
     if isinstance(verified, Principal) and verified.token == token:
