@@ -277,7 +277,7 @@ test('承办 → 审核 → 批准 with a send-back: each step sees its work, th
   expect((await material).suggestedFilename()).toBe('食品经营许可申请书.pdf')
   await page.locator('#attachment-file').setInputFiles({ name: '现场核查记录.pdf', mimeType: 'application/pdf', buffer: Buffer.from('not a pdf at all') })
   await page.getByRole('button', { name: '上传', exact: true }).click()
-  await expect(page.getByTestId('upload-error')).toContainText('仅支持 PDF、JPEG、PNG 文件')
+  await expect(page.getByTestId('upload-error')).toContainText('其内容不是 PDF、JPEG 或 PNG 文件')
   await page.locator('#attachment-file').setInputFiles({ name: '现场照片.png', mimeType: 'image/png', buffer: PNG })
   await page.getByRole('button', { name: '上传', exact: true }).click()
   await expect(page.locator('.attachments')).toContainText('现场照片.png')
@@ -327,7 +327,7 @@ test('承办 → 审核 → 批准 with a send-back: each step sees its work, th
   expect(passed.ok(), await passed.text()).toBeTruthy()
   await page.getByRole('button', { name: '提交', exact: true }).click()
   await page.getByRole('dialog').getByRole('button', { name: '确定' }).click()
-  await expect(page.getByTestId('action-error')).toContainText('办件已在第 2 步（审核），不在第 1 步')
+  await expect(page.getByTestId('action-error')).toContainText('当前在第 2 步（审核），不在第 1 步')
   await expect(page.getByTestId('current-step')).toHaveText('当前步骤：审核')
   await shot('承办人员：他人已办理')
 
