@@ -106,7 +106,8 @@ def test_every_answer_says_nosniff_and_a_bad_token_gets_a_fixed_detail(
         for what, answer in answers.items():
             assert answer.headers.get("X-Content-Type-Options") == "nosniff", (name, what, answer.status_code)
         bad = answers["bad token"]
-        assert bad.status_code == 401 and bad.json()["detail"] in {"登录凭证无效，请重新登录", "登录凭证的签名无法识别，请重新登录"}
+        refusals = {"登录凭证无效，请重新登录", "登录凭证的签名无法识别，请重新登录"}
+        assert bad.status_code == 401 and bad.json()["detail"] in refusals
         assert bad.json()["code"] == "unauthorized", (name, bad.text)
 
 
