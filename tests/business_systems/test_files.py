@@ -81,11 +81,11 @@ def test_staff_attach_a_file_and_only_the_applicant_and_handling_staff_download_
 @pytest.mark.parametrize(
     ("name", "data", "declared", "words"),
     [
-        ("scan.pdf", PNG, "application/pdf", "named as a PDF document but its bytes are a PNG image"),
-        ("photo.jpg", PDF, "image/jpeg", "named as a JPEG image but its bytes are a PDF document"),
-        ("report.pdf", HTML, "application/pdf", "its bytes are not a PDF, JPEG or PNG file"),
-        ("page.html", HTML, "text/html", "only PDF, JPEG and PNG"),
-        ("photo.png", PNG, "application/pdf", "declared as application/pdf but its bytes are a PNG image"),
+        ("scan.pdf", PNG, "application/pdf", "表明是 PDF 文档，但其内容是 PNG 图片"),
+        ("photo.jpg", PDF, "image/jpeg", "表明是 JPEG 图片，但其内容是 PDF 文档"),
+        ("report.pdf", HTML, "application/pdf", "其内容不是 PDF、JPEG 或 PNG 文件"),
+        ("page.html", HTML, "text/html", "仅接受 PDF、JPEG 和 PNG"),
+        ("photo.png", PNG, "application/pdf", "声明的类型为 application/pdf，但其内容是 PNG 图片"),
     ],
 )
 def test_an_upload_whose_bytes_are_not_what_its_name_claims_is_refused(

@@ -87,7 +87,7 @@ def test_only_the_steps_role_acts_and_only_on_the_current_step(amr: Department) 
     _configure(amr)
     case_no = amr.file(item_code=ITEM_FOOD)
     wrong_role = _act(amr, "reviewer", case_no, 1, "pass", "越级")
-    assert wrong_role.status_code == 403 and "handler" in wrong_role.json()["detail"]
+    assert wrong_role.status_code == 403 and "承办人员" in wrong_role.json()["detail"]
     stale = _act(amr, "reviewer", case_no, 2, "pass", "还没到我")
     assert stale.status_code == 409 and stale.json()["errors"][0]["field"] == "step"
     first_back = _act(amr, "handler", case_no, 1, "send_back", "退回")

@@ -39,11 +39,11 @@ def _request(ds: DataSharing, headers: dict[str, str], fields: list[str], **extr
 def test_a_client_without_a_grant_gets_403_and_the_refusal_is_audited(pg_ds: DataSharing, tokens: Tokens) -> None:
     app = tokens.client("app-nogrant", "integrator", name="某银行开户系统")
     body = _problem(pg_ds.client.get(POPULATION, headers=app), 403)
-    assert "no grant" in body["detail"]
+    assert "没有" in body["detail"] and "共享授权" in body["detail"]
     refused = [e for e in _entries(pg_ds, tokens, subject=ZHANG_SAN) if e["client_id"] == "app-nogrant"]
     assert len(refused) == 1
     assert refused[0]["outcome"] == "refused" and refused[0]["resource"] == "population"
-    assert refused[0]["actor_name"] == "某银行开户系统" and "no grant" in refused[0]["reason"]
+    assert refused[0]["actor_name"] == "某银行开户系统" and "共享授权" in refused[0]["reason"]
     # The person sees the attempt.
     mine = pg_ds.client.get("/api/v1/audit/my-data-access", headers=tokens.person(ZHANG_SAN)).json()
     assert [(m["reader"]["client_id"], m["outcome"]) for m in mine] == [("app-nogrant", "refused")]
@@ -120,7 +120,7 @@ def test_grants_expire_and_can_be_revoked(pg_ds: DataSharing, tokens: Tokens) ->
             text("UPDATE grants SET valid_until = :t WHERE client_id = 'app-expiry'"),
             {"t": utcnow() - timedelta(minutes=1)},
         )
-    assert "expired" in _problem(pg_ds.client.get(POPULATION, headers=app), 403)["detail"]
+    assert "到期" in _problem(pg_ds.client.get(POPULATION, headers=app), 403)["detail"]
     grants = pg_ds.client.get("/api/v1/catalogue/grants", headers=app).json()
     assert [g["status"] for g in grants] == ["expired"]
 
@@ -136,7 +136,7 @@ def test_grants_expire_and_can_be_revoked(pg_ds: DataSharing, tokens: Tokens) ->
     revoke = f"/api/v1/catalogue/grants/{decided['grant_id']}/revoke"
     _problem(pg_ds.client.post(revoke, headers=app, json={"reason": "x"}), 403)  # not by the client itself
     assert pg_ds.client.post(revoke, headers=tokens.admin(), json={"reason": "合作终止"}).status_code == 200
-    assert "revoked" in _problem(pg_ds.client.get(POPULATION, headers=app), 403)["detail"]
+    assert "已被撤销" in _problem(pg_ds.client.get(POPULATION, headers=app), 403)["detail"]
 
 
 def test_who_may_read_without_a_grant(pg_ds: DataSharing, tokens: Tokens) -> None:

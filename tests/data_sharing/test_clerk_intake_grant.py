@@ -75,7 +75,7 @@ def test_other_staff_and_not_shared_data_are_still_refused(pg_ds: DataSharing, t
         tokens.staff("department_admin", department="hrss", name="hrss管理员"),
     ):
         body = _problem(pg_ds.client.get(POPULATION, headers=headers), 403)
-        assert "need a grant" in body["detail"]
+        assert "需经授权" in body["detail"]
     assert _problem(pg_ds.client.get(ENTITIES, headers=tokens.staff("reviewer", department="psb")), 403)
     # An integrator cannot pass itself off as the role.
     _problem(pg_ds.client.get(POPULATION, headers=tokens.client("app-x", "integrator")), 403)
@@ -109,7 +109,7 @@ def test_the_standing_grant_is_on_record_revocable_and_renewed_only_when_expired
             {"t": utcnow() - timedelta(days=1), "id": grant["id"]},
         )
     clerk = tokens.staff("clerk", name="窗口王")
-    assert "need a grant" in _problem(pg_ds.client.get(POPULATION, headers=clerk), 403)["detail"]
+    assert "需经授权" in _problem(pg_ds.client.get(POPULATION, headers=clerk), 403)["detail"]
     restart()
     assert pg_ds.client.get(POPULATION, headers=clerk).status_code == 200
 

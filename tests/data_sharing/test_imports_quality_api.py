@@ -40,7 +40,7 @@ def test_an_import_with_a_bad_check_digit_is_rejected_row_by_row_with_reasons(
     assert (report["total_rows"], report["accepted_rows"], report["rejected_rows"]) == (4, 1, 3)
     errors = [(e["row"], e["field"]) for e in report["errors"]]
     assert errors == [(2, "id_number"), (3, "household_division_code"), (4, "phone")]
-    assert "check digit" in report["errors"][0]["message"]
+    assert "校验位" in report["errors"][0]["message"]
     assert "999999 does not exist" in report["errors"][1]["message"]
     admin = tokens.admin()
     assert pg_ds.client.get(f"/api/v1/registries/population/{GOOD_A}", headers=admin).json()["name"] == "赵六"

@@ -37,7 +37,7 @@ def test_a_bad_check_digit_an_unknown_division_and_a_missing_name_are_each_named
     )
     assert values is None
     assert set(errors) == {"id_number", "name", "household_division_code"}
-    assert "check digit" in errors["id_number"]
+    assert "校验位" in errors["id_number"]
     assert "does not exist" in errors["household_division_code"]
     assert errors["name"] == "is required"
 

@@ -9,6 +9,7 @@ import time
 import httpx
 import pytest
 
+from tests.chinese_text import assert_chinese_problem
 from tests.e2e.platform import (
     ADULTS,
     BUSINESS_FORM,
@@ -25,6 +26,7 @@ def _problem(response: httpx.Response, status: int, field: str | None = None) ->
     assert response.headers["content-type"].startswith("application/problem+json"), response.headers
     body = dict(response.json())
     assert body["status"] == status and body["title"] and body["detail"]
+    assert_chinese_problem(body)  # what an applicant or clerk reads (the code and field stay for programs)
     if field is not None:
         assert field in [e["field"] for e in body.get("errors", [])], body
     return body

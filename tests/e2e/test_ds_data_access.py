@@ -69,7 +69,7 @@ def test_an_integrator_reads_exactly_what_it_was_granted_and_the_person_sees_it(
 
         record_url = f"/api/v1/registries/population/{PERSON}"
         refused = client.get(record_url, headers=integrator)
-        assert refused.status_code == 403 and "no grant" in refused.json()["detail"]
+        assert refused.status_code == 403 and "共享授权" in refused.json()["detail"]
 
         requested = client.post(
             "/api/v1/catalogue/access-requests",

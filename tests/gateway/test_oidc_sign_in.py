@@ -297,7 +297,7 @@ def test_the_state_is_single_use_and_short_lived(gateway: tuple[TestClient, str]
     carried = provider.log_in(_start(client), "state-person")
     other_browser = TestClient(client.app)  # no lifespan of its own: the same running gateway
     elsewhere = _problem(_callback(other_browser, carried), 400, "oidc_state_invalid")
-    assert "another browser" in elsewhere["detail"]
+    assert "另一个浏览器" in elsewhere["detail"]
     _problem(_callback(client, carried), 400, "oidc_state_invalid")
 
     # A login older than ten minutes is dead.

@@ -106,7 +106,8 @@ def test_every_answer_says_nosniff_and_a_bad_token_gets_a_fixed_detail(
         for what, answer in answers.items():
             assert answer.headers.get("X-Content-Type-Options") == "nosniff", (name, what, answer.status_code)
         bad = answers["bad token"]
-        assert bad.status_code == 401 and bad.json()["detail"] in {"invalid token", "token signed by an unknown key"}
+        refusals = {"登录凭证无效，请重新登录", "登录凭证的签名无法识别，请重新登录"}
+        assert bad.status_code == 401 and bad.json()["detail"] in refusals
         assert bad.json()["code"] == "unauthorized", (name, bad.text)
 
 
@@ -114,7 +115,7 @@ def test_a_bad_token_is_refused_without_the_librarys_words(apps: Callable[..., d
     client = TestClient(apps()["portal-gateway"], client=LOCAL)
     for token in ("not-a-token", "a.b.c", "x.y"):
         answer = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
-        assert answer.status_code == 401 and answer.json()["detail"] == "invalid token", answer.text
+        assert answer.status_code == 401 and answer.json()["detail"] == "登录凭证无效，请重新登录", answer.text
         assert answer.json()["code"] == "unauthorized"
     # Well signed, but for another audience, or missing a required claim: the same words.
     issuer = TokenIssuer(Ed25519PrivateKey.generate(), issuer="portal-gateway", audience="another-platform")
@@ -122,7 +123,7 @@ def test_a_bad_token_is_refused_without_the_librarys_words(apps: Callable[..., d
     token = issuer.issue(sub="u1", account_type="person", name="张三", id_number=None, roles=[], department=None)
     with pytest.raises(Unauthorized) as refused:
         verifier.verify(token)
-    assert refused.value.detail == "invalid token"
+    assert refused.value.detail == "登录凭证无效，请重新登录"
 
 
 def test_production_refuses_to_start_without_a_metrics_token() -> None:

@@ -117,7 +117,7 @@ def test_before_the_model_has_caught_up_no_instant_decision_is_made(local: SM) -
     refused = file(local)
     assert refused.status_code == 503 and int(refused.headers["Retry-After"]) > 0, refused.text
     assert refused.json()["code"] == "credit_unavailable"
-    assert "still being read" in refused.json()["detail"]
+    assert "正在从数据共享服务读取信用名单" in refused.json()["detail"]
     assert local.client.get("/api/v1/cases", headers=local.person()).json() == []
     assert reads(local) == []  # nothing was read about the applicant
 
@@ -148,7 +148,7 @@ def test_a_stale_model_makes_instant_filings_wait(local: SM) -> None:
     feed(local, heartbeat(age_seconds=60))
     refused = file(local)
     assert refused.status_code == 503 and refused.json()["code"] == "credit_unavailable", refused.text
-    assert "no news" in refused.json()["detail"]
+    assert "未收到数据共享服务的信用名单更新" in refused.json()["detail"]
     feed(local, heartbeat())
     assert file(local).status_code == 201
 

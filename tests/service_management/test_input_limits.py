@@ -152,10 +152,10 @@ def _table(reason_cell: str) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("cell", "why"),
     [
-        ("len(map([0..10000000], # * 2)) == 1", "more than 1000 apart"),  # the finding: 2 s per evaluation
-        ("some([1..100000000000], # == 5)", "more than 1000 apart"),  # ends zen's process
-        ("map(form.a, map(form.b, #))", "inside another one's callback"),
-        ('"' + "理由" * 600 + '"', "longer than 1000 characters"),
+        ("len(map([0..10000000], # * 2)) == 1", "相差超过 1000"),  # the finding: 2 s per evaluation
+        ("some([1..100000000000], # == 5)", "相差超过 1000"),  # ends zen's process
+        ("map(form.a, map(form.b, #))", "嵌套在另一个闭包函数的回调中"),
+        ('"' + "理由" * 600 + '"', "超过 1000 个字符"),
     ],
 )
 def test_a_costly_cell_is_refused_at_save_naming_it(sm: SM, cell: str, why: str) -> None:
@@ -196,7 +196,7 @@ def test_a_costly_table_stored_before_the_limits_sends_cases_to_manual_review_at
     case_no = sm.file()["case_no"]  # refused by the static limits (below), so never run: no clock needed here
     check = sm.case(case_no)["decisions"][0]
     assert check["instant"] is False and check["explanation"] == "决策表无法求值，转人工审核"
-    assert "more than 1000 apart" in check["output"]["error"]
+    assert "相差超过 1000" in check["output"]["error"]
 
 
 def test_an_evaluation_that_runs_away_is_stopped_at_its_deadline(sm: SM) -> None:
@@ -224,7 +224,7 @@ def test_an_evaluation_that_runs_away_is_stopped_at_its_deadline(sm: SM) -> None
     assert sm.client.post(RULES, json={"graph": graph}, headers=admin).status_code == 201
     started = time.monotonic()
     stopped = sm.client.post(f"{RULES}/evaluate", json={"facts": {"form": {"s": "a" * 60_000}}}, headers=admin)
-    assert stopped.status_code == 422 and "longer than 1 s" in stopped.json()["detail"], stopped.text
+    assert stopped.status_code == 422 and "超过 1 秒" in stopped.json()["detail"], stopped.text
     # Stopped near its deadline, not left to run to its end; generous for a busy machine.
     assert time.monotonic() - started < 20
     # The evaluator is started again for the next evaluation.

@@ -77,13 +77,13 @@ def _upload(sm: SM, xml: str, limits: dict[str, int] | None = None) -> object:
 @pytest.mark.parametrize(
     ("xml", "why"),
     [
-        (_step("__import__('os').system('id')"), "not a valid expression"),
-        (_step("open('/etc/passwd').read()"), "not a valid expression"),
-        (_step("import os"), "not a valid expression"),
+        (_step("__import__('os').system('id')"), "不是有效的表达式"),
+        (_step("open('/etc/passwd').read()"), "不是有效的表达式"),
+        (_step("import os"), "不是有效的表达式"),
         # One '=' as in FEEL is an assignment for zen: it gives a context, which Python counts as true.
-        (_step('intake_result = "accepted"'), "assignment with one '='"),
-        (_step('"accepted"'), "not true or false"),
-        (_step("3"), "not true or false"),
+        (_step('intake_result = "accepted"'), "单个“=”是赋值"),
+        (_step('"accepted"'), "而不是 true 或 false"),
+        (_step("3"), "而不是 true 或 false"),
         (
             _step(
                 element='<bpmn:scriptTask id="evil"><bpmn:script>import os; os.remove("/tmp/x")</bpmn:script>'
@@ -102,7 +102,7 @@ def _upload(sm: SM, xml: str, limits: dict[str, int] | None = None) -> object:
             "intermediateCatchEvent",
         ),
         ('<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]><d>&x;</d>', "DOCTYPE"),
-        ("<not-bpmn/>", "not BPMN"),
+        ("<not-bpmn/>", "不是 BPMN"),
         (
             _step().replace('id="department_review"', 'id="review"').replace('"department_review"', '"review"'),
             "department_review",
@@ -129,9 +129,9 @@ def test_the_script_engine_never_runs_python() -> None:
         def __init__(self) -> None:
             self.data = {"x": 1}
 
-    with pytest.raises(Exception, match="not allowed"):
+    with pytest.raises(Exception, match="不允许"):
         engine.ENGINE.execute(Task(), "open('/tmp/pwned', 'w').write('x')")
-    with pytest.raises(Exception, match="cannot evaluate"):
+    with pytest.raises(Exception, match="无法计算"):
         engine.ENGINE.evaluate(Task(), "__import__('os')")
     assert engine.ENGINE.evaluate(Task(), "x + 1 == 2") is True
 
@@ -184,10 +184,10 @@ def test_a_condition_that_gives_no_true_or_false_for_a_case_stops_with_409_and_c
     assert accepted.status_code == 409, accepted.text
     problem = accepted.json()
     assert problem["code"] == "process_condition_invalid" and problem["errors"][0]["field"] == "process"
-    assert "form.position" in problem["detail"] and "str" in problem["detail"]
+    assert "form.position" in problem["detail"] and "文字" in problem["detail"]
     assert sm.case(case_no)["status"] == "submitted" and _waiting(sm, case_no) == ["intake"]  # nothing kept
     assert engine.ENGINE.evaluate(type("T", (), {"data": {"a": 1}})(), "a == 1") is True
-    with pytest.raises(engine.ConditionError, match="assignment"):
+    with pytest.raises(engine.ConditionError, match="赋值"):
         engine.ENGINE.evaluate(type("T", (), {"data": {"a": 1}})(), "a = 1")
 
 

@@ -45,8 +45,9 @@ def test_tokens_from_another_key_wrong_audience_or_expired_are_refused() -> None
         algorithm="EdDSA",
         headers={"kid": issuer.jwk["kid"]},
     )
-    with pytest.raises(Unauthorized, match="expired"):
+    with pytest.raises(Unauthorized) as refused:
         verifier.verify(expired)
+    assert refused.value.detail == "登录已过期，请重新登录"
     with pytest.raises(Unauthorized):
         verifier.verify("not-a-token")
 

@@ -236,7 +236,7 @@ def test_the_command_lists_replays_and_discards(
     assert _cli(store, "replay", str(first)) == 0
     assert f"{first}: unchanged (replayed)" in capsys.readouterr().out
     assert _cli(store, "replay", "999") == 1
-    assert "no dead letter 999" in capsys.readouterr().err
+    assert "999 的死信" in capsys.readouterr().err
     assert _cli(store, "discard", str(second), "--reason", "not ours", "--by", "ops") == 0
     assert f"{second}: discarded" in capsys.readouterr().out
     assert _cli(store, "list", "--json") == 0

@@ -20,19 +20,19 @@ from service_management.rules.tables import decision_table
 @pytest.mark.parametrize(
     ("expression", "unary", "why"),
     [
-        ("len(map([0..10000000], # * 2)) == 1", False, "more than 1000 apart"),
-        ("some([1..100000000000], # == 5)", False, "more than 1000 apart"),  # aborts the process in zen
-        ("count([0..1001], # > 2) > 0", False, "more than 1000 apart"),
-        ("map(true ? [0..100000000] : [], #)", False, "more than 1000 apart"),
-        ("len(flatten([1, [0..10000000]]))", False, "more than 1000 apart"),
-        ("`${map([0..10000000], #)}`", False, "more than 1000 apart"),  # a template's parts are expressions
-        ("not([0..10000000000])", True, "more than 1000 apart"),
-        ("map([1..form.n], #)", False, "may only follow `in`"),  # an applicant's answer would size it
-        ("[d('2020-01-01')..d('2021-01-01')]", True, "numbers or input fields"),
-        ("map(form.a, map(form.b, #))", False, "inside another one's callback"),
-        ("some(form.a, count(form.b, # == 1) > 0)", False, "inside another one's callback"),
-        ("(" * 17 + "1" + ")" * 17, False, "nested deeper than 16"),
-        ("x" * (MAX_EXPRESSION_CHARS + 1), False, f"longer than {MAX_EXPRESSION_CHARS}"),
+        ("len(map([0..10000000], # * 2)) == 1", False, "相差超过 1000"),
+        ("some([1..100000000000], # == 5)", False, "相差超过 1000"),  # aborts the process in zen
+        ("count([0..1001], # > 2) > 0", False, "相差超过 1000"),
+        ("map(true ? [0..100000000] : [], #)", False, "相差超过 1000"),
+        ("len(flatten([1, [0..10000000]]))", False, "相差超过 1000"),
+        ("`${map([0..10000000], #)}`", False, "相差超过 1000"),  # a template's parts are expressions
+        ("not([0..10000000000])", True, "相差超过 1000"),
+        ("map([1..form.n], #)", False, "只能用在 `in` 之后"),  # an applicant's answer would size it
+        ("[d('2020-01-01')..d('2021-01-01')]", True, "应为数字或输入字段"),
+        ("map(form.a, map(form.b, #))", False, "嵌套在另一个闭包函数的回调中"),
+        ("some(form.a, count(form.b, # == 1) > 0)", False, "嵌套在另一个闭包函数的回调中"),
+        ("(" * 17 + "1" + ")" * 17, False, "括号嵌套超过 16 层"),
+        ("x" * (MAX_EXPRESSION_CHARS + 1), False, f"超过 {MAX_EXPRESSION_CHARS} 个字符"),
     ],
 )
 def test_costly_expressions_are_refused_with_the_reason(expression: str, unary: bool, why: str) -> None:
@@ -74,7 +74,7 @@ def test_a_costly_cell_is_named_by_its_node_row_and_column() -> None:
     with pytest.raises(ExpressionTooCostly) as refused:
         check_expressions(graph)
     assert refused.value.location() == {"node": "秒批规则", "row": 2, "column": "理由"}
-    assert refused.value.code == "expression_too_costly" and "more than 1000 apart" in str(refused.value)
+    assert refused.value.code == "expression_too_costly" and "相差超过 1000" in str(refused.value)
 
 
 def test_a_stored_costly_table_is_not_evaluated() -> None:
@@ -82,13 +82,13 @@ def test_a_stored_costly_table_is_not_evaluated() -> None:
     graph = _table("")
     graph["nodes"][1]["content"]["rules"][0]["out1"] = "some([1..100000000000], # == 5)"
     started = time.monotonic()
-    with pytest.raises(RuleError, match="more than 1000 apart"):
+    with pytest.raises(RuleError, match="相差超过 1000"):
         evaluate(graph, {"applicant": {"age": 30}})
     assert time.monotonic() - started < 0.5
 
 
 def test_facts_larger_than_the_bound_are_not_evaluated() -> None:
-    with pytest.raises(RuleError, match="facts are larger"):
+    with pytest.raises(RuleError, match="用于判断的数据超过"):
         evaluate(_table("> 17"), {"applicant": {"age": 30}, "form": {"s": "x" * MAX_FACTS_CHARS}})
     assert evaluate(_table("> 17"), {"applicant": {"age": 30}}).eligible is True
 
@@ -108,7 +108,7 @@ def test_the_sandbox_stops_an_evaluation_at_its_deadline_and_starts_again() -> N
     try:
         assert sandbox.evaluate(_graph('"ok"'), "{}")["result"]["reason"] == "ok"
         started = time.monotonic()
-        with pytest.raises(SandboxError, match=r"longer than 0\.5 s"):
+        with pytest.raises(SandboxError, match=r"超过 0\.5 秒"):
             sandbox.evaluate(_graph(SLOW), "{}")
         assert time.monotonic() - started < 2
         assert sandbox.evaluate(_graph('"again"'), "{}")["result"]["reason"] == "again"
@@ -124,7 +124,7 @@ def test_the_sandbox_stops_an_evaluation_at_its_deadline_and_starts_again() -> N
 def test_a_huge_allocation_ends_the_sandbox_not_the_service() -> None:
     sandbox = DecisionSandbox()
     try:
-        with pytest.raises(SandboxError, match="failed"):
+        with pytest.raises(SandboxError, match="计算失败"):
             sandbox.evaluate(_graph("some([1..100000000000], # == 5)"), "{}")  # zen aborts its process
         assert sandbox.evaluate(_graph('"alive"'), "{}")["result"]["reason"] == "alive"
     finally:

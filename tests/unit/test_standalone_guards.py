@@ -120,7 +120,7 @@ def test_a_service_beyond_its_share_answers_503_and_the_others_still_answer(monk
             await asyncio.sleep(0.05)
             second = await client.get("/")
             assert second.headers["retry-after"] == str(guards.RETRY_AFTER_SECONDS)
-            assert "service-management is busy" in second.json()["detail"]
+            assert "事项管理服务繁忙" in second.json()["detail"]
             release.set()
             return (await first).status_code, second.status_code
 

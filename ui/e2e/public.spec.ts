@@ -73,7 +73,7 @@ test('the navigation follows the role, and staff pages refuse applicants', async
   const staffNav = reviewer.getByRole('navigation', { name: '主导航' })
   await expect(staffNav.getByRole('link', { name: '审批工作台' })).toBeVisible()
   await expect(staffNav.getByRole('link', { name: '我的办件' })).toHaveCount(0)
-  await expect(reviewer.getByTestId('current-user')).toHaveText('psb 审批人员')
+  await expect(reviewer.getByTestId('current-user')).toHaveText('县公安局审批人员')
 
   // An administrator's many pages: the bar stays one line, the rest in drop-down menus that
   // open on a click, close on Escape, and lead to their pages.

@@ -277,7 +277,7 @@ test('承办 → 审核 → 批准 with a send-back: each step sees its work, th
   expect((await material).suggestedFilename()).toBe('食品经营许可申请书.pdf')
   await page.locator('#attachment-file').setInputFiles({ name: '现场核查记录.pdf', mimeType: 'application/pdf', buffer: Buffer.from('not a pdf at all') })
   await page.getByRole('button', { name: '上传', exact: true }).click()
-  await expect(page.getByTestId('upload-error')).toContainText('仅支持 PDF、JPEG、PNG 文件')
+  await expect(page.getByTestId('upload-error')).toContainText('其内容不是 PDF、JPEG 或 PNG 文件')
   await page.locator('#attachment-file').setInputFiles({ name: '现场照片.png', mimeType: 'image/png', buffer: PNG })
   await page.getByRole('button', { name: '上传', exact: true }).click()
   await expect(page.locator('.attachments')).toContainText('现场照片.png')
@@ -314,10 +314,10 @@ test('承办 → 审核 → 批准 with a send-back: each step sees its work, th
   await page.goto('/review?view=handle')
   const backRow = page.locator('.worklist tr', { has: page.locator(`a[data-case-no="${caseNo}"]`) })
   // Someone else's action shows their display name.
-  await expect(backRow).toContainText('审核 · amr 审批人员 退回：经营场所平面图不清晰，请现场核实后补充说明。')
+  await expect(backRow).toContainText('审核 · 县市场监管局审批人员 退回：经营场所平面图不清晰，请现场核实后补充说明。')
   await shot('承办人员：退回的办件')
   await page.locator(`a[data-case-no="${caseNo}"]`).click()
-  await expect(page.getByTestId('sent-back-notice')).toContainText('amr 审批人员 退回：经营场所平面图不清晰，请现场核实后补充说明。')
+  await expect(page.getByTestId('sent-back-notice')).toContainText('县市场监管局审批人员 退回：经营场所平面图不清晰，请现场核实后补充说明。')
   await expect(page.locator('.history')).toContainText('审核：退回承办')
 
   // A stale screen: the same step done meanwhile elsewhere is refused by the API, and said so.
@@ -327,7 +327,7 @@ test('承办 → 审核 → 批准 with a send-back: each step sees its work, th
   expect(passed.ok(), await passed.text()).toBeTruthy()
   await page.getByRole('button', { name: '提交', exact: true }).click()
   await page.getByRole('dialog').getByRole('button', { name: '确定' }).click()
-  await expect(page.getByTestId('action-error')).toContainText('办件已在第 2 步（审核），不在第 1 步')
+  await expect(page.getByTestId('action-error')).toContainText('当前在第 2 步（审核），不在第 1 步')
   await expect(page.getByTestId('current-step')).toHaveText('当前步骤：审核')
   await shot('承办人员：他人已办理')
 
@@ -351,11 +351,11 @@ test('承办 → 审核 → 批准 with a send-back: each step sees its work, th
   // Every action names the person and the account that took it.
   const decided = await workItem(request, handlerToken, caseNo)
   expect(decided.actions.map((a) => [a.by_username, a.by])).toEqual([
-    ['handler-amr', 'amr 承办人员'],
-    ['reviewer-amr', 'amr 审批人员'],
-    ['handler-amr', 'amr 承办人员'],
-    ['reviewer-amr', 'amr 审批人员'],
-    ['approver-amr', 'amr 批准人员'],
+    ['handler-amr', '县市场监管局承办人员'],
+    ['reviewer-amr', '县市场监管局审批人员'],
+    ['handler-amr', '县市场监管局承办人员'],
+    ['reviewer-amr', '县市场监管局审批人员'],
+    ['approver-amr', '县市场监管局批准人员'],
   ])
 
   // What the handler did is in 我已办理: the step, the action and the opinion, the time beside it — not their own name.
@@ -364,7 +364,7 @@ test('承办 → 审核 → 批准 with a send-back: each step sees its work, th
   const doneRow = page.locator('.worklist tr', { has: page.locator(`a[data-case-no="${caseNo}"]`) })
   await expect(doneRow.locator('.mine')).toHaveText('承办 · 通过：已现场核实，平面图已补充。')
   await expect(doneRow).toContainText(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}/)
-  await expect(doneRow).not.toContainText('amr 承办人员')
+  await expect(doneRow).not.toContainText('县市场监管局承办人员')
   await shot('承办人员：我已办理')
 })
 

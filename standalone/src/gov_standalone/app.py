@@ -74,7 +74,7 @@ def bind_internal(port: int) -> socket.socket:
 
 async def _internal_not_here(scope: Scope, receive: Receive, send: Send) -> None:
     """The public port never serves the internal mounts."""
-    await problem(404, "Not Found")(scope, receive, send)
+    await problem(404, "未找到所请求的地址")(scope, receive, send)
 
 
 def create_standalone_app(

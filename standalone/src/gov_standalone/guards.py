@@ -34,6 +34,15 @@ REQUEST_WRITER_WAIT_SECONDS = 4.0
 RETRY_AFTER_SECONDS = 2
 
 
+# The services as a person reads them in the busy answer.
+SERVICE_WORDS = {
+    "portal-gateway": "门户",
+    "service-management": "事项管理服务",
+    "business-systems": "部门业务系统",
+    "data-sharing": "数据共享服务",
+}
+
+
 def busy(detail: str) -> JSONResponse:
     return problem(
         503,
@@ -74,7 +83,7 @@ class Bulkhead:
                 await asyncio.wait_for(self._places.acquire(), ADMISSION_WAIT_SECONDS)
             except TimeoutError:
                 log.warning("%s is busy: %d requests at once; answering 503", self.name, self.limit)
-                await busy(f"{self.name} is busy; try again shortly")(scope, receive, send)
+                await busy(f"{SERVICE_WORDS.get(self.name, '系统')}繁忙，请稍后重试")(scope, receive, send)
                 return
             try:
                 await self.app(scope, receive, send)
@@ -86,7 +95,7 @@ async def _operational_handler(request: Request, exc: Exception) -> JSONResponse
     if is_locked(exc):
         # The driver's message only: the statement's parameters (names, identity numbers) stay out of the log.
         log.warning("database writer busy on %s %s: %s", request.method, request.url.path, getattr(exc, "orig", exc))
-        return busy("the service is busy writing; try again shortly")
+        return busy("系统正忙于保存数据，请稍后重试")
     # Anything else as every service answers it (gov_common.errors): 503 if the file cannot be
     # opened or written (disk full, I/O error), 500 for a faulty statement.
     return await database_handler(request, exc)
@@ -94,7 +103,7 @@ async def _operational_handler(request: Request, exc: Exception) -> JSONResponse
 
 async def _pool_timeout_handler(request: Request, exc: Exception) -> JSONResponse:
     log.warning("no database connection free for %s %s: %s", request.method, request.url.path, exc)
-    return busy("the service is busy; try again shortly")
+    return busy("系统繁忙，请稍后重试")
 
 
 def install_busy_handlers(app: FastAPI) -> None:

@@ -6,6 +6,13 @@ export type License = DS['LicenseOut']
 
 export type Verification = DS['Verification']
 
+export type LicenseType = DS['LicenseTypeOut']
+
+/** A licence type and the labels of the fields its licences show (public: they are on the licence). */
+export function getLicenseType(code: string, signal?: AbortSignal): Promise<LicenseType> {
+  return json<LicenseType>(`/license-types/${seg(code)}`, { signal, auth: false })
+}
+
 export function listMyLicenses(params: PageParams & { signal?: AbortSignal } = {}): Promise<Page<License>> {
   return page<License>('/licenses', params)
 }

@@ -2,8 +2,9 @@
  * Problem details (RFC 9457) from the API, turned into what a person reads: a message next to
  * each field the API names, in Chinese, and a sentence for the rest.
  *
- * The services write their messages in English (pydantic's, and their own); the known ones are
- * translated here, anything else is shown after a Chinese summary of the status.
+ * The services answer in Chinese (their own messages, and pydantic's worded by its error type in
+ * gov_common.validation_text), naming a field by its path where they know no label: the form's own
+ * label takes the path's place. The English rules below are for answers of older services.
  */
 import { isApiError, type Problem } from '@/api'
 
@@ -26,6 +27,8 @@ export interface MapOptions {
 }
 
 const HAS_CJK = /[\u3400-\u9fff]/
+/** Three English words in a row: a sentence of an older service, not an identifier in a Chinese one. */
+const ENGLISH_SENTENCE = /[A-Za-z]{2,}(?:[ ,;:]+[A-Za-z]+){2,}/
 
 type Rule = [RegExp, (match: RegExpMatchArray, label: string | undefined) => string]
 
@@ -113,10 +116,16 @@ export function statusSummary(status: number): string {
   return SUMMARIES[status] ?? (status >= 500 ? '系统繁忙，请稍后重试' : '请求未能完成')
 }
 
+/** The API's Chinese message with the form's label for the field path it opens with (“form.capital”应为数字). */
+function withLabel(message: string, label: string | undefined): string {
+  if (!label) return message
+  return message.replace(/^“[\w.[\]-]+”/, label).replace(/^[\u3400-\u9fff]+（[\w.[\]-]+）/, label)
+}
+
 /** A message from the API in Chinese; undefined when it is not one we know. */
 export function translateMessage(message: string, label?: string): string | undefined {
   const text = message.trim()
-  if (HAS_CJK.test(text) && !/[A-Za-z]{4,}/.test(text)) return text
+  if (HAS_CJK.test(text) && !ENGLISH_SENTENCE.test(text)) return withLabel(text, label)
   for (const [pattern, render] of RULES) {
     const match = text.match(pattern)
     if (match) return render(match, label)

@@ -276,6 +276,8 @@ const REVIEW_MESSAGES: [RegExp, (m: RegExpMatchArray) => string][] = [
 
 /** A refusal of the review, attachment or process-task API in Chinese; undefined when unknown. */
 export function reviewMessage(message: string): string | undefined {
+  // The business systems answer in Chinese now; English sentences are older services'.
+  if (/[\u3400-\u9fff]/.test(message) && !/[A-Za-z]{2,}(?:[ ,;:]+[A-Za-z]+){2,}/.test(message)) return message
   for (const [pattern, render] of REVIEW_MESSAGES) {
     const match = message.match(pattern)
     if (match) return render(match)

@@ -3,6 +3,16 @@ import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import * as api from '@/api'
 
+/**
+ * Bodies that own shared data (the data catalogue's registries) but implement no service item, so
+ * service-management's department list does not name them.
+ */
+const DATA_OWNERS: Record<string, string> = {
+  ndrc: '示范县发展和改革局',
+  stats: '示范县统计局',
+  bdb: '示范县大数据发展管理局',
+}
+
 export const useReferenceStore = defineStore('reference', () => {
   const departments = ref<api.Department[]>([])
   const items = ref<Record<string, api.ItemDetail>>({})
@@ -23,7 +33,7 @@ export const useReferenceStore = defineStore('reference', () => {
 
   function departmentName(code: string | null | undefined): string {
     if (!code) return ''
-    return departments.value.find((d) => d.code === code)?.name ?? code
+    return departments.value.find((d) => d.code === code)?.name ?? DATA_OWNERS[code] ?? code
   }
 
   /** An item's definition (name, form fields), fetched once per code. */

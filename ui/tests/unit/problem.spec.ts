@@ -7,6 +7,24 @@ function apiError(problem: Partial<Problem> & { status: number }): ApiError {
 }
 
 describe('problem details mapped onto a form', () => {
+  it('shows the API’s Chinese as it is, with the form’s label for the field path it names', () => {
+    // As the services answer now (gov_common.validation_text): Chinese, the field named by its path.
+    const error = apiError({
+      status: 422,
+      detail: '提交的内容有误：“form.capital”应为数字；名称（form.name）至少应有 2 个字符',
+      errors: [
+        { field: 'form.capital', message: '“form.capital”应为数字', code: 'float_parsing' },
+        { field: 'form.name', message: '名称（form.name）至少应有 2 个字符', code: 'string_too_short' },
+        { field: 'form.note', message: '“form.note”至多 10 个字符', code: 'string_too_long' },
+      ],
+    })
+    const mapped = mapProblem(error, { prefix: 'form.', fields: ['capital', 'name'], labels: { capital: '注册资本', name: '字号名称' } })
+    expect(mapped.fields).toEqual({ capital: '注册资本应为数字', name: '字号名称至少应有 2 个字符' })
+    expect(mapped.general).toEqual(['“form.note”至多 10 个字符（note）'])
+    expect(translateMessage('HTTP Basic 凭据格式不正确')).toBe('HTTP Basic 凭据格式不正确')
+    expect(translateMessage('决策表不可用：节点 \'规则\'第 2 行“理由”列：超过 1000 个字符')).toBe('决策表不可用：节点 \'规则\'第 2 行“理由”列：超过 1000 个字符')
+  })
+
   it('puts the registration errors next to their fields, in Chinese', () => {
     // As the gateway answers a malformed registration (pydantic's messages).
     const error = apiError({

@@ -170,6 +170,7 @@ describe('the actions a step allows whom', () => {
     expect(reviewMessage('case 2026001 is at step 2 (审核), not step 1')).toBe('办件已在第 2 步（审核），不在第 1 步：他人已办理，请刷新后查看')
     expect(reviewMessage('step 3 (批准) of this case is performed by the role approver')).toBe('第 3 步（批准）应由批准人员办理')
     expect(reviewMessage('case 1 is already denied')).toBe('办件已不予许可，不能再办理')
+    expect(reviewMessage('办件 1 已不予许可，不能再办理')).toBe('办件 1 已不予许可，不能再办理')
     expect(reviewMessage('scan.pdf is named as a PDF file but its bytes are a PNG image')).toMatch(/仅支持 PDF/)
     expect(reviewMessage('something else')).toBeUndefined()
   })

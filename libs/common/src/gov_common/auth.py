@@ -34,6 +34,23 @@ class Roles:
     STAFF = frozenset({ADMIN, CLERK, REVIEWER, HANDLER, APPROVER, DEPARTMENT_ADMIN})
 
 
+# The roles as a person reads them (messages, names of demo staff); the UI has the same words.
+ROLE_LABELS = {
+    Roles.ADMIN: "系统管理员",
+    Roles.SERVICE: "平台服务",
+    Roles.INTEGRATOR: "接入应用",
+    Roles.CLERK: "窗口人员",
+    Roles.REVIEWER: "审批人员",
+    Roles.HANDLER: "承办人员",
+    Roles.APPROVER: "批准人员",
+    Roles.DEPARTMENT_ADMIN: "部门管理员",
+}
+
+
+def role_label(role: str) -> str:
+    return ROLE_LABELS.get(role, role)
+
+
 class Assurance:
     """How sure the platform is of an applicant's identity (docs/identity.md); tokens carry it as `loa`.
 
@@ -182,12 +199,12 @@ class TokenVerifier:
                 try:
                     jwks = self._source()
                 except Exception as exc:
-                    raise Unauthorized("token keys are unavailable; try again shortly") from exc
+                    raise Unauthorized("暂时无法核验登录凭证，请稍后重试") from exc
                 self._keys = {k["kid"]: PyJWK.from_dict(k) for k in jwks.get("keys", []) if "kid" in k}
                 self._fetched_at = time.monotonic()
             key = self._keys.get(kid)
         if key is None:
-            raise Unauthorized("token signed by an unknown key")
+            raise Unauthorized("登录凭证的签名无法识别，请重新登录")
         return key
 
     def verify(self, token: str) -> Principal:
@@ -203,9 +220,9 @@ class TokenVerifier:
                 options={"require": ["exp", "iat", "sub", "iss", "aud"]},
             )
         except jwt.ExpiredSignatureError as exc:
-            raise Unauthorized("token expired") from exc
+            raise Unauthorized("登录已过期，请重新登录") from exc
         except jwt.PyJWTError as exc:
-            raise Unauthorized("invalid token") from exc
+            raise Unauthorized("登录凭证无效，请重新登录") from exc
         return Principal(
             sub=str(claims["sub"]),
             account_type=str(claims.get("typ", "")),
@@ -252,7 +269,7 @@ VERIFIED_PRINCIPAL = "verified_principal"
 def get_principal(request: Request) -> Principal:
     token = _bearer(request)
     if token is None:
-        raise Unauthorized("a bearer token is required")
+        raise Unauthorized("请先登录")
     runtime = request.app.state.runtime
     verified = getattr(request.state, VERIFIED_PRINCIPAL, None)
     if isinstance(verified, Principal) and verified.token == token:
@@ -275,13 +292,13 @@ OptionalPrincipal = Annotated[Principal | None, Depends(get_optional_principal)]
 
 def require_applicant(principal: CurrentPrincipal) -> Principal:
     if not principal.is_applicant:
-        raise Forbidden("only applicants (natural or legal persons) may do this")
+        raise Forbidden("仅申请人（自然人或法人）可以进行此操作")
     return principal
 
 
 def require_reviewer(principal: CurrentPrincipal) -> Principal:
     if not principal.has_role(Roles.REVIEWER) or not principal.department:
-        raise Forbidden("only a department's reviewer may do this")
+        raise Forbidden("仅部门审查人员可以进行此操作")
     return principal
 
 
@@ -296,7 +313,7 @@ class AssuranceRequired(Forbidden):
 
     def __init__(self, required: int, current: int | None) -> None:
         super().__init__(
-            f"this needs identity assurance level L{required}; your account is at L{current or 0}",
+            f"此操作需要 L{required} 级实名认证，您的账户当前为 L{current or 0} 级，请先提升认证等级",
             required_level=required,
             current_level=current or 0,
         )

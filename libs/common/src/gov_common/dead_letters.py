@@ -274,7 +274,7 @@ class DeadLetters:
         with self.db.session() as session:
             row = session.execute(select(dead_letter).where(dead_letter.c.id == letter_id)).first()
         if row is None:
-            raise NotFound(f"{self.service} has no dead letter {letter_id}", field="id", code="dead_letter_not_found")
+            raise NotFound(f"{self.service} 中没有编号为 {letter_id} 的死信", field="id", code="dead_letter_not_found")
         return self._out(row)
 
     def pending_ids(self) -> list[int]:
@@ -450,7 +450,7 @@ class DeadLetters:
 
 def require_admin(principal: Principal) -> None:
     if not principal.has_role(Roles.ADMIN):
-        raise Forbidden("only the administrator handles dead letters", code="admin_only")
+        raise Forbidden("仅系统管理员可以处理死信", code="admin_only")
 
 
 def _store(request: Request) -> DeadLetters:

@@ -93,7 +93,7 @@ def _lex(text: str) -> list[_Token]:
         elif c in "'\"`":
             end = text.find(c, i + 1)
             if end < 0:
-                raise TooCostly("a string is not closed")  # zen refuses it too; say so before it does
+                raise TooCostly("字符串缺少结束引号")  # zen refuses it too; say so before it does
             if c == "`":
                 tokens.extend(_template(text[i + 1 : end]))
             else:
@@ -187,7 +187,7 @@ def _intervals(tokens: list[_Token]) -> tuple[list[_Token], list[_Interval]]:
         left = _operand(tokens, i - 1, -1)
         right = _operand(tokens, i + 1, +1)
         if left is None or right is None:
-            raise TooCostly("an interval's ends must be numbers or input fields, as in [18..60]")
+            raise TooCostly("区间的两端应为数字或输入字段，如 [18..60]")
         opener, closer = left[0] - 1, right[0] + 1
         if (
             opener < consumed
@@ -197,7 +197,7 @@ def _intervals(tokens: list[_Token]) -> tuple[list[_Token], list[_Interval]]:
             or tokens[closer].kind not in ("open", "close")
             or tokens[closer].text not in (")", "]", "[")
         ):
-            raise TooCostly("an interval is written [a..b], (a..b), [a..b) or (a..b]")
+            raise TooCostly("区间的写法为 [a..b]、(a..b)、[a..b) 或 (a..b]")
         # The bound and its opener were already copied: take them back.
         del folded[len(folded) - (i - opener) :]
         folded.append(_Token("interval", str(len(intervals))))
@@ -209,7 +209,7 @@ def _intervals(tokens: list[_Token]) -> tuple[list[_Token], list[_Interval]]:
 def check_cost(expression: str, *, unary: bool) -> None:
     """Raises TooCostly if the expression could cost more than a table is allowed; see the module."""
     if len(expression) > MAX_EXPRESSION_CHARS:
-        raise TooCostly(f"longer than {MAX_EXPRESSION_CHARS} characters")
+        raise TooCostly(f"超过 {MAX_EXPRESSION_CHARS} 个字符")
     tokens, intervals = _intervals(_lex(expression))
     stack: list[_Frame] = []
     for i, token in enumerate(tokens):
@@ -220,10 +220,10 @@ def check_cost(expression: str, *, unary: bool) -> None:
             member = i >= 2 and tokens[i - 2].kind == "dot"
             closure = call and not member and previous is not None and previous.text in CLOSURE_FUNCTIONS
             if closure and any(f.closure and f.argument > 0 for f in stack):
-                raise TooCostly("a closure function (map, filter, some, ...) inside another one's callback")
+                raise TooCostly("一个闭包函数（map、filter、some 等）嵌套在另一个闭包函数的回调中")
             stack.append(_Frame(closure=closure))
             if len(stack) > MAX_NESTING:
-                raise TooCostly(f"nested deeper than {MAX_NESTING} brackets")
+                raise TooCostly(f"括号嵌套超过 {MAX_NESTING} 层")
         elif token.kind == "close":
             if stack:
                 stack.pop()
@@ -242,9 +242,9 @@ def check_cost(expression: str, *, unary: bool) -> None:
             if compared or alternative:
                 continue  # zen compares against the ends; nothing is built
             if interval.low is None or interval.high is None:
-                raise TooCostly("an interval with an input field as an end may only follow `in`")
+                raise TooCostly("以输入字段为端点的区间只能用在 `in` 之后")
             if abs(interval.high - interval.low) > MAX_INTERVAL_ITEMS:
                 raise TooCostly(
-                    f"an interval used as a list has ends more than {MAX_INTERVAL_ITEMS} apart"
-                    " (to test a value against it, write `value in [a..b]`)"
+                    f"作为列表使用的区间两端相差超过 {MAX_INTERVAL_ITEMS}"
+                    "（判断数值是否在区间内，请写作 `value in [a..b]`）"
                 )

@@ -52,14 +52,14 @@ class DecisionSandbox:
                 child.stdin.flush()
             except OSError:
                 self._stop()
-                raise SandboxError("the decision evaluator stopped; try again") from None
+                raise SandboxError("决策计算程序已停止，请重试") from None
             line = self._read_line(time.monotonic() + self.timeout)
             if line is None:
                 self._stop()
-                raise SandboxError(f"the evaluation took longer than {self.timeout:g} s and was stopped")
+                raise SandboxError(f"计算超过 {self.timeout:g} 秒，已停止")
             if not line:
                 self._stop()
-                raise SandboxError("the evaluation failed (it may have needed too much memory) and was stopped")
+                raise SandboxError("计算失败（可能所需内存过多），已停止")
         answer: dict[str, Any] = json.loads(line)
         if "error" in answer:
             raise SandboxError(str(answer["error"]))
@@ -82,7 +82,7 @@ class DecisionSandbox:
         )
         if self._read_line(time.monotonic() + START_SECONDS) != b"ready\n":
             self._stop()
-            raise SandboxError("the decision evaluator did not start")
+            raise SandboxError("决策计算程序未能启动")
         return self._child
 
     def _read_line(self, deadline: float) -> bytes | None:

@@ -41,17 +41,17 @@ class RuleDecision:
 def check_graph(graph: dict[str, Any]) -> None:
     nodes = graph.get("nodes")
     if not isinstance(nodes, list) or not nodes:
-        raise RuleError("a decision graph needs its nodes")
+        raise RuleError("决策图中没有任何节点")
     if len(nodes) > MAX_NODES:
-        raise RuleError(f"a decision graph has at most {MAX_NODES} nodes")
+        raise RuleError(f"决策图至多 {MAX_NODES} 个节点")
     for node in nodes:
         if not isinstance(node, dict) or node.get("type") not in ALLOWED_NODE_TYPES:
             kind = node.get("type") if isinstance(node, dict) else node
-            raise RuleError(f"node type {kind!r} is not allowed in a decision table")
+            raise RuleError(f"决策表中不允许使用节点类型 {kind!r}")
         content = node.get("content")
         rules = content.get("rules") if isinstance(content, dict) else None
         if isinstance(rules, list) and len(rules) > MAX_TABLE_ROWS:
-            raise RuleError(f"a decision table has at most {MAX_TABLE_ROWS} rows")
+            raise RuleError(f"决策表至多 {MAX_TABLE_ROWS} 行")
 
 
 class ExpressionError(RuleError):
@@ -82,12 +82,12 @@ class ExpressionTooCostly(ExpressionError):
 
 
 def _where(node: str, row: int | None, column: str) -> str:
-    return f"node {node!r}" + (f", row {row}" if row is not None else "") + f", {column}"
+    return f"节点 {node!r}" + (f"第 {row} 行" if row is not None else "") + f"“{column}”列"
 
 
 def _check(expression: Any, *, unary: bool, node: str, row: int | None, column: str, parse: bool) -> None:
     if not isinstance(expression, str):
-        raise ExpressionError(f"{column}: an expression must be text", node=node, row=row, column=column)
+        raise ExpressionError(f"{column}：表达式应为文字", node=node, row=row, column=column)
     if not expression.strip():
         return  # an empty cell matches anything (input) or sets nothing (output)
     try:
@@ -95,7 +95,7 @@ def _check(expression: Any, *, unary: bool, node: str, row: int | None, column: 
     except TooCostly as exc:
         shown = expression if len(expression) <= 80 else expression[:77] + "..."
         raise ExpressionTooCostly(
-            f"{_where(node, row, column)}: {shown!r} is refused: {exc}", node=node, row=row, column=column
+            f"{_where(node, row, column)}：不接受 {shown!r}：{exc}", node=node, row=row, column=column
         ) from None
     if not parse:
         return
@@ -103,7 +103,7 @@ def _check(expression: Any, *, unary: bool, node: str, row: int | None, column: 
         (zen.compile_unary_expression if unary else zen.compile_expression)(expression)
     except RuntimeError as exc:
         raise ExpressionError(
-            f"{_where(node, row, column)}: {expression!r} does not parse ({_parser_error(exc)})",
+            f"{_where(node, row, column)}：无法解析 {expression!r}（{_parser_error(exc)}）",
             node=node,
             row=row,
             column=column,
@@ -142,7 +142,7 @@ def _expressions(graph: dict[str, Any]) -> Iterator[tuple[Any, dict[str, Any]]]:
             ]
             for number, rule in enumerate(content.get("rules") or [], start=1):
                 if not isinstance(rule, dict):
-                    raise ExpressionError(f"row {number} is not an object", node=name, row=number)
+                    raise ExpressionError(f"第 {number} 行格式不正确", node=name, row=number)
                 for column_id, label, unary in columns:
                     if column_id in rule:
                         yield rule[column_id], {"unary": unary, "node": name, "row": number, "column": label}
@@ -175,12 +175,12 @@ def _fact_problem(value: Any, path: str) -> str | None:
                 return found
     elif isinstance(value, int | float) and not isinstance(value, bool):
         if (isinstance(value, float) and not math.isfinite(value)) or abs(value) > MAX_FACT_NUMBER:
-            return f"{path}: the number {str(value)[:40]} is beyond what a decision table compares"
+            return f"{path}：数值 {str(value)[:40]} 超出了决策表可比较的范围"
     elif isinstance(value, str) and not value.isascii():
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            return f"{path}: not Unicode text"
+            return f"{path}：不是有效的 Unicode 文字"
     return None
 
 
@@ -195,7 +195,7 @@ def evaluate(graph: dict[str, Any], facts: dict[str, Any]) -> RuleDecision:
     _costs_checked(graph_json)
     facts_json = json.dumps(facts, ensure_ascii=False, default=str)
     if len(facts_json) > MAX_FACTS_CHARS:
-        raise RuleError(f"the facts are larger than {MAX_FACTS_CHARS} characters")
+        raise RuleError(f"用于判断的数据超过 {MAX_FACTS_CHARS} 个字符")
     try:
         response = sandbox().evaluate(graph_json, facts_json)
     except SandboxError as exc:

@@ -15,6 +15,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gov_common.db import BUSY, CONFLICT, UNAVAILABLE, CommitUnconfirmed, database_failure
+from gov_common.validation_text import validation_message
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("gov_common.errors")
@@ -24,7 +25,7 @@ class DomainError(Exception):
     """A business error: carries its HTTP status and, where one is to blame, the field.
 
     `code` is a stable, machine-readable name of the error (snake_case English), given in each
-    `errors[]` entry beside the English `message`, so that a client translates by code rather than
+    `errors[]` entry beside the Chinese `message`, so that a client translates by code rather than
     by the wording; each class has a default, a raise site may name a more precise one.
     """
 
@@ -139,14 +140,16 @@ async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     for err in exc.errors():
         if err.get("type") == "json_invalid":
             malformed = True
-        # pydantic's error type (missing, string_too_short, ...) is its stable code.
-        errors.append(
-            {"field": _field_path(err.get("loc", ())), "message": err.get("msg", "invalid"), "code": err.get("type")}
-        )
+        field = _field_path(err.get("loc", ()))
+        code = str(err.get("type", "invalid"))
+        # pydantic's error type (missing, string_too_short, ...) is its stable code; the message is
+        # worded in Chinese from it (pydantic's English stays in the log, for operators).
+        errors.append({"field": field, "message": validation_message(code, field, err.get("ctx")), "code": code})
+        log.debug("invalid input on %s %s: %s: %s", request.method, request.url.path, field, err.get("msg"))
     if malformed:
-        return problem(400, "The request body is not valid JSON.", errors=errors)
-    fields = ", ".join(dict.fromkeys(e["field"] for e in errors))
-    return problem(422, f"Invalid input: {fields}", errors=errors)
+        return problem(400, "请求内容不是有效的 JSON，请检查后重新提交", errors=errors)
+    messages = "；".join(dict.fromkeys(e["message"] for e in errors))
+    return problem(422, f"提交的内容有误：{messages}", errors=errors)
 
 
 async def _domain_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -160,7 +163,21 @@ async def _domain_handler(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    return problem(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+    detail = (
+        _HTTP_DETAILS.get(exc.status_code, str(exc.detail))
+        if exc.detail == HTTPStatus(exc.status_code).phrase
+        else str(exc.detail)
+    )
+    return problem(exc.status_code, detail, headers=getattr(exc, "headers", None))
+
+
+# Starlette's own answers (no route, wrong method), in the words a person reads.
+_HTTP_DETAILS = {
+    404: "未找到所请求的地址",
+    405: "该地址不支持此请求方式",
+    406: "无法以所要求的格式答复",
+    415: "不支持所提交内容的格式",
+}
 
 
 async def _integrity_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -169,7 +186,7 @@ async def _integrity_handler(request: Request, exc: Exception) -> JSONResponse:
     log.warning("constraint refused on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(
         409,
-        "The change collided with another one made at the same moment and was not saved; send it again.",
+        "同一时刻有另一项修改与本次修改冲突，本次修改未保存，请重新提交",
         code="concurrent_change",
     )
 
@@ -229,7 +246,7 @@ def database_problem(exc: BaseException) -> DomainError | None:
         return database_busy()
     if kind == CONFLICT:
         return Conflict(
-            "The change collided with another one made at the same moment and was not saved; send it again.",
+            "同一时刻有另一项修改与本次修改冲突，本次修改未保存，请重新提交",
             code="concurrent_change",
         )
     return None
@@ -265,7 +282,7 @@ async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
         log.warning("database %s on %s %s: %s", answer.code, request.method, request.url.path, exc)
         return problem_of(answer)
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return problem(500, "An internal error occurred; it has been logged.")
+    return problem(500, "系统内部错误，已记录，请稍后重试或联系管理员")
 
 
 def install_error_handlers(app: FastAPI) -> None:

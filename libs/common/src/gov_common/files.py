@@ -72,7 +72,7 @@ def sniff_content_type(data: bytes) -> str | None:
 
 def check_file_id(file_id: str, *, field: str = "file_id") -> str:
     if not _FILE_ID.match(file_id):
-        raise InvalidField(field, "a file id is the SHA-256 of the file: 64 lowercase hexadecimal digits")
+        raise InvalidField(field, "文件编号应为文件的 SHA-256 摘要：64 位小写十六进制字符")
     return file_id
 
 
@@ -84,12 +84,12 @@ class FileStore:
     def put(self, data: bytes, *, field: str = "file") -> StoredFile:
         """Check and store the bytes; storing the same bytes again is harmless and gives the same id."""
         if len(data) > self.max_bytes:
-            raise FileTooLarge(f"the file is larger than {self.max_bytes} bytes", field=field, max_bytes=self.max_bytes)
+            raise FileTooLarge(f"文件超过 {self.max_bytes} 字节的大小限制", field=field, max_bytes=self.max_bytes)
         if not data:
-            raise InvalidField(field, "the file is empty")
+            raise InvalidField(field, "文件为空，请重新选择文件")
         content_type = sniff_content_type(data)
         if content_type is None:
-            raise UnsupportedFileType("only PDF, JPEG and PNG files are accepted, judged by their bytes", field=field)
+            raise UnsupportedFileType("仅接受 PDF、JPEG 和 PNG 文件（按文件内容判断）", field=field)
         file_id = hashlib.sha256(data).hexdigest()
         if not self.backend.exists(file_id):
             self.backend.write(file_id, data, content_type)

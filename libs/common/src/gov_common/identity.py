@@ -5,9 +5,20 @@ from __future__ import annotations
 from datetime import date
 
 from stdnum.cn import ric, uscc
-from stdnum.exceptions import ValidationError
+from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, ValidationError
 
 from gov_common.errors import InvalidField
+
+
+def _why(exc: Exception) -> str:
+    """What python-stdnum found wrong, in Chinese (its own message is English)."""
+    if isinstance(exc, InvalidChecksum):
+        return "校验位不符"
+    if isinstance(exc, InvalidLength):
+        return "位数不符"
+    if isinstance(exc, InvalidFormat):
+        return "含有不允许的字符"
+    return "出生日期或地区代码无效"
 
 
 def validate_resident_id(value: str, field: str = "id_number") -> str:
@@ -15,9 +26,9 @@ def validate_resident_id(value: str, field: str = "id_number") -> str:
     try:
         number = ric.validate(value)
     except (ValidationError, KeyError) as exc:  # stdnum raises KeyError for an unknown county code
-        raise InvalidField(field, f"not a valid resident identity number: {exc}", code="resident_id_invalid") from exc
+        raise InvalidField(field, f"居民身份证号码不正确：{_why(exc)}", code="resident_id_invalid") from exc
     if len(number) != 18:
-        raise InvalidField(field, "a resident identity number has 18 characters", code="resident_id_length")
+        raise InvalidField(field, "居民身份证号码应为 18 位", code="resident_id_length")
     return number
 
 
@@ -26,7 +37,7 @@ def validate_uscc(value: str, field: str = "uscc") -> str:
     try:
         return uscc.validate(value)
     except ValidationError as exc:
-        raise InvalidField(field, f"not a valid unified social credit code: {exc}", code="uscc_invalid") from exc
+        raise InvalidField(field, f"统一社会信用代码不正确：{_why(exc)}", code="uscc_invalid") from exc
 
 
 def birth_date(id_number: str) -> date:

@@ -85,7 +85,7 @@ class BodyTooLarge(Exception):
 
 
 def _problem(max_bytes: int, field: str) -> dict[str, Any]:
-    detail = f"The request body is larger than {max_bytes} bytes, the limit of this operation."
+    detail = f"提交的内容超过了本操作允许的大小（{max_bytes} 字节），请减小后重新提交"
     return {
         "type": "about:blank",
         "title": "Content Too Large",

@@ -136,10 +136,10 @@ def scrape_allowed(request: Request, token: str) -> None:
     if token:
         scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(presented.strip().encode(), token.encode()):
-            raise Unauthorized("/metrics needs the metrics bearer token", code="metrics_token_required")
+            raise Unauthorized("访问监控指标需要指标访问令牌", code="metrics_token_required")
     elif not _on_this_machine(request):
         raise Forbidden(
-            "/metrics answers only this machine unless a metrics token is set (<PREFIX>_METRICS_TOKEN)",
+            "未设置指标访问令牌（<PREFIX>_METRICS_TOKEN）时，监控指标仅对本机开放",
             code="metrics_local_only",
         )
 

@@ -130,12 +130,9 @@ class RevocationList:
     def check(self, principal: Principal) -> None:
         """401 `token_revoked` for a revoked token; 503 while the list is still being read at start."""
         if self.following and not self.caught_up.is_set() and not principal.is_service:
-            raise ServiceUnavailable("the list of revoked tokens is still being read; try again shortly", retry_after=2)
+            raise ServiceUnavailable("系统正在加载已注销凭证清单，请稍后重试", retry_after=2)
         if self.revoked(principal):
-            raise TokenRevoked(
-                "this token is no longer valid: the password or secret changed, the authorisation was "
-                "withdrawn, or the application was deactivated; log in again"
-            )
+            raise TokenRevoked("登录凭证已失效：密码或密钥已更改、授权已撤回或应用已停用，请重新登录")
 
 
 class RevocationFeed(TopicFollower):

@@ -66,7 +66,7 @@ class ServiceCredentials:
                     self._refreshed.wait()
                 if self._usable(self._clock()):
                     return self._token  # type: ignore[return-value]
-                raise self._last_error or ServiceUnavailable(f"no service token for {self.client_id}")
+                raise self._last_error or ServiceUnavailable(f"暂时无法取得服务凭据（{self.client_id}），请稍后重试")
             self._refreshing = True
         # This caller refreshes, with no lock held: the others are not blocked behind the request.
         token: str | None = None
@@ -76,8 +76,8 @@ class ServiceCredentials:
             token, lifetime = self._request()
         except ServiceUnavailable as exc:
             error = exc
-        except Exception as exc:  # an unreadable answer must not leave the others waiting
-            error = ServiceUnavailable(f"cannot obtain a service token for {self.client_id}: {exc}")
+        except Exception:  # an unreadable answer must not leave the others waiting
+            error = ServiceUnavailable(f"暂时无法取得服务凭据（{self.client_id}），请稍后重试")
         with self._lock:
             self._refreshing = False
             self._generation += 1
@@ -106,7 +106,7 @@ class ServiceCredentials:
             body = response.json()
             return str(body["access_token"]), float(body.get("expires_in", 300))
         except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
-            raise ServiceUnavailable(f"cannot obtain a service token for {self.client_id}: {exc}") from exc
+            raise ServiceUnavailable(f"暂时无法取得服务凭据（{self.client_id}），请稍后重试") from exc
 
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token()}"}

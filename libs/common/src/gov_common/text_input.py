@@ -73,7 +73,7 @@ class _NotAJsonNumber(ValueError):
 
 
 def _not_a_json_number(constant: str) -> Any:
-    raise _NotAJsonNumber(f"{constant} is not a JSON number")
+    raise _NotAJsonNumber(f"{constant} 不是 JSON 允许的数值")
 
 
 def _pairs(encoded: str, prefix: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
@@ -107,16 +107,14 @@ class ControlCharacterCheck:
             try:
                 value = json.loads(body, parse_constant=_not_a_json_number)
             except _NotAJsonNumber as exc:
-                await problem(400, f"The request body is not valid JSON: {exc}.")(scope, receive, send)
+                await problem(400, f"请求内容不是有效的 JSON（{exc}），请检查后重新提交")(scope, receive, send)
                 return
             except (ValueError, RecursionError):
                 value = None  # not JSON: the endpoint says so (400)
             if value is not None:
                 found = control_character_field(_texts(value))
                 if not found and (lone := lone_surrogate_field(_texts(value))):
-                    await self._refuse(
-                        lone, scope, receive, send, what="lone halves of surrogate pairs", code="lone_surrogate"
-                    )
+                    await self._refuse(lone, scope, receive, send, what="不成对的代理字符", code="lone_surrogate")
                     return
         elif not is_json and b"%" in body:
             found = control_character_field(_pairs(body.decode("latin-1")))
@@ -132,14 +130,14 @@ class ControlCharacterCheck:
         receive: Receive,
         send: Send,
         *,
-        what: str = "control characters",
+        what: str = "控制字符",
         code: str = "control_character",
     ) -> None:
         field, character = found
         response = problem(
             422,
-            f"Invalid input: {field}",
-            errors=[{"field": field, "message": f"{what} ({character}) are not allowed", "code": code}],
+            f"提交的内容有误：“{field}”中含有不允许的{what}（{character}）",
+            errors=[{"field": field, "message": f"不允许使用{what}（{character}）", "code": code}],
         )
         await response(scope, receive, send)
 

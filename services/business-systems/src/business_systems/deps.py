@@ -34,13 +34,13 @@ def require_department_staff(principal: CurrentPrincipal) -> Principal:
     # Whether it is *this* department's staff is the service's question: another department's
     # case must answer 404, like one that does not exist.
     if not principal.has_role(*STAFF_ROLES) or not principal.department:
-        raise Forbidden("only a department's review staff may do this")
+        raise Forbidden("仅部门审查人员可以进行此操作")
     return principal
 
 
 def require_department_admin(principal: CurrentPrincipal) -> Principal:
     if not principal.has_role(Roles.DEPARTMENT_ADMIN) or not principal.department:
-        raise Forbidden("only a department admin may do this")
+        raise Forbidden("仅部门管理员可以进行此操作")
     return principal
 
 

@@ -132,7 +132,7 @@ def _refusal(bucket: str, blocking: datetime, *, now: datetime, rate: RateLimit)
     # Free again once the row in the way has left the window.
     retry_after = max(1, math.ceil((blocking + timedelta(seconds=rate.window_seconds) - now).total_seconds()))
     return TooManyRequests(
-        f"too many requests of this kind ({bucket}); try again in {retry_after} seconds",
+        f"此类请求过于频繁，请 {retry_after} 秒后重试",
         retry_after=retry_after,
         code="rate_limited",
         bucket=bucket,

@@ -125,11 +125,10 @@ class TokenCheck:
             return problem_of(answer)
         if current:
             return None
-        what = "client application" if principal.account_type == "client" else "account"
+        what = "接入应用的密钥" if principal.account_type == "client" else "账户密码"
         return problem(
             401,
-            f"this token is no longer valid: the {what}'s password or secret changed, or it was "
-            "deactivated; log in again",
+            f"登录凭证已失效：{what}已更改或账户已停用，请重新登录",
             headers={"WWW-Authenticate": "Bearer"},
             code="token_revoked",
         )

@@ -35,6 +35,7 @@ from gov_common.errors import DomainError, Forbidden, ServiceUnavailable, proble
 from gov_common.http import IDEMPOTENT_METHODS
 from gov_common.limits import BodyLimit
 from gov_common.load_shedding import ConcurrencyLimit, overloaded
+from portal_gateway.labels import service_label
 
 log = logging.getLogger("portal_gateway.routing")
 
@@ -93,7 +94,7 @@ class UrlLimit:
             if length > self.max_bytes:
                 response = problem(
                     414,
-                    f"The URL's path and query are {length} bytes long; at most {self.max_bytes} are taken.",
+                    f"请求地址过长（{length} 字节），至多 {self.max_bytes} 字节",
                     title=UrlTooLong.title,
                     code=UrlTooLong.code,
                 )
@@ -169,8 +170,8 @@ async def _send(
     except httpx.InvalidURL as exc:  # what the caller sent cannot be forwarded: theirs to change
         log.info("not forwarded to %s: %s", service, exc)
         if "too long" in str(exc):
-            raise UrlTooLong(f"the URL is too long to forward: {exc}") from None
-        raise DomainError(f"the URL cannot be forwarded: {exc}", code="url_invalid") from None
+            raise UrlTooLong("请求地址过长，无法转发") from None
+        raise DomainError("请求地址无法转发，请检查地址是否正确", code="url_invalid") from None
     except httpx.HTTPError as exc:
         if request.method not in IDEMPOTENT_METHODS and not isinstance(exc, _NOT_SENT):
             # The service may have acted on it (and crashed or stalled before answering): neither a
@@ -186,7 +187,7 @@ async def _send(
             unknown = UpstreamTimeout if isinstance(exc, httpx.TimeoutException) else UpstreamLost
             raise unknown(_OUTCOME_UNKNOWN, service=service) from exc
         log.warning("%s unreachable: %s: %s", service, type(exc).__name__, exc)
-        raise ServiceUnavailable(f"{service} is unavailable; try again shortly") from exc
+        raise ServiceUnavailable(f"{service_label(service)}暂时不可用，请稍后重试") from exc
 
 
 def seg(value: str) -> str:
@@ -204,20 +205,20 @@ def data_sharing(request: Request) -> str:
 def business_system(request: Request, department: str | None) -> str:
     urls: dict[str, str] = request.app.state.runtime.settings.business_systems_urls
     if not department or department not in urls:
-        raise ServiceUnavailable(f"no business system is configured for department {department!r}")
+        raise ServiceUnavailable(f"{department} 部门的业务系统尚未接入")
     return urls[department]
 
 
 def reviewer_department(principal: Principal) -> str:
     if not principal.has_role(Roles.REVIEWER, Roles.DEPARTMENT_ADMIN) or not principal.department:
-        raise Forbidden("only a department's staff may do this")
+        raise Forbidden("仅部门工作人员可以进行此操作")
     return principal.department
 
 
 def staff_department(principal: Principal) -> str:
     """The department of a member of its review staff (a business system's caller), as their token says."""
     if not principal.has_role(*DEPARTMENT_STAFF) or not principal.department:
-        raise Forbidden("only a department's review staff may do this")
+        raise Forbidden("仅部门审查人员可以进行此操作")
     return principal.department
 
 

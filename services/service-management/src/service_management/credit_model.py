@@ -110,7 +110,7 @@ class LocalCredit:
         """The subject's status, in `session`'s transaction, recorded in `credit_reads` when it says
         anything about the subject: two statements, committed by the caller with its unit of work."""
         if not subject:
-            return CreditStatus(known=False, detail="the applicant has no identity number to look up")
+            return CreditStatus(known=False, detail="申请人没有可查询的证件号码")
         now = now or utcnow()
         # One statement: the feed's heartbeat and the subject's facts (none: on no list).
         known = credit_feed.outerjoin(credit_subjects, credit_subjects.c.subject == subject)
@@ -121,14 +121,10 @@ class LocalCredit:
         ).one()
         heartbeat_at = row.heartbeat_at
         if heartbeat_at is None:
-            return CreditStatus(
-                known=False, unavailable=True, detail="the credit lists are still being read from data-sharing"
-            )
+            return CreditStatus(known=False, unavailable=True, detail="正在从数据共享服务读取信用名单")
         if now - heartbeat_at > self.max_age:
             age = int((now - heartbeat_at).total_seconds())
-            return CreditStatus(
-                known=False, unavailable=True, detail=f"no news from data-sharing's credit lists for {age} s"
-            )
+            return CreditStatus(known=False, unavailable=True, detail=f"已有 {age} 秒未收到数据共享服务的信用名单更新")
         day = now.astimezone(SHANGHAI).date()
         records = tuple(r for r in (row.records or []) if isinstance(r, dict) and in_force(r, day))
         status = CreditStatus(
@@ -160,7 +156,7 @@ class LocalCredit:
     def status(self, subject: str) -> CreditStatus:
         """In a transaction of its own (for a caller without a session)."""
         if self.db is None:
-            return CreditStatus(known=False, detail="no database for the credit read model")
+            return CreditStatus(known=False, detail="信用名单没有可用的数据库")
         with self.db.session() as session:
             return self.read(session, subject, purpose="status", actor=None)  # committed on leaving
 

@@ -12,19 +12,19 @@ from gov_common.errors import Forbidden
 
 def require_staff(principal: CurrentPrincipal) -> Principal:
     if not principal.has_role(*Roles.STAFF):
-        raise Forbidden("only staff may do this")
+        raise Forbidden("仅工作人员可以进行此操作")
     return principal
 
 
 def require_admin(principal: CurrentPrincipal) -> Principal:
     if not principal.has_role(Roles.ADMIN):
-        raise Forbidden("only an administrator may do this")
+        raise Forbidden("仅系统管理员可以进行此操作")
     return principal
 
 
 def require_clerk(principal: CurrentPrincipal) -> Principal:
     if not principal.has_role(Roles.CLERK, Roles.ADMIN):
-        raise Forbidden("only a window clerk may do this")
+        raise Forbidden("仅窗口人员可以进行此操作")
     return principal
 
 
@@ -32,7 +32,7 @@ def require_manager(principal: CurrentPrincipal) -> Principal:
     """An administrator, or a department admin (who acts for their own department only)."""
     if principal.has_role(Roles.ADMIN) or (principal.has_role(Roles.DEPARTMENT_ADMIN) and principal.department):
         return principal
-    raise Forbidden("only an administrator or a department admin may do this")
+    raise Forbidden("仅系统管理员或部门管理员可以进行此操作")
 
 
 def check_department(principal: Principal, department_code: str, *, field: str = "department_code") -> None:
@@ -40,7 +40,7 @@ def check_department(principal: Principal, department_code: str, *, field: str =
     if principal.has_role(Roles.ADMIN):
         return
     if principal.department != department_code:
-        raise Forbidden(f"you may act only for department {principal.department}", field=field)
+        raise Forbidden(f"您只能办理本部门（{principal.department}）的事务", field=field)
 
 
 Staff = Annotated[Principal, Depends(require_staff)]

@@ -43,7 +43,7 @@ def read_rows(data: bytes, filename: str, *, field: str = "file") -> list[dict[s
     else:
         table = _csv(data, field)
     if not table:
-        raise InvalidField(field, "the file has no header row")
+        raise InvalidField(field, "文件没有标题行")
     headers = [h.strip() for h in table[0]]
     rows = []
     for raw in table[1:]:
@@ -52,13 +52,11 @@ def read_rows(data: bytes, filename: str, *, field: str = "file") -> list[dict[s
 
 
 def _too_many_rows(field: str) -> InvalidField:
-    return InvalidField(field, f"at most {MAX_ROWS} rows per import", code="too_many_rows", max_rows=MAX_ROWS)
+    return InvalidField(field, f"每次至多导入 {MAX_ROWS} 行", code="too_many_rows", max_rows=MAX_ROWS)
 
 
 def _too_many_columns(field: str) -> InvalidField:
-    return InvalidField(
-        field, f"at most {MAX_COLUMNS} columns per import", code="too_many_columns", max_columns=MAX_COLUMNS
-    )
+    return InvalidField(field, f"每次至多导入 {MAX_COLUMNS} 列", code="too_many_columns", max_columns=MAX_COLUMNS)
 
 
 def _csv(data: bytes, field: str) -> list[list[str]]:
@@ -66,7 +64,7 @@ def _csv(data: bytes, field: str) -> list[list[str]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidField(field, "a CSV file must be UTF-8 encoded") from None
+        raise InvalidField(field, "CSV 文件应为 UTF-8 编码") from None
     lines = BoundedLines(text, max_row_chars=MAX_ROW_CHARS)
     table: list[list[str]] = []
     try:
@@ -81,10 +79,10 @@ def _csv(data: bytes, field: str) -> list[list[str]]:
                 raise _too_many_rows(field)
     except RowTooLarge:
         raise InvalidField(
-            field, f"a row is longer than {MAX_ROW_CHARS} characters", code="row_too_long", max_chars=MAX_ROW_CHARS
+            field, f"有一行超过 {MAX_ROW_CHARS} 个字符", code="row_too_long", max_chars=MAX_ROW_CHARS
         ) from None
-    except csv.Error as exc:
-        raise InvalidField(field, f"not a readable CSV file: {exc}") from None
+    except csv.Error:
+        raise InvalidField(field, "无法读取该 CSV 文件，请检查文件格式") from None
     return table
 
 
@@ -97,8 +95,8 @@ def _xlsx(data: bytes, field: str) -> list[list[str]]:
         _check_parts(archive, field)
         _count_xml(archive, field)
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, expat.ExpatError) as exc:
-        raise InvalidField(field, f"not a readable .xlsx workbook: {exc}") from None
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, expat.ExpatError):
+        raise InvalidField(field, "无法读取该 .xlsx 工作簿，请检查文件格式") from None
     try:
         if not workbook.worksheets:
             return []
@@ -111,7 +109,7 @@ def _xlsx(data: bytes, field: str) -> list[list[str]]:
             if scanned > XLSX_MAX_SHEET_ROWS:
                 raise InvalidField(
                     field,
-                    f"the first sheet reaches past row {XLSX_MAX_SHEET_ROWS}; at most {MAX_ROWS} rows are imported",
+                    f"第一个工作表超过 {XLSX_MAX_SHEET_ROWS} 行；每次至多导入 {MAX_ROWS} 行",
                     code="too_many_rows",
                     max_rows=MAX_ROWS,
                 )
@@ -135,20 +133,20 @@ def _check_parts(archive: zipfile.ZipFile, field: str) -> None:
     """The zip's directory: how many parts, and what they say they inflate to."""
     parts = archive.infolist()
     if len(parts) > XLSX_MAX_PARTS:
-        raise InvalidField(field, f"the workbook has more than {XLSX_MAX_PARTS} parts", code="workbook_too_large")
+        raise InvalidField(field, f"工作簿的组成部分超过 {XLSX_MAX_PARTS} 个", code="workbook_too_large")
     inflated = 0
     for part in parts:
         inflated += part.file_size
         if part.file_size > MIB and part.file_size > XLSX_MAX_RATIO * max(part.compress_size, 1):
             raise InvalidField(
                 field,
-                f"the workbook's part {part.filename[:100]} inflates more than {XLSX_MAX_RATIO} times",
+                f"工作簿的组成部分 {part.filename[:100]} 解压后膨胀超过 {XLSX_MAX_RATIO} 倍",
                 code="workbook_too_large",
             )
     if inflated > XLSX_MAX_INFLATED_BYTES:
         raise InvalidField(
             field,
-            f"the workbook inflates to more than {XLSX_MAX_INFLATED_BYTES // MIB} MiB",
+            f"工作簿解压后超过 {XLSX_MAX_INFLATED_BYTES // MIB} MiB",
             code="workbook_too_large",
             max_bytes=XLSX_MAX_INFLATED_BYTES,
         )
@@ -171,7 +169,7 @@ def _count_part(stream: IO[bytes], counts: dict[str, int], field: str) -> None:
         nonlocal rows, row_cells
         counts["elements"] += 1
         if counts["elements"] > XLSX_MAX_ELEMENTS:
-            raise InvalidField(field, "the workbook holds too much to read", code="workbook_too_large")
+            raise InvalidField(field, "工作簿内容过多，无法读取", code="workbook_too_large")
         local = name.rsplit("}", 1)[-1]
         if local == "row":
             rows, row_cells = rows + 1, 0
@@ -182,16 +180,14 @@ def _count_part(stream: IO[bytes], counts: dict[str, int], field: str) -> None:
             row_cells += 1
             if row_cells > XLSX_MAX_CELLS_PER_ROW:
                 raise InvalidField(
-                    field, f"row {rows} has more than {XLSX_MAX_CELLS_PER_ROW} cells", code="too_many_columns"
+                    field, f"第 {rows} 行超过 {XLSX_MAX_CELLS_PER_ROW} 个单元格", code="too_many_columns"
                 )
             if counts["cells"] > XLSX_MAX_CELLS:
-                raise InvalidField(
-                    field, f"the workbook has more than {XLSX_MAX_CELLS} cells", code="workbook_too_large"
-                )
+                raise InvalidField(field, f"工作簿超过 {XLSX_MAX_CELLS} 个单元格", code="workbook_too_large")
 
     def doctype(*_: Any) -> None:
         # An OOXML part never declares one; entities are what XML bombs are made of.
-        raise InvalidField(field, "the workbook's XML declares a DOCTYPE", code="workbook_invalid")
+        raise InvalidField(field, "工作簿的 XML 中含有 DOCTYPE 声明，不予读取", code="workbook_invalid")
 
     parser.StartElementHandler = start
     parser.StartDoctypeDeclHandler = doctype

@@ -12,5 +12,5 @@ TABLE_MAX_BYTES = 5 * 1024 * 1024
 async def read_upload(upload: UploadFile, *, max_bytes: int, field: str = "file") -> bytes:
     data = await upload.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise FileTooLarge(f"the file is larger than {max_bytes} bytes", field=field, max_bytes=max_bytes)
+        raise FileTooLarge(f"文件超过 {max_bytes} 字节的大小限制", field=field, max_bytes=max_bytes)
     return data

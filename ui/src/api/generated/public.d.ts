@@ -4411,6 +4411,8 @@ export interface components {
         GrantOut: {
             /** Client Id */
             client_id: string;
+            /** Client Name */
+            client_name: string;
             /** Fields */
             fields: string[];
             /** Granted By */

@@ -39,13 +39,13 @@ def chain_for(session: Session, item_code: str) -> tuple[list[dict[str, Any]], i
 
 def _check_item_code(item_code: str) -> str:
     if not _ITEM_CODE.match(item_code):
-        raise InvalidField("item_code", "an item code is 1 to 64 letters, digits and hyphens")
+        raise InvalidField("item_code", "事项编码应为 1 至 64 位字母、数字或连字符")
     return item_code
 
 
 def _check_department(principal: Principal, department_code: str) -> None:
     if principal.department != department_code:
-        raise Forbidden(f"only staff of department {department_code} may see or change its review chains")
+        raise Forbidden(f"仅 {department_code} 部门的工作人员可以查看或修改其审批流程")
 
 
 def _out(item_code: str, department_code: str, chain: ReviewChain | None) -> ChainOut:
@@ -119,5 +119,5 @@ def reset_chain(session: Session, *, principal: Principal, department_code: str,
     _check_department(principal, department_code)
     chain = session.get(ReviewChain, _check_item_code(item_code), with_for_update=True)
     if chain is None:
-        raise NotFound(f"no review chain is configured for item {item_code}")
+        raise NotFound(f"事项 {item_code} 尚未配置审批流程")
     session.delete(chain)

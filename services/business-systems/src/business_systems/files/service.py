@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from business_systems.models import Attachment, WorkItem
-from business_systems.review.service import Status, get_work_item
+from business_systems.review.service import STATUS_LABELS, Status, get_work_item
 from gov_common.auth import Principal, Roles
 from gov_common.errors import Conflict, Forbidden, InvalidField, NotFound
 from gov_common.files import FileStore, FileTooLarge, UnsupportedFileType, check_file_id, sniff_content_type
@@ -23,7 +23,7 @@ from gov_common.files import FileStore, FileTooLarge, UnsupportedFileType, check
 log = logging.getLogger("business_systems.files")
 
 EXTENSIONS = {"pdf": "application/pdf", "jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png"}
-_KIND = {"application/pdf": "a PDF document", "image/jpeg": "a JPEG image", "image/png": "a PNG image"}
+_KIND = {"application/pdf": " PDF 文档", "image/jpeg": " JPEG 图片", "image/png": " PNG 图片"}
 # What clients send when they do not know; anything else must agree with the bytes.
 _UNDECLARED = {"", "application/octet-stream", "binary/octet-stream"}
 _ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "application/x-pdf": "application/pdf"}
@@ -67,33 +67,29 @@ def attach(
         session, principal=principal, case_no=case_no, department_code=department_code, for_update=True
     )
     if not handles(principal, work):
-        raise Forbidden("only the staff who handle this case may attach files to it")
+        raise Forbidden("仅承办本办件的工作人员可以上传附件")
     if work.status != Status.PENDING:
-        raise Conflict(f"case {case_no} is already {work.status}; its file is closed")
+        raise Conflict(f"办件 {case_no} {STATUS_LABELS.get(work.status, work.status)}，案卷已关闭")
     filename = _clean_name(name)
     if len(data) > store.max_bytes:
-        raise FileTooLarge(f"the file is larger than {store.max_bytes} bytes", field="file", max_bytes=store.max_bytes)
+        raise FileTooLarge(f"文件超过 {store.max_bytes} 字节的大小限制", field="file", max_bytes=store.max_bytes)
     if not data:
-        raise InvalidField("file", "the file is empty")
+        raise InvalidField("file", "文件为空，请重新选择文件")
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     claimed = EXTENSIONS.get(extension)
     if claimed is None:
-        raise UnsupportedFileType("only PDF, JPEG and PNG files (.pdf, .jpg, .jpeg, .png) are accepted", field="file")
+        raise UnsupportedFileType("仅接受 PDF、JPEG 和 PNG 文件（.pdf、.jpg、.jpeg、.png）", field="file")
     actual = sniff_content_type(data)
     if actual is None:
         raise UnsupportedFileType(
-            f"{filename} is named as {_KIND[claimed]} but its bytes are not a PDF, JPEG or PNG file", field="file"
+            f"{filename} 的扩展名表明是{_KIND[claimed]}，但其内容不是 PDF、JPEG 或 PNG 文件", field="file"
         )
     if actual != claimed:
-        raise UnsupportedFileType(
-            f"{filename} is named as {_KIND[claimed]} but its bytes are {_KIND[actual]}", field="file"
-        )
+        raise UnsupportedFileType(f"{filename} 的扩展名表明是{_KIND[claimed]}，但其内容是{_KIND[actual]}", field="file")
     declared = (declared_type or "").split(";")[0].strip().lower()
     declared = _ALIASES.get(declared, declared)
     if declared not in _UNDECLARED and declared != actual:
-        raise UnsupportedFileType(
-            f"{filename} is declared as {declared} but its bytes are {_KIND[actual]}", field="file"
-        )
+        raise UnsupportedFileType(f"{filename} 声明的类型为 {declared}，但其内容是{_KIND[actual]}", field="file")
     stored = store.put(data, field="file")
     existing = next((a for a in work.attachments if a.file_id == stored.file_id), None)
     if existing is not None:
@@ -117,10 +113,10 @@ def _visible_work_item(session: Session, *, principal: Principal, case_no: str, 
     """The work item if the caller is its applicant or handles it; 404 otherwise, as if absent."""
     work = session.scalars(select(WorkItem).where(WorkItem.case_no == case_no)).first()
     if work is None or work.department_code != department_code:
-        raise NotFound(f"case {case_no} not found in this department")
+        raise NotFound(f"本部门未找到办件 {case_no}")
     applicant = principal.is_applicant and principal.sub == work.applicant.get("sub")
     if not applicant and not handles(principal, work):
-        raise NotFound(f"case {case_no} not found in this department")
+        raise NotFound(f"本部门未找到办件 {case_no}")
     return work
 
 
@@ -139,5 +135,5 @@ def download(
         select(Attachment).where(Attachment.work_item_id == work.id, Attachment.file_id == check_file_id(file_id))
     ).first()
     if attachment is None:
-        raise NotFound(f"case {case_no} has no attachment {file_id}", field="file_id")
+        raise NotFound(f"办件 {case_no} 没有编号为 {file_id} 的附件", field="file_id")
     return Download(name=attachment.name, content_type=attachment.content_type, data=store.get(file_id))

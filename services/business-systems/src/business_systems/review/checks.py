@@ -161,7 +161,9 @@ def license_content(handler_name: str, handler: ItemHandler, work: WorkItem, *, 
         content = handler.license_content(case_view(work, decided_at=decided_at))
     except Exception as exc:
         log.exception("item handler %s failed to give the licence of case %s", handler_name, work.case_no)
-        raise HandlerFailed(f"item handler {handler_name} failed to give the licence content: {exc}") from exc
+        raise HandlerFailed(f"事项处理程序 {handler_name} 未能生成证照内容，未作出决定，请联系管理员") from exc
     if content.trust_level not in ("A", "B", "C", "D"):
-        raise HandlerFailed(f"item handler {handler_name} gave trust level {content.trust_level!r}; A to D expected")
+        raise HandlerFailed(
+            f"事项处理程序 {handler_name} 给出的可信等级 {content.trust_level!r} 无效（应为 A 至 D），未作出决定"
+        )
     return content

@@ -22,7 +22,7 @@ from business_systems.registries import DataSharingRegistries
 from business_systems.review import events
 from business_systems.review.checks import HandlerFailed, dispatched_case_view, license_content, run_checks
 from gov_common import decisions as rules
-from gov_common.auth import Principal
+from gov_common.auth import Principal, role_label
 from gov_common.contracts.events import CaseClockChanged, CaseDispatched, DecisionTableRef
 from gov_common.db import utcnow
 from gov_common.errors import Conflict, Forbidden, InvalidField, NotFound
@@ -37,6 +37,10 @@ class Status:
     PENDING = "pending"
     APPROVED = "approved"
     DENIED = "denied"
+
+
+# A work item's status in the messages a person reads.
+STATUS_LABELS = {Status.PENDING: "正在审批", Status.APPROVED: "已准予许可", Status.DENIED: "已不予许可"}
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -241,7 +245,7 @@ def get_work_item(
 ) -> WorkItem:
     # Another department's staff get the answer a case that does not exist gets.
     if principal.department != department_code:
-        raise NotFound(f"case {case_no} not found in this department")
+        raise NotFound(f"本部门未找到办件 {case_no}")
     query = (
         select(WorkItem)
         .where(WorkItem.case_no == case_no)
@@ -252,7 +256,7 @@ def get_work_item(
         query = query.with_for_update(of=WorkItem).execution_options(populate_existing=True)
     work = session.scalars(query).first()
     if work is None:
-        raise NotFound(f"case {case_no} not found in this department")
+        raise NotFound(f"本部门未找到办件 {case_no}")
     return work
 
 
@@ -272,28 +276,27 @@ def act(
         session, principal=principal, case_no=case_no, department_code=department_code, for_update=True
     )
     if work.status != Status.PENDING or work.current_step is None:
-        raise Conflict(f"case {case_no} is already {work.status}")
+        raise Conflict(f"办件 {case_no} {STATUS_LABELS.get(work.status, work.status)}，不能再办理")
     if step_no != work.current_step:
         current = work.chain[work.current_step - 1]
         raise Conflict(
-            f"case {case_no} is at step {work.current_step} ({STEP_LABELS.get(current['name'], current['name'])}), "
-            f"not step {step_no}",
+            f"办件 {case_no} 当前在第 {work.current_step} 步（{STEP_LABELS.get(current['name'], current['name'])}），"
+            f"不在第 {step_no} 步",
             field="step",
             current_step=work.current_step,
         )
     step = work.chain[step_no - 1]
     if not principal.has_role(step["role"]):
         raise Forbidden(
-            f"step {step_no} ({STEP_LABELS.get(step['name'], step['name'])}) of this case is performed by the role "
-            f"{step['role']}"
+            f"本办件第 {step_no} 步（{STEP_LABELS.get(step['name'], step['name'])}）由{role_label(step['role'])}办理"
         )
     last = step_no == len(work.chain)
     if action in ("approve", "deny") and not last:
-        raise InvalidField("action", f"only the last step decides; step {step_no} passes the case on or sends it back")
+        raise InvalidField("action", f"只有最后一步作出决定；第 {step_no} 步只能转下一步或退回")
     if action == "pass" and last:
-        raise InvalidField("action", "the last step decides: approve or deny")
+        raise InvalidField("action", "最后一步应作出决定：准予许可或不予许可")
     if action == "send_back" and step_no == 1:
-        raise InvalidField("action", "the first step has no step before it to send the case back to")
+        raise InvalidField("action", "第一步之前没有可退回的步骤")
 
     record = ReviewAction(
         work_item_id=work.id,
@@ -348,11 +351,10 @@ def decide(
     """The decision at the last step of the case's chain (the walking skeleton's one reviewer)."""
     work = get_work_item(session, principal=principal, case_no=case_no, department_code=department_code)
     if work.status != Status.PENDING or work.current_step is None:
-        raise Conflict(f"case {case_no} is already {work.status}")
+        raise Conflict(f"办件 {case_no} {STATUS_LABELS.get(work.status, work.status)}，不能再办理")
     if work.current_step != len(work.chain):
         raise Conflict(
-            f"case {case_no} is at step {work.current_step} of {len(work.chain)}; "
-            "the decision is taken at the last step",
+            f"办件 {case_no} 当前在第 {work.current_step} 步（共 {len(work.chain)} 步）；决定在最后一步作出",
             current_step=work.current_step,
         )
     return act(

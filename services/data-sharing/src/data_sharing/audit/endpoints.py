@@ -21,7 +21,7 @@ _SEQ = 2**31 - 1  # the column is a 32-bit integer
 
 def _admin(principal: Principal) -> None:
     if not principal.has_role(Roles.ADMIN):
-        raise Forbidden("only the admin reads the audit log")
+        raise Forbidden("仅系统管理员可以查阅审计日志")
 
 
 @router.get("/verify", response_model=ChainVerification, responses=_ADMIN)
@@ -90,7 +90,7 @@ def list_entries(
 def my_data_access(principal: AssuredL2, session: DbSession, page: Page, response: Response) -> list[DataAccessOut]:
     """Who read my data (and who was refused), when, through which application and for what."""
     if not principal.is_applicant or not principal.id_number:
-        raise Forbidden("this lists the reads of a person's or an entity's own data")
+        raise Forbidden("此处仅列出本人或本单位数据的查询记录")
     entries, total = service.list_entries(session, page=page, subject=principal.id_number, exclude_actor=principal.sub)
     page.describe(response, total)
     return [

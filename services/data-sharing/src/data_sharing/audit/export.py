@@ -31,9 +31,9 @@ def export_segment(
         last = session.scalar(select(func.max(AuditEntry.seq))) or from_seq
         to_seq = max(from_seq, min(last, from_seq + max_entries - 1))
     if to_seq < from_seq:
-        raise InvalidField("to_seq", "to_seq must not be below from_seq")
+        raise InvalidField("to_seq", "结束序号不能小于起始序号")
     if to_seq - from_seq + 1 > max_entries:
-        raise InvalidField("to_seq", f"a segment holds at most {max_entries} entries; export it in parts")
+        raise InvalidField("to_seq", f"每段至多 {max_entries} 条记录，请分段导出")
     if from_seq == 1:
         prev_link: str | None = GENESIS
     else:

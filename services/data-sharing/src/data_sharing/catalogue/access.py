@@ -55,6 +55,10 @@ class Access:
         return {name: record.get(name) for name in self.fields}
 
 
+# A resource's sharing type (GLOSSARY.md) in the reasons a person reads.
+SHARING_LABELS = {"unconditional": "无条件共享", "conditional": "有条件共享", "not_shared": "不予共享"}
+
+
 def parse_fields(value: str | None) -> list[str] | None:
     if value is None or not value.strip():
         return None
@@ -74,12 +78,12 @@ def authorize(
 ) -> Access:
     found = session.get(Resource, resource)
     if found is None:
-        raise NotFound(f"resource {resource} is not in the data catalogue")
+        raise NotFound(f"数据目录中没有资源 {resource}")
     names = [f["name"] for f in found.fields]
     unknown = [f for f in fields or [] if f not in names]
     if unknown:
         raise InvalidField(
-            "fields", f"{resource} has no field {', '.join(unknown)}; fields: {', '.join(names)}", code="field_unknown"
+            "fields", f"{resource} 没有字段 {'、'.join(unknown)}；可用字段：{'、'.join(names)}", code="field_unknown"
         )
     actor = Actor.of(principal)
     allowed, basis, default_purpose, grant_id, refusal = _decide(session, principal, found, subject, names)
@@ -101,7 +105,7 @@ def authorize(
         raise refuse(refusal)
     outside = [f for f in fields or [] if f not in allowed]
     if outside:
-        raise refuse(f"not covered by your access to {resource}: {', '.join(outside)}", "fields")
+        raise refuse(f"您对 {resource} 的访问权限不包括以下字段：{'、'.join(outside)}", "fields")
     chosen = [f for f in names if f in (fields or allowed)]
     return Access(
         resource=resource,
@@ -124,7 +128,7 @@ def _decide(
             return names, "subject", SELF_PURPOSE, None, None
         if not resource.personal and sharing == "unconditional":
             return names, "public", SELF_PURPOSE, None, None
-        return [], "", SELF_PURPOSE, None, f"an applicant may read only their own records in {resource.code}"
+        return [], "", SELF_PURPOSE, None, f"申请人只能查询 {resource.code} 中本人的记录"
     if principal.account_type == "staff":
         if manages(principal, resource.owner_department) or principal.department == resource.owner_department:
             return names, "staff", STAFF_PURPOSE, None, None
@@ -136,17 +140,23 @@ def _decide(
                 grant, _ = active_grant(session, client_id=role_grantee(role), resource=resource.code)
                 if grant is not None:
                     return list(grant.fields), "role_grant", grant.purpose, grant.id, None
-        return [], "", STAFF_PURPOSE, None, f"{resource.code} is {sharing}: staff of another department need a grant"
+        return (
+            [],
+            "",
+            STAFF_PURPOSE,
+            None,
+            f"{resource.code} 为{SHARING_LABELS.get(sharing, sharing)}资源：其他部门的工作人员需经授权方可查询",
+        )
     if principal.account_type == "client" and principal.client_id:
         if sharing == "not_shared":
-            return [], "", NO_PURPOSE, None, f"{resource.code} is not shared"
+            return [], "", NO_PURPOSE, None, f"{resource.code} 为不予共享资源"
         if principal.is_service and sharing == "unconditional":
             return names, "unconditional", SERVICE_PURPOSE, None, None
         grant, reason = active_grant(session, client_id=principal.client_id, resource=resource.code)
         if grant is None:
             return [], "", NO_PURPOSE, None, reason
         return list(grant.fields), "grant", grant.purpose, grant.id, None
-    return [], "", NO_PURPOSE, None, "this caller may not read data"
+    return [], "", NO_PURPOSE, None, "无权查询数据"
 
 
 def active_grant(session: Session, *, client_id: str, resource: str) -> tuple[Grant | None, str]:
@@ -159,8 +169,8 @@ def active_grant(session: Session, *, client_id: str, resource: str) -> tuple[Gr
         if grant.active_at(now):
             return grant, ""
     if not grants:
-        return None, f"client application {client_id} holds no grant for {resource}"
+        return None, f"接入应用 {client_id} 没有 {resource} 的共享授权"
     latest = grants[0]
     if latest.revoked_at is not None:
-        return None, f"the grant of {client_id} for {resource} was revoked"
-    return None, f"the grant of {client_id} for {resource} expired at {latest.valid_until.isoformat()}"
+        return None, f"接入应用 {client_id} 对 {resource} 的共享授权已被撤销"
+    return None, f"接入应用 {client_id} 对 {resource} 的共享授权已于 {latest.valid_until.isoformat()} 到期"

@@ -47,7 +47,7 @@ BUILTINS: list[Builtin] = [
     Builtin(
         code=CREDIT,
         name="社会信用信息库",
-        description="Red-list and black-list records of persons and entities.",
+        description="自然人和法人的红名单、黑名单记录。",
         owner_department="ndrc",
         fields=_fields(("subject", "主体"), ("black_listed", "黑名单"), ("red_listed", "红名单"), ("records", "记录")),
         sharing_type="unconditional",
@@ -57,7 +57,7 @@ BUILTINS: list[Builtin] = [
     Builtin(
         code=LICENSES,
         name="电子证照库",
-        description="Electronic licences: their content, status, trust level and validity.",
+        description="电子证照：内容、状态、可信等级和有效期。",
         owner_department="bdb",
         fields=_fields(
             ("license_no", "证照编号"),

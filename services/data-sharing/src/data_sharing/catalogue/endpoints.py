@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
+from sqlalchemy.orm import Session
 
 from data_sharing.catalogue import service
 from data_sharing.catalogue.models import Grant
@@ -27,9 +28,12 @@ router = APIRouter(prefix="/api/v1/catalogue", tags=["data catalogue"])
 _FORBIDDEN: dict[int | str, dict[str, Any]] = {403: {"description": "Not the admin or the owning department"}}
 
 
-def _grant_out(grant: Grant) -> GrantOut:
-    values = {name: getattr(grant, name) for name in GrantOut.model_fields if name != "status"}
-    return GrantOut(**values, status=service.grant_status(grant))
+def _grant_out(session: Session, grant: Grant, names: dict[int, str] | None = None) -> GrantOut:
+    values = {name: getattr(grant, name) for name in GrantOut.model_fields if name not in ("status", "client_name")}
+    names = names if names is not None else service.grantee_names(session, [grant])
+    return GrantOut(
+        **values, client_name=names.get(grant.request_id, grant.client_id), status=service.grant_status(grant)
+    )
 
 
 @router.get("/resources", response_model=list[ResourceOut])
@@ -129,7 +133,8 @@ def list_grants(
         session, principal=principal, page=page, client_id=client_id, resource=resource, active_only=active
     )
     page.describe(response, total)
-    return [_grant_out(g) for g in grants]
+    names = service.grantee_names(session, grants)
+    return [_grant_out(session, g, names) for g in grants]
 
 
 @router.post(
@@ -137,4 +142,5 @@ def list_grants(
 )
 def revoke_grant(grant_id: RowId, body: RevokeIn, principal: CurrentPrincipal, session: DbSession) -> GrantOut:
     """End a grant now."""
-    return _grant_out(service.revoke_grant(session, principal=principal, grant_id=grant_id, reason=body.reason))
+    revoked = service.revoke_grant(session, principal=principal, grant_id=grant_id, reason=body.reason)
+    return _grant_out(session, revoked)

@@ -18,7 +18,7 @@ def manages(principal: Principal, owner_department: str) -> bool:
 def require_owner_staff(session: Session, *, principal: Principal, resource: str) -> Resource:
     found = session.get(Resource, resource)
     if found is None:
-        raise NotFound(f"resource {resource} is not in the data catalogue")
+        raise NotFound(f"数据目录中没有资源 {resource}")
     if not manages(principal, found.owner_department):
-        raise Forbidden(f"only the admin or a department admin of {found.owner_department} may do this")
+        raise Forbidden(f"仅系统管理员或 {found.owner_department} 部门管理员可以进行此操作")
     return found

@@ -107,6 +107,8 @@ class GrantOut(BaseModel):
     request_id: int
     resource_code: str
     client_id: str
+    # Who holds the grant, as a person reads it: the client application's name, or the role's.
+    client_name: str
     fields: list[str]
     purpose: str
     valid_from: datetime

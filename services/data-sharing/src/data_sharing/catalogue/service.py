@@ -21,6 +21,10 @@ SYSTEM = "system"
 T = TypeVar("T")
 
 
+# An access request's status in the messages a person reads.
+REQUEST_STATUS_LABELS = {"pending": "正在审核", "approved": "已批准", "refused": "已拒绝"}
+
+
 def _page(session: Session, query: Select[T], order: Any, page: PageRequest) -> tuple[list[T], int]:
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(order).offset(page.offset).limit(page.page_size)).all()
@@ -41,18 +45,18 @@ def list_resources(
 def get_resource(session: Session, *, code: str) -> Resource:
     resource = session.get(Resource, code)
     if resource is None:
-        raise NotFound(f"resource {code} is not in the data catalogue")
+        raise NotFound(f"数据目录中没有资源 {code}")
     return resource
 
 
 def register_resource(session: Session, *, principal: Principal, body: ResourceIn) -> Resource:
     if not manages(principal, body.owner_department):
-        raise Forbidden(f"only the admin or a department admin of {body.owner_department} registers its resources")
+        raise Forbidden(f"仅系统管理员或 {body.owner_department} 部门管理员可以登记该部门的数据资源")
     if session.get(Resource, body.code) is not None:
-        raise Conflict(f"resource {body.code} is already registered", field="code")
+        raise Conflict(f"数据资源 {body.code} 已登记", field="code")
     names = [f.name for f in body.fields]
     if len(set(names)) != len(names):
-        raise InvalidField("fields", "field names must be unique")
+        raise InvalidField("fields", "字段名不能重复")
     now = utcnow()
     resource = Resource(
         code=body.code,
@@ -84,20 +88,20 @@ def update_resource(session: Session, *, principal: Principal, code: str, body: 
 def request_access(session: Session, *, principal: Principal, body: AccessRequestIn, max_days: int) -> AccessRequest:
     if principal.account_type == "client" and principal.client_id:
         if body.client_id not in (None, principal.client_id):
-            raise Forbidden("a client application requests access for itself only", field="client_id")
+            raise Forbidden("接入应用只能为自身申请数据共享", field="client_id")
         client_id, client_name = principal.client_id, principal.name
     elif principal.has_role(Roles.ADMIN):
         if not body.client_id:
-            raise InvalidField("client_id", "name the client application the request is for")
+            raise InvalidField("client_id", "请指明为哪个接入应用申请")
         client_id, client_name = body.client_id, body.client_id
     else:
-        raise Forbidden("access is requested by a client application (or the admin for one)")
+        raise Forbidden("数据共享由接入应用申请（或由系统管理员代为申请）")
     resource = session.get(Resource, body.resource)
     if resource is None:
-        raise InvalidField("resource", f"resource {body.resource} is not in the data catalogue")
+        raise InvalidField("resource", f"数据目录中没有资源 {body.resource}")
     _check_fields(resource, body.fields)
     if body.valid_days > max_days:
-        raise InvalidField("valid_days", f"a grant lasts at most {max_days} days")
+        raise InvalidField("valid_days", f"授权期限至多 {max_days} 天")
     now = utcnow()
     request = AccessRequest(
         resource_code=resource.code,
@@ -124,7 +128,7 @@ def _check_fields(resource: Resource, fields: list[str]) -> None:
     names = {f["name"] for f in resource.fields}
     unknown = [f for f in fields if f not in names]
     if unknown:
-        raise InvalidField("fields", f"{resource.code} has no field {', '.join(unknown)}")
+        raise InvalidField("fields", f"{resource.code} 没有字段 {'、'.join(unknown)}")
 
 
 def _grant(session: Session, request: AccessRequest, *, fields: list[str], days: int, by: str, reason: str) -> Grant:
@@ -158,24 +162,24 @@ def _grant(session: Session, request: AccessRequest, *, fields: list[str], days:
 def decide(session: Session, *, principal: Principal, request_id: int, body: DecisionIn) -> AccessRequest:
     request = session.get(AccessRequest, request_id)
     if request is None:
-        raise NotFound(f"access request {request_id} does not exist")
+        raise NotFound(f"共享申请 {request_id} 不存在")
     resource = require_owner_staff(session, principal=principal, resource=request.resource_code)
     if request.status != "pending":
-        raise Conflict(f"access request {request_id} is already {request.status}")
+        raise Conflict(f"共享申请 {request_id} {REQUEST_STATUS_LABELS.get(request.status, request.status)}")
     if body.decision == "refuse":
         if not body.reason:
-            raise InvalidField("reason", "a refusal gives its reason")
+            raise InvalidField("reason", "拒绝时应说明理由")
         request.status, request.decided_by, request.decided_at = "refused", principal.name, utcnow()
         request.decision_reason = body.reason
         return request
     fields = list(dict.fromkeys(body.fields)) if body.fields is not None else list(request.fields)
     wider = [f for f in fields if f not in request.fields]
     if wider or not fields:
-        raise InvalidField("fields", f"an approval grants some of the requested fields ({', '.join(request.fields)})")
+        raise InvalidField("fields", f"批准的字段应为所申请字段（{'、'.join(request.fields)}）中的部分或全部")
     _check_fields(resource, fields)
     days = body.valid_days or request.valid_days
     if days > request.valid_days:
-        raise InvalidField("valid_days", f"an approval may shorten the period, not extend it ({request.valid_days})")
+        raise InvalidField("valid_days", f"批准时可以缩短期限，但不能超过申请的 {request.valid_days} 天")
     _grant(session, request, fields=fields, days=days, by=principal.name, reason=body.reason or "同意")
     return request
 
@@ -189,7 +193,7 @@ def _visible(principal: Principal, query: Select[T], model: type[AccessRequest] 
     if principal.has_role(Roles.DEPARTMENT_ADMIN) and principal.department:
         owned = select(Resource.code).where(Resource.owner_department == principal.department)
         return query.where(model.resource_code.in_(owned))
-    raise Forbidden("access requests and grants are seen by their client, the owning department and the admin")
+    raise Forbidden("共享申请和授权仅对申请的应用、资源所属部门和系统管理员可见")
 
 
 def list_requests(
@@ -205,7 +209,7 @@ def get_request(session: Session, *, principal: Principal, request_id: int) -> A
     query = _visible(principal, select(AccessRequest).where(AccessRequest.id == request_id), AccessRequest)
     request = session.scalars(query).first()
     if request is None:
-        raise NotFound(f"access request {request_id} not found")
+        raise NotFound(f"未找到共享申请 {request_id}")
     return request
 
 
@@ -229,13 +233,22 @@ def list_grants(
     return _page(session, _visible(principal, query, Grant), Grant.id.desc(), page)
 
 
+def grantee_names(session: Session, grants: list[Grant]) -> dict[int, str]:
+    """The names the grants' requests gave their client applications (or roles), by request id."""
+    ids = {g.request_id for g in grants}
+    if not ids:
+        return {}
+    rows = session.execute(select(AccessRequest.id, AccessRequest.client_name).where(AccessRequest.id.in_(ids)))
+    return {request_id: name for request_id, name in rows}
+
+
 def revoke_grant(session: Session, *, principal: Principal, grant_id: int, reason: str) -> Grant:
     grant = session.get(Grant, grant_id)
     if grant is None:
-        raise NotFound(f"grant {grant_id} does not exist")
+        raise NotFound(f"授权 {grant_id} 不存在")
     require_owner_staff(session, principal=principal, resource=grant.resource_code)
     if grant.revoked_at is not None:
-        raise Conflict(f"grant {grant_id} is already revoked")
+        raise Conflict(f"授权 {grant_id} 已撤销")
     grant.revoked_at, grant.revoked_by, grant.revoke_reason = utcnow(), principal.name, reason
     return grant
 

@@ -61,5 +61,5 @@ def republish(principal: CurrentPrincipal, session: DbSession) -> dict[str, int]
     """Publish every subject's credit records again on gov.credit.v1 (after the topic was lost), so
     that service-management's read model can be rebuilt from it (docs/data-sharing.md)."""
     if not principal.has_role(Roles.ADMIN):
-        raise Forbidden("only the admin republishes the credit feed")
+        raise Forbidden("仅系统管理员可以重新发布信用信息")
     return {"subjects": feed.republish_all(session)}

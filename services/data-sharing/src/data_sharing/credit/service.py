@@ -38,18 +38,18 @@ def parse_subject(value: str, field: str = "subject") -> tuple[str, str]:
     try:
         return validate_uscc(value, field), "entity"
     except InvalidField:
-        raise InvalidField(field, "neither a valid resident ID number nor a valid unified social credit code") from None
+        raise InvalidField(field, "不是有效的居民身份证号码或统一社会信用代码") from None
 
 
 def _department(principal: Principal, requested: str | None) -> str:
     if principal.has_role(Roles.ADMIN):
         if not requested:
-            raise InvalidField("source_department", "the admin names the source department")
+            raise InvalidField("source_department", "系统管理员录入时应指明来源部门")
         return requested
     if principal.account_type != "staff" or not principal.department:
-        raise Forbidden("credit records are entered by a department's staff")
+        raise Forbidden("信用记录由部门工作人员录入")
     if requested not in (None, principal.department):
-        raise Forbidden("staff enter records for their own department", field="source_department")
+        raise Forbidden("工作人员只能录入本部门的信用记录", field="source_department")
     return principal.department
 
 
@@ -57,7 +57,7 @@ def add_record(session: Session, *, principal: Principal, body: CreditRecordIn) 
     subject, subject_type = parse_subject(body.subject)
     department = _department(principal, body.source_department)
     if body.valid_until is not None and body.valid_until < body.valid_from:
-        raise InvalidField("valid_until", "the period ends before it starts")
+        raise InvalidField("valid_until", "结束日期早于开始日期")
     record = CreditRecord(
         subject=subject,
         subject_type=subject_type,
@@ -79,11 +79,11 @@ def withdraw(session: Session, *, principal: Principal, record_id: int, reason: 
     """信用修复: the source department (or the admin) withdraws a record."""
     record = session.get(CreditRecord, record_id)
     if record is None:
-        raise NotFound(f"credit record {record_id} does not exist")
+        raise NotFound(f"信用记录 {record_id} 不存在")
     if not (principal.has_role(Roles.ADMIN) or principal.department == record.source_department):
-        raise Forbidden(f"only {record.source_department} or the admin withdraws this record")
+        raise Forbidden(f"仅 {record.source_department} 部门或系统管理员可以撤销此记录")
     if record.withdrawn_at is not None:
-        raise Conflict(f"credit record {record_id} is already withdrawn")
+        raise Conflict(f"信用记录 {record_id} 已撤销")
     record.withdrawn_at, record.withdrawn_by, record.withdraw_reason = utcnow(), principal.name, reason
     publish_subject(session, record.subject)
     return record

@@ -34,7 +34,7 @@ def _same_name(a: str, b: str) -> bool:
 
 def _only_services(principal: Principal) -> None:
     if not principal.is_service:
-        raise Forbidden("real-name verification is for the platform's own services")
+        raise Forbidden("实名核验仅供平台自身的服务使用")
 
 
 def verify_person(

@@ -25,9 +25,18 @@ _EVENT: dict[str, type[LicenseRevoked | LicenseCancelled | LicenseExpired]] = {
 }
 
 
+# A licence's status in the messages a person reads.
+LICENCE_STATUS_LABELS = {
+    Status.VALID: "有效",
+    Status.REVOKED: "已吊销",
+    Status.CANCELLED: "已注销",
+    Status.EXPIRED: "已过期",
+}
+
+
 def _change(session: Session, license: License, *, status: str, reason: str, by: str, at: datetime) -> None:
     if license.status != Status.VALID:
-        raise Conflict(f"licence {license.license_no} is already {license.status}")
+        raise Conflict(f"证照 {license.license_no} {LICENCE_STATUS_LABELS.get(license.status, license.status)}")
     license.status, license.status_reason = status, reason
     license.status_changed_at, license.status_changed_by = at, by
     ended = _EVENT[status](**license_parties(license), status=status, reason=reason, by=by, at=at)
@@ -38,7 +47,7 @@ def _change(session: Session, license: License, *, status: str, reason: str, by:
 def _load_for_update(session: Session, license_no: str) -> License:
     license = session.scalars(select(License).where(License.license_no == license_no).with_for_update()).first()
     if license is None:
-        raise NotFound(f"licence {license_no} not found")
+        raise NotFound(f"未找到证照 {license_no}")
     return license
 
 
@@ -46,7 +55,7 @@ def revoke(session: Session, *, principal: Principal, license_no: str, reason: s
     """吊销: the issuing department (or the admin) withdraws the licence as a sanction."""
     license = _load_for_update(session, license_no)
     if not is_issuing_staff(principal, license):
-        raise NotFound(f"licence {license_no} not found")  # as if absent for anyone else
+        raise NotFound(f"未找到证照 {license_no}")  # as if absent for anyone else
     _change(session, license, status=Status.REVOKED, reason=reason, by=principal.name, at=utcnow())
     return license
 
@@ -56,7 +65,7 @@ def cancel(session: Session, *, principal: Principal, license_no: str, reason: s
     license = _load_for_update(session, license_no)
     holder = principal.id_number is not None and principal.id_number == license.holder_id_number
     if not (holder or is_issuing_staff(principal, license)):
-        raise NotFound(f"licence {license_no} not found")
+        raise NotFound(f"未找到证照 {license_no}")
     _change(session, license, status=Status.CANCELLED, reason=reason, by=principal.name, at=utcnow())
     return license
 

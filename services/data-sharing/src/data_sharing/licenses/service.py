@@ -188,38 +188,40 @@ def register_license(
     against the authority, or a digitised copy); an applicant declares their own, always D."""
     license_type = session.get(LicenseType, body.license_type)
     if license_type is None:
-        raise InvalidField("license_type", f"licence type {body.license_type} is not registered")
+        raise InvalidField("license_type", f"证照类型 {body.license_type} 尚未登记")
     if body.holder_type == "person":
         holder = validate_resident_id(body.holder_id_number.upper(), "holder_id_number")
     else:
         holder = validate_uscc(body.holder_id_number.upper(), "holder_id_number")
     if principal.is_applicant:
         if principal.id_number != holder:
-            raise Forbidden("an applicant declares licences of their own only", field="holder_id_number")
+            raise Forbidden("申请人只能申报本人的证照", field="holder_id_number")
         if body.trust_level not in (None, "D"):
-            raise InvalidField("trust_level", "a licence declared by its holder has trust level D")
+            raise InvalidField("trust_level", "持证人自行申报的证照可信等级为 D")
         trust_level, issuer = "D", body.issuer_department or license_type.issuer_department
     elif principal.account_type == "staff":
         if body.trust_level not in ("B", "C"):
-            raise InvalidField("trust_level", "staff register licences of trust level B or C (A comes from a case)")
+            raise InvalidField("trust_level", "工作人员登记的证照可信等级为 B 或 C（A 级证照由办件生成）")
         if principal.has_role(Roles.ADMIN):
             issuer = body.issuer_department or license_type.issuer_department
         elif body.issuer_department not in (None, principal.department) or not principal.department:
-            raise Forbidden("staff register licences for their own department", field="issuer_department")
+            raise Forbidden("工作人员只能登记本部门的证照", field="issuer_department")
         else:
             issuer = principal.department
         trust_level = body.trust_level
     else:
-        raise Forbidden("licences are registered by staff or declared by their holder")
-    missing = [f["name"] for f in license_type.fields if f.get("required") and f["name"] not in body.fields]
+        raise Forbidden("证照由工作人员登记或由持证人申报")
+    missing = [
+        f.get("label") or f["name"] for f in license_type.fields if f.get("required") and f["name"] not in body.fields
+    ]
     if missing:
-        raise InvalidField("fields", f"required fields of {license_type.code} missing: {', '.join(missing)}")
+        raise InvalidField("fields", f"证照类型“{license_type.name}”缺少必填内容：{'、'.join(missing)}")
     if body.valid_from is not None and body.valid_from.tzinfo is None:
-        raise InvalidField("valid_from", "give the time with its zone (e.g. +08:00)")
+        raise InvalidField("valid_from", "时间应带时区（如 +08:00）")
     now = utcnow().replace(microsecond=0)
     valid_from = (body.valid_from or now).astimezone(UTC).replace(microsecond=0)
     if body.valid_until is not None and (body.valid_until.tzinfo is None or body.valid_until <= valid_from):
-        raise InvalidField("valid_until", "the period ends after it starts, with its time zone")
+        raise InvalidField("valid_until", "有效期的结束时间应晚于开始时间，且应带时区")
     license = License(
         license_no=new_license_no(issuer, now),
         license_type=license_type.code,
@@ -247,7 +249,7 @@ def register_license(
 def load(session: Session, license_no: str) -> License:
     license = session.get(License, license_no)
     if license is None:
-        raise NotFound(f"licence {license_no} does not exist")
+        raise NotFound(f"证照 {license_no} 不存在")
     return license
 
 
@@ -355,7 +357,7 @@ def get_for(session: Session, *, principal: Principal, license_no: str, audit: A
     license = session.get(License, license_no)
     holder = license is not None and principal.id_number is not None and principal.id_number == license.holder_id_number
     if license is None or not (holder or is_issuing_staff(principal, license)):
-        raise NotFound(f"licence {license_no} not found")
+        raise NotFound(f"未找到证照 {license_no}")
     if not holder:
         audit.record(
             actor=Actor.of(principal),

@@ -29,6 +29,11 @@ BUILTIN_TYPES: list[dict[str, Any]] = [
             _f("business_address", "经营场所"),
             _f("business_scope", "经营范围"),
             _f("capital", "资金数额（万元）", False),
+            # What the amr handler writes on an individual business's licence besides the form's answers.
+            _f("name", "名称", False),
+            _f("operator", "经营者", False),
+            _f("organization_form", "组成形式", False),
+            _f("registered_on", "注册日期", False),
         ],
     },
     {
@@ -82,15 +87,15 @@ def list_types(session: Session, *, page: PageRequest) -> tuple[list[LicenseType
 def get_type(session: Session, *, code: str) -> LicenseType:
     found = session.get(LicenseType, code)
     if found is None:
-        raise NotFound(f"licence type {code} does not exist")
+        raise NotFound(f"证照类型 {code} 不存在")
     return found
 
 
 def register_type(session: Session, *, principal: Principal, body: LicenseTypeIn) -> LicenseType:
     if not principal.has_role(Roles.ADMIN):
-        raise Forbidden("only the admin registers licence types")
+        raise Forbidden("仅系统管理员可以登记证照类型")
     if session.get(LicenseType, body.code) is not None:
-        raise Conflict(f"licence type {body.code} exists", field="code")
+        raise Conflict(f"证照类型 {body.code} 已存在", field="code")
     license_type = LicenseType(
         code=body.code,
         name=body.name,

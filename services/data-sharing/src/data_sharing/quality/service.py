@@ -28,7 +28,7 @@ EXAMPLES = 5
 def definition_of(resource: str, field: str = "resource") -> RegistryDefinition:
     definition = REGISTRIES.get(resource)
     if definition is None:
-        raise InvalidField(field, f"quality is measured for the registries: {', '.join(REGISTRIES)}")
+        raise InvalidField(field, f"数据质量仅对以下基础库计算：{'、'.join(REGISTRIES)}")
     return definition
 
 
@@ -121,7 +121,7 @@ def create_on_demand(session: Session, *, principal: Principal, resource: str) -
 def get_report(session: Session, *, principal: Principal, report_id: int) -> QualityReport:
     report = session.get(QualityReport, report_id)
     if report is None:
-        raise NotFound(f"quality report {report_id} does not exist")
+        raise NotFound(f"质量报告 {report_id} 不存在")
     require_owner_staff(session, principal=principal, resource=report.resource)
     return report
 

@@ -47,7 +47,7 @@ def import_csv(
 ) -> ImportOut:
     """Import a registry from CSV; every row is validated and the report names each rejected row."""
     if len(content) > settings.import_max_bytes:
-        raise PayloadTooLarge(f"the file exceeds {settings.import_max_bytes} bytes", field="body")
+        raise PayloadTooLarge(f"文件超过 {settings.import_max_bytes} 字节的大小限制", field="body")
     record = imports.import_csv(session, principal=principal, resource=resource, content=content, mode=mode)
     return ImportOut.model_validate(record)
 

@@ -33,7 +33,7 @@ MAX_REPORTED_ERRORS = 1000
 def definition_for_import(resource: str) -> RegistryDefinition:
     definition = REGISTRIES.get(resource)
     if definition is None:
-        raise NotFound(f"no registry {resource!r}; registries: {', '.join(REGISTRIES)}")
+        raise NotFound(f"没有名为 {resource!r} 的基础库；可导入的基础库：{'、'.join(REGISTRIES)}")
     return definition
 
 
@@ -41,7 +41,7 @@ def _rows(content: bytes, definition: RegistryDefinition) -> tuple[csv.DictReade
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidField("body", "the CSV file must be UTF-8") from None
+        raise InvalidField("body", "CSV 文件应为 UTF-8 编码") from None
     lines = BoundedLines(text, max_row_chars=MAX_ROW_CHARS)
     reader = csv.DictReader(lines)
     with _readable():
@@ -49,15 +49,15 @@ def _rows(content: bytes, definition: RegistryDefinition) -> tuple[csv.DictReade
     lines.row_done()
     header = [h.strip() for h in fieldnames or []]
     if not header:
-        raise InvalidField("body", "the CSV file is empty; its first line names the columns")
+        raise InvalidField("body", "CSV 文件为空；其第一行应为列名")
     reader.fieldnames = header
     known = {c.name for c in definition.columns}
     unknown = [h for h in header if h not in known]
     if unknown:
-        raise InvalidField("columns", f"unknown columns: {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        raise InvalidField("columns", f"无法识别的列：{'、'.join(unknown)}；可用的列：{'、'.join(sorted(known))}")
     missing = [c.name for c in definition.columns if c.required and c.name not in header]
     if missing:
-        raise InvalidField("columns", f"required columns missing: {', '.join(missing)}")
+        raise InvalidField("columns", f"缺少必需的列：{'、'.join(missing)}")
     return reader, lines
 
 
@@ -66,9 +66,9 @@ def _readable() -> Iterator[None]:
     try:
         yield
     except RowTooLarge:
-        raise InvalidField("body", f"a row of the CSV file is longer than {MAX_ROW_CHARS} characters") from None
-    except csv.Error as exc:
-        raise InvalidField("body", f"not a readable CSV file: {exc}") from None
+        raise InvalidField("body", f"CSV 文件中有一行超过 {MAX_ROW_CHARS} 个字符") from None
+    except csv.Error:
+        raise InvalidField("body", "无法读取该 CSV 文件，请检查文件格式") from None
 
 
 def _numbered(reader: csv.DictReader[str], lines: BoundedLines) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -78,7 +78,7 @@ def _numbered(reader: csv.DictReader[str], lines: BoundedLines) -> Iterator[tupl
             lines.row_done()
             number += 1
             if number > MAX_ROWS:
-                raise InvalidField("body", f"at most {MAX_ROWS} rows per import; split the file")
+                raise InvalidField("body", f"每次至多导入 {MAX_ROWS} 行，请拆分文件")
             yield number, raw
 
 
@@ -86,7 +86,7 @@ def import_csv(session: Session, *, principal: Principal, resource: str, content
     definition = definition_for_import(resource)
     require_owner_staff(session, principal=principal, resource=definition.resource)
     if mode not in MODES:
-        raise InvalidField("mode", f"mode is one of {', '.join(MODES)}")
+        raise InvalidField("mode", f"导入方式应为以下之一：{'、'.join(MODES)}")
     reader, lines = _rows(content, definition)
     ctx = Context(division_codes=set(session.scalars(select(Division.code))))
     accepted: list[dict[str, Any]] = []
@@ -173,6 +173,6 @@ def _upsert(session: Session, definition: RegistryDefinition, values: dict[str, 
 def get_import(session: Session, *, principal: Principal, import_id: int) -> RegistryImport:
     record = session.get(RegistryImport, import_id)
     if record is None:
-        raise NotFound(f"import {import_id} does not exist")
+        raise NotFound(f"导入批次 {import_id} 不存在")
     require_owner_staff(session, principal=principal, resource=record.resource)
     return record

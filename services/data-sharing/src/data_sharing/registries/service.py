@@ -102,7 +102,7 @@ def _read_one(
     access.record(audit, subject=key)  # before the answer, found or not: the attempt is what counts
     record = session.get(model, key)
     if record is None:
-        raise NotFound(f"{key} is not in the {definition.name}", code="not_in_registry")
+        raise NotFound(f"{definition.name}中没有 {key}", code="not_in_registry")
     return access.restrict(to_record(definition, record))
 
 
@@ -141,7 +141,7 @@ def read_division(
     access = _authorize(session, audit, principal, DIVISIONS, fields, purpose)
     division = session.get(Division, _division(code, "code"))
     if division is None:
-        raise NotFound(f"division {code} does not exist")
+        raise NotFound(f"行政区划 {code} 不存在")
     path: list[dict[str, Any]] = []
     parent_code = division.parent_code
     while parent_code is not None and len(path) < 5:
@@ -155,7 +155,7 @@ def read_division(
 
 def _division(value: str, field: str) -> str:
     if not DIVISION_CODE.match(value):
-        raise InvalidField(field, "a division code has 6 digits (GB/T 2260)")
+        raise InvalidField(field, "行政区划代码应为 6 位数字（GB/T 2260）")
     return value
 
 
@@ -209,7 +209,7 @@ def list_indicators(
         if value is None:
             continue
         if not PERIOD.match(value):
-            raise InvalidField(name, "a period is YYYY, YYYY-Qn or YYYY-MM")
+            raise InvalidField(name, "统计期应为 YYYY、YYYY-Qn 或 YYYY-MM 格式")
         column = EconomicIndicator.period
         query = query.where(column >= value if compare == ">=" else column <= value)
     order = [EconomicIndicator.indicator_code, EconomicIndicator.division_code, EconomicIndicator.period]

@@ -157,9 +157,9 @@ def _query(view: str, f: q.Filters, *, period: str, by: str | None, limit: int) 
     if view in allowed_by:
         choice = by or allowed_by[view][0]
         if choice not in allowed_by[view]:
-            raise InvalidField("by", f"one of {', '.join(allowed_by[view])}")
+            raise InvalidField("by", f"应为以下之一：{'、'.join(allowed_by[view])}")
     elif by is not None:
-        raise InvalidField("by", f"the {view} view has no grouping")
+        raise InvalidField("by", f"{view} 视图不支持分组")
     queries: dict[str, Callable[[Session], Sequence[q.Row]]] = {
         "overview": lambda s: [q.overview(s, f)],
         "volumes": lambda s: q.volumes(s, f, period=period),  # type: ignore[arg-type]

@@ -49,9 +49,9 @@ class Filters:
     def __post_init__(self) -> None:
         code = self.division_code
         if code is not None and (len(code) != 6 or not code.isdigit()):
-            raise ValueError("division_code: a 6-digit GB/T 2260 code")
+            raise ValueError("division_code: 行政区划代码应为 6 位数字（GB/T 2260）")
         if self.date_from and self.date_to and self.date_from > self.date_to:
-            raise ValueError("date_from: after date_to")
+            raise ValueError("date_from: 起始日期晚于结束日期")
 
     @property
     def level(self) -> Level | None:
@@ -380,7 +380,7 @@ def _grouped(session: Session, f: Filters, by: str, *measures: str) -> list[Any]
     elif by in _GROUPS:
         column, dim = _GROUPS[by]
     else:
-        raise ValueError(f"by: one of item, department, channel (not {by})")
+        raise ValueError(f"by: 分组方式应为 item、department 或 channel 之一（而非 {by}）")
     query = (
         select(column.label("key"), dim.c.name, *_sums(*measures))
         .join_from(case_daily, dim, dim.c.code == column, isouter=True)

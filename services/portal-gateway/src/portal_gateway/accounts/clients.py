@@ -45,7 +45,7 @@ def authenticate_client(session: Session, *, client_id: str, client_secret: str)
     try:
         _hasher.verify(client.secret_hash if client else _DUMMY_HASH, client_secret)
     except (VerificationError, InvalidHashError):
-        raise Unauthorized("wrong client id or secret") from None
+        raise Unauthorized("客户端标识或密钥错误") from None
     if client is None or not client.active:
-        raise Unauthorized("wrong client id or secret")
+        raise Unauthorized("客户端标识或密钥错误")
     return client

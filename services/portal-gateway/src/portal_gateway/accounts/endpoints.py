@@ -89,7 +89,7 @@ async def register(body: RegisterIn, request: Request) -> AccountOut:
     if body.account_type == "entity":
         raise InvalidField(
             "account_type",
-            "an entity's account is opened by its legal representative: register as a person, then open it",
+            "法人账户由其法定代表人开通：请先以个人身份注册，再开通法人账户",
             code="entity_opened_by_representative",
         )
     number = service.login_name(body)
@@ -168,7 +168,7 @@ def _address(request: Request) -> str:
 
 def window_staff(principal: Principal) -> None:
     if principal.account_type != "staff" or not principal.has_role(Roles.CLERK, Roles.ADMIN):
-        raise Forbidden("only a window clerk or the admin opens accounts or resets passwords for applicants")
+        raise Forbidden("仅窗口人员或系统管理员可以为申请人开通账户或重置密码")
 
 
 @router.post(
@@ -231,9 +231,9 @@ def token(
     throttle, address = _throttle(request), _address(request)
     if grant_type == "password":
         if not username:
-            raise InvalidField("username", "the user name is required")
+            raise InvalidField("username", "请输入用户名")
         if not password:
-            raise InvalidField("password", "the password is required")
+            raise InvalidField("password", "请输入密码")
         with devices.guarded_attempt(request, session, name=username) as device:
             account = service.authenticate(
                 session, username=username, password=password, demo_enabled=runtime.settings.seed_demo
@@ -253,7 +253,7 @@ def token(
         basic = _basic_credentials(request)
         cid, secret = basic if basic else (client_id, client_secret)
         if not cid or not secret:
-            raise Unauthorized("client credentials are required (HTTP Basic or client_id and client_secret)")
+            raise Unauthorized("需要客户端凭据（HTTP Basic，或 client_id 与 client_secret）")
         # A client's secret is long and random: no ceiling per client, which would let anyone lock
         # a service out; the delays per address remain.
         with throttle.attempt(session, name=f"client:{cid}", address=address, device_id=None, ceiling=False):
@@ -269,7 +269,7 @@ def token(
             token_generation=client.token_generation,
         )
     else:
-        raise DomainError(f"unsupported grant type {grant_type!r}", field="grant_type")
+        raise DomainError(f"不支持的授权类型 {grant_type!r}", field="grant_type")
     return TokenOut(access_token=access_token, expires_in=issuer.ttl_seconds)
 
 
@@ -280,7 +280,7 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
     try:
         cid, _, secret = base64.b64decode(encoded, validate=True).decode("utf-8").partition(":")
     except (ValueError, UnicodeDecodeError):
-        raise Unauthorized("malformed HTTP Basic credentials") from None
+        raise Unauthorized("HTTP Basic 凭据格式不正确") from None
     return unquote(cid), unquote(secret)
 
 
@@ -300,5 +300,5 @@ def me(principal: CurrentPrincipal, session: DbSession) -> AccountOut:
 def _load(session: Session, account_id: str) -> Account:
     account = session.get(Account, account_id)
     if account is None:
-        raise NotFound("account not found")
+        raise NotFound("未找到该账户")
     return account

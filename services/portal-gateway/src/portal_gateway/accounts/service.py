@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gov_common.auth import Assurance, Roles, TokenIssuer
+from gov_common.auth import Assurance, Roles, TokenIssuer, role_label
 from gov_common.db import insert_unless_present, utcnow
 from gov_common.errors import Conflict, Forbidden, InvalidField, NotFound, Unauthorized
 from gov_common.identity import validate_resident_id, validate_uscc
@@ -42,16 +42,16 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 _SLIP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
 INITIAL_PASSWORD_LENGTH = 12
 # The one answer to a name that does not go with the number (registry or existing account alike).
-IDENTITY_MISMATCH = "the name does not match the population registry for this identity number"
+IDENTITY_MISMATCH = "姓名与人口库中该证件号码登记的姓名不一致"
 
 
 def _login_name(body: ApplicantIdentityIn) -> str:
     if body.account_type == "person":
         if not body.id_number:
-            raise InvalidField("id_number", "a natural person registers with a resident identity number")
+            raise InvalidField("id_number", "自然人应使用居民身份证号码注册")
         return validate_resident_id(body.id_number, "id_number")
     if not body.uscc:
-        raise InvalidField("uscc", "a legal person registers with a unified social credit code")
+        raise InvalidField("uscc", "法人应使用统一社会信用代码注册")
     return validate_uscc(body.uscc, "uscc")
 
 
@@ -73,7 +73,7 @@ def _create(
     username = _login_name(body)
     field = "id_number" if body.account_type == "person" else "uscc"
     if session.scalars(select(Account.id).where(Account.username == username)).first() is not None:
-        raise Conflict("an account with this identity number already exists", field=field, code="account_exists")
+        raise Conflict("该证件号码已注册账户，请直接登录", field=field, code="account_exists")
     now = utcnow()
     account = Account(
         id=str(uuid.uuid4()),
@@ -96,9 +96,7 @@ def _create(
     try:
         session.flush()
     except IntegrityError as exc:  # a concurrent registration of the same number won the race
-        raise Conflict(
-            "an account with this identity number already exists", field=field, code="account_exists"
-        ) from exc
+        raise Conflict("该证件号码已注册账户，请直接登录", field=field, code="account_exists") from exc
     return account
 
 
@@ -166,7 +164,7 @@ def _applicant_account(session: Session, body: ApplicantIdentityIn) -> Account:
     ).first()
     if account is None:
         field = "id_number" if body.account_type == "person" else "uscc"
-        raise NotFound("no account with this identity number", field=field, code="account_not_found")
+        raise NotFound("没有使用该证件号码的账户", field=field, code="account_not_found")
     return account
 
 
@@ -202,7 +200,7 @@ def verify_in_person(session: Session, body: InPersonVerificationIn, *, clerk: s
     account = _applicant_account(session, body)
     if account.name.strip() != body.name.strip():
         raise Conflict(
-            "the account was registered under another name: take it back for its owner instead",
+            "该账户以另一姓名注册：请改为为其本人找回账户",
             field="name",
             code="account_name_differs",
         )
@@ -242,9 +240,7 @@ def change_password(session: Session, body: PasswordChangeIn) -> Account:
     """Replace a password, knowing the current one (also how an initial password is replaced)."""
     account = _verify(session, username=body.username, password=body.current_password)
     if body.new_password == body.current_password:
-        raise InvalidField(
-            "new_password", "the new password must differ from the current one", code="password_unchanged"
-        )
+        raise InvalidField("new_password", "新密码不能与当前密码相同", code="password_unchanged")
     account.password_hash = _hasher.hash(body.new_password)
     account.must_change_password = False
     account.token_generation += 1  # other sessions end
@@ -259,19 +255,19 @@ def _verify(session: Session, *, username: str, password: str) -> Account:
     try:
         _hasher.verify(account.password_hash if account else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
-        raise Unauthorized("wrong user name or password") from None
+        raise Unauthorized("用户名或密码错误") from None
     if account is None:
-        raise Unauthorized("wrong user name or password")
+        raise Unauthorized("用户名或密码错误")
     return account
 
 
 def authenticate(session: Session, *, username: str, password: str, demo_enabled: bool) -> Account:
     account = _verify(session, username=username, password=password)
     if account.is_demo and not demo_enabled:
-        raise Unauthorized("demo accounts are disabled on this deployment")
+        raise Unauthorized("本系统已停用演示账号")
     if account.must_change_password:
         raise Forbidden(
-            "the initial password given at the window must be replaced before the first log-in",
+            "首次登录前，请先修改窗口提供的初始密码",
             code="password_change_required",
         )
     return account
@@ -294,20 +290,25 @@ def token_for(issuer: TokenIssuer, account: Account) -> str:
     )
 
 
+# The demo's departments (service-management's seed) by their short names, for the demo staff's names.
+_DEMO_DEPARTMENT_NAMES = {"amr": "县市场监管局", "psb": "县公安局", "hrss": "县人社局"}
+
+
 def seed_demo_staff(session: Session, *, departments: list[str], password: str) -> None:
     """Staff accounts for the demo: admin, clerk and a reviewer per department."""
     staff: list[tuple[str, str, list[str], str | None]] = [
         ("admin", "系统管理员", [Roles.ADMIN], None),
         ("clerk", "综合窗口人员", [Roles.CLERK], None),
     ]
-    staff += [(f"reviewer-{d}", f"{d} 审批人员", [Roles.REVIEWER], d) for d in departments]
+    # Named as an applicant reads them in a case's timeline: the department's name and the role.
     staff += [
-        (f"{u}-{d}", f"{d} {n}", [r], d)
+        (f"{u}-{d}", f"{_DEMO_DEPARTMENT_NAMES.get(d, d)}{role_label(r)}", [r], d)
         for d in departments
-        for u, n, r in [
-            ("handler", "承办人员", Roles.HANDLER),
-            ("approver", "批准人员", Roles.APPROVER),
-            ("deptadmin", "部门管理员", Roles.DEPARTMENT_ADMIN),
+        for u, r in [
+            ("reviewer", Roles.REVIEWER),
+            ("handler", Roles.HANDLER),
+            ("approver", Roles.APPROVER),
+            ("deptadmin", Roles.DEPARTMENT_ADMIN),
         ]
     ]
     present = set(session.scalars(select(Account.username).where(Account.username.in_([s[0] for s in staff]))))

@@ -196,10 +196,14 @@ def _aware(at: datetime) -> datetime:
     return at if at.tzinfo is not None else at.replace(tzinfo=utcnow().tzinfo)
 
 
+# Whose failed log-ins were too many, as the refusal says it.
+_WHO = {"account": "该账号", "address": "您所在的网络"}
+
+
 def _refusal(reason: str, retry_after: int) -> TooManyRequests:
     retry_after = max(1, retry_after)
     return TooManyRequests(
-        f"too many failed log-ins from this {reason}; try again in {retry_after} seconds",
+        f"{_WHO.get(reason, reason)}登录失败次数过多，请 {retry_after} 秒后再试",
         retry_after=retry_after,
         reason=reason,
     )

@@ -94,12 +94,12 @@ def check_second_factor(
     if account.totp_confirmed_at is None or account.totp_secret is None:
         if required:
             raise Forbidden(
-                "staff log-ins need a second factor: enrol an authenticator app first (POST /auth/totp/enrol)",
+                "工作人员登录需要第二重验证：请先绑定身份验证器应用（POST /auth/totp/enrol）",
                 code="totp_enrolment_required",
             )
         return
     if not code:
-        raise TotpRequired("the one-time code of the authenticator app is required (form field totp)", field="totp")
+        raise TotpRequired("请输入身份验证器应用中的动态验证码（表单字段 totp）", field="totp")
     _accept_guarded(session, account, code.replace(" ", ""), throttle=throttle, address=address, field="totp")
 
 
@@ -131,7 +131,7 @@ def _accept(session: Session, account: Account, code: str, *, field: str) -> Non
         if step > last and hmac.compare_digest(totp.generate_otp(step), code)
     ]
     if not matching:
-        raise TotpInvalid("wrong or already used one-time code", field=field)
+        raise TotpInvalid("动态验证码错误或已使用", field=field)
     step = max(matching)
     # Conditional, so that two log-ins racing with one code cannot both pass: the second waits for
     # the first's row lock (PostgreSQL) or write lock (SQLite) and then no longer matches.
@@ -145,7 +145,7 @@ def _accept(session: Session, account: Account, code: str, *, field: str) -> Non
         .execution_options(synchronize_session=False)
     )
     if getattr(taken, "rowcount", 0) != 1:
-        raise TotpInvalid("wrong or already used one-time code", field=field)
+        raise TotpInvalid("动态验证码错误或已使用", field=field)
     set_committed_value(account, "totp_last_step", step)  # written already, by the update above
 
 
@@ -156,7 +156,7 @@ def _throttle(request: Request) -> LoginThrottle:
 
 def _staff(account: Account) -> Account:
     if account.account_type != "staff":
-        raise Forbidden("only staff accounts have a second factor", code="totp_staff_only")
+        raise Forbidden("仅工作人员账户设置第二重验证", code="totp_staff_only")
     return account
 
 
@@ -179,9 +179,7 @@ def enrol(request: Request, body: StaffCredentials, session: DbSession) -> TotpE
         )
     _staff(account)
     if account.totp_confirmed_at is not None:
-        raise Conflict(
-            "the second factor is already enrolled; the admin resets a lost one", code="totp_already_enrolled"
-        )
+        raise Conflict("第二重验证已设置；遗失时由系统管理员重置", code="totp_already_enrolled")
     account.totp_secret = pyotp.random_base32()
     account.totp_last_step = None
     settings: Settings = request.app.state.runtime.settings
@@ -214,9 +212,9 @@ def confirm(request: Request, body: TotpConfirmIn, session: DbSession) -> Respon
         )
     _staff(account)
     if account.totp_confirmed_at is not None:
-        raise Conflict("the second factor is already enrolled", code="totp_already_enrolled")
+        raise Conflict("第二重验证已设置", code="totp_already_enrolled")
     if account.totp_secret is None:
-        raise Conflict("enrol first (POST /auth/totp/enrol)", code="totp_not_enrolled")
+        raise Conflict("请先绑定身份验证器（POST /auth/totp/enrol）", code="totp_not_enrolled")
     _accept_guarded(
         session, account, body.code, throttle=_throttle(request), address=client_address(request), field="code"
     )
@@ -226,7 +224,7 @@ def confirm(request: Request, body: TotpConfirmIn, session: DbSession) -> Respon
 
 def _admin(principal: CurrentPrincipal) -> Principal:
     if principal.account_type != "staff" or not principal.has_role(Roles.ADMIN):
-        raise Forbidden("only the admin resets a staff member's second factor")
+        raise Forbidden("仅系统管理员可以重置工作人员的第二重验证")
     return principal
 
 
@@ -247,7 +245,7 @@ def reset(username: str, admin: Annotated[Principal, Depends(_admin)], session: 
         select(Account).where(Account.username == username, Account.account_type == "staff")
     ).first()
     if account is None:
-        raise NotFound("no staff account of this name", field="username", code="account_not_found")
+        raise NotFound("没有此用户名的工作人员账户", field="username", code="account_not_found")
     account.totp_secret = None
     account.totp_confirmed_at = None
     account.totp_last_step = None

@@ -40,12 +40,12 @@ async def open_entity(body: EntityOpenIn, request: Request, principal: CurrentPr
     if verification.result == "unknown":
         raise InvalidField(
             "uscc",
-            "the legal-entity registry does not know this code: open the account at a window",
+            "法人库中没有该统一社会信用代码：请到窗口开通账户",
             code="entity_unknown",
         )
     if verification.result != "match":
         raise Forbidden(
-            "you are not this entity's legal representative in the legal-entity registry",
+            "法人库登记的法定代表人不是您",
             field="uscc",
             code="not_legal_representative",
         )

@@ -28,11 +28,11 @@ REPRESENTATIVE, AGENT = "representative", "agent"
 def representative(session: Session, principal: Principal) -> Account:
     """The calling person's account, at L2 or above: who may open an entity or manage its agents."""
     if principal.account_type != "person":
-        raise Forbidden("a natural person (the legal representative) does this", code="not_a_person")
+        raise Forbidden("此操作由自然人（法定代表人）办理", code="not_a_person")
     check_assurance(principal, Assurance.L2)
     account = session.get(Account, principal.sub)
     if account is None:
-        raise NotFound("account not found")
+        raise NotFound("未找到该账户")
     return account
 
 
@@ -44,7 +44,7 @@ def open_entity(session: Session, *, uscc: str, person: Account, entity_name: st
     now = utcnow()
     if entity is not None:
         if entity.representative_account_id == person.id:
-            raise Conflict("you have already opened this entity's account", field="uscc", code="account_exists")
+            raise Conflict("您已开通该法人的账户", field="uscc", code="account_exists")
         entity.token_generation += 1
         account_tokens_end(session, entity)
         entity.reclaimed_by, entity.reclaimed_at = person.username, now
@@ -73,7 +73,7 @@ def _entity(session: Session, uscc: str) -> Account:
     code = validate_uscc(uscc.upper(), "uscc")
     entity = session.scalars(select(Account).where(Account.username == code, Account.account_type == "entity")).first()
     if entity is None:
-        raise NotFound("no account for this entity", field="uscc", code="account_not_found")
+        raise NotFound("该法人尚未开通账户", field="uscc", code="account_not_found")
     return entity
 
 
@@ -90,7 +90,7 @@ def _active_agent(session: Session, entity: Account, id_number: str) -> EntityAg
 def managed_by(session: Session, uscc: str, person: Account) -> Account:
     entity = _entity(session, uscc)
     if entity.representative_account_id != person.id:
-        raise Forbidden("only the entity's legal representative manages its agents", code="not_legal_representative")
+        raise Forbidden("仅法人的法定代表人可以管理其经办人", code="not_legal_representative")
     return entity
 
 
@@ -105,11 +105,9 @@ def list_agents(session: Session, entity: Account) -> list[EntityAgent]:
 def add_agent(session: Session, entity: Account, body: AgentIn, *, by: Account) -> EntityAgent:
     number = validate_resident_id(body.id_number.upper(), "id_number")
     if number == by.username:
-        raise InvalidField(
-            "id_number", "the legal representative acts for the entity already", code="agent_is_representative"
-        )
+        raise InvalidField("id_number", "法定代表人本身即可代表法人办理", code="agent_is_representative")
     if _active_agent(session, entity, number) is not None:
-        raise Conflict("this person is already an agent of the entity", field="id_number", code="agent_exists")
+        raise Conflict("此人已是该法人的经办人", field="id_number", code="agent_exists")
     agent = EntityAgent(
         entity_account_id=entity.id,
         person_id_number=number,
@@ -128,7 +126,7 @@ def add_agent(session: Session, entity: Account, body: AgentIn, *, by: Account) 
 def revoke_agent(session: Session, entity: Account, agent_id: int, *, by: Account) -> EntityAgent:
     agent = session.get(EntityAgent, agent_id)
     if agent is None or agent.entity_account_id != entity.id:
-        raise NotFound("no such agent of the entity", code="agent_not_found")
+        raise NotFound("未找到该法人的此经办人", code="agent_not_found")
     if agent.revoked_at is None:
         agent.revoked_at, agent.revoked_by = utcnow(), by.id
         grant_tokens_end(session, agent)
@@ -168,16 +166,14 @@ def acting_role(session: Session, entity: Account, person_account_id: str, perso
 def act_as(session: Session, issuer: TokenIssuer, *, principal: Principal, uscc: str) -> str:
     """A token for the entity naming the acting person; its level is the person's."""
     if principal.account_type != "person":
-        raise Forbidden("a natural person acts for an entity", code="not_a_person")
+        raise Forbidden("代表法人办理的应为自然人", code="not_a_person")
     person = session.get(Account, principal.sub)
     if person is None or person.token_generation != (principal.token_generation or 0):
-        raise Unauthorized("this token is no longer valid; log in again", code="token_revoked")
+        raise Unauthorized("登录凭证已失效，请重新登录", code="token_revoked")
     entity = _entity(session, uscc)
     role = acting_role(session, entity, principal.sub, principal.id_number)
     if role is None:
-        raise Forbidden(
-            "you are neither the legal representative nor an authorised agent of this entity", code="not_an_agent"
-        )
+        raise Forbidden("您既不是该法人的法定代表人，也不是其授权的经办人", code="not_an_agent")
     # The standing the token is issued under, so that every service can refuse it when it ends: an
     # agent's authorisation by its id (a renewed one is a new id); a representative's ends only with
     # a take-over, which moves the entity's generation.

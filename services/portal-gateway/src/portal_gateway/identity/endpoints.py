@@ -42,13 +42,12 @@ def _settings(request: Request) -> Settings:
 
 def _person(principal: Principal) -> None:
     if principal.account_type != "person":
-        raise Forbidden("a natural person raises their own identity assurance")
+        raise Forbidden("认证等级由自然人本人提升")
 
 
 def _no_registry_phone() -> Conflict:
     return Conflict(
-        "the population registry holds no phone for this identity number: raise the level at a window "
-        "or through the provincial identity platform",
+        "人口库中没有该证件号码登记的手机号码：请到窗口或通过省统一身份认证平台提升认证等级",
         code="no_registry_phone",
     )
 
@@ -82,7 +81,7 @@ async def send_phone_code(request: Request, principal: CurrentPrincipal) -> Phon
     )
     if verification.result == "mismatch":
         raise Conflict(
-            "the account's name no longer matches the population registry; see a window",
+            "账户姓名与人口库登记的不再一致，请到窗口办理",
             code="identity_mismatch",
         )
     if verification.result != "match" or not verification.phone:
@@ -143,15 +142,13 @@ def dev_sms_outbox(
     """The newest messages of the development SMS channel (only there: nothing is sent by it)."""
     channel = request.app.state.sms_channel
     if not isinstance(channel, DevSmsChannel) or _settings(request).environment == "production":
-        raise NotFound("there is no development SMS outbox on this deployment")
+        raise NotFound("本部署没有开发用短信发件箱")
     return channel.recent(phone=phone_number)
 
 
 def _persons_only(body: InPersonVerificationIn | ReclaimIn) -> None:
     if body.account_type != "person":
-        raise InvalidField(
-            "account_type", "an entity acts through its legal representative: verify the person", code="not_a_person"
-        )
+        raise InvalidField("account_type", "法人通过其法定代表人办理：请核验法定代表人本人", code="not_a_person")
 
 
 @router.post(

@@ -42,14 +42,14 @@ class CodeIssued:
 def applicant_account(session: Session, account_id: str) -> Account:
     account = session.get(Account, account_id)
     if account is None:
-        raise NotFound("account not found")
+        raise NotFound("未找到该账户")
     if account.account_type != "person":
         raise Conflict(
-            "a phone code raises a natural person's account; an entity acts through its representative",
+            "短信验证码用于提升自然人账户的认证等级；法人通过其法定代表人办理",
             code="not_a_person",
         )
     if account.assurance_level >= Assurance.L2:
-        raise Conflict(f"the account is already at L{account.assurance_level}", code="assurance_already_reached")
+        raise Conflict(f"该账户已达到 L{account.assurance_level} 认证等级", code="assurance_already_reached")
     return account
 
 
@@ -84,11 +84,11 @@ def check_rate(session: Session, *, account: Account, settings: Settings) -> Non
         wait = recent[0] + timedelta(seconds=settings.phone_code_resend_seconds) - now
         if wait.total_seconds() > 0:
             retry = max(1, math.ceil(wait.total_seconds()))
-            raise TooManyRequests(f"a code was sent just now; ask again in {retry} seconds", retry_after=retry)
+            raise TooManyRequests(f"验证码刚刚已发送，请 {retry} 秒后再获取", retry_after=retry)
     if len(recent) >= settings.phone_code_max_per_hour:
         oldest = recent[settings.phone_code_max_per_hour - 1]
         retry = max(1, math.ceil((oldest + timedelta(hours=1) - now).total_seconds()))
-        raise TooManyRequests(f"too many codes this hour; ask again in {retry} seconds", retry_after=retry)
+        raise TooManyRequests(f"本小时内获取验证码次数过多，请 {retry} 秒后再试", retry_after=retry)
 
 
 def check_code(session: Session, *, account: Account, code: str, settings: Settings) -> str | None:
@@ -121,7 +121,5 @@ def check_code(session: Session, *, account: Account, code: str, settings: Setti
 
 def refusal(problem_code: str) -> InvalidField:
     if problem_code == "code_expired":
-        return InvalidField(
-            "code", "the code has expired or was tried too often; ask for a new one", code="code_expired"
-        )
-    return InvalidField("code", "the code is not right", code="code_invalid")
+        return InvalidField("code", "验证码已过期或尝试次数过多，请重新获取", code="code_expired")
+    return InvalidField("code", "验证码不正确", code="code_invalid")

@@ -141,7 +141,7 @@ class AliyunSmsChannel:
             answer = response.json() if response.content else {}
         except (httpx.HTTPError, ValueError) as exc:
             log.warning("SMS provider unreachable: %s", exc)
-            raise ServiceUnavailable("the SMS service is unavailable; try again shortly") from exc
+            raise ServiceUnavailable("短信服务暂时不可用，请稍后重试") from exc
         if response.status_code != 200 or answer.get("Code") != "OK":
             log.warning("SMS provider refused (%s): %s", response.status_code, str(answer)[:300])
-            raise ServiceUnavailable("the SMS service did not send the code; try again shortly")
+            raise ServiceUnavailable("短信服务未能发送验证码，请稍后重试")

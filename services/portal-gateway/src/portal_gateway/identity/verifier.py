@@ -18,6 +18,7 @@ import httpx
 
 from gov_common.auth import Roles, TokenIssuer
 from gov_common.errors import ServiceUnavailable
+from portal_gateway.labels import service_label
 
 log = logging.getLogger("portal_gateway.identity")
 
@@ -64,14 +65,14 @@ class _HttpVerifier:
             response = await self.client().post(f"{self.base_url}{path}", json=body, headers=self.headers())
         except httpx.HTTPError as exc:
             log.warning("%s unreachable: %s", self.service, exc)
-            raise ServiceUnavailable(f"{self.service} is unavailable; try again shortly") from exc
+            raise ServiceUnavailable(f"{service_label(self.service)}暂时不可用，请稍后重试") from exc
         if response.status_code != 200:
             # A 422 here would be the gateway's own bug (it validated the numbers): not the caller's.
             log.warning("%s answered %s: %s", self.service, response.status_code, response.text[:300])
-            raise ServiceUnavailable(f"{self.service} answered {response.status_code}; try again shortly")
+            raise ServiceUnavailable(f"{service_label(self.service)}暂时无法答复，请稍后重试")
         payload: dict[str, object] = response.json()
         if payload.get("result") not in ("match", "mismatch", "unknown"):
-            raise ServiceUnavailable(f"{self.service} gave no verdict; try again shortly")
+            raise ServiceUnavailable(f"{service_label(self.service)}未给出核验结果，请稍后重试")
         return payload
 
     async def verify_person(self, *, id_number: str, name: str, purpose: str) -> PersonVerification:

@@ -24,7 +24,7 @@ Integrator = tuple[ClientApplication, IntegratorProfile]
 
 def require_admin(principal: Principal) -> None:
     if not principal.has_role(Roles.ADMIN):
-        raise Forbidden("only the admin manages client applications")
+        raise Forbidden("仅系统管理员可以管理接入应用")
 
 
 def _new_secret() -> str:
@@ -67,7 +67,7 @@ def get(session: Session, *, principal: Principal, client_id: str) -> Integrator
         .where(ClientApplication.client_id == client_id)
     ).first()
     if row is None:
-        raise NotFound(f"no integrator client application {client_id}")
+        raise NotFound(f"未找到接入应用 {client_id}")
     return row[0], row[1]
 
 

@@ -16,7 +16,7 @@ from portal_gateway.notifications.models import Notification
 
 def _mine(principal: Principal) -> ColumnElement[bool]:
     if not principal.is_applicant or not principal.id_number:
-        raise Forbidden("notifications are for applicants (natural or legal persons)")
+        raise Forbidden("消息通知仅面向申请人（自然人或法人）")
     return (Notification.recipient_id_number == principal.id_number.upper()) & (
         Notification.recipient_type == principal.account_type
     )
@@ -50,7 +50,7 @@ def mark_read(session: Session, *, principal: Principal, notification_id: int, n
         select(Notification).where(_mine(principal), Notification.id == notification_id)
     ).first()
     if notification is None:  # someone else's is as absent as a missing one
-        raise NotFound(f"notification {notification_id} not found", field="notification_id")
+        raise NotFound(f"未找到消息 {notification_id}", field="notification_id")
     if notification.read_at is None:
         notification.read_at = now
     return notification

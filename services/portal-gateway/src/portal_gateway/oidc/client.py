@@ -76,27 +76,24 @@ def _choose_auth_method(supported: object) -> str:
     for method in ("client_secret_basic", "client_secret_post"):
         if method in methods:
             return method
-    raise ProviderUnavailable(
-        f"the identity provider offers no client authentication the gateway supports ({methods}); "
-        "a configuration matter for the operators"
-    )
+    raise ProviderUnavailable(f"统一身份认证平台不支持本系统可用的客户端认证方式（{methods}），请联系运维人员")
 
 
 def _metadata(document: Mapping[str, Any], *, issuer: str) -> ProviderMetadata:
     if document.get("issuer") != issuer:
         # OpenID Connect Discovery 1.0, section 4.3: the document must name the issuer asked for.
         log.error("the identity provider at %s calls itself %r", issuer, document.get("issuer"))
-        raise ProviderUnavailable("the identity provider's configuration names another issuer")
+        raise ProviderUnavailable("统一身份认证平台的配置指向了另一个签发方，请联系运维人员")
     endpoints = {}
     for name in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
         value = document.get(name)
         if not isinstance(value, str) or not value.startswith(("https://", "http://")):
-            raise ProviderUnavailable(f"the identity provider's configuration lacks {name}")
+            raise ProviderUnavailable(f"统一身份认证平台的配置缺少 {name}，请联系运维人员")
         endpoints[name] = value
     advertised = document.get("id_token_signing_alg_values_supported")
     algorithms = tuple(a for a in (advertised if isinstance(advertised, list) else ["RS256"]) if a in _ASYMMETRIC)
     if not algorithms:
-        raise ProviderUnavailable("the identity provider signs ID tokens with no algorithm the gateway accepts")
+        raise ProviderUnavailable("统一身份认证平台签发身份令牌所用的算法不被本系统接受，请联系运维人员")
     return ProviderMetadata(
         issuer=issuer,
         authorization_endpoint=endpoints["authorization_endpoint"],
@@ -134,14 +131,14 @@ class OidcClient:
             response = await self.http.get(url, headers={"Accept": "application/json"})
         except httpx.HTTPError as exc:
             log.warning("the identity provider's %s (%s) is unreachable: %s", what, url, exc)
-            raise ProviderUnavailable(f"the identity provider is unreachable ({what}); try again shortly") from exc
+            raise ProviderUnavailable(f"统一身份认证平台暂时无法连接（{what}），请稍后重试") from exc
         if response.status_code != 200:
             log.warning("the identity provider's %s (%s) answered %s", what, url, response.status_code)
-            raise ProviderUnavailable(f"the identity provider's {what} answered {response.status_code}")
+            raise ProviderUnavailable(f"统一身份认证平台暂时无法答复（{what}：{response.status_code}），请稍后重试")
         try:
             return response.json()
         except ValueError as exc:
-            raise ProviderUnavailable(f"the identity provider's {what} is not JSON") from exc
+            raise ProviderUnavailable(f"统一身份认证平台的答复格式不正确（{what}），请稍后重试") from exc
 
     async def metadata(self) -> ProviderMetadata:
         """The provider's configuration, from `{issuer}/.well-known/openid-configuration`, cached."""
@@ -150,7 +147,7 @@ class OidcClient:
         issuer = self.registration.issuer
         document = await self._get_json(issuer.rstrip("/") + "/.well-known/openid-configuration", "configuration")
         if not isinstance(document, dict):
-            raise ProviderUnavailable("the identity provider's configuration is not a JSON object")
+            raise ProviderUnavailable("统一身份认证平台的配置格式不正确，请联系运维人员")
         metadata = _metadata(document, issuer=issuer)
         self._metadata = (self.clock(), metadata)
         return metadata
@@ -162,7 +159,7 @@ class OidcClient:
         try:
             keys = KeySet.import_key_set(document)
         except (JoseError, ValueError, TypeError, KeyError) as exc:
-            raise ProviderUnavailable("the identity provider's keys (JWKS) cannot be read") from exc
+            raise ProviderUnavailable("无法读取统一身份认证平台的签名公钥（JWKS），请稍后重试") from exc
         self._keys = (self.clock(), keys)
         return keys
 
@@ -202,26 +199,26 @@ class OidcClient:
             response = await self.http.post(metadata.token_endpoint, data=form, headers=headers)
         except httpx.HTTPError as exc:
             log.warning("the identity provider's token endpoint is unreachable: %s", exc)
-            raise ProviderUnavailable("the identity provider is unreachable (token); try again shortly") from exc
+            raise ProviderUnavailable("统一身份认证平台暂时无法连接（令牌端点），请稍后重试") from exc
         try:
             body = response.json()
         except ValueError:
             body = None
         if response.status_code >= 500 or not isinstance(body, dict):
             log.warning("the identity provider's token endpoint answered %s", response.status_code)
-            raise ProviderUnavailable(f"the identity provider's token endpoint answered {response.status_code}")
+            raise ProviderUnavailable(f"统一身份认证平台暂时无法答复（令牌端点：{response.status_code}），请稍后重试")
         if response.status_code != 200:
             error, description = str(body.get("error", "")), str(body.get("error_description", ""))
             log.info("the identity provider refused the code: %s %s", error, description)
             if error == "invalid_client":
                 # The gateway's own credentials are wrong: nothing the person can do.
-                raise ProviderUnavailable("the identity provider does not accept the gateway's client credentials")
+                raise ProviderUnavailable("统一身份认证平台不接受本系统的客户端凭据，请联系运维人员")
             raise CodeRefused(
-                f"the identity provider refused the sign-in code ({error or response.status_code}): {description}",
+                f"统一身份认证平台拒绝了本次登录（{error or response.status_code}），请重新登录",
                 provider_error=error or None,
             )
         if not isinstance(body.get("id_token"), str):
-            raise IdTokenInvalid("the identity provider's answer carries no ID token", field="id_token")
+            raise IdTokenInvalid("统一身份认证平台的答复中没有身份令牌，请重新登录", field="id_token")
         return body
 
     async def verify_id_token(
@@ -249,9 +246,9 @@ class OidcClient:
             claims = CodeIDToken(token.claims, token.header, options, params)
             claims.validate(leeway=LEEWAY_SECONDS)
         except ClaimError as exc:
-            raise IdTokenInvalid(f"the ID token's {exc.claim!r} claim does not hold: {exc}", field=exc.claim) from exc
+            raise IdTokenInvalid(f"身份令牌的 {exc.claim!r} 声明无效，请重新登录", field=exc.claim) from exc
         except JoseError as exc:
-            raise IdTokenInvalid(f"the ID token does not verify: {exc}", field="id_token") from exc
+            raise IdTokenInvalid("身份令牌验证失败，请重新登录", field="id_token") from exc
         except ValueError as exc:  # not even a JWT
-            raise IdTokenInvalid(f"the ID token cannot be read: {exc}", field="id_token") from exc
+            raise IdTokenInvalid("无法读取身份令牌，请重新登录", field="id_token") from exc
         return dict(claims)

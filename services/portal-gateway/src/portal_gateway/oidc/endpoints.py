@@ -64,7 +64,7 @@ def install_oidc(app: FastAPI, settings: Settings) -> None:
 def _client(request: Request) -> OidcClient:
     client: OidcClient | None = request.app.state.oidc
     if client is None:
-        raise NotFound("sign-in through the identity platform is not configured here", code="oidc_disabled")
+        raise NotFound("本系统未配置通过统一身份认证平台登录", code="oidc_disabled")
     return client
 
 
@@ -152,7 +152,7 @@ async def callback(
     client = _client(request)
     settings = _settings(runtime)
     if not state:
-        raise service.StateInvalid("the sign-in has no state; start it again", field="state")
+        raise service.StateInvalid("登录请求缺少状态参数，请重新登录", field="state")
     given_state: str = state
 
     def _take() -> service.PendingLogin | None:
@@ -161,21 +161,21 @@ async def callback(
 
     pending = await run_in_threadpool(_take)
     if pending is None:
-        raise service.StateInvalid("this sign-in is unknown, used or expired; start it again", field="state")
+        raise service.StateInvalid("该登录请求无效、已使用或已过期，请重新登录", field="state")
     cookie = _binding_cookie(pending.state)
     if not hmac.compare_digest(request.cookies.get(cookie, "").encode(), pending.state.encode()):
-        raise service.StateInvalid("this sign-in was started in another browser; start it again", field="state")
+        raise service.StateInvalid("该登录是在另一个浏览器中发起的，请在本浏览器重新登录", field="state")
     if iss is not None and iss != client.registration.issuer:
         # RFC 9207: the answer comes from another provider than the one the browser was sent to.
-        raise Unauthorized("the sign-in was answered by another identity provider", code="oidc_issuer_mismatch")
+        raise Unauthorized("登录答复来自另一身份认证平台", code="oidc_issuer_mismatch")
     if error:
         raise Unauthorized(
-            f"the identity provider did not sign the person in: {error_description or error}",
+            f"统一身份认证平台未能完成登录（{error}），请重新登录",
             code="oidc_denied",
             provider_error=error,
         )
     if not code:
-        raise InvalidField("code", "the identity provider sent no code", code="oidc_code_missing")
+        raise InvalidField("code", "统一身份认证平台未返回授权码，请重新登录", code="oidc_code_missing")
 
     metadata = await client.metadata()
     tokens = await client.exchange(metadata, code=code, code_verifier=pending.code_verifier)

@@ -70,7 +70,7 @@ def check_return_to(value: str) -> str:
     ):
         raise InvalidField(
             "return_to",
-            f"return_to must be a path of this site starting with a single '/' (at most {_RETURN_TO_MAX} characters)",
+            f"return_to 应为本站以单个“/”开头的路径（至多 {_RETURN_TO_MAX} 个字符）",
             code="return_to_invalid",
         )
     return value
@@ -110,9 +110,7 @@ def take_login(session: Session, *, state: str, now: datetime) -> PendingLogin |
 def _claim(claims: Mapping[str, Any], name: str) -> str:
     value = claims.get(name)
     if not isinstance(value, str) or not value.strip():
-        raise InvalidField(
-            name, f"the identity provider's ID token carries no {name!r} claim", code="oidc_claim_missing"
-        )
+        raise InvalidField(name, f"统一身份认证平台的身份令牌中没有 {name!r} 声明", code="oidc_claim_missing")
     return value.strip()
 
 
@@ -123,10 +121,10 @@ def identity_from_claims(
     id_number = validate_resident_id(_claim(claims, id_number_claim).upper(), id_number_claim)
     name = _claim(claims, name_claim)
     if len(name) > 100:  # the accounts' column
-        raise InvalidField(name_claim, "the name claim is longer than 100 characters", code="oidc_claim_invalid")
+        raise InvalidField(name_claim, "姓名声明超过 100 个字符", code="oidc_claim_invalid")
     subject = str(claims["sub"])
     if len(subject) > 255:  # OpenID Connect Core 1.0, 2: at most 255 ASCII characters (the column's width)
-        raise InvalidField("sub", "the subject claim is longer than 255 characters", code="oidc_claim_invalid")
+        raise InvalidField("sub", "用户标识声明超过 255 个字符", code="oidc_claim_invalid")
     return ProviderIdentity(provider=provider, subject=subject, id_number=id_number, name=name)
 
 
@@ -151,13 +149,13 @@ def sign_in(session: Session, identity: ProviderIdentity, *, provider_name: str,
             account.id,
         )
         raise Conflict(
-            "this identity is linked to an account under another ID number; ask at a service window",
+            "该身份已关联到另一证件号码的账户，请到服务窗口咨询",
             code="oidc_identity_conflict",
         )
     if account is None:
         account = session.scalars(select(Account).where(Account.username == identity.id_number)).first()
     if account is not None and account.account_type != "person":
-        raise Conflict("the ID number names an account that is not a natural person's", code="oidc_identity_conflict")
+        raise Conflict("该证件号码对应的账户不是自然人账户", code="oidc_identity_conflict")
     if account is None:
         account = Account(
             id=str(uuid.uuid4()),

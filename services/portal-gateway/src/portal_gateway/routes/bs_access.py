@@ -24,5 +24,5 @@ async def to_named_department(request: Request, department: str, path: str) -> R
     it (a staff member's own department missing is a deployment fault, 503, as above)."""
     urls: dict[str, str] = request.app.state.runtime.settings.business_systems_urls
     if department not in urls:
-        raise NotFound(f"there is no department {department!r}", field="department", code="department_unknown")
+        raise NotFound(f"没有编码为 {department!r} 的部门", field="department", code="department_unknown")
     return await to_department(request, department, path)

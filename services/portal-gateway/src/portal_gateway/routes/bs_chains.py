@@ -46,18 +46,18 @@ async def _own_item(request: Request, item_code: str, department: str) -> None:
         )
     except httpx.HTTPError as exc:
         log.warning("service-management unreachable: %s", exc)
-        raise ServiceUnavailable("service-management is unavailable; try again shortly") from exc
+        raise ServiceUnavailable("事项管理服务暂时不可用，请稍后重试") from exc
     if answer.status_code == 404:
-        raise NotFound(f"there is no service item {item_code}", field="item_code", code="item_not_found")
+        raise NotFound(f"事项 {item_code} 不存在", field="item_code", code="item_not_found")
     if answer.status_code >= 500:
-        raise ServiceUnavailable("service-management is unavailable; try again shortly")
+        raise ServiceUnavailable("事项管理服务暂时不可用，请稍后重试")
     if answer.status_code != 200:
         return  # the token itself is refused: the business system answers that
     owners = {str(version.get("department_code")) for version in answer.json()}
     if department not in owners:
         raise Forbidden(
-            f"item {item_code} is implemented by department {', '.join(sorted(owners))}, not {department}: "
-            "its review chain is configured in that department's business system",
+            f"事项 {item_code} 由 {'、'.join(sorted(owners))} 部门实施，而非 {department}："
+            "其审批流程在该部门的业务系统中配置",
             field="item_code",
             code="item_of_another_department",
         )

@@ -86,7 +86,7 @@ def _target(request: Request, service: str) -> str | None:
         return None
     urls = _services(request)
     if service not in urls:
-        raise NotFound(f"there is no service {service!r}", field="service", code="service_unknown")
+        raise NotFound(f"没有名为 {service!r} 的服务", field="service", code="service_unknown")
     return urls[service]
 
 

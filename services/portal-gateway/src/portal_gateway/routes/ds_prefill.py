@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from gov_common.auth import Assurance, CurrentPrincipal, check_assurance
 from gov_common.errors import DomainError, Forbidden, NotFound, ServiceUnavailable
+from portal_gateway.labels import service_label
 from portal_gateway.routing import data_sharing, seg, service_management
 
 log = logging.getLogger("portal_gateway.prefill")
@@ -49,12 +50,12 @@ async def _call(
         return await client.request(method, url, headers=headers, **kwargs)
     except httpx.HTTPError as exc:
         log.warning("%s unreachable: %s", service, exc)
-        raise ServiceUnavailable(f"{service} is unavailable; try again shortly") from exc
+        raise ServiceUnavailable(f"{service_label(service)}暂时不可用，请稍后重试") from exc
 
 
 def _fail(service: str, response: httpx.Response) -> DomainError:
     log.warning("%s answered %s: %s", service, response.status_code, response.text[:500])
-    return ServiceUnavailable(f"{service} answered {response.status_code}")
+    return ServiceUnavailable(f"{service_label(service)}暂时无法答复，请稍后重试")
 
 
 @router.get(
@@ -68,7 +69,7 @@ def _fail(service: str, response: httpx.Response) -> DomainError:
 async def prefill(code: str, request: Request, principal: CurrentPrincipal) -> PrefillOut:
     """The item's form prefilled from the registries, and the materials the applicant's licences satisfy."""
     if not principal.is_applicant or not principal.id_number:
-        raise Forbidden("prefill is for an applicant (a natural or legal person)")
+        raise Forbidden("预填仅面向申请人（自然人或法人）")
     # Registry data about the applicant: only with the phone (or more) proven (docs/identity.md).
     check_assurance(principal, Assurance.L2)
     auth = {"Authorization": f"Bearer {principal.token}"}
@@ -76,7 +77,7 @@ async def prefill(code: str, request: Request, principal: CurrentPrincipal) -> P
 
     response = await _call(request, "service-management", "GET", f"{sm}/api/v1/items/{seg(code)}", headers=auth)
     if response.status_code == 404:
-        raise NotFound(f"item {code} does not exist")
+        raise NotFound(f"事项 {code} 不存在")
     if response.status_code != 200:
         raise _fail("service-management", response)
     item: dict[str, Any] = response.json()

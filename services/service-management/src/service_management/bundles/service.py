@@ -34,7 +34,7 @@ def list_bundles(session: Session) -> list[Bundle]:
 def get_bundle(session: Session, code: str) -> Bundle:
     bundle = session.scalars(select(Bundle).where(Bundle.code == code, Bundle.status == "published")).first()
     if bundle is None:
-        raise NotFound(f"bundle {code} does not exist", field="bundle_code")
+        raise NotFound(f"一件事 {code} 不存在", field="bundle_code")
     return bundle
 
 
@@ -202,7 +202,7 @@ def apply(
     bundle = get_bundle(session, code)
     for item_code in forms:
         if item_code not in bundle.item_codes:
-            raise InvalidField(f"forms.{item_code}", f"item {item_code} is not part of bundle {code}")
+            raise InvalidField(f"forms.{item_code}", f"事项 {item_code} 不属于一件事 {code}")
     members = _members(session, bundle.item_codes)
     asked = {spec["name"] for item in members for spec in item.form_fields}
     for name in form:
@@ -247,7 +247,7 @@ def get_application(session: Session, *, principal: Principal, bundle_no: str) -
         or principal.has_role(Roles.ADMIN, Roles.CLERK)
     )
     if application is None or not visible:
-        raise NotFound(f"bundle application {bundle_no} not found", field="bundle_no")
+        raise NotFound(f"未找到一件事申请 {bundle_no}", field="bundle_no")
     branches = list(session.scalars(select(Case).where(Case.bundle_id == application.id).order_by(Case.id)).all())
     return application, branches
 

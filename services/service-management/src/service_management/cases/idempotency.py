@@ -55,7 +55,7 @@ def _key(
     if not _VALID.fullmatch(value):
         raise InvalidField(
             HEADER,
-            f"the {HEADER} header must be 1 to 100 visible ASCII characters (no spaces)",
+            f"{HEADER} 请求头应为 1 至 100 个可见 ASCII 字符（不含空格）",
             code="idempotency_key_invalid",
         )
     return value
@@ -72,12 +72,12 @@ def _answer(row: IdempotencyRecord, digest: str) -> dict[str, Any]:
     if row.request_hash != digest:
         raise InvalidField(
             HEADER,
-            f"this {HEADER} was already used for a different request; use a new key for a new filing",
+            f"该 {HEADER} 已用于另一个请求；新的申请请使用新的值",
             code="idempotency_key_reused",
         )
     if row.response is None:  # not seen outside its own transaction; kept for safety
         raise Conflict(
-            f"a request with this {HEADER} is still being handled; try again shortly",
+            f"使用该 {HEADER} 的请求仍在处理中，请稍后重试",
             field=HEADER,
             code="idempotency_key_in_use",
         )
@@ -121,7 +121,7 @@ def claim(session: Session, *, owner: str, key: str | None, digest: str) -> dict
         row = _live(session, owner, key, now)
         if row is None:  # taken and released in between: rare; the client resends
             raise Conflict(
-                f"a request with this {HEADER} is being handled; try again shortly",
+                f"使用该 {HEADER} 的请求正在处理中，请稍后重试",
                 field=HEADER,
                 code="idempotency_key_in_use",
             ) from None

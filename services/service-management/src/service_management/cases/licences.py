@@ -40,7 +40,7 @@ class HttpLicenceVerifier:
         self, *, license_no: str, holder_id_number: str, accepted_types: list[str], min_trust_level: str
     ) -> LicenceCheck:
         if self.credentials is None:
-            raise ServiceUnavailable("licences cannot be verified: no service credentials for data-sharing")
+            raise ServiceUnavailable("暂时无法核验电子证照：缺少访问数据共享服务的凭据")
         headers = self.credentials.headers()
         try:
             response = sync_client().post(
@@ -56,11 +56,11 @@ class HttpLicenceVerifier:
             )
         except httpx.HTTPError as exc:
             log.warning("licence check unavailable: %s", exc)
-            raise ServiceUnavailable("the licence library is unavailable; try again shortly") from exc
+            raise ServiceUnavailable("电子证照库暂时不可用，请稍后重试") from exc
         if response.status_code == 404:
             return LicenceCheck(usable=False, reason="no such licence")
         if response.status_code != 200:
-            raise ServiceUnavailable(f"the licence library answered {response.status_code}; try again shortly")
+            raise ServiceUnavailable("电子证照库暂时无法答复，请稍后重试")
         body = response.json()
         return LicenceCheck(
             usable=body.get("usable") is True,

@@ -94,24 +94,23 @@ def attach_materials(
         path = f"{field}[{n}]"
         spec = specs.get(ref.code)
         if spec is None:
-            raise InvalidField(f"{path}.code", f"the item asks for no material {ref.code}", code="material_unknown")
+            raise InvalidField(f"{path}.code", f"本事项没有材料 {ref.code}", code="material_unknown")
         given = [ref.file_id is not None, ref.license_no is not None, ref.paper_received]
         if sum(given) != 1:
             raise InvalidField(
                 path,
-                "give either file_id (an upload) or license_no (a licence held) — or at the window paper_received",
+                "请上传文件（file_id）或填写持有的电子证照编号（license_no），二选一；"
+                "窗口收取纸质材料时填写 paper_received",
                 code="material_one_of",
             )
         content_type = None
         if ref.paper_received:
             if not paper_confirmer:
-                raise InvalidField(
-                    f"{path}.paper_received", "only a window clerk confirms a paper material", code="paper_clerk_only"
-                )
+                raise InvalidField(f"{path}.paper_received", "仅窗口人员可以确认纸质材料", code="paper_clerk_only")
             if spec["form"] not in PAPER_FORMS:
                 raise InvalidField(
                     f"{path}.paper_received",
-                    f"material {ref.code} is electronic: upload its scan or name a licence",
+                    f"材料 {ref.code} 为电子材料：请上传扫描件或填写电子证照编号",
                     code="paper_not_for_electronic",
                 )
         elif ref.file_id is not None:
@@ -119,15 +118,13 @@ def attach_materials(
                 select(Upload).where(Upload.file_id == ref.file_id, Upload.owner_sub.in_(uploader_subs))
             ).first()
             if upload is None:
-                raise InvalidField(
-                    f"{path}.file_id", "no such upload of yours; upload the file first", code="upload_not_found"
-                )
+                raise InvalidField(f"{path}.file_id", "未找到您上传的该文件，请先上传文件", code="upload_not_found")
             content_type = upload.content_type
         else:
             if not spec.get("license_type"):
                 raise InvalidField(
                     f"{path}.license_no",
-                    f"material {ref.code} cannot be replaced by a licence",
+                    f"材料 {ref.code} 不能以电子证照代替",
                     code="material_not_licensable",
                 )
             # The same query the endpoint fetched before the transaction (cases/prefetch.py).
@@ -142,7 +139,7 @@ def attach_materials(
             if not check.usable:
                 raise InvalidField(
                     f"{path}.license_no",
-                    f"the licence cannot stand for this material: {check.reason}",
+                    f"该电子证照不能代替本项材料：{check.reason}",
                     code="licence_not_usable",
                 )
         row = existing.get(ref.code)

@@ -59,7 +59,7 @@ class Answers:
         answer = self.licences.get(query)
         if answer is None:
             # A path that did not fetch first: refuse rather than call out inside the transaction.
-            raise ServiceUnavailable("the licence could not be checked; try again shortly")
+            raise ServiceUnavailable("暂时无法核验电子证照，请稍后重试")
         return answer
 
 

@@ -53,6 +53,10 @@ log = logging.getLogger("service_management.cases")
 # A department's staff: reviewers, department admins and the other steps of a review chain.
 DEPARTMENT_STAFF = (Roles.REVIEWER, Roles.DEPARTMENT_ADMIN, "handler", "approver")
 
+# Channels and applicant types in the refusals a person reads.
+_CHANNEL_WORDS = {"online": "网上渠道", "window": "窗口"}
+_APPLICANT_WORDS = {"person": "自然人", "entity": "法人"}
+
 
 @dataclass(frozen=True)
 class ApplicantIdentity:
@@ -107,12 +111,12 @@ def file_case(
     if channel not in item.channels:
         raise InvalidField(
             "item_code",
-            f"item {item.code} cannot be applied for through the {channel} channel",
+            f"事项 {item.code} 不能通过{_CHANNEL_WORDS.get(channel, channel)}办理",
             code="item_channel_not_offered",
         )
     if applicant.type not in item.audience:
         raise Forbidden(
-            f"item {item.code} is not for applicants of type {applicant.type}",
+            f"事项 {item.code} 不面向{_APPLICANT_WORDS.get(applicant.type, applicant.type)}申请人",
             field="item_code",
             code="item_not_for_applicant_type",
         )
@@ -320,7 +324,7 @@ def get_visible_case(session: Session, *, principal: Principal, case_no: str, fo
     case = load_case(session, case_no, for_update=for_update)
     # Someone else's case answers exactly like a case that does not exist.
     if case is None or not can_see(principal, case):
-        raise NotFound(f"case {case_no} not found", field="case_no", code="case_not_found")
+        raise NotFound(f"未找到办件 {case_no}", field="case_no", code="case_not_found")
     return case
 
 

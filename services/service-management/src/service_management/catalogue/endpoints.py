@@ -99,13 +99,13 @@ def list_items(
         # The public shape: the staff fields stay unset, so they are left out.
         return [ItemSummary.model_validate(i) for i in items]
     if principal is None:
-        raise Unauthorized("sign in as staff to list items by status", field="status", code="staff_only")
+        raise Unauthorized("请以工作人员身份登录后按状态查看事项", field="status", code="staff_only")
     if not _is_staff(principal):
-        raise Forbidden("only staff list items by status", field="status", code="staff_only")
+        raise Forbidden("仅工作人员可以按状态查看事项", field="status", code="staff_only")
     if audience or theme:
         raise InvalidField(
             "audience" if audience else "theme",
-            "the staff listing filters by status, department, type and q only",
+            "工作人员的事项列表只能按状态、部门、类型和关键词（q）筛选",
             code="filter_not_supported",
         )
     rows, total = service.list_for_staff(
@@ -170,7 +170,7 @@ def get_item_version(code: str, version: RowId, session: DbSession, principal: O
     if item.status == service.ItemStatus.DRAFT:
         drafts_of = _drafts_of(principal) if principal is not None and _is_staff(principal) else frozenset()
         if drafts_of is not None and item.department_code not in drafts_of:
-            raise NotFound(f"service item {code} has no version {version}", field="version")
+            raise NotFound(f"事项 {code} 没有第 {version} 版", field="version")
     return _version(item, staff=_is_staff(principal))
 
 

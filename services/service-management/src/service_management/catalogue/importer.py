@@ -104,7 +104,7 @@ def import_items(session: Session, *, principal: Principal, data: bytes, filenam
         try:
             item = ItemIn.model_validate(row_to_item(row))
             if item.code in seen:
-                raise DomainError("the code appears twice in the file", field="code")
+                raise DomainError("该编码在文件中出现了两次", field="code")
             seen.add(item.code)
             service.check_item(session, item)
             check_department(principal, item.department_code)

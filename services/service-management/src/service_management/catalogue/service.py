@@ -52,7 +52,7 @@ def _matches(q: str) -> ColumnElement[bool]:
         if alternatives:
             conditions.append(or_(*alternatives))
     if not conditions:
-        raise InvalidField("q", "the search has no searchable characters", code="search_empty")
+        raise InvalidField("q", "搜索词中没有可检索的字符", code="search_empty")
     return and_(*conditions)
 
 
@@ -147,7 +147,7 @@ def get_public(session: Session, code: str) -> Item:
         if latest.retired_at is not None:  # retired before migration 0004: when and why are unknown
             retirement = Retirement(reason=latest.retired_reason or "", at=latest.retired_at)
         raise ItemRetired(
-            f"service item {code} was retired" + (f": {latest.retired_reason}" if latest.retired_reason else ""),
+            f"事项 {code} 已停止办理" + (f"：{latest.retired_reason}" if latest.retired_reason else ""),
             item={
                 "code": latest.code,
                 "name": latest.name,
@@ -166,16 +166,14 @@ def get_published(session: Session, code: str) -> Item:
         .limit(1)
     ).first()
     if item is None:
-        raise NotFound(
-            f"service item {code} does not exist or is not published", field="item_code", code="item_not_found"
-        )
+        raise NotFound(f"事项 {code} 不存在或尚未发布", field="item_code", code="item_not_found")
     return item
 
 
 def list_versions(session: Session, code: str) -> list[Item]:
     items = list(session.scalars(select(Item).where(Item.code == code).order_by(Item.version)).all())
     if not items:
-        raise NotFound(f"service item {code} does not exist", field="code")
+        raise NotFound(f"事项 {code} 不存在", field="code")
     return items
 
 
@@ -193,7 +191,7 @@ def page_versions(
     visible = and_(Item.code == code, drafts_visible(drafts_of))
     total = session.scalar(select(func.count()).select_from(Item).where(visible)) or 0
     if not total:
-        raise NotFound(f"service item {code} does not exist", field="code")
+        raise NotFound(f"事项 {code} 不存在", field="code")
     query = select(Item).where(visible).order_by(Item.version).offset(page.offset).limit(page.page_size)
     return list(session.scalars(query).all()), total
 
@@ -201,7 +199,7 @@ def page_versions(
 def get_version(session: Session, code: str, version: int) -> Item:
     item = session.scalars(select(Item).where(Item.code == code, Item.version == version)).first()
     if item is None:
-        raise NotFound(f"service item {code} has no version {version}", field="version")
+        raise NotFound(f"事项 {code} 没有第 {version} 版", field="version")
     return item
 
 
@@ -226,23 +224,23 @@ def list_themes(session: Session) -> list[tuple[str, int, int]]:
 def check_item(session: Session, data: ItemIn, *, prefix: str = "") -> None:
     """What the schema cannot know: the department exists, the code fits the type, limits agree."""
     if session.get(Department, data.department_code) is None:
-        raise InvalidField(f"{prefix}department_code", f"no department {data.department_code}")
+        raise InvalidField(f"{prefix}department_code", f"部门 {data.department_code} 不存在")
     type_code = data.code.split("-")[2]
     if TYPE_CODES[data.item_type] != type_code:
         raise InvalidField(
             f"{prefix}code",
-            f"a {data.item_type} item's code has type code {TYPE_CODES[data.item_type]}, not {type_code}",
+            f"该类事项编码中的类型码应为 {TYPE_CODES[data.item_type]}，而非 {type_code}",
         )
     if data.committed_days > data.statutory_days:
-        raise InvalidField(f"{prefix}committed_days", "the committed time limit exceeds the statutory one")
+        raise InvalidField(f"{prefix}committed_days", "承诺时限超过了法定时限")
     codes = [m.code for m in data.materials]
     if len(set(codes)) != len(codes):
-        raise InvalidField(f"{prefix}materials", "material codes must be unique within an item")
+        raise InvalidField(f"{prefix}materials", "同一事项中材料编码不能重复")
     names = [f.name for f in data.form_fields]
     if len(set(names)) != len(names):
-        raise InvalidField(f"{prefix}form_fields", "form field names must be unique within an item")
+        raise InvalidField(f"{prefix}form_fields", "同一事项中表单字段名不能重复")
     if data.instant_approval and "online" not in data.channels:
-        raise InvalidField(f"{prefix}instant_approval", "instant approval needs the online channel")
+        raise InvalidField(f"{prefix}instant_approval", "秒批须开通网上办理渠道")
     visits = data.guide.visits
     if visits is not None and (visits == 0) != (data.online_depth == "zero_visits"):
         raise InvalidField(
@@ -263,7 +261,7 @@ def create_item(session: Session, *, principal: Principal, data: ItemIn) -> Item
     check_department(principal, data.department_code)
     check_item(session, data)
     if session.scalars(select(Item.id).where(Item.code == data.code)).first() is not None:
-        raise Conflict(f"service item {data.code} already exists; edit its draft instead", field="code")
+        raise Conflict(f"事项 {data.code} 已存在，请编辑其草稿", field="code")
     item = Item(version=1, status=ItemStatus.DRAFT)
     _apply(item, data)
     session.add(item)
@@ -274,7 +272,7 @@ def create_item(session: Session, *, principal: Principal, data: ItemIn) -> Item
 def save_draft(session: Session, *, principal: Principal, code: str, data: ItemIn) -> Item:
     """Edit the draft; with none, start the next version from the newest one (published stays as it is)."""
     if data.code != code:
-        raise InvalidField("code", "the code of an item cannot change")
+        raise InvalidField("code", "事项编码不能修改")
     versions = list_versions(session, code)
     latest = versions[-1]
     check_department(principal, latest.department_code)
@@ -297,7 +295,7 @@ def publish(session: Session, *, principal: Principal, code: str, now: dt.dateti
     draft = versions[-1]
     check_department(principal, draft.department_code)
     if draft.status != ItemStatus.DRAFT:
-        raise Conflict(f"service item {code} has no draft to publish", field="code")
+        raise Conflict(f"事项 {code} 没有待发布的草稿", field="code")
     session.execute(
         update(Item).where(Item.code == code, Item.status == ItemStatus.PUBLISHED).values(status=ItemStatus.SUPERSEDED)
     )
@@ -331,35 +329,33 @@ def _coerce(field: dict[str, Any], value: Any) -> Any:
     path = f"form.{name}"
     if kind in ("string", "text"):
         if not isinstance(value, str):
-            raise InvalidField(path, f"{field['label']} must be text", code="form_not_text")
+            raise InvalidField(path, f"{field['label']}应为文字", code="form_not_text")
         value = value.strip()
         limit = FORM_TEXT_MAX_CHARS if kind == "text" else FORM_STRING_MAX_CHARS
         if len(value) > limit:
-            raise InvalidField(
-                path, f"{field['label']} is longer than {limit} characters", code="form_too_long", max_length=limit
-            )
+            raise InvalidField(path, f"{field['label']}超过 {limit} 个字符", code="form_too_long", max_length=limit)
         if _CONTROL.search(value):
-            raise InvalidField(path, f"{field['label']} contains a control character", code="form_control_character")
+            raise InvalidField(path, f"{field['label']}中含有控制字符", code="form_control_character")
         return value
     if kind == "integer":
         if isinstance(value, bool) or not isinstance(value, int):
-            raise InvalidField(path, f"{field['label']} must be a whole number", code="form_not_integer")
+            raise InvalidField(path, f"{field['label']}应为整数", code="form_not_integer")
         return _bounded(path, field, value)
     if kind == "number":
         # An int is finite whatever its size (math.isfinite fails on one beyond a float's range).
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
-            raise InvalidField(path, f"{field['label']} must be a number", code="form_not_number")
+            raise InvalidField(path, f"{field['label']}应为数字", code="form_not_number")
         return _bounded(path, field, value)
     if kind == "boolean":
         if not isinstance(value, bool):
-            raise InvalidField(path, f"{field['label']} must be true or false", code="form_not_boolean")
+            raise InvalidField(path, f"{field['label']}应为“是”或“否”", code="form_not_boolean")
         return value
     if kind == "date":
         try:
             return dt.date.fromisoformat(value).isoformat() if isinstance(value, str) else _bad_date(path, field)
         except ValueError:
             return _bad_date(path, field)
-    raise InvalidField(path, f"unsupported field type {kind}")
+    raise InvalidField(path, f"不支持的字段类型 {kind}")
 
 
 def _finite(value: float) -> bool:
@@ -368,14 +364,12 @@ def _finite(value: float) -> bool:
 
 def _bounded(path: str, field: dict[str, Any], value: float) -> float:
     if abs(value) > FORM_NUMBER_BOUND:
-        raise InvalidField(
-            path, f"{field['label']} must lie within ±{FORM_NUMBER_BOUND}", code="form_number_out_of_range"
-        )
+        raise InvalidField(path, f"{field['label']}应在 ±{FORM_NUMBER_BOUND} 之间", code="form_number_out_of_range")
     return value
 
 
 def _bad_date(path: str, field: dict[str, Any]) -> Any:
-    raise InvalidField(path, f"{field['label']} must be a date as YYYY-MM-DD", code="form_not_date")
+    raise InvalidField(path, f"{field['label']}应为日期（年-月-日，如 2026-01-31）", code="form_not_date")
 
 
 def validate_form(item: Item, form: dict[str, Any], *, prefix: str = "form") -> dict[str, Any]:
@@ -384,13 +378,13 @@ def validate_form(item: Item, form: dict[str, Any], *, prefix: str = "form") -> 
     for name in form:
         if name not in known:
             name = name[:64]  # a name is at most 64 characters (FormField.name); no need to echo more
-            raise InvalidField(f"{prefix}.{name}", f"the item has no field named {name}", code="form_field_unknown")
+            raise InvalidField(f"{prefix}.{name}", f"本事项没有“{name}”这一填写项", code="form_field_unknown")
     cleaned: dict[str, Any] = {}
     for name, field in known.items():
         value = form.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
             if field.get("required", True):
-                raise InvalidField(f"{prefix}.{name}", f"{field['label']} is required", code="form_field_required")
+                raise InvalidField(f"{prefix}.{name}", f"请填写{field['label']}", code="form_field_required")
             continue
         try:
             cleaned[name] = _coerce(field, value)
@@ -399,7 +393,7 @@ def validate_form(item: Item, form: dict[str, Any], *, prefix: str = "form") -> 
     if sum(len(v) for v in cleaned.values() if isinstance(v, str)) > FORM_MAX_CHARS:
         raise InvalidField(
             prefix,
-            f"the answers of the form are longer than {FORM_MAX_CHARS} characters together",
+            f"表单填写内容合计超过 {FORM_MAX_CHARS} 个字符",
             code="form_too_large",
             max_length=FORM_MAX_CHARS,
         )

@@ -39,11 +39,11 @@ def evaluate(
     now = now or utcnow()
     case = get_visible_case(session, principal=principal, case_no=case_no)
     if not principal.is_applicant:
-        raise Forbidden("only the applicant rates a case", code="evaluation_applicant_only")
+        raise Forbidden("仅申请人可以评价办件", code="evaluation_applicant_only")
     if case.status not in TERMINAL:
-        raise Conflict(f"case {case_no} has not ended yet; rate it when it has", field="case_no", code="case_not_ended")
+        raise Conflict(f"办件 {case_no} 尚未办结，办结后方可评价", field="case_no", code="case_not_ended")
     if session.scalars(select(Evaluation.id).where(Evaluation.case_id == case.id)).first() is not None:
-        raise Conflict(f"case {case_no} has been rated already", field="case_no", code="case_already_rated")
+        raise Conflict(f"办件 {case_no} 已评价", field="case_no", code="case_already_rated")
     reasons = list(dict.fromkeys(reasons or []))  # each once, in the order picked
     if rating <= BAD and not reasons:
         raise InvalidField("reasons", "差评请至少选择一项原因", code="reasons_required")
@@ -103,10 +103,10 @@ def list_rectifications(
     query = select(Rectification, Evaluation).join(Evaluation, Evaluation.id == Rectification.evaluation_id)
     if not principal.has_role(Roles.ADMIN):
         if not principal.has_role(Roles.DEPARTMENT_ADMIN, Roles.REVIEWER) or not principal.department:
-            raise Forbidden("only a department's staff and administrators see rectification tasks")
+            raise Forbidden("仅部门工作人员和管理员可以查看整改任务")
         if department and department != principal.department:
             raise Forbidden(
-                f"you see only the rectification tasks of department {principal.department}",
+                f"您只能查看本部门（{principal.department}）的整改任务",
                 field="department",
                 code="other_department",
             )
@@ -125,11 +125,11 @@ def complete_rectification(
 ) -> tuple[Rectification, Evaluation]:
     task = session.get(Rectification, rectification_id)
     if task is None or not (principal.has_role(Roles.ADMIN) or principal.department == task.department_code):
-        raise NotFound(f"rectification task {rectification_id} not found", field="id")
+        raise NotFound(f"未找到整改任务 {rectification_id}", field="id")
     if not principal.has_role(Roles.ADMIN, Roles.DEPARTMENT_ADMIN):
-        raise Forbidden("only the department admin closes a rectification task")
+        raise Forbidden("仅部门管理员可以办结整改任务")
     if task.status == "done":
-        raise Conflict(f"rectification task {rectification_id} is done already")
+        raise Conflict(f"整改任务 {rectification_id} 已办结")
     task.status = "done"
     task.response = response
     task.completed_by = principal.name

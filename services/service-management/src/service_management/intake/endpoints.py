@@ -51,7 +51,7 @@ async def upload_file(
 ) -> UploadOut:
     """Upload a material file; refer to it by its file_id (its SHA-256) when filing or supplementing."""
     if not (principal.is_applicant or principal.has_role("clerk", "admin")):
-        raise Forbidden("only applicants and window clerks upload materials")
+        raise Forbidden("仅申请人和窗口人员可以上传材料")
     data = await read_upload(file, max_bytes=ports.files.max_bytes)
     # Database work off the event loop: waiting on a lock held by another upload of the same file
     # must not stop the loop that upload needs to commit (a deadlock until the lock times out).

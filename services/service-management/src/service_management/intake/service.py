@@ -59,7 +59,7 @@ def material_file(
     ).first()
     if material is None:
         raise NotFound(
-            f"case {case_no} has no material file {file_id}", field="file_id", code="material_file_not_found"
+            f"办件 {case_no} 没有编号为 {file_id} 的材料文件", field="file_id", code="material_file_not_found"
         )
     return ports.files.get(file_id), material.content_type or "application/octet-stream"
 
@@ -105,10 +105,10 @@ def queue(session: Session, *, page: PageRequest) -> tuple[list[Case], int]:
 def _in_intake(session: Session, case_no: str) -> tuple[Case, Item]:
     case = cases.load_case(session, case_no, for_update=True)
     if case is None:
-        raise NotFound(f"case {case_no} not found", field="case_no", code="case_not_found")
+        raise NotFound(f"未找到办件 {case_no}", field="case_no", code="case_not_found")
     if engine.INTAKE not in workflow.waiting_states(session, case):
         raise Conflict(
-            f"case {case_no} is not waiting for intake (it is {case.status})",
+            f"办件 {case_no} 当前不在待受理状态",
             field="case_no",
             code="case_not_in_intake",
         )
@@ -127,9 +127,7 @@ def accept(
     """Accept a complete case; the clerk may record materials first (scans, licences, paper seen)."""
     case, item = _in_intake(session, case_no)
     if case.status == Status.SUPPLEMENT_REQUESTED:
-        raise Conflict(
-            f"case {case_no} waits for the applicant's supplement", field="case_no", code="case_awaits_supplement"
-        )
+        raise Conflict(f"办件 {case_no} 正在等待申请人补正", field="case_no", code="case_awaits_supplement")
     if materials:
         attach_materials(
             session,
@@ -146,7 +144,7 @@ def accept(
     if missing:
         names = "、".join(m["name"] for m in missing)
         raise Conflict(
-            f"required materials are missing: {names}",
+            f"缺少必需材料：{names}",
             field="materials",
             code="materials_missing",
             missing=[m["code"] for m in missing],
@@ -170,11 +168,11 @@ def request_supplement(
     now = now or utcnow()
     case, item = _in_intake(session, case_no)
     if case.status == Status.SUPPLEMENT_REQUESTED:
-        raise Conflict(f"case {case_no} already waits for a supplement", field="case_no", code="case_awaits_supplement")
+        raise Conflict(f"办件 {case_no} 已告知补正，正在等待补正材料", field="case_no", code="case_awaits_supplement")
     names = {m["code"]: m["name"] for m in item.materials}
     for n, code in enumerate(missing):
         if code not in names:
-            raise InvalidField(f"missing[{n}]", f"the item asks for no material {code}", code="material_unknown")
+            raise InvalidField(f"missing[{n}]", f"本事项没有材料 {code}", code="material_unknown")
     case.reason = note
     listed = "、".join(names[c] for c in missing)
     step(case, Status.SUPPLEMENT_REQUESTED, actor=clerk.name, note=f"请补正：{listed}。{note}", at=now)
@@ -214,11 +212,9 @@ def supplement(
     now = now or utcnow()
     case = cases.get_visible_case(session, principal=principal, case_no=case_no, for_update=True)
     if not (principal.is_applicant or principal.has_role("clerk", "admin")):
-        raise Forbidden("only the applicant or a window clerk may supplement a case", code="supplement_not_allowed")
+        raise Forbidden("仅申请人或窗口人员可以补正办件", code="supplement_not_allowed")
     if case.status != Status.SUPPLEMENT_REQUESTED:
-        raise Conflict(
-            f"case {case_no} is not waiting for a supplement", field="case_no", code="case_not_awaiting_supplement"
-        )
+        raise Conflict(f"办件 {case_no} 不在待补正状态", field="case_no", code="case_not_awaiting_supplement")
     item = session.get_one(Item, case.item_id)
     attach_materials(
         session,
@@ -236,9 +232,7 @@ def supplement(
     given = {r.code for r in materials} | _provided_since(session, case, asked_at)
     still = [c for c in case.supplement_codes or [] if c not in given]
     if still:
-        raise InvalidField(
-            "materials", f"still missing: {', '.join(still)}", code="supplement_incomplete", missing=still
-        )
+        raise InvalidField("materials", f"仍缺少材料：{'、'.join(still)}", code="supplement_incomplete", missing=still)
     step(case, Status.SUBMITTED, actor=principal.name, note="materials supplemented", at=now)
     case.supplement_codes = []
     for request in session.scalars(

@@ -23,11 +23,15 @@ PUBLIC = ("published", "superseded")
 IMPORT_COLUMNS = ["code", "name", "category", "basis", "content", "amount"]
 
 
+# A list version's status in the messages a person reads.
+LIST_STATUS_LABELS = {"draft": "草稿", "submitted": "已提交", "published": "已发布", "superseded": "已被取代"}
+
+
 def _check_entries(entries: list[ListEntry], *, field: str = "entries") -> None:
     seen: set[str] = set()
     for n, entry in enumerate(entries):
         if entry.code in seen:
-            raise InvalidField(f"{field}[{n}].code", f"code {entry.code} appears twice")
+            raise InvalidField(f"{field}[{n}].code", f"编码 {entry.code} 出现了两次")
         seen.add(entry.code)
 
 
@@ -36,7 +40,7 @@ def create_draft(
 ) -> ListVersion:
     check_department(principal, department_code)
     if session.get(Department, department_code) is None:
-        raise InvalidField("department_code", f"no department {department_code}")
+        raise InvalidField("department_code", f"部门 {department_code} 不存在")
     _check_entries(entries)
     latest = session.scalar(
         select(func.max(ListVersion.version)).where(
@@ -67,7 +71,7 @@ def get_version(session: Session, *, principal: Principal | None, version_id: in
         )
     )
     if version is None or not visible:
-        raise NotFound(f"list version {version_id} not found", field="id")
+        raise NotFound(f"未找到清单版本 {version_id}", field="id")
     return version
 
 
@@ -75,7 +79,7 @@ def submit(session: Session, *, principal: Principal, version_id: int) -> ListVe
     version = get_version(session, principal=principal, version_id=version_id)
     check_department(principal, version.department_code)
     if version.status != "draft":
-        raise Conflict(f"list version {version_id} is {version.status}, not a draft")
+        raise Conflict(f"清单版本 {version_id} {LIST_STATUS_LABELS.get(version.status, version.status)}，不是草稿")
     version.status = "submitted"
     return version
 
@@ -87,7 +91,8 @@ def delete_draft(session: Session, *, principal: Principal, version_id: int) -> 
     check_department(principal, version.department_code)
     if version.status != "draft":
         raise Conflict(
-            f"list version {version_id} is {version.status}; only a draft can be deleted", code="list_not_draft"
+            f"清单版本 {version_id} {LIST_STATUS_LABELS.get(version.status, version.status)}；只能删除草稿",
+            code="list_not_draft",
         )
     session.delete(version)
 
@@ -95,7 +100,7 @@ def delete_draft(session: Session, *, principal: Principal, version_id: int) -> 
 def publish(session: Session, *, principal: Principal, version_id: int, effective_date: dt.date) -> ListVersion:
     version = get_version(session, principal=principal, version_id=version_id)
     if version.status not in ("draft", "submitted"):
-        raise Conflict(f"list version {version_id} is {version.status} already")
+        raise Conflict(f"清单版本 {version_id} 已是{LIST_STATUS_LABELS.get(version.status, version.status)}状态")
     for current in session.scalars(
         select(ListVersion).where(
             ListVersion.list_type == version.list_type,
@@ -146,7 +151,7 @@ def diff(session: Session, *, principal: Principal | None, from_id: int, to_id: 
     old = get_version(session, principal=principal, version_id=from_id)
     new = get_version(session, principal=principal, version_id=to_id)
     if (old.list_type, old.department_code) != (new.list_type, new.department_code):
-        raise InvalidField("to", "compare two versions of the same department's same list")
+        raise InvalidField("to", "请比较同一部门同一清单的两个版本")
     before = {e["code"]: e for e in old.entries}
     after = {e["code"]: e for e in new.entries}
     changed = []

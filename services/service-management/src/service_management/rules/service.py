@@ -60,14 +60,14 @@ def get_table(session: Session, item_code: str, version: int) -> DecisionTable:
         select(DecisionTable).where(DecisionTable.item_code == item_code, DecisionTable.version == version)
     ).first()
     if table is None:
-        raise NotFound(f"item {item_code} has no decision table version {version}", field="version")
+        raise NotFound(f"事项 {item_code} 没有第 {version} 版决策表", field="version")
     return table
 
 
 def _item(session: Session, item_code: str) -> Item:
     item = session.scalars(select(Item).where(Item.code == item_code).order_by(Item.version.desc()).limit(1)).first()
     if item is None:
-        raise NotFound(f"service item {item_code} does not exist", field="item_code")
+        raise NotFound(f"事项 {item_code} 不存在", field="item_code")
     return item
 
 
@@ -83,11 +83,9 @@ def save_table(
         engine.check_expressions(graph)
         engine.evaluate(graph, {"applicant": {}, "form": {}})  # compiles, and runs on empty facts
     except engine.ExpressionError as exc:
-        raise InvalidField(
-            "graph", f"not a usable decision table: {exc}", code=exc.code, location=exc.location()
-        ) from None
+        raise InvalidField("graph", f"决策表不可用：{exc}", code=exc.code, location=exc.location()) from None
     except engine.RuleError as exc:
-        raise InvalidField("graph", f"not a usable decision table: {exc}") from None
+        raise InvalidField("graph", f"决策表不可用：{exc}") from None
     latest = current_version(session, item_code) or 0
     table = DecisionTable(
         item_code=item_code,
@@ -127,9 +125,7 @@ def instant_approval_check(
     if credit.unavailable:
         # An outage is no fact about the applicant: rather than "not instant", nothing is decided and
         # the whole unit of work (the filing, the acceptance) is refused, to be tried again.
-        raise CreditUnavailable(
-            f"the applicant's credit status cannot be checked now ({credit.detail}); try again shortly"
-        )
+        raise CreditUnavailable(f"暂时无法查询申请人的信用状况（{credit.detail}），请稍后重试")
     output: dict[str, Any] = {}
     eligible = False
     reason = ""
@@ -191,11 +187,11 @@ def evaluate_for_test(
 ) -> dict[str, Any]:
     table = get_table(session, item_code, version) if version else current_table(session, item_code)
     if table is None:
-        raise NotFound(f"item {item_code} has no decision table", field="item_code")
+        raise NotFound(f"事项 {item_code} 尚未配置决策表", field="item_code")
     try:
         decision = engine.evaluate(table.graph, facts)
     except engine.RuleError as exc:
-        raise InvalidField("facts", f"the table cannot be evaluated on these facts: {exc}") from None
+        raise InvalidField("facts", f"无法用这些数据计算决策表：{exc}") from None
     return {
         "version": table.version,
         "eligible": decision.eligible,

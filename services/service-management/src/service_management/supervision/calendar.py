@@ -48,9 +48,9 @@ def list_days(session: Session, *, year: int | None) -> list[CalendarDay]:
 
 def set_day(session: Session, *, day: dt.date, kind: str, name: str) -> CalendarDay:
     if kind == HOLIDAY and day.weekday() >= 5:
-        raise InvalidField("kind", "a weekend day is not a working day anyway; only weekdays can be holidays")
+        raise InvalidField("kind", "周末本就不是工作日；只有工作日可以设为节假日")
     if kind == WORKDAY and day.weekday() < 5:
-        raise InvalidField("kind", "a weekday is a working day anyway; only weekend days can be adjusted working days")
+        raise InvalidField("kind", "工作日本就是工作日；只有周末可以设为调休工作日")
     row = session.get(CalendarDay, day)
     if row is None:
         row = CalendarDay(day=day, kind=kind, name=name)
@@ -65,6 +65,6 @@ def set_day(session: Session, *, day: dt.date, kind: str, name: str) -> Calendar
 def delete_day(session: Session, *, day: dt.date) -> None:
     row = session.get(CalendarDay, day)
     if row is None:
-        raise NotFound(f"{day} is an ordinary day on the calendar", field="day")
+        raise NotFound(f"{day} 在日历上是普通日期", field="day")
     session.delete(row)
     _forget(session)

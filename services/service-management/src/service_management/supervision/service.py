@@ -138,7 +138,7 @@ def list_alerts(
     query = select(SupervisionAlert)
     if not principal.has_role(Roles.ADMIN):
         if not principal.has_role(Roles.DEPARTMENT_ADMIN) or not principal.department:
-            raise Forbidden("only department admins and administrators see supervision alerts")
+            raise Forbidden("仅部门管理员和系统管理员可以查看督办预警")
         query = query.where(SupervisionAlert.department_code == principal.department)
     if kind:
         query = query.where(SupervisionAlert.kind == kind)
@@ -166,9 +166,9 @@ class Figures:
 def performance(session: Session, *, principal: Principal, start: dt.date, end: dt.date, by: str) -> list[Figures]:
     """Per department or item, over cases filed in [start, end] (dates in Asia/Shanghai)."""
     if end < start:
-        raise InvalidField("to", "the period ends before it starts")
+        raise InvalidField("to", "结束日期早于开始日期")
     if not principal.has_role(Roles.ADMIN, Roles.DEPARTMENT_ADMIN):
-        raise Forbidden("only administrators and department admins see performance figures")
+        raise Forbidden("仅系统管理员和部门管理员可以查看绩效数据")
     lower = dt.datetime.combine(start, dt.time(0), tzinfo=LOCAL_ZONE)
     upper = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), tzinfo=LOCAL_ZONE)
     query = select(Case).where(Case.created_at >= lower, Case.created_at < upper)

@@ -69,16 +69,16 @@ def complete_task(
     ports = prefetch.for_case(session, ports, case_no=case_no, principal=principal)  # it may go back to review
     case = cases.get_visible_case(session, principal=principal, case_no=case_no, for_update=True)
     if principal.is_applicant or principal.is_service:
-        raise Forbidden("only the department's staff complete process steps")
+        raise Forbidden("仅部门工作人员可以完成流程环节")
     check_department(principal, case.department_code)
     if task_id in engine.PLATFORM_STATES:
-        raise InvalidField("task_id", f"{task_id} is completed by intake or by the department's decision")
+        raise InvalidField("task_id", f"{task_id} 环节由受理或部门决定完成")
     service.require_waiting(session, case, task_id)
     now = utcnow()
     calendar = load_calendar(session)
     transition = service.advance(session, case=case, state=task_id, data=dict(body.data), calendar=calendar, now=now)
     if transition is None:
-        raise NotFound(f"case {case_no} does not wait in {task_id}", field="task_id")
+        raise NotFound(f"办件 {case_no} 不在 {task_id} 环节等待", field="task_id")
     session.add(
         CaseProgress(
             case_id=case.id, kind="task_completed", step=task_id, by=principal.name, opinion=body.opinion, at=now

@@ -97,10 +97,13 @@ class ConditionError(SpiffWorkflowException):  # type: ignore[misc]
 
 def _kind(value: Any) -> str:
     if value is None:
-        return "null (a variable it names is missing)"
+        return "空值（所引用的变量不存在）"
     if isinstance(value, dict):
-        return "a context (an assignment with one '=': compare with '==')"
-    return f"a {type(value).__name__} ({json.dumps(value, ensure_ascii=False, default=str)[:40]})"
+        return "一个对象（单个“=”是赋值，比较请用“==”）"
+    kind = {"str": "文字", "int": "数字", "float": "数字", "list": "列表"}.get(
+        type(value).__name__, type(value).__name__
+    )
+    return f"{kind}（{json.dumps(value, ensure_ascii=False, default=str)[:40]}）"
 
 
 def condition_problem(expression: str) -> str | None:
@@ -108,17 +111,17 @@ def condition_problem(expression: str) -> str | None:
     parse, or with no variables at all it already gives something else than true, false or null
     (an assignment `a = "x"`, a constant string or number). None when it may be a condition."""
     if not expression:
-        return "empty condition"
+        return "条件为空"
     error = zen.validate_expression(expression)
     if error is not None:
-        return f"not a valid expression: {error}"
+        return f"不是有效的表达式：{error}"
     try:
         value = zen.evaluate_expression(expression, {})
     except RuntimeError:
         return None  # depends on the data (a comparison of missing variables): checked when it runs
     if value is None or isinstance(value, bool):
         return None
-    return f"gives {_kind(value)}, not true or false"
+    return f"结果是{_kind(value)}，而不是 true 或 false"
 
 
 class RestrictedEngine(PythonScriptEngine):  # type: ignore[misc]
@@ -127,24 +130,24 @@ class RestrictedEngine(PythonScriptEngine):  # type: ignore[misc]
     def validate(self, expression: str) -> None:
         error = zen.validate_expression(expression)
         if error is not None:
-            raise DefinitionError(f"not a valid expression: {error}")
+            raise DefinitionError(f"不是有效的表达式：{error}")
 
     def evaluate(self, task: Any, expression: str, external_context: Any = None) -> Any:
         try:
             value = zen.evaluate_expression(expression, _json_safe(task.data))
         except RuntimeError as exc:
-            raise ConditionError(f"cannot evaluate {expression!r}: {str(exc).splitlines()[0]}") from exc
+            raise ConditionError(f"无法计算条件 {expression!r}：{str(exc).splitlines()[0]}") from exc
         # Only true takes a branch: a dict (`a = "x"` is an assignment for zen), a string or a number is
         # not "true enough" — Python's truthiness would take the branch for any of them.
         if not isinstance(value, bool):
-            raise ConditionError(f"condition {expression!r} gave {_kind(value)}, not true or false")
+            raise ConditionError(f"条件 {expression!r} 的结果是{_kind(value)}，而不是 true 或 false")
         return value
 
     def execute(self, task: Any, script: str, external_context: Any = None) -> Any:
-        raise SpiffWorkflowException("scripts are not allowed in case processes")
+        raise SpiffWorkflowException("办件流程中不允许使用脚本")
 
     def call_service(self, task: Any, **kwargs: Any) -> Any:
-        raise SpiffWorkflowException("service calls are not allowed in case processes")
+        raise SpiffWorkflowException("办件流程中不允许调用服务")
 
 
 def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
@@ -164,14 +167,14 @@ class ParsedDefinition:
 
 def _hardened_parse(xml: bytes) -> Any:
     if len(xml) > MAX_BPMN_BYTES:
-        raise DefinitionError(f"a process definition may have at most {MAX_BPMN_BYTES} bytes")
+        raise DefinitionError(f"流程定义至多 {MAX_BPMN_BYTES} 字节")
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     try:
         root = etree.fromstring(xml, parser)
     except etree.XMLSyntaxError as exc:
-        raise DefinitionError(f"not well-formed XML: {exc}") from None
+        raise DefinitionError(f"不是格式正确的 XML：{exc}") from None
     if root.getroottree().docinfo.doctype:
-        raise DefinitionError("a process definition must not have a DOCTYPE")
+        raise DefinitionError("流程定义中不能含有 DOCTYPE 声明")
     return root
 
 
@@ -179,7 +182,7 @@ def check_definition(xml: bytes) -> ParsedDefinition:
     """Everything an upload must pass; raises DefinitionError naming the offending element."""
     root = _hardened_parse(xml)
     if etree.QName(root).namespace != BPMN_NS or etree.QName(root).localname != "definitions":
-        raise DefinitionError("the document is not BPMN 2.0 (bpmn:definitions)")
+        raise DefinitionError("该文档不是 BPMN 2.0 流程定义（bpmn:definitions）")
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue  # comments, processing instructions
@@ -188,35 +191,33 @@ def check_definition(xml: bytes) -> ParsedDefinition:
             continue
         if qname.namespace == BPMN_NS:
             if qname.localname not in ALLOWED_ELEMENTS:
-                raise DefinitionError(
-                    f"element bpmn:{qname.localname} is not allowed in a case process", element=element.get("id")
-                )
+                raise DefinitionError(f"办件流程中不允许使用元素 bpmn:{qname.localname}", element=element.get("id"))
             if qname.localname == "conditionExpression":
                 expression = (element.text or "").strip()
                 error = condition_problem(expression)
                 if error is not None:
                     raise DefinitionError(
-                        f"condition {expression!r} of flow {element.getparent().get('id')!r}: {error}",
+                        f"连线 {element.getparent().get('id')!r} 的条件 {expression!r}：{error}",
                         element=element.getparent().get("id"),
                     )
         elif _inside(element, "extensionElements"):
             continue  # a modeller's own annotations carry no behaviour here
         else:
-            raise DefinitionError(f"element {qname.text} is not allowed in a case process")
+            raise DefinitionError(f"办件流程中不允许使用元素 {qname.text}")
     processes = [p for p in root.findall(f"{{{BPMN_NS}}}process") if p.get("isExecutable", "true") != "false"]
     if len(processes) != 1:
-        raise DefinitionError("a definition must hold exactly one executable process")
+        raise DefinitionError("流程定义中应有且只有一个可执行的流程")
     process_id = processes[0].get("id") or ""
     user_tasks = {
         str(t.get("id")): str(t.get("name") or t.get("id")) for t in processes[0].iter(f"{{{BPMN_NS}}}userTask")
     }
     for state in PLATFORM_STATES:
         if state not in user_tasks:
-            raise DefinitionError(f"the process needs a userTask with id {state!r}", element=state)
+            raise DefinitionError(f"流程中应有 id 为 {state!r} 的人工环节（userTask）", element=state)
     try:
         _spec(root, process_id)
     except (ValidationException, SpiffWorkflowException) as exc:
-        raise DefinitionError(f"not a valid BPMN process: {exc}") from None
+        raise DefinitionError(f"不是有效的 BPMN 流程：{exc}") from None
     return ParsedDefinition(process_id=process_id, user_tasks=user_tasks)
 
 

@@ -74,9 +74,9 @@ def upload_definition(
         raise InvalidField("bpmn_xml", str(exc), element=exc.element) from None
     for state, days in time_limits.items():
         if state not in parsed.user_tasks:
-            raise InvalidField(f"time_limits.{state}", f"the process has no userTask {state!r}")
+            raise InvalidField(f"time_limits.{state}", f"流程中没有名为 {state!r} 的人工环节（userTask）")
         if days < 0 or days > 365:
-            raise InvalidField(f"time_limits.{state}", "a time limit is 0 to 365 working days")
+            raise InvalidField(f"time_limits.{state}", "办理时限应为 0 至 365 个工作日")
     latest = list_definitions(session, item_code)
     definition = ProcessDefinition(
         item_code=item_code,
@@ -205,7 +205,7 @@ def _row(session: Session, case: Case) -> CaseWorkflow:
         return loaded
     row = session.scalars(select(CaseWorkflow).where(CaseWorkflow.case_id == case.id).with_for_update()).first()
     if row is None:
-        raise NotFound(f"case {case.case_no} has no process")
+        raise NotFound(f"办件 {case.case_no} 没有办理流程")
     return row
 
 
@@ -255,7 +255,7 @@ def advance(
 
 def require_waiting(session: Session, case: Case, state: str) -> None:
     if state not in waiting_states(session, case):
-        raise Conflict(f"case {case.case_no} is not waiting in {state!r}", field="task_id")
+        raise Conflict(f"办件 {case.case_no} 不在 {state!r} 环节等待", field="task_id")
 
 
 def is_completed(session: Session, case: Case) -> bool:
