@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Response
 from business_systems.chains.service import STEP_LABELS
 from business_systems.deps import DepartmentCode, DepartmentStaff, Handlers
 from business_systems.review import service, worklist
+from business_systems.review.filters import Filters
 from business_systems.review.schemas import (
     ActionIn,
     ActionOut,
@@ -39,20 +40,28 @@ def my_work(
     department: DepartmentCode,
     page: Page,
     response: Response,
+    filters: Filters,
     step: Annotated[Literal["handle", "review", "approve"] | None, Query(description="only this step")] = None,
 ) -> list[WorkItemSummary]:
     """Cases waiting at a step whose role I hold (all of them for a department admin), soonest due first."""
-    items, total = worklist.my_work(session, principal=principal, department_code=department, step=step, page=page)
+    items, total = worklist.my_work(
+        session, principal=principal, department_code=department, step=step, page=page, filters=filters
+    )
     page.describe(response, total)
     return [summary_of(w) for w in items]
 
 
 @router.get("/worklist/done", response_model=list[DoneOut], responses=_ERRORS)
 def my_done(
-    principal: DepartmentStaff, session: DbSession, department: DepartmentCode, page: Page, response: Response
+    principal: DepartmentStaff,
+    session: DbSession,
+    department: DepartmentCode,
+    page: Page,
+    response: Response,
+    filters: Filters,
 ) -> list[DoneOut]:
-    """Cases I acted on, with my last action, newest first."""
-    rows, total = worklist.my_done(session, principal=principal, department_code=department, page=page)
+    """Cases I acted on, with my last action, newest first (the search and filters apply, not the order)."""
+    rows, total = worklist.my_done(session, principal=principal, department_code=department, page=page, filters=filters)
     page.describe(response, total)
     return [DoneOut(case=summary_of(w), my_last_action=ActionOut.model_validate(a)) for w, a in rows]
 
