@@ -77,13 +77,14 @@ export type StepLoad = BS['StepLoadOut']
 export type DoneEntry = BS['DoneOut']
 
 /** My pending work, soonest due first; `step` narrows to one step of the chains. */
-export function listMyWork(params: PageParams & { step?: string; signal?: AbortSignal } = {}): Promise<Page<WorkEntry>> {
-  return page<WorkEntry>('/worklist', params, { step: params.step || undefined })
+export function listMyWork(params: PageParams & { step?: string; filters?: Record<string, string | undefined>; signal?: AbortSignal } = {}): Promise<Page<WorkEntry>> {
+  return page<WorkEntry>('/worklist', params, { ...params.filters, step: params.step || undefined })
 }
 
 /** The cases I acted on, newest first, with my last action. */
-export function listMyDoneWork(params: PageParams & { signal?: AbortSignal } = {}): Promise<Page<DoneEntry>> {
-  return page<DoneEntry>('/worklist/done', params)
+export function listMyDoneWork(params: PageParams & { filters?: Record<string, string | undefined>; signal?: AbortSignal } = {}): Promise<Page<DoneEntry>> {
+  // The done list keeps its order (newest action first): search and filters only.
+  return page<DoneEntry>('/worklist/done', params, { ...params.filters, sort: undefined })
 }
 
 /** Per step of the department's chains: cases waiting there and how many of them are overdue. */
