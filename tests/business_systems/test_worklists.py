@@ -144,3 +144,21 @@ def test_the_work_list_is_searched_filtered_and_sorted_on_the_server(department:
     assert [d["case"]["case_no"] for d in done] == [shop]
     done = amr.client.get("/api/v1/worklist/done", headers=reviewer, params={"item_code": ITEM_FOOD}).json()
     assert [d["case"]["case_no"] for d in done] == [soon]
+
+
+def test_stock_opinions_are_the_departments_own_or_the_defaults(tmp_path: Path, tokens: Tokens) -> None:
+    own = {"deny": ["经核查，经营场所不符合食品安全要求，不予许可。"]}
+    for department in build_department(tmp_path, tokens, code="amr", opinion_templates=own):
+        answer = department.client.get("/api/v1/worklist/opinion-templates", headers=department.as_("reviewer"))
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert body["department_code"] == "amr"
+        assert body["templates"]["deny"] == own["deny"]
+        # The actions it does not set keep the defaults, each a phrase to pick.
+        assert set(body["templates"]) == {"pass", "approve", "deny", "send_back"}
+        assert all(body["templates"][a] for a in ("pass", "approve", "send_back"))
+        assert body["templates"]["approve"][0].startswith("经审查")
+        outsider = department.client.get(
+            "/api/v1/worklist/opinion-templates", headers=department.tokens.staff("x", ["reviewer"], "psb")
+        )
+        assert outsider.status_code == 403
