@@ -100,3 +100,10 @@ export function getWorkDetail(caseNo: string, signal?: AbortSignal): Promise<Wor
 export function actOnWorkItem(caseNo: string, body: { step: number; action: ReviewAction['action']; opinion: string }): Promise<WorkDetail> {
   return json<WorkDetail>(`/work-items/${seg(caseNo)}/actions`, { method: 'POST', json: body })
 }
+
+export type OpinionTemplates = BS['OpinionTemplatesOut']
+
+/** The department's stock opinions (常用意见) by action. */
+export function getOpinionTemplates(signal?: AbortSignal): Promise<OpinionTemplates> {
+  return json<OpinionTemplates>('/worklist/opinion-templates', { signal })
+}
