@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVarTuple
 
 from fastapi import Depends, Query
 from sqlalchemy import ColumnElement, Select, func, or_
@@ -14,6 +14,7 @@ from gov_common.errors import InvalidField
 from gov_common.workdays import LOCAL_ZONE
 
 WorkSort = Literal["due", "-due", "received", "-received"]
+_Ts = TypeVarTuple("_Ts")
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class WorkFilter:
     received_to: date | None = None
     sort: WorkSort = "due"
 
-    def apply(self, query: Select[Any]) -> Select[Any]:
+    def apply(self, query: Select[*_Ts]) -> Select[*_Ts]:
         if self.q:
             pattern = f"%{self.q.lower()}%"
             query = query.where(

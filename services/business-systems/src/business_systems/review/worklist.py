@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TypeVarTuple
 
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session, selectinload
@@ -19,6 +19,8 @@ from gov_common.auth import Principal, Roles
 from gov_common.db import utcnow
 from gov_common.pagination import PageRequest
 
+_Ts = TypeVarTuple("_Ts")
+
 
 @dataclass(frozen=True)
 class StepLoad:
@@ -27,7 +29,7 @@ class StepLoad:
     overdue: int
 
 
-def _count(session: Session, query: Select[Any]) -> int:
+def _count(session: Session, query: Select[*_Ts]) -> int:
     return int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
 
 
