@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from tests.business_systems.support import ITEM_FOOD, Department, clock_changed
+import pytest
+
+from gov_common.workdays import LOCAL_ZONE
+from tests.business_systems.support import ITEM_BUSINESS, ITEM_FOOD, Department, Tokens, build_department, clock_changed
 
 
 def _chain(amr: Department) -> None:
@@ -83,3 +88,77 @@ def test_the_clock_follows_service_management_and_tolerates_its_absence(amr: Dep
         "overdue": False,
         "remaining_working_days": None,
     }
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def department(request: pytest.FixtureRequest, tmp_path: Path, tokens: Tokens) -> Iterator[Department]:
+    """The search reads the applicant's name out of a JSON column: both databases' ways of it."""
+    url = request.getfixturevalue("new_database")("bs_worklist_filters") if request.param == "postgresql" else None
+    yield from build_department(tmp_path, tokens, code="amr", database_url=url)
+
+
+def test_the_work_list_is_searched_filtered_and_sorted_on_the_server(department: Department) -> None:
+    amr = department
+    now = datetime.now(UTC)
+    late = amr.file(due_at=(now + timedelta(days=9)).isoformat())
+    soon = amr.file(due_at=(now + timedelta(days=1)).isoformat())
+    shop = amr.file(item_code=ITEM_BUSINESS, due_at=(now + timedelta(days=5)).isoformat())
+    admin = amr.as_("department_admin")
+    assert _cases(amr, admin) == [soon, shop, late]
+    assert _cases(amr, admin, sort="-due") == [late, shop, soon]
+    assert _cases(amr, admin, sort="received") == [late, soon, shop]
+    assert _cases(amr, admin, sort="-received") == [shop, soon, late]
+    assert _cases(amr, admin, item_code=ITEM_BUSINESS) == [shop]
+    assert _cases(amr, admin, q="个体工商户") == [shop]
+    assert _cases(amr, admin, q=soon[-6:]) == [soon]
+    assert _cases(amr, admin, q="张三") == [soon, shop, late]
+    assert _cases(amr, admin, q="李四") == []
+    today = datetime.now(UTC).astimezone(LOCAL_ZONE).date()
+    assert _cases(amr, admin, received_from=today.isoformat(), received_to=today.isoformat()) == [soon, shop, late]
+    assert _cases(amr, admin, received_from=(today + timedelta(days=1)).isoformat()) == []
+    assert _cases(amr, admin, received_to=(today - timedelta(days=1)).isoformat()) == []
+    listed = amr.client.get("/api/v1/worklist", headers=admin, params={"q": "工商", "page_size": 1})
+    assert listed.headers["X-Total-Count"] == "1"
+
+    # A bad parameter is a problem naming it, never a 500 nor a silently ignored value.
+    for params, field in (
+        ({"sort": "name"}, "sort"),
+        ({"received_from": "2026-13-01"}, "received_from"),
+        ({"received_from": today.isoformat(), "received_to": (today - timedelta(days=1)).isoformat()}, "received_to"),
+        ({"q": "x" * 51}, "q"),
+    ):
+        refused = amr.client.get("/api/v1/worklist", headers=admin, params=params)
+        assert refused.status_code == 422, (params, refused.text)
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert field in refused.text, refused.text
+
+    reviewer = amr.as_("reviewer")
+    for case_no in (shop, soon):
+        moved = amr.client.post(
+            f"/api/v1/work-items/{case_no}/actions",
+            headers=reviewer,
+            json={"step": 1, "action": "approve", "opinion": "同意"},
+        )
+        assert moved.status_code == 200, moved.text
+    done = amr.client.get("/api/v1/worklist/done", headers=reviewer, params={"q": "工商"}).json()
+    assert [d["case"]["case_no"] for d in done] == [shop]
+    done = amr.client.get("/api/v1/worklist/done", headers=reviewer, params={"item_code": ITEM_FOOD}).json()
+    assert [d["case"]["case_no"] for d in done] == [soon]
+
+
+def test_stock_opinions_are_the_departments_own_or_the_defaults(tmp_path: Path, tokens: Tokens) -> None:
+    own = {"deny": ["经核查，经营场所不符合食品安全要求，不予许可。"]}
+    for department in build_department(tmp_path, tokens, code="amr", opinion_templates=own):
+        answer = department.client.get("/api/v1/worklist/opinion-templates", headers=department.as_("reviewer"))
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert body["department_code"] == "amr"
+        assert body["templates"]["deny"] == own["deny"]
+        # The actions it does not set keep the defaults, each a phrase to pick.
+        assert set(body["templates"]) == {"pass", "approve", "deny", "send_back"}
+        assert all(body["templates"][a] for a in ("pass", "approve", "send_back"))
+        assert body["templates"]["approve"][0].startswith("经审查")
+        outsider = department.client.get(
+            "/api/v1/worklist/opinion-templates", headers=department.tokens.staff("x", ["reviewer"], "psb")
+        )
+        assert outsider.status_code == 403

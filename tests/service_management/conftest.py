@@ -187,7 +187,7 @@ class SM:
         return dict(response.json())
 
 
-def build_sm(url: str, tmp_path: Path) -> Iterator[SM]:
+def build_sm(url: str, tmp_path: Path, **extra: Any) -> Iterator[SM]:
     settings = Settings(
         environment="test",
         database_url=url,
@@ -197,6 +197,7 @@ def build_sm(url: str, tmp_path: Path) -> Iterator[SM]:
         run_worker=False,
         supervision_interval_seconds=0,
         relay_poll_seconds=60,
+        **extra,
     )
     migrate(settings)
     issuer = TokenIssuer(Ed25519PrivateKey.generate(), issuer="portal-gateway", audience="gov-platform")

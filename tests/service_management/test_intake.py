@@ -428,3 +428,35 @@ def test_the_same_scan_uploaded_twice_at_once_is_stored_once_and_both_uploads_su
         "/api/v1/files", files={"file": ("a.pdf", PDF, "application/pdf")}, headers=pg_sm.staff("clerk")
     )
     assert again.status_code == 201 and again.json()["file_id"] == stored.file_id
+
+
+def test_the_intake_queue_is_searched_filtered_and_sorted_on_the_server(any_sm: SM) -> None:
+    sm = any_sm
+    clerk = sm.staff("clerk", name="窗口王")
+    first = sm.file(ITEM_EMPLOYMENT, EMPLOYMENT_FORM)["case_no"]
+    second = sm.file(ITEM_EMPLOYMENT, EMPLOYMENT_FORM)["case_no"]
+
+    def queue(**params: str) -> list[str]:
+        response = sm.client.get("/api/v1/intake/queue", headers=clerk, params=params)
+        assert response.status_code == 200, response.text
+        return [c["case_no"] for c in response.json() if c["case_no"] in (first, second)]
+
+    assert queue() == [first, second]
+    assert queue(sort="-filed") == [second, first]
+    assert queue(q=second[-6:]) == [second]
+    assert queue(q="张三") == [first, second] and queue(q="李四") == []
+    assert queue(status="submitted") == [first, second] and queue(status="supplement_requested") == []
+    assert queue(item_code=ITEM_EMPLOYMENT) == [first, second] and queue(item_code=ITEM_REVIEWED) == []
+    today = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=8))).date()
+    assert queue(filed_from=today.isoformat(), filed_to=today.isoformat()) == [first, second]
+    assert queue(filed_from=(today + dt.timedelta(days=1)).isoformat()) == []
+    for params, field in (
+        ({"sort": "applicant"}, "sort"),
+        ({"status": "concluded"}, "status"),
+        ({"filed_to": "not-a-day"}, "filed_to"),
+        ({"filed_from": today.isoformat(), "filed_to": (today - dt.timedelta(days=1)).isoformat()}, "filed_to"),
+    ):
+        refused = sm.client.get("/api/v1/intake/queue", headers=clerk, params=params)
+        assert refused.status_code == 422, (params, refused.text)
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert field in refused.text, refused.text

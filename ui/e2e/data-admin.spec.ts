@@ -244,7 +244,9 @@ test('the performance dashboard shows the monthly trend for all cases, a departm
   await trend.locator('svg').first().scrollIntoViewIfNeeded()
   await shot('管理员：近6个月趋势')
 
-  await trend.getByText('近 12 个月', { exact: true }).click()
+  // The KPIs are the trend's total: one period for the whole page.
+  await expect(trend.locator('.trend-table tbody tr', { has: page.getByTestId('trend-total') }).locator('td').nth(1)).toHaveText(await page.getByTestId('kpi-volume').innerText())
+  await page.getByText('近 12 个月', { exact: true }).click()
   await expect(trend.getByTestId('trend-month')).toHaveCount(12)
 
   // One department, then one item: psb has no instant-approval business licences, the item has this case.

@@ -15,6 +15,8 @@ declare module 'vue-router' {
     /** Shown in the main navigation under this label, in this group; with `menu`, inside that
      * drop-down menu of the desktop navigation (the administrators' many pages). */
     nav?: { label: string; group: 'public' | 'applicant' | 'staff'; order: number; menu?: string }
+    /** The page this one is reached from (a route name): the staff console's breadcrumbs. */
+    parent?: string
   }
 }
 
@@ -198,7 +200,7 @@ export const routes: RouteRecordRaw[] = [
         name: 'work-item',
         component: () => import('@/views/reviewer/WorkItemView.vue'),
         props: true,
-        meta: { title: '办件审查', access: 'staff', roles: ['reviewer', 'handler', 'approver', 'department_admin'] },
+        meta: { parent: 'worklist', title: '办件审查', access: 'staff', roles: ['reviewer', 'handler', 'approver', 'department_admin'] },
       },
       {
         path: 'intake',
@@ -215,14 +217,14 @@ export const routes: RouteRecordRaw[] = [
         path: 'intake/new',
         name: 'intake-new',
         component: () => import('@/views/clerk/IntakeNewView.vue'),
-        meta: { title: '新建收件', access: 'staff', roles: ['clerk', 'admin'] },
+        meta: { parent: 'intake', title: '新建收件', access: 'staff', roles: ['clerk', 'admin'] },
       },
       {
         path: 'intake/:caseNo',
         name: 'intake-case',
         component: () => import('@/views/clerk/IntakeCaseView.vue'),
         props: true,
-        meta: { title: '办件受理', access: 'staff', roles: ['clerk', 'admin'] },
+        meta: { parent: 'intake', title: '办件受理', access: 'staff', roles: ['clerk', 'admin'] },
       },
       {
         path: 'supervision',
@@ -262,14 +264,14 @@ export const routes: RouteRecordRaw[] = [
         name: 'process',
         component: () => import('@/views/staff/ProcessView.vue'),
         props: true,
-        meta: { title: '办件流程', access: 'staff', roles: ['admin', 'department_admin'] },
+        meta: { parent: 'processes', title: '办件流程', access: 'staff', roles: ['admin', 'department_admin'] },
       },
       {
         path: 'admin/items/:code/rules',
         name: 'rules',
         component: () => import('@/views/staff/RulesView.vue'),
         props: true,
-        meta: { title: '决策表', access: 'staff', roles: ['admin', 'department_admin'] },
+        meta: { parent: 'processes', title: '决策表', access: 'staff', roles: ['admin', 'department_admin'] },
       },
       {
         path: 'admin/data-grants',
@@ -309,27 +311,27 @@ export const routes: RouteRecordRaw[] = [
         path: 'admin/catalogue/new',
         name: 'catalogue-item-new',
         component: () => import('@/views/admin/catalogue/ItemEditView.vue'),
-        meta: { title: '新建事项', access: 'staff', roles: ['admin', 'department_admin'] },
+        meta: { parent: 'catalogue-admin', title: '新建事项', access: 'staff', roles: ['admin', 'department_admin'] },
       },
       {
         path: 'admin/catalogue/import',
         name: 'catalogue-import',
         component: () => import('@/views/admin/catalogue/ItemsImportView.vue'),
-        meta: { title: '批量导入事项', access: 'staff', roles: ['admin', 'department_admin'] },
+        meta: { parent: 'catalogue-admin', title: '批量导入事项', access: 'staff', roles: ['admin', 'department_admin'] },
       },
       {
         path: 'admin/catalogue/items/:code',
         name: 'catalogue-item',
         component: () => import('@/views/admin/catalogue/ItemAdminView.vue'),
         props: true,
-        meta: { title: '事项版本', access: 'staff', roles: ['admin', 'department_admin'] },
+        meta: { parent: 'catalogue-admin', title: '事项版本', access: 'staff', roles: ['admin', 'department_admin'] },
       },
       {
         path: 'admin/catalogue/items/:code/edit',
         name: 'catalogue-item-edit',
         component: () => import('@/views/admin/catalogue/ItemEditView.vue'),
         props: true,
-        meta: { title: '编辑事项', access: 'staff', roles: ['admin', 'department_admin'] },
+        meta: { parent: 'catalogue-item', title: '编辑事项', access: 'staff', roles: ['admin', 'department_admin'] },
       },
       {
         path: 'admin/lists',
@@ -347,7 +349,7 @@ export const routes: RouteRecordRaw[] = [
         name: 'list-draft',
         component: () => import('@/views/admin/catalogue/ListDraftView.vue'),
         props: true,
-        meta: { title: '编制清单草稿', access: 'staff', roles: ['admin', 'department_admin'] },
+        meta: { parent: 'lists-admin', title: '编制清单草稿', access: 'staff', roles: ['admin', 'department_admin'] },
       },
       // Part D: data catalogue resources, rectification tasks, the working-day calendar
       {

@@ -132,6 +132,7 @@ def create_standalone_app(
         database_url=sqlite("service-management"),
         data_sharing_url=f"{base}/data-sharing",
         file_store_url=str(var_dir / "files" / "service-management"),
+        seed_demo_history=seed_demo,
     )
     ds_settings = DataSharingSettings(
         **common,

@@ -68,8 +68,8 @@ export function fileAtWindow(body: { item_code: string; applicant: WalkInApplica
   return file<CaseCreated>('/intake/cases', body, key)
 }
 
-export function listIntakeQueue(params: PageParams & { signal?: AbortSignal } = {}): Promise<Page<QueueEntry>> {
-  return page<QueueEntry>('/intake/queue', params)
+export function listIntakeQueue(params: PageParams & { filters?: Record<string, string | undefined>; signal?: AbortSignal } = {}): Promise<Page<QueueEntry>> {
+  return page<QueueEntry>('/intake/queue', params, { ...params.filters })
 }
 
 export function getCaseFull(caseNo: string, signal?: AbortSignal): Promise<CaseFull> {

@@ -77,13 +77,14 @@ export type StepLoad = BS['StepLoadOut']
 export type DoneEntry = BS['DoneOut']
 
 /** My pending work, soonest due first; `step` narrows to one step of the chains. */
-export function listMyWork(params: PageParams & { step?: string; signal?: AbortSignal } = {}): Promise<Page<WorkEntry>> {
-  return page<WorkEntry>('/worklist', params, { step: params.step || undefined })
+export function listMyWork(params: PageParams & { step?: string; filters?: Record<string, string | undefined>; signal?: AbortSignal } = {}): Promise<Page<WorkEntry>> {
+  return page<WorkEntry>('/worklist', params, { ...params.filters, step: params.step || undefined })
 }
 
 /** The cases I acted on, newest first, with my last action. */
-export function listMyDoneWork(params: PageParams & { signal?: AbortSignal } = {}): Promise<Page<DoneEntry>> {
-  return page<DoneEntry>('/worklist/done', params)
+export function listMyDoneWork(params: PageParams & { filters?: Record<string, string | undefined>; signal?: AbortSignal } = {}): Promise<Page<DoneEntry>> {
+  // The done list keeps its order (newest action first): search and filters only.
+  return page<DoneEntry>('/worklist/done', params, { ...params.filters, sort: undefined })
 }
 
 /** Per step of the department's chains: cases waiting there and how many of them are overdue. */
@@ -98,4 +99,11 @@ export function getWorkDetail(caseNo: string, signal?: AbortSignal): Promise<Wor
 /** Acts on the case's current step (named, so a stale screen gets 409): pass, send back, approve, deny. */
 export function actOnWorkItem(caseNo: string, body: { step: number; action: ReviewAction['action']; opinion: string }): Promise<WorkDetail> {
   return json<WorkDetail>(`/work-items/${seg(caseNo)}/actions`, { method: 'POST', json: body })
+}
+
+export type OpinionTemplates = BS['OpinionTemplatesOut']
+
+/** The department's stock opinions (常用意见) by action. */
+export function getOpinionTemplates(signal?: AbortSignal): Promise<OpinionTemplates> {
+  return json<OpinionTemplates>('/worklist/opinion-templates', { signal })
 }

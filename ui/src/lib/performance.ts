@@ -84,19 +84,22 @@ export function fixed(value: number | null | undefined, digits = 1): string {
   return value === null || value === undefined ? '—' : value.toFixed(digits)
 }
 
-/** The dashboard's four charts, each a bar per department or item. */
+/**
+ * The dashboard's four charts, each a horizontal bar per department or item: the names stand on the
+ * vertical axis in full (wrapped, never cut short), and the tooltip names the bar too.
+ */
 export function chartOptions(rows: readonly Figures[], labelOf: (key: string) => string) {
   const names = rows.map((r) => labelOf(r.key))
-  const axis = { type: 'category' as const, data: names, axisLabel: { interval: 0, overflow: 'truncate' as const, width: 90 } }
-  const grid = { left: 48, right: 16, top: 40, bottom: 48, containLabel: true }
-  const tooltip = { trigger: 'axis' as const }
+  const axis = { type: 'category' as const, data: names, inverse: true, axisLabel: { interval: 0, overflow: 'break' as const, width: 150, lineHeight: 16 } }
+  const grid = { left: 8, right: 24, top: 40, bottom: 8, containLabel: true }
+  const tooltip = { trigger: 'axis' as const, axisPointer: { type: 'shadow' as const } }
   return {
     volume: {
       tooltip,
       grid,
       legend: { top: 0 },
-      xAxis: axis,
-      yAxis: { type: 'value' as const, minInterval: 1, name: '件' },
+      yAxis: axis,
+      xAxis: { type: 'value' as const, minInterval: 1, name: '件' },
       series: [
         { name: '办件量', type: 'bar' as const, data: rows.map((r) => r.volume) },
         { name: '已办结', type: 'bar' as const, data: rows.map((r) => r.finished) },
@@ -106,8 +109,8 @@ export function chartOptions(rows: readonly Figures[], labelOf: (key: string) =>
       tooltip,
       grid,
       legend: { top: 0 },
-      xAxis: axis,
-      yAxis: { type: 'value' as const, max: 100, name: '%' },
+      yAxis: axis,
+      xAxis: { type: 'value' as const, max: 100, name: '%' },
       series: [
         { name: '按时办结率', type: 'bar' as const, data: rows.map((r) => (r.on_time_rate === null ? null : Math.round(r.on_time_rate * 1000) / 10)) },
         { name: '秒批占比', type: 'bar' as const, data: rows.map((r) => (r.instant_share === null ? null : Math.round(r.instant_share * 1000) / 10)) },
@@ -116,18 +119,32 @@ export function chartOptions(rows: readonly Figures[], labelOf: (key: string) =>
     duration: {
       tooltip,
       grid,
-      xAxis: axis,
-      yAxis: { type: 'value' as const, name: '天' },
+      yAxis: axis,
+      xAxis: { type: 'value' as const, name: '天' },
       series: [{ name: '平均办理时长（天）', type: 'bar' as const, data: rows.map((r) => (r.average_days === null ? null : Math.round(r.average_days * 100) / 100)) }],
     },
     satisfaction: {
       tooltip,
       grid,
-      xAxis: axis,
-      yAxis: { type: 'value' as const, min: 0, max: 5, name: '分' },
+      yAxis: axis,
+      xAxis: { type: 'value' as const, min: 0, max: 5, name: '分' },
       series: [{ name: '满意度（1–5分）', type: 'bar' as const, data: rows.map((r) => r.satisfaction) }],
     },
   }
+}
+
+/** A chart's height for `count` bars with names of up to two lines. */
+export function chartHeight(count: number): number {
+  return Math.max(220, 70 + count * 44)
+}
+
+/** An average duration as people read it: days, or hours when under a day (an instant approval's minutes are not "0.00 天"). */
+export function durationText(days: number | null | undefined): string {
+  if (days === null || days === undefined) return '—'
+  if (days >= 1) return `${days.toFixed(1)} 天`
+  const hours = days * 24
+  if (hours >= 1) return `${hours.toFixed(1)} 小时`
+  return `${Math.max(1, Math.round(hours * 60))} 分钟`
 }
 
 // ---------------------------------------------------------------- the trend by month
@@ -199,12 +216,108 @@ export function monthLabel(month: string): string {
   return `${month.slice(0, 4)}年${Number(month.slice(5, 7))}月`
 }
 
+/** A chart axis's label: `6月`, with the year on the first month shown and on January. */
+export function shortMonthLabel(month: string, first = false): string {
+  return first || month.endsWith('-01') ? monthLabel(month) : `${Number(month.slice(5, 7))}月`
+}
+
+// ---------------------------------------------------------------- one source for the whole page
+
+/** The calendar months of a period, the first and the last clipped to it, oldest first. */
+export function monthsOf(from: string, to: string): MonthPeriod[] {
+  const periods: MonthPeriod[] = []
+  let year = Number(from.slice(0, 4))
+  let month = Number(from.slice(5, 7))
+  for (;;) {
+    const first = new Date(Date.UTC(year, month - 1, 1)).toISOString().slice(0, 10)
+    const last = new Date(Date.UTC(year, month, 0)).toISOString().slice(0, 10)
+    if (first > to) break
+    periods.push({ month: first.slice(0, 7), from: first < from ? from : first, to: last > to ? to : last })
+    month += 1
+    if (month > 12) {
+      month = 1
+      year += 1
+    }
+  }
+  return periods
+}
+
+/** The last `count` calendar months up to today (Asia/Shanghai) as one period: the page's default. */
+export function recentMonths(count: number, now: Date = new Date()): { from: string; to: string } {
+  const months = lastMonths(count, now)
+  return { from: months[0]!.from, to: months.at(-1)!.to }
+}
+
+/** The longest period the page counts month by month. */
+export const MAX_MONTHS = 24
+
+/** One month's rows of the API, by department and by item (the same cases counted two ways). */
+export interface MonthFigures {
+  month: string
+  byDepartment: Figures[]
+  byItem: Figures[]
+}
+
+/** Rows of several months merged per key: counts summed, rates and means weighted again. */
+export function mergeRows(rows: readonly Figures[]): Figures[] {
+  const byKey = new Map<string, Figures[]>()
+  for (const row of rows) byKey.set(row.key, [...(byKey.get(row.key) ?? []), row])
+  return [...byKey.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([key, parts]) => {
+      const t = totals(parts)
+      const concluded = parts.reduce((n, p) => n + p.concluded, 0)
+      const approvals = parts.reduce((n, p) => n + p.approvals, 0)
+      const instant = parts.reduce((n, p) => n + p.instant_approvals, 0)
+      const onTime = parts.reduce((n, p) => n + p.on_time, 0)
+      return {
+        key,
+        volume: t.volume,
+        finished: t.finished,
+        concluded,
+        on_time: onTime,
+        on_time_rate: t.onTimeRate,
+        average_days: t.averageDays,
+        approvals,
+        instant_approvals: instant,
+        instant_share: t.instantShare,
+        evaluations: t.evaluations,
+        satisfaction: t.satisfaction,
+      }
+    })
+}
+
+export interface Dashboard {
+  /** The KPIs: every case of the period the viewer may see. */
+  kpi: Totals
+  /** The table and charts by the chosen dimension, over the same period. */
+  rows: Figures[]
+  /** The trend: the same months, for the chosen scope. */
+  trend: TrendPoint[]
+  /** The trend's months added up (for the whole scope this is the KPIs). */
+  trendTotal: Totals
+}
+
+/** Every figure of the page from the same months' rows: the KPIs, the table, the charts, the trend. */
+export function dashboard(months: readonly MonthFigures[], by: 'department' | 'item', scope: TrendScope): Dashboard {
+  const departments = months.flatMap((m) => m.byDepartment)
+  const rowsOf = (m: MonthFigures) => (scope.kind === 'item' ? m.byItem : m.byDepartment)
+  const trend = months.map((m) => ({ month: m.month, totals: trendTotals(rowsOf(m), scope) }))
+  const scoped = months.flatMap((m) => (scope.kind === 'all' ? rowsOf(m) : rowsOf(m).filter((r) => r.key === scope.key)))
+  return {
+    kpi: totals(departments),
+    rows: mergeRows(by === 'department' ? departments : months.flatMap((m) => m.byItem)),
+    trend,
+    trendTotal: totals(scoped),
+  }
+}
+
 /**
  * One chart with four small panels sharing the months: volume (and finished), on-time rate,
  * average duration, satisfaction. A month without finished cases or ratings is a gap, not a zero.
  */
 export function trendChartOption(points: readonly TrendPoint[]) {
-  const months = points.map((p) => monthLabel(p.month))
+  const months = points.map((p, i) => shortMonthLabel(p.month, i === 0))
   const panels = [
     { title: '办件量（件）', left: '3%', top: '7%', grid: '13%' },
     { title: '按时办结率（%）', left: '53%', top: '7%', grid: '13%' },
@@ -216,7 +329,14 @@ export function trendChartOption(points: readonly TrendPoint[]) {
     legend: { top: 0, data: ['办件量', '已办结', '按时办结率', '平均办理时长', '满意度'] },
     title: panels.map((p) => ({ text: p.title, left: p.left, top: p.top, textStyle: { fontSize: 13, fontWeight: 'normal' as const } })),
     grid: panels.map((p) => ({ left: p.left, top: p.grid, width: '44%', height: '30%', containLabel: true })),
-    xAxis: panels.map((_p, i) => ({ type: 'category' as const, gridIndex: i, data: months, axisLabel: { fontSize: 11 } })),
+    // Every month labelled (ECharts would otherwise skip some when they do not fit): short labels,
+    // the year on the first month and on each January, turned when there are many.
+    xAxis: panels.map((_p, i) => ({
+      type: 'category' as const,
+      gridIndex: i,
+      data: months,
+      axisLabel: { fontSize: 11, interval: 0, hideOverlap: false, rotate: points.length > 6 ? 45 : 0 },
+    })),
     yAxis: [
       { type: 'value' as const, gridIndex: 0, minInterval: 1 },
       { type: 'value' as const, gridIndex: 1, min: 0, max: 100 },

@@ -120,7 +120,7 @@ describe('performance dashboard', () => {
   it('builds a bar per department or item with readable names', () => {
     const rows = [figures('amr', { volume: 3, finished: 1, on_time_rate: 0.5, average_days: 1.234, satisfaction: 4.5 })]
     const charts = chartOptions(rows, (key) => (key === 'amr' ? '市场监督管理局' : key))
-    expect(charts.volume.xAxis.data).toEqual(['市场监督管理局'])
+    expect(charts.volume.yAxis.data).toEqual(['市场监督管理局'])
     expect(charts.volume.series.map((s) => s.data)).toEqual([[3], [1]])
     expect(charts.onTime.series[0]!.data).toEqual([50])
     expect(charts.onTime.series[1]!.data).toEqual([null])
@@ -176,7 +176,7 @@ describe('performance trend by month', () => {
       { month: '2026-10', totals: trendTotals([figures('amr', { volume: 3, finished: 2, on_time: 1, average_days: 1.234, satisfaction: 4.5, evaluations: 2 })], { kind: 'all' }) },
       { month: '2026-11', totals: trendTotals([], { kind: 'all' }) },
     ])
-    expect(option.xAxis.map((a) => a.data)).toEqual(Array(4).fill(['2026年10月', '2026年11月']))
+    expect(option.xAxis.map((a) => a.data)).toEqual(Array(4).fill(['2026年10月', '11月']))
     const data = Object.fromEntries(option.series.map((s) => [s.name, s.data]))
     expect(data).toEqual({ 办件量: [3, 0], 已办结: [2, 0], 按时办结率: [50, null], 平均办理时长: [1.23, null], 满意度: [4.5, null] })
     expect(option.series.map((s) => s.xAxisIndex)).toEqual([0, 0, 1, 2, 3])

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
+from business_systems.review.opinions import OpinionAction
 from gov_common.files import DEFAULT_MAX_BYTES
 from gov_common.settings import ServiceSettings
 
@@ -28,6 +29,8 @@ class Settings(ServiceSettings):
     file_max_bytes: int = Field(default=DEFAULT_MAX_BYTES, ge=1)
     # The name this replica records on the work items it receives.
     instance_id: str = ""
+    # This department's stock opinions (常用意见) by action, e.g. {"deny": ["…"]}; defaults otherwise.
+    opinion_templates: dict[OpinionAction, list[Annotated[str, Field(min_length=1, max_length=500)]]] | None = None
 
     @field_validator("handlers", mode="before")
     @classmethod

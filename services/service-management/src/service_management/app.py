@@ -180,7 +180,7 @@ def create_runtime(
 
         def _seed() -> None:
             with runtime.db.session() as session:
-                seed_demo(session)
+                seed_demo(session, history=settings.seed_demo_history)
 
         runtime.on_start.append(_seed)
     if settings.run_worker and settings.supervision_interval_seconds > 0:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from gov_common.db import utcnow
 from service_management.catalogue.service import refresh_search
+from service_management.demo_history import seed_history
 from service_management.models import Bundle, DecisionTable, Department, Item
 from service_management.rules.service import current_table
 from service_management.rules.tables import decision_table
@@ -430,7 +431,7 @@ BUNDLES: list[dict[str, Any]] = [
 ]
 
 
-def seed_demo(session: Session) -> None:
+def seed_demo(session: Session, *, history: bool = False) -> None:
     """Insert what is missing (and fill the standard fields of items seeded before they existed);
     running it again changes nothing."""
     for code, name in DEPARTMENTS:
@@ -466,3 +467,6 @@ def seed_demo(session: Session) -> None:
     for bundle in BUNDLES:
         if session.scalars(select(Bundle.id).where(Bundle.code == bundle["code"])).first() is None:
             session.add(Bundle(status="published", **bundle))
+    if history:
+        session.flush()
+        seed_history(session, now=now)

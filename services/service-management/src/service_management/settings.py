@@ -26,3 +26,6 @@ class Settings(ServiceSettings):
     file_max_bytes: int = Field(default=DEFAULT_MAX_BYTES, ge=1024)
     # How often the event worker runs the supervision scan (0: only on demand).
     supervision_interval_seconds: float = Field(default=60.0, ge=0)
+    # With seed_demo: five months of concluded demo cases, so the supervision dashboard has figures
+    # (standalone turns it on; tests that count cases leave it off).
+    seed_demo_history: bool = False

@@ -1498,7 +1498,7 @@ export interface paths {
         };
         /**
          * Intake Queue
-         * @description Cases waiting for intake (submitted, or waiting for a supplement), oldest first.
+         * @description Cases waiting for intake (submitted, or waiting for a supplement), oldest first unless sorted otherwise.
          */
         get: operations["intake_queue_api_v1_intake_queue_get"];
         put?: never;
@@ -3011,9 +3011,29 @@ export interface paths {
         };
         /**
          * My Done
-         * @description Cases I acted on, with my last action, newest first.
+         * @description Cases I acted on, with my last action, newest first (the search and filters apply, not the order).
          */
         get: operations["my_done_api_v1_worklist_done_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/worklist/opinion-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Opinion Templates
+         * @description This department's stock opinions (常用意见) by action, to fill the opinion box.
+         */
+        get: operations["opinion_templates_api_v1_worklist_opinion_templates_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3859,6 +3879,18 @@ export interface components {
              * @description the clerk who confirmed it, when the dispatched event names them
              */
             paper_received_by?: string | null;
+        };
+        /** OpinionTemplatesOut */
+        OpinionTemplatesOut: {
+            /** Department Code */
+            department_code: string;
+            /**
+             * Templates
+             * @description stock phrases by action: pass (to the next step), approve, deny, send_back
+             */
+            templates: {
+                [key: string]: string[];
+            };
         };
         /** StepIn */
         StepIn: {
@@ -11391,6 +11423,18 @@ export interface operations {
                 page?: number;
                 /** @description items per page */
                 page_size?: number;
+                /** @description part of the case number or the applicant's name */
+                q?: string | null;
+                /** @description only cases in this state */
+                status?: ("submitted" | "supplement_requested") | null;
+                /** @description only cases of this item */
+                item_code?: string | null;
+                /** @description filed on or after this day (Asia/Shanghai) */
+                filed_from?: string | null;
+                /** @description filed on or before this day (Asia/Shanghai) */
+                filed_to?: string | null;
+                /** @description filed (oldest first), -filed, due (soonest first) or -due */
+                sort?: "filed" | "-filed" | "due" | "-due";
             };
             header?: never;
             path?: never;
@@ -16301,6 +16345,16 @@ export interface operations {
                 page?: number;
                 /** @description items per page */
                 page_size?: number;
+                /** @description part of the case number, the applicant's name or the item's name */
+                q?: string | null;
+                /** @description only cases of this item */
+                item_code?: string | null;
+                /** @description received on or after this day (Asia/Shanghai) */
+                received_from?: string | null;
+                /** @description received on or before this day (Asia/Shanghai) */
+                received_to?: string | null;
+                /** @description due (soonest first), -due, received (oldest first) or -received */
+                sort?: "due" | "-due" | "received" | "-received";
             };
             header?: never;
             path?: never;
@@ -16371,6 +16425,16 @@ export interface operations {
                 page?: number;
                 /** @description items per page */
                 page_size?: number;
+                /** @description part of the case number, the applicant's name or the item's name */
+                q?: string | null;
+                /** @description only cases of this item */
+                item_code?: string | null;
+                /** @description received on or after this day (Asia/Shanghai) */
+                received_from?: string | null;
+                /** @description received on or before this day (Asia/Shanghai) */
+                received_to?: string | null;
+                /** @description due (soonest first), -due, received (oldest first) or -received */
+                sort?: "due" | "-due" | "received" | "-received";
             };
             header?: never;
             path?: never;
@@ -16425,6 +16489,62 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    opinion_templates_api_v1_worklist_opinion_templates_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpinionTemplatesOut"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not department staff, or not the role of the case's current step */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such case in this department */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The case is decided already, or is at another step */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -7,6 +7,8 @@ from fastapi import APIRouter, Query, Response
 from business_systems.chains.service import STEP_LABELS
 from business_systems.deps import DepartmentCode, DepartmentStaff, Handlers
 from business_systems.review import service, worklist
+from business_systems.review.filters import Filters
+from business_systems.review.opinions import OpinionTemplatesOut, templates_for
 from business_systems.review.schemas import (
     ActionIn,
     ActionOut,
@@ -19,8 +21,9 @@ from business_systems.review.schemas import (
     detail_of,
     summary_of,
 )
+from gov_common.errors import Forbidden
 from gov_common.pagination import Page
-from gov_common.service import DbSession
+from gov_common.service import DbSession, Runtime
 
 router = APIRouter(prefix="/api/v1", tags=["review"])
 
@@ -39,20 +42,28 @@ def my_work(
     department: DepartmentCode,
     page: Page,
     response: Response,
+    filters: Filters,
     step: Annotated[Literal["handle", "review", "approve"] | None, Query(description="only this step")] = None,
 ) -> list[WorkItemSummary]:
     """Cases waiting at a step whose role I hold (all of them for a department admin), soonest due first."""
-    items, total = worklist.my_work(session, principal=principal, department_code=department, step=step, page=page)
+    items, total = worklist.my_work(
+        session, principal=principal, department_code=department, step=step, page=page, filters=filters
+    )
     page.describe(response, total)
     return [summary_of(w) for w in items]
 
 
 @router.get("/worklist/done", response_model=list[DoneOut], responses=_ERRORS)
 def my_done(
-    principal: DepartmentStaff, session: DbSession, department: DepartmentCode, page: Page, response: Response
+    principal: DepartmentStaff,
+    session: DbSession,
+    department: DepartmentCode,
+    page: Page,
+    response: Response,
+    filters: Filters,
 ) -> list[DoneOut]:
-    """Cases I acted on, with my last action, newest first."""
-    rows, total = worklist.my_done(session, principal=principal, department_code=department, page=page)
+    """Cases I acted on, with my last action, newest first (the search and filters apply, not the order)."""
+    rows, total = worklist.my_done(session, principal=principal, department_code=department, page=page, filters=filters)
     page.describe(response, total)
     return [DoneOut(case=summary_of(w), my_last_action=ActionOut.model_validate(a)) for w, a in rows]
 
@@ -62,6 +73,15 @@ def step_loads(principal: DepartmentStaff, session: DbSession, department: Depar
     """Per review step: how many cases wait there and how many of them are overdue."""
     loads = worklist.step_loads(session, principal=principal, department_code=department)
     return [StepLoadOut(step=s.step, label=STEP_LABELS[s.step], waiting=s.waiting, overdue=s.overdue) for s in loads]
+
+
+@router.get("/worklist/opinion-templates", response_model=OpinionTemplatesOut, responses=_ERRORS)
+def opinion_templates(staff: DepartmentStaff, department: DepartmentCode, runtime: Runtime) -> OpinionTemplatesOut:
+    """This department's stock opinions (常用意见) by action, to fill the opinion box."""
+    if staff.department != department:
+        raise Forbidden("只有本部门工作人员可以查看本部门的常用意见")
+    configured = runtime.settings.opinion_templates  # type: ignore[attr-defined]
+    return OpinionTemplatesOut(department_code=department, templates=templates_for(configured))
 
 
 @router.get("/work-items/{case_no}", response_model=WorkItemOut, responses=_ERRORS)

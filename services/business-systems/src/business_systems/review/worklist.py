@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TypeVarTuple
 
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session, selectinload
@@ -13,10 +13,13 @@ from sqlalchemy.orm import Session, selectinload
 from business_systems.chains.service import STEP_ORDER
 from business_systems.deps import STEP_ROLES
 from business_systems.models import ReviewAction, WorkItem
+from business_systems.review.filters import WorkFilter
 from business_systems.review.service import Status
 from gov_common.auth import Principal, Roles
 from gov_common.db import utcnow
 from gov_common.pagination import PageRequest
+
+_Ts = TypeVarTuple("_Ts")
 
 
 @dataclass(frozen=True)
@@ -26,12 +29,18 @@ class StepLoad:
     overdue: int
 
 
-def _count(session: Session, query: Select[Any]) -> int:
+def _count(session: Session, query: Select[*_Ts]) -> int:
     return int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
 
 
 def my_work(
-    session: Session, *, principal: Principal, department_code: str, step: str | None, page: PageRequest
+    session: Session,
+    *,
+    principal: Principal,
+    department_code: str,
+    step: str | None,
+    page: PageRequest,
+    filters: WorkFilter | None = None,
 ) -> tuple[list[WorkItem], int]:
     """Pending cases at a step whose role I hold; a department admin sees all of them."""
     if principal.department != department_code:
@@ -41,10 +50,12 @@ def my_work(
         query = query.where(WorkItem.current_step_role.in_([r for r in STEP_ROLES if principal.has_role(r)]))
     if step is not None:
         query = query.where(WorkItem.current_step_name == step)
+    filters = filters or WorkFilter()
+    query = filters.apply(query)
     total = _count(session, query)
     items = session.scalars(
         query.options(selectinload(WorkItem.actions))
-        .order_by(WorkItem.due_at.asc().nulls_last(), WorkItem.id)
+        .order_by(*filters.order())
         .offset(page.offset)
         .limit(page.page_size)
     ).all()
@@ -52,7 +63,12 @@ def my_work(
 
 
 def my_done(
-    session: Session, *, principal: Principal, department_code: str, page: PageRequest
+    session: Session,
+    *,
+    principal: Principal,
+    department_code: str,
+    page: PageRequest,
+    filters: WorkFilter | None = None,
 ) -> tuple[list[tuple[WorkItem, ReviewAction]], int]:
     """Cases I acted on, with my last action on each, newest first."""
     if principal.department != department_code:
@@ -68,7 +84,9 @@ def my_done(
         .join(last, last.c.work_item_id == WorkItem.id)
         .join(ReviewAction, ReviewAction.id == last.c.last_id)
     )
-    total = _count(session, select(last.c.work_item_id))
+    if filters is not None:
+        query = filters.apply(query)
+    total = _count(session, query)
     rows = session.execute(
         query.options(selectinload(WorkItem.actions))
         .order_by(ReviewAction.id.desc())

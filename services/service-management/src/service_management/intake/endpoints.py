@@ -16,6 +16,7 @@ from service_management.cases.materials import refs
 from service_management.cases.schemas import CaseCreated
 from service_management.deps import Clerk
 from service_management.intake import service
+from service_management.intake.filters import Filters
 from service_management.intake.schemas import (
     Acceptance,
     QueueEntry,
@@ -103,9 +104,11 @@ def file_at_window(
 
 
 @router.get("/intake/queue", response_model=list[QueueEntry], responses=_ERRORS)
-def intake_queue(_clerk: Clerk, session: DbSession, page: Page, response: Response) -> list[QueueEntry]:
-    """Cases waiting for intake (submitted, or waiting for a supplement), oldest first."""
-    rows, total = service.queue(session, page=page)
+def intake_queue(
+    _clerk: Clerk, session: DbSession, page: Page, response: Response, filters: Filters
+) -> list[QueueEntry]:
+    """Cases waiting for intake (submitted, or waiting for a supplement), oldest first unless sorted otherwise."""
+    rows, total = service.queue(session, page=page, filters=filters)
     page.describe(response, total)
     return [QueueEntry.model_validate(c) for c in rows]
 

@@ -22,6 +22,7 @@ from service_management.cases.schemas import MaterialRefIn
 from service_management.cases.service import ApplicantIdentity
 from service_management.cases.timeline import Status, step
 from service_management.events import emit_event
+from service_management.intake.filters import QueueFilter
 from service_management.intake.schemas import WalkInApplicant
 from service_management.models import Case, CaseMaterial, Item, SupplementRequest, Upload
 from service_management.ports import Ports
@@ -95,10 +96,11 @@ def file_at_window(
     )
 
 
-def queue(session: Session, *, page: PageRequest) -> tuple[list[Case], int]:
-    query = select(Case).where(Case.status.in_([Status.SUBMITTED, Status.SUPPLEMENT_REQUESTED]))
+def queue(session: Session, *, page: PageRequest, filters: QueueFilter | None = None) -> tuple[list[Case], int]:
+    filters = filters or QueueFilter()
+    query = filters.apply(select(Case).where(Case.status.in_([Status.SUBMITTED, Status.SUPPLEMENT_REQUESTED])))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(Case.id).offset(page.offset).limit(page.page_size)).all()
+    rows = session.scalars(query.order_by(*filters.order()).offset(page.offset).limit(page.page_size)).all()
     return list(rows), total
 
 
