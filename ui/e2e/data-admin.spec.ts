@@ -50,7 +50,7 @@ test('a department admin registers a data resource, which another department adm
   await form.getByLabel('字段名 2').fill('premises_address')
   await form.getByRole('button', { name: '提交登记' }).click()
   const codeItem = form.locator('.el-form-item', { has: page.getByLabel('资源代码') })
-  await expect(codeItem).toContainText('该资源代码已被登记，请换一个代码')
+  await expect(codeItem).toContainText('已被登记，请换一个代码')
   expect(await labelViolations(page)).toEqual([])
   await shot('部门管理员：资源代码已被登记')
 

@@ -53,7 +53,7 @@ def register_resource(session: Session, *, principal: Principal, body: ResourceI
     if not manages(principal, body.owner_department):
         raise Forbidden(f"仅系统管理员或 {body.owner_department} 部门管理员可以登记该部门的数据资源")
     if session.get(Resource, body.code) is not None:
-        raise Conflict(f"数据资源 {body.code} 已登记", field="code")
+        raise Conflict(f"资源代码 {body.code} 已被登记，请换一个代码", field="code")
     names = [f.name for f in body.fields]
     if len(set(names)) != len(names):
         raise InvalidField("fields", "字段名不能重复")
