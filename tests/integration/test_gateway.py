@@ -49,7 +49,7 @@ def test_an_unreachable_service_answers_503(new_database: Callable[[str], str], 
         response = client.get("/api/v1/items")
         assert response.status_code == 503
         assert response.headers["content-type"].startswith("application/problem+json")
-        assert "service-management" in response.json()["detail"]
+        assert "事项管理服务暂时不可用" in response.json()["detail"]  # which service, in words the caller reads
 
 
 def test_client_credentials_grant_for_platform_services(new_database: Callable[[str], str], tmp_path: Path) -> None:
