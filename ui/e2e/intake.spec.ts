@@ -91,7 +91,7 @@ test('a clerk files a walk-in case that a reviewer approves and the admin sees i
   await expect(page.locator('[data-material="BJT"] [data-testid="material-state"]')).toHaveText('已上传扫描件')
   await page.getByLabel('营业执照（主体资格证明）的电子证照编号').fill('AMR-NO-SUCH-LICENCE')
   await page.getByRole('button', { name: '提交收件' }).click()
-  await expect(page.locator('[data-material="YYZZ"] [role="alert"]')).toHaveText('该电子证照不存在，不能代替本项材料')
+  await expect(page.locator('[data-material="YYZZ"] [role="alert"]')).toHaveText('该电子证照不能代替本项材料：证照不存在')
   await expect(page.getByRole('alert').first()).not.toContainText('materials[')
   await shot('窗口人员：证照编号被退回')
   await page.getByLabel('营业执照（主体资格证明）的电子证照编号').fill('')

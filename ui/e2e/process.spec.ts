@@ -38,7 +38,7 @@ test('an administrator uploads a BPMN process: a script task is refused, a valid
   await page.locator('#process-file').setInputFiles({ name: 'script.bpmn', mimeType: 'application/xml', buffer: SCRIPT_BPMN })
   await page.getByRole('button', { name: '上传并启用' }).click()
   const fileItem = page.locator('.el-form-item', { has: page.getByLabel('流程文件') })
-  await expect(fileItem).toContainText('流程中不允许使用 bpmn:scriptTask 元素')
+  await expect(fileItem).toContainText('办件流程中不允许使用元素 bpmn:scriptTask')
   await shot('管理员：流程被拒绝')
 
   await page.locator('#process-file').setInputFiles({ name: 'case.bpmn', mimeType: 'application/xml', buffer: DEFAULT_BPMN })

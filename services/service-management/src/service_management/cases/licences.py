@@ -58,7 +58,7 @@ class HttpLicenceVerifier:
             log.warning("licence check unavailable: %s", exc)
             raise ServiceUnavailable("电子证照库暂时不可用，请稍后重试") from exc
         if response.status_code == 404:
-            return LicenceCheck(usable=False, reason="no such licence")
+            return LicenceCheck(usable=False, reason="证照不存在")
         if response.status_code != 200:
             raise ServiceUnavailable("电子证照库暂时无法答复，请稍后重试")
         body = response.json()
