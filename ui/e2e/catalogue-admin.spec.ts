@@ -179,7 +179,7 @@ test('an administrator creates a draft item, fixes what the API refuses, publish
   await page.getByLabel('第1个字段·字段名').fill('location')
   await page.getByLabel('第1个字段·显示名称').fill('设置地点')
   await page.getByRole('button', { name: '保存草稿' }).click()
-  await expect(formItem(page, '事项编码')).toContainText('事项编码 330122-AMR-XK-0001 已存在')
+  await expect(formItem(page, '事项编码')).toContainText('事项 330122-AMR-XK-0001 已存在')
   await shot('接口拒绝：事项编码已存在')
 
   await page.getByLabel('事项编码').fill(code)
@@ -526,7 +526,7 @@ test('a department admin of another department is refused', async ({ page, shot,
   await page.getByRole('button', { name: '导入', exact: true }).click()
   const refused = page.getByTestId('import-problems').locator('tr', { hasText: '第 3 行' })
   await expect(refused).toContainText('实施部门')
-  await expect(refused).toContainText('您只能办理本部门（psb）的事项')
+  await expect(refused).toContainText('您只能办理本部门（psb）的事务')
   await expect(page.getByTestId('import-result')).toContainText('未导入任何事项')
   await shot('导入其他部门的事项被拒绝')
 

@@ -546,7 +546,7 @@ test('a department step of the process (现场核查) is completed from the work
   expect(await labelViolations(page)).toEqual([])
   await task.getByRole('button', { name: '完成“现场核查”' }).click()
   // Completed, the case goes on to the department's review (dispatched; the copy has no decision table, so not approved instantly).
-  await expect(page.getByText('现场核查 · hrss 承办人员')).toBeVisible()
+  await expect(page.getByText('现场核查 · 县人社局承办人员', { exact: false })).toBeVisible()
   await expect(page.getByText('经现场核查，申请人信息属实。')).toBeVisible()
   await shot('承办人员：现场核查已完成')
   const detail = await request.get(`/api/v1/cases/${caseNo}`, { headers: bearer(admin) })
