@@ -38,10 +38,6 @@ def get_bundle(session: Session, code: str) -> Bundle:
     return bundle
 
 
-def shared_materials(session: Session, bundle: Bundle) -> list[dict[str, Any]]:
-    return _shared_materials(_members(session, bundle.item_codes))
-
-
 def _members(session: Session, item_codes: list[str], *, field: str | None = None) -> list[Item]:
     """The published member items; with `field`, one that is missing is an input error naming its position."""
     members = []
@@ -57,7 +53,7 @@ def _members(session: Session, item_codes: list[str], *, field: str | None = Non
     return members
 
 
-def _shared_materials(members: list[Item]) -> list[dict[str, Any]]:
+def shared_materials(members: list[Item]) -> list[dict[str, Any]]:
     seen: dict[str, dict[str, Any]] = {}
     for item in members:
         for material in item.materials:
@@ -115,7 +111,7 @@ def describe(session: Session, bundle: Bundle) -> dict[str, Any]:
         "status": bundle.status,
         "items": member_items(session, members),
         "fields": combined_fields(members),
-        "materials": _shared_materials(members),
+        "materials": shared_materials(members),
     }
 
 
