@@ -458,6 +458,7 @@ def run(options: Options, log: Callable[[str], None]) -> dict[str, Any]:
                 seconds=options.chain_seconds,
                 run=run_id,
                 log=log,
+                log_dir=options.work_dir / "chain",
             )
             log(f"bare chain: {chain.events_per_second:.0f} events/s out of the 4th stage")
         report["chain"] = chain.as_dict() if chain else None

@@ -100,7 +100,7 @@ def test_service_management_answers_503_while_its_database_is_down(pg_admin_url:
         _unavailable(sm.client.get(f"/api/v1/cases/{first['case_no']}", headers=sm.staff("admin")))
         _unavailable(sm.client.get("/api/v1/cases", headers=sm.person()))
         _unavailable(sm.client.get("/api/v1/items"))
-        assert time.monotonic() - started < 5  # refused at once, not after a wait
+        assert time.monotonic() - started < 15  # refused at once, not after a wait per request
         assert sm.client.get("/healthz").status_code == 200  # alive: nothing to restart
         ready = sm.client.get("/readyz")
         assert ready.status_code == 503 and ready.json()["checks"]["database"] is False
@@ -153,12 +153,12 @@ def test_a_commit_whose_connection_is_lost_is_neither_success_nor_half_kept(pg_a
 def test_readiness_does_not_wait_for_a_busy_pool(pg_url: str) -> None:
     """Every pooled connection taken by requests (overload, answered 503 on its own): the database still
     answers, so the process stays ready; the probe asks on a connection of its own."""
-    db = Database(pg_url, pool_size=1, max_overflow=0, pool_timeout=5)
+    db = Database(pg_url, pool_size=1, max_overflow=0, pool_timeout=30)
     try:
         with db.engine.connect():
             started = time.monotonic()
             assert db.ping() is True
-            assert time.monotonic() - started < 2
+            assert time.monotonic() - started < 15  # not the pool's 30 s wait
     finally:
         db.dispose()
 

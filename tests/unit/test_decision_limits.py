@@ -84,7 +84,7 @@ def test_a_stored_costly_table_is_not_evaluated() -> None:
     started = time.monotonic()
     with pytest.raises(RuleError, match="相差超过 1000"):
         evaluate(graph, {"applicant": {"age": 30}})
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 5  # evaluated, it would run for hours
 
 
 def test_facts_larger_than_the_bound_are_not_evaluated() -> None:
@@ -110,13 +110,13 @@ def test_the_sandbox_stops_an_evaluation_at_its_deadline_and_starts_again() -> N
         started = time.monotonic()
         with pytest.raises(SandboxError, match=r"超过 0\.5 秒"):
             sandbox.evaluate(_graph(SLOW), "{}")
-        assert time.monotonic() - started < 2
+        assert time.monotonic() - started < 4
         assert sandbox.evaluate(_graph('"again"'), "{}")["result"]["reason"] == "again"
         # The finding (2 s per evaluation in the service) ends within the deadline, one way or the other.
         started = time.monotonic()
         with pytest.raises(SandboxError):
             sandbox.evaluate(_graph("len(map([0..10000000], # * 2)) == 1"), "{}")
-        assert time.monotonic() - started < 2
+        assert time.monotonic() - started < 4
     finally:
         sandbox.close()
 

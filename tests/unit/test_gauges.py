@@ -178,6 +178,7 @@ def test_a_value_not_measured_again_expires() -> None:
 
 def test_a_failing_measurement_leaves_no_stale_value_and_the_scrape_does_not_wait(db: Database, bus: LocalBus) -> None:
     stuck = threading.Event()
+    hanging = threading.Event()
     calls = 0
 
     def readiness() -> dict[str, bool]:
@@ -185,27 +186,30 @@ def test_a_failing_measurement_leaves_no_stale_value_and_the_scrape_does_not_wai
         calls += 1
         if calls == 1:
             return {"database": True}
-        stuck.wait(10)  # a dependency that does not answer
+        hanging.set()
+        stuck.wait(120)  # a dependency that does not answer, until the test is over
+        hanging.clear()
         return {"database": False}
 
-    # A value lives 40 refreshes (2 s): long enough to be scraped on a busy machine, short for the test.
+    # A value lives 100 refreshes (5 s): long enough to be scraped on a busy machine, short for the test.
     gauges = ServiceGauges(
-        service="svc-stuck", db=db, bus=bus, readiness=readiness, refresh_seconds=0.05, ttl_factor=40
+        service="svc-stuck", db=db, bus=bus, readiness=readiness, refresh_seconds=0.05, ttl_factor=100
     )
     gauges.start()
     try:
-        _wait_for(lambda: calls >= 2)
+        _wait_for(hanging.is_set, seconds=60)
         with _metrics_client("svc-stuck") as client:
 
             def scrape() -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-                started = time.monotonic()
                 scraped = _scraped(client.get("/metrics").text)
-                assert time.monotonic() - started < 5.0  # the stuck measurement (10 s) holds nothing up
+                # Served while the measurement still hangs: the scrape did not wait for it (however slow the
+                # machine, the hanging measurement only ends when the test sets `stuck`).
+                assert hanging.is_set()
                 return scraped
 
             assert scrape().get(("gov_ready", (("service", "svc-stuck"),))) == 1.0  # the last measurement
             # Not measured again since: the value goes once its time is up, rather than stay frozen.
-            _wait_for(lambda: ("gov_ready", (("service", "svc-stuck"),)) not in scrape())
+            _wait_for(lambda: ("gov_ready", (("service", "svc-stuck"),)) not in scrape(), seconds=60)
     finally:
         stuck.set()
         gauges.stop()

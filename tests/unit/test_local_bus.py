@@ -30,9 +30,9 @@ def test_poll_wakes_as_soon_as_a_message_is_published(tmp_path: Path) -> None:
     consumer = bus.consumer("g", ["t"])
     threading.Timer(0.1, lambda: bus.publish("t", "k", b"v")).start()
     started = time.monotonic()
-    got = consumer.poll(5.0)
+    got = consumer.poll(30.0)
     assert [m.value for m in got] == [b"v"]
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < 10.0  # woken, not at the end of its 30 s
 
 
 def test_every_broadcast_reader_reads_the_whole_topic_from_the_beginning(tmp_path: Path) -> None:
