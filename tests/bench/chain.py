@@ -29,6 +29,8 @@ import psycopg
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.admin import KafkaAdminClient
 
+from gov_common.bus.kafka import CONSUMER_REQUEST_TIMEOUT_MS
+
 STAGES = 4
 PARTITIONS = 3  # as the platform's topics (ServiceSettings.kafka_partitions)
 MAX_POLL_RECORDS = 100  # as the platform's consumers (gov_common.bus.kafka)
@@ -125,6 +127,7 @@ def _stage(
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_poll_records=MAX_POLL_RECORDS,
+        request_timeout_ms=CONSUMER_REQUEST_TIMEOUT_MS,  # as the platform's: a lost SyncGroup answer costs 30 s, not 305
     )
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0, retries=5, enable_idempotence=True)
     out_topic = f"{namespace}chain.{stage + 1}"

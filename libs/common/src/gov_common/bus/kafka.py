@@ -52,15 +52,36 @@ COMMIT_TIMEOUT_MS = 5000
 _REBALANCED = (CommitFailedError, RebalanceInProgressError, IllegalGenerationError, UnknownMemberIdError)
 
 
+# kafka-python's own request timeout for consumers is 305 s: a SyncGroup whose answer is lost (seen in CI
+# under load: a rejoin after a metadata change hung there) would hold the member out of its group that
+# long. A join itself may wait up to the rebalance timeout; kafka-python gives it that much on its own.
+CONSUMER_REQUEST_TIMEOUT_MS = 30000
+# A member whose group join (revoked → assigned) has not completed in this long is closed and created
+# anew (JoinStalled), as an operator would restart it: a hung join must not strand the service's events.
+JOIN_STALL_SECONDS = 60.0
+
+
+class JoinStalled(KafkaError):  # type: ignore[misc]
+    """The member's group join has not completed within JOIN_STALL_SECONDS."""
+
+
 class _Rebalances(ConsumerRebalanceListener):  # type: ignore[misc]
-    def __init__(self) -> None:
+    def __init__(self, clock: Any = time.monotonic) -> None:
         self.count = 0
+        self._clock = clock
+        self.joining_since: float | None = clock()  # the first join is under way from the start
 
     def on_partitions_revoked(self, revoked: Any) -> None:
         self.count += 1
+        if self.joining_since is None:
+            self.joining_since = self._clock()
 
     def on_partitions_assigned(self, assigned: Any) -> None:
         self.count += 1
+        self.joining_since = None
+
+    def stalled_for(self) -> float:
+        return 0.0 if self.joining_since is None else self._clock() - self.joining_since
 
 
 class KafkaBusConsumer(BusConsumer):
@@ -89,7 +110,9 @@ class KafkaBusConsumer(BusConsumer):
             session_timeout_ms=10000,
             heartbeat_interval_ms=1000,
             metadata_max_age_ms=5000,
+            request_timeout_ms=CONSUMER_REQUEST_TIMEOUT_MS,
         )
+        self._group = namespace + group
         self._rebalances = _Rebalances()
         try:
             self._consumer.subscribe(topics=[namespace + t for t in topics], listener=self._rebalances)
@@ -98,6 +121,10 @@ class KafkaBusConsumer(BusConsumer):
             raise
 
     def poll(self, timeout: float) -> list[Message]:
+        stalled = self._rebalances.stalled_for()
+        if stalled > JOIN_STALL_SECONDS:
+            log.warning("consumer group %s: the join has not completed in %.0f s; starting anew", self._group, stalled)
+            raise JoinStalled(f"group {self._group}: no assignment {stalled:.0f} s after the join began")
         batches = self._consumer.poll(timeout_ms=int(timeout * 1000))
         return [_message(record, self._namespace) for records in batches.values() for record in records]
 
