@@ -127,7 +127,7 @@ def _stage(
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_poll_records=MAX_POLL_RECORDS,
-        request_timeout_ms=CONSUMER_REQUEST_TIMEOUT_MS,  # as the platform's: a lost SyncGroup answer costs 30 s, not 305
+        request_timeout_ms=CONSUMER_REQUEST_TIMEOUT_MS,  # as the platform: a lost SyncGroup answer costs 30 s
     )
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0, retries=5, enable_idempotence=True)
     out_topic = f"{namespace}chain.{stage + 1}"
