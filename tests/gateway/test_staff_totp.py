@@ -228,6 +228,7 @@ def test_not_enrolled_staff_are_refused_when_required_and_applicants_are_unaffec
 
 
 def test_the_requirement_is_on_in_production_and_off_in_tests_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GW_PASSWORD_HASH", raising=False)  # the suite's fast hashing, which production refuses
     production = {
         "environment": "production",
         "database_url": "postgresql://gw@db/gw",

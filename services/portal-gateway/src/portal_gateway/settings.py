@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, fi
 from pydantic_settings import SettingsConfigDict
 
 from gov_common.settings import ServiceSettings
+from portal_gateway import passwords
 
 
 class RateLimit(BaseModel):
@@ -85,6 +86,8 @@ class Settings(ServiceSettings):
 
     @model_validator(mode="after")
     def _no_development_sms_in_production(self) -> Settings:
+        if self.environment == "production" and passwords.profile() != "standard":
+            raise ValueError(f"{passwords.PROFILE_ENV}=fast is for the test suite only: production hashes in full")
         if self.environment == "production" and self.sms_channel == "dev":
             raise ValueError("GW_SMS_CHANNEL=dev only writes codes to a file: choose a real channel in production")
         if self.sms_channel == "aliyun":

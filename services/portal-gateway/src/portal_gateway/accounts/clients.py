@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
 from gov_common.auth import Roles
 from gov_common.errors import Unauthorized
+from portal_gateway import passwords
 from portal_gateway.models import ClientApplication
 
-_hasher = PasswordHasher()
+_hasher = passwords.hasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-secret")
 
 

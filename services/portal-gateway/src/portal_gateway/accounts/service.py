@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 import uuid
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +14,7 @@ from gov_common.auth import Assurance, Roles, TokenIssuer, role_label
 from gov_common.db import insert_unless_present, utcnow
 from gov_common.errors import Conflict, Forbidden, InvalidField, NotFound, Unauthorized
 from gov_common.identity import validate_resident_id, validate_uscc
+from portal_gateway import passwords
 from portal_gateway.accounts.schemas import (
     ApplicantIdentityIn,
     InPersonVerificationIn,
@@ -33,7 +33,7 @@ from portal_gateway.token_events import account_tokens_end
 PASSWORD_RESET_EVENT = "gov.account.password_reset_at_window"  # noqa: S105 - an event type, not a secret
 RECLAIMED_EVENT = "gov.account.reclaimed"
 
-_hasher = PasswordHasher()
+_hasher = passwords.hasher()
 # Verifying against this when the account does not exist keeps the answer time the same.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import secrets
 import uuid
 
-from argon2 import PasswordHasher
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,13 +14,14 @@ from gov_common.auth import Assurance, Principal, TokenIssuer, check_assurance
 from gov_common.db import utcnow
 from gov_common.errors import Conflict, Forbidden, InvalidField, NotFound, Unauthorized
 from gov_common.identity import validate_resident_id, validate_uscc
+from portal_gateway import passwords
 from portal_gateway.accounts.service import notify
 from portal_gateway.entities.schemas import AgentIn, EntityOut
 from portal_gateway.models import Account, EntityAgent
 from portal_gateway.notifications import texts
 from portal_gateway.token_events import account_tokens_end, grant_tokens_end
 
-_hasher = PasswordHasher()
+_hasher = passwords.hasher()
 REPRESENTATIVE, AGENT = "representative", "agent"
 
 

@@ -13,7 +13,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,11 +20,12 @@ from sqlalchemy.orm import Session
 from gov_common.auth import Assurance
 from gov_common.db import utcnow
 from gov_common.errors import Conflict, InvalidField, NotFound, TooManyRequests
+from portal_gateway import passwords
 from portal_gateway.accounts.service import raise_assurance
 from portal_gateway.models import Account, PhoneChallenge
 from portal_gateway.settings import Settings
 
-_hasher = PasswordHasher()
+_hasher = passwords.hasher()
 
 
 def mask_phone(phone: str) -> str:

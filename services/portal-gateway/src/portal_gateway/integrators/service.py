@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import secrets
 
-from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -13,12 +12,13 @@ from gov_common.auth import Principal, Roles
 from gov_common.db import utcnow
 from gov_common.errors import Forbidden, NotFound
 from gov_common.pagination import PageRequest
+from portal_gateway import passwords
 from portal_gateway.integrators.models import IntegratorProfile
 from portal_gateway.integrators.schemas import ClientApplicationIn, ClientApplicationPatch
 from portal_gateway.models import ClientApplication
 from portal_gateway.token_events import client_tokens_end
 
-_hasher = PasswordHasher()
+_hasher = passwords.hasher()
 Integrator = tuple[ClientApplication, IntegratorProfile]
 
 
