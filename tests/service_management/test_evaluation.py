@@ -123,3 +123,34 @@ def test_rectifications_by_department_and_the_completed_task_in_full(any_sm: SM)
     assert task["deadline"] and task["completed_at"] and task["created_at"]
     listed = sm.client.get("/api/v1/rectifications", params={"department": "hrss"}, headers=admin).json()
     assert listed == [task]  # the answer is the task as the list shows it
+
+
+def test_the_applicants_ended_cases_not_yet_rated_are_listed_for_the_rating_entry(any_sm: SM) -> None:
+    """好差评 entry (issue 17 point 5): the caller's ended cases without a rating, newest first, counted."""
+    sm = any_sm
+    applicant = sm.person()
+    awaiting = "/api/v1/evaluations/awaiting"
+    pending = sm.file()["case_no"]  # not ended: not listed
+    first, second = sm.file()["case_no"], sm.file()["case_no"]
+    for case_no in (first, second):
+        sm.approve(case_no, automated=True)
+        sm.issue_licence(case_no, license_no=f"AMR-{case_no}")
+    other = sm.person("110101199003077758", "李四")
+    theirs = sm.file(headers=other)["case_no"]
+    sm.approve(theirs, license=False)
+
+    listed = sm.client.get(awaiting, headers=applicant)
+    assert listed.status_code == 200, listed.text
+    assert [c["case_no"] for c in listed.json()] == [second, first]  # newest first; not the one under way
+    assert listed.headers["x-total-count"] == "2"
+    assert pending not in {c["case_no"] for c in listed.json()}
+    assert [c["case_no"] for c in sm.client.get(awaiting, headers=other).json()] == [theirs]  # each their own
+
+    rated = sm.client.post(f"/api/v1/cases/{second}/evaluation", json={"rating": 5}, headers=applicant)
+    assert rated.status_code == 201, rated.text
+    after = sm.client.get(awaiting, headers=applicant, params={"page_size": 1})
+    assert [c["case_no"] for c in after.json()] == [first] and after.headers["x-total-count"] == "1"
+
+    refused = sm.client.get(awaiting, headers=sm.staff("reviewer", "amr"))
+    assert refused.status_code == 403 and refused.json()["code"] == "evaluation_applicant_only"
+    assert sm.client.get(awaiting).status_code == 401

@@ -24,6 +24,11 @@ export function listMyCases(params: PageParams & { signal?: AbortSignal } = {}):
   return page<CaseSummary>('/cases', params)
 }
 
+/** The caller's ended cases not rated yet (待评价), newest first: where the 好差评 entry leads. */
+export function listCasesAwaitingRating(params: PageParams & { signal?: AbortSignal } = {}): Promise<Page<CaseSummary>> {
+  return page<CaseSummary>('/evaluations/awaiting', params)
+}
+
 export function getCase(caseNo: string, signal?: AbortSignal): Promise<CaseDetail> {
   return json<CaseDetail>(`/cases/${seg(caseNo)}`, { signal })
 }

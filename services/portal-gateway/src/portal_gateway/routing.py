@@ -247,6 +247,7 @@ ROUTING_TABLE: tuple[Upstream, ...] = (
             "/api/v1/cases",
             "/api/v1/case-progress",
             "/api/v1/evaluation-reasons",
+            "/api/v1/evaluations",
             "/api/v1/files",
             "/api/v1/intake",
             "/api/v1/bundles",

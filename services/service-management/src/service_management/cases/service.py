@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from gov_common.auth import Principal, Roles
@@ -328,11 +328,16 @@ def get_visible_case(session: Session, *, principal: Principal, case_no: str, fo
     return case
 
 
-def list_my_cases(session: Session, *, principal: Principal, page: PageRequest) -> tuple[list[Case], int]:
-    mine = Case.applicant_sub == principal.sub
+def mine(principal: Principal) -> ColumnElement[bool]:
+    """The caller's own cases: filed under the account, or under its ID number (at a window, say)."""
+    condition = Case.applicant_sub == principal.sub
     if principal.id_number:
-        mine = or_(mine, Case.applicant_id_number == principal.id_number)
-    query = select(Case).where(mine)
+        condition = or_(condition, Case.applicant_id_number == principal.id_number)
+    return condition
+
+
+def list_my_cases(session: Session, *, principal: Principal, page: PageRequest) -> tuple[list[Case], int]:
+    query = select(Case).where(mine(principal))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     cases = session.scalars(query.order_by(Case.id.desc()).offset(page.offset).limit(page.page_size)).all()
     return list(cases), total

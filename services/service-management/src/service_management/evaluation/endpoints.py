@@ -8,6 +8,7 @@ from gov_common.auth import CurrentPrincipal
 from gov_common.pagination import Page
 from gov_common.params import RowId
 from gov_common.service import DbSession
+from service_management.cases.schemas import CaseSummary
 from service_management.evaluation import service
 from service_management.evaluation.reasons import BAD_RATING_REASONS
 from service_management.evaluation.schemas import (
@@ -47,6 +48,14 @@ def evaluate(case_no: str, body: EvaluationIn, principal: CurrentPrincipal, sess
     out.level = service.level(evaluation.rating)
     out.rectification_id = rectification.id if rectification else None
     return out
+
+
+@router.get("/evaluations/awaiting", response_model=list[CaseSummary], responses=_ERRORS)
+def list_awaiting(principal: CurrentPrincipal, session: DbSession, page: Page, response: Response) -> list[CaseSummary]:
+    """The caller's ended cases not rated yet (待评价), newest first; X-Total-Count gives the number of all."""
+    cases, total = service.list_awaiting(session, principal=principal, page=page)
+    page.describe(response, total)
+    return [CaseSummary.model_validate(c) for c in cases]
 
 
 @router.get("/evaluation-reasons", response_model=list[ReasonOut])

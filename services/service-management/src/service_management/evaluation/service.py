@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from gov_common.auth import Principal, Roles
@@ -15,10 +15,10 @@ from gov_common.errors import Conflict, Forbidden, InvalidField, NotFound
 from gov_common.pagination import PageRequest
 from gov_common.workdays import local_date
 from service_management.cases.schemas import LEVELS
-from service_management.cases.service import get_visible_case
+from service_management.cases.service import get_visible_case, mine
 from service_management.cases.timeline import TERMINAL
 from service_management.events import emit_event
-from service_management.models import Evaluation, Rectification
+from service_management.models import Case, Evaluation, Rectification
 from service_management.supervision.calendar import load_calendar
 
 RECTIFICATION_DAYS = 5
@@ -89,6 +89,17 @@ def evaluate(
         session.add(rectification)
         session.flush()
     return evaluation, rectification
+
+
+def list_awaiting(session: Session, *, principal: Principal, page: PageRequest) -> tuple[list[Case], int]:
+    """The caller's ended cases not rated yet (待评价), newest first: what the 好差评 entry leads to."""
+    if not principal.is_applicant:
+        raise Forbidden("仅申请人可以评价办件", code="evaluation_applicant_only")
+    rated = exists().where(Evaluation.case_id == Case.id)
+    query = select(Case).where(mine(principal), Case.status.in_(sorted(TERMINAL)), ~rated)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    cases = session.scalars(query.order_by(Case.id.desc()).offset(page.offset).limit(page.page_size)).all()
+    return list(cases), total
 
 
 def level(rating: int) -> str:
