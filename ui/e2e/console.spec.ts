@@ -271,6 +271,7 @@ test('a department admin keeps the stock opinions; a reviewer picks the new one 
   await input.fill(firstPhrase)
   await addForm.getByRole('button', { name: '添加' }).click()
   await expect(addForm.locator('.el-form-item__error')).toHaveText(`第 ${count + 1} 条意见与第 1 条相同`)
+  await expect(addForm.locator('.el-form-item__error')).toBeInViewport() // not clipped by the tabs
   await shot('部门管理员：与已有常用意见重复被退回', page, { fullPage: false })
   await expect(kept).toHaveText('系统默认') // nothing was stored
 
