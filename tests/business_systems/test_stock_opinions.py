@@ -4,6 +4,7 @@ naming the field; only the department's own admin may change them, its staff rea
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -147,3 +148,23 @@ def test_only_the_departments_own_admin_changes_them_and_its_staff_read_them(amr
     outsider = amr_pg.client.get("/api/v1/worklist/opinion-templates", headers=tokens.staff("x", ["reviewer"], "psb"))
     assert outsider.status_code == 403
     assert _read(amr_pg)["customised"] is False
+
+
+def test_two_admins_changing_the_list_at_once_one_wins_the_other_is_told(amr_pg: Department) -> None:
+    barrier = threading.Barrier(2)
+    answers: dict[str, int] = {}
+
+    def change(phrase: str) -> None:
+        barrier.wait()
+        answers[phrase] = _put(amr_pg, "deny", [phrase], version=0).status_code
+
+    phrases = ["甲：经核查，不符合许可条件，不予许可。", "乙：经核查，材料与实际不符，不予许可。"]
+    threads = [threading.Thread(target=change, args=(p,)) for p in phrases]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(answers.values()) == [200, 409], answers
+    winner = next(p for p, status in answers.items() if status == 200)
+    stored = _read(amr_pg)
+    assert (stored["version"], stored["templates"]["deny"]) == (1, [winner])
