@@ -2,7 +2,8 @@
  * The staff console: each role's sidebar and breadcrumbs instead of the public top navigation (at
  * 1280 px and at phone width), the reviewer's work list searched, filtered and sorted by the
  * service, a material previewed in the page, stock opinions filling the opinion box, and the
- * supervision dashboard whose KPIs are its trend's total on the demo history.
+ * supervision dashboard whose KPIs are its trend's total on the demo history; and the stock opinions a department
+ * admin keeps (added, moved, edited, deleted, reset) that its reviewers pick from.
  */
 import { deflateSync } from 'node:zlib'
 import type { APIRequestContext, Page } from '@playwright/test'
@@ -238,4 +239,83 @@ test('the dashboard: figures of one period that agree, months labelled, charts w
   await page.setViewportSize({ width: 390, height: 844 })
   await expect(page.getByTestId('kpi-volume')).toBeVisible()
   await shot('管理员：手机上的效能监察')
+})
+
+test('a department admin keeps the stock opinions; a reviewer picks the new one on a work item', async ({ page, request, newVisitor, shot }) => {
+  test.setTimeout(180_000)
+  const caseNo = await foodCase(request, `常用意见${Math.floor(Math.random() * 1e6)}`)
+  await login(page, 'deptadmin-amr', DEMO_PASSWORD)
+  await page.getByTestId('console-sidebar').getByRole('link', { name: '常用意见', exact: true }).click()
+  await expect(page).toHaveURL(/\/admin\/stock-opinions$/)
+  await expectConsole(page, '常用意见')
+  const source = page.getByTestId('opinions-source')
+  const kept = source.locator('.el-tag')
+  await expect(kept).toHaveText(/^(系统默认|本部门维护)$/)
+  if ((await kept.innerText()).trim() === '本部门维护') {
+    // Left over from an earlier attempt: start from the defaults.
+    await source.getByRole('button', { name: '恢复默认' }).click()
+    await page.getByRole('dialog').getByRole('button', { name: '恢复默认' }).click()
+  }
+  await expect(kept).toHaveText('系统默认')
+
+  await page.getByRole('tab', { name: /^不予许可/ }).click()
+  const deny = page.locator('ol[data-action="deny"] [data-testid="stock-opinion"]')
+  const count = await deny.count()
+  expect(count).toBeGreaterThan(0)
+  const input = page.getByRole('textbox', { name: '新增不予许可意见' })
+  const addForm = page.locator('form.add', { has: input })
+  // Empty, then the same as the first: refused by the API, shown at the field.
+  await addForm.getByRole('button', { name: '添加' }).click()
+  await expect(addForm.locator('.el-form-item__error')).toHaveText(`第 ${count + 1} 条意见内容为空，请填写或删除该条`)
+  const firstPhrase = (await deny.first().locator('.text').innerText()).trim()
+  await input.fill(firstPhrase)
+  await addForm.getByRole('button', { name: '添加' }).click()
+  await expect(addForm.locator('.el-form-item__error')).toHaveText(`第 ${count + 1} 条意见与第 1 条相同`)
+  await expect(addForm.locator('.el-form-item__error')).toBeInViewport() // not clipped by the tabs
+  await shot('部门管理员：与已有常用意见重复被退回', page, { fullPage: false })
+  await expect(kept).toHaveText('系统默认') // nothing was stored
+
+  // Added at the end, moved up one, then edited.
+  await input.fill('经现场核查，经营场所卫生条件不符合要求，不予许可。')
+  await addForm.getByRole('button', { name: '添加' }).click()
+  await expect(deny).toHaveCount(count + 1)
+  await expect(deny.last()).toContainText('经现场核查，经营场所卫生条件不符合要求，不予许可。')
+  await expect(kept).toHaveText('本部门维护')
+  await expect(source).toContainText('更新')
+  await page.getByRole('button', { name: `上移第 ${count + 1} 条` }).click()
+  await expect(deny.nth(count - 1)).toContainText('经现场核查，经营场所卫生条件不符合要求')
+  await page.getByRole('button', { name: `编辑第 ${count} 条` }).click()
+  const phrase = '经现场核查，经营场所卫生条件不符合食品安全要求，不予许可。'
+  await page.getByRole('textbox', { name: `修改第 ${count} 条意见` }).fill(phrase)
+  await page.getByRole('button', { name: '保存', exact: true }).click()
+  await expect(deny.nth(count - 1).locator('.text')).toHaveText(phrase)
+  await expect(page.locator('.el-message')).toHaveCount(0) // the confirmations faded
+  await shot('部门管理员：新增、上移并修改后的常用意见', page, { fullPage: false })
+
+  // The reviewer finds it among the stock opinions for 不予许可 and picks it.
+  const reviewer = await newVisitor()
+  await login(reviewer, 'reviewer-amr', DEMO_PASSWORD)
+  await reviewer.goto(`/review/${caseNo}`)
+  await reviewer.getByRole('radiogroup', { name: '办理结果' }).getByText('不予许可').click()
+  const stock = reviewer.getByTestId('stock-opinions')
+  await expect(stock.getByRole('button')).toHaveCount(count + 1)
+  await expect(stock.getByRole('button').nth(count - 1)).toHaveText(phrase)
+  await stock.getByRole('button', { name: phrase }).click()
+  await expect(reviewer.locator('#action-opinion')).toHaveValue(phrase)
+  await stock.scrollIntoViewIfNeeded()
+  await shot('审批人员：选用部门管理员新增的常用意见', reviewer, { fullPage: false })
+
+  // On a phone the page fits the screen; the admin deletes the phrase, then goes back to the defaults.
+  await page.setViewportSize({ width: 390, height: 844 })
+  await expect(deny).toHaveCount(count + 1)
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+  expect(overflow, 'the stock opinions page is wider than the screen').toBeLessThanOrEqual(1)
+  await shot('部门管理员：手机上的常用意见', page, { fullPage: false })
+  await page.getByRole('button', { name: `删除第 ${count} 条` }).click()
+  await page.getByRole('dialog').getByRole('button', { name: '删除' }).click()
+  await expect(deny).toHaveCount(count)
+  await expect(page.locator('ol[data-action="deny"]')).not.toContainText(phrase)
+  await source.getByRole('button', { name: '恢复默认' }).click()
+  await page.getByRole('dialog').getByRole('button', { name: '恢复默认' }).click()
+  await expect(kept).toHaveText('系统默认')
 })

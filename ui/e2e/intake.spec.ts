@@ -217,3 +217,119 @@ test('a clerk asks once for a supplement, takes it at the window, then rejects w
   await expect(page.getByTestId('receipt')).toContainText('不符合食品经营场所设置要求')
   await shot('窗口人员：不予受理')
 })
+
+/** A real PNG (a scanned form stand-in): a ruled page with a header band in a red frame, 240 × 160. */
+const SCAN_PNG = {
+  name: '申请书扫描件.png',
+  mimeType: 'image/png',
+  buffer: Buffer.from(
+    'iVBORw0KGgoAAAANSUhEUgAAAPAAAACgCAIAAAC9uXYyAAABnElEQVR42u3bqw2AMBiF0Q6B7hTswxqMyDiVBIUlqIomPO65ORM0n6j5y1Yr/EbxBAgaBA2CBkEj6Itjb/2meYGx+vMTNIIWNIIGQYOgEbSgEbSgETQIGkELGkELGkELGkGDoBG0oBG0oBG0oBE0CBpBCxpBCxpBw5MEjaBB0CBoEDSCFjSCBkGDoEHQCFrQCPpmNRs9QZugfTnw5QBBg6BB0Aha0AgaBA2CBkEjaEEjaBA0CBoEjaAFjaBB0PDKoN0LmZtCMzeFIGgELWgEDYIGQYOgETQIGgQNggZBI2gQNAgaBI2gBY2gISNo90LmptDMTSEIGkELGkGDoEHQIGgEDYIGQYOgQdAIGgQNggZBI2hBI2jICNq9kLkpNHNTCIJG0IJG0CBoEDQIGkGDoEHQIGgQNIIGQYOgQdAIWtAIGjKCdi9kbgrN3BSCoBG0oBE0CBoEDYJG0CBoEDQIGgSNoEHQIGgQNIIWNIKGjKDdC5mbQjM3hSBoBC1oBA2CBkGDoBE0CBoEDYIGQRMZNHyXoBE0CBoEDYIm2AlgQJ+hgg+ACwAAAABJRU5ErkJggg==',
+    'base64',
+  ),
+}
+
+/** A real one-page PDF (a layout plan stand-in: rooms drawn as boxes), its cross-reference table by byte offsets. */
+function layoutPlanPdf(): Buffer {
+  const drawing = [
+    '2 w 0.1 0.2 0.4 RG',
+    '60 500 480 260 re S', // the premises
+    '60 640 200 120 re S', // the kitchen
+    '260 640 280 120 re S', // the dining room
+    '60 500 200 140 re S', // the store room
+    'BT /F1 20 Tf 60 790 Td (Layout plan) Tj ET',
+    'BT /F1 12 Tf 80 700 Td (Kitchen) Tj 200 0 Td (Dining room) Tj -200 -120 Td (Store) Tj ET',
+  ].join('\n')
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+    `<< /Length ${drawing.length} >>\nstream\n${drawing}\nendstream`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ]
+  let body = '%PDF-1.4\n'
+  const offsets = objects.map((object, n) => {
+    const at = body.length
+    body += `${n + 1} 0 obj\n${object}\nendobj\n`
+    return at
+  })
+  const xref = body.length
+  body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`
+  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`
+  return Buffer.from(body, 'latin1')
+}
+const LAYOUT_PDF = { name: '布局图.pdf', mimeType: 'application/pdf', buffer: layoutPlanPdf() }
+
+/** Files a walk-in case with the application form scanned as a PNG and the layout plan as a PDF; its case number. */
+async function fileWithScans(clerk: Page, business: string): Promise<string> {
+  await startWalkIn(clerk, newResidentId(), '孙丽')
+  await fillFoodForm(clerk, business)
+  await clerk.locator('[data-material="SQS"] input[type=file]').setInputFiles(SCAN_PNG)
+  await expect(clerk.locator('[data-material="SQS"] [data-testid="material-state"]')).toHaveText('已上传扫描件')
+  await clerk.locator('[data-material="BJT"] input[type=file]').setInputFiles(LAYOUT_PDF)
+  await expect(clerk.locator('[data-material="BJT"] [data-testid="material-state"]')).toHaveText('已上传扫描件')
+  await clerk.getByRole('button', { name: '提交收件' }).click()
+  await expect(clerk).toHaveURL(/\/intake\/\d+$/)
+  await expect(clerk.getByTestId('intake-status')).toHaveText('已提交')
+  return clerk.url().split('/').pop()!
+}
+
+/** On the intake page, the clerk opens the scanned form (an image) and the layout plan (a PDF) in the page. */
+async function previewScans(clerk: Page, shot: (name: string, page?: Page, options?: { fullPage?: boolean }) => Promise<string>, where: string): Promise<void> {
+  const checklist = clerk.getByRole('list', { name: '申请材料核对' })
+  // Only what the case holds a file for can be opened: the missing commitment has no preview.
+  await expect(checklist.locator('[data-material="GLZD"]').getByRole('button', { name: /预览材料/ })).toHaveCount(0)
+  await checklist.getByRole('button', { name: '预览材料 食品经营许可申请书' }).click()
+  const scan = clerk.getByRole('dialog', { name: /预览：食品经营许可申请书/ })
+  const image = scan.getByTestId('preview-image')
+  await expect(image).toBeVisible()
+  await expect(image).toHaveAttribute('src', /^blob:/)
+  await expect.poll(async () => image.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(240)
+  await shot(`窗口人员：受理前预览扫描的申请书（图片，${where}）`, clerk, { fullPage: false })
+  // The same bytes can be saved from the preview.
+  const saved = clerk.waitForEvent('download')
+  await scan.getByRole('button', { name: '下载', exact: true }).click()
+  expect((await saved).suggestedFilename()).toBe('食品经营许可申请书.png')
+  await scan.getByRole('button', { name: '关闭', exact: true }).click()
+  await expect(scan).toBeHidden()
+
+  await checklist.getByRole('button', { name: '预览材料 主要设备设施布局和操作流程' }).click()
+  const plan = clerk.getByRole('dialog', { name: /预览：主要设备设施布局和操作流程/ })
+  await expect(plan.getByTestId('preview-pdf')).toBeVisible()
+  await expect(plan.getByTestId('preview-pdf')).toHaveAttribute('src', /^blob:/)
+  // The browser's PDF viewer draws the page some time after the frame loads, and says nothing the
+  // page can wait on: only the screenshot waits for it.
+  await clerk.waitForTimeout(2_500)
+  await shot(`窗口人员：受理前预览布局图（PDF，${where}）`, clerk, { fullPage: false })
+  await plan.getByRole('button', { name: '关闭', exact: true }).click()
+  await expect(plan).toBeHidden()
+}
+
+test('a clerk previews the scanned materials (an image and a PDF) on the intake page before accepting', async ({ page, shot }) => {
+  await login(page, 'clerk', DEMO_PASSWORD)
+  const caseNo = await fileWithScans(page, '孙丽面馆')
+  await page.goto('/intake')
+  await page.locator(`a[data-case-no="${caseNo}"]`).click()
+  await expect(page.getByTestId('intake-case-no')).toHaveText(caseNo)
+  await previewScans(page, shot, '电脑')
+})
+
+test.describe('on a phone', () => {
+  test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })
+
+  test('a clerk previews the scanned materials on the intake page on a phone-sized screen', async ({ page, shot, newVisitor }) => {
+    // Filed at a desktop window; checked on the phone.
+    const desk = await newVisitor()
+    await login(desk, 'clerk', DEMO_PASSWORD)
+    const caseNo = await fileWithScans(desk, '孙丽早餐店')
+    await login(page, 'clerk', DEMO_PASSWORD)
+    await page.goto(`/intake/${caseNo}`)
+    await expect(page.getByTestId('intake-case-no')).toHaveText(caseNo)
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+    expect(overflow, 'the intake page is wider than the screen').toBeLessThanOrEqual(1)
+    const checklist = page.getByRole('list', { name: '申请材料核对' })
+    await checklist.scrollIntoViewIfNeeded()
+    await expect(checklist.getByRole('button', { name: '预览材料 食品经营许可申请书' })).toBeInViewport()
+    await shot('窗口人员：手机上的申请材料核对（可预览、下载）', page, { fullPage: false })
+    await previewScans(page, shot, '手机')
+  })
+})

@@ -203,6 +203,17 @@ export const routes: RouteRecordRaw[] = [
         meta: { parent: 'worklist', title: '办件审查', access: 'staff', roles: ['reviewer', 'handler', 'approver', 'department_admin'] },
       },
       {
+        path: 'admin/stock-opinions',
+        name: 'stock-opinions',
+        component: () => import('@/views/staff/StockOpinionsView.vue'),
+        meta: {
+          title: '常用意见',
+          access: 'staff',
+          roles: ['department_admin'],
+          nav: { label: '常用意见', group: 'staff', order: 1.5 },
+        },
+      },
+      {
         path: 'intake',
         name: 'intake',
         component: () => import('@/views/clerk/IntakeQueueView.vue'),

@@ -107,3 +107,21 @@ export type OpinionTemplates = BS['OpinionTemplatesOut']
 export function getOpinionTemplates(signal?: AbortSignal): Promise<OpinionTemplates> {
   return json<OpinionTemplates>('/worklist/opinion-templates', { signal })
 }
+
+export type StockOpinions = BS['StockOpinionsOut']
+export type OpinionAction = keyof OpinionTemplates['templates']
+
+/** The department's stock opinions with whether it keeps its own list, and the list's version. */
+export function getStockOpinions(signal?: AbortSignal): Promise<StockOpinions> {
+  return json<StockOpinions>('/worklist/stock-opinions', { signal })
+}
+
+/** Replaces one action's stock opinions by the list given, in its order (department admin); 409 if `version` is stale. */
+export function setStockOpinions(action: OpinionAction, opinions: string[], version: number): Promise<StockOpinions> {
+  return json<StockOpinions>(`/worklist/stock-opinions/${seg(action)}`, { method: 'PUT', json: { opinions, version } })
+}
+
+/** Back to the deployment's stock opinions (department admin). */
+export function resetStockOpinions(): Promise<StockOpinions> {
+  return json<StockOpinions>('/worklist/stock-opinions', { method: 'DELETE' })
+}

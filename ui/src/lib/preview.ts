@@ -24,3 +24,19 @@ export async function previewable(blob: Blob): Promise<{ kind: PreviewKind; blob
   const found = sniff(head)
   return found ? { kind: found.kind, blob: new Blob([blob], { type: found.type }) } : null
 }
+
+function extensionOf(type: string | null | undefined): string {
+  return type === 'application/pdf' ? '.pdf' : type === 'image/png' ? '.png' : type === 'image/jpeg' ? '.jpg' : ''
+}
+
+/** Saves a fetched material under its name (with the extension its type implies when the name has none). */
+export function saveMaterial(blob: Blob, name: string): void {
+  const href = URL.createObjectURL(blob)
+  const link = document.createElement('a')
+  link.href = href
+  link.download = /\.[A-Za-z0-9]{2,4}$/.test(name) ? name : `${name}${extensionOf(blob.type)}`
+  document.body.appendChild(link)
+  link.click()
+  link.remove()
+  setTimeout(() => URL.revokeObjectURL(href), 10_000)
+}

@@ -18,6 +18,7 @@ describe('staff console', () => {
     expect(labels(['reviewer'])).toEqual(['审批工作台', '办件查询'])
     const admin = labels(['department_admin'])
     expect(admin[0]).toBe('审批工作台')
+    expect(admin[1]).toBe('常用意见') // the department's stock opinions: its admin only
     expect(admin).toContain('效能监察')
     expect(admin.some((l) => l.startsWith('事项与清单: ') && l.includes('事项管理'))).toBe(true)
     expect(admin.join()).not.toMatch(/办事指南|我的办件|窗口收件/)
@@ -25,6 +26,7 @@ describe('staff console', () => {
 
   it('builds the breadcrumbs of every staff page from the route meta', () => {
     expect(breadcrumbs(pages, route('worklist'), '/review')).toEqual([{ label: '工作台' }, { label: '待审批办件' }])
+    expect(breadcrumbs(pages, route('stock-opinions'), '/supervision')).toEqual([{ label: '工作台', path: '/supervision' }, { label: '常用意见' }])
     expect(breadcrumbs(pages, route('work-item', { caseNo: '42' }), '/review')).toEqual([
       { label: '工作台', path: '/review' },
       { label: '待审批办件', path: '/review' },

@@ -24,6 +24,7 @@ from business_systems.review.service import (
     record_clock,
 )
 from business_systems.settings import Settings
+from business_systems.stock_opinions.endpoints import router as stock_opinions_router
 from gov_common.auth import TokenVerifier
 from gov_common.bus import Bus
 from gov_common.dead_letters import router as dead_letters_router
@@ -119,6 +120,7 @@ def create_app(
         manage_lifespan=manage_lifespan,
         extra_readiness=readiness,
     )
-    for router in (review_router, chains_router, files_router, handlers_router, dead_letters_router):
+    routers = (review_router, stock_opinions_router, chains_router, files_router, handlers_router, dead_letters_router)
+    for router in routers:
         app.include_router(router)
     return app

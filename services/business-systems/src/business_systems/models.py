@@ -123,3 +123,31 @@ class Attachment(Base):
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     work_item: Mapped[WorkItem] = relationship(back_populates="attachments", lazy="raise")
+
+
+class StockOpinionList(Base):
+    """That a department's stock opinions (常用意见) are its admin's own, no longer the setting's: once this row
+    exists, the stored opinions are the whole list, an action left empty included."""
+
+    __tablename__ = "stock_opinion_lists"
+
+    department_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # Raised on every change: an edit made on an older list is refused (409) instead of overwriting.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StockOpinion(Base):
+    """One stock opinion a reviewer may pick for an action, at its place in that action's list."""
+
+    __tablename__ = "stock_opinions"
+    __table_args__ = (UniqueConstraint("department_code", "action", "text", name="uq_stock_opinions_text"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    department_code: Mapped[str] = mapped_column(
+        ForeignKey("stock_opinion_lists.department_code", ondelete="CASCADE"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(16))  # pass, approve, deny, send_back
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(String(500))

@@ -3062,6 +3062,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/worklist/stock-opinions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stock Opinions
+         * @description The stock opinions by action, with whether the department keeps its own and their version.
+         */
+        get: operations["stock_opinions_api_v1_worklist_stock_opinions_get"];
+        put?: never;
+        post?: never;
+        /**
+         * Reset Stock Opinions
+         * @description Go back to the deployment's stock opinions (BS_OPINION_TEMPLATES, or the built-in ones).
+         */
+        delete: operations["reset_stock_opinions_api_v1_worklist_stock_opinions_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/worklist/stock-opinions/{action}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Stock Opinions
+         * @description Replace one action's stock opinions (pass, approve, deny, send_back) by the list given, in its order.
+         */
+        put: operations["set_stock_opinions_api_v1_worklist_stock_opinions__action__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/worklist/summary": {
         parameters: {
             query?: never;
@@ -3948,6 +3992,48 @@ export interface components {
             no: number;
             /** Role */
             role: string;
+        };
+        /**
+         * StockOpinionsIn
+         * @description An action's whole list in its new order: adding, editing, reordering and deleting are each a new list.
+         */
+        StockOpinionsIn: {
+            /**
+             * Opinions
+             * @description the phrases in the order reviewers see them, 1 to 500 characters, none twice
+             */
+            opinions: string[];
+            /**
+             * Version
+             * @description the list's version as read (0: the setting's); another one answers 409
+             */
+            version?: number | null;
+        };
+        /** StockOpinionsOut */
+        StockOpinionsOut: {
+            /**
+             * Customised
+             * @description false while the department uses the deployment's setting or the defaults
+             */
+            customised: boolean;
+            /** Department Code */
+            department_code: string;
+            /**
+             * Templates
+             * @description the phrases by action, in order
+             */
+            templates: {
+                [key: string]: string[];
+            };
+            /** Updated At */
+            updated_at?: string | null;
+            /** Updated By */
+            updated_by?: string | null;
+            /**
+             * Version
+             * @description 0 while not customised; raised by every change
+             */
+            version: number;
         };
         /** WorkItemOut */
         WorkItemOut: {
@@ -16615,7 +16701,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not department staff, or not the role of the case's current step */
+            /** @description Not staff (or, to change them, not the department admin) of this department */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16624,8 +16710,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such case in this department */
-            404: {
+        };
+    };
+    stock_opinions_api_v1_worklist_stock_opinions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StockOpinionsOut"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16633,8 +16739,108 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The case is decided already, or is at another step */
+            /** @description Not staff (or, to change them, not the department admin) of this department */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reset_stock_opinions_api_v1_worklist_stock_opinions_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StockOpinionsOut"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not staff (or, to change them, not the department admin) of this department */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    set_stock_opinions_api_v1_worklist_stock_opinions__action__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                action: "pass" | "approve" | "deny" | "send_back";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StockOpinionsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StockOpinionsOut"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not staff (or, to change them, not the department admin) of this department */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The list changed since it was read (stale_version) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An empty, too long or repeated opinion, named by its field (opinions[n]) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

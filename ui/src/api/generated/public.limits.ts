@@ -106,6 +106,8 @@ export const StaffCredentials = {"username":{"minLength":1,"maxLength":64},"pass
 
 export const StatusChangeIn = {"reason":{"minLength":1,"maxLength":500}} as const
 
+export const StockOpinionsIn = {"opinions":{"maxItems":20},"version":{"minimum":0}} as const
+
 export const Supplement = {"materials":{"minItems":1,"maxItems":50}} as const
 
 export const SupplementRequest = {"missing":{"minItems":1,"maxItems":50,"items":{"minLength":1,"maxLength":64}},"note":{"minLength":1,"maxLength":2000}} as const

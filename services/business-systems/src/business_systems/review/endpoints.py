@@ -8,7 +8,6 @@ from business_systems.chains.service import STEP_LABELS
 from business_systems.deps import DepartmentCode, DepartmentStaff, Handlers
 from business_systems.review import service, worklist
 from business_systems.review.filters import Filters
-from business_systems.review.opinions import OpinionTemplatesOut, templates_for
 from business_systems.review.schemas import (
     ActionIn,
     ActionOut,
@@ -21,9 +20,8 @@ from business_systems.review.schemas import (
     detail_of,
     summary_of,
 )
-from gov_common.errors import Forbidden
 from gov_common.pagination import Page
-from gov_common.service import DbSession, Runtime
+from gov_common.service import DbSession
 
 router = APIRouter(prefix="/api/v1", tags=["review"])
 
@@ -73,15 +71,6 @@ def step_loads(principal: DepartmentStaff, session: DbSession, department: Depar
     """Per review step: how many cases wait there and how many of them are overdue."""
     loads = worklist.step_loads(session, principal=principal, department_code=department)
     return [StepLoadOut(step=s.step, label=STEP_LABELS[s.step], waiting=s.waiting, overdue=s.overdue) for s in loads]
-
-
-@router.get("/worklist/opinion-templates", response_model=OpinionTemplatesOut, responses=_ERRORS)
-def opinion_templates(staff: DepartmentStaff, department: DepartmentCode, runtime: Runtime) -> OpinionTemplatesOut:
-    """This department's stock opinions (常用意见) by action, to fill the opinion box."""
-    if staff.department != department:
-        raise Forbidden("只有本部门工作人员可以查看本部门的常用意见")
-    configured = runtime.settings.opinion_templates  # type: ignore[attr-defined]
-    return OpinionTemplatesOut(department_code=department, templates=templates_for(configured))
 
 
 @router.get("/work-items/{case_no}", response_model=WorkItemOut, responses=_ERRORS)

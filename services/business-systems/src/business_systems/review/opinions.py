@@ -1,6 +1,7 @@
 """Stock opinions (常用意见): phrases a reviewer picks to fill the opinion box, per kind of action.
 Each department's deployment may set its own (BS_OPINION_TEMPLATES, a JSON object of lists by
-action); an action it leaves out keeps the defaults below."""
+action); an action it leaves out keeps the defaults below. These seed the department's list until its
+department admin keeps its own (business_systems.stock_opinions)."""
 
 from __future__ import annotations
 
