@@ -43,7 +43,14 @@ test('长辈版 enlarges every public page, stays on across pages and reloads, a
   await expect(toggle).toHaveText('标准版')
   expect(await titleHeight(page)).toBeGreaterThan(standard * 1.2)
   expect(await labelViolations(page)).toEqual([])
+  // A simpler guide: what to bring and where to go; the legal basis and the form's fields one button away.
+  await expect(page.getByRole('heading', { name: '申请材料', exact: false })).toBeVisible()
+  await expect(page.getByRole('heading', { name: '设定依据', exact: true })).toHaveCount(0)
+  await expect(page.getByRole('heading', { name: '申请需填写的信息', exact: true })).toHaveCount(0)
   await shot('长辈版：办事指南')
+  await page.getByTestId('full-guide').click()
+  await expect(page.getByRole('heading', { name: '设定依据', exact: true })).toBeVisible()
+  await expect(page.getByRole('heading', { name: '申请需填写的信息', exact: true })).toBeVisible()
 
   await page.goto('/')
   await page.reload()

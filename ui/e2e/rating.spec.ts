@@ -43,6 +43,16 @@ test('the header’s 好差评 entry lists the ended cases waiting for a rating,
   await page.getByText('全部办件', { exact: true }).click()
   await expect(page).toHaveURL(/\/my\/cases$/)
   await expect(page.locator(`[data-case-no="${caseNo}"]`)).toBeVisible()
+  await expect(page.getByText('实名认证等级')).toBeVisible()
+
+  // 长辈版: the cases alone, without the assurance card and the recommendations above them.
+  await page.getByTestId('elder-toggle').click()
+  await expect(page.locator(`[data-case-no="${caseNo}"]`)).toBeVisible()
+  await expect(page.getByText('实名认证等级')).toHaveCount(0)
+  await expect(page.getByText('为您推荐')).toHaveCount(0)
+  await shot('长辈版：我的办件只列办件')
+  await page.getByTestId('elder-toggle').click()
+  await expect(page.getByText('实名认证等级')).toBeVisible()
 })
 
 test.describe('on a phone', () => {
