@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gov_common.errors import NotFound
-from service_management.models import Item
 from service_management.catalogue.service import ItemStatus
+from service_management.models import Item
 
 VariableType = Literal["number", "integer", "text", "date", "boolean", "enum"]
 Context = Literal["decision_table", "process"]
