@@ -72,6 +72,9 @@ describe('condition cells', () => {
     expect(formatCondition(parseCondition("'person'"))).toBe('"person"')
     expect(formatCondition(parseCondition('  >=100 '))).toBe('>= 100')
     expect(formatCondition(parseCondition('[ 1 .. 10 ]'))).toBe('[1..10]')
+    // One value picked under 属于以下之一 is the same test as 等于 that value, and reads back so.
+    expect(formatCondition({ op: 'in', values: ['person'] })).toBe('"person"')
+    expect(parseCondition('"person"')).toEqual({ op: 'eq', values: ['person'] })
   })
 
   it.each([
