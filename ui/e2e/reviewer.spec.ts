@@ -219,7 +219,8 @@ test('a case the decision table sent to review shows why, and a denial reaches t
   await expect(reviewer.getByTestId('rule-reason')).toHaveText('资金数额超过100万元，转人工审核')
   const capitalRow = reviewer.locator('.rule-table tr', { hasText: '资金数额（万元）' })
   await expect(capitalRow).toContainText('500')
-  await expect(capitalRow).toContainText('> 100')
+  await expect(capitalRow).toContainText('大于 100')
+  await expect(reviewer.locator('.rule-table')).not.toContainText('form.capital')
   await shot('审批人员：秒批规则说明', reviewer)
 
   await reviewer.getByRole('button', { name: '提交', exact: true }).click()

@@ -101,6 +101,13 @@ export function tryDecisionTable(code: string, facts: Record<string, unknown>, v
   return json<RuleTrial>(`/items/${seg(code)}/rules/evaluate`, { method: 'POST', json: { facts, version } })
 }
 
+export type RuleVariable = SM['VariableOut']
+
+/** The variables a condition of the item's decision table (or, `process`, of its case process) may test, labelled (staff). */
+export function listRuleVariables(code: string, context: 'decision_table' | 'process' = 'decision_table', signal?: AbortSignal): Promise<RuleVariable[]> {
+  return json<RuleVariable[]>(`/items/${seg(code)}/rules/variables?context=${context}`, { signal })
+}
+
 /** An item's version with every standard field (`ItemDetail`), as the staff's version endpoints answer it. */
 export type CatalogueItemVersion = import('@/lib/catalogueAdmin').ItemVersion
 

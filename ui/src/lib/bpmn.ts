@@ -37,3 +37,49 @@ export function checkTimeLimits(limits: Record<string, string>): { value: Record
   }
   return { value, errors }
 }
+
+/** A sequence flow leaving a gateway: where it goes and on what condition. */
+export interface Branch {
+  id: string
+  /** The flow's own name (a modeller's label), if any. */
+  name: string
+  from: string
+  to: string
+  /** The condition's expression; empty for the gateway's default flow or a flow without one. */
+  condition: string
+  isDefault: boolean
+}
+
+function elements(within: Document | Element, localName: string): Element[] {
+  return Array.from(within.getElementsByTagName('*')).filter((e) => e.localName === localName)
+}
+
+/** The process's name (its `name`, else its id), and the flows leaving its gateways, in document order. */
+export function processOutline(xml: string): { name: string; branches: Branch[] } | null {
+  const doc = new DOMParser().parseFromString(xml, 'application/xml')
+  if (doc.getElementsByTagName('parsererror').length) return null
+  const process = elements(doc, 'process').find((p) => p.getAttribute('isExecutable') !== 'false')
+  const names = new Map<string, string>()
+  const defaults = new Set<string>()
+  const gateways = new Set<string>()
+  for (const element of Array.from(doc.getElementsByTagName('*'))) {
+    const id = element.getAttribute('id')
+    if (!id) continue
+    names.set(id, element.getAttribute('name') || id)
+    if (/Gateway$/.test(element.localName)) {
+      gateways.add(id)
+      const fallback = element.getAttribute('default')
+      if (fallback) defaults.add(fallback)
+    }
+  }
+  const branches: Branch[] = []
+  for (const flow of elements(doc, 'sequenceFlow')) {
+    const id = flow.getAttribute('id') ?? ''
+    const source = flow.getAttribute('sourceRef') ?? ''
+    const target = flow.getAttribute('targetRef') ?? ''
+    const condition = (elements(flow, 'conditionExpression')[0]?.textContent ?? '').trim()
+    if (!gateways.has(source) && !condition) continue
+    branches.push({ id, name: flow.getAttribute('name') ?? '', from: names.get(source) ?? source, to: names.get(target) ?? target, condition, isDefault: defaults.has(id) })
+  }
+  return { name: process?.getAttribute('name') || process?.getAttribute('id') || '', branches }
+}

@@ -243,7 +243,7 @@ export function moveRow(model: TableModel, rowId: string, by: -1 | 1): TableMode
 
 export function addColumn(model: TableModel, kind: 'input' | 'output'): TableModel {
   const id = freshId(kind === 'input' ? 'in' : 'out', [...model.inputs, ...model.outputs].map((c) => c.id))
-  const column: EditorColumn = { id, name: '', field: kind === 'input' ? 'form.' : '', extra: {} }
+  const column: EditorColumn = { id, name: '', field: '', extra: {} }
   const rows = model.rows.map((r) => ({ ...r, cells: { ...r.cells, [id]: '' } }))
   return kind === 'input' ? { ...model, inputs: [...model.inputs, column], rows } : { ...model, outputs: [...model.outputs, column], rows }
 }
@@ -367,7 +367,7 @@ export function conditionError(cell: string): string | null {
 export function outputError(cell: string, field: string): string | null {
   const text = cell.trim()
   if (!text) return '请填写结论'
-  if (field === 'eligible' && text !== 'true' && text !== 'false') return '“是否符合”只能是 true 或 false'
+  if (field === 'eligible' && text !== 'true' && text !== 'false') return '请选择“是”或“否”'
   const inner = expressionError(text)
   if (inner) return inner
   return bareTextError(text)
@@ -393,16 +393,16 @@ export function checkTable(model: TableModel): TableProblems {
       if (!column.name.trim()) problems.columns[`${column.id}.name`] = '请填写列名'
       const field = column.field.trim()
       const key = `${kind}:${field}`
-      if (!field) problems.columns[`${column.id}.field`] = '请填写字段'
-      else if (!PATH.test(field)) problems.columns[`${column.id}.field`] = '字段应为英文路径，如 form.capital'
-      else if (kind === 'input' && !/^(applicant|form)\./.test(field)) problems.columns[`${column.id}.field`] = '条件字段应以 applicant. 或 form. 开头'
-      else if (seen.has(key)) problems.columns[`${column.id}.field`] = '字段重复'
+      const what = kind === 'input' ? '判定项' : '结论项'
+      if (!field) problems.columns[`${column.id}.field`] = `请选择${what}`
+      else if (!PATH.test(field) || (kind === 'input' && !/^(applicant|form)\./.test(field))) problems.columns[`${column.id}.field`] = `${what}无效，请从列表中选择`
+      else if (seen.has(key)) problems.columns[`${column.id}.field`] = `${what}重复`
       seen.set(key, column.id)
     }
   }
   const outputFields = model.outputs.map((c) => c.field.trim())
-  if (!outputFields.includes('eligible')) problems.table.push('结论须含字段 eligible（是否符合秒批条件）')
-  if (!outputFields.includes('reason')) problems.table.push('结论须含字段 reason（理由）')
+  if (!outputFields.includes('eligible')) problems.table.push('结论须含“是否符合秒批条件”一列')
+  if (!outputFields.includes('reason')) problems.table.push('结论须含“理由”一列')
   for (const row of model.rows) {
     for (const column of model.inputs) {
       const message = conditionError(row.cells[column.id] ?? '')

@@ -6,6 +6,8 @@ export interface RuleCondition {
   field: string
   /** The value the fact had, as text. */
   value: string
+  /** The value the fact had, as the engine saw it. */
+  raw: unknown
   /** The matched row's condition on it (`> 100`); empty means "any". */
   condition: string
 }
@@ -38,10 +40,10 @@ export function ruleConditions(output: RuleOutput | null, inputs: Record<string,
     const field = match[1]!
     seen.add(field)
     const value = trace?.reference_map && field in trace.reference_map ? trace.reference_map[field] : lookupPath(inputs, field)
-    conditions.push({ field, value: text(value), condition: String(condition ?? '').trim() })
+    conditions.push({ field, value: text(value), raw: value, condition: String(condition ?? '').trim() })
   }
   for (const [field, value] of Object.entries(trace?.reference_map ?? {})) {
-    if (!seen.has(field)) conditions.push({ field, value: text(value), condition: '' })
+    if (!seen.has(field)) conditions.push({ field, value: text(value), raw: value, condition: '' })
   }
   return {
     tableName: node?.name ?? '',

@@ -107,7 +107,7 @@ describe('JDM graph <-> the editor', () => {
     m.rows[0]!.cells.out1 = '"未满十八周岁，由监护人到窗口办理"'
     m = addColumn(m, 'input')
     const added = m.inputs[1]!
-    expect(added).toMatchObject({ id: 'in1', field: 'form.' })
+    expect(added).toMatchObject({ id: 'in1', field: '' })
     added.name = '合作银行'
     added.field = 'form.bank'
     m = { ...m, hitPolicy: 'collect' }
@@ -168,7 +168,7 @@ describe('the checks whose rules are clear', () => {
 
   it('checks outputs: required, true/false for eligible, quoted text', () => {
     expect(outputError('true', 'eligible')).toBeNull()
-    expect(outputError('"是"', 'eligible')).toBe('“是否符合”只能是 true 或 false')
+    expect(outputError('"是"', 'eligible')).toBe('请选择“是”或“否”')
     expect(outputError('', 'reason')).toBe('请填写结论')
     expect(outputError('"符合秒批条件"', 'reason')).toBeNull()
     expect(outputError('符合秒批条件', 'reason')).toBe('文字须加英文双引号，例如 "符合秒批条件"')
@@ -183,8 +183,8 @@ describe('the checks whose rules are clear', () => {
     m.outputs[1]!.field = 'why'
     m = addColumn(m, 'input')
     const problems = checkTable(m)
-    expect(problems.cells).toEqual({ 'r1:in1': '比较符号重复', 'r2:out0': '“是否符合”只能是 true 或 false' })
-    expect(problems.columns).toEqual({ 'in1.field': '条件字段应以 applicant. 或 form. 开头', 'in2.name': '请填写列名', 'in2.field': '字段应为英文路径，如 form.capital' })
-    expect(problems.table).toEqual(['结论须含字段 reason（理由）'])
+    expect(problems.cells).toEqual({ 'r1:in1': '比较符号重复', 'r2:out0': '请选择“是”或“否”' })
+    expect(problems.columns).toEqual({ 'in1.field': '判定项无效，请从列表中选择', 'in2.name': '请填写列名', 'in2.field': '请选择判定项' })
+    expect(problems.table).toEqual(['结论须含“理由”一列'])
   })
 })

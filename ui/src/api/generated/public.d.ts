@@ -1762,6 +1762,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/items/{code}/rules/variables": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Variables
+         * @description The variables a condition of the item's decision table (or of its case process) may test, with labels.
+         */
+        get: operations["list_variables_api_v1_items__code__rules_variables_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/items/{code}/rules/{version}": {
         parameters: {
             query?: never;
@@ -6598,6 +6618,48 @@ export interface components {
             file_id: string;
             /** Size */
             size: number;
+        };
+        /** VariableOption */
+        VariableOption: {
+            /**
+             * Label
+             * @description what a person reads for it
+             */
+            label: string;
+            /**
+             * Value
+             * @description the value the engine compares (person, online, ...)
+             */
+            value: string;
+        };
+        /**
+         * VariableOut
+         * @description A variable a condition may test, named for people; `path` is what the engine reads.
+         */
+        VariableOut: {
+            /**
+             * Group
+             * @description applicant: the applicant's attributes; credit: their credit status; form: the application form's fields; case: the case's own data (process conditions only)
+             * @enum {string}
+             */
+            group: "applicant" | "credit" | "form" | "case";
+            /** Label */
+            label: string;
+            /**
+             * Options
+             * @description the allowed values of an enum, with their labels
+             */
+            options: components["schemas"]["VariableOption"][];
+            /**
+             * Path
+             * @description the fact's path as the engine reads it: applicant.age, form.capital, channel
+             */
+            path: string;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "number" | "integer" | "text" | "date" | "boolean" | "enum";
         };
         /** VersionOut */
         VersionOut: {
@@ -12576,6 +12638,67 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["service_management__rules__schemas__EvaluationOut"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not entitled to the item */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such item or table version */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The table is refused (why is said), or a field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_variables_api_v1_items__code__rules_variables_get: {
+        parameters: {
+            query?: {
+                /** @description decision_table (facts) or process (case data) */
+                context?: "decision_table" | "process";
+            };
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VariableOut"][];
                 };
             };
             /** @description No valid bearer token */

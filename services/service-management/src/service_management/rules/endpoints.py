@@ -1,13 +1,15 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
 
 from gov_common.pagination import Page
 from gov_common.params import RowId
 from gov_common.service import DbSession
 from service_management.deps import Manager, Staff
-from service_management.rules import service
-from service_management.rules.schemas import EvaluationIn, EvaluationOut, TableIn, TableOut
+from service_management.rules import service, variables
+from service_management.rules.schemas import EvaluationIn, EvaluationOut, TableIn, TableOut, VariableOut
 
 router = APIRouter(prefix="/api/v1", tags=["rules"])
 
@@ -25,6 +27,20 @@ def list_tables(code: str, session: DbSession, _staff: Staff, page: Page, respon
     tables, total = service.list_tables(session, code, page=page)
     page.describe(response, total)
     return [TableOut.model_validate(t) for t in tables]
+
+
+# Declared before /rules/{version}, which would otherwise take "variables" for a version number.
+@router.get("/items/{code}/rules/variables", response_model=list[VariableOut], responses=_ERRORS)
+def list_variables(
+    code: str,
+    session: DbSession,
+    _staff: Staff,
+    context: Annotated[variables.Context, Query(description="decision_table (facts) or process (case data)")] = (
+        "decision_table"
+    ),
+) -> list[VariableOut]:
+    """The variables a condition of the item's decision table (or of its case process) may test, with labels."""
+    return [VariableOut.model_validate(v) for v in variables.variables(session, item_code=code, context=context)]
 
 
 @router.get("/items/{code}/rules/{version}", response_model=TableOut, responses=_ERRORS)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -43,3 +43,21 @@ class EvaluationOut(BaseModel):
     reason: str
     output: dict[str, Any]
     trace: dict[str, Any]
+
+
+class VariableOption(BaseModel):
+    value: str = Field(description="the value the engine compares (person, online, ...)")
+    label: str = Field(description="what a person reads for it")
+
+
+class VariableOut(BaseModel):
+    """A variable a condition may test, named for people; `path` is what the engine reads."""
+
+    path: str = Field(description="the fact's path as the engine reads it: applicant.age, form.capital, channel")
+    label: str
+    type: Literal["number", "integer", "text", "date", "boolean", "enum"]
+    group: Literal["applicant", "credit", "form", "case"] = Field(
+        description="applicant: the applicant's attributes; credit: their credit status; form: the application "
+        "form's fields; case: the case's own data (process conditions only)"
+    )
+    options: list[VariableOption] = Field(description="the allowed values of an enum, with their labels")
