@@ -117,7 +117,7 @@ describe('RuleExplanation', () => {
     const rows = wrapper.findAll('.rule-table tbody tr').map((tr) => tr.findAll('td').map((td) => td.text()))
     expect(rows).toEqual([
       ['申请人年龄', '36', '任意'],
-      ['资金数额（万元）', '500', '大于 100'], // the condition in Chinese, not the engine's `> 100`,
+      ['资金数额（万元）', '500', '大于 100'], // the condition in Chinese, not the engine's `> 100`
     ])
   })
 })
