@@ -63,7 +63,7 @@ def test_an_answer_and_none_for_a_division_there_is_not() -> None:
 
 @pytest.mark.parametrize("status", [401, 408, 429, 500, 502, 503, 504])
 def test_an_answer_that_says_not_now_is_an_outage(status: int) -> None:
-    with pytest.raises(RegistryUnavailable, match=f"^数据共享平台暂时无法答复（HTTP {status}），稍后自动重试$"):
+    with pytest.raises(RegistryUnavailable, match=rf"^数据共享平台暂时无法答复（HTTP {status}），稍后自动重试$"):
         _status(status).division("330122")
 
 
@@ -75,7 +75,7 @@ def test_no_answer_at_all_is_an_outage(failure: Exception) -> None:
     def fail(request: httpx.Request) -> httpx.Response:
         raise failure
 
-    with pytest.raises(RegistryUnavailable, match="^暂时无法连接数据共享平台，稍后自动重试$") as outage:
+    with pytest.raises(RegistryUnavailable, match=r"^暂时无法连接数据共享平台，稍后自动重试$") as outage:
         _registries(fail).division("330122")
     assert outage.value.__cause__ is failure  # what happened stays with the exception (and in the log)
 
@@ -192,7 +192,10 @@ def test_a_handler_that_fails_is_a_chinese_finding_without_its_exception() -> No
 def test_an_outage_is_retried_with_a_chinese_account_of_it() -> None:
     with pytest.raises(RegistryOutage) as outage:
         _run(_Lookup(_propagating), _status(503))
-    assert str(outage.value) == "办件 C1 所需的基础库暂时无法查询，将重试该办件的接收：数据共享平台暂时无法答复（HTTP 503），稍后自动重试"
+    assert (
+        str(outage.value)
+        == "办件 C1 所需的基础库暂时无法查询，将重试该办件的接收：数据共享平台暂时无法答复（HTTP 503），稍后自动重试"
+    )
 
 
 def test_the_amr_handler_on_an_arriving_case_an_outage_retries_a_malformed_code_is_a_finding() -> None:

@@ -316,7 +316,12 @@ def test_every_rejected_row_says_in_chinese_which_row_and_which_column_of_the_te
             "material_format",
             "第 6 行“申请材料”列：第 1 项材料的是否必需应为 required（或 必需）、optional（或 可选），不是“yes”",
         ),
-        7: ("materials.1.form", "申请材料", "literal_error", "第 7 行“申请材料”列：第 2 项材料的材料形式应为以下之一："),
+        7: (
+            "materials.1.form",
+            "申请材料",
+            "literal_error",
+            "第 7 行“申请材料”列：第 2 项材料的材料形式应为以下之一：",
+        ),
         8: ("department_code", "实施部门", "invalid", "第 8 行“实施部门”列：部门 nowhere 不存在"),
         9: ("code", "事项编码", "duplicate_code", "第 9 行“事项编码”列：该编码在第 2 行已出现，同一文件中不得重复"),
         10: ("committed_days", "承诺办结时限", "invalid", "第 10 行“承诺办结时限”列：承诺时限超过了法定时限"),
@@ -327,7 +332,9 @@ def test_every_rejected_row_says_in_chinese_which_row_and_which_column_of_the_te
         assert (problem["field"], problem["column"], problem["error_code"]) == (field, column, error_code), problem
         assert problem["message"].startswith(message), problem["message"]
         assert not any(word in problem["message"] for word in ENGLISH), problem["message"]
-    assert found[4]["message"].endswith("licensing、benefit、confirmation、levy、adjudication、award、other_power、public_service")
+    assert found[4]["message"].endswith(
+        "licensing、benefit、confirmation、levy、adjudication、award、other_power、public_service"
+    )
     assert found[2]["code"] == "330122-PSB-GG-0201"
 
 

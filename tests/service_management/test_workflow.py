@@ -82,8 +82,8 @@ def _upload(sm: SM, xml: str, limits: dict[str, int] | None = None) -> object:
         (_step("import os"), "不是有效的表达式"),
         # One '=' as in FEEL is an assignment for zen: it gives a context, which Python counts as true.
         (_step('intake_result = "accepted"'), "单个“=”是赋值"),
-        (_step('"accepted"'), "而不是 true 或 false"),
-        (_step("3"), "而不是 true 或 false"),
+        (_step('"accepted"'), '连线“f2”的条件结果是文字（"accepted"），而不是“是”或“否”（true 或 false）'),
+        (_step("3"), "而不是“是”或“否”"),
         (
             _step(
                 element='<bpmn:scriptTask id="evil"><bpmn:script>import os; os.remove("/tmp/x")</bpmn:script>'
@@ -121,6 +121,7 @@ def test_a_definition_with_code_or_unknown_elements_is_refused_at_upload(sm: SM,
     body = response.json()  # type: ignore[attr-defined]
     assert body["errors"][0]["field"] == "bpmn_xml"
     assert why in body["detail"], body["detail"]
+    assert "parse" not in body["detail"] and "expected" not in body["detail"].lower()  # no zen English
     assert sm.client.get(f"/api/v1/items/{ITEM_EMPLOYMENT}/process").json()["version"] == 0  # still the default
 
 
@@ -184,11 +185,15 @@ def test_a_condition_that_gives_no_true_or_false_for_a_case_stops_with_409_and_c
     assert accepted.status_code == 409, accepted.text
     problem = accepted.json()
     assert problem["code"] == "process_condition_invalid" and problem["errors"][0]["field"] == "process"
-    assert "form.position" in problem["detail"] and "文字" in problem["detail"]
+    # The item by its name, the condition by the label of the form field it reads, no expression.
+    assert problem["detail"] == (
+        '事项“就业登记”的办理流程无法继续：判断“岗位”的条件结果是文字（"会计"），而不是“是”或“否”（true 或 false），'
+        "请事项管理员修正流程定义"
+    ), problem["detail"]
     assert sm.case(case_no)["status"] == "submitted" and _waiting(sm, case_no) == ["intake"]  # nothing kept
     assert engine.ENGINE.evaluate(type("T", (), {"data": {"a": 1}})(), "a == 1") is True
-    with pytest.raises(engine.ConditionError, match="赋值"):
-        engine.ENGINE.evaluate(type("T", (), {"data": {"a": 1}})(), "a = 1")
+    with pytest.raises(engine.ConditionError, match=r"^判断“inspection_passed”的条件结果是一个对象（单个“=”是赋值"):
+        engine.ENGINE.evaluate(type("T", (), {"data": {"a": 1}})(), "inspection_passed = true")
 
 
 def _waiting(sm: SM, case_no: str) -> list[str]:

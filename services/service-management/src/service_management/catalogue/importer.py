@@ -45,7 +45,13 @@ COLUMN_LABELS = {
 COLUMNS = list(COLUMN_LABELS)
 REQUIRED_COLUMNS = COLUMNS[:7]
 # A material in the `materials` cell: `编码|名称|形式|是否必需|可代替的证照类型`.
-MATERIAL_PARTS = {"code": "材料编码", "name": "材料名称", "form": "材料形式", "required": "是否必需", "license_type": "证照类型"}
+MATERIAL_PARTS = {
+    "code": "材料编码",
+    "name": "材料名称",
+    "form": "材料形式",
+    "required": "是否必需",
+    "license_type": "证照类型",
+}
 PROBLEMS = ImportColumns(
     COLUMN_LABELS,
     # A charged item without its basis is refused by the fee as a whole: the basis is what is missing.
@@ -144,7 +150,11 @@ def import_items(session: Session, *, principal: Principal, data: bytes, filenam
         except MaterialFormatError as exc:
             problems.append(
                 PROBLEMS.problem(
-                    n, f"materials.{exc.index}", exc.reason, error_code="material_format", code=code,
+                    n,
+                    f"materials.{exc.index}",
+                    exc.reason,
+                    error_code="material_format",
+                    code=code,
                     part=f"第 {exc.index + 1} 项材料",
                 )
             )

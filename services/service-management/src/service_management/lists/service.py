@@ -223,4 +223,10 @@ def import_draft(
         version_id = version.id
     else:
         check_department(principal, department_code)
-    return {"dry_run": dry_run, "applied": apply, "rows": len(rows), "rejected": [p.model_dump() for p in problems], "version_id": version_id}
+    return {
+        "dry_run": dry_run,
+        "applied": apply,
+        "rows": len(rows),
+        "rejected": [p.model_dump() for p in problems],
+        "version_id": version_id,
+    }
