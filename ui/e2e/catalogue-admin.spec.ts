@@ -461,8 +461,8 @@ test('a list import with a bad row applies nothing; a good one makes a draft', a
   await page.getByRole('button', { name: '导入为草稿' }).click()
   const result = page.getByTestId('list-import-result')
   await expect(result).toContainText('未导入任何条目（共 2 行）')
-  await expect(result.locator('tr', { hasText: '名称' })).toContainText('第 3 行')
-  await expect(result.locator('tr', { hasText: '依据' })).toContainText('至少需要1个字符')
+  await expect(result.locator('tr', { hasText: '“名称”列' })).toContainText('第 3 行“名称”列：必填，不能为空')
+  await expect(result.locator('tr', { hasText: '“依据”列' })).toContainText('第 3 行“依据”列：必填，不能为空')
   await expect(table(page, '清单版本')).toContainText('暂无中介服务清单的版本')
   await shot('清单导入被拒绝')
 
