@@ -11,7 +11,8 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from sqlalchemy import select
 
 from gov_common.events import EventTypes
-from service_management.models import Case, CaseWorkflow, ProcessDefinition
+from service_management.models import Case, CaseWorkflow, Item, ProcessDefinition
+from service_management.rules import variables
 from service_management.workflow import engine
 from tests.service_management.conftest import EMPLOYMENT_FORM, ITEM_EMPLOYMENT, PERSON, SM, build_sm
 
@@ -328,3 +329,14 @@ def test_a_stored_state_is_never_run_with_another_definition(sm: SM) -> None:
     engine._BY_DIGEST.clear()
     with pytest.raises(SpiffWorkflowException, match="does not belong"):
         engine.load(state, lambda: (engine.DEFAULT_BPMN, "case"))
+
+
+def test_a_condition_is_named_by_the_chinese_names_staff_pick_its_variables_by() -> None:
+    """The process's own data (受理结果) and the item's form fields (岗位), from rules/variables.py."""
+    item = Item(form_fields=[{"name": "position", "label": "岗位", "type": "string"}])
+    labels = variables.labels(item, "process")
+    said = engine.describe('intake_result == "accepted" and form.position == "会计"', "无法计算", labels)
+    assert said == "判断“受理结果”、“岗位”的条件无法计算"
+    assert engine.describe("inspection_passed = true", "结果是一个对象", labels) == (
+        "判断“inspection_passed”的条件结果是一个对象"  # a variable of no list keeps its name
+    )

@@ -20,6 +20,7 @@ from gov_common.errors import InvalidField, NotFound, ServiceUnavailable
 from gov_common.pagination import PageRequest
 from service_management.deps import check_department
 from service_management.models import Case, CaseDecision, DecisionTable, Item
+from service_management.rules import variables
 from service_management.rules.credit import CreditStatus
 
 log = logging.getLogger("service_management.rules")
@@ -28,14 +29,6 @@ log = logging.getLogger("service_management.rules")
 # as parameters of this one statement object), not an ORM object for the unit of work to flush.
 _INSERT_DECISION = insert(cast(Table, CaseDecision.__table__))
 
-# The facts a table's conditions read besides the item's form fields (`form.<name>`, named by their
-# labels), as the rule editor names them.
-APPLICANT_FACTS = {
-    "applicant.age": "申请人年龄",
-    "applicant.type": "申请人类型",
-    "applicant.credit.black_listed": "申请人是否列入失信黑名单",
-    "applicant.credit.red_listed": "申请人是否列入守信红名单",
-}
 _FACT_PATH = re.compile(r"^facts\.([A-Za-z0-9_.\[\]]+)：")
 
 INSTANT_CHECK = "instant_approval_check"
@@ -85,15 +78,9 @@ def _item(session: Session, item_code: str) -> Item:
     return item
 
 
-def fact_labels(item: Item) -> dict[str, str]:
-    """Every fact a condition may read (`applicant.age`, `form.capital`) with its Chinese name."""
-    fields = {f"form.{f['name']}": str(f.get("label") or f["name"]) for f in item.form_fields or []}
-    return {**APPLICANT_FACTS, **fields}
-
-
 def rule_problem(exc: engine.RuleError, labels: dict[str, str]) -> str:
-    """The engine's refusal in Chinese with each fact named as staff know it: a column that has no
-    name of its own (`applicant.age`) and a fact's path (`facts.form.capital`) by their labels."""
+    """The engine's refusal in Chinese with each fact named as staff pick it (rules/variables.py): a
+    column that has no name of its own (`applicant.age`) and a fact's path (`facts.form.capital`)."""
     text = str(exc)
     if isinstance(exc, engine.ExpressionError) and exc.column in labels:
         text = text.replace(f"“{exc.column}”列", f"“{labels[exc.column]}”列")
@@ -117,10 +104,11 @@ def save_table(
     except engine.ExpressionError as exc:
         if exc.engine_detail:
             log.info("decision table of %s refused: %s: %s", item_code, exc, exc.engine_detail)
-        problem = rule_problem(exc, fact_labels(item))
+        problem = rule_problem(exc, variables.labels(item, "decision_table"))
         raise InvalidField("graph", f"决策表不可用：{problem}", code=exc.code, location=exc.location()) from None
     except engine.RuleError as exc:
-        raise InvalidField("graph", f"决策表不可用：{rule_problem(exc, fact_labels(item))}") from None
+        problem = rule_problem(exc, variables.labels(item, "decision_table"))
+        raise InvalidField("graph", f"决策表不可用：{problem}") from None
     latest = current_version(session, item_code) or 0
     table = DecisionTable(
         item_code=item_code,
@@ -172,7 +160,10 @@ def instant_approval_check(
             output = {**decision.output, "trace": decision.trace}
             eligible, reason = decision.eligible, decision.reason
         except engine.RuleError as exc:
-            output, reason = {"error": rule_problem(exc, fact_labels(item))}, "决策表无法求值，转人工审核"
+            output, reason = (
+                {"error": rule_problem(exc, variables.labels(item, "decision_table"))},
+                "决策表无法求值，转人工审核",
+            )
     allowed = credit.known and not credit.black_listed
     if not credit.known:
         explanation = f"申请人信用状况无法核验（{credit.detail or '数据共享平台无应答'}），不予秒批，转人工审核"
@@ -226,7 +217,7 @@ def evaluate_for_test(
     try:
         decision = engine.evaluate(table.graph, facts)
     except engine.RuleError as exc:
-        problem = rule_problem(exc, fact_labels(_item(session, item_code)))
+        problem = rule_problem(exc, variables.labels(_item(session, item_code), "decision_table"))
         raise InvalidField("facts", f"无法用这些数据计算决策表：{problem}") from None
     return {
         "version": table.version,

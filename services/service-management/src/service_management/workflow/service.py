@@ -20,6 +20,7 @@ from gov_common.auth import Principal
 from gov_common.errors import Conflict, InvalidField, NotFound
 from gov_common.workdays import WorkCalendar, deadline
 from service_management.models import Case, CaseState, CaseWorkflow, Item, ProcessDefinition
+from service_management.rules import variables
 from service_management.supervision.calendar import load_calendar
 from service_management.workflow import engine
 
@@ -165,12 +166,13 @@ def start(
 def _conditions(session: Session, case: Case) -> Iterator[None]:
     """A condition of the item's process that gives no true/false for this case stops the unit of work
     with a 409 naming the process (nothing of it is kept): the definition needs mending, not the case.
-    The item is named by its name and the condition by the labels of the form fields it reads."""
+    The item is named by its name and the condition by the Chinese names of the variables it reads
+    (rules/variables.py, the list staff pick them from)."""
     try:
         yield
     except engine.ConditionError as exc:
         item = session.get(Item, case.item_id)
-        labels = {f"form.{f['name']}": str(f.get("label") or f["name"]) for f in (item.form_fields if item else [])}
+        labels = variables.labels(item, "process") if item else {}
         name = f"“{item.name}”" if item else case.item_code
         raise Conflict(
             f"事项{name}的办理流程无法继续：{engine.describe(exc.expression, exc.reason, labels)}，"
