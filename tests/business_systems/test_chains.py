@@ -48,6 +48,10 @@ def test_a_chain_that_is_not_allowed_is_refused_naming_the_field(amr: Department
         assert response.status_code == 422, (body, response.text)
         assert response.headers["content-type"].startswith("application/problem+json")
         assert field in [e["field"] for e in response.json()["errors"]], (body, response.json())
+        if field == "steps[1].name":  # the order of the steps, said in Chinese
+            assert (
+                response.json()["errors"][0]["message"] == "审批步骤应按 承办 → 审核 → 批准 的顺序排列，每一步至多一次"
+            )
     bad_code = amr.client.put(
         "/api/v1/review-chains/no%20such!", headers=admin, json={"steps": [{"name": "approve", "role": "approver"}]}
     )

@@ -117,7 +117,9 @@ def test_too_large_or_empty_files_and_decided_cases_are_refused(small_limit: Dep
     large = _upload(amr, case_no, "big.pdf", PDF + b"%" * 64)
     assert large.status_code == 413 and large.json()["errors"][0]["field"] == "file"
     assert _upload(amr, case_no, "empty.pdf", b"").status_code == 422
-    assert _upload(amr, case_no, ".pdf", PDF).status_code == 422
+    hidden = _upload(amr, case_no, ".pdf", PDF)
+    assert hidden.status_code == 422
+    assert hidden.json()["errors"][0]["message"] == "文件名应为 1 至 255 个字符，如 现场核查记录.pdf"
     decided = amr.client.post(
         f"/api/v1/cases/{case_no}/decision", headers=amr.as_("reviewer"), json={"decision": "deny", "opinion": "不予"}
     )

@@ -63,7 +63,7 @@ def test_an_answer_and_none_for_a_division_there_is_not() -> None:
 
 @pytest.mark.parametrize("status", [401, 408, 429, 500, 502, 503, 504])
 def test_an_answer_that_says_not_now_is_an_outage(status: int) -> None:
-    with pytest.raises(RegistryUnavailable, match=str(status)):
+    with pytest.raises(RegistryUnavailable, match=rf"^数据共享平台暂时无法答复（HTTP {status}），稍后自动重试$"):
         _status(status).division("330122")
 
 
@@ -75,8 +75,9 @@ def test_no_answer_at_all_is_an_outage(failure: Exception) -> None:
     def fail(request: httpx.Request) -> httpx.Response:
         raise failure
 
-    with pytest.raises(RegistryUnavailable, match=type(failure).__name__):
+    with pytest.raises(RegistryUnavailable, match=r"^暂时无法连接数据共享平台，稍后自动重试$") as outage:
         _registries(fail).division("330122")
+    assert outage.value.__cause__ is failure  # what happened stays with the exception (and in the log)
 
 
 def test_no_service_token_to_be_had_is_an_outage() -> None:
@@ -103,14 +104,17 @@ def test_a_value_refused_as_malformed_is_an_invalid_look_up_with_the_registrys_w
 
 
 def test_a_refusal_of_this_system_or_an_unreadable_answer_is_neither_outage_nor_input() -> None:
-    for registries in [
-        _status(403, {"detail": "no access to divisions"}),
-        _registries(lambda request: httpx.Response(200, text="<html>")),
-        DataSharingRegistries(APPLICANT),  # no address, no service identity
+    for registries, text in [
+        (_status(403, {"detail": "no access to divisions"}), "本业务系统未获该数据的共享授权"),
+        (_status(409, {"detail": "conflict"}), "数据共享平台拒绝了本次查询"),
+        (_registries(lambda request: httpx.Response(200, text="<html>")), "数据共享平台的答复无法识别"),
+        (_status(200, ["not", "a", "record"]), "数据共享平台的答复中没有所查询的记录"),
+        (DataSharingRegistries(APPLICANT), "本业务系统未配置数据共享平台的地址或服务身份，无法查询基础库"),
     ]:
         with pytest.raises(RegistryError) as refused:
             registries.division("330122")
         assert not isinstance(refused.value, RegistryUnavailable | InvalidLookup)
+        assert str(refused.value) == text  # what a reviewer reads in the finding: no English, no body
 
 
 class _Lookup(ItemHandler):
@@ -163,9 +167,35 @@ def test_an_outage_fails_the_arrival_as_transient_and_is_never_a_finding(
 def test_a_refusal_the_handler_lets_through_is_a_blocking_finding_about_the_look_up() -> None:
     [invalid] = _run(_Lookup(_propagating), _status(422, {"detail": "a division code has 6 digits"}), "030122")
     assert (invalid["kind"], invalid["code"], invalid["blocking"]) == ("registry", "lookup_invalid", True)
-    assert "a division code has 6 digits" in invalid["message"]
+    # The registry's English stays in the log; its Chinese is quoted.
+    assert invalid["message"] == "申请信息中有基础库不接受的值，请人工核对"
+    chinese = {"detail": "提交的内容有误", "errors": [{"field": "code", "message": "行政区划代码应为 6 位数字"}]}
+    [invalid] = _run(_Lookup(_propagating), _status(422, chinese), "030122")
+    assert invalid["message"] == "申请信息中有基础库不接受的值，请人工核对（行政区划代码应为 6 位数字）"
     [refused] = _run(_Lookup(_propagating), _status(403, {"detail": "no access"}))
     assert (refused["kind"], refused["code"], refused["blocking"]) == ("registry", "registry_error", True)
+    assert refused["message"] == "基础库查询未获答复，由人工核对（本业务系统未获该数据的共享授权）"
+
+
+def test_a_handler_that_fails_is_a_chinese_finding_without_its_exception() -> None:
+    class _Broken(ItemHandler):
+        item_codes = (ITEM_BUSINESS,)
+
+        def registry_checks(self, case: CaseView, registries: Registries) -> list[Finding]:
+            raise KeyError("business_division_code")
+
+    [failed] = _run(_Broken(), _status(200, RECORD))
+    assert (failed["kind"], failed["code"], failed["blocking"]) == ("handler", "handler_error", True)
+    assert failed["message"] == "本事项的自动检查程序运行出错，未能完成检查，请人工审查（错误已记入系统日志）"
+
+
+def test_an_outage_is_retried_with_a_chinese_account_of_it() -> None:
+    with pytest.raises(RegistryOutage) as outage:
+        _run(_Lookup(_propagating), _status(503))
+    assert (
+        str(outage.value)
+        == "办件 C1 所需的基础库暂时无法查询，将重试该办件的接收：数据共享平台暂时无法答复（HTTP 503），稍后自动重试"
+    )
 
 
 def test_the_amr_handler_on_an_arriving_case_an_outage_retries_a_malformed_code_is_a_finding() -> None:

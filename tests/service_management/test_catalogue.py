@@ -281,6 +281,89 @@ def test_import_refuses_an_unreadable_file(sm: SM) -> None:
     assert {p["field"] for p in report["rejected"]} >= {"item_type", "legal_basis"}
 
 
+def _row(**cells: str) -> list[str]:
+    """A valid row of the template, with some cells changed."""
+    row = dict(zip(COLUMNS, _rows(bad=False)[1], strict=True)) | cells
+    return [row[c] for c in COLUMNS]
+
+
+# What pydantic or Python would have said: none of it may reach the administrator.
+ENGLISH = ("Input should", "String should", "Value error", "required or optional", "the column is missing", "field")
+
+
+def test_every_rejected_row_says_in_chinese_which_row_and_which_column_of_the_template(sm: SM) -> None:
+    rows = [
+        _row(code="330122-PSB-GG-0201", name=""),  # row 2: empty required cell
+        _row(code="330122-PSB-GG-0202", statutory_days="abc"),  # row 3: not a whole number
+        _row(code="330122-PSB-GG-0203", item_type="permit"),  # row 4: not a type
+        _row(code="330122-PSB-GG-0204", fee_amount="20"),  # row 5: charged, no basis
+        _row(code="330122-PSB-GG-0205", materials="A|申请书|electronic|yes|"),  # row 6: 是否必需
+        _row(code="330122-PSB-GG-0206", materials="A|申请书|electronic|required|;B|照片|scan|optional|"),  # row 7
+        _row(code="330122-PSB-GG-0207", department_code="nowhere"),  # row 8
+        _row(code="330122-PSB-GG-0201", name="户口迁移（重复）"),  # row 9: the code of row 2 again
+        _row(code="330122-PSB-GG-0209", committed_days="30"),  # row 10: beyond the statutory 20
+    ]
+    report = _import(sm, _csv(rows), "items.csv", dry_run=True)
+    found = {p["row"]: p for p in report["rejected"]}
+    expected = {
+        2: ("name", "事项名称", "required", "第 2 行“事项名称”列：必填，不能为空"),
+        3: ("statutory_days", "法定办结时限", "int_parsing", "第 3 行“法定办结时限”列：应为整数"),
+        4: ("item_type", "事项类型", "literal_error", "第 4 行“事项类型”列：应为以下之一："),
+        5: ("fee", "收费依据", "value_error", "第 5 行“收费依据”列：收费事项应填写收费金额和收费依据"),
+        6: (
+            "materials.0",
+            "申请材料",
+            "material_format",
+            "第 6 行“申请材料”列：第 1 项材料的是否必需应为 required（或 必需）、optional（或 可选），不是“yes”",
+        ),
+        7: (
+            "materials.1.form",
+            "申请材料",
+            "literal_error",
+            "第 7 行“申请材料”列：第 2 项材料的材料形式应为以下之一：",
+        ),
+        8: ("department_code", "实施部门", "invalid", "第 8 行“实施部门”列：部门 nowhere 不存在"),
+        9: ("code", "事项编码", "duplicate_code", "第 9 行“事项编码”列：该编码在第 2 行已出现，同一文件中不得重复"),
+        10: ("committed_days", "承诺办结时限", "invalid", "第 10 行“承诺办结时限”列：承诺时限超过了法定时限"),
+    }
+    assert sorted(found) == sorted(expected) and len(report["rejected"]) == len(expected), report["rejected"]
+    for row, (field, column, error_code, message) in expected.items():
+        problem = found[row]
+        assert (problem["field"], problem["column"], problem["error_code"]) == (field, column, error_code), problem
+        assert problem["message"].startswith(message), problem["message"]
+        assert not any(word in problem["message"] for word in ENGLISH), problem["message"]
+    assert found[4]["message"].endswith(
+        "licensing、benefit、confirmation、levy、adjudication、award、other_power、public_service"
+    )
+    assert found[2]["code"] == "330122-PSB-GG-0201"
+
+
+def test_a_missing_column_is_named_by_its_chinese_header_and_its_key(sm: SM) -> None:
+    report = _import(sm, b"code,name\n330122-AMR-XK-0200,x\n", "x.csv", dry_run=True)
+    by_field = {p["field"]: p for p in report["rejected"]}
+    assert set(by_field) == {"item_type", "department_code", "legal_basis", "statutory_days", "committed_days"}
+    assert by_field["legal_basis"] == {
+        "row": 1,
+        "code": None,
+        "field": "legal_basis",
+        "column": "设定依据",
+        "error_code": "column_missing",
+        "message": "第 1 行（标题行）缺少“设定依据”列，其列名应为 legal_basis，请使用导入模板",
+    }
+
+
+def test_a_department_admin_is_told_in_chinese_that_only_their_departments_items_import(sm: SM) -> None:
+    response = sm.client.post(
+        "/api/v1/items/import",
+        params={"dry_run": "true"},
+        files={"file": ("items.csv", _csv([_row(code="330122-PSB-GG-0301")]))},
+        headers=sm.staff("department_admin", "amr"),
+    )
+    [problem] = response.json()["rejected"]
+    assert (problem["column"], problem["error_code"]) == ("实施部门", "forbidden")
+    assert problem["message"] == "第 2 行“实施部门”列：部门管理员只能导入本部门的事项"
+
+
 def test_a_draft_version_is_not_public(sm: SM) -> None:
     admin = sm.staff("admin")
     sm.client.post("/api/v1/items", json=new_item(), headers=admin)
@@ -326,3 +409,20 @@ def test_themes_count_the_published_items_and_bundles(any_sm: SM) -> None:
     for name, (items, _bundles) in _themes(sm).items():
         listed = sm.client.get("/api/v1/items", params={"theme": name, "page_size": 100})
         assert int(listed.headers["X-Total-Count"]) == items, name
+
+
+def test_every_department_is_listed_by_its_chinese_name_also_those_that_only_own_data(sm: SM) -> None:
+    """The UI names departments from this list only: the data catalogue's owners (发改, 统计, 大数据,
+    自然资源) are in it although they implement no demo item, and it needs no token."""
+    response = sm.client.get("/api/v1/departments")
+    assert response.status_code == 200
+    names = {d["code"]: d["name"] for d in response.json()}
+    assert names == {
+        "amr": "示范县市场监督管理局",
+        "bdb": "示范县大数据发展管理局",
+        "hrss": "示范县人力资源和社会保障局",
+        "ndrc": "示范县发展和改革局",
+        "nrb": "示范县自然资源和规划局",
+        "psb": "示范县公安局",
+        "stats": "示范县统计局",
+    }

@@ -22,12 +22,13 @@ from service_management.catalogue import importer
 from service_management.catalogue.schemas import Audience, Channel, ItemType, OnlineDepth
 from service_management.import_templates import CHOICES_SHEET, XLSX, item_template, render
 from service_management.lists.service import IMPORT_COLUMNS as LIST_COLUMNS
+from service_management.seed import DEPARTMENTS
 from service_management.tabular import MAX_ROWS
 from tests.service_management.conftest import SM
 
 ITEMS = "/api/v1/items/import-template.xlsx"
 LISTS = "/api/v1/lists/import-template.xlsx"
-SEEDED_DEPARTMENTS = {"amr", "psb", "hrss"}
+SEEDED_DEPARTMENTS = {code for code, _ in DEPARTMENTS}  # those owning only data too
 
 
 def _download(client: TestClient, path: str, headers: dict[str, str], filename: str) -> Workbook:

@@ -110,6 +110,10 @@ def test_xlsx_import_with_one_bad_row_applies_nothing(sm: SM) -> None:
     report = upload(bad, dry_run=False)
     assert report["applied"] is False and report["version_id"] is None
     assert {(p["row"], p["field"]) for p in report["rejected"]} == {(3, "name"), (3, "basis")}
+    assert {p["message"] for p in report["rejected"]} == {
+        "第 3 行“名称”列：必填，不能为空",
+        "第 3 行“依据”列：必填，不能为空",
+    }
     drafts = sm.client.get("/api/v1/lists/fee/versions", headers=dept).json()
     assert drafts == []
     applied = upload(good, dry_run=False)
@@ -180,3 +184,31 @@ def test_a_department_deletes_its_drafts_but_never_a_version_on_record(any_sm: S
     # The administrator deletes any department's draft.
     assert sm.client.delete(f"/api/v1/lists/versions/{draft()}", headers=admin).status_code == 204
     assert [v["status"] for v in sm.client.get("/api/v1/lists/fee/versions", headers=amr).json()] == ["published"]
+
+
+def test_an_import_names_rows_and_columns_of_the_template_in_chinese(sm: SM) -> None:
+    dept = sm.staff("department_admin", "amr")
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["code", "name", "category", "basis", "content", "amount", "remark"])
+    sheet.append(["SF-01", "检验费", "行政事业性收费", "发改价格〔2015〕1299号", "按台次", "300元/台", ""])
+    sheet.append(["SF 02", "检测费", "行政事业性收费", "发改价格〔2015〕1299号", "", "", ""])
+    sheet.append(["SF-01", "检验费", "行政事业性收费", "发改价格〔2015〕1299号", "", "", ""])
+    sheet.append(["SF-04", "检定费", "x" * 101, "发改价格〔2015〕1299号", "", "", ""])
+    out = io.BytesIO()
+    workbook.save(out)
+    response = sm.client.post(
+        "/api/v1/lists/fee/import",
+        params={"department": "amr", "dry_run": "true"},
+        files={"file": ("fees.xlsx", out.getvalue())},
+        headers=dept,
+    )
+    assert response.status_code == 200, response.text
+    problems = [(p["row"], p["column"], p["error_code"], p["message"]) for p in response.json()["rejected"]]
+    assert problems == [
+        (1, None, "column_unknown", "第 1 行（标题行）的“remark”不是导入模板中的列，请删除该列或按模板填写"),
+        (3, "编码", "string_pattern_mismatch", "第 3 行“编码”列：格式不正确"),
+        (4, "编码", "duplicate_code", "第 4 行“编码”列：该编码在第 2 行已出现，同一清单中不得重复"),
+        (5, "类别", "string_too_long", "第 5 行“类别”列：至多 100 个字符"),
+    ]

@@ -53,6 +53,14 @@ def test_decision_tables_are_versioned_data_edited_through_the_api(any_sm: SM) -
         headers=admin,
     ).json()
     assert old["eligible"] is False
+    # A fact the engine cannot compare is named by its label, not by its path.
+    huge = sm.client.post(
+        f"{url}/evaluate", json={"facts": {"applicant": {"age": 30}, "form": {"capital": 10**20}}}, headers=admin
+    )
+    assert huge.status_code == 422
+    assert huge.json()["errors"][0]["message"] == (
+        "无法用这些数据计算决策表：资金数额（万元）：数值 100000000000000000000 超出了决策表可比较的范围"
+    )
 
     # A red-listed applicant with 300万元 is instantly approvable under version 2 (a credit fact in the table).
     sm.credit.red.add(PERSON)
@@ -183,7 +191,11 @@ def test_a_condition_or_output_that_does_not_parse_is_refused_with_where_it_is(s
     problem = refused.json()
     assert problem["errors"][0]["field"] == "graph" and problem["errors"][0]["code"] == "expression_invalid"
     assert problem["location"] == {"node": "带笔误的规则", "row": 2, "column": "资金数额（万元）"}
-    assert "'>> 100'" in problem["detail"]
+    # Where it is and what is wrong, in Chinese: neither the cell's text nor zen's English.
+    assert problem["detail"] == (
+        "决策表不可用：节点“带笔误的规则”第 2 行“资金数额（万元）”列的写法无法识别，请检查比较符号、数值、引号和括号"
+    )
+    assert ">>" not in problem["detail"] and "parser" not in problem["detail"]
 
     output_typo = decision_table(
         "输出笔误",
@@ -201,6 +213,23 @@ def test_a_condition_or_output_that_does_not_parse_is_refused_with_where_it_is(s
     output_typo["nodes"][1]["content"]["rules"][0]["out1"] = '"未闭合的理由'
     refused = sm.client.post(url, json={"graph": output_typo}, headers=admin)
     assert refused.status_code == 422 and refused.json()["location"]["column"] == "理由"
+
+    # A column without a name of its own is named by the fact it reads: the item's form field's label.
+    unnamed = decision_table("无名列", [("form.capital", "")], [(["=== 3"], True, "x")])
+    unnamed["nodes"][1]["content"]["inputs"][0].pop("name")
+    refused = sm.client.post(url, json={"graph": unnamed}, headers=admin)
+    assert refused.status_code == 422
+    assert refused.json()["detail"].startswith("决策表不可用：节点“无名列”第 1 行“资金数额（万元）”列的写法无法识别")
+
+    # A graph zen cannot run is named by what is wrong with it, never by zen's JSON.
+    cyclic = decision_table("循环", [("applicant.age", "申请人年龄")], [([""], True, "x")])
+    cyclic["edges"].append({"id": "e2", "sourceId": "output", "targetId": "input", "type": "edge"})
+    refused = sm.client.post(url, json={"graph": cyclic}, headers=admin)
+    assert refused.status_code == 422 and refused.json()["detail"] == "决策表不可用：决策图的连线构成了循环"
+    dangling = decision_table("断线", [("applicant.age", "申请人年龄")], [([""], True, "x")])
+    dangling["edges"][1]["targetId"] = "nowhere"
+    refused = sm.client.post(url, json={"graph": dangling}, headers=admin)
+    assert refused.json()["detail"] == "决策表不可用：决策图中有连线指向不存在的节点"
 
     # Nothing was saved; a table whose cells all parse (empty cells match anything) still is.
     assert sm.client.get(url, headers=admin).json() == before

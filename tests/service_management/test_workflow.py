@@ -11,7 +11,8 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from sqlalchemy import select
 
 from gov_common.events import EventTypes
-from service_management.models import Case, CaseWorkflow, ProcessDefinition
+from service_management.models import Case, CaseWorkflow, Item, ProcessDefinition
+from service_management.rules import variables
 from service_management.workflow import engine
 from tests.service_management.conftest import EMPLOYMENT_FORM, ITEM_EMPLOYMENT, PERSON, SM, build_sm
 
@@ -82,8 +83,8 @@ def _upload(sm: SM, xml: str, limits: dict[str, int] | None = None) -> object:
         (_step("import os"), "不是有效的表达式"),
         # One '=' as in FEEL is an assignment for zen: it gives a context, which Python counts as true.
         (_step('intake_result = "accepted"'), "单个“=”是赋值"),
-        (_step('"accepted"'), "而不是 true 或 false"),
-        (_step("3"), "而不是 true 或 false"),
+        (_step('"accepted"'), '连线“f2”的条件结果是文字（"accepted"），而不是“是”或“否”（true 或 false）'),
+        (_step("3"), "而不是“是”或“否”"),
         (
             _step(
                 element='<bpmn:scriptTask id="evil"><bpmn:script>import os; os.remove("/tmp/x")</bpmn:script>'
@@ -121,6 +122,7 @@ def test_a_definition_with_code_or_unknown_elements_is_refused_at_upload(sm: SM,
     body = response.json()  # type: ignore[attr-defined]
     assert body["errors"][0]["field"] == "bpmn_xml"
     assert why in body["detail"], body["detail"]
+    assert "parse" not in body["detail"] and "expected" not in body["detail"].lower()  # no zen English
     assert sm.client.get(f"/api/v1/items/{ITEM_EMPLOYMENT}/process").json()["version"] == 0  # still the default
 
 
@@ -184,11 +186,15 @@ def test_a_condition_that_gives_no_true_or_false_for_a_case_stops_with_409_and_c
     assert accepted.status_code == 409, accepted.text
     problem = accepted.json()
     assert problem["code"] == "process_condition_invalid" and problem["errors"][0]["field"] == "process"
-    assert "form.position" in problem["detail"] and "文字" in problem["detail"]
+    # The item by its name, the condition by the label of the form field it reads, no expression.
+    assert problem["detail"] == (
+        '事项“就业登记”的办理流程无法继续：判断“岗位”的条件结果是文字（"会计"），而不是“是”或“否”（true 或 false），'
+        "请事项管理员修正流程定义"
+    ), problem["detail"]
     assert sm.case(case_no)["status"] == "submitted" and _waiting(sm, case_no) == ["intake"]  # nothing kept
     assert engine.ENGINE.evaluate(type("T", (), {"data": {"a": 1}})(), "a == 1") is True
-    with pytest.raises(engine.ConditionError, match="赋值"):
-        engine.ENGINE.evaluate(type("T", (), {"data": {"a": 1}})(), "a = 1")
+    with pytest.raises(engine.ConditionError, match=r"^判断“inspection_passed”的条件结果是一个对象（单个“=”是赋值"):
+        engine.ENGINE.evaluate(type("T", (), {"data": {"a": 1}})(), "inspection_passed = true")
 
 
 def _waiting(sm: SM, case_no: str) -> list[str]:
@@ -323,3 +329,14 @@ def test_a_stored_state_is_never_run_with_another_definition(sm: SM) -> None:
     engine._BY_DIGEST.clear()
     with pytest.raises(SpiffWorkflowException, match="does not belong"):
         engine.load(state, lambda: (engine.DEFAULT_BPMN, "case"))
+
+
+def test_a_condition_is_named_by_the_chinese_names_staff_pick_its_variables_by() -> None:
+    """The process's own data (受理结果) and the item's form fields (岗位), from rules/variables.py."""
+    item = Item(form_fields=[{"name": "position", "label": "岗位", "type": "string"}])
+    labels = variables.labels(item, "process")
+    said = engine.describe('intake_result == "accepted" and form.position == "会计"', "无法计算", labels)
+    assert said == "判断“受理结果”、“岗位”的条件无法计算"
+    assert engine.describe("inspection_passed = true", "结果是一个对象", labels) == (
+        "判断“inspection_passed”的条件结果是一个对象"  # a variable of no list keeps its name
+    )

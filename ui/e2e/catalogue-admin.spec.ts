@@ -337,9 +337,9 @@ test('an .xlsx import with a bad row is refused row by row and applies nothing; 
   const result = page.getByTestId('import-result')
   await expect(result).toContainText('未导入任何事项（共 3 行，2 行无误）')
   const problems = page.getByTestId('import-problems')
-  await expect(problems.locator('tr', { hasText: '法定办结时限' })).toContainText('第 4 行')
-  await expect(problems.locator('tr', { hasText: '法定办结时限' })).toContainText('应为整数')
-  await expect(problems.locator('tr', { hasText: '设定依据' })).toContainText('至少需要1个字符')
+  // The API's own Chinese: the row, the column by the template's name, what is wrong.
+  await expect(problems.locator('tr', { hasText: '法定办结时限' })).toContainText('第 4 行“法定办结时限”列：应为整数')
+  await expect(problems.locator('tr', { hasText: '设定依据' })).toContainText('第 4 行“设定依据”列：必填，不能为空')
   await shot('导入被拒绝：逐行原因')
 
   // Nothing applied: the good rows' codes are unknown.
@@ -461,8 +461,8 @@ test('a list import with a bad row applies nothing; a good one makes a draft', a
   await page.getByRole('button', { name: '导入为草稿' }).click()
   const result = page.getByTestId('list-import-result')
   await expect(result).toContainText('未导入任何条目（共 2 行）')
-  await expect(result.locator('tr', { hasText: '名称' })).toContainText('第 3 行')
-  await expect(result.locator('tr', { hasText: '依据' })).toContainText('至少需要1个字符')
+  await expect(result.locator('tr', { hasText: '“名称”列' })).toContainText('第 3 行“名称”列：必填，不能为空')
+  await expect(result.locator('tr', { hasText: '“依据”列' })).toContainText('第 3 行“依据”列：必填，不能为空')
   await expect(table(page, '清单版本')).toContainText('暂无中介服务清单的版本')
   await shot('清单导入被拒绝')
 
@@ -526,7 +526,7 @@ test('a department admin of another department is refused', async ({ page, shot,
   await page.getByRole('button', { name: '导入', exact: true }).click()
   const refused = page.getByTestId('import-problems').locator('tr', { hasText: '第 3 行' })
   await expect(refused).toContainText('实施部门')
-  await expect(refused).toContainText('您只能办理本部门（psb）的事务')
+  await expect(refused).toContainText('第 3 行“实施部门”列：部门管理员只能导入本部门的事项')
   await expect(page.getByTestId('import-result')).toContainText('未导入任何事项')
   await shot('导入其他部门的事项被拒绝')
 

@@ -13,8 +13,7 @@ export function getCurrentList(type: ListType, params: { department?: string; si
   return json<ListVersion[]>(`/lists/${seg(type)}`, { query: { department: params.department }, signal: params.signal, auth: false })
 }
 
-/** The schema says `rejected: object[]` (a list of dicts in service-management's ListImportReport): described here. */
-export type ListImportReport = Omit<SM['ListImportReport'], 'rejected'> & { rejected: { row: number; field: string; message: string }[] }
+export type ListImportReport = SM['ListImportReport']
 
 export type ListDiffOut = import('@/lib/catalogueAdmin').ListDiff
 

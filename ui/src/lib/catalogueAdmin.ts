@@ -902,31 +902,19 @@ export function listImportTemplate(): string {
   return toCsv([[...LIST_IMPORT_COLUMNS], ['XK-01', '示例：食品经营许可', '行政许可', '《中华人民共和国食品安全法》第三十五条', '', '']])
 }
 
-export interface ImportProblem {
-  row: number
-  code?: string | null
-  field: string
-  message: string
-}
+/** A problem an import found: the API names the row and the column (by the template's Chinese name) in `message`. */
+export type ImportProblem = SM['ImportProblem']
 
 export interface ImportProblemRow {
   row: number
   code: string
-  field: string
+  column: string
   reason: string
 }
 
-/**
- * The rows an import refused, for a table: row number, code, the column in Chinese, the reason.
- * A list's columns (`name`, `basis`, ...) are named as the list's, not as the item's.
- */
-export function importProblemRows(problems: readonly ImportProblem[], kind: 'item' | 'list' = 'item'): ImportProblemRow[] {
-  return problems.map((p) => ({
-    row: p.row,
-    code: p.code ?? '',
-    field: kind === 'list' ? (LIST_ENTRY_LABELS[p.field] ?? fieldLabel(p.field)) : fieldLabel(p.field),
-    reason: catalogueMessage(p.message),
-  }))
+/** The rows an import refused, for a table: row number, the row's code, the column, and the API's own Chinese account. */
+export function importProblemRows(problems: readonly ImportProblem[]): ImportProblemRow[] {
+  return problems.map((p) => ({ row: p.row, code: p.code ?? '', column: p.column ?? '', reason: p.message }))
 }
 
 export function isTableFile(name: string): boolean {

@@ -3,37 +3,46 @@ import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import * as api from '@/api'
 
-/**
- * Bodies that own shared data (the data catalogue's registries) but implement no service item, so
- * service-management's department list does not name them.
- */
-const DATA_OWNERS: Record<string, string> = {
-  ndrc: '示范县发展和改革局',
-  stats: '示范县统计局',
-  bdb: '示范县大数据发展管理局',
-}
+/** What a department's name reads as while the department list is on its way. */
+export const DEPARTMENT_LOADING = '…'
 
 export const useReferenceStore = defineStore('reference', () => {
+  /** Every department with its Chinese name (`GET /departments`: those implementing items and those owning shared data). */
   const departments = ref<api.Department[]>([])
+  const departmentsState = ref<'idle' | 'loading' | 'loaded' | 'failed'>('idle')
   const items = ref<Record<string, api.ItemDetail>>({})
   let departmentsLoading: Promise<api.Department[]> | null = null
   const itemsLoading = new Map<string, Promise<api.ItemDetail>>()
 
   async function loadDepartments(): Promise<api.Department[]> {
     if (departments.value.length) return departments.value
-    departmentsLoading ??= api.listDepartments().then(
-      (list) => (departments.value = list),
+    if (departmentsLoading) return departmentsLoading
+    departmentsState.value = 'loading'
+    departmentsLoading = api.listDepartments().then(
+      (list) => {
+        departmentsState.value = 'loaded'
+        return (departments.value = list)
+      },
       (error: unknown) => {
         departmentsLoading = null
+        departmentsState.value = 'failed'
         throw error
       },
     )
     return departmentsLoading
   }
 
+  /**
+   * A department's Chinese name from the API's list. Until the list has come, an ellipsis (the list
+   * is asked for if no page did yet); a code the list does not hold, or a list that could not be had,
+   * shows the code rather than nothing.
+   */
   function departmentName(code: string | null | undefined): string {
     if (!code) return ''
-    return departments.value.find((d) => d.code === code)?.name ?? DATA_OWNERS[code] ?? code
+    const known = departments.value.find((d) => d.code === code)
+    if (known) return known.name
+    if (departmentsState.value === 'idle') loadDepartments().catch(() => {})
+    return departmentsState.value === 'loaded' || departmentsState.value === 'failed' ? code : DEPARTMENT_LOADING
   }
 
   /** An item's definition (name, form fields), fetched once per code. */
@@ -82,5 +91,5 @@ export const useReferenceStore = defineStore('reference', () => {
     return themeCounts.value.find((t) => t.name === name)?.item_count ?? 0
   }
 
-  return { departments, items, themes, themeCounts, loadDepartments, departmentName, loadItem, itemName, loadThemes, themeItemCount }
+  return { departments, departmentsState, items, themes, themeCounts, loadDepartments, departmentName, loadItem, itemName, loadThemes, themeItemCount }
 })

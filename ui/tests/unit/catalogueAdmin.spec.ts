@@ -268,26 +268,17 @@ describe('import', () => {
     expect(toCsv([['a,b', 'say "hi"']])).toBe('\ufeff"a,b","say ""hi"""\r\n')
   })
 
-  it('shows refused rows with the column in Chinese and the reason', () => {
+  it('shows refused rows as the API words them: row, code, the column and its Chinese account', () => {
     expect(
       importProblemRows([
-        { row: 4, code: '330122-AMR-XK-0101', field: 'statutory_days', message: 'Input should be a valid integer, unable to parse string as an integer' },
-        { row: 5, code: null, field: 'legal_basis', message: 'String should have at least 1 character' },
-        { row: 6, code: 'X', field: 'materials.1.form', message: "Input should be 'original', 'copy' or 'electronic'" },
-        { row: 1, code: null, field: 'legal_basis', message: 'the column is missing' },
+        { row: 4, code: '330122-AMR-XK-0101', field: 'statutory_days', column: '法定办结时限', error_code: 'int_parsing', message: '第 4 行“法定办结时限”列：应为整数' },
+        { row: 1, code: null, field: 'remark', column: null, error_code: 'column_unknown', message: '第 1 行（标题行）的“remark”不是导入模板中的列，请删除该列或按模板填写' },
       ]),
     ).toEqual([
-      { row: 4, code: '330122-AMR-XK-0101', field: '法定办结时限', reason: '应为整数' },
-      { row: 5, code: '', field: '设定依据', reason: '至少需要1个字符' },
-      { row: 6, code: 'X', field: '申请材料第2行·材料形式', reason: '取值不在可选范围内' },
-      { row: 1, code: '', field: '设定依据', reason: '文件缺少此列' },
+      { row: 4, code: '330122-AMR-XK-0101', column: '法定办结时限', reason: '第 4 行“法定办结时限”列：应为整数' },
+      { row: 1, code: '', column: '', reason: '第 1 行（标题行）的“remark”不是导入模板中的列，请删除该列或按模板填写' },
     ])
     expect(fieldLabel('entries[2].basis')).toBe('第3条·依据')
-    // A list's columns are the list's: `name` is 名称 there, not 事项名称.
-    expect(importProblemRows([{ row: 3, field: 'name', message: 'String should have at least 1 character' }], 'list')).toEqual([
-      { row: 3, code: '', field: '名称', reason: '至少需要1个字符' },
-    ])
-    expect(importProblemRows([{ row: 2, field: 'extra', message: 'unknown column' }], 'list')[0]!.reason).toBe('文件中有无法识别的列')
   })
 })
 

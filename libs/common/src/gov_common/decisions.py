@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -24,6 +25,7 @@ ALLOWED_NODE_TYPES = frozenset({"inputNode", "outputNode", "decisionTableNode", 
 MAX_FACTS_CHARS = 64 * 1024
 MAX_NODES = 50
 MAX_TABLE_ROWS = 2000
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 class RuleError(ValueError):
@@ -55,13 +57,17 @@ def check_graph(graph: dict[str, Any]) -> None:
 
 
 class ExpressionError(RuleError):
-    """An expression in the graph that zen cannot parse, with where it is."""
+    """An expression in the graph that zen cannot parse, with where it is. The message is Chinese and
+    quotes neither the expression nor zen's English (`engine_detail`, for the log)."""
 
     code = "expression_invalid"
 
-    def __init__(self, message: str, *, node: str, row: int | None = None, column: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, node: str, row: int | None = None, column: str | None = None, engine_detail: str = ""
+    ) -> None:
         super().__init__(message)
         self.node, self.row, self.column = node, row, column
+        self.engine_detail = engine_detail
 
     def location(self) -> dict[str, Any]:
         return {k: v for k, v in (("node", self.node), ("row", self.row), ("column", self.column)) if v is not None}
@@ -82,7 +88,7 @@ class ExpressionTooCostly(ExpressionError):
 
 
 def _where(node: str, row: int | None, column: str) -> str:
-    return f"节点 {node!r}" + (f"第 {row} 行" if row is not None else "") + f"“{column}”列"
+    return f"节点“{node}”" + (f"第 {row} 行" if row is not None else "") + f"“{column}”列"
 
 
 def _check(expression: Any, *, unary: bool, node: str, row: int | None, column: str, parse: bool) -> None:
@@ -93,9 +99,8 @@ def _check(expression: Any, *, unary: bool, node: str, row: int | None, column: 
     try:
         check_cost(expression, unary=unary)
     except TooCostly as exc:
-        shown = expression if len(expression) <= 80 else expression[:77] + "..."
         raise ExpressionTooCostly(
-            f"{_where(node, row, column)}：不接受 {shown!r}：{exc}", node=node, row=row, column=column
+            f"{_where(node, row, column)}的表达式不予接受：{exc}", node=node, row=row, column=column
         ) from None
     if not parse:
         return
@@ -103,10 +108,11 @@ def _check(expression: Any, *, unary: bool, node: str, row: int | None, column: 
         (zen.compile_unary_expression if unary else zen.compile_expression)(expression)
     except RuntimeError as exc:
         raise ExpressionError(
-            f"{_where(node, row, column)}：无法解析 {expression!r}（{_parser_error(exc)}）",
+            f"{_where(node, row, column)}的写法无法识别，请检查比较符号、数值、引号和括号",
             node=node,
             row=row,
             column=column,
+            engine_detail=_parser_error(exc),
         ) from None
 
 
@@ -154,7 +160,7 @@ def _expressions(graph: dict[str, Any]) -> Iterator[tuple[Any, dict[str, Any]]]:
         elif node.get("type") == "switchNode":
             for number, statement in enumerate(content.get("statements") or [], start=1):
                 if isinstance(statement, dict):
-                    where = {"unary": False, "node": name, "row": number, "column": "condition"}
+                    where = {"unary": False, "node": name, "row": number, "column": "条件"}
                     yield statement.get("condition", ""), where
 
 
@@ -184,6 +190,27 @@ def _fact_problem(value: Any, path: str) -> str | None:
     return None
 
 
+# zen's errors about a graph's shape (`{"type": "InvalidGraph", "source": {"type": ...}}`), in Chinese.
+_GRAPH_PROBLEMS = {
+    "missingNode": "决策图中有连线指向不存在的节点",
+    "cyclicGraph": "决策图的连线构成了循环",
+}
+
+
+def _engine_problem(error: str) -> str:
+    """What the sandbox reported, in Chinese: its own messages are; zen's (English, often JSON) are
+    named by their kind, never quoted."""
+    if _CJK.search(error):
+        return error
+    try:
+        found = json.loads(error)
+    except ValueError:
+        found = None
+    source = found.get("source") if isinstance(found, dict) else None
+    kind = source.get("type") if isinstance(source, dict) else None
+    return _GRAPH_PROBLEMS.get(str(kind), "决策表无法运行，请检查各节点之间的连线和表格的设置")
+
+
 def evaluate(graph: dict[str, Any], facts: dict[str, Any]) -> RuleDecision:
     """The graph's decision on the facts. Bounded three ways: the graph's expressions are within the
     cost limits (checked again here, for tables stored before the limits), the facts are at most
@@ -199,7 +226,7 @@ def evaluate(graph: dict[str, Any], facts: dict[str, Any]) -> RuleDecision:
     try:
         response = sandbox().evaluate(graph_json, facts_json)
     except SandboxError as exc:
-        raise RuleError(str(exc)) from exc
+        raise RuleError(_engine_problem(str(exc))) from exc
     output = dict(response.get("result") or {})
     eligible = output.get("eligible") is True
     reason = str(output.get("reason") or ("符合条件" if eligible else "无匹配规则，转人工审核"))

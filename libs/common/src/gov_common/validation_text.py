@@ -56,7 +56,7 @@ def field_label(field: str) -> str:
 
 
 def _expected(ctx: dict[str, Any]) -> str:
-    return str(ctx.get("expected", "")).replace(" or ", "、").replace("'", "")
+    return str(ctx.get("expected", "")).replace(" or ", "、").replace(", ", "、").replace("'", "")
 
 
 # type -> template; {field} is the field's Chinese name, other names come from ctx.
@@ -129,15 +129,16 @@ TEMPLATES: dict[str, str] = {
 FALLBACK = "{field}的值不正确"
 
 
-def validation_message(error_type: str, field: str, ctx: dict[str, Any] | None) -> str:
-    """The Chinese sentence of one pydantic error."""
+def validation_message(error_type: str, field: str, ctx: dict[str, Any] | None, *, label: str | None = None) -> str:
+    """The Chinese sentence of one pydantic error; `label` names the field instead of FIELD_LABELS
+    (an empty label leaves it unnamed, for a caller that names it before the sentence)."""
     values = {key: value for key, value in (ctx or {}).items() if isinstance(value, str | int | float)}
     values["expected"] = _expected(ctx or {})
-    values["field"] = field_label(field)
+    values["field"] = field_label(field) if label is None else label
     error = (ctx or {}).get("error")
     if error_type in ("value_error", "assertion_error") and error is not None and _CJK.search(str(error)):
         # A validator of ours that says what is wrong in Chinese already.
-        return f"{values['field']}：{error}"
+        return f"{values['field']}：{error}" if values["field"] else str(error)
     template = TEMPLATES.get(error_type, FALLBACK)
     try:
         return template.format(**values)

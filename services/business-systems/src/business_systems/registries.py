@@ -13,6 +13,7 @@ changes a decision); a value it refuses as malformed raises InvalidLookup, a fin
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
@@ -27,6 +28,8 @@ from business_systems.handlers import (
     RegistryUnavailable,
 )
 from gov_common.http import sync_client
+
+log = logging.getLogger("business_systems.registries")
 
 PURPOSE = "业务办理：事项受理审查"
 # Answers that say "not now" rather than anything about the value asked for: no valid token yet
@@ -78,7 +81,7 @@ class DataSharingRegistries:
         malformed (400, 422) raises InvalidLookup; anything else (403: no access granted) raises
         RegistryError."""
         if self._url is None or self._auth_headers is None:
-            raise RegistryError("this business system has no data-sharing address or service identity")
+            raise RegistryError("本业务系统未配置数据共享平台的地址或服务身份，无法查询基础库")
         try:
             headers = self._auth_headers()
             if self._transport is None:
@@ -89,22 +92,27 @@ class DataSharingRegistries:
                 with httpx.Client(timeout=self._timeout, transport=self._transport) as client:
                     response = client.get(self._url + path, params={"purpose": PURPOSE}, headers=headers)
         except Exception as exc:  # transport errors and timeouts, and no service token to be had
-            raise RegistryUnavailable(f"data-sharing could not be asked: {type(exc).__name__}: {exc}") from exc
+            log.warning("data-sharing could not be asked for %s: %s: %s", path, type(exc).__name__, exc)
+            raise RegistryUnavailable("暂时无法连接数据共享平台，稍后自动重试") from exc
         status = response.status_code
         if status == 404:
             return None
         if status in (400, 422):
             raise InvalidLookup(_problem_detail(response))
         if status in UNAVAILABLE or status >= 500:
-            raise RegistryUnavailable(f"data-sharing answered {status}: {response.text[:200]}")
+            log.warning("data-sharing answered %s for %s: %s", status, path, response.text[:200])
+            raise RegistryUnavailable(f"数据共享平台暂时无法答复（HTTP {status}），稍后自动重试")
         if status != 200:
-            raise RegistryError(f"data-sharing answered {status}: {response.text[:200]}")
+            log.warning("data-sharing refused %s with %s: %s", path, status, response.text[:200])
+            reason = "本业务系统未获该数据的共享授权" if status == 403 else "数据共享平台拒绝了本次查询"
+            raise RegistryError(reason)
         try:
             body = response.json()
         except ValueError as exc:
-            raise RegistryError(f"data-sharing answered 200 with no JSON: {response.text[:200]}") from exc
+            log.warning("data-sharing answered %s with no JSON: %s", path, response.text[:200])
+            raise RegistryError("数据共享平台的答复无法识别") from exc
         if not isinstance(body, dict):
-            raise RegistryError("data-sharing answered 200 with no record")
+            raise RegistryError("数据共享平台的答复中没有所查询的记录")
         return body
 
 

@@ -36,7 +36,7 @@ from service_management.catalogue.schemas import (
     OnlineDepth,
 )
 from service_management.lists.schemas import LIST_NAMES, ListEntry
-from service_management.lists.service import IMPORT_COLUMNS as LIST_COLUMNS
+from service_management.lists.service import IMPORT_COLUMN_LABELS as LIST_COLUMNS
 from service_management.tabular import MAX_ROWS, without_formulas
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -119,13 +119,17 @@ def _constraint(model: type[BaseModel], field: str, name: str) -> Any:
     raise LookupError(f"{model.__name__}.{field} has no {name}")
 
 
-def _ordered(columns: Sequence[Column], keys: Sequence[str]) -> list[Column]:
+def _ordered(columns: Sequence[Column], labels: Mapping[str, str]) -> list[Column]:
     """The described columns in the importer's order; a column the importer reads and the template does
-    not describe (or the reverse) is a mistake caught when the module loads."""
+    not describe (or the reverse), or one the template names otherwise than the import's problems do,
+    is a mistake caught when the module loads."""
     by_key = {c.key: c for c in columns}
-    if set(by_key) != set(keys) or len(by_key) != len(columns):
-        raise RuntimeError(f"the template's columns {sorted(by_key)} are not the importer's {sorted(keys)}")
-    return [by_key[k] for k in keys]
+    if set(by_key) != set(labels) or len(by_key) != len(columns):
+        raise RuntimeError(f"the template's columns {sorted(by_key)} are not the importer's {sorted(labels)}")
+    renamed = {c.key: c.label for c in columns if c.label != labels[c.key]}
+    if renamed:
+        raise RuntimeError(f"the template names columns {renamed} otherwise than the importer")
+    return [by_key[k] for k in labels]
 
 
 def _enumerated(names: Mapping[str, str]) -> str:
@@ -322,7 +326,7 @@ def item_template(departments: Mapping[str, str]) -> Template:
     return Template(
         filename="事项导入模板.xlsx",
         ascii_filename="item-import-template.xlsx",
-        columns=_ordered(columns, importer.COLUMNS),
+        columns=_ordered(columns, importer.COLUMN_LABELS),
         examples=examples,
         rules=[
             "在“导入”工作表中从第二行起每行填写一个事项；第一行的列名是系统读取的英文代码，请勿修改、删除或调整顺序。",

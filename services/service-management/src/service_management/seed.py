@@ -18,10 +18,16 @@ from service_management.rules.tables import decision_table
 
 DIVISION = "330122"
 
+# The county's departments: those implementing the demo's items, and those that own shared data
+# (data-sharing's catalogue names them as owners) without implementing one of them yet.
 DEPARTMENTS = [
     ("amr", "示范县市场监督管理局"),
     ("psb", "示范县公安局"),
     ("hrss", "示范县人力资源和社会保障局"),
+    ("ndrc", "示范县发展和改革局"),
+    ("stats", "示范县统计局"),
+    ("bdb", "示范县大数据发展管理局"),
+    ("nrb", "示范县自然资源和规划局"),
 ]
 # A county department's acts are reconsidered by the county government (行政复议法 2023, art. 24) and
 # heard by the county's basic court (行政诉讼法 art. 18).

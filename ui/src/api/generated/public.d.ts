@@ -1206,7 +1206,7 @@ export interface paths {
         };
         /**
          * List Departments
-         * @description The departments that implement service items.
+         * @description The county's departments by their Chinese names: those implementing items and those owning shared data.
          */
         get: operations["list_departments_api_v1_departments_get"];
         put?: never;
@@ -5774,15 +5774,40 @@ export interface components {
              */
             type: "string" | "text" | "number" | "integer" | "date" | "boolean";
         };
-        /** ImportProblem */
+        /**
+         * ImportProblem
+         * @description One thing wrong with one row (or with the header row) of an imported file.
+         */
         ImportProblem: {
-            /** Code */
-            code: string | null;
-            /** Field */
+            /**
+             * Code
+             * @description the code the row gives (the item's or the entry's)
+             */
+            code?: string | null;
+            /**
+             * Column
+             * @description the column's Chinese name in the import template
+             */
+            column?: string | null;
+            /**
+             * Error Code
+             * @description what is wrong, for programs: pydantic's error type or ours
+             */
+            error_code: string;
+            /**
+             * Field
+             * @description the schema's path of the value, e.g. `materials.1.form`; `row` for the row
+             */
             field: string;
-            /** Message */
+            /**
+             * Message
+             * @description the problem in Chinese, naming the row and the column
+             */
             message: string;
-            /** Row */
+            /**
+             * Row
+             * @description the row as the spreadsheet numbers it; 1 is the header row
+             */
             row: number;
         };
         /** ImportReport */
@@ -5999,9 +6024,7 @@ export interface components {
             /** Dry Run */
             dry_run: boolean;
             /** Rejected */
-            rejected: {
-                [key: string]: unknown;
-            }[];
+            rejected: components["schemas"]["ImportProblem"][];
             /** Rows */
             rows: number;
             /** Version Id */

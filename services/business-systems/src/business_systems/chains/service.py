@@ -91,7 +91,7 @@ def _check_steps(steps: list[StepIn]) -> None:
         if positions[n] <= positions[n - 1]:
             raise InvalidField(
                 f"steps[{n}].name",
-                "steps follow the order handle (承办) → review (审核) → approve (批准), each at most once",
+                "审批步骤应按 承办 → 审核 → 批准 的顺序排列，每一步至多一次",
             )
 
 

@@ -48,7 +48,7 @@ def _clean_name(name: str | None) -> str:
     base = posixpath.basename((name or "").replace("\\", "/")).strip()
     base = "".join(ch for ch in base if ch.isprintable())
     if not base or len(base) > 255 or base.startswith("."):
-        raise InvalidField("file", "the file needs a name of 1 to 255 characters, e.g. 现场核查记录.pdf")
+        raise InvalidField("file", "文件名应为 1 至 255 个字符，如 现场核查记录.pdf")
     return base
 
 

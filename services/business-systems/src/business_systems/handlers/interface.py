@@ -57,7 +57,8 @@ class DivisionRecord:
 class RegistryError(Exception):
     """A registry look-up that gave no answer about the value asked for: refused for this system
     (no access, no address configured) or answered something unreadable. The business system records
-    it as a blocking `registry_error` finding about the look-up, never about the applicant."""
+    it as a blocking `registry_error` finding about the look-up, never about the applicant; its text
+    is Chinese, as clerks and reviewers read it in the finding (an English one stays in the log)."""
 
 
 class RegistryUnavailable(RegistryError):
@@ -70,7 +71,7 @@ class RegistryUnavailable(RegistryError):
 class InvalidLookup(RegistryError):
     """The registry refused the value asked about as malformed (a 4xx such as 422): a finding about
     the input, which the handler names with the form field it came from. `detail` is the registry's
-    own words (English)."""
+    own words (data-sharing's problem messages, in Chinese)."""
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)

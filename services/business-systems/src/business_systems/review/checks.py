@@ -7,6 +7,7 @@ with that case's partition waiting, until data-sharing answers; nothing about it
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -28,6 +29,7 @@ from gov_common.contracts.events import CaseDispatched
 from gov_common.errors import DomainError, TransientFailure
 
 log = logging.getLogger("business_systems.review")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 T = TypeVar("T")
 
 
@@ -128,28 +130,36 @@ def run_checks(handler_name: str, handler: ItemHandler, case: CaseView, registri
     except RegistryUnavailable as exc:
         watched.outage = watched.outage or exc  # raised below
     except InvalidLookup as exc:
+        log.info("case %s: a registry refused a value as malformed: %s", case.case_no, exc.detail)
         findings.append(
-            _registry_finding("lookup_invalid", f"申请信息中有基础库不接受的值，请人工核对（{exc.detail}）")
+            _registry_finding("lookup_invalid", _with_reason("申请信息中有基础库不接受的值，请人工核对", exc.detail))
         )
     except RegistryError as exc:
-        findings.append(_registry_finding("registry_error", f"基础库查询未获答复，由人工核对（{exc}）"))
-    except Exception as exc:
+        log.warning("case %s: a registry look-up was refused: %s", case.case_no, exc)
+        findings.append(_registry_finding("registry_error", _with_reason("基础库查询未获答复，由人工核对", str(exc))))
+    except Exception:
         log.exception("item handler %s failed on case %s", handler_name, case.case_no)
         findings.append(
             {
                 "kind": "handler",
                 "field": None,
                 "code": "handler_error",
-                "message": f"item handler {handler_name} failed: {exc}",
+                "message": "本事项的自动检查程序运行出错，未能完成检查，请人工审查（错误已记入系统日志）",
                 "blocking": True,
             }
         )
     if watched.outage is not None:
         log.warning("case %s waits for a registry (handler %s): %s", case.case_no, handler_name, watched.outage)
         raise RegistryOutage(
-            f"case {case.case_no}: a registry is unavailable ({watched.outage}); its arrival is retried"
+            f"办件 {case.case_no} 所需的基础库暂时无法查询，将重试该办件的接收：{watched.outage}"
         ) from watched.outage
     return findings
+
+
+def _with_reason(message: str, reason: str) -> str:
+    """The finding with the registry's reason when it is said in Chinese; another registry's or a fake's
+    English (or a bare status) stays in the log, never on a clerk's or an applicant's screen."""
+    return f"{message}（{reason}）" if _CJK.search(reason) else message
 
 
 def _registry_finding(code: str, message: str) -> dict[str, Any]:

@@ -216,7 +216,7 @@ async def import_items(
 
 @router.get("/departments", response_model=list[DepartmentOut])
 def list_departments(session: DbSession) -> list[DepartmentOut]:
-    """The departments that implement service items."""
+    """The county's departments by their Chinese names: those implementing items and those owning shared data."""
     return [DepartmentOut.model_validate(d) for d in service.list_departments(session)]
 
 

@@ -6,6 +6,8 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from service_management.import_problems import ImportProblem
+
 ItemType = Literal[
     "licensing", "benefit", "confirmation", "levy", "adjudication", "award", "other_power", "public_service"
 ]
@@ -69,7 +71,7 @@ class Fee(BaseModel):
     @model_validator(mode="after")
     def _charged_needs_amount_and_basis(self) -> Fee:
         if not self.free and (self.amount is None or not self.basis):
-            raise ValueError("a charged item needs its amount and the legal basis of the fee")
+            raise ValueError("收费事项应填写收费金额和收费依据")
         return self
 
 
@@ -190,7 +192,7 @@ class RetireIn(BaseModel):
     @classmethod
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
-            raise ValueError("the reason must not be blank")
+            raise ValueError("停用理由不能为空")
         return value.strip()
 
 
@@ -224,13 +226,6 @@ class ItemDetail(ItemSummary):
     published_at: datetime | None
     updated_at: datetime | None = None
     retirement: Retirement | None = None
-
-
-class ImportProblem(BaseModel):
-    row: int
-    code: str | None
-    field: str
-    message: str
 
 
 class ImportReport(BaseModel):

@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from gov_common.params import Day
+from service_management.import_problems import ImportProblem
 
 # 权力清单, 责任清单, 收费清单, 中介服务清单, 负面清单
 ListType = Literal["power", "responsibility", "fee", "intermediary", "negative"]
@@ -82,5 +83,5 @@ class ListImportReport(BaseModel):
     dry_run: bool
     applied: bool
     rows: int
-    rejected: list[dict[str, object]]
+    rejected: list[ImportProblem]
     version_id: int | None

@@ -15,12 +15,24 @@ from gov_common.db import utcnow
 from gov_common.errors import Conflict, InvalidField, NotFound
 from gov_common.pagination import PageRequest
 from service_management.deps import check_department
+from service_management.import_problems import ImportColumns, ImportProblem
 from service_management.lists.schemas import ListEntry
 from service_management.models import Department, ListVersion
 from service_management.tabular import read_rows
 
 PUBLIC = ("published", "superseded")
-IMPORT_COLUMNS = ["code", "name", "category", "basis", "content", "amount"]
+# The columns of a list import with their Chinese names: the template's header row (import_templates.py)
+# and how an import's problems name them.
+IMPORT_COLUMN_LABELS = {
+    "code": "编码",
+    "name": "名称",
+    "category": "类别",
+    "basis": "依据",
+    "content": "内容",
+    "amount": "金额/标准",
+}
+IMPORT_COLUMNS = list(IMPORT_COLUMN_LABELS)
+IMPORT_PROBLEMS = ImportColumns(IMPORT_COLUMN_LABELS)
 
 
 # A list version's status in the messages a person reads.
@@ -179,27 +191,24 @@ def import_draft(
     dry_run: bool,
 ) -> dict[str, Any]:
     rows = read_rows(data, filename)
-    problems: list[dict[str, object]] = []
+    problems: list[ImportProblem] = []
     entries: list[ListEntry] = []
-    seen: set[str] = set()
-    for n, row in enumerate(rows, start=2):
+    first_row: dict[str, int] = {}  # code -> the row that gave it
+    if rows:
+        problems.extend(IMPORT_PROBLEMS.unknown_column(h) for h in rows[0] if h not in IMPORT_COLUMN_LABELS)
+    for n, row in enumerate(rows, start=2):  # row 1 holds the headers
         values = {k: (row.get(k) or None) if k == "amount" else row.get(k, "") for k in IMPORT_COLUMNS}
-        extra = sorted(set(row) - set(IMPORT_COLUMNS))
-        if extra:
-            problems.append({"row": n, "field": extra[0], "message": "unknown column"})
+        code = row.get("code") or None
+        if code in first_row:
+            reason = f"该编码在第 {first_row[code]} 行已出现，同一清单中不得重复"
+            problems.append(IMPORT_PROBLEMS.problem(n, "code", reason, error_code="duplicate_code", code=code))
             continue
+        if code:
+            first_row[code] = n
         try:
-            entry = ListEntry.model_validate(values)
+            entries.append(ListEntry.model_validate(values))
         except ValidationError as exc:
-            for err in exc.errors():
-                field = ".".join(str(p) for p in err.get("loc", ())) or "row"
-                problems.append({"row": n, "field": field, "message": err.get("msg", "invalid")})
-            continue
-        if entry.code in seen:
-            problems.append({"row": n, "field": "code", "message": f"code {entry.code} appears twice"})
-            continue
-        seen.add(entry.code)
-        entries.append(entry)
+            problems.extend(IMPORT_PROBLEMS.invalid(n, exc, row, code=code))
     apply = not dry_run and not problems and bool(entries)
     version_id = None
     if apply:
@@ -214,4 +223,10 @@ def import_draft(
         version_id = version.id
     else:
         check_department(principal, department_code)
-    return {"dry_run": dry_run, "applied": apply, "rows": len(rows), "rejected": problems, "version_id": version_id}
+    return {
+        "dry_run": dry_run,
+        "applied": apply,
+        "rows": len(rows),
+        "rejected": [p.model_dump() for p in problems],
+        "version_id": version_id,
+    }

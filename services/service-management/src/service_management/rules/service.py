@@ -6,6 +6,8 @@ because of an outage decides nothing: the check answers 503 (the request is trie
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import re
 from typing import Any, cast
 
 from sqlalchemy import Table, func, insert, select, update
@@ -18,11 +20,16 @@ from gov_common.errors import InvalidField, NotFound, ServiceUnavailable
 from gov_common.pagination import PageRequest
 from service_management.deps import check_department
 from service_management.models import Case, CaseDecision, DecisionTable, Item
+from service_management.rules import variables
 from service_management.rules.credit import CreditStatus
+
+log = logging.getLogger("service_management.rules")
 
 # Decisions are only added, never read back in the unit of work that adds them: a Core INSERT (values
 # as parameters of this one statement object), not an ORM object for the unit of work to flush.
 _INSERT_DECISION = insert(cast(Table, CaseDecision.__table__))
+
+_FACT_PATH = re.compile(r"^facts\.([A-Za-z0-9_.\[\]]+)：")
 
 INSTANT_CHECK = "instant_approval_check"
 AUTOMATED_APPROVAL = "automated_approval"
@@ -71,6 +78,18 @@ def _item(session: Session, item_code: str) -> Item:
     return item
 
 
+def rule_problem(exc: engine.RuleError, labels: dict[str, str]) -> str:
+    """The engine's refusal in Chinese with each fact named as staff pick it (rules/variables.py): a
+    column that has no name of its own (`applicant.age`) and a fact's path (`facts.form.capital`)."""
+    text = str(exc)
+    if isinstance(exc, engine.ExpressionError) and exc.column in labels:
+        text = text.replace(f"“{exc.column}”列", f"“{labels[exc.column]}”列")
+    if match := _FACT_PATH.match(text):
+        path = match.group(1)
+        text = f"{labels.get(path, f'“{path}”')}：{text[match.end() :]}"
+    return text
+
+
 def save_table(
     session: Session, *, principal: Principal | None, item_code: str, graph: dict[str, Any], comment: str
 ) -> DecisionTable:
@@ -83,9 +102,13 @@ def save_table(
         engine.check_expressions(graph)
         engine.evaluate(graph, {"applicant": {}, "form": {}})  # compiles, and runs on empty facts
     except engine.ExpressionError as exc:
-        raise InvalidField("graph", f"决策表不可用：{exc}", code=exc.code, location=exc.location()) from None
+        if exc.engine_detail:
+            log.info("decision table of %s refused: %s: %s", item_code, exc, exc.engine_detail)
+        problem = rule_problem(exc, variables.labels(item, "decision_table"))
+        raise InvalidField("graph", f"决策表不可用：{problem}", code=exc.code, location=exc.location()) from None
     except engine.RuleError as exc:
-        raise InvalidField("graph", f"决策表不可用：{exc}") from None
+        problem = rule_problem(exc, variables.labels(item, "decision_table"))
+        raise InvalidField("graph", f"决策表不可用：{problem}") from None
     latest = current_version(session, item_code) or 0
     table = DecisionTable(
         item_code=item_code,
@@ -137,7 +160,10 @@ def instant_approval_check(
             output = {**decision.output, "trace": decision.trace}
             eligible, reason = decision.eligible, decision.reason
         except engine.RuleError as exc:
-            output, reason = {"error": str(exc)}, "决策表无法求值，转人工审核"
+            output, reason = (
+                {"error": rule_problem(exc, variables.labels(item, "decision_table"))},
+                "决策表无法求值，转人工审核",
+            )
     allowed = credit.known and not credit.black_listed
     if not credit.known:
         explanation = f"申请人信用状况无法核验（{credit.detail or '数据共享平台无应答'}），不予秒批，转人工审核"
@@ -191,7 +217,8 @@ def evaluate_for_test(
     try:
         decision = engine.evaluate(table.graph, facts)
     except engine.RuleError as exc:
-        raise InvalidField("facts", f"无法用这些数据计算决策表：{exc}") from None
+        problem = rule_problem(exc, variables.labels(_item(session, item_code), "decision_table"))
+        raise InvalidField("facts", f"无法用这些数据计算决策表：{problem}") from None
     return {
         "version": table.version,
         "eligible": decision.eligible,

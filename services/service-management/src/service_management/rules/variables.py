@@ -103,3 +103,10 @@ def variables(session: Session, *, item_code: str, context: Context) -> list[dic
     item = _item(session, item_code)
     fixed = _DECISION_FACTS if context == "decision_table" else _PROCESS_DATA
     return [{"options": [], **v} for v in fixed] + form_variables(item)
+
+
+def labels(item: Item, context: Context) -> dict[str, str]:
+    """Path -> Chinese name of every variable of the item's decision table or case process: how a
+    refusal or an explanation names what a condition reads."""
+    fixed = _DECISION_FACTS if context == "decision_table" else _PROCESS_DATA
+    return {str(v["path"]): str(v["label"]) for v in [*fixed, *form_variables(item)]}

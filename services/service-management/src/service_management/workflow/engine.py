@@ -12,6 +12,7 @@ import functools
 import hashlib
 import json
 import logging
+import re
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ MAX_BPMN_BYTES = 512 * 1024
 # and written under the log handler's lock): only its warnings are worth a line.
 for _name in ("spiff", "spiff.task", "spiff.workflow"):
     logging.getLogger(_name).setLevel(logging.WARNING)
+log = logging.getLogger("service_management.workflow")
 
 # What a case process may contain. Anything else (scriptTask, serviceTask, callActivity,
 # subProcess, timers, messages, multi-instance loops, data mappings...) is refused at upload.
@@ -92,7 +94,33 @@ class DefinitionError(ValueError):
 
 
 class ConditionError(SpiffWorkflowException):  # type: ignore[misc]
-    """A sequence flow's condition that cannot be evaluated to true or false for a case's data."""
+    """A sequence flow's condition that cannot be evaluated to true or false for a case's data.
+    `reason` says why in Chinese; `describe` names the condition by the variables it reads."""
+
+    def __init__(self, expression: str, reason: str) -> None:
+        super().__init__(describe(expression, reason))
+        self.expression, self.reason = expression, reason
+
+
+# Words of zen's expression language that are no variable.
+_KEYWORDS = frozenset({"true", "false", "null", "and", "or", "not", "in"})
+_STRINGS = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'")
+_NAME = re.compile(r"(?<![\w.])([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)(\s*\()?")
+
+
+def variables(expression: str) -> list[str]:
+    """The variables a condition reads (`form.position`, `inspection_passed`), in order, once each;
+    functions (`len(...)`) and keywords are not."""
+    found = [name for name, call in _NAME.findall(_STRINGS.sub('""', expression)) if not call]
+    return list(dict.fromkeys(v for v in found if v not in _KEYWORDS))
+
+
+def describe(expression: str, reason: str, labels: dict[str, str] | None = None, *, bare: str = "该条件") -> str:
+    """A condition and what is wrong with it, naming its variables by their labels (an item's form
+    fields) where they have one, never quoting the expression itself."""
+    names = [f"“{(labels or {}).get(v, v)}”" for v in variables(expression)]
+    subject = f"判断{'、'.join(names)}的条件" if names else bare
+    return f"{subject}{reason}"
 
 
 def _kind(value: Any) -> str:
@@ -106,41 +134,45 @@ def _kind(value: Any) -> str:
     return f"{kind}（{json.dumps(value, ensure_ascii=False, default=str)[:40]}）"
 
 
+# zen's own account of a syntax error is English: it stays out of what a person reads.
+INVALID_EXPRESSION = "不是有效的表达式，请检查比较符号（比较用“==”）、引号和括号"
+NOT_YES_OR_NO = "，而不是“是”或“否”（true 或 false）"
+
+
 def condition_problem(expression: str) -> str | None:
     """Why a condition can never be a yes/no question, found without any case data: it does not
     parse, or with no variables at all it already gives something else than true, false or null
     (an assignment `a = "x"`, a constant string or number). None when it may be a condition."""
     if not expression:
-        return "条件为空"
-    error = zen.validate_expression(expression)
-    if error is not None:
-        return f"不是有效的表达式：{error}"
+        return "为空"
+    if zen.validate_expression(expression) is not None:
+        return INVALID_EXPRESSION
     try:
         value = zen.evaluate_expression(expression, {})
     except RuntimeError:
         return None  # depends on the data (a comparison of missing variables): checked when it runs
     if value is None or isinstance(value, bool):
         return None
-    return f"结果是{_kind(value)}，而不是 true 或 false"
+    return f"结果是{_kind(value)}{NOT_YES_OR_NO}"
 
 
 class RestrictedEngine(PythonScriptEngine):  # type: ignore[misc]
     """Conditions in zen-engine's expression language over the task data; no code ever runs."""
 
     def validate(self, expression: str) -> None:
-        error = zen.validate_expression(expression)
-        if error is not None:
-            raise DefinitionError(f"不是有效的表达式：{error}")
+        if zen.validate_expression(expression) is not None:
+            raise DefinitionError(describe(expression, INVALID_EXPRESSION))
 
     def evaluate(self, task: Any, expression: str, external_context: Any = None) -> Any:
         try:
             value = zen.evaluate_expression(expression, _json_safe(task.data))
         except RuntimeError as exc:
-            raise ConditionError(f"无法计算条件 {expression!r}：{str(exc).splitlines()[0]}") from exc
+            log.info("condition %r cannot be evaluated: %s", expression, str(exc).splitlines()[0])
+            raise ConditionError(expression, "无法计算（所读的变量不存在或类型不符）") from exc
         # Only true takes a branch: a dict (`a = "x"` is an assignment for zen), a string or a number is
         # not "true enough" — Python's truthiness would take the branch for any of them.
         if not isinstance(value, bool):
-            raise ConditionError(f"条件 {expression!r} 的结果是{_kind(value)}，而不是 true 或 false")
+            raise ConditionError(expression, f"结果是{_kind(value)}{NOT_YES_OR_NO}")
         return value
 
     def execute(self, task: Any, script: str, external_context: Any = None) -> Any:
@@ -196,9 +228,10 @@ def check_definition(xml: bytes) -> ParsedDefinition:
                 expression = (element.text or "").strip()
                 error = condition_problem(expression)
                 if error is not None:
+                    flow = element.getparent()
                     raise DefinitionError(
-                        f"连线 {element.getparent().get('id')!r} 的条件 {expression!r}：{error}",
-                        element=element.getparent().get("id"),
+                        f"连线“{flow.get('name') or flow.get('id')}”的{describe(expression, error, bare='条件')}",
+                        element=flow.get("id"),
                     )
         elif _inside(element, "extensionElements"):
             continue  # a modeller's own annotations carry no behaviour here

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from gov_common.auth import Principal
 from gov_common.errors import Conflict, InvalidField, NotFound
 from gov_common.workdays import WorkCalendar, deadline
-from service_management.models import Case, CaseState, CaseWorkflow, ProcessDefinition
+from service_management.models import Case, CaseState, CaseWorkflow, Item, ProcessDefinition
+from service_management.rules import variables
 from service_management.supervision.calendar import load_calendar
 from service_management.workflow import engine
 
@@ -145,7 +146,7 @@ def start(
     definition = current_definition(session, case.item_code)
     xml = definition.bpmn_xml.encode("utf-8") if definition else engine.DEFAULT_BPMN
     process_id = definition.process_id if definition else "case"
-    with _conditions(case):
+    with _conditions(session, case):
         workflow = engine.new_workflow(xml, process_id, data)
     row = CaseWorkflow(
         case_id=case.id,
@@ -162,14 +163,20 @@ def start(
 
 
 @contextmanager
-def _conditions(case: Case) -> Iterator[None]:
+def _conditions(session: Session, case: Case) -> Iterator[None]:
     """A condition of the item's process that gives no true/false for this case stops the unit of work
-    with a 409 naming the process (nothing of it is kept): the definition needs mending, not the case."""
+    with a 409 naming the process (nothing of it is kept): the definition needs mending, not the case.
+    The item is named by its name and the condition by the Chinese names of the variables it reads
+    (rules/variables.py, the list staff pick them from)."""
     try:
         yield
     except engine.ConditionError as exc:
+        item = session.get(Item, case.item_id)
+        labels = variables.labels(item, "process") if item else {}
+        name = f"“{item.name}”" if item else case.item_code
         raise Conflict(
-            f"事项 {case.item_code} 的办理流程无法继续（{exc}），请事项管理员修正流程定义",
+            f"事项{name}的办理流程无法继续：{engine.describe(exc.expression, exc.reason, labels)}，"
+            "请事项管理员修正流程定义",
             field="process",
             code="process_condition_invalid",
         ) from None
@@ -233,7 +240,7 @@ def advance(
         row = _row(session, case)
         workflow = engine.load(row.state, lambda: _source(session, row))
     before = engine.ready_states(workflow)
-    with _conditions(case):
+    with _conditions(session, case):
         if not engine.complete(workflow, state, data):
             return None
     after = engine.ready_states(workflow)
