@@ -510,7 +510,12 @@ const INSPECTION_BPMN = `<?xml version="1.0" encoding="UTF-8"?>
     <bpmn:sequenceFlow id="to_rejected" sourceRef="intake_decided" targetRef="rejected"/>
     <bpmn:endEvent id="rejected" name="不予受理"/>
     <bpmn:userTask id="site_inspection" name="现场核查"/>
-    <bpmn:sequenceFlow id="to_review" sourceRef="site_inspection" targetRef="department_review"/>
+    <bpmn:sequenceFlow id="to_inspected" sourceRef="site_inspection" targetRef="inspected"/>
+    <bpmn:exclusiveGateway id="inspected" name="核查结果" default="to_review_with_findings"/>
+    <bpmn:sequenceFlow id="to_review" name="核查通过" sourceRef="inspected" targetRef="department_review">
+      <bpmn:conditionExpression>inspection_passed == true</bpmn:conditionExpression>
+    </bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="to_review_with_findings" name="核查发现问题，报部门审批" sourceRef="inspected" targetRef="department_review"/>
     <bpmn:userTask id="department_review" name="部门审批"/>
     <bpmn:sequenceFlow id="to_end" sourceRef="department_review" targetRef="decided"/>
     <bpmn:endEvent id="decided" name="办结"/>
@@ -537,11 +542,22 @@ test('a department step of the process (现场核查) is completed from the work
   const task = page.locator('[data-task="site_inspection"]')
   await expect(task).toContainText('现场核查')
   await expect(task).toContainText('期限')
+  // The ways the step can end are the branches of the process's next gateway, picked by name; no variable typed.
+  const choices = task.getByTestId('task-choices')
+  await expect(choices.getByRole('radio')).toHaveCount(2)
+  await expect(choices).toContainText('核查通过')
+  await expect(choices).toContainText('核查发现问题，报部门审批')
+  await task.getByRole('button', { name: '完成“现场核查”' }).click()
+  await expect(task).toContainText('请选择办理结果')
+  // Free variables stay under 高级, checked as before.
+  await task.getByText('高级：其他流程变量（一般无需填写）').click()
   await task.getByLabel('变量名 1').fill('1passed')
   await task.getByLabel('变量值 1').fill('true')
+  await choices.getByText('核查通过').click()
   await task.getByRole('button', { name: '完成“现场核查”' }).click()
   await expect(task).toContainText('变量名须以字母或下划线开头')
-  await task.getByLabel('变量名 1').fill('inspection_passed')
+  await task.getByLabel('变量名 1').fill('')
+  await task.getByLabel('变量值 1').fill('')
   await task.getByLabel('办理意见').fill('经现场核查，申请人信息属实。')
   await shot('承办人员：流程环节现场核查')
   expect(await labelViolations(page)).toEqual([])

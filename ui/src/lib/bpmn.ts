@@ -83,3 +83,66 @@ export function processOutline(xml: string): { name: string; branches: Branch[] 
   }
   return { name: process?.getAttribute('name') || process?.getAttribute('id') || '', branches }
 }
+
+/** A way a department step can end, as the process's next gateway tells them apart (e.g. 核查通过 / 核查不通过):
+ *  its label and the process variables that send the case down that branch. */
+export interface TaskChoice {
+  label: string
+  data: Record<string, string | number | boolean>
+}
+
+const SIMPLE_CONDITION = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*==\s*(true|false|-?\d+(?:\.\d+)?|"[^"\\]*"|'[^'\\]*')\s*$/
+
+function literal(text: string): string | number | boolean {
+  if (text === 'true' || text === 'false') return text === 'true'
+  if (/^["']/.test(text)) return text.slice(1, -1)
+  return Number(text)
+}
+
+/**
+ * The branches of the exclusive gateway right after `taskId`, as choices for the person completing the task:
+ * offered only when every conditional branch compares one and the same variable with a value
+ * (`inspection_passed == true`); the default branch too when that variable is a yes/no one tested for one
+ * value (it then gets the other). Otherwise none: the step is completed with free variables.
+ */
+export function taskChoices(xml: string, taskId: string): TaskChoice[] {
+  const doc = new DOMParser().parseFromString(xml, 'application/xml')
+  if (doc.getElementsByTagName('parsererror').length) return []
+  const byId = new Map<string, Element>()
+  for (const element of Array.from(doc.getElementsByTagName('*'))) {
+    const id = element.getAttribute('id')
+    if (id) byId.set(id, element)
+  }
+  const flows = elements(doc, 'sequenceFlow')
+  const leaving = flows.filter((f) => f.getAttribute('sourceRef') === taskId)
+  const only = leaving.length === 1 ? leaving[0] : undefined
+  if (!only) return []
+  const gateway = byId.get(only.getAttribute('targetRef') ?? '')
+  if (!gateway || gateway.localName !== 'exclusiveGateway') return []
+  const fallback = gateway.getAttribute('default')
+  const branches = flows.filter((f) => f.getAttribute('sourceRef') === gateway.getAttribute('id'))
+  const label = (flow: Element): string => {
+    const target = byId.get(flow.getAttribute('targetRef') ?? '')
+    return flow.getAttribute('name') || target?.getAttribute('name') || ''
+  }
+  const choices: TaskChoice[] = []
+  let variable = ''
+  const values: (string | number | boolean)[] = []
+  for (const flow of branches) {
+    if (flow.getAttribute('id') === fallback) continue
+    const match = SIMPLE_CONDITION.exec(elements(flow, 'conditionExpression')[0]?.textContent ?? '')
+    const [, name = '', text = ''] = match ?? []
+    if (!match || (variable && name !== variable) || !label(flow)) return []
+    variable = name
+    const value = literal(text)
+    values.push(value)
+    choices.push({ label: label(flow), data: { [variable]: value } })
+  }
+  if (!variable) return []
+  const defaultFlow = branches.find((f) => f.getAttribute('id') === fallback)
+  if (defaultFlow) {
+    if (values.length !== 1 || typeof values[0] !== 'boolean' || !label(defaultFlow)) return []
+    choices.push({ label: label(defaultFlow), data: { [variable]: !values[0] } })
+  }
+  return choices
+}
