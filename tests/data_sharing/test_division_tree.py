@@ -52,9 +52,8 @@ def test_a_root_gives_its_subtree_and_an_import_shows_at_once(pg_ds: DataSharing
     assert county == [{"code": "330122", "name": "桐庐县", "level": "county", "children": []}]
 
     csv = "code,name,parent_code\n340000,安徽省,\n340100,合肥市,340000\n340102,瑶海区,340100\n"
-    imported = pg_ds.client.post(
-        "/api/v1/registries/divisions/imports", content=csv.encode(), headers={**tokens.admin(), "content-type": "text/csv"}
-    )
+    csv_headers = {**tokens.admin(), "content-type": "text/csv"}
+    imported = pg_ds.client.post("/api/v1/registries/divisions/imports", content=csv.encode(), headers=csv_headers)
     assert imported.json()["accepted_rows"] == 3
     anhui = pg_ds.client.get(URL, params={"root": "340000"}, headers=clerk).json()["divisions"][0]
     assert anhui["children"][0]["children"][0]["name"] == "瑶海区"

@@ -156,9 +156,7 @@ def read_division(
 TREE_FIELDS = ("code", "name", "level", "parent_code")
 
 
-def division_tree(
-    session: Session, *, audit: AuditLog, principal: Principal, root: str | None
-) -> list[dict[str, Any]]:
+def division_tree(session: Session, *, audit: AuditLog, principal: Principal, root: str | None) -> list[dict[str, Any]]:
     """The divisions at and below `root` (every province when None) as nested nodes, by code. The
     registry holds GB/T 2260's three levels (province, city, county), so the tree is small: a whole
     country is about 3,200 rows, read in one query."""

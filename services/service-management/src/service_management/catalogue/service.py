@@ -354,9 +354,8 @@ def _coerce(field: dict[str, Any], value: Any) -> Any:
         return value
     if kind == "division":
         if not isinstance(value, str) or not _DIVISION_CODE.match(value.strip()):
-            raise InvalidField(
-                path, f"{field['label']}应为 6 位行政区划代码（GB/T 2260），请从行政区划列表中选择", code="form_not_division"
-            )
+            message = f"{field['label']}应为 6 位行政区划代码（GB/T 2260），请从行政区划列表中选择"
+            raise InvalidField(path, message, code="form_not_division")
         return value.strip()
     if kind == "date":
         try:
