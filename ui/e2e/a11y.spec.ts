@@ -160,6 +160,8 @@ test('every route of the router has an accessibility check in this file', () => 
 for (const [width, use] of WIDTHS) {
   test.describe(width, () => {
     test.use(use)
+    // Up to twenty pages a test, each loaded and checked twice by axe: 1.5-2.5 min on a shared machine.
+    test.describe.configure({ timeout: 300_000 })
 
     test(`public pages pass axe (${width})`, async ({ page }) => {
       const problems = await check(page, [
