@@ -145,6 +145,12 @@ def test_the_catalogue_divisions_and_credit_through_the_gateway(platform: Platfo
         assert catalogue.status_code == 200 and catalogue.headers["X-Total-Count"] == "7"
         division = client.get("/api/v1/registries/divisions/330122", headers=admin).json()
         assert [a["name"] for a in division["ancestors"]] == ["浙江省", "杭州市"]
+        # The division picker's tree, through the gateway; a bad root is the registry's problem, forwarded.
+        tree = client.get("/api/v1/registries/division-tree", params={"root": "330100"}, headers=admin)
+        assert tree.status_code == 200 and "桐庐县" in {c["name"] for c in tree.json()["divisions"][0]["children"]}
+        bad = client.get("/api/v1/registries/division-tree", params={"root": "33010x"}, headers=admin)
+        assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "root"
+        assert client.get("/api/v1/registries/division-tree").status_code == 401
         reviewer = login(client, "reviewer-amr", DEMO_PASSWORD)
         recorded = client.post(
             "/api/v1/credit/records",

@@ -56,3 +56,14 @@ def test_dates_integers_and_optional_fields() -> None:
     }
     with pytest.raises(InvalidField):
         validate_form(permit, {"residence_address": "某路", "residence_months": 7.5})
+
+
+@pytest.mark.parametrize("code", ["33012", "3301220", "030122", "33O122", 330122, "浙江省杭州市"])
+def test_a_division_field_takes_a_six_digit_code_only(code: object) -> None:
+    form = {"business_name": "x", "business_address": "路1号", "business_scope": "零售", "capital": 5}
+    with pytest.raises(InvalidField) as err:
+        validate_form(_item("AMR-XK-0001"), {**form, "business_division_code": code})
+    assert (err.value.field, err.value.code) == ("form.business_division_code", "form_not_division")
+    assert err.value.detail.startswith("经营场所所在行政区划应为 6 位行政区划代码")
+    cleaned = validate_form(_item("AMR-XK-0001"), {**form, "business_division_code": " 330122 "})
+    assert cleaned["business_division_code"] == "330122"

@@ -19,3 +19,29 @@ export async function labelViolations(page: Page): Promise<string[]> {
   const results = await new AxeBuilder({ page }).withRules(NAME_RULES).analyze()
   return results.violations.flatMap((v) => v.nodes.map((n) => `${page.url()} ${v.id}: ${n.target.join(' ')}`))
 }
+
+/** Everything axe checks against WCAG 2.1 A and AA (names, contrast, structure, ARIA, keyboard), and the
+ *  best practices a screen-reader user relies on to move about a page: one main landmark, all content in
+ *  landmarks, unique landmarks, headings in order. One line per failing element, naming the page. */
+const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']
+const STRUCTURE_RULES = [
+  'landmark-one-main',
+  'landmark-no-duplicate-main',
+  'landmark-unique',
+  'landmark-main-is-top-level',
+  'landmark-banner-is-top-level',
+  'landmark-contentinfo-is-top-level',
+  'region',
+  'heading-order',
+  'page-has-heading-one',
+  'empty-heading',
+]
+
+export async function axeViolations(page: Page): Promise<string[]> {
+  const wcag = await new AxeBuilder({ page }).withTags(WCAG_TAGS).analyze()
+  const structure = await new AxeBuilder({ page }).withRules(STRUCTURE_RULES).analyze()
+  const path = new URL(page.url()).pathname
+  return [...wcag.violations, ...structure.violations].flatMap((v) =>
+    v.nodes.map((n) => `${path} ${v.id}: ${n.target.join(' ')} — ${n.failureSummary?.split('\n').slice(1, 2).join('').trim() ?? ''}`),
+  )
+}

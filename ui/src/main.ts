@@ -6,6 +6,7 @@ import { createPinia } from 'pinia'
 import { createApp } from 'vue'
 import { configureAuth } from '@/api'
 import App from '@/App.vue'
+import { keepScrollRegionsFocusable } from '@/lib/scrollRegions'
 import { router } from '@/router'
 import { useActingStore } from '@/stores/acting'
 import { useAuthStore } from '@/stores/auth'
@@ -42,3 +43,4 @@ configureAuth(
 )
 
 app.mount('#app')
+keepScrollRegionsFocusable(document)

@@ -5,7 +5,7 @@ import type { RuleTraceNode, WorkAttachment } from './review'
 
 export type Department = SM['DepartmentOut']
 
-export type FormFieldType = 'string' | 'text' | 'number' | 'integer' | 'date' | 'boolean'
+export type FormFieldType = 'string' | 'text' | 'number' | 'integer' | 'date' | 'boolean' | 'division'
 
 export type FormField = SM['FormField']
 

@@ -133,3 +133,11 @@ export function listGrants(params: PageParams & { signal?: AbortSignal } = {}): 
 export function revokeGrant(id: number, reason: string): Promise<Grant> {
   return json<Grant>(`/catalogue/grants/${id}/revoke`, { method: 'POST', json: { reason } })
 }
+
+export type DivisionNode = DS['DivisionNode']
+export type DivisionTree = DS['DivisionTree']
+
+/** The administrative divisions as a tree (province → city → county; GB/T 2260), for the division picker. */
+export function getDivisionTree(root?: string, signal?: AbortSignal): Promise<DivisionTree> {
+  return json<DivisionTree>('/registries/division-tree', { query: { root }, signal })
+}

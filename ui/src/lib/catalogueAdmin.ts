@@ -98,6 +98,7 @@ export const FIELD_TYPES: { value: FieldType; label: string }[] = [
   { value: 'integer', label: '整数' },
   { value: 'date', label: '日期' },
   { value: 'boolean', label: '是/否' },
+  { value: 'division', label: '行政区划（从列表选择）' },
 ]
 
 /** The item's fields (and the import's columns) in Chinese. */

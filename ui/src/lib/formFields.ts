@@ -3,6 +3,7 @@
  * checks (the same ones service-management's `validate_form` makes) and the payload to file.
  */
 import type { FormField, FormFieldType, FormPayload } from '@/api'
+import { DIVISION_CODE } from '@/lib/divisions'
 
 /** What a form control holds while the applicant types: text for everything but booleans. */
 export type FieldValue = string | boolean
@@ -41,6 +42,8 @@ export function checkValue(field: FormField, value: FieldValue | undefined): str
       return NUMBER.test(text) && Number.isFinite(Number(text)) ? null : `${field.label}应为数字`
     case 'date':
       return validDate(text) ? null : `${field.label}应为日期（年-月-日）`
+    case 'division':
+      return DIVISION_CODE.test(text) ? null : `请从列表中选择${field.label}`
     default:
       return null
   }
@@ -79,9 +82,10 @@ export function inputModeFor(type: FormFieldType): 'text' | 'numeric' | 'decimal
   return 'text'
 }
 
-/** A filed value shown back to a person. */
-export function displayValue(type: FormFieldType | undefined, value: unknown): string {
+/** A filed value shown back to a person; a division by its Chinese path when `divisionName` is given. */
+export function displayValue(type: FormFieldType | undefined, value: unknown, divisionName?: (code: string) => string): string {
   if (value === undefined || value === null || value === '') return '—'
   if (type === 'boolean' || typeof value === 'boolean') return value ? '是' : '否'
+  if (type === 'division' && divisionName) return divisionName(String(value))
   return String(value)
 }

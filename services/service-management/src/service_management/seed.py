@@ -116,7 +116,7 @@ ITEMS: list[dict[str, Any]] = [
             _field("business_address", "经营场所"),
             _field("business_scope", "经营范围", "text"),
             _field("capital", "资金数额（万元）", "number"),
-            _field("business_division_code", "经营场所所在行政区划代码", required=False),
+            _field("business_division_code", "经营场所所在行政区划", "division", required=False),
         ],
         "fee": FREE,
         "materials": [
@@ -380,7 +380,12 @@ ITEMS: list[dict[str, Any]] = [
         "legal_basis": "《中华人民共和国老年人权益保障法》第三十三条",
         "description": "户籍在本县、年满八十周岁的老年人按月领取高龄津贴；符合条件的免申即享，确认即可领取。",
         "form_fields": [
-            _field("household_division_code", "户籍所在地行政区划代码", prefill="population.household_division_code"),
+            _field(
+                "household_division_code",
+                "户籍所在地行政区划",
+                "division",
+                prefill="population.household_division_code",
+            ),
             _field("residence_address", "居住地址", required=False, prefill="population.residence_address"),
         ],
         "fee": FREE,

@@ -2609,6 +2609,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/registries/division-tree": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Division Tree
+         * @description The administrative divisions as a tree (province → city → county), for picking one from a list.
+         */
+        get: operations["division_tree_api_v1_registries_division_tree_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/registries/divisions": {
         parameters: {
             query?: never;
@@ -4544,6 +4564,30 @@ export interface components {
              */
             valid_days?: number | null;
         };
+        /**
+         * DivisionNode
+         * @description One division of the tree (GB/T 2260) with the divisions directly under it.
+         */
+        DivisionNode: {
+            /** Children */
+            children: components["schemas"]["DivisionNode"][];
+            /** Code */
+            code: string;
+            /** Level */
+            level: string;
+            /** Name */
+            name: string;
+        };
+        /**
+         * DivisionTree
+         * @description The divisions at and below `root` (all provinces when no root was asked).
+         */
+        DivisionTree: {
+            /** Divisions */
+            divisions: components["schemas"]["DivisionNode"][];
+            /** Root */
+            root: string | null;
+        };
         /** EntityVerificationIn */
         EntityVerificationIn: {
             /** Purpose */
@@ -5328,9 +5372,10 @@ export interface components {
             required?: boolean;
             /**
              * Type
+             * @description division: a GB/T 2260 administrative division code, picked from the division tree
              * @enum {string}
              */
-            type: "string" | "text" | "number" | "integer" | "date" | "boolean";
+            type: "string" | "text" | "number" | "integer" | "date" | "boolean" | "division";
         };
         /**
          * BundleIn
@@ -5770,9 +5815,10 @@ export interface components {
             required?: boolean;
             /**
              * Type
+             * @description division: a GB/T 2260 administrative division code, picked from the division tree
              * @enum {string}
              */
-            type: "string" | "text" | "number" | "integer" | "date" | "boolean";
+            type: "string" | "text" | "number" | "integer" | "date" | "boolean" | "division";
         };
         /**
          * ImportProblem
@@ -15221,6 +15267,65 @@ export interface operations {
                 };
             };
             /** @description A field is invalid (it is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    division_tree_api_v1_registries_division_tree_get: {
+        parameters: {
+            query?: {
+                /** @description Only this division and those under it (GB/T 2260 code) */
+                root?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DivisionTree"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not covered by a grant or entitlement (the refusal is audited) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such root division */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The root is not a 6-digit division code */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Body, Query, Response
 
 from data_sharing.deps import Audit, DsSettings, FieldsQuery, PurposeQuery
 from data_sharing.registries import imports, service
-from data_sharing.registries.schemas import ImportOut
+from data_sharing.registries.schemas import DivisionNode, DivisionTree, ImportOut
 from gov_common.auth import AssuredL2, CurrentPrincipal
 from gov_common.errors import DomainError
 from gov_common.limits import UPLOAD, body_limit
@@ -128,6 +128,31 @@ def list_divisions(
     )
     page.describe(response, total)
     return rows
+
+
+@router.get(
+    "/division-tree",
+    response_model=DivisionTree,
+    responses={
+        403: {"description": "Not covered by a grant or entitlement (the refusal is audited)"},
+        404: {"description": "No such root division"},
+        422: {"description": "The root is not a 6-digit division code"},
+    },
+)
+def division_tree(
+    principal: CurrentPrincipal,
+    session: DbSession,
+    audit: Audit,
+    response: Response,
+    root: Annotated[
+        str | None, Query(max_length=6, description="Only this division and those under it (GB/T 2260 code)")
+    ] = None,
+) -> DivisionTree:
+    """The administrative divisions as a tree (province → city → county), for picking one from a list."""
+    nodes = service.division_tree(session, audit=audit, principal=principal, root=root)
+    # The registry changes yearly; a browser may keep the tree for the length of a form.
+    response.headers["Cache-Control"] = "private, max-age=600"
+    return DivisionTree(root=root, divisions=[DivisionNode.model_validate(n) for n in nodes])
 
 
 @router.get("/divisions/{code}", responses={**_GOVERNED, 404: {"description": "No such division"}})

@@ -26,3 +26,19 @@ class ImportOut(BaseModel):
     imported_by: str
     imported_at: datetime
     quality_report_id: int | None
+
+
+class DivisionNode(BaseModel):
+    """One division of the tree (GB/T 2260) with the divisions directly under it."""
+
+    code: str
+    name: str
+    level: str
+    children: list[DivisionNode]
+
+
+class DivisionTree(BaseModel):
+    """The divisions at and below `root` (all provinces when no root was asked)."""
+
+    root: str | None
+    divisions: list[DivisionNode]

@@ -153,6 +153,29 @@ def read_division(
     return {**access.restrict(to_record(DIVISIONS, division)), "ancestors": path}
 
 
+TREE_FIELDS = ("code", "name", "level", "parent_code")
+
+
+def division_tree(session: Session, *, audit: AuditLog, principal: Principal, root: str | None) -> list[dict[str, Any]]:
+    """The divisions at and below `root` (every province when None) as nested nodes, by code. The
+    registry holds GB/T 2260's three levels (province, city, county), so the tree is small: a whole
+    country is about 3,200 rows, read in one query."""
+    _authorize(session, audit, principal, DIVISIONS, ",".join(TREE_FIELDS), None)
+    query = select(Division.code, Division.name, Division.level, Division.parent_code)
+    if root is not None:
+        code = _division(root, "root")
+        if session.get(Division, code) is None:
+            raise NotFound(f"行政区划 {code} 不存在", field="root")
+        query = query.where(Division.code.startswith(division_prefix(code)))
+    rows = session.execute(query.order_by(Division.code)).all()
+    nodes = {r.code: {"code": r.code, "name": r.name, "level": r.level, "children": []} for r in rows}
+    top: list[dict[str, Any]] = []
+    for r in rows:
+        parent = nodes.get(r.parent_code) if r.parent_code is not None and r.code != root else None
+        (parent["children"] if parent is not None else top).append(nodes[r.code])
+    return top
+
+
 def _division(value: str, field: str) -> str:
     if not DIVISION_CODE.match(value):
         raise InvalidField(field, "行政区划代码应为 6 位数字（GB/T 2260）")

@@ -38,7 +38,9 @@ class FormField(BaseModel):
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")
     label: str = Field(min_length=1, max_length=100)
-    type: Literal["string", "text", "number", "integer", "date", "boolean"]
+    type: Literal["string", "text", "number", "integer", "date", "boolean", "division"] = Field(
+        description="division: a GB/T 2260 administrative division code, picked from the division tree"
+    )
     required: bool = True
     prefill: str | None = Field(default=None, pattern=r"^[a-z_]+\.[a-z_]+$")
 

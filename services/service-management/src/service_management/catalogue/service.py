@@ -322,6 +322,8 @@ FORM_TEXT_MAX_CHARS = 5000
 FORM_MAX_CHARS = 50_000  # all the text answers of one form together
 FORM_NUMBER_BOUND = 2**53 - 1  # exact in JavaScript, in JSON readers and in the decision engine
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A county-level code or above (GB/T 2260): province, city and county digits, never a leading zero.
+_DIVISION_CODE = re.compile(r"^[1-9][0-9]{5}$")
 
 
 def _coerce(field: dict[str, Any], value: Any) -> Any:
@@ -350,6 +352,11 @@ def _coerce(field: dict[str, Any], value: Any) -> Any:
         if not isinstance(value, bool):
             raise InvalidField(path, f"{field['label']}应为“是”或“否”", code="form_not_boolean")
         return value
+    if kind == "division":
+        if not isinstance(value, str) or not _DIVISION_CODE.match(value.strip()):
+            message = f"{field['label']}应为 6 位行政区划代码（GB/T 2260），请从行政区划列表中选择"
+            raise InvalidField(path, message, code="form_not_division")
+        return value.strip()
     if kind == "date":
         try:
             return dt.date.fromisoformat(value).isoformat() if isinstance(value, str) else _bad_date(path, field)
