@@ -69,7 +69,7 @@ class OidcProvider:
     def issuer(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> OidcProvider:
+    def start(self, timeout: float = 120.0) -> OidcProvider:  # a limit for a hang: a busy machine took over 30 s
         ensure_installed()
         env = os.environ | {
             "OIDC_CLIENT_ID": self.client_id,

@@ -91,7 +91,9 @@ async function startOidcProvider(redirectUri: string, account: OidcAccount): Pro
       await exited(child)
     }
   }
-  const deadline = Date.now() + 30_000
+  // A limit for a hang, not for a busy machine: at the start of make test (pytest's workers importing beside it) the
+  // provider, which makes an RSA key at start, once took over 30 s (2026-12-06).
+  const deadline = Date.now() + 120_000
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`the OpenID provider exited (${child.exitCode}):\n${readFileSync(log, 'utf8').slice(-4000)}`)
     try {

@@ -95,6 +95,10 @@ describe('the cockpit page', () => {
     await flushPromises()
     expect(asked.at(-1)).toEqual(['divisions', { division: '330122', department: undefined }])
     expect(wrapper.get('[data-testid="divisions"]').text()).toContain('市场监管局')
+    // The breadcrumb names the division drilled into, not its code.
+    const crumbs = wrapper.get('[data-testid="divisions"] nav').text()
+    expect(crumbs).toContain('示范县')
+    expect(crumbs).not.toContain('330122')
     wrapper.unmount()
   })
 })
