@@ -21,7 +21,7 @@ from portal_gateway.settings import Settings as GatewaySettings
 from service_management.catalogue import importer
 from service_management.catalogue.schemas import Audience, Channel, ItemType, OnlineDepth
 from service_management.import_templates import CHOICES_SHEET, XLSX, item_template, render
-from service_management.lists.service import IMPORT_COLUMNS as LIST_COLUMNS
+from service_management.lists.service import IMPORT_COLUMN_LABELS as LIST_LABELS
 from service_management.seed import DEPARTMENTS
 from service_management.tabular import MAX_ROWS
 from tests.service_management.conftest import SM
@@ -45,8 +45,12 @@ def _rows(sheet: Any) -> list[list[Any]]:
     return [list(r) for r in sheet.iter_rows(values_only=True)]
 
 
+# A column's key by the Chinese name its template's header row gives it.
+KEYS = {label: key for labels in (importer.COLUMN_LABELS, LIST_LABELS) for key, label in labels.items()}
+
+
 def _validations(workbook: Workbook) -> dict[str, Any]:
-    """The first sheet's data validations by the header of the column they cover."""
+    """The first sheet's data validations by the key of the column they cover."""
     sheet = workbook.worksheets[0]
     header = {cell.column_letter: cell.value for cell in sheet[1]}
     found: dict[str, Any] = {}
@@ -54,7 +58,7 @@ def _validations(workbook: Workbook) -> dict[str, Any]:
         (cells,) = str(validation.sqref).split()
         first, last = cells.split(":")
         assert first[0] == last[0] and first[1:] == "2" and last[1:] == str(MAX_ROWS + 1), cells
-        found[header[first[0]]] = validation
+        found[KEYS[header[first[0]]]] = validation
     return found
 
 
@@ -94,20 +98,22 @@ def test_staff_who_import_download_the_templates_others_do_not(sm: SM) -> None:
 
 
 def test_the_first_sheet_is_the_header_row_the_importers_read(sm: SM) -> None:
-    for path, name, columns in (
-        (ITEMS, "事项导入模板.xlsx", importer.COLUMNS),
-        (LISTS, "清单导入模板.xlsx", LIST_COLUMNS),
+    for path, name, labels in (
+        (ITEMS, "事项导入模板.xlsx", importer.COLUMN_LABELS),
+        (LISTS, "清单导入模板.xlsx", LIST_LABELS),
     ):
+        columns, names = list(labels), list(labels.values())
         workbook = _download(sm.client, path, sm.staff("admin"), name)
         assert workbook.sheetnames[:3] == ["导入", "填写说明", "示例"]
-        assert _rows(workbook.worksheets[0]) == [columns]  # the header only
+        assert _rows(workbook.worksheets[0]) == [names]  # the header only, in Chinese (no raw keys on it)
         assert workbook.worksheets[0].freeze_panes == "A2"
-        assert _rows(workbook["示例"])[0] == columns
+        assert _rows(workbook["示例"])[0] == names
         guide = _rows(workbook["填写说明"])
-        assert guide[0] == ["列名（key）", "中文名称", "是否必填", "说明与可选值", "示例"]
+        assert guide[0] == ["英文列名（CSV 也可用作表头）", "列名", "是否必填", "说明与可选值", "示例"]
         described = guide[1 : 1 + len(columns)]
         assert [r[0] for r in described] == columns
-        assert all(r[1] and r[3] for r in described)  # a Chinese name and notes for every column
+        assert [r[1] for r in described] == names
+        assert all(r[3] for r in described)  # notes for every column
     items_guide = {
         r[0]: r for r in _rows(_download(sm.client, ITEMS, sm.staff("admin"), "事项导入模板.xlsx")["填写说明"])
     }
@@ -241,8 +247,8 @@ def gateway(sm: SM, tmp_path: Path) -> Iterator[TestClient]:
 
 def test_the_gateway_forwards_the_templates_with_their_file_names(sm: SM, gateway: TestClient) -> None:
     items = _download(gateway, ITEMS, sm.staff("admin"), "事项导入模板.xlsx")
-    assert _rows(items.worksheets[0]) == [importer.COLUMNS]
+    assert _rows(items.worksheets[0]) == [list(importer.COLUMN_LABELS.values())]
     lists = _download(gateway, LISTS, sm.staff("department_admin", "hrss"), "清单导入模板.xlsx")
-    assert _rows(lists.worksheets[0]) == [LIST_COLUMNS]
+    assert _rows(lists.worksheets[0]) == [list(LIST_LABELS.values())]
     assert gateway.get(ITEMS).status_code == 401
     assert gateway.get(LISTS, headers=sm.person()).status_code == 403

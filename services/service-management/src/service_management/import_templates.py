@@ -1,8 +1,8 @@
 """Import templates (导入模板): the .xlsx workbooks administrators fill in to import service items
 or a list's entries.
 
-The first sheet, 导入, holds only the header row the importer reads — taken from the importer's own
-column lists, so that a filled template imports as it is — with drop-downs where the values are
+The first sheet, 导入, holds only the header row the importer reads — the columns' Chinese names, taken from
+the importer's own column lists, so that a filled template imports as it is — with drop-downs where the values are
 enumerated; 填写说明 explains every column in Chinese; 示例 holds complete rows that import as they
 stand. The enumerations' values come from the schemas' Literals and their Chinese names are checked
 against them here, so a new item type cannot reach the template without its name.
@@ -43,7 +43,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 IMPORT_SHEET, GUIDE_SHEET, EXAMPLE_SHEET = "导入", "填写说明", "示例"
 # Drop-down values too long for an inline list (Excel allows 255 characters) live on this hidden sheet.
 CHOICES_SHEET = "可选值"
-GUIDE_HEADER = ["列名（key）", "中文名称", "是否必填", "说明与可选值", "示例"]
+GUIDE_HEADER = ["英文列名（CSV 也可用作表头）", "列名", "是否必填", "说明与可选值", "示例"]
 
 Cell = str | int
 
@@ -435,7 +435,7 @@ _WRAP = Alignment(wrap_text=True, vertical="top")
 
 
 def _header(sheet: Any, columns: Sequence[Column], *, comments: bool) -> None:
-    sheet.append([c.key for c in columns])
+    sheet.append([c.label for c in columns])  # the importers read a column by its Chinese name or its key
     for index, column in enumerate(columns, start=1):
         cell = sheet.cell(row=1, column=index)
         cell.font = _HEADER_FONT

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from collections.abc import Mapping
 from typing import IO, Any
 from xml.parsers import expat
 
@@ -36,15 +37,21 @@ XLSX_MAX_CELLS = MAX_ROWS * MAX_COLUMNS
 XLSX_MAX_CELLS_PER_ROW = 1000  # formatted empty cells count too
 
 
-def read_rows(data: bytes, filename: str, *, field: str = "file") -> list[dict[str, str]]:
-    """The rows as {header: text}; the first row holds the headers. Empty rows are skipped."""
+def read_rows(
+    data: bytes, filename: str, *, field: str = "file", labels: Mapping[str, str] | None = None
+) -> list[dict[str, str]]:
+    """The rows as {header: text}; the first row holds the headers. Empty rows are skipped. With `labels`
+    ({key: Chinese name}), a header written as a column's Chinese name (the import templates' header row)
+    reads as its key; a header written as the key reads as it is (files made before the templates said
+    the names)."""
     if data[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx"):
         table = _xlsx(data, field)
     else:
         table = _csv(data, field)
     if not table:
         raise InvalidField(field, "文件没有标题行")
-    headers = [h.strip() for h in table[0]]
+    keys = {label: key for key, label in (labels or {}).items()}
+    headers = [keys.get(h.strip(), h.strip()) for h in table[0]]
     rows = []
     for raw in table[1:]:
         rows.append({h: str(raw[i]).strip() if i < len(raw) else "" for i, h in enumerate(headers) if h})

@@ -1,10 +1,10 @@
 """Bulk import of items from CSV or .xlsx: every row checked, nothing applied unless all are valid.
 
-Columns (first row): code, name, item_type, department_code, legal_basis, statutory_days,
-committed_days, fee_amount (empty: free), fee_basis, online_depth, channels, audience, themes,
-keywords, description, materials. List cells are separated by `;`. A material is
-`code|name|form|required or optional|licence type (may be empty)`. Each problem names the row and
-the column by its Chinese name in the template (import_problems.py).
+Columns (first row, each by its Chinese name as in the template, or by its key): code, name, item_type,
+department_code, legal_basis, statutory_days, committed_days, fee_amount (empty: free), fee_basis,
+online_depth, channels, audience, themes, keywords, description, materials. List cells are separated by
+`;`. A material is `code|name|form|required or optional|licence type (may be empty)`. Each problem names
+the row and the column by its Chinese name in the template (import_problems.py).
 """
 
 from __future__ import annotations
@@ -126,7 +126,7 @@ def _keeping_guide(session: Session, item: ItemIn) -> ItemIn:
 
 
 def import_items(session: Session, *, principal: Principal, data: bytes, filename: str, dry_run: bool) -> ImportReport:
-    rows = read_rows(data, filename)
+    rows = read_rows(data, filename, labels=COLUMN_LABELS)
     problems: list[ImportProblem] = []
     valid: list[ItemIn] = []
     first_row: dict[str, int] = {}  # code -> the row that gave it

@@ -190,7 +190,7 @@ def import_draft(
     filename: str,
     dry_run: bool,
 ) -> dict[str, Any]:
-    rows = read_rows(data, filename)
+    rows = read_rows(data, filename, labels=IMPORT_COLUMN_LABELS)
     problems: list[ImportProblem] = []
     entries: list[ListEntry] = []
     first_row: dict[str, int] = {}  # code -> the row that gave it
