@@ -18,7 +18,7 @@ const WIDTHS = [
 ] as const
 
 /** Each route of src/router.ts and the test below that opens it. */
-const CHECKED: Record<string, 'public' | 'applicant' | 'clerk' | 'reviewer' | 'admin'> = {
+const CHECKED: Record<string, 'public' | 'applicant' | 'clerk' | 'reviewer' | 'admin' | 'department admin'> = {
   '': 'public',
   items: 'public',
   'items/:code': 'public',
@@ -69,6 +69,7 @@ const CHECKED: Record<string, 'public' | 'applicant' | 'clerk' | 'reviewer' | 'a
   'admin/rectifications': 'admin',
   'admin/calendar': 'admin',
   'admin/dead-letters': 'admin',
+  'admin/stock-opinions': 'department admin',
 }
 
 /** The page has loaded its data: no request in flight, no loading mask or skeleton left. */
@@ -230,6 +231,12 @@ for (const [width, use] of WIDTHS) {
       await until(async () => (await page.request.get(`/api/v1/work-items/${String(filed.case_no)}`, { headers: bearer(reviewer) })).ok())
       await login(page, 'reviewer-amr', DEMO_PASSWORD)
       const problems = await check(page, ['/review', `/review/${String(filed.case_no)}`])
+      expect(problems).toEqual([])
+    })
+
+    test(`the department administrator's pages pass axe (${width})`, async ({ page }) => {
+      await login(page, 'deptadmin-amr', DEMO_PASSWORD)
+      const problems = await check(page, ['/admin/stock-opinions'])
       expect(problems).toEqual([])
     })
 
