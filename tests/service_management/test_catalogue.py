@@ -9,6 +9,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from service_management.catalogue import importer
 from tests.service_management.conftest import BUSINESS_FORM, ITEM_INSTANT, SM
 
 
@@ -426,3 +427,16 @@ def test_every_department_is_listed_by_its_chinese_name_also_those_that_only_own
         "psb": "示范县公安局",
         "stats": "示范县统计局",
     }
+
+
+def test_a_csv_whose_header_holds_the_chinese_column_names_imports_like_one_of_keys(sm: SM) -> None:
+    """The UI's CSV template (ui/src/lib/catalogueAdmin.ts itemImportTemplate) heads its columns with their
+    Chinese names, as the .xlsx templates do: the importer reads either."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([importer.COLUMN_LABELS[c] for c in COLUMNS])
+    writer.writerows(_rows(bad=False))
+    report = _import(sm, out.getvalue().encode("utf-8-sig"), "事项导入模板.csv", dry_run=True)
+    assert report["rejected"] == [] and report["valid_rows"] == report["rows"] > 0
+    keyed = _import(sm, _csv(_rows(bad=False)), "items.csv", dry_run=True)
+    assert keyed["codes"] == report["codes"]

@@ -867,6 +867,27 @@ export const IMPORT_COLUMNS = [
 
 export const LIST_IMPORT_COLUMNS = ['code', 'name', 'category', 'basis', 'content', 'amount'] as const
 
+/** The columns' Chinese names: the CSV templates' header row, which the API reads as well as the keys (as its
+ *  .xlsx templates, service_management/catalogue/importer.py COLUMN_LABELS and lists/service.py). */
+export const IMPORT_COLUMN_NAMES: Record<(typeof IMPORT_COLUMNS)[number], string> = {
+  code: '事项编码',
+  name: '事项名称',
+  item_type: '事项类型',
+  department_code: '实施部门',
+  legal_basis: '设定依据',
+  statutory_days: '法定办结时限',
+  committed_days: '承诺办结时限',
+  fee_amount: '收费金额',
+  fee_basis: '收费依据',
+  online_depth: '网办深度',
+  channels: '办理渠道',
+  audience: '服务对象',
+  themes: '主题',
+  keywords: '关键词',
+  description: '事项说明',
+  materials: '申请材料',
+}
+
 function csvCell(value: string): string {
   return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value
 }
@@ -893,14 +914,24 @@ export function itemImportTemplate(department = 'amr'): string {
     audience: 'person;entity',
     themes: '开办餐饮店',
     keywords: '招牌;广告牌',
-    description: '收费事项填写 fee_amount 和 fee_basis；不收费留空',
-    materials: 'SQB|申请表|electronic|required|;XGT|广告设计效果图|copy|optional|',
+    description: '收费事项填写收费金额和收费依据；不收费留空',
+    materials: 'SQB|申请表|electronic|必需|;XGT|广告设计效果图|copy|可选|',
   }
-  return toCsv([[...IMPORT_COLUMNS], IMPORT_COLUMNS.map((c) => example[c])])
+  return toCsv([IMPORT_COLUMNS.map((c) => IMPORT_COLUMN_NAMES[c]), IMPORT_COLUMNS.map((c) => example[c])])
+}
+
+/** The lists' columns' Chinese names (lists/service.py IMPORT_COLUMN_LABELS). */
+export const LIST_IMPORT_COLUMN_NAMES: Record<(typeof LIST_IMPORT_COLUMNS)[number], string> = {
+  code: '编码',
+  name: '名称',
+  category: '类别',
+  basis: '依据',
+  content: '内容',
+  amount: '金额/标准',
 }
 
 export function listImportTemplate(): string {
-  return toCsv([[...LIST_IMPORT_COLUMNS], ['XK-01', '示例：食品经营许可', '行政许可', '《中华人民共和国食品安全法》第三十五条', '', '']])
+  return toCsv([LIST_IMPORT_COLUMNS.map((c) => LIST_IMPORT_COLUMN_NAMES[c]), ['XK-01', '示例：食品经营许可', '行政许可', '《中华人民共和国食品安全法》第三十五条', '', '']])
 }
 
 /** A problem an import found: the API names the row and the column (by the template's Chinese name) in `message`. */

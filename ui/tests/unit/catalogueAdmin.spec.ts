@@ -14,12 +14,14 @@ import {
   guideForm,
   fieldLabel,
   formFromItem,
+  IMPORT_COLUMN_NAMES,
   IMPORT_COLUMNS,
   importProblemRows,
   itemActions,
   itemDiffRows,
   itemFormPaths,
   itemImportTemplate,
+  listImportTemplate,
   itemListStatus,
   listActions,
   listDiffRows,
@@ -258,11 +260,15 @@ describe('the difference between two versions', () => {
 })
 
 describe('import', () => {
-  it('offers a CSV template with the columns the API reads, which Excel opens as UTF-8', () => {
+  it('offers a CSV template with the columns the API reads by their Chinese names, which Excel opens as UTF-8', () => {
     const text = itemImportTemplate('psb')
     expect(text.startsWith('\ufeff')).toBe(true)
     const [header, example] = text.slice(1).trim().split('\r\n')
-    expect(header!.split(',')).toEqual([...IMPORT_COLUMNS])
+    expect(header!.split(',')).toEqual(IMPORT_COLUMNS.map((c) => IMPORT_COLUMN_NAMES[c]))
+    expect(header).toContain('法定办结时限')
+    expect(header).not.toMatch(/[a-z_]{4,}/) // no key of the API in the header a person reads
+    const [listHeader] = listImportTemplate().slice(1).trim().split('\r\n')
+    expect(listHeader).toBe('编码,名称,类别,依据,内容,金额/标准')
     expect(example).toContain('330122-PSB-XK-0100')
     expect(example!.split(',').length).toBe(IMPORT_COLUMNS.length)
     expect(toCsv([['a,b', 'say "hi"']])).toBe('\ufeff"a,b","say ""hi"""\r\n')
