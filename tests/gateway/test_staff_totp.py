@@ -24,6 +24,7 @@ from portal_gateway.app import migrate
 from portal_gateway.models import Account
 from portal_gateway.settings import Settings
 from tests.gateway.registry_fake import gateway_alone
+from tests.gateway.test_password_profiles import PRODUCTION
 from tests.service_management.e2e_helpers import fresh_id_number
 
 DEMO_PASSWORD = "demo12345"
@@ -229,17 +230,7 @@ def test_not_enrolled_staff_are_refused_when_required_and_applicants_are_unaffec
 
 def test_the_requirement_is_on_in_production_and_off_in_tests_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GW_PASSWORD_HASH", raising=False)  # the suite's fast hashing, which production refuses
-    production = {
-        "environment": "production",
-        "database_url": "postgresql://gw@db/gw",
-        "seed_demo": False,
-        "sms_channel": "aliyun",
-        "sms_access_key_id": "key-id",
-        "sms_access_key_secret": "key-secret",
-        "sms_sign_name": "示范县政务服务",
-        "sms_template_code": "SMS_0001",
-        "metrics_token": "a-scrape-token-of-the-test",
-    }
+    production: dict[str, Any] = dict(PRODUCTION)
     assert Settings(**production).totp_required_for_staff is True
     assert Settings(**production, staff_totp_required=False).totp_required_for_staff is False
     assert Settings(environment="test").totp_required_for_staff is False

@@ -867,26 +867,12 @@ export const IMPORT_COLUMNS = [
 
 export const LIST_IMPORT_COLUMNS = ['code', 'name', 'category', 'basis', 'content', 'amount'] as const
 
-/** The columns' Chinese names: the CSV templates' header row, which the API reads as well as the keys (as its
- *  .xlsx templates, service_management/catalogue/importer.py COLUMN_LABELS and lists/service.py). */
-export const IMPORT_COLUMN_NAMES: Record<(typeof IMPORT_COLUMNS)[number], string> = {
-  code: '事项编码',
-  name: '事项名称',
-  item_type: '事项类型',
-  department_code: '实施部门',
-  legal_basis: '设定依据',
-  statutory_days: '法定办结时限',
-  committed_days: '承诺办结时限',
-  fee_amount: '收费金额',
-  fee_basis: '收费依据',
-  online_depth: '网办深度',
-  channels: '办理渠道',
-  audience: '服务对象',
-  themes: '主题',
-  keywords: '关键词',
-  description: '事项说明',
-  materials: '申请材料',
-}
+/** The columns' Chinese names (the item fields' labels): the CSV templates' header row, which the API reads as
+ *  well as the keys (as its .xlsx templates; service_management/catalogue/importer.py COLUMN_LABELS). */
+export const IMPORT_COLUMN_NAMES = Object.fromEntries(IMPORT_COLUMNS.map((c) => [c, ITEM_FIELD_LABELS[c] ?? c])) as Record<
+  (typeof IMPORT_COLUMNS)[number],
+  string
+>
 
 function csvCell(value: string): string {
   return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value
