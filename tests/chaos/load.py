@@ -4,7 +4,9 @@ loop (tests/bench/load.py's request body and pacing), each retried as a client w
 Submission k is due at start + k / rate and is sent then, whatever happened before. It is retried after a
 503 (after its Retry-After, at most RETRY_AFTER_CAP seconds), a 5xx, a refused or broken connection or a
 timeout (backing off from 0.5 s to 5 s, with jitter so that the waiting clients do not come back all at once),
-until it gets its 201 or RETRY_BUDGET seconds have passed since it was due; a 4xx other than 429 ends it.
+until it gets its 201 or RETRY_BUDGET seconds have passed since it was due and since the platform last
+recovered from a fault (never during one: a client in front of an honest 503 keeps coming back, and a
+submission caught by two faults in a row still has its budget after the second); a 4xx other than 429 ends it.
 Every attempt is kept (when, what answered, whether a 503 said Retry-After), so that the report can say
 which answers each fault caused. Each submission carries an Idempotency-Key of its own, the same on every
 attempt, so a resend after a broken connection or a 502/504 `outcome_unknown` answers with the case the
@@ -30,7 +32,7 @@ import httpx
 
 from tests.bench.load import CASE_BODY, PROGRESS_SECONDS
 
-RETRY_BUDGET = 60.0  # seconds after it was due that a submission is retried
+RETRY_BUDGET = 60.0  # seconds after it was due, and after the last fault's recovery, that a submission is retried
 RETRY_AFTER_CAP = 5.0
 REQUEST_TIMEOUT = 10.0
 CONCURRENT_ATTEMPTS = 64
@@ -111,11 +113,21 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
+def _no_faults() -> float:
+    return 0.0
+
+
 async def submit_until_accepted(
-    client: Client, s: Submission, headers: dict[str, str], slots: asyncio.Semaphore, rng: random.Random
+    client: Client,
+    s: Submission,
+    headers: dict[str, str],
+    slots: asyncio.Semaphore,
+    rng: random.Random,
+    quiet_since: Callable[[], float] = _no_faults,
 ) -> None:
+    """Sends one submission until it ends (see the module's docstring); `quiet_since` tells since when (epoch
+    seconds) no fault has been in progress."""
     loop = asyncio.get_running_loop()
-    give_up = loop.time() + max(0.0, s.due + RETRY_BUDGET - time.time())
     failures = 0
     headers = {**headers, "Idempotency-Key": s.key}
     while True:
@@ -147,7 +159,7 @@ async def submit_until_accepted(
                 return
             pause = min(after, RETRY_AFTER_CAP) if after is not None else min(5.0, 0.5 * 2 ** (failures - 1))
         pause *= rng.uniform(1.0, 1.5)
-        if loop.time() + pause > give_up:
+        if time.time() + pause > max(s.due, quiet_since()) + RETRY_BUDGET:
             s.ended = "gave up"
             return
         await asyncio.sleep(pause)
@@ -161,6 +173,7 @@ async def steady_load(
     stop: asyncio.Event,
     log: Callable[[str], None],
     seed: int = 0,
+    quiet_since: Callable[[], float] = _no_faults,
 ) -> list[Submission]:
     """Offers `rate` cases a second until `stop` is set; returns every submission once each has ended."""
     loop = asyncio.get_running_loop()
@@ -195,7 +208,7 @@ async def steady_load(
             s = Submission(index=k, applicant=k % len(headers), due=epoch + k / rate)
             submissions.append(s)
             k += 1
-            task = asyncio.create_task(submit_until_accepted(client, s, headers[s.applicant], slots, rng))
+            task = asyncio.create_task(submit_until_accepted(client, s, headers[s.applicant], slots, rng, quiet_since))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
         if tasks:

@@ -123,7 +123,15 @@ async def _drive(
     load_started = time.time()
     try:
         load = asyncio.create_task(
-            steady_load(client, rate=options.rate, headers=headers, stop=stop, log=log, seed=options.seed)
+            steady_load(
+                client,
+                rate=options.rate,
+                headers=headers,
+                stop=stop,
+                log=log,
+                seed=options.seed,
+                quiet_since=injector.quiet_since,
+            )
         )
         try:
             last_recovery = await asyncio.to_thread(injector.run)

@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +48,8 @@ SHORT_PLAN = (
 # The least time worth a `schemathesis run`: loading the schema and a first pass over its operations. 3 s was
 # not enough on a busy machine (CI beside Playwright, 2026-12-05: the gateway's small run fuzzed nothing).
 MIN_RUN_SECONDS = 8.0
+# How often a run that tested no operation at all is run again, with twice the time each time.
+EMPTY_RUN_RETRIES = 2
 
 
 @dataclass(frozen=True)
@@ -336,6 +338,26 @@ def _read_findings(work_dir: Path) -> list[dict[str, Any]]:
     return findings
 
 
+def run_until_tested(
+    run_once: Callable[[float], RunResult], budget: float, notes: list[str], log: Any, output: Path
+) -> RunResult:
+    """One run, again with twice the time when it tested no operation and reported no error: a busy machine
+    can spend a short run's whole time before its first operation (CI beside Playwright, 2026-12-06: the
+    gateway's 8 s run tested none in 13 s). At most EMPTY_RUN_RETRIES times; each time is noted, and what the
+    empty run printed is kept beside (`<stem>.empty-N.out`)."""
+    run = run_once(budget)
+    for attempt in range(1, EMPTY_RUN_RETRIES + 1):
+        if run.operations or run.errors:
+            break
+        if output.exists():
+            output.replace(output.with_suffix(f".empty-{attempt}.out"))
+        budget *= 2
+        notes.append(f"{run.target} as {run.role} tested no operation: ran again for {budget:.0f} s")
+        log(notes[-1])
+        run = run_once(budget)
+    return run
+
+
 def fuzz(
     work_dir: Path,
     *,
@@ -366,7 +388,17 @@ def fuzz(
                 notes.append(f"the {role}'s token ended while fuzzing {last_used[role]}: signed in again")
                 headers.update(sign_in(platform.public_url, [role]))
             log(f"fuzzing {target.name} as {role} for {budget:.0f} s ({target.schema_url})")
-            runs.append(_run(target, role, headers[role], budget, work_dir, seed, platform.process.popen.pid))
+            runs.append(
+                run_until_tested(
+                    lambda budget, target=target, role=role: _run(
+                        target, role, headers[role], budget, work_dir, seed, platform.process.popen.pid
+                    ),
+                    budget,
+                    notes,
+                    log,
+                    work_dir / f"{target.name}-{role}.out",
+                )
+            )
             last_used[role] = target.name
     found = _read_findings(work_dir)
     return Report(
