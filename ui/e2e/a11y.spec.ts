@@ -77,6 +77,10 @@ async function settled(page: Page): Promise<void> {
   await page.waitForLoadState('networkidle')
   await expect(page.locator('.el-loading-mask:visible, .el-skeleton:visible')).toHaveCount(0)
   await expect(page.locator('main')).toBeVisible()
+  // No transition half-way (a tag fading in has the contrast of its half-transparent colours).
+  await page.waitForFunction(() =>
+    document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity),
+  )
 }
 
 /** Opens each address and returns what axe finds there (all pages, then one assertion). */
@@ -158,10 +162,23 @@ test('every route of the router has an accessibility check in this file', () => 
   expect(Object.keys(CHECKED).filter((p) => !paths.includes(p)), 'checks of routes that no longer exist').toEqual([])
 })
 
+test('a reader who asks for reduced motion gets none; others keep the transitions', async ({ page, newVisitor }) => {
+  // This suite browses with reduced motion (playwright.config.ts); a visitor of its own does not.
+  const moving = await newVisitor({ reducedMotion: 'no-preference' })
+  const durations: Record<string, string> = {}
+  for (const [who, visitor] of [['reduced', page], ['moving', moving]] as const) {
+    await visitor.goto('/items')
+    const button = visitor.getByRole('button', { name: '搜索', exact: true })
+    durations[who] = await button.evaluate((el) => getComputedStyle(el).transitionDuration)
+  }
+  expect(durations.reduced).toBe('1e-05s')
+  expect(parseFloat(durations.moving!)).toBeGreaterThan(0.01)
+})
+
 for (const [width, use] of WIDTHS) {
   test.describe(width, () => {
     test.use(use)
-    // Up to twenty pages a test, each loaded and checked twice by axe: 1.5-2.5 min on a shared machine.
+    // Up to twenty pages a test, each loaded and checked by axe: 1-2 min on a shared machine.
     test.describe.configure({ timeout: 300_000 })
 
     test(`public pages pass axe (${width})`, async ({ page }) => {
@@ -185,7 +202,10 @@ for (const [width, use] of WIDTHS) {
     test(`the applicant's pages, cases and every notice pass axe (${width})`, async ({ page }) => {
       const made = await applicantWithCases(page, width === '桌面' ? '陆安' : '陆宁')
       const problems = await check(page, [
+        // The three application forms differ: amounts and a division, a date, a reviewed item's materials.
         `/apply/${ITEM_INSTANT}`,
+        `/apply/${ITEM_EMPLOYMENT}`,
+        `/apply/${ITEM_REVIEWED}`,
         '/my/cases',
         '/my/bundles',
         '/my/licenses',
@@ -219,6 +239,14 @@ for (const [width, use] of WIDTHS) {
       })
       await login(page, 'clerk', DEMO_PASSWORD)
       const problems = await check(page, ['/intake', '/intake/new', `/intake/${String(filed.case_no)}`, '/staff/cases'])
+      // The intake form once an item is chosen: the applicant, the item's form and its materials.
+      await page.goto('/intake/new')
+      await page.getByLabel('事项名称、编码或关键词').fill('食品')
+      await page.getByRole('button', { name: '查找事项' }).click()
+      await page.getByRole('button', { name: '选择 食品经营许可' }).click()
+      await page.getByText('申请材料', { exact: false }).first().waitFor()
+      await settled(page)
+      problems.push(...(await axeViolations(page)))
       expect(problems).toEqual([])
     })
 

@@ -1,13 +1,10 @@
 /**
  * The public pages: the catalogue paginates and filters by department, an unknown licence is
- * said to be unknown, the navigation follows the role, every control on every page has a label
- * and the public and applicant pages' text has enough contrast (axe).
+ * said to be unknown, the navigation follows the role. Names, labels and contrast on every page are
+ * checked by axe in a11y.spec.ts (every route, at desktop and phone width).
  */
-import AxeBuilder from '@axe-core/playwright'
-import type { Page } from '@playwright/test'
 import { expect, test } from './fixtures'
-import { labelViolations } from './axe'
-import { apply, choose, DEMO_PASSWORD, ITEM_INSTANT, login, newPerson, registerAtL2, registerPerson } from './flows'
+import { choose, DEMO_PASSWORD, login, newPerson, registerPerson } from './flows'
 import { openedEntity } from './entities'
 import { newUscc } from './identities'
 
@@ -90,139 +87,4 @@ test('the navigation follows the role, and staff pages refuse applicants', async
   const visitor = await newVisitor()
   await visitor.goto('/my/licenses')
   await expect(visitor).toHaveURL(/\/login\?redirect=/)
-})
-
-/** Opens a page and waits for its heading and for its lists to have loaded. */
-async function open(page: Page, path: string): Promise<void> {
-  await page.goto(path)
-  await page.locator('main h1').first().waitFor()
-  await page.waitForLoadState('networkidle')
-  await expect(page.locator('main .el-loading-mask')).toHaveCount(0)
-}
-
-test('every control on the main pages has an accessible name', async ({ page }) => {
-  const problems: string[] = []
-  for (const path of ['/', '/items', '/items/330122-AMR-XK-0001', '/lists', '/bundles/330122-YJS-0001', '/verify', '/login', '/register']) {
-    await page.goto(path)
-    await page.locator('main h1').first().waitFor()
-    problems.push(...(await labelViolations(page)))
-  }
-  await registerAtL2(page, '吴敏')
-  for (const path of ['/my/cases', '/my/bundles', '/my/licenses', '/my/data-access', '/my/identity', '/apply/330122-HRSS-QR-0001', '/apply/330122-AMR-XK-0002', '/bundles/330122-YJS-0001']) {
-    await page.goto(path)
-    await page.locator('main h1').first().waitFor()
-    problems.push(...(await labelViolations(page)))
-  }
-  expect(problems).toEqual([])
-})
-
-test('every control on the window and supervision pages has an accessible name', async ({ page, newVisitor }) => {
-  const problems: string[] = []
-  await login(page, 'clerk', DEMO_PASSWORD)
-  await page.goto('/intake')
-  await page.locator('main h1').first().waitFor()
-  problems.push(...(await labelViolations(page)))
-  await page.goto('/intake/new')
-  await page.getByLabel('事项名称、编码或关键词').fill('食品')
-  await page.getByRole('button', { name: '查找事项' }).click()
-  await page.getByRole('button', { name: '选择 食品经营许可' }).click()
-  await page.getByText('申请材料', { exact: false }).first().waitFor()
-  problems.push(...(await labelViolations(page)))
-
-  const admin = await newVisitor()
-  await login(admin, 'admin', DEMO_PASSWORD)
-  await admin.goto('/supervision')
-  await admin.getByTestId('kpi-volume').waitFor()
-  problems.push(...(await labelViolations(admin)))
-  await admin.goto('/admin/processes')
-  await admin.locator('main h1').first().waitFor()
-  problems.push(...(await labelViolations(admin)))
-  await admin.goto('/admin/items/330122-AMR-XK-0001/process')
-  await admin.getByTestId('process-version').waitFor()
-  problems.push(...(await labelViolations(admin)))
-  await admin.goto('/admin/items/330122-AMR-XK-0001/rules')
-  await admin.getByTestId('rules-version').waitFor()
-  problems.push(...(await labelViolations(admin)))
-  await admin.goto('/admin/data-grants')
-  await admin.locator('main h1').first().waitFor()
-  problems.push(...(await labelViolations(admin)))
-  expect(problems).toEqual([])
-})
-
-test('every control on the pages added since has an accessible name', async ({ page, newVisitor }) => {
-  test.slow() // a score of pages, each loaded in full
-  const problems: string[] = []
-  await registerPerson(page, newPerson('冯晓'))
-  await open(page, '/my/notifications')
-  problems.push(...(await labelViolations(page)))
-
-  const admin = await newVisitor()
-  await login(admin, 'admin', DEMO_PASSWORD)
-  const pages: [string, () => Promise<unknown>][] = [
-    ['/admin/catalogue', () => admin.getByTestId('item-status').first().waitFor()],
-    ['/admin/catalogue/new', () => admin.getByRole('button', { name: '添加材料' }).waitFor()],
-    ['/admin/lists', () => admin.getByTestId('in-force').waitFor()],
-    ['/admin/data-resources', () => admin.locator('.resources tbody tr').first().waitFor()],
-    ['/admin/rectifications', () => admin.getByRole('heading', { name: /整改任务（共 \d+ 条）/ }).waitFor()],
-    ['/admin/calendar', () => admin.getByTestId('month-grid').waitFor()],
-    ['/supervision', () => expect(admin.getByTestId('trend').getByTestId('trend-month')).toHaveCount(6)],
-  ]
-  for (const [path, ready] of pages) {
-    await open(admin, path)
-    await ready()
-    problems.push(...(await labelViolations(admin)))
-  }
-
-  const reviewer = await newVisitor()
-  await login(reviewer, 'reviewer-amr', DEMO_PASSWORD)
-  await open(reviewer, '/review')
-  await reviewer.getByTestId('tab-all').waitFor()
-  problems.push(...(await labelViolations(reviewer)))
-  expect(problems).toEqual([])
-})
-
-/** Text with less contrast than WCAG 1.4.3 asks (4.5:1, 3:1 for large text), with where it is. */
-async function contrastViolations(page: Page): Promise<string[]> {
-  const results = await new AxeBuilder({ page }).withRules(['color-contrast']).analyze()
-  return results.violations.flatMap((v) => v.nodes.map((n) => `${page.url()} ${v.id}: ${n.target.join(' ')} ${n.any.map((c) => c.message).join(' ')}`))
-}
-
-test('the text on the public and applicant pages has enough contrast', async ({ page }) => {
-  test.slow() // a score of pages, each loaded in full
-  const problems: string[] = []
-  for (const path of ['/', '/items', '/items/330122-AMR-XK-0001', '/lists', '/bundles/330122-YJS-0001', '/verify', '/login', '/register']) {
-    await open(page, path)
-    problems.push(...(await contrastViolations(page)))
-  }
-  // An applicant with a case, a licence and notifications, so that their status tags are shown.
-  await registerAtL2(page, '褚明')
-  const caseNo = await apply(page, ITEM_INSTANT, {
-    个体工商户名称: '褚明小吃店',
-    经营场所: '示范县人民路9号',
-    经营范围: '小吃服务',
-    '资金数额（万元）': '5',
-  })
-  await expect(page.getByTestId('case-status')).toHaveText('已办结')
-  const licenseNo = (await page.getByTestId('case-license-no').textContent())!.trim()
-  await expect(async () => {
-    await page.goto('/my/notifications')
-    await expect(page.getByTestId('notification').first()).toBeVisible({ timeout: 2000 })
-  }).toPass({ timeout: 45_000 })
-  for (const path of [
-    '/my/cases',
-    '/my/bundles',
-    `/cases/${caseNo}`,
-    '/my/licenses',
-    `/licenses/${licenseNo}`,
-    `/verify/${licenseNo}`,
-    '/my/notifications',
-    '/my/data-access',
-    '/my/identity',
-    '/apply/330122-HRSS-QR-0001',
-    '/apply/330122-AMR-XK-0002',
-  ]) {
-    await open(page, path)
-    problems.push(...(await contrastViolations(page)))
-  }
-  expect(problems).toEqual([])
 })
