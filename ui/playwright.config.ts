@@ -37,8 +37,6 @@ export default defineConfig({
     headless: true,
     locale: 'zh-CN',
     timezoneId: 'Asia/Shanghai',
-    // As a reader who asked for reduced motion (src/styles/main.css): no transition or spinner to repaint.
-    reducedMotion: 'reduce',
     viewport: { width: 1280, height: 860 },
     actionTimeout: 15_000,
     navigationTimeout: 30_000,

@@ -45,7 +45,6 @@ export const test = base.extend<Fixtures>({
         baseURL,
         locale: 'zh-CN',
         timezoneId: 'Asia/Shanghai',
-        reducedMotion: 'reduce', // as playwright.config.ts's pages
         ...options,
       })
       contexts.push(context)

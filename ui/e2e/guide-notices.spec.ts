@@ -98,6 +98,8 @@ test('a window clerk prints the receipt, the supplement notice with its deadline
   await expect(page.getByTestId('receipt')).toContainText('收件凭证')
   await page.getByText('受理', { exact: true }).click()
   await page.locator('#accept-material-DJB-file').setInputFiles(SCAN)
+  // Uploaded before the decision: a scan still on its way counts as missing.
+  await expect(page.locator('[data-testid="accept-materials"] [data-material="DJB"] [data-testid="material-state"]')).toHaveText('已上传扫描件')
   await page.locator('[data-testid="accept-materials"] [data-material="LDHT"]').getByTestId('paper-received').click()
   await decide(page, ACCEPTED)
   const receipt = page.getByTestId('receipt')
