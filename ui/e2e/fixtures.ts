@@ -41,12 +41,7 @@ export const test = base.extend<Fixtures>({
   newVisitor: async ({ browser, baseURL, pageErrors }, use) => {
     const contexts: Awaited<ReturnType<typeof browser.newContext>>[] = []
     await use(async (options = {}) => {
-      const context = await browser.newContext({
-        baseURL,
-        locale: 'zh-CN',
-        timezoneId: 'Asia/Shanghai',
-        ...options,
-      })
+      const context = await browser.newContext({ baseURL, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ...options })
       contexts.push(context)
       const page = await context.newPage()
       watch(page, pageErrors)

@@ -906,18 +906,9 @@ export function itemImportTemplate(department = 'amr'): string {
   return toCsv([IMPORT_COLUMNS.map((c) => IMPORT_COLUMN_NAMES[c]), IMPORT_COLUMNS.map((c) => example[c])])
 }
 
-/** The lists' columns' Chinese names (lists/service.py IMPORT_COLUMN_LABELS). */
-export const LIST_IMPORT_COLUMN_NAMES: Record<(typeof LIST_IMPORT_COLUMNS)[number], string> = {
-  code: '编码',
-  name: '名称',
-  category: '类别',
-  basis: '依据',
-  content: '内容',
-  amount: '金额/标准',
-}
-
+/** The header row names the lists' columns as their entries' labels (lists/service.py IMPORT_COLUMN_LABELS). */
 export function listImportTemplate(): string {
-  return toCsv([LIST_IMPORT_COLUMNS.map((c) => LIST_IMPORT_COLUMN_NAMES[c]), ['XK-01', '示例：食品经营许可', '行政许可', '《中华人民共和国食品安全法》第三十五条', '', '']])
+  return toCsv([LIST_IMPORT_COLUMNS.map((c) => LIST_ENTRY_LABELS[c] ?? c), ['XK-01', '示例：食品经营许可', '行政许可', '《中华人民共和国食品安全法》第三十五条', '', '']])
 }
 
 /** A problem an import found: the API names the row and the column (by the template's Chinese name) in `message`. */
