@@ -96,3 +96,31 @@ def test_broadcast_readers_each_read_a_compacted_topic_whole_from_its_beginning(
             later.close()
     finally:
         bus.close()
+
+
+def test_a_new_member_gets_its_partitions_in_its_first_join(kafka_bootstrap: str) -> None:
+    """A member of a new group on a topic just created is assigned the topic's partitions by its first join
+    and is not rebalanced again when its metadata is next refreshed. kafka-python alone joined generation 1
+    knowing no partition and rejoined for generation 2 once the metadata came: two rebalances per new member,
+    and the second was where members hung in CI under load (KafkaBusConsumer learns the partitions first)."""
+    for attempt in range(3):
+        bus = KafkaBus(kafka_bootstrap, client_id="test", partitions=3, namespace=f"it{uuid.uuid4().hex[:8]}.")
+        try:
+            bus.ensure_topics(["t"])
+            consumer = bus.consumer("g", ["t"])
+            try:
+                deadline = time.monotonic() + 30
+                while not consumer._consumer.assignment():
+                    assert time.monotonic() < deadline, "no assignment in 30 s"
+                    consumer.poll(0.1)
+                assert {tp.partition for tp in consumer._consumer.assignment()} == {0, 1, 2}
+                joined = consumer._rebalances.count  # the first join: revoked (nothing), then assigned
+                settle = time.monotonic() + 5.5  # past the next metadata refresh (metadata_max_age_ms 5000)
+                while time.monotonic() < settle:
+                    consumer.poll(0.2)
+                assert joined == 2, f"attempt {attempt}: {joined // 2} joins before the assignment"
+                assert consumer._rebalances.count == joined, f"attempt {attempt}: rebalanced after joining"
+            finally:
+                consumer.close()
+        finally:
+            bus.close()

@@ -57,6 +57,7 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[FakeKafkaConsumer]]:
     FakeKafkaConsumer.created = []
     FakeKafkaConsumer.joins = True
     monkeypatch.setattr(kafka_bus, "KafkaConsumer", FakeKafkaConsumer)
+    monkeypatch.setattr(kafka_bus, "_learn_partitions", lambda consumer, topics, seconds: True)  # no cluster here
     yield FakeKafkaConsumer
 
 

@@ -61,6 +61,41 @@ CONSUMER_REQUEST_TIMEOUT_MS = 30000
 JOIN_STALL_SECONDS = 60.0
 
 
+# How long a new member waits to learn its topics' partitions before it joins its group (see below).
+PARTITIONS_BEFORE_JOIN_SECONDS = 5.0
+
+
+def _learn_partitions(consumer: KafkaConsumer, topics: Sequence[str], seconds: float) -> bool:
+    """Fetch the subscribed topics' metadata into the consumer before its first poll, so that its first
+    join already assigns their partitions.
+
+    Otherwise kafka-python's first JoinGroup (in the first poll) races the metadata request subscribe()
+    makes: the member usually joins generation 1 knowing no partition ("No partition metadata", assignment
+    []), then rejoins for generation 2 as soon as the metadata arrives. Every new member cost its group two
+    rebalances, and in CI under load that second join was where a member hung (the coordinator completed
+    generation 2, the client never took the assignment). Bounded: with the broker unreachable the member
+    goes on after `seconds` and learns its partitions the old way. Uses kafka-python's cluster metadata
+    (`_cluster`, kafka-python 3.0.12 as pinned); tests/integration/test_kafka_bus.py checks the single join.
+    The metadata future resolves on the IO thread just before the coordinator's listener runs there, so
+    the join that the first poll schedules on that thread comes after the listener.
+    """
+    # The group coordinator takes its view of the subscribed partitions from each metadata update after
+    # subscribe() (one that came before it leaves the view empty and costs the rebalance anyway), so at
+    # least one update is awaited, and more until every topic has its partitions.
+    cluster = consumer._cluster
+    deadline = time.monotonic() + seconds
+    while True:
+        future = cluster.request_update()
+        while not future.is_done and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if future.is_done and future.succeeded() and all(cluster.partitions_for_topic(t) for t in topics):
+            return True
+        if time.monotonic() >= deadline:
+            log.info("partitions of %s not known after %.0f s; joining without them", list(topics), seconds)
+            return False
+        time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
+
+
 class JoinStalled(KafkaError):  # type: ignore[misc]
     """The member's group join has not completed within JOIN_STALL_SECONDS."""
 
@@ -116,6 +151,7 @@ class KafkaBusConsumer(BusConsumer):
         self._rebalances = _Rebalances()
         try:
             self._consumer.subscribe(topics=[namespace + t for t in topics], listener=self._rebalances)
+            _learn_partitions(self._consumer, [namespace + t for t in topics], PARTITIONS_BEFORE_JOIN_SECONDS)
         except BaseException:
             self._consumer.close(autocommit=False)
             raise
