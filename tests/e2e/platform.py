@@ -374,6 +374,18 @@ class Applicant:
         self.headers = login(self.client, self.id_number, "secret-pass-1")
         return self
 
+    def read(self, path: str, budget: float = 60.0) -> httpx.Response:
+        """GET `path` as the applicant's page does: an honest 503 (Retry-After: a dependency took longer than
+        its short timeout, which happens when the machine is busy) is asked again after the time it names,
+        within `budget` seconds; any other answer is returned as it is."""
+        deadline = time.monotonic() + budget
+        while True:
+            response = self.client.get(path, headers=self.headers)
+            if response.status_code != 503 or time.monotonic() >= deadline:
+                return response
+            assert "retry-after" in response.headers, response.text  # a 503 says when to come back
+            time.sleep(min(float(response.headers["retry-after"]), 2.0, max(0.0, deadline - time.monotonic())))
+
     def file(self, item_code: str, form: dict[str, Any]) -> str:
         response = self.client.post("/api/v1/cases", json={"item_code": item_code, "form": form}, headers=self.headers)
         assert response.status_code == 201, response.text

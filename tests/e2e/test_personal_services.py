@@ -18,7 +18,7 @@ BENEFIT = "330122-HRSS-GF-0001"
 
 
 def _themes(applicant: Applicant) -> dict[str, dict[str, Any]]:
-    response = applicant.client.get("/api/v1/me/recommendations", headers=applicant.headers)
+    response = applicant.read("/api/v1/me/recommendations")
     assert response.status_code == 200, response.text
     return {r["theme"]: r for r in response.json()["recommendations"]}
 
@@ -46,7 +46,7 @@ def test_recommendations_from_the_applicants_own_registry_facts_audited_and_opte
             assert reason == "您名下有个体工商户「桐庐县张三小吃店」，从事餐饮还可能需要食品经营许可"
 
         # 76 and registered outside the county: no 高龄津贴 offered, and no confirming it.
-        offers = client.get("/api/v1/me/proactive-offers", headers=zhang.headers)
+        offers = zhang.read("/api/v1/me/proactive-offers")
         assert offers.status_code == 200 and offers.json() == {"opted_out": False, "offers": []}
         refused = client.post(f"/api/v1/me/proactive-offers/{BENEFIT}/confirm", headers=zhang.headers)
         assert refused.status_code == 409 and refused.json()["code"] == "not_offered"
@@ -62,7 +62,7 @@ def test_recommendations_from_the_applicants_own_registry_facts_audited_and_opte
         off = client.patch("/api/v1/me/personal-preferences", json={"recommendation": False}, headers=zhang.headers)
         assert off.status_code == 200 and off.json()["recommendation"] is False
         try:
-            body = client.get("/api/v1/me/recommendations", headers=zhang.headers).json()
+            body = zhang.read("/api/v1/me/recommendations").json()
             assert (body["opted_out"], body["recommendations"]) == (True, [])
         finally:
             client.patch("/api/v1/me/personal-preferences", json={"recommendation": True}, headers=zhang.headers)
@@ -85,7 +85,7 @@ def test_a_qualifying_person_confirms_the_offered_benefit_and_the_case_is_decide
         assert imported.status_code == 201 and imported.json()["accepted_rows"] == 1, imported.text
         applicant = Applicant(client, senior, name="王秀英").raise_by_phone()
 
-        offers = client.get("/api/v1/me/proactive-offers", headers=applicant.headers).json()["offers"]
+        offers = applicant.read("/api/v1/me/proactive-offers").json()["offers"]
         (offer,) = [o for o in offers if o["item_code"] == BENEFIT]
         assert offer["reason"] == "年满八十周岁且户籍在本县，符合高龄津贴发放条件"
         assert offer["form"]["household_division_code"] == "330122"
@@ -98,7 +98,7 @@ def test_a_qualifying_person_confirms_the_offered_benefit_and_the_case_is_decide
         assert check["instant"] is True and check["inputs"]["form"]["household_division_code"] == "330122"
         if platform.mode == "standalone":  # its hrss business system decides by the same table (秒批)
             assert applicant.wait_for(case["case_no"], "concluded")["item_code"] == BENEFIT
-        again = client.get("/api/v1/me/proactive-offers", headers=applicant.headers).json()["offers"]
+        again = applicant.read("/api/v1/me/proactive-offers").json()["offers"]
         assert BENEFIT not in [o["item_code"] for o in again]
 
 
@@ -121,7 +121,7 @@ def test_also_needed_is_asked_of_the_warehouse_with_the_service_identity(platfor
         assert imported.status_code == 201, imported.text
         applicant = Applicant(client, number, name="赵六").raise_by_phone()
         applicant.file(ITEM_INSTANT, BUSINESS_FORM)
-        body = client.get("/api/v1/me/recommendations", headers=applicant.headers).json()
+        body = applicant.read("/api/v1/me/recommendations").json()
         also = body["also_needed"]
         assert (also["opted_out"], also["available"]) == (False, True), body
         assert all(i["code"] != ITEM_INSTANT and i["reason"].startswith("办理过「") for i in also["items"])
