@@ -162,10 +162,12 @@ test('every route of the router has an accessibility check in this file', () => 
   expect(Object.keys(CHECKED).filter((p) => !paths.includes(p)), 'checks of routes that no longer exist').toEqual([])
 })
 
-test('a reader who asks for reduced motion gets none; others keep the transitions', async ({ page, newVisitor }) => {
+test('a reader who asks for reduced motion gets none; others keep the transitions', async ({ newVisitor }) => {
+  // Explicitly both ways: the scenarios themselves browse with reduced motion (playwright.config.ts).
   const reduced = await newVisitor({ reducedMotion: 'reduce' })
+  const moving = await newVisitor({ reducedMotion: 'no-preference' })
   const durations: Record<string, string> = {}
-  for (const [who, visitor] of [['reduced', reduced], ['moving', page]] as const) {
+  for (const [who, visitor] of [['reduced', reduced], ['moving', moving]] as const) {
     await visitor.goto('/items')
     const button = visitor.getByRole('button', { name: '搜索', exact: true })
     durations[who] = await button.evaluate((el) => getComputedStyle(el).transitionDuration)
