@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
@@ -88,9 +90,13 @@ def new_database(pg_admin_url: str) -> Iterator[Callable[[str], str]]:
         return f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://")
 
     yield create
-    with psycopg.connect(_libpq(pg_admin_url), autocommit=True) as conn:
-        for name in created:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    if created:  # dropped by a process of its own: the session does not wait for it (tests/pg_cleanup.py)
+        subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("pg_cleanup.py")), _libpq(pg_admin_url), *created],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
 
 @pytest.fixture(scope="session")
