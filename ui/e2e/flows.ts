@@ -128,10 +128,13 @@ export async function openNav(page: Page, label: string): Promise<void> {
  *  select was ready) until the option shows, then clicks the option. */
 export async function choose(page: Page, combobox: Locator, option: string, options: { exact?: boolean } = {}): Promise<void> {
   const item = page.getByRole('option', { name: option, exact: options.exact })
-  // Always click once (an option may still show while the previous choice's drop-down fades out).
+  // Always click once (an option may still show while the previous choice's drop-down fades out); after that
+  // only while the list is closed: a click on an open list closes it, and on a busy machine its options can
+  // take longer than one look to show (CI of 092ff7c: the list was opened and closed in turn for 15 s).
   let clicked = false
   await expect(async () => {
-    if (!clicked || !(await item.isVisible())) await combobox.click({ force: true })
+    const open = (await combobox.getAttribute('aria-expanded')) === 'true'
+    if (!clicked || (!open && !(await item.isVisible()))) await combobox.click({ force: true })
     clicked = true
     await expect(item).toBeVisible({ timeout: 2_000 })
   }).toPass({ timeout: 15_000 })
