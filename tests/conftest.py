@@ -16,6 +16,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tests.pg_cleanup import libpq
+
 CI = os.environ.get("CI", "").lower() == "true"
 OUTPUT_DIR = Path(os.environ.get("GOV_TEST_OUTPUT", Path(__file__).resolve().parent.parent / "test-output"))
 
@@ -69,10 +71,6 @@ def kafka_sasl() -> str:
     return _required("GOV_TEST_KAFKA_SASL", "Apache Kafka's SASL listener")
 
 
-def _libpq(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://")
-
-
 @pytest.fixture(scope="session")
 def new_database(pg_admin_url: str) -> Iterator[Callable[[str], str]]:
     """Creates a fresh database per call and returns its SQLAlchemy URL; drops them all at the end."""
@@ -83,7 +81,7 @@ def new_database(pg_admin_url: str) -> Iterator[Callable[[str], str]]:
         name = f"t_{run}_{label}".replace("-", "_")[:56]
         if name in created:  # the same label asked for again (two platforms in one session)
             name = f"{name}_{len(created)}"
-        with psycopg.connect(_libpq(pg_admin_url), autocommit=True) as conn:
+        with psycopg.connect(libpq(pg_admin_url), autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         created.append(name)
         base = pg_admin_url.rsplit("/", 1)[0]
@@ -92,7 +90,7 @@ def new_database(pg_admin_url: str) -> Iterator[Callable[[str], str]]:
     yield create
     if created:  # dropped by a process of its own: the session does not wait for it (tests/pg_cleanup.py)
         subprocess.Popen(
-            [sys.executable, str(Path(__file__).with_name("pg_cleanup.py")), _libpq(pg_admin_url), *created],
+            [sys.executable, str(Path(__file__).with_name("pg_cleanup.py")), libpq(pg_admin_url), *created],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             start_new_session=True,

@@ -15,6 +15,11 @@ import psycopg
 PARALLEL = 4
 
 
+def libpq(url: str) -> str:
+    """The libpq form of a SQLAlchemy URL (`postgresql+psycopg://` → `postgresql://`)."""
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
 def drop_all(admin_url: str, names: list[str], parallel: int = PARALLEL) -> list[str]:
     """Drops every named database (connections to it are ended); returns the names it could not drop."""
 

@@ -375,9 +375,9 @@ class Applicant:
         return self
 
     def read(self, path: str, budget: float = 60.0) -> httpx.Response:
-        """GET `path` as the applicant's page does: an honest 503 (Retry-After: a dependency took longer than
-        its short timeout, which happens when the machine is busy) is asked again after the time it names,
-        within `budget` seconds; any other answer is returned as it is."""
+        """GET `path` as the applicant; an honest 503 (Retry-After: a dependency took longer than its short
+        timeout, which happens when the machine is busy) is asked again after the time it names, within
+        `budget` seconds; any other answer is returned as it is."""
         deadline = time.monotonic() + budget
         while True:
             response = self.client.get(path, headers=self.headers)

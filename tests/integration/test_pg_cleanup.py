@@ -10,13 +10,9 @@ from pathlib import Path
 
 import psycopg
 
-from tests.pg_cleanup import drop_all
+from tests.pg_cleanup import drop_all, libpq
 
 SCRIPT = Path(__file__).resolve().parent.parent / "pg_cleanup.py"
-
-
-def _libpq(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://")
 
 
 def _exists(admin: str, names: list[str]) -> set[str]:
@@ -26,7 +22,7 @@ def _exists(admin: str, names: list[str]) -> set[str]:
 
 
 def test_every_database_is_dropped_even_one_in_use(pg_admin_url: str) -> None:
-    admin = _libpq(pg_admin_url)
+    admin = libpq(pg_admin_url)
     names = [f"t_cleanup_{uuid.uuid4().hex[:8]}_{n}" for n in range(6)]
     with psycopg.connect(admin, autocommit=True) as conn:
         for name in names:
@@ -40,7 +36,7 @@ def test_every_database_is_dropped_even_one_in_use(pg_admin_url: str) -> None:
 
 
 def test_the_script_reports_what_it_could_not_drop(pg_admin_url: str) -> None:
-    admin = _libpq(pg_admin_url)
+    admin = libpq(pg_admin_url)
     name = f"t_cleanup_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')

@@ -149,9 +149,10 @@ class KafkaBusConsumer(BusConsumer):
         )
         self._group = namespace + group
         self._rebalances = _Rebalances()
+        names = [namespace + t for t in topics]
         try:
-            self._consumer.subscribe(topics=[namespace + t for t in topics], listener=self._rebalances)
-            _learn_partitions(self._consumer, [namespace + t for t in topics], PARTITIONS_BEFORE_JOIN_SECONDS)
+            self._consumer.subscribe(topics=names, listener=self._rebalances)
+            _learn_partitions(self._consumer, names, PARTITIONS_BEFORE_JOIN_SECONDS)
         except BaseException:
             self._consumer.close(autocommit=False)
             raise
