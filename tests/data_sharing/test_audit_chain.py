@@ -4,6 +4,7 @@ signed, so a head rewritten to hide removed entries is refused (checkpoints: tes
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import threading
 import uuid
@@ -11,15 +12,17 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event as sa_event
 from sqlalchemy import select, text
 
 from data_sharing.app import migrate
 from data_sharing.audit.canonical import canonical_json
 from data_sharing.audit.chain import GENESIS, content
 from data_sharing.audit.models import AuditEntry
-from data_sharing.audit.service import Actor, AuditLog, verify_chain
+from data_sharing.audit.service import Actor, AuditLog, record_reported_reads, verify_chain
 from data_sharing.settings import Settings
 from gov_common.db import Database
+from gov_common.events import Event, EventTypes
 
 READER = Actor(sub="client:app-1", kind="client", name="某集成应用", client_id="app-1")
 
@@ -226,6 +229,51 @@ def test_concurrent_appends_keep_one_unbroken_chain(db: Database) -> None:
         60,
         True,
     )
+
+
+def test_a_batch_of_reported_reads_is_one_append_that_keeps_the_chain(db: Database) -> None:
+    """A consumer batch's gov.data.read events (service-management's reads of its credit copy) go to the
+    log in one append: one INSERT of the entries, in order, each with its own event's trace id."""
+    audit = AuditLog(db, KEY)
+    _fill(audit, 2)
+    events = [
+        dataclasses.replace(
+            Event.new(
+                type=EventTypes.DATA_READ,
+                source="/service-management",
+                subject=f"1101051949123100{n}X",
+                data={
+                    "resource": "credit",
+                    "fields": ["subject", "black_listed"],
+                    "purpose": f"即办件审查 {n}",
+                    "reader": "service-management",
+                    "read_at": "2026-12-06T03:00:00+00:00",
+                },
+            ),
+            traceparent=f"00-{n + 1:032x}-{n + 1:016x}-01" if n != 1 else None,
+        )
+        for n in range(4)
+    ]
+    inserts: list[str] = []
+    sa_event.listen(
+        db.engine, "before_cursor_execute", lambda *a: "INSERT INTO audit_log " in a[2] and inserts.append(a[2])
+    )
+    with db.session() as session:
+        record_reported_reads(session, events, audit)
+    assert len(inserts) == 1
+    with db.session() as session:
+        rows = session.execute(
+            select(AuditEntry.seq, AuditEntry.subject, AuditEntry.purpose, AuditEntry.request_id).order_by(
+                AuditEntry.seq
+            )
+        ).all()
+    assert [(r.seq, r.subject, r.purpose) for r in rows[2:]] == [
+        (3 + n, f"1101051949123100{n}X", f"即办件审查 {n}") for n in range(4)
+    ]
+    assert [r.request_id for r in rows[2:]] == [f"{1:032x}", None, f"{3:032x}", f"{4:032x}"]
+    _fill(audit, 1)  # and the chain goes on from the batch's last entry
+    result = _verify(db, KEY)
+    assert (result["valid"], result["entries_checked"], result["head_seq"], result["head_signed"]) == (True, 7, 7, True)
 
 
 def test_the_audit_key_file_is_made_outside_production_and_read_as_hex_or_base64(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ counts only the records in force; the subject sees theirs; every read is audited
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 
 import pytest
@@ -109,7 +110,7 @@ def test_a_read_of_service_managements_credit_model_is_in_the_persons_data_acces
     """service-management reads its copy of the credit lists (credit_model.py) and reports each read as a
     gov.data.read event: data-sharing records it in the audit log, so the person sees it as before."""
     from gov_common.events import Event, EventTypes
-    from gov_common.messaging import run_handler
+    from gov_common.messaging import BatchHandler, run_handler
 
     event = Event.new(
         type=EventTypes.DATA_READ,
@@ -128,6 +129,14 @@ def test_a_read_of_service_managements_credit_model_is_in_the_persons_data_acces
     assert [(m["reader"]["client_id"], m["resource"], m["outcome"]) for m in mine] == [
         ("service-management", "credit", "allowed")
     ]
+    # A consumer's poll batch of such reads is appended in one call (docs/messaging.md, BatchHandler).
+    handler = pg_ds.runtime.handlers[EventTypes.DATA_READ]
+    assert isinstance(handler, BatchHandler)
+    with pg_ds.runtime.db.session() as session:
+        handler.handle_batch(session, [dataclasses.replace(event, id=f"{event.id}-{n}") for n in range(2)])
+    assert len(pg_ds.client.get("/api/v1/audit/my-data-access", headers=tokens.person(QIAN)).json()) == 3
+    assert pg_ds.client.get("/api/v1/audit/verify", headers=tokens.admin()).json()["valid"] is True
+    mine = mine[:1]
     assert mine[0]["purpose"] == "即办件审查：申请人信用状况" and "black_listed" in mine[0]["fields"]
     assert pg_ds.client.get("/api/v1/audit/verify", headers=tokens.admin()).json()["valid"] is True
 

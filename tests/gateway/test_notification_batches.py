@@ -1,8 +1,8 @@
 """The gateway's notifications consumer on PostgreSQL: a poll batch of case and licence events becomes
 its notifications in one multi-row INSERT ... ON CONFLICT DO NOTHING (the statements per batch are
-pinned here, whatever its size); an event that made its notification already (replayed past the
-inbox) makes no second one; a batch whose one statement fails is handled event by event, and only
-the event at fault is held back."""
+pinned here, whatever its size, and the INSERT is compiled once for every size); an event that made
+its notification already (replayed past the inbox) makes no second one; a batch whose one statement
+fails is handled event by event, and only the event at fault is held back."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
+from sqlalchemy.engine.default import CACHE_HIT
 
 from gov_common.bus.base import BusConsumer, Message
 from gov_common.bus.local import LocalBus
@@ -119,8 +120,15 @@ def test_a_batch_of_events_is_one_insert_of_its_notifications(gateway_db: tuple[
     with db.session() as session:
         session.execute(inbox.delete().where(inbox.c.event_id.in_([e.id for e in events[:10]])))
     statements.clear()
+    compiled: list[str] = []  # a batch of another size reuses the compiled INSERT of notifications
+    sa_event.listen(
+        db.engine,
+        "before_cursor_execute",
+        lambda _c, _cur, sql, _p, context, _m: "INTO notifications" in sql and compiled.append(context.cache_hit),
+    )
     consumer.handle_batch(_messages([*events[:10], _accepted(99)]), member)
     assert statements == ["SELECT", "INSERT", "INSERT"]
+    assert compiled == [CACHE_HIT], compiled
     assert _count(db, Notification) == 41 and _count(db, inbox) == 41
     with db.session() as session:
         titles = set(session.scalars(select(Notification.case_no)))

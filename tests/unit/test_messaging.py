@@ -520,6 +520,43 @@ def test_a_batch_handler_takes_the_batchs_new_events_in_one_call(db: Database, b
     assert _count(db, effects) == 10 and _count(db, inbox) == 10
 
 
+def test_a_batch_mixing_handlers_calls_the_batch_handler_once_per_run_in_order(db: Database, bus: LocalBus) -> None:
+    # As a poll batch of two topics comes (one partition's records after another's): the runs of the
+    # BatchHandler's events are one call each, the plain events between them go one by one, all in order.
+    order: list[str] = []
+    batches = _Batches()
+
+    def many(session: Session, events: Sequence[Event]) -> None:
+        order.append("batch " + " ".join(str(e.data["n"]) for e in events))
+        batches.many(session, events)
+
+    def plain(session: Session, event: Event) -> None:
+        order.append(f"plain {event.data['n']}")
+        _record(session, event)
+
+    consumer = EventConsumer(
+        db=db,
+        bus=bus,
+        group="g",
+        topics=[Topics.CASE],
+        handlers={"test.happened": BatchHandler(batches.one, many), "test.other": plain},
+        service="test",
+    )
+
+    def other(n: int) -> Event:
+        return Event.new(type="test.other", source="/test", subject=f"S{n}", data={"n": n})
+
+    events = [_event(0), _event(1), other(2), other(3), _event(4), _event(5), _event(6)]
+    messages = [Message(Topics.CASE, 0, n, e.subject, e.encode(), {TYPE_HEADER: e.type}) for n, e in enumerate(events)]
+    statements = _statements(db)
+    consumer.handle_batch(messages, _CountingConsumer())
+    assert order == ["batch 0 1", "plain 2", "plain 3", "batch 4 5 6"]
+    assert batches.singles == []
+    # The inbox read, two batch INSERTs and two plain ones, the inbox rows: one transaction, no savepoint.
+    assert statements == ["BEGIN", "SELECT", "INSERT", "INSERT", "INSERT", "INSERT", "INSERT"]
+    assert _count(db, effects) == 7 and _count(db, inbox) == 7
+
+
 def test_a_failing_batch_is_handled_event_by_event_and_the_poison_isolated(db: Database, bus: LocalBus) -> None:
     events = [_event(n) for n in range(6)]
     batches = _Batches(poison=events[2].id)  # partition 0: S0, S2, S4

@@ -418,8 +418,9 @@ class BatchHandler:
     transaction (no savepoint); should it fail, that transaction is rolled back and each event goes
     through `handle(session, event)` in a savepoint of its own, as a plain handler's would (so one bad
     event is isolated as before). A `BatchHandler` is a plain handler too: retries, replays and `run_handler`
-    call `handle`. The consumer uses the batch path when every event of the batch's transaction has the
-    same `BatchHandler`; otherwise each event goes through `handle`."""
+    call `handle`. The consumer makes one `handle_batch` call per run of consecutive events of the batch's
+    transaction that have the same `BatchHandler`; the other events, between them, go through their own
+    handlers one by one, in the batch's order."""
 
     handle: Handler
     handle_batch: Callable[[Session, Sequence[Event]], None]
@@ -799,9 +800,17 @@ class EventConsumer:
         return self._apply_guarded(todo)
 
     @staticmethod
-    def _uniform_batch_handler(todo: Sequence[_Delivery]) -> bool:
-        handler = todo[0].handler
-        return isinstance(handler, BatchHandler) and all(d.handler is handler for d in todo)
+    def _runs(todo: Sequence[_Delivery]) -> list[tuple[EventHandler | None, list[_Delivery]]]:
+        """`todo` cut into runs of consecutive deliveries with the same handler, in order: each run of a
+        `BatchHandler` is one call of it, so that a poll batch mixing event types (a partition of one
+        topic after a partition of another) keeps its order and still writes each run in one go."""
+        runs: list[tuple[EventHandler | None, list[_Delivery]]] = []
+        for delivery in todo:
+            if runs and runs[-1][0] is delivery.handler:
+                runs[-1][1].append(delivery)
+            else:
+                runs.append((delivery.handler, [delivery]))
+        return runs
 
     def _insert_inbox(self, session: Session, handled: Sequence[Event]) -> None:
         now = utcnow()
@@ -822,7 +831,6 @@ class EventConsumer:
         # another member handle one of them meanwhile, this transaction fails (at the inbox rows' INSERT,
         # if not before) and `_apply_guarded` reads the inbox in its own.
         prepared = all(isinstance(d.handler, PreparedHandler) for d in todo)
-        batch = todo[0].handler if self._uniform_batch_handler(todo) else None
         failed: tuple[_Delivery, str, bool] | None = None
         batch_failed = False
         try:
@@ -831,30 +839,32 @@ class EventConsumer:
                 ids = [d.event.id for d in todo if d.event is not None]
                 seen: set[str] = set() if prepared else self._seen(session, ids)
                 handled: list[Event] = []
-                if isinstance(batch, BatchHandler):
-                    batch_failed = True
-                    handled = self._call_batch(session, batch, todo, seen)
-                    batch_failed = False
-                for delivery in todo if batch is None else ():
-                    event, handler = delivery.event, delivery.handler
-                    assert event is not None and handler is not None
-                    if event.id in seen:
-                        delivery.status = _Status.DUPLICATE
+                for handler, run in self._runs(todo):
+                    if isinstance(handler, BatchHandler):
+                        batch_failed = True
+                        handled += self._call_batch(session, handler, run, seen)
+                        batch_failed = False
                         continue
-                    with tracing.handling(event, group=self.group):
-                        try:
-                            self._call(session, event, handler, delivery.prepared)
-                            session.flush()
-                        except Exception as exc:
-                            # This event's failure, as its own savepoint would have had it (the events
-                            # before it applied): kept, so that the guarded pass does not call its handler
-                            # again.
-                            log.warning("handling %s %s failed", event.type, event.id, exc_info=True)
-                            failed = (delivery, traceback.format_exc(limit=5), is_transient(exc))
-                            raise
-                    delivery.status = _Status.HANDLED
-                    seen.add(event.id)  # the same event again in this batch (a producer's resend) is a duplicate
-                    handled.append(event)
+                    for delivery in run:
+                        event = delivery.event
+                        assert event is not None and handler is not None
+                        if event.id in seen:
+                            delivery.status = _Status.DUPLICATE
+                            continue
+                        with tracing.handling(event, group=self.group):
+                            try:
+                                self._call(session, event, handler, delivery.prepared)
+                                session.flush()
+                            except Exception as exc:
+                                # This event's failure, as its own savepoint would have had it (the events
+                                # before it applied): kept, so that the guarded pass does not call its
+                                # handler again.
+                                log.warning("handling %s %s failed", event.type, event.id, exc_info=True)
+                                failed = (delivery, traceback.format_exc(limit=5), is_transient(exc))
+                                raise
+                        delivery.status = _Status.HANDLED
+                        seen.add(event.id)  # the same event again in this batch (a producer's resend): a duplicate
+                        handled.append(event)
                 if handled:
                     self._insert_inbox(session, handled)
         except Exception:

@@ -184,6 +184,14 @@ def current_trace_id() -> str | None:
     return format(span_context.trace_id, "032x") if span_context.is_valid else None
 
 
+def trace_id_of(event: Event) -> str | None:
+    """The trace id (32 hex digits) of the context `event` carries; None when it carries none."""
+    context = context_of(event.traceparent, event.tracestate)
+    if context is None:
+        return None
+    return format(trace.get_current_span(context).get_span_context().trace_id, "032x")
+
+
 def inject_headers(headers: Any) -> None:
     """Writes the current context into `headers` (a mutable mapping), keeping a `traceparent` already there."""
     if TRACEPARENT not in headers:

@@ -12,7 +12,7 @@ from data_sharing.audit.chain import load_or_create_key
 from data_sharing.audit.checkpointer import AuditCheckpointer, CheckpointSources
 from data_sharing.audit.checkpoints import CheckpointSigner
 from data_sharing.audit.endpoints import router as audit_router
-from data_sharing.audit.service import AuditLog, record_reported_read
+from data_sharing.audit.service import AuditLog, record_reported_read, record_reported_reads
 from data_sharing.audit.stores import CheckpointFile, CheckpointTopic
 from data_sharing.catalogue.builtin import sync_builtin_resources
 from data_sharing.catalogue.endpoints import router as catalogue_router
@@ -38,6 +38,7 @@ from gov_common.bus import Bus
 from gov_common.dead_letters import router as dead_letters_router
 from gov_common.events import CREDIT_TOPIC_CONFIG, Event, EventTypes, Topics
 from gov_common.keys import load_or_create_private_key, load_public_key
+from gov_common.messaging import BatchHandler
 from gov_common.migrations import upgrade
 from gov_common.service import ServiceRuntime, create_service_app
 
@@ -73,8 +74,11 @@ def create_runtime(
     def on_approved(session: Session, event: Event) -> None:
         issue_for_approved_case(session, event, signer=signer)
 
-    def on_data_read(session: Session, event: Event) -> None:
-        record_reported_read(session, event, runtime.extras["audit_log"])
+    # A poll batch's reported reads (one run of gov.data.v1 records) are appended to the audit log at once.
+    on_data_read = BatchHandler(
+        lambda session, event: record_reported_read(session, event, runtime.extras["audit_log"]),
+        lambda session, events: record_reported_reads(session, events, runtime.extras["audit_log"]),
+    )
 
     runtime = ServiceRuntime(
         name=NAME,

@@ -28,8 +28,9 @@ from gov_common.contracts.events import DataRead
 from gov_common.db import Database, utcnow
 from gov_common.events import Event
 from gov_common.pagination import PageRequest
+from gov_common.tracing import trace_id_of
 
-__all__ = ["ANONYMOUS", "Actor", "AuditLog", "list_entries", "verify_chain"]
+__all__ = ["ANONYMOUS", "Actor", "AuditLog", "Entry", "list_entries", "verify_chain"]
 
 log = logging.getLogger("data_sharing.audit")
 _ADVISORY_LOCK = 4_242_001  # any constant, the same in every replica
@@ -58,6 +59,21 @@ class Actor:
 
 
 ANONYMOUS = Actor(sub="anonymous", kind="anonymous", name="公众查验")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry to append; `request_id` None: the current trace's id."""
+
+    actor: Actor
+    action: str
+    resource: str
+    fields: Sequence[str]
+    subject: str | None
+    purpose: str
+    outcome: str = "allowed"
+    reason: str | None = None
+    request_id: str | None = None
 
 
 class AuditLog:
@@ -117,18 +133,16 @@ class AuditLog:
     ) -> int:
         """Append one entry in the caller's transaction (an event handler's: the entry and the event's
         inbox row commit together, so a redelivered event is never recorded twice)."""
+        entry = Entry(
+            actor=actor, action=action, resource=resource, fields=list(fields), subject=subject, purpose=purpose
+        )
+        return self.record_many_in(session, [entry])
+
+    def record_many_in(self, session: Session, entries: Sequence[Entry]) -> int:
+        """Append `entries`, in their order, in the caller's transaction (a consumer's batch: one lock,
+        one read of the chain's end and one INSERT for them all); returns the last sequence number."""
         with self._lock:
-            return self._append(
-                session,
-                actor=actor,
-                action=action,
-                resource=resource,
-                fields=list(fields),
-                subject=subject,
-                purpose=purpose,
-                outcome="allowed",
-                reason=None,
-            )
+            return self._append_many(session, entries)
 
     def _append(
         self,
@@ -143,21 +157,8 @@ class AuditLog:
         outcome: str,
         reason: str | None,
     ) -> int:
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK})
-        head = session.get(AuditHead, 1)
-        last = session.execute(
-            select(AuditEntry.seq, AuditEntry.hash, AuditEntry.link).order_by(AuditEntry.seq.desc()).limit(1)
-        ).first()
-        seq, prev_hash, prev_link = (last.seq + 1, last.hash, last.link) if last is not None else (1, GENESIS, GENESIS)
-        entry = AuditEntry(
-            seq=seq,
-            at=utcnow(),
-            actor_sub=actor.sub[:100],
-            actor_kind=actor.kind[:16],
-            actor_name=actor.name[:100],
-            actor_department=actor.department,
-            client_id=actor.client_id,
+        entry = Entry(
+            actor=actor,
             action=action,
             resource=resource,
             fields=fields,
@@ -165,19 +166,54 @@ class AuditLog:
             purpose=purpose,
             outcome=outcome,
             reason=reason,
-            request_id=current_trace_id(),
-            prev_hash=prev_hash,
-            hash="",
-            link="",
         )
-        entry.hash = entry_hash(self._key, prev_hash, entry)
-        entry.link = entry_link(prev_link, entry)
-        mac = head_mac(self._key, seq, entry.hash)
-        session.add(entry)
+        return self._append_many(session, [entry])
+
+    def _append_many(self, session: Session, entries: Sequence[Entry]) -> int:
+        if not entries:
+            raise ValueError("nothing to append")
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK})
+        head = session.get(AuditHead, 1)
+        last = session.execute(
+            select(AuditEntry.seq, AuditEntry.hash, AuditEntry.link).order_by(AuditEntry.seq.desc()).limit(1)
+        ).first()
+        seq, prev_hash, prev_link = (last.seq, last.hash, last.link) if last is not None else (0, GENESIS, GENESIS)
+        now = utcnow()
+        rows: list[AuditEntry] = []
+        for spec in entries:
+            seq += 1
+            actor = spec.actor
+            row = AuditEntry(
+                seq=seq,
+                at=now,
+                actor_sub=actor.sub[:100],
+                actor_kind=actor.kind[:16],
+                actor_name=actor.name[:100],
+                actor_department=actor.department,
+                client_id=actor.client_id,
+                action=spec.action,
+                resource=spec.resource,
+                fields=list(spec.fields),
+                subject=spec.subject,
+                purpose=spec.purpose,
+                outcome=spec.outcome,
+                reason=spec.reason,
+                request_id=spec.request_id if spec.request_id is not None else current_trace_id(),
+                prev_hash=prev_hash,
+                hash="",
+                link="",
+            )
+            row.hash = entry_hash(self._key, prev_hash, row)
+            row.link = entry_link(prev_link, row)
+            prev_hash, prev_link = row.hash, row.link
+            rows.append(row)
+        mac = head_mac(self._key, seq, prev_hash)
+        session.add_all(rows)
         if head is None:
-            session.add(AuditHead(id=1, seq=seq, hash=entry.hash, mac=mac))
+            session.add(AuditHead(id=1, seq=seq, hash=prev_hash, mac=mac))
         else:
-            head.seq, head.hash, head.mac = seq, entry.hash, mac
+            head.seq, head.hash, head.mac = seq, prev_hash, mac
         session.flush()
         return seq
 
@@ -216,17 +252,26 @@ def list_entries(
     return list(entries), total
 
 
-def record_reported_read(session: Session, event: Event, audit: AuditLog) -> None:
-    """A read another service reports of personal data it keeps a copy of (`gov.data.read`: service-management's
-    credit read model), recorded as if data-sharing had answered it: the reader is that service's client."""
+def _reported_read(event: Event) -> Entry:
     read = DataRead.of(event)
-    actor = Actor(sub=read.reader, kind="client", name=read.reader, client_id=read.reader)
-    audit.record_in(
-        session,
-        actor=actor,
+    return Entry(
+        actor=Actor(sub=read.reader, kind="client", name=read.reader, client_id=read.reader),
         action="read",
         resource=read.resource,
         fields=list(read.fields),
         subject=event.subject or None,
         purpose=read.purpose or "",
+        request_id=trace_id_of(event),
     )
+
+
+def record_reported_read(session: Session, event: Event, audit: AuditLog) -> None:
+    """A read another service reports of personal data it keeps a copy of (`gov.data.read`: service-management's
+    credit read model), recorded as if data-sharing had answered it: the reader is that service's client."""
+    audit.record_many_in(session, [_reported_read(event)])
+
+
+def record_reported_reads(session: Session, events: Sequence[Event], audit: AuditLog) -> None:
+    """A consumer batch's reported reads, appended in one go (`AuditLog.record_many_in`), each entry with
+    its own event's trace id."""
+    audit.record_many_in(session, [_reported_read(event) for event in events])
