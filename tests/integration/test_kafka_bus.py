@@ -124,3 +124,34 @@ def test_a_new_member_gets_its_partitions_in_its_first_join(kafka_bootstrap: str
                 consumer.close()
         finally:
             bus.close()
+
+
+def test_a_consumer_fetches_with_its_busy_settings_while_polls_bring_events(kafka_bootstrap: str) -> None:
+    """KafkaBusConsumer's busy fetch settings (`_FetchModes`) reach kafka-python's fetcher after a poll
+    that brought events and give way to the idle ones after an empty poll. kafka-python has no public
+    way to change them: this fails if its fetcher's settings are not where the consumer sets them."""
+    idle = {"fetch_min_bytes": 1, "fetch_max_wait_ms": 200}
+    busy = {"fetch_min_bytes": 32 * 1024, "fetch_max_wait_ms": 40}
+    bus = KafkaBus(
+        kafka_bootstrap,
+        client_id="test",
+        partitions=1,
+        namespace=f"it{uuid.uuid4().hex[:8]}.",
+        fetch=idle,
+        busy_fetch=busy,
+    )
+    try:
+        bus.ensure_topics(["t"])
+        consumer = bus.consumer("g", ["t"])
+        fetcher_config = consumer._consumer._fetcher.config  # type: ignore[attr-defined]
+        assert {k: fetcher_config[k] for k in idle} == idle
+        bus.publish("t", "k", b"1")
+        assert len(_poll_until(consumer, 1)) == 1
+        assert {k: fetcher_config[k] for k in busy} == busy
+        deadline = time.monotonic() + 30
+        while consumer.poll(0.3) and time.monotonic() < deadline:
+            pass
+        assert {k: fetcher_config[k] for k in idle} == idle
+        consumer.close()
+    finally:
+        bus.close()

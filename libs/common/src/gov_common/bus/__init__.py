@@ -31,6 +31,10 @@ def make_bus(settings: ServiceSettings, client_id: str) -> Bus:
                 "fetch_max_wait_ms": settings.consumer_fetch_max_wait_ms,
                 "max_partition_fetch_bytes": settings.consumer_max_partition_fetch_bytes,
             },
+            busy_fetch={
+                "fetch_min_bytes": settings.consumer_busy_fetch_min_bytes,
+                "fetch_max_wait_ms": settings.consumer_busy_fetch_max_wait_ms,
+            },
         )
     from gov_common.bus.local import LocalBus
 
