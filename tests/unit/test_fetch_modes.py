@@ -27,8 +27,11 @@ def test_busy_settings_hold_while_polls_bring_events_and_the_idle_ones_come_back
     assert config == {**IDLE, **BUSY} and modes.busy
     modes.after_poll(busy=True)
     assert config == {**IDLE, **BUSY}
+    # While busy a poll waits about two busy fetches, so that the first empty one ends the streak.
+    assert modes.poll_ms(500) == 100 and modes.poll_ms(30) == 30
     modes.after_poll(busy=False)
     assert config == IDLE and not modes.busy
+    assert modes.poll_ms(500) == 500
 
 
 def test_without_busy_settings_or_a_fetcher_to_set_the_idle_ones_stay(caplog: pytest.LogCaptureFixture) -> None:

@@ -32,8 +32,12 @@ def make_bus(settings: ServiceSettings, client_id: str) -> Bus:
                 "max_partition_fetch_bytes": settings.consumer_max_partition_fetch_bytes,
             },
             busy_fetch={
-                "fetch_min_bytes": settings.consumer_busy_fetch_min_bytes,
-                "fetch_max_wait_ms": settings.consumer_busy_fetch_max_wait_ms,
+                key: value
+                for key, value in {
+                    "fetch_min_bytes": settings.consumer_busy_fetch_min_bytes,
+                    "fetch_max_wait_ms": settings.consumer_busy_fetch_max_wait_ms,
+                }.items()
+                if value is not None
             },
         )
     from gov_common.bus.local import LocalBus

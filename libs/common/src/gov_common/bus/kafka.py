@@ -123,10 +123,11 @@ class _FetchModes:
     """Two sets of fetch settings for one consumer: the idle ones it was made with (`fetch_min_bytes` 1:
     the broker answers a fetch as soon as one event is there, and holds it up to `fetch_max_wait_ms`
     otherwise) and the busy ones (`busy`: wait up to tens of milliseconds for tens of kilobytes) in force
-    while its polls bring events. At a steady 15 cases/s a fetch per event or two made the consumers'
-    fetches, poll batches and offset commits (kafka-python's Python code, the broker's requests, a
-    transaction each) a third of the platform's CPU; an idle consumer still polls as rarely as before and
-    takes the first event after a pause at once.
+    while its polls bring events; none (the default): the idle ones always. Under a steady 10 cases/s a
+    fetch per event or two made the consumers' fetches, poll batches and offset commits (kafka-python's
+    Python code, the broker's requests, a transaction each) a sixth of the platform's CPU, which the busy
+    settings save; at a trickle (2 cases/s) they cost about as much more, in fetches that wait and bring
+    nothing (docs/messaging.md), hence off unless an operator expects a steady load.
 
     kafka-python reads its fetcher's settings at each fetch but has no public way to change them after
     construction: this sets them on the consumer's `_fetcher.config` (kafka-python 3.0; if that is not
@@ -152,6 +153,15 @@ class _FetchModes:
             return
         self.busy = busy
         self._config.update(self._busy if busy else self._idle)
+
+    def poll_ms(self, requested_ms: int) -> int:
+        """How long the next poll may wait: while busy, about two busy fetches, so that the first empty
+        poll after a streak of events brings the idle settings back at once. Otherwise a trickle of events
+        (one every few hundred milliseconds, as in a quiet hour or a test) would keep a consumer fetching
+        every `fetch_max_wait_ms` of the busy settings for whole polls in between."""
+        if not self.busy:
+            return requested_ms
+        return min(requested_ms, max(20, 2 * self._busy.get("fetch_max_wait_ms", 0)))
 
     @property
     def current(self) -> dict[str, int]:
@@ -203,7 +213,7 @@ class KafkaBusConsumer(BusConsumer):
         if stalled > JOIN_STALL_SECONDS:
             log.warning("consumer group %s: the join has not completed in %.0f s; starting anew", self._group, stalled)
             raise JoinStalled(f"group {self._group}: no assignment {stalled:.0f} s after the join began")
-        batches = self._consumer.poll(timeout_ms=int(timeout * 1000))
+        batches = self._consumer.poll(timeout_ms=self._fetch_modes.poll_ms(int(timeout * 1000)))
         self._fetch_modes.after_poll(busy=bool(batches))
         return [_message(record, self._namespace) for records in batches.values() for record in records]
 
