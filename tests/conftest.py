@@ -16,6 +16,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tests import migrated
 from tests.pg_cleanup import libpq
 
 CI = os.environ.get("CI", "").lower() == "true"
@@ -36,6 +37,7 @@ def _memory_backed_temp_root() -> str | None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    migrated.install()  # fresh SQLite databases copied from one migrated template per service (tests/migrated.py)
     # pytest's tmp_path directories (kept for the last three runs, as usual) and tempfile's, unless
     # the run names a base directory itself (--basetemp, PYTEST_DEBUG_TEMPROOT).
     if config.option.basetemp or os.environ.get("PYTEST_DEBUG_TEMPROOT"):
