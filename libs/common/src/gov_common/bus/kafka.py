@@ -131,7 +131,7 @@ class _FetchModes:
 
     kafka-python reads its fetcher's settings at each fetch but has no public way to change them after
     construction: this sets them on the consumer's `_fetcher.config` (kafka-python 3.0; if that is not
-    there, the idle settings stay in force and it says so once)."""
+    there, the idle settings stay in force and each consumer says so in a warning when it is made)."""
 
     def __init__(self, consumer: KafkaConsumer, *, busy: Mapping[str, int]) -> None:
         fetcher = getattr(consumer, "_fetcher", None)
@@ -162,10 +162,6 @@ class _FetchModes:
         if not self.busy:
             return requested_ms
         return min(requested_ms, max(20, 2 * self._busy.get("fetch_max_wait_ms", 0)))
-
-    @property
-    def current(self) -> dict[str, int]:
-        return {k: self._config[k] for k in self._busy} if self._config is not None else {}
 
 
 class KafkaBusConsumer(BusConsumer):

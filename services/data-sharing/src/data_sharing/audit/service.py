@@ -99,20 +99,20 @@ class AuditLog:
         reason: str | None = None,
     ) -> int:
         """Append one entry in its own transaction; returns its sequence number."""
+        entry = Entry(
+            actor=actor,
+            action=action,
+            resource=resource,
+            fields=list(fields),
+            subject=subject,
+            purpose=purpose,
+            outcome=outcome,
+            reason=reason,
+        )
         for attempt in range(1, _ATTEMPTS + 1):
             try:
                 with self._lock, self._db.session() as session:
-                    return self._append(
-                        session,
-                        actor=actor,
-                        action=action,
-                        resource=resource,
-                        fields=list(fields),
-                        subject=subject,
-                        purpose=purpose,
-                        outcome=outcome,
-                        reason=reason,
-                    )
+                    return self._append_many(session, [entry])
             except (IntegrityError, OperationalError):
                 if attempt == _ATTEMPTS:
                     raise
@@ -143,31 +143,6 @@ class AuditLog:
         one read of the chain's end and one INSERT for them all); returns the last sequence number."""
         with self._lock:
             return self._append_many(session, entries)
-
-    def _append(
-        self,
-        session: Session,
-        *,
-        actor: Actor,
-        action: str,
-        resource: str,
-        fields: list[str],
-        subject: str | None,
-        purpose: str,
-        outcome: str,
-        reason: str | None,
-    ) -> int:
-        entry = Entry(
-            actor=actor,
-            action=action,
-            resource=resource,
-            fields=fields,
-            subject=subject,
-            purpose=purpose,
-            outcome=outcome,
-            reason=reason,
-        )
-        return self._append_many(session, [entry])
 
     def _append_many(self, session: Session, entries: Sequence[Entry]) -> int:
         if not entries:
