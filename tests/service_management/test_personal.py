@@ -17,7 +17,7 @@ from gov_common.auth import Principal
 from gov_common.db import utcnow
 from gov_common.events import EventTypes
 from service_management.app import SupervisionScheduler
-from service_management.models import CaseDecision, ExpiryReminder
+from service_management.models import CaseDecision, ExpiryReminder, HeldLicense
 from service_management.personal import reminders
 from service_management.personal.also_needed import NextItem
 from service_management.personal.facts import ApplicantFacts, RegistryUnavailable, age_of
@@ -28,6 +28,7 @@ from tests.service_management.conftest import (
     ITEM_REVIEWED,
     SM,
     NoTransactionGuard,
+    with_session,
 )
 from tests.service_management.e2e_helpers import fresh_id_number
 
@@ -250,6 +251,25 @@ def test_an_expiry_reminder_is_sent_once_per_threshold(any_sm: SM) -> None:
     sm.deliver(EventTypes.LICENSE_CANCELLED, {"license_no": "AMR-E-3"})
     assert _remind(sm, start) == 1
     assert [(r["license_no"], r["threshold_days"]) for r in _reminders(sm)][-1] == ("AMR-E-2", 30)
+
+
+def test_a_licence_told_again_takes_its_new_values_and_keeps_its_status(any_sm: SM) -> None:
+    sm = any_sm
+    holder, start = fresh_id_number(), utcnow()
+    _issued(sm, holder, "AMR-R-1", "business_license", start + dt.timedelta(days=100))
+    sm.deliver(EventTypes.LICENSE_REVOKED, {"license_no": "AMR-R-1", "holder_id_number": holder})
+    _issued(sm, holder, "AMR-R-1", "business_license", start + dt.timedelta(days=20))  # the same event, later
+    _issued(sm, holder, "AMR-R-2", "food_business_license", None)
+
+    def held(session: Any) -> dict[str, tuple[str, str, dt.datetime | None]]:
+        rows = session.scalars(select(HeldLicense).where(HeldLicense.holder_id_number == holder)).all()
+        return {r.license_no: (r.status, r.license_type, r.valid_until) for r in rows}
+
+    rows = with_session(sm, held)
+    assert rows["AMR-R-1"][:2] == ("revoked", "business_license")
+    assert rows["AMR-R-1"][2] is not None and rows["AMR-R-1"][2].date() == (start + dt.timedelta(days=20)).date()
+    assert rows["AMR-R-2"] == ("valid", "food_business_license", None)
+    assert _remind(sm, start) == 0  # revoked: no reminder for the 20 days left
 
 
 def test_the_periodic_job_sends_the_reminders(sm: SM) -> None:

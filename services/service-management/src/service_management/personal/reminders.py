@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -64,9 +65,25 @@ def record_issued(session: Session, event: Event) -> None:
         "valid_until": _aware(issued.valid_until),
         "updated_at": utcnow(),
     }
-    # One statement: a new licence is valid; a known one (an event told again) keeps its status.
-    insert = dialect_insert(session, HeldLicense).values(license_no=issued.license_no, status="valid", **values)
-    session.execute(insert.on_conflict_do_update(index_elements=["license_no"], set_=values))
+    session.execute(_upsert_held(session), {"license_no": issued.license_no, "status": "valid", **values})
+
+
+_HELD_UPDATED = ("license_type", "license_name", "holder_type", "holder_id_number", "valid_until", "updated_at")
+_upserts: dict[str, Any] = {}
+
+
+def _upsert_held(session: Session) -> Any:
+    """One statement, built once per dialect and executed with each licence's values: a new licence is
+    valid; a known one (an event told again) takes the new values but keeps its status."""
+    dialect = session.get_bind().dialect.name
+    statement = _upserts.get(dialect)
+    if statement is None:
+        insert = dialect_insert(session, HeldLicense)
+        statement = insert.on_conflict_do_update(
+            index_elements=["license_no"], set_={name: insert.excluded[name] for name in _HELD_UPDATED}
+        )
+        _upserts[dialect] = statement
+    return statement
 
 
 def record_ended(session: Session, event: Event) -> None:
