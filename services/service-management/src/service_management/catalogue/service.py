@@ -8,7 +8,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, true, update
+from sqlalchemy import ColumnElement, and_, bindparam, case, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from gov_common.auth import Principal
@@ -158,13 +158,17 @@ def get_public(session: Session, code: str) -> Item:
         ) from None
 
 
+# Built once (every filing reads its item): executed with the code as a parameter.
+_PUBLISHED = (
+    select(Item)
+    .where(Item.code == bindparam("code"), Item.status == ItemStatus.PUBLISHED)
+    .order_by(Item.version.desc())
+    .limit(1)
+)
+
+
 def get_published(session: Session, code: str) -> Item:
-    item = session.scalars(
-        select(Item)
-        .where(Item.code == code, Item.status == ItemStatus.PUBLISHED)
-        .order_by(Item.version.desc())
-        .limit(1)
-    ).first()
+    item = session.scalars(_PUBLISHED, {"code": code}).first()
     if item is None:
         raise NotFound(f"事项 {code} 不存在或尚未发布", field="item_code", code="item_not_found")
     return item

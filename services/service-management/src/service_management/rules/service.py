@@ -10,7 +10,7 @@ import logging
 import re
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from gov_common import decisions as engine
@@ -41,13 +41,17 @@ class CreditUnavailable(ServiceUnavailable):
     code = "credit_unavailable"
 
 
+# Built once (every dispatch of an instant item reads its table): executed with the code as a parameter.
+_CURRENT_TABLE = (
+    select(DecisionTable)
+    .where(DecisionTable.item_code == bindparam("item_code"))
+    .order_by(DecisionTable.version.desc())
+    .limit(1)
+)
+
+
 def current_table(session: Session, item_code: str) -> DecisionTable | None:
-    return session.scalars(
-        select(DecisionTable)
-        .where(DecisionTable.item_code == item_code)
-        .order_by(DecisionTable.version.desc())
-        .limit(1)
-    ).first()
+    return session.scalars(_CURRENT_TABLE, {"item_code": item_code}).first()
 
 
 def current_version(session: Session, item_code: str) -> int | None:
