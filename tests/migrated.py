@@ -23,6 +23,8 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 
+from gov_common.migrations import alembic_config
+
 _real_upgrade = command.upgrade
 _templates: dict[str, Path] = {}
 _lock = threading.Lock()
@@ -45,7 +47,7 @@ def _is_empty(path: Path) -> bool:
         return connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
 
 
-def _template(config: Config, script_location: str) -> Path:
+def _template(script_location: str) -> Path:
     global _root
     with _lock:
         if script_location in _templates:
@@ -54,11 +56,7 @@ def _template(config: Config, script_location: str) -> Path:
             _root = Path(tempfile.mkdtemp(prefix="gov-migrated-"))
             atexit.register(shutil.rmtree, _root, ignore_errors=True)
         template = _root / f"{len(_templates)}.db"
-        own = Config()
-        own.set_main_option("script_location", script_location)
-        own.set_main_option("sqlalchemy.url", f"sqlite:///{template}")
-        own.attributes.update(config.attributes)
-        _real_upgrade(own, "head")
+        _real_upgrade(alembic_config(Path(script_location), f"sqlite:///{template}"), "head")
         _templates[script_location] = template
         return template
 
@@ -77,7 +75,7 @@ def _upgrade(config: Config, revision: str, *args: Any, **kwargs: Any) -> None:
     ):
         _real_upgrade(config, revision, *args, **kwargs)
         return
-    template = _template(config, script_location)
+    template = _template(script_location)
     target.parent.mkdir(parents=True, exist_ok=True)
     with contextlib.closing(sqlite3.connect(template)) as source, contextlib.closing(sqlite3.connect(target)) as copy:
         source.backup(copy)

@@ -13,7 +13,7 @@ import business_systems.app
 import data_sharing.app
 import portal_gateway.app
 import service_management.app
-from gov_common.migrations import upgrade
+from gov_common.migrations import alembic_config, upgrade
 from tests import migrated
 
 SERVICES = {
@@ -51,10 +51,7 @@ def test_the_suite_runs_with_templates_installed() -> None:
 def test_a_copied_database_is_the_one_the_migrations_build(service: str, tmp_path: Path) -> None:
     script_location = SERVICES[service]
     built = tmp_path / "built.db"
-    config = migrated.Config()
-    config.set_main_option("script_location", str(script_location))
-    config.set_main_option("sqlalchemy.url", f"sqlite:///{built}")
-    migrated._real_upgrade(config, "head")
+    migrated._real_upgrade(alembic_config(script_location, f"sqlite:///{built}"), "head")
 
     first, second = tmp_path / "first.db", tmp_path / "second" / "second.db"
     upgrade(script_location, f"sqlite:///{first}")  # builds the template if no test has yet

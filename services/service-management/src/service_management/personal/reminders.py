@@ -65,24 +65,24 @@ def record_issued(session: Session, event: Event) -> None:
         "valid_until": _aware(issued.valid_until),
         "updated_at": utcnow(),
     }
-    session.execute(_upsert_held(session), {"license_no": issued.license_no, "status": "valid", **values})
+    session.execute(
+        _upsert_held(session, tuple(values)), {"license_no": issued.license_no, "status": "valid", **values}
+    )
 
 
-_HELD_UPDATED = ("license_type", "license_name", "holder_type", "holder_id_number", "valid_until", "updated_at")
-_upserts: dict[str, Any] = {}
+_upserts: dict[tuple[str, tuple[str, ...]], Any] = {}
 
 
-def _upsert_held(session: Session) -> Any:
+def _upsert_held(session: Session, updated: tuple[str, ...]) -> Any:
     """One statement, built once per dialect and executed with each licence's values: a new licence is
-    valid; a known one (an event told again) takes the new values but keeps its status."""
-    dialect = session.get_bind().dialect.name
-    statement = _upserts.get(dialect)
+    valid; a known one (an event told again) takes the new values of `updated` but keeps its status."""
+    key = (session.get_bind().dialect.name, updated)
+    statement = _upserts.get(key)
     if statement is None:
         insert = dialect_insert(session, HeldLicense)
-        statement = insert.on_conflict_do_update(
-            index_elements=["license_no"], set_={name: insert.excluded[name] for name in _HELD_UPDATED}
+        statement = _upserts[key] = insert.on_conflict_do_update(
+            index_elements=["license_no"], set_={name: insert.excluded[name] for name in updated}
         )
-        _upserts[dialect] = statement
     return statement
 
 
