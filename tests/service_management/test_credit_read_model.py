@@ -169,13 +169,17 @@ def test_redelivered_and_older_facts_change_nothing(local: SM) -> None:
 
 
 def test_only_records_in_force_today_count(local: SM) -> None:
-    ended = record("black", start=TODAY - dt.timedelta(days=30), end=TODAY - dt.timedelta(days=1))
-    future = record("black", start=TODAY + dt.timedelta(days=1))
-    current = record("red", start=TODAY, end=TODAY)
+    # One instant for the records and the reads: a run across midnight in Beijing once saw "tomorrow" in force.
+    now = utcnow()
+    today = now.astimezone(LOCAL_ZONE).date()
+    ended = record("black", start=today - dt.timedelta(days=30), end=today - dt.timedelta(days=1))
+    future = record("black", start=today + dt.timedelta(days=1))
+    current = record("red", start=today, end=today)
     feed(local, fact(PERSON, 1, ended, future, current), heartbeat())
+    credit = LocalCredit(max_age_seconds=15)
     with local.session() as session:
-        status = LocalCredit(max_age_seconds=15).read(session, PERSON, purpose="test", actor=None)
-        unknown = LocalCredit(max_age_seconds=15).read(session, OTHER_PERSON, purpose="test", actor=None)
+        status = credit.read(session, PERSON, purpose="test", actor=None, now=now)
+        unknown = credit.read(session, OTHER_PERSON, purpose="test", actor=None, now=now)
     assert status.known and not status.black_listed and status.red_listed and len(status.records) == 1
     assert unknown.known and not unknown.black_listed and not unknown.red_listed  # on no list
 
