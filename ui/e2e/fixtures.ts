@@ -8,6 +8,9 @@ import { fileURLToPath } from 'node:url'
 import { expect, test as base, type BrowserContextOptions, type Page } from '@playwright/test'
 
 const OUTPUT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'test-output', 'ui')
+// Screenshots for people: on by default, off in CI (nobody reads them there, and the full-page captures were
+// about a tenth of the browser's CPU in the scenarios that take them); UI_SHOTS=1 or 0 decides either way.
+const SHOTS = (process.env.UI_SHOTS ?? (process.env.CI === 'true' ? '0' : '1')) !== '0'
 
 function slug(text: string): string {
   return text
@@ -17,7 +20,8 @@ function slug(text: string): string {
 }
 
 export interface Fixtures {
-  /** Saves a screenshot of the whole page (or only the viewport: `{ fullPage: false }`). */
+  /** Saves a screenshot of the whole page (or only the viewport: `{ fullPage: false }`) and returns its path;
+   *  with screenshots off (UI_SHOTS=0, the default under CI=true) saves nothing and returns ''. */
   shot: (name: string, page?: Page, options?: { fullPage?: boolean }) => Promise<string>
   pageErrors: string[]
   /** Another person's browser (its own cookies and storage), watched like `page`. */
@@ -51,10 +55,11 @@ export const test = base.extend<Fixtures>({
   },
   shot: async ({ page }, use, testInfo) => {
     const directory = join(OUTPUT, slug(testInfo.titlePath.slice(1).join(' ')))
-    mkdirSync(directory, { recursive: true })
+    if (SHOTS) mkdirSync(directory, { recursive: true })
     let count = 0
     await use(async (name: string, target: Page = page, options = {}) => {
       count += 1
+      if (!SHOTS) return ''
       const path = join(directory, `${String(count).padStart(2, '0')}-${slug(name)}.png`)
       const fullPage = options.fullPage ?? true
       // A full-page capture resizes the viewport and back; Chromium then reports a scroll position the
