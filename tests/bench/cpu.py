@@ -69,15 +69,26 @@ def sample(components: dict[str, Iterable[int]]) -> dict[str, float]:
 
 
 def per_case(
-    before: dict[str, float], after: dict[str, float], concluded: int, seconds: float, idle: dict[str, float]
+    before: dict[str, float],
+    after: dict[str, float],
+    concluded: int,
+    seconds: float,
+    idle: dict[str, float],
+    less: dict[str, float] | None = None,
 ) -> dict[str, float] | None:
     """Milliseconds of CPU per concluded case, per component and in all, net of what each component spends
-    idle (`idle`: CPU seconds per second, measured before the load) over the `seconds` between the samples;
-    None without a concluded case."""
+    idle (`idle`: CPU seconds per second, measured before the load) over the `seconds` between the samples
+    and of `less` (CPU seconds per component: the bench's own timeline reads); None without a concluded case."""
     if concluded <= 0 or not before:
         return None
+    less = less or {}
     out = {
-        name: round(1000 * max(0.0, after.get(name, 0.0) - spent - idle.get(name, 0.0) * seconds) / concluded, 1)
+        name: round(
+            1000
+            * max(0.0, after.get(name, 0.0) - spent - idle.get(name, 0.0) * seconds - less.get(name, 0.0))
+            / concluded,
+            1,
+        )
         for name, spent in before.items()
     }
     out["all"] = round(sum(out.values()), 1)
@@ -92,3 +103,12 @@ def idle_rate(components: dict[str, Iterable[int]], seconds: float) -> dict[str,
     time.sleep(seconds)
     after, elapsed = sample(components), time.monotonic() - started
     return {name: max(0.0, after.get(name, 0.0) - spent) / elapsed for name, spent in before.items()}
+
+
+def spent(
+    before: dict[str, float], after: dict[str, float], seconds: float, idle: dict[str, float]
+) -> dict[str, float]:
+    """CPU seconds per component between two samples `seconds` apart, net of its idle CPU."""
+    return {
+        name: max(0.0, after.get(name, 0.0) - used - idle.get(name, 0.0) * seconds) for name, used in before.items()
+    }

@@ -61,6 +61,7 @@ class StepLoad:
     max_lag: float = 0.0  # how far the generator fell behind its schedule, at most
     reading_cut_short: bool = False  # the run's deadline came before every timeline was read
     generator_cpu: float = 0.0  # CPU seconds the generator's process used while offering
+    timeline_reads: int = 0  # GET /api/v1/cases/{no} the reading sent (a case not yet terminal is read again)
 
 
 def _epoch(value: str) -> float:
@@ -167,6 +168,7 @@ async def read_timelines(
             if began > give_up_at:
                 step.reading_cut_short = True
                 return
+            step.timeline_reads += 1
             try:
                 response = await client.get(f"/api/v1/cases/{case_no}", headers=headers[who], timeout=READ_TIMEOUT)
                 case = response.json() if response.status_code == 200 else None
@@ -260,3 +262,22 @@ def _pct(values: list[float], p: float) -> float | None:
 
 def _ms(value: float | None) -> float | None:
     return None if value is None else round(value * 1000, 1)
+
+
+async def read_again(client: httpx.AsyncClient, step: StepLoad, *, headers: list[dict[str, str]], count: int) -> int:
+    """Reads up to `count` of the step's terminal cases once more, as `read_timelines` does (same
+    concurrency): the platform's CPU for one timeline read, to take the bench's own reads off a step's CPU
+    per case. The number read."""
+    who = {s.case_no: s.applicant for s in step.submits if s.case_no}
+    chosen = [no for no in step.cases if no in who][:count]
+    semaphore = asyncio.Semaphore(READ_CONCURRENCY)
+
+    async def read(case_no: str) -> None:
+        async with semaphore:
+            try:
+                await client.get(f"/api/v1/cases/{case_no}", headers=headers[who[case_no]], timeout=READ_TIMEOUT)
+            except httpx.HTTPError:
+                pass
+
+    await asyncio.gather(*(read(no) for no in chosen))
+    return len(chosen)

@@ -173,8 +173,9 @@ def text(report: dict[str, Any]) -> str:
         names = sorted({n for s in with_cpu for n in s["cpu_ms_per_case"] if n != "all"})
         names.sort(key=lambda n: -max(s["cpu_ms_per_case"].get(n, 0.0) for s in with_cpu))
         lines.append("")
-        lines.append("CPU ms per concluded case (/proc, over the step and its drain, less each component's idle CPU;")
-        lines.append("PostgreSQL and Kafka are all their processes on the machine: other users of them count too):")
+        lines.append("CPU ms per concluded case (/proc, over the step and its drain, less each component's idle CPU")
+        lines.append("and the bench's own timeline reads; PostgreSQL and Kafka are all their processes on the machine:")
+        lines.append("other users of them count too):")
         lines.append(f"{'step':<10}{'offered':>8}{'all':>8}  " + "  ".join(names))
         for s in with_cpu:
             c = s["cpu_ms_per_case"]

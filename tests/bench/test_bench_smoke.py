@@ -12,6 +12,7 @@ from pathlib import Path
 
 import psycopg
 
+from tests.bench import cpu
 from tests.bench.harness import resident_id, saturated
 from tests.bench.report import shedding, targets
 from tests.e2e.platform import ADULTS
@@ -60,6 +61,10 @@ def test_smoke_run_measures_the_platform_and_the_chain_and_cleans_up(
     [step] = report["steps"]
     assert step["attempts"] == 20 and step["accepted"] > 0 and step["concluded"] > 0
     assert step["e2e_p50_ms"] > 0 and step["submit_p50_ms"] > 0
+    # The CPU per case is net of the bench's own timeline reads, each measured by reading the cases again.
+    assert step["timeline_reads"] >= step["concluded"]
+    assert step["cpu_ms_per_timeline_read"]["service-management"] > 0
+    assert step["cpu_ms_per_case"]["all"] > 0
     assert report["chain"]["events_out"] > 0 and report["chain"]["events_per_second"] > 0
     assert report["events"]["events_per_case"] >= 3  # at least accepted, approved, licence issued ...
     assert report["ratio"]["ratio"] > 0
@@ -120,3 +125,17 @@ def test_targets_pass_fail_and_not_run_from_the_figures() -> None:
     # Too slow at the sustained step: 95 of 100/s concluded.
     slow = [_step("sustained", 100, seconds=60.0, concluded_per_second=95.0)]
     assert targets("distributed", slow)[0]["result"] == "FAIL"
+
+
+def test_the_cpu_per_case_is_net_of_idle_cpu_and_of_what_is_taken_off() -> None:
+    before = {"service-management": 10.0, "postgresql": 5.0}
+    after = {"service-management": 12.0, "postgresql": 5.5}
+    # 2 s of service-management's CPU over 10 s at 0.05 s/s idle: 1.5 s, less 0.5 s of reads: 1.0 s over 100 cases.
+    figures = cpu.per_case(before, after, 100, 10.0, {"service-management": 0.05}, less={"service-management": 0.5})
+    assert figures == {"service-management": 10.0, "postgresql": 5.0, "all": 15.0}
+    # Never below zero, whatever is taken off.
+    assert cpu.per_case(before, after, 100, 10.0, {}, less={"postgresql": 9.0})["postgresql"] == 0.0  # type: ignore[index]
+    assert cpu.spent(before, after, 10.0, {"service-management": 0.05}) == {
+        "service-management": 1.5,
+        "postgresql": 0.5,
+    }
