@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from gov_common.db import utcnow
 from service_management.cases.materials import missing_materials
@@ -23,6 +23,7 @@ from service_management.cases.schemas import (
     SupplementRequestOut,
     TimelineEntry,
 )
+from service_management.cases.timeline import TERMINAL, Status
 from service_management.models import (
     BundleApplication,
     Case,
@@ -76,15 +77,20 @@ def case_detail(session: Session, case: Case) -> CaseOut:
     """Everything a case's reader sees of it: its timeline, progress, materials (and what is missing), decisions,
     clock, workflow states, bundle, rating and supplement requests — read here, once, for every page that shows a
     case (the applicant's, the clerk's, the department's)."""
-    item = session.get_one(Item, case.item_id)
+    # Of the item version only what a reader is told of it (its guide, form and rule are large JSON).
+    item = session.get_one(Item, case.item_id, options=[load_only(Item.name, Item.materials)])
 
     def rows(model: Any, order: Any) -> list[Any]:
         return list(session.scalars(select(model).where(model.case_id == case.id).order_by(order)).all())
 
     bundle = session.get(BundleApplication, case.bundle_id) if case.bundle_id else None
-    calendar = load_calendar(session)
-    evaluation = case_evaluation(session, case)
-    supplements = supplement_requests(session, case, item)
+    # Working days left (clock.remaining): only a case with a due date needs the calendar.
+    left = clock.remaining(case, load_calendar(session), utcnow()) if case.due_date is not None else None
+    # Only an ended case can be rated (evaluation.service), and a supplement request always adds its step to
+    # the timeline (intake.service.request_supplement): most reads need neither query.
+    evaluation = case_evaluation(session, case) if case.status in TERMINAL else None
+    asked = any(s.status == Status.SUPPLEMENT_REQUESTED for s in case.timeline)
+    supplements = supplement_requests(session, case, item) if asked else []
     materials = rows(CaseMaterial, CaseMaterial.code)
     return CaseOut(
         case_no=case.case_no,
@@ -111,7 +117,7 @@ def case_detail(session: Session, case: Case) -> CaseOut:
             started_at=case.clock_started_at,
             due_at=case.due_at,
             paused_at=case.paused_at,
-            remaining_working_days=clock.remaining(case, calendar, utcnow()),
+            remaining_working_days=left,
         ),
         states=[StateOut.model_validate(s) for s in rows(CaseState, CaseState.id)],
         bundle_no=bundle.bundle_no if bundle else None,
