@@ -70,9 +70,16 @@ export const useAuthStore = defineStore('auth', () => {
     setToken(null)
   }
 
+  /** The account of the token in use, read once. An answer for a token no longer in use (the person switched
+   *  back from acting for an entity, or logged out, while it was on its way) is dropped: it would name the
+   *  entity in the person's header. */
   async function loadAccount(): Promise<api.Account | null> {
     if (!isAuthenticated.value) return null
-    account.value ??= await api.getMe()
+    if (account.value) return account.value
+    const asked = token.value
+    const me = await api.getMe()
+    if (token.value !== asked) return null
+    account.value ??= me
     return account.value
   }
 

@@ -30,7 +30,7 @@ import EntityRegistrationNotice from '@/views/auth/EntityRegistrationNotice.vue'
 
 vi.mock('@/api', async (importOriginal) => {
   const actual = await importOriginal<typeof import('@/api')>()
-  return { ...actual, actAs: vi.fn(), openEntity: vi.fn(), listMyEntities: vi.fn(), login: vi.fn() }
+  return { ...actual, actAs: vi.fn(), openEntity: vi.fn(), listMyEntities: vi.fn(), login: vi.fn(), getMe: vi.fn() }
 })
 
 const ENTITY = '91330122MA28D0K3XN'
@@ -196,6 +196,23 @@ describe('the acting store', () => {
     expect(acting.isActing).toBe(false)
     expect(sessionStorage.getItem(TOKEN_KEY)).toBe(person)
     expect(sessionStorage.getItem(PERSON_TOKEN_KEY)).toBeNull()
+  })
+
+  it('drops the entity’s account when it arrives after switching back (the header names the person)', async () => {
+    const person = personToken()
+    sessionStorage.setItem(TOKEN_KEY, person)
+    const auth = useAuthStore()
+    const acting = useActingStore()
+    vi.mocked(api.actAs).mockResolvedValue({ access_token: entityToken(), token_type: 'bearer', expires_in: 3600 })
+    await acting.actAs(ENTITY)
+    let answer: (account: api.Account) => void = () => {}
+    vi.mocked(api.getMe).mockImplementation(() => new Promise((resolve) => (answer = resolve)))
+    const loading = auth.loadAccount() // 我的办件 asks for the account while acting ...
+    expect(acting.switchBack()).toBe(true) // ... and 切换回个人 comes before the answer
+    answer({ name: '桐庐富春江茶业有限公司' } as api.Account)
+    expect(await loading).toBeNull()
+    expect(auth.account).toBeNull()
+    expect(auth.displayName).toBe('钱多多')
   })
 
   it('asks act-as with the person’s token when switching from one entity to another', async () => {
