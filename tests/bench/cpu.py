@@ -83,13 +83,8 @@ def per_case(
         return None
     less = less or {}
     out = {
-        name: round(
-            1000
-            * max(0.0, after.get(name, 0.0) - spent - idle.get(name, 0.0) * seconds - less.get(name, 0.0))
-            / concluded,
-            1,
-        )
-        for name, spent in before.items()
+        name: round(1000 * max(0.0, used - less.get(name, 0.0)) / concluded, 1)
+        for name, used in spent(before, after, seconds, idle).items()
     }
     out["all"] = round(sum(out.values()), 1)
     return out

@@ -32,7 +32,7 @@ from kafka.admin import KafkaAdminClient
 
 from tests.bench import cpu
 from tests.bench.chain import ChainResult, run_chain
-from tests.bench.load import READ_CONCURRENCY, offer, read_again, read_timelines, step_figures
+from tests.bench.load import READ_CONCURRENCY, StepLoad, offer, read_again, read_timelines, step_figures
 from tests.e2e.platform import (
     Platform,
     Process,
@@ -331,15 +331,15 @@ def summary_line(f: dict[str, Any]) -> str:
 
 async def _read_cost(
     client: httpx.AsyncClient,
-    step: Any,
+    step: StepLoad,
     headers: list[dict[str, str]],
-    components: dict[str, Any],
+    components: dict[str, list[int]],
     idle: dict[str, float],
 ) -> dict[str, float]:
     """CPU seconds per component for one timeline read: up to READ_AGAIN of the step's cases read once more."""
-    before, started = await asyncio.to_thread(cpu.sample, components), time.monotonic()
+    before, started = cpu.sample(components), time.monotonic()
     read = await read_again(client, step, headers=headers, count=READ_AGAIN)
-    after, seconds = await asyncio.to_thread(cpu.sample, components), time.monotonic() - started
+    after, seconds = cpu.sample(components), time.monotonic() - started
     if not read:
         return {}
     return {name: used / read for name, used in cpu.spent(before, after, seconds, idle).items()}

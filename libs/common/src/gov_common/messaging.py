@@ -817,7 +817,7 @@ class EventConsumer:
     def _insert_inbox(self, session: Session, handled: Sequence[Event]) -> None:
         now = utcnow()
         session.execute(
-            insert(inbox),
+            _INSERT_INBOX,
             [{"consumer": self.group, "event_id": e.id, "event_type": e.type, "handled_at": now} for e in handled],
         )
 
