@@ -56,6 +56,10 @@ def test_each_person_sees_the_cases_at_their_step_soonest_due_first(amr: Departm
     assert summary["handle"]["label"] == "承办"
 
 
+def summary_overdue(amr: Department, headers: dict[str, str]) -> int:
+    return sum(s["overdue"] for s in amr.client.get("/api/v1/worklist/summary", headers=headers).json())
+
+
 def test_the_clock_follows_service_management_and_tolerates_its_absence(amr: Department) -> None:
     due = datetime.now(UTC) + timedelta(days=3)
     case_no = amr.file(due_at=due.isoformat())
@@ -78,6 +82,24 @@ def test_the_clock_follows_service_management_and_tolerates_its_absence(amr: Dep
     # A report older than the one kept does not overwrite it.
     amr.receive(clock_changed(case_no, due_at=None, paused=True, days=9, at=datetime.now(UTC) - timedelta(days=1)))
     assert amr.client.get(f"/api/v1/work-items/{case_no}", headers=headers).json()["clock"]["overdue"] is True
+
+    # The department's decision stops its clock (service-management tells no stop): no longer timed or
+    # overdue, and a report that comes after it does not start it again.
+    step = amr.client.get(f"/api/v1/work-items/{case_no}", headers=headers).json()["current_step"]
+    decided = amr.client.post(
+        f"/api/v1/work-items/{case_no}/actions",
+        headers=headers,
+        json={"step": step, "action": "approve", "opinion": "准予许可"},
+    )
+    assert decided.status_code == 200 and decided.json()["status"] == "approved", decided.text
+    stopped = {"due_at": None, "paused": False, "remaining_seconds": None, "overdue": False}
+    stopped["remaining_working_days"] = None
+    clock = amr.client.get(f"/api/v1/work-items/{case_no}", headers=headers).json()["clock"]
+    assert clock == {**clock, **stopped}
+    amr.receive(clock_changed(case_no, due_at=past.isoformat(), paused=False, days=0))
+    clock = amr.client.get(f"/api/v1/work-items/{case_no}", headers=headers).json()["clock"]
+    assert clock == {**clock, **stopped}
+    assert summary_overdue(amr, headers) == 0
 
     untimed = amr.file()
     clock = amr.client.get(f"/api/v1/work-items/{untimed}", headers=headers).json()["clock"]

@@ -1,6 +1,6 @@
 """What one case costs service-management (issue 13): the calendar read once per unit of work, each
 process definition parsed once per process, one definition and one decision-table query per filing,
-no clock_changed for the clock's start, and a pinned number of statements per filing, per handled
+no clock_changed for the clock's start nor for its stop, and a pinned number of statements per filing, per handled
 event of an instant case (the approval, the licence) and per read: the case row is written once
 per unit of work, its process row once, and nothing is read back that the unit of work holds."""
 
@@ -119,9 +119,11 @@ def test_the_events_of_an_instant_case_run_a_pinned_number_of_statements(any_sm:
         },
     )
     licence = _of_request(seen)
-    # case+process, calendar (the clock's remaining days), item (the event's names), 2 outbox rows
-    # (concluded, clock_changed), UPDATE case, the timeline's step, the held licence (one upsert).
-    assert len(licence) <= 8, "\n".join(licence)
+    # case+process, item (the event's names), 1 outbox row (concluded: the ending stops the clock and tells
+    # it; no clock_changed, so no calendar read for its working days left), UPDATE case, the timeline's
+    # step, the held licence (one upsert).
+    assert len(licence) <= 6, "\n".join(licence)
+    assert not any("FROM calendar_days" in s for s in licence), licence
     assert sum(s.startswith("UPDATE cases") for s in licence) == 1
     assert sum("held_licenses" in s for s in licence) == 1
     assert not any("FROM case_steps" in s or "FROM case_workflows" in s for s in licence)
@@ -133,6 +135,8 @@ def test_the_events_of_an_instant_case_run_a_pinned_number_of_statements(any_sm:
         ("department_review", True),
     ]
     assert case["clock"]["state"] == "stopped"
+    assert [e.type for e in sm.events(EventTypes.CASE_CONCLUDED) if e.subject == case_no] == [EventTypes.CASE_CONCLUDED]
+    assert not [e for e in sm.events(CASE_CLOCK_CHANGED) if e.subject == case_no]
     with sm.session() as session:
         held = session.get(HeldLicense, "AMR-COST-1")
         assert held is not None and held.status == "valid" and held.holder_id_number == PERSON

@@ -281,14 +281,17 @@ class CaseDispatched(CaseEvent):
 
 
 class CaseClockChanged(CaseEvent):
-    """The case's clock paused (补正), resumed or stopped: the due time and working days left now."""
+    """The case's clock paused (补正) or resumed: the due time and working days left now. Neither its
+    start (gov.case.dispatched carries the due time) nor its stop (the case's ending event tells it:
+    gov.case.concluded, .denied, .rejected) is sent as one."""
 
     TYPE = EventTypes.CASE_CLOCK_CHANGED
 
     department_code: str | None = None
     due_at: Moment | None = None
     paused: bool = False
-    stopped: bool = False
+    # Set by earlier versions of service-management when a case ended; their events still parse.
+    stopped: bool = Field(default=False, json_schema_extra={"deprecated": True})
     remaining_working_days: int | None = None
 
 

@@ -220,6 +220,10 @@ def _decide(
     work.opinion = opinion
     work.automated = automated
     work.decided_at = now
+    # The department's time limit is met or missed by this decision: its clock stops here (the case
+    # ends with it or after it, and service-management tells no stop of its clock).
+    work.due_at, work.clock_paused, work.remaining_working_days = None, False, None
+    work.clock_updated_at = now
     _move_to(work, None)
     log.info("case %s %s by %s", work.case_no, work.status, by)
     events.decided(session, work)
@@ -231,6 +235,8 @@ def record_clock(session: Session, event: Event) -> WorkItem | None:
     work = session.scalars(select(WorkItem).where(WorkItem.case_no == clock.case_no).with_for_update()).first()
     if work is None:
         return None  # not a case of this department
+    if work.status != Status.PENDING:
+        return work  # decided: its clock stopped then (_decide)
     if work.clock_updated_at is not None and event.time < work.clock_updated_at:
         return work  # an older report than the one we keep
     work.due_at = _aware(clock.due_at)

@@ -28,7 +28,6 @@ from service_management.models import (
 )
 from service_management.ports import Ports
 from service_management.rules import service as rules
-from service_management.supervision.calendar import load_calendar
 from service_management.workflow import engine
 from service_management.workflow import service as workflow
 
@@ -84,7 +83,7 @@ def record_denial(session: Session, ports: Ports, event: Event) -> None:
     step(case, Status.DENIED, actor=denial.decided_by or "reviewer", note=case.opinion, at=now)
     case.concluded_at = now
     _decided(session, ports, case, {"decision": "deny"}, now)
-    ended(session, case, load_calendar(session), now)
+    ended(session, case, now)
     log.info("case %s denied", case.case_no)
 
 
@@ -103,14 +102,14 @@ def record_license(session: Session, ports: Ports, event: Event) -> None:
         step(case, Status.APPROVED, actor="department", note="approval implied by the issued licence", at=now)
         _decided(session, ports, case, {"decision": "approve", "licence_expected": True}, now)
     elif workflow.is_completed(session, case):
-        conclude(session, case, load_calendar(session), now)
+        conclude(session, case, now)
 
 
 def _decided(session: Session, ports: Ports, case: Case, data: dict[str, Any], now: dt.datetime) -> None:
-    # The calendar is read only where needed (a time limit entered, the case concluded).
+    # The calendar is read only if a state with a time limit is entered.
     transition = workflow.advance(session, case=case, state=engine.DEPARTMENT_REVIEW, data=data, calendar=None, now=now)
     if transition is not None:
-        apply_transition(session, ports, case=case, item=None, transition=transition, calendar=None, now=now)
+        apply_transition(session, ports, case=case, item=None, transition=transition, now=now)
 
 
 def record_progress(session: Session, event: Event) -> None:

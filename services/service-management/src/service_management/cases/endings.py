@@ -9,7 +9,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gov_common.contracts.events import Applicant, BundleCase, BundleConcluded, CaseConcluded, ItemRef
-from gov_common.workdays import WorkCalendar
 from service_management.cases.timeline import TERMINAL, Status, step
 from service_management.events import emit_event
 from service_management.models import (
@@ -22,7 +21,7 @@ from service_management.supervision import clock
 log = logging.getLogger("service_management.cases")
 
 
-def conclude(session: Session, case: Case, calendar: WorkCalendar, now: dt.datetime) -> None:
+def conclude(session: Session, case: Case, now: dt.datetime) -> None:
     case.concluded_at = now
     license_no = case.license_no
     step(case, Status.CONCLUDED, actor="system", note=f"licence {license_no}" if license_no else None, at=now)
@@ -43,11 +42,11 @@ def conclude(session: Session, case: Case, calendar: WorkCalendar, now: dt.datet
         ),
         subject=case.case_no,
     )
-    ended(session, case, calendar, now)
+    ended(session, case, now)
 
 
-def ended(session: Session, case: Case, calendar: WorkCalendar, now: dt.datetime) -> None:
-    clock.stop(session, case, calendar, now=now)
+def ended(session: Session, case: Case, now: dt.datetime) -> None:
+    clock.stop(case)
     if case.bundle_id is not None:
         _bundle_branch_ended(session, case, now)
 

@@ -21,7 +21,7 @@ from gov_common.contracts.events import Applicant, CaseAccepted, CaseRejected, C
 from gov_common.db import utcnow
 from gov_common.errors import Forbidden, InvalidField, NotFound
 from gov_common.pagination import PageRequest
-from gov_common.workdays import WorkCalendar, local_date
+from gov_common.workdays import local_date
 from service_management.cases.dispatch import dispatch
 from service_management.cases.endings import conclude, ended
 from service_management.cases.materials import (
@@ -187,7 +187,7 @@ def file_case(
             transition = workflow.start(
                 session, case=case, data=_process_variables(case, item), calendar=calendar, now=now
             )
-            apply_transition(session, ports, case=case, item=item, transition=transition, calendar=calendar, now=now)
+            apply_transition(session, ports, case=case, item=item, transition=transition, now=now)
             if (
                 channel == "online"
                 and engine.INTAKE in transition.entered
@@ -236,13 +236,13 @@ def accept(
         session, case=case, state=engine.INTAKE, data={"intake_result": "accepted"}, calendar=calendar, now=now
     )
     if transition is not None:
-        apply_transition(session, ports, case=case, item=item, transition=transition, calendar=calendar, now=now)
+        apply_transition(session, ports, case=case, item=item, transition=transition, now=now)
 
 
 def reject(
     session: Session, ports: Ports, *, case: Case, item: Item, actor: str, reason: str, now: dt.datetime
 ) -> None:
-    calendar = load_calendar(session)
+    calendar = None  # read only if the process needs it (a timer)
     case.reason = reason
     step(case, Status.REJECTED, actor=actor, note=reason, at=now)
     emit_event(session, CaseRejected(**event_parties(case, item), reason=reason), subject=case.case_no)
@@ -251,8 +251,8 @@ def reject(
         session, case=case, state=engine.INTAKE, data={"intake_result": "rejected"}, calendar=calendar, now=now
     )
     if transition is not None:
-        apply_transition(session, ports, case=case, item=item, transition=transition, calendar=calendar, now=now)
-    ended(session, case, calendar, now)
+        apply_transition(session, ports, case=case, item=item, transition=transition, now=now)
+    ended(session, case, now)
 
 
 def apply_transition(
@@ -262,26 +262,23 @@ def apply_transition(
     case: Case,
     item: Item | None,
     transition: Transition,
-    calendar: WorkCalendar | None,
     now: dt.datetime,
 ) -> None:
     """What entering a state means to the platform; and what the end of the process means.
-    `item`, `calendar`: None to read them only where they are needed."""
+    `item`: None to read it only if it is needed."""
     if engine.DEPARTMENT_REVIEW in transition.entered:
         dispatch(session, ports, case=case, item=item or session.get_one(Item, case.item_id), now=now)
     if transition.completed:
-        _process_completed(session, case, transition.data, calendar, now)
+        _process_completed(session, case, transition.data, now)
 
 
-def _process_completed(
-    session: Session, case: Case, data: dict[str, Any], calendar: WorkCalendar | None, now: dt.datetime
-) -> None:
+def _process_completed(session: Session, case: Case, data: dict[str, Any], now: dt.datetime) -> None:
     if case.status in TERMINAL:
         return
     if data.get("decision") == "approve":
         if data.get("licence_expected") and not case.license_no:
             return  # concluded when the licence is issued
-        conclude(session, case, calendar or load_calendar(session), now)
+        conclude(session, case, now)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -71,11 +71,12 @@ def resume(session: Session, case: Case, calendar: WorkCalendar, *, now: dt.date
     _changed(session, case, calendar, now)
 
 
-def stop(session: Session, case: Case, calendar: WorkCalendar, *, now: dt.datetime) -> None:
-    if case.clock_state == Clock.STOPPED:
-        return
+def stop(case: Case) -> None:
+    """The case ended: its clock stops. No gov.case.clock_changed: the event that ends the case
+    (gov.case.concluded, .denied, .rejected) tells it, and no department holds a pending work item
+    for a case that ends (rejected before dispatch; denied or approved by the department itself, whose
+    system stops the work item's clock when it decides)."""
     case.clock_state = Clock.STOPPED
-    _changed(session, case, calendar, now)
 
 
 def elapsed_share(case: Case, calendar: WorkCalendar, now: dt.datetime) -> float:

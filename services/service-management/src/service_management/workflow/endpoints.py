@@ -85,5 +85,5 @@ def complete_task(
         )
     )
     item = session.get_one(Item, case.item_id)
-    cases.apply_transition(session, ports, case=case, item=item, transition=transition, calendar=calendar, now=now)
+    cases.apply_transition(session, ports, case=case, item=item, transition=transition, now=now)
     return CaseCreated(case_no=case.case_no, status=case.status)
