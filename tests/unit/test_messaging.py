@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from gov_common.bus.base import BusConsumer, Message, last_per_partition
 from gov_common.bus.local import LocalBus
-from gov_common.db import Database
+from gov_common.db import Database, dialect_insert
 from gov_common.events import Event, Topics
 from gov_common.messaging import (
     SKIPPED_COMMIT_SECONDS,
@@ -579,6 +579,92 @@ def test_a_failing_batch_is_handled_event_by_event_and_the_poison_isolated(db: D
         handled = set(session.scalars(select(effects.c.event_id)))
     assert handled == {e.id for e in events} - {events[2].id}
     assert _count(db, inbox) == 5
+    dead = bus.consumer("r", [Topics.dead_letter(Topics.CASE)]).poll(0.05)
+    assert [Event.decode(m.value).id for m in dead] == [events[2].id]
+
+
+class _OwnKey:
+    """An idempotent BatchHandler: one `effects` row per event id, written with ON CONFLICT DO NOTHING."""
+
+    def __init__(self, poison: str | None = None) -> None:
+        self.calls: list[list[int]] = []
+        self.poison = poison
+        self.handler = BatchHandler(self.one, self.many, idempotent=True)
+
+    def one(self, session: Session, event: Event) -> None:
+        self.many(session, [event])
+
+    def many(self, session: Session, events: Sequence[Event]) -> None:
+        self.calls.append([e.data["n"] for e in events])
+        if any(e.id == self.poison for e in events):
+            raise ValueError("poison")
+        statement = dialect_insert(session, effects).on_conflict_do_nothing(index_elements=["event_id"])
+        session.execute(statement, [{"event_id": e.id} for e in events])
+
+
+def test_an_idempotent_batch_handler_runs_without_the_inbox_and_still_has_one_effect(
+    db: Database, bus: LocalBus
+) -> None:
+    own = _OwnKey()
+    consumer = EventConsumer(
+        db=db, bus=bus, group="g", topics=[Topics.CASE], handlers={"test.happened": own.handler}, service="test"
+    )
+    events = [_event(n) for n in range(10)]
+    member = _CountingConsumer()
+    consumer.handle_batch(_messages(events[:2]), member)
+    statements = _statements(db)
+    consumer.handle_batch(_messages([*events, events[5]]), member)  # two handled before, one resent within
+    # No inbox read, no inbox rows: the handler's one statement is the batch's transaction.
+    assert statements == ["BEGIN", "INSERT"]
+    assert own.calls[1] == list(range(10))  # the resend dropped within the batch; the earlier two again
+    assert _count(db, effects) == 10 and _count(db, inbox) == 0
+
+
+def test_an_idempotent_batch_handler_mixed_with_an_inboxed_one_keeps_the_inbox_for_that_one(
+    db: Database, bus: LocalBus
+) -> None:
+    own = _OwnKey(poison=None)
+
+    def other(n: int) -> Event:
+        return Event.new(type="test.other", source="/test", subject=f"S{n}", data={"n": n})
+
+    consumer = EventConsumer(
+        db=db,
+        bus=bus,
+        group="g",
+        topics=[Topics.CASE],
+        handlers={"test.happened": own.handler, "test.other": _record},
+        service="test",
+    )
+    events = [_event(0), other(1), _event(2)]
+    messages = [Message(Topics.CASE, 0, n, e.subject, e.encode(), {TYPE_HEADER: e.type}) for n, e in enumerate(events)]
+    consumer.handle_batch(messages, _CountingConsumer())
+    consumer.handle_batch(messages, _CountingConsumer())  # delivered again
+    with db.session() as session:
+        assert set(session.scalars(select(inbox.c.event_id))) == {events[1].id}
+    assert _count(db, effects) == 3
+
+
+def test_an_idempotent_batch_that_fails_is_handled_event_by_event_without_the_inbox(
+    db: Database, bus: LocalBus
+) -> None:
+    events = [_event(n) for n in range(6)]
+    own = _OwnKey(poison=events[2].id)  # partition 0: S0, S2, S4
+    consumer = EventConsumer(
+        db=db,
+        bus=bus,
+        group="g",
+        topics=[Topics.CASE],
+        handlers={"test.happened": own.handler},
+        service="test",
+        max_attempts=2,
+        backoff_seconds=0,
+    )
+    consumer.handle_batch(_messages(events), _CountingConsumer())
+    with db.session() as session:
+        handled = set(session.scalars(select(effects.c.event_id)))
+    assert handled == {e.id for e in events} - {events[2].id}
+    assert _count(db, inbox) == 0  # the batch with a savepoint per event kept no inbox rows either
     dead = bus.consumer("r", [Topics.dead_letter(Topics.CASE)]).poll(0.05)
     assert [Event.decode(m.value).id for m in dead] == [events[2].id]
 

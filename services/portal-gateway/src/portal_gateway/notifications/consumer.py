@@ -90,5 +90,6 @@ def record(session: Session, event: Event) -> None:
 
 
 def make_handlers() -> dict[str, Handler]:
-    handler = BatchHandler(record, record_batch)
+    # Idempotent by the notification's unique event id: no inbox read or rows for its batches.
+    handler = BatchHandler(record, record_batch, idempotent=True)
     return dict.fromkeys(texts.COMPOSERS, handler)
