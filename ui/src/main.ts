@@ -4,7 +4,7 @@ import './styles/main.css'
 import { ElLoading, ElMessage } from 'element-plus'
 import { createPinia } from 'pinia'
 import { createApp } from 'vue'
-import { configureAuth } from '@/api'
+import { configureAuth, configureFilingWaitNotice } from '@/api'
 import App from '@/App.vue'
 import { keepScrollRegionsFocusable } from '@/lib/scrollRegions'
 import { router } from '@/router'
@@ -41,6 +41,11 @@ configureAuth(
     }
   },
 )
+
+// A filing refused at a busy moment is sent again by itself (api/http.ts, FILING_RETRY): the applicant waits.
+configureFilingWaitNotice((seconds) => {
+  ElMessage.info({ message: `当前办件较多，系统将在 ${seconds} 秒后自动重新提交，请勿关闭页面`, duration: seconds * 1000 })
+})
 
 app.mount('#app')
 keepScrollRegionsFocusable(document)

@@ -177,15 +177,52 @@ export function outcomeUnknown(error: unknown): boolean {
   return error.status === 0 || ((error.status === 502 || error.status === 504) && error.problem.code === 'outcome_unknown')
 }
 
+/** A filing refused for the moment and sent again by itself: 503 with a short `Retry-After` (the platform at
+ *  its capacity sheds load that way, or a service behind the gateway is briefly unreachable). Nothing was
+ *  filed, and the same Idempotency-Key would file nothing twice anyway. At most `times` times, after the
+ *  wait asked for and a random part of it more (so that the applicants refused together do not all come
+ *  back together); a longer wait is left to the applicant, who is told how long (lib/problem.ts). */
+export const FILING_RETRY = { times: 2, maxSeconds: 10 }
+
+export function refusedForNow(error: unknown): error is ApiError {
+  return error instanceof ApiError && error.status === 503 && error.retryAfter !== null && error.retryAfter <= FILING_RETRY.maxSeconds
+}
+
+type FilingWaitNotice = (seconds: number) => void
+
+/** Told when a filing waits to be sent again (the app shows a message: the applicant keeps the page open). */
+export let filingWaitNotice: FilingWaitNotice = () => {}
+
+export function configureFilingWaitNotice(notice: FilingWaitNotice): void {
+  filingWaitNotice = notice
+}
+
+function pause(seconds: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, seconds * 1000))
+}
+
 /** A filing (POST that files a case or a bundle application) with an Idempotency-Key: when no answer came,
- *  it is sent once more with the same key, which files nothing twice (docs/operations.md, "During outages"). */
+ *  it is sent once more with the same key, which files nothing twice (docs/operations.md, "During outages");
+ *  when refused for the moment (`refusedForNow`), again after the wait asked for, up to FILING_RETRY.times. */
 export async function file<T>(path: string, body: unknown, key: string = newIdempotencyKey()): Promise<T> {
   const options: RequestOptions = { method: 'POST', json: body, headers: { 'Idempotency-Key': key } }
-  try {
-    return await json<T>(path, options)
-  } catch (error) {
-    if (!outcomeUnknown(error)) throw error
-    return await json<T>(path, options)
+  let resentUnknown = false
+  let waited = 0
+  for (;;) {
+    try {
+      return await json<T>(path, options)
+    } catch (error) {
+      if (outcomeUnknown(error) && !resentUnknown) {
+        resentUnknown = true
+      } else if (refusedForNow(error) && waited < FILING_RETRY.times) {
+        waited += 1
+        const seconds = Math.max(1, error.retryAfter ?? 1) * (1 + Math.random() / 2)
+        filingWaitNotice(Math.ceil(seconds))
+        await pause(seconds)
+      } else {
+        throw error
+      }
+    }
   }
 }
 

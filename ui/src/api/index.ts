@@ -6,14 +6,17 @@
 export {
   API_BASE,
   ApiError,
+  FILING_RETRY,
   MAX_PAGE_SIZE,
   configureAuth,
+  configureFilingWaitNotice,
   downloadBlob,
   isApiError,
   newIdempotencyKey,
   outcomeUnknown,
   parseRetryAfter,
   readPage,
+  refusedForNow,
 } from './http'
 export type { Page, PageParams, Problem, ProblemFieldError } from './http'
 export * from './accounts'
