@@ -35,6 +35,7 @@ def test_migrations_up_and_down(service: str, backend: str, tmp_path: Path, requ
     upgrade(script_location, url)
     engine = create_engine(url)
     assert tables | {"outbox", "inbox", "alembic_version"} <= set(inspect(engine).get_table_names())
+    assert "ix_inbox_handled_at" in {index["name"] for index in inspect(engine).get_indexes("inbox")}
     command.downgrade(alembic_config(script_location, url), "base")
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     upgrade(script_location, url)  # and up again

@@ -1,5 +1,7 @@
 """Outbox and inbox semantics on SQLite and the local bus (the standalone backends)."""
 
+import datetime as dt
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,7 @@ from gov_common.messaging import (
     inbox,
     messaging_metadata,
     outbox,
+    purge_inbox,
 )
 
 effects_metadata = MetaData()
@@ -744,3 +747,47 @@ def test_an_event_failing_in_a_batch_without_savepoints_is_isolated_and_called_o
     assert _count(db, inbox) == 5
     dead = bus.consumer("r", [Topics.dead_letter(Topics.CASE)]).poll(0.05)
     assert [Event.decode(m.value).id for m in dead] == [events[2].id]
+
+
+def _inbox_rows(db: Database, ages_in_days: dict[str, float]) -> None:
+    now = dt.datetime.now(dt.UTC)
+    with db.session() as session:
+        session.execute(
+            insert(inbox),
+            [
+                {"consumer": key[0], "event_id": key, "event_type": "t", "handled_at": now - dt.timedelta(days=age)}
+                for key, age in ages_in_days.items()
+            ],
+        )
+
+
+def _inbox_ids(db: Database) -> set[str]:
+    with db.session() as session:
+        return set(session.scalars(select(inbox.c.event_id)))
+
+
+def test_the_inbox_rows_older_than_the_retention_are_deleted_in_chunks(db: Database) -> None:
+    _inbox_rows(db, {"a-old-1": 50, "a-old-2": 46, "b-old-3": 60, "a-new": 1, "b-new": 44.9})
+    assert purge_inbox(db, older_than_seconds=45 * 86400, chunk=2) == 3
+    assert _inbox_ids(db) == {"a-new", "b-new"}
+    assert purge_inbox(db, older_than_seconds=45 * 86400) == 0
+
+
+def test_the_relay_purges_the_inbox_when_given_a_retention(db: Database, bus: LocalBus) -> None:
+    _inbox_rows(db, {"a-old": 50, "a-new": 1})
+    kept = OutboxRelay(db=db, bus=bus, service="test", poll_seconds=0.01, purge_every_seconds=0.01)
+    kept.start()
+    time.sleep(0.3)
+    kept.stop()
+    assert _inbox_ids(db) == {"a-old", "a-new"}  # no inbox retention: kept for ever
+    relay = OutboxRelay(
+        db=db, bus=bus, service="test", poll_seconds=0.01, purge_every_seconds=0.01, inbox_retention_seconds=2 * 86400
+    )
+    relay.start()
+    try:
+        deadline = time.monotonic() + 10
+        while _inbox_ids(db) != {"a-new"}:
+            assert time.monotonic() < deadline, _inbox_ids(db)
+            time.sleep(0.02)
+    finally:
+        relay.stop()

@@ -39,6 +39,7 @@ from pydantic import ValidationError
 from sqlalchemy import (
     BigInteger,
     Column,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -48,6 +49,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.engine import Connection
@@ -91,6 +93,7 @@ inbox = Table(
     Column("event_id", String(64), primary_key=True),
     Column("event_type", String(200), nullable=False),
     Column("handled_at", UTCDateTime, nullable=False),
+    Index("ix_inbox_handled_at", "handled_at"),  # the purge of old rows (purge_inbox)
 )
 
 _PENDING = "gov_outbox_pending"
@@ -155,6 +158,28 @@ def _headline(topic: str, payload: bytes) -> tracing.Sent:
     return tracing.Sent(topic, text("type"), text("id"), text(tracing.TRACEPARENT), text(tracing.TRACESTATE))
 
 
+def purge_inbox(
+    db: Database, *, older_than_seconds: float, chunk: int = 5000, stop: Callable[[], bool] = lambda: False
+) -> int:
+    """Deletes the inbox rows of events handled more than `older_than_seconds` ago, `chunk` rows per
+    transaction; returns how many. An inbox row guards against the same event coming again: choose the
+    age beyond every consumed topic's retention (and the consumer groups' offset retention), so that no
+    event whose row goes can still be delivered."""
+    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+    deleted = 0
+    while not stop():
+        with db.session() as session:
+            oldest = select(inbox.c.consumer, inbox.c.event_id).where(inbox.c.handled_at < cutoff).limit(chunk)
+            key = tuple_(inbox.c.consumer, inbox.c.event_id)
+            count = session.execute(delete(inbox).where(key.in_(oldest))).rowcount or 0  # type: ignore[attr-defined]
+        deleted += count
+        if count < chunk:
+            break
+    if deleted:
+        log.info("inbox: %d rows of events handled more than %.0f s ago deleted", deleted, older_than_seconds)
+    return deleted
+
+
 class OutboxRelay:
     def __init__(
         self,
@@ -169,6 +194,7 @@ class OutboxRelay:
         retry_backoff_cap_seconds: float = 15.0,
         retention_seconds: float | None = 7 * 86400.0,
         purge_every_seconds: float = 600.0,
+        inbox_retention_seconds: float | None = None,
     ) -> None:
         self.db = db
         self.bus = bus
@@ -177,6 +203,9 @@ class OutboxRelay:
         # Published rows are kept this long (a record of what was sent, for an operator), then deleted
         # by the relay in chunks; None keeps them for ever. Unpublished rows are never deleted.
         self.retention_seconds = retention_seconds
+        # The relay keeps the service's inbox too: rows of events handled longer ago than this are deleted
+        # (purge_inbox), when the events can no longer come again; None keeps them for ever.
+        self.inbox_retention_seconds = inbox_retention_seconds
         self.purge_every_seconds = purge_every_seconds
         self._next_purge = time.monotonic() + min(60.0, purge_every_seconds)
         self.batch = batch
@@ -214,9 +243,12 @@ class OutboxRelay:
             woken = self._wake.wait(self.poll_seconds)
             self._wake.clear()
             try:
-                if self.retention_seconds is not None and time.monotonic() >= self._next_purge:
+                if time.monotonic() >= self._next_purge:
                     self._next_purge = time.monotonic() + self.purge_every_seconds
-                    self.purge_published(older_than_seconds=self.retention_seconds)
+                    if self.retention_seconds is not None:
+                        self.purge_published(older_than_seconds=self.retention_seconds)
+                    if self.inbox_retention_seconds is not None:
+                        purge_inbox(self.db, older_than_seconds=self.inbox_retention_seconds, stop=self._stop.is_set)
                 if not self.drain() and woken:
                     # Another relay of this service is publishing; it may have read its batch before our
                     # commit. Try again shortly rather than at the next poll.

@@ -77,6 +77,7 @@ class ServiceRuntime:
             poll_seconds=settings.relay_poll_seconds,
             batch=settings.relay_batch_size,
             retention_seconds=settings.outbox_retention_hours * 3600 or None,
+            inbox_retention_seconds=settings.inbox_retention_hours * 3600 or None,
         )
         self.handlers = dict(handlers or {})
         self.consumed_topics = list(consumed_topics)

@@ -41,6 +41,10 @@ class ServiceSettings(BaseSettings):
     relay_poll_seconds: float = Field(default=2.0, gt=0)
     # Published outbox rows are deleted by the relay this many hours after they went out (0: kept for ever).
     outbox_retention_hours: float = Field(default=168.0, ge=0)
+    # Inbox rows (events handled, kept so that one delivered again is not handled twice) are deleted by the
+    # relay this many hours after the event was handled (0: kept for ever). Beyond every consumed topic's
+    # retention (deploy/k8s/kafka: 30 days at most) and the groups' offset retention (7 days).
+    inbox_retention_hours: float = Field(default=1080.0, ge=0)
     # Throughput of the messaging core (docs/messaging.md): events per relay batch, the producer's
     # linger and batch bytes per partition, messages per consumer poll batch (one transaction), and
     # the consumer's fetch sizes.
