@@ -245,10 +245,7 @@ class OutboxRelay:
             try:
                 if time.monotonic() >= self._next_purge:
                     self._next_purge = time.monotonic() + self.purge_every_seconds
-                    if self.retention_seconds is not None:
-                        self.purge_published(older_than_seconds=self.retention_seconds)
-                    if self.inbox_retention_seconds is not None:
-                        purge_inbox(self.db, older_than_seconds=self.inbox_retention_seconds, stop=self._stop.is_set)
+                    self.purge_old()
                 if not self.drain() and woken:
                     # Another relay of this service is publishing; it may have read its batch before our
                     # commit. Try again shortly rather than at the next poll.
@@ -287,6 +284,14 @@ class OutboxRelay:
         while another relay of this service holds the turn)."""
         with self._turn() as mine:
             return self._publish_batch() if mine else 0
+
+    def purge_old(self) -> None:
+        """The relay's housekeeping, every `purge_every_seconds`: the published outbox rows and the inbox
+        rows past their retentions (none given: kept)."""
+        if self.retention_seconds is not None:
+            self.purge_published(older_than_seconds=self.retention_seconds)
+        if self.inbox_retention_seconds is not None:
+            purge_inbox(self.db, older_than_seconds=self.inbox_retention_seconds, stop=self._stop.is_set)
 
     def purge_published(self, *, older_than_seconds: float, chunk: int = 5000) -> int:
         """Deletes the rows published more than `older_than_seconds` ago, `chunk` rows per transaction
