@@ -100,6 +100,19 @@ def create_messaging_tables(op: Any) -> None:
     )
 
 
+def create_inbox_age_index(op: Any) -> None:
+    """The index on the inbox's handled_at that the relay's purge of old rows goes by (INBOX_RETENTION_HOURS,
+    gov_common.messaging.purge_inbox); each service's migration after its messaging tables. Built in the
+    migration's transaction: the inbox takes no rows while it is built (seconds for millions of rows). Not
+    CONCURRENTLY: that waits for every other transaction, among them a replica's waiting for the migration
+    lock (`upgrade`), which waits for this one: a deadlock."""
+    op.create_index("ix_inbox_handled_at", "inbox", ["handled_at"])
+
+
+def drop_inbox_age_index(op: Any) -> None:
+    op.drop_index("ix_inbox_handled_at", table_name="inbox")
+
+
 def drop_messaging_tables(op: Any) -> None:
     op.drop_table("inbox")
     op.drop_index("ix_outbox_published_at", "outbox")

@@ -1,14 +1,12 @@
-"""An index on the inbox's handled_at, for the relay's purge of rows older than INBOX_RETENTION_HOURS.
-
-Built in the migration's transaction: the inbox takes no rows while it is built (seconds for millions of
-rows). Not CONCURRENTLY: that waits for every other transaction, among them a replica's waiting for the
-migration lock (gov_common.migrations), which waits for this one: a deadlock.
+"""An index on the inbox's handled_at, for the relay's purge of old rows (gov_common.migrations).
 
 Revision ID: 0011
 Revises: 0010
 """
 
 from alembic import op
+
+from gov_common.migrations import create_inbox_age_index, drop_inbox_age_index
 
 revision = "0011"
 down_revision = "0010"
@@ -17,8 +15,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_inbox_handled_at", "inbox", ["handled_at"])
+    create_inbox_age_index(op)
 
 
 def downgrade() -> None:
-    op.drop_index("ix_inbox_handled_at", table_name="inbox")
+    drop_inbox_age_index(op)
