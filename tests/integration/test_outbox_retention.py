@@ -1,5 +1,6 @@
 """The outbox does not grow for ever: the relay deletes rows published longer ago than the retention, in
-chunks, and never a row that has not gone out (SQLite and PostgreSQL)."""
+chunks, and never a row that has not gone out (SQLite and PostgreSQL). Nor does the inbox: rows of events
+handled longer ago than its retention go, in chunks."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy import func, insert, select
 
 from gov_common.bus.local import LocalBus
 from gov_common.db import Database, utcnow
-from gov_common.messaging import OutboxRelay, messaging_metadata, outbox
+from gov_common.messaging import OutboxRelay, inbox, messaging_metadata, outbox, purge_inbox
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -56,3 +57,26 @@ def test_published_rows_past_the_retention_are_deleted_and_nothing_else(db: Data
         ).all()
     assert dict(left) == {False: 4, True: 3}
     assert relay.purge_published(older_than_seconds=7 * 86400) == 0
+
+
+def test_inbox_rows_past_the_retention_are_deleted_in_chunks(db: Database, tmp_path: Path) -> None:
+    now = utcnow()
+    ages = {"old": now - timedelta(days=50), "recent": now - timedelta(days=44)}
+    rows = [("g1", "old")] * 7 + [("g2", "old")] * 5 + [("g1", "recent")] * 4
+    with db.session() as session:
+        session.execute(
+            insert(inbox),
+            [
+                {"consumer": group, "event_id": f"{age}-{i}", "event_type": "t", "handled_at": ages[age]}
+                for i, (group, age) in enumerate(rows)
+            ],
+        )
+    relay = OutboxRelay(
+        db=db, bus=LocalBus(str(tmp_path / "bus.db")), service="test", inbox_retention_seconds=45 * 86400
+    )
+    assert purge_inbox(db, older_than_seconds=45 * 86400, chunk=5) == 12  # three chunks, the last short
+    with db.session() as session:
+        assert sorted(session.scalars(select(inbox.c.event_id))) == [f"recent-{i}" for i in range(12, 16)]
+    relay.purge_old()  # the relay's housekeeping: nothing more past the retention
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(inbox)) == 4
