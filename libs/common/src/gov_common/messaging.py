@@ -158,6 +158,19 @@ def _headline(topic: str, payload: bytes) -> tracing.Sent:
     return tracing.Sent(topic, text("type"), text("id"), text(tracing.TRACEPARENT), text(tracing.TRACESTATE))
 
 
+def _delete_in_chunks(db: Database, statement: Any, *, chunk: int, stop: Callable[[], bool]) -> int:
+    """Runs `statement` (a DELETE of at most `chunk` rows) one transaction at a time until it deletes fewer
+    than `chunk` (never a long lock on a table the services write to) or `stop()`; returns how many."""
+    deleted = 0
+    while not stop():
+        with db.session() as session:
+            count = session.execute(statement).rowcount or 0  # type: ignore[attr-defined]
+        deleted += count
+        if count < chunk:
+            break
+    return deleted
+
+
 def purge_inbox(
     db: Database, *, older_than_seconds: float, chunk: int = 5000, stop: Callable[[], bool] = lambda: False
 ) -> int:
@@ -166,15 +179,9 @@ def purge_inbox(
     age beyond every consumed topic's retention (and the consumer groups' offset retention), so that no
     event whose row goes can still be delivered."""
     cutoff = utcnow() - timedelta(seconds=older_than_seconds)
-    deleted = 0
-    while not stop():
-        with db.session() as session:
-            oldest = select(inbox.c.consumer, inbox.c.event_id).where(inbox.c.handled_at < cutoff).limit(chunk)
-            key = tuple_(inbox.c.consumer, inbox.c.event_id)
-            count = session.execute(delete(inbox).where(key.in_(oldest))).rowcount or 0  # type: ignore[attr-defined]
-        deleted += count
-        if count < chunk:
-            break
+    oldest = select(inbox.c.consumer, inbox.c.event_id).where(inbox.c.handled_at < cutoff).limit(chunk)
+    key = tuple_(inbox.c.consumer, inbox.c.event_id)
+    deleted = _delete_in_chunks(db, delete(inbox).where(key.in_(oldest)), chunk=chunk, stop=stop)
     if deleted:
         log.info("inbox: %d rows of events handled more than %.0f s ago deleted", deleted, older_than_seconds)
     return deleted
@@ -297,20 +304,15 @@ class OutboxRelay:
         """Deletes the rows published more than `older_than_seconds` ago, `chunk` rows per transaction
         (never a long lock on the table the services write their events into); returns how many."""
         cutoff = utcnow() - timedelta(seconds=older_than_seconds)
-        deleted = 0
-        while not self._stop.is_set():
-            with self.db.session() as session:
-                oldest = (
-                    select(outbox.c.id)
-                    .where(outbox.c.published_at.is_not(None), outbox.c.published_at < cutoff)
-                    .order_by(outbox.c.id)
-                    .limit(chunk)
-                    .scalar_subquery()
-                )
-                count = session.execute(delete(outbox).where(outbox.c.id.in_(oldest))).rowcount or 0  # type: ignore[attr-defined]
-            deleted += count
-            if count < chunk:
-                break
+        oldest = (
+            select(outbox.c.id)
+            .where(outbox.c.published_at.is_not(None), outbox.c.published_at < cutoff)
+            .order_by(outbox.c.id)
+            .limit(chunk)
+            .scalar_subquery()
+        )
+        statement = delete(outbox).where(outbox.c.id.in_(oldest))
+        deleted = _delete_in_chunks(self.db, statement, chunk=chunk, stop=self._stop.is_set)
         if deleted:
             log.info(
                 "outbox of %s: %d published rows older than %.0f s deleted", self.service, deleted, older_than_seconds

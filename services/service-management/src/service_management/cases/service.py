@@ -242,13 +242,12 @@ def accept(
 def reject(
     session: Session, ports: Ports, *, case: Case, item: Item, actor: str, reason: str, now: dt.datetime
 ) -> None:
-    calendar = None  # read only if the process needs it (a timer)
     case.reason = reason
     step(case, Status.REJECTED, actor=actor, note=reason, at=now)
     emit_event(session, CaseRejected(**event_parties(case, item), reason=reason), subject=case.case_no)
     case.concluded_at = now
     transition = workflow.advance(
-        session, case=case, state=engine.INTAKE, data={"intake_result": "rejected"}, calendar=calendar, now=now
+        session, case=case, state=engine.INTAKE, data={"intake_result": "rejected"}, calendar=None, now=now
     )
     if transition is not None:
         apply_transition(session, ports, case=case, item=item, transition=transition, now=now)
