@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 
-from gov_common.bus.base import Message
+from gov_common.bus.base import Message, Outgoing
 from gov_common.bus.kafka import KafkaBus
 
 
@@ -126,12 +126,13 @@ def test_a_new_member_gets_its_partitions_in_its_first_join(kafka_bootstrap: str
             bus.close()
 
 
-def test_a_consumer_fetches_with_its_busy_settings_while_polls_bring_events(kafka_bootstrap: str) -> None:
-    """KafkaBusConsumer's busy fetch settings (`_FetchModes`) reach kafka-python's fetcher after a poll
-    that brought events and give way to the idle ones after an empty poll. kafka-python has no public
-    way to change them: this fails if its fetcher's settings are not where the consumer sets them."""
+def test_a_consumer_fetches_with_its_busy_settings_while_events_come_fast(kafka_bootstrap: str) -> None:
+    """KafkaBusConsumer's busy fetch settings (`_FetchModes`) reach kafka-python's fetcher while events
+    come at least two per busy wait, not for one event now and then, and give way to the idle ones after
+    an empty poll. kafka-python has no public way to change them: this fails if its fetcher's settings
+    are not where the consumer sets them."""
     idle = {"fetch_min_bytes": 1, "fetch_max_wait_ms": 200}
-    busy = {"fetch_min_bytes": 32 * 1024, "fetch_max_wait_ms": 40}
+    busy = {"fetch_min_bytes": 32 * 1024, "fetch_max_wait_ms": 40}  # busy from 50 events/s
     bus = KafkaBus(
         kafka_bootstrap,
         client_id="test",
@@ -145,13 +146,22 @@ def test_a_consumer_fetches_with_its_busy_settings_while_polls_bring_events(kafk
         consumer = bus.consumer("g", ["t"])
         fetcher_config = consumer._consumer._fetcher.config  # type: ignore[attr-defined]
         assert {k: fetcher_config[k] for k in idle} == idle
-        bus.publish("t", "k", b"1")
-        assert len(_poll_until(consumer, 1)) == 1
+        for n in range(3):  # one event now and then
+            bus.publish("t", "k", b"1")
+            assert len(_poll_until(consumer, 1)) == 1
+            assert {k: fetcher_config[k] for k in idle} == idle, f"busy after event {n}"
+            time.sleep(0.3)
+        # A steady flow of about 400 events/s: the busy settings within a few windows of 0.5 s.
+        deadline = time.monotonic() + 15
+        while {k: fetcher_config[k] for k in busy} != busy and time.monotonic() < deadline:
+            bus.publish_batch([Outgoing("t", "k", b"x")] * 20)
+            consumer.poll(0.05)
         assert {k: fetcher_config[k] for k in busy} == busy
-        # Nothing more comes: the first poll after the streak ends well before the 30 s asked (it waits
-        # about two busy fetches), and the idle settings are back.
+        # Nothing more comes: once the backlog is read, the first poll after it ends well before the 30 s
+        # asked (it waits about two busy fetches), and the idle settings are back.
         started = time.monotonic()
-        assert consumer.poll(30.0) == []
+        while consumer.poll(30.0):
+            assert time.monotonic() - started < 15
         assert time.monotonic() - started < 15
         assert {k: fetcher_config[k] for k in idle} == idle
         consumer.close()

@@ -58,11 +58,11 @@ class ServiceSettings(BaseSettings):
     consumer_max_poll_records: int = Field(default=64, ge=1)
     consumer_fetch_min_bytes: int = Field(default=1, ge=1)
     consumer_fetch_max_wait_ms: int = Field(default=500, ge=0)
-    # Off unless set (docs/messaging.md): while its last poll brought events, a Kafka consumer's fetches
-    # wait up to this long for this much to gather (gov_common.bus.kafka._FetchModes), so that under a
-    # steady load fetches, batches and offset commits come in tens; at a trickle it costs CPU instead.
-    consumer_busy_fetch_min_bytes: int | None = Field(default=None, ge=1)
-    consumer_busy_fetch_max_wait_ms: int | None = Field(default=None, ge=0)
+    # While events come at least two per busy wait (gov_common.bus.kafka._FetchModes, docs/messaging.md),
+    # a Kafka consumer's fetches wait up to this long for this much to gather, so that under a steady load
+    # fetches, batches and offset commits come in tens; a wait of 0: the idle fetch settings always.
+    consumer_busy_fetch_min_bytes: int = Field(default=65536, ge=1)
+    consumer_busy_fetch_max_wait_ms: int = Field(default=50, ge=0)
     consumer_max_partition_fetch_bytes: int = Field(default=1024 * 1024, ge=1024)
     consumer_max_attempts: int = Field(default=5, ge=1)
     consumer_retry_backoff_seconds: float = Field(default=0.2, ge=0)

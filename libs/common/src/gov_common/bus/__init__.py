@@ -31,14 +31,14 @@ def make_bus(settings: ServiceSettings, client_id: str) -> Bus:
                 "fetch_max_wait_ms": settings.consumer_fetch_max_wait_ms,
                 "max_partition_fetch_bytes": settings.consumer_max_partition_fetch_bytes,
             },
-            busy_fetch={
-                key: value
-                for key, value in {
+            busy_fetch=(
+                {
                     "fetch_min_bytes": settings.consumer_busy_fetch_min_bytes,
                     "fetch_max_wait_ms": settings.consumer_busy_fetch_max_wait_ms,
-                }.items()
-                if value is not None
-            },
+                }
+                if settings.consumer_busy_fetch_max_wait_ms > 0
+                else {}
+            ),
         )
     from gov_common.bus.local import LocalBus
 

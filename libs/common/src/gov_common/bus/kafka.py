@@ -122,24 +122,38 @@ class _Rebalances(ConsumerRebalanceListener):  # type: ignore[misc]
 class _FetchModes:
     """Two sets of fetch settings for one consumer: the idle ones it was made with (`fetch_min_bytes` 1:
     the broker answers a fetch as soon as one event is there, and holds it up to `fetch_max_wait_ms`
-    otherwise) and the busy ones (`busy`: wait up to tens of milliseconds for tens of kilobytes) in force
-    while its polls bring events; none (the default): the idle ones always. Under a steady 10 cases/s a
-    fetch per event or two made the consumers' fetches, poll batches and offset commits (kafka-python's
-    Python code, the broker's requests, a transaction each) a sixth of the platform's CPU, which the busy
-    settings save; at a trickle (2 cases/s) they cost about as much more, in fetches that wait and bring
-    nothing (docs/messaging.md), hence off unless an operator expects a steady load.
+    otherwise) and the busy ones (`busy`: wait up to tens of milliseconds for tens of kilobytes), in force
+    while events come fast enough for a busy fetch to gather several of them: at least
+    BUSY_EVENTS_PER_WAIT in one busy `fetch_max_wait_ms`, over the last RATE_WINDOW_SECONDS or more, and
+    the last poll brought some. Without busy settings: the idle ones always.
+
+    Under a steady 15 cases/s a fetch per event or two made the consumers' fetches, poll batches and
+    offset commits (kafka-python's Python code, the broker's requests, a transaction each) about a tenth
+    of the platform's CPU, which the busy settings save; at a trickle they cost about as much more, in
+    fetches that wait and bring nothing (docs/messaging.md), hence the rate they wait for: below it (up
+    to about 5 cases/s on the machine of `make bench`) nothing changes.
 
     kafka-python reads its fetcher's settings at each fetch but has no public way to change them after
     construction: this sets them on the consumer's `_fetcher.config` (kafka-python 3.0; if that is not
     there, the idle settings stay in force and each consumer says so in a warning when it is made)."""
 
-    def __init__(self, consumer: KafkaConsumer, *, busy: Mapping[str, int]) -> None:
+    RATE_WINDOW_SECONDS = 0.5
+    BUSY_EVENTS_PER_WAIT = 2
+
+    def __init__(self, consumer: KafkaConsumer, *, busy: Mapping[str, int], clock: Any = time.monotonic) -> None:
         fetcher = getattr(consumer, "_fetcher", None)
         config = getattr(fetcher, "config", None)
         self._config: dict[str, Any] | None = None
         self._idle: dict[str, int] = {}
         self._busy = dict(busy)
+        self._clock = clock
         self.busy = False
+        # Events per second that make waiting worth it; without a busy wait, any steady flow.
+        wait_ms = self._busy.get("fetch_max_wait_ms", 0)
+        self.min_rate = self.BUSY_EVENTS_PER_WAIT * 1000 / wait_ms if wait_ms > 0 else 0.0
+        self.rate = 0.0
+        self._window_started = clock()
+        self._window_events = 0
         if not self._busy:
             return
         if not isinstance(config, dict) or not all(k in config for k in self._busy):
@@ -148,8 +162,17 @@ class _FetchModes:
         self._config = config
         self._idle = {k: config[k] for k in self._busy}
 
-    def after_poll(self, *, busy: bool) -> None:
-        if busy == self.busy or self._config is None:
+    def after_poll(self, events: int) -> None:
+        if self._config is None:
+            return
+        self._window_events += events
+        now = self._clock()
+        elapsed = now - self._window_started
+        if elapsed >= self.RATE_WINDOW_SECONDS:
+            self.rate = self._window_events / elapsed
+            self._window_started, self._window_events = now, 0
+        busy = events > 0 and self.rate >= self.min_rate
+        if busy == self.busy:
             return
         self.busy = busy
         self._config.update(self._busy if busy else self._idle)
@@ -210,7 +233,7 @@ class KafkaBusConsumer(BusConsumer):
             log.warning("consumer group %s: the join has not completed in %.0f s; starting anew", self._group, stalled)
             raise JoinStalled(f"group {self._group}: no assignment {stalled:.0f} s after the join began")
         batches = self._consumer.poll(timeout_ms=self._fetch_modes.poll_ms(int(timeout * 1000)))
-        self._fetch_modes.after_poll(busy=bool(batches))
+        self._fetch_modes.after_poll(sum(len(records) for records in batches.values()))
         return [_message(record, self._namespace) for records in batches.values() for record in records]
 
     def commit(self, message: Message) -> None:
