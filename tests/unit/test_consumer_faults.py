@@ -326,19 +326,19 @@ def test_a_pool_timeout_in_the_batch_transaction_does_not_dead_letter(db: Databa
 
 
 def test_a_database_lost_at_the_batchs_first_statement_retries_every_event(db: Database, bus: LocalBus) -> None:
-    # Seen under chaos: the inbox read that opens the batch's transaction failed, no event had been
+    # Seen under chaos: the inbox statement that opens the batch's transaction failed, no event had been
     # applied yet, and the consumer stopped on "delivery left todo" instead of retrying them.
     consumer = _consumer(db, bus, _record, max_attempts=1)
-    seen = consumer._seen
+    claim = consumer._claim
     refusals = [1]
 
-    def lost(session: Session, event_ids: Sequence[str]) -> set[str]:
+    def lost(session: Session, events: Sequence[Event]) -> set[str]:
         if refusals[0]:
             refusals[0] -= 1
-            raise sa_exc.OperationalError("SELECT", {}, Exception("server closed the connection unexpectedly"))
-        return seen(session, event_ids)
+            raise sa_exc.OperationalError("INSERT", {}, Exception("server closed the connection unexpectedly"))
+        return claim(session, events)
 
-    consumer._seen = lost  # type: ignore[method-assign]
+    consumer._claim = lost  # type: ignore[method-assign]
     _no_sleep(consumer)
     consumer.handle_batch(_messages([_event(n) for n in range(4)]), _Member())
     assert refusals == [0]

@@ -59,7 +59,7 @@ from sqlalchemy.orm import Session
 from gov_common import tracing
 from gov_common.bus.base import Bus, BusConsumer, Message, Outgoing, Reassigned
 from gov_common.contracts.events import EVENT_MODELS, EventData, TypedEvent, refused
-from gov_common.db import PRIVATE_SESSION, Database, UTCDateTime, utcnow
+from gov_common.db import PRIVATE_SESSION, Database, UTCDateTime, dialect_insert, utcnow
 from gov_common.events import CONTENT_TYPE, Event, EventFormatError, Topics
 from gov_common.metrics import (
     CONSUMER_BATCH_SIZE,
@@ -130,6 +130,8 @@ def _last_line(failure: str) -> str:
 # measured on PostgreSQL), on the hot path of every event emitted and handled.
 _INSERT_OUTBOX = insert(outbox)
 _INSERT_INBOX = insert(inbox)
+# By dialect: the inbox rows of a batch, skipping those already there (EventConsumer._claim).
+_CLAIM_INBOX: dict[str, Any] = {}
 
 
 def emit(session: Session, topic: str, event: Event) -> None:
@@ -833,7 +835,8 @@ class EventConsumer:
         """The batch's transaction: first without savepoints (`_apply_unguarded`), which stands only if
         every event went through; else again with each event in a savepoint (`_apply_guarded`), where an
         event that fails is rolled back to its savepoint and stops its partition for this pass. The
-        inbox rows of the events handled are written at the end, in the same transaction."""
+        inbox rows of the events handled are in the same transaction (written first in the unguarded pass,
+        last in the guarded one)."""
         blocked: set[tuple[str, int]] = set()
         todo: list[_Delivery] = []
         for delivery in deliveries:
@@ -871,6 +874,27 @@ class EventConsumer:
             [{"consumer": self.group, "event_id": e.id, "event_type": e.type, "handled_at": now} for e in handled],
         )
 
+    def _claim(self, session: Session, events: Sequence[Event]) -> set[str]:
+        """The inbox rows of `events` written first thing in the batch's transaction, in one statement
+        that skips those already there: the ids of those come back (handled before, by this member or
+        another; a row another member's open transaction is writing waits for it to end). The rows stand
+        or fall with the transaction, so only where any failure rolls the whole of it back
+        (`_apply_unguarded`): a savepoint per event would leave a failed event's row behind."""
+        now = utcnow()
+        rows = {
+            e.id: {"consumer": self.group, "event_id": e.id, "event_type": e.type, "handled_at": now} for e in events
+        }
+        dialect = session.get_bind().dialect.name
+        statement = _CLAIM_INBOX.get(dialect)
+        if statement is None:
+            statement = _CLAIM_INBOX[dialect] = (
+                dialect_insert(session, inbox).on_conflict_do_nothing().returning(inbox.c.event_id)
+            )
+        # In the order of their ids: two members claiming the same events (a rebalance under way) take their
+        # locks in one order and do not deadlock.
+        ordered = [rows[event_id] for event_id in sorted(rows)]
+        return set(rows) - set(session.scalars(statement, ordered))
+
     def _apply_unguarded(self, todo: Sequence[_Delivery]) -> int | None:
         """The batch's transaction without a savepoint per event (two round trips fewer per event): it
         stands only if every event of it went through; the number handled then. If any one failed, or
@@ -879,25 +903,20 @@ class EventConsumer:
         and is not called again in that pass (its attempts count as before); the events before it are
         applied again, those after it in other partitions for the first time. Most batches have no
         failing event."""
-        # Events of a prepare stage were looked up in the inbox a moment ago (`_prepare`): not again. Should
-        # another member handle one of them meanwhile, this transaction fails (at the inbox rows' INSERT,
-        # if not before) and `_apply_guarded` reads the inbox in its own.
-        prepared = all(isinstance(d.handler, PreparedHandler) for d in todo)
         failed: tuple[_Delivery, str, bool] | None = None
         batch_failed = False
         try:
             with self.db.session() as session:
                 _begin(session)
-                ids = [d.event.id for d in todo if d.event is not None and _inboxed(d.handler)]
-                seen: set[str] = set() if prepared or not ids else self._seen(session, ids)
-                handled: list[Event] = []
+                # The inbox rows first: any failure below rolls them back with the rest. An event handled
+                # before (also by another member since a prepare stage looked) is a duplicate.
+                inboxed = [d.event for d in todo if d.event is not None and _inboxed(d.handler)]
+                seen = self._claim(session, inboxed) if inboxed else set()
                 for handler, run in self._runs(todo):
                     if isinstance(handler, BatchHandler):
                         batch_failed = True
-                        fresh = self._call_batch(session, handler, run, seen)
+                        self._call_batch(session, handler, run, seen)
                         batch_failed = False
-                        if _inboxed(handler):
-                            handled += fresh
                         continue
                     for delivery in run:
                         event = delivery.event
@@ -918,9 +937,6 @@ class EventConsumer:
                                 raise
                         delivery.status = _Status.HANDLED
                         seen.add(event.id)  # the same event again in this batch (a producer's resend): a duplicate
-                        handled.append(event)
-                if handled:
-                    self._insert_inbox(session, handled)
         except Exception:
             if batch_failed:
                 log.warning(
@@ -940,11 +956,9 @@ class EventConsumer:
             return None
         return sum(1 for d in todo if d.status == _Status.HANDLED)
 
-    def _call_batch(
-        self, session: Session, handler: BatchHandler, todo: Sequence[_Delivery], seen: set[str]
-    ) -> list[Event]:
+    def _call_batch(self, session: Session, handler: BatchHandler, todo: Sequence[_Delivery], seen: set[str]) -> None:
         """A BatchHandler's one call with the batch's new events (a resend within the batch dropped), no
-        savepoint; settles every delivery and returns the events handled."""
+        savepoint; settles every delivery."""
         fresh: list[Event] = []
         for delivery in todo:
             assert delivery.event is not None
@@ -958,7 +972,6 @@ class EventConsumer:
             with tracing.handling_batch(fresh, group=self.group):
                 handler.handle_batch(session, fresh)
                 session.flush()
-        return fresh
 
     def _apply_guarded(self, todo: Sequence[_Delivery]) -> int:
         """The batch's transaction with each event in a savepoint of its own: an event that fails is
