@@ -135,10 +135,11 @@ def test_the_work_list_is_searched_filtered_and_sorted_on_the_server(department:
     assert _cases(amr, admin, q=soon[-6:]) == [soon]
     assert _cases(amr, admin, q="张三") == [soon, shop, late]
     assert _cases(amr, admin, q="李四") == []
-    today = datetime.now(UTC).astimezone(LOCAL_ZONE).date()
-    assert _cases(amr, admin, received_from=today.isoformat(), received_to=today.isoformat()) == [soon, shop, late]
+    # Received between `now` and this moment: on these local days (two if the test ran across midnight).
+    first_day, today = now.astimezone(LOCAL_ZONE).date(), datetime.now(UTC).astimezone(LOCAL_ZONE).date()
+    assert _cases(amr, admin, received_from=first_day.isoformat(), received_to=today.isoformat()) == [soon, shop, late]
     assert _cases(amr, admin, received_from=(today + timedelta(days=1)).isoformat()) == []
-    assert _cases(amr, admin, received_to=(today - timedelta(days=1)).isoformat()) == []
+    assert _cases(amr, admin, received_to=(first_day - timedelta(days=1)).isoformat()) == []
     listed = amr.client.get("/api/v1/worklist", headers=admin, params={"q": "工商", "page_size": 1})
     assert listed.headers["X-Total-Count"] == "1"
 

@@ -433,8 +433,16 @@ def test_the_same_scan_uploaded_twice_at_once_is_stored_once_and_both_uploads_su
 def test_the_intake_queue_is_searched_filtered_and_sorted_on_the_server(any_sm: SM) -> None:
     sm = any_sm
     clerk = sm.staff("clerk", name="窗口王")
-    first = sm.file(ITEM_EMPLOYMENT, EMPLOYMENT_FORM)["case_no"]
-    second = sm.file(ITEM_EMPLOYMENT, EMPLOYMENT_FORM)["case_no"]
+    filed = [sm.file(ITEM_EMPLOYMENT, EMPLOYMENT_FORM) for _ in range(2)]
+    first, second = (case["case_no"] for case in filed)
+    # The days they were filed on in Beijing, from the cases themselves: a day computed here could be the
+    # next one if the test ran across midnight.
+    first_day, last_day = (
+        dt.datetime.fromisoformat(sm.case(case["case_no"])["created_at"])
+        .astimezone(dt.timezone(dt.timedelta(hours=8)))
+        .date()
+        for case in filed
+    )
 
     def queue(**params: str) -> list[str]:
         response = sm.client.get("/api/v1/intake/queue", headers=clerk, params=params)
@@ -447,14 +455,13 @@ def test_the_intake_queue_is_searched_filtered_and_sorted_on_the_server(any_sm: 
     assert queue(q="张三") == [first, second] and queue(q="李四") == []
     assert queue(status="submitted") == [first, second] and queue(status="supplement_requested") == []
     assert queue(item_code=ITEM_EMPLOYMENT) == [first, second] and queue(item_code=ITEM_REVIEWED) == []
-    today = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=8))).date()
-    assert queue(filed_from=today.isoformat(), filed_to=today.isoformat()) == [first, second]
-    assert queue(filed_from=(today + dt.timedelta(days=1)).isoformat()) == []
+    assert queue(filed_from=first_day.isoformat(), filed_to=last_day.isoformat()) == [first, second]
+    assert queue(filed_from=(last_day + dt.timedelta(days=1)).isoformat()) == []
     for params, field in (
         ({"sort": "applicant"}, "sort"),
         ({"status": "concluded"}, "status"),
         ({"filed_to": "not-a-day"}, "filed_to"),
-        ({"filed_from": today.isoformat(), "filed_to": (today - dt.timedelta(days=1)).isoformat()}, "filed_to"),
+        ({"filed_from": last_day.isoformat(), "filed_to": (last_day - dt.timedelta(days=1)).isoformat()}, "filed_to"),
     ):
         refused = sm.client.get("/api/v1/intake/queue", headers=clerk, params=params)
         assert refused.status_code == 422, (params, refused.text)
