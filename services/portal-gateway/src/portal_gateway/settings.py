@@ -38,8 +38,10 @@ class Settings(ServiceSettings):
     # at most upstream_max_in_flight forwarded requests at once to each service per gateway process;
     # one more waits upstream_queue_seconds for a place, then 503 with Retry-After. The HTTP client
     # keeps at most http_max_connections connections (all upstreams together); a request that finds
-    # none free within upstream_queue_seconds is refused the same way.
-    upstream_max_in_flight: int = Field(default=24, ge=1)
+    # none free within upstream_queue_seconds is refused the same way. 8: a service's CPU carries only
+    # so many requests at once; more in flight only lengthens each (make bench's overload step, issue 13:
+    # with 24 an overloaded service-management answered in up to 3-17 s, with 8 within 2 s).
+    upstream_max_in_flight: int = Field(default=8, ge=1)
     upstream_queue_seconds: float = Field(default=0.5, gt=0)
     http_max_connections: int = Field(default=200, ge=1)
     # The gateway's own admission limit (in front of the token check) counts requests waiting on any
