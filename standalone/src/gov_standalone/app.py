@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import secrets
 import socket
 from collections.abc import AsyncIterator
@@ -115,10 +114,6 @@ def create_standalone_app(
             "token_url": f"http://{host}:{port}/api/v1/auth/token",
         }
 
-    # Here a service's queue is its SQLite writer (docs/standalone.md), which refuses with its own 503
-    # after its wait: the gateway lets more requests through to it than the distributed default (8), so
-    # that twenty filings at once wait their turn at the writer instead of being refused after 0.5 s.
-    in_flight: dict[str, Any] = {} if "GW_UPSTREAM_MAX_IN_FLIGHT" in os.environ else {"upstream_max_in_flight": 24}
     gw_settings = GatewaySettings(
         **common,
         database_url=sqlite("portal-gateway"),
@@ -130,8 +125,12 @@ def create_standalone_app(
         service_clients=secrets_by_client,
         # One-time codes are written here (and served at /api/v1/dev/sms-outbox), not sent.
         sms_dev_outbox=str(var_dir / "sms-outbox.jsonl"),
-        **in_flight,
     )
+    if "upstream_max_in_flight" not in gw_settings.model_fields_set:  # not set by the operator
+        # Here a service's queue is its SQLite writer (docs/standalone.md), which refuses with its own 503
+        # after its wait: the gateway lets more requests through to it than the distributed default (8), so
+        # that twenty filings at once wait their turn at the writer instead of being refused after 0.5 s.
+        gw_settings = gw_settings.model_copy(update={"upstream_max_in_flight": 24})
     sm_settings = ServiceManagementSettings(
         **common,
         **identity("service-management"),
