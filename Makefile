@@ -13,7 +13,7 @@ PACKAGES := -e libs/common -e services/portal-gateway -e services/service-manage
 NPM    ?= npm
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-python test-python-run test-ui-unit test-ui-e2e test-unit openapi bench bench-warehouse chaos fuzz test-ui test-oidc-provider ui lint constraints infra-up infra-down deploy-tools up down clean help
+.PHONY: run test test-python test-python-run test-ui-unit test-ui-e2e test-ui-deps test-ui-run test-unit openapi bench bench-warehouse chaos fuzz test-ui test-oidc-provider ui lint constraints infra-up infra-down deploy-tools up down clean help
 
 help:
 	@echo "make run | make test | make test-unit | make bench | make chaos | make lint | make infra-up | make infra-down | make up | make down | make clean"
@@ -45,6 +45,15 @@ test-ui: $(STAMP) test-oidc-provider
 test-ui-unit:
 	cd ui && $(NPM) ci && $(NPM) run test:unit && $(NPM) run build
 
+# make test's two halves of the UI: its packages (which the Python tests read too: the AsyncAPI schema), then its
+# unit tests, its build and its scenarios, one after the other beside pytest.
+test-ui-deps:
+	cd ui && $(NPM) ci
+
+test-ui-run:
+	cd ui && $(NPM) run test:unit && $(NPM) run build
+	$(MAKE) --no-print-directory test-ui-e2e
+
 # The suite signs in thousands of times: the gateway hashes secrets with a cheap argon2 profile in it
 # (GW_PASSWORD_HASH=fast, portal_gateway/passwords.py; refused in production). make run and make bench do not.
 TEST_HASH = GW_PASSWORD_HASH=fast
@@ -64,20 +73,22 @@ infra-down:
 	-scripts/infra/kafka.sh stop
 	-scripts/infra/postgres.sh stop
 
-# Two phases, each of jobs that share no files (make -j), their output interleaved as it comes: the UI's unit tests
-# and build while PostgreSQL, Kafka and the deploy tools are set up; then the UI's Playwright scenarios (the
-# standalone platform on SQLite, free loopback ports) beside the Python tests (PostgreSQL databases and Kafka topic
-# namespaces of their own, free loopback ports). pytest runs on PYTEST_WORKERS pytest-xdist workers (auto: one per
-# core, at most 4; 0: in one process), each test file on one worker (--dist loadfile: its module-scoped fixtures
-# are built once; each worker starts the e2e platforms it needs once). Not --dist loadgroup: with pytest 9.2 the
+# Two phases, each of jobs that share no files (make -j), their output interleaved as it comes: the packages (the
+# UI's, the OpenID provider's), PostgreSQL, Kafka and the deploy tools, mostly downloads; then the UI's unit tests,
+# build and Playwright scenarios (the standalone platform on SQLite, free loopback ports), one after the other,
+# beside the Python tests (PostgreSQL databases and Kafka topic namespaces of their own, free loopback ports): pytest
+# starts as soon as its servers are, not after the UI's build. pytest runs on PYTEST_WORKERS pytest-xdist workers
+# (auto: one per core, at most 4; 0: in one process), each test file on one worker (--dist loadfile: its
+# module-scoped fixtures are built once; each worker starts the e2e platforms it needs once), the longest first
+# (tests/conftest.py, --no-loadscope-reorder). Not --dist loadgroup: with pytest 9.2 the
 # xdist_group marks are ignored (pytest-xdist 3.8 renames `item._nodeid`, which pytest 9.2 no longer reads).
-# TEST_JOBS=1 runs the second phase's two one after the other (Playwright, then pytest).
+# TEST_JOBS=1 runs the second phase's two one after the other (the UI's, then pytest).
 PYTEST_WORKERS ?= auto
 TEST_JOBS ?= 2
 
 test: $(STAMP)
-	$(MAKE) --no-print-directory -j4 test-ui-unit test-oidc-provider infra-up deploy-tools
-	$(MAKE) --no-print-directory -j$(TEST_JOBS) test-ui-e2e test-python-run
+	$(MAKE) --no-print-directory -j4 test-ui-deps test-oidc-provider infra-up deploy-tools
+	$(MAKE) --no-print-directory -j$(TEST_JOBS) test-ui-run test-python-run
 
 test-python: $(STAMP) test-oidc-provider infra-up deploy-tools
 	$(MAKE) --no-print-directory test-python-run
@@ -87,7 +98,7 @@ test-python-run:
 	GOV_TEST_PG_URL="$$(scripts/infra/postgres.sh url)" \
 	GOV_TEST_KAFKA_BOOTSTRAP="$$(scripts/infra/kafka.sh bootstrap)" \
 	GOV_TEST_KAFKA_SASL="$$(scripts/infra/kafka.sh sasl)" \
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --maxprocesses 4 --dist loadfile --durations 25
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --maxprocesses 4 --dist loadfile --no-loadscope-reorder --durations 25
 
 deploy-tools:
 	scripts/deploy/tools.sh

@@ -47,6 +47,20 @@ def pytest_configure(config: pytest.Config) -> None:
         tempfile.tempdir = root
 
 
+# The test files that take longest, first: pytest-xdist hands files to its workers in collection order (make test
+# passes --no-loadscope-reorder; by default it orders them by their number of tests, which put the three
+# one-test files that each take a minute, fuzz, chaos and the bench's smoke run, last, one worker running
+# them while the other had nothing left). The many small files come last and even out the workers' ends.
+LONGEST_FIRST = ("tests/fuzz/", "tests/chaos/", "tests/bench/", "tests/e2e/", "tests/integration/")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        return next((i for i, prefix in enumerate(LONGEST_FIRST) if item.nodeid.startswith(prefix)), len(LONGEST_FIRST))
+
+    items.sort(key=rank)  # stable: within a rank, the collection's order
+
+
 def _required(variable: str, what: str) -> str:
     value = os.environ.get(variable, "")
     if not value:
