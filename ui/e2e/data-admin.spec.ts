@@ -77,6 +77,8 @@ test('a department admin registers a data resource, which another department adm
   expect(await labelViolations(page)).toEqual([])
   await edit.getByText('无条件共享', { exact: true }).click()
   await edit.getByRole('button', { name: '保存修改' }).click()
+  // Saved before the page is left: a navigation right after the click could abort the request in flight.
+  await expect(page.locator('.el-message--success')).toContainText('已保存')
   await page.goto(`/admin/data-resources?owner=amr&page_size=50`)
   await expect(row.getByTestId('sharing-type')).toHaveText('无条件共享')
   await expect(row).toContainText('食品经营场所')
