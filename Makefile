@@ -13,7 +13,7 @@ PACKAGES := -e libs/common -e services/portal-gateway -e services/service-manage
 NPM    ?= npm
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-python test-python-run test-ui-unit test-ui-e2e test-ui-deps test-ui-run test-unit openapi bench bench-warehouse chaos fuzz test-ui test-oidc-provider ui lint constraints infra-up infra-down deploy-tools up down clean help
+.PHONY: run test test-python test-python-run test-ui-unit test-ui-e2e test-ui-deps test-ui-unit-run test-ui-run test-unit openapi bench bench-warehouse chaos fuzz test-ui test-oidc-provider ui lint constraints infra-up infra-down deploy-tools up down clean help
 
 help:
 	@echo "make run | make test | make test-unit | make bench | make chaos | make lint | make infra-up | make infra-down | make up | make down | make clean"
@@ -42,16 +42,18 @@ test-ui: $(STAMP) test-oidc-provider
 	$(MAKE) --no-print-directory test-ui-e2e
 
 # The UI's unit tests and its build (which its Playwright scenarios, test-ui-e2e, serve).
-test-ui-unit:
-	cd ui && $(NPM) ci && $(NPM) run test:unit && $(NPM) run build
+test-ui-unit: test-ui-deps
+	$(MAKE) --no-print-directory test-ui-unit-run
 
 # make test's two halves of the UI: its packages (which the Python tests read too: the AsyncAPI schema), then its
 # unit tests, its build and its scenarios, one after the other beside pytest.
 test-ui-deps:
 	cd ui && $(NPM) ci
 
-test-ui-run:
+test-ui-unit-run:
 	cd ui && $(NPM) run test:unit && $(NPM) run build
+
+test-ui-run: test-ui-unit-run
 	$(MAKE) --no-print-directory test-ui-e2e
 
 # The suite signs in thousands of times: the gateway hashes secrets with a cheap argon2 profile in it
