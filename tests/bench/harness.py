@@ -50,6 +50,8 @@ TEARDOWN_SECONDS = 45.0
 IDLE_SECONDS = 5.0
 # Cases of a step read once more to measure what one of the bench's timeline reads costs the platform.
 READ_AGAIN = 200
+# The dead letters of the departments' own case topics (Topics.department_cases), read by the bench's check.
+DEPARTMENT_DEAD_LETTERS = ("gov.case.dept.amr.v1.dlt", "gov.case.dept.psb.v1.dlt")
 # The weights and check characters of GB 11643 (the 18th character of a resident identity number).
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
@@ -389,7 +391,7 @@ def event_check(
     licence_events = read_topic(kafka, f"{namespace}gov.license.v1")
     dead = {
         t: len(read_topic(kafka, f"{namespace}{t}"))
-        for t in ("gov.case.v1.dlt", "gov.license.v1.dlt", "gov.data.v1.dlt")
+        for t in ("gov.case.v1.dlt", "gov.license.v1.dlt", "gov.data.v1.dlt", *DEPARTMENT_DEAD_LETTERS)
     }
     ids: dict[str, set[str]] = defaultdict(set)
     by_type: dict[tuple[str, str], set[str]] = defaultdict(set)
@@ -447,8 +449,8 @@ def event_check(
         "consumer_group_members": members,
         "cases_checked": n,
         "read_from": "case timelines (GET /api/v1/cases/{no}), Kafka gov.case.v1/gov.license.v1 (distinct event "
-        "ids of gov.case.approved and gov.license.issued) and their .dlt topics, data-sharing's licenses "
-        "table, the amr business system's work_items table",
+        "ids of gov.case.approved and gov.license.issued), their .dlt topics and those of the departments' "
+        "topics, data-sharing's licenses table, the amr business system's work_items table",
         "problems": problems,
         "work_items_by_instance": dict(instances),
         "passed": n > 0 and not any(problems.values()),

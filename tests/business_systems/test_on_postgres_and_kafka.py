@@ -24,6 +24,9 @@ from gov_common.service import ServiceRuntime
 from tests.business_systems.support import ITEM_BUSINESS, ITEM_FOOD, Tokens, dispatched
 from tests.kafka_groups import wait_for_spread_group
 
+# What service-management sends a department's system (Topics.department_cases), the one topic it reads.
+AMR_TOPIC = Topics.department_cases("amr")
+
 
 def _wait(predicate: Callable[[], bool], timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
@@ -69,8 +72,8 @@ def test_two_group_members_handle_each_case_once_and_concurrent_actions_do_not_b
         wait_for_spread_group(kafka_bootstrap, f"{namespace}business-systems.amr.{namespace}", members=2)
         events = [dispatched(item_code=ITEM_BUSINESS, instant=True) for _ in range(30)]
         for event in events:
-            producer.publish(Topics.CASE, event.subject, event.encode())
-            producer.publish(Topics.CASE, event.subject, event.encode())  # redelivered: harmless
+            producer.publish(AMR_TOPIC, event.subject, event.encode())
+            producer.publish(AMR_TOPIC, event.subject, event.encode())  # redelivered: harmless
 
         def handled() -> list[tuple[str, str | None, str]]:
             with runtimes[0].db.session() as session:
@@ -102,7 +105,7 @@ def test_two_group_members_handle_each_case_once_and_concurrent_actions_do_not_b
         # Two approvers press the button at the same time: one decides, the other is told it is done.
         paper = {"code": "BJT", "name": "设备布局图", "paper_received": True, "provided_by": "综合窗口人员"}
         food = dispatched(item_code=ITEM_FOOD, item_version=2, committed_days=10, materials=[paper])
-        producer.publish(Topics.CASE, food.subject, food.encode())
+        producer.publish(AMR_TOPIC, food.subject, food.encode())
         _wait(lambda: food.subject in [r[0] for r in handled()])
         apps = [create_app(runtime=r, manage_lifespan=False) for r in runtimes]
         reviewer = tokens.staff("reviewer-amr", ["reviewer"], "amr", name="amr 审批人员")

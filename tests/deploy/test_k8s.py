@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from gov_common.events import Topics
 from tests.deploy.conftest import Rendered
 from tests.deploy.platform_code import (
     ALL_INTERFACES,
@@ -357,6 +358,17 @@ def test_every_topic_of_the_code_is_a_kafka_topic_sized_like_the_settings(render
         for name in topics():
             assert declared[name]["spec"]["partitions"] == values["kafka_partitions"]
             assert declared[name]["spec"]["replicas"] == values["kafka_replication_factor"] <= brokers
+        # A department's business system reads its own case topic (gov.case.dept.<code>.v1): declared with
+        # its dead letters, like the others.
+        if svc.folder == "business-systems":
+            assert values["case_topics"], "a department's system reads its case topic"
+        for name in values.get("case_topics") or []:
+            for topic in (name, Topics.dead_letter(name)):
+                assert topic in declared, f"{svc.env_name('case_topics')}: {topic} has no KafkaTopic"
+                assert declared[topic]["spec"]["partitions"] == values["kafka_partitions"]
+                assert declared[topic]["spec"]["replicas"] == values["kafka_replication_factor"]
+                if rendered.overlay == "production":
+                    assert int(declared[topic]["spec"]["config"]["min.insync.replicas"]) == 2
     if rendered.overlay == "production":
         assert brokers >= 3
         for name in topics():

@@ -19,9 +19,9 @@ from tests.e2e.platform import Platform, login
 APPLICANTS = ["330122198503151238", "330122197707084562", "330122199001017893", "330122198811223459"]
 
 
-def case_events(platform: Platform, kafka: str) -> list[Event]:
-    """Every event on the platform's case topic so far, from the beginning of each partition."""
-    topic = platform.namespace + Topics.CASE
+def case_events(platform: Platform, kafka: str, topic: str = Topics.CASE) -> list[Event]:
+    """Every event on the platform's case topic (or `topic`) so far, from the beginning of each partition."""
+    topic = platform.namespace + topic
     consumer = KafkaConsumer(
         bootstrap_servers=kafka,
         group_id=f"e2e-audit-{uuid.uuid4().hex[:8]}",
@@ -37,7 +37,7 @@ def case_events(platform: Platform, kafka: str) -> list[Event]:
         events: list[Event] = []
         deadline = time.monotonic() + 60
         while any(consumer.position(tp) < end[tp] for tp in partitions):
-            assert time.monotonic() < deadline, "could not read the case topic to its end"
+            assert time.monotonic() < deadline, f"could not read {topic} to its end"
             for records in consumer.poll(timeout_ms=500).values():
                 for record in records:
                     try:

@@ -8,7 +8,9 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+from kafka import KafkaAdminClient
 
+from gov_common.events import EventTypes, Topics
 from tests.e2e.bs_support import APPLICANTS, case_events, staff, wait_in_worklist, work_items
 from tests.e2e.platform import (
     BUSINESS_FORM,
@@ -69,6 +71,24 @@ def test_a_case_for_one_department_never_appears_in_the_other(
     assert all(e.data["department_code"] == "psb" for e in from_psb)
     assert permit in {e.subject for e in from_psb} and permit not in {e.subject for e in from_amr}
     assert food in {e.subject for e in from_amr} and food not in {e.subject for e in from_psb}
+
+    # Topics: service-management sent each dispatch on the department's own topic too, the same event (one
+    # id), and each department's system reads that topic only (its group's offsets), not gov.case.v1.
+    dispatches = {e.subject: e.id for e in events if e.type == EventTypes.CASE_DISPATCHED}
+    for department, own, other in (("amr", food, permit), ("psb", permit, food)):
+        topic = Topics.department_cases(department)
+        on_topic = case_events(platform, kafka_bootstrap, topic)
+        assert {e.data["department_code"] for e in on_topic} == {department}
+        assert {e.type for e in on_topic} <= {EventTypes.CASE_DISPATCHED, EventTypes.CASE_CLOCK_CHANGED}
+        assert (own, dispatches[own]) in {(e.subject, e.id) for e in on_topic if e.type == EventTypes.CASE_DISPATCHED}
+        assert other not in {e.subject for e in on_topic}
+        admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap, client_id="e2e-department-topics")
+        try:
+            group = f"{platform.namespace}business-systems.{department}"
+            offsets = admin.list_group_offsets(group)[group]
+        finally:
+            admin.close()
+        assert {tp.topic for tp in offsets} == {platform.namespace + topic}
 
 
 def test_two_replicas_of_a_department_share_the_work_without_handling_a_case_twice(

@@ -38,12 +38,16 @@ def test_dead_letters_of_every_service_are_listed_replayed_and_discarded_by_the_
     key = f"DL-{uuid.uuid4().hex[:10]}"
     bus = _bus(platform)
     try:
-        bus.publish(Topics.CASE, key, b"this is not a CloudEvents envelope", {})
+        # A department's system reads its own topic (Topics.department_cases), the others gov.case.v1.
+        departments = [name.split(".", 1)[1] for name in platform.services if name.startswith("business-systems.")]
+        for topic in [Topics.CASE, *(Topics.department_cases(d) for d in departments)]:
+            bus.publish(topic, key, b"this is not a CloudEvents envelope", {})
     finally:
         bus.close()
-    expected = {"portal-gateway", "service-management", "data-sharing"} | {
-        name for name in platform.services if name.startswith("business-systems.")
+    topic_of = {"portal-gateway": Topics.CASE, "service-management": Topics.CASE, "data-sharing": Topics.CASE} | {
+        f"business-systems.{d}": Topics.department_cases(d) for d in departments
     }
+    expected = set(topic_of)
     with platform.client() as client:
         admin = staff(client, "admin")
         deadline = time.monotonic() + 60
@@ -53,7 +57,7 @@ def test_dead_letters_of_every_service_are_listed_replayed_and_discarded_by_the_
             letters = _ours(client, admin, key)
         assert {letter["service"] for letter in letters} == expected
         assert all(letter["reason"].startswith("undecodable") and letter["status"] == "pending" for letter in letters)
-        assert {letter["topic"] for letter in letters} == {Topics.CASE}
+        assert {(letter["service"], letter["topic"]) for letter in letters} == set(topic_of.items())
 
         clerk = staff(client, "clerk")
         refused = client.get("/api/v1/dead-letters", headers=clerk)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.exc import IntegrityError
 
 import business_systems.app
 import data_sharing.app
@@ -36,6 +38,17 @@ def test_migrations_up_and_down(service: str, backend: str, tmp_path: Path, requ
     engine = create_engine(url)
     assert tables | {"outbox", "inbox", "alembic_version"} <= set(inspect(engine).get_table_names())
     assert "ix_inbox_handled_at" in {index["name"] for index in inspect(engine).get_indexes("inbox")}
+    # An event may go on several topics, once on each (gov_common.messaging.emit).
+    outbox_unique = [(u["name"], u["column_names"]) for u in inspect(engine).get_unique_constraints("outbox")]
+    assert outbox_unique == [("uq_outbox_event_topic", ["event_id", "topic"])]
+    assert "ix_outbox_published_at" in {index["name"] for index in inspect(engine).get_indexes("outbox")}
+    with engine.begin() as connection:
+        row = {"e": "e-1", "k": "k", "p": b"{}", "at": dt.datetime(2026, 12, 7, tzinfo=dt.UTC).isoformat()}
+        insert = text("INSERT INTO outbox (event_id, topic, key, payload, created_at) VALUES (:e, :t, :k, :p, :at)")
+        connection.execute(insert, [{**row, "t": "gov.case.v1"}, {**row, "t": "gov.case.dept.amr.v1"}])
+        with pytest.raises(IntegrityError), connection.begin_nested():
+            connection.execute(insert, {**row, "t": "gov.case.v1"})
+        connection.execute(text("DELETE FROM outbox"))
     command.downgrade(alembic_config(script_location, url), "base")
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     upgrade(script_location, url)  # and up again

@@ -1,7 +1,8 @@
 """An event whose data does not fit the model of its type (docs/events.md), on real PostgreSQL and Kafka:
 a department's business system refuses a `gov.case.dispatched` without the applicant's ID number at
-once, without retries: it goes to `gov.case.v1.dlt` with the field named (and to the service's
-dead-letter table), and the next event of the same partition, a good one, is handled."""
+once, without retries: it goes to `gov.case.dept.amr.v1.dlt` (the dead letters of the topic it reads)
+with the field named (and to the service's dead-letter table), and the next event of the same
+partition, a good one, is handled."""
 
 from __future__ import annotations
 
@@ -51,8 +52,9 @@ def test_an_event_that_does_not_fit_is_dead_lettered_naming_the_field_and_the_ne
     migrate(settings)
     runtime = create_runtime(settings, verifier=Tokens().verifier)
     producer = KafkaBus(kafka_bootstrap, client_id="test-producer", namespace=namespace)
-    producer.ensure_topics([Topics.dead_letter(Topics.CASE)])
-    letters = producer.consumer(f"dlt-{namespace}", [Topics.dead_letter(Topics.CASE)])
+    topic = Topics.department_cases("amr")  # what the department's system reads
+    producer.ensure_topics([Topics.dead_letter(topic)])
+    letters = producer.consumer(f"dlt-{namespace}", [Topics.dead_letter(topic)])
     try:
         runtime.start()
         _wait(lambda: runtime.consumer is not None and runtime.consumer.ready.is_set(), 60)
@@ -61,8 +63,8 @@ def test_an_event_that_does_not_fit_is_dead_lettered_naming_the_field_and_the_ne
         # The same case number: the same key, so the same partition, the bad one first.
         bad = Event.new(type=EventTypes.CASE_DISPATCHED, source="/service-management", subject=good.subject, data=data)
         started = time.monotonic()
-        producer.publish(Topics.CASE, bad.subject, bad.encode())
-        producer.publish(Topics.CASE, good.subject, good.encode())
+        producer.publish(topic, bad.subject, bad.encode())
+        producer.publish(topic, good.subject, good.encode())
 
         def work_item() -> WorkItem | None:
             with runtime.db.session() as session:
@@ -83,7 +85,7 @@ def test_an_event_that_does_not_fit_is_dead_lettered_naming_the_field_and_the_ne
         reason = letter.headers["x-dead-letter-reason"]
         assert reason.startswith(f"refused: {EventTypes.CASE_DISPATCHED} {bad.id}")
         assert "data.applicant.id_number: field required" in reason
-        assert letter.headers["x-original-topic"] == Topics.CASE
+        assert letter.headers["x-original-topic"] == topic
         with runtime.db.session() as session:
             rows = session.execute(select(dead_letter.c.event_id, dead_letter.c.reason)).all()
         assert [(r.event_id, "data.applicant.id_number: field required" in r.reason) for r in rows] == [(bad.id, True)]

@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy
 
-from gov_common.events import EventTypes
+from gov_common.events import EventTypes, Topics
 from service_management.events import CASE_CLOCK_CHANGED
 from service_management.models import HeldLicense
 from service_management.supervision.calendar import load_calendar, set_day
@@ -80,6 +80,10 @@ def test_filing_an_instant_case_runs_a_bounded_number_of_statements(any_sm: SM) 
     assert not any("FROM case_materials" in s or "FROM case_states" in s for s in mine)
     types = [e.type for e in sm.events(EventTypes.CASE_DISPATCHED) + sm.events(CASE_CLOCK_CHANGED)]
     assert types.count(CASE_CLOCK_CHANGED) == 0 and types.count(EventTypes.CASE_DISPATCHED) == 2
+    # The dispatch goes on the department's topic too, the same event, its two rows in one statement.
+    on_department = sm.events(EventTypes.CASE_DISPATCHED, topic=Topics.department_cases("amr"))
+    assert [e.id for e in on_department] == [e.id for e in sm.events(EventTypes.CASE_DISPATCHED, topic=Topics.CASE)]
+    assert sum(s.startswith("INSERT INTO outbox") for s in mine) == 3  # submitted, accepted, dispatched
     seen.clear()
     sm.case(case_no, headers=sm.person())
     reading = _of_request(seen)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from gov_common.contracts.events import (
     EVENT_MODELS,
     Applicant,
     CaseApproved,
+    CaseClockChanged,
     CaseDispatched,
     CaseSupplementRequested,
     CreditFact,
@@ -82,6 +84,29 @@ def test_every_event_type_has_a_model_on_its_topic() -> None:
     for event_type, model in EVENT_MODELS.items():
         assert model.TYPE == event_type and model.TOPIC in topics, model
         assert model.__doc__, f"{model.__name__} has no docstring (its message's description)"
+
+
+def test_dispatch_and_clock_events_go_on_their_departments_topic_too() -> None:
+    """A department's business system reads only its topic (Topics.department_cases): every type it
+    handles must be sent there, and only those."""
+    from business_systems.app import create_runtime
+    from business_systems.settings import Settings as BusinessSettings
+    from gov_common.bus.local import LocalBus
+
+    to_department = {t for t, m in EVENT_MODELS.items() if m.TO_DEPARTMENT}
+    assert to_department == {EventTypes.CASE_DISPATCHED, EventTypes.CASE_CLOCK_CHANGED}
+    clock = CaseClockChanged(case_no="C-1", department_code="amr", paused=True)
+    assert clock.topics() == [Topics.CASE, "gov.case.dept.amr.v1"]
+    assert CaseClockChanged(case_no="C-1").topics() == [Topics.CASE]  # an old clock event names none
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = BusinessSettings(department_code="amr", database_url=f"sqlite:///{tmp}/bs.db", bus="local")
+        runtime = create_runtime(settings, bus=LocalBus(f"{tmp}/bus.db"))
+        try:
+            assert runtime.consumed_topics == ["gov.case.dept.amr.v1"]
+            assert set(runtime.handlers) == to_department
+        finally:
+            runtime.db.dispose()
+            runtime.bus.close()
 
 
 def test_no_service_builds_an_events_data_by_hand() -> None:
@@ -192,7 +217,11 @@ def _refs(node: Any) -> list[str]:
 def test_the_document_is_asyncapi_3() -> None:
     document = json.loads(DOCUMENT.read_text(encoding="utf-8"))
     assert document["asyncapi"] == "3.0.0"
-    assert {c["address"] for c in document["channels"].values()} == {v for k, v in vars(Topics).items() if k.isupper()}
+    topics = {v for k, v in vars(Topics).items() if k.isupper()}
+    assert {c["address"] for c in document["channels"].values()} == topics | {"gov.case.dept.{department}.v1"}
+    department = document["channels"]["caseDepartment"]
+    assert set(department["parameters"]) == {"department"}
+    assert set(department["messages"]) == {"CaseDispatched", "CaseClockChanged"}
     assert set(document["components"]["messages"]) == {m.__name__ for m in EVENT_MODELS.values()}
     for ref in _refs(document):  # every reference resolves inside the document
         assert ref.startswith("#/"), ref

@@ -2,16 +2,17 @@
 
 import datetime as dt
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Column, MetaData, String, Table, func, insert, select
 from sqlalchemy import event as sa_event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gov_common.bus.base import BusConsumer, Message, last_per_partition
+from gov_common.bus.base import BusConsumer, Message, Outgoing, last_per_partition
 from gov_common.bus.local import LocalBus
 from gov_common.db import Database, dialect_insert
 from gov_common.events import Event, Topics
@@ -442,6 +443,50 @@ def test_the_relay_sends_a_batch_and_names_each_event_type_in_a_header(db: Datab
     assert [Event.decode(m.value).data["n"] for m in messages] == [0, 1, 2, 3, 4]
     assert {m.headers[TYPE_HEADER] for m in messages} == {"test.happened"}
     assert relay.publish_pending() == 0
+
+
+class _TopicsMade(LocalBus):
+    """A local bus that notes which topics it was asked to make, and refuses a send to any other (as a
+    Kafka cluster that creates no topic on a first write would time out)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.made: list[list[str]] = []
+
+    def ensure_topics(self, topics: Sequence[str], *, config: Mapping[str, str] | None = None) -> None:
+        self.made.append(list(topics))
+
+    def publish_batch(self, messages: Sequence[Outgoing]) -> None:
+        known = {t for made in self.made for t in made}
+        assert all(m.topic in known for m in messages), [m.topic for m in messages]
+        super().publish_batch(messages)
+
+
+def test_one_event_on_two_topics_is_one_event_on_each_in_order_and_its_topics_made_once(
+    db: Database, tmp_path: Path
+) -> None:
+    bus = _TopicsMade(str(tmp_path / "bus.db"))
+    relay = OutboxRelay(db=db, bus=bus, service="test")
+    department = Topics.department_cases("amr")
+    first, second, third = _event(1), _event(2), _event(3)
+    with db.session() as s:
+        emit(s, [Topics.CASE, department], first)
+        emit(s, Topics.CASE, second)
+        emit(s, [Topics.CASE, department], third)
+    assert relay.publish_pending() == 5
+    on_case = bus.consumer("g", [Topics.CASE]).poll(0.1)
+    on_department = bus.consumer("g", [department]).poll(0.1)
+    assert [Event.decode(m.value).id for m in on_case] == [first.id, second.id, third.id]
+    assert [m.value for m in on_department] == [first.encode(), third.encode()]  # the same events
+    assert [m.key for m in on_department] == ["S1", "S3"]
+    assert bus.made == [sorted([Topics.CASE, department])]
+    with db.session() as s:
+        emit(s, [Topics.CASE, department], _event(4))
+        emit(s, Topics.department_cases("psb"), _event(5))
+    assert relay.publish_pending() == 3
+    assert bus.made == [sorted([Topics.CASE, department]), [Topics.department_cases("psb")]]  # only the new one
+    with pytest.raises(IntegrityError), db.session() as s:
+        emit(s, [Topics.CASE, Topics.CASE], _event(6))  # once per topic
 
 
 def test_a_batch_transaction_that_fails_whole_is_retried_event_by_event(db: Database, bus: LocalBus) -> None:

@@ -30,6 +30,14 @@ class Topics:
     def dead_letter(topic: str) -> str:
         return f"{topic}.dlt"
 
+    @staticmethod
+    def department_cases(department_code: str) -> str:
+        """One department's copy of the case events its business system handles (dispatch and clock),
+        so that a department's system reads its own cases only, not every department's traffic on
+        gov.case.v1 (docs/messaging.md, "Department topics"). Catalogue department codes are
+        `[A-Za-z0-9_-]{1,64}`, all valid in a topic name."""
+        return f"gov.case.dept.{department_code}.v1"
+
 
 # gov.credit.v1: compacted, and its segments rolled hourly so that compaction leaves one heartbeat,
 # not days of them, for a reader that starts from the beginning.

@@ -45,6 +45,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    UniqueConstraint,
     delete,
     func,
     insert,
@@ -78,12 +79,14 @@ outbox = Table(
     "outbox",
     messaging_metadata,
     Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True),
-    Column("event_id", String(64), nullable=False, unique=True),
+    Column("event_id", String(64), nullable=False),
     Column("topic", String(200), nullable=False),
     Column("key", String(200), nullable=False),
     Column("payload", LargeBinary, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("published_at", UTCDateTime, nullable=True, index=True),
+    # One event may go on several topics (`emit`), once on each (gov_common.migrations.outbox_event_per_topic).
+    UniqueConstraint("event_id", "topic", name="uq_outbox_event_topic"),
 )
 
 inbox = Table(
@@ -134,12 +137,15 @@ _INSERT_INBOX = insert(inbox)
 _CLAIM_INBOX: dict[str, Any] = {}
 
 
-def emit(session: Session, topic: str, event: Event) -> None:
-    """Record `event` for publication on `topic`, in the caller's transaction."""
-    session.execute(
-        _INSERT_OUTBOX,
-        {"event_id": event.id, "topic": topic, "key": event.subject, "payload": event.encode(), "created_at": utcnow()},
-    )
+def emit(session: Session, topic: str | Sequence[str], event: Event) -> None:
+    """Record `event` for publication on `topic`, in the caller's transaction. Several topics: the same
+    event (one id, encoded once) on each, in the order given, one row per topic written by one statement."""
+    payload, now = event.encode(), utcnow()
+    rows = [
+        {"event_id": event.id, "topic": name, "key": event.subject, "payload": payload, "created_at": now}
+        for name in ([topic] if isinstance(topic, str) else topic)
+    ]
+    session.execute(_INSERT_OUTBOX, rows[0] if len(rows) == 1 else rows)
     session.info[_PENDING] = True
 
 
@@ -227,6 +233,8 @@ class OutboxRelay:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._own: Connection | None = None  # PostgreSQL: the relay's own connection (`_connection`)
+        # The topics this relay has made sure of (`_ensure_topics`).
+        self._topics_ready: set[str] = set()
         db.on_commit(self._after_commit)
 
     def _after_commit(self, session: Session) -> None:
@@ -412,6 +420,17 @@ class OutboxRelay:
             self._drop_connection()
             raise
 
+    def _ensure_topics(self, topics: set[str]) -> None:
+        """Creates those of `topics` that do not exist yet, once per topic and process: a department's
+        topic (`Topics.department_cases`) is first written when its first case is dispatched, perhaps before
+        the department's system (which makes it too) ever started, on a cluster that does not create topics
+        on a first write. Without it every send to the topic would wait for its metadata and fail, and the
+        relay, which keeps the outbox's order, would send nothing else meanwhile."""
+        new = sorted(topics - self._topics_ready)
+        if new:
+            self.bus.ensure_topics(new)
+            self._topics_ready.update(new)
+
     def _publish_batch(self) -> int:
         rows = self._read_batch()
         if not rows:
@@ -425,6 +444,7 @@ class OutboxRelay:
                 headers[TYPE_HEADER] = headline.event_type
             messages.append(Outgoing(row.topic, row.key, row.payload, headers))
             sent.append(headline)
+        self._ensure_topics({row.topic for row in rows})
         # No transaction is open while the bus acknowledges. A crash before the rows are marked below
         # sends them again next time, in the same order. Each event keeps the trace context of the
         # request or handler that emitted it: the send is a span of that trace (when exported).

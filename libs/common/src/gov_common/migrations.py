@@ -100,6 +100,33 @@ def create_messaging_tables(op: Any) -> None:
     )
 
 
+OUTBOX_EVENT_TOPIC = "uq_outbox_event_topic"
+
+
+def outbox_event_per_topic(op: Any) -> None:
+    """An event may go on several topics, one outbox row on each (gov_common.messaging.emit: a dispatch on
+    gov.case.v1 and on its department's topic): the outbox's rows are unique per event and topic, no longer
+    per event. Each service's migration after its messaging tables. PostgreSQL builds the new index while the
+    outbox takes no rows (seconds for the millions a week's retention may hold)."""
+    if op.get_bind().dialect.name == "sqlite":
+        # create_messaging_tables left SQLite's constraint unnamed: the batch names what it reflects.
+        with op.batch_alter_table("outbox", naming_convention={"uq": "uq_%(table_name)s_%(column_0_name)s"}) as batch:
+            batch.drop_constraint("uq_outbox_event_id", type_="unique")
+            batch.create_unique_constraint(OUTBOX_EVENT_TOPIC, ["event_id", "topic"])
+        return
+    op.drop_constraint("outbox_event_id_key", "outbox", type_="unique")
+    op.create_unique_constraint(OUTBOX_EVENT_TOPIC, "outbox", ["event_id", "topic"])
+
+
+def outbox_event_once(op: Any) -> None:
+    """outbox_event_per_topic undone (fails while an event has rows on two topics)."""
+    with op.batch_alter_table("outbox") as batch:
+        batch.drop_constraint(OUTBOX_EVENT_TOPIC, type_="unique")
+        batch.create_unique_constraint(
+            "outbox_event_id_key" if op.get_bind().dialect.name == "postgresql" else "uq_outbox_event_id", ["event_id"]
+        )
+
+
 def create_inbox_age_index(op: Any) -> None:
     """The index on the inbox's handled_at that the relay's purge of old rows goes by (INBOX_RETENTION_HOURS,
     gov_common.messaging.purge_inbox); each service's migration after its messaging tables. Built in the

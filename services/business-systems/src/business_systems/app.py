@@ -94,7 +94,10 @@ def create_runtime(
             EventTypes.CASE_DISPATCHED: PreparedHandler(check_dispatched, on_dispatched),
             EventTypes.CASE_CLOCK_CHANGED: on_clock_changed,
         },
-        consumed_topics=[Topics.CASE],
+        # Its department's topic (settings.case_topics): the dispatch and clock events of its own cases,
+        # not every department's traffic. `accepts` still skips another department's events undecoded,
+        # for a deployment that reads gov.case.v1 (settings.case_topics).
+        consumed_topics=settings.case_topics,
         produced_topics=[Topics.CASE],
         accepts=lambda event: concerns_department(event, department),
     )

@@ -9,6 +9,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from business_systems.review.opinions import OpinionAction
+from gov_common.events import Topics
 from gov_common.files import DEFAULT_MAX_BYTES
 from gov_common.settings import ServiceSettings
 
@@ -27,14 +28,18 @@ class Settings(ServiceSettings):
     # Staff attachments: a directory, file:///path or s3://bucket/prefix/ (see gov_common.files).
     file_store_url: str = ""
     file_max_bytes: int = Field(default=DEFAULT_MAX_BYTES, ge=1)
+    # The topics its case events come on: by default its department's own (`gov.case.dept.<code>.v1`, which
+    # service-management fills since 2026-12-07), a JSON list or comma-separated. While service-management is
+    # older, `gov.case.v1`; while it is being upgraded, both (one event on both is handled once: its id).
+    case_topics: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # The name this replica records on the work items it receives.
     instance_id: str = ""
     # This department's stock opinions (常用意见) by action, e.g. {"deny": ["…"]}; defaults otherwise.
     opinion_templates: dict[OpinionAction, list[Annotated[str, Field(min_length=1, max_length=500)]]] | None = None
 
-    @field_validator("handlers", mode="before")
+    @field_validator("handlers", "case_topics", mode="before")
     @classmethod
-    def _handler_names(cls, value: Any) -> Any:
+    def _names(cls, value: Any) -> Any:
         if isinstance(value, str):
             text = value.strip()
             if text.startswith("["):
@@ -42,7 +47,7 @@ class Settings(ServiceSettings):
             return [name.strip() for name in text.split(",") if name.strip()]
         return value
 
-    @field_validator("handlers")
+    @field_validator("handlers", "case_topics")
     @classmethod
     def _distinct(cls, value: list[str]) -> list[str]:
         return list(dict.fromkeys(value))
@@ -55,6 +60,8 @@ class Settings(ServiceSettings):
             self.consumer_group = f"business-systems.{self.department_code}"
         if not self.file_store_url:
             self.file_store_url = f"var/files/business-{self.department_code}"
+        if not self.case_topics:
+            self.case_topics = [Topics.department_cases(self.department_code)]
         if not self.instance_id:
             self.instance_id = f"{socket.gethostname()}-{os.getpid()}"
         return self

@@ -25,5 +25,6 @@ CASE_EVALUATED = CaseEvaluated.TYPE  # the applicant's rating (好差评), for t
 
 
 def emit_event(session: Session, data: EventData, *, subject: str) -> None:
-    """Record the event carrying `data` (its type and topic are the model's), keyed by `subject`."""
-    emit(session, data.TOPIC, data.to_event(source=SOURCE, subject=subject))
+    """Record the event carrying `data` (its type and topics are the model's: a dispatch or clock event
+    goes on its department's topic too, the same event), keyed by `subject`."""
+    emit(session, data.topics(), data.to_event(source=SOURCE, subject=subject))

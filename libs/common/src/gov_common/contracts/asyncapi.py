@@ -53,6 +53,8 @@ CHANNELS: dict[str, tuple[str, str]] = {
     ),
 }
 
+DEPARTMENT_CHANNEL = "caseDepartment"
+
 _ENVELOPE = {
     "type": "object",
     "title": "CloudEvent",
@@ -124,6 +126,17 @@ def _summary(model: type[EventData]) -> str:
     return " ".join((model.__doc__ or model.TYPE).split())
 
 
+def _send(model: type[EventData], channel: str) -> dict[str, Any]:
+    """The operation that sends `model`'s message on `channel`."""
+    return {
+        "action": "send",
+        "title": model.TYPE,
+        "summary": _summary(model),
+        "channel": {"$ref": f"#/channels/{channel}"},
+        "messages": [{"$ref": f"#/channels/{channel}/messages/{model.__name__}"}],
+    }
+
+
 def build(models: Sequence[type[EventData]] | None = None) -> dict[str, Any]:
     """The document, from `models` (every event type by default)."""
     models = list(EVENT_MODELS.values()) if models is None else list(models)
@@ -145,13 +158,7 @@ def build(models: Sequence[type[EventData]] | None = None) -> dict[str, Any]:
         }
         for model in carried:
             name = model.__name__
-            operations[f"send{name}"] = {
-                "action": "send",
-                "title": model.TYPE,
-                "summary": _summary(model),
-                "channel": {"$ref": f"#/channels/{channel}"},
-                "messages": [{"$ref": f"#/channels/{channel}/messages/{name}"}],
-            }
+            operations[f"send{name}"] = _send(model, channel)
             messages[name] = {
                 "name": name,
                 "title": model.TYPE,
@@ -172,6 +179,28 @@ def build(models: Sequence[type[EventData]] | None = None) -> dict[str, Any]:
                     ]
                 },
             }
+    to_department = [m for m in models if m.TO_DEPARTMENT and m.__name__ in messages]
+    if to_department:
+        # Each department's copy of the dispatch and clock events (Topics.department_cases): one channel
+        # whose address names the department, the same messages as on the case channel.
+        channels[DEPARTMENT_CHANNEL] = {
+            "address": Topics.department_cases("{department}"),
+            "title": Topics.department_cases("<department>"),
+            "description": (
+                "One department's cases: service-management sends each dispatch and clock event of a case on "
+                f"`{Topics.CASE}` and on the topic of the case's department, the same event (one id, the same key "
+                "and order); a department's business system reads its own topic only."
+            ),
+            "parameters": {
+                "department": {
+                    "description": "The department's code in the catalogue, e.g. `amr`.",
+                    "examples": ["amr"],
+                }
+            },
+            "messages": {m.__name__: {"$ref": f"#/components/messages/{m.__name__}"} for m in to_department},
+        }
+        for model in to_department:
+            operations[f"send{model.__name__}ToDepartment"] = _send(model, DEPARTMENT_CHANNEL)
     return {
         "asyncapi": "3.0.0",
         "id": DOCUMENT_ID,

@@ -68,6 +68,14 @@ class EventData(_Part):
 
     TYPE: ClassVar[str]
     TOPIC: ClassVar[str]
+    # Also sent on the topic of the department the data names (`Topics.department_cases`), the same event
+    # (one id) after the same outbox row order: what that department's business system consumes.
+    TO_DEPARTMENT: ClassVar[bool] = False
+
+    def topics(self) -> list[str]:
+        """The topics this event goes on: `TOPIC`, and its department's topic for a type sent there."""
+        department = getattr(self, "department_code", None) if self.TO_DEPARTMENT else None
+        return [self.TOPIC, Topics.department_cases(department)] if department else [self.TOPIC]
 
     @classmethod
     def dataschema(cls) -> str:
@@ -264,6 +272,7 @@ class CaseDispatched(CaseEvent):
     system needs to review it, and its decision table when instant approval (秒批) is allowed."""
 
     TYPE = EventTypes.CASE_DISPATCHED
+    TO_DEPARTMENT = True
 
     item_code: str
     item_version: int | None = None
@@ -286,6 +295,7 @@ class CaseClockChanged(CaseEvent):
     gov.case.concluded, .denied, .rejected) is sent as one."""
 
     TYPE = EventTypes.CASE_CLOCK_CHANGED
+    TO_DEPARTMENT = True
 
     department_code: str | None = None
     due_at: Moment | None = None

@@ -71,8 +71,9 @@ class ArrivalChecks:
 
 
 def concerns_department(event: Event, department_code: str) -> bool:
-    """Whether a case event on gov.case.v1 may concern this department's system: every department's
-    system reads the topic, and an event naming another department is skipped before any database
+    """Whether a case event may concern this department's system. On its department's topic (the
+    default, settings.case_topics) every event does; where a deployment reads gov.case.v1 (every
+    department's cases, during an upgrade), an event naming another department is skipped before any database
     work and before its data is parsed (the consumer's `accepts`, which sees the event undecoded: one
     key of its data is read, so that other departments' events cost no parse here). An event naming
     none (a clock report from before service-management named it) is looked at."""
