@@ -76,7 +76,8 @@ infra-down:
 	-scripts/infra/postgres.sh stop
 
 # Two phases, each of jobs that share no files (make -j), their output interleaved as it comes: the packages (the
-# UI's, the OpenID provider's), PostgreSQL, Kafka and the deploy tools, mostly downloads; then the UI's unit tests,
+# Python virtualenv's, the UI's, the OpenID provider's), PostgreSQL, Kafka and the deploy tools, mostly downloads and
+# none of them needing another (the deploy tools have a virtualenv of their own); then the UI's unit tests,
 # build and Playwright scenarios (the standalone platform on SQLite, free loopback ports), one after the other,
 # beside the Python tests (PostgreSQL databases and Kafka topic namespaces of their own, free loopback ports): pytest
 # starts as soon as its servers are, not after the UI's build. pytest runs on PYTEST_WORKERS pytest-xdist workers
@@ -88,8 +89,8 @@ infra-down:
 PYTEST_WORKERS ?= auto
 TEST_JOBS ?= 2
 
-test: $(STAMP)
-	$(MAKE) --no-print-directory -j4 test-ui-deps test-oidc-provider infra-up deploy-tools
+test:
+	$(MAKE) --no-print-directory -j5 $(STAMP) test-ui-deps test-oidc-provider infra-up deploy-tools
 	$(MAKE) --no-print-directory -j$(TEST_JOBS) test-ui-run test-python-run
 
 test-python: $(STAMP) test-oidc-provider infra-up deploy-tools

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from business_systems.models import WorkItem
 from gov_common.bus.base import Message
-from gov_common.events import EventTypes, Topics
+from gov_common.events import Event, EventTypes, Topics
 from gov_common.messaging import TYPE_HEADER, inbox
 from tests.business_systems.support import ITEM_FOOD, ITEM_PERMIT, Department, clock_changed, dispatched
 
@@ -58,8 +58,9 @@ def test_another_departments_staff_get_404_and_empty_lists(amr: Department) -> N
 
 
 def test_another_departments_case_events_cost_no_database_work(amr: Department) -> None:
-    # Every department's system reads the whole case topic; in a county of thirty departments, the
-    # other twenty-nine departments' events must not each cost a transaction and an inbox row.
+    # A department's system that reads the whole case topic (BS_CASE_TOPICS during an upgrade; every one did
+    # before the departments' own topics): in a county of thirty departments, the other twenty-nine
+    # departments' events must not each cost a transaction and an inbox row.
     permit = dispatched(item_code=ITEM_PERMIT, department="psb", form={"residence_address": "人民路2号"})
     clock = clock_changed(permit.subject, due_at=None, paused=True, days=3, department="psb")
     food = dispatched(item_code=ITEM_FOOD, department="amr")
@@ -76,3 +77,22 @@ def test_another_departments_case_events_cost_no_database_work(amr: Department) 
     assert transactions[0] > 0 and _count(amr) == 1
     with amr.runtime.db.session() as session:
         assert session.scalars(select(inbox.c.event_id)).all() == [food.id]
+
+
+def test_during_an_upgrade_a_dispatch_read_on_both_topics_is_handled_once(amr: Department) -> None:
+    """BS_CASE_TOPICS=gov.case.v1,gov.case.dept.amr.v1 while service-management fills both: the same event
+    (one id) comes twice, in one poll or in two, and makes one work item (docs/messaging.md)."""
+    consumer = amr.runtime.consumer
+    assert consumer is not None
+    own = Topics.department_cases("amr")
+    first, second = dispatched(item_code=ITEM_FOOD, department="amr"), dispatched(item_code=ITEM_FOOD, department="amr")
+
+    def message(topic: str, offset: int, event: Event) -> Message:
+        return Message(topic, 0, offset, event.subject, event.encode(), {TYPE_HEADER: event.type})
+
+    consumer.handle_batch([message(Topics.CASE, 0, first), message(own, 0, first)])  # one poll
+    consumer.handle_batch([message(own, 1, second)])
+    consumer.handle_batch([message(Topics.CASE, 1, second)])  # the next poll
+    assert _count(amr) == 2
+    with amr.runtime.db.session() as session:
+        assert sorted(session.scalars(select(inbox.c.event_id)).all()) == sorted([first.id, second.id])
