@@ -10,10 +10,11 @@ import { expect, test } from './fixtures'
 import { choose, DEMO_PASSWORD, login, openNav } from './flows'
 
 const repository = resolve(fileURLToPath(new URL('..', import.meta.url)), '..')
-// Every consumer group of the standalone platform that reads gov.case.v1 dead-letters it: the gateway,
-// service-management, data-sharing's two (licences, and the warehouse's own) and the business systems of
-// amr, psb and hrss.
-const SERVICES = 7
+// Every consumer group of the standalone platform that reads the topic it is put on dead-letters it: on
+// gov.case.v1 the gateway, service-management and data-sharing's two (licences, and the warehouse's own); on
+// each department's own case topic (gov.case.dept.<code>.v1) the business system of amr, psb and hrss.
+const DEPARTMENTS = ['amr', 'psb', 'hrss']
+const SERVICES = 4 + DEPARTMENTS.length
 
 function publishUnreadable(key: string): void {
   const varDir = process.env.E2E_VAR_DIR
@@ -23,7 +24,8 @@ function publishUnreadable(key: string): void {
     'import sys',
     'from gov_common.bus.local import LocalBus',
     'bus = LocalBus(sys.argv[1])',
-    "bus.publish('gov.case.v1', sys.argv[2], b'not a CloudEvents envelope', {})",
+    `for topic in ['gov.case.v1', ${DEPARTMENTS.map((d) => `'gov.case.dept.${d}.v1'`).join(', ')}]:`,
+    "    bus.publish(topic, sys.argv[2], b'not a CloudEvents envelope', {})",
     'bus.close()',
   ].join('\n')
   const run = spawnSync(python, ['-c', script, join(varDir, 'bus.db'), key], { encoding: 'utf8' })
