@@ -6,6 +6,7 @@ the command to run; under CI=true it fails them."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -62,30 +63,48 @@ class Rendered:
         return matches[0]
 
 
+def _shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory this test session's pytest-xdist workers share (the parent of each worker's base
+    temporary directory), or the session's own without workers."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 @pytest.fixture(scope="session")
 def render(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Rendered]:
+    """An overlay rendered and validated once per test session, not once per worker that needs it (the
+    validation is seconds of CPU): the first worker does it under a file lock, the others read its result."""
     cache: dict[str, Rendered] = {}
+    shared = _shared_dir(tmp_path_factory)
+
+    def _build(overlay: str, out: Path) -> None:
+        kustomize, python = tool("bin/kustomize"), tool("venv/bin/python")
+        tool("strimzi/validate.mjs")
+        built = run([kustomize, "build", REPO / "deploy/k8s/overlays" / overlay])
+        assert built.returncode == 0, f"kustomize build overlays/{overlay} failed:\n{built.stderr}"
+        out.mkdir(exist_ok=True)
+        (out / "rendered.yaml").write_text(built.stdout)
+        checked = run(
+            [
+                python,
+                REPO / "scripts/deploy/validate_manifests.py",
+                out / "rendered.yaml",
+                "--json-out",
+                out / "resources.json",
+            ]
+        )
+        assert checked.returncode in (0, 1), checked.stderr
+        (out / "problems.txt").write_text(checked.stdout)  # written last: the others read the result once it is there
 
     def _render(overlay: str) -> Rendered:
         if overlay not in cache:
-            kustomize, python = tool("bin/kustomize"), tool("venv/bin/python")
-            tool("strimzi/validate.mjs")
-            built = run([kustomize, "build", REPO / "deploy/k8s/overlays" / overlay])
-            assert built.returncode == 0, f"kustomize build overlays/{overlay} failed:\n{built.stderr}"
-            out = tmp_path_factory.mktemp(f"k8s-{overlay}")
-            (out / "rendered.yaml").write_text(built.stdout)
-            checked = run(
-                [
-                    python,
-                    REPO / "scripts/deploy/validate_manifests.py",
-                    out / "rendered.yaml",
-                    "--json-out",
-                    out / "resources.json",
-                ]
-            )
-            assert checked.returncode in (0, 1), checked.stderr
+            out = shared / f"k8s-{overlay}"
+            with open(shared / f"k8s-{overlay}.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                if not (out / "problems.txt").exists():
+                    _build(overlay, out)
             resources = json.loads((out / "resources.json").read_text())
-            cache[overlay] = Rendered(overlay, resources, checked.stdout.splitlines())
+            cache[overlay] = Rendered(overlay, resources, (out / "problems.txt").read_text().splitlines())
         return cache[overlay]
 
     return _render

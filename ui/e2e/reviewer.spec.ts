@@ -391,8 +391,9 @@ function platformVarDir(): string {
 
 /**
  * service-management's clock report for a case filed long enough ago to be past its due time:
- * `gov.case.clock_changed` on the standalone bus, as the service publishes it. The business
- * system takes due times only from these events, so this is where time is made to have passed.
+ * `gov.case.clock_changed` on the standalone bus, on amr's own case topic, as the service publishes it for the
+ * department's system (gov.case.dept.amr.v1). The business system takes due times only from these events, so
+ * this is where time is made to have passed.
  */
 function reportClock(caseNo: string, dueAt: Date): void {
   const python = process.env.GOV_PYTHON || join(repository, '.venv', 'bin', 'python')
@@ -401,10 +402,11 @@ import json, sqlite3, sys
 from gov_common.events import Event, EventTypes, Topics, CONTENT_TYPE
 bus, case_no, due_at = sys.argv[1:4]
 event = Event.new(type=EventTypes.CASE_CLOCK_CHANGED, source="/service-management", subject=case_no,
-                  data={"case_no": case_no, "due_at": due_at, "paused": False, "stopped": False, "remaining_working_days": -2})
+                  data={"case_no": case_no, "department_code": "amr", "due_at": due_at, "paused": False, "stopped": False,
+                        "remaining_working_days": -2})
 conn = sqlite3.connect(bus, timeout=30)
 conn.execute("INSERT INTO messages (topic, key, value, headers) VALUES (?, ?, ?, ?)",
-             (Topics.CASE, case_no, event.encode(), json.dumps({"content-type": CONTENT_TYPE})))
+             (Topics.department_cases("amr"), case_no, event.encode(), json.dumps({"content-type": CONTENT_TYPE})))
 conn.commit()
 `
   const run = spawnSync(python, ['-c', script, join(platformVarDir(), 'bus.db'), caseNo, dueAt.toISOString()], { cwd: repository, encoding: 'utf8' })
