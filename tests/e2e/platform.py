@@ -49,10 +49,40 @@ SUITE_GATEWAY_RATES = {
 SUITE_AUDIT = {"DS_AUDIT_CHECKPOINT_SECONDS": "1"}
 
 
+# Ports for the servers a test starts: below the kernel's ephemeral range (32768–60999 by default), where every
+# outgoing connection takes its local port. A port picked there and released (bind to port 0) stays free only
+# until an outgoing connection of any process takes it, and a server starting seconds later (imports,
+# migrations) then fails to bind: seen in CI, a business system of a test platform exiting on "address already
+# in use". Each pytest-xdist worker hands out ports of its own slice, in turn, never one twice while a port of
+# its slice is left; a process outside pytest-xdist (the benchmark, `make chaos`) has the last slice. The UI's
+# scenarios take theirs from 24500–25399 (ui/e2e/global-setup.ts); PostgreSQL and Kafka listen on 25432 and
+# 29092–29094 (scripts/infra).
+PORT_SLICE_START, PORT_SLICE_SIZE, PORT_SLICES = 12000, 2500, 5
+_next_port: list[int] = []
+
+
+def _port_slice() -> range:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1, …
+    index = int(worker[2:]) % (PORT_SLICES - 1) if worker[2:].isdigit() else PORT_SLICES - 1
+    start = PORT_SLICE_START + index * PORT_SLICE_SIZE
+    return range(start, start + PORT_SLICE_SIZE)
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A loopback port nothing listens on, from this process's slice (above); the next call gives another."""
+    ports = _port_slice()
+    if not _next_port:
+        _next_port.append(ports.start + (os.getpid() * 7919) % len(ports))  # another start per process
+    for _ in range(len(ports)):
+        port = ports.start + (_next_port[0] - ports.start) % len(ports)
+        _next_port[0] = port + 1
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # in use (or kept by a connection that just ended): the next one
+            return port
+    raise RuntimeError(f"no free loopback port in {ports.start}–{ports.stop - 1}")
 
 
 @dataclass

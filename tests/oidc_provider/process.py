@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -15,6 +14,8 @@ from typing import Any
 
 import httpx
 import pytest
+
+from tests.e2e.platform import free_port
 
 HERE = Path(__file__).resolve().parent
 CI = os.environ.get("CI", "").lower() == "true"
@@ -43,13 +44,6 @@ def ensure_installed() -> None:
     )
     if done.returncode != 0:
         pytest.fail(f"npm ci in {HERE} failed:\n{done.stdout}\n{done.stderr}")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass

@@ -19,15 +19,29 @@ const ui = fileURLToPath(new URL('..', import.meta.url))
 const repository = resolve(ui, '..')
 export const OUTPUT = join(repository, 'test-output', 'ui')
 
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
+/** Whether nothing listens on loopback `port` now. */
+function canListen(port: number): Promise<boolean> {
+  return new Promise((done) => {
     const server = createServer()
-    server.once('error', fail)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))))
-    })
+    server.once('error', () => done(false))
+    server.listen(port, '127.0.0.1', () => server.close(() => done(true)))
   })
+}
+
+/**
+ * A free loopback port from 24500–25399, below the kernel's ephemeral range: a port picked there (listen on 0)
+ * and released stays free only until an outgoing connection takes it as its local port, and the platform binds
+ * it seconds later (tests/e2e/platform.py, free_port, has the pytest workers' ranges). Another port per call.
+ */
+const PORTS = { start: 24500, size: 900 }
+let nextPort = PORTS.start + (process.pid % PORTS.size)
+async function freePort(): Promise<number> {
+  for (let tried = 0; tried < PORTS.size; tried += 1) {
+    const port = PORTS.start + ((nextPort - PORTS.start) % PORTS.size)
+    nextPort = port + 1
+    if (await canListen(port)) return port
+  }
+  throw new Error(`no free loopback port in ${PORTS.start}–${PORTS.start + PORTS.size - 1}`)
 }
 
 function exited(child: ChildProcess): Promise<void> {
