@@ -107,6 +107,11 @@ def test_dispatch_and_clock_events_go_on_their_departments_topic_too() -> None:
         finally:
             runtime.db.dispose()
             runtime.bus.close()
+        # During an upgrade both; a topic that is neither (a typo: an empty topic, no case ever) stops it.
+        both = BusinessSettings(department_code="amr", case_topics="gov.case.v1,gov.case.dept.amr.v1")
+        assert both.case_topics == ["gov.case.v1", "gov.case.dept.amr.v1"]
+        with pytest.raises(ValidationError, match=r"gov\.case\.dept\.amr\.v1"):
+            BusinessSettings(department_code="amr", case_topics="gov.case.dept.arm.v1")
 
 
 def test_no_service_builds_an_events_data_by_hand() -> None:

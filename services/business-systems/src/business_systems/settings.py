@@ -60,8 +60,13 @@ class Settings(ServiceSettings):
             self.consumer_group = f"business-systems.{self.department_code}"
         if not self.file_store_url:
             self.file_store_url = f"var/files/business-{self.department_code}"
+        own = Topics.department_cases(self.department_code)
         if not self.case_topics:
-            self.case_topics = [Topics.department_cases(self.department_code)]
+            self.case_topics = [own]
+        # A misspelt topic would be an empty one: the department's system would start and never get a case.
+        strangers = [t for t in self.case_topics if t not in (own, Topics.CASE)]
+        if strangers:
+            raise ValueError(f"case_topics: {strangers} is neither {own} nor {Topics.CASE}")
         if not self.instance_id:
             self.instance_id = f"{socket.gethostname()}-{os.getpid()}"
         return self
