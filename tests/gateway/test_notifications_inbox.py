@@ -195,6 +195,11 @@ def test_events_fill_each_applicants_inbox_once_and_the_api_reads_and_marks_them
         gateway.publish(Topics.CASE, event)
     gateway.wait_handled(issued, *(e for e in case_events if e not in (dispatched, nameless)))
     assert not gateway.handled(dispatched.id)  # a type the gateway has no handler for is passed over
+    # No case waits for the inbox: its group gathers a second of events per Kafka fetch (docs/notifications.md).
+    consumer = gateway.runtime.consumer
+    assert consumer is not None and consumer._consumer is not None
+    fetcher = consumer._consumer._consumer._fetcher.config  # type: ignore[attr-defined]
+    assert (consumer.gather_ms, fetcher["fetch_max_wait_ms"], fetcher["fetch_min_bytes"]) == (1000, 1000, 512 * 1024)
 
     assert gateway.count(Notification.recipient_id_number == ALICE) == 4
     assert gateway.count() == 6  # Alice's four, Bob's one, the company's one; none for the nameless event

@@ -167,3 +167,49 @@ def test_a_consumer_fetches_with_its_busy_settings_while_events_come_fast(kafka_
         consumer.close()
     finally:
         bus.close()
+
+
+def test_a_gathering_consumer_takes_a_steady_flow_in_batches_of_its_wait(kafka_bootstrap: str) -> None:
+    """A group allowed to lag (`gather_ms`, the warehouse's) fetches with a wait that no rate shortens:
+    events sent one by one, tens a second, come in batches of many, where a consumer of the idle settings
+    gets them one or two at a time; and the busy settings never replace its own."""
+    namespace = f"it{uuid.uuid4().hex[:8]}."
+    bus = KafkaBus(
+        kafka_bootstrap,
+        client_id="test",
+        partitions=1,
+        namespace=namespace,
+        linger_ms=0,
+        fetch={"fetch_min_bytes": 1, "fetch_max_wait_ms": 500},
+        busy_fetch={"fetch_min_bytes": 65536, "fetch_max_wait_ms": 50},
+    )
+    try:
+        bus.ensure_topics(["t"])
+        gathering = bus.consumer("warehouse", ["t"], max_records=500, gather_ms=1000)
+        eager = bus.consumer("licences", ["t"])
+        config = gathering._consumer._fetcher.config  # type: ignore[attr-defined]
+        gathered = {"fetch_min_bytes": 512 * 1024, "fetch_max_wait_ms": 1000}
+        assert {k: config[k] for k in gathered} == gathered
+        for consumer in (gathering, eager):  # both members joined before the flow starts
+            consumer.poll(0.5)
+        batches: dict[str, list[int]] = {"gathering": [], "eager": []}
+        sent = 0
+        deadline = time.monotonic() + 3.0
+        while time.monotonic() < deadline:
+            bus.publish("t", "k", b"x")
+            sent += 1
+            for name, consumer in (("gathering", gathering), ("eager", eager)):
+                got = consumer.poll(0.02)
+                if got:
+                    batches[name].append(len(got))
+        for name, consumer in (("gathering", gathering), ("eager", eager)):
+            batches[name] += [len(got) for got in iter(lambda c=consumer: c.poll(1.5), [])]
+            assert sum(batches[name]) == sent, (name, batches[name], sent)
+        # Tens of events a second for 3 s: a second's worth per gathered batch; one or two per eager one.
+        assert len(batches["gathering"]) <= 6, batches
+        assert len(batches["eager"]) >= 3 * len(batches["gathering"]), batches
+        assert {k: config[k] for k in gathered} == gathered
+        gathering.close()
+        eager.close()
+    finally:
+        bus.close()

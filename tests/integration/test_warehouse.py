@@ -64,6 +64,9 @@ def test_the_consumer_keeps_the_warehouse_and_a_rebuild_from_kafka_agrees(
     runtime = create_runtime(settings, verifier=TokenVerifier(lambda: {"keys": []}, issuer="x", audience="y"))
     runtime.bus.ensure_topics([Topics.CASE, Topics.LICENSE])  # before the consumer subscribes: no wait for metadata
     runtime.start()
+    # The warehouse may lag: its group gathers a second of events per fetch, in batches of up to 500.
+    [warehouse] = [c for c in runtime.consumers if c.group == settings.warehouse_consumer_group]
+    assert (warehouse.gather_ms, warehouse.max_batch, warehouse.poll_seconds) == (1000, 500, 1.0)
     events = [*in_order(), licence_issued("C2")]
     lag = lag_source(runtime.bus)
     assert lag is not None

@@ -504,7 +504,7 @@ class _RebalancingBus(LocalBus):
         self.rewinds = 0
         self.rebalanced = False
 
-    def consumer(self, group: str, topics: Sequence[str], *, max_records: int = 100) -> BusConsumer:
+    def consumer(self, group: str, topics: Sequence[str], *, max_records: int = 100, gather_ms: int = 0) -> BusConsumer:
         bus = self
 
         class Member(LocalBusConsumer):

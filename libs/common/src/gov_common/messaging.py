@@ -586,6 +586,7 @@ class EventConsumer:
         backoff_cap_seconds: float = 15.0,
         poll_seconds: float = 0.5,
         max_batch: int = 64,
+        gather_ms: int = 0,
         accepts: Callable[[Event], bool] | None = None,
         models: Mapping[str, type[EventData]] = EVENT_MODELS,
     ) -> None:
@@ -608,7 +609,9 @@ class EventConsumer:
         self.max_attempts = max_attempts
         self.backoff_seconds = backoff_seconds
         self.backoff_cap_seconds = backoff_cap_seconds
-        self.poll_seconds = poll_seconds
+        # A group allowed to lag (Bus.consumer's gather_ms) polls at least as long as its fetches wait.
+        self.gather_ms = gather_ms
+        self.poll_seconds = max(poll_seconds, gather_ms / 1000)
         self.max_batch = max_batch
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -631,7 +634,9 @@ class EventConsumer:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                self._consumer = self.bus.consumer(self.group, self.topics, max_records=self.max_batch)
+                self._consumer = self.bus.consumer(
+                    self.group, self.topics, max_records=self.max_batch, gather_ms=self.gather_ms
+                )
                 self.ready.set()
                 while not self._stop.is_set():
                     messages = self._consumer.poll(self.poll_seconds)

@@ -53,7 +53,10 @@ class ServiceRuntime:
         consumed_topics: Sequence[str] = (),
         produced_topics: Sequence[str] = (),
         accepts: Callable[[Event], bool] | None = None,
+        gather_ms: int = 0,
     ) -> None:
+        """`gather_ms` > 0: the main consumer's group may lag, and its fetches wait that long for events
+        to gather (Bus.consumer)."""
         self.name = name
         self.settings = settings
         # The process's tracing (gov_common.tracing), before the engine: when spans are exported its SQL
@@ -95,6 +98,7 @@ class ServiceRuntime:
                 backoff_seconds=settings.consumer_retry_backoff_seconds,
                 backoff_cap_seconds=settings.consumer_retry_backoff_cap_seconds,
                 max_batch=settings.consumer_max_poll_records,
+                gather_ms=gather_ms,
                 accepts=accepts,
             )
         # Dead letters recorded in this service's database, to list and replay (gov_common.dead_letters).
@@ -126,10 +130,20 @@ class ServiceRuntime:
         self.extras: dict[str, Any] = {}
         self.started = False
 
-    def add_consumer(self, *, group: str, topics: Sequence[str], handlers: Mapping[str, EventHandler]) -> EventConsumer:
+    def add_consumer(
+        self,
+        *,
+        group: str,
+        topics: Sequence[str],
+        handlers: Mapping[str, EventHandler],
+        gather_ms: int = 0,
+        max_batch: int | None = None,
+    ) -> EventConsumer:
         """A further consumer group of this service, with its own offsets and inbox rows: its events are
         handled apart from (and never delay) the main group's. Started and stopped with the main
-        consumer, where the worker runs; its dead letters are replayed through its own handlers."""
+        consumer, where the worker runs; its dead letters are replayed through its own handlers.
+        `gather_ms` > 0 for a group allowed to lag: its fetches wait that long for events to gather
+        (Bus.consumer), in batches of up to `max_batch` (default: the service's setting)."""
         consumer = EventConsumer(
             db=self.db,
             bus=self.bus,
@@ -140,7 +154,8 @@ class ServiceRuntime:
             max_attempts=self.settings.consumer_max_attempts,
             backoff_seconds=self.settings.consumer_retry_backoff_seconds,
             backoff_cap_seconds=self.settings.consumer_retry_backoff_cap_seconds,
-            max_batch=self.settings.consumer_max_poll_records,
+            max_batch=max_batch or self.settings.consumer_max_poll_records,
+            gather_ms=gather_ms,
         )
         consumer.on_dead_letter = self.dead_letters.record
         self.dead_letters.group_handlers[group] = dict(handlers)

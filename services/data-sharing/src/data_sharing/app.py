@@ -97,6 +97,8 @@ def create_runtime(
         group=settings.warehouse_consumer_group,
         topics=[Topics.CASE, Topics.LICENSE],
         handlers=warehouse_handlers(pseudonym.load(settings)),
+        gather_ms=settings.warehouse_gather_ms,
+        max_batch=settings.warehouse_max_batch,
     )
     # gov.credit.v1 (compacted, keyed by subject): service-management's read model of the credit lists.
     runtime.on_start.append(lambda: runtime.bus.ensure_topics([Topics.CREDIT], config=CREDIT_TOPIC_CONFIG))

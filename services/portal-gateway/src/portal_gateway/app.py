@@ -66,6 +66,7 @@ def create_runtime(settings: Settings, *, bus: Bus | None = None, issuer: TokenI
         # The applicant's inbox, filled from case and licence events (portal_gateway.notifications).
         handlers=notification_handlers(),
         consumed_topics=NOTIFICATION_TOPICS,
+        gather_ms=settings.notification_gather_ms,
     )
     runtime.extras["token_issuer"] = issuer
     if settings.service_clients:

@@ -25,6 +25,10 @@ class Settings(ServiceSettings):
 
     database_url: str = "sqlite:///var/portal-gateway.db"
     consumer_group: str = "portal-gateway"
+    # How long the notifications' fetches wait for events to gather: a batch (one transaction, one offset
+    # commit) per this much of the case and licence events, for an inbox at most about this late. 0: fetch
+    # like the groups a case waits for.
+    notification_gather_ms: int = Field(default=1000, ge=0, le=10000)
     # Ed25519 key that signs access tokens; generated on first start outside production.
     token_signing_key_path: str = "var/keys/token-signing.pem"
     # Further keys (PEM, public or private) published in the JWKS during a key rotation.

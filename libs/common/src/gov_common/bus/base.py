@@ -115,8 +115,11 @@ class Bus(ABC):
             self.publish(message.topic, message.key, message.value, message.headers)
 
     @abstractmethod
-    def consumer(self, group: str, topics: Sequence[str], *, max_records: int = 100) -> BusConsumer:
-        """A member of consumer group `group`; each poll returns at most `max_records` messages."""
+    def consumer(self, group: str, topics: Sequence[str], *, max_records: int = 100, gather_ms: int = 0) -> BusConsumer:
+        """A member of consumer group `group`; each poll returns at most `max_records` messages.
+        `gather_ms` > 0: a group allowed to lag (the warehouse), whose fetches wait up to that long for
+        events to gather, at any rate, so that it handles many in a batch (a bus without fetches may
+        ignore it)."""
 
     @abstractmethod
     def broadcast_reader(self, topic: str, *, wait_for_topic: float = 30.0) -> BroadcastReader:

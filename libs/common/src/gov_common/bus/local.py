@@ -135,7 +135,8 @@ class LocalBus(Bus):
         with self._appended:
             self._appended.notify_all()
 
-    def consumer(self, group: str, topics: Sequence[str], *, max_records: int = 100) -> BusConsumer:
+    def consumer(self, group: str, topics: Sequence[str], *, max_records: int = 100, gather_ms: int = 0) -> BusConsumer:
+        # In one process the events are there as soon as written: nothing to gather for.
         return LocalBusConsumer(self, group, topics, max_records)
 
     def broadcast_reader(self, topic: str, *, wait_for_topic: float = 30.0) -> BroadcastReader:
