@@ -1,4 +1,4 @@
-"""`make chaos`: python -m tests.chaos [--faults kill:service-management,...] [--rate 5] [--short]
+"""`make chaos`: python -m tests.chaos [--faults kill:service-management,...] [--rate 10] [--short]
 (docs/chaos.md). Exits 0 when every check passed, 1 when one failed, 2 when the suite itself broke."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def parse(argv: list[str] | None = None) -> tuple[Options, Path, bool]:
     parser = argparse.ArgumentParser(prog="python -m tests.chaos", description=__doc__)
     parser.add_argument("--faults", help=f"in order, or none (default: {FULL}; --short: {SHORT})")
     parser.add_argument("--short", action="store_true", help="the short run of make test: two faults, shorter gaps")
-    parser.add_argument("--rate", type=float, default=3.0, help="instant-approval cases offered a second (3)")
+    parser.add_argument("--rate", type=float, default=20.0, help="instant-approval cases offered a second (20)")
     parser.add_argument("--applicants", type=int, default=10)
     parser.add_argument("--warmup", type=float, help="load before the first fault (10 s; --short 5)")
     parser.add_argument("--gap", type=float, help="load between a recovery and the next fault (10 s; --short 5)")
