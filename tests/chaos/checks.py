@@ -9,6 +9,7 @@ dead-letter topics of the run. The checks themselves are plain functions of thos
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,7 @@ from tests.chaos.load import OUTCOME_UNKNOWN, Submission
 # applicant told of each step once.
 ENDING = "concluded"
 NOTIFIED_KINDS = ("accepted", "approved", "concluded", "license_issued")
+NOTIFICATION_GRACE_SECONDS = 10.0
 EVIDENCE_LINES = 25
 
 
@@ -239,12 +241,28 @@ def database_facts(databases: dict[str, str], cases: dict[str, CaseFacts]) -> No
             "SELECT case_no, license_no FROM licenses WHERE case_no = ANY(%s) ORDER BY license_no", (numbers,)
         ):
             cases[no].licences.append(licence)
-    with psycopg.connect(_libpq(databases["gw"])) as conn:
-        for no, kind, n in conn.execute(
-            "SELECT case_no, kind, count(*) FROM notifications WHERE case_no = ANY(%s) GROUP BY case_no, kind",
-            (numbers,),
-        ):
-            cases[no].notifications[kind] = n
+    # The gateway's inbox gathers its events for up to a second (GW_NOTIFICATION_GATHER_MS, docs/notifications.md):
+    # a case that concluded just now may have its last notification a moment later. Read again while a
+    # concluded case lacks one, for at most NOTIFICATION_GRACE_SECONDS.
+    deadline = time.monotonic() + NOTIFICATION_GRACE_SECONDS
+    while True:
+        counts: dict[str, dict[str, int]] = {}
+        with psycopg.connect(_libpq(databases["gw"])) as conn:
+            for no, kind, n in conn.execute(
+                "SELECT case_no, kind, count(*) FROM notifications WHERE case_no = ANY(%s) GROUP BY case_no, kind",
+                (numbers,),
+            ):
+                counts.setdefault(no, {})[kind] = n
+        waiting = [
+            no
+            for no, c in cases.items()
+            if c.status == ENDING and any(k not in counts.get(no, {}) for k in NOTIFIED_KINDS)
+        ]
+        if not waiting or time.monotonic() >= deadline:
+            break
+        time.sleep(0.5)
+    for no, kinds in counts.items():
+        cases[no].notifications = kinds
     with psycopg.connect(_libpq(databases["bs_amr"])) as conn:
         for no, status, findings in conn.execute(
             "SELECT case_no, status, findings FROM work_items WHERE case_no = ANY(%s)", (numbers,)
