@@ -12,6 +12,8 @@ topics, processes) is removed again; the figures go to test-output/bench/ as JSO
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 import json
 import os
 import shutil
@@ -48,6 +50,7 @@ APPLICANT_PASSWORD = "bench-secret-1"
 TEARDOWN_SECONDS = 45.0
 # How long the platform is watched with no load, for the CPU it spends idle (taken off the per-case figures).
 IDLE_SECONDS = 5.0
+CLIENT_POOLS = 20  # the load generator's HTTP clients, used in turn (RoundRobin)
 # Cases of a step read once more to measure what one of the bench's timeline reads costs the platform.
 READ_AGAIN = 200
 # The dead letters of the departments' own case topics (Topics.department_cases), read by the bench's check.
@@ -170,6 +173,19 @@ def machine(pg_url: str) -> dict[str, Any]:
     }
 
 
+class RoundRobin:
+    """The load generator's HTTP clients, each request on the next: `get` and `post` as httpx.AsyncClient's."""
+
+    def __init__(self, clients: list[httpx.AsyncClient]) -> None:
+        self._turn = itertools.cycle(clients)
+
+    async def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return await next(self._turn).get(url, **kwargs)
+
+    async def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        return await next(self._turn).post(url, **kwargs)
+
+
 async def register_pool(client: httpx.AsyncClient, count: int, log: Callable[[str], None]) -> list[dict[str, str]]:
     """Registers `count` applicants (L1, numbers the demo registry does not know) and logs each in."""
     semaphore = asyncio.Semaphore(4)
@@ -221,12 +237,23 @@ async def load_phase(
     components: dict[str, list[int]] = {}
     for process in [*platform.processes, *(replicas or [])]:
         components.setdefault(process.name, []).append(process.popen.pid)
-    limits = httpx.Limits(
-        max_connections=options.max_in_flight + READ_CONCURRENCY, max_keepalive_connections=options.max_in_flight
-    )
     results: list[dict[str, Any]] = []
     notes: list[str] = []
-    async with httpx.AsyncClient(base_url=platform.base_url, timeout=options.timeout, limits=limits) as client:
+    async with contextlib.AsyncExitStack() as clients:
+        # Several pools, not one of ~1,000 connections: httpcore's pool does work per request that grows
+        # with its connections, which at 100 offered/s made the bench's own loop the slowest part.
+        per = max(1, -(-(options.max_in_flight + READ_CONCURRENCY) // CLIENT_POOLS))
+        pools = [
+            await clients.enter_async_context(
+                httpx.AsyncClient(
+                    base_url=platform.base_url,
+                    timeout=options.timeout,
+                    limits=httpx.Limits(max_connections=per, max_keepalive_connections=per),
+                )
+            )
+            for _ in range(CLIENT_POOLS)
+        ]
+        client: Any = RoundRobin(pools)
         headers = await register_pool(client, options.applicants, log)
         idle = await asyncio.to_thread(cpu.idle_rate, components, IDLE_SECONDS)
         log("idle CPU, % of a core: " + " ".join(f"{n} {100 * v:.1f}" for n, v in sorted(idle.items())))
