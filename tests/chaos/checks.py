@@ -245,22 +245,22 @@ def database_facts(databases: dict[str, str], cases: dict[str, CaseFacts]) -> No
     # a case that concluded just now may have its last notification a moment later. Read again while a
     # concluded case lacks one, for at most NOTIFICATION_GRACE_SECONDS.
     deadline = time.monotonic() + NOTIFICATION_GRACE_SECONDS
-    while True:
-        counts: dict[str, dict[str, int]] = {}
-        with psycopg.connect(_libpq(databases["gw"])) as conn:
+    with psycopg.connect(_libpq(databases["gw"])) as conn:
+        while True:
+            counts: dict[str, dict[str, int]] = {}
             for no, kind, n in conn.execute(
                 "SELECT case_no, kind, count(*) FROM notifications WHERE case_no = ANY(%s) GROUP BY case_no, kind",
                 (numbers,),
             ):
                 counts.setdefault(no, {})[kind] = n
-        waiting = [
-            no
-            for no, c in cases.items()
-            if c.status == ENDING and any(k not in counts.get(no, {}) for k in NOTIFIED_KINDS)
-        ]
-        if not waiting or time.monotonic() >= deadline:
-            break
-        time.sleep(0.5)
+            waiting = any(
+                c.status == ENDING and any(k not in counts.get(no, {}) for k in NOTIFIED_KINDS)
+                for no, c in cases.items()
+            )
+            if not waiting or time.monotonic() >= deadline:
+                break
+            conn.commit()  # the next reading sees what committed since
+            time.sleep(0.5)
     for no, kinds in counts.items():
         cases[no].notifications = kinds
     with psycopg.connect(_libpq(databases["bs_amr"])) as conn:
