@@ -74,8 +74,13 @@ export const test = base.extend<Fixtures>({
   },
 })
 
-/** Collects script errors and console errors other than the browser's note on a 4xx answer. */
+/** Collects script errors and console errors other than the browser's note on a 4xx answer. A read refused for
+ *  the moment (GET answered 503 with Retry-After: the platform shedding load on a busy machine) is sent again by
+ *  the client (src/api/http.ts, READ_RETRY); the browser's note on the 503 counts only if no later answer to the
+ *  same address came through. */
 export function watch(page: Page, errors: string[]): void {
+  const sheddable = new Set<string>() // addresses of GETs answered 503 with Retry-After
+  const noted = new Map<string, string[]>() // address -> the console errors noted on it
   page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`))
   page.on('console', (message) => {
     if (message.type() !== 'error') return
@@ -84,7 +89,22 @@ export function watch(page: Page, errors: string[]): void {
     if (/^Failed to load resource: the server responded with a status of 4\d\d/.test(text)) return
     // Which address failed, for a 5xx (the browser's message does not say).
     const where = message.location().url
-    errors.push(`console: ${text}${where && !text.includes(where) ? ` (${where})` : ''}`)
+    const entry = `console: ${text}${where && !text.includes(where) ? ` (${where})` : ''}`
+    errors.push(entry)
+    if (where && text.includes('status of 503')) noted.set(where, [...(noted.get(where) ?? []), entry])
+  })
+  page.on('response', (response) => {
+    const address = response.url()
+    if (response.status() === 503 && response.request().method() === 'GET' && response.headers()['retry-after']) {
+      sheddable.add(address)
+    } else if (response.ok() && sheddable.has(address)) {
+      for (const entry of noted.get(address) ?? []) {
+        const at = errors.indexOf(entry)
+        if (at >= 0) errors.splice(at, 1)
+      }
+      noted.delete(address)
+      sheddable.delete(address)
+    }
   })
 }
 

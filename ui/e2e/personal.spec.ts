@@ -4,7 +4,7 @@
  * shows its reason and 不再推荐 turns it off, as 个性化服务设置 then shows (您可能还需要, its own switch, stays on).
  */
 import { labelViolations } from './axe'
-import { expect, test } from './fixtures'
+import { expect, test, watch } from './fixtures'
 import { addToPopulationRegistry, newPerson, raiseToL2, registerPerson } from './flows'
 import { newResidentId } from './identities'
 
@@ -40,4 +40,46 @@ test('an 80-year-old claims 高龄津贴 in one step and turns recommendations o
   await expect(page.getByTestId('pref-also_needed')).toHaveClass(/is-checked/) // its own opt-out, untouched
   expect(await labelViolations(page)).toEqual([])
   await shot('个性化服务设置')
+})
+
+test('a panel refused for the moment (503 with Retry-After) fills after the wait; a refusal that stays is an error', async ({ page, newVisitor }) => {
+  const person = { ...newPerson('李桂兰'), idNumber: newResidentId(1930, 1940) }
+  await addToPopulationRegistry(page.request, person)
+  await registerPerson(page, person)
+  await raiseToL2(page, person)
+  const busy = {
+    status: 503,
+    headers: { 'Content-Type': 'application/problem+json', 'Retry-After': '1' },
+    body: JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, detail: '系统繁忙，请稍后重试', code: 'busy' }),
+  }
+
+  // Refused once, as the platform sheds load on a busy machine: the client asks again after the wait, the panel
+  // fills, and the page's watch (the fixture) forgives the browser's note on the 503 that was answered later.
+  let refused = 0
+  await page.route('**/api/v1/me/recommendations', async (route) => {
+    if (refused++ === 0) await route.fulfill(busy)
+    else await route.continue()
+  })
+  await page.goto('/my/cases')
+  await expect(page.getByTestId('recommendations')).toContainText('养老服务')
+  expect(refused).toBe(2)
+
+  // Refused every time: the client gives up after its retries, and the note on the 503 stays an error.
+  const errors: string[] = []
+  const other = await newVisitor()
+  await other.context().addCookies(await page.context().cookies())
+  await other.addInitScript((state) => {
+    for (const [key, value] of Object.entries(state)) window.sessionStorage.setItem(key, value)
+  }, await page.evaluate(() => ({ ...window.sessionStorage })))
+  other.removeAllListeners('console')
+  other.removeAllListeners('response')
+  watch(other, errors)
+  let tries = 0
+  await other.route('**/api/v1/me/recommendations', async (route) => {
+    tries += 1
+    await route.fulfill(busy)
+  })
+  await other.goto('/my/cases')
+  await expect.poll(() => tries, { timeout: 15_000 }).toBe(3)
+  await expect.poll(() => errors.filter((e) => e.includes('status of 503')).length).toBe(3)
 })

@@ -126,6 +126,31 @@ export async function problemFrom(response: Response): Promise<Problem> {
   return { type: 'about:blank', title: response.statusText || 'Error', status: response.status, detail: text.slice(0, 200) }
 }
 
+/** A read (GET) refused for the moment, 503 with a short `Retry-After` (the platform at its capacity sheds load
+ *  that way, or a service behind the gateway is briefly busy), is sent again by itself after the wait asked for
+ *  and a random part of it more, at most `times` times: the page's panel fills a moment later instead of showing
+ *  an error. A longer or missing Retry-After is the caller's to show (lib/problem.ts). */
+export const READ_RETRY = { times: 2, maxSeconds: 5 }
+
+/** Waits `seconds`; an abort of `signal` meanwhile ends the wait with the signal's AbortError. */
+function pause(seconds: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason ?? new DOMException('Aborted', 'AbortError'))
+      return
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', aborted)
+      resolve()
+    }, seconds * 1000)
+    const aborted = (): void => {
+      clearTimeout(timer)
+      reject(signal?.reason ?? new DOMException('Aborted', 'AbortError'))
+    }
+    signal?.addEventListener('abort', aborted, { once: true })
+  })
+}
+
 export async function send(path: string, options: RequestOptions = {}): Promise<Response> {
   const headers: Record<string, string> = { Accept: 'application/json' }
   let body: BodyInit | undefined
@@ -139,17 +164,18 @@ export async function send(path: string, options: RequestOptions = {}): Promise<
   Object.assign(headers, options.headers)
   const token = options.auth === false ? null : tokenProvider()
   if (token) headers.Authorization = `Bearer ${token}`
+  const method = options.method ?? 'GET'
   let response: Response
-  try {
-    response = await fetch(url(path, options.query), {
-      method: options.method ?? 'GET',
-      headers,
-      body,
-      signal: options.signal,
-    })
-  } catch (cause) {
-    if (cause instanceof DOMException && cause.name === 'AbortError') throw cause
-    throw new ApiError({ type: 'about:blank', title: 'Network Error', status: 0, detail: String(cause) })
+  for (let waited = 0; ; waited += 1) {
+    try {
+      response = await fetch(url(path, options.query), { method, headers, body, signal: options.signal })
+    } catch (cause) {
+      if (cause instanceof DOMException && cause.name === 'AbortError') throw cause
+      throw new ApiError({ type: 'about:blank', title: 'Network Error', status: 0, detail: String(cause) })
+    }
+    const seconds = method === 'GET' && response.status === 503 ? parseRetryAfter(response.headers.get('Retry-After')) : null
+    if (seconds === null || seconds > READ_RETRY.maxSeconds || waited >= READ_RETRY.times) break
+    await pause(Math.max(1, seconds) * (1 + Math.random() / 2), options.signal)
   }
   if (!response.ok) {
     const error = new ApiError(await problemFrom(response), parseRetryAfter(response.headers.get('Retry-After')))
@@ -197,9 +223,6 @@ export function configureFilingWaitNotice(notice: FilingWaitNotice): void {
   filingWaitNotice = notice
 }
 
-function pause(seconds: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, seconds * 1000))
-}
 
 /** A filing (POST that files a case or a bundle application) with an Idempotency-Key: when no answer came,
  *  it is sent once more with the same key, which files nothing twice (docs/operations.md, "During outages");

@@ -8,6 +8,7 @@ export {
   ApiError,
   FILING_RETRY,
   MAX_PAGE_SIZE,
+  READ_RETRY,
   configureAuth,
   configureFilingWaitNotice,
   downloadBlob,
