@@ -19,7 +19,16 @@ from gov_common.bus.base import Message
 from gov_common.bus.kafka import KafkaBus
 from gov_common.db import Database
 from gov_common.events import Event, Topics
-from gov_common.messaging import RELAY_LOCK_KEY, EventConsumer, OutboxRelay, emit, inbox, messaging_metadata, outbox
+from gov_common.messaging import (
+    GUARDED_SAVEPOINTS,
+    RELAY_LOCK_KEY,
+    EventConsumer,
+    OutboxRelay,
+    emit,
+    inbox,
+    messaging_metadata,
+    outbox,
+)
 
 effects_metadata = MetaData()
 effects = Table(
@@ -243,6 +252,57 @@ def test_a_poison_event_is_dead_lettered_and_the_rest_committed(service: Service
     finally:
         member.close()
         bus.close()
+
+
+def test_a_large_gathered_batch_with_a_poison_is_retried_within_postgresqls_subtransaction_cache(
+    service: Service,
+) -> None:
+    # A gathering group's batch of hundreds of events with one poison: the retry with a savepoint per event
+    # runs in transactions of at most GUARDED_SAVEPOINTS savepoints (PostgreSQL caches 64 per transaction).
+    bus = service.bus()
+    events = [_event(f"C{n % 16:04d}", n // 16) for n in range(320)]
+    poison = events[-1]
+    for event in events:
+        bus.publish(TOPIC, event.subject, event.encode(), {"ce_type": event.type})
+    savepoints: list[int] = []  # per transaction of the consumer's connections
+    sa_event.listen(service.db.engine, "begin", lambda _conn: savepoints.append(0))
+
+    def savepoint(_conn: object, _name: str) -> None:
+        savepoints[-1] += 1
+
+    sa_event.listen(service.db.engine, "savepoint", savepoint)
+
+    def handle(session: Session, event: Event) -> None:
+        if event.id == poison.id:
+            raise ValueError("a poison event")
+        _record(session, event)
+
+    consumer = EventConsumer(
+        db=service.db,
+        bus=bus,
+        group="gathered-poison",
+        topics=[TOPIC],
+        handlers={TYPE: handle},
+        service="gathered-poison",
+        max_attempts=2,
+        backoff_seconds=0.05,
+        gather_ms=500,
+        max_batch=500,
+    )
+    consumer.start()
+    try:
+        _wait(lambda: service.count() == len(events) - 1)
+        reader = bus.broadcast_reader(Topics.dead_letter(TOPIC))
+        dead: list[Event] = []
+        _wait(lambda: bool(dead.extend(Event.decode(m.value) for m in reader.poll(0.5))) or len(dead) >= 1)
+        reader.close()
+    finally:
+        consumer.stop()
+        bus.close()
+    assert [e.id for e in dead] == [poison.id]
+    assert service.count(inbox) == len(events) - 1
+    assert sum(savepoints) >= 200, savepoints  # the batch was large and went through the guarded pass
+    assert max(savepoints) <= GUARDED_SAVEPOINTS, savepoints
 
 
 def test_a_batch_redelivered_after_a_crash_before_its_offsets_were_committed_has_one_effect(service: Service) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, MetaData, String, Table, func, insert, select
+from sqlalchemy import Column, MetaData, String, Table, func, insert, select, text
 from sqlalchemy import event as sa_event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -17,6 +17,7 @@ from gov_common.bus.local import LocalBus
 from gov_common.db import Database, dialect_insert
 from gov_common.events import Event, Topics
 from gov_common.messaging import (
+    GUARDED_SAVEPOINTS,
     SKIPPED_COMMIT_SECONDS,
     TYPE_HEADER,
     BatchHandler,
@@ -792,6 +793,72 @@ def test_an_event_failing_in_a_batch_without_savepoints_is_isolated_and_called_o
     assert _count(db, inbox) == 5
     dead = bus.consumer("r", [Topics.dead_letter(Topics.CASE)]).poll(0.05)
     assert [Event.decode(m.value).id for m in dead] == [events[2].id]
+
+
+def _poisoned_consumer(db: Database, bus: LocalBus, poison: str, calls: list[int]) -> EventConsumer:
+    def handler(session: Session, event: Event) -> None:
+        calls.append(event.data["n"])
+        _record(session, event)
+        if event.id == poison:
+            raise ValueError("poison")
+
+    return EventConsumer(
+        db=db,
+        bus=bus,
+        group="g",
+        topics=[Topics.CASE],
+        handlers={"test.happened": handler},
+        service="test",
+        max_attempts=1,
+        backoff_seconds=0,
+        max_batch=500,
+    )
+
+
+def _savepoints_per_transaction(statements: Sequence[str]) -> list[int]:
+    counts: list[int] = []
+    for verb in statements:
+        if verb == "BEGIN":
+            counts.append(0)
+        elif verb == "SAVEPOINT":
+            counts[-1] += 1
+    return [n for n in counts if n]
+
+
+def test_a_large_failing_batch_is_retried_in_transactions_of_at_most_fifty_savepoints(
+    db: Database, bus: LocalBus
+) -> None:
+    # A gathering group's batch (hundreds of events) with one poison near its end: the guarded pass takes
+    # a savepoint per event, and PostgreSQL caches only 64 subtransactions of a transaction per backend.
+    events = [_event(n) for n in range(120)]  # partition 0: the even ones, partition 1: the odd ones
+    calls: list[int] = []
+    consumer = _poisoned_consumer(db, bus, events[118].id, calls)
+    statements = _statements(db)
+    consumer.handle_batch(_messages(events), _CountingConsumer())
+    per_transaction = _savepoints_per_transaction(statements)
+    assert per_transaction == [GUARDED_SAVEPOINTS, GUARDED_SAVEPOINTS, 19]  # 0-49, 50-99, 100-119 less the poison
+    with db.session() as session:
+        handled = set(session.scalars(select(effects.c.event_id)))
+    assert handled == {e.id for e in events} - {events[118].id}
+    assert _count(db, inbox) == 119
+    dead = bus.consumer("r", [Topics.dead_letter(Topics.CASE)]).poll(0.05)
+    assert [Event.decode(m.value).id for m in dead] == [events[118].id]
+
+
+def test_a_poison_at_the_start_of_a_part_still_holds_back_its_partition_in_the_parts_after_it(
+    db: Database, bus: LocalBus
+) -> None:
+    events = [_event(n) for n in range(120)]
+    calls: list[int] = []
+    consumer = _poisoned_consumer(db, bus, events[GUARDED_SAVEPOINTS].id, calls)
+    consumer.handle_batch(_messages(events, partitions=1), _CountingConsumer())
+    # One partition: the part beginning with the poison has nothing else to apply, and the next part waits
+    # behind it too; they go through, in order, once the poison is dead-lettered.
+    with db.session() as session:
+        rows = session.execute(select(effects.c.event_id).order_by(text("rowid"))).scalars().all()
+    order = [int(next(e for e in events if e.id == row).data["n"]) for row in rows]
+    assert order == [n for n in range(120) if n != GUARDED_SAVEPOINTS]
+    assert calls.count(GUARDED_SAVEPOINTS) == 1
 
 
 def _inbox_rows(db: Database, ages_in_days: dict[str, float]) -> None:

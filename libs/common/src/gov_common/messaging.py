@@ -117,6 +117,11 @@ KEEP_ALIVE_SECONDS = 0.5
 # type the group does not handle. A crash meanwhile only delivers those skipped events again.
 SKIPPED_COMMIT_SECONDS = 1.0
 
+# At most this many events (each in a savepoint) in one transaction of a consumer's guarded pass, after a
+# batch failed in one go (`EventConsumer._apply_guarded`): PostgreSQL caches 64 subtransactions of a
+# transaction per backend; a gathering group's batch of hundreds would overflow that cache.
+GUARDED_SAVEPOINTS = 50
+
 
 def backoff_delay(failures: int, *, base: float, cap: float) -> float:
     """`base · 2^(failures-1)`, at most `cap`: the wait after the `failures`-th failure in a row."""
@@ -999,36 +1004,57 @@ class EventConsumer:
                 session.flush()
 
     def _apply_guarded(self, todo: Sequence[_Delivery]) -> int:
-        """The batch's transaction with each event in a savepoint of its own: an event that fails is
-        rolled back to its savepoint and stops its partition for this pass; the others stand."""
+        """The batch with each event in a savepoint of its own: an event that fails is rolled back to its
+        savepoint and stops its partition for this pass; the others stand. One transaction for every
+        GUARDED_SAVEPOINTS events of the batch, in order (a gathering group's batch of hundreds takes
+        several): PostgreSQL keeps only 64 subtransactions of a transaction in each backend's shared
+        cache, and past them every snapshot taken in the database looks them up in pg_subtrans. A
+        transaction that fails as a whole ends the pass: what earlier ones committed stands, its events
+        and those after it are retried (`_batch_failed`)."""
         blocked: set[tuple[str, int]] = set()
-        applied: list[_Delivery] = []
-        try:
-            with self.db.session() as session:
-                _begin(session)
-                ids = [d.event.id for d in todo if d.event is not None and _inboxed(d.handler)]
-                seen = self._seen(session, ids) if ids else set()
-                for delivery in todo:
-                    if delivery.status == _Status.FAILED:  # failed in the unguarded pass: not called again
-                        blocked.add(delivery.partition)
-                    if delivery.partition in blocked or delivery.status != _Status.TODO:
-                        continue
-                    applied.append(delivery)
-                    self._apply_one(session, delivery, seen)
-                    if delivery.status == _Status.FAILED:
-                        blocked.add(delivery.partition)
-                # The inbox rows of the events that went through, in one statement of this transaction:
-                # a row another member wrote meanwhile fails it whole (handled below, event by event).
-                handled = [
-                    d.event
-                    for d in applied
-                    if d.status == _Status.HANDLED and d.event is not None and _inboxed(d.handler)
-                ]
-                if handled:
-                    self._insert_inbox(session, handled)
-        except Exception:
-            self._batch_failed(todo)
+        handled = 0
+        for start in range(0, len(todo), GUARDED_SAVEPOINTS):
+            part = todo[start : start + GUARDED_SAVEPOINTS]
+            try:
+                handled += self._apply_guarded_part(part, blocked)
+            except Exception:
+                self._batch_failed(todo[start:])
+                return handled
+        return handled
+
+    def _apply_guarded_part(self, part: Sequence[_Delivery], blocked: set[tuple[str, int]]) -> int:
+        """One transaction of the guarded pass (`_apply_guarded`); `blocked` carries the partitions stopped
+        by a failure from one part to the next."""
+        stopped = set(blocked)
+        for delivery in part:
+            if delivery.status == _Status.FAILED:
+                stopped.add(delivery.partition)
+            elif delivery.status == _Status.TODO and delivery.partition not in stopped:
+                break
+        else:  # nothing of it to apply: no transaction, only the partitions its failures stop
+            blocked |= stopped
             return 0
+        applied: list[_Delivery] = []
+        with self.db.session() as session:
+            _begin(session)
+            ids = [d.event.id for d in part if d.event is not None and _inboxed(d.handler)]
+            seen = self._seen(session, ids) if ids else set()
+            for delivery in part:
+                if delivery.status == _Status.FAILED:  # failed in the unguarded pass: not called again
+                    blocked.add(delivery.partition)
+                if delivery.partition in blocked or delivery.status != _Status.TODO:
+                    continue
+                applied.append(delivery)
+                self._apply_one(session, delivery, seen)
+                if delivery.status == _Status.FAILED:
+                    blocked.add(delivery.partition)
+            # The inbox rows of the events that went through, in one statement of this transaction:
+            # a row another member wrote meanwhile fails it whole (handled below, event by event).
+            handled = [
+                d.event for d in applied if d.status == _Status.HANDLED and d.event is not None and _inboxed(d.handler)
+            ]
+            if handled:
+                self._insert_inbox(session, handled)
         return sum(1 for d in applied if d.status == _Status.HANDLED)
 
     def _batch_failed(self, todo: Sequence[_Delivery]) -> None:
