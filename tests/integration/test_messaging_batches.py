@@ -429,3 +429,39 @@ def test_a_relay_batch_is_four_statements_on_the_relays_own_connection(service: 
     with service.db.engine.connect() as connection:
         assert connection.execute(select(func.pg_try_advisory_lock(RELAY_LOCK_KEY))).scalar() is True
         connection.execute(select(func.pg_advisory_unlock(RELAY_LOCK_KEY)))
+
+
+def test_a_running_relay_keeps_its_turn_while_commits_keep_coming(service: Service) -> None:
+    """Under a steady flow of commits the running relay takes the advisory lock once per hold, not once per
+    batch (two round trips each), and still publishes every event as soon as its commit wakes it, in order."""
+    bus = service.bus()
+    relay = OutboxRelay(db=service.db, bus=bus, service="hold-test", hold_seconds=0.5)
+    locks: list[float] = []
+
+    def note(*args: object) -> None:
+        if "pg_try_advisory_lock" in str(args[2]):
+            locks.append(time.monotonic())
+
+    sa_event.listen(service.db.engine, "before_cursor_execute", note)
+    relay.start()
+    reader = bus.broadcast_reader(TOPIC)
+    try:
+        started = time.monotonic()
+        for seq in range(30):  # a commit every 20 ms, each waking the relay
+            with service.db.session() as s:
+                emit(s, TOPIC, _event("C0001", seq))
+            time.sleep(0.02)
+        seen: list[int] = []
+        _wait(
+            lambda: (
+                bool(seen.extend(int(Event.decode(m.value).data["seq"]) for m in reader.poll(0.2))) or len(seen) >= 30
+            )
+        )
+        elapsed = time.monotonic() - started
+    finally:
+        reader.close()
+        relay.stop()
+        bus.close()
+    assert seen == list(range(30))
+    # One turn per RELAY_HOLD_MAX_SECONDS (1 s) at most, not thirty; a slow machine stretches the flow.
+    assert len(locks) <= 2 + int(elapsed), (len(locks), elapsed)
