@@ -204,6 +204,21 @@ def test_two_relays_of_one_service_publish_each_case_in_order_and_once(service: 
     }
 
 
+def _run_until_dead_lettered(consumer: EventConsumer, service: Service, bus: KafkaBus, handled: int) -> list[Event]:
+    """Runs `consumer` until `handled` events have their effect and a dead letter is on the topic's DLT; the
+    dead letters read."""
+    consumer.start()
+    try:
+        _wait(lambda: service.count() == handled)
+        reader = bus.broadcast_reader(Topics.dead_letter(TOPIC))
+        dead: list[Event] = []
+        _wait(lambda: bool(dead.extend(Event.decode(m.value) for m in reader.poll(0.5))) or len(dead) >= 1)
+        reader.close()
+    finally:
+        consumer.stop()
+    return dead
+
+
 def test_a_poison_event_is_dead_lettered_and_the_rest_committed(service: Service) -> None:
     bus = service.bus()
     events = [_event(f"C{n % 8:04d}", n // 8) for n in range(40)]
@@ -230,15 +245,7 @@ def test_a_poison_event_is_dead_lettered_and_the_rest_committed(service: Service
         max_attempts=3,
         backoff_seconds=0.05,
     )
-    consumer.start()
-    try:
-        _wait(lambda: service.count() == len(events) - 1)
-        reader = bus.broadcast_reader(Topics.dead_letter(TOPIC))
-        dead: list[Event] = []
-        _wait(lambda: bool(dead.extend(Event.decode(m.value) for m in reader.poll(0.5))) or len(dead) >= 1)
-        reader.close()
-    finally:
-        consumer.stop()
+    dead = _run_until_dead_lettered(consumer, service, bus, len(events) - 1)
     assert [e.id for e in dead] == [poison.id]
     assert len(tried_after) == len([e for e in events if e.subject == poison.subject]) - 1 - int(poison.data["seq"])
     assert service.count(inbox) == len(events) - 1
@@ -289,15 +296,9 @@ def test_a_large_gathered_batch_with_a_poison_is_retried_within_postgresqls_subt
         gather_ms=500,
         max_batch=500,
     )
-    consumer.start()
     try:
-        _wait(lambda: service.count() == len(events) - 1)
-        reader = bus.broadcast_reader(Topics.dead_letter(TOPIC))
-        dead: list[Event] = []
-        _wait(lambda: bool(dead.extend(Event.decode(m.value) for m in reader.poll(0.5))) or len(dead) >= 1)
-        reader.close()
+        dead = _run_until_dead_lettered(consumer, service, bus, len(events) - 1)
     finally:
-        consumer.stop()
         bus.close()
     assert [e.id for e in dead] == [poison.id]
     assert service.count(inbox) == len(events) - 1

@@ -757,44 +757,6 @@ def test_a_batch_of_plain_events_is_one_transaction_without_a_savepoint(db: Data
     assert _count(db, effects) == 6 and _count(db, inbox) == 6
 
 
-def test_an_event_failing_in_a_batch_without_savepoints_is_isolated_and_called_once(
-    db: Database, bus: LocalBus
-) -> None:
-    events = [_event(n) for n in range(6)]  # partition 0: S0, S2, S4; partition 1: S1, S3, S5
-    calls: list[int] = []
-
-    def handler(session: Session, event: Event) -> None:
-        calls.append(event.data["n"])
-        _record(session, event)
-        if event.id == events[2].id:
-            raise ValueError("poison")
-
-    consumer = EventConsumer(
-        db=db,
-        bus=bus,
-        group="g",
-        topics=[Topics.CASE],
-        handlers={"test.happened": handler},
-        service="test",
-        max_attempts=1,
-        backoff_seconds=0,
-    )
-    member = _CountingConsumer()
-    statements = _statements(db)
-    consumer.handle_batch(_messages(events), member)
-    # The batch without savepoints stopped at S2 and was rolled back; then S0 and S1 again, S2 not again
-    # (its failure kept: one attempt, as max_attempts says), S3 and S5 each in a savepoint; then S4 alone
-    # after the poison was dead-lettered.
-    assert calls == [0, 1, 2, 0, 1, 3, 5, 4]
-    assert "SAVEPOINT" in statements
-    with db.session() as session:
-        handled = set(session.scalars(select(effects.c.event_id)))
-    assert handled == {e.id for e in events} - {events[2].id}
-    assert _count(db, inbox) == 5
-    dead = bus.consumer("r", [Topics.dead_letter(Topics.CASE)]).poll(0.05)
-    assert [Event.decode(m.value).id for m in dead] == [events[2].id]
-
-
 def _poisoned_consumer(db: Database, bus: LocalBus, poison: str, calls: list[int]) -> EventConsumer:
     def handler(session: Session, event: Event) -> None:
         calls.append(event.data["n"])
@@ -813,6 +775,28 @@ def _poisoned_consumer(db: Database, bus: LocalBus, poison: str, calls: list[int
         backoff_seconds=0,
         max_batch=500,
     )
+
+
+def test_an_event_failing_in_a_batch_without_savepoints_is_isolated_and_called_once(
+    db: Database, bus: LocalBus
+) -> None:
+    events = [_event(n) for n in range(6)]  # partition 0: S0, S2, S4; partition 1: S1, S3, S5
+    calls: list[int] = []
+    consumer = _poisoned_consumer(db, bus, events[2].id, calls)
+    member = _CountingConsumer()
+    statements = _statements(db)
+    consumer.handle_batch(_messages(events), member)
+    # The batch without savepoints stopped at S2 and was rolled back; then S0 and S1 again, S2 not again
+    # (its failure kept: one attempt, as max_attempts says), S3 and S5 each in a savepoint; then S4 alone
+    # after the poison was dead-lettered.
+    assert calls == [0, 1, 2, 0, 1, 3, 5, 4]
+    assert "SAVEPOINT" in statements
+    with db.session() as session:
+        handled = set(session.scalars(select(effects.c.event_id)))
+    assert handled == {e.id for e in events} - {events[2].id}
+    assert _count(db, inbox) == 5
+    dead = bus.consumer("r", [Topics.dead_letter(Topics.CASE)]).poll(0.05)
+    assert [Event.decode(m.value).id for m in dead] == [events[2].id]
 
 
 def _savepoints_per_transaction(statements: Sequence[str]) -> list[int]:

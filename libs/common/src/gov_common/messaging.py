@@ -296,7 +296,7 @@ class OutboxRelay:
                 if time.monotonic() >= self._next_purge:
                     self._next_purge = time.monotonic() + self.purge_every_seconds
                     self.purge_old()
-                if not self._drain_while_woken() and woken:
+                if not self.drain(hold_seconds=self.hold_seconds) and woken:
                     # Another relay of this service is publishing; it may have read its batch before our
                     # commit. Try again shortly rather than at the next poll.
                     self._stop.wait(self.contended_retry_seconds)
@@ -319,23 +319,14 @@ class OutboxRelay:
                 self._stop.wait(delay)
                 self._wake.set()
 
-    def drain(self) -> bool:
+    def drain(self, *, hold_seconds: float = 0.0) -> bool:
         """Publish batches until the outbox has no more; False when another relay of this service
-        holds the turn (it publishes ours too: the outbox is one table per service)."""
-        with self._turn() as mine:
-            if not mine:
-                return False
-            while self._publish_batch() == self.batch and not self._stop.is_set():
-                pass
-            return True
-
-    def _drain_while_woken(self) -> bool:
-        """`drain`, then again at each wake that comes within `hold_seconds`, in one turn: under a steady flow
-        of commits the advisory lock is taken and given back once per RELAY_HOLD_MAX_SECONDS instead of
-        once per batch (two round trips each, about a third of a relay's work at 25 cases/s). Another
-        relay of the service meanwhile finds the turn taken and tries again shortly (`_run`), while the
-        one holding it publishes that relay's rows too (one outbox per service); once commits pause for
-        `hold_seconds`, or the longest hold has passed, the turn is given back."""
+        holds the turn (it publishes ours too: the outbox is one table per service). With `hold_seconds`
+        (the running relay's), again at each wake that comes within it, in the same turn: under a steady
+        flow of commits the advisory lock is taken and given back once per RELAY_HOLD_MAX_SECONDS instead
+        of once per batch (two round trips each). Another relay of the service meanwhile finds the turn
+        taken and tries again shortly (`_run`), while this one publishes its rows too; once commits pause
+        for `hold_seconds`, or the longest hold has passed, the turn is given back."""
         with self._turn() as mine:
             if not mine:
                 return False
@@ -343,9 +334,9 @@ class OutboxRelay:
             while True:
                 while self._publish_batch() == self.batch and not self._stop.is_set():
                     pass
-                if self._stop.is_set() or time.monotonic() >= until or self.hold_seconds <= 0:
+                if self._stop.is_set() or hold_seconds <= 0 or time.monotonic() >= until:
                     return True
-                if not self._wake.wait(self.hold_seconds):
+                if not self._wake.wait(hold_seconds):
                     return True
                 self._wake.clear()
 
@@ -1064,15 +1055,6 @@ class EventConsumer:
     def _apply_guarded_part(self, part: Sequence[_Delivery], blocked: set[tuple[str, int]]) -> int:
         """One transaction of the guarded pass (`_apply_guarded`); `blocked` carries the partitions stopped
         by a failure from one part to the next."""
-        stopped = set(blocked)
-        for delivery in part:
-            if delivery.status == _Status.FAILED:
-                stopped.add(delivery.partition)
-            elif delivery.status == _Status.TODO and delivery.partition not in stopped:
-                break
-        else:  # nothing of it to apply: no transaction, only the partitions its failures stop
-            blocked |= stopped
-            return 0
         applied: list[_Delivery] = []
         with self.db.session() as session:
             _begin(session)
