@@ -11,13 +11,16 @@ import threading
 from typing import Any
 
 import sqlalchemy
+from sqlalchemy.orm import Session
 
 from gov_common.events import EventTypes, Topics
 from service_management.events import CASE_CLOCK_CHANGED
-from service_management.models import HeldLicense
+from service_management.models import DecisionTable, HeldLicense
+from service_management.rules import service as rules
+from service_management.rules.tables import decision_table
 from service_management.supervision.calendar import load_calendar, set_day
 from service_management.workflow import engine
-from tests.service_management.conftest import PERSON, SM
+from tests.service_management.conftest import ITEM_INSTANT, PERSON, SM
 
 
 def _statements(sm: SM) -> list[tuple[str, str]]:
@@ -157,3 +160,44 @@ def test_the_events_of_an_instant_case_run_a_pinned_number_of_statements(any_sm:
     with sm.session() as session:
         held = session.get(HeldLicense, "AMR-COST-1")
         assert held is not None and held.status == "revoked"
+
+
+def test_a_version_of_the_process_and_of_the_decision_table_is_read_once_per_process(any_sm: SM) -> None:
+    # Versions are never changed once written: a filing reads which one is current (its id) and the
+    # version itself only the first time the process meets it (workflow.service.current_version,
+    # rules.service.current_table_version).
+    sm = any_sm
+    uploaded = sm.client.put(
+        f"/api/v1/items/{ITEM_INSTANT}/process",
+        json={"bpmn_xml": engine.DEFAULT_BPMN.decode("utf-8"), "time_limits": {}},
+        headers=sm.staff("admin"),
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    seen = _statements(sm)
+    sm.file()
+    first = _of_request(seen)
+    seen.clear()
+    sm.file()
+    again = _of_request(seen)
+    for statements, read in ((first, True), (again, False)):
+        assert any("bpmn_xml" in s for s in statements) is read, statements
+        assert any("decision_tables.graph" in s for s in statements) is read, statements
+
+
+def test_a_table_version_rolled_back_is_not_taken_for_the_row_that_gets_its_id(sm: SM) -> None:
+    # SQLite gives the id of a row whose insert was rolled back to the next row: the versions kept are
+    # told apart by the time they were written as well.
+    engine_ = sm.runtime.db.engine
+    graphs = [decision_table(name, [], [([], True, name)]) for name in ("甲", "乙")]
+    with Session(engine_) as session:
+        session.add(DecisionTable(item_code="TEST-ROLLBACK", version=1, graph=graphs[0], created_by="t"))
+        session.flush()
+        rolled_back = rules.current_table_version(session, "TEST-ROLLBACK")
+        assert rolled_back is not None and rolled_back.graph == graphs[0]
+        session.rollback()
+    with Session(engine_) as session:
+        session.add(DecisionTable(item_code="TEST-ROLLBACK", version=1, graph=graphs[1], created_by="t"))
+        session.commit()
+        current = rules.current_table_version(session, "TEST-ROLLBACK")
+    assert current is not None and current.id == rolled_back.id  # the same id, given again
+    assert current.graph == graphs[1]

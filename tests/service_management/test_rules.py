@@ -234,3 +234,18 @@ def test_a_condition_or_output_that_does_not_parse_is_refused_with_where_it_is(s
     # Nothing was saved; a table whose cells all parse (empty cells match anything) still is.
     assert sm.client.get(url, headers=admin).json() == before
     assert sm.client.post(url, json={"graph": RED_LIST_TABLE}, headers=admin).status_code == 201
+
+
+def test_a_table_saved_after_filings_decides_the_next_filing(any_sm: SM) -> None:
+    # Version 1 is kept by this process after the first filing (rules.service.current_table_version);
+    # version 2, saved since, decides the next filing at once.
+    sm = any_sm
+    sm.credit.red.add(PERSON)
+    form = {**BUSINESS_FORM, "capital": 300}
+    first = sm.file(ITEM_INSTANT, form)["case_no"]
+    assert _dispatched(sm, first)["rule"]["version"] == 1 and sm.case(first)["decisions"][0]["instant"] is False
+    url = f"/api/v1/items/{ITEM_INSTANT}/rules"
+    saved = sm.client.post(url, json={"graph": RED_LIST_TABLE, "comment": "红名单放宽"}, headers=sm.staff("admin"))
+    assert saved.status_code == 201, saved.text
+    second = sm.file(ITEM_INSTANT, form)["case_no"]
+    assert _dispatched(sm, second)["rule"]["version"] == 2 and sm.case(second)["decisions"][0]["instant"] is True

@@ -340,3 +340,15 @@ def test_a_condition_is_named_by_the_chinese_names_staff_pick_its_variables_by()
     assert engine.describe("inspection_passed = true", "结果是一个对象", labels) == (
         "判断“inspection_passed”的条件结果是一个对象"  # a variable of no list keeps its name
     )
+
+
+def test_a_process_uploaded_after_cases_of_its_item_drives_the_next_case(any_sm: SM) -> None:
+    # The item's process so far (the platform's default) is kept by this process after the first case
+    # (workflow.service.current_version); a version uploaded since decides the next case at once.
+    sm = any_sm
+    before = _window_case(sm)
+    assert "document_check" not in _waiting(sm, before)
+    assert _upload(sm, WITH_STEPS, {"document_check": 2}).status_code == 201  # type: ignore[attr-defined]
+    after = _window_case(sm)
+    assert _waiting(sm, after) == ["document_check"]
+    assert {s["state"]: s for s in sm.case(after)["states"]}["document_check"]["due_at"]  # its time limit

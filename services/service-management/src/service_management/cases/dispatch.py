@@ -50,7 +50,7 @@ def dispatch(
     credit = ports.credit.status(case.applicant_id_number)
     age = applicant_age(case, now.date())
     facts = rules.facts_for(case, age=age, credit=credit)
-    table = rules.current_table(session, item.code)
+    table = rules.current_table_version(session, item.code)
     instant = rules.instant_approval_check(
         session, case=case, item=item, facts=facts, credit=credit, now=now, table=table
     )

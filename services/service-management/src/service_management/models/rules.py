@@ -13,7 +13,9 @@ from service_management.models.base import Base
 
 
 class DecisionTable(Base):
-    """One version of an item's decision table (a GoRules JDM graph), edited through the API."""
+    """One version of an item's decision table (a GoRules JDM graph), edited through the API. Never
+    changed once written (an edit is a new version): filings keep the versions they read
+    (`rules.service.current_table_version`)."""
 
     __tablename__ = "decision_tables"
     __table_args__ = (UniqueConstraint("item_code", "version"),)

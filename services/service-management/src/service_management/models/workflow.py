@@ -12,7 +12,9 @@ from service_management.models.base import Base
 
 
 class ProcessDefinition(Base):
-    """One version of an item's BPMN 2.0 process (item_code empty: the platform default)."""
+    """One version of an item's BPMN 2.0 process (item_code empty: the platform default). Never changed
+    once written (an upload is a new version): filings keep the versions they read
+    (`workflow.service.current_version`)."""
 
     __tablename__ = "process_definitions"
     __table_args__ = (UniqueConstraint("item_code", "version"),)

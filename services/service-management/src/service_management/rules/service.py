@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
@@ -52,6 +53,49 @@ _CURRENT_TABLE = (
 
 def current_table(session: Session, item_code: str) -> DecisionTable | None:
     return session.scalars(_CURRENT_TABLE, {"item_code": item_code}).first()
+
+
+@dataclass(frozen=True)
+class TableVersion:
+    """A stored decision table as a filing's instant-approval check needs it. A row of `decision_tables`
+    is never changed once written (an edit is a new version), so `current_table_version` keeps each
+    version it reads for the life of the process; `graph` is shared: read it, never change it."""
+
+    id: int
+    version: int
+    graph: dict[str, Any]
+
+
+# Versions read by `current_table_version`, by id and time of writing (SQLite may give a rolled-back row's
+# id to the next row). At most _TABLES_KEPT, the oldest dropped first.
+_TABLES: dict[tuple[int, Any], TableVersion] = {}
+_TABLES_KEPT = 256
+_tables = cast(Table, DecisionTable.__table__)
+_CURRENT_TABLE_ID = (
+    select(_tables.c.id, _tables.c.created_at)
+    .where(_tables.c.item_code == bindparam("item_code"))
+    .order_by(_tables.c.version.desc())
+    .limit(1)
+)
+_TABLE_BY_ID = select(_tables.c.id, _tables.c.version, _tables.c.graph).where(_tables.c.id == bindparam("id"))
+
+
+def current_table_version(session: Session, item_code: str) -> TableVersion | None:
+    """The item's current decision table (that of `current_table`): a read of its id, and of the table
+    itself only the first time this process meets that version."""
+    current = session.execute(_CURRENT_TABLE_ID, {"item_code": item_code}).first()
+    if current is None:
+        return None
+    key = (current.id, current.created_at)
+    known = _TABLES.get(key)
+    if known is None:
+        row = session.execute(_TABLE_BY_ID, {"id": current.id}).first()
+        if row is None:
+            return None
+        known = _TABLES[key] = TableVersion(id=row.id, version=row.version, graph=row.graph)
+        while len(_TABLES) > _TABLES_KEPT:
+            del _TABLES[next(iter(_TABLES))]
+    return known
 
 
 def current_version(session: Session, item_code: str) -> int | None:
@@ -143,7 +187,7 @@ def instant_approval_check(
     facts: dict[str, Any],
     credit: CreditStatus,
     now: dt.datetime,
-    table: DecisionTable | None,
+    table: TableVersion | None,
 ) -> bool:
     """May the department approve this case instantly (by `table`, the item's current decision
     table)? Stores the explanation on the case."""

@@ -8,9 +8,10 @@ and `forget`, at the end of the filing, serialises it once into the row."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select, update
@@ -31,11 +32,41 @@ _LOADED = "service_management.loaded_workflows"
 _FRESH = "service_management.fresh_workflows"
 
 
+@dataclass(frozen=True)
+class DefinitionVersion:
+    """A stored process definition as a case's process needs it. A row of `process_definitions` is never
+    changed once written (a new upload is a new version), so `current_version` keeps each version it
+    reads for the life of the process (`_VERSIONS`)."""
+
+    id: int
+    process_id: str
+    bpmn_xml: str
+    time_limits: Mapping[str, int]
+
+
+# Versions read by `current_version`, by id and time of writing (SQLite may give a rolled-back row's id to
+# the next row; no two rows are written at the same microsecond). At most _VERSIONS_KEPT, the oldest
+# dropped first (a dict keeps its order of insertion).
+_VERSIONS: dict[tuple[int, Any], DefinitionVersion] = {}
+_VERSIONS_KEPT = 256
+_definitions = cast(Table, ProcessDefinition.__table__)
+# The item's latest process, else the platform's default one, without the definition itself.
+_CURRENT_DEFINITION = (
+    select(_definitions.c.id, _definitions.c.created_at)
+    .where(_definitions.c.item_code.in_([bindparam("item_code"), DEFAULT_CODE]))
+    .order_by((_definitions.c.item_code == DEFAULT_CODE).asc(), _definitions.c.version.desc())
+    .limit(1)
+)
+_DEFINITION_BY_ID = select(
+    _definitions.c.id, _definitions.c.process_id, _definitions.c.bpmn_xml, _definitions.c.time_limits
+).where(_definitions.c.id == bindparam("id"))
+
+
 @dataclass
 class _Fresh:
     row: CaseWorkflow
     workflow: Any  # BpmnWorkflow
-    definition: ProcessDefinition | None
+    definition: DefinitionVersion | None
 
 
 @dataclass
@@ -54,6 +85,36 @@ def current_definition(session: Session, item_code: str) -> ProcessDefinition | 
         .order_by((ProcessDefinition.item_code == DEFAULT_CODE).asc(), ProcessDefinition.version.desc())
         .limit(1)
     ).first()
+
+
+def current_version(session: Session, item_code: str) -> DefinitionVersion | None:
+    """The process a case of `item_code` filed now runs (that of `current_definition`): a read of its id,
+    and of the definition itself only the first time this process meets that version."""
+    current = session.execute(_CURRENT_DEFINITION, {"item_code": item_code}).first()
+    if current is None:
+        return None
+    key = (current.id, current.created_at)
+    known = _VERSIONS.get(key)
+    if known is None:
+        known = version_by_id(session, current.id)
+        if known is None:
+            return None
+        _VERSIONS[key] = known
+        while len(_VERSIONS) > _VERSIONS_KEPT:
+            del _VERSIONS[next(iter(_VERSIONS))]
+    return known
+
+
+def version_by_id(session: Session, definition_id: int) -> DefinitionVersion | None:
+    row = session.execute(_DEFINITION_BY_ID, {"id": definition_id}).first()
+    if row is None:
+        return None
+    return DefinitionVersion(
+        id=row.id,
+        process_id=row.process_id,
+        bpmn_xml=row.bpmn_xml,
+        time_limits=MappingProxyType(dict(row.time_limits or {})),
+    )
 
 
 def list_definitions(session: Session, item_code: str) -> list[ProcessDefinition]:
@@ -135,7 +196,7 @@ def _leave(session: Session, case: Case, states: set[str], now: dt.datetime, *, 
         session.execute(_LEAVE_STATES, {"of_case": case.id, "left_states": sorted(states), "left_now": now})
 
 
-def _limits(definition: ProcessDefinition | None) -> dict[str, int]:
+def _limits(definition: DefinitionVersion | None) -> dict[str, int]:
     return dict(definition.time_limits or {}) if definition else {}
 
 
@@ -143,7 +204,7 @@ def start(
     session: Session, *, case: Case, data: dict[str, Any], calendar: WorkCalendar | None, now: dt.datetime
 ) -> Transition:
     """Start the case's process; it stays in memory for this unit of work until `forget`."""
-    definition = current_definition(session, case.item_code)
+    definition = current_version(session, case.item_code)
     xml = definition.bpmn_xml.encode("utf-8") if definition else engine.DEFAULT_BPMN
     process_id = definition.process_id if definition else "case"
     with _conditions(session, case):
@@ -184,7 +245,7 @@ def _conditions(session: Session, case: Case) -> Iterator[None]:
 
 def _source(session: Session, row: CaseWorkflow) -> tuple[bytes, str]:
     """The definition a stored process runs (read only when its parsed spec is not cached)."""
-    definition = session.get(ProcessDefinition, row.definition_id) if row.definition_id else None
+    definition = version_by_id(session, row.definition_id) if row.definition_id else None
     if definition is None:
         return engine.DEFAULT_BPMN, "case"
     return definition.bpmn_xml.encode("utf-8"), definition.process_id
@@ -255,7 +316,7 @@ def advance(
         if fresh is not None:
             definition = fresh.definition
         else:
-            definition = session.get(ProcessDefinition, row.definition_id) if row.definition_id else None
+            definition = version_by_id(session, row.definition_id) if row.definition_id else None
         _enter(session, case, entered, _limits(definition), calendar, now)
     return Transition(entered=entered, left=left, completed=row.completed, data=engine.process_data(workflow))
 
