@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from gov_common.errors import InvalidField, NotFound
@@ -12,6 +13,9 @@ from gov_common.workdays import HOLIDAY, WORKDAY, WorkCalendar, official_calenda
 from service_management.models import CalendarDay
 
 _CACHE_KEY = "service_management.calendar"
+_days = cast(Table, CalendarDay.__table__)
+# Every day of the calendar, built once (a statement built per call cost about as much as reading it).
+_ALL_DAYS = select(_days.c.day, _days.c.kind)
 
 
 def load_calendar(session: Session) -> WorkCalendar:
@@ -19,7 +23,7 @@ def load_calendar(session: Session) -> WorkCalendar:
     working days); editing a day in the same unit of work reads it again."""
     cached: WorkCalendar | None = session.info.get(_CACHE_KEY)
     if cached is None:
-        rows = session.execute(select(CalendarDay.day, CalendarDay.kind)).all()
+        rows = session.execute(_ALL_DAYS).all()
         cached = session.info[_CACHE_KEY] = WorkCalendar.from_days({row.day: row.kind for row in rows})
     return cached
 
