@@ -19,6 +19,7 @@ from service_management.models import DecisionTable, HeldLicense
 from service_management.rules import service as rules
 from service_management.rules.tables import decision_table
 from service_management.supervision.calendar import load_calendar, set_day
+from service_management.versions import KeptVersions
 from service_management.workflow import engine
 from tests.service_management.conftest import ITEM_INSTANT, PERSON, SM
 
@@ -201,3 +202,19 @@ def test_a_table_version_rolled_back_is_not_taken_for_the_row_that_gets_its_id(s
         current = rules.current_table_version(session, "TEST-ROLLBACK")
     assert current is not None and current.id == rolled_back.id  # the same id, given again
     assert current.graph == graphs[1]
+
+
+def test_kept_versions_read_each_once_keep_at_most_their_number_and_never_a_missing_row() -> None:
+    reads: list[int] = []
+
+    def read(n: int) -> str | None:
+        reads.append(n)
+        return None if n < 0 else f"v{n}"
+
+    kept: KeptVersions[str] = KeptVersions(kept=2)
+    assert [kept.get(n, "t", lambda n=n: read(n)) for n in (1, 1, 2, 1)] == ["v1", "v1", "v2", "v1"]
+    assert reads == [1, 2]
+    assert kept.get(1, "later", lambda: read(1)) == "v1" and reads == [1, 2, 1]  # another row with that id
+    assert kept.get(1, "t", lambda: read(1)) == "v1" and reads == [1, 2, 1, 1]  # the oldest went first
+    assert kept.get(-1, "t", lambda: read(-1)) is None and kept.get(-1, "t", lambda: read(-1)) is None
+    assert reads[-2:] == [-1, -1]  # no row: nothing kept

@@ -23,6 +23,7 @@ from service_management.deps import check_department
 from service_management.models import Case, CaseDecision, DecisionTable, Item
 from service_management.rules import variables
 from service_management.rules.credit import CreditStatus
+from service_management.versions import KeptVersions
 
 log = logging.getLogger("service_management.rules")
 
@@ -66,10 +67,8 @@ class TableVersion:
     graph: dict[str, Any]
 
 
-# Versions read by `current_table_version`, by id and time of writing (SQLite may give a rolled-back row's
-# id to the next row). At most _TABLES_KEPT, the oldest dropped first.
-_TABLES: dict[tuple[int, Any], TableVersion] = {}
-_TABLES_KEPT = 256
+# The versions `current_table_version` has read (service_management.versions).
+_TABLES: KeptVersions[TableVersion] = KeptVersions()
 _tables = cast(Table, DecisionTable.__table__)
 _CURRENT_TABLE_ID = (
     select(_tables.c.id, _tables.c.created_at)
@@ -86,16 +85,12 @@ def current_table_version(session: Session, item_code: str) -> TableVersion | No
     current = session.execute(_CURRENT_TABLE_ID, {"item_code": item_code}).first()
     if current is None:
         return None
-    key = (current.id, current.created_at)
-    known = _TABLES.get(key)
-    if known is None:
-        row = session.execute(_TABLE_BY_ID, {"id": current.id}).first()
-        if row is None:
-            return None
-        known = _TABLES[key] = TableVersion(id=row.id, version=row.version, graph=row.graph)
-        while len(_TABLES) > _TABLES_KEPT:
-            del _TABLES[next(iter(_TABLES))]
-    return known
+    return _TABLES.get(current.id, current.created_at, lambda: _table_by_id(session, current.id))
+
+
+def _table_by_id(session: Session, table_id: int) -> TableVersion | None:
+    row = session.execute(_TABLE_BY_ID, {"id": table_id}).first()
+    return None if row is None else TableVersion(id=row.id, version=row.version, graph=row.graph)
 
 
 def current_version(session: Session, item_code: str) -> int | None:

@@ -23,6 +23,7 @@ from gov_common.workdays import WorkCalendar, deadline
 from service_management.models import Case, CaseState, CaseWorkflow, Item, ProcessDefinition
 from service_management.rules import variables
 from service_management.supervision.calendar import load_calendar
+from service_management.versions import KeptVersions
 from service_management.workflow import engine
 
 DEFAULT_CODE = ""  # process_definitions.item_code of the platform's default process
@@ -36,7 +37,7 @@ _FRESH = "service_management.fresh_workflows"
 class DefinitionVersion:
     """A stored process definition as a case's process needs it. A row of `process_definitions` is never
     changed once written (a new upload is a new version), so `current_version` keeps each version it
-    reads for the life of the process (`_VERSIONS`)."""
+    reads for the life of the process (`_VERSIONS`, service_management.versions)."""
 
     id: int
     process_id: str
@@ -44,11 +45,8 @@ class DefinitionVersion:
     time_limits: Mapping[str, int]
 
 
-# Versions read by `current_version`, by id and time of writing (SQLite may give a rolled-back row's id to
-# the next row; no two rows are written at the same microsecond). At most _VERSIONS_KEPT, the oldest
-# dropped first (a dict keeps its order of insertion).
-_VERSIONS: dict[tuple[int, Any], DefinitionVersion] = {}
-_VERSIONS_KEPT = 256
+# The versions `current_version` has read.
+_VERSIONS: KeptVersions[DefinitionVersion] = KeptVersions()
 _definitions = cast(Table, ProcessDefinition.__table__)
 # The item's latest process, else the platform's default one, without the definition itself.
 _CURRENT_DEFINITION = (
@@ -93,16 +91,7 @@ def current_version(session: Session, item_code: str) -> DefinitionVersion | Non
     current = session.execute(_CURRENT_DEFINITION, {"item_code": item_code}).first()
     if current is None:
         return None
-    key = (current.id, current.created_at)
-    known = _VERSIONS.get(key)
-    if known is None:
-        known = version_by_id(session, current.id)
-        if known is None:
-            return None
-        _VERSIONS[key] = known
-        while len(_VERSIONS) > _VERSIONS_KEPT:
-            del _VERSIONS[next(iter(_VERSIONS))]
-    return known
+    return _VERSIONS.get(current.id, current.created_at, lambda: version_by_id(session, current.id))
 
 
 def version_by_id(session: Session, definition_id: int) -> DefinitionVersion | None:
