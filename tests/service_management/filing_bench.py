@@ -41,7 +41,7 @@ MEASURED: dict[str, list[tuple[Any, str]]] = {
     "the filing (file_case)": [(cases, "file_case")],
     "item": [(cases, "get_published")],
     "calendar": [(cases, "load_calendar"), (workflow, "load_calendar")],
-    "process definition": [(workflow, "current_version")],
+    "process definition": [(workflow, "current_definition_version")],
     "decision table": [(rules, "current_table_version")],
 }
 

@@ -165,7 +165,7 @@ def test_the_events_of_an_instant_case_run_a_pinned_number_of_statements(any_sm:
 
 def test_a_version_of_the_process_and_of_the_decision_table_is_read_once_per_process(any_sm: SM) -> None:
     # Versions are never changed once written: a filing reads which one is current (its id) and the
-    # version itself only the first time the process meets it (workflow.service.current_version,
+    # version itself only the first time the process meets it (workflow.service.current_definition_version,
     # rules.service.current_table_version).
     sm = any_sm
     uploaded = sm.client.put(

@@ -344,7 +344,7 @@ def test_a_condition_is_named_by_the_chinese_names_staff_pick_its_variables_by()
 
 def test_a_process_uploaded_after_cases_of_its_item_drives_the_next_case(any_sm: SM) -> None:
     # The item's process so far (the platform's default) is kept by this process after the first case
-    # (workflow.service.current_version); a version uploaded since decides the next case at once.
+    # (workflow.service.current_definition_version); a version uploaded since decides the next case at once.
     sm = any_sm
     before = _window_case(sm)
     assert "document_check" not in _waiting(sm, before)

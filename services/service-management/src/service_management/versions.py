@@ -4,6 +4,7 @@ version is current (docs/service-management.md, **Per-case cost**)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
@@ -13,11 +14,13 @@ V = TypeVar("V")
 class KeptVersions(Generic[V]):
     """At most `kept` versions, by the id and the time of writing of their row: SQLite may give the id of a
     rolled-back row to the next row, and no two rows are written at the same microsecond. The oldest kept
-    goes first (a dict keeps its order of insertion)."""
+    goes first (a dict keeps its order of insertion). The API's worker threads share it: filling and
+    evicting take a lock (reading does not; `read()` runs outside it)."""
 
     def __init__(self, kept: int = 256) -> None:
         self.kept = kept
         self._versions: dict[tuple[int, Any], V] = {}
+        self._lock = threading.Lock()
 
     def get(self, row_id: int, written_at: Any, read: Callable[[], V | None]) -> V | None:
         """The version of row `row_id` written at `written_at`: kept, else `read()` (None: no such row)."""
@@ -27,7 +30,8 @@ class KeptVersions(Generic[V]):
             known = read()
             if known is None:
                 return None
-            self._versions[key] = known
-            while len(self._versions) > self.kept:
-                del self._versions[next(iter(self._versions))]
+            with self._lock:
+                self._versions[key] = known
+                while len(self._versions) > self.kept:
+                    del self._versions[next(iter(self._versions))]
         return known

@@ -14,7 +14,7 @@ from service_management.models.base import Base
 class ProcessDefinition(Base):
     """One version of an item's BPMN 2.0 process (item_code empty: the platform default). Never changed
     once written (an upload is a new version): filings keep the versions they read
-    (`workflow.service.current_version`)."""
+    (`workflow.service.current_definition_version`)."""
 
     __tablename__ = "process_definitions"
     __table_args__ = (UniqueConstraint("item_code", "version"),)

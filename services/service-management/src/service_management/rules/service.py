@@ -43,13 +43,22 @@ class CreditUnavailable(ServiceUnavailable):
     code = "credit_unavailable"
 
 
-# Built once (every dispatch of an instant item reads its table): executed with the code as a parameter.
-_CURRENT_TABLE = (
-    select(DecisionTable)
-    .where(DecisionTable.item_code == bindparam("item_code"))
-    .order_by(DecisionTable.version.desc())
-    .limit(1)
-)
+_tables = cast(Table, DecisionTable.__table__)
+
+
+def _select_current_table(*columns: Any) -> Any:
+    """The item's latest decision table (`item_code` bound when executed)."""
+    return (
+        select(*columns)
+        .where(_tables.c.item_code == bindparam("item_code"))
+        .order_by(_tables.c.version.desc())
+        .limit(1)
+    )
+
+
+# Built once, executed with the code as a parameter: the table, and which version it is (every filing).
+_CURRENT_TABLE = _select_current_table(DecisionTable)
+_CURRENT_TABLE_ID = _select_current_table(_tables.c.id, _tables.c.created_at)
 
 
 def current_table(session: Session, item_code: str) -> DecisionTable | None:
@@ -69,13 +78,6 @@ class TableVersion:
 
 # The versions `current_table_version` has read (service_management.versions).
 _TABLES: KeptVersions[TableVersion] = KeptVersions()
-_tables = cast(Table, DecisionTable.__table__)
-_CURRENT_TABLE_ID = (
-    select(_tables.c.id, _tables.c.created_at)
-    .where(_tables.c.item_code == bindparam("item_code"))
-    .order_by(_tables.c.version.desc())
-    .limit(1)
-)
 _TABLE_BY_ID = select(_tables.c.id, _tables.c.version, _tables.c.graph).where(_tables.c.id == bindparam("id"))
 
 

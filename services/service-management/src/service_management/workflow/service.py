@@ -36,7 +36,7 @@ _FRESH = "service_management.fresh_workflows"
 @dataclass(frozen=True)
 class DefinitionVersion:
     """A stored process definition as a case's process needs it. A row of `process_definitions` is never
-    changed once written (a new upload is a new version), so `current_version` keeps each version it
+    changed once written (a new upload is a new version), so `current_definition_version` keeps each version it
     reads for the life of the process (`_VERSIONS`, service_management.versions)."""
 
     id: int
@@ -45,16 +45,24 @@ class DefinitionVersion:
     time_limits: Mapping[str, int]
 
 
-# The versions `current_version` has read.
+# The versions `current_definition_version` has read.
 _VERSIONS: KeptVersions[DefinitionVersion] = KeptVersions()
 _definitions = cast(Table, ProcessDefinition.__table__)
-# The item's latest process, else the platform's default one, without the definition itself.
-_CURRENT_DEFINITION = (
-    select(_definitions.c.id, _definitions.c.created_at)
-    .where(_definitions.c.item_code.in_([bindparam("item_code"), DEFAULT_CODE]))
-    .order_by((_definitions.c.item_code == DEFAULT_CODE).asc(), _definitions.c.version.desc())
-    .limit(1)
-)
+
+
+def _select_current_definition(*columns: Any) -> Any:
+    """The item's latest process, else the platform's default one (`item_code` bound when executed)."""
+    return (
+        select(*columns)
+        .where(_definitions.c.item_code.in_([bindparam("item_code"), DEFAULT_CODE]))
+        .order_by((_definitions.c.item_code == DEFAULT_CODE).asc(), _definitions.c.version.desc())
+        .limit(1)
+    )
+
+
+_CURRENT_DEFINITION = _select_current_definition(ProcessDefinition)
+# Which version that is, without the definition itself.
+_CURRENT_DEFINITION_ID = _select_current_definition(_definitions.c.id, _definitions.c.created_at)
 _DEFINITION_BY_ID = select(
     _definitions.c.id, _definitions.c.process_id, _definitions.c.bpmn_xml, _definitions.c.time_limits
 ).where(_definitions.c.id == bindparam("id"))
@@ -77,18 +85,13 @@ class Transition:
 
 def current_definition(session: Session, item_code: str) -> ProcessDefinition | None:
     """The item's latest process, else the platform's default one: one query."""
-    return session.scalars(
-        select(ProcessDefinition)
-        .where(ProcessDefinition.item_code.in_([item_code, DEFAULT_CODE]))
-        .order_by((ProcessDefinition.item_code == DEFAULT_CODE).asc(), ProcessDefinition.version.desc())
-        .limit(1)
-    ).first()
+    return session.scalars(_CURRENT_DEFINITION, {"item_code": item_code}).first()
 
 
-def current_version(session: Session, item_code: str) -> DefinitionVersion | None:
+def current_definition_version(session: Session, item_code: str) -> DefinitionVersion | None:
     """The process a case of `item_code` filed now runs (that of `current_definition`): a read of its id,
     and of the definition itself only the first time this process meets that version."""
-    current = session.execute(_CURRENT_DEFINITION, {"item_code": item_code}).first()
+    current = session.execute(_CURRENT_DEFINITION_ID, {"item_code": item_code}).first()
     if current is None:
         return None
     return _VERSIONS.get(current.id, current.created_at, lambda: version_by_id(session, current.id))
@@ -193,7 +196,7 @@ def start(
     session: Session, *, case: Case, data: dict[str, Any], calendar: WorkCalendar | None, now: dt.datetime
 ) -> Transition:
     """Start the case's process; it stays in memory for this unit of work until `forget`."""
-    definition = current_version(session, case.item_code)
+    definition = current_definition_version(session, case.item_code)
     xml = definition.bpmn_xml.encode("utf-8") if definition else engine.DEFAULT_BPMN
     process_id = definition.process_id if definition else "case"
     with _conditions(session, case):
