@@ -215,7 +215,11 @@ log_tail() {
 }
 
 write_conf() {
-    local data=$1
+    local data=$1 bindir=${2:-} preload=""
+    # Statement counts per database for `make bench` (tests/bench/statements.py), when the server has the module.
+    if [ -n "$bindir" ] && [ -f "$bindir/../lib/pg_stat_statements.so" ]; then
+        preload="shared_preload_libraries = 'pg_stat_statements'"
+    fi
     as_pg tee "$data/gov-test.conf" >/dev/null <<EOF
 # Written by scripts/infra/postgres.sh on every start; edits are overwritten.
 listen_addresses = '$PG_HOST'
@@ -228,6 +232,7 @@ synchronous_commit = off
 full_page_writes = off
 timezone = 'UTC'
 log_timezone = 'UTC'
+$preload
 EOF
     if ! grep -q "^include_if_exists = 'gov-test.conf'" "$data/postgresql.conf"; then
         printf "\ninclude_if_exists = 'gov-test.conf'\n" | as_pg tee -a "$data/postgresql.conf" >/dev/null
@@ -292,7 +297,7 @@ cmd_start() {
             die "initdb failed"
         }
     fi
-    write_conf "$data"
+    write_conf "$data" "$bindir"
 
     if ! clear_stale_pidfile "$data"; then
         # Our postmaster runs but does not answer on $PG_PORT (e.g. GOV_PG_PORT changed): restart it.

@@ -9,7 +9,7 @@ running `kafka.Kafka`. Linux only; elsewhere the figures are absent."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -43,7 +43,7 @@ def _all() -> dict[int, tuple[str, int, float]]:
     return out
 
 
-def sample(components: dict[str, Iterable[int]]) -> dict[str, float]:
+def sample(components: Mapping[str, Iterable[int]]) -> dict[str, float]:
     """CPU seconds so far of each named component (its root pids with every descendant), plus PostgreSQL
     and Kafka found by their commands."""
     table = _all()
@@ -90,7 +90,7 @@ def per_case(
     return out
 
 
-def idle_rate(components: dict[str, Iterable[int]], seconds: float) -> dict[str, float]:
+def idle_rate(components: Mapping[str, Iterable[int]], seconds: float) -> dict[str, float]:
     """CPU seconds per second each component spends with no load, over `seconds` (blocking)."""
     import time
 

@@ -32,7 +32,7 @@ import psycopg
 from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient
 
-from tests.bench import cpu
+from tests.bench import cpu, statements
 from tests.bench.chain import ChainResult, run_chain
 from tests.bench.load import READ_CONCURRENCY, StepLoad, offer, read_again, read_timelines, step_figures
 from tests.e2e.platform import (
@@ -239,6 +239,14 @@ async def load_phase(
         components.setdefault(process.name, []).append(process.popen.pid)
     results: list[dict[str, Any]] = []
     notes: list[str] = []
+    # Statements per case: each service's own database (distributed mode only; standalone has one SQLite file).
+    counter = statements.StatementCounter(options.pg_url, platform.databases) if platform.databases else None
+    if counter is not None and counter.unavailable:
+        notes.append(
+            f"no database statements per case: pg_stat_statements is not available ({counter.unavailable}); "
+            "scripts/infra/postgres.sh loads it when it starts the server (stop and start a server it started before)"
+        )
+        log(notes[-1])
     async with contextlib.AsyncExitStack() as clients:
         # Several pools, not one of ~1,000 connections: httpcore's pool does work per request that grows
         # with its connections, which at 100 offered/s made the bench's own loop the slowest part.
@@ -255,7 +263,12 @@ async def load_phase(
         ]
         client: Any = RoundRobin(pools)
         headers = await register_pool(client, options.applicants, log)
+        idle_statements = counter.sample() if counter else {}
+        idle_started = time.monotonic()
         idle = await asyncio.to_thread(cpu.idle_rate, components, IDLE_SECONDS)
+        idle_statements = statements.rates(
+            idle_statements, counter.sample() if counter else {}, time.monotonic() - idle_started
+        )
         log("idle CPU, % of a core: " + " ".join(f"{n} {100 * v:.1f}" for n, v in sorted(idle.items())))
         read_headers = [{"Authorization": h["Authorization"]} for h in headers]
 
@@ -268,6 +281,7 @@ async def load_phase(
             label = f"step {len(results) + 1} ({plan.kind} {plan.rate:g}/s x {plan.seconds:g}s)"
             log(f"{label}: offering")
             cpu_before, cpu_started = cpu.sample(components), time.monotonic()
+            statements_before = counter.sample() if counter else {}
             step = await offer(
                 client,
                 rate=plan.rate,
@@ -290,10 +304,11 @@ async def load_phase(
                 notes.append(f"{label}: the deadline came before every timeline was read (counted not concluded)")
                 log(notes[-1])
             cpu_after, cpu_seconds = cpu.sample(components), time.monotonic() - cpu_started
+            used_statements = statements.spent(statements_before, counter.sample() if counter else {})
             figures = {"kind": plan.kind, **step_figures(step), "saturated": False}
             # The bench's own GET /api/v1/cases/{no} (at least one per case) are not the platform's work on the
-            # case: their CPU, measured by reading some of the cases once more, is taken off.
-            read_cost = await _read_cost(client, step, read_headers, components, idle)
+            # case: their CPU and statements, measured by reading some of the cases once more, are taken off.
+            read_cost, read_statements = await _read_cost(client, step, read_headers, components, idle, counter)
             figures["timeline_reads"] = step.timeline_reads
             figures["cpu_ms_per_timeline_read"] = {k: round(1000 * v, 2) for k, v in read_cost.items()}
             figures["cpu_ms_per_case"] = cpu.per_case(
@@ -304,6 +319,13 @@ async def load_phase(
                 idle,
                 less={k: v * step.timeline_reads for k, v in read_cost.items()},
             )
+            figures["statements_per_case"] = statements.per_case(
+                used_statements,
+                figures["concluded"],
+                idle=idle_statements,
+                seconds=cpu_seconds,
+                less={k: statements.Counts(*(x * step.timeline_reads for x in v)) for k, v in read_statements.items()},
+            )
             figures["saturated"] = saturated(figures)
             figures["_cases"] = step.cases
             results.append(figures)
@@ -313,6 +335,11 @@ async def load_phase(
                 log(
                     f"{label}: CPU ms per concluded case: {cpu_line(figures['cpu_ms_per_case'])} "
                     f"(net of the bench's {step.timeline_reads} timeline reads, {read_all:.1f} ms each)"
+                )
+            if figures["statements_per_case"]:
+                log(
+                    f"{label}: database statements (transactions) per concluded case: "
+                    + " ".join(f"{n} {v[0]:g} ({v[1]:g})" for n, v in figures["statements_per_case"].items())
                 )
             return figures
 
@@ -364,14 +391,21 @@ async def _read_cost(
     headers: list[dict[str, str]],
     components: dict[str, list[int]],
     idle: dict[str, float],
-) -> dict[str, float]:
-    """CPU seconds per component for one timeline read: up to READ_AGAIN of the step's cases read once more."""
+    counter: statements.StatementCounter | None,
+) -> tuple[dict[str, float], dict[str, statements.Counts]]:
+    """CPU seconds and database statements per component for one timeline read: up to READ_AGAIN of the
+    step's cases read once more."""
     before, started = cpu.sample(components), time.monotonic()
+    counted = counter.sample() if counter else {}
     read = await read_again(client, step, headers=headers, count=READ_AGAIN)
+    counted = statements.spent(counted, counter.sample() if counter else {})
     after, seconds = cpu.sample(components), time.monotonic() - started
     if not read:
-        return {}
-    return {name: used / read for name, used in cpu.spent(before, after, seconds, idle).items()}
+        return {}, {}
+    return (
+        {name: used / read for name, used in cpu.spent(before, after, seconds, idle).items()},
+        {name: statements.Counts(c.statements / read, c.transactions / read) for name, c in counted.items()},
+    )
 
 
 def cpu_line(per_case: dict[str, float]) -> str:

@@ -4,6 +4,7 @@ the chart (throughput and latency against the offered rate)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -168,21 +169,26 @@ def text(report: dict[str, Any]) -> str:
             f"{s['not_concluded']:>11}  {errors}{' SATURATED' if s['saturated'] else ''}"
         )
     lines.append("(latencies in ms; e2e = submitted -> concluded in the case's own timeline)")
-    with_cpu = [s for s in report.get("steps") or [] if s.get("cpu_ms_per_case")]
-    if with_cpu:
-        names = sorted({n for s in with_cpu for n in s["cpu_ms_per_case"] if n != "all"})
-        names.sort(key=lambda n: -max(s["cpu_ms_per_case"].get(n, 0.0) for s in with_cpu))
-        lines.append("")
-        lines.append("CPU ms per concluded case (/proc, over the step and its drain, less each component's idle CPU")
-        lines.append("and the bench's own timeline reads; PostgreSQL and Kafka are all their processes on the machine:")
-        lines.append("other users of them count too):")
-        lines.append(f"{'step':<10}{'offered':>8}{'all':>8}  " + "  ".join(names))
-        for s in with_cpu:
-            c = s["cpu_ms_per_case"]
-            lines.append(
-                f"{s['kind']:<10}{s['offered_rate']:>7g}/s{c['all']:>8.1f}  "
-                + "  ".join(f"{c.get(n, 0.0):>{len(n)}.1f}" for n in names)
-            )
+    lines += _per_case_table(
+        report,
+        "cpu_ms_per_case",
+        [
+            "CPU ms per concluded case (/proc, over the step and its drain, less each component's idle CPU",
+            "and the bench's own timeline reads; PostgreSQL and Kafka are all their processes on the machine:",
+            "other users of them count too):",
+        ],
+        lambda value, width: f"{value:>{width}.1f}",
+    )
+    lines += _per_case_table(
+        report,
+        "statements_per_case",
+        [
+            "database statements (transactions) per concluded case, by service's database (pg_stat_statements,",
+            "less what the services run idle and the bench's timeline reads; the same on a busy machine):",
+        ],
+        lambda value, width: f"{f'{value[0]:.1f} ({value[1]:.1f})':>{width}}",
+        least=11,
+    )
     for note in report.get("notes") or []:
         lines.append(f"note: {note}")
     chain = report.get("chain")
@@ -217,6 +223,32 @@ def text(report: dict[str, Any]) -> str:
         lines.append("targets: not checked in a smoke run")
     lines.append(f"run took {report.get('duration_seconds')} s (platform start {report.get('start_seconds')} s)")
     return "\n".join(lines)
+
+
+def _per_case_table(
+    report: dict[str, Any], key: str, heading: list[str], cell: Callable[[Any, int], str], least: int = 0
+) -> list[str]:
+    """A table of a per-case figure (`key` of each step: component -> value, with "all"), the components
+    ordered by their largest value, each column as wide as its name or `least`; nothing when no step has it."""
+    steps = [s for s in report.get("steps") or [] if s.get(key)]
+    if not steps:
+        return []
+
+    def size(value: Any) -> float:
+        return float(value[0] if isinstance(value, list) else value)
+
+    names = sorted({n for s in steps for n in s[key] if n != "all"})
+    names.sort(key=lambda n: -max(size(s[key].get(n, 0.0)) for s in steps))
+    first = max(8, least + 1)
+    lines = ["", *heading, f"{'step':<10}{'offered':>8}{'all':>{first}}  " + "  ".join(f"{n:>{least}}" for n in names)]
+    for s in steps:
+        row = s[key]
+        missing = [0.0, 0.0] if isinstance(row["all"], list) else 0.0
+        lines.append(
+            f"{s['kind']:<10}{s['offered_rate']:>7g}/s{cell(row['all'], first)}  "
+            + "  ".join(cell(row.get(n, missing), max(len(n), least)) for n in names)
+        )
+    return lines
 
 
 def _ms(value: float | None) -> str:

@@ -6,15 +6,17 @@ throughput target (those are the benchmark's to report, docs/benchmark.md)."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import psycopg
 
-from tests.bench import cpu
+from tests.bench import cpu, statements
 from tests.bench.harness import resident_id, saturated
 from tests.bench.report import shedding, targets
+from tests.bench.statements import Counts
 from tests.e2e.platform import ADULTS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,6 +67,16 @@ def test_smoke_run_measures_the_platform_and_the_chain_and_cleans_up(
     assert step["timeline_reads"] >= step["concluded"]
     assert step["cpu_ms_per_timeline_read"]["service-management"] > 0
     assert step["cpu_ms_per_case"]["all"] > 0
+    # The project's PostgreSQL loads pg_stat_statements (scripts/infra/postgres.sh): every case files, decides,
+    # issues and concludes in its own databases, in statements and in at least one transaction somewhere.
+    # (A server of one's own, GOV_PG_ADMIN_URL, may not load it: the run then says so in a note.)
+    statements = step["statements_per_case"]
+    if not os.environ.get("GOV_PG_ADMIN_URL"):
+        assert statements is not None, report["notes"]
+        for service in ("service-management", "data-sharing", "business-systems-amr"):
+            assert statements[service][0] >= 3, statements
+        assert statements["all"][1] >= 1, statements
+        assert "database statements (transactions) per concluded case" in done.stdout
     assert report["chain"]["events_out"] > 0 and report["chain"]["events_per_second"] > 0
     assert report["events"]["events_per_case"] >= 3  # at least accepted, approved, licence issued ...
     assert report["ratio"]["ratio"] > 0
@@ -139,3 +151,21 @@ def test_the_cpu_per_case_is_net_of_idle_cpu_and_of_what_is_taken_off() -> None:
         "service-management": 1.5,
         "postgresql": 0.5,
     }
+
+
+def test_the_statements_per_case_are_net_of_idle_ones_and_of_the_reads() -> None:
+    before = {"service-management": Counts(1000, 100), "data-sharing": Counts(50, 5)}
+    after = {"service-management": Counts(5000, 300), "data-sharing": Counts(1550, 55)}
+    used = statements.spent(before, after)
+    assert used == {"service-management": (4000, 200), "data-sharing": (1500, 50)}
+    # 10 s at 20 statements/s idle (1 transaction/s) and 1,000 of the bench's reads, over 100 cases.
+    figures = statements.per_case(
+        used,
+        100,
+        idle={"service-management": Counts(20, 1)},
+        seconds=10.0,
+        less={"service-management": Counts(1000, 0)},
+    )
+    assert figures == {"service-management": [28.0, 1.9], "data-sharing": [15.0, 0.5], "all": [43.0, 2.4]}
+    assert statements.per_case(used, 0, idle={}, seconds=10.0, less={}) is None
+    assert statements.rates(before, after, 10.0)["data-sharing"] == (150.0, 5.0)
