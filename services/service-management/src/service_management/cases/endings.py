@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from gov_common.contracts.events import Applicant, BundleCase, BundleConcluded, CaseConcluded, ItemRef
@@ -19,6 +19,9 @@ from service_management.models import (
 from service_management.supervision import clock
 
 log = logging.getLogger("service_management.cases")
+# The item's code and name, by a statement built once: the whole item (its form and materials schemas, a wide row
+# made into an ORM object) cost about 0.4 ms of CPU per concluded case for two fields.
+_ITEM_REF = select(Item.code, Item.name).where(Item.id == bindparam("id"))
 
 
 def conclude(session: Session, case: Case, now: dt.datetime) -> None:
@@ -26,7 +29,7 @@ def conclude(session: Session, case: Case, now: dt.datetime) -> None:
     license_no = case.license_no
     step(case, Status.CONCLUDED, actor="system", note=f"licence {license_no}" if license_no else None, at=now)
     log.info("case %s concluded (licence %s)", case.case_no, license_no)
-    item = session.get_one(Item, case.item_id)  # Part B (notifications): whose case, for what
+    item = session.execute(_ITEM_REF, {"id": case.item_id}).one()  # Part B (notifications): for what
     emit_event(
         session,
         CaseConcluded(
