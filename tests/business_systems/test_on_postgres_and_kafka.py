@@ -23,16 +23,10 @@ from gov_common.messaging import outbox
 from gov_common.service import ServiceRuntime
 from tests.business_systems.support import ITEM_BUSINESS, ITEM_FOOD, Tokens, dispatched
 from tests.kafka_groups import wait_for_spread_group
+from tests.waiting import wait_until
 
 # What service-management sends a department's system (Topics.department_cases), the one topic it reads.
 AMR_TOPIC = Topics.department_cases("amr")
-
-
-def _wait(predicate: Callable[[], bool], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
 
 
 def _settings(url: str, kafka: str, namespace: str, tmp_path: Path, replica: int) -> Settings:
@@ -67,7 +61,7 @@ def test_two_group_members_handle_each_case_once_and_concurrent_actions_do_not_b
     try:
         for runtime in runtimes:
             runtime.start()
-        _wait(lambda: all(r.consumer is not None and r.consumer.ready.is_set() for r in runtimes))
+        wait_until(lambda: all(r.consumer is not None and r.consumer.ready.is_set() for r in runtimes))
         # Both members joined: the three partitions are spread over them.
         wait_for_spread_group(kafka_bootstrap, f"{namespace}business-systems.amr.{namespace}", members=2)
         events = [dispatched(item_code=ITEM_BUSINESS, instant=True) for _ in range(30)]
@@ -80,7 +74,7 @@ def test_two_group_members_handle_each_case_once_and_concurrent_actions_do_not_b
                 rows = session.execute(select(WorkItem.case_no, WorkItem.received_by, WorkItem.status)).all()
             return [(r[0], r[1], r[2]) for r in rows]
 
-        _wait(lambda: len(handled()) >= 30)
+        wait_until(lambda: len(handled()) >= 30)
         rows = handled()
         assert sorted(r[0] for r in rows) == sorted(e.subject for e in events)
         assert {r[2] for r in rows} == {"approved"}
@@ -106,7 +100,7 @@ def test_two_group_members_handle_each_case_once_and_concurrent_actions_do_not_b
         paper = {"code": "BJT", "name": "设备布局图", "paper_received": True, "provided_by": "综合窗口人员"}
         food = dispatched(item_code=ITEM_FOOD, item_version=2, committed_days=10, materials=[paper])
         producer.publish(AMR_TOPIC, food.subject, food.encode())
-        _wait(lambda: food.subject in [r[0] for r in handled()])
+        wait_until(lambda: food.subject in [r[0] for r in handled()])
         apps = [create_app(runtime=r, manage_lifespan=False) for r in runtimes]
         reviewer = tokens.staff("reviewer-amr", ["reviewer"], "amr", name="amr 审批人员")
         barrier = threading.Barrier(2)

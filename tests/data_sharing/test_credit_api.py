@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -124,13 +125,13 @@ def test_a_read_of_service_managements_credit_model_is_in_the_persons_data_acces
             "read_at": "2026-12-05T03:00:00+00:00",
         },
     )
-    run_handler(pg_ds.runtime.db, pg_ds.runtime.handlers[EventTypes.DATA_READ], event)
+    run_handler(pg_ds.runtime.db, _reported_reads(pg_ds), event)
     mine = pg_ds.client.get("/api/v1/audit/my-data-access", headers=tokens.person(QIAN)).json()
     assert [(m["reader"]["client_id"], m["resource"], m["outcome"]) for m in mine] == [
         ("service-management", "credit", "allowed")
     ]
     # A consumer's poll batch of such reads is appended in one call (docs/messaging.md, BatchHandler).
-    handler = pg_ds.runtime.handlers[EventTypes.DATA_READ]
+    handler = _reported_reads(pg_ds)
     assert isinstance(handler, BatchHandler)
     with pg_ds.runtime.db.session() as session:
         handler.handle_batch(session, [dataclasses.replace(event, id=f"{event.id}-{n}") for n in range(2)])
@@ -146,4 +147,10 @@ def test_a_read_of_service_managements_credit_model_is_in_the_persons_data_acces
     # Refused by the consumer before the handler runs (dead-lettered, the field named, never retried); a
     # handler called by hand parses it and fails the same way.
     with pytest.raises(ValidationError, match="reader"):
-        run_handler(pg_ds.runtime.db, pg_ds.runtime.handlers[EventTypes.DATA_READ], broken)
+        run_handler(pg_ds.runtime.db, _reported_reads(pg_ds), broken)
+
+
+def _reported_reads(ds: DataSharing) -> Any:
+    """The handler of reported reads, in the consumer group of their own (settings.reported_reads_consumer_group)."""
+    [group] = [c for c in ds.runtime.consumers if "gov.data.read" in c.handlers]
+    return group.handlers["gov.data.read"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 
 from tests.e2e.platform import (
@@ -37,8 +39,26 @@ def test_instant_approval_case_concludes_with_a_licence_that_verifies(platform: 
         verification = _verify(client, case["license_no"])
         assert verification["valid"] is True and verification["signature_valid"] is True
         assert verification["holder_name"] == "张*"  # masked for the public
-        wallet = client.get("/api/v1/licenses", headers=applicant.raise_by_phone().headers).json()
+        raised = applicant.raise_by_phone()
+        wallet = client.get("/api/v1/licenses", headers=raised.headers).json()
         assert case["license_no"] in [lic["license_no"] for lic in wallet]
+        # The filing read the applicant's credit status from service-management's copy of the lists; that read
+        # reaches data-sharing's audit log (gov.data.read, gathered by a group of its own) and the person sees it.
+        deadline = time.monotonic() + 30
+        while True:
+            seen = client.get("/api/v1/audit/my-data-access", headers=raised.headers, params={"page_size": 100})
+            assert seen.status_code == 200, seen.text
+            reads = [
+                m
+                for m in seen.json()
+                if m["resource"] == "credit"
+                and m["reader"]["client_id"] == "service-management"
+                and ITEM_INSTANT in (m["purpose"] or "")
+            ]
+            if reads:
+                break
+            assert time.monotonic() < deadline, f"no credit read of the filing within 30 s: {seen.json()}"
+            time.sleep(0.2)
 
 
 def test_reviewed_case_waits_for_the_reviewer_then_concludes_with_a_licence(platform: Platform) -> None:

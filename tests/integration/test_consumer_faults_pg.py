@@ -18,6 +18,7 @@ from gov_common.bus.kafka import KafkaBus
 from gov_common.db import Database
 from gov_common.events import Event, Topics
 from gov_common.messaging import EventConsumer, inbox, messaging_metadata
+from tests.waiting import wait_until
 
 effects_metadata = MetaData()
 effects = Table(
@@ -39,13 +40,6 @@ def _libpq(url: str) -> str:
 
 def _event(subject: str, seq: int) -> Event:
     return Event.new(type=TYPE, source="/test", subject=subject, data={"seq": seq})
-
-
-def _wait(condition: Callable[[], bool], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
 
 
 class Outage:
@@ -140,10 +134,10 @@ def test_a_database_outage_mid_batch_is_waited_out_and_a_poison_event_still_dead
 
     consumer.start()
     try:
-        _wait(lambda: handled() == len(events) - 1)
+        wait_until(lambda: handled() == len(events) - 1)
         reader = bus.broadcast_reader(Topics.dead_letter(TOPIC))
         dead: list[Event] = []
-        _wait(lambda: bool(dead.extend(Event.decode(m.value) for m in reader.poll(0.3))) or len(dead) >= 1)
+        wait_until(lambda: bool(dead.extend(Event.decode(m.value) for m in reader.poll(0.3))) or len(dead) >= 1)
         dead.extend(Event.decode(m.value) for m in reader.poll(0.5))  # anything else dead-lettered by now
         reader.close()
     finally:

@@ -4,7 +4,6 @@ replayed once after the fix, and a second replay changes nothing."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from gov_common.messaging import emit, inbox
 from gov_common.migrations import upgrade
 from gov_common.service import ServiceRuntime, create_service_app
 from gov_common.settings import ServiceSettings
+from tests.waiting import wait_until
 
 TOPIC = "t.dl.v1"
 TYPE = "test.poison"
@@ -77,13 +77,6 @@ class Service:
     def effects(self) -> int:
         with self.runtime.db.session() as s:
             return int(s.scalar(select(func.count()).select_from(effects)) or 0)
-
-
-def _wait(condition: Callable[[], bool], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
 
 
 @pytest.fixture
@@ -165,14 +158,14 @@ def test_a_poison_event_is_listed_replayed_once_after_the_fix_and_a_second_repla
     event = Event.new(type=TYPE, source="/test", subject="C-1", data={"item": "X-404"})
     with service.runtime.db.session() as session:
         emit(session, TOPIC, event)
-    _wait(lambda: bool(service.runtime.dead_letters.letters()))
+    wait_until(lambda: bool(service.runtime.dead_letters.letters()))
 
     # Still on the dead-letter topic, in its format.
     namespace = service.runtime.settings.topic_namespace
     reader = KafkaBus(service.runtime.settings.kafka_bootstrap, client_id="t", namespace=namespace)
     consumer = reader.consumer(f"dlt-{uuid.uuid4().hex[:6]}", [Topics.dead_letter(TOPIC)])
     dead: list[Any] = []
-    _wait(lambda: bool(dead.extend(consumer.poll(0.5)) or dead))
+    wait_until(lambda: bool(dead.extend(consumer.poll(0.5)) or dead))
     consumer.close()
     reader.close()
     assert dead[0].value == event.encode() and dead[0].headers["x-consumer-group"] == SERVICE
@@ -191,7 +184,7 @@ def test_a_poison_event_is_listed_replayed_once_after_the_fix_and_a_second_repla
         "pending",
     )
     assert "unknown item X-404" in letter["reason"]
-    _wait(lambda: _gauge() == 1)
+    wait_until(lambda: _gauge() == 1)
 
     # Before the fix a replay fails and the letter stays pending with the new reason.
     failed = service.client.post(f"/api/v1/dead-letters/{letter['id']}/replay", headers=service.admin)

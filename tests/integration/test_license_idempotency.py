@@ -16,6 +16,7 @@ from data_sharing.settings import Settings
 from gov_common.auth import TokenVerifier
 from gov_common.events import Event, EventTypes, Topics
 from gov_common.messaging import outbox
+from tests.waiting import wait_until
 
 
 def _approval(n: int) -> Event:
@@ -50,13 +51,6 @@ def _counts(runtime) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
     return licences, cases, events
 
 
-def _wait(predicate: Callable[[], bool], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
-
-
 def test_duplicates_and_a_restart_mid_stream_issue_one_licence_per_case(
     new_database: Callable[[str], str], kafka_bootstrap: str, tmp_path: Path
 ) -> None:
@@ -79,7 +73,7 @@ def test_duplicates_and_a_restart_mid_stream_issue_one_licence_per_case(
         for event in events[:20]:
             producer.publish(Topics.CASE, event.subject, event.encode())
             producer.publish(Topics.CASE, event.subject, event.encode())  # the same event, delivered twice
-        _wait(lambda: _counts(runtime)[0] >= 5)
+        wait_until(lambda: _counts(runtime)[0] >= 5)
     finally:
         runtime.stop()  # stopped mid-stream: what it had not committed is redelivered to the next one
 
@@ -100,7 +94,7 @@ def test_duplicates_and_a_restart_mid_stream_issue_one_licence_per_case(
     restarted = create_runtime(settings, verifier=verifier)
     restarted.start()
     try:
-        _wait(lambda: _counts(restarted)[1] == 40)
+        wait_until(lambda: _counts(restarted)[1] == 40)
         time.sleep(1.0)  # let any stray duplicate land, if there were one
         licences, cases, issued_events = _counts(restarted)
         assert (licences, cases, issued_events) == (40, 40, 40)

@@ -29,6 +29,7 @@ from gov_common.messaging import (
     messaging_metadata,
     outbox,
 )
+from tests.waiting import wait_until
 
 effects_metadata = MetaData()
 effects = Table(
@@ -86,13 +87,6 @@ def service(new_database: Callable[[str], str], kafka_bootstrap: str) -> Iterato
     bus.close()
     yield Service(url=url, db=db, namespace=namespace, bootstrap=kafka_bootstrap)
     db.dispose()
-
-
-def _wait(condition: Callable[[], bool], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
 
 
 def _wait_for_count(count: Callable[[], int], target: int, stall: float = 60.0) -> None:
@@ -209,10 +203,10 @@ def _run_until_dead_lettered(consumer: EventConsumer, service: Service, bus: Kaf
     dead letters read."""
     consumer.start()
     try:
-        _wait(lambda: service.count() == handled)
+        wait_until(lambda: service.count() == handled)
         reader = bus.broadcast_reader(Topics.dead_letter(TOPIC))
         dead: list[Event] = []
-        _wait(lambda: bool(dead.extend(Event.decode(m.value) for m in reader.poll(0.5))) or len(dead) >= 1)
+        wait_until(lambda: bool(dead.extend(Event.decode(m.value) for m in reader.poll(0.5))) or len(dead) >= 1)
         reader.close()
     finally:
         consumer.stop()
@@ -336,7 +330,7 @@ def test_a_batch_redelivered_after_a_crash_before_its_offsets_were_committed_has
     before = duplicates()
     consumer.start()
     try:
-        _wait(lambda: duplicates() - before == len(events))
+        wait_until(lambda: duplicates() - before == len(events))
     finally:
         consumer.stop()
     assert service.count() == len(events) and service.count(inbox) == len(events)
@@ -453,7 +447,7 @@ def test_a_running_relay_keeps_its_turn_while_commits_keep_coming(service: Servi
                 emit(s, TOPIC, _event("C0001", seq))
             time.sleep(0.02)
         seen: list[int] = []
-        _wait(
+        wait_until(
             lambda: (
                 bool(seen.extend(int(Event.decode(m.value).data["seq"]) for m in reader.poll(0.2))) or len(seen) >= 30
             )

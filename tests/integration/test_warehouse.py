@@ -6,7 +6,6 @@ figures."""
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -15,21 +14,20 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from data_sharing.app import create_runtime, migrate
 from data_sharing.licenses.models import License
-from data_sharing.settings import Settings
 from data_sharing.warehouse import facts, pseudonym
 from data_sharing.warehouse import queries as q
 from data_sharing.warehouse.handlers import slots
 from data_sharing.warehouse.models import case_fact, license_fact, resume_fact, step_fact, supplement_fact
 from data_sharing.warehouse.rebuild import rebuild
-from gov_common.auth import TokenVerifier
 from gov_common.backlog import lag_source
 from gov_common.bus import make_bus
 from gov_common.events import Event, EventTypes, Topics
 from gov_common.service import ServiceRuntime
 from tests.data_sharing.test_warehouse import in_order
 from tests.data_sharing.test_warehouse_rebuild import figures, licence_issued
+from tests.integration.data_sharing_on_kafka import runtime_of, settings_on_kafka
+from tests.waiting import wait_until
 
 
 def publish(runtime: ServiceRuntime, events: list[Event]) -> None:
@@ -41,27 +39,11 @@ def publish(runtime: ServiceRuntime, events: list[Event]) -> None:
 FACTS = (case_fact, step_fact, supplement_fact, resume_fact, license_fact)
 
 
-def _wait(predicate: Callable[[], bool], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
-
-
 def test_the_consumer_keeps_the_warehouse_and_a_rebuild_from_kafka_agrees(
     new_database: Callable[[str], str], kafka_bootstrap: str, tmp_path: Path
 ) -> None:
-    settings = Settings(
-        environment="test",
-        database_url=new_database(f"ds_whk_{uuid.uuid4().hex[:6]}"),
-        bus="kafka",
-        kafka_bootstrap=kafka_bootstrap,
-        topic_namespace=f"wh{uuid.uuid4().hex[:8]}.",
-        license_signing_key_path=str(tmp_path / "license.pem"),
-        seed_demo=False,
-    )
-    migrate(settings)
-    runtime = create_runtime(settings, verifier=TokenVerifier(lambda: {"keys": []}, issuer="x", audience="y"))
+    settings = settings_on_kafka("wh", new_database, kafka_bootstrap, tmp_path)
+    runtime = runtime_of(settings)
     runtime.bus.ensure_topics([Topics.CASE, Topics.LICENSE])  # before the consumer subscribes: no wait for metadata
     runtime.start()
     # The warehouse may lag: its group gathers a second of events per fetch, in batches of up to 500.
@@ -78,10 +60,12 @@ def test_the_consumer_keeps_the_warehouse_and_a_rebuild_from_kafka_agrees(
                 counts = [s.scalar(select(func.count()).select_from(t).where(t.c.slot == 0)) for t in FACTS]
                 return counts == [7, 7, 3, 2, 1] and q.overview(s, q.Filters()).rated == 3
 
-        _wait(all_handled)
+        wait_until(all_handled)
         counted = figures(runtime.db)
         publish(runtime, events)  # every event delivered again, then handled as a duplicate
-        _wait(lambda: sum(lag.measure(settings.warehouse_consumer_group, [Topics.CASE, Topics.LICENSE]).values()) == 0)
+        wait_until(
+            lambda: sum(lag.measure(settings.warehouse_consumer_group, [Topics.CASE, Topics.LICENSE]).values()) == 0
+        )
         assert figures(runtime.db) == counted
     finally:
         lag.close()
@@ -106,16 +90,7 @@ def test_a_licence_is_issued_while_the_warehouse_is_stuck(
 ) -> None:
     """The warehouse has a consumer group of its own: while its handler hangs on an approval, the
     licences' group issues the licence; released, the warehouse catches up."""
-    settings = Settings(
-        environment="test",
-        database_url=new_database(f"ds_whl_{uuid.uuid4().hex[:6]}"),
-        bus="kafka",
-        kafka_bootstrap=kafka_bootstrap,
-        topic_namespace=f"whl{uuid.uuid4().hex[:8]}.",
-        license_signing_key_path=str(tmp_path / "license.pem"),
-        seed_demo=False,
-    )
-    migrate(settings)
+    settings = settings_on_kafka("whl", new_database, kafka_bootstrap, tmp_path)
     entered, release = threading.Event(), threading.Event()
     original = facts.apply_batch
 
@@ -125,17 +100,17 @@ def test_a_licence_is_issued_while_the_warehouse_is_stuck(
         original(session, events, slot, pseudonyms)
 
     monkeypatch.setattr(facts, "apply_batch", stuck)
-    runtime = create_runtime(settings, verifier=TokenVerifier(lambda: {"keys": []}, issuer="x", audience="y"))
+    runtime = runtime_of(settings)
     runtime.bus.ensure_topics([Topics.CASE, Topics.LICENSE])
     runtime.start()
     approval = _approval()
     try:
         publish(runtime, [approval])
-        _wait(entered.is_set)  # the warehouse holds the approval
-        _wait(lambda: _licence_of(runtime, approval) is not None)
+        wait_until(entered.is_set)  # the warehouse holds the approval
+        wait_until(lambda: _licence_of(runtime, approval) is not None)
         assert not release.is_set() and _case_facts(runtime) == 0  # issued while the warehouse waits
         release.set()
-        _wait(lambda: _case_facts(runtime) == 1)  # then it catches up
+        wait_until(lambda: _case_facts(runtime) == 1)  # then it catches up
     finally:
         release.set()
         runtime.stop()

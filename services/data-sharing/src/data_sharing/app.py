@@ -74,10 +74,15 @@ def create_runtime(
     def on_approved(session: Session, event: Event) -> None:
         issue_for_approved_case(session, event, signer=signer)
 
-    # A poll batch's reported reads (one run of gov.data.v1 records) are appended to the audit log at once.
+    # A gathered batch's reported reads (gov.data.v1) are appended to the audit log at once; those the licences'
+    # group handled before they had a group of their own are not appended again.
     on_data_read = BatchHandler(
-        lambda session, event: record_reported_read(session, event, runtime.extras["audit_log"]),
-        lambda session, events: record_reported_reads(session, events, runtime.extras["audit_log"]),
+        lambda session, event: record_reported_read(
+            session, event, runtime.extras["audit_log"], handled_by=settings.consumer_group
+        ),
+        lambda session, events: record_reported_reads(
+            session, events, runtime.extras["audit_log"], handled_by=settings.consumer_group
+        ),
     )
 
     runtime = ServiceRuntime(
@@ -85,11 +90,18 @@ def create_runtime(
         settings=settings,
         bus=bus,
         verifier=verifier,
-        # The approval issues the licence; besides, only the reads other services report of the personal data
-        # they keep copies of (the credit read model) go to the audit log: nothing slow delays a licence.
-        handlers={EventTypes.CASE_APPROVED: on_approved, EventTypes.DATA_READ: on_data_read},
-        consumed_topics=[Topics.CASE, Topics.DATA],
+        # The approval issues the licence; nothing else is in this group, so nothing delays a licence.
+        handlers={EventTypes.CASE_APPROVED: on_approved},
+        consumed_topics=[Topics.CASE],
         produced_topics=[Topics.LICENSE],
+    )
+    # The reads other services report of the personal data they keep copies of (the credit read model), for the
+    # audit log, in a group of their own that gathers them (settings.reported_reads_gather_ms).
+    runtime.add_consumer(
+        group=settings.reported_reads_consumer_group,
+        topics=[Topics.DATA],
+        handlers={EventTypes.DATA_READ: on_data_read},
+        gather_ms=settings.reported_reads_gather_ms,
     )
     # The warehouse (docs/warehouse.md) in a consumer group of its own: the case and licence events, a
     # poll batch at a time. It may lag behind under a peak and catch up; licences never wait for it.

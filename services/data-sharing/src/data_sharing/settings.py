@@ -21,6 +21,14 @@ class Settings(ServiceSettings):
     # 0: fetch like every other group.
     warehouse_gather_ms: int = Field(default=1000, ge=0, le=10000)
     warehouse_max_batch: int = Field(default=500, ge=1, le=5000)
+    # The reads other services report (gov.data.v1, docs/audit.md "Credit reads") go to the audit log from a group
+    # of their own that gathers them as the warehouse's does: one append (lock, chain end, insert) per
+    # `reported_reads_gather_ms` of reads instead of one per few. A person sees a read under 谁查看了我的数据 about
+    # that much later. Until 2026-12-07 the licences' group (`consumer_group`) handled them: its inbox says
+    # which reads are in the log already, so that the new group, which reads the topic from its beginning,
+    # appends none twice.
+    reported_reads_consumer_group: str = "data-sharing-reported-reads"
+    reported_reads_gather_ms: int = Field(default=1000, ge=0, le=10000)
     # Ed25519 key that signs electronic licences; generated on first start outside production.
     license_signing_key_path: str = "var/keys/license-signing.pem"
     # Retired licence-signing keys (PEM files of public or private keys) that still verify what they signed.

@@ -15,7 +15,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,7 @@ from gov_common.context import current_trace_id
 from gov_common.contracts.events import DataRead
 from gov_common.db import Database, utcnow
 from gov_common.events import Event
+from gov_common.messaging import inbox
 from gov_common.pagination import PageRequest
 from gov_common.tracing import trace_id_of
 
@@ -240,13 +241,26 @@ def _reported_read(event: Event) -> Entry:
     )
 
 
-def record_reported_read(session: Session, event: Event, audit: AuditLog) -> None:
+def record_reported_read(session: Session, event: Event, audit: AuditLog, *, handled_by: str | None = None) -> None:
     """A read another service reports of personal data it keeps a copy of (`gov.data.read`: service-management's
     credit read model), recorded as if data-sharing had answered it: the reader is that service's client."""
-    audit.record_many_in(session, [_reported_read(event)])
+    record_reported_reads(session, [event], audit, handled_by=handled_by)
 
 
-def record_reported_reads(session: Session, events: Sequence[Event], audit: AuditLog) -> None:
+def record_reported_reads(
+    session: Session, events: Sequence[Event], audit: AuditLog, *, handled_by: str | None = None
+) -> None:
     """A consumer batch's reported reads, appended in one go (`AuditLog.record_many_in`), each entry with
-    its own event's trace id."""
-    audit.record_many_in(session, [_reported_read(event) for event in events])
+    its own event's trace id. `handled_by`: a consumer group that handled these events before (its inbox
+    rows say which), whose reads are in the log already and are not appended again."""
+    if handled_by is not None and events:
+        before = set(session.scalars(_HANDLED_BEFORE, {"consumer": handled_by, "ids": [e.id for e in events]}))
+        events = [event for event in events if event.id not in before]
+    if events:
+        audit.record_many_in(session, [_reported_read(event) for event in events])
+
+
+# Which of a batch's events a consumer group's inbox holds, built once.
+_HANDLED_BEFORE = select(inbox.c.event_id).where(
+    inbox.c.consumer == bindparam("consumer"), inbox.c.event_id.in_(bindparam("ids", expanding=True))
+)
