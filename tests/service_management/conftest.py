@@ -144,10 +144,14 @@ class SM:
         return self.runtime.db.session()
 
     def deliver(self, type: str, data: dict[str, Any]) -> None:
-        """A department's (or data-sharing's) event, handled by the real handler in one transaction."""
+        """A department's (or data-sharing's) event, handled in one transaction by the real handler of each of the
+        service's consumer groups that takes it (the cases' group, then e.g. the held licences'), as each group
+        gets every event of its topics."""
         event = Event.new(type=type, source="/test", subject=data.get("case_no", "x"), data=data)
-        with self.session() as session:
-            self.runtime.handlers[type](session, event)
+        for handlers in [self.runtime.handlers, *self.runtime.dead_letters.group_handlers.values()]:
+            if type in handlers:
+                with self.session() as session:
+                    handlers[type](session, event)
 
     def approve(self, case_no: str, *, automated: bool = False, license: bool = True) -> None:
         data: dict[str, Any] = {

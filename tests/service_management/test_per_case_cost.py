@@ -11,9 +11,11 @@ import threading
 from typing import Any
 
 import sqlalchemy
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gov_common.events import EventTypes, Topics
+from gov_common.events import Event, EventTypes, Topics
+from gov_common.messaging import BatchHandler
 from service_management.events import CASE_CLOCK_CHANGED
 from service_management.models import DecisionTable, HeldLicense
 from service_management.rules import service as rules
@@ -104,7 +106,7 @@ def test_filing_an_instant_case_runs_a_bounded_number_of_statements(any_sm: SM) 
 def test_the_events_of_an_instant_case_run_a_pinned_number_of_statements(any_sm: SM) -> None:
     """The department's approval and the licence library's licence, as the consumer hands them over:
     the case read with its process row (and locked) in one statement, its timeline not read, the
-    case written once; the held licence recorded in one statement."""
+    case written once; the held licence recorded in one statement (by its own consumer group)."""
     sm = any_sm
     case_no = sm.file()["case_no"]
     seen = _statements(sm)
@@ -129,7 +131,7 @@ def test_the_events_of_an_instant_case_run_a_pinned_number_of_statements(any_sm:
     licence = _of_request(seen)
     # case+process, item (the event's names), 1 outbox row (concluded: the ending stops the clock and tells
     # it; no clock_changed, so no calendar read for its working days left), UPDATE case, the timeline's
-    # step, the held licence (one upsert).
+    # step; and in the held licences' group, one upsert.
     assert len(licence) <= 6, "\n".join(licence)
     assert not any("FROM calendar_days" in s for s in licence), licence
     assert sum(s.startswith("UPDATE cases") for s in licence) == 1
@@ -218,3 +220,46 @@ def test_kept_versions_read_each_once_keep_at_most_their_number_and_never_a_miss
     assert kept.get(1, "t", lambda: read(1)) == "v1" and reads == [1, 2, 1, 1]  # the oldest went first
     assert kept.get(-1, "t", lambda: read(-1)) is None and kept.get(-1, "t", lambda: read(-1)) is None
     assert reads[-2:] == [-1, -1]  # no row: nothing kept
+
+
+def test_the_held_licences_are_kept_by_a_group_of_their_own_a_gathered_batch_in_one_statement(any_sm: SM) -> None:
+    """The cases' group concludes the case on the licence and nothing more; the held licences' group (expiry
+    reminders) gathers the licence events and writes a batch of them with one upsert, without inbox rows (each
+    effect is keyed by the licence's number, so an event taken again changes nothing)."""
+    sm = any_sm
+    settings = sm.runtime.settings
+    [group] = [c for c in sm.runtime.consumers if c.group == settings.held_licences_consumer_group]
+    assert group.topics == [Topics.LICENSE] and group.gather_ms == 1000
+    issued = group.handlers[EventTypes.LICENSE_ISSUED]
+    assert isinstance(issued, BatchHandler) and issued.idempotent
+    case_no = sm.file()["case_no"]
+    sm.approve(case_no)
+    with sm.session() as session:  # the cases' group alone
+        sm.runtime.handlers[EventTypes.LICENSE_ISSUED](
+            session,
+            Event.new(
+                type=EventTypes.LICENSE_ISSUED,
+                source="/test",
+                subject="AMR-G-1",
+                data={"case_no": case_no, "license_no": "AMR-G-1", "holder_id_number": PERSON},
+            ),
+        )
+    assert sm.case(case_no)["status"] == "concluded"
+    with sm.session() as session:
+        assert session.get(HeldLicense, "AMR-G-1") is None
+
+    def licence(no: str, until: str) -> Event:
+        data = {"license_no": no, "license_type": "business_license", "holder_id_number": PERSON, "valid_until": until}
+        return Event.new(type=EventTypes.LICENSE_ISSUED, source="/test", subject=no, data=data)
+
+    seen = _statements(sm)
+    with sm.session() as session:
+        issued.handle_batch(
+            session,
+            [licence("AMR-G-1", "2031-01-01"), licence("AMR-G-2", "2031-02-01"), licence("AMR-G-1", "2032-01-01")],
+        )
+    written = _of_request(seen)
+    assert [s.split(" (")[0] for s in written if "held_licenses" in s] == ["INSERT INTO held_licenses"], written
+    with sm.session() as session:
+        rows = {h.license_no: h.valid_until.date().isoformat() for h in session.scalars(select(HeldLicense))}
+    assert rows == {"AMR-G-1": "2032-01-01", "AMR-G-2": "2031-02-01"}  # the last word on a licence wins

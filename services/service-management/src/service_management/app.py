@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI
-from sqlalchemy.orm import Session
 
 from gov_common.auth import TokenVerifier
 from gov_common.bus import Bus
 from gov_common.db import utcnow
 from gov_common.dead_letters import router as dead_letters_router
-from gov_common.events import CREDIT_TOPIC_CONFIG, Event, Topics
+from gov_common.events import CREDIT_TOPIC_CONFIG, Topics
 from gov_common.files import file_store_from_url
 from gov_common.migrations import upgrade
 from gov_common.service import ServiceRuntime, create_service_app
@@ -114,23 +111,6 @@ class SupervisionScheduler:
             log.exception("forgetting expired idempotency keys failed; will retry")
 
 
-def with_personal(handlers: dict[str, Callable[[Session, Event], None]]) -> dict[str, Callable[[Session, Event], None]]:
-    """The cases' handlers, and the held-licence projection's on the same licence events."""
-    combined = dict(handlers)
-    for event_type, personal in reminders.handlers().items():
-        first = combined.get(event_type)
-        if first is None:
-            combined[event_type] = personal
-        else:
-
-            def both(session: Session, event: Event, a: Any = first, b: Any = personal) -> None:
-                a(session, event)
-                b(session, event)
-
-            combined[event_type] = both
-    return combined
-
-
 def create_runtime(
     settings: Settings, *, bus: Bus | None = None, verifier: TokenVerifier | None = None, ports: Ports | None = None
 ) -> ServiceRuntime:
@@ -142,11 +122,19 @@ def create_runtime(
         bus=bus,
         verifier=verifier,
         # Handlers run inside their event's transaction: no network behind their ports.
-        handlers=with_personal(make_handlers(offline(ports))),
+        handlers=make_handlers(offline(ports)),
         consumed_topics=[Topics.CASE, Topics.LICENSE],
         # gov.license.v1 for the expiry reminders (personal/reminders.py), keyed by licence number; gov.data.v1
         # for the reads of its credit read model, recorded by data-sharing's audit log.
         produced_topics=[Topics.CASE, Topics.LICENSE, Topics.DATA],
+    )
+    # The held licences (expiry reminders) from the licence events, in a group of their own that gathers them:
+    # no case waits for it.
+    runtime.add_consumer(
+        group=settings.held_licences_consumer_group,
+        topics=[Topics.LICENSE],
+        handlers=reminders.handlers(),
+        gather_ms=settings.held_licences_gather_ms,
     )
     runtime.extras["ports"] = ports
     if isinstance(ports.credit, LocalCredit):

@@ -12,6 +12,12 @@ class Settings(ServiceSettings):
 
     database_url: str = "sqlite:///var/service-management.db"
     consumer_group: str = "service-management"
+    # The held licences (expiry reminders, personal/reminders.py) are kept from gov.license.v1 by a group of their
+    # own that gathers the licence events (one transaction and one statement per `held_licences_gather_ms` of
+    # them), apart from the cases' group, on whose path the licence concludes a case. A new group reads the topic
+    # from its beginning: harmless, every effect is keyed by the licence's number.
+    held_licences_consumer_group: str = "service-management-held-licences"
+    held_licences_gather_ms: int = Field(default=1000, ge=0, le=10000)
     # data-sharing, for licence checks (service credentials are used); the credit status comes from
     # the read model of its credit feed (credit_model.py).
     data_sharing_url: str = "http://127.0.0.1:8000/internal/data-sharing"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,7 @@ from gov_common.contracts.events import (
 )
 from gov_common.db import dialect_insert, utcnow
 from gov_common.events import Event, EventTypes
+from gov_common.messaging import BatchHandler, Handler
 from service_management.catalogue.service import ItemStatus
 from service_management.events import emit_event
 from service_management.models import ExpiryReminder, HeldLicense, Item, PersonalOptOut
@@ -54,20 +55,34 @@ def _aware(moment: dt.datetime | None) -> dt.datetime | None:
 
 def record_issued(session: Session, event: Event) -> None:
     """A licence entered the library: remember its holder and its end (long-term: no end, no reminder)."""
-    issued = LicenseIssued.of(event)
-    if not issued.holder_id_number:
-        return  # an event from before the holder travelled with it: nobody to remind
-    values = {
-        "license_type": (issued.license_type or "")[:64],
-        "license_name": (issued.license_name or "")[:100],
-        "holder_type": issued.holder_type or "person",
-        "holder_id_number": issued.holder_id_number.strip().upper()[:18],
-        "valid_until": _aware(issued.valid_until),
-        "updated_at": utcnow(),
-    }
-    session.execute(
-        _upsert_held(session, tuple(values)), {"license_no": issued.license_no, "status": "valid", **values}
-    )
+    record_issued_many(session, [event])
+
+
+def record_issued_many(session: Session, events: Sequence[Event]) -> None:
+    """`record_issued` for a gathered batch of licence events, in one statement (the last event of a licence
+    wins, as one after the other would)."""
+    now = utcnow()
+    rows: dict[str, dict[str, Any]] = {}
+    for event in events:
+        issued = LicenseIssued.of(event)
+        if not issued.holder_id_number:
+            continue  # an event from before the holder travelled with it: nobody to remind
+        rows[issued.license_no] = {
+            "license_no": issued.license_no,
+            "status": "valid",
+            "license_type": (issued.license_type or "")[:64],
+            "license_name": (issued.license_name or "")[:100],
+            "holder_type": issued.holder_type or "person",
+            "holder_id_number": issued.holder_id_number.strip().upper()[:18],
+            "valid_until": _aware(issued.valid_until),
+            "updated_at": now,
+        }
+    if rows:
+        session.execute(_upsert_held(session, _UPDATED), list(rows.values()))
+
+
+# What a licence told again changes of a held licence (never its status: a revoked one stays revoked).
+_UPDATED = ("license_type", "license_name", "holder_type", "holder_id_number", "valid_until", "updated_at")
 
 
 _upserts: dict[tuple[str, tuple[str, ...]], Any] = {}
@@ -94,8 +109,12 @@ def record_ended(session: Session, event: Event) -> None:
         held.updated_at = utcnow()
 
 
-def handlers() -> dict[str, Callable[[Session, Event], None]]:
-    return {EventTypes.LICENSE_ISSUED: record_issued, **dict.fromkeys(_ENDED, record_ended)}
+def handlers() -> dict[str, Handler]:
+    """The held-licence projection's handlers, for its own consumer group (settings.held_licences_consumer_group):
+    each effect is keyed by the licence's number, so an event handled again changes nothing and a gathered
+    batch of issued licences needs no inbox rows (BatchHandler.idempotent)."""
+    issued = BatchHandler(record_issued, record_issued_many, idempotent=True)
+    return {EventTypes.LICENSE_ISSUED: issued, **dict.fromkeys(_ENDED, record_ended)}
 
 
 def renewal_item(session: Session, license_type: str) -> Item | None:
