@@ -213,3 +213,31 @@ def test_a_gathering_consumer_takes_a_steady_flow_in_batches_of_its_wait(kafka_b
         eager.close()
     finally:
         bus.close()
+
+
+def test_every_client_tries_a_broker_that_is_away_at_least_once_a_second(kafka_bootstrap: str) -> None:
+    """kafka-python's default backoff between attempts to reach a broker doubles up to 30 s: after a broker's restart
+    the next attempt could come long after its return. Every client the bus makes caps it at 1 s."""
+    from gov_common.backlog import lag_source
+
+    bus = KafkaBus(kafka_bootstrap, client_id="test", partitions=1, namespace=f"rc{uuid.uuid4().hex[:8]}.")
+    bus.ensure_topics(["t.v1"])
+    consumer = bus.consumer("g", ["t.v1"])
+    lag = lag_source(bus)
+    assert lag is not None
+    try:
+        lag.measure("g", ["t.v1"])
+        clients = {
+            "producer": bus._get_producer(),
+            "consumer": consumer._consumer,  # type: ignore[attr-defined]
+            "admin": bus._admin(),
+            "lag": lag._admin,  # type: ignore[attr-defined]
+        }
+        assert {name: c.config["reconnect_backoff_max_ms"] for name, c in clients.items()} == dict.fromkeys(
+            clients, 1000
+        )
+        clients["admin"].close()
+    finally:
+        lag.close()
+        consumer.close()
+        bus.close()

@@ -60,8 +60,10 @@ class KafkaLag:
         if self._admin is None:
             from kafka.admin import KafkaAdminClient
 
+            from gov_common.bus.kafka import RECONNECT
+
             timeout_ms = int(self.timeout * 1000)
-            settings = {**self.bus.security, "request_timeout_ms": timeout_ms}
+            settings = {**self.bus.security, **RECONNECT, "request_timeout_ms": timeout_ms}
             settings["bootstrap_timeout_ms"] = min(int(settings.get("bootstrap_timeout_ms", timeout_ms)), timeout_ms)
             self._admin = KafkaAdminClient(
                 bootstrap_servers=self.bus.bootstrap, client_id=f"{self.bus.client_id}-lag", **settings

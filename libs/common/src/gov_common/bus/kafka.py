@@ -67,6 +67,12 @@ PARTITIONS_BEFORE_JOIN_SECONDS = 5.0
 # here: lag and backlog are measured by backlog.py, sends by the relay. Off, they no longer cost each
 # process 1.5-3 % of its CPU (py-spy, `make bench` at 15 cases/s).
 CLIENT_METRICS: dict[str, Any] = {"metrics_enabled": False}
+# kafka-python waits longer and longer between attempts to reach a broker that is away, doubling from 50 ms up to
+# 30 s by default: after a broker's restart of 10-15 s (`make chaos`: the JVM's start and its log recovery) the next
+# attempt could come seconds to tens of seconds after its return, while the outboxes fill. Capped at 1 s, a client
+# tries once a second while the broker is away and finds it within about a second of its return. Every client of
+# the platform (consumers, producer, admins) takes it.
+RECONNECT: dict[str, Any] = {"reconnect_backoff_max_ms": 1000}
 # What a gathering consumer's fetch (Bus.consumer's gather_ms) waits for at most: more than its wait
 # brings at any rate the platform carries (about 2 KB an event), less than a partition's fetch.
 GATHER_FETCH_MIN_BYTES = 512 * 1024
@@ -223,6 +229,7 @@ class KafkaBusConsumer(BusConsumer):
             metadata_max_age_ms=5000,
             request_timeout_ms=CONSUMER_REQUEST_TIMEOUT_MS,
             **CLIENT_METRICS,
+            **RECONNECT,
         )
         self._group = namespace + group
         self._rebalances = _Rebalances()
@@ -309,6 +316,7 @@ class KafkaBroadcastReader(BroadcastReader):
             max_poll_records=500,
             metadata_max_age_ms=5000,
             **CLIENT_METRICS,
+            **RECONNECT,
         )
         try:
             name = namespace + topic
@@ -399,6 +407,7 @@ class KafkaBus(Bus):
                     delivery_timeout_ms=int(self.send_timeout_seconds * 1000),
                     request_timeout_ms=max(1000, int(self.send_timeout_seconds * 500)),
                     **CLIENT_METRICS,
+                    **RECONNECT,
                 )
             return self._producer
 
@@ -448,8 +457,13 @@ class KafkaBus(Bus):
             self.bootstrap, topic, self.client_id, self.namespace, self.security, metadata_timeout=wait_for_topic
         )
 
+    def _admin(self) -> KafkaAdminClient:
+        return KafkaAdminClient(
+            bootstrap_servers=self.bootstrap, client_id=self.client_id, **self.security, **RECONNECT
+        )
+
     def ensure_topics(self, topics: Sequence[str], *, config: Mapping[str, str] | None = None) -> None:
-        admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, client_id=self.client_id, **self.security)
+        admin = self._admin()
         try:
             existing = set(admin.list_topics())
             missing = [self.namespace + t for t in topics if self.namespace + t not in existing]
@@ -511,7 +525,7 @@ class KafkaBus(Bus):
             return False
 
     def _probe(self) -> bool:
-        admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, client_id=self.client_id, **self.security)
+        admin = self._admin()
         try:
             admin.list_topics()
             return True
