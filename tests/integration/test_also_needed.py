@@ -18,9 +18,8 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from data_sharing.app import create_app, create_runtime, migrate
+from data_sharing.app import create_app, create_runtime
 from data_sharing.audit.models import AuditEntry
-from data_sharing.settings import Settings
 from data_sharing.warehouse import pseudonym
 from data_sharing.warehouse.models import ASSOCIATIONS, item_pair
 from data_sharing.warehouse.rebuild import rebuild
@@ -32,6 +31,7 @@ from service_management.personal.also_needed import HttpNextItems
 from service_management.personal.facts import HttpRegistryFacts
 from tests.data_sharing.test_warehouse import Case, person
 from tests.e2e.platform import free_port
+from tests.integration.data_sharing_on_kafka import settings_on_kafka
 from tests.integration.test_warehouse import publish
 from tests.loopback import serving
 from tests.service_management.conftest import ITEM_INSTANT as A
@@ -97,16 +97,7 @@ def test_an_item_applicants_filed_next_is_recommended_from_five_applicants_on(
     pg_sm: SM, new_database: Callable[[str], str], kafka_bootstrap: str, tmp_path: Path
 ) -> None:
     sm = pg_sm
-    settings = Settings(
-        environment="test",
-        database_url=new_database(f"ds_an_{uuid.uuid4().hex[:6]}"),
-        bus="kafka",
-        kafka_bootstrap=kafka_bootstrap,
-        topic_namespace=f"an{uuid.uuid4().hex[:8]}.",
-        license_signing_key_path=str(tmp_path / "ds-keys" / "license.pem"),
-        seed_demo=False,
-    )
-    migrate(settings)
+    settings = settings_on_kafka("an", new_database, kafka_bootstrap, tmp_path / "ds-keys")
     ds = create_runtime(
         settings, verifier=TokenVerifier(sm.issuer.jwks, issuer="portal-gateway", audience="gov-platform")
     )

@@ -78,25 +78,25 @@ def record_issued_many(session: Session, events: Sequence[Event]) -> None:
             "updated_at": now,
         }
     if rows:
-        session.execute(_upsert_held(session, _UPDATED), list(rows.values()))
+        session.execute(_upsert_held(session), list(rows.values()))
 
 
 # What a licence told again changes of a held licence (never its status: a revoked one stays revoked).
 _UPDATED = ("license_type", "license_name", "holder_type", "holder_id_number", "valid_until", "updated_at")
 
 
-_upserts: dict[tuple[str, tuple[str, ...]], Any] = {}
+_upserts: dict[str, Any] = {}
 
 
-def _upsert_held(session: Session, updated: tuple[str, ...]) -> Any:
+def _upsert_held(session: Session) -> Any:
     """One statement, built once per dialect and executed with each licence's values: a new licence is
-    valid; a known one (an event told again) takes the new values of `updated` but keeps its status."""
-    key = (session.get_bind().dialect.name, updated)
-    statement = _upserts.get(key)
+    valid; a known one (an event told again) takes the new values of `_UPDATED` but keeps its status."""
+    dialect = session.get_bind().dialect.name
+    statement = _upserts.get(dialect)
     if statement is None:
         insert = dialect_insert(session, HeldLicense)
-        statement = _upserts[key] = insert.on_conflict_do_update(
-            index_elements=["license_no"], set_={name: insert.excluded[name] for name in updated}
+        statement = _upserts[dialect] = insert.on_conflict_do_update(
+            index_elements=["license_no"], set_={name: insert.excluded[name] for name in _UPDATED}
         )
     return statement
 
