@@ -75,7 +75,9 @@ def test_smoke_run_measures_the_platform_and_the_chain_and_cleans_up(
         assert statements is not None, report["notes"]
         for service in ("service-management", "data-sharing", "business-systems-amr"):
             assert statements[service][0] >= 3, statements
-        assert statements["all"][1] >= 1, statements
+        # Transactions are there; not a whole one per case: over a few seconds of 5 cases/s the services' idle
+        # commits (relays, heartbeats), taken off at their idle rate, weigh as much as the cases' own.
+        assert statements["all"][1] > 0, statements
         assert "database statements (transactions) per concluded case" in done.stdout
     assert report["chain"]["events_out"] > 0 and report["chain"]["events_per_second"] > 0
     assert report["events"]["events_per_case"] >= 3  # at least accepted, approved, licence issued ...

@@ -17,6 +17,7 @@ from gov_common.bus.local import LocalBus
 from gov_common.db import Database, dialect_insert
 from gov_common.events import Event, Topics
 from gov_common.messaging import (
+    GATHERED_ROWS,
     GUARDED_SAVEPOINTS,
     SKIPPED_COMMIT_SECONDS,
     TYPE_HEADER,
@@ -25,6 +26,7 @@ from gov_common.messaging import (
     OutboxRelay,
     PreparedHandler,
     emit,
+    gathered,
     inbox,
     messaging_metadata,
     outbox,
@@ -490,6 +492,36 @@ def test_one_event_on_two_topics_is_one_event_on_each_in_order_and_its_topics_ma
         emit(s, [Topics.CASE, Topics.CASE], _event(6))  # once per topic
 
 
+def test_events_gathered_in_a_unit_of_work_are_one_statement_in_the_order_emitted(db: Database, bus: LocalBus) -> None:
+    relay = OutboxRelay(db=db, bus=bus, service="test")
+    department = Topics.department_cases("amr")
+    events = [_event(n) for n in range(GATHERED_ROWS + 3)]  # more than one statement's rows
+    seen = _statements(db)
+    with db.session() as s, gathered(s):
+        emit(s, Topics.CASE, events[0])
+        with gathered(s):  # nested: the outer block writes
+            emit(s, [Topics.CASE, department], events[1])
+        assert _count(db, outbox) == 0 and seen.count("INSERT") == 0  # nothing written yet
+        for event in events[2:]:
+            emit(s, Topics.CASE, event)
+    assert seen.count("INSERT") == 2  # GATHERED_ROWS rows, then the rest
+    assert relay.publish_pending() == len(events) + 1
+    on_case = bus.consumer("g", [Topics.CASE]).poll(0.1)
+    assert [Event.decode(m.value).id for m in on_case] == [event.id for event in events]
+    assert [Event.decode(m.value).id for m in bus.consumer("g", [department]).poll(0.1)] == [events[1].id]
+    # A block that raises writes none of its events (the unit of work is rolled back).
+    with pytest.raises(RuntimeError), db.session() as s, gathered(s):
+        emit(s, Topics.CASE, _event(99))
+        raise RuntimeError("the filing failed")
+    # Nor may a savepoint within a block emit: its rollback alone would not take the held-back rows with it.
+    with pytest.raises(RuntimeError, match="savepoint"), db.session() as s, gathered(s), s.begin_nested():
+        emit(s, Topics.CASE, _event(98))
+    with db.session() as s:  # and emit outside a block writes at once, as before
+        emit(s, Topics.CASE, _event(100))
+        assert s.scalar(select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))) == 1
+    assert relay.publish_pending() == 1
+
+
 def test_a_batch_transaction_that_fails_whole_is_retried_event_by_event(db: Database, bus: LocalBus) -> None:
     refusals = [1]
 
@@ -797,6 +829,62 @@ def test_an_event_failing_in_a_batch_without_savepoints_is_isolated_and_called_o
     assert _count(db, inbox) == 5
     dead = bus.consumer("r", [Topics.dead_letter(Topics.CASE)]).poll(0.05)
     assert [Event.decode(m.value).id for m in dead] == [events[2].id]
+
+
+def test_the_events_a_batchs_handlers_emit_are_one_statement_and_none_of_a_failed_event(
+    db: Database, bus: LocalBus
+) -> None:
+    relay = OutboxRelay(db=db, bus=bus, service="test")
+    poison: set[str] = set()
+
+    def handler(session: Session, event: Event) -> None:
+        _record(session, event)
+        emit(
+            session,
+            Topics.CASE,
+            Event.new(type="test.followed", source="/test", subject=event.subject, data={"of": event.data["n"]}),
+        )
+        if event.id in poison:
+            raise ValueError("poison")
+
+    consumer = EventConsumer(
+        db=db,
+        bus=bus,
+        group="g",
+        topics=[Topics.CASE],
+        handlers={"test.happened": handler},
+        service="test",
+        max_attempts=1,
+        backoff_seconds=0,
+    )
+    member = _CountingConsumer()
+    events = [_event(n) for n in range(6)]
+    statements = _statements(db)
+    consumer.handle_batch(_messages(events), member)
+    # The inbox rows, the six handlers' effects, then their six events in one INSERT, in the batch's order.
+    assert statements == ["BEGIN"] + ["INSERT"] * 7 + ["INSERT"]
+    assert relay.publish_pending() == 6
+    followed = bus.consumer("r", [Topics.CASE]).poll(0.1)
+    assert [Event.decode(m.value).data["of"] for m in followed if m.headers[TYPE_HEADER] == "test.followed"] == [
+        0,
+        1,
+        2,
+        3,
+        4,
+        5,
+    ]
+    # A poison among them: the batch without savepoints is rolled back with its held-back events, the
+    # events are handled again one savepoint each (emitting as they go), and the poison emits nothing.
+    more = [_event(n) for n in range(6, 10)]
+    poison.add(more[1].id)
+    consumer.handle_batch(_messages(more), member)
+    assert relay.publish_pending() == 3
+    again = bus.consumer("r2", [Topics.CASE]).poll(0.1)
+    assert sorted(Event.decode(m.value).data["of"] for m in again if m.headers[TYPE_HEADER] == "test.followed")[6:] == [
+        6,
+        8,
+        9,
+    ]
 
 
 def _savepoints_per_transaction(statements: Sequence[str]) -> list[int]:

@@ -101,6 +101,9 @@ inbox = Table(
 )
 
 _PENDING = "gov_outbox_pending"
+_GATHERED = "gov_outbox_gathered"  # the rows `emit` holds back within `gathered`
+GATHERED_ROWS = 32
+_INSERT_OUTBOX_ROWS: dict[int, Any] = {}  # by row count (_insert_outbox_rows)
 
 TYPE_HEADER = "ce_type"
 """The message header that carries the event's CloudEvents type (as in the CloudEvents Kafka binding),
@@ -168,14 +171,60 @@ _CLAIM_INBOX: dict[str, Any] = {}
 
 def emit(session: Session, topic: str | Sequence[str], event: Event) -> None:
     """Record `event` for publication on `topic`, in the caller's transaction. Several topics: the same
-    event (one id, encoded once) on each, in the order given, one row per topic written by one statement."""
+    event (one id, encoded once) on each, in the order given, one row per topic written by one statement.
+    Within `gathered(session)` the rows are written at its end, with the other events emitted in it."""
     payload, now = event.encode(), utcnow()
     rows = [
         {"event_id": event.id, "topic": name, "key": event.subject, "payload": payload, "created_at": now}
         for name in ([topic] if isinstance(topic, str) else topic)
     ]
+    waiting: list[dict[str, Any]] | None = session.info.get(_GATHERED)
+    if waiting is not None:
+        if session.in_nested_transaction():  # its rollback alone would not take the held-back rows with it
+            raise RuntimeError("emit within a savepoint inside gathered(): emit before or after the savepoint")
+        waiting.extend(rows)
+        return
     session.execute(_INSERT_OUTBOX, rows[0] if len(rows) == 1 else rows)
     session.info[_PENDING] = True
+
+
+@contextmanager
+def gathered(session: Session) -> Iterator[None]:
+    """The events `emit`ted in `session` within this block are written to the outbox at its end, in the order
+    emitted, by one multi-row INSERT (GATHERED_ROWS rows a statement) instead of a statement per event: for a
+    unit of work that emits several (a filing: submitted, the credit read, accepted, dispatched on two topics).
+    Nothing in the block may read the outbox back, nor end the transaction, nor emit within a savepoint (that
+    raises: the savepoint's rollback would not take the held-back rows with it). When the block raises, its
+    events are dropped: the caller rolls back its transaction. Nested, the outermost block writes."""
+    if _GATHERED in session.info:
+        yield
+        return
+    waiting: list[dict[str, Any]] = []
+    session.info[_GATHERED] = waiting
+    try:
+        yield
+    finally:
+        session.info.pop(_GATHERED, None)
+    for start in range(0, len(waiting), GATHERED_ROWS):
+        part = waiting[start : start + GATHERED_ROWS]
+        if len(part) == 1:
+            session.execute(_INSERT_OUTBOX, part[0])
+        else:
+            session.execute(
+                _insert_outbox_rows(len(part)), {f"{k}_{i}": v for i, row in enumerate(part) for k, v in row.items()}
+            )
+    if waiting:
+        session.info[_PENDING] = True
+
+
+def _insert_outbox_rows(count: int) -> Any:
+    """The multi-row INSERT of `count` outbox rows (parameters `<column>_<row>`), built once per count."""
+    statement = _INSERT_OUTBOX_ROWS.get(count)
+    if statement is None:
+        columns = ("event_id", "topic", "key", "payload", "created_at")
+        statement = insert(outbox).values([{c: bindparam(f"{c}_{i}") for c in columns} for i in range(count)])
+        _INSERT_OUTBOX_ROWS[count] = statement
+    return statement
 
 
 def _headline(topic: str, payload: bytes) -> tracing.Sent:
@@ -966,7 +1015,8 @@ class EventConsumer:
         failed: tuple[_Delivery, str, bool] | None = None
         batch_failed = False
         try:
-            with self.db.session() as session:
+            # The events the handlers emit, written together at the end (one statement for the batch's).
+            with self.db.session() as session, gathered(session):
                 _begin(session)
                 # The inbox rows first: any failure below rolls them back with the rest. An event handled
                 # before (also by another member since a prepare stage looked) is a duplicate.

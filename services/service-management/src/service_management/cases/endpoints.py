@@ -3,6 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from gov_common.auth import Applicant, CurrentPrincipal
+from gov_common.messaging import gathered
 from gov_common.pagination import Page
 from gov_common.service import DbSession
 from service_management.cases import idempotency, prefetch, service
@@ -46,14 +47,15 @@ def file_case(
         return CaseCreated.model_validate(answer)
     prefetch.end_reads(session)
     materials = refs(body.materials)
-    ports = prefetch.for_filing(
-        session, ports, applicant_id=applicant.id_number, items=[body.item_code], refs=materials
-    )
-    if (answer := idempotency.claim(session, owner=principal.sub, key=key, digest=digest)) is not None:
-        return CaseCreated.model_validate(answer)
-    case = service.file_case(
-        session, ports, applicant=applicant, item_code=body.item_code, form=body.form, materials=materials
-    )
+    with gathered(session):  # the credit read's event and the filing's in one statement (the unit of work's)
+        ports = prefetch.for_filing(
+            session, ports, applicant_id=applicant.id_number, items=[body.item_code], refs=materials
+        )
+        if (answer := idempotency.claim(session, owner=principal.sub, key=key, digest=digest)) is not None:
+            return CaseCreated.model_validate(answer)
+        case = service.file_case(
+            session, ports, applicant=applicant, item_code=body.item_code, form=body.form, materials=materials
+        )
     created = CaseCreated(case_no=case.case_no, status=case.status)
     idempotency.record(session, owner=principal.sub, key=key, answer=created)
     return created
