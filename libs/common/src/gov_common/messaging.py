@@ -32,8 +32,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
-from typing import Any, Generic, TypeAlias, TypeVar
+from functools import cache, partial, wraps
+from typing import Any, Concatenate, Generic, ParamSpec, TypeAlias, TypeVar
 
 from pydantic import ValidationError
 from sqlalchemy import (
@@ -103,7 +103,6 @@ inbox = Table(
 _PENDING = "gov_outbox_pending"
 _GATHERED = "gov_outbox_gathered"  # the rows `emit` holds back within `gathered`
 GATHERED_ROWS = 32
-_INSERT_OUTBOX_ROWS: dict[int, Any] = {}  # by row count (_insert_outbox_rows)
 
 TYPE_HEADER = "ce_type"
 """The message header that carries the event's CloudEvents type (as in the CloudEvents Kafka binding),
@@ -217,14 +216,22 @@ def gathered(session: Session) -> Iterator[None]:
         session.info[_PENDING] = True
 
 
+def gathering(function: Callable[Concatenate[Session, _Args], _R]) -> Callable[Concatenate[Session, _Args], _R]:
+    """`function(session, ...)` with the events it emits `gathered` (a unit of work's function, as a decorator)."""
+
+    @wraps(function)
+    def gathered_function(session: Session, /, *args: _Args.args, **kwargs: _Args.kwargs) -> _R:
+        with gathered(session):
+            return function(session, *args, **kwargs)
+
+    return gathered_function
+
+
+@cache  # at most GATHERED_ROWS statements
 def _insert_outbox_rows(count: int) -> Any:
     """The multi-row INSERT of `count` outbox rows (parameters `<column>_<row>`), built once per count."""
-    statement = _INSERT_OUTBOX_ROWS.get(count)
-    if statement is None:
-        columns = ("event_id", "topic", "key", "payload", "created_at")
-        statement = insert(outbox).values([{c: bindparam(f"{c}_{i}") for c in columns} for i in range(count)])
-        _INSERT_OUTBOX_ROWS[count] = statement
-    return statement
+    columns = ("event_id", "topic", "key", "payload", "created_at")
+    return insert(outbox).values([{c: bindparam(f"{c}_{i}") for c in columns} for i in range(count)])
 
 
 def _headline(topic: str, payload: bytes) -> tracing.Sent:
@@ -548,6 +555,8 @@ class OutboxRelay:
 Handler = Callable[[Session, Event], None]
 P = TypeVar("P")
 T = TypeVar("T")
+_R = TypeVar("_R")
+_Args = ParamSpec("_Args")
 
 
 @dataclass(frozen=True)

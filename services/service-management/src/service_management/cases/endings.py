@@ -31,10 +31,7 @@ _ITEM_NAMES_KEPT = 4096
 
 
 def _item_name(session: Session, item_id: int) -> str:
-    engine = session.get_bind().engine
-    names = _ITEM_NAMES.get(engine)
-    if names is None:
-        names = _ITEM_NAMES.setdefault(engine, {})
+    names = _ITEM_NAMES.setdefault(session.get_bind().engine, {})
     name = names.get(item_id)
     if name is None:
         name = session.execute(_ITEM_NAME, {"id": item_id}).scalar_one()

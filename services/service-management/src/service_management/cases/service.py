@@ -20,7 +20,7 @@ from gov_common.auth import Principal, Roles
 from gov_common.contracts.events import Applicant, CaseAccepted, CaseRejected, CaseSubmitted, ItemRef
 from gov_common.db import utcnow
 from gov_common.errors import Forbidden, InvalidField, NotFound
-from gov_common.messaging import gathered
+from gov_common.messaging import gathering
 from gov_common.pagination import PageRequest
 from gov_common.workdays import local_date
 from service_management.cases.dispatch import dispatch
@@ -92,6 +92,8 @@ def identity_of(principal: Principal) -> ApplicantIdentity:
 # Filing
 
 
+# The filing's events (submitted, accepted, dispatched on two topics) written by one statement.
+@gathering
 def file_case(
     session: Session,
     ports: Ports,
@@ -106,39 +108,6 @@ def file_case(
     form_field: str = "form",
     materials_field: str = "materials",
     now: dt.datetime | None = None,
-) -> Case:
-    # The filing's events (submitted, the credit read, accepted, dispatched on two topics) in one statement.
-    with gathered(session):
-        return _file_case(
-            session,
-            ports,
-            applicant=applicant,
-            item_code=item_code,
-            form=form,
-            materials=materials,
-            channel=channel,
-            filed_by=filed_by,
-            bundle=bundle,
-            form_field=form_field,
-            materials_field=materials_field,
-            now=now,
-        )
-
-
-def _file_case(
-    session: Session,
-    ports: Ports,
-    *,
-    applicant: ApplicantIdentity,
-    item_code: str,
-    form: dict[str, Any],
-    materials: list[MaterialRef],
-    channel: str,
-    filed_by: Principal | None,
-    bundle: BundleApplication | None,
-    form_field: str,
-    materials_field: str,
-    now: dt.datetime | None,
 ) -> Case:
     now = now or utcnow()
     item = get_published(session, item_code)
