@@ -12,6 +12,9 @@ PACKAGES := -e libs/common -e services/portal-gateway -e services/service-manage
             -e plugins/amr-handlers -e plugins/handler-template
 NPM    ?= npm
 STAMP  := $(VENV)/.installed
+# The Python packages are installed by uv (pinned here), the same pinned set pip installed from constraints.txt in
+# about a fifth of the time on a fresh machine (15 s against 77 s with empty caches, 2026-12-07): make test's first phase.
+UV_VERSION := 0.13.10
 
 .PHONY: run test test-python test-python-run test-ui-unit test-ui-e2e test-ui-deps test-ui-unit-run test-ui-run test-unit openapi bench bench-warehouse chaos fuzz test-ui test-oidc-provider ui lint constraints infra-up infra-down deploy-tools up down clean help
 
@@ -22,8 +25,8 @@ $(STAMP): libs/common/pyproject.toml services/*/pyproject.toml standalone/pyproj
           requirements-dev.txt constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt $(PACKAGES) -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -c constraints.txt $(PACKAGES) -r requirements-dev.txt
 	touch $(STAMP)
 
 run: $(STAMP) ui/dist/index.html
