@@ -26,8 +26,7 @@ TICKS = os.sysconf("SC_CLK_TCK")
 COMPONENTS = [
     ("chromium", "browser (Chromium)"),
     ("playwright", "Playwright runner"),
-    ("vitest", "UI unit tests and build (node)"),
-    ("vite", "UI unit tests and build (node)"),
+    ("vite", "UI unit tests and build (node)"),  # vitest too
     ("node", "node (other)"),
     ("kafka.Kafka", "Kafka broker"),
     ("postgres", "PostgreSQL"),
@@ -40,8 +39,7 @@ COMPONENTS = [
     ("xdist", "pytest workers"),
     ("pytest", "pytest workers"),
     ("tests.", "test tools (bench, chaos, fuzz, ...)"),
-    ("uv pip", "installs (uv, pip, npm, go, mvn)"),
-    ("pip", "installs (uv, pip, npm, go, mvn)"),
+    ("pip", "installs (uv, pip, npm, go, mvn)"),  # uv pip too
     ("npm", "installs (uv, pip, npm, go, mvn)"),
     ("mvn", "installs (uv, pip, npm, go, mvn)"),
     ("go ", "installs (uv, pip, npm, go, mvn)"),
@@ -93,7 +91,7 @@ def main() -> int:
     parser.add_argument("--output", type=Path, help="also write the table here")
     parser.add_argument("command", nargs=argparse.REMAINDER, help="-- then the command to run")
     options = parser.parse_args()
-    command = [c for c in options.command if c != "--"] if options.command[:1] == ["--"] else options.command
+    command = options.command[1:] if options.command[:1] == ["--"] else options.command
     if not command:
         parser.error("a command to run is needed, after --")
 
@@ -116,7 +114,8 @@ def main() -> int:
 
     totals: dict[str, float] = {}
     for cpu, line in seen.values():
-        totals[component(line)] = totals.get(component(line), 0.0) + cpu
+        name = component(line)
+        totals[name] = totals.get(name, 0.0) + cpu
     rows = [f"{cpu:9.0f}  {name}" for name, cpu in sorted(totals.items(), key=lambda kv: -kv[1])]
     rows += [
         f"{sum(totals.values()):9.0f}  sampled, in all",

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -408,13 +409,7 @@ class Applicant:
         """GET `path` as the applicant; an honest 503 (Retry-After: a dependency took longer than its short
         timeout, which happens when the machine is busy) is asked again after the time it names, within
         `budget` seconds; any other answer is returned as it is."""
-        deadline = time.monotonic() + budget
-        while True:
-            response = self.client.get(path, headers=self.headers)
-            if response.status_code != 503 or time.monotonic() >= deadline:
-                return response
-            assert "retry-after" in response.headers, response.text  # a 503 says when to come back
-            time.sleep(min(float(response.headers["retry-after"]), 2.0, max(0.0, deadline - time.monotonic())))
+        return _sent_until_not_503(lambda: self.client.get(path, headers=self.headers), budget)[0]
 
     def submit(self, item_code: str, form: dict[str, Any], budget: float = 60.0) -> tuple[httpx.Response, int]:
         """POST /api/v1/cases as the applicant, as the UI files (ui/src/api): with an Idempotency-Key, and
@@ -422,16 +417,14 @@ class Applicant:
         of a busy machine), within `budget` seconds. The last answer and how many 503s came before it."""
         headers = {**self.headers, "Idempotency-Key": uuid.uuid4().hex}
         body = {"item_code": item_code, "form": form}
-        deadline, refused = time.monotonic() + budget, 0
-        while True:
-            response = self.client.post("/api/v1/cases", json=body, headers=headers)
-            if response.status_code != 503 or time.monotonic() >= deadline:
-                return response, refused
-            assert "retry-after" in response.headers, response.text  # a 503 says when to come back
+
+        def shed_quickly(response: httpx.Response) -> None:
             assert response.headers["content-type"].startswith("application/problem+json"), response.text
             assert response.elapsed.total_seconds() < 10, "a 503 is quick, never the gateway's 10 s timeout"
-            refused += 1
-            time.sleep(min(float(response.headers["retry-after"]), 2.0, max(0.0, deadline - time.monotonic())))
+
+        return _sent_until_not_503(
+            lambda: self.client.post("/api/v1/cases", json=body, headers=headers), budget, check=shed_quickly
+        )
 
     def file(self, item_code: str, form: dict[str, Any]) -> str:
         response, _ = self.submit(item_code, form)
@@ -451,6 +444,24 @@ class Applicant:
             case = self.case(case_no)
         assert case["status"] == status, case
         return case
+
+
+def _sent_until_not_503(
+    send: Callable[[], httpx.Response], budget: float, check: Callable[[httpx.Response], None] | None = None
+) -> tuple[httpx.Response, int]:
+    """`send()` again after each 503, once the time its Retry-After names has passed (at most 2 s a time),
+    within `budget` seconds; each 503 must name it, and passes `check`. The last answer and how many 503s
+    came before it."""
+    deadline, refused = time.monotonic() + budget, 0
+    while True:
+        response = send()
+        if response.status_code != 503 or time.monotonic() >= deadline:
+            return response, refused
+        assert "retry-after" in response.headers, response.text  # a 503 says when to come back
+        if check is not None:
+            check(response)
+        refused += 1
+        time.sleep(min(float(response.headers["retry-after"]), 2.0, max(0.0, deadline - time.monotonic())))
 
 
 def login(client: httpx.Client, username: str, password: str) -> dict[str, str]:
