@@ -302,11 +302,9 @@ EOF
 }
 
 java_opts() {
-    # shellcheck disable=SC2206 # HEAP_OPTS is a space-separated list of JVM flags
-    local heap=($HEAP_OPTS)
-    # shellcheck disable=SC2206 # JIT_OPTS too
-    local jit=($JIT_OPTS)
-    printf '%s\n' "${heap[@]}" "${jit[@]}" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError \
+    # shellcheck disable=SC2206 # HEAP_OPTS and JIT_OPTS are space-separated lists of JVM flags
+    local flags=($HEAP_OPTS $JIT_OPTS)
+    printf '%s\n' "${flags[@]}" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError \
         -Djava.awt.headless=true -Djava.net.preferIPv4Stack=true -Dkafka.logs.dir="$LOG_DIR" \
         -Dlog4j.configuration="file:$CONF_DIR/log4j.properties"
 }
